@@ -1,0 +1,440 @@
+"""The public transforms: validation and pytree flattening around the flat
+interpreters in jaxlite.interpreters."""
+import functools
+
+import numpy as np
+
+from jaxlite import core, dtypes, tree_util
+from jaxlite.interpreters import ad, batching, partial_eval as pe
+from jaxlite.interpreters.ad import Zero
+from jaxlite.tree_util import tree_flatten, tree_unflatten, tree_map
+
+
+def _check_leaf(x, what):
+    try:
+        core.get_aval(x)
+    except TypeError:
+        raise TypeError(f"{what} must be an array, a Python scalar or a tracer, "
+                        f"got {type(x).__name__}: {x!r}") from None
+
+
+def _instantiate(t):
+    return ad.instantiate(t) if type(t) is Zero else t
+
+
+def _flat_fun(f, in_tree, out_store, has_aux=False, what="function"):
+    """``f`` over a pytree as a function of flat leaves returning flat leaves.
+    ``out_store`` receives the output tree (and aux, when has_aux)."""
+    def flat_f(*flat_args):
+        out = f(*tree_unflatten(in_tree, flat_args))
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"{what} with has_aux=True must return a pair (output, aux), "
+                                f"got {type(out).__name__}")
+            out, aux = out
+            out_store["aux"] = aux
+        flat_out, out_tree = tree_flatten(out)
+        for o in flat_out:
+            _check_leaf(o, f"{what} output")
+        out_store["tree"] = out_tree
+        return flat_out
+    return flat_f
+
+
+def _strip_aux(aux, interp):
+    """Aux outputs leave a transform as their primal values."""
+    def strip(x):
+        while isinstance(x, ad.JVPTracer) and x._interp is interp:
+            x = x.primal
+        return x
+    return tree_map(strip, aux)
+
+
+# ------------------------------------------------------------------ make_jaxpr
+
+def make_jaxpr(fun, static_argnums=()):
+    """``make_jaxpr(f)(*args)`` returns the ClosedJaxpr of ``f`` at ``args``' shapes."""
+    static_argnums = _normalize_static(static_argnums)
+
+    @functools.wraps(fun)
+    def make(*args, **kwargs):
+        dyn_args, rebuild = _split_static(args, static_argnums)
+        flat, in_tree = tree_flatten((dyn_args, kwargs))
+        for i, x in enumerate(flat):
+            _check_leaf(x, f"make_jaxpr argument leaf {i}")
+        avals = [core.get_aval(x) for x in flat]
+        store = {}
+
+        def g(*dyn_and_kw):
+            d, kw = dyn_and_kw
+            return fun(*rebuild(d), **kw)
+        closed = pe.trace_flat(_flat_fun(g, in_tree, store), avals)
+        return closed
+    return make
+
+
+def _normalize_static(static_argnums):
+    if isinstance(static_argnums, int):
+        return (static_argnums,)
+    return tuple(static_argnums)
+
+
+def _split_static(args, static_argnums):
+    nargs = len(args)
+    static = {}
+    for i in static_argnums:
+        j = i if i >= 0 else i + nargs
+        if not 0 <= j < nargs:
+            raise ValueError(f"static_argnums {i} is out of range for {nargs} positional "
+                             f"arguments")
+        static[j] = args[j]
+    dyn = tuple(a for j, a in enumerate(args) if j not in static)
+
+    def rebuild(dyn_args):
+        it = iter(dyn_args)
+        return tuple(static[j] if j in static else next(it) for j in range(nargs))
+    return dyn, rebuild
+
+
+def eval_shape(fun, *args, **kwargs):
+    """Output shapes/dtypes of ``fun`` as a pytree of ShapedArray, without computing."""
+    flat, in_tree = tree_flatten((args, kwargs))
+    store = {}
+    closed = pe.trace_flat(_flat_fun(lambda a, k: fun(*a, **k), in_tree, store),
+                           [core.get_aval(x) for x in flat])
+    return tree_unflatten(store["tree"], closed.out_avals)
+
+
+def block_until_ready(x):
+    return x
+
+
+# ------------------------------------------------------------------------- jvp
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """Forward mode: ``(fun(*primals), J @ tangents)``."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp primal and tangent arguments must be tuples or lists; found "
+                        f"{type(primals).__name__} and {type(tangents).__name__}")
+    flat_p, in_tree = tree_flatten(tuple(primals))
+    flat_t, t_tree = tree_flatten(tuple(tangents))
+    if in_tree != t_tree:
+        raise TypeError(f"jvp: primal and tangent arguments must have the same tree "
+                        f"structure; got {in_tree} and {t_tree}")
+    for p, t in zip(flat_p, flat_t):
+        _check_leaf(p, "jvp primal")
+        pa, ta = core.get_aval(p), core.get_aval(t)
+        if pa.shape != ta.shape:
+            raise TypeError(f"jvp: primal and tangent shapes must match, got primal "
+                            f"{pa.shape} and tangent {ta.shape}")
+        if dtypes.is_float(pa.dtype) and pa.dtype != ta.dtype and not ta.weak_type:
+            raise TypeError(f"jvp: primal dtype {pa.dtype.name} and tangent dtype "
+                            f"{ta.dtype.name} must match")
+    flat_t = [t if dtypes.is_float(core.get_aval(p).dtype) else Zero(core.get_aval(p))
+              for p, t in zip(flat_p, flat_t)]
+    store = {}
+    interp_box = []
+
+    def f(*xs):
+        interp_box.append(core.current_interpreter())
+        return _flat_fun(fun, in_tree, store, has_aux, "jvp function")(*xs)
+    p_out, t_out = ad.jvp_flat(f, flat_p, flat_t)
+    tree = store["tree"]
+    out = (tree_unflatten(tree, p_out), tree_unflatten(tree, [_instantiate(t) for t in t_out]))
+    if has_aux:
+        return out + (_strip_aux(store["aux"], interp_box[0]),)
+    return out
+
+
+def linearize(fun, *primals):
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` evaluates the staged
+    linear map."""
+    flat_p, in_tree = tree_flatten(primals)
+    store = {}
+    p_out, lin = ad.linearize_flat(_flat_fun(fun, in_tree, store), flat_p)
+    out_tree = store["tree"]
+
+    def f_jvp(*tangents):
+        flat_t, t_tree = tree_flatten(tangents)
+        if t_tree != in_tree:
+            raise TypeError(f"linearized function expects tangents with structure {in_tree}, "
+                            f"got {t_tree}")
+        return tree_unflatten(out_tree, [_instantiate(t) for t in lin(*flat_t)])
+    return tree_unflatten(out_tree, p_out), f_jvp
+
+
+# ------------------------------------------------------------------------- vjp
+
+def vjp(fun, *primals, has_aux=False):
+    """``(fun(*primals), vjp_fn)``; ``vjp_fn(ct)`` returns one cotangent per primal."""
+    flat_p, in_tree = tree_flatten(primals)
+    for i, p in enumerate(flat_p):
+        _check_leaf(p, f"vjp primal leaf {i}")
+    store = {}
+    flat_f = _flat_fun(fun, in_tree, store, has_aux, "vjp function")
+    interp_box = []
+
+    def f(*xs):
+        interp_box.append(core.current_interpreter())
+        return flat_f(*xs)
+    p_out, lin = ad.linearize_flat(f, flat_p)
+    out_tree = store["tree"]
+    out_avals = lin.out_avals
+
+    def vjp_fn(ct):
+        flat_ct, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise TypeError(f"vjp cotangent must have the structure of the primal output "
+                            f"{out_tree}, got {ct_tree}")
+        for c, a in zip(flat_ct, out_avals):
+            ca = core.get_aval(c)
+            if ca.shape != a.shape:
+                raise TypeError(f"vjp cotangent shape {ca.shape} does not match the primal "
+                                f"output shape {a.shape}")
+        cts = lin.transpose(flat_ct)
+        cts = [_instantiate(c) for c in cts]
+        return tree_unflatten(in_tree, cts)
+
+    out = tree_unflatten(out_tree, p_out)
+    if has_aux:
+        return out, vjp_fn, _strip_aux(store["aux"], interp_box[0])
+    return out, vjp_fn
+
+
+# ------------------------------------------------------------------------ grad
+
+def _check_argnums(argnums, nargs, what):
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for a in nums:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{what} argnums must be ints, got {a!r}")
+        if not -nargs <= a < nargs:
+            raise ValueError(f"{what}: argnums {a} is out of range for a function called "
+                             f"with {nargs} positional arguments")
+    return tuple(a % nargs for a in nums)
+
+
+def _partial_argnums(fun, args, argnums):
+    """``fun`` as a function of the args at ``argnums`` only."""
+    def g(*dyn):
+        full = list(args)
+        for i, x in zip(argnums, dyn):
+            full[i] = x
+        return fun(*full)
+    return g, tuple(args[i] for i in argnums)
+
+
+def value_and_grad(fun, argnums=0, has_aux=False):
+    """``(fun(*args), grad)`` of a scalar-output function, w.r.t. ``argnums``."""
+    @functools.wraps(fun)
+    def value_and_grad_f(*args, **kwargs):
+        nums = _check_argnums(argnums, len(args), "grad")
+        g, dyn = _partial_argnums(lambda *a: fun(*a, **kwargs), args, nums)
+        for i, leaf in zip(nums, dyn):
+            for x in tree_util.tree_leaves(leaf):
+                _check_leaf(x, f"grad argument {i}")
+                dt = core.get_aval(x).dtype
+                if not dtypes.is_float(dt):
+                    raise TypeError(
+                        f"grad requires real-valued inputs (input dtype that is a sub-dtype "
+                        f"of np.floating), but got {dt.name} for argument {i}. If you want "
+                        f"to use integer-valued inputs, use vjp or set allow_int to True.")
+        res = vjp(g, *dyn, has_aux=has_aux)
+        out, vjp_fn = res[0], res[1]
+        leaves = tree_util.tree_leaves(out)
+        if len(leaves) != 1 or core.get_aval(leaves[0]).shape != ():
+            shape = core.get_aval(leaves[0]).shape if len(leaves) == 1 else "a pytree"
+            raise TypeError(f"Gradient only defined for scalar-output functions. "
+                            f"Output had shape: {shape}.")
+        out_aval = core.get_aval(leaves[0])
+        if not dtypes.is_float(out_aval.dtype):
+            raise TypeError(f"grad requires real-valued outputs (output dtype that is a "
+                            f"sub-dtype of np.floating), but got {out_aval.dtype.name}")
+        seed = tree_unflatten(tree_util.tree_structure(out),
+                              [np.ones((), out_aval.dtype).view(core.Array)])
+        cts = vjp_fn(seed)
+        grads = cts[0] if isinstance(argnums, int) else tuple(cts)
+        if has_aux:
+            return (out, res[2]), grads
+        return out, grads
+    return value_and_grad_f
+
+
+def grad(fun, argnums=0, has_aux=False):
+    """The gradient of a scalar-output function w.r.t. ``argnums``."""
+    vg = value_and_grad(fun, argnums, has_aux)
+
+    @functools.wraps(fun)
+    def grad_f(*args, **kwargs):
+        (value, g) = vg(*args, **kwargs)
+        if has_aux:
+            return g, value[1]
+        return g
+    return grad_f
+
+
+# ------------------------------------------------------------------------ vmap
+
+def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
+    """Map ``fun`` over an axis of its arguments, with a batching interpreter."""
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)
+
+    @functools.wraps(fun)
+    def vmapped(*args, **kwargs):
+        if kwargs:
+            raise TypeError("vmapped functions take positional arguments only "
+                            "(in_axes applies to positional arguments)")
+        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+            raise ValueError(f"vmap in_axes must be an int, None, or a tuple of entries "
+                             f"corresponding to the positional arguments passed to the "
+                             f"function, but got len(in_axes)={len(in_axes)}, "
+                             f"len(args)={len(args)}")
+        flat, in_tree = tree_flatten(args)
+        axes = tree_util.flatten_prefix(in_axes if isinstance(in_axes, tuple) else
+                                        (in_axes,) * len(args), args, "vmap in_axes")
+        dims = []
+        for i, (x, ax) in enumerate(zip(flat, axes)):
+            _check_leaf(x, f"vmap argument leaf {i}")
+            if ax is None:
+                dims.append(None)
+                continue
+            ndim = core.get_aval(x).ndim
+            if not isinstance(ax, int) or not -ndim <= ax < ndim:
+                raise ValueError(f"vmap was requested to map its argument along axis {ax}, "
+                                 f"which implies that its rank should be at least "
+                                 f"{(ax + 1) if isinstance(ax, int) and ax >= 0 else '?'}, "
+                                 f"but is only {ndim} (its shape is "
+                                 f"{core.get_aval(x).shape})")
+            dims.append(ax % ndim)
+        size = _axis_size(flat, dims, axis_size, in_tree)
+        store = {}
+        outs, out_dims = batching.vmap_flat(_flat_fun(fun, in_tree, store, what="vmap function"),
+                                            size, flat, dims)
+        out_tree = store["tree"]
+        oaxes = tree_util.flatten_prefix(out_axes, tree_unflatten(out_tree, outs),
+                                         "vmap out_axes")
+        moved = []
+        for o, d, oa in zip(outs, out_dims, oaxes):
+            if oa is None:
+                if d is not None:
+                    raise ValueError("vmap has mapped output but out_axes is None")
+                moved.append(o)
+                continue
+            nd = core.get_aval(o).ndim + (d is None)
+            if not -nd <= oa < nd:
+                raise ValueError(f"vmap out_axes {oa} is out of range for an output of "
+                                 f"rank {nd}")
+            moved.append(batching.move_to(o, d, oa % nd, size))
+        return tree_unflatten(out_tree, moved)
+    return vmapped
+
+
+def _axis_size(flat, dims, axis_size, in_tree):
+    sizes = {core.get_aval(x).shape[d] for x, d in zip(flat, dims) if d is not None}
+    if not sizes:
+        if axis_size is None:
+            raise ValueError("vmap must have at least one non-None value in in_axes "
+                             "(or be given axis_size)")
+        return int(axis_size)
+    if len(sizes) > 1 or (axis_size is not None and axis_size not in sizes):
+        desc = ", ".join(f"leaf {i} has size {core.get_aval(x).shape[d]} along axis {d}"
+                         for i, (x, d) in enumerate(zip(flat, dims)) if d is not None)
+        raise ValueError(f"vmap got inconsistent sizes for array axes to be mapped: {desc}")
+    return sizes.pop()
+
+
+# ------------------------------------------------------------------ jacobians
+
+def _std_basis(flat):
+    """Rows of the identity, split and reshaped to each leaf: leaves of shape (N,)+shape."""
+    sizes = [core.get_aval(x).size for x in flat]
+    n = sum(sizes)
+    eye = np.eye(n)
+    out, start = [], 0
+    for x, s in zip(flat, sizes):
+        a = core.get_aval(x)
+        out.append(eye[:, start:start + s].reshape((n,) + a.shape).astype(a.dtype))
+        start += s
+    return n, out
+
+
+def _jac_check_inputs(flat, what):
+    for x in flat:
+        _check_leaf(x, f"{what} input")
+        if not dtypes.is_float(core.get_aval(x).dtype):
+            raise TypeError(f"{what} requires real-valued inputs (input dtype that is a "
+                            f"sub-dtype of np.floating), but got "
+                            f"{core.get_aval(x).dtype.name}")
+
+
+def jacfwd(fun, argnums=0, has_aux=False):
+    """Jacobian by forward mode: one batched jvp over the input basis."""
+    def jacfun(*args):
+        nums = _check_argnums(argnums, len(args), "jacfwd")
+        g, dyn = _partial_argnums(fun, args, nums)
+        flat_in, in_tree = tree_flatten(dyn)
+        _jac_check_inputs(flat_in, "jacfwd")
+        n, basis = _std_basis(flat_in)
+        store = {}
+        flat_g = _flat_fun(g, in_tree, store, has_aux, "jacfwd function")
+
+        def pushfwd(*ts):
+            return [_instantiate(t) for t in ad.jvp_flat(flat_g, flat_in, list(ts))[1]]
+        jac_cols = vmap(pushfwd, out_axes=-1)(*basis)
+        jac = [_split_last(c, flat_in, in_tree, isinstance(argnums, int)) for c in jac_cols]
+        out = tree_unflatten(store["tree"], jac)
+        if has_aux:
+            return out, g(*dyn)[1]   # aux from a plain call: inside vmap it is batched
+        return out
+    return jacfun
+
+
+def _split_last(col, flat_in, in_tree, single):
+    """Split the last axis (the input basis) into one array per input leaf."""
+    from jaxlite import numpy as jnp
+    out_shape = core.get_aval(col).shape[:-1]
+    pieces, start = [], 0
+    for x in flat_in:
+        a = core.get_aval(x)
+        piece = col[..., start:start + a.size]
+        pieces.append(jnp.reshape(piece, out_shape + a.shape))
+        start += a.size
+    tree = tree_unflatten(in_tree, pieces)
+    return tree[0] if single else tree
+
+
+def jacrev(fun, argnums=0, has_aux=False):
+    """Jacobian by reverse mode: one batched vjp over the output basis."""
+    def jacfun(*args):
+        from jaxlite import numpy as jnp
+        nums = _check_argnums(argnums, len(args), "jacrev")
+        g, dyn = _partial_argnums(fun, args, nums)
+        flat_in, in_tree = tree_flatten(dyn)
+        _jac_check_inputs(flat_in, "jacrev")
+        res = vjp(g, *dyn, has_aux=has_aux)
+        out, vjp_fn = res[0], res[1]
+        flat_out, out_tree = tree_flatten(out)
+        m, basis = _std_basis(flat_out)
+
+        def pullback(*cts):
+            return tree_flatten(vjp_fn(tree_unflatten(out_tree, list(cts))))[0]
+        rows = vmap(pullback)(*basis)     # each: (M,) + in_shape
+        jac, start = [], 0
+        for o in flat_out:
+            oa = core.get_aval(o)
+            per_in = [jnp.reshape(r[start:start + oa.size], oa.shape + core.get_aval(x).shape)
+                      for r, x in zip(rows, flat_in)]
+            tree = tree_unflatten(in_tree, per_in)
+            jac.append(tree[0] if isinstance(argnums, int) else tree)
+            start += oa.size
+        result = tree_unflatten(out_tree, jac)
+        if has_aux:
+            return result, res[2]
+        return result
+    return jacfun
+
+
+def hessian(fun, argnums=0, has_aux=False):
+    """``jacfwd(jacrev(fun))``."""
+    return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)

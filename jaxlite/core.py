@@ -1,0 +1,339 @@
+"""Abstract values, primitives, ``bind`` and the interpreter context.
+
+Every operation in jaxlite is a ``Primitive`` applied with ``bind``. ``bind``
+hands the application to the *current interpreter*: eval (numpy), staging
+(builds a jaxpr), jvp, or batching. An interpreter runs a primitive's rule with
+its *parent* as the current interpreter, so transforms nest without a global
+level stack: each interpreter instance owns (tags) its tracers, which is what
+makes perturbation confusion impossible.
+"""
+import contextlib
+import os
+import sys
+
+import numpy as np
+
+from jaxlite import dtypes
+
+
+# --------------------------------------------------------------------- errors
+
+class ConcretizationTypeError(TypeError):
+    """A concrete Python value was needed from an abstract (traced) value."""
+
+
+class UnexpectedTracerError(TypeError):
+    """A tracer was used after the transformation that made it had finished."""
+
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+_COMPILER_DIR = os.path.join(os.path.dirname(_PKG_DIR), "compiler")
+
+
+def user_frame():
+    """The innermost stack frame outside jaxlite, as ``(filename, lineno, funcname)``."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        fname = frame.f_code.co_filename
+        if not (fname.startswith(_PKG_DIR) or fname.startswith(_COMPILER_DIR)
+                or fname.startswith("<frozen")):
+            return SourceInfo(fname, frame.f_lineno, frame.f_code.co_name)
+        frame = frame.f_back
+    return None
+
+
+class SourceInfo:
+    __slots__ = ("filename", "lineno", "function")
+
+    def __init__(self, filename, lineno, function):
+        self.filename, self.lineno, self.function = filename, lineno, function
+
+    def __str__(self):
+        return f"{os.path.basename(self.filename)}:{self.lineno} ({self.function})"
+
+    def line_text(self):
+        import linecache
+        return linecache.getline(self.filename, self.lineno).strip()
+
+
+def where_message():
+    info = user_frame()
+    if info is None:
+        return ""
+    text = info.line_text()
+    return f"\nThe problem arose at {info}" + (f":\n    {text}" if text else "")
+
+
+# ------------------------------------------------------------ abstract values
+
+class ShapedArray:
+    """Shape, dtype and weak type: all a transform may know about a value."""
+    __slots__ = ("shape", "dtype", "weak_type")
+
+    def __init__(self, shape, dtype, weak_type=False):
+        self.shape = tuple(int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = bool(weak_type)
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
+
+    def __eq__(self, other):
+        return (isinstance(other, ShapedArray) and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def str_short(self):
+        return f"{dtypes.short_name(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+    __str__ = str_short
+
+    def __repr__(self):
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapedArray({self.shape}, {self.dtype.name}{weak})"
+
+    def strong(self):
+        return ShapedArray(self.shape, self.dtype) if self.weak_type else self
+
+    def update(self, shape=None, dtype=None, weak_type=None):
+        return ShapedArray(self.shape if shape is None else shape,
+                           self.dtype if dtype is None else dtype,
+                           self.weak_type if weak_type is None else weak_type)
+
+
+_PY_SCALAR_KIND = {bool: 0, int: 1, float: 2}
+
+
+def get_aval(x):
+    """The abstract value of any value jaxlite accepts (TypeError otherwise)."""
+    if isinstance(x, Tracer):
+        return x.aval
+    if isinstance(x, np.ndarray):
+        return ShapedArray(x.shape, dtypes.canonicalize(x.dtype, "array"))
+    t = type(x)
+    if t in _PY_SCALAR_KIND:
+        kind = _PY_SCALAR_KIND[t]
+        return ShapedArray((), dtypes.default_for_kind(kind), weak_type=kind > 0)
+    if isinstance(x, np.generic):
+        return ShapedArray((), dtypes.canonicalize(x.dtype, "scalar"))
+    if isinstance(x, (bool, int, float)):   # subclasses such as np.float64
+        return get_aval(t.__mro__[-2](x))
+    raise TypeError(f"Value {x!r} of type {t.__name__} is not a valid jaxlite type")
+
+
+def is_python_scalar(x):
+    return type(x) in _PY_SCALAR_KIND
+
+
+# ----------------------------------------------------------------- primitives
+
+class Primitive:
+    """A named operation. Its rules live in per-transform tables keyed by it."""
+
+    def __init__(self, name, multiple_results=False):
+        self.name = name
+        self.multiple_results = multiple_results
+        all_primitives[name] = self
+
+    def bind(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def __repr__(self):
+        return self.name
+
+
+all_primitives = {}
+impl_rules = {}           # prim -> f(*numpy arrays, **params) -> array(s)
+abstract_eval_rules = {}  # prim -> f(*avals, **params) -> aval(s)
+
+
+def def_impl(prim):
+    def register(f):
+        impl_rules[prim] = f
+        return f
+    return register
+
+
+def def_abstract_eval(prim):
+    def register(f):
+        abstract_eval_rules[prim] = f
+        return f
+    return register
+
+
+def abstract_eval(prim, avals, params):
+    rule = abstract_eval_rules.get(prim)
+    if rule is None:
+        raise NotImplementedError(f"Abstract evaluation for '{prim}' not implemented")
+    out = rule(*avals, **params)
+    return list(out) if prim.multiple_results else [out]
+
+
+def bind(prim, *args, **params):
+    """Apply ``prim`` under the current interpreter."""
+    return _current.interp.interpret(prim, args, params)
+
+
+# ------------------------------------------------------------- interpreters
+
+class Interpreter:
+    """Base class. ``parent`` is the interpreter that was current at creation."""
+    parent = None
+
+    def interpret(self, prim, args, params):
+        raise NotImplementedError
+
+    def owns(self, x):
+        return isinstance(x, Tracer) and x._interp is self
+
+    def any_owned(self, args):
+        for a in args:
+            if isinstance(a, Tracer) and a._interp is self:
+                return True
+        return False
+
+
+class _Current:
+    interp = None
+
+
+_current = _Current()
+
+
+def current_interpreter():
+    return _current.interp
+
+
+@contextlib.contextmanager
+def set_interpreter(interp):
+    prev = _current.interp
+    _current.interp = interp
+    try:
+        yield interp
+    finally:
+        _current.interp = prev
+
+
+def bind_with(interp, prim, *args, **params):
+    """``bind`` with ``interp`` as the current interpreter."""
+    prev = _current.interp
+    _current.interp = interp
+    try:
+        return interp.interpret(prim, args, params)
+    finally:
+        _current.interp = prev
+
+
+class Array(np.ndarray):
+    """The concrete array jaxlite returns eagerly: a read-only numpy array.
+
+    It *is* a numpy array (free interop), plus JAX's ``.at[...]`` updates and
+    JAX's promotion rules for operators.
+    """
+
+    def __setitem__(self, idx, value):
+        raise TypeError(
+            "jaxlite arrays are immutable: use x = x.at[idx].set(value) "
+            "instead of x[idx] = value")
+
+    def block_until_ready(self):
+        return self
+
+
+def wrap(x):
+    """A concrete impl output as a jaxlite ``Array``."""
+    if type(x) is Array:
+        return x
+    return np.asarray(x).view(Array)
+
+
+class EvalInterpreter(Interpreter):
+    """Runs each primitive's numpy implementation."""
+
+    def interpret(self, prim, args, params):
+        vals = []
+        for a in args:
+            if isinstance(a, Tracer):
+                a = a.concrete_value()
+            elif type(a) in _PY_SCALAR_KIND:
+                a = np.asarray(a, dtypes.default_for_kind(_PY_SCALAR_KIND[type(a)]))
+            vals.append(a)
+        out = impl_rules[prim](*vals, **params)
+        if prim.multiple_results:
+            return [wrap(o) for o in out]
+        return wrap(out)
+
+
+eval_interpreter = EvalInterpreter()
+_current.interp = eval_interpreter
+
+
+# -------------------------------------------------------------------- tracers
+
+class Tracer:
+    """A value owned by one interpreter. Operators are attached by jaxlite.numpy."""
+    __array_priority__ = 1000
+    __array_ufunc__ = None
+    __slots__ = ("_interp",)
+
+    @property
+    def aval(self):
+        raise NotImplementedError
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: self.aval.ndim)
+    size = property(lambda self: self.aval.size)
+    weak_type = property(lambda self: self.aval.weak_type)
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object (a scalar)")
+        return self.shape[0]
+
+    def concrete_value(self):
+        """The underlying numpy value, or ConcretizationTypeError if abstract."""
+        raise ConcretizationTypeError(
+            f"Abstract tracer value encountered where a concrete value is expected: "
+            f"{self._describe()}.\nThe value depends on a traced argument, so Python "
+            f"cannot branch on it or convert it. Use lax.cond / jnp.where for "
+            f"value-dependent control flow, or mark the argument static with "
+            f"static_argnums." + where_message())
+
+    def _describe(self):
+        return f"traced array with shape {self.aval}"
+
+    def __bool__(self):
+        return bool(self.concrete_value())
+
+    def __int__(self):
+        return int(self.concrete_value())
+
+    def __float__(self):
+        return float(self.concrete_value())
+
+    def __index__(self):
+        return int(self.concrete_value())
+
+    def __array__(self, dtype=None, copy=None):
+        val = np.asarray(self.concrete_value())
+        return val.astype(dtype) if dtype is not None else val
+
+    def tolist(self):
+        return np.asarray(self.concrete_value()).tolist()
+
+    def item(self):
+        return np.asarray(self.concrete_value()).item()
+
+    def __repr__(self):
+        return f"Traced<{self.aval}>with<{type(self._interp).__name__}>"
+
+    def __hash__(self):
+        raise TypeError(f"unhashable type: traced array {self.aval}")
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))

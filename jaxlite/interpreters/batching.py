@@ -1,0 +1,154 @@
+"""vmap: values carry (value, batch dim); one batch rule per primitive.
+
+Rules prefer to leave the batch dimension where it is: an elementwise op keeps
+the first operand's batch dim, a reduction renumbers its axes around it.
+"""
+from jaxlite import core
+
+batch_rules = {}   # prim -> f(axis_size, vals, dims, **params) -> (out, out_dim)
+not_mapped = None
+
+
+class BatchTracer(core.Tracer):
+    __slots__ = ("val", "bdim")
+
+    def __init__(self, interp, val, bdim):
+        self._interp, self.val, self.bdim = interp, val, bdim
+
+    @property
+    def aval(self):
+        a = core.get_aval(self.val)
+        shape = a.shape[:self.bdim] + a.shape[self.bdim + 1:]
+        return a.update(shape=shape)
+
+    def concrete_value(self):
+        raise core.ConcretizationTypeError(
+            f"Cannot use the value of a batched (vmapped) array {self.aval} in Python "
+            f"control flow or conversions: inside vmap each example has its own "
+            f"value. Use jnp.where or lax.cond instead." + core.where_message())
+
+
+class BatchInterpreter(core.Interpreter):
+    def __init__(self, parent, axis_size):
+        self.parent, self.axis_size = parent, axis_size
+
+    def interpret(self, prim, args, params):
+        if not self.any_owned(args):
+            return core.bind_with(self.parent, prim, *args, **params)
+        vals, dims = [], []
+        for a in args:
+            if isinstance(a, BatchTracer) and a._interp is self:
+                vals.append(a.val)
+                dims.append(a.bdim)
+            else:
+                vals.append(a)
+                dims.append(None)
+        rule = batch_rules.get(prim)
+        if rule is None:
+            raise NotImplementedError(f"Batching rule for '{prim}' not implemented")
+        with core.set_interpreter(self.parent):
+            out, out_dim = rule(self.axis_size, vals, dims, **params)
+        if prim.multiple_results:
+            return [self.lift(o, d) for o, d in zip(out, out_dim)]
+        return self.lift(out, out_dim)
+
+    def lift(self, val, dim):
+        return val if dim is None else BatchTracer(self, val, dim)
+
+    def split(self, out):
+        if isinstance(out, BatchTracer) and out._interp is self:
+            return out.val, out.bdim
+        return out, None
+
+
+def vmap_flat(f, axis_size, vals, dims):
+    """Run ``f`` over flat inputs with batch dims ``dims``: ``(outs, out_dims)``."""
+    interp = BatchInterpreter(core.current_interpreter(), axis_size)
+    ins = [interp.lift(v, d) for v, d in zip(vals, dims)]
+    with core.set_interpreter(interp):
+        outs = f(*ins)
+    pairs = [interp.split(o) for o in outs]
+    return [v for v, _ in pairs], [d for _, d in pairs]
+
+
+# ------------------------------------------------------------------ helpers
+
+def moveaxis(x, src, dst):
+    from jaxlite import lax
+    if src == dst:
+        return x
+    ndim = core.get_aval(x).ndim
+    perm = [i for i in range(ndim) if i != src]
+    perm.insert(dst, src)
+    return lax.transpose(x, tuple(perm))
+
+
+def move_to(x, dim, dst, axis_size):
+    """``x`` with its batch dim at ``dst``, broadcasting it in if unbatched."""
+    from jaxlite import lax
+    if dim is None:
+        aval = core.get_aval(x)
+        shape = aval.shape[:dst] + (axis_size,) + aval.shape[dst:]
+        keep = tuple(i for i in range(len(shape)) if i != dst)
+        return lax.broadcast_in_dim(x, shape, keep)
+    return moveaxis(x, dim, dst)
+
+
+def bdim_at_front(x, dim, axis_size):
+    return move_to(x, dim, 0, axis_size)
+
+
+# ------------------------------------------------------ rule constructors
+
+def defvectorized(prim):
+    """Unary ops that act on each element independently."""
+    def rule(axis_size, vals, dims, **params):
+        return core.bind(prim, *vals, **params), dims[0]
+    batch_rules[prim] = rule
+
+
+def defbroadcasting(prim):
+    """n-ary elementwise ops whose operands share a shape (rank-0 operands
+    broadcast). The output keeps the first batched full-rank operand's dim."""
+    batch_rules[prim] = broadcasting_rule(prim)
+
+
+def broadcasting_rule(prim):
+    def rule(axis_size, vals, dims, **params):
+        ranks = [core.get_aval(v).ndim - (d is not None) for v, d in zip(vals, dims)]
+        rank = max(ranks)
+        out_dim = next((d for d, r in zip(dims, ranks) if d is not None and r == rank), 0)
+        args = []
+        for v, d, r in zip(vals, dims, ranks):
+            if d is None and r == 0:
+                args.append(v)          # a scalar broadcasts by itself
+            elif r == rank:
+                args.append(move_to(v, d, out_dim, axis_size))
+            else:                        # batched scalar among full-rank operands
+                args.append(_broadcast_batched_scalar(v, out_dim, rank, vals, dims, ranks))
+        return core.bind(prim, *args, **params), out_dim
+    return rule
+
+
+def _broadcast_batched_scalar(v, out_dim, rank, vals, dims, ranks):
+    from jaxlite import lax
+    full = next(x for x, r, d in zip(vals, ranks, dims) if r == rank)
+    full_dim = next(d for x, r, d in zip(vals, ranks, dims) if r == rank)
+    shape = list(core.get_aval(full).shape)
+    if full_dim is None:
+        shape.insert(out_dim, core.get_aval(v).shape[0])
+    elif full_dim != out_dim:
+        shape.insert(out_dim, shape.pop(full_dim))
+    return lax.broadcast_in_dim(v, tuple(shape), (out_dim,))
+
+
+def defreducer(prim, axes_param="axes"):
+    """Reductions over ``axes``: renumber the axes around the batch dim."""
+    def rule(axis_size, vals, dims, **params):
+        (x,), (d,) = vals, dims
+        axes = params[axes_param]
+        new_axes = tuple(a + (a >= d) for a in axes)
+        params = dict(params, **{axes_param: new_axes})
+        out_dim = d - sum(a < d for a in axes)
+        return core.bind(prim, x, **params), out_dim
+    batch_rules[prim] = rule

@@ -1,0 +1,248 @@
+"""The IR: Var, Literal, Eqn, Jaxpr, ClosedJaxpr; evaluation, printing, DCE.
+
+Names are made only when printing, so jaxprs can be built and rewritten
+without a name supply.
+"""
+import itertools
+
+import numpy as np
+
+from jaxlite import core
+
+
+class Var:
+    __slots__ = ("aval", "count")
+    _counter = itertools.count()
+
+    def __init__(self, aval):
+        self.aval = aval
+        self.count = next(Var._counter)
+
+    def __repr__(self):
+        return f"Var({self.aval})"
+
+
+class Literal:
+    """A scalar constant written inline in the jaxpr."""
+    __slots__ = ("val", "aval")
+
+    def __init__(self, val, aval):
+        self.val, self.aval = val, aval
+
+    def __repr__(self):
+        return f"Literal({self.val})"
+
+
+class Eqn:
+    __slots__ = ("prim", "inputs", "params", "outvars", "source")
+
+    def __init__(self, prim, inputs, params, outvars, source=None):
+        self.prim, self.inputs, self.params = prim, list(inputs), dict(params)
+        self.outvars, self.source = list(outvars), source
+
+    def replace(self, **kw):
+        fields = dict(prim=self.prim, inputs=self.inputs, params=self.params,
+                      outvars=self.outvars, source=self.source)
+        fields.update(kw)
+        return Eqn(**fields)
+
+
+class Jaxpr:
+    """``constvars; invars. let eqns in outvars``. Outputs may be Literals."""
+    __slots__ = ("constvars", "invars", "eqns", "outvars")
+
+    def __init__(self, constvars, invars, eqns, outvars):
+        self.constvars, self.invars = list(constvars), list(invars)
+        self.eqns, self.outvars = list(eqns), list(outvars)
+
+    in_avals = property(lambda self: [v.aval for v in self.invars])
+    out_avals = property(lambda self: [v.aval for v in self.outvars])
+
+    def __str__(self):
+        return pp_jaxpr(self)
+
+    __repr__ = __str__
+
+
+class ClosedJaxpr:
+    """A jaxpr with values for its constvars."""
+    __slots__ = ("jaxpr", "consts", "__weakref__")
+
+    def __init__(self, jaxpr, consts):
+        assert len(jaxpr.constvars) == len(consts)
+        self.jaxpr, self.consts = jaxpr, list(consts)
+
+    in_avals = property(lambda self: self.jaxpr.in_avals)
+    out_avals = property(lambda self: self.jaxpr.out_avals)
+    eqns = property(lambda self: self.jaxpr.eqns)
+
+    def __call__(self, *args):
+        return eval_jaxpr(self.jaxpr, self.consts, *args)
+
+    def __str__(self):
+        return pp_jaxpr(self.jaxpr)
+
+    __repr__ = __str__
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self is other
+
+
+# ------------------------------------------------------------------ evaluation
+
+def eval_jaxpr(jaxpr, consts, *args):
+    """Evaluate through ``bind``, so the current interpreter transforms it."""
+    env = {}
+
+    def read(a):
+        return a.val if type(a) is Literal else env[a]
+
+    for v, x in zip_strict(jaxpr.constvars, consts, "constvars"):
+        env[v] = x
+    for v, x in zip_strict(jaxpr.invars, args, "arguments"):
+        env[v] = x
+    for eqn in jaxpr.eqns:
+        out = core.bind(eqn.prim, *map(read, eqn.inputs), **eqn.params)
+        if eqn.prim.multiple_results:
+            for v, o in zip(eqn.outvars, out):
+                env[v] = o
+        else:
+            env[eqn.outvars[0]] = out
+    return [read(v) for v in jaxpr.outvars]
+
+
+def zip_strict(a, b, what):
+    a, b = list(a), list(b)
+    if len(a) != len(b):
+        raise TypeError(f"expected {len(a)} {what}, got {len(b)}")
+    return zip(a, b)
+
+
+# ------------------------------------------------------------------ typecheck
+
+def typecheck(jaxpr):
+    """Recompute every equation's output avals; raise TypeError on mismatch."""
+    defined = set(jaxpr.constvars) | set(jaxpr.invars)
+
+    def aval_of(a):
+        if type(a) is Literal:
+            return a.aval
+        if a not in defined:
+            raise TypeError(f"variable {a} used before definition")
+        return a.aval
+
+    for eqn in jaxpr.eqns:
+        in_avals = [aval_of(a) for a in eqn.inputs]
+        out = core.abstract_eval(eqn.prim, in_avals, eqn.params)
+        for v, o in zip_strict(eqn.outvars, out, f"outputs of {eqn.prim}"):
+            if v.aval.strong() != o.strong():
+                raise TypeError(f"{eqn.prim}: declared output {v.aval} but rule gives {o}")
+            defined.add(v)
+    for v in jaxpr.outvars:
+        aval_of(v)
+
+
+# ------------------------------------------------------------------------ DCE
+
+def dce(jaxpr, used_outputs=None):
+    """Drop equations whose outputs are unused. Returns a new Jaxpr."""
+    outvars = jaxpr.outvars if used_outputs is None else [
+        v for v, u in zip(jaxpr.outvars, used_outputs) if u]
+    live = {v for v in outvars if type(v) is Var}
+    kept = []
+    for eqn in reversed(jaxpr.eqns):
+        if any(v in live for v in eqn.outvars) or eqn.prim in effectful:
+            kept.append(eqn)
+            live.update(a for a in eqn.inputs if type(a) is Var)
+    kept.reverse()
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, kept, outvars)
+
+
+effectful = set()
+
+
+# ------------------------------------------------------------------- printing
+
+def _names():
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for n in itertools.count(1):
+        for combo in itertools.product(letters, repeat=n):
+            yield "".join(combo)
+
+
+class _Namer:
+    def __init__(self):
+        self.names, self.gen = {}, _names()
+
+    def __call__(self, v):
+        if type(v) is Literal:
+            return pp_literal(v)
+        if v not in self.names:
+            self.names[v] = next(self.gen)
+        return self.names[v]
+
+    def binder(self, v):
+        return f"{self(v)}:{v.aval.str_short()}"
+
+
+def pp_literal(lit):
+    val = np.asarray(lit.val)
+    if val.dtype == np.bool_:
+        text = "True" if val else "False"
+    elif val.dtype.kind == "f":
+        text = repr(float(val))
+    else:
+        text = str(int(val))
+    return f"{text}:{lit.aval.str_short()}"
+
+
+def pp_param(v, indent):
+    if isinstance(v, ClosedJaxpr):
+        v = v.jaxpr
+    if isinstance(v, Jaxpr):
+        return pp_jaxpr(v, indent + 4)
+    if isinstance(v, np.dtype):
+        return v.name
+    if isinstance(v, tuple):
+        inner = ", ".join(pp_param(x, indent) for x in v)
+        return f"({inner},)" if len(v) == 1 else f"({inner})"
+    if callable(v) and hasattr(v, "__name__"):
+        return v.__name__
+    return str(v)
+
+
+def pp_eqn(eqn, name, indent):
+    outs = " ".join(name.binder(v) for v in eqn.outvars)
+    params = ""
+    if eqn.params:
+        params = "[" + " ".join(f"{k}={pp_param(v, indent)}"
+                                for k, v in sorted(eqn.params.items())) + "]"
+    ins = " ".join(name(a) for a in eqn.inputs)
+    return f"{outs} = {eqn.prim.name}{params} {ins}".rstrip()
+
+
+def pp_jaxpr(jaxpr, indent=0, source=False):
+    """Print like JAX: one line if short, else one equation per line."""
+    name = _Namer()
+    consts = " ".join(name.binder(v) for v in jaxpr.constvars)
+    args = " ".join(name.binder(v) for v in jaxpr.invars)
+    eqns = []
+    for e in jaxpr.eqns:
+        line = pp_eqn(e, name, indent)
+        if source and e.source is not None:
+            line += f"  # {e.source}"
+        eqns.append(line)
+    outs = ", ".join(name(v) for v in jaxpr.outvars)
+    outs = f"({outs},)" if len(jaxpr.outvars) == 1 else f"({outs})"
+    head = f"{{ lambda {consts}; {args}. let"
+    one_line = f"{head} {eqns[0]} in {outs} }}" if len(eqns) == 1 else None
+    if len(eqns) == 0:
+        one_line = f"{head}  in {outs} }}"
+    if one_line is not None and "\n" not in one_line and len(one_line) + indent <= 80:
+        return one_line
+    pad = " " * indent
+    body = "".join(f"\n{pad}    {line}" for line in eqns)
+    return f"{head}{body}\n{pad}  in {outs} }}"

@@ -1,0 +1,106 @@
+"""Shared shape/dtype rules and rule constructors for the lax primitives."""
+import numpy as np
+
+from jaxlite import core, dtypes
+from jaxlite.core import ShapedArray, Primitive
+
+
+def standard_primitive(name, impl, shape_rule, multiple_results=False):
+    """A primitive with its numpy impl and abstract-eval rule registered."""
+    prim = Primitive(name, multiple_results)
+    core.impl_rules[prim] = impl
+    core.abstract_eval_rules[prim] = shape_rule
+    return prim
+
+
+def check_dtype(prim_name, aval, kinds, what="operand"):
+    if aval.dtype.kind not in kinds:
+        names = {"f": "floating", "i": "integer", "b": "boolean"}
+        allowed = " or ".join(names[k] for k in kinds)
+        raise TypeError(f"{prim_name} requires {allowed} {what}s, got {aval.dtype.name}"
+                        f"{core.where_message()}")
+
+
+def unop_shape_rule(name, kinds, result_dtype=None):
+    def rule(x, **_):
+        check_dtype(name, x, kinds)
+        return ShapedArray(x.shape, result_dtype or x.dtype, x.weak_type)
+    return rule
+
+
+def broadcast_shapes_strict(name, *avals):
+    """Operands share one shape, except rank-0 operands, which broadcast."""
+    shape = None
+    for a in avals:
+        if a.shape == () :
+            continue
+        if shape is None:
+            shape = a.shape
+        elif a.shape != shape:
+            shapes = ", ".join(str(b.shape) for b in avals)
+            raise TypeError(f"{name} got incompatible shapes for broadcasting: {shapes}"
+                            f"{core.where_message()}")
+    return () if shape is None else shape
+
+
+def naryop_shape_rule(name, kinds, result_dtype=None):
+    def rule(*avals, **_):
+        for a in avals:
+            check_dtype(name, a, kinds)
+        dts = {a.dtype for a in avals}
+        if len(dts) > 1:
+            names = ", ".join(a.dtype.name for a in avals)
+            raise TypeError(f"{name} requires arguments to have the same dtypes, got {names}"
+                            f"{core.where_message()}")
+        shape = broadcast_shapes_strict(name, *avals)
+        weak = all(a.weak_type for a in avals)
+        return ShapedArray(shape, result_dtype or avals[0].dtype, weak and result_dtype is None)
+    return rule
+
+
+def typed_impl(np_fn):
+    """Wrap a numpy function so its result keeps the input dtype."""
+    def impl(*args, **_):
+        out = np_fn(*args)
+        dt = np.result_type(*args) if args else None
+        return np.asarray(out, dtype=dt) if out.dtype != dt else out
+    return impl
+
+
+def normalize_axis(axis, ndim, what="axis"):
+    axis = int(axis)
+    if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
+        raise ValueError(f"{what} {axis} is out of bounds for array of rank {ndim}")
+    return axis % ndim if ndim else 0
+
+
+def to_dtype(x, dtype):
+    """A Python or numpy scalar as a 0-d array of ``dtype``; other values as-is."""
+    if isinstance(x, core.Tracer) or isinstance(x, np.ndarray) and x.ndim:
+        return x
+    return np.asarray(x, dtype)
+
+
+def promote_weak(name, *args):
+    """Give weak (Python scalar) operands the dtype of the strong ones, as lax does.
+    Strong operands of different dtypes are an error."""
+    avals = [core.get_aval(a) for a in args]
+    strong = {a.dtype for a in avals if not a.weak_type}
+    if len(strong) > 1:
+        names = ", ".join(a.dtype.name for a in avals)
+        raise TypeError(f"lax.{name} requires arguments to have the same dtypes, got "
+                        f"{names}{core.where_message()}")
+    if strong:
+        dt = strong.pop()
+    else:
+        dt, _ = dtypes.result_type(*[(a.dtype, True) for a in avals])
+    out = []
+    for a, x in zip(avals, args):
+        if a.dtype == dt:
+            out.append(x)
+        elif isinstance(x, core.Tracer):
+            from jaxlite.lax.elementwise import convert_element_type
+            out.append(convert_element_type(x, dt, weak_type=a.weak_type))
+        else:
+            out.append(np.asarray(x, dt))
+    return out

@@ -1,0 +1,1 @@
+"""dot_general: contraction with batch dimensions."""

@@ -1,0 +1,495 @@
+"""Elementwise primitives: unary math, binary arithmetic, comparisons, logic,
+select_n and convert_element_type. One block per primitive: its numpy impl and
+shape rule, then its jvp, transpose (if linear) and batch rules.
+"""
+import math
+
+import numpy as np
+
+from jaxlite import core
+from jaxlite.core import ShapedArray
+from jaxlite.interpreters import ad, batching
+from jaxlite.interpreters.ad import Zero, is_undef
+from jaxlite.lax._rules import (standard_primitive, unop_shape_rule, naryop_shape_rule,
+                                typed_impl, promote_weak, check_dtype)
+
+_F = "f"
+_I = "i"
+_FI = "fi"
+_ANY = "bif"
+
+
+def _unop(name, np_fn, kinds=_F):
+    prim = standard_primitive(name, typed_impl(np_fn), unop_shape_rule(name, kinds))
+    batching.defvectorized(prim)
+    return prim
+
+
+def _binop(name, np_fn, kinds=_FI, result_dtype=None):
+    impl = typed_impl(np_fn) if result_dtype is None else (lambda x, y: np_fn(x, y))
+    prim = standard_primitive(name, impl, naryop_shape_rule(name, kinds, result_dtype))
+    batching.defbroadcasting(prim)
+    return prim
+
+
+def _unbroadcast(aval, ct):
+    """Sum a cotangent down to a rank-0 operand's shape (the only broadcasting lax does)."""
+    if type(ct) is Zero:
+        return ct
+    ct_aval = core.get_aval(ct)
+    if ct_aval.shape == aval.shape:
+        return ct
+    from jaxlite.lax.reductions import reduce_sum
+    return reduce_sum(ct, tuple(range(ct_aval.ndim)))
+
+
+def _bcast(t, shape):
+    """A rank-0 tangent broadcast to the output shape."""
+    if core.get_aval(t).shape == tuple(shape):
+        return t
+    from jaxlite.lax.structural import broadcast_in_dim
+    return broadcast_in_dim(t, shape, ())
+
+
+# ------------------------------------------------------------------ unary
+
+neg_p = _unop("neg", np.negative, _FI)
+ad.deflinear(neg_p, lambda ct, x: [neg(ct)])
+
+sign_p = _unop("sign", np.sign, _FI)
+ad.defjvp_zero(sign_p)
+
+floor_p = _unop("floor", np.floor)
+ad.defjvp_zero(floor_p)
+
+ceil_p = _unop("ceil", np.ceil)
+ad.defjvp_zero(ceil_p)
+
+
+def _round_impl(x, rounding_method=0):
+    # 0: away from zero (lax.round's default); 1: to nearest even (np.round).
+    if rounding_method == 0:
+        return (np.sign(x) * np.floor(np.abs(x) + 0.5)).astype(x.dtype)
+    return np.round(x).astype(x.dtype)
+
+
+round_p = standard_primitive("round", _round_impl, unop_shape_rule("round", _F))
+batching.defvectorized(round_p)
+ad.defjvp_zero(round_p)
+
+abs_p = _unop("abs", np.abs, _FI)
+ad.defjvp(abs_p, lambda g, ans, x: mul(g, sign(x)))
+
+exp_p = _unop("exp", np.exp)
+ad.defjvp(exp_p, lambda g, ans, x: mul(g, ans))
+
+exp2_p = _unop("exp2", np.exp2)
+ad.defjvp(exp2_p, lambda g, ans, x: mul(g, mul(ans, _const(x, math.log(2.0)))))
+
+log_p = _unop("log", np.log)
+ad.defjvp(log_p, lambda g, ans, x: div(g, x))
+
+log1p_p = _unop("log1p", np.log1p)
+ad.defjvp(log1p_p, lambda g, ans, x: div(g, add(x, _const(x, 1.0))))
+
+expm1_p = _unop("expm1", np.expm1)
+ad.defjvp(expm1_p, lambda g, ans, x: mul(g, add(ans, _const(x, 1.0))))
+
+sqrt_p = _unop("sqrt", np.sqrt)
+ad.defjvp(sqrt_p, lambda g, ans, x: div(g, mul(ans, _const(x, 2.0))))
+
+rsqrt_p = _unop("rsqrt", lambda x: 1 / np.sqrt(x))
+ad.defjvp(rsqrt_p, lambda g, ans, x: mul(g, mul(_const(x, -0.5), div(ans, x))))
+
+sin_p = _unop("sin", np.sin)
+ad.defjvp(sin_p, lambda g, ans, x: mul(g, cos(x)))
+
+cos_p = _unop("cos", np.cos)
+ad.defjvp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
+
+tan_p = _unop("tan", np.tan)
+ad.defjvp(tan_p, lambda g, ans, x: mul(g, add(_const(x, 1.0), mul(ans, ans))))
+
+asin_p = _unop("asin", np.arcsin)
+ad.defjvp(asin_p, lambda g, ans, x: mul(g, rsqrt(sub(_const(x, 1.0), mul(x, x)))))
+
+acos_p = _unop("acos", np.arccos)
+ad.defjvp(acos_p, lambda g, ans, x: neg(mul(g, rsqrt(sub(_const(x, 1.0), mul(x, x))))))
+
+atan_p = _unop("atan", np.arctan)
+ad.defjvp(atan_p, lambda g, ans, x: div(g, add(_const(x, 1.0), mul(x, x))))
+
+sinh_p = _unop("sinh", np.sinh)
+ad.defjvp(sinh_p, lambda g, ans, x: mul(g, cosh(x)))
+
+cosh_p = _unop("cosh", np.cosh)
+ad.defjvp(cosh_p, lambda g, ans, x: mul(g, sinh(x)))
+
+tanh_p = _unop("tanh", np.tanh)
+ad.defjvp(tanh_p, lambda g, ans, x: mul(g, sub(_const(x, 1.0), mul(ans, ans))))
+
+
+def _logistic_impl(x):
+    # exp of a non-positive number only, so no overflow warnings.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+
+
+logistic_p = standard_primitive("logistic", _logistic_impl, unop_shape_rule("logistic", _F))
+batching.defvectorized(logistic_p)
+ad.defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(_const(x, 1.0), ans))))
+
+_erf_scalar = np.frompyfunc(math.erf, 1, 1)
+erf_p = _unop("erf", lambda x: _erf_scalar(x).astype(x.dtype))
+ad.defjvp(erf_p, lambda g, ans, x: mul(g, mul(_const(x, 2.0 / math.sqrt(math.pi)),
+                                              exp(neg(mul(x, x))))))
+
+not_p = _unop("not", np.invert, "bi")
+ad.defjvp_zero(not_p)
+
+
+def _integer_pow_impl(x, y):
+    return np.power(x, y).astype(x.dtype) if y >= 0 else (1 / np.power(x, -y)).astype(x.dtype)
+
+
+def _integer_pow_shape(x, y):
+    check_dtype("integer_pow", x, _FI)
+    if x.dtype.kind == "i" and y < 0:
+        raise TypeError(f"integer_pow of an integer array to a negative power {y}")
+    return ShapedArray(x.shape, x.dtype, x.weak_type)
+
+
+integer_pow_p = standard_primitive("integer_pow", _integer_pow_impl, _integer_pow_shape)
+batching.defvectorized(integer_pow_p)
+
+
+def _integer_pow_jvp(g, ans, x, y):
+    if y == 0:
+        return Zero(core.get_aval(x))
+    d = _const(x, float(y)) if y != 1 else None
+    return mul(g, d if y == 1 else mul(d, integer_pow(x, y - 1))) if d is not None else g
+
+
+ad.defjvp(integer_pow_p, _integer_pow_jvp)
+
+
+# ----------------------------------------------------------------- binary
+
+def _add_jvp(primals, tangents):
+    x, y = primals
+    ans = add(x, y)
+    shape = core.get_aval(ans).shape
+    tx, ty = tangents
+    if type(tx) is Zero and type(ty) is Zero:
+        return ans, Zero(core.get_aval(ans))
+    if type(tx) is Zero:
+        return ans, _bcast(ty, shape)
+    if type(ty) is Zero:
+        return ans, _bcast(tx, shape)
+    return ans, add(tx, ty)
+
+
+add_p = _binop("add", np.add)
+ad.jvp_rules[add_p] = _add_jvp
+ad.transpose_rules[add_p] = lambda ct, x, y: [
+    _unbroadcast(x.aval, ct) if is_undef(x) else None,
+    _unbroadcast(y.aval, ct) if is_undef(y) else None]
+
+
+def _sub_jvp(primals, tangents):
+    x, y = primals
+    ans = sub(x, y)
+    shape = core.get_aval(ans).shape
+    tx, ty = tangents
+    if type(tx) is Zero and type(ty) is Zero:
+        return ans, Zero(core.get_aval(ans))
+    if type(tx) is Zero:
+        return ans, _bcast(neg(ty), shape)
+    if type(ty) is Zero:
+        return ans, _bcast(tx, shape)
+    return ans, sub(tx, ty)
+
+
+sub_p = _binop("sub", np.subtract)
+ad.jvp_rules[sub_p] = _sub_jvp
+ad.transpose_rules[sub_p] = lambda ct, x, y: [
+    _unbroadcast(x.aval, ct) if is_undef(x) else None,
+    _unbroadcast(y.aval, neg(ct)) if is_undef(y) and type(ct) is not Zero else None]
+
+mul_p = _binop("mul", np.multiply, _ANY)
+ad.defbilinear(mul_p,
+               lambda ct, x, y: _unbroadcast(x.aval, mul(ct, y)),
+               lambda ct, x, y: _unbroadcast(y.aval, mul(x, ct)))
+
+
+def _div_impl(x, y):
+    if x.dtype.kind == "i":     # lax.div rounds toward zero, like C
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.trunc(np.true_divide(x, y))
+        return np.where(y == 0, 0, q).astype(x.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.true_divide(x, y).astype(np.result_type(x, y))
+
+
+div_p = standard_primitive("div", _div_impl, naryop_shape_rule("div", _FI))
+batching.defbroadcasting(div_p)
+ad.defjvp(div_p,
+          lambda g, ans, x, y: div(g, y),
+          lambda g, ans, x, y: neg(mul(g, div(ans, y))))
+ad.transpose_rules[div_p] = lambda ct, x, y: [
+    _unbroadcast(x.aval, div(ct, y)) if type(ct) is not Zero else None, None]
+
+
+def _rem_impl(x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if x.dtype.kind == "i":
+            return np.where(y == 0, 0, np.fmod(x, np.where(y == 0, 1, y))).astype(x.dtype)
+        return np.fmod(x, y).astype(np.result_type(x, y))
+
+
+rem_p = standard_primitive("rem", _rem_impl, naryop_shape_rule("rem", _FI))
+batching.defbroadcasting(rem_p)
+ad.defjvp(rem_p,
+          lambda g, ans, x, y: _bcast(g, core.get_aval(ans).shape),
+          lambda g, ans, x, y: mul(neg(g), mul(sign(div(x, y)), floor(abs(div(x, y))))))
+
+
+def _pow_impl(x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.power(x, y).astype(np.result_type(x, y))
+
+
+def _pow_jvp_y(g, ans, x, y):
+    # d/dy x**y = log(x) x**y, taken as 0 where x == 0 (as JAX does).
+    safe_log = select_n(eq(x, _const(x, 0.0)), log(x), _zeros_like(x))
+    return mul(g, mul(safe_log, ans))
+
+
+pow_p = standard_primitive("pow", _pow_impl, naryop_shape_rule("pow", _F))
+batching.defbroadcasting(pow_p)
+ad.defjvp(pow_p,
+          lambda g, ans, x, y: mul(g, mul(y, pow(x, sub(y, _const(y, 1.0))))),
+          _pow_jvp_y)
+
+
+def _balanced_eq(x, z, y):
+    """1 where x alone attains the extremum z, 0.5 where x and y tie, 0 elsewhere."""
+    one, half, zero = _const(x, 1.0), _const(x, 0.5), _const(x, 0.0)
+    x_is = eq(x, z)
+    y_is = eq(y, z)
+    return select_n(x_is, zero, select_n(y_is, one, half))
+
+
+max_p = _binop("max", np.maximum, _ANY)
+ad.defjvp(max_p,
+          lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
+          lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
+
+min_p = _binop("min", np.minimum, _ANY)
+ad.defjvp(min_p,
+          lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
+          lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
+
+atan2_p = _binop("atan2", np.arctan2, _F)
+ad.defjvp(atan2_p,
+          lambda g, ans, x, y: mul(g, div(y, add(mul(x, x), mul(y, y)))),
+          lambda g, ans, x, y: neg(mul(g, div(x, add(mul(x, x), mul(y, y))))))
+
+and_p = _binop("and", np.bitwise_and, "bi")
+ad.defjvp_zero(and_p)
+
+or_p = _binop("or", np.bitwise_or, "bi")
+ad.defjvp_zero(or_p)
+
+
+def _compare(name, np_fn):
+    prim = standard_primitive(name, lambda x, y: np_fn(x, y),
+                              naryop_shape_rule(name, _ANY, np.dtype(bool)))
+    batching.defbroadcasting(prim)
+    ad.defjvp_zero(prim)
+    return prim
+
+
+eq_p = _compare("eq", np.equal)
+ne_p = _compare("ne", np.not_equal)
+lt_p = _compare("lt", np.less)
+le_p = _compare("le", np.less_equal)
+gt_p = _compare("gt", np.greater)
+ge_p = _compare("ge", np.greater_equal)
+
+
+# --------------------------------------------------------------- select_n
+
+def _select_n_impl(which, *cases):
+    if which.dtype == np.bool_:
+        out = np.where(which, cases[1], cases[0]) if len(cases) == 2 else cases[0]
+    else:
+        out = np.choose(which, cases) if cases[0].ndim or which.ndim else cases[int(which)]
+    return np.asarray(out, cases[0].dtype)
+
+
+def _select_n_shape(which, *cases):
+    if not cases:
+        raise TypeError("select_n requires at least one case")
+    if which.dtype.kind not in "bi":
+        raise TypeError(f"select_n predicate must be boolean or int32, got {which.dtype.name}")
+    if which.dtype == np.bool_ and len(cases) > 2:
+        raise TypeError("select_n with a boolean predicate takes at most two cases")
+    if len({c.dtype for c in cases}) > 1:
+        raise TypeError("select_n cases must have the same dtypes, got "
+                        + ", ".join(c.dtype.name for c in cases))
+    if len({c.shape for c in cases}) > 1:
+        raise TypeError("select_n cases must have the same shapes, got "
+                        + ", ".join(str(c.shape) for c in cases))
+    shape = cases[0].shape
+    if which.shape not in ((), shape):
+        raise TypeError(f"select_n predicate shape {which.shape} must be scalar or match "
+                        f"the cases' shape {shape}")
+    return ShapedArray(shape, cases[0].dtype, all(c.weak_type for c in cases))
+
+
+select_n_p = standard_primitive("select_n", _select_n_impl, _select_n_shape)
+
+
+batching.defbroadcasting(select_n_p)
+
+
+def _select_n_jvp(primals, tangents):
+    which, *cases = primals
+    ans = select_n(which, *cases)
+    case_ts = tangents[1:]
+    if all(type(t) is Zero for t in case_ts):
+        return ans, Zero(core.get_aval(ans))
+    return ans, select_n(which, *map(ad.instantiate, case_ts))
+
+
+def _select_n_transpose(ct, which, *cases):
+    if type(ct) is Zero:
+        return [None] * (len(cases) + 1)
+    zeros = _zeros_like(ct)
+    out = [None]
+    for i, c in enumerate(cases):
+        if is_undef(c):
+            branches = [zeros] * len(cases)
+            branches[i] = ct
+            out.append(select_n(which, *branches))
+        else:
+            out.append(None)
+    return out
+
+
+ad.jvp_rules[select_n_p] = _select_n_jvp
+ad.transpose_rules[select_n_p] = _select_n_transpose
+
+
+# ------------------------------------------------------------ convert
+
+def _convert_impl(x, new_dtype, weak_type=False):
+    return np.asarray(x).astype(new_dtype)
+
+
+def _convert_shape(x, new_dtype, weak_type=False):
+    return ShapedArray(x.shape, new_dtype, weak_type)
+
+
+convert_element_type_p = standard_primitive("convert_element_type", _convert_impl,
+                                            _convert_shape)
+batching.defvectorized(convert_element_type_p)
+
+
+def _convert_jvp(primals, tangents, new_dtype, weak_type=False):
+    (x,), (t,) = primals, tangents
+    ans = convert_element_type(x, new_dtype, weak_type)
+    if type(t) is Zero or new_dtype.kind != "f" or core.get_aval(x).dtype.kind != "f":
+        return ans, Zero(core.get_aval(ans))
+    return ans, convert_element_type(t, new_dtype, weak_type)
+
+
+def _convert_transpose(ct, x, new_dtype, weak_type=False):
+    if type(ct) is Zero:
+        return [None]
+    return [convert_element_type(ct, x.aval.dtype, x.aval.weak_type)]
+
+
+ad.jvp_rules[convert_element_type_p] = _convert_jvp
+ad.transpose_rules[convert_element_type_p] = _convert_transpose
+
+
+# ------------------------------------------------------- public wrappers
+
+def _const(like, value):
+    """A scalar constant of ``like``'s dtype (a Literal when staged)."""
+    return np.asarray(value, core.get_aval(like).dtype)
+
+
+def _zeros_like(x):
+    from jaxlite.lax.structural import full
+    aval = core.get_aval(x)
+    return full(aval.shape, 0, aval.dtype)
+
+
+def _unary(prim):
+    def f(x):
+        return core.bind(prim, x)
+    f.__name__ = prim.name
+    f.__doc__ = f"Elementwise ``{prim.name}`` (lax primitive)."
+    return f
+
+
+def _binary(prim):
+    def f(x, y):
+        x, y = promote_weak(prim.name, x, y)
+        return core.bind(prim, x, y)
+    f.__name__ = prim.name
+    f.__doc__ = f"Elementwise ``{prim.name}`` of two same-dtype operands (lax primitive)."
+    return f
+
+
+neg, sign, floor, ceil, abs = map(_unary, (neg_p, sign_p, floor_p, ceil_p, abs_p))
+exp, exp2, log, log1p, expm1 = map(_unary, (exp_p, exp2_p, log_p, log1p_p, expm1_p))
+sqrt, rsqrt, sin, cos, tan = map(_unary, (sqrt_p, rsqrt_p, sin_p, cos_p, tan_p))
+asin, acos, atan, sinh, cosh = map(_unary, (asin_p, acos_p, atan_p, sinh_p, cosh_p))
+tanh, logistic, erf, bitwise_not = map(_unary, (tanh_p, logistic_p, erf_p, not_p))
+add, sub, mul, div, rem = map(_binary, (add_p, sub_p, mul_p, div_p, rem_p))
+pow, max, min, atan2 = map(_binary, (pow_p, max_p, min_p, atan2_p))
+bitwise_and, bitwise_or = map(_binary, (and_p, or_p))
+eq, ne, lt, le, gt, ge = map(_binary, (eq_p, ne_p, lt_p, le_p, gt_p, ge_p))
+
+
+def round(x, rounding_method=0):
+    """Round to integral values; ``rounding_method`` 0 is away from zero, 1 to even."""
+    return core.bind(round_p, x, rounding_method=int(rounding_method))
+
+
+def integer_pow(x, y):
+    """``x ** y`` for a Python int ``y``."""
+    return core.bind(integer_pow_p, x, y=int(y))
+
+
+def select_n(which, *cases):
+    """``cases[which]`` elementwise; a boolean ``which`` picks between two cases."""
+    return core.bind(select_n_p, which, *cases)
+
+
+def convert_element_type(x, new_dtype, weak_type=False):
+    """Cast ``x`` to ``new_dtype``."""
+    from jaxlite import dtypes
+    new_dtype = dtypes.canonicalize(new_dtype, "convert_element_type target")
+    aval = core.get_aval(x)
+    if aval.dtype == new_dtype and aval.weak_type == weak_type and not core.is_python_scalar(x):
+        return x
+    if not isinstance(x, core.Tracer):
+        return core.wrap(np.asarray(x).astype(new_dtype))
+    return core.bind(convert_element_type_p, x, new_dtype=new_dtype, weak_type=bool(weak_type))
+
+
+def stop_gradient(x):
+    """The identity, with a zero derivative."""
+    from jaxlite import tree_util
+    return tree_util.tree_map(lambda v: core.bind(stop_gradient_p, v), x)
+
+
+stop_gradient_p = standard_primitive("stop_gradient", lambda x: x,
+                                     lambda x: x)
+batching.defvectorized(stop_gradient_p)
+ad.defjvp_zero(stop_gradient_p)

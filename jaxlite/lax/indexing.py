@@ -1,0 +1,1 @@
+"""Indexing primitives: slice, dynamic_slice, dynamic_update_slice, gather, scatter_add."""

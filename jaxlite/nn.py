@@ -1,0 +1,1 @@
+"""jaxlite.nn (being written)."""

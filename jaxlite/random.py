@@ -1,0 +1,1 @@
+"""jaxlite.random (being written)."""

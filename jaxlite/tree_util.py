@@ -1,0 +1,189 @@
+"""Pytrees: nested containers of leaves, flattened to lists and rebuilt.
+
+Containers: tuple, list, dict (sorted keys), namedtuple, None (no leaves),
+and any type registered with ``register_pytree_node``.
+"""
+
+_registry = {}   # type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
+
+
+def register_pytree_node(nodetype, flatten_func, unflatten_func):
+    """Register ``nodetype`` as a container: ``flatten_func(x) -> (children, aux)``,
+    ``unflatten_func(aux, children) -> x``."""
+    _registry[nodetype] = (flatten_func, unflatten_func)
+
+
+register_pytree_node(tuple, lambda t: (t, None), lambda _, c: tuple(c))
+register_pytree_node(list, lambda l: (l, None), lambda _, c: list(c))
+register_pytree_node(
+    dict,
+    lambda d: ([d[k] for k in sorted(d)], tuple(sorted(d))),
+    lambda keys, c: dict(zip(keys, c)))
+register_pytree_node(type(None), lambda _: ((), None), lambda _, c: None)
+
+
+def _is_namedtuple(x):
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+def _node_handler(x):
+    t = type(x)
+    if t in _registry:
+        return t, _registry[t]
+    if _is_namedtuple(x):
+        return t, (lambda nt: (tuple(nt), None), lambda _, c, t=t: t(*c))
+    return None, None
+
+
+class PyTreeDef:
+    """The structure of a pytree: a node type, its aux data and child defs."""
+    __slots__ = ("node_type", "aux", "children", "num_leaves", "_hash")
+
+    def __init__(self, node_type, aux, children):
+        self.node_type, self.aux, self.children = node_type, aux, tuple(children)
+        self.num_leaves = 1 if node_type is None else sum(c.num_leaves for c in children)
+        self._hash = hash((node_type, _hashable(aux), self.children))
+
+    def __eq__(self, other):
+        return (isinstance(other, PyTreeDef) and self.node_type is other.node_type
+                and self.aux == other.aux and self.children == other.children)
+
+    def __hash__(self):
+        return self._hash
+
+    @property
+    def num_nodes(self):
+        return 1 + sum(c.num_nodes for c in self.children)
+
+    def __repr__(self):
+        return f"PyTreeDef({self._pp()})"
+
+    def _pp(self):
+        if self.node_type is None:
+            return "*"
+        kids = [c._pp() for c in self.children]
+        if self.node_type is tuple:
+            return "(" + ", ".join(kids) + ("," if len(kids) == 1 else "") + ")"
+        if self.node_type is list:
+            return "[" + ", ".join(kids) + "]"
+        if self.node_type is dict:
+            return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(self.aux, kids)) + "}"
+        if self.node_type is type(None):
+            return "None"
+        return f"{self.node_type.__name__}[{self.aux!r}](" + ", ".join(kids) + ")"
+
+    def unflatten(self, leaves):
+        return tree_unflatten(self, leaves)
+
+
+def _hashable(aux):
+    try:
+        hash(aux)
+        return aux
+    except TypeError:
+        return repr(aux)
+
+
+_LEAF = PyTreeDef(None, None, ())
+
+
+def tree_flatten(tree, is_leaf=None):
+    """``(leaves, treedef)`` of ``tree``."""
+    leaves = []
+    treedef = _flatten(tree, leaves, is_leaf)
+    return leaves, treedef
+
+
+def _flatten(x, leaves, is_leaf):
+    if is_leaf is not None and is_leaf(x):
+        leaves.append(x)
+        return _LEAF
+    node_type, handler = _node_handler(x)
+    if handler is None:
+        leaves.append(x)
+        return _LEAF
+    children, aux = handler[0](x)
+    return PyTreeDef(node_type, aux, [_flatten(c, leaves, is_leaf) for c in children])
+
+
+def tree_unflatten(treedef, leaves):
+    leaves = list(leaves)
+    if len(leaves) != treedef.num_leaves:
+        raise ValueError(f"tree {treedef} expects {treedef.num_leaves} leaves, "
+                         f"got {len(leaves)}")
+    it = iter(leaves)
+    return _unflatten(treedef, it)
+
+
+def _unflatten(treedef, it):
+    if treedef.node_type is None:
+        return next(it)
+    children = [_unflatten(c, it) for c in treedef.children]
+    t = treedef.node_type
+    if t in _registry:
+        return _registry[t][1](treedef.aux, children)
+    return t(*children)   # namedtuple
+
+
+def tree_leaves(tree, is_leaf=None):
+    return tree_flatten(tree, is_leaf)[0]
+
+
+def tree_structure(tree, is_leaf=None):
+    return tree_flatten(tree, is_leaf)[1]
+
+
+def tree_map(f, tree, *rest, is_leaf=None):
+    """Apply ``f`` leafwise over one or more trees of the same structure."""
+    leaves, treedef = tree_flatten(tree, is_leaf)
+    others = []
+    for r in rest:
+        r_leaves, r_def = tree_flatten(r, is_leaf)
+        if r_def != treedef:
+            raise ValueError(f"tree_map: trees have different structures: "
+                             f"{treedef} vs {r_def}")
+        others.append(r_leaves)
+    return tree_unflatten(treedef, [f(*xs) for xs in zip(leaves, *others)])
+
+
+def treedef_is_leaf(treedef):
+    return treedef.node_type is None
+
+
+def treedef_children(treedef):
+    return list(treedef.children)
+
+
+def tree_all(tree):
+    return all(tree_leaves(tree))
+
+
+def flatten_prefix(prefix, tree, what="in_axes"):
+    """Broadcast a pytree ``prefix`` of ``tree`` to one value per leaf of ``tree``.
+
+    A leaf of ``prefix`` (including None) applies to a whole subtree of ``tree``.
+    """
+    out = []
+    _prefix(prefix, tree, out, what)
+    return out
+
+
+def _prefix(prefix, tree, out, what):
+    node_type, handler = _node_handler(prefix)
+    if handler is None or prefix is None:
+        out.extend([prefix] * len(tree_leaves(tree)))
+        return
+    t_type, t_handler = _node_handler(tree)
+    p_children, p_aux = handler[0](prefix)
+    if t_handler is None or t_type is not node_type:
+        raise ValueError(f"{what} specification must be a tree prefix of the "
+                         f"corresponding value, got specification {prefix!r} "
+                         f"for value tree {tree_structure(tree)}")
+    t_children, t_aux = t_handler[0](tree)
+    if len(p_children) != len(t_children) or p_aux != t_aux:
+        raise ValueError(f"{what} specification must be a tree prefix of the "
+                         f"corresponding value, got specification {prefix!r} "
+                         f"for value tree {tree_structure(tree)}")
+    for p, t in zip(p_children, t_children):
+        _prefix(p, t, out, what)
+
