@@ -1,0 +1,158 @@
+"""jit workloads through jaxlite, numpy and (when installed) JAX, in one process.
+
+    python benchmarks/bench_jit.py            # prints a markdown table
+
+Inputs are device-resident for JAX (device_put) and every JAX result is
+blocked on, so all three measure the same thing. Ratios are what matter: the
+machines are noisy, so compare numbers from one run only.
+"""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+from common import fmt_ratio, fmt_time, machine, optional, table, timeit
+import workloads as W
+
+import jaxlite
+import jaxlite.numpy as jlnp
+
+jax = optional("jax")
+if jax is not None:
+    import jax.numpy as jjnp
+
+
+def _jax_timer(f, *args):
+    if jax is None:
+        return None
+    args = jax.device_put(args)
+    jf = jax.jit(f)
+    return timeit(lambda: jax.block_until_ready(jf(*args)))
+
+
+def fused_rows():
+    x = np.random.default_rng(0).normal(size=10_000_000).astype(np.float32)
+    rows = []
+    jl_fns = W.chain_workloads(jlnp)
+    jx_fns = W.chain_workloads(jjnp) if jax is not None else {}
+    for name, f in jl_fns.items():
+        jf = jaxlite.jit(f)
+        t_jl = timeit(lambda: jf(x))
+        t_np = timeit(lambda: W.NUMPY_CHAINS[name](x))
+        t_jx = _jax_timer(jx_fns[name], x) if jax is not None else None
+        rows.append([f"{name}, 1e7 f32", t_jl, t_np, t_jx])
+    xs = np.random.default_rng(1).normal(size=(4096, 1024)).astype(np.float32)
+    jf = jaxlite.jit(W.logsumexp_rows(jlnp))
+    rows.append(["row logsumexp 4096x1024 f32", timeit(lambda: jf(xs)),
+                 timeit(lambda: W.numpy_logsumexp_rows(xs)),
+                 _jax_timer(W.logsumexp_rows(jjnp), xs) if jax is not None else None])
+    return rows
+
+
+def mlp_rows():
+    sizes, batch = [784, 512, 512, 10], 128
+    params = W.mlp_params(sizes)
+    x, y = W.mlp_data(sizes, batch)
+    step = jaxlite.jit(jaxlite.value_and_grad(W.mlp_loss(jaxlite, jlnp)))
+    t_jl = timeit(lambda: step(params, x, y))
+    t_jx = None
+    if jax is not None:
+        jstep = jax.value_and_grad(W.mlp_loss(jax, jjnp))
+        t_jx = _jax_timer(jstep, params, x, y)
+    return [["jit(value_and_grad) MLP 784-512-512-10, batch 128", t_jl, None, t_jx]]
+
+
+def per_example_rows():
+    sizes, batch = [64, 128, 10], 256
+    params = W.mlp_params(sizes)
+    x, y = W.mlp_data(sizes, batch)
+    loss = W.example_loss(jaxlite, jlnp)
+    vg = jaxlite.vmap(jaxlite.grad(loss), in_axes=(None, 0, 0))
+    jvg = jaxlite.jit(vg)
+    g1 = jaxlite.jit(jaxlite.grad(loss))
+    g_eager = jaxlite.grad(loss)
+    t_loop_eager = timeit(lambda: [g_eager(params, x[i], y[i]) for i in range(batch)],
+                          repeat=3, min_time=0.1)
+    t_vmap_eager = timeit(lambda: vg(params, x, y), repeat=3)
+    t_vmap_jit = timeit(lambda: jvg(params, x, y))
+    t_loop_jit = timeit(lambda: [g1(params, x[i], y[i]) for i in range(batch)], repeat=3)
+    rows = [["per-example grads 64-128-10 x256: eager vmap", t_vmap_eager, None, None],
+            ["per-example grads: eager Python loop of grad", t_loop_eager, None, None],
+            ["per-example grads: jit(vmap(grad))", t_vmap_jit, None,
+             _jax_timer(jax.vmap(jax.grad(W.example_loss(jax, jjnp)), in_axes=(None, 0, 0)),
+                        params, x, y) if jax is not None else None],
+            ["per-example grads: Python loop of jit(grad)", t_loop_jit, None, None]]
+    return rows
+
+
+def overhead_rows():
+    x = np.float32(1.0)
+    f = jaxlite.jit(lambda x: x + 1)
+    t_jl = timeit(lambda: f(x))
+    t_jx = None
+    if jax is not None:
+        jf = jax.jit(lambda x: x + 1)
+        xd = jax.device_put(x)
+        t_jx = timeit(lambda: jf(xd).block_until_ready())
+    return [["per-call overhead of jit(lambda x: x + 1)", t_jl, None, t_jx]]
+
+
+FIRST_CALL = textwrap.dedent("""
+    import sys, time
+    t0 = time.perf_counter()
+    sys.path.insert(0, {bench_dir!r})
+    import workloads as W
+    if {use_jax}:
+        import jax, jax.numpy as jnp
+    else:
+        import jaxlite as jax, jaxlite.numpy as jnp
+    sizes = [784, 512, 512, 10]
+    params = W.mlp_params(sizes); x, y = W.mlp_data(sizes, 128)
+    if {use_jax}:
+        params, x, y = jax.device_put((params, x, y))
+    t1 = time.perf_counter()
+    step = jax.jit(jax.value_and_grad(W.mlp_loss(jax, jnp)))
+    jax.block_until_ready(step(params, x, y))
+    print(time.perf_counter() - t1)
+""")
+
+
+def _first_call(use_jax, env):
+    code = FIRST_CALL.format(bench_dir=os.path.dirname(os.path.abspath(__file__)),
+                             use_jax=use_jax)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def first_call_rows():
+    import tempfile
+    cache = tempfile.mkdtemp(prefix="jaxlite-bench-cache-")
+    env = dict(os.environ, JAXLITE_CACHE_DIR=cache)
+    cold = _first_call(False, env)
+    warm = _first_call(False, env)
+    off = _first_call(False, dict(env, JAXLITE_DISABLE_DISK_CACHE="1"))
+    t_jx = _first_call(True, dict(os.environ)) if jax is not None else None
+    return [["first call of MLP step, fresh process, cold disk cache", cold, None, t_jx],
+            ["first call of MLP step, fresh process, warm disk cache", warm, None, t_jx],
+            ["first call of MLP step, fresh process, disk cache disabled", off, None, t_jx]]
+
+
+def run(sections=("fused", "mlp", "per_example", "overhead", "first_call")):
+    fns = {"fused": fused_rows, "mlp": mlp_rows, "per_example": per_example_rows,
+           "overhead": overhead_rows, "first_call": first_call_rows}
+    rows = []
+    for s in sections:
+        for name, t_jl, t_np, t_jx in fns[s]():
+            rows.append([name, fmt_time(t_jl), fmt_time(t_np), fmt_time(t_jx),
+                         fmt_ratio(t_np, t_jl), fmt_ratio(t_jx, t_jl)])
+    header = ["workload", "jaxlite", "numpy", "JAX", "numpy/jaxlite", "JAX/jaxlite"]
+    jax_note = f"JAX {jax.__version__}" if jax is not None else "JAX not installed"
+    return (f"### jit workloads ({machine()}, {jax_note}; ratios > 1 mean jaxlite is "
+            f"faster)\n\n" + table(header, rows))
+
+
+if __name__ == "__main__":
+    print(run(tuple(sys.argv[1:]) or None) if len(sys.argv) > 1 else run())
