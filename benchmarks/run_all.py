@@ -1,0 +1,29 @@
+"""Run every benchmark and write benchmarks/RESULTS.md.
+
+    python benchmarks/run_all.py
+
+Run it with a Python that also has JAX installed (e.g. a venv made with
+`pip install -e '.[bench]'`) to get the JAX columns; otherwise they show '-'.
+"""
+import datetime
+import os
+
+import bench_autodiff
+import bench_jit
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main():
+    sections = [bench_jit.run(), bench_autodiff.run()]
+    text = (f"# Benchmark results\n\nProduced by `python benchmarks/run_all.py` on "
+            f"{datetime.date.today()}. One run, one process per table (first-call rows use "
+            f"fresh subprocesses); machines here are noisy, so read the ratios.\n\n"
+            + "\n\n".join(sections) + "\n")
+    with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
