@@ -303,7 +303,7 @@ class Tracer:
             f"static_argnums." + where_message())
 
     def _describe(self):
-        return f"traced array with shape {self.aval}"
+        return f"a traced array of type {self.aval}"
 
     def __bool__(self):
         return bool(self.concrete_value())
