@@ -8,6 +8,8 @@ jit(grad(f)), grad(jit(f)) and vmap(jit(f)) all compose.
 import functools
 import weakref
 
+import numpy as np
+
 from jaxlite import core, tree_util
 from jaxlite.core import Primitive
 from jaxlite.interpreters import ad, batching, partial_eval as pe
@@ -212,6 +214,7 @@ class Jitted:
         self.static_argnames = ((static_argnames,) if isinstance(static_argnames, str)
                                 else tuple(static_argnames))
         self._cache = {}
+        self._fast_cache = {}
         self.name = getattr(fun, "__name__", "fun")
 
     def __get__(self, obj, objtype=None):
@@ -269,9 +272,31 @@ class Jitted:
         return (static_pos, static_kw), (dyn_args, dyn_kwargs), key_static
 
     def __call__(self, *args, **kwargs):
+        if core.current_interpreter() is core.eval_interpreter:
+            return self._call_concrete(args, kwargs)
         (closed, consts, out_tree), flat = self._trace(args, kwargs)
         outs = core.bind(jit_p, *consts, *flat, jaxpr=closed, name=self.name)
         return tree_util.tree_unflatten(out_tree, outs)
+
+    def _call_concrete(self, args, kwargs):
+        """The hot path with no transform active: one dict lookup keyed by the
+        arguments' types, shapes and dtypes, then straight into native code."""
+        static, dyn, key_static = self._split(args, kwargs)
+        flat, in_tree = tree_util.tree_flatten(dyn)
+        sig = _fast_signature(flat)
+        key = (in_tree, sig, key_static)
+        hit = self._fast_cache.get(key) if sig is not None else None
+        if hit is None:
+            (closed, consts, out_tree), flat = self._trace(args, kwargs)
+            exe = _executable(closed, self.name)
+            if exe is None or any(isinstance(c, core.Tracer) for c in consts):
+                outs = core.bind(jit_p, *consts, *flat, jaxpr=closed, name=self.name)
+                return tree_util.tree_unflatten(out_tree, outs)
+            hit = (exe, consts, out_tree)
+            if sig is not None:
+                self._fast_cache[key] = hit
+        exe, consts, out_tree = hit
+        return tree_util.tree_unflatten(out_tree, exe(*consts, *flat))
 
     def lower(self, *args, **kwargs):
         (closed, consts, out_tree), flat = self._trace(args, kwargs)
@@ -279,6 +304,25 @@ class Jitted:
 
     def trace(self, *args, **kwargs):
         return self.lower(*args, **kwargs)
+
+
+_CANONICAL = frozenset(map(np.dtype, ["bool", "int32", "int64", "float32", "float64"]))
+
+
+def _fast_signature(flat):
+    """Types, shapes and dtypes of concrete leaves; None when a leaf needs the
+    general path (tracers, dtypes that canonicalize, other objects)."""
+    sig = []
+    for x in flat:
+        if isinstance(x, np.ndarray):
+            if x.dtype not in _CANONICAL:
+                return None
+            sig.append((x.shape, x.dtype))
+        elif type(x) in (int, float, bool):
+            sig.append(type(x))
+        else:
+            return None
+    return tuple(sig)
 
 
 def _hashable(v):
