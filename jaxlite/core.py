@@ -132,6 +132,11 @@ def is_python_scalar(x):
 class Primitive:
     """A named operation. Its rules live in per-transform tables keyed by it."""
 
+    # Eager application runs the abstract-eval rule first, so bad shapes and
+    # dtypes raise the same clear TypeError eagerly as when traced. Call-like
+    # primitives (whose rule needs a staged jaxpr) leave this off.
+    check_eagerly = False
+
     def __init__(self, name, multiple_results=False):
         self.name = name
         self.multiple_results = multiple_results
@@ -253,6 +258,8 @@ class EvalInterpreter(Interpreter):
     """Runs each primitive's numpy implementation."""
 
     def interpret(self, prim, args, params):
+        if prim.check_eagerly:
+            abstract_eval_rules[prim](*map(get_aval, args), **params)
         vals = []
         for a in args:
             if isinstance(a, Tracer):

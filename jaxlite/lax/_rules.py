@@ -8,6 +8,7 @@ from jaxlite.core import ShapedArray, Primitive
 def standard_primitive(name, impl, shape_rule, multiple_results=False):
     """A primitive with its numpy impl and abstract-eval rule registered."""
     prim = Primitive(name, multiple_results)
+    prim.check_eagerly = True
     core.impl_rules[prim] = impl
     core.abstract_eval_rules[prim] = shape_rule
     return prim

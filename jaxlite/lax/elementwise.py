@@ -140,7 +140,7 @@ batching.defvectorized(logistic_p)
 ad.defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(_const(x, 1.0), ans))))
 
 _erf_scalar = np.frompyfunc(math.erf, 1, 1)
-erf_p = _unop("erf", lambda x: _erf_scalar(x).astype(x.dtype))
+erf_p = _unop("erf", lambda x: np.asarray(_erf_scalar(x), dtype=x.dtype))
 ad.defjvp(erf_p, lambda g, ans, x: mul(g, mul(_const(x, 2.0 / math.sqrt(math.pi)),
                                               exp(neg(mul(x, x))))))
 
@@ -274,10 +274,12 @@ ad.defjvp(pow_p,
 
 def _balanced_eq(x, z, y):
     """1 where x alone attains the extremum z, 0.5 where x and y tie, 0 elsewhere."""
-    one, half, zero = _const(x, 1.0), _const(x, 0.5), _const(x, 0.0)
-    x_is = eq(x, z)
-    y_is = eq(y, z)
-    return select_n(x_is, zero, select_n(y_is, one, half))
+    # Written with arithmetic rather than select_n: select_n's cases must have
+    # the predicate's shape, and these constants are scalars.
+    dt = core.get_aval(x).dtype
+    x_is = convert_element_type(eq(x, z), dt)
+    y_is = convert_element_type(eq(y, z), dt)
+    return mul(x_is, sub(_const(x, 1.0), mul(_const(x, 0.5), y_is)))
 
 
 max_p = _binop("max", np.maximum, _ANY)
