@@ -346,17 +346,10 @@ def _axis_size(flat, dims, axis_size, in_tree):
 
 # ------------------------------------------------------------------ jacobians
 
-def _std_basis(flat):
-    """Rows of the identity, split and reshaped to each leaf: leaves of shape (N,)+shape."""
-    sizes = [core.get_aval(x).size for x in flat]
-    n = sum(sizes)
-    eye = np.eye(n)
-    out, start = [], 0
-    for x, s in zip(flat, sizes):
-        a = core.get_aval(x)
-        out.append(eye[:, start:start + s].reshape((n,) + a.shape).astype(a.dtype))
-        start += s
-    return n, out
+def _leaf_basis(x):
+    """The standard basis of one leaf's space, stacked: shape ``(size,) + shape``."""
+    a = core.get_aval(x)
+    return np.eye(a.size, dtype=a.dtype).reshape((a.size,) + a.shape)
 
 
 def _jac_check_inputs(flat, what):
@@ -368,69 +361,75 @@ def _jac_check_inputs(flat, what):
                             f"{core.get_aval(x).dtype.name}")
 
 
+def _assemble(blocks, in_tree, out_tree, single):
+    """``blocks[k][i]``: d output leaf k / d input leaf i, shaped out + in.
+    Returns the output tree whose leaves are input trees (or arrays if ``single``)."""
+    jac = []
+    for row in blocks:
+        tree = tree_unflatten(in_tree, row)
+        jac.append(tree[0] if single else tree)
+    return tree_unflatten(out_tree, jac)
+
+
+# Both Jacobians work one leaf at a time (one vmap per input leaf, or per
+# output leaf) so that no slicing of a concatenated basis is needed.
+
 def jacfwd(fun, argnums=0, has_aux=False):
-    """Jacobian by forward mode: one batched jvp over the input basis."""
+    """Jacobian by forward mode: a batched jvp over each input leaf's basis."""
     def jacfun(*args):
+        from jaxlite.lax.structural import reshape
         nums = _check_argnums(argnums, len(args), "jacfwd")
         g, dyn = _partial_argnums(fun, args, nums)
         flat_in, in_tree = tree_flatten(dyn)
         _jac_check_inputs(flat_in, "jacfwd")
-        n, basis = _std_basis(flat_in)
         store = {}
         flat_g = _flat_fun(g, in_tree, store, has_aux, "jacfwd function")
-
-        def pushfwd(*ts):
-            return [_instantiate(t) for t in ad.jvp_flat(flat_g, flat_in, list(ts))[1]]
-        jac_cols = vmap(pushfwd, out_axes=-1)(*basis)
-        jac = [_split_last(c, flat_in, in_tree, isinstance(argnums, int)) for c in jac_cols]
-        out = tree_unflatten(store["tree"], jac)
+        if not flat_in:
+            flat_g()
+        cols = []    # cols[i][k]: output leaf k by input leaf i
+        for i, x in enumerate(flat_in):
+            def pushfwd(t, i=i):
+                ts = [t if j == i else Zero(core.get_aval(y)) for j, y in enumerate(flat_in)]
+                return [_instantiate(o) for o in ad.jvp_flat(flat_g, flat_in, ts)[1]]
+            in_shape = core.get_aval(x).shape
+            cols.append([reshape(c, core.get_aval(c).shape[:-1] + in_shape)
+                         for c in vmap(pushfwd, out_axes=-1)(_leaf_basis(x))])
+        n_out = store["tree"].num_leaves
+        blocks = [[col[k] for col in cols] for k in range(n_out)]
+        out = _assemble(blocks, in_tree, store["tree"], isinstance(argnums, int))
         if has_aux:
             return out, g(*dyn)[1]   # aux from a plain call: inside vmap it is batched
         return out
     return jacfun
 
 
-def _split_last(col, flat_in, in_tree, single):
-    """Split the last axis (the input basis) into one array per input leaf."""
-    from jaxlite import numpy as jnp
-    out_shape = core.get_aval(col).shape[:-1]
-    pieces, start = [], 0
-    for x in flat_in:
-        a = core.get_aval(x)
-        piece = col[..., start:start + a.size]
-        pieces.append(jnp.reshape(piece, out_shape + a.shape))
-        start += a.size
-    tree = tree_unflatten(in_tree, pieces)
-    return tree[0] if single else tree
-
-
 def jacrev(fun, argnums=0, has_aux=False):
-    """Jacobian by reverse mode: one batched vjp over the output basis."""
+    """Jacobian by reverse mode: a batched vjp over each output leaf's basis."""
     def jacfun(*args):
-        from jaxlite import numpy as jnp
+        from jaxlite.lax.structural import reshape
         nums = _check_argnums(argnums, len(args), "jacrev")
         g, dyn = _partial_argnums(fun, args, nums)
         flat_in, in_tree = tree_flatten(dyn)
         _jac_check_inputs(flat_in, "jacrev")
-        res = vjp(g, *dyn, has_aux=has_aux)
-        out, vjp_fn = res[0], res[1]
-        flat_out, out_tree = tree_flatten(out)
-        m, basis = _std_basis(flat_out)
+        store = {}
+        flat_g = _flat_fun(g, in_tree, store, has_aux, "jacrev function")
+        interp_box = []
 
-        def pullback(*cts):
-            return tree_flatten(vjp_fn(tree_unflatten(out_tree, list(cts))))[0]
-        rows = vmap(pullback)(*basis)     # each: (M,) + in_shape
-        jac, start = [], 0
-        for o in flat_out:
-            oa = core.get_aval(o)
-            per_in = [jnp.reshape(r[start:start + oa.size], oa.shape + core.get_aval(x).shape)
-                      for r, x in zip(rows, flat_in)]
-            tree = tree_unflatten(in_tree, per_in)
-            jac.append(tree[0] if isinstance(argnums, int) else tree)
-            start += oa.size
-        result = tree_unflatten(out_tree, jac)
+        def f(*xs):
+            interp_box.append(core.current_interpreter())
+            return flat_g(*xs)
+        p_out, lin = ad.linearize_flat(f, flat_in)
+        blocks = []
+        for k, o in enumerate(p_out):
+            def pullback(ct, k=k):
+                cts = [ct if j == k else Zero(a) for j, a in enumerate(lin.out_avals)]
+                return [_instantiate(c) for c in lin.transpose(cts)]
+            out_shape = core.get_aval(o).shape
+            blocks.append([reshape(r, out_shape + core.get_aval(x).shape)
+                           for r, x in zip(vmap(pullback)(_leaf_basis(o)), flat_in)])
+        result = _assemble(blocks, in_tree, store["tree"], isinstance(argnums, int))
         if has_aux:
-            return result, res[2]
+            return result, _strip_aux(store["aux"], interp_box[0])
         return result
     return jacfun
 

@@ -261,7 +261,8 @@ def _pow_impl(x, y):
 
 def _pow_jvp_y(g, ans, x, y):
     # d/dy x**y = log(x) x**y, taken as 0 where x == 0 (as JAX does).
-    safe_log = select_n(eq(x, _const(x, 0.0)), log(x), _zeros_like(x))
+    # log(1) = 0 gives that zero without computing log(0) (and its warning).
+    safe_log = log(select_n(eq(x, _const(x, 0.0)), x, _full_like(x, 1.0)))
     return mul(g, mul(safe_log, ans))
 
 
@@ -422,6 +423,12 @@ ad.transpose_rules[convert_element_type_p] = _convert_transpose
 def _const(like, value):
     """A scalar constant of ``like``'s dtype (a Literal when staged)."""
     return np.asarray(value, core.get_aval(like).dtype)
+
+
+def _full_like(x, value):
+    from jaxlite.lax.structural import full
+    aval = core.get_aval(x)
+    return full(aval.shape, value, aval.dtype)
 
 
 def _zeros_like(x):

@@ -1,0 +1,460 @@
+"""grad / jvp / vjp / linearize / jacobians: reference examples, rules one by
+one, training loops that must converge, composition, and bad input."""
+import numpy as np
+import pytest
+
+import jaxlite
+from jaxlite import lax, tree_util
+from helpers import check_grads
+
+F32, F64 = np.float32, np.float64
+
+
+def _sum(x):
+    return lax.reduce_sum(x, tuple(range(np.ndim(x))))
+
+
+def _matmul(a, b):
+    """(n, k) @ (k, m) from broadcast, mul and reduce_sum: no dot_general needed."""
+    n, k = np.shape(a)
+    m = np.shape(b)[1]
+    a3 = lax.broadcast_in_dim(a, (n, k, m), (0, 1))
+    b3 = lax.broadcast_in_dim(b, (n, k, m), (1, 2))
+    return lax.reduce_sum(lax.mul(a3, b3), (1,))
+
+
+# ------------------------------------------------------- reference examples
+
+def test_polynomial_examples():
+    assert jaxlite.grad(lambda x: 3 * x ** 2 + 4 * x - 5)(2.0) == 16.0
+    assert jaxlite.grad(lambda x: x ** 3 + 2 * x - 10)(3.0) == 29.0
+
+
+def test_two_argument_example():
+    f = lambda x, y: x ** 2 * y + y + 2
+    dx, dy = jaxlite.grad(f, argnums=(0, 1))(3.0, 4.0)
+    assert (float(dx), float(dy)) == (24.0, 10.0)
+    assert float(jaxlite.grad(f)(3.0, 4.0)) == 24.0
+    assert float(jaxlite.grad(f, argnums=1)(3.0, 4.0)) == 10.0
+
+
+def test_x_squared_plus_one():
+    for x in (-2.0, 0.0, 0.5, 3.0):
+        assert float(jaxlite.grad(lambda v: v * v + 1)(x)) == 2 * x
+    x = np.array([1.0, -2.0, 4.0])
+    np.testing.assert_array_equal(jaxlite.grad(lambda v: _sum(lax.add(lax.mul(v, v), 1.0)))(x),
+                                  2 * x)
+
+
+def test_python_scalars_give_float32_gradients():
+    g = jaxlite.grad(lambda x: x * x)(3.0)
+    assert g.dtype == F32 and g.shape == ()
+    g = jaxlite.grad(lambda x: x * x)(np.float64(3.0))
+    assert g.dtype == F64
+
+
+# ------------------------------------------------------------ rules one by one
+
+X = np.array([1.5, -0.7, 2.2])
+Y = np.array([0.4, 1.3, -2.5])
+
+
+@pytest.mark.parametrize("op,dx,dy", [
+    (lax.add, lambda x, y: np.ones_like(x), lambda x, y: np.ones_like(y)),
+    (lax.sub, lambda x, y: np.ones_like(x), lambda x, y: -np.ones_like(y)),
+    (lax.mul, lambda x, y: y, lambda x, y: x),
+    (lax.div, lambda x, y: 1 / y, lambda x, y: -x / y ** 2),
+])
+def test_binary_rule_closed_form(op, dx, dy):
+    gx, gy = jaxlite.grad(lambda x, y: _sum(op(x, y)), argnums=(0, 1))(X, Y)
+    np.testing.assert_allclose(gx, dx(X, Y), rtol=1e-14)
+    np.testing.assert_allclose(gy, dy(X, Y), rtol=1e-14)
+    check_grads(op, (X, Y), order=2)
+
+
+def test_pow_rule_closed_form():
+    x, y = np.abs(X) + 0.1, Y
+    gx, gy = jaxlite.grad(lambda a, b: _sum(lax.pow(a, b)), argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(gx, y * x ** (y - 1), rtol=1e-13)
+    np.testing.assert_allclose(gy, np.log(x) * x ** y, rtol=1e-13)
+    # d/dy 0**y is taken as 0, not NaN.
+    gy0 = jaxlite.grad(lambda b: lax.pow(0.0, b))(2.0)
+    assert float(gy0) == 0.0
+
+
+def test_integer_pow_rule():
+    g = jaxlite.grad(lambda x: x ** 3)(2.0)
+    assert float(g) == 12.0
+    g2 = jaxlite.grad(jaxlite.grad(lambda x: x ** 3))(2.0)
+    assert float(g2) == 12.0
+
+
+def test_matmul_rule():
+    if not hasattr(lax, "dot_general"):
+        pytest.skip("lax.dot_general not available yet")
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    g = rng.standard_normal((3, 2))
+    matmul = lambda p, q: lax.dot_general(p, q, (((1,), (0,)), ((), ())))
+    out, vjp_fn = jaxlite.vjp(matmul, a, b)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-13)
+    da, db = vjp_fn(g)
+    np.testing.assert_allclose(da, g @ b.T, rtol=1e-13)
+    np.testing.assert_allclose(db, a.T @ g, rtol=1e-13)
+    check_grads(matmul, (a, b), order=2)
+
+
+def test_matmul_rule_without_dot_general():
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    g = rng.standard_normal((3, 2))
+    _, vjp_fn = jaxlite.vjp(_matmul, a, b)
+    da, db = vjp_fn(g)
+    np.testing.assert_allclose(da, g @ b.T, rtol=1e-13)
+    np.testing.assert_allclose(db, a.T @ g, rtol=1e-13)
+
+
+# -------------------------------------------------------- training programs
+
+def _clip_by_value(grads, lo, hi):
+    return tree_util.tree_map(lambda g: lax.max(lax.min(g, hi), lo), grads)
+
+
+def _clip_by_global_norm(grads, max_norm):
+    leaves = tree_util.tree_leaves(grads)
+    norm = lax.sqrt(sum(_sum(lax.mul(g, g)) for g in leaves))
+    scale = lax.min(lax.div(max_norm, norm), 1.0)
+    return tree_util.tree_map(lambda g: lax.mul(g, scale), grads)
+
+
+def _loss(params, x):
+    return _sum(lax.mul(lax.mul(params["w"], params["w"]), x)) + \
+        lax.mul(params["b"], params["b"]) * 10.0
+
+
+def test_gradient_clipping_by_value():
+    params = {"w": np.array([3.0, -0.1, 0.2]), "b": np.float64(2.0)}
+    x = np.array([1.0, 2.0, 3.0])
+    grads = jaxlite.grad(_loss)(params, x)
+    np.testing.assert_allclose(grads["w"], 2 * params["w"] * x)
+    np.testing.assert_allclose(grads["b"], 40.0)
+    clipped = _clip_by_value(grads, -1.0, 1.0)
+    np.testing.assert_allclose(clipped["w"], np.clip(2 * params["w"] * x, -1, 1))
+    assert float(clipped["b"]) == 1.0
+
+
+def test_gradient_clipping_by_global_norm():
+    params = {"w": np.array([3.0, -0.1, 0.2]), "b": np.float64(2.0)}
+    x = np.array([1.0, 2.0, 3.0])
+    grads = jaxlite.grad(_loss)(params, x)
+    flat = np.concatenate([np.ravel(grads["w"]), np.ravel(grads["b"])])
+    clipped = _clip_by_global_norm(grads, 5.0)
+    got = np.concatenate([np.ravel(clipped["w"]), np.ravel(clipped["b"])])
+    np.testing.assert_allclose(np.linalg.norm(got), 5.0, rtol=1e-12)
+    np.testing.assert_allclose(got, flat * 5.0 / np.linalg.norm(flat), rtol=1e-12)
+    # Under the threshold nothing changes; and the whole thing differentiates.
+    same = _clip_by_global_norm(grads, 1e6)
+    np.testing.assert_allclose(same["w"], grads["w"])
+    check_grads(lambda w: _clip_by_global_norm({"w": w}, 1.0)["w"], (np.array([3.0, 4.0]),))
+
+
+def test_linear_regression_converges_to_least_squares():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((50, 3))
+    y = X @ np.array([1.5, -2.0, 0.5]) + 0.3 + 0.1 * rng.standard_normal(50)
+
+    def loss(params):
+        w, b = params
+        pred = lax.add(lax.reduce_sum(lax.mul(X, lax.broadcast_in_dim(w, (50, 3), (1,))), (1,)),
+                       b)
+        r = lax.sub(pred, y)
+        return lax.div(_sum(lax.mul(r, r)), 50.0)
+
+    params = (np.zeros(3), np.float64(0.0))
+    step = jaxlite.value_and_grad(loss)
+    losses = []
+    for _ in range(300):
+        value, grads = step(params)
+        losses.append(float(value))
+        params = tree_util.tree_map(lambda p, g: p - 0.1 * np.asarray(g), params, grads)
+    A = np.concatenate([X, np.ones((50, 1))], axis=1)
+    sol = np.linalg.lstsq(A, y, rcond=None)[0]
+    np.testing.assert_allclose(params[0], sol[:3], atol=1e-6)
+    np.testing.assert_allclose(params[1], sol[3], atol=1e-6)
+    assert losses[-1] < losses[0]
+
+
+def test_small_mlp_loss_decreases():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((32, 4)).astype(F32)
+    y = np.sin(x.sum(axis=1, keepdims=True)).astype(F32)
+    params = [
+        {"w": (rng.standard_normal((4, 16)) * 0.5).astype(F32), "b": np.zeros(16, F32)},
+        {"w": (rng.standard_normal((16, 1)) * 0.25).astype(F32), "b": np.zeros(1, F32)},
+    ]
+
+    def dense(p, h):
+        out = _matmul(h, p["w"])
+        return lax.add(out, lax.broadcast_in_dim(p["b"], np.shape(out), (1,)))
+
+    def loss(params):
+        h = lax.tanh(dense(params[0], x))
+        r = lax.sub(dense(params[1], h), y)
+        return lax.div(_sum(lax.mul(r, r)), 32.0)
+
+    vg = jaxlite.value_and_grad(loss)
+    first = None
+    for _ in range(100):
+        value, grads = vg(params)
+        first = float(value) if first is None else first
+        assert grads[0]["w"].dtype == F32
+        params = tree_util.tree_map(lambda p, g: (p - 0.1 * np.asarray(g)).astype(F32),
+                                    params, grads)
+    assert float(loss(params)) < 0.5 * first
+
+
+# ----------------------------------------------------- nesting and control flow
+
+def test_perturbation_confusion():
+    # d/dx (x * d/dy (x + y)) = d/dx (x * 1) = 1, not 2.
+    f = lambda x: x * jaxlite.grad(lambda y: x + y)(1.0)
+    assert float(jaxlite.grad(f)(2.0)) == 1.0
+    # The same with forward mode inside reverse mode and vice versa.
+    g = lambda x: x * jaxlite.jvp(lambda y: x + y, (1.0,), (1.0,))[1]
+    assert float(jaxlite.grad(g)(2.0)) == 1.0
+    h = lambda x: x * jaxlite.grad(lambda y: x * y)(1.0)     # = x**2
+    assert float(jaxlite.jvp(h, (3.0,), (1.0,))[1]) == 6.0
+
+
+def test_higher_order_derivatives():
+    f = lambda x: lax.sin(x)
+    d = f
+    for want in (np.cos, lambda x: -np.sin(x), lambda x: -np.cos(x), np.sin):
+        d = jaxlite.grad(d)
+        np.testing.assert_allclose(d(0.7), want(0.7), rtol=1e-6)
+
+
+def test_python_if_works_under_grad():
+    def f(x):
+        if x > 0:
+            return x * x
+        return lax.neg(x)
+    assert float(jaxlite.grad(f)(3.0)) == 6.0
+    assert float(jaxlite.grad(f)(-3.0)) == -1.0
+
+
+def test_python_if_under_jit_is_a_concretization_error():
+    def f(x):
+        if x > 0:   # the error must point here
+            return x * x
+        return lax.neg(x)
+    with pytest.raises(jaxlite.ConcretizationTypeError) as info:
+        jaxlite.jit(f)(3.0)
+    msg = str(info.value)
+    assert "if x > 0:   # the error must point here" in msg
+    assert "test_autodiff.py" in msg
+    assert "lax.cond" in msg
+    assert isinstance(info.value, TypeError)
+
+
+# -------------------------------------------------------------- jacobians
+
+def _f_tree(d):
+    return {"s": lax.sin(lax.mul(d["x"], d["y"])), "t": (lax.exp(d["x"]), _sum(d["x"]))}
+
+
+JAC_FUNCS = [
+    (lambda x: lax.sin(x), (np.array([0.1, 0.5, 2.0]),)),
+    (lambda x: lax.mul(x, _sum(lax.mul(x, x))), (np.array([0.1, 0.5, 2.0]),)),
+    (lambda x, y: lax.atan2(x, lax.mul(y, y)), (np.array([0.1, -0.5]), np.array([2.0, 0.3]))),
+    (_f_tree, ({"x": np.array([0.3, 0.6]), "y": np.array([1.5, -0.5])},)),
+    (lambda x: lax.tanh(lax.reshape(x, (6,))), (np.arange(6.0).reshape(2, 3) / 6,)),
+]
+
+
+@pytest.mark.parametrize("i", range(len(JAC_FUNCS)))
+def test_jacfwd_equals_jacrev(i):
+    f, args = JAC_FUNCS[i]
+    argnums = tuple(range(len(args)))
+    jf = jaxlite.jacfwd(f, argnums=argnums)(*args)
+    jr = jaxlite.jacrev(f, argnums=argnums)(*args)
+    assert tree_util.tree_structure(jf) == tree_util.tree_structure(jr)
+    for a, b in zip(tree_util.tree_leaves(jf), tree_util.tree_leaves(jr)):
+        assert np.shape(a) == np.shape(b)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_jacobian_values_and_shapes():
+    x = np.array([0.1, 0.5, 2.0])
+    np.testing.assert_allclose(jaxlite.jacfwd(lax.sin)(x), np.diag(np.cos(x)))
+    np.testing.assert_allclose(jaxlite.jacrev(lax.sin)(x), np.diag(np.cos(x)))
+    m = np.arange(6.0).reshape(2, 3)
+    j = jaxlite.jacrev(lambda a: lax.mul(a, a))(m)
+    assert j.shape == (2, 3, 2, 3)
+    np.testing.assert_allclose(j.reshape(6, 6), np.diag(2 * m.ravel()))
+    j = jaxlite.jacfwd(_f_tree)({"x": np.array([0.3, 0.6]), "y": np.array([1.5, -0.5])})
+    assert j["t"][1]["x"].shape == (2,) and j["s"]["y"].shape == (2, 2)
+    np.testing.assert_allclose(j["t"][1]["x"], [1.0, 1.0])
+
+
+def _mv(A, x):
+    n = np.shape(A)[0]
+    return lax.reshape(_matmul(A, lax.reshape(x, (np.shape(A)[1], 1))), (n,))
+
+
+def test_hessian_symmetric_and_closed_form():
+    # f(x) = x0^2 x1 + x1^2 x2 + sum(sin x): the x_i^2 x_{i+1} terms give
+    # 2 x_{i+1} on the diagonal and 2 x_i beside it; sin adds -sin(x).
+    shift = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+
+    def f(x):
+        return _sum(lax.mul(lax.mul(x, x), _mv(shift, x))) + _sum(lax.sin(x))
+    x = np.array([0.3, -1.2, 0.8])
+    h = jaxlite.hessian(f)(x)
+    want = np.diag(-np.sin(x))
+    for i in range(2):
+        want[i, i] += 2 * x[i + 1]
+        want[i, i + 1] += 2 * x[i]
+        want[i + 1, i] += 2 * x[i]
+    np.testing.assert_allclose(h, h.T, rtol=1e-14)
+    np.testing.assert_allclose(h, want, rtol=1e-12, atol=1e-14)
+
+
+def test_hessian_of_quadratic_form():
+    A = np.array([[2.0, 1.0], [0.5, 3.0]])
+    f = lambda x: _sum(lax.mul(x, _mv(A, x)))
+    x = np.array([0.7, -0.2])
+    np.testing.assert_allclose(jaxlite.hessian(f)(x), A + A.T, rtol=1e-14)
+
+
+def test_linearize():
+    f = lambda x: lax.mul(lax.sin(x), x)
+    x = np.array([0.2, 1.0, -0.5])
+    out, f_jvp = jaxlite.linearize(f, x)
+    np.testing.assert_allclose(out, np.sin(x) * x)
+    for t in (np.ones(3), np.array([1.0, -2.0, 0.5])):
+        np.testing.assert_allclose(f_jvp(t), (np.cos(x) * x + np.sin(x)) * t, rtol=1e-14)
+        np.testing.assert_allclose(f_jvp(t), jaxlite.jvp(f, (x,), (t,))[1], rtol=1e-14)
+
+
+def test_vjp_is_reusable():
+    f = lambda x, y: (lax.mul(x, y), lax.sin(x))
+    x, y = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    out, vjp_fn = jaxlite.vjp(f, x, y)
+    for u in (np.ones(2), np.array([2.0, -1.0])):
+        gx, gy = vjp_fn((u, u))
+        np.testing.assert_allclose(gx, u * y + u * np.cos(x))
+        np.testing.assert_allclose(gy, u * x)
+    # A cotangent for only one output (the other zero).
+    gx, gy = vjp_fn((np.zeros(2), np.ones(2)))
+    np.testing.assert_allclose(gx, np.cos(x))
+    np.testing.assert_array_equal(gy, np.zeros(2))
+
+
+def test_has_aux():
+    def f(x):
+        y = lax.mul(x, x)
+        return _sum(y), {"y": y, "n": 3}
+    x = np.array([1.0, 2.0])
+    g, aux = jaxlite.grad(f, has_aux=True)(x)
+    np.testing.assert_allclose(g, 2 * x)
+    np.testing.assert_allclose(aux["y"], x * x)
+    assert aux["n"] == 3 and not isinstance(aux["y"], jaxlite.core.Tracer)
+    (v, aux2), g2 = jaxlite.value_and_grad(f, has_aux=True)(x)
+    assert float(v) == 5.0 and np.allclose(g2, g)
+    out, vjp_fn, aux3 = jaxlite.vjp(f, x, has_aux=True)
+    np.testing.assert_allclose(vjp_fn(np.float64(1.0))[0], 2 * x)
+    out, t, aux4 = jaxlite.jvp(f, (x,), (np.ones(2),), has_aux=True)
+    assert float(t) == 6.0
+    np.testing.assert_allclose(aux4["y"], x * x)
+    j, aux5 = jaxlite.jacrev(lambda v: (lax.sin(v), v), has_aux=True)(x)
+    np.testing.assert_allclose(j, np.diag(np.cos(x)))
+    np.testing.assert_allclose(aux5, x)
+    j, aux6 = jaxlite.jacfwd(lambda v: (lax.sin(v), v), has_aux=True)(x)
+    np.testing.assert_allclose(j, np.diag(np.cos(x)))
+
+
+def test_argnums_tuple_and_negative():
+    f = lambda a, b, c: _sum(lax.mul(lax.mul(a, b), c))
+    a, b, c = np.array([1.0, 2.0]), np.array([3.0, 4.0]), np.array([5.0, 6.0])
+    ga, gc = jaxlite.grad(f, argnums=(0, 2))(a, b, c)
+    np.testing.assert_allclose(ga, b * c)
+    np.testing.assert_allclose(gc, a * b)
+    np.testing.assert_allclose(jaxlite.grad(f, argnums=-1)(a, b, c), a * b)
+    (gb,) = jaxlite.grad(f, argnums=(1,))(a, b, c)
+    np.testing.assert_allclose(gb, a * c)
+
+
+def test_grad_over_pytrees():
+    params = {"w": np.array([1.0, 2.0]), "layers": [np.float64(3.0), (np.array([4.0]),)]}
+
+    def f(p):
+        return _sum(lax.mul(p["w"], p["w"])) + lax.mul(p["layers"][0], _sum(p["layers"][1][0]))
+    g = jaxlite.grad(f)(params)
+    assert tree_util.tree_structure(g) == tree_util.tree_structure(params)
+    np.testing.assert_allclose(g["w"], [2.0, 4.0])
+    assert float(g["layers"][0]) == 4.0
+    np.testing.assert_allclose(g["layers"][1][0], [3.0])
+
+
+def test_unused_input_has_zero_gradient():
+    g = jaxlite.grad(lambda x, y: _sum(lax.sin(x)), argnums=(0, 1))(np.ones(2), np.ones(3))
+    np.testing.assert_array_equal(g[1], np.zeros(3))
+    g = jaxlite.grad(lambda x: 2.0)(1.0)
+    assert float(g) == 0.0
+
+
+def test_jvp_and_vjp_on_float32_keep_dtype():
+    x = np.array([0.5, 1.0], F32)
+    out, t = jaxlite.jvp(lax.exp, (x,), (np.ones(2, F32),))
+    assert out.dtype == F32 and t.dtype == F32
+    (ct,) = jaxlite.vjp(lax.exp, x)[1](np.ones(2, F32))
+    assert ct.dtype == F32
+
+
+# -------------------------------------------------------------- bad input
+
+def test_grad_of_non_scalar_output():
+    with pytest.raises(TypeError, match=r"scalar.*\(3,\)"):
+        jaxlite.grad(lax.sin)(np.ones(3))
+
+
+def test_grad_wrt_int_input():
+    with pytest.raises(TypeError, match="int.*argument 1"):
+        jaxlite.grad(lambda x, n: lax.mul(x, 2.0), argnums=1)(1.0, 3)
+    with pytest.raises(TypeError, match="int32.*argument 0"):
+        jaxlite.grad(lambda n: 1.0)(np.int32(3))
+
+
+def test_argnums_out_of_range():
+    with pytest.raises(ValueError, match="argnums 2.*2 positional"):
+        jaxlite.grad(lambda x, y: x, argnums=2)(1.0, 2.0)
+    with pytest.raises(ValueError, match="argnums"):
+        jaxlite.jacrev(lambda x: x, argnums=(0, 1))(np.ones(2))
+
+
+def test_has_aux_requires_pair():
+    with pytest.raises(TypeError, match="pair"):
+        jaxlite.grad(lambda x: lax.mul(x, x), has_aux=True)(1.0)
+    with pytest.raises(TypeError, match="pair"):
+        jaxlite.grad(lambda x: (x, x, x), has_aux=True)(1.0)
+
+
+def test_jvp_argument_errors():
+    with pytest.raises(TypeError, match="tuples or lists"):
+        jaxlite.jvp(lax.sin, np.ones(2), np.ones(2))
+    with pytest.raises(TypeError, match=r"\(2,\).*\(3,\)"):
+        jaxlite.jvp(lax.sin, (np.ones(2),), (np.ones(3),))
+
+
+def test_vjp_cotangent_errors():
+    _, vjp_fn = jaxlite.vjp(lax.sin, np.ones(2))
+    with pytest.raises(TypeError, match=r"\(3,\).*\(2,\)"):
+        vjp_fn(np.ones(3))
+    with pytest.raises(TypeError, match="structure"):
+        vjp_fn((np.ones(2), np.ones(2)))
+
+
+def test_non_array_output_is_type_error():
+    with pytest.raises(TypeError, match="output"):
+        jaxlite.grad(lambda x: "hello")(1.0)
