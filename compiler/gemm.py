@@ -1,0 +1,726 @@
+"""Matrix multiply for the llvmlite back end: dot_general becomes calls emitted here.
+
+Two backends compute C = op(A) @ op(B) + beta * C on row-major matrices:
+
+* ``openblas``: the OpenBLAS that numpy already ships (numpy is a runtime
+  dependency), called through its CBLAS entry point, as JAX calls Eigen.
+  OpenBLAS threads itself: it keeps its own default (``OPENBLAS_NUM_THREADS``
+  or one thread per core, 2 on the reference machine), shared with numpy, and
+  jaxlite does not change it; ``blas_threads()`` reports the count.
+* ``llvm-kernel``: our own GEMM written in LLVM IR, used when no BLAS is found
+  or when forced (``JAXLITE_GEMM=llvm`` or ``backend="llvm"``). It is the
+  classic packed design: op(A) and op(B) are copied into zero-padded panels
+  (which also absorbs transposes and leading dimensions), and a register-blocked
+  6 x (2 vectors) micro-kernel accumulates with vector fmuladd. Single-threaded.
+
+Integer dtypes never go to BLAS: a plain loop nest whose innermost loop is
+contiguous, so LLVM's vectorizer takes it.
+
+Every entry point is an internal function defined once per module; the call
+site ``emit_gemm`` leaves behind is a single ``call``. C must not overlap A or B.
+"""
+import contextlib
+import ctypes
+import glob
+import os
+import sys
+
+import numpy as np
+import llvmlite.binding as llvm
+from llvmlite import ir
+
+I1 = ir.IntType(1)
+I32 = ir.IntType(32)
+I64 = ir.IntType(64)
+PTR = ir.PointerType()
+VOID = ir.VoidType()
+
+_FLOAT_TYPES = {np.dtype(np.float32): ir.FloatType(), np.dtype(np.float64): ir.DoubleType()}
+_INT_TYPES = {np.dtype(np.int32): ir.IntType(32), np.dtype(np.int64): ir.IntType(64)}
+_SHORT = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64",
+          np.dtype(np.int32): "i32", np.dtype(np.int64): "i64"}
+
+# CBLAS enum values (C enums: passed as 32-bit ints whatever the BLAS int width).
+_CBLAS_ROW_MAJOR, _CBLAS_NO_TRANS, _CBLAS_TRANS = 101, 111, 112
+
+# Env switches: JAXLITE_GEMM=llvm forces our kernel; JAXLITE_BLAS=<path> picks a library.
+_ENV_BACKEND = "JAXLITE_GEMM"
+_ENV_LIBRARY = "JAXLITE_BLAS"
+
+
+# ----------------------------------------------------------------------------------------
+# Finding and registering the BLAS
+
+class _Blas:
+    """A located CBLAS: library path, symbol per dtype, integer width, thread query."""
+
+    def __init__(self, path, symbols, int_bits, threads_fn):
+        self.path = path
+        self.symbols = symbols          # {np.dtype: exported symbol name}
+        self.int_bits = int_bits        # 64 for ILP64 builds (numpy's), else 32
+        self.threads_fn = threads_fn    # ctypes function returning the thread count, or None
+
+    def alias(self, dtype):
+        # Our own name for the symbol, registered with add_symbol: a module never names a
+        # library symbol, so another BLAS loaded in the process (MKL via torch, ...) cannot
+        # capture the call.
+        return f"jaxlite_cblas_{_SHORT[np.dtype(dtype)]}gemm"
+
+
+# (sgemm, dgemm, int bits or None = ask the library's config string)
+_SYMBOL_SETS = (
+    ("scipy_cblas_sgemm64_", "scipy_cblas_dgemm64_", 64),
+    ("cblas_sgemm64_", "cblas_dgemm64_", 64),
+    ("scipy_cblas_sgemm", "scipy_cblas_dgemm", None),
+    ("cblas_sgemm", "cblas_dgemm", None),
+)
+_THREAD_FNS = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+               "scipy_openblas_get_num_threads", "openblas_get_num_threads")
+_CONFIG_FNS = ("scipy_openblas_get_config64_", "openblas_get_config64_",
+               "scipy_openblas_get_config", "openblas_get_config")
+
+_state = {"searched": False, "blas": None}
+
+
+def _numpy_library_dirs():
+    """Directories where numpy's wheels keep their bundled BLAS, newest layout first."""
+    pkg = os.path.dirname(np.__file__)
+    return [os.path.join(os.path.dirname(pkg), "numpy.libs"),   # manylinux (auditwheel)
+            os.path.join(pkg, ".libs"),                          # older wheels
+            os.path.join(pkg, ".dylibs"),                        # macOS (delocate)
+            os.path.join(os.path.dirname(pkg), "numpy.libs", ".libs")]
+
+
+def _numpy_config_dirs():
+    """The BLAS library directory numpy was built against (system / conda builds)."""
+    try:
+        deps = np.__config__.CONFIG["Build Dependencies"]
+        lib_dir = deps["blas"].get("lib directory")
+    except (AttributeError, KeyError, TypeError):
+        return []
+    return [lib_dir] if lib_dir and os.path.isdir(lib_dir) else []
+
+
+def _loaded_blas_paths():
+    """BLAS shared objects already mapped into this process (Linux): numpy's own."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower()}
+    except OSError:
+        return []
+    return sorted(p for p in paths if os.path.isfile(p))
+
+
+def _candidate_paths():
+    paths = []
+    explicit = os.environ.get(_ENV_LIBRARY)
+    if explicit:
+        paths.append(explicit)
+    for directory in _numpy_library_dirs() + _numpy_config_dirs():
+        for pattern in ("*openblas*", "libcblas*", "libblas*", "*mkl_rt*"):
+            paths.extend(sorted(glob.glob(os.path.join(directory, pattern))))
+    paths.extend(_loaded_blas_paths())
+    seen, unique = set(), []
+    for path in paths:
+        if path not in seen and os.path.isfile(path):
+            seen.add(path)
+            unique.append(path)
+    return unique
+
+
+def _probe(path):
+    """A _Blas for the library at ``path`` if it exports a CBLAS gemm pair, else None."""
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError:
+        return None
+    for sname, dname, bits in _SYMBOL_SETS:
+        if not (hasattr(lib, sname) and hasattr(lib, dname)):
+            continue
+        if bits is None:
+            bits = 64 if "USE64BITINT" in _config_string(lib) else 32
+        threads = next((getattr(lib, f) for f in _THREAD_FNS if hasattr(lib, f)), None)
+        if threads is not None:
+            threads.restype, threads.argtypes = ctypes.c_int, []
+        symbols = {np.dtype(np.float32): sname, np.dtype(np.float64): dname}
+        return _Blas(path, symbols, bits, threads), lib
+    return None
+
+
+def _config_string(lib):
+    for name in _CONFIG_FNS:
+        if hasattr(lib, name):
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = ctypes.c_char_p, []
+            return (fn() or b"").decode("ascii", "replace")
+    return ""
+
+
+def _register(blas, lib):
+    """Make the gemm symbols resolvable by MCJIT under our aliases. False if impossible."""
+    try:
+        llvm.load_library_permanently(blas.path)
+    except RuntimeError:
+        pass                                  # ctypes already holds it; addresses below
+    for dtype, name in blas.symbols.items():
+        address = llvm.address_of_symbol(name)
+        if not address:
+            address = ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
+        if not address:
+            return False
+        llvm.add_symbol(blas.alias(dtype), address)
+    return True
+
+
+def _find_blas():
+    if not _state["searched"]:
+        _state["searched"] = True
+        for path in _candidate_paths():
+            found = _probe(path)
+            if found is not None and _register(*found):
+                _state["blas"] = found[0]
+                break
+    return _state["blas"]
+
+
+def _forced_llvm(backend):
+    choice = backend if backend is not None else os.environ.get(_ENV_BACKEND, "auto")
+    if choice not in ("auto", "blas", "llvm"):
+        raise ValueError(f"GEMM backend must be 'auto', 'blas' or 'llvm', got {choice!r}")
+    return choice == "llvm"
+
+
+def prepare(backend=None):
+    """Locate and register the BLAS (idempotent; call before creating an execution engine).
+
+    Returns ``"openblas:<path>"`` when float GEMMs will call BLAS, else ``"llvm-kernel"``.
+    ``backend`` ('auto', 'blas', 'llvm') overrides the ``JAXLITE_GEMM`` environment variable.
+    """
+    blas = _find_blas()
+    if blas is None or _forced_llvm(backend):
+        return "llvm-kernel"
+    return f"openblas:{blas.path}"
+
+
+def blas_threads():
+    """Threads OpenBLAS uses (its own default, shared with numpy), or None without BLAS."""
+    blas = _find_blas()
+    if blas is None or blas.threads_fn is None:
+        return None
+    return int(blas.threads_fn())
+
+
+# ----------------------------------------------------------------------------------------
+# Small IR helpers
+
+def _i64(value):
+    return value if isinstance(value, ir.Value) else ir.Constant(I64, int(value))
+
+
+@contextlib.contextmanager
+def _loop(builder, start, stop, step=1, name="i"):
+    """``for (i = start; i < stop; i += step)`` on i64; yields i, leaves builder after it."""
+    start, stop, step = _i64(start), _i64(stop), _i64(step)
+    pre = builder.block
+    head = builder.append_basic_block(f"{name}.head")
+    body = builder.append_basic_block(f"{name}.body")
+    done = builder.append_basic_block(f"{name}.done")
+    builder.branch(head)
+    builder.position_at_end(head)
+    index = builder.phi(I64, name=name)
+    index.add_incoming(start, pre)
+    builder.cbranch(builder.icmp_signed("<", index, stop), body, done)
+    builder.position_at_end(body)
+    yield index
+    index.add_incoming(builder.add(index, step), builder.block)
+    builder.branch(head)
+    builder.position_at_end(done)
+
+
+def _min(builder, a, b):
+    return builder.select(builder.icmp_signed("<", a, b), a, b)
+
+
+def _round_up(builder, value, multiple):
+    return builder.mul(builder.sdiv(builder.add(value, _i64(multiple - 1)), _i64(multiple)),
+                       _i64(multiple))
+
+
+def _elem(builder, ptr, etype, index):
+    gep = builder.gep(ptr, [index], source_etype=etype)
+    # llvmlite still types allocas (and maybe a caller's pointers) as `float*`, which
+    # would make it refuse vector stores through them; the printed IR is `ptr` anyway.
+    gep.type = PTR
+    return gep
+
+
+def _mac(builder, acc, x, y, etype):
+    """acc + x*y for any scalar element type."""
+    if isinstance(etype, ir.IntType):
+        return builder.add(acc, builder.mul(x, y))
+    return builder.fadd(acc, builder.fmul(x, y))
+
+
+def _scale(builder, x, beta, etype):
+    if isinstance(etype, ir.IntType):
+        return builder.mul(x, beta)
+    return builder.fmul(x, beta)
+
+
+def _is_zero(builder, value, etype):
+    if isinstance(etype, ir.IntType):
+        return builder.icmp_signed("==", value, ir.Constant(etype, 0))
+    return builder.fcmp_ordered("==", value, ir.Constant(etype, 0.0))
+
+
+def _new_function(module, name, ret, args, arg_names, noalias=()):
+    fn = ir.Function(module, ir.FunctionType(ret, args), name=name)
+    fn.linkage = "internal"
+    for arg, arg_name in zip(fn.args, arg_names):
+        arg.name = arg_name
+        if arg_name in noalias:
+            arg.add_attribute("noalias")
+    return fn
+
+
+# Signature shared by every gemm entry (the BLAS wrapper, our kernel, the int loop nest).
+_GEMM_ARG_NAMES = ("m", "n", "k", "a", "lda", "b", "ldb", "c", "ldc", "beta")
+
+
+def _gemm_signature(etype):
+    return [I64, I64, I64, PTR, I64, PTR, I64, PTR, I64, etype]
+
+
+def _op_index(builder, trans, row, col, ld):
+    """Flat index of op(X)[row, col] for row-major X with leading dim ld."""
+    if trans:
+        row, col = col, row
+    return builder.add(builder.mul(row, ld), col)
+
+
+# ----------------------------------------------------------------------------------------
+# Pieces shared by the backends: k == 0 scaling and the simple loop nest
+
+def _define_scale(module, etype, short):
+    """C[i, j] = beta * C[i, j] (exactly 0 when beta == 0, so NaNs in C do not leak)."""
+    name = f"jaxlite_gemm_scale_{short}"
+    if name in module.globals:
+        return module.globals[name]
+    fn = _new_function(module, name, VOID, [I64, I64, PTR, I64, etype],
+                       ("m", "n", "c", "ldc", "beta"))
+    m, n, c, ldc, beta = fn.args
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    zero = ir.Constant(etype, 0)
+    beta_zero = _is_zero(builder, beta, etype)
+    with _loop(builder, 0, m, name="i") as i:
+        row = builder.mul(i, ldc)
+        with _loop(builder, 0, n, name="j") as j:
+            ptr = _elem(builder, c, etype, builder.add(row, j))
+            scaled = _scale(builder, builder.load(ptr, typ=etype), beta, etype)
+            builder.store(builder.select(beta_zero, zero, scaled), ptr)
+    builder.ret_void()
+    return fn
+
+
+def _define_loop_gemm(module, etype, short, trans_a, trans_b):
+    """Plain loop nest: the integer GEMM, and the float fallback if malloc fails.
+
+    Without trans_b the order is i-p-j (C's row and B's row contiguous in j); with trans_b
+    it is i-j-p, a dot product over B's contiguous row. Integer overflow wraps, as numpy.
+    """
+    name = f"jaxlite_gemm_loops_{short}_{'tn'[not trans_a]}{'tn'[not trans_b]}"
+    if name in module.globals:
+        return module.globals[name]
+    fn = _new_function(module, name, VOID, _gemm_signature(etype), _GEMM_ARG_NAMES,
+                       noalias=("c",))
+    m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    acc_slot = builder.alloca(etype)   # in the entry block, so mem2reg makes it a phi
+    zero = ir.Constant(etype, 0)
+    beta_zero = _is_zero(builder, beta, etype)
+
+    def c_new(acc, c_ptr):
+        # beta == 0 must not read C (it may hold garbage or NaN).
+        old = _scale(builder, builder.load(c_ptr, typ=etype), beta, etype)
+        return builder.select(beta_zero, acc, _add(builder, acc, old, etype))
+
+    with _loop(builder, 0, m, name="i") as i:
+        c_row = builder.mul(i, ldc)
+        if not trans_b:
+            with _loop(builder, 0, n, name="j0") as j:
+                ptr = _elem(builder, c, etype, builder.add(c_row, j))
+                old = _scale(builder, builder.load(ptr, typ=etype), beta, etype)
+                builder.store(builder.select(beta_zero, zero, old), ptr)
+            with _loop(builder, 0, k, name="p") as p:
+                a_ip = builder.load(_elem(builder, a, etype, _op_index(builder, trans_a, i, p, lda)),
+                                    typ=etype)
+                b_row = builder.mul(p, ldb)
+                with _loop(builder, 0, n, name="j") as j:
+                    c_ptr = _elem(builder, c, etype, builder.add(c_row, j))
+                    b_pj = builder.load(_elem(builder, b, etype, builder.add(b_row, j)), typ=etype)
+                    builder.store(_mac(builder, builder.load(c_ptr, typ=etype), a_ip, b_pj, etype),
+                                  c_ptr)
+        else:
+            with _loop(builder, 0, n, name="j") as j:
+                b_row = builder.mul(j, ldb)
+                builder.store(zero, acc_slot)
+                with _loop(builder, 0, k, name="p") as p:
+                    a_ip = builder.load(
+                        _elem(builder, a, etype, _op_index(builder, trans_a, i, p, lda)), typ=etype)
+                    b_jp = builder.load(_elem(builder, b, etype, builder.add(b_row, p)), typ=etype)
+                    builder.store(_mac(builder, builder.load(acc_slot, typ=etype), a_ip, b_jp, etype),
+                                  acc_slot)
+                c_ptr = _elem(builder, c, etype, builder.add(c_row, j))
+                builder.store(c_new(builder.load(acc_slot, typ=etype), c_ptr), c_ptr)
+    builder.ret_void()
+    return fn
+
+
+def _add(builder, x, y, etype):
+    return builder.add(x, y) if isinstance(etype, ir.IntType) else builder.fadd(x, y)
+
+
+# ----------------------------------------------------------------------------------------
+# Backend 1: CBLAS
+
+def _define_blas_gemm(module, blas, dtype, etype, short):
+    """Wrapper around cblas_?gemm taking (ta, tb) flags: guards the cases BLAS rejects.
+
+    m or n == 0: nothing to do. k == 0: BLAS would reject lda = 0, so scale C ourselves.
+    A leading dimension is irrelevant for a one-row matrix, but BLAS insists on
+    ld >= row length, so a one-row operand gets that (callers may pass stride 0 or 1).
+    """
+    name = f"jaxlite_gemm_blas_{short}"
+    if name in module.globals:
+        return module.globals[name]
+    blas_int = ir.IntType(blas.int_bits)
+    cblas = module.globals.get(blas.alias(dtype))
+    if cblas is None:
+        cblas = ir.Function(module, ir.FunctionType(VOID, [
+            I32, I32, I32, blas_int, blas_int, blas_int, etype, PTR, blas_int, PTR, blas_int,
+            etype, PTR, blas_int]), name=blas.alias(dtype))
+    fn = _new_function(module, name, VOID, [I1, I1] + _gemm_signature(etype),
+                       ("ta", "tb") + _GEMM_ARG_NAMES)
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    empty = builder.or_(builder.icmp_signed("<=", m, _i64(0)), builder.icmp_signed("<=", n, _i64(0)))
+    with builder.if_then(empty):
+        builder.ret_void()
+    with builder.if_then(builder.icmp_signed("<=", k, _i64(0))):
+        builder.call(_define_scale(module, etype, short), [m, n, c, ldc, beta])
+        builder.ret_void()
+
+    def fixed_ld(ld, trans, rows, cols):
+        # Stored shape is (cols, rows) when transposed.
+        stored_rows = builder.select(trans, cols, rows)
+        stored_cols = builder.select(trans, rows, cols)
+        one_row = builder.icmp_signed("==", stored_rows, _i64(1))
+        return builder.select(one_row, _max(builder, ld, stored_cols), ld)
+
+    def to_blas_int(x):
+        return x if blas.int_bits == 64 else builder.trunc(x, blas_int)
+
+    lda = fixed_ld(lda, ta, m, k)
+    ldb = fixed_ld(ldb, tb, k, n)
+    ldc = builder.select(builder.icmp_signed("==", m, _i64(1)), _max(builder, ldc, n), ldc)
+    trans_code = [builder.select(t, ir.Constant(I32, _CBLAS_TRANS), ir.Constant(I32, _CBLAS_NO_TRANS))
+                  for t in (ta, tb)]
+    builder.call(cblas, [ir.Constant(I32, _CBLAS_ROW_MAJOR), *trans_code,
+                         *map(to_blas_int, (m, n, k)), ir.Constant(etype, 1.0),
+                         a, to_blas_int(lda), b, to_blas_int(ldb), beta, c, to_blas_int(ldc)])
+    builder.ret_void()
+    return fn
+
+
+def _max(builder, a, b):
+    return builder.select(builder.icmp_signed(">", a, b), a, b)
+
+
+# ----------------------------------------------------------------------------------------
+# Backend 2: our packed GEMM in LLVM IR
+
+class _Blocking:
+    """Register and cache blocking for one float type (AVX2: 16 ymm registers).
+
+    The micro-kernel holds MR x NR of C in MR * NR / VW vector registers (12 of 16),
+    plus two B vectors and one broadcast A value. KC * NR of packed B stays in L1,
+    MC * KC of packed A in L2; NC bounds the packed B buffer (KC * NC elements).
+    """
+
+    def __init__(self, etype):
+        self.etype = etype
+        self.vw = 8 if isinstance(etype, ir.FloatType) else 4    # elements per 32-byte vector
+        self.vtype = ir.VectorType(etype, self.vw)
+        self.mr, self.nr = 6, 2 * self.vw
+        self.kc, self.mc, self.nc = 256, 120, 4096
+        self.size = 4 if isinstance(etype, ir.FloatType) else 8
+
+
+def _fmuladd(module, vtype, short):
+    name = f"llvm.fmuladd.v{vtype.count}{short}"
+    if name in module.globals:
+        return module.globals[name]
+    return ir.Function(module, ir.FunctionType(vtype, [vtype] * 3), name=name)
+
+
+def _splat(builder, scalar, vtype):
+    vec = builder.insert_element(ir.Constant(vtype, ir.Undefined), scalar, ir.Constant(I32, 0))
+    mask = ir.Constant(ir.VectorType(I32, vtype.count), [0] * vtype.count)
+    return builder.shuffle_vector(vec, ir.Constant(vtype, ir.Undefined), mask)
+
+
+def _define_pack(module, blk, short, panel, line_major):
+    """Copy a lines x depth block of a matrix into panels of ``panel`` lines, zero-padded.
+
+    Packed layout: dst[(l // panel) * panel * depth + p * panel + l % panel]. A "line" is a
+    row of op(A) or a column of op(B); the source is line-major when a line is contiguous
+    (src[(l0 + l) * ld + p0 + p]), otherwise depth-major (src[(p0 + p) * ld + l0 + l]).
+    The loop order follows the source so reads stay contiguous.
+    """
+    name = f"jaxlite_gemm_pack_{short}_{panel}_{'lm' if line_major else 'dm'}"
+    if name in module.globals:
+        return module.globals[name]
+    etype = blk.etype
+    fn = _new_function(module, name, VOID, [PTR, PTR, I64, I64, I64, I64, I64],
+                       ("dst", "src", "ld", "l0", "p0", "lines", "depth"), noalias=("dst",))
+    dst, src, ld, l0, p0, lines, depth = fn.args
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    panel_c = _i64(panel)
+    panel_stride = builder.mul(panel_c, depth)
+
+    def dst_index(l, p):
+        base = builder.mul(builder.sdiv(l, panel_c), panel_stride)
+        return builder.add(base, builder.add(builder.mul(p, panel_c), builder.srem(l, panel_c)))
+
+    def copy(l, p):
+        if line_major:
+            src_index = builder.add(builder.mul(builder.add(l0, l), ld), builder.add(p0, p))
+        else:
+            src_index = builder.add(builder.mul(builder.add(p0, p), ld), builder.add(l0, l))
+        value = builder.load(_elem(builder, src, etype, src_index), typ=etype)
+        builder.store(value, _elem(builder, dst, etype, dst_index(l, p)))
+
+    if line_major:
+        with _loop(builder, 0, lines, name="l") as l:
+            with _loop(builder, 0, depth, name="p") as p:
+                copy(l, p)
+    else:
+        with _loop(builder, 0, depth, name="p") as p:
+            with _loop(builder, 0, lines, name="l") as l:
+                copy(l, p)
+    # Padding lines of the last panel: zeros, so the micro-kernel needs no edge cases.
+    with _loop(builder, lines, _round_up(builder, lines, panel), name="lpad") as l:
+        with _loop(builder, 0, depth, name="ppad") as p:
+            builder.store(ir.Constant(etype, 0.0), _elem(builder, dst, etype, dst_index(l, p)))
+    builder.ret_void()
+    return fn
+
+
+def _define_micro_kernel(module, blk, short):
+    """C[0:mr, 0:nr] = Ap @ Bp + beta * C for one MR x NR tile over depth kc >= 1.
+
+    Ap is an MR-row panel ([p][MR]), Bp an NR-column panel ([p][NR]). The accumulators
+    are SSA values carried by phis, which LLVM keeps in vector registers. Partial tiles
+    (mr < MR or nr < NR) go through a stack tile and scalar stores.
+    """
+    name = f"jaxlite_gemm_ukernel_{short}"
+    if name in module.globals:
+        return module.globals[name]
+    etype, vtype, mr_c, nr_c, vw = blk.etype, blk.vtype, blk.mr, blk.nr, blk.vw
+    nv = nr_c // vw
+    fn = _new_function(module, name, VOID, [I64, PTR, PTR, PTR, I64, etype, I64, I64],
+                       ("kc", "ap", "bp", "c", "ldc", "beta", "mr", "nr"), noalias=("c",))
+    kc, ap, bp, c, ldc, beta, mr, nr = fn.args
+    fmuladd = _fmuladd(module, vtype, short)
+    entry = fn.append_basic_block("entry")
+    body = fn.append_basic_block("kloop")
+    after = fn.append_basic_block("store")
+    builder = ir.IRBuilder(entry)
+    tile = builder.alloca(etype, size=mr_c * nr_c)
+    builder.branch(body)
+
+    builder.position_at_end(body)
+    p = builder.phi(I64, name="p")
+    p.add_incoming(_i64(0), entry)
+    accs = [[builder.phi(vtype, name=f"acc{r}_{v}") for v in range(nv)] for r in range(mr_c)]
+    for row in accs:
+        for acc in row:
+            acc.add_incoming(ir.Constant(vtype, None), entry)
+    b_base = builder.mul(p, _i64(nr_c))
+    b_vecs = [builder.load(_elem(builder, bp, etype, builder.add(b_base, _i64(v * vw))),
+                           typ=vtype, align=blk.size) for v in range(nv)]
+    a_base = builder.mul(p, _i64(mr_c))
+    new_accs = []
+    for r in range(mr_c):
+        a_val = builder.load(_elem(builder, ap, etype, builder.add(a_base, _i64(r))), typ=etype)
+        a_vec = _splat(builder, a_val, vtype)
+        new_accs.append([builder.call(fmuladd, [a_vec, b_vecs[v], accs[r][v]]) for v in range(nv)])
+    p_next = builder.add(p, _i64(1))
+    p.add_incoming(p_next, body)
+    for r in range(mr_c):
+        for v in range(nv):
+            accs[r][v].add_incoming(new_accs[r][v], body)
+    builder.cbranch(builder.icmp_signed("<", p_next, kc), body, after)
+
+    builder.position_at_end(after)
+    beta_zero = _is_zero(builder, beta, etype)
+    full = builder.and_(builder.icmp_signed("==", mr, _i64(mr_c)),
+                        builder.icmp_signed("==", nr, _i64(nr_c)))
+    beta_vec = _splat(builder, beta, vtype)
+    with builder.if_else(full) as (full_tile, partial_tile):
+        with full_tile:
+            for r in range(mr_c):
+                row = builder.mul(_i64(r), ldc)
+                for v in range(nv):
+                    ptr = _elem(builder, c, etype, builder.add(row, _i64(v * vw)))
+                    old = builder.load(ptr, typ=vtype, align=blk.size)
+                    with_c = builder.call(fmuladd, [beta_vec, old, new_accs[r][v]])
+                    # select, not a branch: a loaded NaN never reaches C when beta == 0.
+                    builder.store(builder.select(beta_zero, new_accs[r][v], with_c), ptr,
+                                  align=blk.size)
+        with partial_tile:
+            for r in range(mr_c):
+                for v in range(nv):
+                    builder.store(new_accs[r][v],
+                                  _elem(builder, tile, etype, _i64(r * nr_c + v * vw)),
+                                  align=blk.size)
+            with _loop(builder, 0, mr, name="r") as r:
+                with _loop(builder, 0, nr, name="j") as j:
+                    acc = builder.load(_elem(builder, tile, etype,
+                                             builder.add(builder.mul(r, _i64(nr_c)), j)), typ=etype)
+                    ptr = _elem(builder, c, etype, builder.add(builder.mul(r, ldc), j))
+                    old = _scale(builder, builder.load(ptr, typ=etype), beta, etype)
+                    builder.store(builder.select(beta_zero, acc, builder.fadd(acc, old)), ptr)
+    builder.ret_void()
+    return fn
+
+
+def _define_llvm_gemm(module, etype, short, trans_a, trans_b):
+    """Packed GEMM (the BLIS loop order): jc over NC, pc over KC (pack B), ic over MC
+    (pack A), then NR x MR tiles through the micro-kernel. beta applies on the first
+    KC slice only; later slices accumulate."""
+    name = f"jaxlite_gemm_llvm_{short}_{'tn'[not trans_a]}{'tn'[not trans_b]}"
+    if name in module.globals:
+        return module.globals[name]
+    blk = _Blocking(etype)
+    fn = _new_function(module, name, VOID, _gemm_signature(etype), _GEMM_ARG_NAMES,
+                       noalias=("c",))
+    m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    empty = builder.or_(builder.icmp_signed("<=", m, _i64(0)), builder.icmp_signed("<=", n, _i64(0)))
+    with builder.if_then(empty):
+        builder.ret_void()
+    with builder.if_then(builder.icmp_signed("<=", k, _i64(0))):
+        builder.call(_define_scale(module, etype, short), [m, n, c, ldc, beta])
+        builder.ret_void()
+
+    malloc = module.globals.get("malloc") or ir.Function(
+        module, ir.FunctionType(PTR, [I64]), name="malloc")
+    free = module.globals.get("free") or ir.Function(module, ir.FunctionType(VOID, [PTR]), name="free")
+    kc_max = _min(builder, k, _i64(blk.kc))
+    a_elems = builder.mul(_round_up(builder, _min(builder, m, _i64(blk.mc)), blk.mr), kc_max)
+    b_elems = builder.mul(_round_up(builder, _min(builder, n, _i64(blk.nc)), blk.nr), kc_max)
+    a_pack = builder.call(malloc, [builder.mul(a_elems, _i64(blk.size))])
+    b_pack = builder.call(malloc, [builder.mul(b_elems, _i64(blk.size))])
+    failed = builder.or_(builder.icmp_unsigned("==", a_pack, ir.Constant(PTR, None)),
+                         builder.icmp_unsigned("==", b_pack, ir.Constant(PTR, None)))
+    with builder.if_then(failed, likely=False):
+        # Out of memory for the panels: the unblocked loop nest still gets it right.
+        builder.call(free, [a_pack])
+        builder.call(free, [b_pack])
+        builder.call(_define_loop_gemm(module, etype, short, trans_a, trans_b), list(fn.args))
+        builder.ret_void()
+
+    pack_a = _define_pack(module, blk, short, blk.mr, line_major=not trans_a)
+    pack_b = _define_pack(module, blk, short, blk.nr, line_major=trans_b)
+    micro = _define_micro_kernel(module, blk, short)
+    one = ir.Constant(etype, 1.0)
+    with _loop(builder, 0, n, blk.nc, name="jc") as jc:
+        nc = _min(builder, builder.sub(n, jc), _i64(blk.nc))
+        with _loop(builder, 0, k, blk.kc, name="pc") as pc:
+            kc = _min(builder, builder.sub(k, pc), _i64(blk.kc))
+            beta_eff = builder.select(builder.icmp_signed("==", pc, _i64(0)), beta, one)
+            builder.call(pack_b, [b_pack, b, ldb, jc, pc, nc, kc])
+            with _loop(builder, 0, m, blk.mc, name="ic") as ic:
+                mc = _min(builder, builder.sub(m, ic), _i64(blk.mc))
+                builder.call(pack_a, [a_pack, a, lda, ic, pc, mc, kc])
+                with _loop(builder, 0, nc, blk.nr, name="jr") as jr:
+                    nr = _min(builder, builder.sub(nc, jr), _i64(blk.nr))
+                    b_panel = _elem(builder, b_pack, etype, builder.mul(jr, kc))
+                    with _loop(builder, 0, mc, blk.mr, name="ir") as ir_:
+                        mr = _min(builder, builder.sub(mc, ir_), _i64(blk.mr))
+                        a_panel = _elem(builder, a_pack, etype, builder.mul(ir_, kc))
+                        c_row = builder.mul(builder.add(ic, ir_), ldc)
+                        c_tile = _elem(builder, c, etype, builder.add(c_row, builder.add(jc, jr)))
+                        builder.call(micro, [kc, a_panel, b_panel, c_tile, ldc, beta_eff, mr, nr])
+    builder.call(free, [a_pack])
+    builder.call(free, [b_pack])
+    builder.ret_void()
+    return fn
+
+
+# ----------------------------------------------------------------------------------------
+# Public emitters
+
+def _check_dtype(dtype):
+    dtype = np.dtype(dtype)
+    if dtype not in _FLOAT_TYPES and dtype not in _INT_TYPES:
+        raise TypeError(f"GEMM supports float32, float64, int32 and int64, got {dtype}")
+    return dtype
+
+
+def _beta_constant(dtype, etype, beta):
+    if dtype in _INT_TYPES:
+        if float(beta) != int(beta):
+            raise ValueError(f"integer GEMM needs an integral beta, got {beta}")
+        return ir.Constant(etype, int(beta))
+    return ir.Constant(etype, float(beta))
+
+
+def emit_gemm(builder, module, dtype, trans_a, trans_b, m, n, k, a_ptr, lda, b_ptr, ldb,
+              c_ptr, ldc, beta=0.0, backend=None):
+    """Emit C = op(A) @ op(B) + beta * C at the builder's position.
+
+    A, B, C are row-major with element pointers a_ptr, b_ptr, c_ptr and leading dims
+    lda, ldb, ldc; op(X) is X.T when trans_x. m, n, k and the leading dims are i64
+    values (Python ints are accepted too). With beta == 0, C is write-only. float32 and
+    float64 call BLAS (or our kernel: ``backend="llvm"`` or JAXLITE_GEMM=llvm); int32 and
+    int64 use a loop nest. Returns the emitted call instruction.
+    """
+    dtype = _check_dtype(dtype)
+    short = _SHORT[dtype]
+    m, n, k, lda, ldb, ldc = map(_i64, (m, n, k, lda, ldb, ldc))
+    trans_a, trans_b = bool(trans_a), bool(trans_b)
+    if dtype in _INT_TYPES:
+        etype = _INT_TYPES[dtype]
+        target = _define_loop_gemm(module, etype, short, trans_a, trans_b)
+        prefix = []
+    else:
+        etype = _FLOAT_TYPES[dtype]
+        blas = _find_blas()
+        if blas is not None and not _forced_llvm(backend):
+            target = _define_blas_gemm(module, blas, dtype, etype, short)
+            prefix = [ir.Constant(I1, trans_a), ir.Constant(I1, trans_b)]
+        else:
+            target = _define_llvm_gemm(module, etype, short, trans_a, trans_b)
+            prefix = []
+    args = prefix + [m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc,
+                     _beta_constant(dtype, etype, beta)]
+    return builder.call(target, args)
+
+
+def emit_batched_gemm(builder, module, dtype, trans_a, trans_b, m, n, k, a_ptr, lda, b_ptr,
+                      ldb, c_ptr, ldc, batch, stride_a, stride_b, stride_c, beta=0.0,
+                      backend=None):
+    """emit_gemm for each of ``batch`` matrices, A/B/C advancing by stride_* elements.
+
+    A stride of 0 reuses the same matrix (a broadcast operand).
+    """
+    dtype = _check_dtype(dtype)
+    etype = (_FLOAT_TYPES.get(dtype) or _INT_TYPES[dtype])
+    with _loop(builder, 0, batch, name="batch") as index:
+        def at(ptr, stride):
+            return _elem(builder, ptr, etype, builder.mul(index, _i64(stride)))
+        emit_gemm(builder, module, dtype, trans_a, trans_b, m, n, k,
+                  at(a_ptr, stride_a), lda, at(b_ptr, stride_b), ldb, at(c_ptr, stride_c), ldc,
+                  beta=beta, backend=backend)

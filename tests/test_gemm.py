@@ -1,0 +1,271 @@
+"""compiler/gemm.py against np.matmul: both backends, every dtype and transpose combo,
+odd and zero sizes, leading dims wider than the rows, batches, beta."""
+import ctypes
+import functools
+import os
+import sys
+
+import numpy as np
+import pytest
+import llvmlite.binding as llvm
+from llvmlite import ir
+
+# The editable install maps only `jaxlite`; make the repo's `compiler/` importable too.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from compiler import gemm  # noqa: E402
+
+llvm.initialize_native_target()
+llvm.initialize_native_asmprinter()
+
+DTYPES = [np.float32, np.float64, np.int32, np.int64]
+TRANS = [(False, False), (False, True), (True, False), (True, True)]
+BACKENDS = ["blas", "llvm"]
+I64 = ir.IntType(64)
+
+
+def _optimize_and_jit(module):
+    """Verify, run O3 for the host CPU, JIT with MCJIT. Returns (engine, llvm module)."""
+    gemm.prepare()                      # register the BLAS symbols before the engine exists
+    mod = llvm.parse_assembly(str(module))
+    mod.verify()
+    target = llvm.Target.from_default_triple()
+    tm = target.create_target_machine(cpu=llvm.get_host_cpu_name(),
+                                      features=llvm.get_host_cpu_features().flatten(), opt=3)
+    pto = llvm.create_pipeline_tuning_options(speed_level=3)
+    pb = llvm.create_pass_builder(tm, pto)
+    pb.getModulePassManager().run(mod, pb)
+    engine = llvm.create_mcjit_compiler(mod, tm)
+    engine.finalize_object()
+    return engine, mod
+
+
+def compiled(dtype, trans_a, trans_b, backend, beta=0.0, batched=False):
+    """A native f(m, n, k, a, lda, b, ldb, c, ldc[, batch, sa, sb, sc]) built with emit_gemm."""
+    return _compiled_module(np.dtype(dtype), backend, beta, batched)[trans_a, trans_b]
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled_module(dtype, backend, beta, batched):
+    # One module per (dtype, backend, beta, batched) holding all four transpose combos:
+    # the packing and micro-kernel functions are then compiled once, keeping tests fast.
+    module = ir.Module(name="gemm_test")
+    module.triple = llvm.get_process_triple()
+    types = [I64, I64, I64, ir.PointerType(), I64, ir.PointerType(), I64, ir.PointerType(), I64]
+    types += [I64] * (4 if batched else 0)
+    for ta, tb in TRANS:
+        fn = ir.Function(module, ir.FunctionType(ir.VoidType(), types), name=f"entry_{ta}_{tb}")
+        builder = ir.IRBuilder(fn.append_basic_block("entry"))
+        emit = gemm.emit_batched_gemm if batched else gemm.emit_gemm
+        emit(builder, module, dtype, ta, tb, *fn.args, beta=beta, backend=backend)
+        builder.ret_void()
+    engine, mod = _optimize_and_jit(module)
+    proto = ctypes.CFUNCTYPE(None, *[ctypes.c_int64 if t == I64 else ctypes.c_void_p
+                                     for t in types])
+    functions = {}
+    for ta, tb in TRANS:
+        cfn = proto(engine.get_function_address(f"entry_{ta}_{tb}"))
+        cfn._keep = (engine, mod)       # the engine owns the code: keep it alive
+        functions[ta, tb] = cfn
+    return functions
+
+
+def _random(shape, dtype, rng):
+    if np.issubdtype(dtype, np.integer):
+        return rng.integers(-50, 50, size=shape).astype(dtype)
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def _operand(rows, cols, dtype, rng, pad):
+    """A (rows, cols) row-major view whose leading dim is cols + pad (a submatrix view)."""
+    base = _random((max(rows, 1), cols + pad), dtype, rng)
+    return base[:rows, :cols], cols + pad
+
+
+def run_gemm(dtype, ta, tb, m, n, k, backend, beta=0.0, pad=0, seed=0):
+    rng = np.random.default_rng(seed)
+    a, lda = _operand(*((k, m) if ta else (m, k)), dtype, rng, pad)
+    b, ldb = _operand(*((n, k) if tb else (k, n)), dtype, rng, pad)
+    c_full = _random((max(m, 1), n + pad), dtype, rng)
+    c = c_full[:m, :n]
+    c0 = c.copy()
+    op_a = a.T if ta else a
+    op_b = b.T if tb else b
+    expected = np.matmul(op_a, op_b) + (dtype(beta) * c0 if beta else 0)
+    f = compiled(dtype, ta, tb, backend, beta)
+    f(m, n, k, a.ctypes.data, lda, b.ctypes.data, ldb, c_full.ctypes.data, n + pad)
+    return c, expected.astype(dtype), c_full
+
+
+def assert_close(actual, expected, dtype, k):
+    if np.issubdtype(dtype, np.integer):
+        np.testing.assert_array_equal(actual, expected)
+    else:
+        eps = np.finfo(dtype).eps
+        np.testing.assert_allclose(actual, expected, rtol=0, atol=30 * eps * max(k, 1) ** 0.5 * 4)
+
+
+def test_prepare_reports_backend():
+    desc = gemm.prepare()
+    assert desc == "llvm-kernel" or desc.startswith("openblas:")
+    assert gemm.prepare() == desc       # idempotent
+    assert gemm.prepare(backend="llvm") == "llvm-kernel"
+    if desc.startswith("openblas:"):
+        assert gemm.blas_threads() >= 1
+
+
+def test_numpy_bundled_openblas_is_found():
+    # The reference machine has numpy's wheel (which bundles OpenBLAS): the fast path must
+    # not silently fall back there.
+    if not gemm._numpy_library_dirs() or not any(
+            __import__("glob").glob(d + "/*openblas*") for d in gemm._numpy_library_dirs()):
+        pytest.skip("this numpy does not bundle OpenBLAS")
+    assert gemm.prepare().startswith("openblas:")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("ta,tb", TRANS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_odd_sizes(dtype, ta, tb, backend):
+    if backend == "llvm" and np.issubdtype(dtype, np.integer):
+        pytest.skip("integers have a single backend")
+    for m, n, k in [(1, 1, 1), (3, 17, 129), (17, 3, 1), (129, 17, 3), (1, 129, 17), (7, 33, 300)]:
+        c, expected, _ = run_gemm(dtype, ta, tb, m, n, k, backend)
+        assert_close(c, expected, dtype, k)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zero_sizes(dtype, backend):
+    for ta, tb in TRANS:
+        for m, n, k in [(0, 3, 4), (3, 0, 4), (0, 0, 0), (3, 4, 0), (1, 1, 0)]:
+            c, expected, c_full = run_gemm(dtype, ta, tb, m, n, k, backend)
+            assert_close(c, expected, dtype, k)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("ta,tb", TRANS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_leading_dims_and_padding_untouched(dtype, ta, tb, backend):
+    for m, n, k in [(5, 19, 23), (130, 40, 260)]:
+        c, expected, c_full = run_gemm(dtype, ta, tb, m, n, k, backend, pad=3, seed=1)
+        assert_close(c, expected, dtype, k)
+        rng = np.random.default_rng(1)
+        # Regenerate the inputs to recover the untouched padding columns of C.
+        _operand(*((k, m) if ta else (m, k)), dtype, rng, 3)
+        _operand(*((n, k) if tb else (k, n)), dtype, rng, 3)
+        c_orig = _random((max(m, 1), n + 3), dtype, rng)
+        np.testing.assert_array_equal(c_full[:, n:], c_orig[:, n:])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_beta(dtype, backend):
+    for beta in (1.0, 2.0):
+        for ta, tb in TRANS:
+            for m, n, k in [(3, 17, 129), (13, 35, 0), (1, 1, 1)]:
+                c, expected, _ = run_gemm(dtype, ta, tb, m, n, k, backend, beta=beta, pad=2)
+                assert_close(c, expected, dtype, k)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_beta_zero_ignores_nan_in_c(dtype, backend):
+    for m, n, k in [(13, 35, 7), (6, 16, 4), (4, 5, 0)]:
+        rng = np.random.default_rng(2)
+        a, b = _random((m, k), dtype, rng), _random((k, n), dtype, rng)
+        c = np.full((m, n), np.nan, dtype)
+        compiled(dtype, False, False, backend)(m, n, k, a.ctypes.data, k, b.ctypes.data, n,
+                                               c.ctypes.data, n)
+        assert_close(c, a @ b, dtype, k)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_crosses_every_block(dtype, backend):
+    # Bigger than KC (256) and MC (120) so the packed loops take several slices.
+    for ta, tb in TRANS:
+        c, expected, _ = run_gemm(dtype, ta, tb, 250, 70, 600, backend, seed=3)
+        assert_close(c, expected, dtype, 600)
+
+
+def test_one_row_operands_with_small_leading_dim():
+    # A one-row matrix may come with any leading dim (stride of a size-1 axis): BLAS
+    # would reject ld < row length, the wrapper must not pass it through.
+    for backend in BACKENDS:
+        f = compiled(np.float32, False, False, backend)
+        rng = np.random.default_rng(4)
+        a = _random((1, 9), np.float32, rng)
+        b = _random((9, 5), np.float32, rng)
+        c = np.empty((1, 5), np.float32)
+        f(1, 5, 9, a.ctypes.data, 1, b.ctypes.data, 5, c.ctypes.data, 0)
+        assert_close(c, a @ b, np.float32, 9)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batched(dtype, backend):
+    rng = np.random.default_rng(6)
+    for ta, tb in TRANS:
+        f = compiled(dtype, ta, tb, backend, 0.0, True)
+        for batch, m, n, k in [(3, 5, 7, 9), (0, 2, 2, 2), (2, 0, 3, 3), (4, 17, 1, 33)]:
+            a = _random((batch,) + ((k, m) if ta else (m, k)), dtype, rng)
+            b = _random((batch,) + ((n, k) if tb else (k, n)), dtype, rng)
+            c = _random((batch, m, n), dtype, rng)
+            f(m, n, k, a.ctypes.data, m if ta else k, b.ctypes.data, k if tb else n,
+              c.ctypes.data, n, batch, m * k, k * n, m * n)
+            op_a = np.swapaxes(a, 1, 2) if ta else a
+            op_b = np.swapaxes(b, 1, 2) if tb else b
+            assert_close(c, np.matmul(op_a, op_b), dtype, k)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_batched_broadcast_operand(backend):
+    # Stride 0: one B shared by every batch member.
+    rng = np.random.default_rng(7)
+    f = compiled(np.float64, False, False, backend, 0.0, True)
+    a = _random((3, 4, 5), np.float64, rng)
+    b = _random((5, 6), np.float64, rng)
+    c = np.empty((3, 4, 6))
+    f(4, 6, 5, a.ctypes.data, 5, b.ctypes.data, 6, c.ctypes.data, 6, 3, 20, 0, 24)
+    assert_close(c, a @ b, np.float64, 5)
+
+
+def test_int_overflow_wraps_like_numpy():
+    rng = np.random.default_rng(8)
+    a = rng.integers(2 ** 20, 2 ** 24, size=(4, 8)).astype(np.int32)
+    b = rng.integers(2 ** 20, 2 ** 24, size=(8, 3)).astype(np.int32)
+    c = np.empty((4, 3), np.int32)
+    compiled(np.int32, False, False, "blas")(4, 3, 8, a.ctypes.data, 8, b.ctypes.data, 3,
+                                              c.ctypes.data, 3)
+    np.testing.assert_array_equal(c, np.matmul(a, b))
+
+
+def test_bad_arguments():
+    module = ir.Module()
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), []), name="f")
+    builder = ir.IRBuilder(fn.append_basic_block())
+    null = ir.Constant(ir.PointerType(), None)
+    with pytest.raises(TypeError, match="bool"):
+        gemm.emit_gemm(builder, module, np.bool_, False, False, 1, 1, 1, null, 1, null, 1,
+                       null, 1)
+    with pytest.raises(ValueError, match="integral beta"):
+        gemm.emit_gemm(builder, module, np.int32, False, False, 1, 1, 1, null, 1, null, 1,
+                       null, 1, beta=0.5)
+    with pytest.raises(ValueError, match="backend"):
+        gemm.emit_gemm(builder, module, np.float32, False, False, 1, 1, 1, null, 1, null, 1,
+                       null, 1, backend="cuda")
+
+
+def test_one_definition_per_module():
+    # Several call sites share one internal function per (dtype, transposes).
+    module = ir.Module()
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [ir.PointerType()]), name="f")
+    builder = ir.IRBuilder(fn.append_basic_block())
+    p = fn.args[0]
+    for _ in range(3):
+        gemm.emit_gemm(builder, module, np.float32, False, True, 2, 2, 2, p, 2, p, 2, p, 2,
+                       backend="llvm")
+    builder.ret_void()
+    names = [g.name for g in module.global_values]
+    assert names.count("jaxlite_gemm_llvm_f32_nt") == 1
+    llvm.parse_assembly(str(module)).verify()
