@@ -136,6 +136,10 @@ class Primitive:
     # dtypes raise the same clear TypeError eagerly as when traced. Call-like
     # primitives (whose rule needs a staged jaxpr) leave this off.
     check_eagerly = False
+    # Eagerly, Python scalar arguments become numpy arrays before the impl
+    # runs. Primitives whose impl runs user Python code over jaxlite ops set
+    # this so Python scalars reach that code still weakly typed.
+    impl_takes_python_scalars = False
 
     def __init__(self, name, multiple_results=False):
         self.name = name
@@ -264,7 +268,7 @@ class EvalInterpreter(Interpreter):
         for a in args:
             if isinstance(a, Tracer):
                 a = a.concrete_value()
-            elif type(a) in _PY_SCALAR_KIND:
+            elif type(a) in _PY_SCALAR_KIND and not prim.impl_takes_python_scalars:
                 a = np.asarray(a, dtypes.default_for_kind(_PY_SCALAR_KIND[type(a)]))
             vals.append(a)
         out = impl_rules[prim](*vals, **params)

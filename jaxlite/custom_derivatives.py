@@ -52,6 +52,7 @@ def _batched(fun, axis_size, dims):
 # ------------------------------------------------------------- custom_jvp
 
 custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
+custom_jvp_call_p.impl_takes_python_scalars = True
 core.impl_rules[custom_jvp_call_p] = lambda *args, fun, jvp, **_: fun(*args)
 core.abstract_eval_rules[custom_jvp_call_p] = _out_avals
 pe.staging_param_rules[custom_jvp_call_p] = _trace_call_jaxpr
@@ -145,6 +146,7 @@ class custom_jvp:
 # ------------------------------------------------------------- custom_vjp
 
 custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
+custom_vjp_call_p.impl_takes_python_scalars = True
 core.impl_rules[custom_vjp_call_p] = lambda *args, fun, fwd, bwd, **_: fun(*args)
 core.abstract_eval_rules[custom_vjp_call_p] = _out_avals
 pe.staging_param_rules[custom_vjp_call_p] = _trace_call_jaxpr
@@ -251,7 +253,8 @@ class custom_vjp:
                 raise TypeError(f"custom_vjp bwd rule of {name} must return a tuple with "
                                 f"one cotangent per differentiable argument, got "
                                 f"{type(cts_in).__name__}")
-            flat_ct, ct_tree = tree_flatten(tuple(cts_in))
+            # None stands for a zero cotangent of a whole argument or leaf.
+            flat_ct, ct_tree = tree_flatten(tuple(cts_in), is_leaf=lambda c: c is None)
             if ct_tree != in_tree:
                 raise TypeError(f"Custom VJP bwd rule of {name} must produce an output with "
                                 f"the same container (pytree) structure as the args tuple "

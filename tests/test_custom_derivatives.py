@@ -1,0 +1,225 @@
+"""custom_jvp and custom_vjp: the user's rule replaces the derivative under
+every transform, and mistakes in rules give clear errors."""
+import numpy as np
+import pytest
+
+import jaxlite
+from jaxlite import lax
+from helpers import check_grads
+
+F32, F64 = np.float32, np.float64
+
+
+def _sum(x):
+    return lax.reduce_sum(x, tuple(range(np.ndim(x))))
+
+
+# ------------------------------------------------------------- custom_vjp
+
+@jaxlite.custom_vjp
+def clip_gradient(x):
+    """The identity, whose gradient is clipped to [-1, 1]."""
+    return x
+
+
+clip_gradient.defvjp(lambda x: (x, None),
+                     lambda _, g: (lax.max(lax.min(g, 1.0), -1.0),))
+
+
+def test_custom_vjp_replaces_the_derivative():
+    f = lambda x: _sum(lax.mul(clip_gradient(x), 10.0))
+    x = np.array([1.0, 2.0])
+    assert float(f(x)) == 30.0
+    np.testing.assert_array_equal(jaxlite.grad(f)(x), [1.0, 1.0])   # not 10
+    g = lambda x: _sum(lax.mul(clip_gradient(x), 0.5))
+    np.testing.assert_array_equal(jaxlite.grad(g)(x), [0.5, 0.5])
+
+
+@jaxlite.custom_vjp
+def sin_times(x, y):
+    return lax.mul(lax.sin(x), y)
+
+
+def _sin_times_fwd(x, y):
+    return sin_times(x, y), (lax.cos(x), lax.sin(x), y)
+
+
+def _sin_times_bwd(res, g):
+    c, s, y = res
+    return lax.mul(lax.mul(c, g), y), lax.mul(s, g)
+
+
+sin_times.defvjp(_sin_times_fwd, _sin_times_bwd)
+
+
+def test_custom_vjp_with_residuals_matches_true_gradient():
+    x, y = np.array([0.3, 1.2]), np.array([2.0, -1.0])
+    gx, gy = jaxlite.grad(lambda a, b: _sum(sin_times(a, b)), argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(gx, np.cos(x) * y)
+    np.testing.assert_allclose(gy, np.sin(x))
+    # Against central differences too (forward mode is not available).
+    eps = 1e-6
+    fd = (np.sin(x + eps) - np.sin(x - eps)) / (2 * eps) * y
+    np.testing.assert_allclose(gx, fd, rtol=1e-8)
+    assert float(sin_times(0.5, 2.0)) == pytest.approx(2 * np.sin(0.5), rel=1e-6)
+
+
+def test_custom_vjp_under_vmap_and_jit():
+    x, y = np.array([0.3, 1.2, -0.4]), np.array([2.0, -1.0, 0.5])
+    per_example = jaxlite.vmap(jaxlite.grad(sin_times))(x, y)
+    np.testing.assert_allclose(per_example, np.cos(x) * y)
+    np.testing.assert_allclose(jaxlite.vmap(sin_times, in_axes=(0, None))(x, 2.0),
+                               np.sin(x) * 2.0, rtol=1e-6)
+    np.testing.assert_allclose(jaxlite.jit(sin_times)(x, y), np.sin(x) * y)
+    np.testing.assert_allclose(jaxlite.jit(jaxlite.grad(lambda a: _sum(sin_times(a, y))))(x),
+                               np.cos(x) * y)
+    np.testing.assert_allclose(jaxlite.grad(jaxlite.jit(lambda a: _sum(sin_times(a, y))))(x),
+                               np.cos(x) * y)
+
+
+def test_custom_vjp_pytree_arguments_and_none_cotangent():
+    @jaxlite.custom_vjp
+    def f(p):
+        return lax.mul(p["a"], p["b"])
+
+    f.defvjp(lambda p: (f(p), p["b"]),
+             lambda b, g: ({"a": lax.mul(g, b), "b": None},))
+    ga = jaxlite.grad(lambda p: _sum(f(p)))({"a": np.ones(2), "b": np.array([3.0, 4.0])})
+    np.testing.assert_allclose(ga["a"], [3.0, 4.0])
+    np.testing.assert_array_equal(ga["b"], [0.0, 0.0])
+
+
+def test_custom_vjp_nondiff_argnums():
+    @jaxlite.custom_vjp
+    def scale(k, x):
+        return lax.mul(x, float(k))
+
+    scale.nondiff_argnums = (0,)
+    scale.defvjp(lambda k, x: (scale(k, x), None), lambda k, _, g: (lax.mul(g, 2.0 * k),))
+    g = jaxlite.grad(lambda x: _sum(scale(3, x)))(np.ones(2))
+    np.testing.assert_allclose(g, [6.0, 6.0])
+
+
+def test_custom_vjp_in_jaxpr_holds_call_jaxpr():
+    text = str(jaxlite.make_jaxpr(sin_times)(1.0, 2.0))
+    assert "custom_vjp_call" in text and "sin a" in text
+    # Under grad only the user's rule remains.
+    text = str(jaxlite.make_jaxpr(jaxlite.grad(sin_times))(1.0, 2.0))
+    assert "custom" not in text and "cos" in text
+
+
+def test_custom_vjp_bwd_wrong_structure():
+    @jaxlite.custom_vjp
+    def h(x):
+        return x
+
+    h.defvjp(lambda x: (x, None), lambda r, g: (g, g))
+    with pytest.raises(TypeError, match=r"expected PyTreeDef\(\(\*,\)\), got PyTreeDef\(\(\*, \*\)\)"):
+        jaxlite.grad(h)(1.0)
+
+
+def test_custom_vjp_bwd_not_a_tuple():
+    @jaxlite.custom_vjp
+    def h(x):
+        return x
+
+    h.defvjp(lambda x: (x, None), lambda r, g: g)
+    with pytest.raises(TypeError, match="tuple"):
+        jaxlite.grad(h)(1.0)
+
+
+def test_custom_vjp_fwd_not_a_pair():
+    @jaxlite.custom_vjp
+    def h(x):
+        return x
+
+    h.defvjp(lambda x: x, lambda r, g: (g,))
+    with pytest.raises(TypeError, match="pair"):
+        jaxlite.grad(h)(1.0)
+
+
+def test_custom_vjp_without_rule():
+    @jaxlite.custom_vjp
+    def h(x):
+        return x
+    with pytest.raises(AttributeError, match="defvjp"):
+        h(1.0)
+
+
+def test_custom_vjp_forward_mode_is_an_error():
+    with pytest.raises(TypeError, match="forward-mode"):
+        jaxlite.jvp(lambda x: sin_times(x, 2.0), (1.0,), (1.0,))
+
+
+# ------------------------------------------------------------- custom_jvp
+
+@jaxlite.custom_jvp
+def log1pexp(x):
+    return lax.log1p(lax.exp(x))
+
+
+@log1pexp.defjvp
+def _log1pexp_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    # The naive derivative exp(x) / (1 + exp(x)) is inf / inf = nan for large x.
+    return log1pexp(x), lax.mul(t, lax.logistic(x))
+
+
+def test_custom_jvp_gives_stable_derivative():
+    x = np.array([-5.0, 0.0, 5.0, 800.0])
+    with np.errstate(over="ignore"):   # the primal log1p(exp(800)) overflows
+        g = jaxlite.vmap(jaxlite.grad(log1pexp))(x)
+    np.testing.assert_allclose(g, 1 / (1 + np.exp(-x)))
+    assert np.all(np.isfinite(g))
+    with np.errstate(over="ignore", invalid="ignore"):
+        naive = jaxlite.vmap(jaxlite.grad(lambda v: lax.log1p(lax.exp(v))))(x)
+    assert np.isnan(naive[-1])
+
+
+def test_custom_jvp_forward_reverse_and_higher_order():
+    x = np.array([-1.0, 0.3, 2.0])
+    _, t = jaxlite.jvp(log1pexp, (x,), (np.ones(3),))
+    sig = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(t, sig)
+    g2 = jaxlite.vmap(jaxlite.grad(jaxlite.grad(log1pexp)))(x)
+    np.testing.assert_allclose(g2, sig * (1 - sig), rtol=1e-12)
+    check_grads(log1pexp, (x,), order=2)
+
+
+def test_custom_jvp_under_jit_and_vmap():
+    x = np.array([-1.0, 0.3, 2.0])
+    np.testing.assert_allclose(jaxlite.jit(log1pexp)(x), np.log1p(np.exp(x)))
+    np.testing.assert_allclose(jaxlite.jit(jaxlite.grad(lambda v: _sum(log1pexp(v))))(x),
+                               1 / (1 + np.exp(-x)))
+    np.testing.assert_allclose(jaxlite.vmap(log1pexp)(x), np.log1p(np.exp(x)))
+    text = str(jaxlite.make_jaxpr(log1pexp)(1.0))
+    assert "custom_jvp_call" in text and "log1p" in text
+
+
+def test_custom_jvp_defjvps_and_rule_replaces_derivative():
+    @jaxlite.custom_jvp
+    def f(x, y):
+        return lax.mul(x, y)
+
+    # Deliberately "wrong" rule: the test sees that it is the one used.
+    f.defjvps(lambda g, ans, x, y: lax.mul(g, 100.0), lambda g, ans, x, y: lax.mul(g, x))
+    gx, gy = jaxlite.grad(f, argnums=(0, 1))(2.0, 3.0)
+    assert float(gx) == 100.0 and float(gy) == 2.0
+
+
+def test_custom_jvp_rule_errors():
+    @jaxlite.custom_jvp
+    def f(x):
+        return x
+
+    @f.defjvp
+    def f_jvp(p, t):
+        return p[0]
+    with pytest.raises(TypeError, match="pair"):
+        jaxlite.jvp(f, (1.0,), (1.0,))
+
+    @jaxlite.custom_jvp
+    def g(x):
+        return x
+    with pytest.raises(AttributeError, match="defjvp"):
+        g(1.0)
