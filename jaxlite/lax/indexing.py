@@ -454,6 +454,12 @@ def _index_column(indices, j):
 
 def _in_bounds(indices, shape, axes):
     """Boolean (batch shape): which index rows address a real element (None: all)."""
+    if not isinstance(indices, core.Tracer):   # known indices: decide now
+        idx = np.asarray(indices)
+        ok = np.ones(idx.shape[:-1], bool)
+        for j, a in enumerate(axes):
+            ok &= (idx[..., j] >= 0) & (idx[..., j] < shape[a])
+        return None if ok.all() else ok
     mask = None
     for j, a in enumerate(axes):
         c = _index_column(indices, j)
@@ -467,6 +473,9 @@ def _clamp_indices(indices, shape, axes):
     aval = core.get_aval(indices)
     if not axes:
         return indices
+    if not isinstance(indices, core.Tracer):   # known indices: clip now
+        upper = np.asarray([shape[a] - 1 for a in axes])
+        return np.clip(np.asarray(indices), 0, upper).astype(aval.dtype)
     upper = np.asarray([shape[a] - 1 for a in axes], aval.dtype)
     upper = broadcast_in_dim(upper, aval.shape, (aval.ndim - 1,))
     return _ew.min(_ew.max(indices, 0), upper)
