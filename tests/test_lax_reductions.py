@@ -36,12 +36,12 @@ NUMPY_REDUCER = {lax.reduce_sum: np.sum, lax.reduce_max: np.max, lax.reduce_min:
                  lax.reduce_prod: np.prod}
 
 
-@pytest.mark.parametrize("op", list(NUMPY_REDUCER), ids=lambda f: f.__name__)
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.bool_])
+@pytest.mark.parametrize("op,dtype", [(op, dt) for op in NUMPY_REDUCER
+                                      for dt in (np.float32, np.float64, np.int32, np.bool_)
+                                      if not (op is lax.reduce_prod and dt is np.bool_)],
+                         ids=lambda v: getattr(v, "__name__", str(v)))
 @pytest.mark.parametrize("shape,axes", SHAPES_AXES)
 def test_reduction_matches_numpy(op, dtype, shape, axes):
-    if op is lax.reduce_prod and dtype is np.bool_:
-        pytest.skip("reduce_prod is numeric only")
     x = _data(shape, dtype)
     got = op(x, axes)
     if op in (lax.reduce_max, lax.reduce_min) and 0 in [shape[a] for a in axes]:
@@ -174,6 +174,16 @@ def test_prod_grad_long_axis_and_multi_axes():
     g = jaxlite.grad(lambda v: lax.reduce_sum(lax.reduce_prod(v, (0, 2)), (0,)))(x)
     np.testing.assert_allclose(g, np.prod(x, axis=(0, 2), keepdims=True) / x, rtol=1e-12)
     check_grads(lambda v: lax.reduce_prod(v, (1,)), (RNG.uniform(0.8, 1.2, (2, 64)),), order=2)
+
+
+def test_prod_grad_under_vmap_and_float32():
+    x = np.array([[2.0, 0.0, 3.0], [1.0, 4.0, 0.5], [0.0, 0.0, 7.0]])
+    g = jaxlite.vmap(jaxlite.grad(lambda v: lax.reduce_prod(v, (0,))))(x)
+    np.testing.assert_allclose(g, np.stack([_prod_grad_closed_form(r) for r in x]))
+    g32 = jaxlite.grad(lambda v: lax.reduce_prod(v, (0, 1)))(x.astype(np.float32))
+    assert g32.dtype == np.float32
+    expected = _prod_grad_closed_form(x.ravel()).reshape(x.shape)
+    np.testing.assert_allclose(g32, expected)
 
 
 def test_arg_reductions_have_zero_derivative():

@@ -136,7 +136,7 @@ reduce_min.__doc__ = "Minimum over ``axes`` (+inf / iinfo.max over an empty set)
 # Slicing/padding would allow a tree for prime n too, but would tie this file
 # to the indexing primitives; a large prime-length product axis is rare.
 
-_DIRECT_MAX = 32
+_DIRECT_MAX = 16
 
 reduce_prod_p = standard_primitive(
     "reduce_prod", lambda x, axes: np.prod(x, axis=axes, dtype=x.dtype),
