@@ -13,7 +13,7 @@ Two backends compute C = op(A) @ op(B) + beta * C on row-major matrices:
   (which also absorbs transposes and leading dimensions), and a register-blocked
   6 x (2 vectors) micro-kernel accumulates with vector fmuladd. Single-threaded.
 
-Integer dtypes never go to BLAS: a plain loop nest whose innermost loop is
+Integer and bool dtypes never go to BLAS: a plain loop nest whose innermost loop is
 contiguous, so LLVM's vectorizer takes it.
 
 Every entry point is an internal function defined once per module; the call
@@ -36,9 +36,13 @@ PTR = ir.PointerType()
 VOID = ir.VoidType()
 
 _FLOAT_TYPES = {np.dtype(np.float32): ir.FloatType(), np.dtype(np.float64): ir.DoubleType()}
-_INT_TYPES = {np.dtype(np.int32): ir.IntType(32), np.dtype(np.int64): ir.IntType(64)}
+# Dtypes computed by the plain loop nest. bool is numpy's byte 0/1 and multiplies as
+# logical and/or (np.matmul's semantics); i8 is used for nothing else.
+_BOOL = ir.IntType(8)
+_INT_TYPES = {np.dtype(np.int32): ir.IntType(32), np.dtype(np.int64): ir.IntType(64),
+              np.dtype(np.bool_): _BOOL}
 _SHORT = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64",
-          np.dtype(np.int32): "i32", np.dtype(np.int64): "i64"}
+          np.dtype(np.int32): "i32", np.dtype(np.int64): "i64", np.dtype(np.bool_): "b8"}
 
 # CBLAS enum values (C enums: passed as 32-bit ints whatever the BLAS int width).
 _CBLAS_ROW_MAJOR, _CBLAS_NO_TRANS, _CBLAS_TRANS = 101, 111, 112
@@ -255,13 +259,17 @@ def _elem(builder, ptr, etype, index):
 
 
 def _mac(builder, acc, x, y, etype):
-    """acc + x*y for any scalar element type."""
+    """acc + x*y for any scalar element type (acc | x & y for bool)."""
+    if etype == _BOOL:
+        return builder.or_(acc, builder.and_(x, y))
     if isinstance(etype, ir.IntType):
         return builder.add(acc, builder.mul(x, y))
     return builder.fadd(acc, builder.fmul(x, y))
 
 
 def _scale(builder, x, beta, etype):
+    if etype == _BOOL:
+        return builder.and_(x, beta)
     if isinstance(etype, ir.IntType):
         return builder.mul(x, beta)
     return builder.fmul(x, beta)
@@ -273,9 +281,12 @@ def _is_zero(builder, value, etype):
     return builder.fcmp_ordered("==", value, ir.Constant(etype, 0.0))
 
 
-def _new_function(module, name, ret, args, arg_names, noalias=()):
+def _new_function(module, name, ret, args, arg_names, noalias=(), noinline=False):
     fn = ir.Function(module, ir.FunctionType(ret, args), name=name)
     fn.linkage = "internal"
+    if noinline:
+        # Shared by every call site in the module: compiled once, not once per caller.
+        fn.attributes.add("noinline")
     for arg, arg_name in zip(fn.args, arg_names):
         arg.name = arg_name
         if arg_name in noalias:
@@ -377,6 +388,8 @@ def _define_loop_gemm(module, etype, short, trans_a, trans_b):
 
 
 def _add(builder, x, y, etype):
+    if etype == _BOOL:
+        return builder.or_(x, y)
     return builder.add(x, y) if isinstance(etype, ir.IntType) else builder.fadd(x, y)
 
 
@@ -482,7 +495,8 @@ def _define_pack(module, blk, short, panel, line_major):
         return module.globals[name]
     etype = blk.etype
     fn = _new_function(module, name, VOID, [PTR, PTR, I64, I64, I64, I64, I64],
-                       ("dst", "src", "ld", "l0", "p0", "lines", "depth"), noalias=("dst",))
+                       ("dst", "src", "ld", "l0", "p0", "lines", "depth"), noalias=("dst",),
+                       noinline=True)
     dst, src, ld, l0, p0, lines, depth = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     panel_c = _i64(panel)
@@ -529,7 +543,8 @@ def _define_micro_kernel(module, blk, short):
     etype, vtype, mr_c, nr_c, vw = blk.etype, blk.vtype, blk.mr, blk.nr, blk.vw
     nv = nr_c // vw
     fn = _new_function(module, name, VOID, [I64, PTR, PTR, PTR, I64, etype, I64, I64],
-                       ("kc", "ap", "bp", "c", "ldc", "beta", "mr", "nr"), noalias=("c",))
+                       ("kc", "ap", "bp", "c", "ldc", "beta", "mr", "nr"), noalias=("c",),
+                       noinline=True)
     kc, ap, bp, c, ldc, beta, mr, nr = fn.args
     fmuladd = _fmuladd(module, vtype, short)
     entry = fn.append_basic_block("entry")
@@ -665,14 +680,14 @@ def _define_llvm_gemm(module, etype, short, trans_a, trans_b):
 def _check_dtype(dtype):
     dtype = np.dtype(dtype)
     if dtype not in _FLOAT_TYPES and dtype not in _INT_TYPES:
-        raise TypeError(f"GEMM supports float32, float64, int32 and int64, got {dtype}")
+        raise TypeError(f"GEMM supports float32, float64, int32, int64 and bool, got {dtype}")
     return dtype
 
 
 def _beta_constant(dtype, etype, beta):
     if dtype in _INT_TYPES:
-        if float(beta) != int(beta):
-            raise ValueError(f"integer GEMM needs an integral beta, got {beta}")
+        if float(beta) != int(beta) or (dtype == np.bool_ and beta not in (0, 1)):
+            raise ValueError(f"{dtype} GEMM needs an integral (bool: 0/1) beta, got {beta}")
         return ir.Constant(etype, int(beta))
     return ir.Constant(etype, float(beta))
 
@@ -684,8 +699,8 @@ def emit_gemm(builder, module, dtype, trans_a, trans_b, m, n, k, a_ptr, lda, b_p
     A, B, C are row-major with element pointers a_ptr, b_ptr, c_ptr and leading dims
     lda, ldb, ldc; op(X) is X.T when trans_x. m, n, k and the leading dims are i64
     values (Python ints are accepted too). With beta == 0, C is write-only. float32 and
-    float64 call BLAS (or our kernel: ``backend="llvm"`` or JAXLITE_GEMM=llvm); int32 and
-    int64 use a loop nest. Returns the emitted call instruction.
+    float64 call BLAS (or our kernel: ``backend="llvm"`` or JAXLITE_GEMM=llvm); int32,
+    int64 and bool (and/or, as np.matmul) use a loop nest. Returns the emitted call instruction.
     """
     dtype = _check_dtype(dtype)
     short = _SHORT[dtype]
