@@ -1,0 +1,223 @@
+"""compiler.vecmath against numpy: accuracy, special values, and loop vectorization.
+
+Every function is compiled once per dtype into one module (a loop `out[i] = f(in[i])`),
+optimized at O3 for the host CPU and called through ctypes.
+"""
+import ctypes
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import pytest
+import llvmlite.binding as llvm
+from llvmlite import ir
+
+# The editable install maps only `jaxlite`; make the repo's `compiler/` importable too.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from compiler import vecmath  # noqa: E402
+
+_TYPES = {np.float32: ir.FloatType(), np.float64: ir.DoubleType()}
+_BINARY = ('pow', 'atan2')
+
+
+def _define_loop(module, name, fn_name, ty):
+    """void fn(T* x, T* y, T* out, i64 n): out[i] = name(x[i] [, y[i]])."""
+    ptr = ir.PointerType()
+    i64 = ir.IntType(64)
+    func = ir.Function(module, ir.FunctionType(ir.VoidType(), [ptr, ptr, ptr, i64]), fn_name)
+    for arg in func.args[:3]:
+        arg.add_attribute('noalias')
+    xp, yp, op, n = func.args
+    entry, loop, done = (func.append_basic_block(s) for s in ('entry', 'loop', 'done'))
+    b = ir.IRBuilder(entry)
+    b.cbranch(b.icmp_signed('>', n, i64(0)), loop, done)
+    b.position_at_end(loop)
+    i = b.phi(i64)
+    i.add_incoming(i64(0), entry)
+    args = [b.load(b.gep(xp, [i], source_etype=ty), typ=ty)]
+    if name in _BINARY:
+        args.append(b.load(b.gep(yp, [i], source_etype=ty), typ=ty))
+    b.store(vecmath.emit(b, name, *args), b.gep(op, [i], source_etype=ty))
+    nxt = b.add(i, i64(1))
+    i.add_incoming(nxt, loop)
+    b.cbranch(b.icmp_signed('<', nxt, n), loop, done)
+    b.position_at_end(done)
+    b.ret_void()
+
+
+class _Compiled:
+    """One JIT module holding a loop for every (function, dtype)."""
+
+    def __init__(self, names, dtypes):
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        module = ir.Module(name='vecmath_test')
+        module.triple = llvm.get_process_triple()
+        self.keys = [(name, dt) for name in names for dt in dtypes]
+        for name, dt in self.keys:
+            _define_loop(module, name, self._sym(name, dt), _TYPES[dt])
+        self.ir_text = str(module)
+        mod = llvm.parse_assembly(self.ir_text)
+        mod.verify()
+        target = llvm.Target.from_triple(llvm.get_process_triple())
+        tm = target.create_target_machine(cpu=llvm.get_host_cpu_name(),
+                                          features=llvm.get_host_cpu_features().flatten(),
+                                          opt=3)
+        pto = llvm.create_pipeline_tuning_options(speed_level=3)
+        pb = llvm.create_pass_builder(tm, pto)
+        pb.getModulePassManager().run(mod, pb)
+        self.optimized = str(mod)
+        self.engine = llvm.create_mcjit_compiler(mod, tm)
+        self.engine.finalize_object()
+        self.fns = {}
+        for name, dt in self.keys:
+            addr = self.engine.get_function_address(self._sym(name, dt))
+            self.fns[name, dt] = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p,
+                                                  ctypes.c_void_p, ctypes.c_int64)(addr)
+
+    @staticmethod
+    def _sym(name, dt):
+        return f"vm_{name}_{np.dtype(dt).name}"
+
+    def __call__(self, name, x, y=None):
+        x = np.ascontiguousarray(x)
+        y = np.ascontiguousarray(x if y is None else y, dtype=x.dtype)
+        out = np.empty_like(x)
+        self.fns[name, x.dtype.type](x.ctypes.data, y.ctypes.data, out.ctypes.data, x.size)
+        return out
+
+    def function_ir(self, name, dt):
+        """The optimized IR text of one loop function."""
+        text = self.optimized.split(f"@{self._sym(name, dt)}(", 1)[1]
+        return text.split("\n}\n", 1)[0]
+
+
+@pytest.fixture(scope='module')
+def jit():
+    return _Compiled(sorted(vecmath.SUPPORTED), (np.float32, np.float64))
+
+
+# ---------------------------------------------------------------------------
+# references (float64 numpy; erf from math.erf)
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _logistic_ref(x):
+    with np.errstate(over='ignore'):
+        return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+
+
+REFS = {
+    'exp': np.exp, 'exp2': np.exp2, 'expm1': np.expm1, 'log': np.log, 'log2': np.log2,
+    'log1p': np.log1p, 'tanh': np.tanh, 'logistic': _logistic_ref, 'sinh': np.sinh,
+    'cosh': np.cosh, 'sin': np.sin, 'cos': np.cos, 'tan': np.tan, 'atan': np.arctan,
+    'asin': np.arcsin, 'acos': np.arccos, 'erf': _erf, 'atan2': np.arctan2, 'pow': np.power,
+}
+
+
+def _grid(lo, hi, n=20001):
+    """Dense grid on [lo, hi] plus a log-spaced grid of both signs inside it."""
+    lin = np.linspace(lo, hi, n)
+    mags = np.logspace(-40, 300, 4001)
+    logs = np.concatenate([mags, -mags])
+    return np.concatenate([lin, logs[(logs >= lo) & (logs <= hi)]])
+
+
+# (domain lo, hi) of the accuracy grids, by function and dtype
+RANGES = {
+    'exp': {np.float32: (-104, 89), np.float64: (-746, 710)},
+    'exp2': {np.float32: (-150, 128), np.float64: (-1075, 1024)},
+    'expm1': {np.float32: (-30, 89), np.float64: (-50, 710)},
+    'log': {np.float32: (0, 3e38), np.float64: (0, 1e308)},
+    'log2': {np.float32: (0, 3e38), np.float64: (0, 1e308)},
+    'log1p': {np.float32: (-1, 1e30), np.float64: (-1, 1e300)},
+    'tanh': {np.float32: (-30, 30), np.float64: (-30, 30)},
+    'logistic': {np.float32: (-110, 110), np.float64: (-760, 760)},
+    'sinh': {np.float32: (-95, 95), np.float64: (-715, 715)},
+    'cosh': {np.float32: (-95, 95), np.float64: (-715, 715)},
+    'sin': {np.float32: (-1e5, 1e5), np.float64: (-1e8, 1e8)},
+    'cos': {np.float32: (-1e5, 1e5), np.float64: (-1e8, 1e8)},
+    'tan': {np.float32: (-1e5, 1e5), np.float64: (-1e8, 1e8)},
+    'atan': {np.float32: (-1e30, 1e30), np.float64: (-1e300, 1e300)},
+    'asin': {np.float32: (-1, 1), np.float64: (-1, 1)},
+    'acos': {np.float32: (-1, 1), np.float64: (-1, 1)},
+    'erf': {np.float32: (-7, 7), np.float64: (-7, 7)},
+}
+
+# max error: ulp for float32, relative for float64
+TOL = {np.float32: 3.0, np.float64: 1e-14}
+SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 0.5, -0.5, 2.0])
+
+
+def _f32_ulp_error(got, ref):
+    """|got - ref| in units of the float32 spacing at ref (ref in float64)."""
+    with np.errstate(invalid='ignore', over='ignore'):
+        spacing = np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
+        return np.abs(got.astype(np.float64) - ref) / spacing
+
+
+def _rel_error(got, ref):
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return np.abs(got - ref) / np.maximum(np.abs(ref), np.finfo(np.float64).tiny)
+
+
+def _max_error(got, ref, dt):
+    """Max error over entries where ref is finite and representable in dt."""
+    fin = np.isfinite(ref) & (np.abs(ref) <= np.finfo(dt).max)
+    if dt is np.float32:
+        err = _f32_ulp_error(got[fin], ref[fin])
+    else:
+        err = _rel_error(got[fin], ref[fin])
+    i = int(np.argmax(err))
+    return float(err[i]), i, fin
+
+
+def _same_specials(got, ref):
+    """NaN where numpy has NaN; equal infinities; zeros with the same sign."""
+    assert np.array_equal(np.isnan(got), np.isnan(ref))
+    inf = np.isinf(ref)
+    assert np.array_equal(got[inf], ref[inf])
+    zero = ref == 0
+    assert np.array_equal(np.signbit(got[zero]), np.signbit(ref[zero]))
+    assert np.all(got[zero] == 0)
+
+
+def _reference(name, dt, *args):
+    with np.errstate(all='ignore'):
+        return REFS[name](*(a.astype(np.float64) for a in args))
+
+
+@pytest.mark.parametrize('dt', [np.float32, np.float64])
+@pytest.mark.parametrize('name', sorted(RANGES))
+def test_unary_accuracy(jit, name, dt):
+    lo, hi = RANGES[name][dt]
+    x = _grid(lo, hi).astype(dt)
+    got = jit(name, x)
+    ref = _reference(name, dt, x)
+    if dt is np.float32:
+        # the exact result rounded to float32 is what numpy's float32 would give
+        ref = np.where(np.abs(ref) > np.finfo(np.float32).max, np.copysign(np.inf, ref), ref)
+    err, i, fin = _max_error(got, ref, dt)
+    assert err <= TOL[dt], (name, dt, x[fin][i], got[fin][i], ref[fin][i], err)
+
+
+@pytest.mark.parametrize('dt', [np.float32, np.float64])
+@pytest.mark.parametrize('name', sorted(RANGES))
+def test_unary_specials(jit, name, dt):
+    lo, hi = RANGES[name][dt]
+    big = np.finfo(dt).max
+    x = np.concatenate([SPECIALS, [big, -big, np.finfo(dt).tiny, np.finfo(dt).smallest_subnormal,
+                                   -np.finfo(dt).smallest_subnormal, 1e-30, -1e-30,
+                                   max(lo * 1.5 - 1, -big), min(hi * 1.5 + 1, big)]]).astype(dt)
+    got = jit(name, x)
+    with np.errstate(all='ignore'):
+        ref = REFS[name](x).astype(dt) if name != 'erf' else _erf(x).astype(dt)
+    if name in ('sin', 'cos', 'tan'):
+        keep = np.abs(x) < 1e5     # beyond the documented reduction range only NaN/inf matter
+        ref = np.where(keep | ~np.isfinite(x), ref, got)
+    _same_specials(got, ref)
+    err, i, fin = _max_error(got, ref.astype(np.float64), dt)
+    assert err <= TOL[dt] * (1 if dt is np.float64 else 1.01), (name, x[fin][i], got[fin][i])
