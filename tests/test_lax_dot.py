@@ -151,6 +151,43 @@ def test_grad_jaxpr_transposes_back_to_operand_layout():
     assert "transpose[permutation=(2, 1, 0)]" in text      # (batch, free, contract) -> rhs
 
 
+def _random_config(rng):
+    """Random operand layouts: each dim is batch, contracting or free, in any order.
+    Returns shapes, dimension_numbers and the matching einsum spec."""
+    letters = iter("abcdefghijklmnop")
+    nb, nc, nlf, nrf = (int(v) for v in rng.integers(0, 3, 4))
+    batch = [(next(letters), int(rng.integers(1, 4))) for _ in range(nb)]
+    contract = [(next(letters), int(rng.integers(1, 4))) for _ in range(nc)]
+    lfree = [(next(letters), int(rng.integers(1, 4))) for _ in range(nlf)]
+    rfree = [(next(letters), int(rng.integers(1, 4))) for _ in range(nrf)]
+    lhs = [batch[i] for i in range(nb)] + contract + lfree
+    rhs = [batch[i] for i in range(nb)] + contract + rfree
+    lhs = [lhs[i] for i in rng.permutation(len(lhs))]
+    rhs = [rhs[i] for i in rng.permutation(len(rhs))]
+    lpos = {c: i for i, (c, _) in enumerate(lhs)}
+    rpos = {c: i for i, (c, _) in enumerate(rhs)}
+    # The contracting pairs may be listed in any order (not sorted by either side).
+    contract = [contract[i] for i in rng.permutation(nc)]
+    dn = ((tuple(lpos[c] for c, _ in contract), tuple(rpos[c] for c, _ in contract)),
+          (tuple(lpos[c] for c, _ in batch), tuple(rpos[c] for c, _ in batch)))
+    out = ([c for c, _ in batch] + [c for c, _ in lhs if c in dict(lfree)]
+           + [c for c, _ in rhs if c in dict(rfree)])
+    spec = "".join(c for c, _ in lhs) + "," + "".join(c for c, _ in rhs) + "->" + "".join(out)
+    return tuple(d for _, d in lhs), tuple(d for _, d in rhs), dn, spec
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_dimension_numbers(seed):
+    rng = np.random.default_rng(seed)
+    ls, rs, dn, spec = _random_config(rng)
+    a, b = rng.standard_normal(ls), rng.standard_normal(rs)
+    np.testing.assert_allclose(lax.dot_general(a, b, dn), np.einsum(spec, a, b), atol=1e-12)
+    check_grads(_fn(dn), (a, b), order=1)
+    in_axes = tuple(None if ax is None else int(rng.integers(0, x.ndim + 1))
+                    for ax, x in zip([0, [None, 0][seed % 2]], (a, b)))
+    check_vmap(_fn(dn), (_batched(a, in_axes[0]), _batched(b, in_axes[1])), in_axes=in_axes)
+
+
 # ---------------------------------------------------------------- vmap, jit
 
 def _batched(x, axis, size=3):
