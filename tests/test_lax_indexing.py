@@ -377,6 +377,10 @@ def test_scatter_grad_of_duplicates():
     grad = jaxlite.grad(lambda u: _sum(lax.mul(lax.scatter(np.zeros(4), idx, u, (0,)),
                                                  np.arange(4.))))(u)
     _same(np.asarray(grad), np.array([0., 1., 3., 0.]))
+    # The same with the indices traced (the winners are found by a staged scatter).
+    h = jaxlite.jit(lambda u, i: _sum(lax.mul(lax.scatter(np.zeros(4), i, u, (0,)),
+                                              np.arange(4.))))
+    _same(np.asarray(jaxlite.grad(h)(u, idx)), np.array([0., 1., 3., 0.]))
     grad = jaxlite.grad(lambda u: _sum(lax.scatter_add(np.zeros(4), idx, u, (0,))))(u)
     _same(np.asarray(grad), np.array([1., 1., 1., 0.]))
     grad = jaxlite.grad(lambda x: _sum(lax.gather(x, idx, (0,))))(np.zeros(4))

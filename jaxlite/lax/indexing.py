@@ -655,14 +655,22 @@ def _scatter_add_transpose(ct, x, indices, updates, axes):
     return [ct if is_undef(x) else None, None, ct_u]
 
 
-def _scatter_winners(indices, u_aval, shape, axes):
-    """Boolean (updates shape): which update rows are the ones scatter kept,
-    found by scattering each row's id with the same (deterministic) rule."""
+def _scatter_winners(indices, shape, axes):
+    """Boolean (batch shape): which update rows scatter kept (None: all of them).
+    Found by scattering each row's id with the same deterministic rule into an
+    array of just the indexed dims, and reading back who owns each target."""
     batch = core.get_aval(indices).shape[:-1]
+    target = tuple(shape[a] for a in axes)
+    positions = tuple(range(len(axes)))
+    if not isinstance(indices, core.Tracer):   # known indices: decide now
+        ids = np.arange(int(np.prod(batch, dtype=np.int64)), dtype=np.int32).reshape(batch)
+        owner = _scatter_impl(np.full(target, -1, np.int32), np.asarray(indices), ids,
+                              positions)
+        won = _gather_impl(owner, np.asarray(indices), positions) == ids
+        return None if won.all() else won
     ids = reshape(broadcasted_iota(np.int32, (int(np.prod(batch, dtype=np.int64)),), 0), batch)
-    ids = broadcast_in_dim(ids, u_aval.shape, tuple(range(len(batch))))
-    owner = core.bind(scatter_p, full(shape, -1, np.int32), indices, ids, axes=axes)
-    return _ew.eq(core.bind(gather_p, owner, indices, axes=axes), ids)
+    owner = core.bind(scatter_p, full(target, -1, np.int32), indices, ids, axes=positions)
+    return _ew.eq(core.bind(gather_p, owner, indices, axes=positions), ids)
 
 
 def _scatter_transpose(ct, x, indices, updates, axes):
@@ -672,10 +680,10 @@ def _scatter_transpose(ct, x, indices, updates, axes):
     ct_x = ct_u = None
     if is_undef(x):   # overwritten elements get no cotangent
         ct_x = core.bind(scatter_p, ct, indices, _zeros(u_aval), axes=axes)
-    if is_undef(updates):
+    if is_undef(updates):   # only the rows scatter kept get a cotangent
         read = core.bind(gather_p, ct, indices, axes=axes)
-        won = _scatter_winners(indices, u_aval, _aval(x).shape, axes)
-        ct_u = _ew.select_n(won, _zeros(u_aval), read)
+        won = _scatter_winners(indices, _aval(x).shape, axes)
+        ct_u = _where_rows(won, read, core.get_aval(indices).ndim - 1)
     return [ct_x, None, ct_u]
 
 
