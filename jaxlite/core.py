@@ -136,10 +136,12 @@ class Primitive:
     # dtypes raise the same clear TypeError eagerly as when traced. Call-like
     # primitives (whose rule needs a staged jaxpr) leave this off.
     check_eagerly = False
-    # Eagerly, Python scalar arguments become numpy arrays before the impl
-    # runs. Primitives whose impl runs user Python code over jaxlite ops set
-    # this so Python scalars reach that code still weakly typed.
-    impl_takes_python_scalars = False
+    # Impls get plain numpy arrays (Python scalars converted, jaxlite Arrays
+    # viewed as np.ndarray, so jaxlite's operators on Array never recurse into
+    # an impl). Primitives whose impl runs user Python code over jaxlite ops
+    # (custom_jvp/vjp) set this to get the values as they are: Python scalars
+    # stay weakly typed and Arrays keep JAX's operator semantics.
+    impl_runs_python = False
 
     def __init__(self, name, multiple_results=False):
         self.name = name
@@ -268,8 +270,12 @@ class EvalInterpreter(Interpreter):
         for a in args:
             if isinstance(a, Tracer):
                 a = a.concrete_value()
-            elif type(a) in _PY_SCALAR_KIND and not prim.impl_takes_python_scalars:
+            if prim.impl_runs_python:
+                pass
+            elif type(a) in _PY_SCALAR_KIND:
                 a = np.asarray(a, dtypes.default_for_kind(_PY_SCALAR_KIND[type(a)]))
+            elif isinstance(a, Array):
+                a = a.view(np.ndarray)
             vals.append(a)
         out = impl_rules[prim](*vals, **params)
         if prim.multiple_results:

@@ -52,7 +52,7 @@ def _batched(fun, axis_size, dims):
 # ------------------------------------------------------------- custom_jvp
 
 custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
-custom_jvp_call_p.impl_takes_python_scalars = True
+custom_jvp_call_p.impl_runs_python = True
 core.impl_rules[custom_jvp_call_p] = lambda *args, fun, jvp, **_: fun(*args)
 core.abstract_eval_rules[custom_jvp_call_p] = _out_avals
 pe.staging_param_rules[custom_jvp_call_p] = _trace_call_jaxpr
@@ -146,7 +146,7 @@ class custom_jvp:
 # ------------------------------------------------------------- custom_vjp
 
 custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
-custom_vjp_call_p.impl_takes_python_scalars = True
+custom_vjp_call_p.impl_runs_python = True
 core.impl_rules[custom_vjp_call_p] = lambda *args, fun, fwd, bwd, **_: fun(*args)
 core.abstract_eval_rules[custom_vjp_call_p] = _out_avals
 pe.staging_param_rules[custom_vjp_call_p] = _trace_call_jaxpr

@@ -167,10 +167,13 @@ effectful = set()
 # ------------------------------------------------------------------- printing
 
 def _names():
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    for n in itertools.count(1):
-        for combo in itertools.product(letters, repeat=n):
-            yield "".join(combo)
+    """a, b, ..., z, ba, bb, ...: the counter in base 26 with digits a-z, as JAX prints."""
+    for n in itertools.count():
+        name = ""
+        while not name or n:
+            n, digit = divmod(n, 26)
+            name = chr(ord("a") + digit) + name
+        yield name
 
 
 class _Namer:
