@@ -445,6 +445,13 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
     return fn
 
 
+def _balanced(builder, total, limit, multiple):
+    """Block size <= limit (rounded up to ``multiple``) splitting total into equal blocks."""
+    blocks = builder.sdiv(builder.add(total, _i64(limit - 1)), _i64(limit))
+    size = builder.sdiv(builder.add(total, builder.sub(blocks, _i64(1))), blocks)
+    return _round_up(builder, size, multiple)
+
+
 def _max(builder, a, b):
     return builder.select(builder.icmp_signed(">", a, b), a, b)
 
@@ -632,8 +639,11 @@ def _define_llvm_gemm(module, etype, short, trans_a, trans_b):
     malloc = module.globals.get("malloc") or ir.Function(
         module, ir.FunctionType(PTR, [I64]), name="malloc")
     free = module.globals.get("free") or ir.Function(module, ir.FunctionType(VOID, [PTR]), name="free")
-    kc_max = _min(builder, k, _i64(blk.kc))
-    a_elems = builder.mul(_round_up(builder, _min(builder, m, _i64(blk.mc)), blk.mr), kc_max)
+    # Equal slices rather than full ones plus a sliver (k = 784: 4 x 196, not 3 x 256 + 16).
+    kc_step = _balanced(builder, k, blk.kc, 1)
+    mc_step = _balanced(builder, m, blk.mc, blk.mr)
+    kc_max = kc_step
+    a_elems = builder.mul(mc_step, kc_max)
     b_elems = builder.mul(_round_up(builder, _min(builder, n, _i64(blk.nc)), blk.nr), kc_max)
     a_pack = builder.call(malloc, [builder.mul(a_elems, _i64(blk.size))])
     b_pack = builder.call(malloc, [builder.mul(b_elems, _i64(blk.size))])
@@ -652,12 +662,12 @@ def _define_llvm_gemm(module, etype, short, trans_a, trans_b):
     one = ir.Constant(etype, 1.0)
     with _loop(builder, 0, n, blk.nc, name="jc") as jc:
         nc = _min(builder, builder.sub(n, jc), _i64(blk.nc))
-        with _loop(builder, 0, k, blk.kc, name="pc") as pc:
-            kc = _min(builder, builder.sub(k, pc), _i64(blk.kc))
+        with _loop(builder, 0, k, kc_step, name="pc") as pc:
+            kc = _min(builder, builder.sub(k, pc), kc_step)
             beta_eff = builder.select(builder.icmp_signed("==", pc, _i64(0)), beta, one)
             builder.call(pack_b, [b_pack, b, ldb, jc, pc, nc, kc])
-            with _loop(builder, 0, m, blk.mc, name="ic") as ic:
-                mc = _min(builder, builder.sub(m, ic), _i64(blk.mc))
+            with _loop(builder, 0, m, mc_step, name="ic") as ic:
+                mc = _min(builder, builder.sub(m, ic), mc_step)
                 builder.call(pack_a, [a_pack, a, lda, ic, pc, mc, kc])
                 with _loop(builder, 0, nc, blk.nr, name="jr") as jr:
                     nr = _min(builder, builder.sub(nc, jr), _i64(blk.nr))
