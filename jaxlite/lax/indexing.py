@@ -131,7 +131,7 @@ def index_in_dim(operand, index, axis=0, keepdims=True):
     index = int(index)
     if not -shape[axis] <= index < shape[axis]:
         raise IndexError(f"index {index} is out of bounds for axis {axis} with size "
-                         f"{shape[axis]}")
+                         f"{shape[axis]}{core.where_message()}")
     index = index % shape[axis]
     out = slice_in_dim(operand, index, index + 1, axis=axis)
     return out if keepdims else squeeze(out, (axis,))
@@ -160,19 +160,19 @@ def _start_indices(name, start_indices, shape, allow_negative_indices):
         aval = core.get_aval(start_indices)
         if aval.ndim != 1:
             raise TypeError(f"{name}: start_indices must be a sequence of scalars or a 1-D "
-                            f"array, got shape {aval.shape}")
+                            f"array, got shape {aval.shape}{core.where_message()}")
         start_indices = [squeeze(slice(start_indices, (i,), (i + 1,)), (0,))
                          for i in range(aval.shape[0])]
     starts = list(start_indices)
     if len(starts) != len(shape):
         raise TypeError(f"{name}: got {len(starts)} start indices for an operand of rank "
-                        f"{len(shape)} (shape {shape})")
+                        f"{len(shape)} (shape {shape}){core.where_message()}")
     out = []
     for i, (s, n) in enumerate(zip(starts, shape)):
         aval = core.get_aval(s)
         if aval.shape != () or aval.dtype.kind != "i":
             raise TypeError(f"{name}: start index {i} must be an integer scalar, got "
-                            f"{aval.str_short()}")
+                            f"{aval.str_short()}{core.where_message()}")
         if not isinstance(s, core.Tracer):
             s = int(s)
             if allow_negative_indices and s < 0:

@@ -238,7 +238,7 @@ def expand_dims(array, dimensions):
     dims = _normalize_dims(dimensions, out_ndim, "expand_dims")
     if len(set(dims)) != len(dims):
         raise ValueError(f"expand_dims: dimensions {tuple(dimensions)} repeat a position "
-                         f"of the rank-{out_ndim} result")
+                         f"of the rank-{out_ndim} result{core.where_message()}")
     shape = list(aval.shape)
     for d in sorted(dims):
         shape.insert(d, 1)
@@ -331,10 +331,11 @@ def concatenate(operands, dimension):
     """Join ``operands`` (one dtype, same shapes off ``dimension``) along ``dimension``."""
     operands = list(operands)
     if not operands:
-        raise TypeError("concatenate needs at least one operand")
+        raise TypeError("concatenate needs at least one operand" + core.where_message())
     ndim = core.get_aval(operands[0]).ndim
     if ndim == 0:
-        raise ValueError("concatenate: operands must have rank at least 1, got rank 0")
+        raise ValueError("concatenate: operands must have rank at least 1, got rank 0"
+                         + core.where_message())
     from jaxlite.lax._rules import normalize_axis
     dimension = normalize_axis(dimension, ndim, "concatenate dimension")
     if len(operands) == 1 and not core.is_python_scalar(operands[0]):
