@@ -451,3 +451,33 @@ def test_gather_scatter_errors():
         lax.scatter(x, np.zeros((2, 1), np.int32), np.zeros((2, 4), np.float32), (0,))
     with pytest.raises(TypeError, match="scatter_add does not support bool"):
         lax.scatter_add(x > 0, np.zeros((2, 1), np.int32), np.zeros((2, 4), bool), (0,))
+
+
+# ------------------------------------------------ random gather/scatter programs
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def _index_problems(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    axes = tuple(draw(st.permutations(range(len(shape))))[:draw(st.integers(0, len(shape)))])
+    batch = tuple(draw(st.lists(st.integers(0, 3), max_size=2)))
+    return shape, batch, axes
+
+
+@settings(max_examples=40, deadline=None)
+@given(_index_problems())
+def test_gather_scatter_random(problem):
+    from helpers import check_vjp
+    shape, batch, axes = problem
+    x = _data(shape)
+    idx = _indices(shape, batch, axes)
+    upd = _data(batch + tuple(shape[d] for d in range(len(shape)) if d not in axes))
+    _same(lax.gather(x, idx, axes), _gather_reference(x, idx, axes))
+    got = lax.scatter_add(x, idx, upd, axes)
+    np.testing.assert_allclose(got, _scatter_reference(x, idx, upd, axes, True), rtol=1e-12)
+    _same(lax.scatter(x, idx, upd, axes), _scatter_reference(x, idx, upd, axes, False))
+    check_vjp(lambda x: lax.gather(x, idx, axes), (x,))
+    check_vjp(lambda x, u: lax.scatter(x, idx, u, axes), (x, upd))
+    check_vjp(lambda x, u: lax.scatter_add(x, idx, u, axes), (x, upd))

@@ -302,3 +302,32 @@ def test_iota_errors():
         lax.broadcasted_iota(np.int32, (2, 3), 2)
     with pytest.raises(TypeError, match="integer or floating dtype, got bool"):
         lax.iota(np.bool_, 3)
+
+
+# ------------------------------------------------------ random pad programs
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def _pad_problems(draw):
+    shape = tuple(draw(st.lists(st.integers(0, 4), max_size=3)))
+    config = []
+    for n in shape:
+        interior = draw(st.integers(0, 2))
+        lo, hi = draw(st.integers(-3, 3)), draw(st.integers(-3, 3))
+        inner = n + max(n - 1, 0) * interior
+        if lo + hi + inner < 0:   # keep the result size non-negative
+            lo = max(lo, -inner - hi)
+        config.append((lo, hi, interior))
+    return shape, config
+
+
+@settings(max_examples=40, deadline=None)
+@given(_pad_problems())
+def test_pad_random_configs(problem):
+    shape, config = problem
+    x = _data(shape)
+    _same(lax.pad(x, np.float64(-1.0), config), _pad_reference(x, np.float64(-1.0), config))
+    from helpers import check_vjp
+    check_vjp(lambda x, v: lax.pad(x, v, config), (x, np.asarray(0.5)))
