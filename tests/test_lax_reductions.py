@@ -148,7 +148,7 @@ def _prod_grad_closed_form(x):
 
 
 @pytest.mark.parametrize("x", [[2.0, 0.0, 3.0, 4.0], [0.0, 0.0, 3.0], [0.0], [5.0, -1.5],
-                               list(np.r_[0.0, np.linspace(0.5, 1.5, 36)]),   # 37: prime
+                               list(np.r_[0.0, np.linspace(0.5, 1.5, 36)]),   # 37: padded to 64
                                list(np.r_[np.linspace(0.5, 1.5, 47), 0.0, 2.0, -1.0])])  # 50
 def test_prod_grad_with_zeros(x):
     x = np.asarray(x)
@@ -174,6 +174,13 @@ def test_prod_grad_long_axis_and_multi_axes():
     g = jaxlite.grad(lambda v: lax.reduce_sum(lax.reduce_prod(v, (0, 2)), (0,)))(x)
     np.testing.assert_allclose(g, np.prod(x, axis=(0, 2), keepdims=True) / x, rtol=1e-12)
     check_grads(lambda v: lax.reduce_prod(v, (1,)), (RNG.uniform(0.8, 1.2, (2, 64)),), order=2)
+    # n = 20 is padded with ones to 32; a zero entry in each row.
+    y = RNG.uniform(0.8, 1.2, (3, 20))
+    y[:, 5] = 0.0
+    check_grads(lambda v: lax.reduce_prod(v, (1,)), (y,), order=2)
+    g = jaxlite.vmap(jaxlite.grad(lambda v: lax.reduce_prod(v, (0,))))(y)
+    np.testing.assert_allclose(g, np.stack([_prod_grad_closed_form(r) for r in y]))
+    check_jit(jaxlite.grad(lambda v: lax.reduce_prod(v, (0, 1))), (y,))
 
 
 def test_prod_grad_under_vmap_and_float32():

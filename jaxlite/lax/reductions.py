@@ -128,13 +128,13 @@ reduce_min.__doc__ = "Minimum over ``axes`` (+inf / iinfo.max over an empty set)
 # d prod(x) = sum_i t_i * prod_{j != i} x_j. The "product of the others" is
 # computed exactly (no division, so zeros in x are handled) and with lax ops,
 # so it differentiates again:
-#   - for a short axis (n <= _DIRECT_MAX) or a prime n, directly: broadcast the
-#     row to (n, n), put 1 on the diagonal and multiply along the row: O(n^2);
-#   - otherwise split n = a * b (reshape, no copy): the others of element (p, q)
-#     are (others of q inside block p) * (others of block p among the block
-#     products), recursively: about O(n * (a + b)).
-# Slicing/padding would allow a tree for prime n too, but would tie this file
-# to the indexing primitives; a large prime-length product axis is rare.
+#   - for a short axis (n <= _DIRECT_MAX), directly: broadcast the row to
+#     (n, n), put 1 on the diagonal and multiply along the row: O(n^2);
+#   - otherwise pad the axis with ones to a power of two (ones change no
+#     product), split it as (a, b) with a ~ b ~ sqrt(n) (a reshape) and
+#     recurse: the others of element (p, q) are (the others of q inside block
+#     p) * (the others of block p among the block products). About
+#     O(n log n) work; the padding is cut off again with a negative pad.
 
 _DIRECT_MAX = 16
 
@@ -143,27 +143,24 @@ reduce_prod_p = standard_primitive(
     _reduce_shape("reduce_prod", "if"))
 
 
-def _split_factor(n):
-    """The largest factor of ``n`` not above sqrt(n) (1 when n is prime)."""
-    for a in range(int(np.sqrt(n)), 1, -1):
-        if n % a == 0:
-            return a
-    return 1
-
-
 def _prod_of_others(x):
     """``x`` of shape (..., n) -> (..., n): for each i, the product over j != i."""
     from jaxlite.lax.elementwise import mul, select_n
-    from jaxlite.lax.structural import broadcast_in_dim, full, reshape
+    from jaxlite.lax.structural import broadcast_in_dim, full, pad, reshape
     aval = core.get_aval(x)
     lead, n, r = aval.shape[:-1], aval.shape[-1], aval.ndim - 1
-    a = 1 if n <= _DIRECT_MAX else _split_factor(n)
-    if a == 1:
+    if n <= _DIRECT_MAX:
         square = lead + (n, n)
         rows = broadcast_in_dim(x, square, tuple(range(r)) + (r + 1,))
         diagonal = broadcast_in_dim(np.eye(n, dtype=bool), square, (r, r + 1))
         masked = select_n(diagonal, rows, full(square, 1, aval.dtype))
         return reduce_prod(masked, (r + 1,))
+    size = 1 << (n - 1).bit_length()
+    if size != n:
+        keep = ((0, 0, 0),) * r
+        padded = pad(x, np.ones((), aval.dtype), keep + ((0, size - n, 0),))
+        return pad(_prod_of_others(padded), np.zeros((), aval.dtype), keep + ((0, n - size, 0),))
+    a = 1 << (n.bit_length() - 1) // 2
     blocks = reshape(x, lead + (a, n // a))
     inner = _prod_of_others(blocks)
     outer = _prod_of_others(reduce_prod(blocks, (r + 1,)))
