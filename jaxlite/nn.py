@@ -1,1 +1,147 @@
-"""jaxlite.nn (being written)."""
+"""jaxlite.nn: activations and the softmax family, as in ``jax.nn``.
+
+All are compositions of jaxlite.numpy / lax, so they differentiate, batch and
+compile like any user code. The softmax family subtracts a stop_gradient'ed
+maximum: the value cannot overflow and the gradient is exactly the softmax.
+"""
+import math
+
+import numpy as np
+
+from jaxlite import lax
+from jaxlite import numpy as jnp
+from jaxlite.numpy import _util
+
+
+def _float(x):
+    (x,) = _util.promote_inexact(x)
+    return _util.strong(x)
+
+
+def relu(x):
+    """max(x, 0), with derivative 0 at x == 0 (as JAX)."""
+    x = _util.as_operand(x)
+    # select_n rather than max: max's derivative splits ties (0.5 at x == 0).
+    return jnp.where(jnp.greater(x, 0), x, jnp.zeros_like(x))
+
+
+def relu6(x):
+    return jnp.minimum(relu(x), 6)
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)), computed stably (lax.logistic)."""
+    return lax.logistic(_float(x))
+
+
+def log_sigmoid(x):
+    return jnp.negative(softplus(jnp.negative(x)))
+
+
+def softplus(x):
+    """log(1 + exp(x)) without overflow: logaddexp(x, 0)."""
+    return jnp.logaddexp(_float(x), 0)
+
+
+def silu(x):
+    """x * sigmoid(x) (also called swish)."""
+    x = _float(x)
+    return lax.mul(x, sigmoid(x))
+
+
+swish = silu
+
+
+def gelu(x, approximate=True):
+    """Gaussian error linear unit; the tanh approximation by default, as JAX."""
+    x = _float(x)
+    if approximate:
+        c = math.sqrt(2.0 / math.pi)
+        inner = jnp.multiply(c, jnp.add(x, jnp.multiply(0.044715, lax.integer_pow(x, 3))))
+        return jnp.multiply(jnp.multiply(0.5, x), jnp.add(1, jnp.tanh(inner)))
+    return jnp.multiply(jnp.multiply(0.5, x), jnp.add(1, lax.erf(jnp.divide(x, math.sqrt(2)))))
+
+
+def elu(x, alpha=1.0):
+    x = _float(x)
+    safe = jnp.where(jnp.greater(x, 0), jnp.zeros_like(x), x)   # no overflow in expm1
+    return jnp.where(jnp.greater(x, 0), x, jnp.multiply(alpha, jnp.expm1(safe)))
+
+
+def leaky_relu(x, negative_slope=0.01):
+    x = _float(x)
+    return jnp.where(jnp.greater_equal(x, 0), x, jnp.multiply(negative_slope, x))
+
+
+def _shifted(x, axis, where):
+    """x - stop_gradient(max(x)), with a max of 0 for rows that are all -inf."""
+    x = _float(x)
+    if where is not None:
+        x = jnp.where(where, x, -np.inf)
+    m = jnp.max(x, axis=axis, keepdims=True)
+    m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, jnp.zeros_like(m)))
+    return jnp.subtract(x, m)
+
+
+def softmax(x, axis=-1, where=None):
+    """exp(x) / sum(exp(x)) along ``axis``."""
+    unnormalized = jnp.exp(_shifted(x, axis, where))
+    if where is not None:
+        unnormalized = jnp.where(where, unnormalized, 0)
+    return jnp.divide(unnormalized, jnp.sum(unnormalized, axis=axis, keepdims=True))
+
+
+def log_softmax(x, axis=-1, where=None):
+    """x - logsumexp(x) along ``axis``."""
+    shifted = _shifted(x, axis, where)
+    e = jnp.exp(shifted)
+    if where is not None:
+        e = jnp.where(where, e, 0)
+    return jnp.subtract(shifted, jnp.log(jnp.sum(e, axis=axis, keepdims=True)))
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=None):
+    """log(sum(b * exp(a))) along ``axis``, stable for large inputs; rows that are
+    all -inf give -inf. With ``return_sign`` returns (log|s|, sign(s))."""
+    a = _float(a)
+    if b is not None:
+        a, b = _util.promote_inexact(a, b)
+        a, b = jnp.broadcast_arrays(a, b)
+    if where is not None:
+        a = jnp.where(where, a, -np.inf)
+    m = jnp.max(a, axis=axis, keepdims=True)
+    m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, jnp.zeros_like(m)))
+    e = jnp.exp(jnp.subtract(a, m))
+    if b is not None:
+        e = jnp.multiply(b, e)
+    s = jnp.sum(e, axis=axis, keepdims=True)
+    sign = jnp.sign(s)
+    out = jnp.add(jnp.log(jnp.abs(s) if return_sign else s), m)
+    if not keepdims:
+        axes = _util.canonical_axes(axis, _util.ndim(a))
+        out = jnp.squeeze(out, axes)
+        sign = jnp.squeeze(sign, axes)
+    return (out, sign) if return_sign else out
+
+
+def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5):
+    x = _float(x)
+    if mean is None:
+        mean = jnp.mean(x, axis, keepdims=True)
+    if variance is None:
+        variance = jnp.var(x, axis, keepdims=True)
+    return jnp.multiply(jnp.subtract(x, mean), lax.rsqrt(jnp.add(variance, epsilon)))
+
+
+def one_hot(x, num_classes, dtype=np.float32, axis=-1):
+    """x[..., None] == arange(num_classes), as ``dtype``; out-of-range labels give
+    all-zero rows."""
+    num_classes = _util.operator_index(num_classes, "num_classes")
+    x = _util.as_operand(x)
+    nd = _util.ndim(x)
+    axis = _util.canonical_axis(axis, nd + 1)
+    x = jnp.expand_dims(x, axis)
+    classes = np.arange(num_classes).reshape([-1 if i == axis else 1 for i in range(nd + 1)])
+    dt = _util.aval(x).dtype
+    classes = classes.astype(dt if dt.kind in "iu" else np.int32)
+    return jnp.equal(x, classes).astype(_util.canonical_dtype(dtype))

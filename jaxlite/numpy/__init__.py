@@ -1,21 +1,104 @@
-"""jaxlite.numpy: numpy's API over jaxlite.lax (being written)."""
-from jaxlite import core, lax
-from jaxlite.lax.structural import reshape  # noqa: F401
+"""jaxlite.numpy: numpy's API with JAX's semantics, written over jaxlite.lax.
+
+Arrays are immutable (``x.at[i].set(v)`` instead of ``x[i] = v``), Python
+scalars are weakly typed (``int32_array + 1.5`` is float32), and without an x64
+switch Python floats give float32; float64 inputs stay float64.
+"""
+import numpy as _np
+
+from jaxlite import core as _core, dtypes as _dtypes
+from jaxlite.numpy._creation import (  # noqa: F401
+    array, asarray, zeros, ones, empty, full, zeros_like, ones_like, empty_like, full_like,
+    arange, linspace, eye, identity, tri)
+from jaxlite.numpy._elementwise import (  # noqa: F401
+    add, subtract, multiply, divide, true_divide, floor_divide, remainder, mod, fmod, divmod,
+    power, float_power, square, reciprocal, negative, positive, absolute, abs, fabs, sign,
+    floor, ceil, trunc, fix, rint, round, around, round_, exp, exp2, log, log2, log10, log1p,
+    expm1, sqrt, cbrt, sin, cos, tan, arcsin, arccos, arctan, sinh, cosh, tanh, arcsinh,
+    arccosh, arctanh, arctan2, hypot, deg2rad, rad2deg, degrees, radians, maximum, minimum,
+    logaddexp, logaddexp2, equal, not_equal, less, less_equal, greater, greater_equal,
+    logical_and, logical_or, logical_xor, logical_not, bitwise_and, bitwise_or, bitwise_xor,
+    bitwise_not, invert, isnan, isinf, isfinite, signbit, isclose, where, clip, nan_to_num)
+from jaxlite.numpy._reductions import (  # noqa: F401
+    sum, prod, max, min, amax, amin, mean, var, std, argmax, argmin, all, any, cumsum,
+    count_nonzero, ptp, average)
+from jaxlite.numpy._shape import (  # noqa: F401
+    reshape, ravel, transpose, permute_dims, swapaxes, moveaxis, expand_dims, squeeze,
+    broadcast_to, broadcast_arrays, broadcast_shapes, atleast_1d, atleast_2d, atleast_3d,
+    concatenate, stack, vstack, hstack, column_stack, split, array_split, hsplit, vsplit,
+    tile, repeat, flip, fliplr, flipud, pad, roll, tril, triu)
+from jaxlite.numpy._linalg import (  # noqa: F401
+    dot, matmul, tensordot, inner, outer, vdot, einsum)
+from jaxlite.numpy._indexing import (  # noqa: F401
+    take, take_along_axis, nonzero, flatnonzero, argwhere, diagonal, trace,
+    NonConcreteBooleanIndexError)
+from jaxlite.numpy import _operators  # noqa: F401  (installs operators on Tracer/Array)
+
+ndarray = _core.Array
+float32 = _np.float32
+float64 = _np.float64
+int32 = _np.int32
+int64 = _np.int64
+bool_ = _np.bool_
+uint32 = _np.uint32     # converts to int64 (jaxlite has no unsigned dtypes)
+float_ = _np.float32
+int_ = _np.int32
+dtype = _np.dtype
+pi = _np.pi
+e = _np.e
+inf = _np.inf
+nan = _np.nan
+euler_gamma = _np.euler_gamma
+newaxis = None
+finfo = _dtypes.finfo
+iinfo = _dtypes.iinfo
+promote_types = _dtypes.promote_types
+floating = _np.floating
+integer = _np.integer
+inexact = _np.inexact
+number = _np.number
+signedinteger = _np.signedinteger
 
 
-def _binop(f):
-    return lambda x, y: f(x, y)
+def result_type(*args):
+    """The dtype JAX's promotion gives ``args`` (arrays, scalars or dtypes)."""
+    from jaxlite.numpy import _util
+    typed = []
+    for a in args:
+        if isinstance(a, (type, _np.dtype, str)):
+            typed.append((_util.canonical_dtype(a), a in (bool, int, float)))
+        else:
+            av = _core.get_aval(_util.as_operand(a))
+            typed.append((av.dtype, av.weak_type))
+    return _dtypes.result_type(*typed)[0]
 
 
-core.Tracer.__add__ = lambda x, y: lax.add(x, y)
-core.Tracer.__radd__ = lambda x, y: lax.add(y, x)
-core.Tracer.__mul__ = lambda x, y: lax.mul(x, y)
-core.Tracer.__rmul__ = lambda x, y: lax.mul(y, x)
-core.Tracer.__sub__ = lambda x, y: lax.sub(x, y)
-core.Tracer.__gt__ = lambda x, y: lax.gt(x, y)
-core.Tracer.__pow__ = lambda x, y: lax.integer_pow(x, y)
-sin, cos, exp, log, tanh = lax.sin, lax.cos, lax.exp, lax.log, lax.tanh
+def issubdtype(arg1, arg2):
+    return _np.issubdtype(arg1, arg2)
 
 
-def sum(x, axis=None):
-    return lax.reduce_sum(x, tuple(range(core.get_aval(x).ndim)) if axis is None else (axis,))
+def shape(a):
+    return _core.get_aval(a).shape if not isinstance(a, (list, tuple)) else _np.shape(a)
+
+
+def ndim(a):
+    return len(shape(a))
+
+
+def size(a, axis=None):
+    s = shape(a)
+    return int(_np.prod(s, dtype=_np.int64)) if axis is None else s[axis]
+
+
+def array_equal(a1, a2, equal_nan=False):
+    """True when the shapes match and every element is equal (a jaxlite bool)."""
+    if shape(a1) != shape(a2):
+        return asarray(False)
+    eq = equal(a1, a2)
+    if equal_nan:
+        eq = logical_or(eq, logical_and(isnan(a1), isnan(a2)))
+    return all(eq)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return all(isclose(a, b, rtol, atol, equal_nan))

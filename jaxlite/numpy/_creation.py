@@ -1,0 +1,157 @@
+"""Array creation: array/asarray, zeros/ones/full(_like), arange, linspace, eye.
+
+Creation from static arguments builds the array with numpy right away (a
+constant, as JAX's would be after constant folding); only a traced fill value
+needs a lax op.
+"""
+import numpy as np
+
+from jaxlite import core, dtypes, lax
+from jaxlite.numpy import _util
+from jaxlite.numpy._util import canonical_dtype, concrete_shape
+
+
+def array(object, dtype=None, copy=True, ndmin=0):
+    """Like ``numpy.array`` with JAX's dtype defaults (Python floats -> float32)."""
+    if isinstance(object, np.ndarray) and not isinstance(object, core.Array) and copy:
+        object = np.array(object)     # later writes to the user's array must not show
+    out = _util.asarray(object, dtype)
+    nd = _util.ndim(out)
+    if ndmin > nd:
+        out = lax.reshape(out, (1,) * (ndmin - nd) + _util.shape(out))
+    return out
+
+
+def asarray(a, dtype=None, copy=None):
+    """``a`` as a jaxlite array (no copy when it already is one)."""
+    return _util.asarray(a, dtype)
+
+
+def _fill(shape, value, dtype):
+    shape = concrete_shape(shape)
+    if any(d < 0 for d in shape):
+        raise ValueError(f"negative dimensions are not allowed: shape {shape}")
+    if dtype is None:
+        dtype = _util.aval(_util.as_operand(value)).dtype
+    dtype = canonical_dtype(dtype)
+    if isinstance(value, core.Tracer):
+        return _util.broadcast_to_shape(lax.convert_element_type(value, dtype), shape)
+    return core.wrap(np.full(shape, value, dtype))
+
+
+def zeros(shape, dtype=None):
+    return _fill(shape, 0, dtype or dtypes.float32)
+
+
+def ones(shape, dtype=None):
+    return _fill(shape, 1, dtype or dtypes.float32)
+
+
+def empty(shape, dtype=None):
+    return zeros(shape, dtype)
+
+
+def full(shape, fill_value, dtype=None):
+    """An array of ``shape`` filled with ``fill_value`` (which may be an array that
+    broadcasts to ``shape``)."""
+    if _util.is_array(fill_value) and _util.ndim(fill_value):
+        v = _util.asarray(fill_value, dtype)
+        return _util.broadcast_to_shape(v, concrete_shape(shape))
+    return _fill(shape, fill_value, dtype)
+
+
+def _like(a, dtype, shape):
+    av = _util.aval(_util.as_operand(a))
+    return (av.shape if shape is None else shape), (dtype or av.dtype)
+
+
+def zeros_like(a, dtype=None, shape=None):
+    s, dt = _like(a, dtype, shape)
+    return _fill(s, 0, dt)
+
+
+def ones_like(a, dtype=None, shape=None):
+    s, dt = _like(a, dtype, shape)
+    return _fill(s, 1, dt)
+
+
+def empty_like(a, dtype=None, shape=None):
+    return zeros_like(a, dtype, shape)
+
+
+def full_like(a, fill_value, dtype=None, shape=None):
+    s, dt = _like(a, dtype, shape)
+    return full(s, fill_value, dt)
+
+
+def _static_number(x, name):
+    if isinstance(x, core.Tracer):
+        raise core.ConcretizationTypeError(
+            f"jnp.{name} needs concrete (static) bounds, got a traced value {x.aval}; its "
+            f"output shape depends on them{core.where_message()}")
+    return x
+
+
+def arange(start, stop=None, step=None, dtype=None):
+    """Evenly spaced values in [start, stop); int arguments give int32, as in JAX."""
+    for v in (start, stop, step):
+        _static_number(v, "arange")
+    if stop is None:
+        start, stop = 0, start
+    if step is None:
+        step = 1
+    if dtype is None:
+        dtype = _util.result_type(*[_util.as_operand(v) for v in (start, stop, step)])[0]
+    dtype = canonical_dtype(dtype)
+    return core.wrap(np.arange(np.asarray(start).item(), np.asarray(stop).item(),
+                               np.asarray(step).item(), dtype=dtype))
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """``num`` evenly spaced values from ``start`` to ``stop`` (float32 by default)."""
+    num = _util.operator_index(num, "num")
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    if dtype is None:
+        dt = _util.result_type(_util.as_operand(start), _util.as_operand(stop))[0]
+        dtype = _util.to_inexact_dtype(dt)
+    dtype = canonical_dtype(dtype)
+    if isinstance(start, core.Tracer) or isinstance(stop, core.Tracer):
+        return _traced_linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    compute = np.float64
+    out, step = np.linspace(np.asarray(start, compute), np.asarray(stop, compute), num,
+                            endpoint=endpoint, retstep=True, axis=axis)
+    out = core.wrap(out.astype(dtype))
+    return (out, step) if retstep else out
+
+
+def _traced_linspace(start, stop, num, endpoint, retstep, dtype, axis):
+    from jaxlite.numpy import _elementwise as el
+    ft = _util.to_inexact_dtype(dtype)
+    start, stop = _util.promote(start, stop, dtype=ft)
+    div = (num - 1) if endpoint else num
+    step = el.divide(el.subtract(stop, start), max(div, 1))
+    ts = core.wrap(np.arange(num, dtype=ft))
+    s = _util.shape(start)
+    ts = lax.reshape(ts, (num,) + (1,) * len(s))
+    out = el.add(el.multiply(ts, step), start)
+    from jaxlite.numpy._shape import moveaxis
+    out = moveaxis(out, 0, axis)
+    out = lax.convert_element_type(out, dtype)
+    return (out, step) if retstep else out
+
+
+def eye(N, M=None, k=0, dtype=None):
+    """The identity matrix (with diagonal offset ``k``)."""
+    N = _util.operator_index(N, "N")
+    M = N if M is None else _util.operator_index(M, "M")
+    return core.wrap(np.eye(N, M, k, dtype=canonical_dtype(dtype or dtypes.float32)))
+
+
+def identity(n, dtype=None):
+    return eye(n, dtype=dtype)
+
+
+def tri(N, M=None, k=0, dtype=None):
+    M = N if M is None else M
+    return core.wrap(np.tri(N, M, k, dtype=canonical_dtype(dtype or dtypes.float32)))

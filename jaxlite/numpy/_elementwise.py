@@ -1,0 +1,421 @@
+"""Elementwise functions under their numpy names.
+
+Each one promotes its operands with JAX's rules (``_util.promote``), broadcasts
+them with numpy's rules, and calls one or a few lax ops. Math functions such as
+``exp`` compute in float (int32/bool -> float32, int64 -> float64).
+"""
+import math
+
+import numpy as np
+
+from jaxlite import core, lax
+from jaxlite.numpy import _util
+from jaxlite.numpy._util import promote, promote_inexact, broadcast, as_operand
+
+
+def _kind(x):
+    return _util.aval(x).dtype.kind
+
+
+def _binary(name, lax_fn, inexact=False):
+    """A numpy binary ufunc over ``lax_fn``: promote, broadcast, apply."""
+    def f(x1, x2):
+        x1, x2 = (promote_inexact if inexact else promote)(x1, x2)
+        x1, x2 = broadcast(x1, x2, what=name)
+        return lax_fn(x1, x2)
+    f.__name__ = name
+    f.__doc__ = f"Elementwise ``numpy.{name}`` with JAX's type promotion and broadcasting."
+    return f
+
+
+def _unary_inexact(name, lax_fn):
+    def f(x):
+        (x,) = promote_inexact(x)
+        return lax_fn(x)
+    f.__name__ = name
+    f.__doc__ = f"Elementwise ``numpy.{name}``; integer inputs compute in float."
+    return f
+
+
+def _unary_numeric(name, lax_fn):
+    def f(x):
+        return lax_fn(as_operand(x))
+    f.__name__ = name
+    f.__doc__ = f"Elementwise ``numpy.{name}``, keeping the input dtype."
+    return f
+
+
+def _const(like, value):
+    return np.asarray(value, _util.aval(like).dtype)
+
+
+# ----------------------------------------------------------- arithmetic
+
+def _add(x, y):
+    return lax.bitwise_or(x, y) if _kind(x) == "b" else lax.add(x, y)
+
+
+def _mul(x, y):
+    return lax.bitwise_and(x, y) if _kind(x) == "b" else lax.mul(x, y)
+
+
+add = _binary("add", _add)
+subtract = _binary("subtract", lax.sub)
+multiply = _binary("multiply", _mul)
+divide = true_divide = _binary("true_divide", lax.div, inexact=True)
+maximum = _binary("maximum", lax.max)
+minimum = _binary("minimum", lax.min)
+arctan2 = _binary("arctan2", lax.atan2, inexact=True)
+fmod = _binary("fmod", lax.rem)
+
+
+def _floor_divide(x, y):
+    if _kind(x) == "f":
+        return lax.floor(lax.div(x, y))
+    q = lax.div(x, y)           # truncates toward zero
+    r = lax.rem(x, y)
+    zero = _const(x, 0)
+    # Step down by one when the truncated quotient was rounded up (signs differ).
+    adjust = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
+    return lax.select_n(adjust, q, lax.sub(q, _const(x, 1)))
+
+
+def _remainder(x, y):
+    r = lax.rem(x, y)           # sign of x; numpy's remainder has the sign of y
+    zero = _const(x, 0)
+    adjust = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
+    return lax.select_n(adjust, r, lax.add(r, y))
+
+
+floor_divide = _binary("floor_divide", _floor_divide)
+remainder = mod = _binary("remainder", _remainder)
+
+
+def divmod(x1, x2):
+    return floor_divide(x1, x2), remainder(x1, x2)
+
+
+def _int_power(x, y):
+    """``x ** y`` for integer arrays by binary exponentiation over y's bits
+    (negative exponents are treated as 0)."""
+    bits = 8 * _util.aval(x).dtype.itemsize - 1
+    one, zero, two = _const(x, 1), _const(x, 0), _const(x, 2)
+    acc = lax.add(lax.mul(x, zero), one)
+    y = lax.max(y, zero)
+    for _ in range(bits):
+        odd = lax.ne(lax.rem(y, two), zero)
+        acc = lax.select_n(odd, acc, lax.mul(acc, x))
+        x = lax.mul(x, x)
+        y = lax.div(y, two)
+    return acc
+
+
+def power(x1, x2):
+    """``x1 ** x2``; a static Python int exponent uses lax.integer_pow."""
+    if type(x2) is int and _kind(as_operand(x1)) in "if" and (
+            x2 >= 0 or _kind(as_operand(x1)) == "f"):
+        return lax.integer_pow(as_operand(x1), x2)
+    x1, x2 = promote(x1, x2)
+    x1, x2 = broadcast(x1, x2, what="power", keep_scalars=False)
+    if _kind(x1) == "f":
+        return lax.pow(x1, x2)
+    if _kind(x1) == "b":
+        raise TypeError("power is not defined for boolean arrays")
+    return _int_power(x1, x2)
+
+
+def float_power(x1, x2):
+    x1, x2 = promote(x1, x2, dtype=np.float64)
+    return power(x1, x2)
+
+
+def square(x):
+    return lax.integer_pow(as_operand(x), 2)
+
+
+def reciprocal(x):
+    (x,) = promote_inexact(x)
+    return lax.div(_const(x, 1), x)
+
+
+def negative(x):
+    return lax.neg(as_operand(x))
+
+
+def positive(x):
+    return as_operand(x)
+
+
+def absolute(x):
+    x = as_operand(x)
+    return x if _kind(x) == "b" else lax.abs(x)
+
+
+abs = absolute
+
+
+def fabs(x):
+    (x,) = promote_inexact(x)
+    return lax.abs(x)
+
+
+def sign(x):
+    x = as_operand(x)
+    return x if _kind(x) == "b" else lax.sign(x)
+
+
+def _float_only(name, lax_fn):
+    """floor/ceil/trunc: the identity on integers, as in JAX."""
+    def f(x):
+        x = as_operand(x)
+        return x if _kind(x) in "bi" else lax_fn(x)
+    f.__name__ = name
+    return f
+
+
+floor = _float_only("floor", lax.floor)
+ceil = _float_only("ceil", lax.ceil)
+trunc = fix = _float_only("trunc", lambda x: lax.mul(lax.sign(x), lax.floor(lax.abs(x))))
+rint = _float_only("rint", lambda x: lax.round(x, 1))
+
+
+def round(a, decimals=0, out=None):
+    """Round half to even (numpy's rule) to ``decimals`` places."""
+    a = as_operand(a)
+    if _kind(a) in "bi":
+        return a
+    if decimals == 0:
+        return lax.round(a, 1)
+    factor = _const(a, 10.0 ** decimals)
+    return lax.div(lax.round(lax.mul(a, factor), 1), factor)
+
+
+around = round_ = round
+
+exp = _unary_inexact("exp", lax.exp)
+exp2 = _unary_inexact("exp2", lax.exp2)
+log = _unary_inexact("log", lax.log)
+log1p = _unary_inexact("log1p", lax.log1p)
+expm1 = _unary_inexact("expm1", lax.expm1)
+sqrt = _unary_inexact("sqrt", lax.sqrt)
+sin = _unary_inexact("sin", lax.sin)
+cos = _unary_inexact("cos", lax.cos)
+tan = _unary_inexact("tan", lax.tan)
+arcsin = _unary_inexact("arcsin", lax.asin)
+arccos = _unary_inexact("arccos", lax.acos)
+arctan = _unary_inexact("arctan", lax.atan)
+sinh = _unary_inexact("sinh", lax.sinh)
+cosh = _unary_inexact("cosh", lax.cosh)
+tanh = _unary_inexact("tanh", lax.tanh)
+log2 = _unary_inexact("log2", lambda x: lax.div(lax.log(x), _const(x, math.log(2.0))))
+log10 = _unary_inexact("log10", lambda x: lax.div(lax.log(x), _const(x, math.log(10.0))))
+deg2rad = radians = _unary_inexact("deg2rad", lambda x: lax.mul(x, _const(x, math.pi / 180)))
+rad2deg = degrees = _unary_inexact("rad2deg", lambda x: lax.mul(x, _const(x, 180 / math.pi)))
+
+
+def _cbrt(x):
+    third = _const(x, 1.0 / 3.0)
+    return lax.mul(lax.sign(x), lax.pow(lax.abs(x), third))
+
+
+cbrt = _unary_inexact("cbrt", _cbrt)
+
+
+def _arcsinh(x):
+    # Odd symmetry keeps large negative inputs accurate.
+    ax = lax.abs(x)
+    return lax.mul(lax.sign(x), lax.log(lax.add(ax, lax.sqrt(lax.add(lax.mul(ax, ax),
+                                                                     _const(x, 1.0))))))
+
+
+def _arccosh(x):
+    return lax.log(lax.add(x, lax.sqrt(lax.sub(lax.mul(x, x), _const(x, 1.0)))))
+
+
+def _arctanh(x):
+    one = _const(x, 1.0)
+    return lax.mul(_const(x, 0.5), lax.log1p(lax.div(lax.mul(_const(x, 2.0), x), lax.sub(one, x))))
+
+
+arcsinh = _unary_inexact("arcsinh", _arcsinh)
+arccosh = _unary_inexact("arccosh", _arccosh)
+arctanh = _unary_inexact("arctanh", _arctanh)
+
+
+def hypot(x1, x2):
+    x1, x2 = promote_inexact(x1, x2)
+    x1, x2 = broadcast(x1, x2, what="hypot")
+    return lax.sqrt(lax.add(lax.mul(x1, x1), lax.mul(x2, x2)))
+
+
+def logaddexp(x1, x2):
+    """log(exp(x1) + exp(x2)) without overflow; -inf + -inf gives -inf."""
+    x1, x2 = promote_inexact(x1, x2)
+    x1, x2 = broadcast(x1, x2, what="logaddexp", keep_scalars=False)
+    amax = lax.max(x1, x2)
+    delta = lax.sub(x1, x2)
+    soft = lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta)))))
+    # delta is NaN when both are the same infinity (or either is NaN).
+    return lax.select_n(lax.ne(delta, delta), soft, lax.add(x1, x2))
+
+
+def logaddexp2(x1, x2):
+    ln2 = math.log(2.0)
+    x1, x2 = promote_inexact(x1, x2)
+    return divide(logaddexp(multiply(x1, ln2), multiply(x2, ln2)), ln2)
+
+
+# ---------------------------------------------------------- comparisons
+
+equal = _binary("equal", lax.eq)
+not_equal = _binary("not_equal", lax.ne)
+less = _binary("less", lax.lt)
+less_equal = _binary("less_equal", lax.le)
+greater = _binary("greater", lax.gt)
+greater_equal = _binary("greater_equal", lax.ge)
+
+
+def _to_bool(x):
+    x = as_operand(x)
+    if _kind(x) == "b":
+        return x
+    return lax.ne(_util.strong(x), _const(x, 0))
+
+
+def logical_and(x1, x2):
+    x1, x2 = broadcast(_to_bool(x1), _to_bool(x2), what="logical_and")
+    return lax.bitwise_and(x1, x2)
+
+
+def logical_or(x1, x2):
+    x1, x2 = broadcast(_to_bool(x1), _to_bool(x2), what="logical_or")
+    return lax.bitwise_or(x1, x2)
+
+
+def logical_xor(x1, x2):
+    x1, x2 = broadcast(_to_bool(x1), _to_bool(x2), what="logical_xor")
+    return lax.ne(x1, x2)
+
+
+def logical_not(x):
+    return lax.bitwise_not(_to_bool(x))
+
+
+def _check_bitwise(name, *xs):
+    for x in xs:
+        if _kind(x) == "f":
+            raise TypeError(f"{name} is only defined for integer and boolean arrays, got "
+                            f"{_util.aval(x).dtype.name}")
+
+
+def _bitwise(name, fn):
+    def f(x1, x2):
+        x1, x2 = promote(x1, x2)
+        _check_bitwise(name, x1, x2)
+        x1, x2 = broadcast(x1, x2, what=name)
+        return fn(x1, x2)
+    f.__name__ = name
+    return f
+
+
+def _xor(x, y):
+    return lax.bitwise_and(lax.bitwise_or(x, y), lax.bitwise_not(lax.bitwise_and(x, y)))
+
+
+bitwise_and = _bitwise("bitwise_and", lax.bitwise_and)
+bitwise_or = _bitwise("bitwise_or", lax.bitwise_or)
+bitwise_xor = _bitwise("bitwise_xor", _xor)
+
+
+def invert(x):
+    x = as_operand(x)
+    _check_bitwise("invert", x)
+    return lax.bitwise_not(x)
+
+
+bitwise_not = invert
+
+
+def isnan(x):
+    x = as_operand(x)
+    if _kind(x) != "f":
+        return _falses(x)
+    return lax.ne(x, x)
+
+
+def isinf(x):
+    x = as_operand(x)
+    if _kind(x) != "f":
+        return _falses(x)
+    return lax.eq(lax.abs(x), _const(x, np.inf))
+
+
+def isfinite(x):
+    x = as_operand(x)
+    if _kind(x) != "f":
+        return lax.bitwise_not(_falses(x))
+    # |x| < inf is False for inf and for NaN.
+    return lax.lt(lax.abs(x), _const(x, np.inf))
+
+
+def _falses(x):
+    return core.wrap(np.zeros(_util.shape(x), bool))
+
+
+def signbit(x):
+    x = as_operand(x)
+    if _kind(x) == "f":
+        # 1/x tells -0.0 from +0.0.
+        return lax.bitwise_or(lax.lt(x, _const(x, 0)),
+                              lax.bitwise_and(lax.eq(x, _const(x, 0)),
+                                              lax.lt(lax.div(_const(x, 1), x), _const(x, 0))))
+    return lax.lt(x, _const(x, 0))
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    a, b = promote_inexact(a, b)
+    a, b = broadcast(a, b, what="isclose", keep_scalars=False)
+    close = less_equal(absolute(subtract(a, b)), add(atol, multiply(rtol, absolute(b))))
+    close = logical_or(close, equal(a, b))          # equal infinities
+    if equal_nan:
+        close = logical_or(close, logical_and(isnan(a), isnan(b)))
+    return close
+
+
+# ---------------------------------------------------------------- select
+
+def where(condition, x=None, y=None):
+    """``x`` where ``condition`` else ``y``, broadcasting all three; the
+    one-argument form (``nonzero``) needs a concrete condition."""
+    if x is None and y is None:
+        from jaxlite.numpy._indexing import nonzero
+        return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("Either both or neither of the x and y arguments should be provided "
+                         "to jnp.where")
+    cond = _to_bool(condition)
+    x, y = promote(x, y)
+    cond, x, y = broadcast(cond, x, y, what="where", keep_scalars=False)
+    return lax.select_n(cond, y, x)
+
+
+def clip(a, a_min=None, a_max=None, *, min=None, max=None):
+    """``a`` limited to [a_min, a_max] (either bound may be None)."""
+    lo = min if min is not None else a_min
+    hi = max if max is not None else a_max
+    a = as_operand(a)
+    if lo is not None:
+        a = maximum(a, lo)
+    if hi is not None:
+        a = minimum(a, hi)
+    return a
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    x = as_operand(x)
+    if _kind(x) != "f":
+        return x
+    info = np.finfo(_util.aval(x).dtype)
+    x = where(isnan(x), nan, x)
+    x = where(equal(x, np.inf), info.max if posinf is None else posinf, x)
+    return where(equal(x, -np.inf), info.min if neginf is None else neginf, x)

@@ -1,0 +1,419 @@
+"""Indexing: ``x[idx]`` (ints, slices with any step, None, Ellipsis, integer
+arrays, concrete boolean masks), ``x.at[idx].set/add/mul/...``, take,
+take_along_axis, nonzero, diagonal, trace.
+
+``x[idx]`` is done in two steps, as numpy defines it: basic indexing (slices and
+static ints) with lax.rev/slice/reshape, then advanced indexing (integer
+arrays, broadcast together) with one gather. ``x.at[idx]`` finds the flat
+positions that ``x[idx]`` would read (by indexing an iota of x's shape) and
+scatters the updates into the flattened ``x`` at those positions.
+"""
+import numpy as np
+
+from jaxlite import core, dtypes, lax
+from jaxlite.numpy import _util
+
+
+class NonConcreteBooleanIndexError(TypeError):
+    """A boolean mask index was traced: the result's shape would depend on its values."""
+
+
+def _is_index_array(e):
+    return isinstance(e, (np.ndarray, core.Tracer))
+
+
+def _concrete_mask(e):
+    """A boolean mask as a numpy array, or NonConcreteBooleanIndexError."""
+    if isinstance(e, core.Tracer):
+        try:
+            return np.asarray(e.concrete_value())
+        except core.ConcretizationTypeError:
+            raise NonConcreteBooleanIndexError(
+                f"Array boolean indices must be concrete; got a traced boolean array "
+                f"{e.aval}. The shape of x[mask] depends on the mask's values, which are "
+                f"not known inside jit/vmap: use jnp.where(mask, x, fill) instead"
+                f"{core.where_message()}") from None
+    return np.asarray(e)
+
+
+def _normalize_entries(idx):
+    """The index as a list of None / Ellipsis / slice / int / integer array entries,
+    boolean masks replaced by their (concrete) nonzero index arrays."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    entries = []
+    for e in idx:
+        if e is None or e is Ellipsis or isinstance(e, slice):
+            entries.append(e)
+        elif isinstance(e, (bool, np.bool_)):
+            raise TypeError(f"boolean scalar index {e!r} is not supported by jaxlite")
+        elif isinstance(e, (int, np.integer)):
+            entries.append(int(e))
+        elif isinstance(e, (list, tuple)) or _is_index_array(e):
+            if not _is_index_array(e):
+                e = _util.asarray(e) if e else np.zeros((0,), np.int32)
+            dt = _util.aval(e).dtype
+            if dt == dtypes.bool_:
+                mask = _concrete_mask(e)
+                if mask.ndim == 0:
+                    raise TypeError("boolean scalar indices are not supported by jaxlite")
+                entries.append(("mask", mask))
+            elif dt.kind in "iu":
+                entries.append(e)
+            else:
+                raise IndexError(f"arrays used as indices must be of integer (or boolean) "
+                                 f"type, got {dt.name}")
+        else:
+            raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None "
+                             f"(`numpy.newaxis`) and integer or boolean arrays are valid "
+                             f"indices, got {e!r}")
+    return entries
+
+
+def _expand(entries, ndim):
+    """Entries with Ellipsis expanded and masks split, one per consumed dim (plus None)."""
+    consumed = sum(e[1].ndim if isinstance(e, tuple) else 1
+                   for e in entries if e is not None and e is not Ellipsis)
+    if sum(e is Ellipsis for e in entries) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if consumed > ndim:
+        raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but "
+                         f"{consumed} were indexed")
+    out = []
+    for e in entries:
+        if e is Ellipsis:
+            out.extend([slice(None)] * (ndim - consumed))
+        elif isinstance(e, tuple):
+            out.extend(n.astype(np.int32) for n in e[1].nonzero())
+        else:
+            out.append(e)
+    if not any(e is Ellipsis for e in entries):
+        out.extend([slice(None)] * (ndim - consumed))
+    return out
+
+
+def _check_masks(entries, shape):
+    dim = 0
+    for k, e in enumerate(entries):
+        if e is Ellipsis:
+            dim = len(shape) - sum(x[1].ndim if isinstance(x, tuple) else 1
+                                   for x in entries[k + 1:] if x is not None)
+        elif isinstance(e, tuple):
+            m = e[1].shape
+            if shape[dim:dim + len(m)] != m:
+                raise IndexError(f"boolean index of shape {m} does not match the indexed "
+                                 f"array of shape {shape} at dimension {dim}")
+            dim += len(m)
+        elif e is not None:
+            dim += 1
+
+
+def _static_int(i, n, dim):
+    if not -n <= i < n:
+        raise IndexError(f"index {i} is out of bounds for axis {dim} with size {n}")
+    return i % n
+
+
+def _slice_bounds(s, n):
+    """(start, limit, stride, reversed) for lax.slice on a dim of size n, after an
+    optional lax.rev for negative steps."""
+    start, stop, step = (_util.operator_index(v, "slice bound") if v is not None else None
+                         for v in (s.start, s.stop, s.step))
+    if step == 0:
+        raise ValueError("slice step cannot be zero")
+    r = range(*slice(start, stop, step).indices(n))
+    if len(r) == 0:
+        return 0, 0, 1, False
+    if r.step > 0:
+        return r[0], r[-1] + 1, r.step, False
+    # Reversed array: element i sits at n - 1 - i.
+    return n - 1 - r[0], n - 1 - r[-1] + 1, -r.step, True
+
+
+def _basic(x, entries):
+    """Apply slices (and static ints when there are no index arrays)."""
+    shape = _util.shape(x)
+    has_adv = any(_is_index_array(e) for e in entries)
+    starts, limits, strides, rev, drop = [], [], [], [], []
+    out_entries = []
+    for d, (e, n) in enumerate(zip(entries, shape)):
+        if isinstance(e, slice):
+            lo, hi, st, r = _slice_bounds(e, n)
+            out_entries.append(None)
+        elif isinstance(e, int) and not has_adv:
+            lo, hi, st, r = _static_int(e, n, d), _static_int(e, n, d) + 1, 1, False
+            drop.append(d)
+        else:
+            if isinstance(e, int):
+                e = np.asarray(_static_int(e, n, d), np.int32)
+            lo, hi, st, r = 0, n, 1, False
+            out_entries.append(e)
+        starts.append(lo)
+        limits.append(hi)
+        strides.append(st)
+        if r:
+            rev.append(d)
+    if rev:
+        x = lax.rev(x, tuple(rev))
+    if starts != [0] * len(shape) or limits != list(shape) or strides != [1] * len(shape):
+        x = lax.slice(x, tuple(starts), tuple(limits),
+                      None if strides == [1] * len(shape) else tuple(strides))
+    if drop:
+        x = lax.reshape(x, tuple(d for i, d in enumerate(_util.shape(x)) if i not in drop))
+    return x, out_entries
+
+
+def _normalize_index(i, n):
+    """Negative indices count from the end (gather itself clamps)."""
+    if not isinstance(i, core.Tracer):
+        i = np.asarray(i)
+        return np.where(i < 0, i + n, i)
+    zero = np.zeros((), _util.aval(i).dtype)
+    return lax.select_n(lax.lt(i, zero), i, lax.add(i, np.asarray(n, _util.aval(i).dtype)))
+
+
+def index_vectors(arrays, sizes):
+    """Integer index arrays (normalized, broadcast together) stacked on a last
+    axis: the ``indices`` operand of gather/scatter."""
+    idx_dt = dtypes.int64 if any(_util.aval(a).dtype == dtypes.int64 for a in arrays) \
+        else dtypes.int32
+    arrays = [_util.convert(_normalize_index(a, n), idx_dt) for a, n in zip(arrays, sizes)]
+    bshape = _util.broadcast_shapes(*[_util.shape(a) for a in arrays], what="indexing")
+    if not any(isinstance(a, core.Tracer) for a in arrays):
+        return core.wrap(np.stack([np.broadcast_to(a, bshape) for a in arrays], axis=-1))
+    cols = [lax.reshape(_util.broadcast_to_shape(_util.strong(a), bshape), bshape + (1,))
+            for a in arrays]
+    return cols[0] if len(cols) == 1 else lax.concatenate(cols, len(bshape))
+
+
+def getitem(x, idx):
+    """``x[idx]`` with numpy's semantics (integer arrays clamp instead of raising)."""
+    x = _util.strong(_util.as_operand(x))
+    raw = _normalize_entries(idx)
+    _check_masks(raw, _util.shape(x))
+    entries = _expand(raw, _util.ndim(x))
+    if any(e is None for e in entries):
+        it = iter(_util.shape(x))
+        x = lax.reshape(x, tuple(1 if e is None else next(it) for e in entries))
+        entries = [slice(None) if e is None else e for e in entries]
+    x, entries = _basic(x, entries)
+    adv = [d for d, e in enumerate(entries) if e is not None]
+    if not adv:
+        return x
+    shape = _util.shape(x)
+    indices = index_vectors([entries[d] for d in adv], [shape[d] for d in adv])
+    out = lax.gather(x, indices, tuple(adv))
+    nb = _util.ndim(indices) - 1
+    contiguous = adv == list(range(adv[0], adv[0] + len(adv)))
+    if contiguous and adv[0] > 0 and nb:
+        # numpy puts the index dims where the (adjacent) index arrays were.
+        rest = list(range(nb, _util.ndim(out)))
+        perm = rest[:adv[0]] + list(range(nb)) + rest[adv[0]:]
+        out = lax.transpose(out, tuple(perm))
+    return out
+
+
+# ------------------------------------------------------------- functions
+
+def take(a, indices, axis=None, mode=None, fill_value=None):
+    """Elements of ``a`` at ``indices`` along ``axis`` (flattened if None);
+    out-of-range indices are clamped."""
+    a = _util.strong(_util.as_operand(a))
+    if axis is None:
+        a = lax.reshape(a, (_util.aval(a).size,))
+        axis = 0
+    axis = _util.canonical_axis(axis, _util.ndim(a))
+    indices = _util.as_operand(indices)
+    if _util.aval(indices).dtype.kind != "i":
+        raise TypeError(f"take: indices must be integers, got {_util.aval(indices).dtype.name}")
+    shape = _util.shape(a)
+    idx = index_vectors([indices], [shape[axis]])
+    out = lax.gather(a, idx, (axis,))
+    nb = _util.ndim(idx) - 1
+    rest = list(range(nb, _util.ndim(out)))
+    return lax.transpose(out, tuple(rest[:axis] + list(range(nb)) + rest[axis:]))
+
+
+def take_along_axis(arr, indices, axis):
+    """``arr`` indexed along ``axis`` by ``indices`` (same rank; other dims broadcast)."""
+    arr = _util.strong(_util.as_operand(arr))
+    indices = _util.as_operand(indices)
+    shape = _util.shape(arr)
+    nd = len(shape)
+    if axis is None:
+        return take_along_axis(lax.reshape(arr, (_util.aval(arr).size,)), indices, 0)
+    axis = _util.canonical_axis(axis, nd)
+    ishape = _util.shape(indices)
+    if len(ishape) != nd:
+        raise ValueError(f"take_along_axis: indices of rank {len(ishape)} must have the rank "
+                         f"{nd} of the array")
+    bshape = list(_util.broadcast_shapes(
+        tuple(1 if d == axis else s for d, s in enumerate(shape)),
+        tuple(1 if d == axis else s for d, s in enumerate(ishape)), what="take_along_axis"))
+    bshape[axis] = ishape[axis]
+    bshape = tuple(bshape)
+    cols, sizes = [], []
+    for d in range(nd):
+        if d == axis:
+            cols.append(_util.broadcast_to_shape(_util.strong(indices), bshape))
+        else:
+            grid = np.arange(bshape[d]).reshape([-1 if k == d else 1 for k in range(nd)])
+            # A size-1 array dim broadcasts: always read its element 0.
+            cols.append(np.broadcast_to(grid if shape[d] != 1 else 0 * grid, bshape))
+        sizes.append(shape[d])
+    return lax.gather(arr, index_vectors(cols, sizes), tuple(range(nd)))
+
+
+def nonzero(a, *, size=None, fill_value=None):
+    """Indices of the non-zero elements (needs a concrete ``a``: the result's
+    shape depends on its values)."""
+    if isinstance(a, core.Tracer):
+        try:
+            a = a.concrete_value()
+        except core.ConcretizationTypeError:
+            raise core.ConcretizationTypeError(
+                f"jnp.nonzero (and one-argument jnp.where) needs a concrete array: the "
+                f"result's shape depends on its values; got {a.aval}{core.where_message()}"
+            ) from None
+    res = np.nonzero(np.atleast_1d(np.asarray(a)))
+    if size is not None:
+        fill = 0 if fill_value is None else fill_value
+        res = tuple(np.concatenate([r[:size], np.full(max(size - len(r), 0), fill, r.dtype)])
+                    for r in res)
+    return tuple(core.wrap(r.astype(np.int32)) for r in res)
+
+
+def flatnonzero(a):
+    from jaxlite.numpy._shape import ravel
+    return nonzero(ravel(a))[0]
+
+
+def argwhere(a):
+    res = nonzero(a)
+    return core.wrap(np.stack([np.asarray(r) for r in res], axis=-1).astype(np.int32))
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """The diagonal of the 2-d planes (axis1, axis2), as a new last axis."""
+    a = _util.strong(_util.as_operand(a))
+    nd = _util.ndim(a)
+    ax1, ax2 = _util.canonical_axis(axis1, nd), _util.canonical_axis(axis2, nd)
+    if ax1 == ax2:
+        raise ValueError(f"diagonal: axis1 and axis2 cannot be the same (axis {ax1})")
+    n1, n2 = _util.shape(a)[ax1], _util.shape(a)[ax2]
+    rows = np.arange(max(0, -offset), n1)
+    cols = rows + offset
+    keep = cols < n2
+    rows, cols = rows[keep], cols[keep]
+    out = lax.gather(a, core.wrap(np.stack([rows, cols], -1).astype(np.int32)), (ax1, ax2))
+    return lax.transpose(out, tuple(range(1, _util.ndim(out))) + (0,))
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
+    from jaxlite.numpy._reductions import sum
+    return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
+
+
+# ------------------------------------------------------------------ x.at
+
+def _flat_positions(shape, idx):
+    """The flat positions ``x[idx]`` reads, as an integer array of x[idx]'s shape."""
+    size = int(np.prod(shape, dtype=np.int64))
+    dt = np.int32 if size < 2 ** 31 else np.int64
+    iota = np.arange(size, dtype=dt).reshape(shape)
+    leaves = idx if isinstance(idx, tuple) else (idx,)
+    if not any(isinstance(e, core.Tracer) for e in leaves):
+        _check_masks(_normalize_entries(idx), shape)
+        return core.wrap(iota[tuple(np.asarray(e) if isinstance(e, list) else e
+                                    for e in leaves)])
+    return getitem(core.wrap(iota), idx)
+
+
+def _scatter(x, idx, values, how):
+    x = _util.strong(_util.as_operand(x))
+    av = _util.aval(x)
+    pos = _flat_positions(av.shape, idx)
+    values = _util.convert(_util.as_operand(values), av.dtype)
+    pshape = _util.shape(pos)
+    try:
+        values = _util.broadcast_to_shape(_util.strong(values), pshape)
+    except TypeError:
+        raise TypeError(f"x.at[idx].{how}(values): values of shape {_util.shape(values)} "
+                        f"cannot be broadcast to the indexed shape {pshape}"
+                        f"{core.where_message()}") from None
+    flat = lax.reshape(x, (av.size,))
+    indices = lax.reshape(pos, pshape + (1,))
+    if how == "add":
+        out = lax.scatter_add(flat, indices, values, (0,))
+    else:
+        if how != "set":
+            current = lax.gather(flat, indices, (0,))
+            values = _COMBINE[how](current, values)
+        out = lax.scatter(flat, indices, values, (0,))
+    return lax.reshape(out, av.shape)
+
+
+def _power(a, b):
+    from jaxlite.numpy._elementwise import power
+    return power(a, b)
+
+
+_COMBINE = {"multiply": lax.mul, "divide": lax.div, "min": lax.min, "max": lax.max,
+            "power": _power}
+
+
+class _IndexUpdateRef:
+    """``x.at[idx]``: functional updates of the elements ``x[idx]``.
+
+    Repeated indices accumulate for ``add``; for ``set``/``multiply``/``min``/...
+    one of the updates wins (as in JAX, which does not define the order)."""
+    __slots__ = ("array", "index")
+
+    def __init__(self, array, index):
+        self.array, self.index = array, index
+
+    def get(self, **_):
+        return getitem(self.array, self.index)
+
+    def set(self, values, **_):
+        return _scatter(self.array, self.index, values, "set")
+
+    def add(self, values, **_):
+        return _scatter(self.array, self.index, values, "add")
+
+    def subtract(self, values, **_):
+        from jaxlite.numpy._elementwise import negative
+        return self.add(negative(values))
+
+    def multiply(self, values, **_):
+        return _scatter(self.array, self.index, values, "multiply")
+
+    mul = multiply
+
+    def divide(self, values, **_):
+        return _scatter(self.array, self.index, values, "divide")
+
+    def power(self, values, **_):
+        return _scatter(self.array, self.index, values, "power")
+
+    def min(self, values, **_):
+        return _scatter(self.array, self.index, values, "min")
+
+    def max(self, values, **_):
+        return _scatter(self.array, self.index, values, "max")
+
+    def apply(self, func, **_):
+        return self.set(func(self.get()))
+
+
+class _IndexUpdateHelper:
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+    def __getitem__(self, index):
+        return _IndexUpdateRef(self.array, index)
+
+    def __repr__(self):
+        return f"_IndexUpdateHelper({self.array!r})"

@@ -1,0 +1,220 @@
+"""Products: dot, matmul (the ``@`` operator), tensordot, inner, outer, vdot,
+einsum. Every one is a single lax.dot_general (plus reshapes/transposes): its
+dimension numbers say which axes are contracted and which are batch axes.
+"""
+import builtins
+import string
+
+import numpy as np
+
+from jaxlite import core, lax
+from jaxlite.numpy import _util
+from jaxlite.numpy._util import canonical_axis
+
+
+def _pair(a, b):
+    a, b = _util.promote(a, b)
+    return _util.strong(a), _util.strong(b)
+
+
+def _check_contract(name, a, b, a_axes, b_axes):
+    sa, sb = _util.shape(a), _util.shape(b)
+    for i, j in zip(a_axes, b_axes):
+        if sa[i] != sb[j]:
+            raise TypeError(f"{name}: shapes {sa} and {sb} are not aligned: axis {i} of the "
+                            f"first has size {sa[i]}, axis {j} of the second has size {sb[j]}"
+                            f"{core.where_message()}")
+
+
+def _dot_general(name, a, b, a_contract, b_contract, a_batch=(), b_batch=(),
+                 preferred_element_type=None):
+    _check_contract(name, a, b, a_contract, b_contract)
+    _check_contract(name, a, b, a_batch, b_batch)
+    return lax.dot_general(a, b, ((tuple(a_contract), tuple(b_contract)),
+                                  (tuple(a_batch), tuple(b_batch))),
+                           preferred_element_type=preferred_element_type)
+
+
+def dot(a, b, precision=None, preferred_element_type=None):
+    """numpy.dot: multiply for scalars, else contract a's last axis with b's
+    last (1-d b) or second-to-last axis."""
+    a, b = _pair(a, b)
+    na, nb = _util.ndim(a), _util.ndim(b)
+    if na == 0 or nb == 0:
+        from jaxlite.numpy._elementwise import multiply
+        return multiply(a, b)
+    b_axis = 0 if nb == 1 else nb - 2
+    return _dot_general("dot", a, b, (na - 1,), (b_axis,),
+                        preferred_element_type=preferred_element_type)
+
+
+def matmul(a, b, precision=None, preferred_element_type=None):
+    """The ``@`` product: matrix product over the last two axes, broadcasting the
+    leading (batch) axes; 1-d operands are treated as row / column vectors."""
+    a, b = _pair(a, b)
+    na, nb = _util.ndim(a), _util.ndim(b)
+    if na == 0 or nb == 0:
+        raise ValueError(f"matmul: inputs must not be scalars, got shapes {_util.shape(a)} and "
+                         f"{_util.shape(b)}")
+    if nb <= 2:
+        # x @ W (the common layer case): no batch axes, no broadcasting of W.
+        return _dot_general("matmul", a, b, (na - 1,), (0,),
+                            preferred_element_type=preferred_element_type)
+    a2 = lax.reshape(a, (1,) + _util.shape(a)) if na == 1 else a
+    sa, sb = _util.shape(a2), _util.shape(b)
+    batch = _util.broadcast_shapes(sa[:-2], sb[:-2], what="matmul")
+    a2 = _util.broadcast_to_shape(a2, batch + sa[-2:])
+    b2 = _util.broadcast_to_shape(b, batch + sb[-2:])
+    nbatch = len(batch)
+    out = _dot_general("matmul", a2, b2, (nbatch + 1,), (nbatch,), tuple(range(nbatch)),
+                       tuple(range(nbatch)), preferred_element_type)
+    if na == 1:
+        out = lax.reshape(out, batch + (sb[-1],))
+    return out
+
+
+def tensordot(a, b, axes=2, precision=None, preferred_element_type=None):
+    """Contract ``axes`` (an int N: a's last N with b's first N; or a pair of
+    axis sequences)."""
+    a, b = _pair(a, b)
+    na, nb = _util.ndim(a), _util.ndim(b)
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        if not 0 <= n <= builtins.min(na, nb):
+            raise ValueError(f"tensordot: axes={n} is invalid for arrays of rank {na} and {nb}")
+        a_axes, b_axes = tuple(range(na - n, na)), tuple(range(n))
+    else:
+        a_axes, b_axes = axes
+        a_axes = (a_axes,) if isinstance(a_axes, (int, np.integer)) else tuple(a_axes)
+        b_axes = (b_axes,) if isinstance(b_axes, (int, np.integer)) else tuple(b_axes)
+        if len(a_axes) != len(b_axes):
+            raise ValueError(f"tensordot: axes {axes} must have the same length for both arrays")
+        a_axes = tuple(canonical_axis(i, na) for i in a_axes)
+        b_axes = tuple(canonical_axis(i, nb) for i in b_axes)
+    return _dot_general("tensordot", a, b, a_axes, b_axes,
+                        preferred_element_type=preferred_element_type)
+
+
+def inner(a, b):
+    a, b = _pair(a, b)
+    na, nb = _util.ndim(a), _util.ndim(b)
+    if na == 0 or nb == 0:
+        from jaxlite.numpy._elementwise import multiply
+        return multiply(a, b)
+    return _dot_general("inner", a, b, (na - 1,), (nb - 1,))
+
+
+def outer(a, b):
+    """``a.ravel()[:, None] * b.ravel()[None, :]``."""
+    a, b = _pair(a, b)
+    a = lax.reshape(a, (_util.aval(a).size, 1))
+    b = lax.reshape(b, (1, _util.aval(b).size))
+    from jaxlite.numpy._elementwise import multiply
+    return multiply(a, b)
+
+
+def vdot(a, b):
+    a, b = _pair(a, b)
+    return dot(lax.reshape(a, (_util.aval(a).size,)), lax.reshape(b, (_util.aval(b).size,)))
+
+
+# ------------------------------------------------------------------- einsum
+
+def _parse_einsum(subscripts, shapes):
+    """Input letter strings and the output string, with '...' expanded."""
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        lhs, out = subscripts.split("->")
+    else:
+        lhs, out = subscripts, None
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: subscripts {subscripts!r} name {len(ins)} operands, got "
+                         f"{len(shapes)}")
+    used = set(subscripts) - set(".,->")
+    spare = [c for c in string.ascii_letters if c not in used]
+    n_ell = 0
+    for spec, shape in zip(ins, shapes):
+        if "..." in spec:
+            n_ell = builtins.max(n_ell, len(shape) - (len(spec) - 3))
+    ell = "".join(spare[:n_ell])
+    expanded = []
+    for spec, shape in zip(ins, shapes):
+        if "..." in spec:
+            k = len(shape) - (len(spec) - 3)
+            spec = spec.replace("...", ell[n_ell - k:] if k else "")
+        expanded.append(spec)
+    for spec in expanded + ([out] if out else []):
+        bad = set(spec) - set(string.ascii_letters) - set(".")
+        if bad:
+            raise ValueError(f"einsum: invalid subscript characters {sorted(bad)} in "
+                             f"{subscripts!r}")
+    if out is None:
+        counts = {}
+        for spec in expanded:
+            for c in spec:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return expanded, out
+
+
+def _sum_out(x, spec, keep):
+    """Sum over letters of ``spec`` not in ``keep``."""
+    axes = tuple(i for i, c in enumerate(spec) if c not in keep)
+    if not axes:
+        return x, spec
+    return lax.reduce_sum(x, axes), "".join(c for c in spec if c in keep)
+
+
+def _contract_pair(a, sa, b, sb, keep):
+    a, sa = _sum_out(a, sa, set(sb) | keep)
+    b, sb = _sum_out(b, sb, set(sa) | keep)
+    shared = [c for c in sa if c in sb]
+    batch = [c for c in shared if c in keep]
+    contract = [c for c in shared if c not in keep]
+    out = lax.dot_general(a, b, ((tuple(sa.index(c) for c in contract),
+                                  tuple(sb.index(c) for c in contract)),
+                                 (tuple(sa.index(c) for c in batch),
+                                  tuple(sb.index(c) for c in batch))))
+    spec = "".join(batch) + "".join(c for c in sa if c not in shared) \
+        + "".join(c for c in sb if c not in shared)
+    return out, spec
+
+
+def einsum(subscripts, *operands, optimize=None, precision=None, preferred_element_type=None):
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)`` or ``'ij,j->i'``.
+    Operands are contracted left to right, each pair with one dot_general."""
+    if not operands:
+        raise ValueError("einsum needs at least one operand")
+    ops = [_util.strong(o) for o in _util.promote(*operands)]
+    specs, out = _parse_einsum(subscripts, [_util.shape(o) for o in ops])
+    sizes = {}
+    for spec, op in zip(specs, ops):
+        shape = _util.shape(op)
+        if len(spec) != len(shape):
+            raise ValueError(f"einsum: subscript {spec!r} has {len(spec)} indices for an "
+                             f"operand of rank {len(shape)} (shape {shape})")
+        if len(set(spec)) != len(spec):
+            raise ValueError(f"einsum: repeated index within one operand ({spec!r}, a "
+                             f"diagonal) is not supported by jaxlite")
+        for c, d in zip(spec, shape):
+            if sizes.setdefault(c, d) != d:
+                raise TypeError(f"einsum: index {c!r} has size {sizes[c]} in one operand and "
+                                f"{d} in another (operand shapes "
+                                f"{', '.join(str(_util.shape(o)) for o in ops)})"
+                                f"{core.where_message()}")
+    missing = set(out) - set(sizes)
+    if missing or len(set(out)) != len(out):
+        raise ValueError(f"einsum: output subscript {out!r} must use distinct indices that "
+                         f"appear in the inputs")
+    x, spec = ops[0], specs[0]
+    for i in range(1, len(ops)):
+        keep = set(out).union(*specs[i + 1:])
+        x, spec = _contract_pair(x, spec, ops[i], specs[i], keep)
+    x, spec = _sum_out(x, spec, set(out))
+    x = lax.transpose(x, tuple(spec.index(c) for c in out))
+    if preferred_element_type is not None:
+        x = lax.convert_element_type(x, _util.canonical_dtype(preferred_element_type))
+    return x

@@ -1,0 +1,210 @@
+"""Reductions: sum, prod, max, min, mean, var, std, argmax, argmin, all, any,
+cumsum, with numpy's ``axis``/``keepdims``/``dtype`` arguments and JAX's
+result dtypes (sums of bool/int32 stay int32, means of ints are float32).
+"""
+import builtins
+
+import numpy as np
+
+from jaxlite import dtypes, lax
+from jaxlite.numpy import _util
+from jaxlite.numpy._util import canonical_axes, canonical_dtype
+
+
+def _operand(a):
+    """Reductions see Python scalars as 0-d arrays (strongly typed)."""
+    return _util.strong(_util.as_operand(a))
+
+
+def _keep(out, in_shape, axes, keepdims):
+    if not keepdims:
+        return out
+    return lax.reshape(out, tuple(1 if i in axes else d for i, d in enumerate(in_shape)))
+
+
+def _check_out(out, name):
+    if out is not None:
+        raise TypeError(f"jnp.{name} does not support the out argument: jaxlite arrays are "
+                        f"immutable")
+
+
+def _sum_dtype(dt):
+    return dtypes.int32 if dt == dtypes.bool_ else dt
+
+
+def _masked(a, where, fill):
+    if where is None:
+        return a
+    from jaxlite.numpy._elementwise import where as _where
+    return _where(where, a, np.asarray(fill, _util.aval(a).dtype))
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Sum over ``axis`` (all axes when None); bool and int32 sum in int32."""
+    _check_out(out, "sum")
+    a = _operand(a)
+    dt = canonical_dtype(dtype) or _sum_dtype(_util.aval(a).dtype)
+    a = _masked(_util.convert(a, dt), where, 0)
+    axes = canonical_axes(axis, _util.ndim(a))
+    res = lax.reduce_sum(a, axes)
+    if initial is not None:
+        res = lax.add(res, np.asarray(initial, dt))
+    return _keep(res, _util.shape(a), axes, keepdims)
+
+
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Product over ``axis``."""
+    _check_out(out, "prod")
+    a = _operand(a)
+    dt = canonical_dtype(dtype) or _sum_dtype(_util.aval(a).dtype)
+    a = _masked(_util.convert(a, dt), where, 1)
+    axes = canonical_axes(axis, _util.ndim(a))
+    res = lax.reduce_prod(a, axes)
+    if initial is not None:
+        res = lax.mul(res, np.asarray(initial, dt))
+    return _keep(res, _util.shape(a), axes, keepdims)
+
+
+def _extremum(name, lax_reduce, lax_binary):
+    def f(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+        _check_out(out, name)
+        a = _operand(a)
+        axes = canonical_axes(axis, _util.ndim(a))
+        shape = _util.shape(a)
+        if initial is None and builtins.any(shape[i] == 0 for i in axes):
+            raise ValueError(f"zero-size array to reduction operation {name} which has no "
+                             f"identity (shape {shape}, axis {axis})")
+        if where is not None:
+            if initial is None:
+                raise ValueError(f"reduction operation {name} with where= needs initial=")
+            a = _masked(a, where, initial)
+        res = lax_reduce(a, axes)
+        if initial is not None:
+            res = lax_binary(res, np.asarray(initial, _util.aval(a).dtype))
+        return _keep(res, shape, axes, keepdims)
+    f.__name__ = name
+    f.__doc__ = f"The {name}imum over ``axis`` (NaN propagates)."
+    return f
+
+
+max = amax = _extremum("max", lax.reduce_max, lax.max)
+min = amin = _extremum("min", lax.reduce_min, lax.min)
+
+
+def _count(shape, axes):
+    return int(np.prod([shape[i] for i in axes], dtype=np.int64))
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
+    """Arithmetic mean over ``axis``; integer inputs average in float."""
+    _check_out(out, "mean")
+    a = _operand(a)
+    dt = canonical_dtype(dtype) or _util.to_inexact_dtype(_util.aval(a).dtype)
+    axes = canonical_axes(axis, _util.ndim(a))
+    total = sum(a, axis=axes, dtype=dt, keepdims=keepdims, where=where)
+    if where is None:
+        n = np.asarray(_count(_util.shape(a), axes), dt)
+    else:
+        n = sum(_util.broadcast_to_shape(_util.asarray(where, bool), _util.shape(a)),
+                axis=axes, dtype=dt, keepdims=keepdims)
+    return lax.div(total, n)
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    """Variance: mean squared deviation, divided by ``N - ddof``."""
+    _check_out(out, "var")
+    a = _operand(a)
+    dt = canonical_dtype(dtype) or _util.to_inexact_dtype(_util.aval(a).dtype)
+    a = _util.convert(a, _util.to_inexact_dtype(dt))
+    axes = canonical_axes(axis, _util.ndim(a))
+    centered = lax.sub(a, _util.broadcast_to_shape(
+        mean(a, axis=axes, keepdims=True, where=where), _util.shape(a)))
+    sq = lax.mul(centered, centered)
+    total = sum(sq, axis=axes, keepdims=keepdims, where=where)
+    tdt = _util.aval(total).dtype
+    if where is None:
+        denom = np.asarray(_count(_util.shape(a), axes) - ddof, tdt)
+    else:
+        n = sum(_util.broadcast_to_shape(_util.asarray(where, bool), _util.shape(a)),
+                axis=axes, dtype=tdt, keepdims=keepdims)
+        denom = lax.sub(n, np.asarray(ddof, tdt))
+    return _util.convert(lax.div(total, denom), dt)
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    """Standard deviation: ``sqrt(var(...))``."""
+    return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where))
+
+
+def _arg_extremum(name, lax_fn):
+    def f(a, axis=None, out=None, keepdims=False):
+        _check_out(out, name)
+        a = _operand(a)
+        if axis is None:
+            shape = _util.shape(a)
+            a = lax.reshape(a, (_util.aval(a).size,))
+            ax = 0
+        else:
+            ax = _util.canonical_axis(axis, _util.ndim(a))
+            shape = _util.shape(a)
+        if _util.shape(a)[ax] == 0:
+            raise ValueError(f"attempt to get {name} of an empty sequence (shape {shape})")
+        res = lax_fn(a, ax, dtypes.int32)
+        if keepdims:
+            axes = tuple(range(len(shape))) if axis is None else (ax,)
+            res = _keep(res, shape, axes, True)
+        return res
+    f.__name__ = name
+    f.__doc__ = f"Index of the first {name[3:]}imum along ``axis`` (of the flattened array if None)."
+    return f
+
+
+argmax = _arg_extremum("argmax", lax.argmax)
+argmin = _arg_extremum("argmin", lax.argmin)
+
+
+def _bool_reduce(name, lax_reduce):
+    def f(a, axis=None, out=None, keepdims=False, where=None):
+        _check_out(out, name)
+        from jaxlite.numpy._elementwise import _to_bool
+        a = _to_bool(_operand(a))
+        if where is not None:
+            a = _masked(a, where, name == "all")
+        axes = canonical_axes(axis, _util.ndim(a))
+        return _keep(lax_reduce(a, axes), _util.shape(a), axes, keepdims)
+    f.__name__ = name
+    return f
+
+
+all = _bool_reduce("all", lax.reduce_min)
+any = _bool_reduce("any", lax.reduce_max)
+
+
+def cumsum(a, axis=None, dtype=None, out=None):
+    """Running sum along ``axis`` (of the flattened array if None)."""
+    _check_out(out, "cumsum")
+    a = _operand(a)
+    dt = canonical_dtype(dtype) or _sum_dtype(_util.aval(a).dtype)
+    a = _util.convert(a, dt)
+    if axis is None:
+        a = lax.reshape(a, (_util.aval(a).size,))
+        axis = 0
+    return lax.cumsum(a, _util.canonical_axis(axis, _util.ndim(a)))
+
+
+def count_nonzero(a, axis=None, keepdims=False):
+    from jaxlite.numpy._elementwise import _to_bool
+    return sum(_to_bool(_operand(a)), axis=axis, keepdims=keepdims)
+
+
+def ptp(a, axis=None, keepdims=False):
+    return lax.sub(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
+
+
+def average(a, axis=None, weights=None):
+    if weights is None:
+        return mean(a, axis)
+    from jaxlite.numpy._elementwise import multiply
+    a, weights = _util.promote_inexact(a, weights)
+    weights = _util.broadcast_to_shape(weights, _util.shape(a))
+    return lax.div(sum(multiply(a, weights), axis), sum(weights, axis))

@@ -1,0 +1,424 @@
+"""Shape manipulation: reshape, transpose, squeeze/expand_dims, broadcasting,
+concatenate/stack/split, tile/repeat, flip, pad, roll.
+
+Layout-only reshuffles become reshape/transpose/broadcast_in_dim; pieces of an
+array come from lax.slice, gluing from lax.concatenate. Static index patterns
+(repeat with per-element counts, pad's edge/reflect/wrap modes, roll) are
+computed with numpy on index vectors and applied with a gather.
+"""
+import builtins
+
+import numpy as np
+
+from jaxlite import core, lax
+from jaxlite.numpy import _util
+from jaxlite.numpy._util import canonical_axis, canonical_axes, operator_index
+
+
+def _arr(a):
+    return _util.strong(_util.as_operand(a))
+
+
+# ----------------------------------------------------------------- reshape
+
+def _resolve_shape(newshape, size, old_shape):
+    newshape = _util.concrete_shape(newshape, "reshape dimension")
+    unknown = [i for i, d in enumerate(newshape) if d == -1]
+    if len(unknown) > 1:
+        raise ValueError(f"can only specify one unknown dimension, got new shape {newshape}")
+    if builtins.any(d < -1 for d in newshape):
+        raise ValueError(f"reshape: invalid dimension in new shape {newshape}")
+    known = int(np.prod([d for d in newshape if d != -1], dtype=np.int64))
+    if unknown:
+        if known == 0 or size % known:
+            raise TypeError(f"cannot reshape array of shape {old_shape} (size {size}) into "
+                            f"shape {newshape}{core.where_message()}")
+        newshape = tuple(size // known if d == -1 else d for d in newshape)
+    elif known != size:
+        raise TypeError(f"cannot reshape array of shape {old_shape} (size {size}) into shape "
+                        f"{newshape}{core.where_message()}")
+    return newshape
+
+
+def reshape(a, newshape=None, order="C", *, shape=None):
+    """``a`` with a new shape; one dimension may be -1 (inferred)."""
+    if order != "C":
+        raise ValueError(f"jnp.reshape supports order='C' only, got order={order!r}")
+    newshape = shape if newshape is None else newshape
+    a = _arr(a)
+    av = _util.aval(a)
+    return lax.reshape(a, _resolve_shape(newshape, av.size, av.shape))
+
+
+def ravel(a, order="C"):
+    return reshape(a, (-1,), order)
+
+
+def transpose(a, axes=None):
+    """Permute the axes (reverse them when ``axes`` is None)."""
+    a = _arr(a)
+    nd = _util.ndim(a)
+    if axes is None:
+        perm = tuple(range(nd))[::-1]
+    else:
+        perm = tuple(canonical_axis(operator_index(p, "axis"), nd) for p in axes)
+        if sorted(perm) != list(range(nd)):
+            raise ValueError(f"axes {tuple(axes)} don't match array of rank {nd}")
+    return lax.transpose(a, perm)
+
+
+def permute_dims(a, axes=None):
+    return transpose(a, axes)
+
+
+def swapaxes(a, axis1, axis2):
+    a = _arr(a)
+    nd = _util.ndim(a)
+    perm = list(range(nd))
+    i, j = canonical_axis(axis1, nd), canonical_axis(axis2, nd)
+    perm[i], perm[j] = perm[j], perm[i]
+    return lax.transpose(a, tuple(perm))
+
+
+def moveaxis(a, source, destination):
+    """Move axes ``source`` to positions ``destination`` (ints or sequences)."""
+    a = _arr(a)
+    nd = _util.ndim(a)
+    src = [source] if isinstance(source, (int, np.integer)) else list(source)
+    dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"moveaxis: source {source} and destination {destination} must have "
+                         f"the same number of elements")
+    src = [canonical_axis(s, nd) for s in src]
+    dst = [canonical_axis(d, nd) for d in dst]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"moveaxis: repeated axis in source {source} or destination "
+                         f"{destination}")
+    perm = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        perm.insert(d, s)
+    return lax.transpose(a, tuple(perm))
+
+
+def expand_dims(a, axis):
+    """Insert size-1 axes at positions ``axis`` (int or tuple) of the result."""
+    a = _arr(a)
+    shape = _util.shape(a)
+    axes_in = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out_nd = len(shape) + len(axes_in)
+    axes = canonical_axes(tuple(axes_in), out_nd)
+    it = iter(shape)
+    return lax.reshape(a, tuple(1 if i in axes else next(it) for i in range(out_nd)))
+
+
+def squeeze(a, axis=None):
+    """Remove size-1 axes (all of them, or those in ``axis``)."""
+    a = _arr(a)
+    shape = _util.shape(a)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(shape) if d == 1)
+    else:
+        axes = canonical_axes(axis, len(shape))
+        for i in axes:
+            if shape[i] != 1:
+                raise ValueError(f"cannot select an axis to squeeze out which has size not "
+                                 f"equal to one: axis {i} of shape {shape}")
+    return lax.reshape(a, tuple(d for i, d in enumerate(shape) if i not in axes))
+
+
+# ------------------------------------------------------------- broadcasting
+
+def broadcast_shapes(*shapes):
+    return _util.broadcast_shapes(*[_util.concrete_shape(s) for s in shapes],
+                                  what="broadcast_shapes")
+
+
+def broadcast_to(array, shape):
+    """``array`` broadcast to ``shape`` (TypeError if numpy would refuse)."""
+    return _util.broadcast_to_shape(_arr(array), _util.concrete_shape(shape))
+
+
+def broadcast_arrays(*args):
+    args = [_arr(a) for a in args]
+    return _util.broadcast(*args, what="broadcast_arrays", keep_scalars=False)
+
+
+def atleast_1d(*arys):
+    out = [a if _util.ndim(a) >= 1 else reshape(a, (1,)) for a in map(_arr, arys)]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*arys):
+    out = []
+    for a in map(_arr, arys):
+        nd = _util.ndim(a)
+        out.append(a if nd >= 2 else reshape(a, (1,) * (2 - nd) + _util.shape(a)))
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_3d(*arys):
+    out = []
+    for a in map(_arr, arys):
+        s = _util.shape(a)
+        s = {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}.get(len(s), s)
+        out.append(reshape(a, s))
+    return out[0] if len(out) == 1 else out
+
+
+# ---------------------------------------------------------- join and split
+
+def concatenate(arrays, axis=0, dtype=None):
+    """Join arrays along an existing axis (``axis=None`` joins them flattened)."""
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to concatenate")
+    arrays = _util.promote(*arrays, dtype=dtype)
+    arrays = [_util.strong(a) for a in arrays]
+    if axis is None:
+        arrays = [ravel(a) for a in arrays]
+        axis = 0
+    nd = _util.ndim(arrays[0])
+    if nd == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    axis = canonical_axis(axis, nd)
+    shapes = [_util.shape(a) for a in arrays]
+    for s in shapes:
+        if len(s) != nd or s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]:
+            raise TypeError(f"concatenate: all input array dimensions other than axis {axis} "
+                            f"must match, got shapes {', '.join(map(str, shapes))}"
+                            f"{core.where_message()}")
+    if len(arrays) == 1:
+        return arrays[0]
+    return lax.concatenate(arrays, axis)
+
+
+def stack(arrays, axis=0, dtype=None):
+    """Join same-shape arrays along a new axis."""
+    arrays = [_arr(a) for a in arrays]
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    shapes = {_util.shape(a) for a in arrays}
+    if len(shapes) > 1:
+        raise TypeError(f"stack: all input arrays must have the same shape, got shapes "
+                        f"{', '.join(str(_util.shape(a)) for a in arrays)}")
+    axis = canonical_axis(axis, _util.ndim(arrays[0]) + 1)
+    return concatenate([expand_dims(a, axis) for a in arrays], axis, dtype)
+
+
+def vstack(tup, dtype=None):
+    return concatenate(atleast_2d(*tup) if len(tup) > 1 else [atleast_2d(*tup)], 0, dtype)
+
+
+def hstack(tup, dtype=None):
+    arrs = [atleast_1d(a) for a in tup]
+    return concatenate(arrs, 0 if _util.ndim(arrs[0]) == 1 else 1, dtype)
+
+
+def column_stack(tup):
+    arrs = [a if _util.ndim(a) >= 2 else reshape(a, (-1, 1)) for a in map(_arr, tup)]
+    return concatenate(arrs, 1)
+
+
+def slice_along(a, axis, start, stop, step=1):
+    """``a[..., start:stop:step, ...]`` along ``axis`` (static, in-bounds, step > 0)."""
+    shape = _util.shape(a)
+    if start == 0 and stop == shape[axis] and step == 1:
+        return a
+    starts = [0] * len(shape)
+    limits = list(shape)
+    strides = [1] * len(shape)
+    starts[axis], limits[axis], strides[axis] = start, stop, step
+    return lax.slice(a, tuple(starts), tuple(limits), None if step == 1 else tuple(strides))
+
+
+def _split_points(n, indices_or_sections, equal):
+    if isinstance(indices_or_sections, (int, np.integer)) or np.ndim(indices_or_sections) == 0:
+        k = operator_index(indices_or_sections, "number of sections")
+        if k <= 0:
+            raise ValueError(f"number of sections must be larger than 0, got {k}")
+        if equal and n % k:
+            raise ValueError(f"array split does not result in an equal division: axis of "
+                             f"size {n} into {k} sections")
+        sizes = [n // k + (i < n % k) for i in range(k)]
+        return list(np.cumsum([0] + sizes))
+    pts = [operator_index(i, "split index") for i in indices_or_sections]
+    return [0] + pts + [n]
+
+
+def split(ary, indices_or_sections, axis=0):
+    """Split into equal sections (int) or at the given indices (sequence)."""
+    ary = _arr(ary)
+    axis = canonical_axis(axis, _util.ndim(ary))
+    n = _util.shape(ary)[axis]
+    pts = _split_points(n, indices_or_sections, equal=True)
+    return [_clamped_slice(ary, axis, lo, hi, n) for lo, hi in zip(pts[:-1], pts[1:])]
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    ary = _arr(ary)
+    axis = canonical_axis(axis, _util.ndim(ary))
+    n = _util.shape(ary)[axis]
+    pts = _split_points(n, indices_or_sections, equal=False)
+    return [_clamped_slice(ary, axis, lo, hi, n) for lo, hi in zip(pts[:-1], pts[1:])]
+
+
+def _clamped_slice(a, axis, lo, hi, n):
+    # numpy semantics of a[lo:hi] for split points: negative counts from the end,
+    # out-of-range clamps, hi < lo is empty.
+    lo, hi, _ = slice(lo, hi).indices(n)
+    return slice_along(a, axis, lo, builtins.max(lo, hi))
+
+
+def hsplit(ary, indices_or_sections):
+    return split(ary, indices_or_sections, axis=1 if _util.ndim(ary) > 1 else 0)
+
+
+def vsplit(ary, indices_or_sections):
+    return split(ary, indices_or_sections, axis=0)
+
+
+# ------------------------------------------------------------ tile, repeat
+
+def tile(A, reps):
+    """Repeat the whole of ``A`` ``reps`` times along each axis."""
+    A = _arr(A)
+    reps = _util.concrete_shape(reps, "reps")
+    shape = _util.shape(A)
+    d = builtins.max(len(reps), len(shape))
+    shape = (1,) * (d - len(shape)) + shape
+    reps = (1,) * (d - len(reps)) + reps
+    A = lax.reshape(A, shape)
+    # Interleave a new axis of size reps[i] before each axis, then merge pairs.
+    big = tuple(x for r, s in zip(reps, shape) for x in (r, s))
+    A = lax.broadcast_in_dim(A, big, tuple(range(1, 2 * d, 2)))
+    return lax.reshape(A, tuple(r * s for r, s in zip(reps, shape)))
+
+
+def repeat(a, repeats, axis=None, total_repeat_length=None):
+    """Repeat each element ``repeats`` times along ``axis`` (flattened if None)."""
+    a = _arr(a)
+    if axis is None:
+        a = ravel(a)
+        axis = 0
+    axis = canonical_axis(axis, _util.ndim(a))
+    shape = _util.shape(a)
+    if isinstance(repeats, core.Tracer):
+        raise core.ConcretizationTypeError(
+            f"jnp.repeat needs concrete repeats (the output shape depends on them), got "
+            f"{repeats.aval}{core.where_message()}")
+    reps = np.asarray(repeats)
+    if reps.ndim == 0:
+        r = int(reps)
+        if r < 0:
+            raise ValueError(f"repeats may not contain negative values, got {r}")
+        big = shape[:axis + 1] + (r,) + shape[axis + 1:]
+        dims = tuple(i if i <= axis else i + 1 for i in range(len(shape)))
+        out = lax.broadcast_in_dim(a, big, dims)
+        return lax.reshape(out, shape[:axis] + (shape[axis] * r,) + shape[axis + 1:])
+    if reps.shape != (shape[axis],):
+        raise ValueError(f"repeats of shape {reps.shape} do not match axis {axis} of size "
+                         f"{shape[axis]}")
+    from jaxlite.numpy._indexing import take
+    return take(a, np.repeat(np.arange(shape[axis]), reps), axis=axis)
+
+
+# ---------------------------------------------------------- flip, pad, roll
+
+def flip(m, axis=None):
+    """Reverse the order of elements along ``axis`` (all axes if None)."""
+    m = _arr(m)
+    axes = canonical_axes(axis, _util.ndim(m))
+    return lax.rev(m, axes) if axes else m
+
+
+def fliplr(m):
+    return flip(m, 1)
+
+
+def flipud(m):
+    return flip(m, 0)
+
+
+def _pad_width(pad_width, nd):
+    pw = np.asarray(pad_width)
+    if isinstance(pad_width, core.Tracer) or pw.dtype.kind not in "iu":
+        raise TypeError(f"pad_width must be static integers, got {pad_width!r}")
+    try:
+        pw = np.broadcast_to(pw, (nd, 2))
+    except ValueError:
+        raise ValueError(f"pad_width {pad_width!r} does not fit an array of rank {nd}") from None
+    if (pw < 0).any():
+        raise ValueError(f"pad_width {pad_width!r} may not contain negative values")
+    return [(int(lo), int(hi)) for lo, hi in pw]
+
+
+def pad(array, pad_width, mode="constant", constant_values=0):
+    """Pad with a constant (default), or numpy's 'edge', 'wrap', 'reflect', 'symmetric'."""
+    array = _arr(array)
+    nd = _util.ndim(array)
+    pw = _pad_width(pad_width, nd)
+    if mode == "constant":
+        return _pad_constant(array, pw, constant_values)
+    if mode not in ("edge", "wrap", "reflect", "symmetric"):
+        raise ValueError(f"jnp.pad: unsupported mode {mode!r}; jaxlite supports 'constant', "
+                         f"'edge', 'wrap', 'reflect' and 'symmetric'")
+    from jaxlite.numpy._indexing import take
+    for axis, (lo, hi) in enumerate(pw):
+        if lo or hi:
+            n = _util.shape(array)[axis]
+            if n == 0:
+                raise ValueError(f"can't pad axis {axis} of size 0 in mode {mode!r}")
+            array = take(array, np.pad(np.arange(n), (lo, hi), mode=mode), axis=axis)
+    return array
+
+
+def _pad_constant(array, pw, constant_values):
+    dt = _util.aval(array).dtype
+    cv = np.asarray(constant_values)
+    if isinstance(constant_values, core.Tracer) or cv.ndim == 0:
+        value = _util.convert(_util.as_operand(constant_values), dt)
+        return lax.pad(array, _util.strong(value), tuple((lo, hi, 0) for lo, hi in pw))
+    # Per-axis (before, after) values: pad one side of one axis at a time.
+    cv = np.broadcast_to(cv, (len(pw), 2))
+    for axis, (lo, hi) in enumerate(pw):
+        for side, width in ((0, lo), (1, hi)):
+            if width:
+                cfg = [(0, 0, 0)] * len(pw)
+                cfg[axis] = (width, 0, 0) if side == 0 else (0, width, 0)
+                array = lax.pad(array, np.asarray(cv[axis, side], dt), tuple(cfg))
+    return array
+
+
+def roll(a, shift, axis=None):
+    """Rotate elements along ``axis`` by static ``shift`` (flattened if None)."""
+    a = _arr(a)
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), _util.shape(a))
+    shifts = np.broadcast_to(np.asarray(shift), np.shape(axis))
+    axes = np.atleast_1d(axis)
+    for s, ax in zip(np.atleast_1d(shifts), axes):
+        ax = canonical_axis(int(ax), _util.ndim(a))
+        n = _util.shape(a)[ax]
+        if n:
+            k = int(s) % n
+            if k:
+                a = concatenate([slice_along(a, ax, n - k, n), slice_along(a, ax, 0, n - k)], ax)
+    return a
+
+
+# ---------------------------------------------------------------- triangles
+
+def tril(m, k=0):
+    m = _arr(m)
+    s = _util.shape(m)
+    mask = np.tri(s[-2], s[-1], k, dtype=bool)
+    from jaxlite.numpy._elementwise import where
+    return where(mask, m, np.zeros((), _util.aval(m).dtype))
+
+
+def triu(m, k=0):
+    m = _arr(m)
+    s = _util.shape(m)
+    mask = ~np.tri(s[-2], s[-1], k - 1, dtype=bool)
+    from jaxlite.numpy._elementwise import where
+    return where(mask, m, np.zeros((), _util.aval(m).dtype))

@@ -1,0 +1,239 @@
+"""Shared machinery of jaxlite.numpy: turning inputs into arrays, JAX's type
+promotion with weak Python scalars, numpy broadcasting and axis checks.
+
+Every jnp function funnels its array arguments through ``promote`` (dtype) and
+``broadcast`` (shape) and then calls lax, whose ops need equal dtypes and
+equal shapes (rank-0 operands excepted).
+"""
+import builtins
+
+import numpy as np
+
+from jaxlite import core, dtypes, lax
+from jaxlite.lax._rules import normalize_axis
+
+_PY_DEFAULTS = {bool: dtypes.bool_, int: dtypes.int32, float: dtypes.float32}
+
+
+def canonical_dtype(dtype):
+    """A user-supplied dtype as one of jaxlite's five; Python types map to
+    JAX's 32-bit defaults (``int`` -> int32, ``float`` -> float32)."""
+    if dtype is None:
+        return None
+    if dtype in _PY_DEFAULTS:
+        return _PY_DEFAULTS[dtype]
+    return dtypes.canonicalize(dtype, "requested dtype")
+
+
+def is_array(x):
+    return isinstance(x, (core.Tracer, np.ndarray))
+
+
+def _leaves(x):
+    if isinstance(x, (list, tuple)):
+        out = []
+        for v in x:
+            out.extend(_leaves(v))
+        return out
+    return [x]
+
+
+def _check_int_range(x):
+    if type(x) is int and not np.iinfo(np.int32).min <= x <= np.iinfo(np.int32).max:
+        raise OverflowError(f"Python int {x} is too large for int32 (jaxlite, like JAX "
+                            f"without x64, gives Python ints the dtype int32); pass a numpy "
+                            f"int64 array instead")
+
+
+def asarray(x, dtype=None):
+    """``x`` as a jaxlite value: a Tracer stays a Tracer, anything else becomes a
+    read-only ``core.Array`` with JAX's dtype defaults (Python floats -> float32)."""
+    dtype = canonical_dtype(dtype)
+    if isinstance(x, core.Tracer):
+        return x if dtype is None else lax.convert_element_type(x, dtype)
+    if isinstance(x, (list, tuple)):
+        leaves = _leaves(x)
+        if builtins.any(isinstance(v, core.Tracer) for v in leaves):
+            return _stack_nested(x, dtype)
+        if dtype is None and leaves:
+            dtype = dtypes.result_type(*[_leaf_type(v) for v in leaves])[0]
+        elif dtype is None:
+            dtype = dtypes.float32      # jnp.array([]) is float32
+        return core.wrap(np.asarray(x, dtype))
+    if type(x) in _PY_DEFAULTS:
+        _check_int_range(x)
+        return core.wrap(np.asarray(x, dtype or _PY_DEFAULTS[type(x)]))
+    try:
+        aval = core.get_aval(x)
+    except TypeError:
+        raise TypeError(f"jaxlite.numpy cannot convert {x!r} of type {type(x).__name__} "
+                        f"to an array") from None
+    return core.wrap(np.asarray(x, dtype or aval.dtype))
+
+
+def _leaf_type(v):
+    if type(v) in _PY_DEFAULTS:
+        _check_int_range(v)
+    aval = core.get_aval(v)
+    return aval.dtype, aval.weak_type
+
+
+def _stack_nested(x, dtype):
+    """jnp.array([tracer, ...]): stack the elements (recursively for nested lists)."""
+    from jaxlite.numpy._shape import stack
+    elems = [_stack_nested(v, dtype) if isinstance(v, (list, tuple)) else v for v in x]
+    out = stack(elems)
+    return out if dtype is None else lax.convert_element_type(out, dtype)
+
+
+def as_operand(x):
+    """``x`` as something lax accepts, keeping Python scalars (they are weak)."""
+    if isinstance(x, core.Tracer) or type(x) in _PY_DEFAULTS:
+        if type(x) is int:
+            _check_int_range(x)
+        return x
+    if isinstance(x, np.ndarray) and x.dtype in dtypes.SUPPORTED:
+        return x
+    return asarray(x)
+
+
+def aval(x):
+    return core.get_aval(x)
+
+
+def shape(x):
+    return core.get_aval(x).shape
+
+
+def ndim(x):
+    return core.get_aval(x).ndim
+
+
+# ------------------------------------------------------------------ dtypes
+
+def result_type(*args):
+    """JAX's promoted ``(dtype, weak_type)`` of the arguments."""
+    return dtypes.result_type(*[(a.dtype, a.weak_type) for a in map(core.get_aval, args)])
+
+
+def to_inexact_dtype(dt):
+    """The float dtype an int/bool input computes in: int64 -> float64, else float32."""
+    dt = np.dtype(dt)
+    if dt.kind == "f":
+        return dt
+    return dtypes.float64 if dt == dtypes.int64 else dtypes.float32
+
+
+def convert(x, dt, weak=False):
+    """``x`` with dtype ``dt``; Python scalars keep being Python scalars when
+    their default dtype is already ``dt`` (so they stay weak under tracing)."""
+    if type(x) in _PY_DEFAULTS:
+        if _PY_DEFAULTS[type(x)] == dt:
+            return x
+        return np.asarray(x, dt)
+    if core.get_aval(x).dtype == dt:
+        return x
+    return lax.convert_element_type(x, dt, weak_type=weak)
+
+
+def promote(*args, dtype=None):
+    """Operands converted to their common JAX dtype (or ``dtype``)."""
+    args = [as_operand(a) for a in args]
+    if dtype is not None:
+        dt, weak = canonical_dtype(dtype), False
+    else:
+        dt, weak = result_type(*args)
+    return [convert(a, dt, weak) for a in args]
+
+
+def promote_inexact(*args):
+    """Operands promoted together, then to a float dtype (as jnp.exp etc. do)."""
+    args = [as_operand(a) for a in args]
+    dt, weak = result_type(*args)
+    dt = to_inexact_dtype(dt)
+    return [convert(a, dt, weak) for a in args]
+
+
+def strong(x):
+    """A value that is not weakly typed (a Python scalar becomes a 0-d array)."""
+    if type(x) in _PY_DEFAULTS:
+        return np.asarray(x, _PY_DEFAULTS[type(x)])
+    return x
+
+
+# -------------------------------------------------------------- broadcasting
+
+def broadcast_shapes(*shapes, what="broadcast"):
+    """numpy's broadcast shape, or TypeError naming every shape."""
+    ndim_out = builtins.max((len(s) for s in shapes), default=0)
+    out = []
+    for i in range(ndim_out):
+        size = 1
+        for s in shapes:
+            d = s[i - ndim_out + len(s)] if i - ndim_out + len(s) >= 0 else 1
+            if d == 1:
+                continue
+            if size not in (1, d):
+                raise TypeError(f"{what}: incompatible shapes for broadcasting: "
+                                f"{', '.join(str(tuple(t)) for t in shapes)}"
+                                f"{core.where_message()}")
+            size = d
+        out.append(size)
+    return tuple(out)
+
+
+def broadcast_to_shape(x, shape_):
+    """``x`` broadcast (numpy rules) to exactly ``shape_``."""
+    xs = core.get_aval(x).shape
+    if xs == tuple(shape_) and not core.is_python_scalar(x):
+        return x
+    if len(xs) > len(shape_) or builtins.any(
+            d not in (1, t) for d, t in zip(xs, shape_[len(shape_) - len(xs):])):
+        raise TypeError(f"cannot broadcast an array of shape {xs} to shape {tuple(shape_)}"
+                        f"{core.where_message()}")
+    lead = len(shape_) - len(xs)
+    return lax.broadcast_in_dim(strong(x), tuple(shape_), tuple(range(lead, len(shape_))))
+
+
+def broadcast(*args, what="broadcast", keep_scalars=True):
+    """Operands broadcast to their common shape. Rank-0 operands are left alone
+    when ``keep_scalars`` (lax's elementwise ops broadcast them themselves)."""
+    shapes = [core.get_aval(a).shape for a in args]
+    out_shape = broadcast_shapes(*shapes, what=what)
+    return [a if s == out_shape or (keep_scalars and s == ()) else broadcast_to_shape(a, out_shape)
+            for a, s in zip(args, shapes)]
+
+
+# --------------------------------------------------------------------- axes
+
+def canonical_axis(axis, rank):
+    return normalize_axis(axis, rank)
+
+
+def canonical_axes(axis, rank, what="axis"):
+    """``axis`` (None, int or sequence) as a sorted tuple of distinct non-negative axes."""
+    if axis is None:
+        return tuple(range(rank))
+    if isinstance(axis, (tuple, list)):
+        axes = tuple(normalize_axis(a, rank, what) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"repeated axis in {what} {tuple(axis)} for array of rank {rank}")
+        return tuple(sorted(axes))
+    return (normalize_axis(operator_index(axis, what), rank, what),)
+
+
+def operator_index(x, what="value"):
+    """A static Python int from ``x`` (TypeError if it is traced or not integral)."""
+    if isinstance(x, core.Tracer):
+        x = x.concrete_value()
+    try:
+        return int(np.asarray(x).item()) if np.ndim(x) == 0 and np.asarray(x).dtype.kind in "iu" \
+            else x.__index__()
+    except (AttributeError, TypeError):
+        raise TypeError(f"{what} must be an integer, got {x!r}") from None
+
+
+def concrete_shape(shape_, what="shape"):
+    if isinstance(shape_, (int, np.integer)) or (is_array(shape_) and np.ndim(shape_) == 0):
+        return (operator_index(shape_, what),)
+    return tuple(operator_index(d, what) for d in shape_)
