@@ -109,6 +109,34 @@ def test_cumsum_matches_numpy(dtype, shape, axis, reverse):
     np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 
+CUMULATIVE = [(lax.cumprod, np.cumprod), (lax.cummax, np.maximum.accumulate),
+              (lax.cummin, np.minimum.accumulate)]
+
+
+@pytest.mark.parametrize("op,np_fn", CUMULATIVE, ids=["cumprod", "cummax", "cummin"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
+@pytest.mark.parametrize("shape,axis", [((1,), 0), ((3, 9), 1), ((0, 3), 0), ((2, 17, 2), -2)])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_cumulative_composites_match_numpy(op, np_fn, dtype, shape, axis, reverse):
+    x = _data(shape, dtype) if op is not lax.cumprod else \
+        RNG.uniform(0.5, 1.5, shape).astype(dtype) if dtype != np.int32 else \
+        RNG.integers(-2, 3, shape).astype(dtype)
+    got = op(x, axis, reverse)
+    expected = (np.flip(np_fn(np.flip(x, axis), axis=axis), axis) if reverse
+                else np_fn(x, axis=axis)).astype(dtype)
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_cummax_bool_and_errors():
+    np.testing.assert_array_equal(lax.cummax(np.array([False, True, False])), [0, 1, 1])
+    np.testing.assert_array_equal(lax.cummin(np.array([True, False, True])), [1, 0, 0])
+    with pytest.raises(TypeError, match="cumprod requires"):
+        lax.cumprod(np.array([True, False]))
+    with pytest.raises(ValueError, match="axis 2 .* rank 2"):
+        lax.cummax(np.zeros((2, 3)), 2)
+
+
 # ------------------------------------------------------------- derivatives
 
 GRAD_SHAPES_AXES = [((), ()), ((5,), (0,)), ((3, 4), (1,)), ((2, 3, 4), (0, 2)),
@@ -207,6 +235,22 @@ def test_cumsum_grads(shape, axis, reverse):
     check_grads(lambda v: lax.cumsum(v, axis, reverse), (RNG.standard_normal(shape),), order=2)
 
 
+@pytest.mark.parametrize("op", [lax.cumprod, lax.cummax, lax.cummin],
+                         ids=["cumprod", "cummax", "cummin"])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_cumulative_composite_grads(op, reverse):
+    x = _distinct((3, 6)) if op is not lax.cumprod else RNG.uniform(0.5, 1.5, (3, 6))
+    check_grads(lambda v: op(v, 1, reverse), (x,), order=2)
+
+
+def test_cumprod_grad_with_zero():
+    x = np.array([2.0, 0.0, 3.0, 4.0])
+    # d/dx_i sum_k cumprod(x)_k = sum_{k >= i} prod_{j <= k, j != i} x_j
+    expected = [sum(np.prod(np.delete(x[:k + 1], i)) for k in range(i, 4)) for i in range(4)]
+    got = jaxlite.grad(lambda v: lax.reduce_sum(lax.cumprod(v), (0,)))(x)
+    np.testing.assert_allclose(got, expected)
+
+
 def test_cumsum_transpose_is_reverse_cumsum():
     ct = np.array([1.0, 2.0, 3.0])
     _, vjp = jaxlite.vjp(lambda v: lax.cumsum(v, 0), np.zeros(3))
@@ -224,6 +268,8 @@ VMAP_FUNS = {
     "argmin": lambda v: lax.argmin(v, 0, np.int64),
     "cumsum": lambda v: lax.cumsum(v, 1),
     "cumsum_rev": lambda v: lax.cumsum(v, 0, True),
+    "cumprod": lambda v: lax.cumprod(v, 1),
+    "cummax_rev": lambda v: lax.cummax(v, 0, True),
 }
 
 

@@ -278,3 +278,54 @@ def cumsum(operand, axis=0, reverse=False):
                          f"{core.where_message()}")
     axis = normalize_axis(axis, ndim)
     return core.bind(cumsum_p, operand, axis=axis, reverse=bool(reverse))
+
+
+# ------------------------------------------- cumprod, cummax, cummin (composites)
+#
+# Not primitives: a log-depth scan (Hillis-Steele) of the binary op over pads.
+# Step k combines every element with the one 2^k before it (the pad shifts the
+# array along ``axis``, filling with the op's identity). Built from mul/max/min
+# and pad, so every transform and derivative order comes for free; a tie in
+# cummax/cummin splits the gradient between the tied pair, as max/min do.
+
+def _cumulative(name, binary, identity):
+    def f(operand, axis=0, reverse=False):
+        from jaxlite.lax.structural import pad, rev
+        aval = core.get_aval(operand)
+        if aval.ndim == 0:
+            raise ValueError(f"{name}: axis {axis} is out of bounds for an array of rank 0"
+                             f"{core.where_message()}")
+        axis = normalize_axis(axis, aval.ndim)
+        x = rev(operand, (axis,)) if reverse else operand
+        fill = identity(aval.dtype)
+        shift = 1
+        while shift < aval.shape[axis]:
+            config = [(0, 0, 0)] * aval.ndim
+            config[axis] = (shift, -shift, 0)
+            x = binary(x, pad(x, fill, tuple(config)))
+            shift *= 2
+        return rev(x, (axis,)) if reverse else x
+    f.__name__ = name
+    f.__doc__ = f"Running {name[3:]} along ``axis`` (from the end when ``reverse``)."
+    return f
+
+
+def _cum_binary(name):
+    def binary(x, y):
+        from jaxlite import lax
+        return getattr(lax, name)(x, y)
+    return binary
+
+
+def _prod_identity(dtype):
+    if dtype.kind not in "if":
+        raise TypeError(f"cumprod requires integer or floating operands, got {dtype.name}"
+                        f"{core.where_message()}")
+    return np.ones((), dtype)
+
+
+cumprod = _cumulative("cumprod", _cum_binary("mul"), _prod_identity)
+cummax = _cumulative("cummax", _cum_binary("max"),
+                     lambda dt: np.asarray(_identity(dt, largest=False), dt))
+cummin = _cumulative("cummin", _cum_binary("min"),
+                     lambda dt: np.asarray(_identity(dt, largest=True), dt))
