@@ -250,6 +250,20 @@ def _round_up(builder, value, multiple):
                        _i64(multiple))
 
 
+def _alloca(builder, etype, size):
+    """Stack array of ``size`` elements, as an opaque pointer (see _elem)."""
+    slot = builder.alloca(etype, size=size)
+    slot.type = PTR
+    return slot
+
+
+def _field(builder, struct_ptr, struct_type, index):
+    gep = builder.gep(struct_ptr, [ir.Constant(I32, 0), ir.Constant(I32, index)],
+                      source_etype=struct_type)
+    gep.type = PTR
+    return gep
+
+
 def _elem(builder, ptr, etype, index):
     gep = builder.gep(ptr, [index], source_etype=etype)
     # llvmlite still types allocas (and maybe a caller's pointers) as `float*`, which
@@ -346,7 +360,7 @@ def _define_loop_gemm(module, etype, short, trans_a, trans_b):
                        noalias=("c",))
     m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
-    acc_slot = builder.alloca(etype)   # in the entry block, so mem2reg makes it a phi
+    acc_slot = _alloca(builder, etype, 1)   # in the entry block, so mem2reg makes it a phi
     zero = ir.Constant(etype, 0)
     beta_zero = _is_zero(builder, beta, etype)
 
@@ -558,7 +572,7 @@ def _define_micro_kernel(module, blk, short):
     body = fn.append_basic_block("kloop")
     after = fn.append_basic_block("store")
     builder = ir.IRBuilder(entry)
-    tile = builder.alloca(etype, size=mr_c * nr_c)
+    tile = _alloca(builder, etype, mr_c * nr_c)
     builder.branch(body)
 
     builder.position_at_end(body)
@@ -617,16 +631,16 @@ def _define_micro_kernel(module, blk, short):
     return fn
 
 
-def _define_llvm_gemm(module, etype, short, trans_a, trans_b):
+def _define_llvm_gemm_serial(module, etype, short, trans_a, trans_b):
     """Packed GEMM (the BLIS loop order): jc over NC, pc over KC (pack B), ic over MC
     (pack A), then NR x MR tiles through the micro-kernel. beta applies on the first
     KC slice only; later slices accumulate."""
-    name = f"jaxlite_gemm_llvm_{short}_{'tn'[not trans_a]}{'tn'[not trans_b]}"
+    name = f"jaxlite_gemm_serial_{short}_{'tn'[not trans_a]}{'tn'[not trans_b]}"
     if name in module.globals:
         return module.globals[name]
     blk = _Blocking(etype)
     fn = _new_function(module, name, VOID, _gemm_signature(etype), _GEMM_ARG_NAMES,
-                       noalias=("c",))
+                       noalias=("c",), noinline=True)
     m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     empty = builder.or_(builder.icmp_signed("<=", m, _i64(0)), builder.icmp_signed("<=", n, _i64(0)))
@@ -681,6 +695,120 @@ def _define_llvm_gemm(module, etype, short, trans_a, trans_b):
     builder.call(free, [a_pack])
     builder.call(free, [b_pack])
     builder.ret_void()
+    return fn
+
+
+# Below this many flops a GEMM runs on the calling thread: starting a thread costs
+# ~20-50 us, about what one core needs for 2-4 MFLOP.
+_PARALLEL_MIN_FLOPS = 8_000_000
+_ENV_THREADS = "JAXLITE_GEMM_THREADS"
+
+
+def fallback_threads():
+    """Threads the LLVM kernel splits a large GEMM over (1 where pthreads are unavailable)."""
+    forced = os.environ.get(_ENV_THREADS)
+    if forced:
+        return max(1, int(forced))
+    if os.name == "nt" or not llvm.address_of_symbol("pthread_create"):
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def _define_llvm_gemm(module, etype, short, trans_a, trans_b):
+    """The LLVM kernel, split over up to fallback_threads() pthreads.
+
+    Each thread runs the serial kernel on a band of C: column bands when m <= n (each
+    thread then packs its own part of B and all of A, the smaller operand), otherwise
+    row bands. Bands are whole micro-tiles wide. A thread that fails to start has its
+    band computed by the caller, so the result never depends on thread creation.
+    """
+    name = f"jaxlite_gemm_llvm_{short}_{'tn'[not trans_a]}{'tn'[not trans_b]}"
+    if name in module.globals:
+        return module.globals[name]
+    serial = _define_llvm_gemm_serial(module, etype, short, trans_a, trans_b)
+    threads = fallback_threads()
+    fn = _new_function(module, name, VOID, _gemm_signature(etype), _GEMM_ARG_NAMES,
+                       noalias=("c",))
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    if threads == 1:
+        builder.call(serial, list(fn.args))
+        builder.ret_void()
+        return fn
+    m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
+    blk = _Blocking(etype)
+    flops = builder.mul(builder.mul(m, n), builder.mul(k, _i64(2)))
+    small = builder.icmp_signed("<", flops, _i64(_PARALLEL_MIN_FLOPS))
+    with builder.if_then(small):
+        builder.call(serial, list(fn.args))
+        builder.ret_void()
+
+    # Band geometry: split n (columns) or m (rows) into `threads` bands of whole tiles.
+    by_cols = builder.icmp_signed("<=", m, n)
+    extent = builder.select(by_cols, n, m)
+    unit = builder.select(by_cols, _i64(blk.nr), _i64(blk.mr))
+    per = builder.sdiv(builder.add(extent, _i64(threads - 1)), _i64(threads))
+    band = builder.mul(builder.sdiv(builder.add(per, builder.sub(unit, _i64(1))), unit), unit)
+
+    args_type = ir.LiteralStructType(_gemm_signature(etype))
+    slots = _alloca(builder, args_type, threads)
+    tids = _alloca(builder, I64, threads)
+    started = _alloca(builder, I1, threads)
+    entry = _define_thread_entry(module, serial, args_type)
+    pthread_create = module.globals.get("pthread_create") or ir.Function(
+        module, ir.FunctionType(I32, [PTR, PTR, PTR, PTR]), name="pthread_create")
+    pthread_join = module.globals.get("pthread_join") or ir.Function(
+        module, ir.FunctionType(I32, [I64, PTR]), name="pthread_join")
+
+    def band_args(t):
+        """The serial kernel's arguments for band t (possibly empty at the end)."""
+        lo = _min(builder, builder.mul(t, band), extent)
+        size = builder.sub(_min(builder, builder.add(lo, band), extent), lo)
+        sub_m = builder.select(by_cols, m, size)
+        sub_n = builder.select(by_cols, size, n)
+        row0 = builder.select(by_cols, _i64(0), lo)      # first row of op(A) and C
+        col0 = builder.select(by_cols, lo, _i64(0))      # first column of op(B) and C
+        a_off = row0 if trans_a else builder.mul(row0, lda)
+        b_off = builder.mul(col0, ldb) if trans_b else col0
+        c_off = builder.add(builder.mul(row0, ldc), col0)
+        return [sub_m, sub_n, k, _elem(builder, a, etype, a_off), lda,
+                _elem(builder, b, etype, b_off), ldb, _elem(builder, c, etype, c_off), ldc, beta]
+
+    # Bands 1.. go to new threads; band 0 runs here meanwhile.
+    with _loop(builder, 1, threads, name="spawn") as t:
+        slot = _elem(builder, slots, args_type, t)
+        for index, value in enumerate(band_args(t)):
+            builder.store(value, _field(builder, slot, args_type, index))
+        tid = _elem(builder, tids, I64, t)
+        status = builder.call(pthread_create, [tid, ir.Constant(PTR, None), entry, slot])
+        ok = builder.icmp_signed("==", status, ir.Constant(I32, 0))
+        builder.store(ok, _elem(builder, started, I1, t))
+        with builder.if_then(builder.not_(ok), likely=False):
+            builder.call(serial, band_args(t))
+    builder.call(serial, band_args(_i64(0)))
+    with _loop(builder, 1, threads, name="join") as t:
+        with builder.if_then(builder.load(_elem(builder, started, I1, t), typ=I1)):
+            builder.call(pthread_join, [builder.load(_elem(builder, tids, I64, t), typ=I64),
+                                        ir.Constant(PTR, None)])
+    builder.ret_void()
+    return fn
+
+
+def _define_thread_entry(module, serial, args_type):
+    """void *entry(void *args): unpack the argument struct and run the serial kernel."""
+    name = f"{serial.name}_thread"
+    if name in module.globals:
+        return module.globals[name]
+    fn = _new_function(module, name, PTR, [PTR], ("args",))
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    values = []
+    for index, field in enumerate(args_type.elements):
+        values.append(builder.load(_field(builder, fn.args[0], args_type, index), typ=field))
+    builder.call(serial, values)
+    builder.ret(ir.Constant(PTR, None))
     return fn
 
 

@@ -279,3 +279,33 @@ def test_one_definition_per_module():
     names = [g.name for g in module.global_values]
     assert names.count("jaxlite_gemm_llvm_f32_nt") == 1
     llvm.parse_assembly(str(module)).verify()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_llvm_kernel_thread_bands(dtype, monkeypatch):
+    # Three threads: column bands (m <= n), row bands (m > n), and an empty last band
+    # (n = 20 is two 16-wide tiles for three threads). All above the parallel threshold.
+    monkeypatch.setenv("JAXLITE_GEMM_THREADS", "3")
+    assert gemm.fallback_threads() == 3
+    module = ir.Module(name="gemm_threads")
+    module.triple = llvm.get_process_triple()
+    types = [I64, I64, I64, ir.PointerType(), I64, ir.PointerType(), I64, ir.PointerType(), I64]
+    for ta, tb in TRANS:
+        fn = ir.Function(module, ir.FunctionType(ir.VoidType(), types), name=f"entry_{ta}_{tb}")
+        builder = ir.IRBuilder(fn.append_basic_block("entry"))
+        gemm.emit_gemm(builder, module, dtype, ta, tb, *fn.args, beta=1.0, backend="llvm")
+        builder.ret_void()
+    assert "pthread_create" in str(module)
+    engine, mod = _optimize_and_jit(module)
+    proto = ctypes.CFUNCTYPE(None, *[ctypes.c_int64 if t == I64 else ctypes.c_void_p
+                                     for t in types])
+    rng = np.random.default_rng(9)
+    for ta, tb in TRANS:
+        f = proto(engine.get_function_address(f"entry_{ta}_{tb}"))
+        for m, n, k in [(64, 300, 300), (301, 40, 400), (20, 20, 12000)]:
+            a, lda = _operand(*((k, m) if ta else (m, k)), dtype, rng, 1)
+            b, ldb = _operand(*((n, k) if tb else (k, n)), dtype, rng, 2)
+            c = _random((m, n), dtype, rng)
+            expected = (a.T if ta else a) @ (b.T if tb else b) + c
+            f(m, n, k, a.ctypes.data, lda, b.ctypes.data, ldb, c.ctypes.data, n)
+            assert_close(c, expected, dtype, k)
