@@ -171,7 +171,11 @@ class _Emitter:
     def intrinsic(self, name, *args, ty=None):
         ty = ty or self.ty
         module = self.b.module
-        full = f"{name}.{ty.intrinsic_name}"
+        if isinstance(ty, ir.VectorType):
+            suffix = f"v{ty.count}{ty.element.intrinsic_name}"
+        else:
+            suffix = ty.intrinsic_name
+        full = f"{name}.{suffix}"
         fn = module.globals.get(full)
         if fn is None:
             fn = ir.Function(module, ir.FunctionType(ty, [ty] * len(args)), name=full)
@@ -277,11 +281,16 @@ def _exp_reduce(e, x):
     return nf, ni, r
 
 
-def _expm1_poly(e, r, extra=None):
-    """expm1(r) for |r| <= ln2/2; `extra` is a small correction added to r."""
+def _expm1_poly(e, r):
+    """expm1(r) for |r| <= ln2/2."""
     p = e.poly(r, EXP_P64 if e.f64 else EXP_P32)
-    em = e.mad(e.mul(r, r), p, extra) if extra is not None else e.mul(e.mul(r, r), p)
-    return e.add(r, em)
+    return e.add(r, e.mul(e.mul(r, r), p))
+
+
+def _exp_small(e, r, rlo=None):
+    """e^(r + rlo) for |r| <= ln2/2 and a tiny correction rlo."""
+    y = e.add(e.c(1.0), _expm1_poly(e, r))
+    return y if rlo is None else e.fma(y, rlo, y)
 
 
 def _scale2(e, y, ni):
@@ -301,8 +310,7 @@ def _exp(e, x, xlo=None):
     lo, hi = _exp_limits(e)
     xc = e.clamp(x, lo, hi)
     nf, ni, r = _exp_reduce(e, xc)
-    em = _expm1_poly(e, r, xlo)
-    return _scale2(e, e.add(e.c(1.0), em), ni)
+    return _scale2(e, _exp_small(e, r, xlo), ni)
 
 
 def _exp2(e, x):
@@ -313,7 +321,7 @@ def _exp2(e, x):
     ln2 = e.c(e.k.ln2[0])
     r = e.mul(f, ln2)
     rlo = e.mad(f, e.c(e.k.ln2[1]), e.fma(f, ln2, e.neg(r)))   # f*ln2 - r, rounding error
-    return _scale2(e, e.add(e.c(1.0), _expm1_poly(e, r, rlo)), ni)
+    return _scale2(e, _exp_small(e, r, rlo), ni)
 
 
 def _expm1(e, x):
@@ -597,7 +605,8 @@ def _pow_core(e, x, y):
     half = e.mul(y, e.c(0.5))
     y_odd = e.and_(y_int, e.cmp('!=', e.floor(half), half))
     r = e.sel(e.and_(e.signbit(x), y_odd), e.neg(r), r)
-    r = e.sel(e.and_(e.cmp('<', x, e.c(0.0)), e.b.not_(y_int)), e.c(math.nan), r)
+    neg_finite = e.and_(e.cmp('<', x, e.c(0.0)), e.cmp('>', x, e.c(-math.inf)))
+    r = e.sel(e.and_(neg_finite, e.b.not_(y_int)), e.c(math.nan), r)
     # |x| = 1 with y = +-inf, and y = 0, give 1; x = 1 gives 1 even for NaN y
     one = e.or_(e.cmp('==', y, e.c(0.0)), e.cmp('==', x, e.c(1.0)))
     one = e.or_(one, e.and_(e.cmp('==', ax, e.c(1.0)),
