@@ -1,0 +1,98 @@
+"""jaxlite's llvmlite back end: ``compile(closed_jaxpr, name) -> Executable``.
+
+Pipeline (each stage is a module here):
+  simplify  inline calls, DCE, CSE, fold literals        (simplify.py)
+  fuse      equations -> kernels, buffer planning         (fusion.py)
+  lower     kernels -> LLVM IR                            (lowering.py)
+  optimize  O3 + vectorizers for the host CPU, MCJIT      (engine.py)
+  run       argument checks + one native call             (runtime.py)
+  cache     in memory and on disk                         (cache.py)
+
+JAXLITE_DUMP_DIR=<dir> writes every stage of every compile to <dir>.
+"""
+import hashlib
+import os
+
+from compiler import cache, engine, fusion, lowering, runtime, simplify as _simplify
+from compiler.runtime import Executable
+
+__all__ = ["compile", "Executable"]
+
+stats = cache.stats
+
+
+def compile(closed, name="jit_fn"):
+    """Compile a ClosedJaxpr to an Executable taking its (non-const) inputs."""
+    key = cache.memory_key(closed)
+    hit = cache.memory.get(key)
+    if hit is not None:
+        cache.stats["memory_hits"] += 1
+        return _rename(hit, name)
+    exe = _compile(closed, name)
+    cache.memory[key] = exe
+    return exe
+
+
+def _rename(exe, name):
+    if exe.name == name:
+        return exe
+    import copy
+    new = copy.copy(exe)
+    new.name = name
+    return new
+
+
+def _symbol(name):
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "fn"
+
+
+def _compile(closed, name):
+    simple = _simplify.simplify(closed)
+    prog = fusion.fuse(simple)
+    fusion.plan_buffers(prog)
+    plan = fusion.plan_text(prog)
+    module = lowering.lower(prog, _symbol(name), runtime.DATA_OFFSET)
+    engine.configure_module(module)
+    ir_text = str(module)
+    dkey = cache.disk_key(ir_text, engine.target_id())
+    hit = cache.load(dkey)
+    optimized = {}
+
+    def opt_module():
+        if "mod" not in optimized:
+            optimized["mod"] = engine.optimize(ir_text)
+        return optimized["mod"]
+
+    if hit is not None:
+        obj, opt_ir = hit
+        eng = engine.Engine(cached_object=obj)
+    else:
+        mod = opt_module()
+        opt_ir = str(mod)
+        store = {}
+        eng = engine.Engine(mod, on_object=lambda data: store.setdefault("obj", data))
+        if "obj" in store:
+            cache.store(dkey, store["obj"], opt_ir)
+    texts = runtime.LazyTexts(
+        {"asm": lambda: engine.assembly(opt_module() if hit is None
+                                        else engine.optimize(ir_text))},
+        jaxpr=str(simple), plan=plan, ir=ir_text, opt_ir=opt_ir)
+    exe = Executable(name, simple.jaxpr.invars and [v.aval for v in simple.jaxpr.invars],
+                     simple.consts, [v.aval for v in prog.outvars], eng.address("entry"), eng,
+                     texts, from_disk_cache=hit is not None)
+    _dump(name, dkey, closed, exe)
+    return exe
+
+
+def _dump(name, key, closed, exe):
+    d = os.environ.get("JAXLITE_DUMP_DIR")
+    if not d:
+        return
+    os.makedirs(d, exist_ok=True)
+    stem = os.path.join(d, f"{_symbol(name)}-{key[:12]}")
+    parts = {".jaxpr.txt": str(closed) + "\n\n# simplified\n" + exe.jaxpr_text(),
+             ".plan.txt": exe.fusion_plan(), ".ll": exe.llvm_ir(optimized=False),
+             ".opt.ll": exe.llvm_ir(optimized=True), ".s": exe.asm()}
+    for ext, text in parts.items():
+        with open(stem + ext, "w") as f:
+            f.write(text or "")

@@ -1,0 +1,104 @@
+"""Pass 5: LLVM IR text -> optimized module -> machine code in an MCJIT engine.
+
+The target machine is the host CPU (name and features), so the vectorizer
+uses AVX2/AVX-512 where the machine has them. Optimization is the new pass
+manager's O3 pipeline with loop and SLP vectorization.
+"""
+import threading
+
+import llvmlite
+import llvmlite.binding as llvm
+
+_lock = threading.Lock()
+_state = {}
+
+
+def _init():
+    """Initialize LLVM's native target once; register BLAS symbols for gemm."""
+    if "tm" in _state:
+        return
+    with _lock:
+        if "tm" in _state:
+            return
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        try:
+            from compiler import gemm
+            gemm.prepare()
+        except Exception:   # no gemm module yet or no BLAS: lowering falls back to loops
+            pass
+        target = llvm.Target.from_triple(llvm.get_process_triple())
+        cpu, features = llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
+        _state["cpu"], _state["features"] = cpu, features
+        _state["triple"] = llvm.get_process_triple()
+        _state["tm"] = target.create_target_machine(cpu=cpu, features=features, opt=3,
+                                                    jit=True, codemodel="jitdefault")
+
+
+def target_machine():
+    _init()
+    return _state["tm"]
+
+
+def target_id():
+    """Everything about the target that changes generated code (for cache keys)."""
+    _init()
+    return f"{_state['triple']}|{_state['cpu']}|{_state['features']}|llvmlite-{llvmlite.__version__}"
+
+
+def configure_module(module):
+    """Give an llvmlite.ir.Module the host triple and data layout."""
+    tm = target_machine()
+    module.triple = _state["triple"]
+    module.data_layout = str(tm.target_data)
+
+
+def optimize(ir_text):
+    """Parse, verify and run the O3 pipeline; returns the optimized ModuleRef."""
+    tm = target_machine()
+    mod = llvm.parse_assembly(ir_text)
+    mod.verify()
+    pto = llvm.create_pipeline_tuning_options(speed_level=3)
+    pto.loop_vectorization = True
+    pto.slp_vectorization = True
+    pto.loop_unrolling = True
+    pb = llvm.create_pass_builder(tm, pto)
+    pb.getModulePassManager().run(mod, pb)
+    return mod
+
+
+def assembly(module_ref):
+    return target_machine().emit_assembly(module_ref)
+
+
+class Engine:
+    """An MCJIT engine owning one compiled module; ``address(name)`` of a symbol.
+
+    With ``cached_object`` the object code comes from the cache (no codegen);
+    otherwise ``module_ref`` is compiled and ``on_object(bytes)`` receives the
+    object code for the cache.
+    """
+
+    def __init__(self, module_ref=None, cached_object=None, on_object=None):
+        tm = target_machine()
+        if cached_object is not None:
+            module_ref = llvm.parse_assembly("")
+            module_ref.triple = _state["triple"]
+        self.ee = llvm.create_mcjit_compiler(module_ref, tm)
+
+        def notify(mod, data):
+            if on_object is not None:
+                on_object(bytes(data))
+
+        def getbuffer(mod):
+            return cached_object
+
+        self.ee.set_object_cache(notify, getbuffer)
+        self.ee.finalize_object()
+        self.ee.run_static_constructors()
+
+    def address(self, name):
+        addr = self.ee.get_function_address(name)
+        if not addr:
+            raise RuntimeError(f"symbol {name} not found in compiled code")
+        return addr

@@ -1,0 +1,355 @@
+"""Pass 2-3: jaxpr -> kernels, and buffer planning.
+
+A *kernel* is one LLVM function: a loop nest computing a materialized
+output. Elementwise and index-map equations (broadcast, transpose, slice,
+pad, gather, ...) are *fused*: they are evaluated per output element by
+index arithmetic inside the kernel of their consumer, so their results never
+reach memory. Only kernel outputs live in memory.
+
+Grouping walks equations from last to first. A fusable equation joins its
+consumers' kernel when all its consumers are in one kernel that can read
+fused values; otherwise it becomes the root of a new loop kernel. Producers
+read through an expanding broadcast (or gather / concatenate) join only when
+cheap, so expensive values are not recomputed per output element.
+Reductions, cumsum, scatter and dot_general (GEMM) are kernel roots;
+reductions, cumsum and scatter fuse their producers, GEMM reads buffers.
+"""
+import numpy as np
+
+from jaxlite.ir import Literal, Var, _Namer, pp_eqn
+
+# Evaluated per element by index arithmetic (see lowering.LOWERINGS).
+ELEMENTWISE = frozenset("""
+neg sign floor ceil round abs exp exp2 log log1p expm1 sqrt rsqrt sin cos tan asin
+acos atan sinh cosh tanh logistic erf not integer_pow add sub mul div rem pow max min
+atan2 and or eq ne lt le gt ge select_n convert_element_type stop_gradient copy
+""".split())
+INDEX_MAPS = frozenset("""
+broadcast_in_dim reshape transpose squeeze rev slice pad iota concatenate
+dynamic_slice dynamic_update_slice gather
+""".split())
+FUSABLE = ELEMENTWISE | INDEX_MAPS
+REDUCTIONS = frozenset("reduce_sum reduce_max reduce_min reduce_prod argmax argmin".split())
+# Kernel roots that can evaluate fused producers of their inputs.
+FUSING_ROOTS = REDUCTIONS | {"cumsum", "scatter_add", "scatter"}
+KERNEL_KIND = dict({r: "reduce" for r in REDUCTIONS}, cumsum="cumsum", scatter_add="scatter",
+                   scatter="scatter", dot_general="gemm")
+# Cheap enough to recompute per element of an expanding consumer.
+CHEAP = frozenset("""
+convert_element_type broadcast_in_dim reshape squeeze transpose iota neg copy
+stop_gradient slice rev
+""".split())
+
+
+class Node:
+    """One operation of the program being compiled (a canonicalized equation)."""
+    __slots__ = ("prim", "inputs", "params", "outvars", "source", "pos")
+
+    def __init__(self, prim, inputs, params, outvars, source=None):
+        self.prim, self.inputs, self.params = prim, list(inputs), dict(params)
+        self.outvars, self.source, self.pos = list(outvars), source, -1
+
+    @property
+    def out(self):
+        return self.outvars[0]
+
+
+class Kernel:
+    """A root node plus the nodes fused into it (topological order)."""
+
+    def __init__(self, kind, root):
+        self.kind, self.root, self.nodes = kind, root, [root]
+        self.reads = []       # materialized Vars read (aliases resolved later)
+        self.index = -1
+
+    @property
+    def out(self):
+        return self.root.out
+
+    def fused(self):
+        """outvar -> node for the values computed inside the kernel."""
+        return {n.out: n for n in self.nodes if n is not self.root or self.kind == "loop"}
+
+
+class Program:
+    """The fused program: kernels in execution order plus buffer facts."""
+
+    def __init__(self, closed, nodes, kernels, aliases, outvars):
+        self.closed, self.nodes, self.kernels = closed, nodes, kernels
+        self.aliases = aliases          # view Var -> Var it reshapes
+        self.invars = list(closed.jaxpr.constvars) + list(closed.jaxpr.invars)
+        self.outvars = outvars          # one distinct kernel-root Var per output
+        self.buffers = None             # filled by plan_buffers
+
+    def base(self, v):
+        while v in self.aliases:
+            v = self.aliases[v]
+        return v
+
+
+# ----------------------------------------------------------- canonicalize
+
+def _nodes_from_jaxpr(closed):
+    """Equations -> Nodes, with dot_general made a row-major batched GEMM and
+    outputs that are not fresh kernel results routed through a copy."""
+    nodes = []
+    for eqn in closed.jaxpr.eqns:
+        if eqn.prim.name == "dot_general":
+            nodes.extend(_canonical_dot(eqn))
+        else:
+            nodes.append(Node(eqn.prim.name, eqn.inputs, eqn.params, eqn.outvars, eqn.source))
+    produced = {n.out for n in nodes}
+    seen, outvars = set(), []
+    for v in closed.jaxpr.outvars:
+        if type(v) is Literal or v not in produced or v in seen:
+            new = Var(v.aval)
+            nodes.append(Node("copy", [v], {}, [new]))
+            v = new
+        seen.add(v)
+        outvars.append(v)
+    for i, n in enumerate(nodes):
+        n.pos = i
+    return nodes, outvars
+
+
+def _canonical_dot(eqn):
+    """dot_general -> [converts, transposes], gemm node on [B,M,K] x [K,N] views."""
+    lhs, rhs = eqn.inputs
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    out = eqn.outvars[0]
+    src = eqn.source
+    pre = []
+    dtype = out.aval.dtype
+    work_dtype = np.dtype(np.int32) if dtype == np.bool_ else dtype
+
+    def prepare(x, batch, contract, first_free):
+        """x with dims ordered (batch, free, contract) or (batch, contract, free)."""
+        if x.aval.dtype != work_dtype:
+            y = Var(x.aval.update(dtype=work_dtype, weak_type=False))
+            pre.append(Node("convert_element_type", [x], dict(new_dtype=work_dtype,
+                                                              weak_type=False), [y], src))
+            x = y
+        nd = x.aval.ndim
+        free = [d for d in range(nd) if d not in batch and d not in contract]
+        order_ff = list(batch) + free + list(contract)      # free then contract
+        order_cf = list(batch) + list(contract) + free      # contract then free
+        want_free_first = first_free
+        if order_ff == list(range(nd)):
+            trans = not want_free_first
+        elif order_cf == list(range(nd)):
+            trans = want_free_first
+        else:
+            perm = order_ff if want_free_first else order_cf
+            y = Var(x.aval.update(shape=tuple(x.aval.shape[p] for p in perm), weak_type=False))
+            pre.append(Node("transpose", [x], dict(permutation=tuple(perm)), [y], src))
+            x, trans = y, False
+        if type(x) is Literal:
+            y = Var(x.aval)
+            pre.append(Node("copy", [x], {}, [y], src))
+            x = y
+        return x, trans, free
+
+    # A is [B, M, K] (trans_a: [B, K, M]); B is [B, K, N] (trans_b: [B, N, K]).
+    a, trans_a, lfree = prepare(lhs, lb, lc, True)
+    b, trans_b, rfree = prepare(rhs, rb, rc, False)
+    ls, rs = lhs.aval.shape, rhs.aval.shape
+    B = int(np.prod([ls[d] for d in lb], dtype=np.int64))
+    M = int(np.prod([ls[d] for d in lfree], dtype=np.int64))
+    N = int(np.prod([rs[d] for d in rfree], dtype=np.int64))
+    K = int(np.prod([ls[d] for d in lc], dtype=np.int64))
+    gemm = dict(B=B, M=M, N=N, K=K, trans_a=trans_a, trans_b=trans_b, dtype=work_dtype)
+    params = dict(eqn.params, gemm=tuple(sorted(gemm.items())))
+    if work_dtype == dtype:
+        return pre + [Node("dot_general", [a, b], params, [out], src)]
+    tmp = Var(out.aval.update(dtype=work_dtype))
+    return pre + [Node("dot_general", [a, b], params, [tmp], src),
+                  Node("convert_element_type", [tmp], dict(new_dtype=dtype, weak_type=False),
+                       [out], src)]
+
+
+# ----------------------------------------------------------------- grouping
+
+def _trivial_reshape(in_shape, out_shape):
+    """Only unit dimensions inserted or removed: an index map without division."""
+    return [d for d in in_shape if d != 1] == [d for d in out_shape if d != 1]
+
+
+def _expanding(user, v):
+    """Does ``user`` read ``v`` at many output elements per element of ``v``?"""
+    if user.prim == "broadcast_in_dim":
+        in_shape, shape = v.aval.shape, user.params["shape"]
+        if int(np.prod(shape)) <= int(np.prod(in_shape)) or not shape:
+            return False
+        bd = user.params["broadcast_dimensions"]
+        last = len(shape) - 1
+        # Broadcast only along outer dims is hoisted out of the inner loop by LICM.
+        return last in bd and in_shape[bd.index(last)] != 1
+    if user.prim == "gather":
+        return user.inputs[0] is v
+    if user.prim in ("concatenate", "dynamic_update_slice"):
+        return True
+    return False
+
+
+def _can_read_fused(user, v):
+    if user.prim in FUSABLE:
+        if user.prim == "reshape" and not _trivial_reshape(v.aval.shape, user.out.aval.shape):
+            return False
+        return True
+    return user.prim in FUSING_ROOTS
+
+
+def fuse(closed):
+    """Group the (simplified) ClosedJaxpr's equations into kernels: a Program."""
+    nodes, outvars = _nodes_from_jaxpr(closed)
+    out_set = set(outvars)
+    users = {}
+    for n in nodes:
+        for a in n.inputs:
+            if type(a) is Var:
+                users.setdefault(a, [])
+                if not users[a] or users[a][-1] is not n:
+                    users[a].append(n)
+    group, expanded = {}, {}
+    kernels = []
+    for n in reversed(nodes):
+        if n.prim not in FUSABLE:
+            k = Kernel(KERNEL_KIND.get(n.prim, n.prim), n)
+            group[n], expanded[n] = k, False
+            kernels.append(k)
+            continue
+        us = users.get(n.out, [])
+        gs = {id(group[u]) for u in us}
+        exp = any(expanded[u] or _expanding(u, n.out) for u in us)
+        if (n.out not in out_set and len(gs) == 1 and all(_can_read_fused(u, n.out) for u in us)
+                and (not exp or n.prim in CHEAP)):
+            k = group[us[0]]
+            k.nodes.append(n)
+            group[n], expanded[n] = k, exp
+        else:
+            k = Kernel("loop", n)
+            group[n], expanded[n] = k, False
+            kernels.append(k)
+    kernels.reverse()
+    for k in kernels:
+        k.nodes.reverse()
+    aliases = {}
+    kept = []
+    for k in kernels:
+        r = k.root
+        if (r.prim == "reshape" and len(k.nodes) == 1 and type(r.inputs[0]) is Var
+                and r.out not in out_set):
+            aliases[r.out] = r.inputs[0]       # a view: same bytes, new shape
+        else:
+            kept.append(k)
+    for i, k in enumerate(kept):
+        k.index = i
+        inside = {n.out for n in k.nodes}
+        reads = []
+        for n in k.nodes:
+            for a in n.inputs:
+                if type(a) is Var and a not in inside and a not in reads:
+                    reads.append(a)
+        k.reads = reads
+    return Program(closed, nodes, kept, aliases, outvars)
+
+
+# ----------------------------------------------------------- buffer planning
+
+ALIGN = 64
+
+
+class BufferPlan:
+    """Where each materialized base Var lives: ('in', i), ('out', j) or ('ws', offset)."""
+
+    def __init__(self, where, workspace, reused):
+        self.where, self.workspace, self.reused = where, workspace, reused
+
+
+def plan_buffers(prog):
+    """Inputs and outputs live in caller memory; intermediates share one workspace,
+    reusing the block of a dead buffer of the same byte size."""
+    where = {}
+    for i, v in enumerate(prog.invars):
+        where[v] = ("in", i)
+    for j, v in enumerate(prog.outvars):
+        where[v] = ("out", j)
+    last_use = {}
+    for k in prog.kernels:
+        for v in k.reads:
+            last_use[prog.base(v)] = k.index
+    free, offset, reused = {}, 0, 0
+    for k in prog.kernels:
+        v = k.out
+        if v not in where:
+            nbytes = v.aval.size * v.aval.dtype.itemsize
+            blocks = free.get(nbytes)
+            if blocks:
+                where[v] = ("ws", blocks.pop())
+                reused += 1
+            else:
+                where[v] = ("ws", offset)
+                offset += -(-max(nbytes, 1) // ALIGN) * ALIGN
+        # Buffers whose last reader is this kernel become free after it.
+        for b, last in list(last_use.items()):
+            if last == k.index and where.get(b, ("", 0))[0] == "ws":
+                nbytes = b.aval.size * b.aval.dtype.itemsize
+                free.setdefault(nbytes, []).append(where[b][1])
+                del last_use[b]
+    prog.buffers = BufferPlan(where, offset, reused)
+    return prog.buffers
+
+
+# ------------------------------------------------------------------ printing
+
+def _src(node):
+    s = node.source
+    return f"{s}" if s is not None else "<compiler>"
+
+
+def plan_text(prog):
+    """Each kernel: kind, output, the equations it fuses with their source lines."""
+    name = _Namer()
+    for v in prog.invars:
+        name(v)
+    lines = []
+    for k in prog.kernels:
+        out = k.out
+        lines.append(f"kernel {k.index} [{k.kind}] -> {name(out)}:{out.aval.str_short()}"
+                     f"  ({_where_text(prog, out)})")
+        for n in k.nodes:
+            text = _node_text(n, name)
+            lines.append(f"    {text}  # {_src(n)}")
+        reads = ", ".join(f"{name(v)}:{v.aval.str_short()}" for v in k.reads)
+        lines.append(f"    reads: {reads or '-'}")
+    if prog.aliases:
+        for v, src in prog.aliases.items():
+            lines.append(f"view {name(v)}:{v.aval.str_short()} = reshape of {name(src)}")
+    b = prog.buffers
+    if b is not None:
+        lines.append(f"workspace: {b.workspace} bytes, {b.reused} buffer(s) reused")
+    return "\n".join(lines)
+
+
+def _where_text(prog, v):
+    if prog.buffers is None:
+        return "?"
+    kind, pos = prog.buffers.where.get(v, ("?", 0))
+    return {"in": f"input {pos}", "out": f"output {pos}", "ws": f"workspace+{pos}"}.get(kind, "?")
+
+
+class _EqnLike:
+    __slots__ = ("prim", "inputs", "params", "outvars")
+
+    def __init__(self, n):
+        self.prim = type("P", (), {"name": n.prim})()
+        self.inputs, self.outvars = n.inputs, n.outvars
+        self.params = {k: v for k, v in n.params.items() if k != "gemm"}
+        if "gemm" in n.params:
+            g = dict(n.params["gemm"])
+            self.params["gemm"] = (f"B={g['B']} M={g['M']} N={g['N']} K={g['K']} "
+                                   f"ta={int(g['trans_a'])} tb={int(g['trans_b'])}")
+
+
+def _node_text(n, name):
+    return pp_eqn(_EqnLike(n), name, 4)

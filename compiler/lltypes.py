@@ -1,0 +1,70 @@
+"""dtype <-> LLVM type mapping and constants.
+
+Storage types are also the register types: bool lives as i8 holding 0 or 1
+(numpy's layout), so loads and stores never convert.
+"""
+import numpy as np
+from llvmlite import ir
+
+I1 = ir.IntType(1)
+I8 = ir.IntType(8)
+I32 = ir.IntType(32)
+I64 = ir.IntType(64)
+F32 = ir.FloatType()
+F64 = ir.DoubleType()
+PTR = ir.PointerType()
+VOID = ir.VoidType()
+
+_TYPES = {
+    np.dtype(np.bool_): I8,
+    np.dtype(np.int32): I32,
+    np.dtype(np.int64): I64,
+    np.dtype(np.float32): F32,
+    np.dtype(np.float64): F64,
+}
+
+
+def lltype(dtype):
+    """The LLVM type holding one element of ``dtype``."""
+    try:
+        return _TYPES[np.dtype(dtype)]
+    except KeyError:
+        raise TypeError(f"the compiler has no LLVM type for dtype {dtype}") from None
+
+
+def is_float(dtype):
+    return np.dtype(dtype).kind == "f"
+
+
+def is_bool(dtype):
+    return np.dtype(dtype).kind == "b"
+
+
+def const(dtype, value):
+    """An LLVM constant of ``dtype`` from a Python/numpy scalar."""
+    dtype = np.dtype(dtype)
+    ty = lltype(dtype)
+    if dtype.kind == "f":
+        return ir.Constant(ty, float(value))
+    if dtype.kind == "b":
+        return ir.Constant(ty, 1 if bool(value) else 0)
+    return ir.Constant(ty, int(value))
+
+
+def i64(value):
+    return ir.Constant(I64, int(value))
+
+
+def identity(kind, dtype):
+    """The starting value of a reduction of ``kind`` (sum/prod/max/min) in ``dtype``."""
+    dtype = np.dtype(dtype)
+    if kind == "sum":
+        return const(dtype, 0)
+    if kind == "prod":
+        return const(dtype, 1)
+    if dtype.kind == "f":
+        return const(dtype, -np.inf if kind == "max" else np.inf)
+    if dtype.kind == "b":
+        return const(dtype, kind == "min")
+    info = np.iinfo(dtype)
+    return const(dtype, info.min if kind == "max" else info.max)

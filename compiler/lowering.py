@@ -1,0 +1,899 @@
+"""Pass 4: kernels -> one LLVM module.
+
+Each kernel becomes an LLVM function taking one noalias pointer per buffer it
+touches; the ``entry`` function receives ``ptr args[]`` (inputs, then
+outputs), carves intermediates out of one malloc'ed workspace and calls the
+kernels in order.
+
+``LOWERINGS`` maps every primitive name to its rule:
+* value rules ``rule(em, node, idx) -> llvm value`` compute one element of a
+  fused node's output at index ``idx`` (a list of i64 values), asking
+  ``em.value(atom, idx)`` for input elements. Elementwise primitives compute
+  scalars; index maps (broadcast, transpose, slice, gather, ...) rewrite the
+  index. No branches: selects and clamped indices keep loops vectorizable
+  and never read out of bounds.
+* kernel rules ``rule(em, kernel)`` emit a whole loop nest (reductions,
+  cumsum, scatter, GEMM).
+"""
+import math
+
+import numpy as np
+from llvmlite import ir
+
+from compiler import loops
+from compiler.fusion import FUSABLE
+from compiler.lltypes import (I1, I8, I32, I64, F32, F64, PTR, VOID, lltype, const, i64,
+                              identity)
+
+LOWERINGS = {}
+KERNEL_RULES = {}
+
+
+def _vecmath():
+    try:
+        from compiler import vecmath
+        return vecmath
+    except Exception:   # not written yet, or broken: fall back to intrinsics/libm
+        return None
+
+
+def _gemm():
+    try:
+        from compiler import gemm
+        return gemm
+    except Exception:
+        return None
+
+
+# ---------------------------------------------------------------- emitter
+
+class Emitter:
+    """Per-kernel state: the builder, buffer pointers and fused producers."""
+
+    def __init__(self, module, builder, kernel, prog, ptrs):
+        self.module, self.b = module, builder
+        self.kernel, self.prog = kernel, prog
+        self.ptrs = ptrs                # base Var -> pointer argument
+        self.fused = kernel.fused()
+        self.memo = {}
+
+    def reset(self):
+        """Forget memoized values (entering code they may not dominate)."""
+        self.memo = {}
+
+    def value(self, atom, idx):
+        if type(atom) is not Var_:
+            return const(atom.aval.dtype, np.asarray(atom.val, atom.aval.dtype)[()])
+        node = self.fused.get(atom)
+        if node is None:
+            return self.load(atom, idx)
+        key = (atom, tuple(map(id, idx)))
+        val = self.memo.get(key)
+        if val is None:
+            val = LOWERINGS[node.prim](self, node, idx)
+            self.memo[key] = val
+        return val
+
+    def address(self, var, offset):
+        base = self.prog.base(var)
+        return self.b.gep(self.ptrs[base], [offset], source_etype=lltype(var.aval.dtype))
+
+    def load(self, var, idx):
+        return self.load_linear(var, loops.linear_index(self.b, idx, var.aval.shape))
+
+    def load_linear(self, var, offset):
+        return self.b.load(self.address(var, offset), typ=lltype(var.aval.dtype))
+
+    def store(self, var, idx, val):
+        self.store_linear(var, loops.linear_index(self.b, idx, var.aval.shape), val)
+
+    def store_linear(self, var, offset, val):
+        self.b.store(val, self.address(var, offset))
+
+    # -- helpers for rules
+    def intrinsic(self, name, ret, args):
+        fn = self.module.globals.get(name)
+        if fn is None:
+            fn = ir.Function(self.module, ir.FunctionType(ret, args), name=name)
+        return fn
+
+    def call(self, name, ret, args):
+        return self.b.call(self.intrinsic(name, ret, [a.type for a in args]), args)
+
+    def alloca(self, ty):
+        """A stack slot in the entry block (SROA turns it into a register)."""
+        with self.b.goto_entry_block():
+            return self.b.alloca(ty)
+
+
+from jaxlite.ir import Var as Var_  # noqa: E402
+
+
+def _sfx(dtype):
+    return "f32" if np.dtype(dtype) == np.float32 else "f64"
+
+
+def _imin(b, x, y):
+    return b.select(b.icmp_signed("<", x, y), x, y)
+
+
+def _imax(b, x, y):
+    return b.select(b.icmp_signed(">", x, y), x, y)
+
+
+def _clamp(b, x, lo, hi):
+    return _imin(b, _imax(b, x, i64(lo) if isinstance(lo, int) else lo),
+                 i64(hi) if isinstance(hi, int) else hi)
+
+
+def _to_i64(b, val, dtype):
+    dtype = np.dtype(dtype)
+    if dtype == np.int64:
+        return val
+    if dtype.kind == "b":
+        return b.zext(val, I64)
+    if dtype.kind == "i":
+        return b.sext(val, I64)
+    return b.call(Emitter.intrinsic_static(b.module, f"llvm.fptosi.sat.i64.{_sfx(dtype)}", I64,
+                                           [val.type]), [val])
+
+
+def _static_intrinsic(module, name, ret, args):
+    fn = module.globals.get(name)
+    if fn is None:
+        fn = ir.Function(module, ir.FunctionType(ret, args), name=name)
+    return fn
+
+
+Emitter.intrinsic_static = staticmethod(_static_intrinsic)
+
+
+# ------------------------------------------------------------ elementwise
+
+def _elementwise(fn):
+    """A value rule from ``fn(em, node, *scalars)``: rank-0 inputs broadcast."""
+    def rule(em, node, idx):
+        args = [em.value(a, idx if a.aval.shape else []) for a in node.inputs]
+        return fn(em, node, *args)
+    return rule
+
+
+def _unary(name):
+    def deco(fn):
+        LOWERINGS[name] = _elementwise(fn)
+        return fn
+    return deco
+
+
+def _in_dtype(node, i=0):
+    return node.inputs[i].aval.dtype
+
+
+def _is_f(node, i=0):
+    return node.inputs[i].aval.dtype.kind == "f"
+
+
+def _fconst(dtype, v):
+    return const(dtype, v)
+
+
+# Intrinsics that LLVM knows (scalar calls to libm unless vecmath handles them).
+_INTRINSIC = {"exp": "llvm.exp", "log": "llvm.log", "sin": "llvm.sin", "cos": "llvm.cos",
+              "exp2": "llvm.exp2", "sqrt": "llvm.sqrt", "tan": "llvm.tan",
+              "asin": "llvm.asin", "acos": "llvm.acos", "atan": "llvm.atan",
+              "sinh": "llvm.sinh", "cosh": "llvm.cosh", "tanh": "llvm.tanh"}
+_LIBM = {"log1p", "expm1", "erf", "atan2", "pow"}
+
+
+def math_fn(em, name, x, dtype, *more):
+    """A transcendental: vecmath's vectorizable code when it has ``name``, else
+    an LLVM intrinsic or libm call."""
+    vm = _vecmath()
+    if vm is not None and not more and name in getattr(vm, "SUPPORTED", ()):
+        return vm.emit(em.b, name, x)
+    ty = lltype(dtype)
+    if name == "logistic":
+        e = math_fn(em, "exp", em.b.fneg(x), dtype)
+        one = _fconst(dtype, 1.0)
+        return em.b.fdiv(one, em.b.fadd(one, e))
+    if name == "rsqrt":
+        return em.b.fdiv(_fconst(dtype, 1.0), math_fn(em, "sqrt", x, dtype))
+    if name in _INTRINSIC:
+        return em.call(f"{_INTRINSIC[name]}.{_sfx(dtype)}", ty, [x])
+    if name == "pow":
+        return em.call(f"llvm.pow.{_sfx(dtype)}", ty, [x] + list(more))
+    fname = name + ("f" if np.dtype(dtype) == np.float32 else "")
+    fn = em.module.globals.get(fname)
+    if fn is None:
+        fn = ir.Function(em.module, ir.FunctionType(ty, [ty] * (1 + len(more))), name=fname)
+        fn.attributes.add("nounwind")
+    return em.b.call(fn, [x] + list(more))
+
+
+for _name in ["exp", "exp2", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
+              "asin", "acos", "atan", "sinh", "cosh", "tanh", "logistic", "erf"]:
+    LOWERINGS[_name] = _elementwise(
+        (lambda n: lambda em, node, x: math_fn(em, n, x, _in_dtype(node)))(_name))
+
+
+@_unary("neg")
+def _neg(em, node, x):
+    return em.b.fneg(x) if _is_f(node) else em.b.neg(x)
+
+
+@_unary("sign")
+def _sign(em, node, x):
+    b, dt = em.b, _in_dtype(node)
+    if dt.kind == "f":
+        zero = const(dt, 0)
+        r = b.select(b.fcmp_ordered("<", x, zero), const(dt, -1), x)
+        return b.select(b.fcmp_ordered(">", x, zero), const(dt, 1), r)
+    zero = const(dt, 0)
+    pos = b.zext(b.icmp_signed(">", x, zero), x.type)
+    neg = b.zext(b.icmp_signed("<", x, zero), x.type)
+    return b.sub(pos, neg)
+
+
+@_unary("floor")
+def _floor(em, node, x):
+    return em.call(f"llvm.floor.{_sfx(_in_dtype(node))}", x.type, [x])
+
+
+@_unary("ceil")
+def _ceil(em, node, x):
+    return em.call(f"llvm.ceil.{_sfx(_in_dtype(node))}", x.type, [x])
+
+
+@_unary("round")
+def _round(em, node, x):
+    # 0: half away from zero (llvm.round); 1: half to even (llvm.roundeven).
+    which = "llvm.round" if node.params.get("rounding_method", 0) == 0 else "llvm.roundeven"
+    return em.call(f"{which}.{_sfx(_in_dtype(node))}", x.type, [x])
+
+
+@_unary("abs")
+def _abs(em, node, x):
+    if _is_f(node):
+        return em.call(f"llvm.fabs.{_sfx(_in_dtype(node))}", x.type, [x])
+    return em.b.select(em.b.icmp_signed("<", x, ir.Constant(x.type, 0)), em.b.neg(x), x)
+
+
+@_unary("not")
+def _not(em, node, x):
+    if _in_dtype(node).kind == "b":
+        return em.b.xor(x, ir.Constant(I8, 1))
+    return em.b.xor(x, ir.Constant(x.type, -1))
+
+
+@_unary("integer_pow")
+def _integer_pow(em, node, x):
+    b, dt, y = em.b, _in_dtype(node), int(node.params["y"])
+    mul = b.fmul if dt.kind == "f" else b.mul
+    n = abs(y)
+    acc, base = None, x
+    while n:                      # square-and-multiply
+        if n & 1:
+            acc = base if acc is None else mul(acc, base)
+        n >>= 1
+        if n:
+            base = mul(base, base)
+    if acc is None:
+        acc = const(dt, 1)
+    if y < 0:
+        acc = b.fdiv(const(dt, 1.0), acc)
+    return acc
+
+
+@_unary("stop_gradient")
+def _identity(em, node, x):
+    return x
+
+
+LOWERINGS["copy"] = LOWERINGS["stop_gradient"]
+
+
+def _arith(fop, iop, bop=None):
+    def fn(em, node, x, y):
+        dt = _in_dtype(node)
+        if dt.kind == "f":
+            return getattr(em.b, fop)(x, y)
+        if dt.kind == "b" and bop is not None:
+            return getattr(em.b, bop)(x, y)
+        return getattr(em.b, iop)(x, y)
+    return fn
+
+
+LOWERINGS["add"] = _elementwise(_arith("fadd", "add"))
+LOWERINGS["sub"] = _elementwise(_arith("fsub", "sub"))
+LOWERINGS["mul"] = _elementwise(_arith("fmul", "mul", "and_"))
+LOWERINGS["and"] = _elementwise(_arith("and_", "and_"))
+LOWERINGS["or"] = _elementwise(_arith("or_", "or_"))
+
+
+def _safe_divisor(b, y):
+    """(divisor with 0 and -1 replaced by 1, y == 0, y == -1): sdiv/srem would trap."""
+    zero, minus1 = ir.Constant(y.type, 0), ir.Constant(y.type, -1)
+    is0, ism1 = b.icmp_signed("==", y, zero), b.icmp_signed("==", y, minus1)
+    return b.select(b.or_(is0, ism1), ir.Constant(y.type, 1), y), is0, ism1
+
+
+@_unary("div")
+def _div(em, node, x, y):
+    b = em.b
+    if _is_f(node):
+        return b.fdiv(x, y)
+    # C truncation; x / 0 -> 0 (as the eager impl); x / -1 -> -x (wraps, no trap).
+    safe, is0, ism1 = _safe_divisor(b, y)
+    q = b.select(ism1, b.neg(x), b.sdiv(x, safe))
+    return b.select(is0, ir.Constant(x.type, 0), q)
+
+
+@_unary("rem")
+def _rem(em, node, x, y):
+    b = em.b
+    if _is_f(node):
+        return b.frem(x, y)
+    safe, is0, ism1 = _safe_divisor(b, y)
+    r = b.srem(x, safe)
+    return b.select(b.or_(is0, ism1), ir.Constant(x.type, 0), r)
+
+
+@_unary("pow")
+def _pow(em, node, x, y):
+    return math_fn(em, "pow", x, _in_dtype(node), y)
+
+
+@_unary("atan2")
+def _atan2(em, node, x, y):
+    return math_fn(em, "atan2", x, _in_dtype(node), y)
+
+
+def _minmax(kind):
+    def fn(em, node, x, y):
+        b, dt = em.b, _in_dtype(node)
+        if dt.kind == "f":   # NaN-propagating, like numpy.maximum
+            name = "llvm.maximum" if kind == "max" else "llvm.minimum"
+            return em.call(f"{name}.{_sfx(dt)}", x.type, [x, y])
+        op = ">" if kind == "max" else "<"
+        cmp = b.icmp_unsigned(op, x, y) if dt.kind == "b" else b.icmp_signed(op, x, y)
+        return b.select(cmp, x, y)
+    return fn
+
+
+LOWERINGS["max"] = _elementwise(_minmax("max"))
+LOWERINGS["min"] = _elementwise(_minmax("min"))
+
+_CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+def _compare(op):
+    def fn(em, node, x, y):
+        b, dt = em.b, _in_dtype(node)
+        if dt.kind == "f":
+            c = b.fcmp_unordered(op, x, y) if op == "!=" else b.fcmp_ordered(op, x, y)
+        elif dt.kind == "b":
+            c = b.icmp_unsigned(op, x, y)
+        else:
+            c = b.icmp_signed(op, x, y)
+        return b.zext(c, I8)
+    return fn
+
+
+for _name, _op in _CMP.items():
+    LOWERINGS[_name] = _elementwise(_compare(_op))
+
+
+@_unary("select_n")
+def _select_n(em, node, which, *cases):
+    b = em.b
+    if _in_dtype(node).kind == "b":
+        if len(cases) == 1:
+            return cases[0]
+        return b.select(b.icmp_unsigned("!=", which, ir.Constant(I8, 0)), cases[1], cases[0])
+    out = cases[0]
+    for k in range(1, len(cases)):
+        out = b.select(b.icmp_signed("==", which, ir.Constant(which.type, k)), cases[k], out)
+    return out
+
+
+@_unary("convert_element_type")
+def _convert(em, node, x):
+    return convert(em, x, _in_dtype(node), node.params["new_dtype"])
+
+
+def convert(em, x, src, dst):
+    b = em.b
+    src, dst = np.dtype(src), np.dtype(dst)
+    if src == dst:
+        return x
+    sty, dty = lltype(src), lltype(dst)
+    if dst.kind == "b":
+        if src.kind == "f":
+            return b.zext(b.fcmp_unordered("!=", x, ir.Constant(sty, 0.0)), I8)
+        return b.zext(b.icmp_signed("!=", x, ir.Constant(sty, 0)), I8)
+    if src.kind == "b":
+        return b.uitofp(x, dty) if dst.kind == "f" else b.zext(x, dty)
+    if src.kind == "f" and dst.kind == "f":
+        return b.fpext(x, dty) if dst.itemsize > src.itemsize else b.fptrunc(x, dty)
+    if src.kind == "f":   # truncation toward zero, saturating, NaN -> 0 (as XLA)
+        name = f"llvm.fptosi.sat.i{dst.itemsize * 8}.{_sfx(src)}"
+        return em.call(name, dty, [x])
+    if dst.kind == "f":
+        return b.sitofp(x, dty)
+    return b.sext(x, dty) if dst.itemsize > src.itemsize else b.trunc(x, dty)
+
+
+# ------------------------------------------------------------- index maps
+
+def _index_map(fn):
+    def deco(name):
+        LOWERINGS[name] = fn
+    return deco
+
+
+def _broadcast_in_dim(em, node, idx):
+    x = node.inputs[0]
+    bd = node.params["broadcast_dimensions"]
+    in_idx = [idx[d] if x.aval.shape[i] != 1 else i64(0) for i, d in enumerate(bd)]
+    return em.value(x, in_idx)
+
+
+def _reshape(em, node, idx):
+    x = node.inputs[0]
+    in_shape, out_shape = x.aval.shape, node.out.aval.shape
+    if [d for d in in_shape if d != 1] == [d for d in out_shape if d != 1]:
+        it = iter([i for i, d in zip(idx, out_shape) if d != 1])
+        return em.value(x, [next(it) if d != 1 else i64(0) for d in in_shape])
+    # Fusion keeps a merging/splitting reshape's operand in memory: reinterpret it.
+    return em.load_linear(x, loops.linear_index(em.b, idx, out_shape))
+
+
+def _transpose(em, node, idx):
+    perm = node.params["permutation"]
+    in_idx = [None] * len(perm)
+    for i, p in enumerate(perm):
+        in_idx[p] = idx[i]
+    return em.value(node.inputs[0], in_idx)
+
+
+def _squeeze(em, node, idx):
+    x = node.inputs[0]
+    dims = {d % max(x.aval.ndim, 1) for d in node.params["dimensions"]}
+    it = iter(idx)
+    return em.value(x, [i64(0) if d in dims else next(it) for d in range(x.aval.ndim)])
+
+
+def _rev(em, node, idx):
+    x = node.inputs[0]
+    dims = set(node.params["dimensions"])
+    in_idx = [em.b.sub(i64(x.aval.shape[d] - 1), i) if d in dims else i
+              for d, i in enumerate(idx)]
+    return em.value(x, in_idx)
+
+
+def _slice(em, node, idx):
+    x = node.inputs[0]
+    start = node.params["start_indices"]
+    strides = node.params.get("strides") or (1,) * len(start)
+    b = em.b
+    in_idx = []
+    for i, s, st in zip(idx, start, strides):
+        j = i if st == 1 else b.mul(i, i64(st))
+        in_idx.append(j if s == 0 else b.add(j, i64(s)))
+    return em.value(x, in_idx)
+
+
+def _pad(em, node, idx):
+    x, pv = node.inputs
+    b = em.b
+    fill = em.value(pv, [])
+    if x.aval.size == 0:
+        return fill
+    ok, in_idx = None, []
+    for i, (lo, hi, interior), n in zip(idx, node.params["padding_config"], x.aval.shape):
+        t = b.sub(i, i64(lo)) if lo else i
+        conds = [b.icmp_signed(">=", t, i64(0))]
+        if interior:
+            step = i64(interior + 1)
+            conds.append(b.icmp_signed("==", b.srem(t, step), i64(0)))
+            t = b.sdiv(t, step)
+        conds.append(b.icmp_signed("<", t, i64(n)))
+        for c in conds:
+            ok = c if ok is None else b.and_(ok, c)
+        in_idx.append(_clamp(b, t, 0, n - 1))
+    val = em.value(x, in_idx)
+    return val if ok is None else b.select(ok, val, fill)
+
+
+def _iota(em, node, idx):
+    i = idx[node.params["dimension"]]
+    dt = np.dtype(node.params["dtype"])
+    return convert(em, i, np.dtype(np.int64), dt)
+
+
+def _concatenate(em, node, idx):
+    d = node.params["dimension"]
+    b = em.b
+    parts, off = [], 0
+    for x in node.inputs:
+        n = x.aval.shape[d]
+        if n:
+            parts.append((x, off, n))
+        off += n
+    res = None
+    for x, start, n in reversed(parts):
+        local = _clamp(b, b.sub(idx[d], i64(start)) if start else idx[d], 0, n - 1)
+        val = em.value(x, idx[:d] + [local] + idx[d + 1:])
+        res = val if res is None else b.select(b.icmp_signed("<", idx[d], i64(start + n)),
+                                               val, res)
+    return res
+
+
+def _dyn_starts(em, starts, dims, sizes):
+    """Start indices clamped so the window [start, start+size) fits (as lax)."""
+    b = em.b
+    out = []
+    for s, dim, size in zip(starts, dims, sizes):
+        v = _to_i64(b, em.value(s, []), s.aval.dtype)
+        out.append(_clamp(b, v, 0, dim - size))
+    return out
+
+
+def _dynamic_slice(em, node, idx):
+    x, *starts = node.inputs
+    s = _dyn_starts(em, starts, x.aval.shape, node.params["slice_sizes"])
+    return em.value(x, [em.b.add(i, si) for i, si in zip(idx, s)])
+
+
+def _dynamic_update_slice(em, node, idx):
+    x, upd, *starts = node.inputs
+    if upd.aval.size == 0:
+        return em.value(x, idx)
+    b = em.b
+    s = _dyn_starts(em, starts, x.aval.shape, upd.aval.shape)
+    inside, local = None, []
+    for i, si, u in zip(idx, s, upd.aval.shape):
+        t = b.sub(i, si)
+        c = b.and_(b.icmp_signed(">=", t, i64(0)), b.icmp_signed("<", t, i64(u)))
+        inside = c if inside is None else b.and_(inside, c)
+        local.append(_clamp(b, t, 0, u - 1))
+    new = em.value(upd, local)
+    old = em.value(x, idx)
+    return old if inside is None else b.select(inside, new, old)
+
+
+def _gather_index(em, operand, indices, axes, idx, clip):
+    """Operand index for gather/scatter element ``idx`` (batch dims then the rest).
+    Returns (index list, in-bounds condition or None)."""
+    b = em.b
+    nb = indices.aval.ndim - 1
+    bidx, rest = list(idx[:nb]), iter(idx[nb:])
+    out, ok = [], None
+    for d, n in enumerate(operand.aval.shape):
+        if d in axes:
+            j = axes.index(d)
+            t = _to_i64(b, em.value(indices, bidx + [i64(j)]), indices.aval.dtype)
+            if clip:
+                t = _clamp(b, t, 0, n - 1)
+            else:
+                c = b.and_(b.icmp_signed(">=", t, i64(0)), b.icmp_signed("<", t, i64(n)))
+                ok = c if ok is None else b.and_(ok, c)
+            out.append(t)
+        else:
+            out.append(next(rest))
+    return out, ok
+
+
+def _gather(em, node, idx):
+    operand, indices = node.inputs
+    if operand.aval.size == 0:
+        return const(operand.aval.dtype, 0)
+    in_idx, _ = _gather_index(em, operand, indices, tuple(node.params["axes"]), idx, clip=True)
+    return em.value(operand, in_idx)
+
+
+for _name, _fn in [("broadcast_in_dim", _broadcast_in_dim), ("reshape", _reshape),
+                   ("transpose", _transpose), ("squeeze", _squeeze), ("rev", _rev),
+                   ("slice", _slice), ("pad", _pad), ("iota", _iota),
+                   ("concatenate", _concatenate), ("dynamic_slice", _dynamic_slice),
+                   ("dynamic_update_slice", _dynamic_update_slice), ("gather", _gather)]:
+    LOWERINGS[_name] = _fn
+
+
+# ---------------------------------------------------------------- kernels
+
+def _kernel_rule(*names):
+    def deco(fn):
+        for n in names:
+            LOWERINGS[n] = fn
+            KERNEL_RULES[n] = fn
+        return fn
+    return deco
+
+
+def emit_loop(em, kernel):
+    v = kernel.out
+    with loops.loop_nest(em.b, v.aval.shape) as idx:
+        em.reset()
+        em.store(v, idx, em.value(v, idx))
+
+
+_RED_KIND = {"reduce_sum": "sum", "reduce_prod": "prod", "reduce_max": "max",
+             "reduce_min": "min"}
+_REASSOC = ("reassoc", "contract")
+
+
+def _combine(em, kind, dtype, acc, x):
+    """acc (op) x for a reduction; float sums/products may be reassociated
+    (that is what lets LLVM vectorize them)."""
+    b, dtype = em.b, np.dtype(dtype)
+    if dtype.kind == "b":
+        return (b.or_ if kind in ("sum", "max") else b.and_)(acc, x)
+    if kind == "sum":
+        return b.fadd(acc, x, flags=_REASSOC) if dtype.kind == "f" else b.add(acc, x)
+    if kind == "prod":
+        return b.fmul(acc, x, flags=_REASSOC) if dtype.kind == "f" else b.mul(acc, x)
+    if dtype.kind == "f":
+        name = "llvm.maximum" if kind == "max" else "llvm.minimum"
+        return em.call(f"{name}.{_sfx(dtype)}", acc.type, [acc, x])
+    return b.select(b.icmp_signed(">" if kind == "max" else "<", acc, x), acc, x)
+
+
+def _merge(out_idx, red_idx, axes, ndim):
+    o, r = iter(out_idx), iter(red_idx)
+    return [next(r) if d in axes else next(o) for d in range(ndim)]
+
+
+@_kernel_rule("reduce_sum", "reduce_prod", "reduce_max", "reduce_min")
+def emit_reduce(em, kernel):
+    node = kernel.root
+    x, out = node.inputs[0], node.out
+    axes = tuple(node.params["axes"])
+    kind = _RED_KIND[node.prim]
+    shape, dt = x.aval.shape, x.aval.dtype
+    b = em.b
+    nd = len(shape)
+    out_shape = out.aval.shape
+    red_shape = [shape[d] for d in axes]
+    if nd and (nd - 1) not in axes and axes:
+        # Last dim kept: accumulate rows into the output, contiguous inner loop.
+        with loops.loop_nest(b, out_shape, "o") as oidx:
+            em.store(out, oidx, identity(kind, dt))
+        with loops.loop_nest(b, shape, "r") as idx:
+            em.reset()
+            oi = [i for d, i in enumerate(idx) if d not in axes]
+            off = loops.linear_index(b, oi, out_shape)
+            acc = em.load_linear(out, off)
+            em.store_linear(out, off, _combine(em, kind, dt, acc, em.value(x, idx)))
+        return
+    acc_slot = em.alloca(lltype(dt))
+    with loops.loop_nest(b, out_shape, "o") as oidx:
+        b.store(identity(kind, dt), acc_slot)
+        with loops.loop_nest(b, red_shape, "r") as ridx:
+            em.reset()
+            v = em.value(x, _merge(oidx, ridx, axes, nd))
+            b.store(_combine(em, kind, dt, b.load(acc_slot), v), acc_slot)
+        em.store(out, oidx, b.load(acc_slot))
+
+
+@_kernel_rule("argmax", "argmin")
+def emit_argminmax(em, kernel):
+    node = kernel.root
+    x, out = node.inputs[0], node.out
+    axes = tuple(node.params["axes"])
+    shape, dt = x.aval.shape, x.aval.dtype
+    idt = out.aval.dtype
+    b = em.b
+    nd = len(shape)
+    n = shape[axes[0]]
+    best_slot, bi_slot = em.alloca(lltype(dt)), em.alloca(I64)
+    op = ">" if node.prim == "argmax" else "<"
+    with loops.loop_nest(b, out.aval.shape, "o") as oidx:
+        if n == 0:
+            em.store(out, oidx, const(idt, 0))
+            return
+        em.reset()
+        b.store(em.value(x, _merge(oidx, [i64(0)], axes, nd)), best_slot)
+        b.store(i64(0), bi_slot)
+        with loops.for_range(b, n, start=1, name="r") as k:
+            em.reset()
+            v = em.value(x, _merge(oidx, [k], axes, nd))
+            best = b.load(best_slot)
+            if dt.kind == "f":
+                # First extreme wins; a NaN beats everything and is never replaced.
+                better = b.fcmp_ordered(op, v, best)
+                v_nan = b.fcmp_unordered("uno", v, v)
+                best_nan = b.fcmp_unordered("uno", best, best)
+                take = b.or_(better, b.and_(v_nan, b.not_(best_nan)))
+            elif dt.kind == "b":
+                take = b.icmp_unsigned(op, v, best)
+            else:
+                take = b.icmp_signed(op, v, best)
+            b.store(b.select(take, v, best), best_slot)
+            b.store(b.select(take, k, b.load(bi_slot)), bi_slot)
+        em.store(out, oidx, convert(em, b.load(bi_slot), np.dtype(np.int64), idt))
+
+
+@_kernel_rule("cumsum")
+def emit_cumsum(em, kernel):
+    node = kernel.root
+    x, out = node.inputs[0], node.out
+    axis, reverse = node.params["axis"], node.params.get("reverse", False)
+    shape, dt = out.aval.shape, out.aval.dtype
+    b = em.b
+    n = shape[axis]
+    kind = "sum"
+    # Outer dims, then the scan axis (sequential), then inner dims (contiguous).
+    with loops.loop_nest(b, shape[:axis], "p") as pre:
+        with loops.for_range(b, n, name="k") as k:
+            pos = b.sub(i64(n - 1), k) if reverse else k
+            prev = _clamp(b, b.add(pos, i64(1)) if reverse else b.sub(pos, i64(1)), 0, n - 1)
+            first = b.icmp_signed("==", k, i64(0))
+            with loops.loop_nest(b, shape[axis + 1:], "q") as post:
+                em.reset()
+                idx = list(pre) + [pos] + list(post)
+                before = em.load(out, list(pre) + [prev] + list(post))
+                before = b.select(first, identity(kind, dt), before)
+                em.store(out, idx, _combine_exact(em, dt, before, em.value(x, idx)))
+
+
+def _combine_exact(em, dt, a, x):
+    b = em.b
+    if dt.kind == "f":
+        return b.fadd(a, x)
+    if dt.kind == "b":
+        return b.or_(a, x)
+    return b.add(a, x)
+
+
+@_kernel_rule("scatter_add", "scatter")
+def emit_scatter(em, kernel):
+    node = kernel.root
+    operand, indices, updates = node.inputs
+    out = node.out
+    axes = tuple(node.params["axes"])
+    b = em.b
+    with loops.loop_nest(b, out.aval.shape, "c") as idx:
+        em.reset()
+        em.store(out, idx, em.value(operand, idx))
+    # Sequential updates: duplicates accumulate (or the last one wins), OOB dropped.
+    with loops.loop_nest(b, updates.aval.shape, "u") as idx:
+        em.reset()
+        tidx, ok = _gather_index(em, out, indices, axes, idx, clip=False)
+        upd = em.value(updates, idx)
+        off = loops.linear_index(b, tidx, out.aval.shape)
+        with b.if_then(ok if ok is not None else ir.Constant(I1, 1)):
+            if node.prim == "scatter_add":
+                upd = _combine_exact(em, out.aval.dtype, em.load_linear(out, off), upd)
+            em.store_linear(out, off, upd)
+
+
+@_kernel_rule("dot_general")
+def emit_gemm(em, kernel):
+    node = kernel.root
+    g = dict(node.params["gemm"])
+    a, bvar = node.inputs
+    out = node.out
+    B, M, N, K = g["B"], g["M"], g["N"], g["K"]
+    ta, tb, dt = g["trans_a"], g["trans_b"], np.dtype(g["dtype"])
+    b = em.b
+    if M * N * B == 0:
+        return
+    if K == 0:
+        with loops.for_range(b, B * M * N, name="z") as i:
+            em.store_linear(out, i, const(dt, 0))
+        return
+    lda, ldb, ldc = (M if ta else K), (K if tb else N), N
+    ety = lltype(dt)
+    gm = _gemm()
+    with loops.for_range(b, B, name="batch") as bi:
+        pa = em.address(a, b.mul(bi, i64(M * K)))
+        pb = em.address(bvar, b.mul(bi, i64(K * N)))
+        pc = em.address(out, b.mul(bi, i64(M * N)))
+        if gm is not None and dt.kind in "fi":
+            gm.emit_gemm(b, em.module, dt, ta, tb, i64(M), i64(N), i64(K), pa, i64(lda),
+                         pb, i64(ldb), pc, i64(ldc))
+        else:
+            _loop_gemm(em, dt, ety, ta, tb, M, N, K, pa, lda, pb, ldb, pc, ldc)
+
+
+def _loop_gemm(em, dt, ety, ta, tb, M, N, K, pa, lda, pb, ldb, pc, ldc):
+    """C = op(A) op(B) with i-k-j loops (contiguous inner loop when B is not transposed)."""
+    b = em.b
+
+    def elem(ptr, off):
+        return b.gep(ptr, [off], source_etype=ety)
+
+    with loops.for_range(b, M, name="gi") as i:
+        with loops.for_range(b, N, name="gz") as j:
+            b.store(const(dt, 0), elem(pc, b.add(b.mul(i, i64(ldc)), j)))
+        with loops.for_range(b, K, name="gk") as k:
+            aoff = b.add(b.mul(k, i64(lda)), i) if ta else b.add(b.mul(i, i64(lda)), k)
+            av = b.load(elem(pa, aoff), typ=ety)
+            with loops.for_range(b, N, name="gj") as j:
+                boff = b.add(b.mul(j, i64(ldb)), k) if tb else b.add(b.mul(k, i64(ldb)), j)
+                bv = b.load(elem(pb, boff), typ=ety)
+                cp = elem(pc, b.add(b.mul(i, i64(ldc)), j))
+                cv = b.load(cp, typ=ety)
+                if dt.kind == "f":
+                    nv = b.fadd(cv, b.fmul(av, bv), flags=("contract",))
+                else:
+                    nv = b.add(cv, b.mul(av, bv))
+                b.store(nv, cp)
+
+
+# ------------------------------------------------------------------ module
+
+def lower(prog, name="jit_fn", data_offset=None):
+    """The LLVM module (llvmlite.ir.Module) for a fused, buffer-planned Program."""
+    module = ir.Module(name=name)
+    kfuncs = []
+    for k in prog.kernels:
+        kfuncs.append(_lower_kernel(module, prog, k))
+    _lower_entry(module, prog, kfuncs, data_offset)
+    return module
+
+
+def _kernel_bases(prog, k):
+    bases = [prog.base(k.out)]
+    for v in k.reads:
+        bv = prog.base(v)
+        if bv not in bases:
+            bases.append(bv)
+    return bases
+
+
+def _lower_kernel(module, prog, k):
+    bases = _kernel_bases(prog, k)
+    fn = ir.Function(module, ir.FunctionType(VOID, [PTR] * len(bases)),
+                     name=f"k{k.index}_{k.kind}_{k.root.prim}")
+    fn.linkage = "internal"
+    for arg in fn.args:
+        arg.add_attribute("noalias")
+    fn.attributes.add("nounwind")
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    em = Emitter(module, builder, k, prog, dict(zip(bases, fn.args)))
+    if k.kind == "loop":
+        emit_loop(em, k)
+    else:
+        KERNEL_RULES[k.root.prim](em, k)
+    builder.ret_void()
+    return fn, bases
+
+
+def _lower_entry(module, prog, kfuncs, data_offset):
+    """``void entry(p_0, ..., p_n)``: inputs then outputs. With ``data_offset``
+    each p_i is an ndarray object whose data pointer sits at that offset."""
+    nin, nout = len(prog.invars), len(prog.outvars)
+    fn = ir.Function(module, ir.FunctionType(VOID, [PTR] * (nin + nout)), name="entry")
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    plan = prog.buffers
+    ws = None
+    if plan.workspace:
+        malloc = ir.Function(module, ir.FunctionType(PTR, [I64]), name="malloc")
+        ws = b.call(malloc, [i64(plan.workspace)])
+    ptrs = {}
+
+    def ptr_of(base):
+        if base not in ptrs:
+            kind, pos = plan.where[base]
+            if kind == "ws":
+                ptrs[base] = b.gep(ws, [i64(pos)], source_etype=I8)
+            else:
+                arg = fn.args[pos if kind == "in" else nin + pos]
+                if data_offset is None:
+                    ptrs[base] = arg
+                else:
+                    slot = b.gep(arg, [i64(data_offset)], source_etype=I8)
+                    ptrs[base] = b.load(slot, typ=PTR)
+        return ptrs[base]
+
+    for kfn, bases in kfuncs:
+        b.call(kfn, [ptr_of(v) for v in bases])
+    if ws is not None:
+        free = ir.Function(module, ir.FunctionType(VOID, [PTR]), name="free")
+        b.call(free, [ws])
+    b.ret_void()
+
+
+assert set(FUSABLE) <= set(LOWERINGS), set(FUSABLE) - set(LOWERINGS)

@@ -1,0 +1,144 @@
+"""Pass 6: the Executable: argument checks in Python, then one native call.
+
+Calling convention: ``void entry(obj_0, ..., obj_n)`` gets one pointer per
+input then per output. On CPython with numpy's standard object layout the
+pointers are the ndarray objects themselves (ctypes ``py_object``, which
+costs nothing to convert) and native code reads each array's data pointer
+from the object; otherwise they are data addresses from ``ndarray.ctypes``.
+Every argument is validated (count, type, shape, dtype) before native code
+runs, so bad input raises TypeError and never reaches machine code.
+"""
+import ctypes
+
+import numpy as np
+
+from jaxlite import core, dtypes
+
+
+def _probe_data_offset():
+    """Byte offset of the data pointer in an ndarray object, if the layout is the
+    one we expect (PyObject_HEAD then ``char *data``)."""
+    try:
+        a = np.empty(3)
+        off = ctypes.sizeof(ctypes.c_ssize_t) + ctypes.sizeof(ctypes.c_void_p)
+        if ctypes.c_void_p.from_address(id(a) + off).value == a.ctypes.data:
+            b = np.asarray(1.0)
+            if ctypes.c_void_p.from_address(id(b) + off).value == b.ctypes.data:
+                return off
+    except Exception:
+        pass
+    return None
+
+
+DATA_OFFSET = _probe_data_offset()
+_ndarray, _Array = np.ndarray, core.Array
+_PY_SCALARS = (bool, int, float)
+
+
+class Executable:
+    """A compiled jaxpr. ``exe(*args)`` returns the list of outputs (jaxlite Arrays)."""
+
+    def __init__(self, name, in_avals, consts, out_avals, address, engine, texts,
+                 from_disk_cache=False):
+        self.name = name
+        self.in_avals = list(in_avals)
+        self.out_avals = list(out_avals)
+        self._consts = [np.ascontiguousarray(np.asarray(c, a.dtype))
+                        for c, a in zip(consts, [core.get_aval(c) for c in consts])]
+        self._engine = engine          # keeps the machine code alive
+        self._texts = texts
+        self.from_disk_cache = from_disk_cache
+        self._nargs = len(self.in_avals)
+        self._specs = [(a.shape, a.dtype) for a in self.in_avals]
+        self._out_specs = [(a.shape, a.dtype) for a in self.out_avals]
+        n = len(self._consts) + self._nargs + len(self.out_avals)
+        argtype = ctypes.py_object if DATA_OFFSET is not None else ctypes.c_void_p
+        self._fn = ctypes.CFUNCTYPE(None, *([argtype] * n))(address)
+        self._by_object = DATA_OFFSET is not None
+
+    # ------------------------------------------------------------- calling
+
+    def __call__(self, *args):
+        if len(args) != self._nargs:
+            raise TypeError(f"{self.name} takes {self._nargs} argument(s), got {len(args)}")
+        vals = list(self._consts)
+        for i, (x, (shape, dtype)) in enumerate(zip(args, self._specs)):
+            t = type(x)
+            if (t is _ndarray or t is _Array) and x.dtype == dtype and x.shape == shape:
+                if not x.flags.c_contiguous:
+                    x = np.ascontiguousarray(x)
+            else:
+                x = self._convert(i, x, shape, dtype)
+            vals.append(x)
+        outs = [np.empty(shape, dtype) for shape, dtype in self._out_specs]
+        if self._by_object:
+            self._fn(*vals, *outs)
+        else:
+            self._fn(*[v.ctypes.data for v in vals], *[o.ctypes.data for o in outs])
+        return [o.view(_Array) for o in outs]
+
+    def _convert(self, i, x, shape, dtype):
+        """The slow path: subclasses, scalars, convertible dtypes; TypeError otherwise."""
+        expected = f"{dtypes.short_name(dtype)}[{','.join(map(str, shape))}]"
+        if isinstance(x, core.Tracer):
+            raise TypeError(f"{self.name}: argument {i} is a tracer ({x.aval}); compiled "
+                            f"code needs concrete arrays")
+        if type(x) in _PY_SCALARS or isinstance(x, np.generic):
+            if shape != ():
+                raise TypeError(f"{self.name}: argument {i} expected an array of type "
+                                f"{expected}, got scalar {type(x).__name__} {x!r}")
+            kind = np.asarray(x).dtype.kind
+            kind = "i" if kind == "u" else kind
+            if kind not in "bif" or "bif".index(kind) > "bif".index(dtype.kind):
+                raise TypeError(f"{self.name}: argument {i} expected {expected}, got "
+                                f"{type(x).__name__} {x!r}")
+            return np.asarray(x, dtype)
+        if isinstance(x, np.ndarray):
+            if x.shape != shape:
+                raise TypeError(f"{self.name}: argument {i} expected shape {shape} "
+                                f"({expected}), got shape {x.shape} ({x.dtype})")
+            if x.dtype != dtype:
+                try:
+                    canon = dtypes.canonicalize(x.dtype)
+                except TypeError:
+                    canon = None
+                if canon != dtype:
+                    raise TypeError(f"{self.name}: argument {i} expected dtype {dtype.name} "
+                                    f"({expected}), got {x.dtype}")
+            return np.ascontiguousarray(x, dtype)
+        raise TypeError(f"{self.name}: argument {i} expected an array of type {expected}, "
+                        f"got {type(x).__name__}")
+
+    # ---------------------------------------------------------------- text
+
+    def as_text(self):
+        """The optimized LLVM IR (the compiled program)."""
+        return self.llvm_ir(optimized=True)
+
+    def llvm_ir(self, optimized=True):
+        return self._texts.get("opt_ir" if optimized else "ir")
+
+    def asm(self):
+        return self._texts.get("asm")
+
+    def fusion_plan(self):
+        return self._texts.get("plan")
+
+    def jaxpr_text(self):
+        return self._texts.get("jaxpr")
+
+    def __repr__(self):
+        return f"<compiled {self.name}: {self._nargs} input(s), {len(self.out_avals)} output(s)>"
+
+
+class LazyTexts(dict):
+    """Texts computed on first use (assembly needs another code generation)."""
+
+    def __init__(self, makers, **known):
+        super().__init__(known)
+        self._makers = makers
+
+    def get(self, key, default=None):
+        if key not in self and key in self._makers:
+            self[key] = self._makers[key]()
+        return super().get(key, default)

@@ -1,0 +1,389 @@
+"""compiler.compile against eager evaluation, primitive by primitive: every
+dtype a primitive takes, scalars, 0-size arrays, broadcasting and
+non-contiguous inputs. Plus the registry: every primitive has a lowering."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("JAXLITE_DISABLE_DISK_CACHE", "1")
+
+import jaxlite  # noqa: E402
+from jaxlite import core, lax  # noqa: E402
+import compiler  # noqa: E402
+from compiler.lowering import LOWERINGS  # noqa: E402
+
+RNG = np.random.default_rng(0)
+CALLS = {"jit", "custom_jvp_call", "custom_vjp_call", "custom_lin"}
+
+
+def rand(shape, dtype, low=-3.0, high=3.0):
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return RNG.random(shape) > 0.5
+    if dtype.kind == "i":
+        return RNG.integers(-9, 10, size=shape).astype(dtype)
+    return RNG.uniform(low, high, size=shape).astype(dtype)
+
+
+def run_compiled(f, *args):
+    closed = jaxlite.make_jaxpr(f)(*args)
+    exe = compiler.compile(closed, getattr(f, "__name__", "f"))
+    return exe(*args), exe
+
+
+def check(f, *args, rtol=None, atol=None):
+    """Compiled f(*args) equals eager f(*args) (dtype, shape and values)."""
+    got, exe = run_compiled(f, *args)
+    want = f(*args)
+    want = list(want) if isinstance(want, (tuple, list)) else [want]
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        w = np.asarray(w, g.dtype) if type(w) in (int, float, bool) else np.asarray(w)
+        assert g.shape == w.shape, (g.shape, w.shape)
+        assert g.dtype == w.dtype, (g.dtype, w.dtype)
+        if w.dtype.kind == "f":
+            tol = 1e-5 if w.dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(g, w, rtol=rtol or tol, atol=atol or tol * 10,
+                                       equal_nan=True)
+        else:
+            np.testing.assert_array_equal(g, w)
+    return exe
+
+
+def test_registry_complete():
+    missing = [n for n in core.all_primitives if n not in CALLS and n not in LOWERINGS]
+    assert not missing, f"primitives without a compiler lowering: {missing}"
+
+
+UNARY_F = ["exp", "exp2", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
+           "asin", "acos", "atan", "sinh", "cosh", "tanh", "logistic", "erf", "floor",
+           "ceil"]
+DOMAIN = {"log": (0.1, 5), "log1p": (-0.9, 5), "sqrt": (0.1, 5), "rsqrt": (0.1, 5),
+          "asin": (-0.99, 0.99), "acos": (-0.99, 0.99), "tan": (-1.4, 1.4)}
+SHAPES = [(), (0,), (1,), (7,), (3, 5), (2, 0, 3), (2, 3, 33)]
+
+
+@pytest.mark.parametrize("name", UNARY_F)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_unary_float(name, dtype):
+    fn = getattr(lax, name)
+    lo, hi = DOMAIN.get(name, (-3, 3))
+    for shape in SHAPES:
+        check(fn, rand(shape, dtype, lo, hi), rtol=2e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_unary_float_specials():
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 80.0, -80.0, 100.0], np.float32)
+    for name in ["exp", "tanh", "logistic", "sin", "floor", "abs", "neg", "sign"]:
+        check(getattr(lax, name), x)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.float32, np.float64])
+def test_unary_numeric(dtype):
+    for shape in SHAPES:
+        x = rand(shape, dtype)
+        for fn in [lax.neg, lax.sign, lax.abs, lambda v: lax.integer_pow(v, 3),
+                   lambda v: lax.integer_pow(v, 0), lambda v: lax.integer_pow(v, 2)]:
+            check(fn, x)
+
+
+def test_round_methods():
+    x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49, -3.7], np.float32)
+    check(lambda v: lax.round(v, 0), x)
+    check(lambda v: lax.round(v, 1), x)
+
+
+def test_integer_pow_negative():
+    check(lambda v: lax.integer_pow(v, -3), rand((9,), np.float64, 0.5, 2))
+
+
+def test_not():
+    check(lax.bitwise_not, rand((6,), np.bool_))
+    check(lax.bitwise_not, rand((6,), np.int32))
+
+
+BINARY = ["add", "sub", "mul", "div", "rem", "max", "min", "eq", "ne", "lt", "le", "gt", "ge"]
+
+
+@pytest.mark.parametrize("name", BINARY)
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.float32, np.float64])
+def test_binary(name, dtype):
+    fn = getattr(lax, name)
+    for shape in [(), (0,), (5,), (3, 4)]:
+        x, y = rand(shape, dtype), rand(shape, dtype)
+        check(fn, x, y)
+        check(fn, x, rand((), dtype))       # rank-0 operand broadcasts
+        check(fn, rand((), dtype), y)
+
+
+def test_int_div_rem_edge_cases():
+    for dt in (np.int32, np.int64):
+        info = np.iinfo(dt)
+        x = np.array([7, -7, 7, -7, 0, info.min, info.min, 5], dt)
+        y = np.array([2, 2, -2, -2, 3, -1, 1, 0], dt)
+        check(lax.div, x, y)
+        check(lax.rem, x, y)
+
+
+def test_float_minmax_nan():
+    x = np.array([np.nan, 1.0, 2.0, np.nan, -0.0], np.float32)
+    y = np.array([1.0, np.nan, 1.0, np.nan, 0.0], np.float32)
+    got, _ = run_compiled(lax.max, x, y)
+    np.testing.assert_array_equal(np.isnan(got[0]), np.isnan(np.maximum(x, y)))
+    got, _ = run_compiled(lax.min, x, y)
+    np.testing.assert_array_equal(np.isnan(got[0]), np.isnan(np.minimum(x, y)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pow_atan2(dtype):
+    check(lax.pow, rand((10,), dtype, 0.1, 3), rand((10,), dtype))
+    check(lax.atan2, rand((10,), dtype), rand((10,), dtype))
+
+
+def test_bool_ops():
+    x, y = rand((9,), np.bool_), rand((9,), np.bool_)
+    for fn in [lax.bitwise_and, lax.bitwise_or, lax.mul, lax.max, lax.min, lax.eq, lax.ne,
+               lax.lt, lax.ge]:
+        check(fn, x, y)
+    check(lax.bitwise_and, rand((9,), np.int32), rand((9,), np.int32))
+    check(lax.bitwise_or, rand((9,), np.int64), rand((9,), np.int64))
+
+
+def test_compare_nan():
+    x = np.array([np.nan, 1.0, np.nan], np.float64)
+    y = np.array([np.nan, np.nan, 1.0], np.float64)
+    for fn in [lax.eq, lax.ne, lax.lt, lax.le, lax.gt, lax.ge]:
+        check(fn, x, y)
+
+
+def test_select_n():
+    p = rand((4, 3), np.bool_)
+    a, b = rand((4, 3), np.float32), rand((4, 3), np.float32)
+    check(lax.select_n, p, a, b)
+    check(lambda q, u, v: lax.select_n(q, u, v), np.bool_(True), a, b)
+    w = RNG.integers(0, 3, size=(4, 3)).astype(np.int32)
+    check(lax.select_n, w, a, b, rand((4, 3), np.float32))
+    check(lax.select_n, rand((0,), np.bool_), rand((0,), np.int32), rand((0,), np.int32))
+
+
+DTYPES = [np.bool_, np.int32, np.int64, np.float32, np.float64]
+
+
+@pytest.mark.parametrize("src", DTYPES)
+@pytest.mark.parametrize("dst", DTYPES)
+def test_convert(src, dst):
+    x = rand((11,), src) * (5 if np.dtype(src).kind == "f" else 1)
+    check(lambda v: lax.convert_element_type(v, dst), x)
+
+
+def test_convert_float_to_int_truncates():
+    x = np.array([2.7, -2.7, 0.5, -0.5, 1e3], np.float32)
+    check(lambda v: lax.convert_element_type(v, np.int32), x)
+
+
+def test_stop_gradient():
+    check(lambda v: lax.stop_gradient(v) * 2.0, rand((3,), np.float32))
+
+
+# ----------------------------------------------------------- structural
+
+def test_broadcast_in_dim():
+    check(lambda v: lax.broadcast_in_dim(v, (3, 4), (1,)), rand((4,), np.float32))
+    check(lambda v: lax.broadcast_in_dim(v, (3, 4), (0,)), rand((3,), np.int32))
+    check(lambda v: lax.broadcast_in_dim(v, (2, 3, 4), (0, 2)), rand((2, 1), np.float64))
+    check(lambda v: lax.broadcast_in_dim(v, (5, 0), ()), rand((), np.float32))
+    check(lambda v: lax.broadcast_in_dim(v, (2, 3), ()), rand((), np.bool_))
+
+
+def test_reshape_transpose():
+    x = rand((2, 3, 4), np.float32)
+    check(lambda v: lax.reshape(v, (6, 4)), x)
+    check(lambda v: lax.reshape(v * 2.0, (4, 6)) + 1.0, x)
+    check(lambda v: lax.reshape(v, (1, 24, 1)), x)
+    check(lambda v: lax.transpose(v, (2, 0, 1)), x)
+    check(lambda v: lax.transpose(lax.exp(v), (1, 2, 0)) * 2.0, x)
+    check(lambda v: lax.reshape(lax.transpose(v, (1, 0, 2)), (3, 8)), x)
+    check(lambda v: lax.reshape(v, (0, 3)), rand((3, 0), np.int32))
+
+
+def test_squeeze_rev():
+    check(lambda v: lax.squeeze(v, (0, 2)), rand((1, 3, 1), np.float32))
+    check(lambda v: lax.rev(v, (0, 1)), rand((3, 4), np.int64))
+    check(lambda v: lax.rev(v, (1,)) + v, rand((3, 4), np.float32))
+
+
+def test_slice():
+    x = rand((7, 9), np.float32)
+    check(lambda v: lax.slice(v, (1, 2), (6, 9)), x)
+    check(lambda v: lax.slice(v, (0, 1), (7, 9), (3, 2)), x)
+    check(lambda v: lax.slice(v, (2, 2), (2, 5)), x)
+
+
+def test_pad():
+    x = rand((3, 4), np.float32)
+    check(lambda v: lax.pad(v, 0.0, ((1, 2, 0), (0, 1, 1))), x)
+    check(lambda v: lax.pad(v, -1.0, ((-1, 2, 0), (1, -2, 2))), x)
+    check(lambda v, p: lax.pad(v, p, ((2, 2, 0),)), rand((0,), np.int32), np.int32(7))
+
+
+def test_iota_concatenate():
+    check(lambda: lax.iota(np.int32, 5))
+    check(lambda: lax.broadcasted_iota(np.float32, (3, 4), 1))
+    a, b, c = rand((2, 3), np.float32), rand((2, 0), np.float32), rand((2, 5), np.float32)
+    check(lambda x, y, z: lax.concatenate([x, y, z], 1), a, b, c)
+    check(lambda x, z: lax.concatenate([lax.exp(x), z * 2.0], 1), a, c)
+    check(lambda x: lax.concatenate([x, x], 0), rand((3,), np.bool_))
+
+
+def test_dynamic_slice_update():
+    x = rand((6, 5), np.float32)
+    for i, j in [(0, 0), (2, 1), (5, 4), (-3, 9), (100, -100)]:
+        check(lambda v, a, b: lax.dynamic_slice(v, (a, b), (3, 2)), x, np.int32(i), np.int32(j))
+        check(lambda v, u, a, b: lax.dynamic_update_slice(v, u, (a, b)), x,
+              rand((2, 3), np.float32), np.int32(i), np.int32(j))
+    check(lambda v, u, a: lax.dynamic_update_slice(v, u, (a, a)), x, rand((0, 2), np.float32),
+          np.int64(1))
+
+
+def test_gather_scatter():
+    op = rand((5, 4), np.float32)
+    idx = np.array([[0], [4], [2], [7], [-3]], np.int32)
+    check(lambda o, i: lax.gather(o, i, (0,)), op, idx)
+    idx2 = np.array([[[1, 2], [4, 3]], [[0, 0], [9, 1]]], np.int64)
+    check(lambda o, i: lax.gather(o, i, (0, 1)), op, idx2)
+    upd = rand((5, 4), np.float32)
+    idx3 = np.array([[0], [4], [2], [2], [9]], np.int32)
+    check(lambda o, i, u: lax.scatter_add(o, i, u, (0,)), op, idx3, upd)
+    check(lambda o, i, u: lax.scatter(o, i, u, (0,)), op, np.array([[0], [4], [2], [1], [9]],
+                                                                  np.int32), upd)
+    check(lambda o, i, u: lax.scatter_add(o, i, u, (1,)), rand((3, 4), np.int32),
+          np.array([[1], [1], [3]], np.int32), rand((3, 3), np.int32))
+
+
+# ----------------------------------------------------------- reductions
+
+REDUCERS = ["reduce_sum", "reduce_max", "reduce_min", "reduce_prod"]
+
+
+@pytest.mark.parametrize("name", REDUCERS)
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.float32, np.float64])
+def test_reductions(name, dtype):
+    fn = getattr(lax, name)
+    x = rand((3, 4, 5), dtype, -1.5, 1.5)
+    for axes in [(0,), (1,), (2,), (0, 1), (1, 2), (0, 2), (0, 1, 2)]:
+        check(lambda v: fn(v, axes), x, rtol=1e-5)
+    check(lambda v: fn(v, (0,)), rand((0, 3), dtype))
+    check(lambda v: fn(v, (1,)), rand((0, 3), dtype))
+    check(lambda v: fn(v * v, (0,)), rand((1000,), dtype, -1, 1), rtol=1e-4)
+
+
+def test_reduce_bool():
+    x = rand((4, 6), np.bool_)
+    check(lambda v: lax.reduce_max(v, (1,)), x)
+    check(lambda v: lax.reduce_min(v, (0,)), x)
+
+
+def test_reduce_max_nan():
+    x = np.array([[1.0, np.nan, 3.0], [1.0, 2.0, 0.0]], np.float32)
+    check(lambda v: lax.reduce_max(v, (1,)), x)
+    check(lambda v: lax.reduce_min(v, (0,)), x)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@pytest.mark.parametrize("dtype", [np.int32, np.float32, np.float64, np.bool_])
+def test_argminmax(name, dtype):
+    fn = getattr(lax, name)
+    x = rand((4, 5, 3), dtype)
+    x = np.concatenate([x, x], axis=1)       # ties: the first index wins
+    for axis in range(3):
+        for idt in (np.int32, np.int64):
+            check(lambda v: fn(v, axis, idt), x)
+
+
+def test_argmax_nan():
+    x = np.array([[1.0, np.nan, 3.0, np.nan], [5.0, 2.0, 5.0, 0.0]], np.float32)
+    check(lambda v: lax.argmax(v, 1, np.int32), x)
+    check(lambda v: lax.argmin(v, 1, np.int32), x)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.float32, np.float64])
+def test_cumsum(dtype):
+    x = rand((3, 4, 5), dtype)
+    for axis in range(3):
+        for rev in (False, True):
+            check(lambda v: lax.cumsum(v, axis, rev), x)
+    check(lambda v: lax.cumsum(v, 0), rand((0,), dtype))
+
+
+# ---------------------------------------------------------------- dot
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64])
+def test_dot_general(dtype):
+    a, b = rand((3, 4), dtype), rand((4, 5), dtype)
+    tol = dict(rtol=1e-4) if np.dtype(dtype) == np.float32 else {}
+    check(lax.dot, a, b, **tol)
+    check(lambda x, y: lax.dot_general(x, y, (((0,), (0,)), ((), ()))), rand((4, 3), dtype), b,
+          **tol)
+    check(lambda x, y: lax.dot_general(x, y, (((1,), (1,)), ((), ()))), a, rand((5, 4), dtype),
+          **tol)
+    check(lambda x, y: lax.dot_general(x, y, (((2,), (1,)), ((0,), (0,)))),
+          rand((2, 3, 4), dtype), rand((2, 4, 5), dtype), **tol)
+    check(lambda x, y: lax.dot_general(x, y, (((0, 2), (2, 1)), ((1,), (0,)))),
+          rand((4, 2, 3), dtype), rand((2, 3, 4, 5), dtype), **tol)
+    check(lax.dot, rand((4,), dtype), rand((4,), dtype), **tol)
+    check(lax.dot, rand((0, 4), dtype), rand((4, 5), dtype))
+    check(lax.dot, rand((3, 0), dtype), rand((0, 5), dtype))
+    check(lambda x, y: lax.dot_general(x, y, (((), ()), ((), ()))), rand((3,), dtype),
+          rand((2,), dtype))
+
+
+def test_dot_preferred_and_bool():
+    a, b = rand((3, 4), np.int32), rand((4, 2), np.int32)
+    check(lambda x, y: lax.dot_general(x, y, (((1,), (0,)), ((), ())),
+                                       preferred_element_type=np.float32), a, b)
+    check(lax.dot, rand((3, 4), np.bool_), rand((4, 2), np.bool_))
+
+
+# ------------------------------------------------------- program shapes
+
+def test_literal_and_input_outputs():
+    x = rand((3,), np.float32)
+    check(lambda v: (v, v, 2.0, v + 1.0), x)
+    check(lambda v, w: (w, v), x, rand((2,), np.int32))
+
+
+def test_consts_closed_over():
+    c = rand((3,), np.float32)
+    check(lambda v: v * c + c.sum(), rand((3,), np.float32))
+
+
+def test_non_contiguous_inputs():
+    x = rand((6, 8), np.float32)
+    closed = jaxlite.make_jaxpr(lambda v: lax.exp(v) + 1.0)(x[:, ::2])
+    exe = compiler.compile(closed, "nc")
+    y = rand((8, 6), np.float32)
+    for view in [x[:, ::2], y.T[:, 1:5], np.asfortranarray(x)[:, 2:6], x[::-1, 7:3:-1]]:
+        np.testing.assert_allclose(exe(view)[0], np.exp(view) + 1.0, rtol=1e-6)
+
+
+def test_python_scalars_accepted():
+    closed = jaxlite.make_jaxpr(lambda v, s: v * s)(np.ones(3, np.float32), 2.0)
+    exe = compiler.compile(closed, "scal")
+    np.testing.assert_allclose(exe(np.ones(3, np.float32), 3.0)[0], [3.0, 3.0, 3.0])
+    np.testing.assert_allclose(exe(np.ones(3, np.float32), 3)[0], [3.0, 3.0, 3.0])
+    np.testing.assert_allclose(exe(np.ones(3, np.float32), np.float32(4))[0], [4.0] * 3)
+
+
+def test_inlines_calls():
+    inner = jaxlite.jit(lambda v: lax.sin(v) * 2.0)
+
+    @jaxlite.custom_jvp
+    def g(v):
+        return lax.exp(v)
+    g.defjvp(lambda p, t: (g(p[0]), t[0] * g(p[0])))
+    f = lambda v: inner(v) + g(v)  # noqa: E731
+    exe = check(f, rand((4,), np.float32))
+    assert "jit" not in exe.jaxpr_text() and "custom_jvp" not in exe.jaxpr_text()
