@@ -60,6 +60,16 @@ COS_C32 = (0.04166666666395187, -0.0013888887530818773, 2.4800525433498783e-05,
            -2.729141387032772e-07)
 SIN_S64 = tuple((-1) ** (k + 1) / math.factorial(2 * k + 3) for k in range(7))
 COS_C64 = tuple((-1) ** k / math.factorial(2 * k + 4) for k in range(7))
+# tan r = r + r^3 T(r^2), |r| <= 0.8 (float32; float64 uses sin/cos).
+TAN_T32 = (0.33333334274944776, 0.1333319219715311, 0.05400256146337124, 0.021560043012736077,
+           0.010168328473165855, 0.0008672298403923451, 0.004025894578106405)
+# asin t = t + t^3 P(t^2), |t| <= 1/2.
+ASIN_P32 = (0.16666666316763593, 0.07500098762726137, 0.04459803222966145,
+            0.031116156438565648, 0.017077859371357737, 0.033805748308940765)
+ASIN_P64 = (0.16666666666666646, 0.07500000000022133, 0.044642857101279854,
+            0.03038194749683699, 0.022372043562766425, 0.01735533505867181,
+            0.013928783650533634, 0.011881979042808456, 0.007771806579899888,
+            0.016128497881803778, -0.010906036327381236, 0.028283701679753064)
 # atan u = u + u^3 A(u^2), |u| <= tan(pi/8).
 ATAN_A32 = (-0.33333333281082583, 0.1999997778435192, -0.14284175492718842,
             0.11071759151986438, -0.08627289507475452, 0.05054209709683729)
@@ -67,12 +77,12 @@ ATAN_A64 = (-0.3333333333333332, 0.19999999999995324, -0.1428571428464522,
             0.11111111014024838, -0.0909090454452174, 0.07692182697450292,
             -0.06664507182838388, 0.05858125393774173, -0.05085358344110081,
             0.03922910668079202, -0.01917315101947004)
-# erf x = x E(x^2), |x| <= 1.
-ERF_E32 = (1.128379165881503, -0.3761262690358108, 0.11283597463491872,
+# erf x = x + x E(x^2), |x| <= 1 (E(0) = 2/sqrt(pi) - 1, so the leading x is exact).
+ERF_E32 = (0.128379165881503, -0.3761262690358108, 0.11283597463491872,
            -0.02685432879616434, 0.005189311942803325, -0.0008018854993418796,
            7.882497111235411e-05)
 ERF_E64 = tuple(2 / math.sqrt(math.pi) * (-1) ** k / (math.factorial(k) * (2 * k + 1))
-                for k in range(18))
+                - (k == 0) for k in range(18))
 # erfc x = exp(-x^2) G(1/x) for x in [1, 4] (float32, monomials in u = 1/x).
 ERFC_G32 = (0.00014590342901676934, 0.5613178839787936, 0.02404976238405837,
             -0.39137487885960975, 0.2730973458185072, 0.16222162195615164,
@@ -269,6 +279,13 @@ class _Emitter:
         return self.sel(self.cmp('<', x, self.c(lo)), self.c(lo), x)
 
 
+def _two_sum(e, a, b):
+    s = e.add(a, b)
+    bb = e.sub(s, a)
+    err = e.add(e.sub(a, e.sub(s, bb)), e.sub(b, bb))
+    return s, err
+
+
 # ---------------------------------------------------------------------------
 # exp family.  x = n ln2 + r, |r| <= ln2/2, e^x = 2^n (1 + expm1(r)).
 
@@ -310,6 +327,8 @@ def _exp(e, x, xlo=None):
     lo, hi = _exp_limits(e)
     xc = e.clamp(x, lo, hi)
     nf, ni, r = _exp_reduce(e, xc)
+    if xlo is not None:     # a clamped (or NaN) x makes the correction meaningless
+        xlo = e.sel(e.cmp('==', xc, x), xlo, e.c(0.0))
     return _scale2(e, _exp_small(e, r, xlo), ni)
 
 
@@ -414,27 +433,25 @@ def _logistic(e, x):
     return e.div(num, e.add(e.c(1.0), a))
 
 
-def _sinh_cosh_parts(e, x):
-    """(big, em, h): for |x| > 22, em = expm1(|x|/2) and e^|x| / 2 = (h/2) h."""
-    ax = e.abs(x)
-    big = e.cmp('>', ax, e.c(22.0))
-    em = _expm1(e, e.sel(big, e.mul(ax, e.c(0.5)), ax))
-    h = e.add(em, e.c(1.0))
-    return big, em, h
+def _half_exp(e, ax):
+    """e^ax / 2 = e^(ax - ln2) with ln2 carried to double length."""
+    hi, lo = e.k.ln2
+    d, err = _two_sum(e, ax, e.c(-hi))
+    return _exp(e, d, e.sub(err, e.c(lo)))
 
 
 def _sinh(e, x):
-    big, em, h = _sinh_cosh_parts(e, x)
-    small = e.mul(e.c(0.5), e.add(em, e.div(em, h)))
-    large = e.mul(e.mul(e.c(0.5), h), h)
-    return e.copysign(e.sel(big, large, small), x)
+    ax = e.abs(x)
+    em = _expm1(e, ax)
+    small = e.mul(e.c(0.5), e.add(em, e.div(em, e.add(em, e.c(1.0)))))
+    h = _half_exp(e, ax)
+    large = e.sub(h, e.div(e.c(0.25), h))
+    return e.copysign(e.sel(e.cmp('<', ax, e.c(1.0)), small, large), x)
 
 
 def _cosh(e, x):
-    big, em, h = _sinh_cosh_parts(e, x)
-    small = e.add(e.mul(e.c(0.5), h), e.div(e.c(0.5), h))
-    large = e.mul(e.mul(e.c(0.5), h), h)
-    return e.sel(big, large, small)
+    h = _half_exp(e, e.abs(x))
+    return e.add(h, e.div(e.c(0.25), h))
 
 
 # ---------------------------------------------------------------------------
@@ -475,10 +492,15 @@ def _sin_or_cos(e, x, want_cos):
 
 def _tan(e, x):
     r, q = _trig_reduce(e, x)
-    s, c = _sin_cos_kernel(e, r)
     odd = e.or_(e.cmp('==', q, e.c(1.0)), e.cmp('==', q, e.c(3.0)))
-    # tan(r + pi/2) = -cos r / sin r
-    y = e.div(e.sel(odd, e.neg(c), s), e.sel(odd, s, c))
+    if e.f64:
+        s, c = _sin_cos_kernel(e, r)
+        # tan(r + pi/2) = -cos r / sin r
+        y = e.div(e.sel(odd, e.neg(c), s), e.sel(odd, s, c))
+    else:
+        z = e.mul(r, r)
+        t = e.mad(e.mul(r, z), e.poly(z, TAN_T32), r)
+        y = e.sel(odd, e.div(e.c(-1.0), t), t)
     return e.sel(e.cmp('==', x, e.c(0.0)), x, y)
 
 
@@ -507,17 +529,43 @@ def _atan(e, x):
     return e.copysign(_atan_pos(e, e.abs(x)), x)
 
 
+def _asin_poly(e, t, z):
+    """asin(t) - t for |t| <= 1/2, z = t^2."""
+    return e.mul(e.mul(t, z), e.poly(z, ASIN_P64 if e.f64 else ASIN_P32))
+
+
+def _asin_outer(e, w):
+    """asin(sqrt(w)) for w in [0, 1/4], sqrt carried with its rounding correction."""
+    s = e.sqrt(w)
+    corr = e.div(e.fma(e.neg(s), s, w), e.add(s, s))     # sqrt(w) - s
+    corr = e.sel(e.cmp('>', w, e.c(0.0)), corr, e.c(0.0))
+    return s, e.add(corr, _asin_poly(e, s, w))            # asin = s + second
+
+
 def _asin(e, x):
     ax = e.abs(x)
-    # asin x = atan(x / sqrt(1 - x^2)); the fma rounds 1 - x^2 once.
-    w = e.fma(e.neg(ax), ax, e.c(1.0))
-    return e.copysign(_atan_pos(e, e.div(ax, e.sqrt(w))), x)
+    inner = e.add(ax, _asin_poly(e, ax, e.mul(ax, ax)))
+    # |x| > 1/2: asin x = pi/2 - 2 asin(sqrt((1 - |x|) / 2)); 1 - |x| is exact
+    s, lo = _asin_outer(e, e.mul(e.sub(e.c(1.0), ax), e.c(0.5)))
+    hi, plo = e.k.pio2[:2]
+    outer = e.add(e.sub(e.c(hi), e.add(s, s)), e.sub(e.c(plo), e.add(lo, lo)))
+    y = e.sel(e.cmp('>', ax, e.c(0.5)), outer, inner)
+    y = e.sel(e.cmp('>', ax, e.c(1.0)), e.c(math.nan), y)
+    return e.copysign(y, x)
 
 
 def _acos(e, x):
-    # acos x = 2 atan(sqrt((1 - x) / (1 + x))); x = -1 gives atan(inf) = pi/2.
-    t = e.sqrt(e.div(e.sub(e.c(1.0), x), e.add(e.c(1.0), x)))
-    return e.mul(e.c(2.0), _atan_pos(e, t))
+    ax = e.abs(x)
+    hi, plo = e.k.pio2[:2]
+    # |x| <= 1/2: pi/2 - asin x
+    inner = e.add(e.c(hi), e.sub(e.c(plo), e.add(x, _asin_poly(e, x, e.mul(x, x)))))
+    # |x| > 1/2: 2 asin(sqrt((1 - |x|) / 2)), reflected to pi - ... for x < 0
+    s, lo = _asin_outer(e, e.mul(e.sub(e.c(1.0), ax), e.c(0.5)))
+    pihi, pilo = e.k.pi
+    pos = e.add(e.add(s, s), e.add(lo, lo))
+    neg = e.add(e.sub(e.c(pihi), e.add(s, s)), e.sub(e.c(pilo), e.add(lo, lo)))
+    y = e.sel(e.cmp('>', ax, e.c(0.5)), e.sel(e.signbit(x), neg, pos), inner)
+    return e.sel(e.cmp('>', ax, e.c(1.0)), e.c(math.nan), y)
 
 
 def _atan2(e, y, x):
@@ -543,7 +591,7 @@ def _atan2(e, y, x):
 def _erf(e, x):
     ax = e.abs(x)
     z = e.mul(x, x)
-    small = e.mul(x, e.poly(z, ERF_E64 if e.f64 else ERF_E32))
+    small = e.mad(x, e.poly(z, ERF_E64 if e.f64 else ERF_E32), x)
     xmax = 6.0 if e.f64 else 4.0
     xc = e.clamp(ax, 1.0, xmax)
     u = e.div(e.c(1.0), xc)
@@ -560,13 +608,6 @@ def _erf(e, x):
 # ---------------------------------------------------------------------------
 # pow(x, y) = sign * exp(y log|x|) with log|x| in double-word precision; the
 # product y log|x| reaches 745 so its absolute error sets the relative error.
-
-def _two_sum(e, a, b):
-    s = e.add(a, b)
-    bb = e.sub(s, a)
-    err = e.add(e.sub(a, e.sub(s, bb)), e.sub(b, bb))
-    return s, err
-
 
 def _log_dd(e, x):
     """log x as hi + lo (x > 0 finite)."""
