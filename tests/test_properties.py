@@ -1,0 +1,130 @@
+"""Property tests: random programs built from unary and binary primitives.
+
+For each program: forward mode agrees with central finite differences,
+reverse mode is the adjoint of forward mode (<u, J v> == <J^T u, v>), second
+derivatives agree the same way, and vmap agrees with a loop."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import jaxlite
+from jaxlite import lax
+from helpers import check_grads, check_vjp, check_vmap
+
+
+def _sum(a):
+    return lax.reduce_sum(a, tuple(range(np.ndim(a))))
+
+
+# Smooth everywhere on the reals and bounded, so programs stay well scaled.
+UNARY = {
+    "sin": lax.sin,
+    "cos": lax.cos,
+    "tanh": lax.tanh,
+    "logistic": lax.logistic,
+    "atan": lax.atan,
+    "erf": lax.erf,
+    "neg": lax.neg,
+    "square": lambda a: lax.integer_pow(a, 2),
+    "exp_tanh": lambda a: lax.exp(lax.tanh(a)),
+    "log_1p_sq": lambda a: lax.log1p(lax.mul(a, a)),
+    "sqrt_1p_sq": lambda a: lax.sqrt(lax.add(lax.mul(a, a), 1.0)),
+    "sum": _sum,                      # rank 0: exercises scalar broadcasting
+}
+BINARY = {
+    "add": lax.add,
+    "sub": lax.sub,
+    "mul": lax.mul,
+    "safe_div": lambda a, b: lax.div(a, lax.add(lax.mul(b, b), 1.0)),
+    "pow_pos": lambda a, b: lax.pow(lax.add(lax.mul(a, a), 0.5), lax.tanh(b)),
+    "atan2_pos": lambda a, b: lax.atan2(a, lax.add(lax.mul(b, b), 0.5)),
+    "select": lambda a, b: lax.select_n(lax.gt(lax.sin(lax.mul(a, 7.0)), 0.3), a, b),
+}
+
+instruction = st.one_of(
+    st.tuples(st.just("u"), st.sampled_from(sorted(UNARY)), st.integers(0, 50)),
+    st.tuples(st.just("b"), st.sampled_from(sorted(BINARY)), st.integers(0, 50),
+              st.integers(0, 50)),
+)
+programs = st.lists(instruction, min_size=1, max_size=7)
+
+
+def _same_rank_for_select(a, b):
+    # select_n needs equal shapes: broadcast a rank-0 operand first.
+    sa, sb = np.shape(a), np.shape(b)
+    if sa == sb:
+        return a, b
+    if sa == ():
+        return lax.broadcast_in_dim(a, sb, ()), b
+    return a, lax.broadcast_in_dim(b, sa, ())
+
+
+def build(program):
+    """The program as a function of two inputs: each instruction appends
+    one value computed from earlier ones; the outputs are the last value and
+    the sum of all values (so nothing is left unused)."""
+    def f(x, y):
+        vals = [x, y]
+        for ins in program:
+            if ins[0] == "u":
+                vals.append(UNARY[ins[1]](vals[ins[2] % len(vals)]))
+            else:
+                a, b = vals[ins[2] % len(vals)], vals[ins[3] % len(vals)]
+                if ins[1] == "select":
+                    a, b = _same_rank_for_select(a, b)
+                vals.append(BINARY[ins[1]](a, b))
+        total = vals[0]
+        for v in vals[1:]:
+            total = lax.add(total, v) if np.ndim(v) <= np.ndim(total) else lax.add(v, total)
+        return vals[-1], total
+    return f
+
+
+inputs = st.tuples(
+    st.lists(st.floats(-1.5, 1.5), min_size=3, max_size=3),
+    st.lists(st.floats(-1.5, 1.5), min_size=3, max_size=3),
+)
+
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
+
+
+@SETTINGS
+@given(programs, inputs)
+def test_reverse_is_adjoint_of_forward_and_matches_fd(program, xy):
+    f = build(program)
+    x, y = (np.array(v, np.float64) for v in xy)
+    check_vjp(f, (x, y), rtol=1e-5, atol=1e-6, rng=np.random.default_rng(0))
+
+
+@pytest.mark.slow
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(programs, inputs)
+def test_second_order(program, xy):
+    f = build(program)
+    x, y = (np.array(v, np.float64) for v in xy)
+    check_grads(f, (x, y), order=2, rtol=1e-4, atol=1e-5)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(programs, inputs, st.sampled_from([(0, 0), (1, 0), (0, None), (None, 1)]))
+def test_vmap_matches_loop(program, xy, in_axes):
+    f = build(program)
+    x, y = (np.array(v, np.float64) for v in xy)
+    # Batches of 2 along the requested axis; None keeps the (3,) input.
+    xb = x if in_axes[0] is None else np.stack([x, x[::-1] * 0.5], axis=in_axes[0])
+    yb = y if in_axes[1] is None else np.stack([y, -y], axis=in_axes[1])
+    check_vmap(f, (xb, yb), in_axes=in_axes, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(programs, inputs)
+def test_grad_of_summed_outputs_matches_jacrev(program, xy):
+    f = build(program)
+    x, y = (np.array(v, np.float64) for v in xy)
+    loss = lambda a, b: _sum(f(a, b)[1])
+    gx, gy = jaxlite.grad(loss, argnums=(0, 1))(x, y)
+    jx, jy = jaxlite.jacrev(lambda a, b: f(a, b)[1], argnums=(0, 1))(x, y)
+    jx, jy = np.broadcast_to(jx, np.shape(jx)), np.broadcast_to(jy, np.shape(jy))
+    sum_axes = tuple(range(np.ndim(jx) - 1))
+    np.testing.assert_allclose(gx, np.sum(jx, axis=sum_axes), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gy, np.sum(jy, axis=sum_axes), rtol=1e-10, atol=1e-12)
