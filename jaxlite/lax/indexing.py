@@ -21,6 +21,12 @@ from jaxlite.lax import elementwise as _ew
 
 _pyslice = builtins.slice   # this module defines lax.slice
 
+__all__ = ["slice_p", "dynamic_slice_p", "dynamic_update_slice_p", "gather_p", "scatter_add_p",
+           "scatter_p", "slice", "slice_in_dim", "index_in_dim", "dynamic_slice",
+           "dynamic_slice_in_dim", "dynamic_index_in_dim", "dynamic_update_slice",
+           "dynamic_update_slice_in_dim", "dynamic_update_index_in_dim", "gather",
+           "scatter_add", "scatter"]
+
 
 def _zeros(aval):
     return full(aval.shape, 0, aval.dtype)
