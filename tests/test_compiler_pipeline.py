@@ -1,0 +1,232 @@
+"""The compiler's pipeline as a whole: fusion decisions, the printed plan,
+dumps, the disk cache, and argument validation (including a fuzz test: bad
+arguments give clean TypeErrors, never a crash)."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+os.environ.setdefault("JAXLITE_DISABLE_DISK_CACHE", "1")
+
+import jaxlite  # noqa: E402
+import jaxlite.numpy as jnp  # noqa: E402
+from jaxlite import lax  # noqa: E402
+import compiler  # noqa: E402
+from compiler import cache  # noqa: E402
+
+
+def compile_fn(f, *args, name="f"):
+    return compiler.compile(jaxlite.make_jaxpr(f)(*args), name)
+
+
+def kernels(exe):
+    return [line for line in exe.fusion_plan().splitlines() if line.startswith("kernel")]
+
+
+def chain(x):
+    return jnp.sum(jnp.tanh(x) * jnp.exp(-x * x) + 0.5 * jnp.sin(3 * x))
+
+
+def test_elementwise_chain_into_reduction_is_one_kernel():
+    x = np.linspace(-2, 2, 1001).astype(np.float32)
+    exe = compile_fn(chain, x)
+    ks = kernels(exe)
+    assert len(ks) == 1 and "[reduce]" in ks[0], exe.fusion_plan()
+    np.testing.assert_allclose(exe(x)[0], chain(x), rtol=1e-4, atol=1e-5)
+
+
+def test_plan_names_source_lines():
+    x = np.ones(5, np.float32)
+    exe = compile_fn(chain, x)
+    plan = exe.fusion_plan()
+    line = chain.__code__.co_firstlineno + 1
+    assert f"test_compiler_pipeline.py:{line} (chain)" in plan
+    for prim in ["tanh", "exp", "sin", "reduce_sum"]:
+        assert prim in plan
+
+
+def test_logsumexp_rows_plan_and_values():
+    def lse(x):
+        m = jnp.max(x, axis=1, keepdims=True)
+        return jnp.log(jnp.sum(jnp.exp(x - m), axis=1)) + m[:, 0]
+    x = np.random.default_rng(0).standard_normal((64, 33)).astype(np.float32)
+    exe = compile_fn(lse, x)
+    ks = kernels(exe)
+    assert sum("[reduce]" in k for k in ks) == 2 and len(ks) <= 3, exe.fusion_plan()
+    m = x.max(1, keepdims=True)
+    np.testing.assert_allclose(exe(x)[0], np.log(np.exp(x - m).sum(1)) + m[:, 0], rtol=1e-5)
+
+
+def mlp_loss(params, x, y):
+    h = x
+    for w, b in params[:-1]:
+        h = jnp.tanh(h @ w + b)
+    w, b = params[-1]
+    return jnp.mean((h @ w + b - y) ** 2)
+
+
+def test_mlp_value_and_grad_gemm_kernels():
+    rng = np.random.default_rng(0)
+    sizes = [16, 32, 32, 4]
+    params = [(rng.standard_normal((a, b)).astype(np.float32) * 0.3,
+               rng.standard_normal(b).astype(np.float32) * 0.1)
+              for a, b in zip(sizes[:-1], sizes[1:])]
+    x = rng.standard_normal((8, 16)).astype(np.float32)
+    y = rng.standard_normal((8, 4)).astype(np.float32)
+    vg = jaxlite.value_and_grad(mlp_loss)
+    closed = jaxlite.make_jaxpr(vg)(params, x, y)
+    exe = compiler.compile(closed, "mlp_vg")
+    flat = jaxlite.tree_util.tree_leaves((params, x, y))
+    got = exe(*flat)
+    want = jaxlite.tree_util.tree_leaves(vg(params, x, y))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-6)
+    ks = kernels(exe)
+    gemms = [k for k in ks if "[gemm]" in k]
+    assert len(gemms) == 3 + 5            # forward: 3, backward: 3 weight + 2 input grads
+    assert len(ks) - len(gemms) <= 16, exe.fusion_plan()
+
+
+def test_dump_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("JAXLITE_DUMP_DIR", str(tmp_path))
+    x = np.ones(3, np.float64)
+    compile_fn(lambda v: jnp.sum(v * 3.0 + 1.0), x, name="dumped")
+    files = sorted(os.listdir(tmp_path))
+    for ext in [".jaxpr.txt", ".plan.txt", ".ll", ".opt.ll", ".s"]:
+        match = [f for f in files if f.startswith("dumped-") and f.endswith(ext)]
+        assert match, (ext, files)
+        assert os.path.getsize(tmp_path / match[0]) > 0
+    asm = [f for f in files if f.endswith(".s")][0]
+    assert "entry" in (tmp_path / asm).read_text()
+
+
+def test_texts():
+    exe = compile_fn(lambda v: v * 2.0, np.ones(4, np.float32))
+    assert "define" in exe.llvm_ir(optimized=False)
+    assert "define" in exe.llvm_ir(optimized=True) and exe.as_text() == exe.llvm_ir()
+    assert "entry" in exe.asm()
+    assert "kernel 0 [loop]" in exe.fusion_plan()
+
+
+_CHILD = textwrap.dedent("""
+    import sys, numpy as np
+    sys.path.insert(0, {root!r})
+    import jaxlite, jaxlite.numpy as jnp, compiler
+    x = np.arange(7, dtype=np.float32)
+    exe = compiler.compile(jaxlite.make_jaxpr(lambda v: jnp.sum(jnp.exp(v) * {k!r}))(x), "disk")
+    assert abs(float(exe(x)[0]) - float(np.exp(x).sum() * {k!r})) < 1e-2 * np.exp(6) * {k!r}
+    assert "define" in exe.as_text()
+    print("HIT" if exe.from_disk_cache else "MISS")
+""")
+
+
+def _child(tmp_path, k=1.5):
+    env = dict(os.environ, JAXLITE_CACHE_DIR=str(tmp_path), JAXLITE_DISABLE_DISK_CACHE="0")
+    out = subprocess.run([sys.executable, "-c", _CHILD.format(root=ROOT, k=k)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_disk_cache_hit_in_fresh_process(tmp_path):
+    assert _child(tmp_path) == "MISS"
+    assert _child(tmp_path) == "HIT"
+    assert _child(tmp_path, k=2.5) == "MISS"     # another program, another entry
+
+
+def test_disk_cache_corrupted_entry_ignored(tmp_path):
+    assert _child(tmp_path) == "MISS"
+    for root, _, files in os.walk(tmp_path):
+        for f in files:
+            path = os.path.join(root, f)
+            data = bytearray(open(path, "rb").read())
+            data[len(data) // 2] ^= 0xFF
+            open(path, "wb").write(bytes(data))
+    assert _child(tmp_path) == "MISS"
+    assert _child(tmp_path) == "HIT"
+
+
+def test_memory_cache():
+    x = np.ones(3, np.float32)
+    f = lambda v: v * 5.0 - 1.0  # noqa: E731
+    e1 = compile_fn(f, x)
+    hits = cache.stats["memory_hits"]
+    e2 = compile_fn(f, x)
+    assert cache.stats["memory_hits"] == hits + 1 and e2 is e1
+
+
+# ------------------------------------------------------- argument checks
+
+def test_bad_argument_count():
+    exe = compile_fn(lambda a, b: a + b, np.ones(2, np.float32), np.ones(2, np.float32))
+    with pytest.raises(TypeError, match="2 argument"):
+        exe(np.ones(2, np.float32))
+    with pytest.raises(TypeError):
+        exe()
+
+
+def test_string_argument():
+    exe = compile_fn(lambda a, b: a + b, np.ones(2, np.float32), np.ones(2, np.float32))
+    with pytest.raises(TypeError, match=r"argument 1 .*f32\[2\].*str"):
+        exe(np.ones(2, np.float32), "hello")
+
+
+def test_wrong_shape_and_dtype_messages():
+    exe = compile_fn(lambda a: a * 2.0, np.ones((2, 3), np.float32))
+    with pytest.raises(TypeError, match=r"\(2, 3\).*\(3, 2\)"):
+        exe(np.ones((3, 2), np.float32))
+    with pytest.raises(TypeError, match="float32.*float64"):
+        exe(np.ones((2, 3), np.float64))
+    np.testing.assert_array_equal(exe(np.ones((2, 3), np.float16))[0], np.full((2, 3), 2.0))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fuzz_arguments_never_crash(seed):
+    rng = np.random.default_rng(seed)
+    progs = [
+        (lambda a, b: jnp.sum(a * b, axis=0), [((4, 3), np.float32), ((4, 3), np.float32)]),
+        (lambda a, i: jnp.take(a, i, axis=0), [((5, 2), np.float64), ((3,), np.int32)]),
+        (lambda a, b: a @ b, [((3, 4), np.float32), ((4, 2), np.float32)]),
+        (lambda a: jnp.cumsum(a[::-1], axis=0), [((0, 3), np.int64)]),
+    ]
+    dtypes = [np.float32, np.float64, np.int32, np.int64, np.bool_, np.int8, np.complex64]
+    for f, specs in progs:
+        args = [np.zeros(s, d) for s, d in specs]
+        exe = compile_fn(f, *args)
+        for _ in range(40):
+            trial = []
+            for s, d in specs:
+                choice = rng.integers(6)
+                if choice == 0:
+                    s = tuple(int(v) for v in rng.integers(0, 5, size=rng.integers(0, 4)))
+                if choice == 1:
+                    d = dtypes[rng.integers(len(dtypes))]
+                a = (rng.standard_normal(s) * 3).astype(d) if s != () else np.asarray(1, d)
+                if choice == 2 and a.ndim:
+                    a = np.repeat(a, 2, axis=-1)[..., ::2]    # non-contiguous
+                if choice == 3:
+                    a = [1, 2] if rng.integers(2) else None
+                if choice == 4:
+                    a = float(rng.standard_normal())
+                trial.append(a)
+            if rng.integers(8) == 0:
+                trial = trial[:-1]
+            try:
+                out = exe(*trial)
+            except TypeError:
+                continue
+            assert all(isinstance(o, np.ndarray) for o in out)
+
+
+def test_zero_size_everything():
+    f = lambda a, b: (jnp.sum(jnp.exp(a), axis=1), a @ b, lax.reduce_max(a, (0,)))  # noqa: E731
+    a, b = np.zeros((0, 3), np.float32), np.zeros((3, 0), np.float32)
+    exe = compile_fn(f, a, b)
+    s, p, m = exe(a, b)
+    assert s.shape == (0,) and p.shape == (0, 0) and m.shape == (3,)
+    assert np.all(m == -np.inf)
