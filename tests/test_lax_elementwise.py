@@ -452,6 +452,13 @@ def test_select_n_grads_and_vmap():
     check_vmap(lax.select_n, (ps, a, np.stack([b, a]).T), in_axes=(0, None, 1))
     check_vmap(lambda w, x, y: lax.select_n(w, x, y), (ps[:, 0], np.stack([a, b]), b),
                in_axes=(0, 0, None))
+    # A batched scalar predicate with unbatched cases, vector or scalar.
+    check_vmap(lax.select_n, (ps[:, 0], a, b), in_axes=(0, None, None))
+    check_vmap(lax.select_n, (ps[:, 0], np.float64(1.0), np.float64(2.0)),
+               in_axes=(0, None, None))
+    check_vmap(lax.select_n, (ps[:, 0], np.stack([a, b]), b), in_axes=(0, 0, None))
+    check_vmap(lax.select_n, (np.array([0, 2], I32), a, np.stack([a, b], 1), b),
+               in_axes=(0, None, 1, None))
     check_jit(lax.select_n, (p, a, b))
 
 

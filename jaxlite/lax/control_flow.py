@@ -51,6 +51,13 @@ def switch(index, branches, *operands):
     which = jnp.clip(convert_element_type(index, "int32"), 0, len(branches) - 1)
     if len(branches) == 2:
         which = convert_element_type(which, "bool")
+    return _select_outputs(which, outs)
+
+
+def _select_outputs(which, outs):
+    """Pick leafwise among the branches' outputs with select_n."""
+    from jaxlite import numpy as jnp
+    from jaxlite.lax.elementwise import select_n
 
     def pick(*leaves):
         shape = core.get_aval(leaves[0]).shape
@@ -64,7 +71,13 @@ def cond(pred, true_fun, false_fun, *operands):
     concrete = _concrete_or_none(pred)
     if concrete is not None:
         return (true_fun if bool(concrete) else false_fun)(*operands)
-    return switch(convert_element_type(pred, "int32"), [false_fun, true_fun], *operands)
+    if core.get_aval(pred).shape != ():
+        raise TypeError(f"cond predicate must be a scalar, got shape "
+                        f"{core.get_aval(pred).shape}" + core.where_message())
+    # A traced predicate: both branches run and select_n picks (case 1 = true).
+    outs = [false_fun(*operands), true_fun(*operands)]
+    _check_same_structure(outs, "cond")
+    return _select_outputs(convert_element_type(pred, "bool"), outs)
 
 
 def fori_loop(lower, upper, body_fun, init_val):
