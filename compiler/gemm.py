@@ -348,7 +348,7 @@ def _define_scale(module, etype, short):
 
 
 def _define_loop_gemm(module, etype, short, trans_a, trans_b):
-    """Plain loop nest: the integer GEMM, and the float fallback if malloc fails.
+    """Plain loop nest: the integer and bool GEMM.
 
     Without trans_b the order is i-p-j (C's row and B's row contiguous in j); with trans_b
     it is i-j-p, a dot product over B's contiguous row. Integer overflow wraps, as numpy.
@@ -357,7 +357,7 @@ def _define_loop_gemm(module, etype, short, trans_a, trans_b):
     if name in module.globals:
         return module.globals[name]
     fn = _new_function(module, name, VOID, _gemm_signature(etype), _GEMM_ARG_NAMES,
-                       noalias=("c",))
+                       noalias=("c",), noinline=True)
     m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     acc_slot = _alloca(builder, etype, 1)   # in the entry block, so mem2reg makes it a phi
@@ -631,17 +631,18 @@ def _define_micro_kernel(module, blk, short):
     return fn
 
 
-def _define_llvm_gemm_serial(module, etype, short, trans_a, trans_b):
+def _define_llvm_gemm_serial(module, etype, short):
     """Packed GEMM (the BLIS loop order): jc over NC, pc over KC (pack B), ic over MC
     (pack A), then NR x MR tiles through the micro-kernel. beta applies on the first
-    KC slice only; later slices accumulate."""
-    name = f"jaxlite_gemm_serial_{short}_{'tn'[not trans_a]}{'tn'[not trans_b]}"
+    KC slice only; later slices accumulate. The transposes are runtime flags (ta, tb)
+    that only pick the packing routine, so one copy serves every call site."""
+    name = f"jaxlite_gemm_serial_{short}"
     if name in module.globals:
         return module.globals[name]
     blk = _Blocking(etype)
-    fn = _new_function(module, name, VOID, _gemm_signature(etype), _GEMM_ARG_NAMES,
-                       noalias=("c",), noinline=True)
-    m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
+    fn = _new_function(module, name, VOID, [I1, I1] + _gemm_signature(etype),
+                       ("ta", "tb") + _GEMM_ARG_NAMES, noalias=("c",), noinline=True)
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     empty = builder.or_(builder.icmp_signed("<=", m, _i64(0)), builder.icmp_signed("<=", n, _i64(0)))
     with builder.if_then(empty):
@@ -667,11 +668,17 @@ def _define_llvm_gemm_serial(module, etype, short, trans_a, trans_b):
         # Out of memory for the panels: the unblocked loop nest still gets it right.
         builder.call(free, [a_pack])
         builder.call(free, [b_pack])
-        builder.call(_define_loop_gemm(module, etype, short, trans_a, trans_b), list(fn.args))
+        builder.call(_define_cold_gemm(module, etype, short), list(fn.args))
         builder.ret_void()
 
-    pack_a = _define_pack(module, blk, short, blk.mr, line_major=not trans_a)
-    pack_b = _define_pack(module, blk, short, blk.nr, line_major=trans_b)
+    def pack(flag, panel, line_major_if_flag, args):
+        with builder.if_else(flag) as (then, otherwise):
+            with then:
+                builder.call(_define_pack(module, blk, short, panel, line_major_if_flag), args)
+            with otherwise:
+                builder.call(_define_pack(module, blk, short, panel, not line_major_if_flag),
+                             args)
+
     micro = _define_micro_kernel(module, blk, short)
     one = ir.Constant(etype, 1.0)
     with _loop(builder, 0, n, blk.nc, name="jc") as jc:
@@ -679,10 +686,10 @@ def _define_llvm_gemm_serial(module, etype, short, trans_a, trans_b):
         with _loop(builder, 0, k, kc_step, name="pc") as pc:
             kc = _min(builder, builder.sub(k, pc), kc_step)
             beta_eff = builder.select(builder.icmp_signed("==", pc, _i64(0)), beta, one)
-            builder.call(pack_b, [b_pack, b, ldb, jc, pc, nc, kc])
+            pack(tb, blk.nr, True, [b_pack, b, ldb, jc, pc, nc, kc])
             with _loop(builder, 0, m, mc_step, name="ic") as ic:
                 mc = _min(builder, builder.sub(m, ic), mc_step)
-                builder.call(pack_a, [a_pack, a, lda, ic, pc, mc, kc])
+                pack(ta, blk.mr, False, [a_pack, a, lda, ic, pc, mc, kc])
                 with _loop(builder, 0, nc, blk.nr, name="jr") as jr:
                     nr = _min(builder, builder.sub(nc, jr), _i64(blk.nr))
                     b_panel = _elem(builder, b_pack, etype, builder.mul(jr, kc))
@@ -694,6 +701,44 @@ def _define_llvm_gemm_serial(module, etype, short, trans_a, trans_b):
                         builder.call(micro, [kc, a_panel, b_panel, c_tile, ldc, beta_eff, mr, nr])
     builder.call(free, [a_pack])
     builder.call(free, [b_pack])
+    builder.ret_void()
+    return fn
+
+
+def _define_cold_gemm(module, etype, short):
+    """Unblocked i-j-p GEMM with runtime transposes, for when the panels cannot be
+    allocated: correct, small to compile (minsize: no vectorizing), never hot."""
+    name = f"jaxlite_gemm_cold_{short}"
+    if name in module.globals:
+        return module.globals[name]
+    fn = _new_function(module, name, VOID, [I1, I1] + _gemm_signature(etype),
+                       ("ta", "tb") + _GEMM_ARG_NAMES, noalias=("c",), noinline=True)
+    for attr in ("cold", "minsize", "optsize"):
+        fn.attributes.add(attr)
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    acc_slot = _alloca(builder, etype, 1)
+    beta_zero = _is_zero(builder, beta, etype)
+    with _loop(builder, 0, m, name="i") as i:
+        with _loop(builder, 0, n, name="j") as j:
+            builder.store(ir.Constant(etype, 0), acc_slot)
+            with _loop(builder, 0, k, name="p") as p:
+                a_index = builder.select(ta, builder.add(builder.mul(p, lda), i),
+                                         builder.add(builder.mul(i, lda), p))
+                b_index = builder.select(tb, builder.add(builder.mul(j, ldb), p),
+                                         builder.add(builder.mul(p, ldb), j))
+                a_ip = builder.load(_elem(builder, a, etype, a_index), typ=etype)
+                b_pj = builder.load(_elem(builder, b, etype, b_index), typ=etype)
+                builder.store(_mac(builder, builder.load(acc_slot, typ=etype), a_ip, b_pj, etype),
+                              acc_slot)
+            c_ptr = _elem(builder, c, etype, builder.add(builder.mul(i, ldc), j))
+            acc = builder.load(acc_slot, typ=etype)
+            with builder.if_else(beta_zero) as (overwrite, accumulate):
+                with overwrite:
+                    builder.store(acc, c_ptr)
+                with accumulate:
+                    old = _scale(builder, builder.load(c_ptr, typ=etype), beta, etype)
+                    builder.store(_add(builder, acc, old, etype), c_ptr)
     builder.ret_void()
     return fn
 
@@ -718,7 +763,7 @@ def fallback_threads():
     return max(1, min(cores, 8))
 
 
-def _define_llvm_gemm(module, etype, short, trans_a, trans_b):
+def _define_llvm_gemm(module, etype, short):
     """The LLVM kernel, split over up to fallback_threads() pthreads.
 
     Each thread runs the serial kernel on a band of C: column bands when m <= n (each
@@ -726,19 +771,19 @@ def _define_llvm_gemm(module, etype, short, trans_a, trans_b):
     row bands. Bands are whole micro-tiles wide. A thread that fails to start has its
     band computed by the caller, so the result never depends on thread creation.
     """
-    name = f"jaxlite_gemm_llvm_{short}_{'tn'[not trans_a]}{'tn'[not trans_b]}"
+    name = f"jaxlite_gemm_llvm_{short}"
     if name in module.globals:
         return module.globals[name]
-    serial = _define_llvm_gemm_serial(module, etype, short, trans_a, trans_b)
+    serial = _define_llvm_gemm_serial(module, etype, short)
     threads = fallback_threads()
-    fn = _new_function(module, name, VOID, _gemm_signature(etype), _GEMM_ARG_NAMES,
-                       noalias=("c",))
+    fn = _new_function(module, name, VOID, [I1, I1] + _gemm_signature(etype),
+                       ("ta", "tb") + _GEMM_ARG_NAMES, noalias=("c",))
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     if threads == 1:
         builder.call(serial, list(fn.args))
         builder.ret_void()
         return fn
-    m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
     blk = _Blocking(etype)
     flops = builder.mul(builder.mul(m, n), builder.mul(k, _i64(2)))
     small = builder.icmp_signed("<", flops, _i64(_PARALLEL_MIN_FLOPS))
@@ -753,7 +798,7 @@ def _define_llvm_gemm(module, etype, short, trans_a, trans_b):
     per = builder.sdiv(builder.add(extent, _i64(threads - 1)), _i64(threads))
     band = builder.mul(builder.sdiv(builder.add(per, builder.sub(unit, _i64(1))), unit), unit)
 
-    args_type = ir.LiteralStructType(_gemm_signature(etype))
+    args_type = ir.LiteralStructType([I1, I1] + _gemm_signature(etype))
     slots = _alloca(builder, args_type, threads)
     tids = _alloca(builder, I64, threads)
     started = _alloca(builder, I1, threads)
@@ -771,10 +816,10 @@ def _define_llvm_gemm(module, etype, short, trans_a, trans_b):
         sub_n = builder.select(by_cols, size, n)
         row0 = builder.select(by_cols, _i64(0), lo)      # first row of op(A) and C
         col0 = builder.select(by_cols, lo, _i64(0))      # first column of op(B) and C
-        a_off = row0 if trans_a else builder.mul(row0, lda)
-        b_off = builder.mul(col0, ldb) if trans_b else col0
+        a_off = builder.select(ta, row0, builder.mul(row0, lda))
+        b_off = builder.select(tb, builder.mul(col0, ldb), col0)
         c_off = builder.add(builder.mul(row0, ldc), col0)
-        return [sub_m, sub_n, k, _elem(builder, a, etype, a_off), lda,
+        return [ta, tb, sub_m, sub_n, k, _elem(builder, a, etype, a_off), lda,
                 _elem(builder, b, etype, b_off), ldb, _elem(builder, c, etype, c_off), ldc, beta]
 
     # Bands 1.. go to new threads; band 0 runs here meanwhile.
@@ -844,19 +889,21 @@ def emit_gemm(builder, module, dtype, trans_a, trans_b, m, n, k, a_ptr, lda, b_p
     short = _SHORT[dtype]
     m, n, k, lda, ldb, ldc = map(_i64, (m, n, k, lda, ldb, ldc))
     trans_a, trans_b = bool(trans_a), bool(trans_b)
+    forced_llvm = _forced_llvm(backend)      # validates `backend` for every dtype
     if dtype in _INT_TYPES:
+        # Loop nests specialize on the transposes: the contiguous loop depends on them.
         etype = _INT_TYPES[dtype]
         target = _define_loop_gemm(module, etype, short, trans_a, trans_b)
         prefix = []
     else:
+        # BLAS wrapper and LLVM kernel take the transposes as flags: one copy per module.
         etype = _FLOAT_TYPES[dtype]
         blas = _find_blas()
-        if blas is not None and not _forced_llvm(backend):
+        if blas is not None and not forced_llvm:
             target = _define_blas_gemm(module, blas, dtype, etype, short)
-            prefix = [ir.Constant(I1, trans_a), ir.Constant(I1, trans_b)]
         else:
-            target = _define_llvm_gemm(module, etype, short, trans_a, trans_b)
-            prefix = []
+            target = _define_llvm_gemm(module, etype, short)
+        prefix = [ir.Constant(I1, trans_a), ir.Constant(I1, trans_b)]
     args = prefix + [m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc,
                      _beta_constant(dtype, etype, beta)]
     return builder.call(target, args)
