@@ -90,6 +90,13 @@ def test_preferred_element_type(in_dtype, pref):
     np.testing.assert_allclose(got, a.astype(pref) @ b.astype(pref), rtol=1e-6)
 
 
+def test_jax_positional_signature():
+    a, b = _rand((3, 4), np.int32), _rand((4, 2), np.int32)
+    got = lax.dot_general(a, b, (((1,), (0,)), ((), ())), None, np.float32)   # precision, pref
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, a @ b)
+
+
 def test_negative_dims_and_python_scalar():
     a, b = _rand((2, 3, 4)), _rand((2, 4, 5))
     got = lax.dot_general(a, b, (((-1,), (-2,)), ((-3,), (0,))))

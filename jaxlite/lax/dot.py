@@ -218,10 +218,11 @@ def _normalize_dims(dims, rank, side):
     return tuple(out)
 
 
-def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
     """General contraction: ``dimension_numbers = ((lhs_contract, rhs_contract),
     (lhs_batch, rhs_batch))``. The result has the batch dims, then the lhs free
-    dims, then the rhs free dims."""
+    dims, then the rhs free dims. ``precision`` is accepted for JAX compatibility
+    and ignored (numpy and the compiler compute in the operands' full precision)."""
     try:
         (lc, rc), (lb, rb) = dimension_numbers
     except (TypeError, ValueError):
