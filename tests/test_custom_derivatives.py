@@ -223,3 +223,29 @@ def test_custom_jvp_rule_errors():
         return x
     with pytest.raises(AttributeError, match="defjvp"):
         g(1.0)
+
+
+def test_custom_rules_compose_with_jit_vmap_and_jacobians():
+    @jaxlite.custom_vjp
+    def f(x):
+        return lax.sin(x)
+
+    f.defvjp(lambda x: (lax.sin(x), lax.cos(x)),
+             lambda c, g: (lax.mul(lax.mul(c, g), 10.0),))
+    x = np.array([0.1, 0.2, 0.3])
+    want = 10 * np.cos(x)
+    np.testing.assert_allclose(jaxlite.vmap(jaxlite.grad(jaxlite.jit(f)))(x), want)
+    np.testing.assert_allclose(jaxlite.jit(jaxlite.vmap(jaxlite.grad(f)))(x), want)
+    np.testing.assert_allclose(
+        jaxlite.grad(lambda v: _sum(jaxlite.vmap(jaxlite.jit(f))(v)))(x), want)
+    np.testing.assert_allclose(jaxlite.jacrev(f)(x), np.diag(want))
+    assert jaxlite.vmap(jaxlite.jacrev(f))(np.stack([x, x])).shape == (2, 3, 3)
+
+    @jaxlite.custom_jvp
+    def g(x):
+        return lax.sin(x)
+
+    g.defjvp(lambda p, t: (g(p[0]), lax.mul(t[0], 10.0)))
+    np.testing.assert_allclose(jaxlite.jacfwd(g)(x), 10 * np.eye(3))
+    np.testing.assert_allclose(jaxlite.jacrev(g)(x), 10 * np.eye(3))
+    np.testing.assert_allclose(jaxlite.hessian(lambda v: _sum(g(v)))(x), np.zeros((3, 3)))
