@@ -20,9 +20,9 @@ Special values follow numpy: overflow gives inf, underflow 0 (subnormal results
 are produced), log(0) = -inf, log(<0) = NaN, NaN propagates, signed zeros are kept.
 
 Argument reduction limits: sin/cos/tan use a three-part Cody-Waite reduction by
-pi/2.  They are accurate for |x| < 1e5 (float32) and |x| < 1e8 (float64); beyond
-that the reduced argument loses bits and the result degrades (float32 results
-for |x| > ~1e6 are not meaningful).
+pi/2 (with a corrected quotient in float32).  They are accurate (<= 3.2 ulp float32,
+<= 5e-16 float64) for |x| <= 2e7 (float32) and |x| <= 1e15 (float64), and return
+NaN beyond those limits rather than a result without correct digits.
 
 Polynomials: the float64 kernels use Taylor series where they converge fast
 (exp, log, sin, cos, erf); the others were fitted by least squares on Chebyshev
@@ -122,6 +122,7 @@ class _Consts:
         self.pio2 = _split(_PI / 2, 3, f64)
         self.pio4 = _split(_PI / 4, 2, f64)
         self.pi = _split(_PI, 2, f64)
+        self.twoopi = _split(2 / _PI, 2, f64)
 
 
 _CONSTS = {False: _Consts(False), True: _Consts(True)}
@@ -458,8 +459,20 @@ def _cosh(e, x):
 # Trigonometric.  x = n pi/2 + r (Cody-Waite, three parts), |r| <= pi/4.
 
 def _trig_reduce(e, x):
-    """(r, quadrant n mod 4 as float)."""
-    n = e.rint(e.mul(x, e.c(2 / math.pi)))
+    """(r, quadrant n mod 4 as float); r is NaN beyond the accurate range."""
+    # Past these the reduction loses the quadrant; NaN is returned instead of noise.
+    limit = 1e15 if e.f64 else 2e7
+    x = e.sel(e.cmp('>', e.abs(x), e.c(limit)), e.c(math.nan), x)
+    twoopi = e.k.twoopi
+    p = e.mul(x, e.c(twoopi[0]))
+    n = e.rint(p)
+    if not e.f64:
+        # p has only ~7 fraction bits at |x| ~ 1e6: correct n by the rounding error of p
+        # so that |r| <= pi/4 holds (exact n up to |x| ~ 2.6e7).
+        delta = e.mad(x, e.c(twoopi[1]), e.fma(x, e.c(twoopi[0]), e.neg(p)))
+        d = e.add(e.sub(p, n), delta)
+        n = e.add(n, e.sel(e.cmp('>', d, e.c(0.5)), e.c(1.0), e.c(0.0)))
+        n = e.sub(n, e.sel(e.cmp('<', d, e.c(-0.5)), e.c(1.0), e.c(0.0)))
     c1, c2, c3 = e.k.pio2
     r = e.fma(e.neg(n), e.c(c1), x)                  # exact
     r = e.fma(e.neg(n), e.c(c2), r)
