@@ -22,8 +22,11 @@ SHAPES = [(128, 784, 512), (128, 512, 512), (512, 128, 512)]   # (m, k, n)
 I64 = ir.IntType(64)
 
 
-def build(dtype, trans_a, trans_b, backend):
-    """Native f(reps, m, n, k, a, lda, b, ldb, c, ldc) calling emit_gemm reps times."""
+def build(dtype, trans_a, trans_b, backend, threads=None):
+    """Native f(reps, m, n, k, a, lda, b, ldb, c, ldc) calling emit_gemm reps times.
+
+    ``threads`` sets JAXLITE_GEMM_THREADS (the LLVM kernel's thread count) while emitting.
+    """
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     gemm.prepare()
@@ -34,8 +37,17 @@ def build(dtype, trans_a, trans_b, backend):
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), types), name="entry")
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     reps, *args = fn.args
-    with gemm._loop(builder, 0, reps, name="rep"):
-        gemm.emit_gemm(builder, module, dtype, trans_a, trans_b, *args, backend=backend)
+    saved = os.environ.get("JAXLITE_GEMM_THREADS")
+    if threads is not None:
+        os.environ["JAXLITE_GEMM_THREADS"] = str(threads)
+    try:
+        with gemm._loop(builder, 0, reps, name="rep"):
+            gemm.emit_gemm(builder, module, dtype, trans_a, trans_b, *args, backend=backend)
+    finally:
+        if saved is None:
+            os.environ.pop("JAXLITE_GEMM_THREADS", None)
+        else:
+            os.environ["JAXLITE_GEMM_THREADS"] = saved
     builder.ret_void()
     mod = llvm.parse_assembly(str(module))
     mod.verify()
@@ -55,12 +67,17 @@ def build(dtype, trans_a, trans_b, backend):
 def bench(reps=20):
     dtype = np.float32
     rng = np.random.default_rng(0)
-    backends = [("blas", gemm.prepare()), ("llvm", "llvm-kernel")]
-    print(f"# GEMM float32 ({machine()}); OpenBLAS threads: {gemm.blas_threads()}")
+    gemm.prepare()
+    threads = gemm.fallback_threads()
+    # column name -> (backend, LLVM kernel threads)
+    variants = {"blas": ("blas", None), f"llvm-{threads}t": ("llvm", threads),
+                "llvm-1t": ("llvm", 1)}
+    print(f"# GEMM float32 ({machine()}); OpenBLAS threads: {gemm.blas_threads()}; "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"# backend in use: {gemm.prepare()}")
-    print(f"{'m x k @ k x n':>22} {'numpy':>10} " + " ".join(f"{b:>10}" for b, _ in backends)
+    print(f"{'m x k @ k x n':>22} {'numpy':>10} " + " ".join(f"{b:>10}" for b in variants)
           + "   (GFLOP/s)")
-    kernels = {b: build(dtype, False, False, b) for b, _ in backends}
+    kernels = {name: build(dtype, False, False, *v) for name, v in variants.items()}
     for m, k, n in SHAPES:
         a = rng.standard_normal((m, k)).astype(dtype)
         b = rng.standard_normal((k, n)).astype(dtype)
@@ -68,7 +85,7 @@ def bench(reps=20):
         flops = 2.0 * m * n * k
         t_np = timeit(lambda: [np.matmul(a, b, out=c) for _ in range(reps)]) / reps
         row = [flops / t_np / 1e9]
-        for name, _ in backends:
+        for name in variants:
             f = kernels[name]
             t = timeit(lambda: f(reps, m, n, k, a.ctypes.data, k, b.ctypes.data, n,
                                  c.ctypes.data, n)) / reps

@@ -11,7 +11,9 @@ Two backends compute C = op(A) @ op(B) + beta * C on row-major matrices:
   or when forced (``JAXLITE_GEMM=llvm`` or ``backend="llvm"``). It is the
   classic packed design: op(A) and op(B) are copied into zero-padded panels
   (which also absorbs transposes and leading dimensions), and a register-blocked
-  6 x (2 vectors) micro-kernel accumulates with vector fmuladd. Single-threaded.
+  6 x (2 vectors) micro-kernel accumulates with vector fmuladd. GEMMs above
+  ~8 MFLOP are split into bands over ``fallback_threads()`` pthreads (one per
+  usable core, at most 8; ``JAXLITE_GEMM_THREADS`` overrides; 1 on Windows).
 
 Integer and bool dtypes never go to BLAS: a plain loop nest whose innermost loop is
 contiguous, so LLVM's vectorizer takes it.
