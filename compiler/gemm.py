@@ -283,6 +283,12 @@ def _mac(builder, acc, x, y, etype):
     return builder.fadd(acc, builder.fmul(x, y))
 
 
+def _add(builder, x, y, etype):
+    if etype == _BOOL:
+        return builder.or_(x, y)
+    return builder.add(x, y) if isinstance(etype, ir.IntType) else builder.fadd(x, y)
+
+
 def _scale(builder, x, beta, etype):
     if etype == _BOOL:
         return builder.and_(x, beta)
@@ -366,6 +372,9 @@ def _define_loop_gemm(module, etype, short, trans_a, trans_b):
     zero = ir.Constant(etype, 0)
     beta_zero = _is_zero(builder, beta, etype)
 
+    def load(ptr, index):
+        return builder.load(_elem(builder, ptr, etype, index), typ=etype)
+
     def c_new(acc, c_ptr):
         # beta == 0 must not read C (it may hold garbage or NaN).
         old = _scale(builder, builder.load(c_ptr, typ=etype), beta, etype)
@@ -379,38 +388,41 @@ def _define_loop_gemm(module, etype, short, trans_a, trans_b):
                 old = _scale(builder, builder.load(ptr, typ=etype), beta, etype)
                 builder.store(builder.select(beta_zero, zero, old), ptr)
             with _loop(builder, 0, k, name="p") as p:
-                a_ip = builder.load(_elem(builder, a, etype, _op_index(builder, trans_a, i, p, lda)),
-                                    typ=etype)
+                a_ip = load(a, _op_index(builder, trans_a, i, p, lda))
                 b_row = builder.mul(p, ldb)
                 with _loop(builder, 0, n, name="j") as j:
                     c_ptr = _elem(builder, c, etype, builder.add(c_row, j))
-                    b_pj = builder.load(_elem(builder, b, etype, builder.add(b_row, j)), typ=etype)
-                    builder.store(_mac(builder, builder.load(c_ptr, typ=etype), a_ip, b_pj, etype),
-                                  c_ptr)
+                    b_pj = load(b, builder.add(b_row, j))
+                    new = _mac(builder, builder.load(c_ptr, typ=etype), a_ip, b_pj, etype)
+                    builder.store(new, c_ptr)
         else:
             with _loop(builder, 0, n, name="j") as j:
                 b_row = builder.mul(j, ldb)
                 builder.store(zero, acc_slot)
                 with _loop(builder, 0, k, name="p") as p:
-                    a_ip = builder.load(
-                        _elem(builder, a, etype, _op_index(builder, trans_a, i, p, lda)), typ=etype)
-                    b_jp = builder.load(_elem(builder, b, etype, builder.add(b_row, p)), typ=etype)
-                    builder.store(_mac(builder, builder.load(acc_slot, typ=etype), a_ip, b_jp, etype),
-                                  acc_slot)
+                    a_ip = load(a, _op_index(builder, trans_a, i, p, lda))
+                    b_jp = load(b, builder.add(b_row, p))
+                    new = _mac(builder, builder.load(acc_slot, typ=etype), a_ip, b_jp, etype)
+                    builder.store(new, acc_slot)
                 c_ptr = _elem(builder, c, etype, builder.add(c_row, j))
                 builder.store(c_new(builder.load(acc_slot, typ=etype), c_ptr), c_ptr)
     builder.ret_void()
     return fn
 
 
-def _add(builder, x, y, etype):
-    if etype == _BOOL:
-        return builder.or_(x, y)
-    return builder.add(x, y) if isinstance(etype, ir.IntType) else builder.fadd(x, y)
-
-
 # ----------------------------------------------------------------------------------------
 # Backend 1: CBLAS
+
+def _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta):
+    """Emit the early exits: m or n == 0 does nothing; k == 0 only scales C by beta."""
+    empty = builder.or_(builder.icmp_signed("<=", m, _i64(0)),
+                        builder.icmp_signed("<=", n, _i64(0)))
+    with builder.if_then(empty):
+        builder.ret_void()
+    with builder.if_then(builder.icmp_signed("<=", k, _i64(0))):
+        builder.call(_define_scale(module, etype, short), [m, n, c, ldc, beta])
+        builder.ret_void()
+
 
 def _define_blas_gemm(module, blas, dtype, etype, short):
     """Wrapper around cblas_?gemm taking (ta, tb) flags: guards the cases BLAS rejects.
@@ -432,12 +444,7 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
                        ("ta", "tb") + _GEMM_ARG_NAMES)
     ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
-    empty = builder.or_(builder.icmp_signed("<=", m, _i64(0)), builder.icmp_signed("<=", n, _i64(0)))
-    with builder.if_then(empty):
-        builder.ret_void()
-    with builder.if_then(builder.icmp_signed("<=", k, _i64(0))):
-        builder.call(_define_scale(module, etype, short), [m, n, c, ldc, beta])
-        builder.ret_void()
+    _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta)
 
     def fixed_ld(ld, trans, rows, cols):
         # Stored shape is (cols, rows) when transposed.
@@ -452,13 +459,20 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
     lda = fixed_ld(lda, ta, m, k)
     ldb = fixed_ld(ldb, tb, k, n)
     ldc = builder.select(builder.icmp_signed("==", m, _i64(1)), _max(builder, ldc, n), ldc)
-    trans_code = [builder.select(t, ir.Constant(I32, _CBLAS_TRANS), ir.Constant(I32, _CBLAS_NO_TRANS))
-                  for t in (ta, tb)]
+    trans_code = [builder.select(t, ir.Constant(I32, _CBLAS_TRANS),
+                                 ir.Constant(I32, _CBLAS_NO_TRANS)) for t in (ta, tb)]
     builder.call(cblas, [ir.Constant(I32, _CBLAS_ROW_MAJOR), *trans_code,
                          *map(to_blas_int, (m, n, k)), ir.Constant(etype, 1.0),
                          a, to_blas_int(lda), b, to_blas_int(ldb), beta, c, to_blas_int(ldc)])
     builder.ret_void()
     return fn
+
+
+def _libc(module, name, ret, args):
+    """Declare (once) a C library function; MCJIT resolves it in the process."""
+    if name in module.globals:
+        return module.globals[name]
+    return ir.Function(module, ir.FunctionType(ret, args), name=name)
 
 
 def _balanced(builder, total, limit, multiple):
@@ -646,16 +660,10 @@ def _define_llvm_gemm_serial(module, etype, short):
                        ("ta", "tb") + _GEMM_ARG_NAMES, noalias=("c",), noinline=True)
     ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
-    empty = builder.or_(builder.icmp_signed("<=", m, _i64(0)), builder.icmp_signed("<=", n, _i64(0)))
-    with builder.if_then(empty):
-        builder.ret_void()
-    with builder.if_then(builder.icmp_signed("<=", k, _i64(0))):
-        builder.call(_define_scale(module, etype, short), [m, n, c, ldc, beta])
-        builder.ret_void()
+    _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta)
 
-    malloc = module.globals.get("malloc") or ir.Function(
-        module, ir.FunctionType(PTR, [I64]), name="malloc")
-    free = module.globals.get("free") or ir.Function(module, ir.FunctionType(VOID, [PTR]), name="free")
+    malloc = _libc(module, "malloc", PTR, [I64])
+    free = _libc(module, "free", VOID, [PTR])
     # Equal slices rather than full ones plus a sliver (k = 784: 4 x 196, not 3 x 256 + 16).
     kc_step = _balanced(builder, k, blk.kc, 1)
     mc_step = _balanced(builder, m, blk.mc, blk.mr)
@@ -805,10 +813,8 @@ def _define_llvm_gemm(module, etype, short):
     tids = _alloca(builder, I64, threads)
     started = _alloca(builder, I1, threads)
     entry = _define_thread_entry(module, serial, args_type)
-    pthread_create = module.globals.get("pthread_create") or ir.Function(
-        module, ir.FunctionType(I32, [PTR, PTR, PTR, PTR]), name="pthread_create")
-    pthread_join = module.globals.get("pthread_join") or ir.Function(
-        module, ir.FunctionType(I32, [I64, PTR]), name="pthread_join")
+    pthread_create = _libc(module, "pthread_create", I32, [PTR, PTR, PTR, PTR])
+    pthread_join = _libc(module, "pthread_join", I32, [I64, PTR])   # pthread_t: 8 bytes
 
     def band_args(t):
         """The serial kernel's arguments for band t (possibly empty at the end)."""

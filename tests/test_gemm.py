@@ -345,9 +345,10 @@ def test_cold_kernel_used_when_panels_cannot_be_allocated(dtype):
     builder.ret_void()
     engine, mod = _optimize_and_jit(module)
     ctype = ctypes.c_float if dtype == np.float32 else ctypes.c_double
-    f = ctypes.CFUNCTYPE(None, ctypes.c_bool, ctypes.c_bool,
-                         *[ctypes.c_int64 if t == I64 else ctypes.c_void_p
-                           for t in _entry_types(False)], ctype)(engine.get_function_address("entry"))
+    proto = ctypes.CFUNCTYPE(None, ctypes.c_bool, ctypes.c_bool,
+                             *[ctypes.c_int64 if t == I64 else ctypes.c_void_p
+                               for t in _entry_types(False)], ctype)
+    f = proto(engine.get_function_address("entry"))
     rng = np.random.default_rng(10)
     for ta, tb in TRANS:
         for beta in (0.0, 2.0):
