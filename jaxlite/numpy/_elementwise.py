@@ -176,7 +176,7 @@ def _float_only(name, lax_fn):
 floor = _float_only("floor", lax.floor)
 ceil = _float_only("ceil", lax.ceil)
 trunc = fix = _float_only("trunc", lambda x: lax.mul(lax.sign(x), lax.floor(lax.abs(x))))
-rint = _float_only("rint", lambda x: lax.round(x, 1))
+rint = _unary_inexact("rint", lambda x: lax.round(x, 1))
 
 
 def round(a, decimals=0, out=None):
