@@ -93,7 +93,8 @@ def _nodes_from_jaxpr(closed):
     """Equations -> Nodes, with dot_general made a row-major batched GEMM and
     outputs that are not fresh kernel results routed through a copy."""
     nodes = []
-    for eqn in closed.jaxpr.eqns:
+    eqns = _absorb_dot_transposes(closed.jaxpr)
+    for eqn in eqns:
         if eqn.prim.name == "dot_general":
             nodes.extend(_canonical_dot(eqn))
         else:
@@ -110,6 +111,39 @@ def _nodes_from_jaxpr(closed):
     for i, n in enumerate(nodes):
         n.pos = i
     return nodes, outvars
+
+
+def _absorb_dot_transposes(jaxpr):
+    """dot_general whose only use is a transpose to (batch, rhs free, lhs free)
+    becomes the swapped dot_general(rhs, lhs): C^T = B^T A^T costs no copy.
+    (Reverse mode makes these for every weight gradient.)"""
+    uses = {}
+    for e in jaxpr.eqns:
+        for a in e.inputs:
+            if type(a) is Var:
+                uses.setdefault(a, []).append(e)
+    outs = {v for v in jaxpr.outvars if type(v) is Var}
+    replace, drop = {}, set()
+    for e in jaxpr.eqns:
+        if e.prim.name != "dot_general" or e.outvars[0] in outs:
+            continue
+        us = uses.get(e.outvars[0], [])
+        if len(us) != 1 or us[0].prim.name != "transpose":
+            continue
+        (lc, rc), (lb, rb) = e.params["dimension_numbers"]
+        lhs, rhs = e.inputs
+        nb = len(lb)
+        nl = lhs.aval.ndim - len(lc) - nb
+        nr = rhs.aval.ndim - len(rc) - nb
+        want = (tuple(range(nb)) + tuple(range(nb + nl, nb + nl + nr))
+                + tuple(range(nb, nb + nl)))
+        t = us[0]
+        if tuple(t.params["permutation"]) != want:
+            continue
+        params = dict(e.params, dimension_numbers=((tuple(rc), tuple(lc)), (tuple(rb), tuple(lb))))
+        replace[id(e)] = e.replace(inputs=[rhs, lhs], params=params, outvars=t.outvars)
+        drop.add(id(t))
+    return [replace.get(id(e), e) for e in jaxpr.eqns if id(e) not in drop]
 
 
 def _canonical_dot(eqn):

@@ -230,3 +230,17 @@ def test_zero_size_everything():
     s, p, m = exe(a, b)
     assert s.shape == (0,) and p.shape == (0, 0) and m.shape == (3,)
     assert np.all(m == -np.inf)
+
+
+def test_transposed_dot_is_one_gemm():
+    a = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
+    b = np.random.default_rng(2).standard_normal((4, 5)).astype(np.float32)
+    exe = compile_fn(lambda x, y: jnp.transpose(x @ y), a, b)
+    ks = kernels(exe)
+    assert len(ks) == 1 and "[gemm]" in ks[0], exe.fusion_plan()
+    np.testing.assert_allclose(exe(a, b)[0], (a @ b).T, rtol=1e-5)
+    c = np.random.default_rng(3).standard_normal((2, 3, 4)).astype(np.float64)
+    d = np.random.default_rng(4).standard_normal((2, 4, 5)).astype(np.float64)
+    exe = compile_fn(lambda x, y: jnp.transpose(jnp.matmul(x, y), (0, 2, 1)), c, d)
+    assert len(kernels(exe)) == 1, exe.fusion_plan()
+    np.testing.assert_allclose(exe(c, d)[0], np.transpose(c @ d, (0, 2, 1)), rtol=1e-12)
