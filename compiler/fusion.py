@@ -203,6 +203,12 @@ def _canonical_dot(eqn):
 
 # ----------------------------------------------------------------- grouping
 
+def _unsupported(node):
+    if node.prim == "custom_lin":
+        return TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp function.")
+    return TypeError(f"the compiler cannot compile primitive '{node.prim}' (at {node.source})")
+
+
 def _trivial_reshape(in_shape, out_shape):
     """Only unit dimensions inserted or removed: an index map without division."""
     return [d for d in in_shape if d != 1] == [d for d in out_shape if d != 1]
@@ -247,6 +253,8 @@ def fuse(closed):
     group, expanded = {}, {}
     kernels = []
     for n in reversed(nodes):
+        if n.prim not in FUSABLE and n.prim not in KERNEL_KIND:
+            raise _unsupported(n)
         if n.prim not in FUSABLE:
             k = Kernel(KERNEL_KIND.get(n.prim, n.prim), n)
             group[n], expanded[n] = k, False

@@ -667,12 +667,41 @@ def emit_reduce(em, kernel):
             em.store_linear(out, off, _combine(em, kind, dt, acc, em.value(x, idx)))
         return
     acc_slot = em.alloca(lltype(dt))
+    n_last = red_shape[-1] if red_shape else 0
+    if kind == "sum" and dt.kind == "f" and n_last > _SUM_BLOCK:
+        _blocked_sum(em, x, out, axes, red_shape, acc_slot)
+        return
     with loops.loop_nest(b, out_shape, "o") as oidx:
         b.store(identity(kind, dt), acc_slot)
         with loops.loop_nest(b, red_shape, "r") as ridx:
             em.reset()
             v = em.value(x, _merge(oidx, ridx, axes, nd))
             b.store(_combine(em, kind, dt, b.load(acc_slot), v), acc_slot)
+        em.store(out, oidx, b.load(acc_slot))
+
+
+_SUM_BLOCK = 2048
+
+
+def _blocked_sum(em, x, out, axes, red_shape, acc_slot):
+    """Float sums over long rows add blocks of _SUM_BLOCK elements (vectorized,
+    reassociated) into the running total: the rounding error then grows with
+    the number of blocks, not of elements, close to numpy's pairwise sum."""
+    b, dt, nd = em.b, x.aval.dtype, x.aval.ndim
+    n = red_shape[-1]
+    part_slot = em.alloca(lltype(dt))
+    with loops.loop_nest(b, out.aval.shape, "o") as oidx:
+        b.store(identity("sum", dt), acc_slot)
+        with loops.loop_nest(b, red_shape[:-1], "r") as ridx:
+            with loops.for_range(b, -(-n // _SUM_BLOCK), name="blk") as blk:
+                start = b.mul(blk, i64(_SUM_BLOCK))
+                stop = _imin(b, b.add(start, i64(_SUM_BLOCK)), i64(n))
+                b.store(identity("sum", dt), part_slot)
+                with loops.for_range(b, stop, start=start, name="j") as j:
+                    em.reset()
+                    v = em.value(x, _merge(oidx, list(ridx) + [j], axes, nd))
+                    b.store(_combine(em, "sum", dt, b.load(part_slot), v), part_slot)
+                b.store(b.fadd(b.load(acc_slot), b.load(part_slot)), acc_slot)
         em.store(out, oidx, b.load(acc_slot))
 
 

@@ -387,3 +387,13 @@ def test_inlines_calls():
     f = lambda v: inner(v) + g(v)  # noqa: E731
     exe = check(f, rand((4,), np.float32))
     assert "jit" not in exe.jaxpr_text() and "custom_jvp" not in exe.jaxpr_text()
+
+
+def test_long_float32_sum_is_accurate():
+    x = RNG.uniform(0, 1, size=3_000_001).astype(np.float32)
+    got, _ = run_compiled(lambda v: lax.reduce_sum(v, (0,)), x)
+    exact = np.sum(x.astype(np.float64))
+    assert abs(float(got[0]) - exact) / exact < 2e-6
+    y = RNG.uniform(0, 1, size=(3, 5000)).astype(np.float32)
+    got, _ = run_compiled(lambda v: lax.reduce_sum(lax.exp(v), (1,)), y)
+    np.testing.assert_allclose(got[0], np.exp(y.astype(np.float64)).sum(1), rtol=2e-6)
