@@ -283,6 +283,14 @@ def test_integer_div_rem_round_toward_zero():
     y = np.array([2, 2, -2, -2, 0], I32)
     np.testing.assert_array_equal(lax.div(x, y), [3, -3, -3, 3, 0])
     np.testing.assert_array_equal(lax.rem(x, y), [1, -1, 1, -1, 0])
+    # Exact beyond 2**53, where a float quotient would round.
+    big = np.array([2 ** 62 + 1, -(2 ** 62) - 3, 9007199254740993], I64)
+    d = np.array([3, 7, 1], I64)
+    want = [int(a) // int(b) if a >= 0 else -(-int(a) // int(b)) for a, b in zip(big, d)]
+    np.testing.assert_array_equal(lax.div(big, d), want)
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(lax.div(np.array([5, -5], I32), np.array([0, 0], I32)),
+                                      [0, 0])
 
 
 def test_binary_python_scalars_are_weak():

@@ -223,9 +223,14 @@ ad.defbilinear(mul_p,
 
 
 def _div_impl(x, y):
-    if x.dtype.kind == "i":     # lax.div rounds toward zero, like C
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = np.trunc(np.true_divide(x, y))
+    if x.dtype.kind == "i":
+        # lax.div rounds toward zero, like C. In integers throughout: a float
+        # quotient is inexact beyond 2**53. Division by zero gives 0.
+        safe = np.where(y == 0, 1, y).astype(x.dtype)
+        with np.errstate(over="ignore"):     # INT_MIN // -1 wraps, as in C
+            q = np.floor_divide(x, safe)
+            inexact = np.remainder(x, safe) != 0
+        q = q + (inexact & ((x < 0) != (safe < 0))).astype(x.dtype)
         return np.where(y == 0, 0, q).astype(x.dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.true_divide(x, y).astype(np.result_type(x, y))
