@@ -15,8 +15,8 @@ Arguments are `float`, `double` or vectors of them.  float work is done in float
 (8 lanes per AVX2 register) except `pow`, which runs in double and rounds.
 
 Accuracy (measured by tests/test_vecmath.py against numpy / math.erf): float32
-within 2.6 ulp (tan: 3.2 near its poles), float64 within 5e-16 relative (pow: 3e-15,
-from the error of log|x| amplified by |y log x| up to 745).
+within 2.6 ulp (tan: 3.2 near its poles), float64 within 5e-16 relative (pow carries
+log|x| in two doubles, since |y log x| up to 745 amplifies its absolute error).
 Special values follow numpy: overflow gives inf, underflow 0 (subnormal results
 are produced), log(0) = -inf, log(<0) = NaN, NaN propagates, signed zeros are kept.
 
@@ -625,8 +625,11 @@ def _erf(e, x):
 # pow(x, y) = sign * exp(y log|x|) with log|x| in double-word precision; the
 # product y log|x| reaches 745 so its absolute error sets the relative error.
 
+_LOG_DD_REST = tuple(2 / (2 * k + 3) for k in range(1, 14))   # L'(z): truncation < 1e-21
+
+
 def _log_dd(e, x):
-    """log x as hi + lo (x > 0 finite)."""
+    """log x as hi + lo for finite x > 0 (float64 emitter), relative error ~1e-19."""
     k, f = _log_decompose(e, x)
     # s = f / (2 + f) in two parts: d = 2 + f exactly as d + dlo, s = sh + sl.
     d = e.add(e.c(2.0), f)
@@ -634,14 +637,25 @@ def _log_dd(e, x):
     sh = e.div(f, d)
     resid = e.sub(e.fma(e.neg(sh), d, f), e.mul(sh, dlo))
     sl = e.div(resid, d)
+    # log1p(f) = 2 atanh(s) = 2 s + (2/3) s^3 + s^3 z L'(z), z = s^2.  The first two
+    # terms are carried in two parts; the last is below 1e-4 and needs no extra bits.
     z = e.mul(sh, sh)
-    tail = e.mul(e.mul(sh, z), e.poly(z, LOG_L64 if e.f64 else LOG_L32))
-    # log1p(f) = 2 atanh(s) = 2 sh + (2 sl + s^3 L(s^2))
+    z_err = e.fma(sh, sh, e.neg(z))
+    c3 = e.mul(sh, z)
+    c3_err = e.add(e.fma(sh, z, e.neg(c3)),
+                   e.mad(sh, z_err, e.mul(e.mul(e.c(3.0), z), sl)))
+    two3 = e.c(2 / 3)
+    two3_lo = e.c(float(Fraction(2, 3) - Fraction(2 / 3)))
+    cube = e.mul(two3, c3)
+    cube_err = e.add(e.fma(two3, c3, e.neg(cube)), e.mad(two3, c3_err, e.mul(two3_lo, c3)))
+    rest = e.mul(e.mul(c3, z), e.poly(z, _LOG_DD_REST))
     hi_ln2, lo_ln2 = e.k.ln2
     a = e.mul(k, e.c(hi_ln2))
     a_err = e.fma(k, e.c(hi_ln2), e.neg(a))        # exact rounding error of k*hi
     hi, err = _two_sum(e, a, e.add(sh, sh))
-    lo = e.add(e.add(err, a_err), e.add(e.add(sl, sl), e.mad(k, e.c(lo_ln2), tail)))
+    hi, err2 = _two_sum(e, hi, cube)
+    small = e.add(e.add(sl, sl), e.add(cube_err, e.mad(k, e.c(lo_ln2), rest)))
+    lo = e.add(e.add(err, err2), e.add(a_err, small))
     return _two_sum(e, hi, lo)
 
 
