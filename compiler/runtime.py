@@ -31,7 +31,7 @@ def _probe_data_offset():
 
 
 DATA_OFFSET = _probe_data_offset()
-_ndarray, _Array = np.ndarray, core.Array
+_ndarray, _Array, _empty = np.ndarray, core.Array, np.empty
 _PY_SCALARS = (bool, int, float)
 
 
@@ -59,9 +59,26 @@ class Executable:
     # ------------------------------------------------------------- calling
 
     def __call__(self, *args):
-        if len(args) != self._nargs:
-            raise TypeError(f"{self.name} takes {self._nargs} argument(s), got {len(args)}")
-        vals = list(self._consts)
+        specs = self._specs
+        if len(args) != len(specs):
+            raise TypeError(f"{self.name} takes {len(specs)} argument(s), got {len(args)}")
+        vals = args
+        for x, spec in zip(args, specs):
+            # Fast path: exact ndarray/Array of the right type and C layout.
+            t = type(x)
+            if (t is not _ndarray and t is not _Array) or (x.shape, x.dtype) != spec \
+                    or not x.flags.c_contiguous:
+                vals = self._slow_args(args)
+                break
+        outs = [_empty(shape, dtype) for shape, dtype in self._out_specs]
+        if self._by_object:
+            self._fn(*self._consts, *vals, *outs)
+        else:
+            self._fn(*[v.ctypes.data for v in (*self._consts, *vals, *outs)])
+        return [o.view(_Array) for o in outs]
+
+    def _slow_args(self, args):
+        vals = []
         for i, (x, (shape, dtype)) in enumerate(zip(args, self._specs)):
             t = type(x)
             if (t is _ndarray or t is _Array) and x.dtype == dtype and x.shape == shape:
@@ -70,12 +87,7 @@ class Executable:
             else:
                 x = self._convert(i, x, shape, dtype)
             vals.append(x)
-        outs = [np.empty(shape, dtype) for shape, dtype in self._out_specs]
-        if self._by_object:
-            self._fn(*vals, *outs)
-        else:
-            self._fn(*[v.ctypes.data for v in vals], *[o.ctypes.data for o in outs])
-        return [o.view(_Array) for o in outs]
+        return vals
 
     def _convert(self, i, x, shape, dtype):
         """The slow path: subclasses, scalars, convertible dtypes; TypeError otherwise."""
