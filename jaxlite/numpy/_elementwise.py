@@ -112,8 +112,9 @@ def _int_power(x, y):
 
 def power(x1, x2):
     """``x1 ** x2``; a static Python int exponent uses lax.integer_pow."""
-    if type(x2) is int and _kind(as_operand(x1)) in "if" and (
-            x2 >= 0 or _kind(as_operand(x1)) == "f"):
+    if type(x2) is int and _kind(as_operand(x1)) in "if":
+        if x2 < 0 and _kind(as_operand(x1)) == "i":
+            raise ValueError(f"Integers cannot be raised to negative powers (exponent {x2})")
         return lax.integer_pow(as_operand(x1), x2)
     x1, x2 = promote(x1, x2)
     x1, x2 = broadcast(x1, x2, what="power", keep_scalars=False)
