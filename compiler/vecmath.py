@@ -28,7 +28,7 @@ NaN beyond those limits rather than a result without correct digits.
 Polynomials: the float64 kernels use Taylor series where they converge fast
 (exp, log, sin, cos, erf); the others were fitted by least squares on Chebyshev
 nodes (near-minimax).  The derivation is `_derive()` at the end of this file, run
-with `python -m compiler.vecmath`; it is never run at import.
+with `python compiler/vecmath.py`; it is never run at import.
 
 FMA: exactness of the argument reductions relies on a fused multiply-add
 (llvm.fma).  Compile for the host CPU (with its features) so that it becomes
@@ -64,6 +64,9 @@ COS_C64 = tuple((-1) ** k / math.factorial(2 * k + 4) for k in range(7))
 # tan r = r + r^3 T(r^2), |r| <= 0.8 (float32; float64 uses sin/cos).
 TAN_T32 = (0.33333334274944765, 0.13333192197154148, 0.05400256146323041, 0.021560043013511797,
            0.010168328471122803, 0.0008672298429537144, 0.004025894576876994)
+# tanh x = x + x^3 H(x^2), |x| <= 0.625 (float32; larger |x| and float64 use expm1).
+TANH_H32 = (-0.3333332909961735, 0.1333278226400308, -0.05385249746924089,
+            0.02100364122313924, -0.0061049480139032984)
 # asin t = t + t^3 P(t^2), |t| <= 1/2.
 ASIN_P32 = (0.16666666316763593, 0.07500098762726137, 0.04459803222966145,
             0.031116156438565648, 0.017077859371357737, 0.033805748308940765)
@@ -428,7 +431,13 @@ def _log1p(e, x):
 def _tanh(e, x):
     ax = e.clamp(e.abs(x), 0.0, 20.0)              # tanh(20) rounds to 1 in both types
     em = _expm1(e, e.add(ax, ax))
-    return e.copysign(e.div(em, e.add(em, e.c(2.0))), x)
+    y = e.copysign(e.div(em, e.add(em, e.c(2.0))), x)
+    if e.f64:
+        return y
+    # float32 near 0: an odd polynomial is ~1 ulp where the quotient is ~2.5
+    z = e.mul(x, x)
+    small = e.copysign(e.mad(e.mul(x, z), e.poly(z, TANH_H32), x), x)   # keeps -0
+    return e.sel(e.cmp('<', ax, e.c(0.625)), small, y)
 
 
 def _logistic(e, x):
@@ -770,6 +779,13 @@ def _derive():
             direct = (np.tan(r) - r) / r ** 3
         return np.where(z < 1e-4, 1 / 3 + 2 * z / 15 + 17 * z ** 2 / 315, direct)
 
+    def tanh_t(z):    # (tanh x - x) / x^3
+        r = np.sqrt(z)
+        with np.errstate(all='ignore'):
+            direct = (np.tanh(r) - r) / r ** 3
+        return np.where(z < 1e-3, -1 / 3 + 2 * z / 15 - 17 * z ** 2 / 315 + 62 * z ** 3 / 2835,
+                        direct)
+
     erfc = np.vectorize(math.erfc)
     erfc_g = lambda u: erfc(1 / u) * np.exp(1 / (u * u))  # noqa: E731
     erf_e = _cheb_nodes_fit(lambda z: _series(z, erf_t), 0, 1, 6)
@@ -780,6 +796,7 @@ def _derive():
         'SIN_S32': _cheb_nodes_fit(lambda z: _series(z, sin_t), 0, 0.64, 3),
         'COS_C32': _cheb_nodes_fit(lambda z: _series(z, cos_t), 0, 0.64, 3),
         'TAN_T32': _cheb_nodes_fit(tan_t, 0, 0.64, 6),
+        'TANH_H32': _cheb_nodes_fit(tanh_t, 0, 0.625 ** 2, 4),
         'ASIN_P32': _cheb_nodes_fit(lambda z: _series(z, asin_t), 0, 0.25, 5),
         'ASIN_P64': _cheb_nodes_fit(lambda z: _series(z, asin_t), 0, 0.25, 11),
         'ATAN_A32': _cheb_nodes_fit(lambda z: _series(z, atan_t), 0, zat, 5),
