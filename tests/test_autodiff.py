@@ -458,3 +458,19 @@ def test_vjp_cotangent_errors():
 def test_non_array_output_is_type_error():
     with pytest.raises(TypeError, match="output"):
         jaxlite.grad(lambda x: "hello")(1.0)
+
+
+def test_leaked_tracer_is_an_unexpected_tracer_error():
+    leak = []
+
+    def f(x):
+        leak.append(x)
+        return lax.sin(x)
+    jaxlite.jit(f)(1.0)
+    with pytest.raises(jaxlite.core.UnexpectedTracerError, match="already finished"):
+        lax.cos(leak[0])
+    with pytest.raises(jaxlite.core.UnexpectedTracerError, match="test_autodiff.py"):
+        jaxlite.make_jaxpr(lambda y: lax.add(y, leak[0]))(2.0)
+    # Closing over a live outer tracer is fine.
+    g = jaxlite.jit(lambda x: jaxlite.jit(lambda y: lax.mul(x, y))(3.0))
+    assert float(g(2.0)) == 6.0

@@ -23,6 +23,19 @@ class StagingTracer(core.Tracer):
     def aval(self):
         return self.var.aval
 
+    def concrete_value(self):
+        _check_live(self)
+        return super().concrete_value()
+
+
+def _check_live(tracer):
+    if tracer._interp.finished:
+        raise core.UnexpectedTracerError(
+            f"Encountered an unexpected tracer: {tracer._describe()} from a trace "
+            f"(jit / make_jaxpr / grad) that has already finished. It escaped through a "
+            f"side effect such as a global, a list or an attribute; return it from the "
+            f"traced function instead." + core.where_message())
+
 
 # prim -> f(interp, args, params) -> outputs, for primitives whose partial
 # evaluation splits them (a call whose inputs are only partly known).
@@ -38,6 +51,7 @@ class StagingInterpreter(core.Interpreter):
         self.eqns = []
         self.invars = []
         self.const_vars = {}     # id(value) -> (Var, value)
+        self.finished = False    # set by build: its tracers are dead after that
 
     def new_arg(self, aval):
         var = Var(aval)
@@ -65,6 +79,8 @@ class StagingInterpreter(core.Interpreter):
     def to_atom(self, x):
         if isinstance(x, StagingTracer) and x._interp is self:
             return x.var
+        if isinstance(x, StagingTracer):
+            _check_live(x)
         aval = core.get_aval(x)
         if not isinstance(x, core.Tracer) and not aval.shape:
             return Literal(np.asarray(x, aval.dtype)[()] if not core.is_python_scalar(x)
@@ -77,6 +93,7 @@ class StagingInterpreter(core.Interpreter):
     def build(self, outs, invars=None):
         """A ClosedJaxpr from the recorded equations to ``outs``."""
         outvars = [self.to_atom(o) for o in outs]
+        self.finished = True
         constvars = [v for v, _ in self.const_vars.values()]
         consts = [x for _, x in self.const_vars.values()]
         jaxpr = Jaxpr(constvars, self.invars if invars is None else invars,
