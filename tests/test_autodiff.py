@@ -80,6 +80,11 @@ def test_pow_rule_closed_form():
     # d/dy 0**y is taken as 0, not NaN.
     gy0 = jaxlite.grad(lambda b: lax.pow(0.0, b))(2.0)
     assert float(gy0) == 0.0
+    # d/dx x**0 is 0 everywhere, including at x = 0 (not 0 * inf = nan).
+    gx0 = jaxlite.grad(lambda a: lax.pow(a, 0.0))(0.0)
+    assert float(gx0) == 0.0
+    gx = jaxlite.grad(lambda a, b: _sum(lax.pow(a, b)))(0.0, np.array([0.0, 1.0, 2.0]))
+    assert float(gx) == 1.0
 
 
 def test_integer_pow_rule():

@@ -273,9 +273,14 @@ def _pow_jvp_y(g, ans, x, y):
 
 pow_p = standard_primitive("pow", _pow_impl, naryop_shape_rule("pow", _F))
 batching.defbroadcasting(pow_p)
-ad.defjvp(pow_p,
-          lambda g, ans, x, y: mul(g, mul(y, pow(x, sub(y, _const(y, 1.0))))),
-          _pow_jvp_y)
+def _pow_jvp_x(g, ans, x, y):
+    # d/dx x**y = y x**(y-1); where y == 0 use y x**1 = 0, so that 0**0
+    # has derivative 0 rather than 0 * inf = nan (as JAX does).
+    exponent = select_n(eq(y, _const(y, 0.0)), sub(y, _const(y, 1.0)), _full_like(y, 1.0))
+    return mul(g, mul(y, pow(x, exponent)))
+
+
+ad.defjvp(pow_p, _pow_jvp_x, _pow_jvp_y)
 
 
 def _balanced_eq(x, z, y):
