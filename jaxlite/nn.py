@@ -22,7 +22,7 @@ def relu(x):
     """max(x, 0), with derivative 0 at x == 0 (as JAX)."""
     x = _util.as_operand(x)
     # select_n rather than max: max's derivative splits ties (0.5 at x == 0).
-    return jnp.where(jnp.greater(x, 0), x, jnp.zeros_like(x))
+    return jnp.where(jnp.greater(x, 0), x, 0)
 
 
 def relu6(x):
@@ -64,7 +64,7 @@ def gelu(x, approximate=True):
 
 def elu(x, alpha=1.0):
     x = _float(x)
-    safe = jnp.where(jnp.greater(x, 0), jnp.zeros_like(x), x)   # no overflow in expm1
+    safe = jnp.where(jnp.greater(x, 0), 0.0, x)   # no overflow in expm1
     return jnp.where(jnp.greater(x, 0), x, jnp.multiply(alpha, jnp.expm1(safe)))
 
 
@@ -79,7 +79,7 @@ def _shifted(x, axis, where):
     if where is not None:
         x = jnp.where(where, x, -np.inf)
     m = jnp.max(x, axis=axis, keepdims=True)
-    m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, jnp.zeros_like(m)))
+    m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, 0.0))
     return jnp.subtract(x, m)
 
 
@@ -110,7 +110,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=Non
     if where is not None:
         a = jnp.where(where, a, -np.inf)
     m = jnp.max(a, axis=axis, keepdims=True)
-    m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, jnp.zeros_like(m)))
+    m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, 0.0))
     e = jnp.exp(jnp.subtract(a, m))
     if b is not None:
         e = jnp.multiply(b, e)

@@ -36,7 +36,8 @@ def _fill(shape, value, dtype):
     dtype = canonical_dtype(dtype)
     if isinstance(value, core.Tracer):
         return _util.broadcast_to_shape(lax.convert_element_type(value, dtype), shape)
-    return core.wrap(np.full(shape, value, dtype))
+    # lax.full: a broadcast scalar, so under jit a literal rather than a big constant.
+    return lax.full(shape, np.asarray(value).astype(dtype), dtype)
 
 
 def zeros(shape, dtype=None):
