@@ -104,8 +104,15 @@ def arange(start, stop=None, step=None, dtype=None):
     if dtype is None:
         dtype = _util.result_type(*[_util.as_operand(v) for v in (start, stop, step)])[0]
     dtype = canonical_dtype(dtype)
-    return core.wrap(np.arange(np.asarray(start).item(), np.asarray(stop).item(),
-                               np.asarray(step).item(), dtype=dtype))
+    start, stop, step = (np.asarray(v).item() for v in (start, stop, step))
+    if dtype.kind == "i" and all(float(v).is_integer() for v in (start, stop, step)):
+        # lax.iota: under jit an equation rather than an embedded constant.
+        n = len(range(int(start), int(stop), int(step)))
+        out = lax.iota(dtype, n)
+        if step != 1:
+            out = lax.mul(out, np.asarray(step, dtype))
+        return lax.add(out, np.asarray(start, dtype)) if start else out
+    return core.wrap(np.arange(start, stop, step, dtype=dtype))
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):

@@ -319,14 +319,16 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
 def _flat_positions(shape, idx):
     """The flat positions ``x[idx]`` reads, as an integer array of x[idx]'s shape."""
     size = int(np.prod(shape, dtype=np.int64))
-    dt = np.int32 if size < 2 ** 31 else np.int64
-    iota = np.arange(size, dtype=dt).reshape(shape)
+    dt = np.dtype(np.int32 if size < 2 ** 31 else np.int64)
     leaves = idx if isinstance(idx, tuple) else (idx,)
     if not any(isinstance(e, core.Tracer) for e in leaves):
+        # Static index: numpy itself computes the positions (a constant).
         _check_masks(_normalize_entries(idx), shape)
+        iota = np.arange(size, dtype=dt).reshape(shape)
         return core.wrap(iota[tuple(np.asarray(e) if isinstance(e, list) else e
                                     for e in leaves)])
-    return getitem(core.wrap(iota), idx)
+    # Traced index: gather from an iota (an equation under jit, not a constant).
+    return getitem(lax.reshape(lax.iota(dt, size), shape), idx)
 
 
 def _scatter(x, idx, values, how):
