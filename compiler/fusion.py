@@ -41,6 +41,14 @@ stop_gradient slice rev
 """.split())
 
 
+# Cheap enough to recompute in every kernel that reads them.
+DUPLICABLE = frozenset("""
+add sub mul neg max min eq ne lt le gt ge select_n convert_element_type broadcast_in_dim
+squeeze transpose abs and or not copy stop_gradient iota reshape slice rev
+""".split())
+MAX_DUPLICATES = 4
+
+
 class Node:
     """One operation of the program being compiled (a canonicalized equation)."""
     __slots__ = ("prim", "inputs", "params", "outvars", "source", "pos")
@@ -250,27 +258,35 @@ def fuse(closed):
                 users.setdefault(a, [])
                 if not users[a] or users[a][-1] is not n:
                     users[a].append(n)
-    group, expanded = {}, {}
+    groups, expanded = {}, {}
     kernels = []
     for n in reversed(nodes):
         if n.prim not in FUSABLE and n.prim not in KERNEL_KIND:
             raise _unsupported(n)
         if n.prim not in FUSABLE:
             k = Kernel(KERNEL_KIND.get(n.prim, n.prim), n)
-            group[n], expanded[n] = k, False
+            groups[n], expanded[n] = [k], False
             kernels.append(k)
             continue
         us = users.get(n.out, [])
-        gs = {id(group[u]) for u in us}
+        gs = []
+        for u in us:
+            for k in groups[u]:
+                if k not in gs:
+                    gs.append(k)
         exp = any(expanded[u] or _expanding(u, n.out) for u in us)
-        if (n.out not in out_set and len(gs) == 1 and all(_can_read_fused(u, n.out) for u in us)
-                and (not exp or n.prim in CHEAP)):
-            k = group[us[0]]
-            k.nodes.append(n)
-            group[n], expanded[n] = k, exp
+        joinable = (us and n.out not in out_set
+                    and all(_can_read_fused(u, n.out) for u in us)
+                    and (not exp or n.prim in CHEAP))
+        # One consumer kernel: fuse. Several: recompute cheap values in each
+        # rather than write them to memory and read them back.
+        if joinable and (len(gs) == 1 or n.prim in DUPLICABLE and len(gs) <= MAX_DUPLICATES):
+            for k in gs:
+                k.nodes.append(n)
+            groups[n], expanded[n] = gs, exp
         else:
             k = Kernel("loop", n)
-            group[n], expanded[n] = k, False
+            groups[n], expanded[n] = [k], False
             kernels.append(k)
     kernels.reverse()
     for k in kernels:
