@@ -25,7 +25,8 @@ I64 = ir.IntType(64)
 def build(dtype, trans_a, trans_b, backend, threads=None):
     """Native f(reps, m, n, k, a, lda, b, ldb, c, ldc) calling emit_gemm reps times.
 
-    ``threads`` sets JAXLITE_GEMM_THREADS (the LLVM kernel's thread count) while emitting.
+    ``threads`` sets the thread count while emitting: JAXLITE_GEMM_THREADS for the LLVM
+    kernel, JAXLITE_BLAS_THREADS for BLAS (None: the default).
     """
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
@@ -37,17 +38,18 @@ def build(dtype, trans_a, trans_b, backend, threads=None):
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), types), name="entry")
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     reps, *args = fn.args
-    saved = os.environ.get("JAXLITE_GEMM_THREADS")
+    env = "JAXLITE_GEMM_THREADS" if backend == "llvm" else "JAXLITE_BLAS_THREADS"
+    saved = os.environ.get(env)
     if threads is not None:
-        os.environ["JAXLITE_GEMM_THREADS"] = str(threads)
+        os.environ[env] = str(threads)
     try:
         with gemm._loop(builder, 0, reps, name="rep"):
             gemm.emit_gemm(builder, module, dtype, trans_a, trans_b, *args, backend=backend)
     finally:
         if saved is None:
-            os.environ.pop("JAXLITE_GEMM_THREADS", None)
+            os.environ.pop(env, None)
         else:
-            os.environ["JAXLITE_GEMM_THREADS"] = saved
+            os.environ[env] = saved
     builder.ret_void()
     mod = llvm.parse_assembly(str(module))
     mod.verify()
@@ -70,8 +72,8 @@ def bench(reps=20):
     gemm.prepare()
     threads = gemm.fallback_threads()
     # column name -> (backend, LLVM kernel threads)
-    variants = {"blas": ("blas", None), f"llvm-{threads}t": ("llvm", threads),
-                "llvm-1t": ("llvm", 1)}
+    variants = {"blas": ("blas", None), "blas-1t": ("blas", 1),
+                f"llvm-{threads}t": ("llvm", threads), "llvm-1t": ("llvm", 1)}
     print(f"# GEMM float32 ({machine()}); OpenBLAS threads: {gemm.blas_threads()}; "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"# backend in use: {gemm.prepare()}")

@@ -6,7 +6,8 @@ Two backends compute C = op(A) @ op(B) + beta * C on row-major matrices:
   dependency), called through its CBLAS entry point, as JAX calls Eigen.
   OpenBLAS threads itself: it keeps its own default (``OPENBLAS_NUM_THREADS``
   or one thread per core, 2 on the reference machine), shared with numpy, and
-  jaxlite does not change it; ``blas_threads()`` reports the count.
+  jaxlite does not change it unless ``JAXLITE_BLAS_THREADS`` asks (see
+  ``blas_threads()``, which reports the count).
 * ``llvm-kernel``: our own GEMM written in LLVM IR, used when no BLAS is found
   or when forced (``JAXLITE_GEMM=llvm`` or ``backend="llvm"``). It is the
   classic packed design: op(A) and op(B) are copied into zero-padded panels
@@ -25,7 +26,6 @@ import contextlib
 import ctypes
 import glob
 import os
-import sys
 
 import numpy as np
 import llvmlite.binding as llvm
@@ -52,6 +52,7 @@ _CBLAS_ROW_MAJOR, _CBLAS_NO_TRANS, _CBLAS_TRANS = 101, 111, 112
 # Env switches: JAXLITE_GEMM=llvm forces our kernel; JAXLITE_BLAS=<path> picks a library.
 _ENV_BACKEND = "JAXLITE_GEMM"
 _ENV_LIBRARY = "JAXLITE_BLAS"
+_ENV_BLAS_THREADS = "JAXLITE_BLAS_THREADS"
 
 
 # ----------------------------------------------------------------------------------------
@@ -60,11 +61,15 @@ _ENV_LIBRARY = "JAXLITE_BLAS"
 class _Blas:
     """A located CBLAS: library path, symbol per dtype, integer width, thread query."""
 
-    def __init__(self, path, symbols, int_bits, threads_fn):
+    # Alias of OpenBLAS's `int openblas_set_num_threads_local(int)` (see JAXLITE_BLAS_THREADS).
+    set_threads_alias = "jaxlite_openblas_set_threads_local"
+
+    def __init__(self, path, symbols, int_bits, threads_fn, set_threads_symbol):
         self.path = path
         self.symbols = symbols          # {np.dtype: exported symbol name}
         self.int_bits = int_bits        # 64 for ILP64 builds (numpy's), else 32
         self.threads_fn = threads_fn    # ctypes function returning the thread count, or None
+        self.set_threads_symbol = set_threads_symbol   # per-thread thread count, or None
 
     def alias(self, dtype):
         # Our own name for the symbol, registered with add_symbol: a module never names a
@@ -82,6 +87,8 @@ _SYMBOL_SETS = (
 )
 _THREAD_FNS = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
                "scipy_openblas_get_num_threads", "openblas_get_num_threads")
+_SET_LOCAL_THREADS_FNS = ("scipy_openblas_set_num_threads_local64_",
+                          "openblas_set_num_threads_local64_", "openblas_set_num_threads_local")
 _CONFIG_FNS = ("scipy_openblas_get_config64_", "openblas_get_config64_",
                "scipy_openblas_get_config", "openblas_get_config")
 
@@ -149,7 +156,8 @@ def _probe(path):
         if threads is not None:
             threads.restype, threads.argtypes = ctypes.c_int, []
         symbols = {np.dtype(np.float32): sname, np.dtype(np.float64): dname}
-        return _Blas(path, symbols, bits, threads), lib
+        set_threads = next((f for f in _SET_LOCAL_THREADS_FNS if hasattr(lib, f)), None)
+        return _Blas(path, symbols, bits, threads, set_threads), lib
     return None
 
 
@@ -168,13 +176,19 @@ def _register(blas, lib):
         llvm.load_library_permanently(blas.path)
     except RuntimeError:
         pass                                  # ctypes already holds it; addresses below
-    for dtype, name in blas.symbols.items():
+    aliases = {blas.alias(dtype): name for dtype, name in blas.symbols.items()}
+    if blas.set_threads_symbol:
+        aliases[blas.set_threads_alias] = blas.set_threads_symbol
+    for alias, name in aliases.items():
         address = llvm.address_of_symbol(name)
         if not address:
             address = ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
         if not address:
+            if alias == blas.set_threads_alias:
+                blas.set_threads_symbol = None     # optional: only the knob is lost
+                continue
             return False
-        llvm.add_symbol(blas.alias(dtype), address)
+        llvm.add_symbol(alias, address)
     return True
 
 
@@ -209,11 +223,25 @@ def prepare(backend=None):
 
 
 def blas_threads():
-    """Threads OpenBLAS uses (its own default, shared with numpy), or None without BLAS."""
+    """Threads a GEMM call into OpenBLAS uses, or None without BLAS.
+
+    By default OpenBLAS's own setting (OPENBLAS_NUM_THREADS, else one per core), shared
+    with numpy. ``JAXLITE_BLAS_THREADS=n`` (read when a GEMM is emitted) makes jaxlite's
+    calls use n threads through openblas_set_num_threads_local, leaving numpy's alone:
+    on an oversubscribed machine OpenBLAS's spinning threads can be 10x slower than one.
+    """
     blas = _find_blas()
     if blas is None or blas.threads_fn is None:
         return None
-    return int(blas.threads_fn())
+    return _requested_blas_threads(blas) or int(blas.threads_fn())
+
+
+def _requested_blas_threads(blas):
+    """JAXLITE_BLAS_THREADS when set and the library can apply it per call, else None."""
+    requested = os.environ.get(_ENV_BLAS_THREADS)
+    if not requested or blas.set_threads_symbol is None:
+        return None
+    return max(1, int(requested))
 
 
 # ----------------------------------------------------------------------------------------
@@ -431,7 +459,8 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
     A leading dimension is irrelevant for a one-row matrix, but BLAS insists on
     ld >= row length, so a one-row operand gets that (callers may pass stride 0 or 1).
     """
-    name = f"jaxlite_gemm_blas_{short}"
+    threads = _requested_blas_threads(blas)
+    name = f"jaxlite_gemm_blas_{short}" + (f"_t{threads}" if threads else "")
     if name in module.globals:
         return module.globals[name]
     blas_int = ir.IntType(blas.int_bits)
@@ -461,15 +490,21 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
     ldc = builder.select(builder.icmp_signed("==", m, _i64(1)), _max(builder, ldc, n), ldc)
     trans_code = [builder.select(t, ir.Constant(I32, _CBLAS_TRANS),
                                  ir.Constant(I32, _CBLAS_NO_TRANS)) for t in (ta, tb)]
+    if threads:
+        set_threads = _declare(module, blas.set_threads_alias, I32, [I32])
+        previous = builder.call(set_threads, [ir.Constant(I32, threads)])
     builder.call(cblas, [ir.Constant(I32, _CBLAS_ROW_MAJOR), *trans_code,
                          *map(to_blas_int, (m, n, k)), ir.Constant(etype, 1.0),
                          a, to_blas_int(lda), b, to_blas_int(ldb), beta, c, to_blas_int(ldc)])
+    if threads:
+        builder.call(set_threads, [previous])
     builder.ret_void()
     return fn
 
 
-def _libc(module, name, ret, args):
-    """Declare (once) a C library function; MCJIT resolves it in the process."""
+def _declare(module, name, ret, args):
+    """Declare (once) an external C function; MCJIT resolves it in the process (libc,
+    pthreads) or through add_symbol (our BLAS aliases)."""
     if name in module.globals:
         return module.globals[name]
     return ir.Function(module, ir.FunctionType(ret, args), name=name)
@@ -662,8 +697,8 @@ def _define_llvm_gemm_serial(module, etype, short):
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta)
 
-    malloc = _libc(module, "malloc", PTR, [I64])
-    free = _libc(module, "free", VOID, [PTR])
+    malloc = _declare(module, "malloc", PTR, [I64])
+    free = _declare(module, "free", VOID, [PTR])
     # Equal slices rather than full ones plus a sliver (k = 784: 4 x 196, not 3 x 256 + 16).
     kc_step = _balanced(builder, k, blk.kc, 1)
     mc_step = _balanced(builder, m, blk.mc, blk.mr)
@@ -813,8 +848,8 @@ def _define_llvm_gemm(module, etype, short):
     tids = _alloca(builder, I64, threads)
     started = _alloca(builder, I1, threads)
     entry = _define_thread_entry(module, serial, args_type)
-    pthread_create = _libc(module, "pthread_create", I32, [PTR, PTR, PTR, PTR])
-    pthread_join = _libc(module, "pthread_join", I32, [I64, PTR])   # pthread_t: 8 bytes
+    pthread_create = _declare(module, "pthread_create", I32, [PTR, PTR, PTR, PTR])
+    pthread_join = _declare(module, "pthread_join", I32, [I64, PTR])   # pthread_t: 8 bytes
 
     def band_args(t):
         """The serial kernel's arguments for band t (possibly empty at the end)."""

@@ -380,3 +380,32 @@ def test_cold_kernel_used_when_panels_cannot_be_allocated(dtype):
                 expected = expected + beta * c
             f(ta, tb, m, n, k, a.ctypes.data, lda, b.ctypes.data, ldb, c.ctypes.data, n, beta)
             assert_close(c, expected, dtype, k)
+
+
+def test_blas_threads_knob(monkeypatch):
+    # JAXLITE_BLAS_THREADS=1: each call runs OpenBLAS on one thread and restores the
+    # caller's setting afterwards (numpy's own calls are unaffected).
+    blas = gemm._find_blas()
+    if blas is None or blas.set_threads_symbol is None:
+        pytest.skip("no OpenBLAS with openblas_set_num_threads_local")
+    before = gemm.blas_threads()
+    monkeypatch.setenv("JAXLITE_BLAS_THREADS", "1")
+    assert gemm.blas_threads() == 1
+    module = ir.Module(name="gemm_blas_threads")
+    module.triple = llvm.get_process_triple()
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), _entry_types(False)), name="entry")
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    gemm.emit_gemm(builder, module, np.float32, False, True, *fn.args, backend="blas")
+    builder.ret_void()
+    assert gemm._Blas.set_threads_alias in str(module)
+    engine, mod = _optimize_and_jit(module)
+    proto = ctypes.CFUNCTYPE(None, *[ctypes.c_int64 if t == I64 else ctypes.c_void_p
+                                     for t in _entry_types(False)])
+    f = proto(engine.get_function_address("entry"))
+    rng = np.random.default_rng(11)
+    a, b = _random((70, 90), np.float32, rng), _random((60, 90), np.float32, rng)
+    c = np.empty((70, 60), np.float32)
+    f(70, 60, 90, a.ctypes.data, 90, b.ctypes.data, 90, c.ctypes.data, 60)
+    assert_close(c, reference_matmul(a, b.T), np.float32, 90)
+    monkeypatch.delenv("JAXLITE_BLAS_THREADS")
+    assert gemm.blas_threads() == before
