@@ -6,12 +6,14 @@ splits it into a known and an unknown call, transpose transposes it. So
 jit(grad(f)), grad(jit(f)) and vmap(jit(f)) all compose.
 """
 import functools
+import inspect
+import types
 import weakref
 
 import numpy as np
 
-from jaxlite import core, tree_util
-from jaxlite.core import Primitive
+from jaxlite import core, dtypes, tree_util
+from jaxlite.core import Primitive, _current, eval_interpreter as _eval
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero, UndefPrimal
 from jaxlite.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
@@ -22,23 +24,17 @@ jit_p = Primitive("jit", multiple_results=True)
 # ---------------------------------------------------------------- impl
 
 def _jit_impl(*args, jaxpr, name):
-    exe = _executable(jaxpr, name)
-    if exe is None:
-        return eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
-    return exe(*args)
+    return _executable(jaxpr, name)(*args)
 
 
 _exe_cache = weakref.WeakKeyDictionary()
 
 
 def _executable(closed, name):
-    """The compiled executable for a ClosedJaxpr (None when no backend is available)."""
+    """The compiled executable for a ClosedJaxpr (compiled once per jaxpr object)."""
     exe = _exe_cache.get(closed)
     if exe is None:
-        try:
-            from compiler import compile as backend_compile
-        except ImportError:   # TODO(compiler lands): remove this fallback
-            return None
+        from compiler import compile as backend_compile
         exe = backend_compile(closed, name=name)
         _exe_cache[closed] = exe
     return exe
@@ -193,14 +189,56 @@ batching.batch_rules[jit_p] = _jit_batch
 
 # --------------------------------------------------------------- the API
 
-def _arg_aval(x, position):
+_ndarray, _Array = np.ndarray, core.Array
+_CANONICAL = frozenset(dtypes.SUPPORTED)
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _static_spec(fun, static_argnums, static_argnames):
+    """``(argnums, argnames, positional parameter names or None)``. As in JAX,
+    argnums and argnames complete each other through ``fun``'s signature (when
+    only one is given), so a static parameter is static whether it is passed
+    by position or by keyword."""
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    for n in nums:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise TypeError(f"static_argnums must be ints, got {n!r} of type {type(n).__name__}")
+    for n in names:
+        if not isinstance(n, str):
+            raise TypeError(f"static_argnames must be strings, got {n!r} of type "
+                            f"{type(n).__name__}")
+    nums = tuple(int(n) for n in nums)
     try:
-        return core.get_aval(x)
-    except TypeError:
-        raise TypeError(f"Argument {position} of type {type(x).__name__} is not a valid "
-                        f"jaxlite type: jit arguments must be arrays, Python scalars or "
-                        f"pytrees of them (mark other arguments static with "
-                        f"static_argnums)") from None
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):    # builtins and other callables without one
+        return nums, names, None
+    positional = [p.name for p in params if p.kind in _POSITIONAL]
+    by_name = [p.name for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    if nums and not names:
+        names = tuple(positional[n] for n in nums
+                      if 0 <= n < len(positional) and positional[n] in by_name)
+    elif names and not nums:
+        nums = tuple(positional.index(n) for n in names if n in by_name)
+    return nums, names, positional
+
+
+class _Trace:
+    """One trace of the user function: the jaxpr (closed-over constants first
+    among its inputs), those constants, and the output tree."""
+    __slots__ = ("jaxpr", "consts", "out_tree", "in_tree")
+
+    def __init__(self, jaxpr, consts, out_tree, in_tree):
+        self.jaxpr, self.consts, self.out_tree, self.in_tree = jaxpr, consts, out_tree, in_tree
+
+
+def _snapshot(c):
+    """A closed-over constant as the compiled code will read it: a private
+    C-contiguous copy in its canonical dtype, so mutating the user's numpy
+    array later does not change the traced function (JAX's semantics)."""
+    if isinstance(c, core.Tracer):
+        return c
+    return np.array(c, dtype=core.get_aval(c).dtype, order="C", copy=True)
 
 
 class Jitted:
@@ -209,57 +247,177 @@ class Jitted:
     def __init__(self, fun, static_argnums=(), static_argnames=()):
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.static_argnums = ((static_argnums,) if isinstance(static_argnums, int)
-                               else tuple(static_argnums))
-        self.static_argnames = ((static_argnames,) if isinstance(static_argnames, str)
-                                else tuple(static_argnames))
-        self._cache = {}
-        self._fast_cache = {}
-        self.name = getattr(fun, "__name__", "fun")
+        self.static_argnums, self.static_argnames, self._params = _static_spec(
+            fun, static_argnums, static_argnames)
+        self.name = getattr(fun, "__name__", type(fun).__name__)
+        self._traces = {}    # (in_tree, avals, static key) -> _Trace
+        self._calls = {}     # (in_tree, leaf signature, static key) -> (exe, consts, out_tree)
+        # Positional arrays and scalars only -> a closure calling native code.
+        # Functions with static arguments skip it (their key needs _split).
+        self._fast = None if (self.static_argnums or self.static_argnames) else {}
 
     def __get__(self, obj, objtype=None):
         if obj is None:
             return self
-        return functools.partial(self, obj)
+        return types.MethodType(self, obj)
 
-    def _trace(self, args, kwargs):
-        """``(closed jaxpr with consts as leading invars, consts, out_tree)``."""
+    def __repr__(self):
+        return f"<jitted {self.name}>"
+
+    # ------------------------------------------------------------- calling
+
+    def __call__(self, *args, **kwargs):
+        if _current.interp is _eval:
+            fast = self._fast
+            if fast is not None and not kwargs:
+                key = _positional_key(args)
+                if key is not None:
+                    call = fast.get(key)
+                    if call is not None:
+                        return call(args)
+            return self._call_concrete(args, kwargs)
+        trace, flat = self._trace(args, kwargs)
+        outs = core.bind(jit_p, *trace.consts, *flat, jaxpr=trace.jaxpr, name=self.name)
+        return tree_util.tree_unflatten(trace.out_tree, outs)
+
+    def _call_concrete(self, args, kwargs):
+        """No transform active: look the executable up by the leaves' types,
+        shapes and dtypes (general pytrees, kwargs, static arguments), run it
+        with its argument checks, and register a fast-path closure when the
+        arguments allow one."""
         static, dyn, key_static = self._split(args, kwargs)
         flat, in_tree = tree_util.tree_flatten(dyn)
-        avals = tuple(_arg_aval(x, i) for i, x in enumerate(flat))
+        sig = _leaf_signature(flat)
+        key = (in_tree, sig, key_static)
+        hit = self._calls.get(key) if sig is not None else None
+        if hit is None:
+            trace = self._lookup(static, dyn, flat, in_tree, key_static)
+            if any(isinstance(c, core.Tracer) for c in trace.consts):
+                # A tracer that escaped its transform: let bind report it.
+                outs = core.bind(jit_p, *trace.consts, *flat, jaxpr=trace.jaxpr,
+                                 name=self.name)
+                return tree_util.tree_unflatten(trace.out_tree, outs)
+            hit = (_executable(trace.jaxpr, self.name), trace.consts, trace.out_tree)
+            if sig is not None:
+                self._calls[key] = hit
+        exe, consts, out_tree = hit
+        outs = exe(*consts, *flat)
+        if self._fast is not None and not kwargs:
+            self._register_fast(args, exe, consts, out_tree)
+        return tree_util.tree_unflatten(out_tree, outs)
+
+    def _register_fast(self, args, exe, consts, out_tree):
+        key = _positional_key(args)
+        if key is None or key in self._fast:
+            return
+        call = _fast_call(exe, consts, args, out_tree)
+        if call is not None:
+            self._fast[key] = call
+
+    # ------------------------------------------------------------- tracing
+
+    def _trace(self, args, kwargs):
+        """``(_Trace, flat dynamic leaves)`` for a call with these arguments."""
+        static, dyn, key_static = self._split(args, kwargs)
+        flat, in_tree = tree_util.tree_flatten(dyn)
+        return self._lookup(static, dyn, flat, in_tree, key_static), flat
+
+    def _lookup(self, static, dyn, flat, in_tree, key_static):
+        avals = self._avals(flat, dyn, static)
         key = (in_tree, avals, key_static)
-        hit = self._cache.get(key)
+        hit = self._traces.get(key)
         if hit is not None:
-            return hit, flat
+            return hit
         store = {}
+        static_pos, static_kw = static
 
         def flat_fun(*xs):
             d_args, d_kwargs = tree_util.tree_unflatten(in_tree, xs)
             full_args = list(d_args)
-            for i, v in sorted(static[0].items()):
+            for i, v in sorted(static_pos.items()):
                 full_args.insert(i, v)
-            out = self.fun(*full_args, **d_kwargs, **static[1])
+            out = self.fun(*full_args, **d_kwargs, **static_kw)
             out_flat, out_tree = tree_util.tree_flatten(out)
+            for i, o in enumerate(out_flat):
+                self._check_output(o, i, out_tree)
             store["tree"] = out_tree
             return out_flat
         closed = pe.trace_flat(flat_fun, list(avals))
         jaxpr, consts = pe.convert_constvars(closed)
-        entry = (ClosedJaxpr(jaxpr, []), consts, store["tree"])
+        entry = _Trace(ClosedJaxpr(jaxpr, []), [_snapshot(c) for c in consts],
+                       store["tree"], in_tree)
         if not any(isinstance(c, core.Tracer) for c in consts):
-            self._cache[key] = entry    # closed-over tracers are valid only now
-        return entry, flat
+            self._traces[key] = entry    # closed-over tracers are valid only now
+        return entry
+
+    def _check_output(self, o, i, out_tree):
+        try:
+            core.get_aval(o)
+        except TypeError as e:
+            raise TypeError(f"jit({self.name}) returned a value of type {type(o).__name__} "
+                            f"(output leaf {i} of {out_tree}): outputs must be arrays, "
+                            f"Python scalars or pytrees of them ({e})") from None
+
+    def _avals(self, flat, dyn, static):
+        try:
+            return tuple(map(core.get_aval, flat))
+        except TypeError:
+            pass
+        for i, x in enumerate(flat):
+            try:
+                core.get_aval(x)
+            except TypeError as e:
+                detail = f" ({e})" if isinstance(x, np.ndarray) else ""
+                raise TypeError(
+                    f"jit({self.name}): {self._describe_leaf(i, dyn, static)} of type "
+                    f"{type(x).__name__} is not a valid jaxlite type{detail}. Arguments must "
+                    f"be arrays, Python scalars or pytrees of them; mark other arguments "
+                    f"static with static_argnums or static_argnames.") from None
+        raise AssertionError("unreachable")
+
+    def _describe_leaf(self, i, dyn, static):
+        """'argument 1 (y)' or 'argument 0 (params), pytree leaf 2' or 'keyword argument z'."""
+        d_args, d_kwargs = dyn
+        positions = [j for j in range(len(d_args) + len(static[0])) if j not in static[0]]
+        for pos, a in zip(positions, d_args):
+            n = len(tree_util.tree_leaves(a))
+            if i < n:
+                name = (f" ({self._params[pos]})" if self._params and pos < len(self._params)
+                        else "")
+                leaf = f", pytree leaf {i}" if n > 1 or tree_util.tree_leaves(a) != [a] else ""
+                return f"argument {pos}{name}{leaf}"
+            i -= n
+        for k in sorted(d_kwargs):
+            n = len(tree_util.tree_leaves(d_kwargs[k]))
+            if i < n:
+                leaf = f", pytree leaf {i}" if n > 1 else ""
+                return f"keyword argument {k!r}{leaf}"
+            i -= n
+        return f"argument leaf {i}"
 
     def _split(self, args, kwargs):
+        """``((static positions -> value, static kwargs), (dynamic args, dynamic
+        kwargs), hashable key of the static values)``."""
         nargs = len(args)
         static_pos = {}
         for i in self.static_argnums:
             j = i if i >= 0 else i + nargs
             if 0 <= j < nargs:
                 static_pos[j] = args[j]
-        static_kw = {k: v for k, v in kwargs.items() if k in self.static_argnames}
-        dyn_args = tuple(a for j, a in enumerate(args) if j not in static_pos)
-        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_kw}
-        key_static = (tuple(sorted(static_pos.items())), tuple(sorted(static_kw.items())))
+        if static_pos:
+            dyn_args = tuple(a for j, a in enumerate(args) if j not in static_pos)
+        else:
+            dyn_args = args
+        if kwargs and self.static_argnames:
+            static_kw = {k: v for k, v in kwargs.items() if k in self.static_argnames}
+            dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_kw}
+        else:
+            static_kw, dyn_kwargs = {}, kwargs
+        if not static_pos and not static_kw:
+            return ({}, {}), (dyn_args, dyn_kwargs), ()
+        # The type is part of the key: f(x, 1) and f(x, 1.0) may trace differently.
+        key_static = (tuple((j, type(v), v) for j, v in sorted(static_pos.items())),
+                      tuple((k, type(v), v) for k, v in sorted(static_kw.items())))
         try:
             hash(key_static)
         except TypeError:
@@ -271,45 +429,83 @@ class Jitted:
                              f"be hashable.") from None
         return (static_pos, static_kw), (dyn_args, dyn_kwargs), key_static
 
-    def __call__(self, *args, **kwargs):
-        if core.current_interpreter() is core.eval_interpreter:
-            return self._call_concrete(args, kwargs)
-        (closed, consts, out_tree), flat = self._trace(args, kwargs)
-        outs = core.bind(jit_p, *consts, *flat, jaxpr=closed, name=self.name)
-        return tree_util.tree_unflatten(out_tree, outs)
-
-    def _call_concrete(self, args, kwargs):
-        """The hot path with no transform active: one dict lookup keyed by the
-        arguments' types, shapes and dtypes, then straight into native code."""
-        static, dyn, key_static = self._split(args, kwargs)
-        flat, in_tree = tree_util.tree_flatten(dyn)
-        sig = _fast_signature(flat)
-        key = (in_tree, sig, key_static)
-        hit = self._fast_cache.get(key) if sig is not None else None
-        if hit is None:
-            (closed, consts, out_tree), flat = self._trace(args, kwargs)
-            exe = _executable(closed, self.name)
-            if exe is None or any(isinstance(c, core.Tracer) for c in consts):
-                outs = core.bind(jit_p, *consts, *flat, jaxpr=closed, name=self.name)
-                return tree_util.tree_unflatten(out_tree, outs)
-            hit = (exe, consts, out_tree)
-            if sig is not None:
-                self._fast_cache[key] = hit
-        exe, consts, out_tree = hit
-        return tree_util.tree_unflatten(out_tree, exe(*consts, *flat))
+    # -------------------------------------------------------------- stages
 
     def lower(self, *args, **kwargs):
-        (closed, consts, out_tree), flat = self._trace(args, kwargs)
-        return Lowered(closed, consts, self.name)
+        trace, _ = self._trace(args, kwargs)
+        return Lowered(trace, self.name)
 
     def trace(self, *args, **kwargs):
         return self.lower(*args, **kwargs)
 
 
-_CANONICAL = frozenset(map(np.dtype, ["bool", "int32", "int64", "float32", "float64"]))
+def _positional_key(args):
+    """A flat key for positional arguments that are all plain arrays or Python
+    scalars (None otherwise): per array its shape, dtype and strides, per
+    scalar its type. An array's entry starts with a tuple and a scalar's is a
+    type, so the encoding is unambiguous; strides make contiguity part of it."""
+    key = []
+    for x in args:
+        t = type(x)
+        if t is _ndarray or t is _Array:
+            key += (x.shape, x.dtype, x.strides)
+        elif t is float or t is int or t is bool:
+            key.append(t)
+        else:
+            return None
+    return tuple(key)
 
 
-def _fast_signature(flat):
+def _fast_call(exe, consts, args, out_tree):
+    """A closure running ``exe`` on positional ``args``-like arguments without
+    the executable's per-call checks (the fast key already guarantees type,
+    shape, dtype and contiguity), or None when that is not possible."""
+    fn = getattr(exe, "_fn", None)
+    exe_consts = getattr(exe, "_consts", None)
+    specs = getattr(exe, "_specs", None)
+    out_specs = getattr(exe, "_out_specs", None)
+    if (fn is None or getattr(exe, "_by_object", False) is not True or exe_consts is None
+            or specs is None or out_specs is None):
+        return None
+    expected, scalar_dtypes = [], []
+    for x in args:
+        if isinstance(x, np.ndarray):
+            if x.dtype not in _CANONICAL or not x.flags.c_contiguous:
+                return None
+            expected.append((x.shape, x.dtype))
+            scalar_dtypes.append(None)
+        else:
+            dt = core.get_aval(x).dtype
+            expected.append(((), dt))
+            scalar_dtypes.append(dt)
+    const_specs = [(c.shape, c.dtype) for c in consts]
+    if [tuple(s) for s in specs] != const_specs + expected:
+        return None
+    pre = list(exe_consts) + list(consts)
+    out_specs = [(tuple(s), np.dtype(d)) for s, d in out_specs]
+    single = tree_util.treedef_is_leaf(out_tree)
+    need_convert = any(d is not None for d in scalar_dtypes)
+    asarray = np.asarray
+
+    if len(out_specs) == 1 and single and not need_convert:
+        (shape, dtype), = out_specs
+
+        def call(args):
+            out = _Array(shape, dtype)
+            fn(*pre, *args, out)
+            return out
+        return call
+
+    def call(args):
+        if need_convert:
+            args = [a if d is None else asarray(a, d) for a, d in zip(args, scalar_dtypes)]
+        outs = [_Array(s, d) for s, d in out_specs]
+        fn(*pre, *args, *outs)
+        return tree_util.tree_unflatten(out_tree, outs)
+    return call
+
+
+def _leaf_signature(flat):
     """Types, shapes and dtypes of concrete leaves; None when a leaf needs the
     general path (tracers, dtypes that canonicalize, other objects)."""
     sig = []
@@ -336,25 +532,29 @@ def _hashable(v):
 class Lowered:
     """A traced jit call: ``as_text()`` is the jaxpr; ``compile()`` runs the back end."""
 
-    def __init__(self, closed, consts, name):
-        self.closed, self.consts, self.name = closed, consts, name
+    def __init__(self, trace, name):
+        self._trace, self.name = trace, name
 
     @property
     def jaxpr(self):
-        return self.closed
+        return self._trace.jaxpr
+
+    in_tree = property(lambda self: self._trace.in_tree)
+    out_tree = property(lambda self: self._trace.out_tree)
 
     def as_text(self):
-        return str(self.closed)
+        return str(self._trace.jaxpr)
 
     def compile(self):
-        return Compiled(_executable(self.closed, self.name), self.consts)
+        return Compiled(_executable(self._trace.jaxpr, self.name), self._trace)
 
 
 class Compiled:
-    """A compiled executable and every stage of it in text."""
+    """A compiled executable and every stage of it in text. Call it with the
+    dynamic arguments of the call it was lowered for (static ones left out)."""
 
-    def __init__(self, exe, consts):
-        self.executable, self.consts = exe, consts
+    def __init__(self, exe, trace):
+        self.executable, self._trace = exe, trace
 
     def as_text(self):
         return self.executable.as_text()
@@ -368,9 +568,13 @@ class Compiled:
     def fusion_plan(self):
         return self.executable.fusion_plan()
 
-    def __call__(self, *args):
-        flat, _ = tree_util.tree_flatten(args)
-        return self.executable(*self.consts, *flat)
+    def __call__(self, *args, **kwargs):
+        flat, in_tree = tree_util.tree_flatten((args, kwargs))
+        if in_tree != self._trace.in_tree:
+            raise TypeError(f"{self.executable.name}: compiled for arguments with structure "
+                            f"{self._trace.in_tree}, called with {in_tree}")
+        outs = self.executable(*self._trace.consts, *flat)
+        return tree_util.tree_unflatten(self._trace.out_tree, outs)
 
 
 def jit(fun=None, *, static_argnums=(), static_argnames=()):
@@ -381,4 +585,3 @@ def jit(fun=None, *, static_argnums=(), static_argnames=()):
     if not callable(fun):
         raise TypeError(f"Expected a callable value, got {fun!r}")
     return Jitted(fun, static_argnums, static_argnames)
-
