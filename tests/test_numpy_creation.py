@@ -120,3 +120,13 @@ def test_namespace_constants():
     assert jnp.finfo(jnp.float32).eps == np.finfo(np.float32).eps
     assert jnp.shape(np.ones((2, 3))) == (2, 3) and jnp.ndim(1.0) == 0 and jnp.size(np.ones(4)) == 4
     assert bool(jnp.array_equal(np.ones(2), np.ones(2)))
+
+
+def test_scalar_types_cast_like_jax():
+    out = jnp.float32(3)
+    assert isinstance(out, jnp.ndarray) and out.dtype == np.float32 and out.shape == ()
+    _same(jnp.int32(np.array([1.7, -2.2])), np.array([1, -2], np.int32))
+    f = jaxlite.jit(lambda x: jnp.float64(x) / 2)
+    _same(f(np.arange(3, dtype=np.int32)), np.arange(3) / 2)
+    assert np.zeros(2, jnp.int64).dtype == np.int64
+    assert jnp.arange(2).dtype == jnp.int32

@@ -35,14 +35,32 @@ from jaxlite.numpy._indexing import (  # noqa: F401
 from jaxlite.numpy import _operators  # noqa: F401  (installs operators on Tracer/Array)
 
 ndarray = _core.Array
-float32 = _np.float32
-float64 = _np.float64
-int32 = _np.int32
-int64 = _np.int64
-bool_ = _np.bool_
-uint32 = _np.uint32     # converts to int64 (jaxlite has no unsigned dtypes)
-float_ = _np.float32
-int_ = _np.int32
+
+
+class _ScalarType:
+    """``jnp.float32`` and friends: usable as a dtype anywhere numpy takes one
+    (numpy reads the ``dtype`` attribute), and callable like JAX's:
+    ``jnp.float32(x)`` casts ``x`` (a scalar, array or tracer) to a jaxlite array."""
+
+    def __init__(self, np_type):
+        self.type = np_type
+        self.dtype = _np.dtype(np_type)
+        self.__name__ = self.dtype.name
+
+    def __call__(self, x):
+        return asarray(x, self.dtype)
+
+    def __repr__(self):
+        return f"jaxlite.numpy.{self.dtype.name}"
+
+
+float32 = _ScalarType(_np.float32)
+float64 = _ScalarType(_np.float64)
+int32 = _ScalarType(_np.int32)
+int64 = _ScalarType(_np.int64)
+bool_ = _ScalarType(_np.bool_)
+float_ = float32
+int_ = int32
 dtype = _np.dtype
 pi = _np.pi
 e = _np.e
@@ -65,7 +83,7 @@ def result_type(*args):
     from jaxlite.numpy import _util
     typed = []
     for a in args:
-        if isinstance(a, (type, _np.dtype, str)):
+        if isinstance(a, (type, _np.dtype, str, _ScalarType)):
             typed.append((_util.canonical_dtype(a), a in (bool, int, float)))
         else:
             av = _core.get_aval(_util.as_operand(a))
