@@ -16,7 +16,7 @@ reductions, cumsum and scatter fuse their producers, GEMM reads buffers.
 """
 import numpy as np
 
-from jaxlite.ir import Literal, Var, _Namer, pp_eqn
+from jaxlite.ir import Jaxpr, Literal, Var, _Namer, dce, pp_eqn
 
 # Evaluated per element by index arithmetic (see lowering.LOWERINGS).
 ELEMENTWISE = frozenset("""
@@ -151,7 +151,41 @@ def _absorb_dot_transposes(jaxpr):
         params = dict(e.params, dimension_numbers=((tuple(rc), tuple(lc)), (tuple(rb), tuple(lb))))
         replace[id(e)] = e.replace(inputs=[rhs, lhs], params=params, outvars=t.outvars)
         drop.add(id(t))
-    return [replace.get(id(e), e) for e in jaxpr.eqns if id(e) not in drop]
+    eqns = [replace.get(id(e), e) for e in jaxpr.eqns if id(e) not in drop]
+    return _fold_operand_transposes(jaxpr, eqns)
+
+
+def _fold_operand_transposes(jaxpr, eqns):
+    """dot_general(transpose(x, p), y) reads x directly with permuted dimension
+    numbers when that keeps the order of the free dimensions (x @ w.T)."""
+    producer = {e.outvars[0]: e for e in eqns if e.prim.name == "transpose"}
+    changed = False
+    out = []
+    for e in eqns:
+        if e.prim.name == "dot_general":
+            (lc, rc), (lb, rb) = e.params["dimension_numbers"]
+            ins, dims = list(e.inputs), [[lc, lb], [rc, rb]]
+            for i in range(2):
+                t = producer.get(ins[i]) if type(ins[i]) is Var else None
+                if t is None:
+                    continue
+                perm = t.params["permutation"]
+                contract, batch = dims[i]
+                free = [d for d in range(len(perm)) if d not in contract and d not in batch]
+                mapped_free = [perm[d] for d in free]
+                if mapped_free != sorted(mapped_free):
+                    continue
+                dims[i] = [tuple(perm[d] for d in contract), tuple(perm[d] for d in batch)]
+                ins[i] = t.inputs[0]
+            if ins != list(e.inputs):
+                (lc, lb), (rc, rb) = dims
+                e = e.replace(inputs=ins, params=dict(
+                    e.params, dimension_numbers=((tuple(lc), tuple(rc)), (tuple(lb), tuple(rb)))))
+                changed = True
+        out.append(e)
+    if not changed:
+        return out
+    return dce(Jaxpr(jaxpr.constvars, jaxpr.invars, out, jaxpr.outvars)).eqns
 
 
 def _canonical_dot(eqn):

@@ -244,3 +244,19 @@ def test_transposed_dot_is_one_gemm():
     exe = compile_fn(lambda x, y: jnp.transpose(jnp.matmul(x, y), (0, 2, 1)), c, d)
     assert len(kernels(exe)) == 1, exe.fusion_plan()
     np.testing.assert_allclose(exe(c, d)[0], np.transpose(c @ d, (0, 2, 1)), rtol=1e-12)
+
+
+def test_dot_reads_transposed_operands_directly():
+    rng = np.random.default_rng(5)
+    q, k = rng.standard_normal((5, 8)).astype(np.float32), rng.standard_normal((7, 8)).astype(
+        np.float32)
+    exe = compile_fn(lambda a, b: a @ b.T, q, k)
+    assert len(kernels(exe)) == 1, exe.fusion_plan()
+    np.testing.assert_allclose(exe(q, k)[0], q @ k.T, rtol=1e-5)
+    exe = compile_fn(lambda a, b: jnp.transpose(a) @ b, k, k)
+    assert len(kernels(exe)) == 1, exe.fusion_plan()
+    np.testing.assert_allclose(exe(k, k)[0], k.T @ k, rtol=1e-5)
+    x = rng.standard_normal((2, 3, 4)).astype(np.float64)
+    f = lambda a: jnp.matmul(a, jnp.transpose(a, (0, 2, 1)))  # noqa: E731
+    exe = compile_fn(f, x)
+    np.testing.assert_allclose(exe(x)[0], np.matmul(x, np.transpose(x, (0, 2, 1))), rtol=1e-12)
