@@ -660,13 +660,18 @@ def _log_dd(e, x):
     return _two_sum(e, hi, lo)
 
 
-def _pow_core(e, x, y):
+def _pow_core(e, x, y, double_word):
+    """C pow on a float64 emitter; double_word=False (for float32 results) uses the
+    plain log, whose error amplified by |y log x| <= 745 is still below 1e-13."""
     ax = e.abs(x)
-    lh, ll = _log_dd(e, ax)
-    ph = e.mul(y, lh)
-    pl = e.mad(y, ll, e.fma(y, lh, e.neg(ph)))
-    pl = e.sel(e.cmp('==', e.abs(ph), e.c(math.inf)), e.c(0.0), pl)
-    r = _exp(e, ph, e.sel(e.cmp('==', pl, pl), pl, e.c(0.0)))
+    if double_word:
+        lh, ll = _log_dd(e, ax)
+        ph = e.mul(y, lh)
+        pl = e.mad(y, ll, e.fma(y, lh, e.neg(ph)))
+        pl = e.sel(e.cmp('==', e.abs(ph), e.c(math.inf)), e.c(0.0), pl)
+        r = _exp(e, ph, e.sel(e.cmp('==', pl, pl), pl, e.c(0.0)))
+    else:
+        r = _exp(e, e.mul(y, _log(e, ax)))
     # log|x| specials: 0 -> -inf, inf -> inf (so r is 0/inf as C pow says)
     zero_or_inf = e.or_(e.cmp('==', ax, e.c(0.0)), e.cmp('==', ax, e.c(math.inf)))
     lspec = e.sel(e.cmp('==', ax, e.c(0.0)), e.c(-math.inf), e.c(math.inf))
@@ -689,11 +694,11 @@ def _pow_core(e, x, y):
 
 def _pow(e, x, y):
     if e.f64:
-        return _pow_core(e, x, y)
-    # float: the double kernel with plain log is far more accurate than needed
+        return _pow_core(e, x, y, double_word=True)
+    # float32 in double: exact products, and plain log/exp are far more accurate than needed
     dty = ir.VectorType(ir.DoubleType(), e.lanes) if e.lanes else ir.DoubleType()
     d = _Emitter(e.b, dty)
-    out = _pow_core(d, e.b.fpext(x, dty), e.b.fpext(y, dty))
+    out = _pow_core(d, e.b.fpext(x, dty), e.b.fpext(y, dty), double_word=False)
     return e.b.fptrunc(out, e.ty)
 
 
