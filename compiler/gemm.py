@@ -26,6 +26,8 @@ import contextlib
 import ctypes
 import glob
 import os
+import sys
+import threading
 
 import numpy as np
 import llvmlite.binding as llvm
@@ -93,6 +95,9 @@ _CONFIG_FNS = ("scipy_openblas_get_config64_", "openblas_get_config64_",
                "scipy_openblas_get_config", "openblas_get_config")
 
 _state = {"searched": False, "blas": None}
+_search_lock = threading.Lock()
+# macOS system BLAS (LP64 CBLAS); lives in the dyld shared cache, so it is no regular file.
+_ACCELERATE = "/System/Library/Frameworks/Accelerate.framework/Accelerate"
 
 
 def _numpy_library_dirs():
@@ -127,18 +132,16 @@ def _loaded_blas_paths():
 def _candidate_paths():
     paths = []
     explicit = os.environ.get(_ENV_LIBRARY)
-    if explicit:
-        paths.append(explicit)
     for directory in _numpy_library_dirs() + _numpy_config_dirs():
         for pattern in ("*openblas*", "libcblas*", "libblas*", "*mkl_rt*"):
             paths.extend(sorted(glob.glob(os.path.join(directory, pattern))))
     paths.extend(_loaded_blas_paths())
-    seen, unique = set(), []
-    for path in paths:
-        if path not in seen and os.path.isfile(path):
-            seen.add(path)
-            unique.append(path)
-    return unique
+    paths = [p for p in paths if os.path.isfile(p)]
+    if sys.platform == "darwin":
+        paths.append(_ACCELERATE)        # numpy >= 2 on Apple silicon uses it, unbundled
+    if explicit:
+        paths.insert(0, explicit)        # the user's choice, even if not a plain file
+    return list(dict.fromkeys(paths))
 
 
 def _probe(path):
@@ -180,9 +183,12 @@ def _register(blas, lib):
     if blas.set_threads_symbol:
         aliases[blas.set_threads_alias] = blas.set_threads_symbol
     for alias, name in aliases.items():
-        address = llvm.address_of_symbol(name)
+        # The address in *this* library: names like openblas_set_num_threads_local are
+        # exported unprefixed by every OpenBLAS copy (numpy's, scipy's), so a process-wide
+        # lookup could return another copy's.
+        address = ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
         if not address:
-            address = ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
+            address = llvm.address_of_symbol(name)
         if not address:
             if alias == blas.set_threads_alias:
                 blas.set_threads_symbol = None     # optional: only the knob is lost
@@ -193,13 +199,15 @@ def _register(blas, lib):
 
 
 def _find_blas():
-    if not _state["searched"]:
-        _state["searched"] = True
-        for path in _candidate_paths():
-            found = _probe(path)
-            if found is not None and _register(*found):
-                _state["blas"] = found[0]
-                break
+    """The registered _Blas, searched for once per process; None when there is none."""
+    with _search_lock:                   # emitters may run on several threads
+        if not _state["searched"]:
+            for path in _candidate_paths():
+                found = _probe(path)
+                if found is not None and _register(*found):
+                    _state["blas"] = found[0]
+                    break
+            _state["searched"] = True
     return _state["blas"]
 
 
@@ -213,13 +221,15 @@ def _forced_llvm(backend):
 def prepare(backend=None):
     """Locate and register the BLAS (idempotent; call before creating an execution engine).
 
-    Returns ``"openblas:<path>"`` when float GEMMs will call BLAS, else ``"llvm-kernel"``.
-    ``backend`` ('auto', 'blas', 'llvm') overrides the ``JAXLITE_GEMM`` environment variable.
+    Returns ``"openblas:<path>"`` when float GEMMs will call BLAS (``"blas:<path>"`` for
+    another CBLAS), else ``"llvm-kernel"``. ``backend`` ('auto', 'blas', 'llvm') overrides
+    the ``JAXLITE_GEMM`` environment variable.
     """
     blas = _find_blas()
     if blas is None or _forced_llvm(backend):
         return "llvm-kernel"
-    return f"openblas:{blas.path}"
+    kind = "openblas" if "openblas" in os.path.basename(blas.path).lower() else "blas"
+    return f"{kind}:{blas.path}"
 
 
 def blas_threads():

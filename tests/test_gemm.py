@@ -5,7 +5,9 @@ import ctypes.util
 import functools
 import glob
 import os
+import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -135,7 +137,7 @@ def assert_close(actual, expected, dtype, k):
 
 def test_prepare_reports_backend():
     desc = gemm.prepare()
-    assert desc == "llvm-kernel" or desc.startswith("openblas:")
+    assert desc == "llvm-kernel" or desc.startswith(("openblas:", "blas:"))
     assert gemm.prepare() == desc       # idempotent
     assert gemm.prepare(backend="llvm") == "llvm-kernel"
     if desc.startswith("openblas:"):
@@ -409,3 +411,43 @@ def test_blas_threads_knob(monkeypatch):
     assert_close(c, reference_matmul(a, b.T), np.float32, 90)
     monkeypatch.delenv("JAXLITE_BLAS_THREADS")
     assert gemm.blas_threads() == before
+
+
+def _lp64_openblas():
+    """An OpenBLAS with 32-bit ints (scipy's wheel bundles one), or None."""
+    for prefix in dict.fromkeys([sys.prefix, sys.base_prefix]):
+        pattern = os.path.join(prefix, "lib", "python3*", "site-packages", "scipy.libs",
+                               "libscipy_openblas-*")
+        found = [p for p in glob.glob(pattern) if "openblas64" not in p]
+        if found:
+            return found[0]
+    return None
+
+
+def test_lp64_blas_through_jaxlite_blas_env():
+    # The 32-bit-integer CBLAS path (system / scipy OpenBLAS), selected with JAXLITE_BLAS.
+    # A subprocess: the BLAS is chosen once per process.
+    path = _lp64_openblas()
+    if path is None:
+        pytest.skip("no LP64 OpenBLAS on this machine")
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{os.path.dirname(__file__)!r}, {os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))!r}]
+        import numpy as np
+        import test_gemm as t
+        assert t.gemm.prepare() == "openblas:" + {path!r}, t.gemm.prepare()
+        assert t.gemm._find_blas().int_bits == 32
+        for dtype in (np.float32, np.float64):
+            for ta, tb in t.TRANS:
+                for beta in (0.0, 2.0):
+                    c, expected, _ = t.run_gemm(dtype, ta, tb, 37, 19, 53, "blas", beta=beta,
+                                                pad=3)
+                    t.assert_close(c, expected, dtype, 53)
+        print("ok")
+    """)
+    env = dict(os.environ, JAXLITE_BLAS=path)
+    env.pop("JAXLITE_GEMM", None)
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
