@@ -21,9 +21,10 @@ Special values follow numpy: overflow gives inf, underflow 0 (subnormal results
 are produced), log(0) = -inf, log(<0) = NaN, NaN propagates, signed zeros are kept.
 
 Argument reduction limits: sin/cos/tan use a three-part Cody-Waite reduction by
-pi/2 (with a corrected quotient in float32).  They are accurate (<= 3.2 ulp float32,
-<= 5e-16 float64) for |x| <= 2e7 (float32) and |x| <= 1e15 (float64), and return
-NaN beyond those limits rather than a result without correct digits.
+pi/2 (with a corrected quotient in float32).  They are accurate (<= 3.2 ulp float32;
+float64 <= 5e-16 up to |x| = 1e14, <= 2e-15 up to 1e15) for |x| <= 2e7 (float32) and
+|x| <= 1e15 (float64), and return NaN beyond those limits rather than a result without
+correct digits (numpy returns the true value there).
 
 Polynomials: the float64 kernels use Taylor series where they converge fast
 (exp, log, sin, cos, erf); the others were fitted by least squares on Chebyshev
