@@ -378,7 +378,7 @@ def _define_scale(module, etype, short):
     if name in module.globals:
         return module.globals[name]
     fn = _new_function(module, name, VOID, [I64, I64, PTR, I64, etype],
-                       ("m", "n", "c", "ldc", "beta"))
+                       ("m", "n", "c", "ldc", "beta"), noinline=True)
     m, n, c, ldc, beta = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     zero = ir.Constant(etype, 0)
@@ -480,7 +480,7 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
             I32, I32, I32, blas_int, blas_int, blas_int, etype, PTR, blas_int, PTR, blas_int,
             etype, PTR, blas_int]), name=blas.alias(dtype))
     fn = _new_function(module, name, VOID, [I1, I1] + _gemm_signature(etype),
-                       ("ta", "tb") + _GEMM_ARG_NAMES)
+                       ("ta", "tb") + _GEMM_ARG_NAMES, noinline=True)
     ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta)
