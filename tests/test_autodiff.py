@@ -85,6 +85,10 @@ def test_pow_rule_closed_form():
     assert float(gx0) == 0.0
     gx = jaxlite.grad(lambda a, b: _sum(lax.pow(a, b)))(0.0, np.array([0.0, 1.0, 2.0]))
     assert float(gx) == 1.0
+    # ... while the mixed second derivative at y == 0, x != 0 stays exact:
+    # d/dy (y x**(y-1)) = x**(y-1) (1 + y log x) = 1/x at y = 0.
+    dxy = jaxlite.grad(jaxlite.grad(lambda a, b: lax.pow(a, b)), argnums=1)(1.5, 0.0)
+    np.testing.assert_allclose(dxy, 1 / 1.5, rtol=1e-6)
 
 
 def test_integer_pow_rule():

@@ -274,10 +274,13 @@ def _pow_jvp_y(g, ans, x, y):
 pow_p = standard_primitive("pow", _pow_impl, naryop_shape_rule("pow", _F))
 batching.defbroadcasting(pow_p)
 def _pow_jvp_x(g, ans, x, y):
-    # d/dx x**y = y x**(y-1); where y == 0 use y x**1 = 0, so that 0**0
-    # has derivative 0 rather than 0 * inf = nan (as JAX does).
-    exponent = select_n(eq(y, _const(y, 0.0)), sub(y, _const(y, 1.0)), _full_like(y, 1.0))
-    return mul(g, mul(y, pow(x, exponent)))
+    # d/dx x**y = y x**(y-1). At x == y == 0 that is 0 * inf = nan; there the
+    # exponent is bumped to 1 so the result is 0, as JAX gives. The bump is
+    # piecewise constant and only at x == y == 0, so higher (mixed)
+    # derivatives everywhere else are exact.
+    both_zero = bitwise_and(eq(x, _const(x, 0.0)), eq(y, _const(y, 0.0)))
+    bump = mul(convert_element_type(both_zero, core.get_aval(y).dtype), _const(y, 2.0))
+    return mul(g, mul(y, pow(x, add(sub(y, _const(y, 1.0)), bump))))
 
 
 ad.defjvp(pow_p, _pow_jvp_x, _pow_jvp_y)
