@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 import jaxlite
 from jaxlite import lax
-from helpers import check_grads, check_vjp, check_vmap
+from helpers import check_grads, check_jit, check_vjp, check_vmap
 
 
 def _sum(a):
@@ -128,3 +128,15 @@ def test_grad_of_summed_outputs_matches_jacrev(program, xy):
     sum_axes = tuple(range(np.ndim(jx) - 1))
     np.testing.assert_allclose(gx, np.sum(jx, axis=sum_axes), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(gy, np.sum(jy, axis=sum_axes), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(programs, inputs)
+def test_jit_matches_eager(program, xy):
+    f = build(program)
+    x, y = (np.array(v, np.float32) for v in xy)
+    check_jit(f, (x, y), rtol=1e-5, atol=1e-5)
+    xd, yd = x.astype(np.float64), y.astype(np.float64)
+    g = jaxlite.grad(lambda a, b: _sum(f(a, b)[1]), argnums=(0, 1))
+    check_jit(g, (xd, yd), rtol=1e-10, atol=1e-12)
