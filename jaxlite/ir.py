@@ -196,7 +196,9 @@ def pp_literal(lit):
     if val.dtype == np.bool_:
         text = "True" if val else "False"
     elif val.dtype.kind == "f":
-        text = repr(float(val))
+        # numpy's shortest round-trip text for the literal's own precision:
+        # 0.1 in float32 prints as 0.1, not 0.10000000149011612.
+        text = str(val.astype(lit.aval.dtype)[()])
     else:
         text = str(int(val))
     return f"{text}:{lit.aval.str_short()}"

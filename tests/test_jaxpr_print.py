@@ -54,6 +54,17 @@ def test_literals_of_each_dtype():
         "{ lambda ; a:f64[2]. let b:f64[2] = mul a 0.5:f64[] in (b,) }"
 
 
+def test_float_literals_print_at_their_precision():
+    assert show(jaxlite.grad(lax.exp2), np.float32(1.0)) == golden("""
+        { lambda ; a:f32[]. let
+            b:f32[] = exp2 a
+            c:f32[] = mul b 0.6931472:f32[]
+            d:f32[] = mul 1.0:f32[] c
+          in (d,) }""")
+    assert "mul a 1e-30:f32[]" in show(lambda x: lax.mul(x, np.float32(1e-30)), F32)
+    assert "mul a inf:f32[]" in show(lambda x: lax.mul(x, float("inf")), F32)
+
+
 def test_select_n_and_comparison():
     assert show(lambda x: lax.select_n(lax.gt(x, 0.0), x, lax.neg(x)), F32) == golden("""
         { lambda ; a:f32[3]. let
