@@ -211,6 +211,40 @@ def _find_blas():
     return _state["blas"]
 
 
+# C runtime functions the LLVM kernel calls, declared under our own names (registered with
+# add_symbol) so that a module which also declares `malloc` itself cannot clash with us.
+_RUNTIME_ALIASES = {"malloc": "jaxlite_gemm_malloc", "free": "jaxlite_gemm_free",
+                    "pthread_create": "jaxlite_gemm_pthread_create",
+                    "pthread_join": "jaxlite_gemm_pthread_join"}
+
+
+def _c_function_address(name):
+    address = llvm.address_of_symbol(name)
+    if address:
+        return address
+    for lib_name in (("ucrtbase", "msvcrt") if os.name == "nt" else (None,)):
+        try:
+            lib = ctypes.CDLL(lib_name)           # None: the process itself (POSIX)
+            return ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def _runtime_functions():
+    """Register the C runtime aliases once; the set of names that resolved."""
+    with _search_lock:
+        if "runtime" not in _state:
+            found = set()
+            for name, alias in _RUNTIME_ALIASES.items():
+                address = _c_function_address(name)
+                if address:
+                    llvm.add_symbol(alias, address)
+                    found.add(name)
+            _state["runtime"] = found
+    return _state["runtime"]
+
+
 def _forced_llvm(backend):
     choice = backend if backend is not None else os.environ.get(_ENV_BACKEND, "auto")
     if choice not in ("auto", "blas", "llvm"):
@@ -225,6 +259,7 @@ def prepare(backend=None):
     another CBLAS), else ``"llvm-kernel"``. ``backend`` ('auto', 'blas', 'llvm') overrides
     the ``JAXLITE_GEMM`` environment variable.
     """
+    _runtime_functions()
     blas = _find_blas()
     if blas is None or _forced_llvm(backend):
         return "llvm-kernel"
@@ -513,8 +548,8 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
 
 
 def _declare(module, name, ret, args):
-    """Declare (once) an external C function; MCJIT resolves it in the process (libc,
-    pthreads) or through add_symbol (our BLAS aliases)."""
+    """Declare (once) an external function; MCJIT finds it through add_symbol (our BLAS
+    and C runtime aliases)."""
     if name in module.globals:
         return module.globals[name]
     return ir.Function(module, ir.FunctionType(ret, args), name=name)
@@ -707,8 +742,8 @@ def _define_llvm_gemm_serial(module, etype, short):
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta)
 
-    malloc = _declare(module, "malloc", PTR, [I64])
-    free = _declare(module, "free", VOID, [PTR])
+    malloc = _declare(module, _RUNTIME_ALIASES["malloc"], PTR, [I64])
+    free = _declare(module, _RUNTIME_ALIASES["free"], VOID, [PTR])
     # Equal slices rather than full ones plus a sliver (k = 784: 4 x 196, not 3 x 256 + 16).
     kc_step = _balanced(builder, k, blk.kc, 1)
     mc_step = _balanced(builder, m, blk.mc, blk.mr)
@@ -809,7 +844,7 @@ def fallback_threads():
     forced = os.environ.get(_ENV_THREADS)
     if forced:
         return max(1, int(forced))
-    if os.name == "nt" or not llvm.address_of_symbol("pthread_create"):
+    if os.name == "nt" or not {"pthread_create", "pthread_join"} <= _runtime_functions():
         return 1
     try:
         cores = len(os.sched_getaffinity(0))
@@ -829,7 +864,10 @@ def _define_llvm_gemm(module, etype, short):
     name = f"jaxlite_gemm_llvm_{short}"
     if name in module.globals:
         return module.globals[name]
-    serial = _define_llvm_gemm_serial(module, etype, short)
+    if {"malloc", "free"} <= _runtime_functions():
+        serial = _define_llvm_gemm_serial(module, etype, short)
+    else:
+        serial = _define_cold_gemm(module, etype, short)    # no heap for the panels
     threads = fallback_threads()
     fn = _new_function(module, name, VOID, [I1, I1] + _gemm_signature(etype),
                        ("ta", "tb") + _GEMM_ARG_NAMES, noalias=("c",))
@@ -858,8 +896,10 @@ def _define_llvm_gemm(module, etype, short):
     tids = _alloca(builder, I64, threads)
     started = _alloca(builder, I1, threads)
     entry = _define_thread_entry(module, serial, args_type)
-    pthread_create = _declare(module, "pthread_create", I32, [PTR, PTR, PTR, PTR])
-    pthread_join = _declare(module, "pthread_join", I32, [I64, PTR])   # pthread_t: 8 bytes
+    pthread_create = _declare(module, _RUNTIME_ALIASES["pthread_create"], I32,
+                              [PTR, PTR, PTR, PTR])
+    pthread_join = _declare(module, _RUNTIME_ALIASES["pthread_join"], I32,
+                            [I64, PTR])                            # pthread_t: 8 bytes
 
     def band_args(t):
         """The serial kernel's arguments for band t (possibly empty at the end)."""
