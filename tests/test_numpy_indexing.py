@@ -142,3 +142,18 @@ def test_indexing_vmap():
     check_vmap(lambda a, i: jnp.asarray(a).at[i].add(1.0), (x, idx), (0, 0))
     check_vmap(lambda a, i: jnp.asarray(a).at[i, 0].set(a[0, 0]), (x, np.array([1, 2, 3])), (0, 0))
     check_jit(lambda a: jnp.asarray(a)[..., None, 1:3].at[0].set(0.0), (x,))
+
+
+def test_at_out_of_bounds_index_arrays_are_dropped():
+    x = jnp.zeros(4)
+    np.testing.assert_array_equal(x.at[np.array([1, 7, -9, -1])].add(1.0), [0, 1, 0, 1])
+    f = jaxlite.jit(lambda x, i: x.at[i].set(5.0))
+    np.testing.assert_array_equal(f(np.zeros(4, np.float32), np.array([0, 4, -5, -2])),
+                                  [5, 0, 5, 0])
+    np.testing.assert_array_equal(jnp.zeros((2, 3)).at[np.array([0, 3]), 1:].set(2.0),
+                                  [[0, 2, 2], [0, 0, 0]])
+    g = jaxlite.grad(lambda v: jnp.sum(jnp.zeros(3).at[np.array([0, 5])].add(v) ** 2))
+    np.testing.assert_array_equal(g(np.array([1.0, 1.0])), [2.0, 0.0])
+    np.testing.assert_array_equal(jnp.arange(4.0)[np.array([9, -9])], [3.0, 0.0])  # get clamps
+    with pytest.raises(IndexError, match="out of bounds"):
+        x.at[5].set(1.0)

@@ -186,8 +186,9 @@ def index_vectors(arrays, sizes):
     return cols[0] if len(cols) == 1 else lax.concatenate(cols, len(bshape))
 
 
-def getitem(x, idx):
-    """``x[idx]`` with numpy's semantics (integer arrays clamp instead of raising)."""
+def getitem(x, idx, fill_out_of_bounds=None):
+    """``x[idx]`` with numpy's semantics, except that out-of-bounds integer
+    array indices clamp (as JAX) or, with ``fill_out_of_bounds``, read that value."""
     x = _util.strong(_util.as_operand(x))
     raw = _normalize_entries(idx)
     _check_masks(raw, _util.shape(x))
@@ -204,6 +205,8 @@ def getitem(x, idx):
     indices = index_vectors([entries[d] for d in adv], [shape[d] for d in adv])
     out = lax.gather(x, indices, tuple(adv))
     nb = _util.ndim(indices) - 1
+    if fill_out_of_bounds is not None:
+        out = _fill_invalid(out, indices, [shape[d] for d in adv], fill_out_of_bounds)
     contiguous = adv == list(range(adv[0], adv[0] + len(adv)))
     if contiguous and adv[0] > 0 and nb:
         # numpy puts the index dims where the (adjacent) index arrays were.
@@ -211,6 +214,19 @@ def getitem(x, idx):
         perm = rest[:adv[0]] + list(range(nb)) + rest[adv[0]:]
         out = lax.transpose(out, tuple(perm))
     return out
+
+
+def _fill_invalid(out, indices, sizes, fill):
+    """``out`` (a gather result) with ``fill`` where any index was out of bounds."""
+    dt = _util.aval(indices).dtype
+    ok = lax.bitwise_and(lax.ge(indices, np.zeros((), dt)),
+                         lax.lt(indices, _util.broadcast_to_shape(np.asarray(sizes, dt),
+                                                                  _util.shape(indices))))
+    nb = _util.ndim(indices) - 1
+    ok = lax.reduce_min(ok, (nb,))
+    oshape = _util.shape(out)
+    ok = lax.broadcast_in_dim(ok, oshape, tuple(range(nb)))
+    return lax.select_n(ok, lax.full(oshape, np.asarray(fill, _util.aval(out).dtype)), out)
 
 
 # ------------------------------------------------------------- functions
@@ -325,10 +341,30 @@ def _flat_positions(shape, idx):
         # Static index: numpy itself computes the positions (a constant).
         _check_masks(_normalize_entries(idx), shape)
         iota = np.arange(size, dtype=dt).reshape(shape)
-        return core.wrap(iota[tuple(np.asarray(e) if isinstance(e, list) else e
-                                    for e in leaves)])
+        try:
+            return core.wrap(iota[tuple(np.asarray(e) if isinstance(e, list) else e
+                                        for e in leaves)])
+        except IndexError:
+            if _static_int_out_of_bounds(leaves, shape):
+                raise
+            # An index array is out of bounds: fall through, its updates are dropped.
+            return getitem(core.wrap(iota), idx, fill_out_of_bounds=size)
     # Traced index: gather from an iota (an equation under jit, not a constant).
-    return getitem(lax.reshape(lax.iota(dt, size), shape), idx)
+    # Out-of-bounds index arrays give position ``size``, which scatter drops.
+    return getitem(lax.reshape(lax.iota(dt, size), shape), idx, fill_out_of_bounds=size)
+
+
+def _static_int_out_of_bounds(leaves, shape):
+    try:
+        entries = _expand(_normalize_entries(leaves), len(shape))
+    except IndexError:
+        return True
+    dims = iter(shape)
+    for e in entries:
+        n = 1 if e is None else next(dims)
+        if isinstance(e, int) and not -n <= e < n:
+            return True
+    return False
 
 
 def _scatter(x, idx, values, how):
@@ -368,7 +404,9 @@ class _IndexUpdateRef:
     """``x.at[idx]``: functional updates of the elements ``x[idx]``.
 
     Repeated indices accumulate for ``add``; for ``set``/``multiply``/``min``/...
-    one of the updates wins (as in JAX, which does not define the order)."""
+    one of the updates wins (as in JAX, which does not define the order).
+    Updates at out-of-bounds index-array entries are dropped (as JAX);
+    ``get`` clamps them; a static int index out of bounds raises IndexError."""
     __slots__ = ("array", "index")
 
     def __init__(self, array, index):
