@@ -69,10 +69,11 @@ class Kernel:
         self.kind, self.root, self.nodes = kind, root, [root]
         self.reads = []       # materialized Vars read (aliases resolved later)
         self.index = -1
+        self.epilogue = None  # elementwise consumer of a reduction's result, fused
 
     @property
     def out(self):
-        return self.root.out
+        return (self.epilogue or self.root).out
 
     def fused(self):
         """outvar -> node for the values computed inside the kernel."""
@@ -334,7 +335,14 @@ def fuse(closed):
             aliases[r.out] = r.inputs[0]       # a view: same bytes, new shape
         else:
             kept.append(k)
-    for i, k in enumerate(kept):
+    _index(kept)
+    kept = _fuse_epilogues(kept, out_set)
+    _index(kept)
+    return Program(closed, nodes, kept, aliases, outvars)
+
+
+def _index(kernels):
+    for i, k in enumerate(kernels):
         k.index = i
         inside = {n.out for n in k.nodes}
         reads = []
@@ -343,7 +351,65 @@ def fuse(closed):
                 if type(a) is Var and a not in inside and a not in reads:
                     reads.append(a)
         k.reads = reads
-    return Program(closed, nodes, kept, aliases, outvars)
+
+
+def _fuse_epilogues(kernels, out_set):
+    """Move an elementwise loop kernel that consumes a reduction's result (at the
+    same index) into the reduction: the value is finished in a register as soon
+    as its accumulator is, e.g. ``log(sum(exp(x - m))) + m`` or ``sum(x) / n``."""
+    producer = {k.out: k for k in kernels}
+    readers = {}
+    for k in kernels:
+        for v in k.reads:
+            readers.setdefault(v, []).append(k)
+    removed = set()
+    for loop in kernels:
+        if loop.kind != "loop":
+            continue
+        shape = loop.out.aval.shape
+        if not all(_same_elements(n, loop.out.aval.size) for n in loop.nodes):
+            continue
+        for v in loop.reads:
+            red = producer.get(v)
+            if (red is None or red.kind != "reduce" or red.epilogue is not None
+                    or red.root.prim not in _EPILOGUE_REDUCTIONS or v in out_set
+                    or v.aval.shape != shape or readers.get(v) != [loop]
+                    or _case_b(red.root) or id(red) in removed):
+                continue
+            # Everything else the epilogue reads must exist before the reduction runs.
+            others = [producer[w].index for w in loop.reads if w is not v and w in producer]
+            if any(i > red.index for i in others):
+                continue
+            red.nodes.extend(n for n in loop.nodes if n not in red.nodes)
+            red.epilogue = loop.root
+            removed.add(id(loop))
+            break
+    return [k for k in kernels if id(k) not in removed]
+
+
+def _same_elements(node, size):
+    """Does ``node`` compute element i of its output from element i of its
+    inputs (or from scalars)? Then a reduction's result can be handed to it."""
+    if node.out.aval.shape == ():
+        return node.prim in ELEMENTWISE
+    if node.out.aval.size != size:
+        return False
+    if node.prim in ELEMENTWISE:
+        return True
+    if node.prim in ("reshape", "squeeze", "broadcast_in_dim"):
+        x = node.inputs[0]
+        return x.aval.size == size and _trivial_reshape(x.aval.shape, node.out.aval.shape)
+    return False
+
+
+_EPILOGUE_REDUCTIONS = frozenset({"reduce_sum", "reduce_max", "reduce_min", "reduce_prod"})
+
+
+def _case_b(node):
+    """Reductions that keep the last dimension accumulate in memory (see lowering)."""
+    nd = node.inputs[0].aval.ndim
+    axes = tuple(node.params["axes"])
+    return bool(nd and axes and (nd - 1) not in axes)
 
 
 # ----------------------------------------------------------- buffer planning

@@ -56,6 +56,7 @@ class Emitter:
         self.ptrs = ptrs                # base Var -> pointer argument
         self.fused = kernel.fused()
         self.memo = {}
+        self.override = {}              # Var -> value (a reduction's result in a register)
 
     def reset(self):
         """Forget memoized values (entering code they may not dominate)."""
@@ -64,6 +65,8 @@ class Emitter:
     def value(self, atom, idx):
         if type(atom) is not Var_:
             return const(atom.aval.dtype, np.asarray(atom.val, atom.aval.dtype)[()])
+        if atom in self.override:
+            return self.override[atom]
         node = self.fused.get(atom)
         if node is None:
             return self.load(atom, idx)
@@ -669,7 +672,7 @@ def emit_reduce(em, kernel):
     acc_slot = em.alloca(lltype(dt))
     n_last = red_shape[-1] if red_shape else 0
     if kind == "sum" and dt.kind == "f" and n_last > _SUM_BLOCK:
-        _blocked_sum(em, x, out, axes, red_shape, acc_slot)
+        _blocked_sum(em, kernel, x, out, axes, red_shape, acc_slot)
         return
     with loops.loop_nest(b, out_shape, "o") as oidx:
         b.store(identity(kind, dt), acc_slot)
@@ -677,13 +680,24 @@ def emit_reduce(em, kernel):
             em.reset()
             v = em.value(x, _merge(oidx, ridx, axes, nd))
             b.store(_combine(em, kind, dt, b.load(acc_slot), v), acc_slot)
-        em.store(out, oidx, b.load(acc_slot))
+        _finish(em, kernel, oidx, b.load(acc_slot))
+
+
+def _finish(em, kernel, oidx, acc):
+    """Store a reduction's result, through its fused epilogue if it has one."""
+    if kernel.epilogue is None:
+        em.store(kernel.out, oidx, acc)
+        return
+    em.reset()
+    em.override = {kernel.root.out: acc}
+    em.store(kernel.out, oidx, em.value(kernel.out, oidx))
+    em.override = {}
 
 
 _SUM_BLOCK = 2048
 
 
-def _blocked_sum(em, x, out, axes, red_shape, acc_slot):
+def _blocked_sum(em, kernel, x, out, axes, red_shape, acc_slot):
     """Float sums over long rows add blocks of _SUM_BLOCK elements (vectorized,
     reassociated) into the running total: the rounding error then grows with
     the number of blocks, not of elements, close to numpy's pairwise sum."""
@@ -702,7 +716,7 @@ def _blocked_sum(em, x, out, axes, red_shape, acc_slot):
                     v = em.value(x, _merge(oidx, list(ridx) + [j], axes, nd))
                     b.store(_combine(em, "sum", dt, b.load(part_slot), v), part_slot)
                 b.store(b.fadd(b.load(acc_slot), b.load(part_slot)), acc_slot)
-        em.store(out, oidx, b.load(acc_slot))
+        _finish(em, kernel, oidx, b.load(acc_slot))
 
 
 @_kernel_rule("argmax", "argmin")
