@@ -77,9 +77,9 @@ def _compile(closed, name):
         {"asm": lambda: engine.assembly(opt_module() if hit is None
                                         else engine.optimize(ir_text))},
         jaxpr=str(simple), plan=plan, ir=ir_text, opt_ir=opt_ir)
-    exe = Executable(name, simple.jaxpr.invars and [v.aval for v in simple.jaxpr.invars],
+    exe = Executable(name, [v.aval for v in simple.jaxpr.invars],
                      simple.consts, [v.aval for v in prog.outvars], eng.address("entry"), eng,
-                     texts, from_disk_cache=hit is not None)
+                     texts, from_disk_cache=hit is not None, workspace=prog.buffers.workspace)
     _dump(name, dkey, closed, exe)
     return exe
 

@@ -908,13 +908,15 @@ def _lower_entry(module, prog, kfuncs, data_offset):
     """``void entry(p_0, ..., p_n)``: inputs then outputs. With ``data_offset``
     each p_i is an ndarray object whose data pointer sits at that offset."""
     nin, nout = len(prog.invars), len(prog.outvars)
-    fn = ir.Function(module, ir.FunctionType(VOID, [PTR] * (nin + nout)), name="entry")
+    fn = ir.Function(module, ir.FunctionType(I32, [PTR] * (nin + nout)), name="entry")
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     plan = prog.buffers
     ws = None
     if plan.workspace:
         malloc = ir.Function(module, ir.FunctionType(PTR, [I64]), name="malloc")
         ws = b.call(malloc, [i64(plan.workspace)])
+        with b.if_then(b.icmp_unsigned("==", ws, ir.Constant(PTR, None)), likely=False):
+            b.ret(ir.Constant(I32, 1))      # out of memory: the runtime raises MemoryError
     ptrs = {}
 
     def ptr_of(base):
@@ -936,7 +938,7 @@ def _lower_entry(module, prog, kfuncs, data_offset):
     if ws is not None:
         free = ir.Function(module, ir.FunctionType(VOID, [PTR]), name="free")
         b.call(free, [ws])
-    b.ret_void()
+    b.ret(ir.Constant(I32, 0))
 
 
 assert set(FUSABLE) <= set(LOWERINGS), set(FUSABLE) - set(LOWERINGS)

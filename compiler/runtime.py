@@ -39,8 +39,9 @@ class Executable:
     """A compiled jaxpr. ``exe(*args)`` returns the list of outputs (jaxlite Arrays)."""
 
     def __init__(self, name, in_avals, consts, out_avals, address, engine, texts,
-                 from_disk_cache=False):
+                 from_disk_cache=False, workspace=0):
         self.name = name
+        self._workspace = workspace
         self.in_avals = list(in_avals)
         self.out_avals = list(out_avals)
         self._consts = [np.ascontiguousarray(np.asarray(c, a.dtype))
@@ -53,7 +54,7 @@ class Executable:
         self._out_specs = [(a.shape, a.dtype) for a in self.out_avals]
         n = len(self._consts) + self._nargs + len(self.out_avals)
         argtype = ctypes.py_object if DATA_OFFSET is not None else ctypes.c_void_p
-        self._fn = ctypes.CFUNCTYPE(None, *([argtype] * n))(address)
+        self._fn = ctypes.CFUNCTYPE(ctypes.c_int32, *([argtype] * n))(address)
         self._by_object = DATA_OFFSET is not None
 
     # ------------------------------------------------------------- calling
@@ -72,9 +73,12 @@ class Executable:
                 break
         outs = [_empty(shape, dtype) for shape, dtype in self._out_specs]
         if self._by_object:
-            self._fn(*self._consts, *vals, *outs)
+            status = self._fn(*self._consts, *vals, *outs)
         else:
-            self._fn(*[v.ctypes.data for v in (*self._consts, *vals, *outs)])
+            status = self._fn(*[v.ctypes.data for v in (*self._consts, *vals, *outs)])
+        if status:
+            raise MemoryError(f"{self.name}: could not allocate {self._workspace} bytes of "
+                              f"workspace")
         return [o.view(_Array) for o in outs]
 
     def _slow_args(self, args):
