@@ -1,5 +1,7 @@
 """custom_jvp and custom_vjp: the user's rule replaces the derivative under
 every transform, and mistakes in rules give clear errors."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -90,14 +92,29 @@ def test_custom_vjp_pytree_arguments_and_none_cotangent():
 
 
 def test_custom_vjp_nondiff_argnums():
-    @jaxlite.custom_vjp
+    @functools.partial(jaxlite.custom_vjp, nondiff_argnums=(0,))
     def scale(k, x):
         return lax.mul(x, float(k))
 
-    scale.nondiff_argnums = (0,)
     scale.defvjp(lambda k, x: (scale(k, x), None), lambda k, _, g: (lax.mul(g, 2.0 * k),))
     g = jaxlite.grad(lambda x: _sum(scale(3, x)))(np.ones(2))
     np.testing.assert_allclose(g, [6.0, 6.0])
+    np.testing.assert_allclose(jaxlite.vmap(jaxlite.grad(lambda x: scale(3, x)))(np.ones(2)),
+                               [6.0, 6.0])
+
+
+def test_custom_jvp_nondiff_argnums():
+    @functools.partial(jaxlite.custom_jvp, nondiff_argnums=(1,))
+    def power(x, n):
+        return lax.integer_pow(x, n)
+
+    @power.defjvp
+    def power_jvp(n, primals, tangents):
+        (x,), (t,) = primals, tangents
+        return power(x, n), lax.mul(t, lax.mul(float(n), lax.integer_pow(x, n - 1)))
+    assert float(jaxlite.grad(power)(2.0, 3)) == 12.0
+    assert float(jaxlite.grad(jaxlite.grad(power))(2.0, 3)) == 12.0
+    np.testing.assert_allclose(jaxlite.vmap(lambda x: power(x, 2))(np.arange(3.0)), [0, 1, 4])
 
 
 def test_custom_vjp_in_jaxpr_holds_call_jaxpr():
