@@ -155,7 +155,8 @@ def _integer_pow_impl(x, y):
 def _integer_pow_shape(x, y):
     check_dtype("integer_pow", x, _FI)
     if x.dtype.kind == "i" and y < 0:
-        raise TypeError(f"integer_pow of an integer array to a negative power {y}")
+        raise TypeError(f"integer_pow of an integer array to a negative power {y}"
+                        f"{core.where_message()}")
     return ShapedArray(x.shape, x.dtype, x.weak_type)
 
 
@@ -345,22 +346,25 @@ def _select_n_impl(which, *cases):
 
 
 def _select_n_shape(which, *cases):
+    where = core.where_message()
     if not cases:
-        raise TypeError("select_n requires at least one case")
+        raise TypeError("select_n requires at least one case" + where)
     if which.dtype.kind not in "bi":
-        raise TypeError(f"select_n predicate must be boolean or int32, got {which.dtype.name}")
+        raise TypeError(f"select_n predicate must be boolean or int32, got "
+                        f"{which.dtype.name}{where}")
     if which.dtype == np.bool_ and len(cases) > 2:
-        raise TypeError("select_n with a boolean predicate takes at most two cases")
+        raise TypeError(f"select_n with a boolean predicate takes at most two cases, got "
+                        f"{len(cases)}{where}")
     if len({c.dtype for c in cases}) > 1:
         raise TypeError("select_n cases must have the same dtypes, got "
-                        + ", ".join(c.dtype.name for c in cases))
+                        + ", ".join(c.dtype.name for c in cases) + where)
     if len({c.shape for c in cases}) > 1:
         raise TypeError("select_n cases must have the same shapes, got "
-                        + ", ".join(str(c.shape) for c in cases))
+                        + ", ".join(str(c.shape) for c in cases) + where)
     shape = cases[0].shape
     if which.shape not in ((), shape):
         raise TypeError(f"select_n predicate shape {which.shape} must be scalar or match "
-                        f"the cases' shape {shape}")
+                        f"the cases' shape {shape}{where}")
     return ShapedArray(shape, cases[0].dtype, all(c.weak_type for c in cases))
 
 
