@@ -483,3 +483,61 @@ def test_leaked_tracer_is_an_unexpected_tracer_error():
     # Closing over a live outer tracer is fine.
     g = jaxlite.jit(lambda x: jaxlite.jit(lambda y: lax.mul(x, y))(3.0))
     assert float(g(2.0)) == 6.0
+
+
+# ------------------------------------------------------------ composition
+
+def _f_comp(x):
+    return _sum(lax.mul(lax.sin(x), x))
+
+
+def _g_comp(x):      # the gradient of _f_comp, in closed form
+    return np.cos(x) * x + np.sin(x)
+
+
+def _h_comp(x):      # the Hessian of _f_comp (diagonal), in closed form
+    return np.diag(2 * np.cos(x) - np.sin(x) * x)
+
+
+_COMPOSITIONS = {
+    "grad": (lambda: jaxlite.grad(_f_comp), _g_comp),
+    "jit(grad)": (lambda: jaxlite.jit(jaxlite.grad(_f_comp)), _g_comp),
+    "grad(jit)": (lambda: jaxlite.grad(jaxlite.jit(_f_comp)), _g_comp),
+    "jit(grad(jit))": (lambda: jaxlite.jit(jaxlite.grad(jaxlite.jit(_f_comp))), _g_comp),
+    "jacfwd(grad)": (lambda: jaxlite.jacfwd(jaxlite.grad(_f_comp)), _h_comp),
+    "jacrev(grad)": (lambda: jaxlite.jacrev(jaxlite.grad(_f_comp)), _h_comp),
+    "jacrev(jit(grad))": (lambda: jaxlite.jacrev(jaxlite.jit(jaxlite.grad(_f_comp))), _h_comp),
+    "jit(hessian)": (lambda: jaxlite.jit(jaxlite.hessian(_f_comp)), _h_comp),
+    "hessian(jit)": (lambda: jaxlite.hessian(jaxlite.jit(_f_comp)), _h_comp),
+}
+
+
+@pytest.mark.parametrize("name", list(_COMPOSITIONS))
+def test_transform_compositions(name):
+    make, want = _COMPOSITIONS[name]
+    x = np.array([0.3, -1.1, 2.0])
+    np.testing.assert_allclose(make()(x), want(x), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("outer", ["vmap", "jit(vmap)", "vmap(jit)"])
+@pytest.mark.parametrize("inner", ["grad", "hessian", "jit(grad)"])
+def test_batched_compositions(outer, inner):
+    make, want = _COMPOSITIONS[inner] if inner != "hessian" else (
+        lambda: jaxlite.hessian(_f_comp), _h_comp)
+    xs = np.array([[0.3, -1.1, 2.0], [1.0, 0.5, -0.2]])
+    f = make()
+    batched = {"vmap": lambda: jaxlite.vmap(f), "jit(vmap)": lambda: jaxlite.jit(jaxlite.vmap(f)),
+               "vmap(jit)": lambda: jaxlite.vmap(jaxlite.jit(f))}[outer]()
+    got = batched(xs)
+    for row, g in zip(xs, got):
+        np.testing.assert_allclose(g, want(row), rtol=1e-12, atol=1e-14)
+
+
+def test_grad_of_vmap_and_vmap_of_jvp():
+    xs = np.array([[0.3, -1.1, 2.0], [1.0, 0.5, -0.2]])
+    total = lambda m: _sum(jaxlite.vmap(_f_comp)(m))
+    np.testing.assert_allclose(jaxlite.grad(total)(xs), _g_comp(xs), rtol=1e-12)
+    np.testing.assert_allclose(jaxlite.jit(jaxlite.grad(total))(xs), _g_comp(xs), rtol=1e-12)
+    t = np.ones(3)
+    tangents = jaxlite.vmap(lambda x: jaxlite.jvp(_f_comp, (x,), (t,))[1])(xs)
+    np.testing.assert_allclose(tangents, _g_comp(xs).sum(axis=1), rtol=1e-12)
