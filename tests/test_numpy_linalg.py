@@ -125,3 +125,19 @@ def test_vmap_and_jit():
     check_vmap(lambda x, y: x @ y, (a, b), (0, 0))
     check_vmap(lambda x, y: jnp.dot(x, y), (np.asfortranarray(a[0]), b), (None, 0))
     check_jit(lambda x, y: jnp.matmul(x, y) + jnp.einsum("bij,bjk->bik", x, y), (a, b))
+
+
+def test_norm():
+    x = RNG.normal(size=(3, 5))
+    for o in (None, 2, 1, np.inf, -np.inf, 0, 3):
+        np.testing.assert_allclose(jnp.linalg.norm(x[0], o), np.linalg.norm(x[0], o), rtol=1e-12)
+        np.testing.assert_allclose(jnp.linalg.norm(x, o, axis=1, keepdims=True),
+                                   np.linalg.norm(x, o, axis=1, keepdims=True), rtol=1e-12)
+    for o in (None, "fro", 1, -1, np.inf, -np.inf):
+        np.testing.assert_allclose(jnp.linalg.norm(x, o), np.linalg.norm(x, o), rtol=1e-12)
+        np.testing.assert_allclose(jnp.linalg.norm(x[None], o, axis=(1, 2)),
+                                   np.linalg.norm(x[None], o, axis=(1, 2)), rtol=1e-12)
+    assert jnp.linalg.norm(np.ones(3, np.int32)).dtype == np.float32
+    with pytest.raises(ValueError, match="singular value"):
+        jnp.linalg.norm(x, 2)
+    check_grads(lambda a: jnp.linalg.norm(a, axis=0), (x,))

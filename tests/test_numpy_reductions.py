@@ -149,3 +149,15 @@ def test_vmap_and_jit():
     check_vmap(lambda a: jnp.argmax(a, axis=0), (x,), 2)
     check_vmap(lambda a: jnp.cumsum(a, axis=-1), (x,))
     check_jit(lambda a: (jnp.std(a, axis=0), jnp.argmin(a, axis=1), jnp.any(a > 2)), (x,))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.bool_])
+def test_cumprod(dtype):
+    x = _x(dtype, (3, 5))
+    for axis in (None, 0, 1):
+        out = jnp.cumprod(x, axis=axis)
+        ref = np.cumprod(x, axis=axis)
+        assert out.dtype == _jax_dtype("cumsum", dtype)
+        np.testing.assert_allclose(out, ref, rtol=1e-6)
+    check_grads(lambda a: jnp.cumprod(a, axis=1), (RNG.normal(size=(2, 6)),))
+    check_vmap(lambda a: jnp.cumprod(a), (RNG.normal(size=(3, 4)),), 1)

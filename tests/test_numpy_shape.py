@@ -145,3 +145,20 @@ def test_vmap_and_jit():
     check_vmap(lambda a: jnp.pad(jnp.tile(a, 2), 1), (x,), 2)
     check_vmap(lambda a, b: jnp.stack([a, b]), (x, x[0]), (0, None))
     check_jit(lambda a: (jnp.split(a, 2, 1), jnp.repeat(a, 2, 0), jnp.roll(a, 1)), (x,))
+
+
+def test_meshgrid_diag_diff():
+    a, b = np.arange(3.0), np.arange(4, dtype=np.int32)
+    for indexing in ("xy", "ij"):
+        for sparse in (False, True):
+            for o, r in zip(jnp.meshgrid(a, b, a, indexing=indexing, sparse=sparse),
+                            np.meshgrid(a, b, a, indexing=indexing, sparse=sparse)):
+                _same(o, r)
+    for k in (-1, 0, 2):
+        _same(jnp.diag(a, k), np.diag(a, k))
+        _same(jnp.diag(X[0], k), np.diag(X[0], k))
+    x = np.random.default_rng(0).normal(size=(3, 5))
+    for n, axis in ((1, -1), (2, 0), (3, 1)):
+        np.testing.assert_allclose(jnp.diff(x, n, axis), np.diff(x, n, axis), rtol=1e-12)
+    _same(jnp.diff(x > 0), np.diff(x > 0))
+    check_grads(lambda v: jnp.diag(v, 1) * jnp.sum(jnp.diff(v) ** 2), (a,), order=1)

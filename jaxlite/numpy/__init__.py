@@ -21,18 +21,19 @@ from jaxlite.numpy._elementwise import (  # noqa: F401
     bitwise_not, invert, isnan, isinf, isfinite, signbit, isclose, where, clip, nan_to_num)
 from jaxlite.numpy._reductions import (  # noqa: F401
     sum, prod, max, min, amax, amin, mean, var, std, argmax, argmin, all, any, cumsum,
-    count_nonzero, ptp, average)
+    count_nonzero, ptp, average, cumprod)
 from jaxlite.numpy._shape import (  # noqa: F401
     reshape, ravel, transpose, permute_dims, swapaxes, moveaxis, expand_dims, squeeze,
     broadcast_to, broadcast_arrays, broadcast_shapes, atleast_1d, atleast_2d, atleast_3d,
     concatenate, stack, vstack, hstack, column_stack, split, array_split, hsplit, vsplit,
-    tile, repeat, flip, fliplr, flipud, pad, roll, tril, triu)
+    tile, repeat, flip, fliplr, flipud, pad, roll, tril, triu, meshgrid, diag, diff)
 from jaxlite.numpy._linalg import (  # noqa: F401
     dot, matmul, tensordot, inner, outer, vdot, einsum)
 from jaxlite.numpy._indexing import (  # noqa: F401
     take, take_along_axis, nonzero, flatnonzero, argwhere, diagonal, trace,
     NonConcreteBooleanIndexError)
 from jaxlite.numpy import _operators  # noqa: F401  (installs operators on Tracer/Array)
+from jaxlite.numpy import linalg  # noqa: F401
 
 ndarray = _core.Array
 

@@ -208,3 +208,48 @@ def average(a, axis=None, weights=None):
     a, weights = _util.promote_inexact(a, weights)
     weights = _util.broadcast_to_shape(weights, _util.shape(a))
     return lax.div(sum(multiply(a, weights), axis), sum(weights, axis))
+
+
+def _scan_along(a, axis, combine, identity):
+    """Inclusive prefix combine along ``axis`` by doubling (Hillis-Steele):
+    log2(n) rounds of shift-and-combine, each a slice, a pad and one op."""
+    n = _util.shape(a)[axis]
+    nd = _util.ndim(a)
+    shift = 1
+    while shift < n:
+        cfg = [(0, 0, 0)] * nd
+        cfg[axis] = (shift, -shift, 0)      # shift right by ``shift``, fill with identity
+        shifted = lax.pad(a, np.asarray(identity, _util.aval(a).dtype), tuple(cfg))
+        a = combine(a, shifted)
+        shift *= 2
+    return a
+
+
+def _cumulative(name, combine, identity_of):
+    def f(a, axis=None, dtype=None, out=None):
+        _check_out(out, name)
+        a = _operand(a)
+        dt = canonical_dtype(dtype) or (_sum_dtype(_util.aval(a).dtype)
+                                        if name == "cumprod" else _util.aval(a).dtype)
+        a = _util.convert(a, dt)
+        if axis is None:
+            a = lax.reshape(a, (_util.aval(a).size,))
+            axis = 0
+        axis = _util.canonical_axis(axis, _util.ndim(a))
+        return _scan_along(a, axis, combine, identity_of(dt))
+    f.__name__ = name
+    f.__doc__ = f"Running {name[3:]} along ``axis`` (of the flattened array if None)."
+    return f
+
+
+def _lowest(dt):
+    return -np.inf if dt.kind == "f" else (False if dt.kind == "b" else np.iinfo(dt).min)
+
+
+def _highest(dt):
+    return np.inf if dt.kind == "f" else (True if dt.kind == "b" else np.iinfo(dt).max)
+
+
+cumprod = _cumulative("cumprod", lax.mul, lambda dt: 1)
+cummax = _cumulative("cummax", lax.max, _lowest)
+cummin = _cumulative("cummin", lax.min, _highest)

@@ -422,3 +422,52 @@ def triu(m, k=0):
     mask = ~np.tri(s[-2], s[-1], k - 1, dtype=bool)
     from jaxlite.numpy._elementwise import where
     return where(mask, m, np.zeros((), _util.aval(m).dtype))
+
+
+# ------------------------------------------------------- grids, diagonals
+
+def meshgrid(*xi, indexing="xy", sparse=False, copy=True):
+    """Coordinate arrays from 1-d coordinate vectors (numpy's 'xy' or 'ij')."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    xs = [ravel(x) for x in map(_arr, xi)]
+    shape = [_util.shape(x)[0] for x in xs]
+    dims = list(range(len(xs)))
+    if indexing == "xy" and len(xs) >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+        dims[0], dims[1] = 1, 0
+    out = []
+    for x, d in zip(xs, dims):
+        if sparse:
+            out.append(reshape(x, tuple(-1 if i == d else 1 for i in range(len(xs)))))
+        else:
+            out.append(lax.broadcast_in_dim(x, tuple(shape), (d,)))
+    return out
+
+
+def diag(v, k=0):
+    """The k-th diagonal of a 2-d array, or a 2-d array with 1-d ``v`` on it."""
+    v = _arr(v)
+    nd = _util.ndim(v)
+    if nd == 2:
+        from jaxlite.numpy._indexing import diagonal
+        return diagonal(v, k)
+    if nd != 1:
+        raise ValueError(f"diag: input must be 1-d or 2-d, got rank {nd}")
+    n = _util.shape(v)[0] + builtins.abs(k)
+    rows = np.arange(_util.shape(v)[0]) + builtins.max(-k, 0)
+    from jaxlite.numpy._creation import zeros
+    return zeros((n, n), _util.aval(v).dtype).at[rows, rows + k].set(v)
+
+
+def diff(a, n=1, axis=-1):
+    """The n-th discrete difference along ``axis``."""
+    a = _arr(a)
+    axis = canonical_axis(axis, _util.ndim(a))
+    for _ in range(n):
+        size = _util.shape(a)[axis]
+        if size == 0:
+            break
+        hi, lo = slice_along(a, axis, 1, size), slice_along(a, axis, 0, size - 1)
+        a = lax.ne(hi, lo) if _util.aval(a).dtype.kind == "b" else lax.sub(hi, lo)
+    return a
