@@ -39,6 +39,11 @@ BINARY = {
     "pow_pos": lambda a, b: lax.pow(lax.add(lax.mul(a, a), 0.5), lax.tanh(b)),
     "atan2_pos": lambda a, b: lax.atan2(a, lax.add(lax.mul(b, b), 0.5)),
     "select": lambda a, b: lax.select_n(lax.gt(lax.sin(lax.mul(a, 7.0)), 0.3), a, b),
+    # Kinks placed at irrational-looking offsets, away from the values
+    # hypothesis likes (0, 1, 1.5), so finite differences never straddle one.
+    "max_shift": lambda a, b: lax.max(a, lax.add(b, 0.3719)),
+    "min_shift": lambda a, b: lax.min(lax.sub(a, 0.2291), b),
+    "abs_shift": lambda a, b: lax.mul(lax.abs(lax.add(a, 0.4133)), b),
 }
 
 instruction = st.one_of(
