@@ -145,3 +145,25 @@ def test_jit_matches_eager(program, xy):
     xd, yd = x.astype(np.float64), y.astype(np.float64)
     g = jaxlite.grad(lambda a, b: _sum(f(a, b)[1]), argnums=(0, 1))
     check_jit(g, (xd, yd), rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(programs, inputs)
+def test_transformed_jaxprs_typecheck_and_evaluate(program, xy):
+    from jaxlite import ir
+    f = build(program)
+    x, y = (np.array(v, np.float64) for v in xy)
+    transforms = [
+        f,
+        jaxlite.grad(lambda a, b: _sum(f(a, b)[1]), argnums=(0, 1)),
+        lambda a, b: jaxlite.jvp(f, (a, b), (b, a)),
+        jaxlite.vmap(f, in_axes=(0, None)),
+    ]
+    for g in transforms:
+        args = (np.stack([x, y]), y) if g is transforms[-1] else (x, y)
+        closed = jaxlite.make_jaxpr(g)(*args)
+        ir.typecheck(closed.jaxpr)
+        got = closed(*args)
+        want = jaxlite.tree_util.tree_leaves(g(*args))
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
