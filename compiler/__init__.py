@@ -29,7 +29,7 @@ def compile(closed, name="jit_fn"):
         cache.stats["memory_hits"] += 1
         return _rename(hit, name)
     exe = _compile(closed, name)
-    cache.memory[key] = exe
+    cache.remember(key, exe)
     return exe
 
 
@@ -79,7 +79,8 @@ def _compile(closed, name):
         jaxpr=str(simple), plan=plan, ir=ir_text, opt_ir=opt_ir)
     exe = Executable(name, [v.aval for v in simple.jaxpr.invars],
                      simple.consts, [v.aval for v in prog.outvars], eng.address("entry"), eng,
-                     texts, from_disk_cache=hit is not None, workspace=prog.buffers.workspace)
+                     texts, from_disk_cache=hit is not None, workspace=prog.buffers.workspace,
+                     packed=lowering.packed_args(prog))
     _dump(name, dkey, closed, exe)
     return exe
 

@@ -23,6 +23,16 @@ _lock = threading.Lock()
 stats = {"memory_hits": 0, "disk_hits": 0, "disk_misses": 0, "disk_writes": 0}
 
 
+MEMORY_LIMIT = 1024    # executables kept in memory (oldest dropped first)
+
+
+def remember(key, exe):
+    with _lock:
+        memory[key] = exe
+        while len(memory) > MEMORY_LIMIT:
+            memory.pop(next(iter(memory)))
+
+
 def disk_enabled():
     return os.environ.get("JAXLITE_DISABLE_DISK_CACHE", "") not in ("1", "true", "True")
 

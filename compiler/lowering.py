@@ -904,16 +904,31 @@ def _lower_kernel(module, prog, k):
     return fn, bases
 
 
+MAX_DIRECT_ARGS = 200   # beyond this, pointers come packed in one array (ctypes limits)
+
+
+def packed_args(prog):
+    return len(prog.invars) + len(prog.outvars) > MAX_DIRECT_ARGS
+
+
 def _lower_entry(module, prog, kfuncs, data_offset):
-    """``void entry(p_0, ..., p_n)``: inputs then outputs. With ``data_offset``
-    each p_i is an ndarray object whose data pointer sits at that offset."""
+    """``i32 entry(p_0, ..., p_n)``: inputs then outputs (or ``entry(p[])`` with
+    many arguments). With ``data_offset`` each p_i is an ndarray object whose
+    data pointer sits at that offset. Returns 0, or 1 when out of memory."""
     nin, nout = len(prog.invars), len(prog.outvars)
-    fn = ir.Function(module, ir.FunctionType(I32, [PTR] * (nin + nout)), name="entry")
+    packed = packed_args(prog)
+    fn = ir.Function(module, ir.FunctionType(I32, [PTR] if packed else [PTR] * (nin + nout)),
+                     name="entry")
     b = ir.IRBuilder(fn.append_basic_block("entry"))
+
+    def arg_ptr(i):
+        if not packed:
+            return fn.args[i]
+        return b.load(b.gep(fn.args[0], [i64(i)], source_etype=PTR), typ=PTR)
     plan = prog.buffers
     ws = None
     if plan.workspace:
-        malloc = ir.Function(module, ir.FunctionType(PTR, [I64]), name="malloc")
+        malloc = _static_intrinsic(module, "malloc", PTR, [I64])
         ws = b.call(malloc, [i64(plan.workspace)])
         with b.if_then(b.icmp_unsigned("==", ws, ir.Constant(PTR, None)), likely=False):
             b.ret(ir.Constant(I32, 1))      # out of memory: the runtime raises MemoryError
@@ -925,7 +940,7 @@ def _lower_entry(module, prog, kfuncs, data_offset):
             if kind == "ws":
                 ptrs[base] = b.gep(ws, [i64(pos)], source_etype=I8)
             else:
-                arg = fn.args[pos if kind == "in" else nin + pos]
+                arg = arg_ptr(pos if kind == "in" else nin + pos)
                 if data_offset is None:
                     ptrs[base] = arg
                 else:
@@ -936,7 +951,7 @@ def _lower_entry(module, prog, kfuncs, data_offset):
     for kfn, bases in kfuncs:
         b.call(kfn, [ptr_of(v) for v in bases])
     if ws is not None:
-        free = ir.Function(module, ir.FunctionType(VOID, [PTR]), name="free")
+        free = _static_intrinsic(module, "free", VOID, [PTR])
         b.call(free, [ws])
     b.ret(ir.Constant(I32, 0))
 

@@ -39,7 +39,7 @@ class Executable:
     """A compiled jaxpr. ``exe(*args)`` returns the list of outputs (jaxlite Arrays)."""
 
     def __init__(self, name, in_avals, consts, out_avals, address, engine, texts,
-                 from_disk_cache=False, workspace=0):
+                 from_disk_cache=False, workspace=0, packed=False):
         self.name = name
         self._workspace = workspace
         self.in_avals = list(in_avals)
@@ -53,9 +53,23 @@ class Executable:
         self._specs = [(a.shape, a.dtype) for a in self.in_avals]
         self._out_specs = [(a.shape, a.dtype) for a in self.out_avals]
         n = len(self._consts) + self._nargs + len(self.out_avals)
-        argtype = ctypes.py_object if DATA_OFFSET is not None else ctypes.c_void_p
-        self._fn = ctypes.CFUNCTYPE(ctypes.c_int32, *([argtype] * n))(address)
         self._by_object = DATA_OFFSET is not None
+        if packed:
+            # One array of n pointers (object or data addresses), filled per call.
+            self._array_type = ctypes.c_void_p * n
+            raw = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)(address)
+            self._fn = self._packed_call(raw)
+        else:
+            argtype = ctypes.py_object if self._by_object else ctypes.c_void_p
+            self._fn = ctypes.CFUNCTYPE(ctypes.c_int32, *([argtype] * n))(address)
+
+    def _packed_call(self, raw):
+        array_type, by_object = self._array_type, self._by_object
+
+        def call(*objs):
+            ptrs = array_type(*[id(o) if by_object else o for o in objs])
+            return raw(ptrs)    # objs stay referenced by this frame during the call
+        return call
 
     # ------------------------------------------------------------- calling
 

@@ -279,3 +279,20 @@ def test_reduction_epilogues():
     exe = compile_fn(lambda v: jnp.log(jnp.sum(v, axis=1)), big)
     assert len(kernels(exe)) == 1
     np.testing.assert_allclose(exe(big)[0], np.log(big.astype(np.float64).sum(1)), rtol=1e-6)
+
+
+def test_many_arguments_packed_convention():
+    n = 300
+    xs = [np.full(2, i, np.float32) for i in range(n)]
+
+    def f(*vs):
+        total = vs[0]
+        for v in vs[1:]:
+            total = total + v
+        return total, vs[-1] * 2.0
+    exe = compile_fn(f, *xs)
+    total, last = exe(*xs)
+    np.testing.assert_allclose(total, np.full(2, n * (n - 1) / 2))
+    np.testing.assert_allclose(last, xs[-1] * 2)
+    with pytest.raises(TypeError):
+        exe(*xs[:-1], "x")
