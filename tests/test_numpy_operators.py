@@ -119,3 +119,11 @@ def test_bad_operands():
         x[0, 0] = 2.0
     with pytest.raises(ValueError, match="negative powers"):
         jnp.asarray(I) ** -1
+
+
+def test_eager_results_are_arrays_even_for_identities():
+    x = np.ones((2, 3), np.float32)
+    for f in [jnp.positive, lambda a: jnp.reshape(a, (2, 3)), lambda a: jnp.sum(a, axis=()),
+              jnp.floor, lambda a: jnp.transpose(a, (0, 1)), jnp.squeeze, jnp.asarray,
+              lambda a: jnp.asarray(a)[...], lambda a: jnp.where(True, a, a)]:
+        assert type(f(x)) is jnp.ndarray

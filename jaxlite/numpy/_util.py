@@ -93,7 +93,8 @@ def as_operand(x):
             _check_int_range(x)
         return x
     if isinstance(x, np.ndarray) and x.dtype in dtypes.SUPPORTED:
-        return x
+        # A view as core.Array, so even identity results (x.reshape(x.shape)) are Arrays.
+        return core.wrap(x)
     return asarray(x)
 
 
