@@ -189,6 +189,40 @@ def _fold_operand_transposes(jaxpr, eqns):
     return dce(Jaxpr(jaxpr.constvars, jaxpr.invars, out, jaxpr.outvars)).eqns
 
 
+def _outer_product(eqn, lhs, rhs, lb, rb, out, src):
+    """A dot_general without contraction is a broadcast multiply: fusable index
+    maps instead of a GEMM with K=1 (per-example gradients are full of them)."""
+    nodes = []
+    dtype = out.aval.dtype
+    nb = len(lb)
+    nl = lhs.aval.ndim - nb
+    nr = rhs.aval.ndim - nb
+
+    def arrange(x, batch, offset):
+        if x.aval.dtype != dtype:
+            y = Var(x.aval.update(dtype=dtype, weak_type=False))
+            nodes.append(Node("convert_element_type", [x], dict(new_dtype=dtype,
+                                                              weak_type=False), [y], src))
+            x = y
+        free = [d for d in range(x.aval.ndim) if d not in batch]
+        perm = list(batch) + free
+        if perm != list(range(x.aval.ndim)):
+            y = Var(x.aval.update(shape=tuple(x.aval.shape[p] for p in perm), weak_type=False))
+            nodes.append(Node("transpose", [x], dict(permutation=tuple(perm)), [y], src))
+            x = y
+        bd = tuple(range(nb)) + tuple(offset + i for i in range(len(free)))
+        y = Var(out.aval.update(weak_type=False))
+        nodes.append(Node("broadcast_in_dim", [x], dict(shape=out.aval.shape,
+                                                        broadcast_dimensions=bd), [y], src))
+        return y
+
+    a = arrange(lhs, lb, nb)
+    b = arrange(rhs, rb, nb + nl)
+    assert nb + nl + nr == out.aval.ndim
+    nodes.append(Node("mul", [a, b], {}, [out], src))
+    return nodes
+
+
 def _canonical_dot(eqn):
     """dot_general -> [converts, transposes], gemm node on [B,M,K] x [K,N] views."""
     lhs, rhs = eqn.inputs
@@ -226,6 +260,8 @@ def _canonical_dot(eqn):
             x = y
         return x, trans, free
 
+    if not lc:
+        return _outer_product(eqn, lhs, rhs, lb, rb, out, src)
     # A is [B, M, K] (trans_a: [B, K, M]); B is [B, K, N] (trans_b: [B, N, K]).
     a, trans_a, lfree = prepare(lhs, lb, lc, True)
     b, trans_b, rfree = prepare(rhs, rb, rc, False)

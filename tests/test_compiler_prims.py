@@ -397,3 +397,13 @@ def test_long_float32_sum_is_accurate():
     y = RNG.uniform(0, 1, size=(3, 5000)).astype(np.float32)
     got, _ = run_compiled(lambda v: lax.reduce_sum(lax.exp(v), (1,)), y)
     np.testing.assert_allclose(got[0], np.exp(y.astype(np.float64)).sum(1), rtol=2e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.bool_])
+def test_dot_general_outer_products(dtype):
+    check(lambda x, y: lax.dot_general(x, y, (((), ()), ((1,), (0,)))), rand((3, 2), dtype),
+          rand((2, 4), dtype))
+    check(lambda x, y: lax.dot_general(x, y, (((), ()), ((0, 2), (2, 0)))),
+          rand((2, 3, 5), dtype), rand((5, 4, 2), dtype))
+    check(lambda x, y: lax.dot_general(x, y, (((), ()), ((), ()))), rand((0, 2), dtype),
+          rand((3,), dtype))
