@@ -157,3 +157,56 @@ def test_at_out_of_bounds_index_arrays_are_dropped():
     np.testing.assert_array_equal(jnp.arange(4.0)[np.array([9, -9])], [3.0, 0.0])  # get clamps
     with pytest.raises(IndexError, match="out of bounds"):
         x.at[5].set(1.0)
+
+
+# ------------------------------------------------------------- properties
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def _index_case(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=4)))
+    parts, dim = [], 0
+    n_arrays = 0
+    while dim < len(shape) and draw(st.booleans()):
+        has_ellipsis = any(p is Ellipsis for p in parts)
+        kind = draw(st.sampled_from(["int", "slice", "none", "array"]
+                                    + ["ellipsis"] * (not has_ellipsis)))
+        if kind == "int":
+            parts.append(draw(st.integers(-shape[dim], shape[dim] - 1)))
+            dim += 1
+        elif kind == "slice":
+            parts.append(slice(draw(st.none() | st.integers(-5, 5)),
+                               draw(st.none() | st.integers(-5, 5)),
+                               draw(st.none() | st.sampled_from([1, 2, -1, -2, 3]))))
+            dim += 1
+        elif kind == "none":
+            parts.append(None)
+        elif kind == "array" and n_arrays < 2:
+            ishape = draw(st.sampled_from([(2,), (1, 3), (3,)])) if not n_arrays else (3,)
+            parts.append(np.asarray(draw(st.lists(st.integers(-shape[dim], shape[dim] - 1),
+                                                  min_size=int(np.prod(ishape)),
+                                                  max_size=int(np.prod(ishape))))).reshape(ishape))
+            n_arrays += 1
+            dim += 1
+        elif kind == "ellipsis":
+            parts.append(Ellipsis)
+            dim = len(shape) - sum(1 for p in parts if p is not None and p is not Ellipsis)
+            dim = max(dim, len(shape) - 1)
+    return shape, tuple(parts)
+
+
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(_index_case())
+def test_getitem_and_at_match_numpy(case):
+    shape, idx = case
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    try:
+        ref = x[idx]
+    except IndexError:
+        return
+    np.testing.assert_array_equal(jnp.asarray(x)[idx], ref)
+    upd = x.copy()
+    upd[idx] = -1.0
+    np.testing.assert_array_equal(jnp.asarray(x).at[idx].set(-1.0), upd)
