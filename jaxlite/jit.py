@@ -16,7 +16,7 @@ from jaxlite import core, dtypes, tree_util
 from jaxlite.core import Primitive, _current, eval_interpreter as _eval
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero, UndefPrimal
-from jaxlite.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
+from jaxlite.ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
 
 jit_p = Primitive("jit", multiple_results=True)
 
@@ -35,9 +35,74 @@ def _executable(closed, name):
     exe = _exe_cache.get(closed)
     if exe is None:
         from compiler import compile as backend_compile
-        exe = backend_compile(closed, name=name)
+        exe = backend_compile(_fresh_calls(closed), name=name)
         _exe_cache[closed] = exe
     return exe
+
+
+# WORKAROUND (compiler/simplify.py, owner: compiler helper): when the
+# simplifier inlines a call it reuses the inner equations' outvars, so a jaxpr
+# calling the *same* inner jaxpr object twice (a jitted helper called twice,
+# or a cached jvp/transpose jaxpr) gets both copies merged by CSE and computes
+# wrong values. Giving every call equation its own copy of its inner jaxpr
+# (fresh Vars, recursively) before compiling avoids it. Remove once
+# simplify gives inlined equations fresh outvars.
+_CALL_PARAMS = {"jit": "jaxpr", "custom_jvp_call": "call_jaxpr",
+                "custom_vjp_call": "call_jaxpr"}
+
+
+def _fresh_calls(closed):
+    if not _has_calls(closed.jaxpr):
+        return closed
+    return ClosedJaxpr(_copy_jaxpr(closed.jaxpr), closed.consts)
+
+
+def _has_calls(jaxpr):
+    return any(e.prim.name in _CALL_PARAMS for e in jaxpr.eqns)
+
+
+def _copy_jaxpr(jaxpr):
+    """``jaxpr`` with fresh Vars throughout, inner call jaxprs copied too."""
+    env = {}
+
+    def new(v):
+        env[v] = Var(v.aval)
+        return env[v]
+
+    def read(a):
+        return env.get(a, a) if type(a) is Var else a
+    constvars = [new(v) for v in jaxpr.constvars]
+    invars = [new(v) for v in jaxpr.invars]
+    eqns = []
+    for e in jaxpr.eqns:
+        params = e.params
+        key = _CALL_PARAMS.get(e.prim.name)
+        inner = params.get(key) if key else None
+        if isinstance(inner, ClosedJaxpr):
+            params = dict(params, **{key: ClosedJaxpr(_copy_jaxpr(inner.jaxpr), inner.consts)})
+        elif isinstance(inner, Jaxpr):
+            params = dict(params, **{key: _copy_jaxpr(inner)})
+        ins = [read(a) for a in e.inputs]
+        eqns.append(e.replace(inputs=ins, params=params, outvars=[new(v) for v in e.outvars]))
+    return Jaxpr(constvars, invars, eqns, [read(v) for v in jaxpr.outvars])
+
+
+def _coerce_weak(args, avals):
+    """Weakly typed arguments (Python scalars, weak-typed values) cast to the
+    dtype the inner jaxpr expects. A rule may hand jit_p a Python float (a
+    user's cotangent, say) where the jaxpr has float64; eager evaluation
+    would make it float32 and the executable would reject it."""
+    out = list(args)
+    for i, (x, a) in enumerate(zip(args, avals)):
+        if type(x) in (bool, int, float):
+            if core.get_aval(x).dtype != a.dtype and a.shape == ():
+                out[i] = np.asarray(x, a.dtype)
+        elif isinstance(x, (core.Tracer, np.ndarray)):
+            xa = core.get_aval(x)
+            if xa.weak_type and xa.dtype != a.dtype and xa.shape == a.shape:
+                from jaxlite import lax
+                out[i] = lax.convert_element_type(x, a.dtype)
+    return out
 
 
 def _jit_abstract_eval(*avals, jaxpr, name):
@@ -73,8 +138,9 @@ def _jvp_jaxpr(closed, nonzero):
 def _jit_jvp(primals, tangents, jaxpr, name):
     nonzero = tuple(type(t) is not Zero for t in tangents)
     new, out_nz = _jvp_jaxpr(jaxpr, nonzero)
-    outs = core.bind(jit_p, *primals, *[t for t in tangents if type(t) is not Zero],
-                     jaxpr=new, name=f"jvp_{name}")
+    args = _coerce_weak(list(primals) + [t for t in tangents if type(t) is not Zero],
+                        new.in_avals)
+    outs = core.bind(jit_p, *args, jaxpr=new, name=f"jvp_{name}")
     n = len(jaxpr.out_avals)
     it = iter(outs[n:])
     return outs[:n], [next(it) if nz else Zero(a) for nz, a in zip(out_nz, jaxpr.out_avals)]
@@ -119,6 +185,7 @@ def _jit_partial_eval(stager, args, params):
     jaxpr, name = params["jaxpr"], params["name"]
     unknown = tuple(stager.owns(a) for a in args)
     known_j, unknown_j, out_unknown, n_res = _split_jaxpr(jaxpr, unknown)
+    args = _coerce_weak(args, jaxpr.in_avals)
     known_args = [a for a, u in zip(args, unknown) if not u]
     known_outs = core.bind_with(stager.parent, jit_p, *known_args, jaxpr=known_j, name=name)
     n_known = len(known_outs) - n_res
@@ -156,8 +223,8 @@ def _jit_transpose(cts, *args, jaxpr, name):
     ct_nonzero = tuple(type(c) is not Zero for c in cts)
     t_jaxpr = _transpose_jaxpr(jaxpr, linear, ct_nonzero)
     known = [a for a in args if type(a) is not UndefPrimal]
-    outs = iter(core.bind(jit_p, *known, *[c for c in cts if type(c) is not Zero],
-                          jaxpr=t_jaxpr, name=f"transpose_{name}"))
+    t_args = _coerce_weak(known + [c for c in cts if type(c) is not Zero], t_jaxpr.in_avals)
+    outs = iter(core.bind(jit_p, *t_args, jaxpr=t_jaxpr, name=f"transpose_{name}"))
     return [next(outs) if l else None for l in linear]
 
 
@@ -180,7 +247,7 @@ def _batch_jaxpr(closed, axis_size, dims):
 
 def _jit_batch(axis_size, vals, dims, jaxpr, name):
     new = _batch_jaxpr(jaxpr, axis_size, tuple(dims))
-    outs = core.bind(jit_p, *vals, jaxpr=new, name=f"vmap_{name}")
+    outs = core.bind(jit_p, *_coerce_weak(vals, new.in_avals), jaxpr=new, name=f"vmap_{name}")
     return outs, [0] * len(outs)
 
 
