@@ -31,8 +31,14 @@ def _init():
         cpu, features = llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
         _state["cpu"], _state["features"] = cpu, features
         _state["triple"] = llvm.get_process_triple()
-        _state["tm"] = target.create_target_machine(cpu=cpu, features=features, opt=3,
-                                                    jit=True, codemodel="jitdefault")
+        _state["target"] = target
+        _state["tm"] = _new_target_machine()
+
+
+def _new_target_machine():
+    return _state["target"].create_target_machine(
+        cpu=_state["cpu"], features=_state["features"], opt=3, jit=True,
+        codemodel="jitdefault")
 
 
 def target_machine():
@@ -55,14 +61,13 @@ def configure_module(module):
 
 def optimize(ir_text):
     """Parse, verify and run the O3 pipeline; returns the optimized ModuleRef."""
-    tm = target_machine()
     mod = llvm.parse_assembly(ir_text)
     mod.verify()
     pto = llvm.create_pipeline_tuning_options(speed_level=3)
     pto.loop_vectorization = True
     pto.slp_vectorization = True
     pto.loop_unrolling = True
-    pb = llvm.create_pass_builder(tm, pto)
+    pb = llvm.create_pass_builder(target_machine(), pto)
     pb.getModulePassManager().run(mod, pb)
     return mod
 
@@ -80,7 +85,9 @@ class Engine:
     """
 
     def __init__(self, module_ref=None, cached_object=None, on_object=None):
-        tm = target_machine()
+        _init()
+        # An MCJIT engine owns (and deletes) its target machine: never share one.
+        tm = _new_target_machine()
         if cached_object is not None:
             module_ref = llvm.parse_assembly("")
             module_ref.triple = _state["triple"]
