@@ -21,7 +21,7 @@ import numpy as np
 from llvmlite import ir
 
 from compiler import loops
-from compiler.fusion import FUSABLE
+from compiler.fusion import ELEMENTWISE, FUSABLE
 from compiler.lltypes import (I1, I8, I32, I64, F32, F64, PTR, VOID, lltype, const, i64,
                               identity)
 
@@ -57,6 +57,7 @@ class Emitter:
         self.fused = kernel.fused()
         self.memo = {}
         self.override = {}              # Var -> value (a reduction's result in a register)
+        self.flat = False               # indices are single linear offsets (see emit_loop)
 
     def reset(self):
         """Forget memoized values (entering code they may not dominate)."""
@@ -81,14 +82,19 @@ class Emitter:
         base = self.prog.base(var)
         return self.b.gep(self.ptrs[base], [offset], source_etype=lltype(var.aval.dtype))
 
+    def offset(self, var, idx):
+        if self.flat and var.aval.shape:
+            return idx[0]
+        return loops.linear_index(self.b, idx, var.aval.shape)
+
     def load(self, var, idx):
-        return self.load_linear(var, loops.linear_index(self.b, idx, var.aval.shape))
+        return self.load_linear(var, self.offset(var, idx))
 
     def load_linear(self, var, offset):
         return self.b.load(self.address(var, offset), typ=lltype(var.aval.dtype))
 
     def store(self, var, idx, val):
-        self.store_linear(var, loops.linear_index(self.b, idx, var.aval.shape), val)
+        self.store_linear(var, self.offset(var, idx), val)
 
     def store_linear(self, var, offset, val):
         self.b.store(val, self.address(var, offset))
@@ -614,8 +620,31 @@ def _kernel_rule(*names):
     return deco
 
 
+def _flat_ok(kernel, shape):
+    """Only elementwise nodes on values of one shape (or scalars): the kernel can
+    run one loop over linear offsets, whatever the rank (no short inner loops,
+    no index arithmetic)."""
+    if len(shape) < 2:
+        return False
+    ok = (tuple(shape), ())
+    for n in kernel.nodes:
+        if n is kernel.root and kernel.kind != "loop":
+            continue
+        if n.prim not in ELEMENTWISE or n.out.aval.shape not in ok:
+            return False
+        if any(a.aval.shape not in ok for a in n.inputs):
+            return False
+    return True
+
+
 def emit_loop(em, kernel):
     v = kernel.out
+    if _flat_ok(kernel, v.aval.shape):
+        em.flat = True
+        with loops.for_range(em.b, v.aval.size, name="i") as i:
+            em.reset()
+            em.store(v, [i], em.value(v, [i]))
+        return
     with loops.loop_nest(em.b, v.aval.shape) as idx:
         em.reset()
         em.store(v, idx, em.value(v, idx))
@@ -657,6 +686,10 @@ def emit_reduce(em, kernel):
     b = em.b
     nd = len(shape)
     out_shape = out.aval.shape
+    if len(axes) == nd and _flat_ok(kernel, shape) and kernel.out.aval.shape == ():
+        # A full reduction of an elementwise chain: one loop over linear offsets.
+        em.flat = True
+        axes, nd, shape = (0,), 1, (x.aval.size,)
     red_shape = [shape[d] for d in axes]
     if nd and (nd - 1) not in axes and axes:
         # Last dim kept: accumulate rows into the output, contiguous inner loop.
@@ -701,7 +734,8 @@ def _blocked_sum(em, kernel, x, out, axes, red_shape, acc_slot):
     """Float sums over long rows add blocks of _SUM_BLOCK elements (vectorized,
     reassociated) into the running total: the rounding error then grows with
     the number of blocks, not of elements, close to numpy's pairwise sum."""
-    b, dt, nd = em.b, x.aval.dtype, x.aval.ndim
+    b, dt = em.b, x.aval.dtype
+    nd = 1 if em.flat else x.aval.ndim
     n = red_shape[-1]
     part_slot = em.alloca(lltype(dt))
     with loops.loop_nest(b, out.aval.shape, "o") as oidx:
