@@ -375,11 +375,9 @@ class Jitted:
 
     def _register_fast(self, args, exe, consts, out_tree):
         key = _positional_key(args)
-        if key is None or key in self._fast:
-            return
-        call = _fast_call(exe, consts, args, out_tree)
-        if call is not None:
-            self._fast[key] = call
+        if key is not None and key not in self._fast:
+            # None (arguments the closure cannot take) is remembered too.
+            self._fast[key] = _fast_call(exe, consts, args, out_tree)
 
     # ------------------------------------------------------------- tracing
 
@@ -451,13 +449,15 @@ class Jitted:
             if i < n:
                 name = (f" ({self._params[pos]})" if self._params and pos < len(self._params)
                         else "")
-                leaf = f", pytree leaf {i}" if n > 1 or tree_util.tree_leaves(a) != [a] else ""
+                is_leaf = tree_util.treedef_is_leaf(tree_util.tree_structure(a))
+                leaf = "" if is_leaf else f", pytree leaf {i}"
                 return f"argument {pos}{name}{leaf}"
             i -= n
         for k in sorted(d_kwargs):
             n = len(tree_util.tree_leaves(d_kwargs[k]))
             if i < n:
-                leaf = f", pytree leaf {i}" if n > 1 else ""
+                is_leaf = tree_util.treedef_is_leaf(tree_util.tree_structure(d_kwargs[k]))
+                leaf = "" if is_leaf else f", pytree leaf {i}"
                 return f"keyword argument {k!r}{leaf}"
             i -= n
         return f"argument leaf {i}"
@@ -511,16 +511,16 @@ def _positional_key(args):
     scalars (None otherwise): per array its shape, dtype and strides, per
     scalar its type. An array's entry starts with a tuple and a scalar's is a
     type, so the encoding is unambiguous; strides make contiguity part of it."""
-    key = []
+    key = ()
     for x in args:
         t = type(x)
         if t is _ndarray or t is _Array:
             key += (x.shape, x.dtype, x.strides)
         elif t is float or t is int or t is bool:
-            key.append(t)
+            key += (t,)
         else:
             return None
-    return tuple(key)
+    return key
 
 
 def _fast_call(exe, consts, args, out_tree):

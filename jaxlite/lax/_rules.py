@@ -46,17 +46,27 @@ def broadcast_shapes_strict(name, *avals):
 
 def naryop_shape_rule(name, kinds, result_dtype=None):
     def rule(*avals, **_):
-        for a in avals:
-            check_dtype(name, a, kinds)
-        dts = {a.dtype for a in avals}
-        if len(dts) > 1:
-            names = ", ".join(a.dtype.name for a in avals)
-            raise TypeError(f"{name} requires arguments to have the same dtypes, got {names}"
-                            f"{core.where_message()}")
-        shape = broadcast_shapes_strict(name, *avals)
-        weak = all(a.weak_type for a in avals)
-        return ShapedArray(shape, result_dtype or avals[0].dtype, weak and result_dtype is None)
+        dt = avals[0].dtype
+        shape = ()
+        weak = True
+        for a in avals:   # one pass: this runs on every eager op
+            if a.dtype != dt or dt.kind not in kinds:
+                _naryop_dtype_error(name, kinds, avals)
+            if a.shape != shape:
+                if shape and a.shape:
+                    broadcast_shapes_strict(name, *avals)   # raises, naming every shape
+                shape = shape or a.shape
+            weak = weak and a.weak_type
+        return ShapedArray(shape, result_dtype or dt, weak and result_dtype is None)
     return rule
+
+
+def _naryop_dtype_error(name, kinds, avals):
+    for a in avals:
+        check_dtype(name, a, kinds)
+    names = ", ".join(a.dtype.name for a in avals)
+    raise TypeError(f"{name} requires arguments to have the same dtypes, got {names}"
+                    f"{core.where_message()}")
 
 
 def typed_impl(np_fn):
@@ -85,6 +95,11 @@ def to_dtype(x, dtype):
 def promote_weak(name, *args):
     """Give weak (Python scalar) operands the dtype of the strong ones, as lax does.
     Strong operands of different dtypes are an error."""
+    # Fast path (most calls): arrays or tracers that already share a dtype.
+    # Compared by identity: ``np.dtype("float64") == None`` is True.
+    first = getattr(args[0], "dtype", None)
+    if first is not None and all(getattr(a, "dtype", None) is first for a in args[1:]):
+        return list(args)
     avals = [core.get_aval(a) for a in args]
     strong = {a.dtype for a in avals if not a.weak_type}
     if len(strong) > 1:
