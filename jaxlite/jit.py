@@ -507,8 +507,8 @@ class Jitted:
 
 
 def _positional_key(args):
-    """A flat key for positional arguments that are all plain arrays or Python
-    scalars (None otherwise): per array its shape, dtype and strides, per
+    """A flat key for positional arguments that are all plain arrays or Python or
+    numpy scalars (None otherwise): per array its shape, dtype and strides, per
     scalar its type. An array's entry starts with a tuple and a scalar's is a
     type, so the encoding is unambiguous; strides make contiguity part of it."""
     key = ()
@@ -516,11 +516,17 @@ def _positional_key(args):
         t = type(x)
         if t is _ndarray or t is _Array:
             key += (x.shape, x.dtype, x.strides)
-        elif t is float or t is int or t is bool:
+        elif t in _SCALAR_TYPES:
             key += (t,)
         else:
             return None
     return key
+
+
+# Python scalars (weak) and numpy scalars of the supported dtypes (strong): the
+# type alone fixes the abstract value.
+_SCALAR_TYPES = frozenset([float, int, bool, np.float32, np.float64, np.int32, np.int64,
+                           np.bool_])
 
 
 def _fast_call(exe, consts, args, out_tree):
