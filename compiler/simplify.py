@@ -80,7 +80,9 @@ class _Simplifier:
         key = _cse_key(name, ins, eqn.params)
         if key is not None and key in self.cse:
             return self.cse[key]
-        new = eqn.replace(inputs=ins)
+        # Fresh outvars: one inner jaxpr may be inlined twice (a jitted helper
+        # called twice), and its two copies must stay distinct values.
+        new = eqn.replace(inputs=ins, outvars=[Var(v.aval) for v in eqn.outvars])
         self.eqns.append(new)
         if key is not None:
             self.cse[key] = new.outvars

@@ -35,56 +35,9 @@ def _executable(closed, name):
     exe = _exe_cache.get(closed)
     if exe is None:
         from compiler import compile as backend_compile
-        exe = backend_compile(_fresh_calls(closed), name=name)
+        exe = backend_compile(closed, name=name)
         _exe_cache[closed] = exe
     return exe
-
-
-# WORKAROUND (compiler/simplify.py, owner: compiler helper): when the
-# simplifier inlines a call it reuses the inner equations' outvars, so a jaxpr
-# calling the *same* inner jaxpr object twice (a jitted helper called twice,
-# or a cached jvp/transpose jaxpr) gets both copies merged by CSE and computes
-# wrong values. Giving every call equation its own copy of its inner jaxpr
-# (fresh Vars, recursively) before compiling avoids it. Remove once
-# simplify gives inlined equations fresh outvars.
-_CALL_PARAMS = {"jit": "jaxpr", "custom_jvp_call": "call_jaxpr",
-                "custom_vjp_call": "call_jaxpr"}
-
-
-def _fresh_calls(closed):
-    if not _has_calls(closed.jaxpr):
-        return closed
-    return ClosedJaxpr(_copy_jaxpr(closed.jaxpr), closed.consts)
-
-
-def _has_calls(jaxpr):
-    return any(e.prim.name in _CALL_PARAMS for e in jaxpr.eqns)
-
-
-def _copy_jaxpr(jaxpr):
-    """``jaxpr`` with fresh Vars throughout, inner call jaxprs copied too."""
-    env = {}
-
-    def new(v):
-        env[v] = Var(v.aval)
-        return env[v]
-
-    def read(a):
-        return env.get(a, a) if type(a) is Var else a
-    constvars = [new(v) for v in jaxpr.constvars]
-    invars = [new(v) for v in jaxpr.invars]
-    eqns = []
-    for e in jaxpr.eqns:
-        params = e.params
-        key = _CALL_PARAMS.get(e.prim.name)
-        inner = params.get(key) if key else None
-        if isinstance(inner, ClosedJaxpr):
-            params = dict(params, **{key: ClosedJaxpr(_copy_jaxpr(inner.jaxpr), inner.consts)})
-        elif isinstance(inner, Jaxpr):
-            params = dict(params, **{key: _copy_jaxpr(inner)})
-        ins = [read(a) for a in e.inputs]
-        eqns.append(e.replace(inputs=ins, params=params, outvars=[new(v) for v in e.outvars]))
-    return Jaxpr(constvars, invars, eqns, [read(v) for v in jaxpr.outvars])
 
 
 def _coerce_weak(args, avals):

@@ -93,11 +93,6 @@ def test_same_jitted_helper_called_twice_under_transforms():
     close(jit(hessian(model))(X[:3]), hessian(model_eager)(X[:3]))
 
 
-@pytest.mark.xfail(strict=True, reason="compiler/simplify.py _Simplifier.equation: "
-                   "eqn.replace(inputs=ins) keeps the inner equation's outvars, so inlining "
-                   "one inner jaxpr object twice defines the same Vars twice and CSE merges "
-                   "the two copies (fix: outvars=[Var(v.aval) for v in eqn.outvars]); "
-                   "jaxlite.jit works around it by copying call jaxprs before compiling")
 def test_compiler_inlines_one_inner_jaxpr_twice():
     from compiler import compile as backend_compile
     inner = jit(lambda x: jnp.exp(x) * 2.125)
