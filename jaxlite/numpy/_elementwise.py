@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from jaxlite import core, lax
+from jaxlite import core, dtypes, lax
 from jaxlite.numpy import _util
 from jaxlite.numpy._util import promote, promote_inexact, broadcast, as_operand
 
@@ -20,12 +20,29 @@ def _kind(x):
 def _binary(name, lax_fn, inexact=False):
     """A numpy binary ufunc over ``lax_fn``: promote, broadcast, apply."""
     def f(x1, x2):
-        x1, x2 = (promote_inexact if inexact else promote)(x1, x2)
-        x1, x2 = broadcast(x1, x2, what=name)
+        if not _nothing_to_promote(x1, x2, inexact):
+            x1, x2 = (promote_inexact if inexact else promote)(x1, x2)
+            x1, x2 = broadcast(x1, x2, what=name)
         return lax_fn(x1, x2)
     f.__name__ = name
     f.__doc__ = f"Elementwise ``numpy.{name}`` with JAX's type promotion and broadcasting."
     return f
+
+
+_ARRAY_TYPES = (np.ndarray, core.Array)
+_SUPPORTED = frozenset(dtypes.SUPPORTED)
+
+
+def _nothing_to_promote(x1, x2, inexact):
+    """Both operands arrays or tracers of one supported dtype and one shape: the
+    common case, where promotion and broadcasting would change nothing (eager
+    ops are dominated by this bookkeeping, so it is skipped)."""
+    if not ((type(x1) in _ARRAY_TYPES or isinstance(x1, core.Tracer))
+            and (type(x2) in _ARRAY_TYPES or isinstance(x2, core.Tracer))):
+        return False
+    dt = x1.dtype
+    return (dt is x2.dtype and dt in _SUPPORTED and x1.shape == x2.shape
+            and (dt.kind == "f" or not inexact))
 
 
 def _unary_inexact(name, lax_fn):
