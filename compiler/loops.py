@@ -35,11 +35,14 @@ def for_range(builder, count, start=0, name="i"):
 
 
 @contextlib.contextmanager
-def loop_nest(builder, shape, name="i"):
-    """Row-major nest over ``shape`` (last dimension innermost); yields the index list."""
+def loop_nest(builder, shape, name="i", outer=None):
+    """Row-major nest over ``shape`` (last dimension innermost); yields the index list.
+    ``outer=(lo, hi)`` runs only that band of the outermost dimension."""
     with contextlib.ExitStack() as stack:
-        idx = [stack.enter_context(for_range(builder, int(n), name=f"{name}{d}"))
-               for d, n in enumerate(shape)]
+        idx = []
+        for d, n in enumerate(shape):
+            lo, hi = outer if d == 0 and outer is not None else (0, int(n))
+            idx.append(stack.enter_context(for_range(builder, hi, start=lo, name=f"{name}{d}")))
         yield idx
 
 

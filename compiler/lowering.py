@@ -20,7 +20,7 @@ import math
 import numpy as np
 from llvmlite import ir
 
-from compiler import loops
+from compiler import loops, parallel
 from compiler.fusion import ELEMENTWISE, FUSABLE
 from compiler.lltypes import (I1, I8, I32, I64, F32, F64, PTR, VOID, lltype, const, i64,
                               identity)
@@ -58,6 +58,9 @@ class Emitter:
         self.memo = {}
         self.override = {}              # Var -> value (a reduction's result in a register)
         self.flat = False               # indices are single linear offsets (see emit_loop)
+        self.split = None               # "rows", "flat" or "total" when run in bands
+        self.band = None                # (lo, hi) of the outermost loop (see parallel.py)
+        self.total = None               # (part_out, parts_in, n_in) of a total reduction
 
     def reset(self):
         """Forget memoized values (entering code they may not dominate)."""
@@ -641,11 +644,12 @@ def emit_loop(em, kernel):
     v = kernel.out
     if _flat_ok(kernel, v.aval.shape):
         em.flat = True
-        with loops.for_range(em.b, v.aval.size, name="i") as i:
+        lo, hi = em.band or (0, v.aval.size)
+        with loops.for_range(em.b, hi, start=lo, name="i") as i:
             em.reset()
             em.store(v, [i], em.value(v, [i]))
         return
-    with loops.loop_nest(em.b, v.aval.shape) as idx:
+    with loops.loop_nest(em.b, v.aval.shape, outer=em.band) as idx:
         em.reset()
         em.store(v, idx, em.value(v, idx))
 
@@ -707,17 +711,47 @@ def emit_reduce(em, kernel):
     if kind == "sum" and dt.kind == "f" and n_last > _SUM_BLOCK:
         _blocked_sum(em, kernel, x, out, axes, red_shape, acc_slot)
         return
-    with loops.loop_nest(b, out_shape, "o") as oidx:
+    with loops.loop_nest(b, out_shape, "o", outer=_band(em, "rows")) as oidx:
         b.store(identity(kind, dt), acc_slot)
-        with loops.loop_nest(b, red_shape, "r") as ridx:
+        _absorb_parts(em, kind, dt, acc_slot)
+        with loops.loop_nest(b, red_shape, "r", outer=_band(em, "total")) as ridx:
             em.reset()
             v = em.value(x, _merge(oidx, ridx, axes, nd))
             b.store(_combine(em, kind, dt, b.load(acc_slot), v), acc_slot)
         _finish(em, kernel, oidx, b.load(acc_slot))
 
 
+def _band(em, split):
+    return em.band if em.split == split else None
+
+
+def _absorb_parts(em, kind, dt, acc_slot):
+    """Start a total reduction from the partial results of its bands."""
+    if em.total is None:
+        return
+    b, ty = em.b, lltype(dt)
+    _, parts_in, n_in = em.total
+    with loops.for_range(b, n_in, name="part") as p:
+        v = b.load(b.gep(parts_in, [p], source_etype=ty), typ=ty)
+        b.store(_combine(em, kind, dt, b.load(acc_slot), v), acc_slot)
+
+
 def _finish(em, kernel, oidx, acc):
-    """Store a reduction's result, through its fused epilogue if it has one."""
+    """Store a reduction's result, through its fused epilogue if it has one; a
+    band of a total reduction leaves its partial result at ``part_out`` instead."""
+    if em.total is not None:
+        part_out = em.total[0]
+        with em.b.if_else(em.b.icmp_unsigned("!=", part_out, ir.Constant(PTR, None))) \
+                as (partial, final):
+            with partial:
+                em.b.store(acc, part_out)
+            with final:
+                _store_result(em, kernel, oidx, acc)
+        return
+    _store_result(em, kernel, oidx, acc)
+
+
+def _store_result(em, kernel, oidx, acc):
     if kernel.epilogue is None:
         em.store(kernel.out, oidx, acc)
         return
@@ -738,10 +772,12 @@ def _blocked_sum(em, kernel, x, out, axes, red_shape, acc_slot):
     nd = 1 if em.flat else x.aval.ndim
     n = red_shape[-1]
     part_slot = em.alloca(lltype(dt))
-    with loops.loop_nest(b, out.aval.shape, "o") as oidx:
+    blocks = _band(em, "total") or (0, -(-n // _SUM_BLOCK))
+    with loops.loop_nest(b, out.aval.shape, "o", outer=_band(em, "rows")) as oidx:
         b.store(identity("sum", dt), acc_slot)
+        _absorb_parts(em, "sum", dt, acc_slot)
         with loops.loop_nest(b, red_shape[:-1], "r") as ridx:
-            with loops.for_range(b, -(-n // _SUM_BLOCK), name="blk") as blk:
+            with loops.for_range(b, blocks[1], start=blocks[0], name="blk") as blk:
                 start = b.mul(blk, i64(_SUM_BLOCK))
                 stop = _imin(b, b.add(start, i64(_SUM_BLOCK)), i64(n))
                 b.store(identity("sum", dt), part_slot)
@@ -905,8 +941,9 @@ def lower(prog, name="jit_fn", data_offset=None):
     """The LLVM module (llvmlite.ir.Module) for a fused, buffer-planned Program."""
     module = ir.Module(name=name)
     kfuncs = []
+    nthreads = parallel.threads()
     for k in prog.kernels:
-        kfuncs.append(_lower_kernel(module, prog, k))
+        kfuncs.append(_lower_kernel(module, prog, k, nthreads))
     _lower_entry(module, prog, kfuncs, data_offset)
     return module
 
@@ -920,22 +957,60 @@ def _kernel_bases(prog, k):
     return bases
 
 
-def _lower_kernel(module, prog, k):
+def _lower_kernel(module, prog, k, nthreads):
     bases = _kernel_bases(prog, k)
-    fn = ir.Function(module, ir.FunctionType(VOID, [PTR] * len(bases)),
+    split = split_plan(k, nthreads)
+    extra = parallel.band_types(split[0] == "total") if split else []
+    fn = ir.Function(module, ir.FunctionType(VOID, [PTR] * len(bases) + extra),
                      name=f"k{k.index}_{k.kind}_{k.root.prim}")
     fn.linkage = "internal"
-    for arg in fn.args:
+    for arg in fn.args[:len(bases)]:
         arg.add_attribute("noalias")
     fn.attributes.add("nounwind")
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     em = Emitter(module, builder, k, prog, dict(zip(bases, fn.args)))
+    if split:
+        em.split = split[0]
+        em.band = tuple(fn.args[len(bases):len(bases) + 2])
+        if split[0] == "total":
+            em.total = tuple(fn.args[len(bases) + 2:])
     if k.kind == "loop":
         emit_loop(em, k)
     else:
         KERNEL_RULES[k.root.prim](em, k)
     builder.ret_void()
-    return fn, bases
+    return fn, bases, split
+
+
+def split_plan(k, nthreads):
+    """How a kernel runs in bands over threads, or None (run whole, on the caller):
+    ("flat" | "rows", extent) or ("total", extent, partial's LLVM type). Mirrors
+    the loop structure emit_loop and emit_reduce choose."""
+    if nthreads < 2:
+        return None
+    if k.kind == "loop":
+        shape, size = k.out.aval.shape, k.out.aval.size
+        if size < parallel.MIN_ELEMENTS:
+            return None
+        if _flat_ok(k, shape):
+            return ("flat", size)
+        return ("rows", shape[0]) if shape and shape[0] >= 2 else None
+    if k.root.prim not in _RED_KIND:
+        return None
+    x, out = k.root.inputs[0], k.root.out
+    shape, dt = x.aval.shape, x.aval.dtype
+    axes = tuple(k.root.params["axes"])
+    if x.aval.size < parallel.MIN_ELEMENTS:
+        return None
+    if len(axes) == len(shape) and k.out.aval.shape == () and (
+            len(shape) == 1 or _flat_ok(k, shape)):
+        n = x.aval.size
+        blocked = _RED_KIND[k.root.prim] == "sum" and dt.kind == "f" and n > _SUM_BLOCK
+        return ("total", -(-n // _SUM_BLOCK) if blocked else n, lltype(dt))
+    if len(shape) - 1 not in axes:
+        return None       # the last-dim-kept path accumulates rows in place: not split
+    out_shape = out.aval.shape
+    return ("rows", out_shape[0]) if out_shape and out_shape[0] >= 2 else None
 
 
 MAX_DIRECT_ARGS = 200   # beyond this, pointers come packed in one array (ctypes limits)
@@ -982,8 +1057,13 @@ def _lower_entry(module, prog, kfuncs, data_offset):
                     ptrs[base] = b.load(slot, typ=PTR)
         return ptrs[base]
 
-    for kfn, bases in kfuncs:
-        b.call(kfn, [ptr_of(v) for v in bases])
+    for kfn, bases, split in kfuncs:
+        ptr_args = [ptr_of(v) for v in bases]
+        if split is None:
+            b.call(kfn, ptr_args)
+        else:
+            parallel.emit_call(module, b, kfn, ptr_args, split[1], parallel.threads(),
+                               split[2] if split[0] == "total" else None)
     if ws is not None:
         free = _static_intrinsic(module, "free", VOID, [PTR])
         b.call(free, [ws])
