@@ -201,8 +201,8 @@ def math_fn(em, name, x, dtype, *more):
     """A transcendental: vecmath's vectorizable code when it has ``name``, else
     an LLVM intrinsic or libm call."""
     vm = _vecmath()
-    if vm is not None and not more and name in getattr(vm, "SUPPORTED", ()):
-        return vm.emit(em.b, name, x)
+    if vm is not None and name in getattr(vm, "SUPPORTED", ()):
+        return vm.emit(em.b, name, x, *more)
     ty = lltype(dtype)
     if name == "logistic":
         e = math_fn(em, "exp", em.b.fneg(x), dtype)

@@ -1,7 +1,8 @@
 """Pass 6: the Executable: argument checks in Python, then one native call.
 
-Calling convention: ``void entry(obj_0, ..., obj_n)`` gets one pointer per
-input then per output. On CPython with numpy's standard object layout the
+Calling convention: ``i32 entry(obj_0, ..., obj_n)`` gets one pointer per
+input then per output (or one array of them past 200 arguments) and returns
+0, or 1 when its workspace could not be allocated (raised as MemoryError). On CPython with numpy's standard object layout the
 pointers are the ndarray objects themselves (ctypes ``py_object``, which
 costs nothing to convert) and native code reads each array's data pointer
 from the object; otherwise they are data addresses from ``ndarray.ctypes``.
