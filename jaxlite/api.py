@@ -29,8 +29,12 @@ def _flat_fun(f, in_tree, out_store, has_aux=False, what="function"):
         out = f(*tree_unflatten(in_tree, flat_args))
         if has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                got = (f"a {type(out).__name__} of length {len(out)}"
+                       if isinstance(out, (tuple, list)) else
+                       f"{type(out).__name__}" if not isinstance(out, core.Tracer) else
+                       f"a single array of shape {out.aval.shape}")
                 raise TypeError(f"{what} with has_aux=True must return a pair (output, aux), "
-                                f"got {type(out).__name__}")
+                                f"got {got}")
             out, aux = out
             out_store["aux"] = aux
         flat_out, out_tree = tree_flatten(out)
@@ -204,14 +208,23 @@ def vjp(fun, *primals, has_aux=False):
 # ------------------------------------------------------------------------ grad
 
 def _check_argnums(argnums, nargs, what):
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if isinstance(argnums, (int, np.integer)):
+        nums = (argnums,)
+    elif isinstance(argnums, (tuple, list)):
+        nums = tuple(argnums)
+    else:
+        raise TypeError(f"{what} argnums must be an int or a tuple of ints, got {argnums!r}")
     for a in nums:
-        if not isinstance(a, (int, np.integer)):
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"{what} argnums must be ints, got {a!r}")
         if not -nargs <= a < nargs:
             raise ValueError(f"{what}: argnums {a} is out of range for a function called "
                              f"with {nargs} positional arguments")
-    return tuple(a % nargs for a in nums)
+    norm = tuple(int(a) % nargs for a in nums)
+    if len(set(norm)) != len(norm):
+        # The same argument twice would get its derivative in one slot only.
+        raise ValueError(f"{what}: argnums {argnums!r} names the same argument more than once")
+    return norm
 
 
 def _partial_argnums(fun, args, argnums):
@@ -253,7 +266,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
         seed = tree_unflatten(tree_util.tree_structure(out),
                               [np.ones((), out_aval.dtype).view(core.Array)])
         cts = vjp_fn(seed)
-        grads = cts[0] if isinstance(argnums, int) else tuple(cts)
+        grads = cts[0] if isinstance(argnums, (int, np.integer)) else tuple(cts)
         if has_aux:
             return (out, res[2]), grads
         return out, grads
@@ -279,6 +292,12 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
     """Map ``fun`` over an axis of its arguments, with a batching interpreter."""
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
+    if not (in_axes is None or _is_axis(in_axes) or isinstance(in_axes, tuple)):
+        raise TypeError(f"vmap in_axes must be an int, None, or a tuple of entries "
+                        f"corresponding to the positional arguments passed to the function, "
+                        f"but got {in_axes!r}")
+    _check_axis_leaves(in_axes, "in_axes")
+    _check_axis_leaves(out_axes, "out_axes")
 
     @functools.wraps(fun)
     def vmapped(*args, **kwargs):
@@ -299,15 +318,14 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
             if ax is None:
                 dims.append(None)
                 continue
-            ndim = core.get_aval(x).ndim
-            if not isinstance(ax, int) or not -ndim <= ax < ndim:
+            ndim, ax = core.get_aval(x).ndim, int(ax)
+            if not -ndim <= ax < ndim:
                 raise ValueError(f"vmap was requested to map its argument along axis {ax}, "
                                  f"which implies that its rank should be at least "
-                                 f"{(ax + 1) if isinstance(ax, int) and ax >= 0 else '?'}, "
-                                 f"but is only {ndim} (its shape is "
-                                 f"{core.get_aval(x).shape})")
+                                 f"{ax + 1 if ax >= 0 else -ax}, but is only {ndim} (its "
+                                 f"shape is {core.get_aval(x).shape})")
             dims.append(ax % ndim)
-        size = _axis_size(flat, dims, axis_size, in_tree)
+        size = _axis_size(flat, dims, axis_size, args)
         store = {}
         outs, out_dims = batching.vmap_flat(_flat_fun(fun, in_tree, store, what="vmap function"),
                                             size, flat, dims)
@@ -330,7 +348,30 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
     return vmapped
 
 
-def _axis_size(flat, dims, axis_size, in_tree):
+def _is_axis(ax):
+    return isinstance(ax, (int, np.integer)) and not isinstance(ax, (bool, np.bool_))
+
+
+def _check_axis_leaves(spec, what):
+    # Caught before tracing: a float or string axis would otherwise surface
+    # as a confusing rank error deep inside.
+    for ax in tree_util.tree_leaves(spec, is_leaf=lambda x: x is None):
+        if ax is not None and not _is_axis(ax):
+            raise TypeError(f"vmap {what} must be an int, None, or a (nested) container with "
+                            f"those as leaves, but got {spec!r} (with leaf {ax!r})")
+
+
+def _leaf_names(args):
+    """``argument i`` (``argument i leaf j`` inside a pytree argument), per flat leaf."""
+    names = []
+    for i, a in enumerate(args):
+        n = len(tree_util.tree_leaves(a))
+        single = n == 1 and tree_util.treedef_is_leaf(tree_util.tree_structure(a))
+        names.extend(f"argument {i}" if single else f"argument {i} leaf {j}" for j in range(n))
+    return names
+
+
+def _axis_size(flat, dims, axis_size, args):
     sizes = {core.get_aval(x).shape[d] for x, d in zip(flat, dims) if d is not None}
     if not sizes:
         if axis_size is None:
@@ -338,9 +379,12 @@ def _axis_size(flat, dims, axis_size, in_tree):
                              "(or be given axis_size)")
         return int(axis_size)
     if len(sizes) > 1 or (axis_size is not None and axis_size not in sizes):
-        desc = ", ".join(f"leaf {i} has size {core.get_aval(x).shape[d]} along axis {d}"
-                         for i, (x, d) in enumerate(zip(flat, dims)) if d is not None)
-        raise ValueError(f"vmap got inconsistent sizes for array axes to be mapped: {desc}")
+        desc = "; ".join(f"{name} of shape {core.get_aval(x).shape} has size "
+                         f"{core.get_aval(x).shape[d]} along axis {d}"
+                         for name, x, d in zip(_leaf_names(args), flat, dims) if d is not None)
+        given = "" if axis_size is None else f" (axis_size={axis_size} was given)"
+        raise ValueError(f"vmap got inconsistent sizes for array axes to be mapped{given}: "
+                         f"{desc}")
     return sizes.pop()
 
 
@@ -396,7 +440,8 @@ def jacfwd(fun, argnums=0, has_aux=False):
                          for c in vmap(pushfwd, out_axes=-1)(_leaf_basis(x))])
         n_out = store["tree"].num_leaves
         blocks = [[col[k] for col in cols] for k in range(n_out)]
-        out = _assemble(blocks, in_tree, store["tree"], isinstance(argnums, int))
+        single = isinstance(argnums, (int, np.integer))
+        out = _assemble(blocks, in_tree, store["tree"], single)
         if has_aux:
             return out, g(*dyn)[1]   # aux from a plain call: inside vmap it is batched
         return out
@@ -427,7 +472,8 @@ def jacrev(fun, argnums=0, has_aux=False):
             out_shape = core.get_aval(o).shape
             blocks.append([reshape(r, out_shape + core.get_aval(x).shape)
                            for r, x in zip(vmap(pullback)(_leaf_basis(o)), flat_in)])
-        result = _assemble(blocks, in_tree, store["tree"], isinstance(argnums, int))
+        single = isinstance(argnums, (int, np.integer))
+        result = _assemble(blocks, in_tree, store["tree"], single)
         if has_aux:
             return result, _strip_aux(store["aux"], interp_box[0])
         return result

@@ -7,7 +7,7 @@ function is also traced into ``call_jaxpr`` so the compiler can inline it.
 """
 import functools
 
-from jaxlite import core, tree_util
+from jaxlite import core, dtypes, tree_util
 from jaxlite.core import Primitive
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero
@@ -207,6 +207,20 @@ ad.jvp_rules[custom_vjp_call_p] = _custom_vjp_call_jvp
 batching.batch_rules[custom_vjp_call_p] = _custom_vjp_call_batch
 
 
+def _check_bwd_leaf(name, i, ct_aval, primal_aval):
+    # A wrong-shaped cotangent would otherwise come back as the "gradient" of
+    # an input of another shape, or be broadcast silently into later sums.
+    if ct_aval.shape != primal_aval.shape:
+        raise TypeError(f"Custom VJP bwd rule of {name} produced a cotangent of shape "
+                        f"{ct_aval.shape} for primal input leaf {i} of shape "
+                        f"{primal_aval.shape}: the shapes must match")
+    if dtypes.is_float(primal_aval.dtype) and not dtypes.is_float(ct_aval.dtype):
+        raise TypeError(f"Custom VJP bwd rule of {name} produced a cotangent of dtype "
+                        f"{ct_aval.dtype.name} for primal input leaf {i} of dtype "
+                        f"{primal_aval.dtype.name}: a floating input needs a floating "
+                        f"cotangent")
+
+
 class custom_vjp:
     """A function with a custom reverse-mode rule: ``f.defvjp(fwd, bwd)`` where
     ``fwd(*args) -> (out, residuals)`` and ``bwd(*nondiff, residuals, g) -> cotangents``
@@ -259,6 +273,9 @@ class custom_vjp:
                 raise TypeError(f"Custom VJP bwd rule of {name} must produce an output with "
                                 f"the same container (pytree) structure as the args tuple "
                                 f"of the primal function: expected {in_tree}, got {ct_tree}")
+            for i, (c, x) in enumerate(zip(flat_ct, flat)):
+                if c is not None and type(c) is not Zero:
+                    _check_bwd_leaf(name, i, core.get_aval(c), core.get_aval(x))
             return [ad.instantiate(c) if type(c) is Zero else
                     (c if c is not None else ad.zeros_like_aval(core.get_aval(x)))
                     for c, x in zip(flat_ct, flat)]
