@@ -91,7 +91,7 @@ class Entry:
         return tuple(s(rng, sh) for s, sh in zip(self.samplers, self.shapes[case]))
 
 
-UN_SHAPES = [((),), ((3,),), ((2, 3),)]
+UN_SHAPES = [((2, 3),), ((3,),), ((),)]
 BIN_SHAPES = [((3,), (3,)), ((), (2, 3)), ((2, 3), ()), ((2, 3), (2, 3))]
 TABLE = {}
 
@@ -207,12 +207,12 @@ _add("reduce_min", "reduce_min",
      [((2, 3, 4),), ((5,),)])
 _add("reduce_prod", "reduce_prod", lambda x: lax.reduce_prod(x, (1,)), [positive],
      [((3, 4),), ((2, 3, 4),)])
-_add("argmax", "argmax", lambda x: lax.mul(
-    x, lax.broadcast_in_dim(_f64(lax.argmax(x, 1, I32)), np.shape(x), (0,))), [distinct],
-    [((3, 4),)])
-_add("argmin", "argmin", lambda x: lax.mul(
-    x, lax.broadcast_in_dim(_f64(lax.argmin(x, 0, I32)), np.shape(x), (1,))), [distinct],
-    [((3, 4),)])
+_add("argmax", "argmax", lambda x: lax.mul(x, lax.broadcast_in_dim(
+    _f64(lax.argmax(x, np.ndim(x) - 1, I32)), np.shape(x), tuple(range(np.ndim(x) - 1)))),
+    [distinct], [((3, 4),), ((5,),), ((2, 3, 4),)])
+_add("argmin", "argmin", lambda x: lax.mul(x, lax.broadcast_in_dim(
+    _f64(lax.argmin(x, 0, I32)), np.shape(x), tuple(range(1, np.ndim(x))))),
+    [distinct], [((3, 4),), ((5,),), ((2, 3, 4),)])
 _add("cumsum", "cumsum", lambda x: lax.cumsum(lax.sin(x), 1, True), [normal], [((3, 4),)])
 _add("dot_general", "dot_general",
      lambda a, b: lax.dot_general(a, b, (((2,), (1,)), ((0,), (0,)))), [normal, normal],
