@@ -396,13 +396,14 @@ def _leaf_basis(x):
     return np.eye(a.size, dtype=a.dtype).reshape((a.size,) + a.shape)
 
 
-def _jac_check_inputs(flat, what):
-    for x in flat:
-        _check_leaf(x, f"{what} input")
-        if not dtypes.is_float(core.get_aval(x).dtype):
-            raise TypeError(f"{what} requires real-valued inputs (input dtype that is a "
-                            f"sub-dtype of np.floating), but got "
-                            f"{core.get_aval(x).dtype.name}")
+def _jac_check_inputs(dyn, nums, what):
+    for i, leaf in zip(nums, dyn):
+        for x in tree_util.tree_leaves(leaf):
+            _check_leaf(x, f"{what} input")
+            if not dtypes.is_float(core.get_aval(x).dtype):
+                raise TypeError(f"{what} requires real-valued inputs (input dtype that is a "
+                                f"sub-dtype of np.floating), but got "
+                                f"{core.get_aval(x).dtype.name} for argument {i}")
 
 
 def _assemble(blocks, in_tree, out_tree, single):
@@ -425,7 +426,7 @@ def jacfwd(fun, argnums=0, has_aux=False):
         nums = _check_argnums(argnums, len(args), "jacfwd")
         g, dyn = _partial_argnums(fun, args, nums)
         flat_in, in_tree = tree_flatten(dyn)
-        _jac_check_inputs(flat_in, "jacfwd")
+        _jac_check_inputs(dyn, nums, "jacfwd")
         store = {}
         flat_g = _flat_fun(g, in_tree, store, has_aux, "jacfwd function")
         if not flat_in:
@@ -455,7 +456,7 @@ def jacrev(fun, argnums=0, has_aux=False):
         nums = _check_argnums(argnums, len(args), "jacrev")
         g, dyn = _partial_argnums(fun, args, nums)
         flat_in, in_tree = tree_flatten(dyn)
-        _jac_check_inputs(flat_in, "jacrev")
+        _jac_check_inputs(dyn, nums, "jacrev")
         store = {}
         flat_g = _flat_fun(g, in_tree, store, has_aux, "jacrev function")
         interp_box = []

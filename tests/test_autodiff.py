@@ -688,3 +688,59 @@ def test_grad_jaxpr_of_the_reference_example_is_clean():
     ir.typecheck(closed.jaxpr)
     assert [float(v) for v in closed(3.0, 4.0)] == [24.0, 10.0]
     assert "0.0" not in str(closed)
+
+
+def test_jacobian_wrt_int_input_names_the_argument():
+    for jac in (jaxlite.jacfwd, jaxlite.jacrev, jaxlite.hessian):
+        with pytest.raises(TypeError, match="int32 for argument 1"):
+            jac(lambda x, d: lax.mul(x, 2.0), argnums=(0, 1))(np.ones(2), {"n": np.int32(3)})
+
+
+def test_integer_inputs_get_zero_tangents_and_cotangents():
+    # Forward and reverse mode over a mixed float/int pytree: the int leaves
+    # carry a zero of their own dtype (JAX's float0), the float ones the derivative.
+    def f(p):
+        return lax.mul(p["x"], lax.convert_element_type(p["n"], F64))
+    p = {"x": np.array([1.0, 2.0]), "n": np.array([3, 4], np.int32)}
+    out, t = jaxlite.jvp(f, (p,), ({"x": np.ones(2), "n": np.ones(2, np.int32)},))
+    np.testing.assert_array_equal(t, [3.0, 4.0])
+    _, vjp_fn = jaxlite.vjp(f, p)
+    (ct,) = vjp_fn(np.ones(2))
+    np.testing.assert_array_equal(ct["x"], [3.0, 4.0])
+    assert ct["n"].dtype == np.int32
+    np.testing.assert_array_equal(ct["n"], [0, 0])
+    # A function of integers only: its tangent is zero.
+    _, t = jaxlite.jvp(lambda n: lax.mul(n, n), (np.int32(3),), (np.int32(1),))
+    assert int(t) == 0
+
+
+def _branchy(x):
+    if x > 0:          # concrete under every eager transform
+        return x ** 3
+    return lax.neg(x)
+
+
+@pytest.mark.parametrize("x,d1,d2", [(2.0, 12.0, 12.0), (-2.0, -1.0, 0.0)])
+def test_python_if_under_nested_and_forward_transforms(x, d1, d2):
+    assert float(jaxlite.jvp(_branchy, (x,), (1.0,))[1]) == d1
+    assert float(jaxlite.linearize(_branchy, x)[1](1.0)) == d1
+    assert float(jaxlite.jacrev(_branchy)(x)) == d1
+    assert float(jaxlite.grad(jaxlite.grad(_branchy))(x)) == d2
+    assert float(jaxlite.jvp(jaxlite.grad(_branchy), (x,), (1.0,))[1]) == d2
+
+
+def test_perturbation_confusion_in_more_nestings():
+    D = jaxlite.grad
+    # Siskind & Pearlmutter: D(x -> x * D(y -> x + y)(1))(1) = 1 (not 2).
+    assert float(D(lambda x: x * D(lambda y: x + y)(1.0))(1.0)) == 1.0
+    # The inner derivative under jit, closing over the outer variable:
+    # d/dx (x * d/dy (x y)) = d/dx x**2 = 2x.
+    f = lambda x: x * jaxlite.jit(D(lambda y: lax.mul(x, y)))(1.0)
+    assert float(D(f)(3.0)) == 6.0
+    # Inside vmap: d/dx sum_k d/dz (x z y_k) = sum_k y_k.
+    ys = np.array([0.5, -1.0, 2.0])
+    g = lambda x: _sum(jaxlite.vmap(lambda y: D(lambda z: lax.mul(lax.mul(x, z), y))(1.0))(ys))
+    np.testing.assert_allclose(D(g)(np.float64(2.0)), ys.sum(), rtol=1e-14)
+    # Forward inside forward: d/dx (x * d/dy (x y)) = 2x.
+    h = lambda x: lax.mul(x, jaxlite.jvp(lambda y: lax.mul(x, y), (1.0,), (1.0,))[1])
+    assert float(jaxlite.jvp(h, (3.0,), (1.0,))[1]) == 6.0
