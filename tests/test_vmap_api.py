@@ -332,3 +332,53 @@ def test_staged_vmap_of_an_mlp_has_batched_shapes_and_no_loop():
             e.prim.name for e in closed.jaxpr.eqns}
         counts[n] = len(closed.jaxpr.eqns)
     assert counts[2] == counts[7]
+
+
+# ------------------------------- batch rules leave the batch dim where it is
+
+_I32 = np.int32
+_X = RNG.standard_normal((2, 5, 3))
+# name -> (f, args, in_axes, out_axes): out_axes is where the batch dim lands
+# naturally, so a rule that moved it to the front would show up as a transpose.
+KEEP_DIM = {
+    "sin": (lax.sin, (_X,), 1, 1),
+    "add": (lax.add, (_X, _X), 1, 1),
+    "mul_unbatched": (lax.mul, (_X, RNG.standard_normal((2, 3))), (1, None), 1),
+    "select_n": (lambda a, b: lax.select_n(lax.gt(a, b), a, b), (_X, -_X), 1, 1),
+    "select_n_batched_scalar_pred": (lax.select_n, (np.arange(5) % 2 == 0, _X, -_X), (0, 1, 1),
+                                     1),
+    "broadcast_in_dim": (lambda a: lax.broadcast_in_dim(a, (2, 4, 3), (0, 2)), (_X,), 1, 2),
+    "reduce_sum": (lambda a: lax.reduce_sum(a, (0,)), (_X,), 1, 0),
+    "reduce_max": (lambda a: lax.reduce_max(a, (1,)), (_X,), 1, 1),
+    "argmax": (lambda a: lax.argmax(a, 1, _I32), (_X,), 1, 1),
+    "cumsum": (lambda a: lax.cumsum(a, 1), (_X,), 1, 1),
+    "rev": (lambda a: lax.rev(a, (0, 1)), (_X,), 1, 1),
+    "slice": (lambda a: lax.slice(a, (0, 1), (2, 3)), (_X,), 1, 1),
+    "pad": (lambda a: lax.pad(a, 0.0, [(1, 0, 0), (0, 2, 1)]), (_X,), 1, 1),
+    "pad_batched_value": (lambda a, p: lax.pad(a, p, [(1, 0, 0), (0, 2, 1)]),
+                          (_X, RNG.standard_normal(5)), (1, 0), 1),
+    "concatenate": (lambda a, b: lax.concatenate([a, b], 1), (_X, _X), 1, 1),
+    "squeeze": (lambda a: lax.squeeze(a, (1,)), (RNG.standard_normal((2, 5, 1)),), 1, 1),
+    "dynamic_slice": (lambda a: lax.dynamic_slice(a, (_I32(0), _I32(1)), (2, 2)), (_X,), 1, 1),
+    "dynamic_update_slice": (lambda a, u: lax.dynamic_update_slice(a, u, (_I32(0), _I32(1))),
+                             (_X, RNG.standard_normal((1, 5, 2))), 1, 1),
+    "gather": (lambda a: lax.gather(a, np.array([[1], [0]], _I32), (0,)), (_X,), 1, 1),
+    "scatter_add": (lambda a, u: lax.scatter_add(a, np.array([[1], [0]], _I32), u, (0,)),
+                    (_X, RNG.standard_normal((2, 5, 3))), 1, 1),
+    "convert_element_type": (lambda a: lax.convert_element_type(a, np.float32), (_X,), 1, 1),
+    "dot_general": (lax.dot, (_X, RNG.standard_normal((3, 5, 4))), (1, 1), 0),
+}
+
+
+@pytest.mark.parametrize("name", list(KEEP_DIM))
+def test_batch_rules_keep_the_batch_dim_in_place(name):
+    f, args, in_axes, out_axes = KEEP_DIM[name]
+    batched = jaxlite.vmap(f, in_axes=in_axes, out_axes=out_axes)
+    closed = jaxlite.make_jaxpr(batched)(*args)
+    assert "transpose" not in {e.prim.name for e in closed.jaxpr.eqns}, str(closed)
+    # The values, against a loop, with the batch dim where the rule put it.
+    axes = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
+    want = np.stack([np.asarray(f(*[a if ax is None else np.take(a, i, axis=ax)
+                                    for a, ax in zip(args, axes)])) for i in range(5)])
+    np.testing.assert_allclose(np.moveaxis(np.asarray(batched(*args)), out_axes, 0), want,
+                               rtol=1e-6, atol=1e-6)

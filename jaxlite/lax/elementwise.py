@@ -374,23 +374,27 @@ select_n_p = standard_primitive("select_n", _select_n_impl, _select_n_shape)
 def _select_n_batch(axis_size, vals, dims):
     # Not a broadcasting rule: the cases must share one shape (a rank-0 case
     # does not broadcast), and a batched scalar predicate must be widened to
-    # the cases' shape. Everything batched goes to dim 0.
+    # the cases' shape. The output keeps the first batched case's batch dim
+    # (else a full-rank predicate's), so nothing already in place is moved.
     which, *cases = vals
     wd, *cds = dims
     case_shape = core.get_aval(cases[0]).shape
     if cds[0] is not None:
         case_shape = case_shape[:cds[0]] + case_shape[cds[0] + 1:]
-    cases = [batching.move_to(c, d, 0, axis_size) for c, d in zip(cases, cds)]
     w_rank = core.get_aval(which).ndim - (wd is not None)
+    out = next((d for d in cds if d is not None), None)
+    if out is None:
+        out = wd if w_rank == len(case_shape) else 0
+    cases = [batching.move_to(c, d, out, axis_size) for c, d in zip(cases, cds)]
     if wd is None and w_rank == 0:
         pass    # an unbatched scalar predicate applies to every element
     elif w_rank == len(case_shape):
-        which = batching.move_to(which, wd, 0, axis_size)
+        which = batching.move_to(which, wd, out, axis_size)
     else:       # batched scalar predicate: one per example, widened
         from jaxlite.lax.structural import broadcast_in_dim
-        which = broadcast_in_dim(batching.moveaxis(which, wd, 0),
-                                 (axis_size,) + case_shape, (0,))
-    return select_n(which, *cases), 0
+        full = case_shape[:out] + (axis_size,) + case_shape[out:]
+        which = broadcast_in_dim(which, full, (out,))
+    return select_n(which, *cases), out
 
 
 batching.batch_rules[select_n_p] = _select_n_batch

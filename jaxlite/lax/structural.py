@@ -62,10 +62,14 @@ def _broadcast_in_dim_transpose(ct, x, shape, broadcast_dimensions):
 
 
 def _broadcast_in_dim_batch(axis_size, vals, dims, shape, broadcast_dimensions):
+    # No transpose: a leading batch dim stays leading; any other goes just
+    # before the output dim of the operand dim that follows it (or last).
     (x,), (d,) = vals, dims
-    x = batching.moveaxis(x, d, 0)
-    return broadcast_in_dim(x, (axis_size,) + tuple(shape),
-                            (0,) + tuple(b + 1 for b in broadcast_dimensions)), 0
+    bd = tuple(broadcast_dimensions)
+    out_d = 0 if d == 0 else (bd[d] if d < len(bd) else len(shape))
+    new_bd = bd[:d] + (out_d,) + tuple(b + 1 for b in bd[d:])
+    new_shape = tuple(shape[:out_d]) + (axis_size,) + tuple(shape[out_d:])
+    return broadcast_in_dim(x, new_shape, new_bd), out_d
 
 
 ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
@@ -420,15 +424,19 @@ def _pad_batch(axis_size, vals, dims, padding_config):
         config.insert(xd, (0, 0, 0))
         return pad(x, pv, tuple(config)), xd
     # A batched padding value: pad with zeros, then select the padding value
-    # wherever a padded all-True mask is False.
-    x = batching.move_to(x, xd, 0, axis_size)
+    # wherever a padded all-True mask is False. A batched x keeps its batch dim.
+    d = 0 if xd is None else xd
+    x = batching.move_to(x, xd, d, axis_size)
     aval = core.get_aval(x)
-    padded = pad(x, np.zeros((), aval.dtype), ((0, 0, 0),) + tuple(padding_config))
+    config = list(padding_config)
+    config.insert(d, (0, 0, 0))
+    padded = pad(x, np.zeros((), aval.dtype), tuple(config))
     out_shape = core.get_aval(padded).shape
-    mask = pad(full(aval.shape[1:], True, bool), np.asarray(False), padding_config)
-    mask = broadcast_in_dim(mask, out_shape, tuple(range(1, len(out_shape))))
-    pv = broadcast_in_dim(pv, out_shape, (0,))
-    return select_n(mask, pv, padded), 0
+    mask = pad(full(aval.shape[:d] + aval.shape[d + 1:], True, bool), np.asarray(False),
+               padding_config)
+    mask = broadcast_in_dim(mask, out_shape, tuple(i for i in range(len(out_shape)) if i != d))
+    pv = broadcast_in_dim(pv, out_shape, (d,))
+    return select_n(mask, pv, padded), d
 
 
 batching.batch_rules[pad_p] = _pad_batch
