@@ -421,10 +421,10 @@ def _assemble(blocks, in_tree, out_tree, single):
 
 def jacfwd(fun, argnums=0, has_aux=False):
     """Jacobian by forward mode: a batched jvp over each input leaf's basis."""
-    def jacfun(*args):
+    def jacfun(*args, **kwargs):
         from jaxlite.lax.structural import reshape
         nums = _check_argnums(argnums, len(args), "jacfwd")
-        g, dyn = _partial_argnums(fun, args, nums)
+        g, dyn = _partial_argnums(functools.partial(fun, **kwargs), args, nums)
         flat_in, in_tree = tree_flatten(dyn)
         _jac_check_inputs(dyn, nums, "jacfwd")
         store = {}
@@ -451,10 +451,10 @@ def jacfwd(fun, argnums=0, has_aux=False):
 
 def jacrev(fun, argnums=0, has_aux=False):
     """Jacobian by reverse mode: a batched vjp over each output leaf's basis."""
-    def jacfun(*args):
+    def jacfun(*args, **kwargs):
         from jaxlite.lax.structural import reshape
         nums = _check_argnums(argnums, len(args), "jacrev")
-        g, dyn = _partial_argnums(fun, args, nums)
+        g, dyn = _partial_argnums(functools.partial(fun, **kwargs), args, nums)
         flat_in, in_tree = tree_flatten(dyn)
         _jac_check_inputs(dyn, nums, "jacrev")
         store = {}

@@ -744,3 +744,16 @@ def test_perturbation_confusion_in_more_nestings():
     # Forward inside forward: d/dx (x * d/dy (x y)) = 2x.
     h = lambda x: lax.mul(x, jaxlite.jvp(lambda y: lax.mul(x, y), (1.0,), (1.0,))[1])
     assert float(jaxlite.jvp(h, (3.0,), (1.0,))[1]) == 6.0
+
+
+def test_keyword_arguments_pass_through_undifferentiated():
+    f = lambda x, scale=1.0: lax.mul(lax.sin(x), scale)
+    x = np.array([0.1, 0.2, -0.4])
+    np.testing.assert_allclose(jaxlite.jacfwd(f)(x, scale=2.0), np.diag(2 * np.cos(x)))
+    np.testing.assert_allclose(jaxlite.jacrev(f)(x, scale=2.0), np.diag(2 * np.cos(x)))
+    s = lambda x, k=1.0: lax.mul(_sum(lax.integer_pow(x, 3)), k)
+    np.testing.assert_allclose(jaxlite.hessian(s)(x, k=2.0), np.diag(12 * x))
+    np.testing.assert_allclose(jaxlite.grad(s)(x, k=2.0), 6 * x ** 2)
+    j, aux = jaxlite.jacfwd(lambda x, k: (f(x, k), k), has_aux=True)(x, k=3.0)
+    np.testing.assert_allclose(j, np.diag(3 * np.cos(x)))
+    assert float(aux) == 3.0
