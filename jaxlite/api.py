@@ -406,6 +406,13 @@ def _jac_check_inputs(dyn, nums, what):
                                 f"{core.get_aval(x).dtype.name} for argument {i}")
 
 
+def _jac_check_outputs(avals, what):
+    for a in avals:
+        if not dtypes.is_float(a.dtype):
+            raise TypeError(f"{what} requires real-valued outputs (output dtype that is a "
+                            f"sub-dtype of np.floating), but got {a.dtype.name}")
+
+
 def _assemble(blocks, in_tree, out_tree, single):
     """``blocks[k][i]``: d output leaf k / d input leaf i, shaped out + in.
     Returns the output tree whose leaves are input trees (or arrays if ``single``)."""
@@ -435,7 +442,9 @@ def jacfwd(fun, argnums=0, has_aux=False):
         for i, x in enumerate(flat_in):
             def pushfwd(t, i=i):
                 ts = [t if j == i else Zero(core.get_aval(y)) for j, y in enumerate(flat_in)]
-                return [_instantiate(o) for o in ad.jvp_flat(flat_g, flat_in, ts)[1]]
+                p_out, t_out = ad.jvp_flat(flat_g, flat_in, ts)
+                _jac_check_outputs([core.get_aval(o) for o in p_out], "jacfwd")
+                return [_instantiate(o) for o in t_out]
             in_shape = core.get_aval(x).shape
             cols.append([reshape(c, core.get_aval(c).shape[:-1] + in_shape)
                          for c in vmap(pushfwd, out_axes=-1)(_leaf_basis(x))])
@@ -465,6 +474,7 @@ def jacrev(fun, argnums=0, has_aux=False):
             interp_box.append(core.current_interpreter())
             return flat_g(*xs)
         p_out, lin = ad.linearize_flat(f, flat_in)
+        _jac_check_outputs(lin.out_avals, "jacrev")
         blocks = []
         for k, o in enumerate(p_out):
             def pullback(ct, k=k):

@@ -757,3 +757,11 @@ def test_keyword_arguments_pass_through_undifferentiated():
     j, aux = jaxlite.jacfwd(lambda x, k: (f(x, k), k), has_aux=True)(x, k=3.0)
     np.testing.assert_allclose(j, np.diag(3 * np.cos(x)))
     assert float(aux) == 3.0
+
+
+@pytest.mark.parametrize("jac", [jaxlite.jacfwd, jaxlite.jacrev], ids=["jacfwd", "jacrev"])
+def test_jacobian_of_integer_or_bool_output_is_a_type_error(jac):
+    with pytest.raises(TypeError, match="real-valued outputs.*int32"):
+        jac(lambda x: lax.convert_element_type(x, np.int32))(np.ones(2))
+    with pytest.raises(TypeError, match="real-valued outputs.*bool"):
+        jac(lambda x: (x, lax.gt(x, 0.0)))(np.ones(2))
