@@ -171,11 +171,16 @@ def linearize(fun, *primals):
 
 def vjp(fun, *primals, has_aux=False):
     """``(fun(*primals), vjp_fn)``; ``vjp_fn(ct)`` returns one cotangent per primal."""
+    return _vjp(fun, primals, has_aux, "vjp")
+
+
+def _vjp(fun, primals, has_aux, what):
+    # ``what`` names the user's entry point (vjp, grad...) in error messages.
     flat_p, in_tree = tree_flatten(primals)
     for i, p in enumerate(flat_p):
-        _check_leaf(p, f"vjp primal leaf {i}")
+        _check_leaf(p, f"{what} primal leaf {i}")
     store = {}
-    flat_f = _flat_fun(fun, in_tree, store, has_aux, "vjp function")
+    flat_f = _flat_fun(fun, in_tree, store, has_aux, f"{what} function")
     interp_box = []
 
     def f(*xs):
@@ -239,9 +244,13 @@ def _partial_argnums(fun, args, argnums):
 
 def value_and_grad(fun, argnums=0, has_aux=False):
     """``(fun(*args), grad)`` of a scalar-output function, w.r.t. ``argnums``."""
+    return _value_and_grad(fun, argnums, has_aux, "value_and_grad")
+
+
+def _value_and_grad(fun, argnums, has_aux, what):
     @functools.wraps(fun)
     def value_and_grad_f(*args, **kwargs):
-        nums = _check_argnums(argnums, len(args), "grad")
+        nums = _check_argnums(argnums, len(args), what)
         g, dyn = _partial_argnums(lambda *a: fun(*a, **kwargs), args, nums)
         for i, leaf in zip(nums, dyn):
             for x in tree_util.tree_leaves(leaf):
@@ -250,9 +259,9 @@ def value_and_grad(fun, argnums=0, has_aux=False):
                 if not dtypes.is_float(dt):
                     raise TypeError(
                         f"grad requires real-valued inputs (input dtype that is a sub-dtype "
-                        f"of np.floating), but got {dt.name} for argument {i}. If you want "
-                        f"to use integer-valued inputs, use vjp or set allow_int to True.")
-        res = vjp(g, *dyn, has_aux=has_aux)
+                        f"of np.floating), but got {dt.name} for argument {i}. For integer-valued "
+                        f"inputs use vjp, which gives them zero cotangents.")
+        res = _vjp(g, dyn, has_aux, what)
         out, vjp_fn = res[0], res[1]
         leaves = tree_util.tree_leaves(out)
         if len(leaves) != 1 or core.get_aval(leaves[0]).shape != ():
@@ -275,7 +284,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
 
 def grad(fun, argnums=0, has_aux=False):
     """The gradient of a scalar-output function w.r.t. ``argnums``."""
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = _value_and_grad(fun, argnums, has_aux, "grad")
 
     @functools.wraps(fun)
     def grad_f(*args, **kwargs):
