@@ -248,6 +248,59 @@ def test_trig_random_scales(jit, dt):
 
 
 # ---------------------------------------------------------------------------
+# float32 tanh: two formulas joined at |x| = 0.7, saturation at 9.02, clamp at 10
+
+def _f32_run(center, half):
+    """Every float32 within `half` representable steps of center (center > 0)."""
+    c = int(np.array(center, np.float32).view(np.int32))
+    return np.arange(c - half, c + half, dtype=np.int32).view(np.float32)
+
+
+def test_tanh_float32_every_value_near_its_seams(jit):
+    x = np.concatenate([_f32_run(c, 1 << 16) for c in (1e-30, 1e-3, 0.7, 9.0109, 10.0)])
+    x = np.concatenate([x, -x])
+    got = jit('tanh', x)
+    err, i, fin = _max_error(got, np.tanh(x.astype(np.float64)), np.float32)
+    assert err <= 1.5, (x[fin][i], got[fin][i], err)    # the docstring's 1.50 ulp
+    big = np.abs(x) >= 9.5              # tanh(9.5) is 1 - 1.1e-8: rounds to 1
+    np.testing.assert_array_equal(got[big], np.sign(x[big]))
+
+
+def test_tanh_float32_odd_monotone_and_bounded(jit):
+    x = np.arange(0, int(np.float32(12).view(np.int32)), 997, dtype=np.int32).view(np.float32)
+    y = jit('tanh', x)
+    assert np.all(np.diff(y) >= 0), x[np.flatnonzero(np.diff(y) < 0)[:5]]
+    assert y.max() == 1.0
+    # tanh(-x) is -tanh(x) to the bit, sign of zero included
+    np.testing.assert_array_equal(jit('tanh', -x).view(np.uint32),
+                                  y.view(np.uint32) ^ np.uint32(0x80000000))
+
+
+def test_tanh_float32_tables_are_derived():
+    """TANH_S32 / TANH_E32 are what the minimax fit in _derived_tables() produces."""
+    tables = vecmath._derived_tables()
+    for name in ('TANH_S32', 'TANH_E32'):
+        np.testing.assert_allclose(tables[name], getattr(vecmath, name), rtol=1e-6,
+                                   err_msg=name)
+
+
+def test_rational_fit_equioscillates():
+    """exp on [0, 1] by a (2, 2) rational in relative error: by the alternation theorem
+    the minimax error has 2 + 2 + 2 extrema of equal size and alternating sign."""
+    err, p, q = vecmath._rational_fit(np.exp, 0.0, 1.0, 2, 2, np.exp)
+    v = np.linspace(0, 1, 200001)
+    rel = (np.polynomial.polynomial.polyval(v, p)
+           / np.polynomial.polynomial.polyval(v, q) / np.exp(v) - 1)
+    pieces = np.split(rel, np.flatnonzero(np.diff(np.sign(rel)) != 0) + 1)
+    peaks = np.array([np.abs(piece).max() for piece in pieces])
+    assert q[0] == 1.0 and len(pieces) == 6, len(pieces)
+    assert peaks.min() > 0.98 * peaks.max()
+    assert abs(peaks.max() - err) < 1e-3 * err      # the reported error is the real one
+    pade = (1 + v / 2 + v * v / 12) / (1 - v / 2 + v * v / 12) / np.exp(v) - 1
+    assert peaks.max() < np.abs(pade).max() / 100
+
+
+# ---------------------------------------------------------------------------
 # binary functions
 
 _BIN_SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 0.5, -0.5,
@@ -347,7 +400,7 @@ def test_emit_accepts_vectors_and_rejects_bad_input():
         vecmath.emit(b, 'exp', ir.Constant(ir.IntType(32), 1))
 
 
-@pytest.mark.parametrize('name', ['exp', 'log1p', 'sin', 'erf', 'pow', 'atan2'])
+@pytest.mark.parametrize('name', ['exp', 'log1p', 'sin', 'erf', 'tanh', 'pow', 'atan2'])
 def test_vector_arguments_match_scalar_loop(jit, name):
     """emit on <4 x double> / <8 x float> values gives the scalar loop's results."""
     llvm.initialize_native_target()
