@@ -160,7 +160,7 @@ for _name, _fn in [("lt", lax.lt), ("le", lax.le), ("gt", lax.gt), ("ge", lax.ge
 _add("select_n", "select_n",
      lambda x, y: lax.select_n(lax.gt(x, 0.0), lax.sin(x), lax.mul(x, y)),
      [away_from_zero, normal], [((3,), (3,)), ((2, 3), (2, 3))])
-# A float64 -> float64 conversion that only drops weak typing: an exact identity
+# A float64 -> weakly typed float64 conversion: an exact identity
 # that still binds the primitive (a float32 round trip is below FD precision;
 # see test_convert_element_type_float32_round_trip_fd).
 _add("convert_element_type", "convert_element_type",
