@@ -195,11 +195,15 @@ def _vjp(fun, primals, has_aux, what):
         if ct_tree != out_tree:
             raise TypeError(f"vjp cotangent must have the structure of the primal output "
                             f"{out_tree}, got {ct_tree}")
-        for c, a in zip(flat_ct, out_avals):
+        for i, (c, a) in enumerate(zip(flat_ct, out_avals)):
             ca = core.get_aval(c)
             if ca.shape != a.shape:
                 raise TypeError(f"vjp cotangent shape {ca.shape} does not match the primal "
                                 f"output shape {a.shape}")
+            if ca.weak_type and ca.dtype != a.dtype and a.dtype.kind == "f":
+                # A Python scalar cotangent takes the output's dtype, as in JAX.
+                from jaxlite import lax
+                flat_ct[i] = lax.convert_element_type(c, a.dtype)
         cts = lin.transpose(flat_ct)
         cts = [_instantiate(c) for c in cts]
         return tree_unflatten(in_tree, cts)

@@ -121,10 +121,6 @@ def test_vjp_of_jit_with_pytree_output():
     close(pull({"a": ct["a"], "b": 1.5}), ref_pull(ct))
 
 
-@pytest.mark.xfail(strict=True, reason="api.vjp passes a weak Python-scalar cotangent on "
-                   "uncast: the reduce_sum transpose broadcasts it to float32 and lax.mul "
-                   "then rejects float64 * float32 (jaxlite/api.py vjp_fn should cast weak "
-                   "cotangents to the primal output dtype)")
 def test_eager_vjp_with_python_float_cotangent():
     out, pull = vjp(lambda x: jnp.sum(x * x), np.arange(3.0))
     close(pull(1.5), (np.arange(3.0) * 3.0,))
