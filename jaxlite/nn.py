@@ -137,6 +137,8 @@ def one_hot(x, num_classes, dtype=np.float32, axis=-1):
     """x[..., None] == arange(num_classes), as ``dtype``; out-of-range labels give
     all-zero rows."""
     num_classes = _util.operator_index(num_classes, "num_classes")
+    if num_classes < 0:
+        raise ValueError(f"one_hot: num_classes must be non-negative, got {num_classes}")
     x = _util.as_operand(x)
     nd = _util.ndim(x)
     axis = _util.canonical_axis(axis, nd + 1)

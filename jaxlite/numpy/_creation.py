@@ -31,13 +31,27 @@ def _fill(shape, value, dtype):
     shape = concrete_shape(shape)
     if any(d < 0 for d in shape):
         raise ValueError(f"negative dimensions are not allowed: shape {shape}")
-    if dtype is None:
-        dtype = _util.aval(_util.as_operand(value)).dtype
     dtype = canonical_dtype(dtype)
+    value = _fill_operand(value, dtype)
+    if dtype is None:
+        dtype = _util.aval(value).dtype
     if isinstance(value, core.Tracer):
         return _util.broadcast_to_shape(lax.convert_element_type(value, dtype), shape)
     # lax.full: a broadcast scalar, so under jit a literal rather than a big constant.
     return lax.full(shape, np.asarray(value).astype(dtype), dtype)
+
+
+def _fill_operand(value, dtype):
+    """``value`` checked before numpy's astype sees it: astype would drop the
+    imaginary part of a complex, parse a string, or wrap an int that does not fit."""
+    if type(value) is int and dtype is not None and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            raise OverflowError(f"fill value {value} does not fit in {dtype.name}")
+        return value
+    if type(value) is int and dtype is not None:
+        return value            # an int fill of a float/bool array: any size is fine
+    return _util.as_operand(value)
 
 
 def zeros(shape, dtype=None):

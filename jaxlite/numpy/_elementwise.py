@@ -17,11 +17,14 @@ def _kind(x):
     return _util.aval(x).dtype.kind
 
 
-def _binary(name, lax_fn, inexact=False):
-    """A numpy binary ufunc over ``lax_fn``: promote, broadcast, apply."""
+def _binary(name, lax_fn, inexact=False, numeric=False):
+    """A numpy binary ufunc over ``lax_fn``: promote, broadcast, apply. ``numeric``:
+    bool operands compute as int32 (JAX's promote_args_numeric)."""
     def f(x1, x2):
-        if not _nothing_to_promote(x1, x2, inexact):
+        if not _nothing_to_promote(x1, x2, inexact, numeric):
             x1, x2 = (promote_inexact if inexact else promote)(x1, x2)
+            if numeric:
+                x1, x2 = _numeric(x1, x2)
             x1, x2 = broadcast(x1, x2, what=name)
         return lax_fn(x1, x2)
     f.__name__ = name
@@ -33,7 +36,7 @@ _ARRAY_TYPES = (np.ndarray, core.Array)
 _SUPPORTED = frozenset(dtypes.SUPPORTED)
 
 
-def _nothing_to_promote(x1, x2, inexact):
+def _nothing_to_promote(x1, x2, inexact, numeric=False):
     """Both operands arrays or tracers of one supported dtype and one shape: the
     common case, where promotion and broadcasting would change nothing (eager
     ops are dominated by this bookkeeping, so it is skipped)."""
@@ -42,7 +45,7 @@ def _nothing_to_promote(x1, x2, inexact):
         return False
     dt = x1.dtype
     return (dt is x2.dtype and dt in _SUPPORTED and x1.shape == x2.shape
-            and (dt.kind == "f" or not inexact))
+            and (dt.kind == "f" or not inexact) and not (numeric and dt.kind == "b"))
 
 
 def _unary_inexact(name, lax_fn):
@@ -60,6 +63,14 @@ def _unary_numeric(name, lax_fn):
     f.__name__ = name
     f.__doc__ = f"Elementwise ``numpy.{name}``, keeping the input dtype."
     return f
+
+
+def _numeric(*args):
+    """Already-promoted operands, with bool turned into int32: arithmetic that has
+    no boolean meaning (square, power, remainder, ...) counts True as 1, as JAX does."""
+    if _kind(args[0]) != "b":
+        return args
+    return [_util.convert(a, dtypes.int32, weak=core.is_python_scalar(a)) for a in args]
 
 
 def _const(like, value):
@@ -83,7 +94,7 @@ divide = true_divide = _binary("true_divide", lax.div, inexact=True)
 maximum = _binary("maximum", lax.max)
 minimum = _binary("minimum", lax.min)
 arctan2 = _binary("arctan2", lax.atan2, inexact=True)
-fmod = _binary("fmod", lax.rem)
+fmod = _binary("fmod", lax.rem, numeric=True)
 
 
 def _floor_divide(x, y):
@@ -104,8 +115,8 @@ def _remainder(x, y):
     return lax.select_n(adjust, r, lax.add(r, y))
 
 
-floor_divide = _binary("floor_divide", _floor_divide)
-remainder = mod = _binary("remainder", _remainder)
+floor_divide = _binary("floor_divide", _floor_divide, numeric=True)
+remainder = mod = _binary("remainder", _remainder, numeric=True)
 
 
 def divmod(x1, x2):
@@ -133,12 +144,10 @@ def power(x1, x2):
         if x2 < 0 and _kind(as_operand(x1)) == "i":
             raise ValueError(f"Integers cannot be raised to negative powers (exponent {x2})")
         return lax.integer_pow(as_operand(x1), x2)
-    x1, x2 = promote(x1, x2)
+    x1, x2 = _numeric(*promote(x1, x2))
     x1, x2 = broadcast(x1, x2, what="power", keep_scalars=False)
     if _kind(x1) == "f":
         return lax.pow(x1, x2)
-    if _kind(x1) == "b":
-        raise TypeError("power is not defined for boolean arrays")
     return _int_power(x1, x2)
 
 
@@ -148,7 +157,8 @@ def float_power(x1, x2):
 
 
 def square(x):
-    return lax.integer_pow(as_operand(x), 2)
+    (x,) = _numeric(as_operand(x))
+    return lax.integer_pow(x, 2)
 
 
 def reciprocal(x):

@@ -380,15 +380,72 @@ def _scatter(x, idx, values, how):
                         f"cannot be broadcast to the indexed shape {pshape}"
                         f"{core.where_message()}") from None
     flat = lax.reshape(x, (av.size,))
-    indices = lax.reshape(pos, pshape + (1,))
+    n = int(np.prod(pshape, dtype=np.int64))
+    # A static index stays a numpy constant, so duplicates can be found at trace time.
+    pos = (lax.reshape(pos, (n, 1)) if isinstance(pos, core.Tracer)
+           else core.wrap(pos.view(np.ndarray).reshape(n, 1)))
+    values = lax.reshape(values, (n,))
     if how == "add":
-        out = lax.scatter_add(flat, indices, values, (0,))
+        out = lax.scatter_add(flat, pos, values, (0,))
+    elif how == "set":
+        out = lax.scatter(flat, pos, values, (0,))
+    elif how in ("divide", "power"):
+        # As JAX: the updates to one element are multiplied together first, then
+        # x is divided by (raised to) that product; other elements see a 1.
+        ones = lax.full((av.size,), np.ones((), av.dtype), av.dtype)
+        out = _BINARY[how](flat, _scatter_combine(ones, pos, values, "multiply"))
     else:
-        if how != "set":
-            current = lax.gather(flat, indices, (0,))
-            values = _COMBINE[how](current, values)
-        out = lax.scatter(flat, indices, values, (0,))
+        out = _scatter_combine(flat, pos, values, how)
     return lax.reshape(out, av.shape)
+
+
+def _scatter_combine(flat, pos, values, how):
+    """``flat[pos] = combine(flat[pos], values)`` where every update to a repeated
+    position is applied (x.at[[0, 0]].mul(v) multiplies x[0] by both v's, as in
+    JAX). ``pos`` is (n, 1), ``values`` (n,); out-of-range positions are dropped."""
+    size = _util.shape(flat)[0]
+    for round_pos, round_vals in _unique_rounds(pos, values, how, size):
+        current = lax.gather(flat, round_pos, (0,))
+        flat = lax.scatter(flat, round_pos, _BINARY[how](current, round_vals), (0,))
+    return flat
+
+
+def _unique_rounds(pos, values, how, size):
+    """(positions, values) pairs, each free of repeated in-range positions, that
+    together apply every update. Static positions: one round per occurrence
+    rank (the k-th update to each element goes in round k). Traced positions:
+    a single round, after folding each group of equal positions into its first
+    member (an n x n comparison, since the groups are unknown until run time)."""
+    if not isinstance(pos, core.Tracer):
+        p = pos.view(np.ndarray)[:, 0]
+        rank = _occurrence_rank(p)
+        if not rank.any():
+            return [(pos, values)]
+        return [(core.wrap(np.where(rank == r, p, size)[:, None].astype(p.dtype)), values)
+                for r in range(int(rank.max()) + 1)]
+    from jaxlite.numpy import _elementwise as ew, _reductions as red
+    n = _util.shape(pos)[0]
+    col = lax.broadcast_in_dim(lax.reshape(pos, (n,)), (n, n), (0,))
+    same = lax.eq(col, lax.transpose(col, (1, 0)))           # same[k, j]: pos k == pos j
+    earlier = core.wrap(np.tri(n, n, -1, dtype=bool))         # j < k
+    repeat = red.any(ew.logical_and(same, earlier), axis=1)   # not the group's first
+    grid = lax.broadcast_in_dim(values, (n, n), (1,))
+    identity = np.asarray(_IDENTITY[how](_util.aval(values).dtype), _util.aval(values).dtype)
+    folded = _FOLD[how](ew.where(same, grid, identity), axis=1)
+    first_pos = ew.where(lax.reshape(repeat, (n, 1)), np.asarray(size, _util.aval(pos).dtype),
+                         pos)
+    return [(first_pos, folded)]
+
+
+def _occurrence_rank(p):
+    """For each entry of the 1-d int array ``p``, how many earlier entries equal it."""
+    order = np.argsort(p, kind="stable")
+    sp = p[order]
+    starts = np.r_[True, sp[1:] != sp[:-1]] if len(p) else np.zeros(0, bool)
+    group_start = np.maximum.accumulate(np.where(starts, np.arange(len(p)), 0))
+    rank = np.empty(len(p), np.int64)
+    rank[order] = np.arange(len(p)) - group_start
+    return rank
 
 
 def _power(a, b):
@@ -396,15 +453,38 @@ def _power(a, b):
     return power(a, b)
 
 
-_COMBINE = {"multiply": lax.mul, "divide": lax.div, "min": lax.min, "max": lax.max,
-            "power": _power}
+def _extreme(dtype, sign):
+    if np.dtype(dtype).kind == "f":
+        return sign * np.inf
+    if np.dtype(dtype).kind == "b":
+        return sign > 0
+    info = np.iinfo(dtype)
+    return info.max if sign > 0 else info.min
+
+
+_BINARY = {"multiply": lax.mul, "divide": lax.div, "min": lax.min, "max": lax.max,
+           "power": _power}
+_IDENTITY = {"multiply": lambda dt: 1, "min": lambda dt: _extreme(dt, 1),
+             "max": lambda dt: _extreme(dt, -1)}
+
+
+def _fold(name):
+    def f(x, axis):
+        from jaxlite.numpy import _reductions
+        return getattr(_reductions, name)(x, axis=axis)
+    return f
+
+
+_FOLD = {"multiply": _fold("prod"), "min": _fold("min"), "max": _fold("max")}
 
 
 class _IndexUpdateRef:
     """``x.at[idx]``: functional updates of the elements ``x[idx]``.
 
-    Repeated indices accumulate for ``add``; for ``set``/``multiply``/``min``/...
-    one of the updates wins (as in JAX, which does not define the order).
+    Every update to a repeated index is applied (``add`` sums them, ``multiply``
+    multiplies by all of them, ``min``/``max`` take the extreme, ``divide`` and
+    ``power`` use their product); for ``set`` one of them wins (as in JAX, which
+    does not define the order).
     Updates at out-of-bounds index-array entries are dropped (as JAX);
     ``get`` clamps them; a static int index out of bounds raises IndexError."""
     __slots__ = ("array", "index")

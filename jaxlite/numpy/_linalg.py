@@ -160,6 +160,19 @@ def _parse_einsum(subscripts, shapes):
     return expanded, out
 
 
+def _take_diagonals(x, spec):
+    """An operand whose subscript repeats a letter ('ii', 'iji') reduced to its
+    diagonal along that letter, so each letter names one axis."""
+    from jaxlite.numpy._indexing import diagonal
+    for c in dict.fromkeys(spec):
+        while spec.count(c) > 1:
+            i = spec.index(c)
+            j = spec.index(c, i + 1)
+            x = diagonal(x, 0, i, j)          # the diagonal becomes the last axis
+            spec = "".join(l for k, l in enumerate(spec) if k not in (i, j)) + c
+    return x, spec
+
+
 def _sum_out(x, spec, keep):
     """Sum over letters of ``spec`` not in ``keep``."""
     axes = tuple(i for i, c in enumerate(spec) if c not in keep)
@@ -196,9 +209,6 @@ def einsum(subscripts, *operands, optimize=None, precision=None, preferred_eleme
         if len(spec) != len(shape):
             raise ValueError(f"einsum: subscript {spec!r} has {len(spec)} indices for an "
                              f"operand of rank {len(shape)} (shape {shape})")
-        if len(set(spec)) != len(spec):
-            raise ValueError(f"einsum: repeated index within one operand ({spec!r}, a "
-                             f"diagonal) is not supported by jaxlite")
         for c, d in zip(spec, shape):
             if sizes.setdefault(c, d) != d:
                 raise TypeError(f"einsum: index {c!r} has size {sizes[c]} in one operand and "
@@ -209,6 +219,8 @@ def einsum(subscripts, *operands, optimize=None, precision=None, preferred_eleme
     if missing or len(set(out)) != len(out):
         raise ValueError(f"einsum: output subscript {out!r} must use distinct indices that "
                          f"appear in the inputs")
+    for i, (op, spec) in enumerate(zip(ops, specs)):
+        ops[i], specs[i] = _take_diagonals(op, spec)
     x, spec = ops[0], specs[0]
     for i in range(1, len(ops)):
         keep = set(out).union(*specs[i + 1:])

@@ -207,8 +207,16 @@ def broadcast(*args, what="broadcast", keep_scalars=True):
 
 # --------------------------------------------------------------------- axes
 
+def _strict_axis(axis, rank, what="axis"):
+    # lax's normalize_axis lets axis 0/-1 through for rank 0; a jnp function given
+    # an axis of a scalar would then index an empty shape, so refuse it here (as JAX).
+    if rank == 0:
+        raise ValueError(f"{what} {int(axis)} is out of bounds for array of rank 0")
+    return normalize_axis(axis, rank, what)
+
+
 def canonical_axis(axis, rank):
-    return normalize_axis(axis, rank)
+    return _strict_axis(operator_index(axis, "axis"), rank)
 
 
 def canonical_axes(axis, rank, what="axis"):
@@ -216,11 +224,11 @@ def canonical_axes(axis, rank, what="axis"):
     if axis is None:
         return tuple(range(rank))
     if isinstance(axis, (tuple, list)):
-        axes = tuple(normalize_axis(a, rank, what) for a in axis)
+        axes = tuple(_strict_axis(operator_index(a, what), rank, what) for a in axis)
         if len(set(axes)) != len(axes):
             raise ValueError(f"repeated axis in {what} {tuple(axis)} for array of rank {rank}")
         return tuple(sorted(axes))
-    return (normalize_axis(operator_index(axis, what), rank, what),)
+    return (_strict_axis(operator_index(axis, what), rank, what),)
 
 
 def operator_index(x, what="value"):
