@@ -276,12 +276,24 @@ def test_tanh_float32_odd_monotone_and_bounded(jit):
                                   y.view(np.uint32) ^ np.uint32(0x80000000))
 
 
-def test_tanh_float32_tables_are_derived():
-    """TANH_S32 / TANH_E32 are what the minimax fit in _derived_tables() produces."""
+def test_minimax_tables_are_derived():
+    """TANH_S32 / TANH_E32 / EXP_Q32 are what the minimax fits in _derived_tables() give."""
     tables = vecmath._derived_tables()
-    for name in ('TANH_S32', 'TANH_E32'):
+    for name in ('TANH_S32', 'TANH_E32', 'EXP_Q32'):
         np.testing.assert_allclose(tables[name], getattr(vecmath, name), rtol=1e-6,
                                    err_msg=name)
+
+
+def test_logistic_float32_subnormal_results(jit):
+    """Every float32 in [-104.5, -86]: the results are subnormal (or 0) from -87.3 on."""
+    lo, hi = (int(np.float32(v).view(np.int32)) for v in (-86.0, -104.5))
+    x = np.arange(lo, hi, dtype=np.int32).view(np.float32)   # magnitudes increase
+    got = jit('logistic', x)
+    ref = _logistic_ref(x.astype(np.float64))
+    err, i, fin = _max_error(got, ref, np.float32)
+    assert err <= 1.0, (x[fin][i], got[fin][i], ref[fin][i], err)
+    assert np.all(np.diff(got) <= 0)
+    np.testing.assert_array_equal(got[ref.astype(np.float32) == 0], 0)
 
 
 def test_rational_fit_equioscillates():
