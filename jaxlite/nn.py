@@ -78,9 +78,18 @@ def _shifted(x, axis, where):
     x = _float(x)
     if where is not None:
         x = jnp.where(where, x, -np.inf)
-    m = jnp.max(x, axis=axis, keepdims=True)
+    m = _max_or_neg_inf(x, axis)
     m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, 0.0))
     return jnp.subtract(x, m)
+
+
+def _max_or_neg_inf(x, axis):
+    """max(x) along ``axis`` with keepdims; -inf over an empty axis (as JAX, so the
+    softmax of nothing is empty and the logsumexp of nothing is -inf, not an error).
+    The initial value is only passed when needed, keeping the usual jaxpr lean."""
+    axes = _util.canonical_axes(axis, _util.ndim(x))
+    empty = any(_util.shape(x)[a] == 0 for a in axes)
+    return jnp.max(x, axis=axis, keepdims=True, initial=-np.inf if empty else None)
 
 
 def softmax(x, axis=-1, where=None):
@@ -109,7 +118,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=Non
         a, b = jnp.broadcast_arrays(a, b)
     if where is not None:
         a = jnp.where(where, a, -np.inf)
-    m = jnp.max(a, axis=axis, keepdims=True)
+    m = _max_or_neg_inf(a, axis)
     m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, 0.0))
     e = jnp.exp(jnp.subtract(a, m))
     if b is not None:

@@ -1,8 +1,10 @@
 """Pytrees: nested containers of leaves, flattened to lists and rebuilt.
 
-Containers: tuple, list, dict (sorted keys), namedtuple, None (no leaves),
-and any type registered with ``register_pytree_node``.
+Containers: tuple, list, dict (sorted keys), OrderedDict (insertion order),
+defaultdict, namedtuple, None (no leaves), and any type registered with
+``register_pytree_node``.
 """
+import collections
 
 _registry = {}   # type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
 
@@ -20,6 +22,16 @@ register_pytree_node(
     lambda d: ([d[k] for k in sorted(d)], tuple(sorted(d))),
     lambda keys, c: dict(zip(keys, c)))
 register_pytree_node(type(None), lambda _: ((), None), lambda _, c: None)
+# As in JAX: an OrderedDict keeps its insertion order (the order is the point of
+# using one); a defaultdict sorts its keys like a dict and keeps its factory.
+register_pytree_node(
+    collections.OrderedDict,
+    lambda d: (list(d.values()), tuple(d)),
+    lambda keys, c: collections.OrderedDict(zip(keys, c)))
+register_pytree_node(
+    collections.defaultdict,
+    lambda d: ([d[k] for k in sorted(d)], (d.default_factory, tuple(sorted(d)))),
+    lambda aux, c: collections.defaultdict(aux[0], zip(aux[1], c)))
 
 
 def _is_namedtuple(x):

@@ -927,3 +927,116 @@ def test_make_jaxpr_static_argnums_over_pytrees():
     g = lambda x, axes: jnp.sum(x, axis=axes)
     assert "reduce_sum[axes=(0, 2)]" in _show(g, X, (0, 2), static_argnums=1)
     assert "reduce_sum[axes=(1,)]" in _show(g, X, (1,), static_argnums=1)
+
+
+# ------------------------------------------- primitives on non-contiguous inputs
+
+def _primitive_table():
+    from test_transform_gaps import TABLE
+    return TABLE
+
+
+@pytest.mark.parametrize("name", sorted(_primitive_table()))
+def test_every_primitive_on_non_contiguous_inputs(name):
+    """Every primitive (one table entry each, shared with the transform tests)
+    gives the same values on views as on contiguous copies, eagerly and
+    compiled; the contiguous values are checked against numpy per module."""
+    entry = _primitive_table()[name]
+    jitted = jaxlite.jit(entry.fn)
+    for case in range(len(entry.shapes)):
+        args = entry.args(np.random.default_rng(case), case)
+        ref = tree_util.tree_leaves(entry.fn(*args))
+        layouts = [_layouts(a) for a in args]
+        for k in range(1, 4):
+            views = [ls[min(k, len(ls) - 1)] for ls in layouts]
+            for f in (entry.fn, jitted):
+                for o, r in zip(tree_util.tree_leaves(f(*views)), ref):
+                    np.testing.assert_allclose(np.asarray(o), np.asarray(r), rtol=1e-12,
+                                               atol=1e-12)
+
+
+def test_compiled_kernels_on_large_strided_views():
+    """Big enough for the threaded kernels; views in every layout."""
+    big = RNG.normal(size=(300, 500)).astype(F32)
+    fns = [lambda x: jnp.exp(x) * 2 + x, lambda x: jnp.sum(x, 0), lambda x: jnp.max(x, 1),
+           lambda x: x @ x.T, lambda x: nn.softmax(x, -1), lambda x: jnp.cumsum(x, 1)]
+    for view in (big.T, big[::-1, ::-1], big[::2, 1::3], np.asfortranarray(big)):
+        dense = np.ascontiguousarray(view)
+        for f in fns:
+            np.testing.assert_allclose(jaxlite.jit(f)(view), f(dense), rtol=1e-4, atol=1e-3)
+
+
+EMPTY_FNS = {
+    "exp": jnp.exp, "add": lambda x: x + x, "where": lambda x: jnp.where(x > 0, x, 1),
+    "sum0": lambda x: jnp.sum(x, 0), "sum_last": lambda x: jnp.sum(x, -1), "sum": jnp.sum,
+    "prod0": lambda x: jnp.prod(x, 0), "mean_last": lambda x: jnp.mean(x, -1),
+    "cumsum0": lambda x: jnp.cumsum(x, 0), "any": lambda x: jnp.any(x > 0, 0),
+    "all": lambda x: jnp.all(x), "var0": lambda x: jnp.var(x, 0), "T": lambda x: x.T,
+    "flip": jnp.flip, "pad": lambda x: jnp.pad(x, 1), "stack": lambda x: jnp.stack([x, x]),
+    "tile": lambda x: jnp.tile(x, 2), "repeat": lambda x: jnp.repeat(x, 2, 0),
+    "broadcast": lambda x: jnp.broadcast_to(x, (4,) + x.shape),
+    "expand": lambda x: jnp.expand_dims(x, 0), "squeeze": lambda x: jnp.squeeze(x[None]),
+    "tensordot": lambda x: jnp.tensordot(x, x, x.ndim),
+    "outer": lambda x: jnp.einsum("...i,...j->...ij", x, x), "rev": lambda x: x[..., ::-1],
+    "softmax": lambda x: nn.softmax(x.astype(jnp.float32), -1),
+    "logsumexp": lambda x: nn.logsumexp(x.astype(jnp.float32), -1),
+    "one_hot": lambda x: nn.one_hot(x.astype(jnp.int32), 3),
+    "astype": lambda x: x.astype(jnp.float64), "clip": lambda x: jnp.clip(x, 0, 1),
+    "roll": lambda x: jnp.roll(x, 1, 0),
+}
+
+
+@pytest.mark.parametrize("name", list(EMPTY_FNS))
+def test_jit_matches_eager_on_empty_arrays(name):
+    f = EMPTY_FNS[name]
+    for x in (np.zeros((2, 0, 3), F32), np.zeros((0, 3), I32), np.zeros((0,), F64),
+              np.zeros((3, 0, 2), F32).transpose(2, 1, 0)):
+        ref = f(x)
+        out = jaxlite.jit(f)(x)
+        for o, r in zip(tree_util.tree_leaves(out), tree_util.tree_leaves(ref)):
+            _same(o, r)
+
+
+# ---------------------------------------------------------------- pytrees
+
+def test_ordered_and_default_dicts_are_pytree_nodes():
+    od = collections.OrderedDict([("b", 1.0), ("a", 2.0)])
+    leaves, treedef = tree_util.tree_flatten(od)
+    assert leaves == [1.0, 2.0]                       # insertion order, not sorted
+    back = tree_util.tree_unflatten(treedef, [5.0, 6.0])
+    assert type(back) is collections.OrderedDict and list(back.items()) == [("b", 5.0),
+                                                                            ("a", 6.0)]
+    assert treedef != tree_util.tree_structure(collections.OrderedDict([("a", 0), ("b", 0)]))
+    dd = collections.defaultdict(list, {"b": 1.0, "a": 2.0})
+    leaves, treedef = tree_util.tree_flatten(dd)
+    assert leaves == [2.0, 1.0]                       # sorted, like dict
+    back = tree_util.tree_unflatten(treedef, [3.0, 4.0])
+    assert type(back) is collections.defaultdict and back.default_factory is list
+    assert dict(back) == {"a": 3.0, "b": 4.0}
+    g = jaxlite.grad(lambda d: d["a"] * d["b"] ** 2)(
+        collections.OrderedDict([("b", 3.0), ("a", 2.0)]))
+    assert type(g) is collections.OrderedDict and list(g) == ["b", "a"]
+    np.testing.assert_allclose([g["b"], g["a"]], [12.0, 9.0])
+
+
+def test_tree_map_over_several_mixed_trees():
+    p1 = {"w": [np.ones(2), None], "n": Params(1.0, (2.0,))}
+    p2 = {"w": [np.full(2, 3.0), None], "n": Params(10.0, (20.0,))}
+    p3 = tree_util.tree_map(lambda a: a * 0 + 1, p1)
+    out = tree_util.tree_map(lambda a, b, c: a + b * c, p1, p2, p3)
+    assert type(out["n"]) is Params and out["w"][1] is None
+    np.testing.assert_allclose(out["w"][0], [4.0, 4.0])
+    assert out["n"].w == 11.0 and out["n"].b == (22.0,)
+    assert tree_util.tree_structure(out) == tree_util.tree_structure(p1)
+    with pytest.raises(ValueError, match="different structures"):
+        tree_util.tree_map(lambda a, b: a, p1, {"w": [1.0, 2.0], "n": Params(1.0, (2.0,))})
+
+
+def test_softmax_family_over_an_empty_axis():
+    """As JAX (whose max there starts from -inf): the log of an empty sum."""
+    with np.errstate(divide="ignore"):
+        _same(nn.logsumexp(np.zeros(0, F32)), np.float32(-np.inf))
+        _same(nn.logsumexp(np.zeros((2, 0)), axis=1), np.full(2, -np.inf))
+        _same(jaxlite.jit(nn.logsumexp)(np.zeros((0,), F32)), np.float32(-np.inf))
+    _same(nn.softmax(np.zeros((3, 0)), axis=1), np.zeros((3, 0)))
+    _same(nn.log_softmax(np.zeros((0, 2), F32), axis=0), np.zeros((0, 2), F32))
