@@ -412,7 +412,7 @@ def test_emit_accepts_vectors_and_rejects_bad_input():
         vecmath.emit(b, 'exp', ir.Constant(ir.IntType(32), 1))
 
 
-@pytest.mark.parametrize('name', ['exp', 'log1p', 'sin', 'erf', 'tanh', 'pow', 'atan2'])
+@pytest.mark.parametrize('name', ['exp', 'log1p', 'sin', 'erf', 'tanh', 'logistic', 'pow', 'atan2'])
 def test_vector_arguments_match_scalar_loop(jit, name):
     """emit on <4 x double> / <8 x float> values gives the scalar loop's results."""
     llvm.initialize_native_target()
