@@ -1040,3 +1040,85 @@ def test_softmax_family_over_an_empty_axis():
         _same(jaxlite.jit(nn.logsumexp)(np.zeros((0,), F32)), np.float32(-np.inf))
     _same(nn.softmax(np.zeros((3, 0)), axis=1), np.zeros((3, 0)))
     _same(nn.log_softmax(np.zeros((0, 2), F32), axis=0), np.zeros((0, 2), F32))
+
+
+# ----------------------------------------- primitives: every dtype, eager and jit
+
+_PX = np.random.default_rng(5).integers(0, 3, (3, 4, 2)).astype(F64)   # exact in every dtype
+_PIDX = np.array([[1, 0], [2, 3], [1, 0]], I32)
+_ONE = lambda a: np.ones((), a.dtype)   # noqa: E731
+PRIM_DTYPE_CASES = {
+    # structural and indexing primitives move values: every dtype, exactly
+    "broadcast_in_dim": (DTYPES, lambda a: lax.broadcast_in_dim(a, (3, 2, 4, 2), (0, 2, 3))),
+    "reshape": (DTYPES, lambda a: lax.reshape(a, (4, 6))),
+    "transpose": (DTYPES, lambda a: lax.transpose(a, (2, 0, 1))),
+    "squeeze": (DTYPES, lambda a: lax.squeeze(a[:, :1], (1,))),
+    "expand_dims": (DTYPES, lambda a: lax.expand_dims(a, (0, 3))),
+    "rev": (DTYPES, lambda a: lax.rev(a, (0, 2))),
+    "concatenate": (DTYPES, lambda a: lax.concatenate([a, a[:, :1]], 1)),
+    "pad": (DTYPES, lambda a: lax.pad(a, _ONE(a), [(1, 0, 1), (0, -1, 0), (2, 1, 0)])),
+    "slice": (DTYPES, lambda a: lax.slice(a, (0, 1, 0), (3, 4, 2), (2, 2, 1))),
+    "dynamic_slice": (DTYPES, lambda a: lax.dynamic_slice(a, (np.int32(1), np.int32(2),
+                                                              np.int32(0)), (2, 2, 2))),
+    "dynamic_update_slice": (DTYPES, lambda a: lax.dynamic_update_slice(
+        a, a[:2, :2], (np.int32(1), np.int32(1), np.int32(0)))),
+    "gather": (DTYPES, lambda a: lax.gather(a, _PIDX, (0, 1))),
+    "scatter": (DTYPES, lambda a: lax.scatter(a, _PIDX[:2], a[:2, 0], (0, 1))),
+    "select_n": (DTYPES, lambda a: lax.select_n(lax.gt(lax.convert_element_type(a, F32),
+                                                       1.0), a, lax.rev(a, (0,)))),
+    "reduce_max": (DTYPES, lambda a: lax.reduce_max(a, (1,))),
+    "reduce_min": (DTYPES, lambda a: lax.reduce_min(a, (0, 1, 2))),
+    "argmax": (DTYPES, lambda a: lax.argmax(a, 1, np.int32)),
+    "argmin": (DTYPES, lambda a: lax.argmin(a, 0, np.int64)),
+    "convert_element_type": (DTYPES, lambda a: (lax.convert_element_type(a, F32),
+                                                lax.convert_element_type(a, I64))),
+    "eq": (DTYPES, lambda a: lax.eq(a, lax.rev(a, (0,)))),
+    "max": (DTYPES, lambda a: lax.max(a, lax.rev(a, (0,)))),
+    # arithmetic: the numeric dtypes (JAX refuses bool)
+    "scatter_add": (DTYPES[1:], lambda a: lax.scatter_add(a, _PIDX, a[:3, 0], (0, 1))),
+    "reduce_sum": (DTYPES[1:], lambda a: lax.reduce_sum(a, (0, 2))),
+    "reduce_prod": (DTYPES[1:], lambda a: lax.reduce_prod(a, (2,))),
+    "cumsum": (DTYPES[1:], lambda a: (lax.cumsum(a, 1), lax.cumsum(a, 2, True))),
+    "dot_general": (DTYPES[1:], lambda a: lax.dot_general(a, a, (((1,), (1,)), ((2,), (2,))))),
+    "add_sub_mul": (DTYPES[1:], lambda a: lax.sub(lax.mul(lax.add(a, a), a), lax.rev(a, (1,)))),
+    "neg_abs_sign": (DTYPES[1:], lambda a: lax.add(lax.neg(a), lax.mul(lax.abs(a),
+                                                                          lax.sign(a)))),
+    "integer_pow": (DTYPES[1:], lambda a: lax.integer_pow(a, 3)),
+    "iota": (DTYPES[1:], lambda a: lax.add(a, lax.broadcasted_iota(a.dtype, a.shape, 1))),
+}
+
+
+@pytest.mark.parametrize("name", list(PRIM_DTYPE_CASES))
+def test_primitives_in_every_dtype_they_take(name):
+    """The value in dtype D equals the value computed in float64 from the same
+    inputs, cast to D (the inputs are small integers, exact everywhere),
+    eagerly and compiled."""
+    dtypes, f = PRIM_DTYPE_CASES[name]
+    for dt in dtypes:
+        a = _PX.astype(dt)
+        ref64 = [np.asarray(r) for r in tree_util.tree_leaves(f(a.astype(F64)))]
+        for out in (f(a), jaxlite.jit(f)(a)):
+            for o, r in zip(tree_util.tree_leaves(out), ref64):
+                want = r.astype(o.dtype) if r.dtype.kind == "f" else r
+                if r.dtype.kind == "f" and np.dtype(o.dtype).kind == "f":
+                    assert o.dtype == dt or name == "convert_element_type", (o.dtype, dt)
+                np.testing.assert_array_equal(np.asarray(o), want)
+
+
+def test_bitwise_primitives_on_ints_and_bools():
+    for dt in (B, I32, I64):
+        a, b = _data((3, 4), dt), _data((3, 4), dt)
+        for f, ref in [(lax.bitwise_and, np.bitwise_and), (lax.bitwise_or, np.bitwise_or),
+                       (lambda x, y: lax.bitwise_not(x), lambda x, y: np.invert(x))]:
+            _same(f(a, b), ref(a, b))
+            _same(jaxlite.jit(f)(a, b), ref(a, b))
+
+
+def test_at_with_repeats_under_vmap():
+    from helpers import check_vmap
+    x = RNG.normal(size=(3, 5))
+    idx = np.array([[0, 0, 2], [1, 4, 1], [3, 3, 3]])
+    v = RNG.normal(size=(3, 3))
+    check_vmap(lambda a, i, w: jnp.asarray(a).at[i].mul(w), (x, idx, v), (0, 0, 0))
+    check_vmap(lambda a, w: jnp.asarray(a).at[np.array([0, 0, 2])].max(w), (x, v), (0, 0))
+    check_vmap(lambda a, i: jnp.asarray(a).at[i].min(-1.0), (x, idx), (None, 0))
