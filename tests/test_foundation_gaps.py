@@ -1122,3 +1122,99 @@ def test_at_with_repeats_under_vmap():
     check_vmap(lambda a, i, w: jnp.asarray(a).at[i].mul(w), (x, idx, v), (0, 0, 0))
     check_vmap(lambda a, w: jnp.asarray(a).at[np.array([0, 0, 2])].max(w), (x, v), (0, 0))
     check_vmap(lambda a, i: jnp.asarray(a).at[i].min(-1.0), (x, idx), (None, 0))
+
+
+# ------------------------------------------------- other bad arguments
+
+_X = jnp.asarray(X)
+BAD_ARGUMENTS = [
+    (lambda: _X[0, 0] + [1, 2, 3, 4], TypeError, "unsupported operand"),
+    (lambda: hash(_X), TypeError, "unhashable"),
+    (lambda: jaxlite.jit(lambda a: hash(a))(X), TypeError, "unhashable"),
+    (lambda: jnp.reshape(X, (-2, 12)), ValueError, r"invalid dimension .*\(-2, 12\)"),
+    (lambda: jnp.reshape(X, (2.0, 12)), TypeError, "integer, got 2.0"),
+    (lambda: jnp.transpose(X, (0, 0, 1)), ValueError, r"\(0, 0, 1\)"),
+    (lambda: _X.at[1.5].set(0.0), IndexError, "only integers"),
+    (lambda: _X.at[np.array([0.5])].set(0.0), IndexError, "integer"),
+    (lambda: _X[1.0], IndexError, "only integers"),
+    (lambda: jnp.arange(0, 5, 0), ValueError, "zero"),
+    (lambda: jnp.linspace(0, 1, 2.5), TypeError, "num must be an integer"),
+    (lambda: jnp.repeat(X, -1), ValueError, "negative"),
+    (lambda: jnp.repeat(X, np.array([1, -1, 1]), axis=1), ValueError, "negative"),
+    (lambda: jnp.tile(X, -1), ValueError, "negative"),
+    (lambda: jnp.expand_dims(X, (0, 0)), ValueError, "repeated axis"),
+    (lambda: jnp.moveaxis(X, (0, 0), (1, 2)), ValueError, "repeated axis"),
+    (lambda: jnp.split(X, [1.5]), TypeError, "integer, got 1.5"),
+    (lambda: jnp.zeros((2.0, 3)), TypeError, "integer, got 2.0"),
+    (lambda: jnp.zeros(2, "complex64"), TypeError, "complex64"),
+    (lambda: jnp.eye(-1), ValueError, "negative"),
+    (lambda: jnp.full((-1,), 1.0), ValueError, "negative"),
+    (lambda: jnp.swapaxes(X, 0.0, 1), TypeError, "integer, got 0.0"),
+    (lambda: jnp.sum(X, axis=1.0), TypeError, "integer, got 1.0"),
+    (lambda: jnp.concatenate([]), ValueError, "at least one array"),
+    (lambda: jnp.stack([]), ValueError, "at least one array"),
+    (lambda: jnp.einsum("i1,i->", X[0, 0], X[0, 0]), ValueError, "invalid subscript"),
+    (lambda: jnp.matmul(2.0, X), ValueError, "scalar"),
+    (lambda: jnp.dot(None, X), TypeError, "None"),
+    (lambda: jaxlite.jit(lambda a: jnp.where(a > 1))(X), jaxlite.ConcretizationTypeError,
+     "concrete"),
+    (lambda: nn.one_hot(np.array([1]), 3.0), TypeError, "num_classes must be an integer"),
+    (lambda: jnp.pad(X, "a"), TypeError, "pad_width"),
+    (lambda: jnp.pad(X, 1.5), TypeError, "pad_width"),
+    (lambda: jnp.pad(X, ((1, 1), (1, 1))), ValueError, "rank 3"),
+    (lambda: jnp.array(None), TypeError, "None"),
+    (lambda: jnp.reshape(X, (5, 5)), TypeError, r"\(2, 3, 4\).*\(5, 5\)"),
+    (lambda: jnp.squeeze(X, 0), ValueError, "size not equal to one"),
+    (lambda: jnp.broadcast_to(X, (2, 3)), TypeError, r"\(2, 3, 4\).*\(2, 3\)"),
+]
+
+
+@pytest.mark.parametrize("f,exc,match", BAD_ARGUMENTS, ids=range(len(BAD_ARGUMENTS)))
+def test_bad_arguments_raise_the_documented_class(f, exc, match):
+    with pytest.raises(exc, match=match):
+        f()
+
+
+# ------------------------------------------------------------ immutability
+
+@pytest.mark.parametrize("op", ["+=", "-=", "*=", "/=", "//=", "%=", "**=", "@=", "&=", "|=",
+                                "^="])
+def test_inplace_operators_rebind_and_leave_the_original_alone(op):
+    """As in JAX: ``x += y`` is ``x = x + y``; another name for the old x still
+    sees the old values (numpy's in-place dunders would write into it)."""
+    start = np.arange(1, 7).reshape(2, 3)
+    if op not in ("&=", "|=", "^="):
+        start = start.astype(F32)
+    other = start.T.copy() if op == "@=" else np.full((3,), 2, start.dtype)
+    x = jnp.asarray(start)
+    alias = x
+    ns = {"x": x, "y": other}
+    exec(f"x {op} y", ns)
+    py_op = op[:-1]
+    expected = eval(f"a {py_op} b", {"a": start, "b": other})
+    assert ns["x"] is not alias
+    np.testing.assert_array_equal(alias, start)
+    np.testing.assert_allclose(ns["x"], expected, rtol=1e-6)
+    assert isinstance(ns["x"], jnp.ndarray)
+
+
+def test_inplace_operator_promotes_like_jax():
+    x = jnp.arange(3)
+    x += 1.5                 # int32 + weak float -> float32 (numpy would refuse in place)
+    _same(x, np.arange(3) + np.float32(1.5), F32)
+
+    def f(a):
+        a += 1
+        a *= a
+        return a
+    _same(jaxlite.jit(f)(np.ones(2, F32)), np.full(2, 4.0, F32))
+    np.testing.assert_allclose(jaxlite.grad(lambda a: jnp.sum(f(a)))(np.ones(2)), [4.0, 4.0])
+
+
+def test_asarray_does_not_alias_a_writeable_numpy_array():
+    src = np.zeros(3, F32)
+    x = jnp.asarray(src)
+    y = jnp.array(src)
+    src[0] = 5.0
+    _same(x, np.zeros(3, F32))
+    _same(y, np.zeros(3, F32))

@@ -23,7 +23,12 @@ def array(object, dtype=None, copy=True, ndmin=0):
 
 
 def asarray(a, dtype=None, copy=None):
-    """``a`` as a jaxlite array (no copy when it already is one)."""
+    """``a`` as a jaxlite array (no copy when it already is one). A writeable
+    numpy array is copied, as JAX copies it to the device: later writes to the
+    user's array must not change the jaxlite one."""
+    if (isinstance(a, np.ndarray) and not isinstance(a, core.Array) and a.flags.writeable
+            and copy is not False):
+        a = np.array(a)
     return _util.asarray(a, dtype)
 
 

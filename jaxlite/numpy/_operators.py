@@ -141,5 +141,17 @@ def install(cls):
         setattr(cls, name, p)
 
 
+def install_inplace(cls):
+    """``x += y`` rebinds ``x`` to a new array, as in JAX: without these, numpy's
+    in-place dunders (inherited by ``core.Array``) would write into the array
+    that other names still refer to. Tracers need none: Python falls back to
+    ``__add__`` and rebinds."""
+    for name, f in _BINARY.items():
+        if name != "divmod":
+            setattr(cls, f"__i{name}__", _binary(f))
+    setattr(cls, "__ipow__", _binary(_pow))
+
+
 install(core.Tracer)
 install(core.Array)
+install_inplace(core.Array)
