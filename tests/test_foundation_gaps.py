@@ -485,12 +485,10 @@ def _einsum_case(draw):
 def test_einsum_any_explicit_two_operand_spec(case):
     lhs, rhs, out, sizes, dt, layout = case
     spec = f"{lhs},{rhs}->{out}"
-    rng = np.random.default_rng(len(spec))
     a, b = [np.asarray(_data(tuple(sizes[c] for c in s), dt)) for s in (lhs, rhs)]
     a = _layouts(a)[min(layout, len(_layouts(a)) - 1)]
     ref = np.einsum(spec, a, b)
     _same(jnp.einsum(spec, a, b), ref)
-    del rng
 
 
 # ------------------------------------------------------- x.at with repeats
@@ -899,6 +897,37 @@ preferred_element_type=None] a b
           in (j,) }""")
 
 
+def test_golden_jaxprs_of_operators_indexing_and_pytree_outputs():
+    i, f = np.arange(3, dtype=I32), np.ones(3, F32)
+    # int32 < float32 compares in float32; a weak int literal stays int32
+    assert _show(lambda x, y: (x < y) & (x != 0), i, f) == _golden("""
+        { lambda ; a:i32[3] b:f32[3]. let
+            c:f32[3] = convert_element_type[new_dtype=float32 weak_type=False] a
+            d:bool[3] = lt c b
+            e:bool[3] = ne a 0:i32[]
+            f:bool[3] = and d e
+          in (f,) }""")
+    # int32 + a Python float is a weakly typed float32
+    assert _show(lambda x: (x + 1.5) * 2, i) == _golden("""
+        { lambda ; a:i32[3]. let
+            b:f32[3] = convert_element_type[new_dtype=float32 weak_type=True] a
+            c:f32[3] = add b 1.5:f32[]
+            d:f32[3] = mul c 2.0:f32[]
+          in (d,) }""")
+    assert _show(lambda x: x[1:, ::-1], np.ones((3, 4), F32)) == _golden("""
+        { lambda ; a:f32[3,4]. let
+            b:f32[3,4] = rev[dimensions=(1,)] a
+            c:f32[2,4] = slice[limit_indices=(3, 4) start_indices=(1, 0) strides=None] b
+          in (c,) }""")
+    # outputs flatten in sorted key order; a static Python int is a literal output
+    d = {"b": np.ones((3, 2), F32), "a": np.ones((2, 3), F32)}
+    assert _show(lambda t: {"s": t["a"] @ t["b"], "n": t["a"].shape[0]}, d) == _golden("""
+        { lambda ; a:f32[2,3] b:f32[3,2]. let
+            c:f32[2,2] = dot_general[dimension_numbers=(((1,), (0,)), ((), ())) \
+preferred_element_type=None] a b
+          in (2:i32[], c) }""")
+
+
 Params = collections.namedtuple("Params", ["w", "b"])
 
 
@@ -1218,3 +1247,34 @@ def test_asarray_does_not_alias_a_writeable_numpy_array():
     src[0] = 5.0
     _same(x, np.zeros(3, F32))
     _same(y, np.zeros(3, F32))
+
+
+# ------------------------------------------------- broadcasting as a property
+
+_dims = st.lists(st.sampled_from([0, 1, 2, 3]), max_size=4).map(tuple)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(_dims, _dims, _dims)
+def test_broadcasting_is_numpys_exactly(sa, sb, sc):
+    """numpy's rules decide: a shape numpy gives is ours, a pair numpy refuses
+    is a TypeError naming both shapes (eager, traced, and in where)."""
+    a, b, c = np.ones(sa, F32), np.full(sb, 2.0, F32), np.ones(sc, bool)
+    try:
+        ref = np.broadcast_shapes(sa, sb)
+    except ValueError:
+        ref = None
+    for f in (jnp.add, jaxlite.jit(lambda x, y: x * y), lambda x, y: jnp.asarray(x) - y):
+        if ref is None:
+            with pytest.raises(TypeError) as info:
+                f(a, b)
+            assert str(sa) in str(info.value) and str(sb) in str(info.value)
+        else:
+            assert f(a, b).shape == ref
+    try:
+        np.broadcast_shapes(sc, sa, sb)
+    except ValueError:
+        with pytest.raises(TypeError):
+            jnp.where(c, a, b)
+        return
+    _same(jnp.where(c, a, b), np.where(c, a, b))
