@@ -1278,3 +1278,36 @@ def test_broadcasting_is_numpys_exactly(sa, sb, sc):
             jnp.where(c, a, b)
         return
     _same(jnp.where(c, a, b), np.where(c, a, b))
+
+
+# ------------------------------------------------------- numerical edge cases
+
+@pytest.mark.parametrize("dt", [F32, F64])
+def test_float_floor_divide_is_numpys_not_floor_of_the_quotient(dt):
+    """1 // 0.1 is 9 (0.1 is slightly above a tenth): rounding x / y first gives 10."""
+    a = np.array([1.0, 7.0, -7.0, 0.3, 5.0, -5.0, 0.0, 1e30], dt)
+    b = np.array([0.1, 0.7, 0.7, 0.1, np.inf, np.inf, 3.0, 1e-5], dt)
+    _same(jnp.floor_divide(a, b), np.floor_divide(a, b))
+    _same(jnp.asarray(a) // b, a // b)
+    x = (RNG.normal(size=4000) * 100).astype(dt)
+    y = RNG.normal(size=4000).astype(dt)
+    _same(jnp.floor_divide(x, y), np.floor_divide(x, y))
+    _same(jaxlite.jit(jnp.floor_divide)(x, y), np.floor_divide(x, y))
+    q, r = jnp.divmod(x, y)
+    np.testing.assert_allclose(np.asarray(q) * y + np.asarray(r), x, rtol=1e-5, atol=1e-3)
+    # inf // y has no integer answer: nan, as numpy (and JAX)
+    assert np.isnan(jnp.floor_divide(np.array([np.inf, -np.inf], dt), dt(2.0))).all()
+
+
+def test_var_without_degrees_of_freedom_is_nan():
+    """N - ddof <= 0: nan, as JAX (N - ddof < 0 gave a negative variance)."""
+    x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]])
+    for ddof in (0, 1, 2):
+        _same(jnp.var(x, axis=1, ddof=ddof), np.var(x, axis=1, ddof=ddof))
+    for ddof in (3, 4, 7):
+        assert np.isnan(jnp.var(x, axis=1, ddof=ddof)).all()
+        assert np.isnan(jnp.std(x, axis=1, ddof=ddof)).all()
+        assert np.isnan(jaxlite.jit(lambda a: jnp.var(a, 1, ddof=ddof))(x)).all()
+    w = x > 1.5                      # one row keeps 2 elements, the other 3
+    np.testing.assert_allclose(jnp.var(x, axis=1, ddof=2, where=w), [np.nan, 4.666666666666667],
+                               rtol=1e-12)

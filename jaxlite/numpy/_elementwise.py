@@ -97,9 +97,21 @@ arctan2 = _binary("arctan2", lax.atan2, inexact=True)
 fmod = _binary("fmod", lax.rem, numeric=True)
 
 
+def _float_floor_divide(x, y):
+    """numpy's float ``x // y``: floor(x / y) would round the quotient first
+    (1 // 0.1 would be 10, not 9, and inf // 2 inf, not nan). Instead take the
+    exact remainder, make it follow y's sign, and divide the rest exactly."""
+    mod = lax.rem(x, y)
+    div = lax.div(lax.sub(x, mod), y)
+    zero = _const(x, 0)
+    step_down = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.lt(y, zero), lax.lt(mod, zero)))
+    div = lax.select_n(step_down, div, lax.sub(div, _const(x, 1)))
+    return lax.round(div)       # div is an integer up to rounding error
+
+
 def _floor_divide(x, y):
     if _kind(x) == "f":
-        return lax.floor(lax.div(x, y))
+        return _float_floor_divide(x, y)
     q = lax.div(x, y)           # truncates toward zero
     r = lax.rem(x, y)
     zero = _const(x, 0)

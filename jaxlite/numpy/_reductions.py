@@ -122,13 +122,17 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
     sq = lax.mul(centered, centered)
     total = sum(sq, axis=axes, keepdims=keepdims, where=where)
     tdt = _util.aval(total).dtype
+    # N - ddof <= 0 leaves no degrees of freedom: nan, as JAX (not a negative variance).
     if where is None:
-        denom = np.asarray(_count(_util.shape(a), axes) - ddof, tdt)
+        n = _count(_util.shape(a), axes) - ddof
+        out = lax.div(total, np.asarray(n if n > 0 else np.nan, tdt))
     else:
         n = sum(_util.broadcast_to_shape(_util.asarray(where, bool), _util.shape(a)),
                 axis=axes, dtype=tdt, keepdims=keepdims)
         denom = lax.sub(n, np.asarray(ddof, tdt))
-    return _util.convert(lax.div(total, denom), dt)
+        nan = _util.broadcast_to_shape(np.asarray(np.nan, tdt), _util.shape(total))
+        out = lax.select_n(lax.gt(denom, np.asarray(0, tdt)), nan, lax.div(total, denom))
+    return _util.convert(out, dt)
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
