@@ -1311,3 +1311,32 @@ def test_var_without_degrees_of_freedom_is_nan():
     w = x > 1.5                      # one row keeps 2 elements, the other 3
     np.testing.assert_allclose(jnp.var(x, axis=1, ddof=2, where=w), [np.nan, 4.666666666666667],
                                rtol=1e-12)
+
+
+LINSPACES = [(-5, 5, 4), (0, 1, 3), (2.5, -3.5, 7), (0.1, 0.7, 1), (0.1, 0.7, 0), (-1, 1, 9)]
+
+
+@pytest.mark.parametrize("dt", [I32, I64, F32, F64], ids=lambda d: np.dtype(d).name)
+def test_linspace_every_dtype_concrete_and_traced(dt):
+    """Integer samples round down (numpy >= 2 and JAX floor, -5..5 in 4 is
+    [-5, -2, 1, 5]); traced endpoints give the same samples, the exact stop,
+    and numpy's step (nan when there is no interval)."""
+    for start, stop, num in LINSPACES:
+        for endpoint in (True, False):
+            ref, ref_step = np.linspace(start, stop, num, endpoint=endpoint, retstep=True,
+                                        dtype=dt)
+            out, step = jnp.linspace(start, stop, num, endpoint=endpoint, retstep=True,
+                                     dtype=dt)
+            _same(out, ref)
+            np.testing.assert_allclose(step, ref_step, equal_nan=True)
+            f = jaxlite.jit(lambda a, b: jnp.linspace(a, b, num, endpoint=endpoint,
+                                                      retstep=True, dtype=dt))
+            out, step = f(np.float64(start), np.float64(stop))
+            assert out.dtype == ref.dtype and out.shape == ref.shape
+            np.testing.assert_allclose(out, ref, rtol=1e-6 if dt == F32 else 1e-12)
+            np.testing.assert_allclose(step, ref_step, rtol=1e-6, equal_nan=True)
+    got = jaxlite.jit(lambda a, b: jnp.linspace(a, b, 7))(np.float32(0.1), np.float32(0.7))
+    assert got[-1] == np.float32(0.7)
+    a, b = np.array([0.0, 1.0]), np.array([[2.0], [3.0]])
+    _same(jaxlite.jit(lambda a, b: jnp.linspace(a, b, 4, axis=-1))(a, b),
+          np.linspace(a, b, 4, axis=-1))

@@ -148,6 +148,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     compute = np.float64
     out, step = np.linspace(np.asarray(start, compute), np.asarray(stop, compute), num,
                             endpoint=endpoint, retstep=True, axis=axis)
+    if dtype.kind in "iu":
+        out = np.floor(out)     # integer samples round down (numpy >= 2, JAX), not to zero
     out = core.wrap(out.astype(dtype))
     return (out, step) if retstep else out
 
@@ -155,15 +157,18 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 def _traced_linspace(start, stop, num, endpoint, retstep, dtype, axis):
     from jaxlite.numpy import _elementwise as el
     ft = _util.to_inexact_dtype(dtype)
-    start, stop = _util.promote(start, stop, dtype=ft)
+    start, stop = _util.broadcast(*_util.promote(start, stop, dtype=ft), keep_scalars=False)
     div = (num - 1) if endpoint else num
-    step = el.divide(el.subtract(stop, start), max(div, 1))
-    ts = core.wrap(np.arange(num, dtype=ft))
-    s = _util.shape(start)
-    ts = lax.reshape(ts, (num,) + (1,) * len(s))
-    out = el.add(el.multiply(ts, step), start)
+    step = el.divide(el.subtract(stop, start), div) if div > 0 else \
+        _util.broadcast_to_shape(np.asarray(np.nan, ft), _util.shape(start))
+    # start * (1 - t) + stop * t: the last sample is stop exactly when endpoint is set.
+    t = core.wrap((np.arange(num) / max(div, 1)).astype(ft))
+    t = lax.reshape(t, (num,) + (1,) * _util.ndim(start))
+    out = el.add(el.multiply(start, el.subtract(np.asarray(1, ft), t)), el.multiply(stop, t))
     from jaxlite.numpy._shape import moveaxis
     out = moveaxis(out, 0, axis)
+    if dtype.kind in "iu":
+        out = lax.floor(out)
     out = lax.convert_element_type(out, dtype)
     return (out, step) if retstep else out
 
