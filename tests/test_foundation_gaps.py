@@ -1341,3 +1341,20 @@ def test_linspace_every_dtype_concrete_and_traced(dt):
     a, b = np.array([0.0, 1.0]), np.array([[2.0], [3.0]])
     _same(jaxlite.jit(lambda a, b: jnp.linspace(a, b, 4, axis=-1))(a, b),
           np.linspace(a, b, 4, axis=-1))
+
+
+def test_new_paths_under_vmap_jit_and_grad():
+    """The einsum diagonal, traced linspace and var without degrees of freedom
+    compose with the transformations."""
+    from helpers import check_vmap, check_jit
+    a = RNG.normal(size=(4, 3, 3))
+    v = RNG.normal(size=(4, 3))
+    check_vmap(lambda m, b: jnp.einsum("ii,i->i", m, b), (a, v))
+    check_vmap(lambda m: jnp.einsum("ii->", m), (a,))
+    check_vmap(lambda m: jnp.einsum("ii->i", m), (a.transpose(1, 2, 0),), 2)
+    check_jit(lambda m, b: jnp.einsum("bii,bi->b", m, b), (a, v))
+    check_vmap(lambda s, t: jnp.linspace(s, t, 5), (v[:, 0], v[:, 1]))
+    check_grads(lambda s, t: jnp.linspace(s, t, 5, axis=0), (v[0], v[1]))
+    mid = np.array([0.45, -1.05, 2.25])       # x / 0.3 halfway between integers
+    check_grads(lambda x, y: jnp.floor_divide(x, 0.3) * x + y, (mid, v[1]))
+    assert np.isnan(jaxlite.vmap(lambda r: jnp.var(r, ddof=4))(v)).all()
