@@ -29,6 +29,13 @@ RNG = np.random.default_rng(2)
 THIS_FILE = os.path.basename(__file__)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rng():
+    """Each test draws the same data whatever ran before it (or was deselected)."""
+    global RNG
+    RNG = np.random.default_rng(2)
+
+
 def _data(shape, dt, positive=False):
     if dt == B:
         return np.ones(shape, bool) if positive else RNG.random(shape) > 0.5
