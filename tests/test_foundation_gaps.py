@@ -1365,3 +1365,45 @@ def test_new_paths_under_vmap_jit_and_grad():
     mid = np.array([0.45, -1.05, 2.25])       # x / 0.3 halfway between integers
     check_grads(lambda x, y: jnp.floor_divide(x, 0.3) * x + y, (mid, v[1]))
     assert np.isnan(jaxlite.vmap(lambda r: jnp.var(r, ddof=4))(v)).all()
+
+
+TRACED_OPS = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "truediv": lambda a, b: a / b, "floordiv": lambda a, b: a // b,
+    "mod": lambda a, b: a % b, "pow": lambda a, b: a ** b, "lt": lambda a, b: a < b,
+    "eq": lambda a, b: a == b, "ge": lambda a, b: a >= b, "and": lambda a, b: a & b,
+    "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b, "maximum": jnp.maximum,
+    "arctan2": jnp.arctan2, "where": lambda a, b: jnp.where(a > b, a, b),
+    "logaddexp": jnp.logaddexp,
+}
+
+
+@pytest.mark.parametrize("da", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_operators_on_traced_values_every_dtype_pair(da):
+    """Compiled (jit) operators on tracers agree with the eager ones, which
+    the tests above check against numpy, for every pair of dtypes; a pair the
+    eager op refuses is refused under jit too. One compiled function per pair
+    holds every operator."""
+    for db in DTYPES:
+        a, b = _data((3, 5), da), _data((5,), db, positive=True)
+        a_pow = np.abs(a).astype(da)
+        b_pow = b if db == B else np.minimum(b, 3).astype(db)
+        accepted, eager = [], []
+        for name, op in TRACED_OPS.items():
+            x, y = (a_pow, b_pow) if name == "pow" else (a, b)
+            try:
+                eager.append(op(jnp.asarray(x), y))
+                accepted.append(name)
+            except TypeError:
+                with pytest.raises(TypeError):
+                    jaxlite.jit(op)(x, y)
+
+        def all_ops(x, y, xp, yp):
+            return [TRACED_OPS[n](xp, yp) if n == "pow" else TRACED_OPS[n](x, y)
+                    for n in accepted]
+
+        for name, e, t in zip(accepted, eager, jaxlite.jit(all_ops)(a, b, a_pow, b_pow)):
+            assert t.dtype == e.dtype and t.shape == e.shape, name
+            tol = _tol(e.dtype.type) * 5
+            np.testing.assert_allclose(np.asarray(t, F64), np.asarray(e, F64), rtol=tol,
+                                       atol=tol, equal_nan=True, err_msg=name)
