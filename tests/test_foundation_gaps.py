@@ -800,6 +800,7 @@ def test_incompatible_shapes_are_type_errors_naming_both(f, s1, s2):
         f()
     msg = str(info.value)
     assert s1 in msg and s2 in msg, msg
+    assert THIS_FILE in msg, msg          # and where in the user's code it happened
 
 
 CONCRETIZE = {

@@ -200,7 +200,8 @@ def stack(arrays, axis=0, dtype=None):
     shapes = {_util.shape(a) for a in arrays}
     if len(shapes) > 1:
         raise TypeError(f"stack: all input arrays must have the same shape, got shapes "
-                        f"{', '.join(str(_util.shape(a)) for a in arrays)}")
+                        f"{', '.join(str(_util.shape(a)) for a in arrays)}"
+                        f"{core.where_message()}")
     axis = canonical_axis(axis, _util.ndim(arrays[0]) + 1)
     return concatenate([expand_dims(a, axis) for a in arrays], axis, dtype)
 
