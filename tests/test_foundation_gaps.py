@@ -1408,3 +1408,22 @@ def test_operators_on_traced_values_every_dtype_pair(da):
             tol = _tol(e.dtype.type) * 5
             np.testing.assert_allclose(np.asarray(t, F64), np.asarray(e, F64), rtol=tol,
                                        atol=tol, equal_nan=True, err_msg=name)
+
+
+BOOL_SCALAR_INDICES = [True, False, np.bool_(True), np.array(True), np.array(False), (0, True),
+                       (True, 0), (Ellipsis, True), (True, Ellipsis, False), (None, True, None),
+                       (True, [0, 1]), ([0, 1], True, [1, 2]), (0, True, [1, 2], 1),
+                       (slice(None), True, slice(1, 3)), (True, True), (False, 1)]
+
+
+@pytest.mark.parametrize("idx", BOOL_SCALAR_INDICES, ids=range(len(BOOL_SCALAR_INDICES)))
+def test_boolean_scalar_indices_add_an_axis_like_numpy(idx):
+    """x[True] has a new axis of size 1 and x[False] one of size 0; mixed with
+    index arrays they broadcast as numpy's advanced indices do."""
+    ref = X[idx]
+    _same(jnp.asarray(X)[idx], ref)
+    _same(jaxlite.jit(lambda a: a[idx])(X), ref)
+    for how, update in (("set", lambda r: np.full_like(r, -1.0)), ("add", lambda r: r + 5.0)):
+        want = X.copy()
+        want[idx] = update(want[idx])
+        _same(getattr(jnp.asarray(X).at[idx], how)(-1.0 if how == "set" else 5.0), want)

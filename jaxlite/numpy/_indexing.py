@@ -36,6 +36,23 @@ def _concrete_mask(e):
     return np.asarray(e)
 
 
+class _BoolScalar:
+    """A boolean scalar index: like None it adds an axis of size 1, which it then
+    indexes as an integer array, [0] for True and [] for False (numpy's
+    semantics: x[True] has a new axis of size 1, x[False] one of size 0)."""
+    __slots__ = ("array",)
+
+    def __init__(self, value):
+        self.array = np.zeros(1 if value else 0, np.int32)
+
+
+def _dims_of(e):
+    """How many dims of the indexed array the entry consumes."""
+    if e is None or e is Ellipsis or isinstance(e, _BoolScalar):
+        return 0
+    return e[1].ndim if isinstance(e, tuple) else 1
+
+
 def _normalize_entries(idx):
     """The index as a list of None / Ellipsis / slice / int / integer array entries,
     boolean masks replaced by their (concrete) nonzero index arrays."""
@@ -46,7 +63,7 @@ def _normalize_entries(idx):
         if e is None or e is Ellipsis or isinstance(e, slice):
             entries.append(e)
         elif isinstance(e, (bool, np.bool_)):
-            raise TypeError(f"boolean scalar index {e!r} is not supported by jaxlite")
+            entries.append(_BoolScalar(e))
         elif isinstance(e, (int, np.integer)):
             entries.append(int(e))
         elif isinstance(e, (list, tuple)) or _is_index_array(e):
@@ -55,9 +72,7 @@ def _normalize_entries(idx):
             dt = _util.aval(e).dtype
             if dt == dtypes.bool_:
                 mask = _concrete_mask(e)
-                if mask.ndim == 0:
-                    raise TypeError("boolean scalar indices are not supported by jaxlite")
-                entries.append(("mask", mask))
+                entries.append(_BoolScalar(mask.item()) if mask.ndim == 0 else ("mask", mask))
             elif dt.kind in "iu":
                 entries.append(e)
             else:
@@ -72,8 +87,7 @@ def _normalize_entries(idx):
 
 def _expand(entries, ndim):
     """Entries with Ellipsis expanded and masks split, one per consumed dim (plus None)."""
-    consumed = sum(e[1].ndim if isinstance(e, tuple) else 1
-                   for e in entries if e is not None and e is not Ellipsis)
+    consumed = sum(_dims_of(e) for e in entries)
     if sum(e is Ellipsis for e in entries) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     if consumed > ndim:
@@ -96,16 +110,15 @@ def _check_masks(entries, shape):
     dim = 0
     for k, e in enumerate(entries):
         if e is Ellipsis:
-            dim = len(shape) - sum(x[1].ndim if isinstance(x, tuple) else 1
-                                   for x in entries[k + 1:] if x is not None)
+            dim = len(shape) - sum(_dims_of(x) for x in entries[k + 1:])
         elif isinstance(e, tuple):
             m = e[1].shape
             if shape[dim:dim + len(m)] != m:
                 raise IndexError(f"boolean index of shape {m} does not match the indexed "
                                  f"array of shape {shape} at dimension {dim}")
             dim += len(m)
-        elif e is not None:
-            dim += 1
+        else:
+            dim += _dims_of(e)
 
 
 def _static_int(i, n, dim):
@@ -193,10 +206,11 @@ def getitem(x, idx, fill_out_of_bounds=None):
     raw = _normalize_entries(idx)
     _check_masks(raw, _util.shape(x))
     entries = _expand(raw, _util.ndim(x))
-    if any(e is None for e in entries):
+    if any(e is None or isinstance(e, _BoolScalar) for e in entries):
         it = iter(_util.shape(x))
-        x = lax.reshape(x, tuple(1 if e is None else next(it) for e in entries))
-        entries = [slice(None) if e is None else e for e in entries]
+        x = lax.reshape(x, tuple(next(it) if _dims_of(e) else 1 for e in entries))
+        entries = [slice(None) if e is None else e.array if isinstance(e, _BoolScalar) else e
+                   for e in entries]
     x, entries = _basic(x, entries)
     adv = [d for d, e in enumerate(entries) if e is not None]
     if not adv:
@@ -361,7 +375,7 @@ def _static_int_out_of_bounds(leaves, shape):
         return True
     dims = iter(shape)
     for e in entries:
-        n = 1 if e is None else next(dims)
+        n = next(dims) if _dims_of(e) else 1
         if isinstance(e, int) and not -n <= e < n:
             return True
     return False
