@@ -233,6 +233,8 @@ def canonical_axes(axis, rank, what="axis"):
 
 def operator_index(x, what="value"):
     """A static Python int from ``x`` (TypeError if it is traced or not integral)."""
+    if type(x) is int:
+        return x
     if isinstance(x, core.Tracer):
         x = x.concrete_value()
     try:
