@@ -1427,3 +1427,78 @@ def test_boolean_scalar_indices_add_an_axis_like_numpy(idx):
         want = X.copy()
         want[idx] = update(want[idx])
         _same(getattr(jnp.asarray(X).at[idx], how)(-1.0 if how == "set" else 5.0), want)
+
+
+
+# -------------------------------------------------- primitives on empty arrays
+
+_PZ = np.zeros((2, 0, 3), F32)
+_PE = np.zeros((0, 3), I32)
+_ONES43 = np.ones((4, 3), F32)
+_NO_ROWS = np.zeros((0, 1), I32)
+_I0, _I1 = I32(0), I32(1)
+
+
+def _dot(dims):
+    return lambda a, b: lax.dot_general(a, b, dims)
+
+
+PRIM_EMPTY = {   # name: (f, args, expected)
+    "dot_contract_0": (_dot((((1,), (0,)), ((), ()))), (np.ones((2, 0), F32),
+                                                          np.ones((0, 3), F32)), np.zeros((2, 3))),
+    "dot_batch_0": (_dot((((2,), (1,)), ((0,), (0,)))), (np.ones((0, 2, 3), F32),
+                                                           np.ones((0, 3, 4), F32)),
+                    np.zeros((0, 2, 4))),
+    "gather_no_indices": (lambda a: lax.gather(a, _NO_ROWS, (0,)), (_ONES43,), np.zeros((0, 3))),
+    "scatter_add_no_updates": (lambda a: lax.scatter_add(a, _NO_ROWS, np.zeros((0, 3), F32),
+                                                         (0,)), (_ONES43,), _ONES43),
+    "scatter_no_updates": (lambda a: lax.scatter(a, _NO_ROWS, np.zeros((0, 3), F32), (0,)),
+                           (_ONES43,), _ONES43),
+    "dynamic_slice": (lambda a: lax.dynamic_slice(a, (_I1, _I0, _I0), (1, 0, 2)), (_PZ,),
+                      np.zeros((1, 0, 2))),
+    "dynamic_update_slice": (lambda a: lax.dynamic_update_slice(
+        a, np.zeros((1, 0, 3), F32), (_I1, _I0, _I0)), (_PZ,), np.zeros((2, 0, 3))),
+    "pad_negative": (lambda a: lax.pad(a, F32(7), [(0, 0, 0), (2, 1, 0), (-1, 0, 0)]), (_PZ,),
+                     np.full((2, 3, 2), 7.0)),
+    "pad_interior": (lambda a: lax.pad(a, F32(7), [(0, 0, 1), (1, 1, 2), (0, 0, 0)]), (_PZ,),
+                     np.full((3, 2, 3), 7.0)),
+    "reduce_sum": (lambda a: lax.reduce_sum(a, (1,)), (_PZ,), np.zeros((2, 3))),
+    "reduce_max": (lambda a: lax.reduce_max(a, (1,)), (_PZ,), np.full((2, 3), -np.inf)),
+    "reduce_min_int": (lambda a: lax.reduce_min(a, (0,)), (_PE,),
+                       np.full(3, np.iinfo(I32).max)),
+    "reduce_prod": (lambda a: lax.reduce_prod(a, (1,)), (_PZ,), np.ones((2, 3))),
+    "argmax": (lambda a: lax.argmax(a, 2, I32), (_PZ,), np.zeros((2, 0))),
+    "cumsum": (lambda a: lax.cumsum(a, 1), (_PZ,), np.zeros((2, 0, 3))),
+    "cumsum_reverse": (lambda a: lax.cumsum(a, 0, True), (_PE,), np.zeros((0, 3))),
+    "iota": (lambda a: lax.add(a, lax.broadcasted_iota(F32, (2, 0, 3), 2)), (_PZ,),
+             np.zeros((2, 0, 3))),
+    "rev": (lambda a: lax.rev(a, (1, 2)), (_PZ,), np.zeros((2, 0, 3))),
+    "transpose": (lambda a: lax.transpose(a, (2, 1, 0)), (_PZ,), np.zeros((3, 0, 2))),
+    "broadcast_empty": (lambda a: lax.broadcast_in_dim(a, (4, 0, 3), (1, 2)), (_PE,),
+                        np.zeros((4, 0, 3))),
+    "broadcast_to_empty": (lambda a: lax.broadcast_in_dim(a, (0, 3), (1,)),
+                           (np.ones(3, F32),), np.zeros((0, 3))),
+    "reshape": (lambda a: lax.reshape(a, (0, 5)), (_PZ,), np.zeros((0, 5))),
+    "slice": (lambda a: lax.slice(a, (0, 0, 1), (2, 0, 3)), (_PZ,), np.zeros((2, 0, 2))),
+    "slice_to_empty": (lambda a: lax.slice(a, (1, 1), (1, 3)), (np.ones((3, 3), F32),),
+                       np.zeros((0, 2))),
+    "select_n": (lambda a: lax.select_n(lax.gt(a, 0.0), a, lax.neg(a)), (_PZ,),
+                 np.zeros((2, 0, 3))),
+    "convert_element_type": (lambda a: lax.convert_element_type(a, I64), (_PZ,),
+                             np.zeros((2, 0, 3))),
+    "squeeze": (lambda a: lax.squeeze(a, (0,)), (np.zeros((1, 0)),), np.zeros((0,))),
+    "concatenate_empty_and_not": (lambda a, b: lax.concatenate([a, b], 0),
+                                  (np.zeros((0, 3), F32), np.ones((1, 3), F32)), np.ones((1, 3))),
+    "exp": (lambda a: lax.exp(a), (_PZ,), np.zeros((2, 0, 3))),
+}
+
+
+@pytest.mark.parametrize("name", list(PRIM_EMPTY))
+def test_primitives_on_empty_arrays(name):
+    """Reductions over an empty axis give the identity, pads of nothing are all
+    padding, contractions over nothing are zero; eagerly and compiled."""
+    f, args, ref = PRIM_EMPTY[name]
+    for g in (f, jaxlite.jit(f)):
+        out = g(*args)
+        assert out.shape == np.shape(ref)
+        np.testing.assert_array_equal(np.asarray(out, F64), ref)
