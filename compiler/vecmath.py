@@ -15,8 +15,9 @@ Arguments are `float`, `double` or vectors of them.  float work is done in float
 (8 lanes per AVX2 register) except `pow`, which runs in double and rounds.
 
 Accuracy (measured by tests/test_vecmath.py against numpy / math.erf): float32
-within 2.6 ulp (tan: 3.2 near its poles), float64 within 5e-16 relative (pow carries
-log|x| in two doubles, since |y log x| up to 745 amplifies its absolute error).
+within 2.6 ulp (tan: 3.2 near its poles; pow 0.54, its short double polynomials
+leaving ~2^-29 before the rounding to float32), float64 within 5e-16 relative (pow
+carries log|x| in two doubles, since |y log x| up to 745 amplifies its absolute error).
 Special values follow numpy: overflow gives inf, underflow 0 (subnormal results
 are produced), log(0) = -inf, log(<0) = NaN, NaN propagates, signed zeros are kept.
 
@@ -29,7 +30,8 @@ correct digits (numpy returns the true value there).
 Polynomials: the float64 kernels use Taylor series where they converge fast
 (exp, log, sin, cos, erf); the others were fitted by least squares on Chebyshev
 nodes (near-minimax), those of float32 tanh and logistic by minimax fits in
-relative error (max error over every float32: tanh 1.50 ulp, logistic 2.40 ulp).
+relative error (max error over every float32: tanh 1.50 ulp, logistic 2.40 ulp), as
+are the double polynomials of float32 pow.
 The derivation is `_derive()` at the end of this file, run with
 `python -m compiler.vecmath`; it is never run at import.
 
@@ -57,6 +59,12 @@ EXP_P64 = tuple(1 / math.factorial(k + 2) for k in range(12))
 # e^r = sum Q[k] r^k, |r| <= ln2/2, Q[0] = 1 exactly (float32 logistic).
 EXP_Q32 = (1.0, 1.0000000321655123, 0.4999999420895165, 0.16666431261113096,
            0.04166800204904516, 0.008374155410450456, 0.0013843653098696387)
+# float32 pow (computed in double): log2(1 + f) = s G(z), s = f / (2 + f), z = s^2 <= 0.0295,
+# and 2^r = sum E[k] r^k for |r| <= 1/2, E[0] = 1 exactly; minimax in relative error.
+POW_L32 = (2.88539008179008, 0.9617966733503073, 0.577083583230141, 0.4116728289311233,
+           0.34072797504190777)
+POW_E32 = (1.0, 0.6931472028553792, 0.24022647913583314, 0.05550332470630673,
+           0.009618437360752885, 0.001339887457061107, 0.00015353361453539503)
 # log: log1p(f) = f - f^2/2 + s (f^2/2 + z L(z)), s = f / (2 + f), z = s^2 <= 0.0295.
 LOG_L32 = (0.6666666655378405, 0.40000122277368433, 0.2855078110672292, 0.23331367484055598)
 LOG_L64 = tuple(2 / (2 * k + 3) for k in range(10))
@@ -725,46 +733,78 @@ def _log_dd(e, x):
     return _two_sum(e, hi, lo)
 
 
-def _pow_core(e, x, y, double_word):
-    """C pow on a float64 emitter; double_word=False (for float32 results) uses the
-    plain log, whose error amplified by |y log x| <= 745 is still below 1e-13."""
+def _pow_rules(e, x, y, r, one):
+    """C pow's rules on r = |x|^y: the sign of x for odd integer y, NaN for finite
+    x < 0 and non-integer y, and 1 where `one` holds: y = 0, x = 1 (NaN y too),
+    |x| = 1 with y = +-inf."""
+    # w = y - 2 floor(y / 2): 1 for odd integers, 0 for even ones, NaN for +-inf
+    w = e.fma(e.floor(e.mul(y, e.c(0.5))), e.c(-2.0), y)
+    r = e.sel(e.and_(e.signbit(x), e.cmp('==', w, e.c(1.0))), e.neg(r), r)
+    neg_finite = e.and_(e.cmp('<', x, e.c(0.0)), e.cmp('>', x, e.c(-math.inf)))
+    non_int = e.ucmp('!=', e.floor(y), y)
+    r = e.sel(e.and_(neg_finite, non_int), e.c(math.nan), r)
+    return e.sel(one, e.c(1.0), r)
+
+
+def _pow64(e, x, y):
     ax = e.abs(x)
-    if double_word:
-        lh, ll = _log_dd(e, ax)
-        ph = e.mul(y, lh)
-        pl = e.mad(y, ll, e.fma(y, lh, e.neg(ph)))
-        pl = e.sel(e.cmp('==', e.abs(ph), e.c(math.inf)), e.c(0.0), pl)
-        r = _exp(e, ph, e.sel(e.cmp('==', pl, pl), pl, e.c(0.0)))
-    else:
-        r = _exp(e, e.mul(y, _log(e, ax)))
+    lh, ll = _log_dd(e, ax)
+    ph = e.mul(y, lh)
+    pl = e.mad(y, ll, e.fma(y, lh, e.neg(ph)))
+    pl = e.sel(e.cmp('==', e.abs(ph), e.c(math.inf)), e.c(0.0), pl)
+    r = _exp(e, ph, e.sel(e.cmp('==', pl, pl), pl, e.c(0.0)))
     # log|x| specials: 0 -> -inf, inf -> inf (so r is 0/inf as C pow says)
     zero_or_inf = e.or_(e.cmp('==', ax, e.c(0.0)), e.cmp('==', ax, e.c(math.inf)))
     lspec = e.sel(e.cmp('==', ax, e.c(0.0)), e.c(-math.inf), e.c(math.inf))
     inf_or_zero = e.sel(e.cmp('>', e.mul(y, lspec), e.c(0.0)), e.c(math.inf), e.c(0.0))
     r = e.sel(zero_or_inf, inf_or_zero, r)
-    # sign and domain: x < 0 needs integer y; odd y keeps the sign of x
-    y_int = e.cmp('==', e.floor(y), y)
-    half = e.mul(y, e.c(0.5))
-    y_odd = e.and_(y_int, e.cmp('!=', e.floor(half), half))
-    r = e.sel(e.and_(e.signbit(x), y_odd), e.neg(r), r)
-    neg_finite = e.and_(e.cmp('<', x, e.c(0.0)), e.cmp('>', x, e.c(-math.inf)))
-    r = e.sel(e.and_(neg_finite, e.b.not_(y_int)), e.c(math.nan), r)
-    # |x| = 1 with y = +-inf, and y = 0, give 1; x = 1 gives 1 even for NaN y
+    r = e.sel(e.b.or_(e.isnan(x), e.isnan(y)), e.add(x, y), r)
     one = e.or_(e.cmp('==', y, e.c(0.0)), e.cmp('==', x, e.c(1.0)))
-    one = e.or_(one, e.and_(e.cmp('==', ax, e.c(1.0)),
-                            e.cmp('==', e.abs(y), e.c(math.inf))))
-    r = e.sel(one, e.c(1.0), r)
-    return e.sel(e.and_(e.b.not_(one), e.b.or_(e.isnan(x), e.isnan(y))), e.add(x, y), r)
+    one = e.or_(one, e.and_(e.cmp('==', ax, e.c(1.0)), e.cmp('==', e.abs(y), e.c(math.inf))))
+    return _pow_rules(e, x, y, r, one)
+
+
+def _pow32(e, x, y):
+    """float32 pow through 2^(y log2|x|) in double.
+
+    Double leaves enough room for short polynomials: y log2|x| needs an absolute error
+    near 2^-30 for |y log2|x|| <= 151, so log2|x| a relative one near 2^-38 (POW_L32,
+    degree 4 in s^2) and 2^r one near 2^-29 (POW_E32, degree 6); the one rounding to
+    float32 then dominates.  Every float32 is a normal double, so the split of |x| is
+    done on float32 bits (8 lanes of i32, where i64 shifts are slow or missing) and the
+    result is scaled in one step: the conversion to float32 rounds subnormal results
+    once and overflows to inf.
+    """
+    dty = ir.VectorType(ir.DoubleType(), e.lanes) if e.lanes else ir.DoubleType()
+    d = _Emitter(e.b, dty)
+    ext = lambda v: e.b.fpext(v, dty)   # noqa: E731
+    ax = e.abs(x)
+    k, f = _log_decompose(e, ax)
+    # |x| = inf and NaN split into f = 0 and -1/4, 0 into f = 0: replacing k by |x| or
+    # -inf makes log2|x| (below) +inf, NaN or -inf, so y log2|x| is +-inf, 0 or NaN
+    k = e.sel(e.ucmp('>=', ax, e.c(math.inf)), ax, k)
+    k = e.sel(e.cmp('==', ax, e.c(0.0)), e.c(-math.inf), k)
+    # log2|x| = k + log2(1 + f) = k + s G(s^2), s = f / (2 + f) (2 + f exact in double)
+    fd = ext(f)
+    s = d.div(fd, d.add(d.c(2.0), fd))
+    log2x = d.fma(s, d.poly(d.mul(s, s), POW_L32), ext(k))
+    # 2^t = 2^n 2^r, |r| <= 1/2; past +-160 the float32 result is 0 or inf (NaN kept).
+    # The shifter carries the exponent bias, so n + 1023 sits in kf's low bits.
+    t = d.mul(ext(y), log2x)
+    tc = d.clamp(t, -160.0, 160.0)
+    shifter = d.c(d.shifter + d.bias)
+    kf = d.add(tc, shifter)
+    r = d.sub(tc, d.sub(kf, shifter))
+    scale = d.from_bits(d.b.shl(d.bits(kf), d.ci(d.mant)))
+    r = d.mul(d.poly(r, POW_E32), scale)
+    # besides x = 1 (NaN y) and y = 0 (NaN x), the cases of 1 are where t is 0 * inf
+    one = e.and_(d.isnan(t), e.b.fcmp_ordered('ord', x, y))
+    one = e.or_(one, e.or_(e.cmp('==', x, e.c(1.0)), e.cmp('==', y, e.c(0.0))))
+    return _pow_rules(e, x, y, e.b.fptrunc(r, e.ty), one)
 
 
 def _pow(e, x, y):
-    if e.f64:
-        return _pow_core(e, x, y, double_word=True)
-    # float32 in double: exact products, and plain log/exp are far more accurate than needed
-    dty = ir.VectorType(ir.DoubleType(), e.lanes) if e.lanes else ir.DoubleType()
-    d = _Emitter(e.b, dty)
-    out = _pow_core(d, e.b.fpext(x, dty), e.b.fpext(y, dty), double_word=False)
-    return e.b.fptrunc(out, e.ty)
+    return (_pow64 if e.f64 else _pow32)(e, x, y)
 
 
 # ---------------------------------------------------------------------------
@@ -889,6 +929,11 @@ def _derived_tables():
                              lambda r: np.exp(2 * r) / np.abs(r))
     _, qg, _ = _rational_fit(lambda r: np.expm1(r) / r, -ln2h, ln2h, 5, 0,
                              lambda r: np.exp(r) / np.abs(r))
+    # float32 pow: log2(1 + f) / s and (2^r - 1) / r, in the relative error of log2 / 2^r
+    log2_g = lambda z: 2 / math.log(2) * _series(z, [1 / (2 * k + 1) for k in range(20)])  # noqa: E731
+    _, pl, _ = _rational_fit(log2_g, 0, zlog, 4, 0, log2_g)
+    _, pe, _ = _rational_fit(lambda r: np.expm1(r * math.log(2)) / r, -0.5, 0.5, 5, 0,
+                             lambda r: np.exp2(r) / np.abs(r))
 
     erfc = np.vectorize(math.erfc)
     erfc_g = lambda u: erfc(1 / u) * np.exp(1 / (u * u))  # noqa: E731
@@ -903,6 +948,8 @@ def _derived_tables():
         'TANH_S32': (sp[0] / sq[1], sp[1] / sq[1], sq[0] / sq[1]),
         'TANH_E32': (1.0, *tg),
         'EXP_Q32': (1.0, *qg),
+        'POW_L32': pl,
+        'POW_E32': (1.0, *pe),
         'ASIN_P32': _cheb_nodes_fit(lambda z: _series(z, asin_t), 0, 0.25, 5),
         'ASIN_P64': _cheb_nodes_fit(lambda z: _series(z, asin_t), 0, 0.25, 11),
         'ATAN_A32': _cheb_nodes_fit(lambda z: _series(z, atan_t), 0, zat, 5),

@@ -277,9 +277,9 @@ def test_tanh_float32_odd_monotone_and_bounded(jit):
 
 
 def test_minimax_tables_are_derived():
-    """TANH_S32 / TANH_E32 / EXP_Q32 are what the minimax fits in _derived_tables() give."""
+    """The minimax tables are what the fits in _derived_tables() give."""
     tables = vecmath._derived_tables()
-    for name in ('TANH_S32', 'TANH_E32', 'EXP_Q32'):
+    for name in ('TANH_S32', 'TANH_E32', 'EXP_Q32', 'POW_L32', 'POW_E32'):
         np.testing.assert_allclose(tables[name], getattr(vecmath, name), rtol=1e-6,
                                    err_msg=name)
 
@@ -373,6 +373,70 @@ def test_binary_specials(jit, name, dt):
     _same_specials(got, ref, a, b)
     err, i, fin = _max_error(got, ref.astype(np.float64), dt)
     assert err <= TOL[dt], (name, a[fin][i], b[fin][i], got[fin][i], ref[fin][i])
+
+
+def _pow32_error(jit, x, y):
+    """(max ulp error, x, y) of float32 pow against the float64 power."""
+    x, y = x.astype(np.float32), y.astype(np.float32)
+    got = jit('pow', x, y)
+    with np.errstate(all='ignore'):
+        ref = np.power(x.astype(np.float64), y.astype(np.float64))
+    err, i, fin = _max_error(got, ref, np.float32)
+    return err, x[fin][i], y[fin][i]
+
+
+def test_pow_float32_nearly_correctly_rounded(jit):
+    """float32 pow is within the docstring's 0.54 ulp: every float32 in [0.5, 2) (with
+    |y| up to 2^13, where log2 x must be right to ~2^-38), x over the whole range, and
+    x near 1 with |y| up to 1e6."""
+    rng = np.random.default_rng(7)
+    every = _f32_run(1.0, 1 << 23)                     # every float32 in [0.5, 2)
+    x = 2.0 ** rng.uniform(-149, 128, 400000)
+    lim = 150 / np.maximum(np.abs(np.log2(x)), 1e-3)
+    cases = [
+        (every, rng.uniform(-1, 1, every.size) * 2.0 ** rng.integers(0, 14, every.size)),
+        (x, rng.uniform(-1, 1, x.size) * np.minimum(lim, 1e6)),
+        (1 + rng.uniform(-1e-3, 1e-3, 400000), rng.uniform(-1e6, 1e6, 400000)),
+    ]
+    for x, y in cases:
+        err, xi, yi = _pow32_error(jit, x, y)
+        assert err <= 0.54, (xi, yi, err)
+
+
+def test_pow_float32_subnormal_and_overflowing_results(jit):
+    """Results from 2^-151 (rounds to 0) up to past FLT_MAX: subnormals are rounded once
+    (to within 0.54 of their fixed 2^-149 spacing), and overflow gives inf exactly where
+    the true value rounds to inf."""
+    rng = np.random.default_rng(8)
+    x = (2.0 ** rng.uniform(-20, 20, 400000)).astype(np.float32)
+    t = np.concatenate([rng.uniform(-151, -120, 200000), rng.uniform(120, 128.5, 200000)])
+    y = (t / np.log2(x.astype(np.float64))).astype(np.float32)
+    err, xi, yi = _pow32_error(jit, x, y)
+    assert err <= 0.54, (xi, yi, err)
+    got = jit('pow', x, y)
+    ref = np.power(x.astype(np.float64), y.astype(np.float64))
+    tiny = ref < 2.0 ** -126
+    assert 50000 < tiny.sum() and np.all(got[tiny] <= 2.0 ** -126)
+    with np.errstate(over='ignore'):
+        np.testing.assert_array_equal(np.isinf(got), np.isinf(ref.astype(np.float32)))
+    assert np.all(got[ref < 2.0 ** -150] == 0)
+
+
+def test_pow_float32_negative_base_and_integer_exponents(jit):
+    """x < 0 with integer y: the sign of x^|y| follows y's parity (also past 2^24, where
+    every float32 is even), and exact small powers come out exact."""
+    rng = np.random.default_rng(9)
+    x = -(2.0 ** rng.uniform(-8, 8, 200000))
+    y = np.round(rng.uniform(-1, 1, x.size) * np.minimum(120 / np.abs(np.log2(-x)), 1e4))
+    err, xi, yi = _pow32_error(jit, x, y)
+    assert err <= 0.54, (xi, yi, err)
+    big = np.array([2.0 ** 24, 2.0 ** 24 + 2, 3.0 * 2 ** 30, -(2.0 ** 25)], np.float32)
+    xs = np.full(big.size, -1.0, np.float32)
+    np.testing.assert_array_equal(jit('pow', xs, big), np.ones(big.size, np.float32))
+    base = np.arange(-12, 13, dtype=np.float32)
+    for k in (2, 3, 5):
+        np.testing.assert_array_equal(jit('pow', base, np.full(base.size, k, np.float32)),
+                                      base.astype(np.float64) ** k)
 
 
 # ---------------------------------------------------------------------------
