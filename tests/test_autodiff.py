@@ -677,6 +677,26 @@ def test_ties_follow_jax_conventions():
         jaxlite.grad(lambda v: lax.reduce_max(v, (0,)))(x), [0.5, 0.0, 0.5])
 
 
+def test_abs_and_logaddexp_at_their_kinks_follow_jax():
+    # abs'(0) = 1 (JAX selects g where x >= 0); logaddexp has its own rule, so
+    # softplus = logaddexp(x, 0) is smooth at 0 to every order.
+    assert float(jaxlite.grad(lax.abs)(0.0)) == 1.0
+    assert float(jaxlite.grad(lax.abs)(-0.5)) == -1.0
+    d1 = jaxlite.grad(nn.softplus)
+    d2 = jaxlite.grad(d1)
+    d3 = jaxlite.grad(d2)
+    assert (float(d1(0.0)), float(d2(0.0)), float(d3(0.0))) == (0.5, 0.25, 0.0)
+    x, h = 0.3, 1e-4
+    sig = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(jaxlite.grad(jaxlite.grad(nn.softplus))(np.float64(x)),
+                               sig * (1 - sig), rtol=1e-12)
+    np.testing.assert_allclose(d3(np.float64(x)),
+                               (d2(np.float64(x + h)) - d2(np.float64(x - h))) / (2 * h),
+                               rtol=1e-6)
+    # Both -inf: the tangents pass through with weight 1 each (no NaN).
+    assert float(jaxlite.grad(lambda a: jaxlite.numpy.logaddexp(a, -np.inf))(-np.inf)) == 1.0
+
+
 def test_grad_jaxpr_of_the_reference_example_is_clean():
     # f(x, y) = x**2 y + y + 2: d/dy is x**2 + 1, no tangent work for x.
     from jaxlite import ir

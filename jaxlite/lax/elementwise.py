@@ -78,7 +78,8 @@ batching.defvectorized(round_p)
 ad.defjvp_zero(round_p)
 
 abs_p = _unop("abs", np.abs, _FI)
-ad.defjvp(abs_p, lambda g, ans, x: mul(g, sign(x)))
+# d|x| = g where x >= 0, else -g: the derivative at 0 is 1, as in JAX.
+ad.defjvp(abs_p, lambda g, ans, x: select_n(ge(x, _zero_like(x)), neg(g), g))
 
 exp_p = _unop("exp", np.exp)
 ad.defjvp(exp_p, lambda g, ans, x: mul(g, ans))
@@ -545,3 +546,7 @@ stop_gradient_p = standard_primitive("stop_gradient", lambda x: x,
                                      lambda x: x)
 batching.defvectorized(stop_gradient_p)
 ad.defjvp_zero(stop_gradient_p)
+
+
+def _zero_like(x):
+    return np.zeros((), core.get_aval(x).dtype)

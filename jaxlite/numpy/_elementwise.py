@@ -292,11 +292,42 @@ def logaddexp(x1, x2):
     """log(exp(x1) + exp(x2)) without overflow; -inf + -inf gives -inf."""
     x1, x2 = promote_inexact(x1, x2)
     x1, x2 = broadcast(x1, x2, what="logaddexp", keep_scalars=False)
+    return _logaddexp(x1, x2)
+
+
+def _logaddexp_value(x1, x2):
     amax = lax.max(x1, x2)
     delta = lax.sub(x1, x2)
     soft = lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta)))))
     # delta is NaN when both are the same infinity (or either is NaN).
     return lax.select_n(lax.ne(delta, delta), soft, lax.add(x1, x2))
+
+
+def _finite_or_zero(x):
+    zero = _util.broadcast_to_shape(_const(x, 0.0), _util.shape(x))
+    return lax.select_n(lax.eq(lax.abs(x), _const(x, math.inf)), x, zero)
+
+
+def _logaddexp_jvp(primals, tangents):
+    # Weights exp(x_i - out) (a softmax of the pair): exact at ties, where the
+    # max/abs formulation would split the derivative by its kink conventions.
+    x1, x2 = primals
+    t1, t2 = tangents
+    out = _logaddexp(x1, x2)    # itself, so higher derivatives use this rule too
+    o = _finite_or_zero(out)
+    w1 = lax.exp(lax.sub(_finite_or_zero(x1), o))
+    w2 = lax.exp(lax.sub(_finite_or_zero(x2), o))
+    return out, lax.add(lax.mul(t1, w1), lax.mul(t2, w2))
+
+
+def _make_logaddexp():
+    from jaxlite.custom_derivatives import custom_jvp
+    f = custom_jvp(_logaddexp_value)
+    f.defjvp(_logaddexp_jvp)
+    return f
+
+
+_logaddexp = _make_logaddexp()
 
 
 def logaddexp2(x1, x2):
