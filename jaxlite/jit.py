@@ -188,20 +188,25 @@ ad.transpose_rules[jit_p] = _jit_transpose
 
 @functools.lru_cache(maxsize=512)
 def _batch_jaxpr(closed, axis_size, dims):
-    """A jaxpr over batched inputs (batch dims ``dims``) with outputs batched at 0."""
+    """``(jaxpr, out_dims)``: a jaxpr over batched inputs (batch dims ``dims``).
+    Outputs keep the batch dim the rules gave them (no transposes to move it);
+    unbatched outputs are broadcast at 0."""
+    found = []
+
     def f(*args):
         outs, out_dims = batching.vmap_flat(
             lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, *xs), axis_size, args, dims)
-        return [batching.move_to(o, d, 0, axis_size) for o, d in zip(outs, out_dims)]
+        found[:] = [0 if d is None else d for d in out_dims]
+        return [batching.move_to(o, d, t, axis_size) for o, d, t in zip(outs, out_dims, found)]
     avals = [a if d is None else a.update(shape=a.shape[:d] + (axis_size,) + a.shape[d:])
              for a, d in zip(closed.in_avals, dims)]
-    return pe.trace_flat(f, avals)
+    return pe.trace_flat(f, avals), tuple(found)
 
 
 def _jit_batch(axis_size, vals, dims, jaxpr, name):
-    new = _batch_jaxpr(jaxpr, axis_size, tuple(dims))
+    new, out_dims = _batch_jaxpr(jaxpr, axis_size, tuple(dims))
     outs = core.bind(jit_p, *_coerce_weak(vals, new.in_avals), jaxpr=new, name=f"vmap_{name}")
-    return outs, [0] * len(outs)
+    return outs, list(out_dims)
 
 
 batching.batch_rules[jit_p] = _jit_batch
