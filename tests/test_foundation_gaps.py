@@ -484,15 +484,20 @@ def _einsum_case(draw):
     out = draw(st.permutations(used))[:draw(st.integers(0, len(used)))]
     dt = draw(st.sampled_from(DTYPES))
     layout = draw(st.integers(0, 3))
-    return "".join(lhs), "".join(rhs), "".join(out), sizes, dt, layout
+    # letters an operand holds with size 1, broadcasting against the other (numpy's rule)
+    ones = [draw(st.sets(st.sampled_from(letters))) for _ in range(2)]
+    return "".join(lhs), "".join(rhs), "".join(out), sizes, dt, layout, ones
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(_einsum_case())
 def test_einsum_any_explicit_two_operand_spec(case):
-    lhs, rhs, out, sizes, dt, layout = case
+    """Random specs: repeated letters (diagonals), letters on one side only
+    (summed or kept), empty dims, size-1 dims broadcasting, every dtype."""
+    lhs, rhs, out, sizes, dt, layout, ones = case
     spec = f"{lhs},{rhs}->{out}"
-    a, b = [np.asarray(_data(tuple(sizes[c] for c in s), dt)) for s in (lhs, rhs)]
+    a, b = [np.asarray(_data(tuple(1 if c in one else sizes[c] for c in s), dt))
+            for s, one in ((lhs, ones[0]), (rhs, ones[1]))]
     a = _layouts(a)[min(layout, len(_layouts(a)) - 1)]
     ref = np.einsum(spec, a, b)
     _same(jnp.einsum(spec, a, b), ref)
@@ -1595,3 +1600,22 @@ def test_random_shape_programs_match_numpy(shape, dt, layout, steps):
     _same(apply(jnp, x0), ref)
     if not empty_concat:   # compiled, that case is the known compiler bug (xfail above)
         _same(jaxlite.jit(lambda x: apply(jnp, x))(x0), ref)
+
+
+EINSUM_BROADCASTS = [("...ij,...jk->...ik", (2, 1, 2, 3), (4, 3, 5)),
+                     ("...ij,...jk->...ik", (1, 2, 3), (4, 3, 5)),
+                     ("i...,i...->...", (3, 2), (3, 1)),
+                     ("ij...,jk...->ik...", (2, 3, 4), (3, 5, 1)), ("ij,ij->", (2, 1), (2, 3)),
+                     ("ij,ij->ij", (2, 1), (1, 3)), ("ij,jk->ik", (2, 1), (3, 4)),
+                     ("bij,bjk->bik", (1, 2, 3), (5, 3, 4)), ("ij,ik->ijk", (1, 2), (3, 4))]
+
+
+@pytest.mark.parametrize("case", EINSUM_BROADCASTS, ids=range(len(EINSUM_BROADCASTS)))
+def test_einsum_broadcasts_size_one_dims_like_numpy(case):
+    spec, sa, sb = case
+    a, b = RNG.normal(size=sa), RNG.normal(size=sb)
+    _same(jnp.einsum(spec, a, b), np.einsum(spec, a, b))
+    _same(jaxlite.jit(lambda x, y: jnp.einsum(spec, x, y))(a, b), np.einsum(spec, a, b))
+    check_grads(lambda x, y: jnp.einsum(spec, x, y), (a, b), order=1)
+    with pytest.raises(TypeError, match="index 'i' has size 2 .* 3"):
+        jnp.einsum("ii->i", np.ones((2, 3)))       # within one operand: no broadcasting

@@ -173,6 +173,22 @@ def _take_diagonals(x, spec):
     return x, spec
 
 
+def _drop_broadcast_dims(x, spec, sizes):
+    """Squeeze the size-1 dims whose letter is longer in another operand: that
+    operand alone then carries the letter, which is numpy's broadcasting."""
+    shape = _util.shape(x)
+    axes = tuple(i for i, c in enumerate(spec) if shape[i] == 1 and sizes[c] != 1)
+    if not axes:
+        return x, spec
+    return lax.squeeze(x, axes), "".join(c for i, c in enumerate(spec) if i not in axes)
+
+
+def _einsum_size_error(c, d1, d2, ops):
+    raise TypeError(f"einsum: index {c!r} has size {d1} in one place and {d2} in another "
+                    f"(operand shapes {', '.join(str(_util.shape(o)) for o in ops)})"
+                    f"{core.where_message()}")
+
+
 def _sum_out(x, spec, keep):
     """Sum over letters of ``spec`` not in ``keep``."""
     axes = tuple(i for i, c in enumerate(spec) if c not in keep)
@@ -209,18 +225,23 @@ def einsum(subscripts, *operands, optimize=None, precision=None, preferred_eleme
         if len(spec) != len(shape):
             raise ValueError(f"einsum: subscript {spec!r} has {len(spec)} indices for an "
                              f"operand of rank {len(shape)} (shape {shape})")
+        for c in set(spec):
+            dims = {d for l, d in zip(spec, shape) if l == c}
+            if len(dims) > 1:     # a diagonal needs a square plane, no broadcasting
+                _einsum_size_error(c, *sorted(dims), ops)
         for c, d in zip(spec, shape):
-            if sizes.setdefault(c, d) != d:
-                raise TypeError(f"einsum: index {c!r} has size {sizes[c]} in one operand and "
-                                f"{d} in another (operand shapes "
-                                f"{', '.join(str(_util.shape(o)) for o in ops)})"
-                                f"{core.where_message()}")
+            # Across operands a size-1 dim broadcasts against any size (as numpy).
+            prev = sizes.setdefault(c, d)
+            if prev == 1:
+                sizes[c] = d
+            elif d not in (1, prev):
+                _einsum_size_error(c, prev, d, ops)
     missing = set(out) - set(sizes)
     if missing or len(set(out)) != len(out):
         raise ValueError(f"einsum: output subscript {out!r} must use distinct indices that "
                          f"appear in the inputs")
     for i, (op, spec) in enumerate(zip(ops, specs)):
-        ops[i], specs[i] = _take_diagonals(op, spec)
+        ops[i], specs[i] = _drop_broadcast_dims(*_take_diagonals(op, spec), sizes)
     x, spec = ops[0], specs[0]
     for i in range(1, len(ops)):
         keep = set(out).union(*specs[i + 1:])
