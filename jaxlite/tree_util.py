@@ -146,16 +146,34 @@ def tree_structure(tree, is_leaf=None):
 
 
 def tree_map(f, tree, *rest, is_leaf=None):
-    """Apply ``f`` leafwise over one or more trees of the same structure."""
+    """Apply ``f`` leafwise over one or more trees. Each tree of ``rest`` has the
+    structure of ``tree`` or extends it: where ``tree`` has a leaf, ``f`` gets the
+    whole corresponding subtree (as JAX's tree_map)."""
     leaves, treedef = tree_flatten(tree, is_leaf)
-    others = []
-    for r in rest:
-        r_leaves, r_def = tree_flatten(r, is_leaf)
-        if r_def != treedef:
-            raise ValueError(f"tree_map: trees have different structures: "
-                             f"{treedef} vs {r_def}")
-        others.append(r_leaves)
+    others = [flatten_up_to(treedef, r) for r in rest]
     return tree_unflatten(treedef, [f(*xs) for xs in zip(leaves, *others)])
+
+
+def flatten_up_to(treedef, tree):
+    """The subtrees of ``tree`` at the leaves of ``treedef`` (a prefix of its structure)."""
+    out = []
+    _up_to(treedef, tree, out, treedef, tree)
+    return out
+
+
+def _up_to(treedef, x, out, whole_def, whole):
+    if treedef.node_type is None:
+        out.append(x)
+        return
+    node_type, handler = _node_handler(x)
+    children, aux = handler[0](x) if handler is not None else ((), None)
+    if (node_type is not treedef.node_type or aux != treedef.aux
+            or len(children) != len(treedef.children)):
+        raise ValueError(f"tree_map: trees have different structures: {whole_def} vs "
+                         f"{tree_structure(whole)} (each further tree must have the first "
+                         f"one's structure, or extend it at its leaves)")
+    for c_def, c in zip(treedef.children, children):
+        _up_to(c_def, c, out, whole_def, whole)
 
 
 def treedef_is_leaf(treedef):

@@ -113,7 +113,17 @@ def test_tree_map_structure_mismatch():
     with pytest.raises(ValueError, match="different structures"):
         tree_map(lambda p, q: p, (1, 2), [1, 2])
     with pytest.raises(ValueError, match="different structures"):
-        tree_map(lambda p, q: p, (1, 2), (1, (2, 3)))
+        tree_map(lambda p, q: p, (1, (2, 3)), (1, 2))
+    with pytest.raises(ValueError, match="different structures"):
+        tree_map(lambda p, q: p, [1, None], [1, 2])
+
+
+def test_tree_map_later_trees_may_extend_the_first():
+    """As JAX: where the first tree has a leaf, f receives the other tree's
+    whole subtree there."""
+    assert tree_map(lambda p, q: (p, q), (1, 2), (1, (2, 3))) == ((1, 1), (2, (2, 3)))
+    assert tree_map(lambda p, q: q, {"a": 0, "b": None}, {"a": [1, {"c": 2}], "b": None}) == \
+        {"a": [1, {"c": 2}], "b": None}
 
 
 def test_unflatten_wrong_leaf_count():
