@@ -1619,3 +1619,15 @@ def test_einsum_broadcasts_size_one_dims_like_numpy(case):
     check_grads(lambda x, y: jnp.einsum(spec, x, y), (a, b), order=1)
     with pytest.raises(TypeError, match="index 'i' has size 2 .* 3"):
         jnp.einsum("ii->i", np.ones((2, 3)))       # within one operand: no broadcasting
+
+
+def test_at_combine_compares_positions_only_when_they_can_repeat():
+    """A traced scalar index with slices never repeats an element: no n x n
+    comparison of positions is staged (it is for a traced index array)."""
+    x = np.ones((4, 5), F32)
+    scalar = str(jaxlite.make_jaxpr(lambda a, i: a.at[i, :].mul(2.0))(x, np.int32(1)))
+    assert "bool[5,5]" not in scalar and "reduce_prod" not in scalar
+    array = str(jaxlite.make_jaxpr(lambda a, i: a.at[i].mul(2.0))(x, np.array([1, 1])))
+    assert "bool[10,10]" in array
+    _same(jaxlite.jit(lambda a, i: a.at[i, :].mul(2.0))(x, np.int32(-1)),
+          np.concatenate([np.ones((3, 5)), np.full((1, 5), 2.0)]).astype(F32))

@@ -407,18 +407,31 @@ def _scatter(x, idx, values, how):
         # As JAX: the updates to one element are multiplied together first, then
         # x is divided by (raised to) that product; other elements see a 1.
         ones = lax.full((av.size,), np.ones((), av.dtype), av.dtype)
-        out = _BINARY[how](flat, _scatter_combine(ones, pos, values, "multiply"))
+        out = _BINARY[how](flat, _scatter_combine(ones, pos, values, "multiply",
+                                                  _may_repeat(idx)))
     else:
-        out = _scatter_combine(flat, pos, values, how)
+        out = _scatter_combine(flat, pos, values, how, _may_repeat(idx))
     return lax.reshape(out, av.shape)
 
 
-def _scatter_combine(flat, pos, values, how):
+def _may_repeat(idx):
+    """Whether ``x[idx]`` can read one element twice: only an integer index array
+    with more than one entry can (ints, slices and boolean masks never do)."""
+    for e in (idx if isinstance(idx, tuple) else (idx,)):
+        if isinstance(e, list):
+            e = np.asarray(e)
+        if _is_index_array(e) and _util.aval(e).dtype.kind in "iu" and _util.aval(e).size > 1:
+            return True
+    return False
+
+
+def _scatter_combine(flat, pos, values, how, may_repeat=True):
     """``flat[pos] = combine(flat[pos], values)`` where every update to a repeated
     position is applied (x.at[[0, 0]].mul(v) multiplies x[0] by both v's, as in
     JAX). ``pos`` is (n, 1), ``values`` (n,); out-of-range positions are dropped."""
     size = _util.shape(flat)[0]
-    for round_pos, round_vals in _unique_rounds(pos, values, how, size):
+    rounds = _unique_rounds(pos, values, how, size) if may_repeat else [(pos, values)]
+    for round_pos, round_vals in rounds:
         current = lax.gather(flat, round_pos, (0,))
         flat = lax.scatter(flat, round_pos, _BINARY[how](current, round_vals), (0,))
     return flat
