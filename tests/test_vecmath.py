@@ -403,6 +403,21 @@ def test_pow_float32_nearly_correctly_rounded(jit):
         assert err <= 0.54, (xi, yi, err)
 
 
+def test_pow_float32_polynomial_errors():
+    """The error budget in _pow32's docstring: log2(1 + f) = s G(s^2) within 2^-37
+    relative on the whole reduced range (f in [sqrt(1/2) - 1, sqrt(2) - 1]), 2^r within
+    2^-28.5 for |r| <= 1/2 (float64 evaluation, against numpy's log1p / exp2)."""
+    poly = np.polynomial.polynomial.polyval
+    f = np.linspace(np.sqrt(0.5) - 1, np.sqrt(2) - 1, 200001)
+    f = f[f != 0]
+    s = f / (2 + f)
+    rel = s * poly(s * s, vecmath.POW_L32) / (np.log1p(f) / np.log(2)) - 1
+    assert np.abs(rel).max() < 2.0 ** -37, np.abs(rel).max()
+    r = np.linspace(-0.5, 0.5, 200001)
+    rel = poly(r, vecmath.POW_E32) / np.exp2(r) - 1
+    assert np.abs(rel).max() < 2.0 ** -28.5, np.abs(rel).max()
+
+
 def test_pow_float32_subnormal_and_overflowing_results(jit):
     """Results from 2^-151 (rounds to 0) up to past FLT_MAX: subnormals are rounded once
     (to within 0.54 of their fixed 2^-149 spacing), and overflow gives inf exactly where
