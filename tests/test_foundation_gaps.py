@@ -722,6 +722,8 @@ BAD_AXES = [
     (lambda: jnp.swapaxes(S, 0, 0), 0, 0), (lambda: jnp.roll(S, 1, axis=0), 0, 0),
     (lambda: jnp.cumsum(S, axis=0), 0, 0), (lambda: nn.logsumexp(S, axis=0), 0, 0),
     (lambda: jnp.flip(S, 0), 0, 0), (lambda: jnp.mean(S, axis=-1), -1, 0),
+    (lambda: jnp.linspace(np.zeros(2), np.ones(2), 3, axis=3), 3, 2),
+    (lambda: jnp.linspace(0.0, 1.0, 3, axis=-2), -2, 1),
 ]
 
 
@@ -792,6 +794,7 @@ SHAPE_MISMATCHES = [
     (lambda: jnp.reshape(A23, (4, 2)), "(2, 3)", "(4, 2)"),
     (lambda: jaxlite.jit(lambda a: a.reshape(5))(A23), "(2, 3)", "(5,)"),
     (lambda: jnp.broadcast_to(A23, (3,)), "(2, 3)", "(3,)"),
+    (lambda: jnp.linspace(np.zeros(2), np.ones(3), 4), "(2,)", "(3,)"),
     (lambda: jnp.asarray(A23).at[0].add(B4), "(4,)", "(3,)"),
     (lambda: jaxlite.jit(lambda a, v: a.at[0].set(v))(A23, B4), "(4,)", "(3,)"),
     (lambda: lax.add(A23, np.ones(3, F32)), "(2, 3)", "(3,)"),

@@ -143,6 +143,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         dt = _util.result_type(_util.as_operand(start), _util.as_operand(stop))[0]
         dtype = _util.to_inexact_dtype(dt)
     dtype = canonical_dtype(dtype)
+    bounds = _util.broadcast_shapes(_util.shape(_util.as_operand(start)),
+                                    _util.shape(_util.as_operand(stop)), what="linspace")
+    axis = _util.canonical_axis(axis, len(bounds) + 1)
     if isinstance(start, core.Tracer) or isinstance(stop, core.Tracer):
         return _traced_linspace(start, stop, num, endpoint, retstep, dtype, axis)
     compute = np.float64
