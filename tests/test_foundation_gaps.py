@@ -156,6 +156,10 @@ def test_unary_bool_refusals():
         jnp.negative(b)
     with pytest.raises(TypeError):
         np.negative(b)
+    with pytest.raises(TypeError, match="bool"):
+        jnp.sign(b)
+    with pytest.raises(TypeError):
+        np.sign(b)
 
 
 # ------------------------------------------------------ binary: every dtype pair

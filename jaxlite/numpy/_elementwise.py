@@ -200,8 +200,8 @@ def fabs(x):
 
 
 def sign(x):
-    x = as_operand(x)
-    return x if _kind(x) == "b" else lax.sign(x)
+    # bool has no sign: lax.sign refuses it with a TypeError, as JAX and numpy do
+    return lax.sign(as_operand(x))
 
 
 def _float_only(name, lax_fn):
