@@ -538,6 +538,8 @@ def _concatenate(em, node, idx):
         val = em.value(x, idx[:d] + [local] + idx[d + 1:])
         res = val if res is None else b.select(b.icmp_signed("<", idx[d], i64(start + n)),
                                                val, res)
+    if res is None:     # every part empty: so is the output, this code never runs
+        return const(node.out.aval.dtype, 0)
     return res
 
 
