@@ -255,10 +255,13 @@ class Array(np.ndarray):
 
 
 def wrap(x):
-    """A concrete impl output as a jaxlite ``Array``."""
+    """A concrete impl output as a jaxlite ``Array`` (a read-only view, so numpy's
+    in-place operations cannot change a value jaxlite may share)."""
     if type(x) is Array:
         return x
-    return np.asarray(x).view(Array)
+    out = np.asarray(x).view(Array)
+    out.flags.writeable = False
+    return out
 
 
 class EvalInterpreter(Interpreter):
