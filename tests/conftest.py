@@ -11,3 +11,13 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+
+# Compiling is part of many property examples (first calls take 0.1-0.3 s), so
+# no example has a deadline; a slow CI machine must not turn that into failures.
+try:
+    from hypothesis import settings
+except ImportError:     # the test extra is not installed: non-property tests still run
+    pass
+else:
+    settings.register_profile("jaxlite", deadline=None)
+    settings.load_profile("jaxlite")
