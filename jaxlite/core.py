@@ -105,10 +105,26 @@ class ShapedArray:
 
 
 _PY_SCALAR_KIND = {bool: 0, int: 1, float: 2}
+_SUPPORTED_DTYPES = frozenset(dtypes.SUPPORTED)
+
+
+def _fast_aval(shape, dtype):
+    """A ShapedArray from an ndarray's own (int) shape and supported dtype."""
+    a = _new_aval(ShapedArray)
+    a.shape, a.dtype, a.weak_type = shape, dtype, False
+    return a
+
+
+_new_aval = object.__new__
 
 
 def get_aval(x):
     """The abstract value of any value jaxlite accepts (TypeError otherwise)."""
+    t = type(x)
+    if t is Array or t is np.ndarray:     # the hot case: skip the general checks
+        dt = x.dtype
+        if dt in _SUPPORTED_DTYPES:
+            return _fast_aval(x.shape, dt)
     if isinstance(x, Tracer):
         return x.aval
     if isinstance(x, np.ndarray):
