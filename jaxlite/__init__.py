@@ -1,10 +1,15 @@
 """jaxlite: JAX's programming model on numpy and llvmlite."""
-from jaxlite import lax, numpy, tree_util, nn, random  # noqa: F401
+from jaxlite import lax, numpy, tree_util, tree, nn, random, debug  # noqa: F401
 from jaxlite.api import (grad, value_and_grad, jvp, vjp, linearize, jacfwd, jacrev,  # noqa: F401
-                         hessian, vmap, make_jaxpr, eval_shape, block_until_ready)
+                         hessian, vmap, make_jaxpr, block_until_ready)
 from jaxlite.jit import jit  # noqa: F401
 from jaxlite.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
 from jaxlite.core import Array, ConcretizationTypeError  # noqa: F401
 from jaxlite.lax import stop_gradient  # noqa: F401
+# eval_shape here also takes ShapeDtypeStruct arguments (jaxlite.api's takes values).
+from jaxlite._api_extras import (  # noqa: F401
+    devices, local_devices, device_count, local_device_count, process_index, process_count,
+    default_backend, device_put, device_get, checkpoint, remat, checkpoint_policies,
+    named_call, named_scope, ShapeDtypeStruct, eval_shape, clear_caches, float0)
 
 __version__ = "0.1.0"

@@ -1,10 +1,11 @@
 """Pytrees: nested containers of leaves, flattened to lists and rebuilt.
 
 Containers: tuple, list, dict (sorted keys), OrderedDict (insertion order),
-defaultdict, namedtuple, None (no leaves), and any type registered with
-``register_pytree_node``.
+defaultdict, namedtuple, None (no leaves), ``Partial``, and any type registered
+with ``register_pytree_node`` or ``register_pytree_node_class``.
 """
 import collections
+import functools
 
 _registry = {}   # type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
 
@@ -184,8 +185,72 @@ def treedef_children(treedef):
     return list(treedef.children)
 
 
-def tree_all(tree):
-    return all(tree_leaves(tree))
+def tree_all(tree, *, is_leaf=None):
+    """True when every leaf of ``tree`` is truthy (an empty tree is all-true)."""
+    return all(tree_leaves(tree, is_leaf))
+
+
+_NO_INITIAL = object()
+
+
+def tree_reduce(function, tree, initializer=_NO_INITIAL, is_leaf=None):
+    """``functools.reduce(function, leaves)``, starting from ``initializer`` if given."""
+    leaves = tree_leaves(tree, is_leaf)
+    if initializer is _NO_INITIAL:
+        if not leaves:
+            raise TypeError("tree_reduce() of an empty tree with no initializer")
+        return functools.reduce(function, leaves)
+    return functools.reduce(function, leaves, initializer)
+
+
+def treedef_compose(outer, inner):
+    """The structure of ``outer`` with a tree of structure ``inner`` at each leaf."""
+    leaf = object()      # a placeholder that every handler treats as a leaf
+    inner_tree = tree_unflatten(inner, [leaf] * inner.num_leaves)
+    return tree_structure(tree_unflatten(outer, [inner_tree] * outer.num_leaves))
+
+
+def tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose):
+    """Turn an ``outer`` tree of ``inner`` trees into an ``inner`` tree of ``outer``
+    trees (a list of dicts into a dict of lists, say)."""
+    flat, treedef = tree_flatten(pytree_to_transpose)
+    expected = treedef_compose(outer_treedef, inner_treedef)
+    if treedef != expected:
+        raise TypeError(f"tree_transpose: the tree has structure {treedef}, expected "
+                        f"{expected} (outer {outer_treedef} with inner {inner_treedef} "
+                        f"at each leaf)")
+    n_in = inner_treedef.num_leaves
+    rows = [flat[i * n_in:(i + 1) * n_in] for i in range(outer_treedef.num_leaves)]
+    columns = [tree_unflatten(outer_treedef, col) for col in zip(*rows)] if rows else \
+        [tree_unflatten(outer_treedef, []) for _ in range(n_in)]
+    return tree_unflatten(inner_treedef, columns)
+
+
+def register_pytree_node_class(cls):
+    """Class decorator: ``cls.tree_flatten(self) -> (children, aux)`` and the
+    classmethod ``cls.tree_unflatten(aux, children)`` make ``cls`` a container."""
+    register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
+    return cls
+
+
+class Partial(functools.partial):
+    """A ``functools.partial`` that is a pytree: the bound arguments are its
+    children and the function its aux data, so it can be passed through jit
+    and transformed like any other container of arrays."""
+
+    def __new__(cls, func, *args, **kw):
+        # Partial(Partial(f, a), b) flattens to Partial(f, a, b) as functools.partial
+        # does, but a plain functools.partial's arguments stay hidden in the function.
+        if isinstance(func, Partial):
+            return super().__new__(cls, func.func, *func.args, *args,
+                                   **{**func.keywords, **kw})
+        return super().__new__(cls, func, *args, **kw)
+
+
+register_pytree_node(
+    Partial,
+    lambda p: ((p.args, p.keywords), p.func),
+    lambda func, children: Partial(func, *children[0], **children[1]))
 
 
 def flatten_prefix(prefix, tree, what="in_axes"):

@@ -1,0 +1,269 @@
+"""JAX's device, caching and annotation API on a single-CPU system.
+
+jaxlite runs on one CPU "device", so device placement is a copy into a jaxlite
+``Array``, checkpointing (rematerialization) changes nothing but memory use and
+is the identity, and naming annotations are no-ops. They exist so that code
+written for JAX runs unchanged.
+"""
+import contextlib
+import importlib
+import operator
+import sys
+
+import numpy as np
+
+from jaxlite import core, dtypes, tree_util
+from jaxlite.interpreters import partial_eval as pe
+
+# JAX's dtype of the cotangent of an integer input: a structured dtype with no
+# storage. jaxlite's own transforms do not produce it; it exists for user code
+# that compares against or constructs it.
+float0 = np.dtype([("float0", np.void, 0)])
+
+
+# -------------------------------------------------------------------- devices
+
+class CpuDevice:
+    """The one device jaxlite computes on."""
+    id = 0
+    platform = "cpu"
+    device_kind = "cpu"
+    process_index = 0
+    host_id = 0
+    client = None
+
+    def __repr__(self):
+        return f"CpuDevice(id={self.id})"
+
+    def __str__(self):
+        return "TFRT_CPU_0"
+
+
+_CPU = CpuDevice()
+
+
+def _check_backend(backend):
+    if backend is None:
+        return
+    name = getattr(backend, "platform", backend)
+    if name != "cpu":
+        raise RuntimeError(f"Unknown backend {name!r}: jaxlite has only the 'cpu' backend")
+
+
+def devices(backend=None):
+    """The devices of ``backend`` (jaxlite: one CPU device)."""
+    _check_backend(backend)
+    return [_CPU]
+
+
+def local_devices(process_index=None, backend=None, host_id=None):
+    _check_backend(backend)
+    index = process_index if process_index is not None else host_id
+    if index not in (None, 0):
+        raise ValueError(f"process_index {index} is out of range: jaxlite runs one process")
+    return [_CPU]
+
+
+def device_count(backend=None):
+    _check_backend(backend)
+    return 1
+
+
+def local_device_count(backend=None):
+    _check_backend(backend)
+    return 1
+
+
+def process_index(backend=None):
+    _check_backend(backend)
+    return 0
+
+
+def process_count(backend=None):
+    _check_backend(backend)
+    return 1
+
+
+def default_backend():
+    return "cpu"
+
+
+def _check_device(device):
+    if device is not None and not isinstance(device, CpuDevice):
+        raise TypeError(f"device_put: device must be None or a device from "
+                        f"jaxlite.devices(), got {type(device).__name__}: {device!r}")
+
+
+def _put_leaf(x):
+    if isinstance(x, core.Tracer) or type(x) is core.Array:
+        return x            # already on the device (jaxlite arrays are immutable)
+    aval = core.get_aval(x)
+    # A private copy, so later mutation of a user's numpy array cannot reach it.
+    return core.wrap(np.array(x, dtype=aval.dtype, copy=True))
+
+
+def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
+    """Every leaf of the pytree ``x`` as a jaxlite array on the CPU device."""
+    _check_device(device)
+    return tree_util.tree_map(_put_leaf, x)
+
+
+def _get_leaf(x):
+    # As in JAX: tracers and leaves without __array__ (Python scalars, strings)
+    # pass through; arrays become plain, writable numpy arrays.
+    if isinstance(x, core.Tracer) or not hasattr(x, "__array__"):
+        return x
+    return np.array(x, copy=True)
+
+
+def device_get(x):
+    """The pytree ``x`` with its arrays as numpy arrays on the host."""
+    return tree_util.tree_map(_get_leaf, x)
+
+
+# ------------------------------------------------------- checkpoint / naming
+
+def checkpoint(fun=None, *, prevent_cse=True, policy=None, static_argnums=()):
+    """``fun`` itself: rematerialization trades memory for recomputation and
+    never changes values or derivatives, and jaxlite does not model memory."""
+    if fun is None:
+        return lambda f: checkpoint(f, prevent_cse=prevent_cse, policy=policy,
+                                    static_argnums=static_argnums)
+    if not callable(fun):
+        raise TypeError(f"checkpoint: expected a callable, got {fun!r}")
+    return fun
+
+
+remat = checkpoint
+
+
+def _saveable(*_, **__):
+    return True
+
+
+def _not_saveable(*_, **__):
+    return False
+
+
+class checkpoint_policies:   # noqa: N801 (JAX's name)
+    """JAX's rematerialization policies; checkpoint accepts and ignores them."""
+    everything_saveable = staticmethod(_saveable)
+    nothing_saveable = staticmethod(_not_saveable)
+    dots_saveable = checkpoint_dots = staticmethod(_saveable)
+    dots_with_no_batch_dims_saveable = staticmethod(_saveable)
+    checkpoint_dots_with_no_batch_dims = staticmethod(_saveable)
+
+    @staticmethod
+    def save_only_these_names(*names):
+        return _saveable
+
+    @staticmethod
+    def save_any_names_but_these(*names):
+        return _saveable
+
+    @staticmethod
+    def save_from_both_policies(policy_1, policy_2):
+        return _saveable
+
+
+def named_call(fun, *, name=None):
+    """``fun`` itself: JAX uses the name only to label the compiled program."""
+    if not callable(fun):
+        raise TypeError(f"named_call: expected a callable, got {fun!r}")
+    return fun
+
+
+@contextlib.contextmanager
+def named_scope(name):
+    """A no-op context manager (JAX uses the name only in profiles)."""
+    if not isinstance(name, str):
+        raise TypeError(f"named_scope name argument must be a string, got {name!r}")
+    yield
+
+
+# ----------------------------------------------------------- abstract values
+
+class ShapeDtypeStruct:
+    """A shape and dtype standing in for an array (an abstract argument)."""
+    __slots__ = ("shape", "dtype", "sharding", "weak_type")
+
+    def __init__(self, shape, dtype, sharding=None, weak_type=False):
+        try:
+            self.shape = tuple(operator.index(d) for d in shape)
+        except TypeError:
+            raise TypeError(f"ShapeDtypeStruct: shape must be a sequence of integers, "
+                            f"got {shape!r}") from None
+        if any(d < 0 for d in self.shape):
+            raise ValueError(f"ShapeDtypeStruct: shape must be non-negative, got {self.shape}")
+        if dtype is None:
+            raise ValueError("ShapeDtypeStruct: dtype must be specified")
+        self.dtype = np.dtype(dtype)
+        self.sharding = sharding
+        self.weak_type = bool(weak_type)
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
+
+    @property
+    def aval(self):
+        return core.ShapedArray(self.shape, dtypes.canonicalize(self.dtype, "ShapeDtypeStruct"),
+                                self.weak_type)
+
+    def __eq__(self, other):
+        return (isinstance(other, ShapeDtypeStruct) and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def __repr__(self):
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak})"
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+
+def _abstract(x):
+    if isinstance(x, ShapeDtypeStruct):
+        return x.aval
+    if isinstance(x, core.ShapedArray):
+        return x
+    return core.get_aval(x)
+
+
+def eval_shape(fun, *args, **kwargs):
+    """The shapes and dtypes of ``fun``'s outputs as a pytree of ShapeDtypeStruct,
+    computed by tracing, never by running ``fun``. Arguments may be arrays,
+    scalars, ShapeDtypeStruct or ShapedArray leaves."""
+    flat, in_tree = tree_util.tree_flatten((args, kwargs))
+    store = {}
+
+    def flat_fun(*xs):
+        a, k = tree_util.tree_unflatten(in_tree, xs)
+        out_flat, store["tree"] = tree_util.tree_flatten(fun(*a, **k))
+        return out_flat
+    closed = pe.trace_flat(flat_fun, [_abstract(x) for x in flat])
+    outs = [ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
+            for a in closed.out_avals]
+    return tree_util.tree_unflatten(store["tree"], outs)
+
+
+# --------------------------------------------------------------------- caches
+
+def clear_caches():
+    """Drop the module-level jit and compiler caches: the executables kept per
+    jaxpr, the transformed (jvp / partial-eval / transpose / vmap) jaxprs, and
+    the compiler's in-memory executable cache. The on-disk cache stays (it is
+    keyed by LLVM IR, so it cannot go stale). Each jitted function's own
+    trace and call caches belong to that function and are dropped with it."""
+    jit = importlib.import_module("jaxlite.jit")    # the module, not jaxlite.jit the function
+    jit._exe_cache.clear()
+    for fn in (jit._jvp_jaxpr, jit._split_jaxpr, jit._transpose_jaxpr, jit._batch_jaxpr):
+        fn.cache_clear()
+    cache = sys.modules.get("compiler.cache")   # not imported yet: nothing compiled
+    if cache is not None:
+        with cache._lock:
+            cache.memory.clear()

@@ -1,0 +1,48 @@
+"""jaxlite.tree: the short names of JAX's ``jax.tree`` namespace.
+
+Each function is the ``jaxlite.tree_util`` function of the same meaning
+(``tree.map`` is ``tree_util.tree_map``, ...), with JAX's argument names.
+The path-carrying variants (``leaves_with_path``, ``map_with_path``) are not
+provided: jaxlite's pytrees do not record key paths.
+"""
+from jaxlite import tree_util as _tu
+
+__all__ = ["all", "flatten", "leaves", "map", "reduce", "structure", "transpose",
+           "unflatten"]
+
+
+def all(tree, *, is_leaf=None):   # noqa: A001 (JAX's name)
+    """True when every leaf of ``tree`` is truthy."""
+    return _tu.tree_all(tree, is_leaf=is_leaf)
+
+
+def flatten(tree, is_leaf=None):
+    """``(leaves, treedef)`` of ``tree``."""
+    return _tu.tree_flatten(tree, is_leaf)
+
+
+def leaves(tree, is_leaf=None):
+    return _tu.tree_leaves(tree, is_leaf)
+
+
+def map(f, tree, *rest, is_leaf=None):   # noqa: A001 (JAX's name)
+    """``f`` applied leafwise over ``tree`` and the trees of ``rest``."""
+    return _tu.tree_map(f, tree, *rest, is_leaf=is_leaf)
+
+
+def reduce(function, tree, initializer=_tu._NO_INITIAL, is_leaf=None):
+    """``functools.reduce`` over the leaves of ``tree``."""
+    return _tu.tree_reduce(function, tree, initializer, is_leaf)
+
+
+def structure(tree, is_leaf=None):
+    return _tu.tree_structure(tree, is_leaf)
+
+
+def transpose(outer_treedef, inner_treedef, pytree_to_transpose):
+    """An outer tree of inner trees as an inner tree of outer trees."""
+    return _tu.tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose)
+
+
+def unflatten(treedef, leaves):
+    return _tu.tree_unflatten(treedef, leaves)
