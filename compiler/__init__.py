@@ -24,13 +24,14 @@ stats = cache.stats
 def compile(closed, name="jit_fn"):
     """Compile a ClosedJaxpr to an Executable taking its (non-const) inputs."""
     key = cache.memory_key(closed)
-    hit = cache.memory.get(key)
-    if hit is not None:
-        cache.stats["memory_hits"] += 1
-        return _rename(hit, name)
-    exe = _compile(closed, name)
-    cache.remember(key, exe)
-    return exe
+    with engine.llvm_lock:
+        hit = cache.memory.get(key)
+        if hit is not None:
+            cache.stats["memory_hits"] += 1
+            return _rename(hit, name)
+        exe = _compile(closed, name)
+        cache.remember(key, exe)
+        return exe
 
 
 def _rename(exe, name):

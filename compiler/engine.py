@@ -11,6 +11,9 @@ import llvmlite.binding as llvm
 
 _lock = threading.Lock()
 _state = {}
+# LLVM's global context is not thread-safe: whatever parses, optimizes or
+# emits code holds this (compiles take it whole; running compiled code does not).
+llvm_lock = threading.RLock()
 
 
 def _init():
@@ -67,19 +70,21 @@ def optimize(ir_text):
     unrolled and peeled every short loop (optimized IR 7x the input, half of a
     first call's compile time) with no measurable gain at run time. The
     vectorizer still interleaves."""
-    mod = llvm.parse_assembly(ir_text)
-    mod.verify()
-    pto = llvm.create_pipeline_tuning_options(speed_level=3)
-    pto.loop_vectorization = True
-    pto.slp_vectorization = True
-    pto.loop_unrolling = "jaxlite_gemm_llvm" in ir_text
-    pb = llvm.create_pass_builder(target_machine(), pto)
-    pb.getModulePassManager().run(mod, pb)
-    return mod
+    with llvm_lock:
+        mod = llvm.parse_assembly(ir_text)
+        mod.verify()
+        pto = llvm.create_pipeline_tuning_options(speed_level=3)
+        pto.loop_vectorization = True
+        pto.slp_vectorization = True
+        pto.loop_unrolling = "jaxlite_gemm_llvm" in ir_text
+        pb = llvm.create_pass_builder(target_machine(), pto)
+        pb.getModulePassManager().run(mod, pb)
+        return mod
 
 
 def assembly(module_ref):
-    return target_machine().emit_assembly(module_ref)
+    with llvm_lock:
+        return target_machine().emit_assembly(module_ref)
 
 
 class Engine:

@@ -10,6 +10,7 @@ makes perturbation confusion impossible.
 import contextlib
 import os
 import sys
+import threading
 
 import numpy as np
 
@@ -223,8 +224,12 @@ class Interpreter:
         return False
 
 
-class _Current:
-    interp = None
+class _Current(threading.local):
+    """The current interpreter, per thread: tracing in one thread must not
+    capture another thread's operations."""
+
+    def __init__(self):
+        self.interp = globals().get("eval_interpreter")
 
 
 _current = _Current()

@@ -525,14 +525,16 @@ def _fast_call(exe, consts, args, out_tree):
             out = _Array(shape, dtype)
             fn(*pre, *args, out)
             return out
-        return call
-
-    def call(args):
-        if need_convert:
-            args = [a if d is None else asarray(a, d) for a, d in zip(args, scalar_dtypes)]
-        outs = [_Array(s, d) for s, d in out_specs]
-        fn(*pre, *args, *outs)
-        return tree_util.tree_unflatten(out_tree, outs)
+    else:
+        def call(args):
+            if need_convert:
+                args = [a if d is None else asarray(a, d) for a, d in zip(args, scalar_dtypes)]
+            outs = [_Array(s, d) for s, d in out_specs]
+            fn(*pre, *args, *outs)
+            return tree_util.tree_unflatten(out_tree, outs)
+    # ``fn`` points into the executable's machine code: keep the executable (and
+    # so its engine) alive as long as this closure, whatever the caches drop.
+    call.executable = exe
     return call
 
 
