@@ -469,3 +469,19 @@ def test_python_int_out_of_int32_range_is_clean_error():
     jg = jit(lambda x, n: x + n)
     with pytest.raises((OverflowError, TypeError)):
         jg(np.ones(2, np.int32), 2 ** 40)
+
+
+def test_fast_path_survives_compiler_cache_eviction(monkeypatch):
+    import gc
+    from compiler import cache
+    monkeypatch.setattr(cache, "MEMORY_LIMIT", 2)
+    f = jaxlite.jit(lambda x: jnp.sin(x) * 3.0 + 1.0)
+    x = np.linspace(0.0, 1.0, 9)
+    want = np.sin(x) * 3.0 + 1.0
+    np.testing.assert_allclose(f(x), want)
+    np.testing.assert_allclose(f(x), want)          # the fast path now
+    for k in range(6):                                # evict f's executable
+        jaxlite.jit(lambda x, k=k: x * float(k + 2))(x)
+    gc.collect()
+    for _ in range(3):
+        np.testing.assert_allclose(f(x), want)
