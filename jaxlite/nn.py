@@ -156,3 +156,120 @@ def one_hot(x, num_classes, dtype=np.float32, axis=-1):
     dt = _util.aval(x).dtype
     classes = classes.astype(dt if dt.kind in "iu" else np.int32)
     return jnp.equal(x, classes).astype(_util.canonical_dtype(dtype))
+
+
+# ------------------------------------------------------------ more activations
+
+def tanh(x):
+    return jnp.tanh(x)
+
+
+def identity(x):
+    """The identity activation (returns ``x`` as an array)."""
+    return _util.as_operand(x)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x):
+    """Scaled ELU with the self-normalizing constants of Klambauer et al. (2017)."""
+    return jnp.multiply(_SELU_SCALE, elu(x, _SELU_ALPHA))
+
+
+def celu(x, alpha=1.0):
+    """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise."""
+    x = _float(x)
+    positive = jnp.greater(x, 0)
+    safe = jnp.where(positive, 0.0, x)          # no overflow in the unused branch
+    return jnp.where(positive, x, jnp.multiply(alpha, jnp.expm1(jnp.divide(safe, alpha))))
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: the first half of ``axis`` times the sigmoid of the second."""
+    x = _float(x)
+    axis = _util.canonical_axis(axis, _util.ndim(x))
+    n = _util.shape(x)[axis]
+    if n % 2:
+        raise ValueError(f"glu: axis {axis} must have an even size, got shape "
+                         f"{_util.shape(x)}")
+    a, b = jnp.split(x, 2, axis)
+    return jnp.multiply(a, sigmoid(b))
+
+
+def mish(x):
+    """x * tanh(softplus(x))."""
+    x = _float(x)
+    return jnp.multiply(x, jnp.tanh(softplus(x)))
+
+
+def soft_sign(x):
+    """x / (|x| + 1)."""
+    x = _float(x)
+    return jnp.divide(x, jnp.add(jnp.abs(x), 1))
+
+
+def hard_tanh(x):
+    """x clipped to [-1, 1]."""
+    x = _float(x)
+    return jnp.where(jnp.greater(x, 1), 1.0, jnp.where(jnp.less(x, -1), -1.0, x))
+
+
+def hard_sigmoid(x):
+    """relu6(x + 3) / 6: a piecewise-linear sigmoid."""
+    x = _float(x)
+    return jnp.divide(relu6(jnp.add(x, 3.0)), 6.0)
+
+
+def hard_silu(x):
+    """x * hard_sigmoid(x)."""
+    x = _float(x)
+    return jnp.multiply(x, hard_sigmoid(x))
+
+
+hard_swish = hard_silu
+
+
+def squareplus(x, b=4):
+    """(x + sqrt(x^2 + b)) / 2: a smooth relu with algebraic tails."""
+    x = _float(x)
+    return jnp.divide(jnp.add(x, jnp.sqrt(jnp.add(jnp.square(x), b))), 2.0)
+
+
+def log1mexp(x):
+    """log(1 - exp(-x)) for x >= 0, accurate at both ends: log1p(-exp(-x)) for
+    large x, log(-expm1(-x)) for small x (Maechler's cut at log 2)."""
+    x = _float(x)
+    large = jnp.greater(x, math.log(2.0))
+    # Each branch sees an input where it is finite, so neither leaks NaN gradients.
+    x_large = jnp.where(large, x, 1.0)
+    x_small = jnp.where(large, 0.5, x)
+    return jnp.where(large, jnp.log1p(jnp.negative(jnp.exp(jnp.negative(x_large)))),
+                     jnp.log(jnp.negative(jnp.expm1(jnp.negative(x_small)))))
+
+
+def logmeanexp(x, axis=None, where=None, keepdims=False):
+    """log(mean(exp(x))) = logsumexp(x) - log(n), n counting ``where``'s True entries."""
+    x = _float(x)
+    lse = logsumexp(x, axis=axis, keepdims=keepdims, where=where)
+    if where is None:
+        axes = _util.canonical_axes(axis, _util.ndim(x))
+        n = np.prod([_util.shape(x)[a] for a in axes], dtype=np.float64)
+        return jnp.subtract(lse, math.log(n) if n else -np.inf)
+    n = jnp.sum(jnp.broadcast_to(where, _util.shape(x)), axis=axis, keepdims=keepdims,
+                dtype=_util.aval(x).dtype)
+    return jnp.subtract(lse, jnp.log(n))
+
+
+def sparse_plus(x):
+    """0 for x <= -1, (x + 1)^2 / 4 for -1 < x < 1, x for x >= 1."""
+    x = _float(x)
+    quad = jnp.multiply(0.25, jnp.square(jnp.add(x, 1.0)))
+    return jnp.where(jnp.less_equal(x, -1), 0.0, jnp.where(jnp.greater_equal(x, 1), x, quad))
+
+
+def sparse_sigmoid(x):
+    """The derivative of sparse_plus: 0, (x + 1) / 2, 1 on the three pieces."""
+    x = _float(x)
+    return jnp.multiply(0.5, jnp.clip(jnp.add(x, 1.0), 0.0, 2.0))

@@ -4,12 +4,15 @@ Arrays are immutable (``x.at[i].set(v)`` instead of ``x[i] = v``), Python
 scalars are weakly typed (``int32_array + 1.5`` is float32), and without an x64
 switch Python floats give float32; float64 inputs stay float64.
 """
+import builtins as _builtins
+
 import numpy as _np
 
 from jaxlite import core as _core, dtypes as _dtypes
 from jaxlite.numpy._creation import (  # noqa: F401
     array, asarray, zeros, ones, empty, full, zeros_like, ones_like, empty_like, full_like,
-    arange, linspace, eye, identity, tri)
+    arange, linspace, eye, identity, tri, logspace, geomspace, tril_indices, triu_indices,
+    tril_indices_from, triu_indices_from, indices)
 from jaxlite.numpy._elementwise import (  # noqa: F401
     add, subtract, multiply, divide, true_divide, floor_divide, remainder, mod, fmod, divmod,
     power, float_power, square, reciprocal, negative, positive, absolute, abs, fabs, sign,
@@ -18,17 +21,21 @@ from jaxlite.numpy._elementwise import (  # noqa: F401
     arccosh, arctanh, arctan2, hypot, deg2rad, rad2deg, degrees, radians, maximum, minimum,
     logaddexp, logaddexp2, equal, not_equal, less, less_equal, greater, greater_equal,
     logical_and, logical_or, logical_xor, logical_not, bitwise_and, bitwise_or, bitwise_xor,
-    bitwise_not, invert, isnan, isinf, isfinite, signbit, isclose, where, clip, nan_to_num)
+    bitwise_not, invert, isnan, isinf, isfinite, signbit, isclose, where, clip, nan_to_num,
+    acos, asin, atan, atan2, acosh, asinh, atanh, pow, fmax, fmin, copysign, heaviside, sinc,
+    real, imag, conj, conjugate, isposinf, isneginf, select)
 from jaxlite.numpy._reductions import (  # noqa: F401
     sum, prod, max, min, amax, amin, mean, var, std, argmax, argmin, all, any, cumsum,
-    count_nonzero, ptp, average, cumprod)
+    count_nonzero, ptp, average, cumprod, nansum, nanprod, nanmean, nanvar, nanstd, nanmax,
+    nanmin, nanargmax, nanargmin, cumulative_sum, cumulative_prod)
 from jaxlite.numpy._shape import (  # noqa: F401
     reshape, ravel, transpose, permute_dims, swapaxes, moveaxis, expand_dims, squeeze,
     broadcast_to, broadcast_arrays, broadcast_shapes, atleast_1d, atleast_2d, atleast_3d,
     concatenate, stack, vstack, hstack, column_stack, split, array_split, hsplit, vsplit,
-    tile, repeat, flip, fliplr, flipud, pad, roll, tril, triu, meshgrid, diag, diff)
+    tile, repeat, flip, fliplr, flipud, pad, roll, tril, triu, meshgrid, diag, diff,
+    concat, matrix_transpose, unstack, append, rot90)
 from jaxlite.numpy._linalg import (  # noqa: F401
-    dot, matmul, tensordot, inner, outer, vdot, einsum)
+    dot, matmul, tensordot, inner, outer, vdot, einsum, kron, cross, vecdot, matvec, vecmat)
 from jaxlite.numpy._indexing import (  # noqa: F401
     take, take_along_axis, nonzero, flatnonzero, argwhere, diagonal, trace,
     NonConcreteBooleanIndexError)
@@ -60,6 +67,7 @@ float64 = _ScalarType(_np.float64)
 int32 = _ScalarType(_np.int32)
 int64 = _ScalarType(_np.int64)
 bool_ = _ScalarType(_np.bool_)
+bool = bool_        # the array-API name; shadows the builtin in this module only
 float_ = float32
 int_ = int32
 dtype = _np.dtype
@@ -85,7 +93,7 @@ def result_type(*args):
     typed = []
     for a in args:
         if isinstance(a, (type, _np.dtype, str, _ScalarType)):
-            typed.append((_util.canonical_dtype(a), a in (bool, int, float)))
+            typed.append((_util.canonical_dtype(a), a in (_builtins.bool, int, float)))
         else:
             av = _core.get_aval(_util.as_operand(a))
             typed.append((av.dtype, av.weak_type))
@@ -121,3 +129,37 @@ def array_equal(a1, a2, equal_nan=False):
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return all(isclose(a, b, rtol, atol, equal_nan))
+
+
+def astype(x, dtype, /, *, copy=False, device=None):
+    """``x`` converted to ``dtype`` (the array-API function form of ``x.astype``)."""
+    from jaxlite import lax
+    from jaxlite.numpy import _util
+    return lax.convert_element_type(_util.strong(_util.as_operand(x)),
+                                    _util.canonical_dtype(dtype))
+
+
+_KIND_TESTS = {
+    "bool": lambda dt: dt.kind == "b",
+    "signed integer": lambda dt: dt.kind == "i",
+    "unsigned integer": lambda dt: dt.kind == "u",
+    "integral": lambda dt: dt.kind in "iu",
+    "real floating": lambda dt: dt.kind == "f",
+    "complex floating": lambda dt: dt.kind == "c",
+    "numeric": lambda dt: dt.kind in "iufc",
+}
+
+
+def isdtype(dtype, kind):
+    """Array-API dtype test: ``kind`` is a dtype, one of the kind names
+    ('bool', 'signed integer', 'unsigned integer', 'integral', 'real floating',
+    'complex floating', 'numeric'), or a tuple of these."""
+    dt = _np.dtype(dtype.dtype if isinstance(dtype, _ScalarType) else dtype)
+    if isinstance(kind, tuple):
+        return _builtins.any(isdtype(dt, k) for k in kind)
+    if isinstance(kind, str):
+        if kind not in _KIND_TESTS:
+            raise ValueError(f"isdtype: unknown kind {kind!r}; expected one of "
+                             f"{', '.join(map(repr, _KIND_TESTS))}")
+        return _KIND_TESTS[kind](dt)
+    return dt == _np.dtype(kind.dtype if isinstance(kind, _ScalarType) else kind)

@@ -190,3 +190,89 @@ def identity(n, dtype=None):
 def tri(N, M=None, k=0, dtype=None):
     M = N if M is None else M
     return core.wrap(np.tri(N, M, k, dtype=canonical_dtype(dtype or dtypes.float32)))
+
+
+# ------------------------------------------------- log-spaced samples, indices
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """``base ** linspace(start, stop, ...)``."""
+    from jaxlite.numpy import _elementwise as el
+    if dtype is None:
+        dt = _util.result_type(_util.as_operand(start), _util.as_operand(stop))[0]
+        dtype = _util.to_inexact_dtype(dt)
+    dtype = canonical_dtype(dtype)
+    ft = _util.to_inexact_dtype(dtype)
+    exponents = linspace(start, stop, num, endpoint, dtype=ft, axis=axis)
+    out = el.power(_util.convert(_util.as_operand(base), ft), exponents)
+    return lax.convert_element_type(out, dtype) if dtype != ft else out
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """``num`` samples from ``start`` to ``stop`` with a constant ratio; both ends
+    must have the same sign and neither may be zero."""
+    from jaxlite.numpy import _elementwise as el
+    from jaxlite.numpy._shape import moveaxis
+    for v in (start, stop):
+        if not isinstance(v, core.Tracer) and np.any(np.asarray(v) == 0):
+            raise ValueError("geomspace: a geometric sequence cannot include zero")
+    if dtype is None:
+        dt = _util.result_type(_util.as_operand(start), _util.as_operand(stop))[0]
+        dtype = _util.to_inexact_dtype(dt)
+    dtype = canonical_dtype(dtype)
+    ft = _util.to_inexact_dtype(dtype)
+    start, stop = _util.broadcast(*_util.promote(start, stop, dtype=ft), keep_scalars=False)
+    # Work on magnitudes (negative ends give a negated sequence, like numpy).
+    sign = el.sign(start)
+    logs = linspace(el.log10(el.abs(start)), el.log10(el.abs(stop)), num, endpoint, dtype=ft)
+    out = el.multiply(sign, el.power(np.asarray(10, ft), logs))
+    # The ends exactly, not 10 ** log10(.) rounded.
+    if num > 0:
+        out = out.at[0].set(start)
+        if endpoint and num > 1:
+            out = out.at[num - 1].set(stop)
+    out = moveaxis(out, 0, _util.canonical_axis(axis, _util.ndim(out)))
+    return lax.convert_element_type(out, dtype) if dtype != ft else out
+
+
+def _triangle_indices(name, np_fn, n, k, m):
+    n = _util.operator_index(n, "n")
+    k = _util.operator_index(k, "k")
+    m = n if m is None else _util.operator_index(m, "m")
+    return tuple(core.wrap(i.astype(np.int32)) for i in np_fn(n, k, m))
+
+
+def tril_indices(n, k=0, m=None):
+    """Row and column indices (int32) of the lower triangle of an (n, m) array."""
+    return _triangle_indices("tril_indices", np.tril_indices, n, k, m)
+
+
+def triu_indices(n, k=0, m=None):
+    """Row and column indices (int32) of the upper triangle of an (n, m) array."""
+    return _triangle_indices("triu_indices", np.triu_indices, n, k, m)
+
+
+def _from_shape(name, arr):
+    s = _util.shape(_util.as_operand(arr))
+    if len(s) != 2:
+        raise ValueError(f"{name} needs a 2-d array, got shape {s}")
+    return s
+
+
+def tril_indices_from(arr, k=0):
+    n, m = _from_shape("tril_indices_from", arr)
+    return tril_indices(n, k, m)
+
+
+def triu_indices_from(arr, k=0):
+    n, m = _from_shape("triu_indices_from", arr)
+    return triu_indices(n, k, m)
+
+
+def indices(dimensions, dtype=None, sparse=False):
+    """The index grid of an array of shape ``dimensions``: one array per axis."""
+    dims = concrete_shape(dimensions, "dimensions")
+    dtype = canonical_dtype(dtype or dtypes.int32)
+    grids = np.indices(dims, dtype=dtype, sparse=sparse)
+    if sparse:
+        return tuple(core.wrap(g) for g in grids)
+    return core.wrap(grids)

@@ -490,3 +490,142 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     x = where(isnan(x), nan, x)
     x = where(equal(x, np.inf), info.max if posinf is None else posinf, x)
     return where(equal(x, -np.inf), info.min if neginf is None else neginf, x)
+
+
+# ------------------------------------------------- array-API aliases, extras
+
+acos = arccos
+asin = arcsin
+atan = arctan
+atan2 = arctan2
+acosh = arccosh
+asinh = arcsinh
+atanh = arctanh
+pow = power
+
+
+def _nan_ignoring(name, better):
+    """fmax/fmin: like maximum/minimum, but a NaN loses to a number (NaN only
+    when both are NaN). Ties pick x2, so its gradient goes to x2."""
+    def f(x1, x2):
+        x1, x2 = promote(x1, x2)
+        x1, x2 = broadcast(x1, x2, what=name, keep_scalars=False)
+        return lax.select_n(lax.bitwise_or(better(x1, x2), isnan(x2)), x2, x1)
+    f.__name__ = name
+    f.__doc__ = f"Elementwise ``numpy.{name}``: NaNs are ignored unless both are NaN."
+    return f
+
+
+fmax = _nan_ignoring("fmax", lax.gt)
+fmin = _nan_ignoring("fmin", lax.lt)
+
+
+def copysign(x1, x2):
+    """|x1| with the sign bit of x2 (so -0.0 counts as negative)."""
+    x1, x2 = promote_inexact(x1, x2)
+    x1, x2 = broadcast(x1, x2, what="copysign", keep_scalars=False)
+    mag = lax.abs(x1)
+    return lax.select_n(signbit(x2), mag, lax.neg(mag))
+
+
+def heaviside(x1, x2):
+    """0 where x1 < 0, 1 where x1 > 0, x2 elsewhere (x1 == 0, and NaN as in JAX)."""
+    x1, x2 = promote_inexact(x1, x2)
+    x1, x2 = broadcast(x1, x2, what="heaviside", keep_scalars=False)
+    zero = _const(x1, 0)
+    shape = _util.shape(x1)
+    zeros = _util.broadcast_to_shape(zero, shape)
+    ones = _util.broadcast_to_shape(_const(x1, 1), shape)
+    out = lax.select_n(lax.gt(x1, zero), x2, ones)
+    return lax.select_n(lax.lt(x1, zero), out, zeros)
+
+
+def _sinc_taylor_value(k, x):
+    # The k-th derivative of sin(y)/y at y == 0: (-1)^(k/2) / (k + 1) for even k.
+    c = 0.0 if k % 2 else (-1.0) ** (k // 2) / (k + 1)
+    return lax.add(lax.mul(x, _const(x, 0)), _const(x, c))
+
+
+def _make_sinc_taylor():
+    """sin(y)/y near 0 as a constant whose k-th derivative is the k-th Taylor
+    coefficient times k!: every order of derivative of sinc is right at 0,
+    where the quotient form would give 0/0."""
+    from jaxlite.custom_derivatives import custom_jvp
+    cache = {}
+
+    def taylor(k):
+        if k not in cache:
+            f = custom_jvp(lambda x: _sinc_taylor_value(k, x))
+            f.defjvp(lambda primals, tangents: (taylor(k)(primals[0]),
+                                                lax.mul(taylor(k + 1)(primals[0]),
+                                                        tangents[0])))
+            cache[k] = f
+        return cache[k]
+    return taylor
+
+
+_sinc_taylor = _make_sinc_taylor()
+
+
+def sinc(x):
+    """sin(pi x) / (pi x), with the limit 1 (and correct derivatives) at x == 0."""
+    (x,) = promote_inexact(x)
+    x = _util.strong(x)
+    y = lax.mul(x, _const(x, math.pi))
+    at_zero = lax.eq(x, _const(x, 0))
+    safe = lax.select_n(at_zero, y, lax.add(lax.mul(y, _const(x, 0)), _const(x, 1)))
+    return lax.select_n(at_zero, lax.div(lax.sin(safe), safe), _sinc_taylor(0)(y))
+
+
+def real(val):
+    """The real part; jaxlite has no complex dtypes, so every value is its own."""
+    return as_operand(val)
+
+
+def imag(val):
+    """The imaginary part: zeros for jaxlite's real dtypes."""
+    val = _util.strong(as_operand(val))
+    return lax.mul(val, _const(val, 0)) if _kind(val) != "b" else _falses(val)
+
+
+def conjugate(x):
+    """The complex conjugate: the identity for jaxlite's real dtypes."""
+    return as_operand(x)
+
+
+conj = conjugate
+
+
+def _isinf_signed(name, value):
+    def f(x):
+        x = as_operand(x)
+        if _kind(x) != "f":
+            return _falses(x)
+        return lax.eq(x, _const(x, value))
+    f.__name__ = name
+    f.__doc__ = f"Elementwise ``numpy.{name}`` (False for integer and bool inputs)."
+    return f
+
+
+isposinf = _isinf_signed("isposinf", np.inf)
+isneginf = _isinf_signed("isneginf", -np.inf)
+
+
+def select(condlist, choicelist, default=0):
+    """The choice of the first true condition at each position, else ``default``."""
+    condlist, choicelist = list(condlist), list(choicelist)
+    if len(condlist) != len(choicelist):
+        raise ValueError(f"select: condlist has {len(condlist)} entries but choicelist has "
+                         f"{len(choicelist)}; they must have the same length")
+    if not condlist:
+        raise ValueError("select: condlist and choicelist must not be empty")
+    for i, c in enumerate(condlist):
+        c = as_operand(c)
+        if _kind(c) != "b":
+            raise TypeError(f"select: condlist entry {i} must be a boolean array, got "
+                            f"{_util.aval(c).dtype.name}")
+    out = as_operand(default)
+    # Last condition first, so the earliest true condition has the final say.
+    for cond, choice in zip(reversed(condlist), reversed(choicelist)):
+        out = where(cond, choice, out)
+    return out

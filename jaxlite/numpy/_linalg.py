@@ -251,3 +251,92 @@ def einsum(subscripts, *operands, optimize=None, precision=None, preferred_eleme
     if preferred_element_type is not None:
         x = lax.convert_element_type(x, _util.canonical_dtype(preferred_element_type))
     return x
+
+
+# ------------------------------------------- kron, cross, array-API products
+
+def kron(a, b):
+    """Kronecker product: block (i, j, ...) of the result is a[i, j, ...] * b."""
+    a, b = _pair(a, b)
+    nd = builtins.max(_util.ndim(a), _util.ndim(b))
+    sa = (1,) * (nd - _util.ndim(a)) + _util.shape(a)
+    sb = (1,) * (nd - _util.ndim(b)) + _util.shape(b)
+    # Interleave the axes: a on the even ones, b on the odd ones, then merge pairs.
+    a = lax.reshape(a, tuple(d for s in sa for d in (s, 1)))
+    b = lax.reshape(b, tuple(d for s in sb for d in (1, s)))
+    from jaxlite.numpy._elementwise import multiply
+    return lax.reshape(multiply(a, b), tuple(x * y for x, y in zip(sa, sb)))
+
+
+def _components(v):
+    from jaxlite.numpy._shape import unstack
+    return unstack(v, axis=-1)
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 3-vectors (or 2-vectors, whose product is the scalar z
+    component) along ``axisa``/``axisb``, the result's vector axis at ``axisc``."""
+    from jaxlite.numpy._shape import moveaxis, stack
+    from jaxlite.numpy._elementwise import multiply, subtract
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = _pair(a, b)
+    a = moveaxis(a, canonical_axis(axisa, _util.ndim(a)), -1)
+    b = moveaxis(b, canonical_axis(axisb, _util.ndim(b)), -1)
+    na, nb = _util.shape(a)[-1], _util.shape(b)[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError(f"incompatible dimensions for cross product (dimension must be 2 or "
+                         f"3), got vector sizes {na} and {nb}")
+    ca, cb = _components(a), _components(b)
+    z = subtract(multiply(ca[0], cb[1]), multiply(ca[1], cb[0]))
+    if na == nb == 2:
+        return z
+    zero = np.zeros((), _util.aval(a).dtype)
+    a2 = ca[2] if na == 3 else zero
+    b2 = cb[2] if nb == 3 else zero
+    x = subtract(multiply(ca[1], b2), multiply(a2, cb[1]))
+    y = subtract(multiply(a2, cb[0]), multiply(ca[0], b2))
+    x, y, z = _util.broadcast(x, y, z, what="cross", keep_scalars=False)
+    return stack([x, y, z], axis=canonical_axis(axisc, _util.ndim(x) + 1))
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    """Dot products of the vectors along ``axis``, broadcasting the other axes."""
+    x1, x2 = _pair(x1, x2)
+    s1, s2 = _util.shape(x1), _util.shape(x2)
+    nd = builtins.max(len(s1), len(s2))
+    ax = canonical_axis(axis, nd)
+    p1, p2 = (1,) * (nd - len(s1)) + s1, (1,) * (nd - len(s2)) + s2
+    if p1[ax] != p2[ax]:
+        raise TypeError(f"vecdot: the vector axis {axis} must have the same size in both "
+                        f"operands, got shapes {s1} and {s2}{core.where_message()}")
+    from jaxlite.numpy._elementwise import multiply
+    from jaxlite.numpy._reductions import sum
+    return sum(multiply(x1, x2), axis=ax - nd)
+
+
+def _need_rank(name, x, rank, what):
+    if _util.ndim(x) < rank:
+        raise ValueError(f"{name}: {what} must have rank >= {rank}, got shape "
+                         f"{_util.shape(x)}")
+
+
+def matvec(x1, x2, /):
+    """Matrix (last two axes of x1) times vector (last axis of x2), batched."""
+    x1, x2 = _pair(x1, x2)
+    _need_rank("matvec", x1, 2, "x1")
+    _need_rank("matvec", x2, 1, "x2")
+    col = lax.reshape(x2, _util.shape(x2) + (1,))
+    out = matmul(x1, col)
+    return lax.squeeze(out, (_util.ndim(out) - 1,))
+
+
+def vecmat(x1, x2, /):
+    """Vector (last axis of x1) times matrix (last two axes of x2), batched."""
+    x1, x2 = _pair(x1, x2)
+    _need_rank("vecmat", x1, 1, "x1")
+    _need_rank("vecmat", x2, 2, "x2")
+    s = _util.shape(x1)
+    row = lax.reshape(x1, s[:-1] + (1, s[-1]))
+    out = matmul(row, x2)
+    return lax.squeeze(out, (_util.ndim(out) - 2,))

@@ -257,3 +257,153 @@ def _highest(dt):
 cumprod = _cumulative("cumprod", lax.mul, lambda dt: 1)
 cummax = _cumulative("cummax", lax.max, _lowest)
 cummin = _cumulative("cummin", lax.min, _highest)
+
+
+# ----------------------------------------------------- NaN-ignoring reductions
+
+def _is_float(a):
+    return _util.aval(a).dtype.kind == "f"
+
+
+def _nan_mask(a):
+    return lax.ne(a, a)
+
+
+def _nan_replaced(a, value):
+    """``a`` with its NaNs replaced by ``value`` (the identity of the reduction)."""
+    fill = _util.broadcast_to_shape(np.asarray(value, _util.aval(a).dtype), _util.shape(a))
+    return lax.select_n(_nan_mask(a), a, fill)
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """``sum`` treating NaNs as zero."""
+    _check_out(out, "nansum")
+    a = _operand(a)
+    if _is_float(a):
+        a = _nan_replaced(a, 0)
+    return sum(a, axis, dtype, None, keepdims, initial, where)
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """``prod`` treating NaNs as one."""
+    _check_out(out, "nanprod")
+    a = _operand(a)
+    if _is_float(a):
+        a = _nan_replaced(a, 1)
+    return prod(a, axis, dtype, None, keepdims, initial, where)
+
+
+def _nan_count(a, axis, dtype, keepdims, where):
+    from jaxlite.numpy._elementwise import logical_not
+    return sum(logical_not(_nan_mask(a)), axis, dtype, None, keepdims, None, where)
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
+    """Mean of the non-NaN elements; NaN where there are none."""
+    _check_out(out, "nanmean")
+    a = _operand(a)
+    if not _is_float(a):
+        return mean(a, axis, dtype, None, keepdims, where)
+    dt = canonical_dtype(dtype) or _util.aval(a).dtype
+    total = nansum(a, axis, dt, None, keepdims, None, where)
+    return lax.div(total, _nan_count(a, axis, _util.aval(total).dtype, keepdims, where))
+
+
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    """Variance of the non-NaN elements, divided by ``count - ddof``; NaN when
+    that is not positive."""
+    _check_out(out, "nanvar")
+    a = _operand(a)
+    if not _is_float(a):
+        return var(a, axis, dtype, None, ddof, keepdims, where)
+    dt = canonical_dtype(dtype) or _util.aval(a).dtype
+    a = _util.convert(a, _util.to_inexact_dtype(dt))
+    axes = canonical_axes(axis, _util.ndim(a))
+    centered = lax.sub(a, _util.broadcast_to_shape(
+        nanmean(a, axes, keepdims=True, where=where), _util.shape(a)))
+    centered = _nan_replaced(centered, 0)
+    total = sum(lax.mul(centered, centered), axes, None, None, keepdims, None, where)
+    tdt = _util.aval(total).dtype
+    denom = lax.sub(_nan_count(a, axes, tdt, keepdims, where), np.asarray(ddof, tdt))
+    positive = lax.gt(denom, np.asarray(0, tdt))
+    nan = _util.broadcast_to_shape(np.asarray(np.nan, tdt), _util.shape(total))
+    # Divide by 1 where the result is NaN anyway, so no 0/0 reaches the gradient.
+    one = _util.broadcast_to_shape(np.asarray(1, tdt), _util.shape(total))
+    res = lax.div(total, lax.select_n(positive, one, denom))
+    return _util.convert(lax.select_n(positive, nan, res), dt)
+
+
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    """``sqrt(nanvar(...))``."""
+    return lax.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where))
+
+
+def _nan_extremum(name, reduce, fill):
+    def f(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+        _check_out(out, name)
+        a = _operand(a)
+        if not _is_float(a):
+            return reduce(a, axis, None, keepdims, initial, where)
+        res = reduce(_nan_replaced(a, fill), axis, None, keepdims, initial, where)
+        if initial is not None:
+            return res
+        # A slice of nothing but NaN has no extremum: NaN, as JAX and numpy.
+        all_nan = all(_nan_mask(a), axis, None, keepdims, where)
+        nan = _util.broadcast_to_shape(np.asarray(np.nan, _util.aval(res).dtype),
+                                       _util.shape(res))
+        return lax.select_n(all_nan, res, nan)
+    f.__name__ = name
+    f.__doc__ = f"``{name[3:]}`` ignoring NaNs; NaN for slices that are all NaN."
+    return f
+
+
+nanmax = _nan_extremum("nanmax", max, -np.inf)
+nanmin = _nan_extremum("nanmin", min, np.inf)
+
+
+def _nan_arg_extremum(name, arg_reduce, fill):
+    def f(a, axis=None, out=None, keepdims=False):
+        _check_out(out, name)
+        a = _operand(a)
+        if not _is_float(a):
+            return arg_reduce(a, axis, None, keepdims)
+        res = arg_reduce(_nan_replaced(a, fill), axis, None, keepdims)
+        all_nan = all(_nan_mask(a), axis, None, bool(keepdims))
+        # JAX returns -1 for an all-NaN slice (numpy raises).
+        minus_one = _util.broadcast_to_shape(np.asarray(-1, _util.aval(res).dtype),
+                                             _util.shape(res))
+        return lax.select_n(all_nan, res, minus_one)
+    f.__name__ = name
+    f.__doc__ = f"``{name[3:]}`` ignoring NaNs; -1 for slices that are all NaN (as JAX)."
+    return f
+
+
+nanargmax = _nan_arg_extremum("nanargmax", argmax, -np.inf)
+nanargmin = _nan_arg_extremum("nanargmin", argmin, np.inf)
+
+
+# ------------------------------------------------- array-API cumulative forms
+
+def _cumulative_api(name, scan, identity):
+    def f(x, /, *, axis=None, dtype=None, include_initial=False):
+        x = _operand(x)
+        nd = _util.ndim(x)
+        if axis is None:
+            if nd > 1:
+                raise ValueError(f"{name}: axis must be given for an array of rank {nd}")
+            axis = 0
+        axis = _util.canonical_axis(axis, nd)
+        res = scan(x, axis=axis, dtype=dtype)
+        if not include_initial:
+            return res
+        cfg = [(0, 0, 0)] * nd
+        cfg[axis] = (1, 0, 0)       # one identity element in front along ``axis``
+        return lax.pad(res, np.asarray(identity, _util.aval(res).dtype), tuple(cfg))
+    f.__name__ = name
+    f.__doc__ = (f"Array-API ``{name}`` along ``axis`` (optional for 1-d input); "
+                 f"``include_initial`` prepends the identity ({identity}).")
+    return f
+
+
+cumulative_sum = _cumulative_api("cumulative_sum", cumsum, 0)
+cumulative_prod = _cumulative_api("cumulative_prod", cumprod, 1)

@@ -472,3 +472,59 @@ def diff(a, n=1, axis=-1):
         hi, lo = slice_along(a, axis, 1, size), slice_along(a, axis, 0, size - 1)
         a = lax.ne(hi, lo) if _util.aval(a).dtype.kind == "b" else lax.sub(hi, lo)
     return a
+
+
+# ------------------------------------------------ array-API forms and extras
+
+def concat(arrays, /, *, axis=0):
+    """Array-API name of ``concatenate``."""
+    return concatenate(arrays, axis)
+
+
+def matrix_transpose(x, /):
+    """Swap the last two axes (a stack of matrices transposed)."""
+    x = _arr(x)
+    if _util.ndim(x) < 2:
+        raise ValueError(f"matrix_transpose needs an array of rank >= 2, got shape "
+                         f"{_util.shape(x)}")
+    return swapaxes(x, -1, -2)
+
+
+def unstack(x, /, *, axis=0):
+    """The slices of ``x`` along ``axis``, as a tuple (the inverse of ``stack``)."""
+    x = _arr(x)
+    axis = canonical_axis(axis, _util.ndim(x))
+    return tuple(lax.squeeze(slice_along(x, axis, i, i + 1), (axis,))
+                 for i in range(_util.shape(x)[axis]))
+
+
+def append(arr, values, axis=None):
+    """``arr`` followed by ``values`` along ``axis`` (both flattened if None)."""
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], 0)
+    return concatenate([arr, values], axis)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane of ``axes``, from the first
+    axis towards the second."""
+    m = _arr(m)
+    nd = _util.ndim(m)
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError(f"rot90: axes must hold exactly two axes, got {axes}")
+    if nd < 2:
+        raise ValueError(f"rot90 needs an array of rank >= 2, got shape {_util.shape(m)}")
+    a0, a1 = (canonical_axis(a, nd) for a in axes)
+    if a0 == a1:
+        raise ValueError(f"rot90: axes must be different, got {axes} for rank {nd}")
+    k = operator_index(k, "k") % 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(m, (a0, a1))
+    perm = list(range(nd))
+    perm[a0], perm[a1] = a1, a0
+    if k == 1:
+        return transpose(flip(m, a1), perm)
+    return flip(transpose(m, perm), a1)
