@@ -11,7 +11,11 @@ A concrete key runs the cipher in numpy (uint32 arithmetic). A traced key (a
 jit argument, a vmapped batch of keys, a key split inside jit) runs the same
 cipher as lax integer ops on int64 words in [0, 2**32), so the bits are
 identical either way. permutation, choice and truncated_normal need a
-concrete key (they sort, or use numpy-only special functions).
+concrete key (they sort, or use numpy-only special functions); so do the
+gamma family (gamma, loggamma, chisquare, beta, dirichlet), whose rejection
+loop runs in numpy and which also need concrete parameters (no gradient with
+respect to them). multivariate_normal is missing: it needs a Cholesky
+factorization, which jaxlite does not have.
 """
 import math
 
@@ -378,3 +382,247 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
     if pool is None:
         return core.wrap(idx)
     return jnp.take(pool, idx, axis=axis)
+
+
+# ------------------------------------------------- more samplers (inverse CDF)
+
+def _open_unit(key, shape):
+    """float64 uniforms in the open interval (0, 1), symmetric about 1/2: the
+    52-bit grid of _unit_uniform shifted by half a step (exact), so log(u),
+    log(1 - u) and tan(pi (u - 1/2)) are finite."""
+    return lax.add(_unit_uniform(key, shape, dtypes.float64), np.float64(2.0 ** -53))
+
+
+def _params(name, shape, *params):
+    """``(output shape, params as float64 operands)``: the output shape is the
+    parameters' broadcast shape when ``shape`` is None, else ``shape``, which
+    the parameters must broadcast to (ValueError otherwise, as in JAX)."""
+    ops = [_util.convert(_util.as_operand(p), dtypes.float64) for p in params]
+    pshape = _util.broadcast_shapes(*(_util.shape(p) for p in ops), what=f"random.{name}")
+    if shape is None:
+        return pshape, ops
+    shape = _shape(shape)
+    if len(pshape) > len(shape) or any(
+            p not in (1, s) for p, s in zip(pshape[::-1], shape[::-1])):
+        raise ValueError(f"random.{name}: parameter shapes {[_util.shape(p) for p in ops]} "
+                         f"must broadcast to the shape argument {shape}")
+    return shape, ops
+
+
+def laplace(key, shape=(), dtype=np.float32):
+    """Standard Laplace samples (density exp(-|x|) / 2)."""
+    dt = _float_dtype(dtype, "laplace")
+    v = jnp.subtract(jnp.multiply(2.0, _open_unit(key, _shape(shape))), 1.0)   # (-1, 1), never 0
+    return jnp.multiply(jnp.negative(jnp.sign(v)), jnp.log1p(jnp.negative(jnp.abs(v)))).astype(dt)
+
+
+def logistic(key, shape=(), dtype=np.float32):
+    """Standard logistic samples: log(u / (1 - u))."""
+    dt = _float_dtype(dtype, "logistic")
+    u = _open_unit(key, _shape(shape))
+    return jnp.subtract(jnp.log(u), jnp.log1p(jnp.negative(u))).astype(dt)
+
+
+def cauchy(key, shape=(), dtype=np.float32):
+    """Standard Cauchy samples: tan(pi (u - 1/2))."""
+    dt = _float_dtype(dtype, "cauchy")
+    u = _open_unit(key, _shape(shape))
+    return jnp.tan(jnp.multiply(math.pi, jnp.subtract(u, 0.5))).astype(dt)
+
+
+def rademacher(key, shape=(), dtype=np.int32):
+    """-1 or +1 with probability 1/2 each (the low bit of each random word)."""
+    dt = _util.canonical_dtype(dtype)
+    shape = _shape(shape)
+    w = _words(key, int(np.prod(shape, dtype=np.int64)))
+    signs = lax.sub(lax.mul(lax.rem(w, _i64(2)), _i64(2)), _i64(1))
+    return lax.convert_element_type(lax.reshape(signs, shape), dt)
+
+
+_BITS_WIDTH = {np.dtype(np.uint8): 8, np.dtype(np.uint16): 16, np.dtype(np.uint32): 32}
+
+
+def bits(key, shape=(), dtype=None):
+    """Uniform random bits as unsigned integers of ``dtype`` (default uint32).
+
+    jaxlite has no unsigned dtypes, so the values come in the dtype the unsigned
+    one widens to: uint8/uint16 -> int32, uint32 -> int64, holding exactly the
+    values the unsigned type would. uint64 has no wider type and is refused."""
+    dt = np.dtype(np.uint32 if dtype is None else dtype)
+    if dt.kind != "u":
+        raise ValueError(f"random.bits: dtype must be an unsigned integer dtype, got {dt.name}")
+    if dt not in _BITS_WIDTH:
+        raise TypeError(f"random.bits: {dt.name} values do not fit in any jaxlite dtype "
+                        f"(the widest is int64); use uint32")
+    shape = _shape(shape)
+    w = _words(key, int(np.prod(shape, dtype=np.int64)))
+    width = _BITS_WIDTH[dt]
+    if width < 32:
+        w = lax.div(w, _i64(2 ** (32 - width)))     # the top bits of each word
+    return lax.convert_element_type(lax.reshape(w, shape), dtypes.canonicalize(dt))
+
+
+def lognormal(key, sigma=1.0, shape=None, dtype=np.float32):
+    """exp(sigma * z) for standard normal z."""
+    dt = _float_dtype(dtype, "lognormal")
+    shape, (sigma,) = _params("lognormal", shape, sigma)
+    z = normal(key, shape, dtypes.float64)
+    return jnp.exp(jnp.multiply(sigma, z)).astype(dt)
+
+
+def rayleigh(key, scale=1.0, shape=None, dtype=np.float32):
+    """Rayleigh samples: scale * sqrt(-2 log u)."""
+    dt = _float_dtype(dtype, "rayleigh")
+    shape, (scale,) = _params("rayleigh", shape, scale)
+    r = jnp.sqrt(jnp.multiply(-2.0, jnp.log(_open_unit(key, shape))))
+    return jnp.multiply(scale, r).astype(dt)
+
+
+def weibull_min(key, scale, concentration, shape=(), dtype=np.float32):
+    """Weibull samples (density proportional to x**(c-1) exp(-(x/scale)**c)):
+    scale * (-log u) ** (1 / c). The output shape is ``shape`` broadcast with
+    the parameters' shapes."""
+    dt = _float_dtype(dtype, "weibull_min")
+    scale, conc = (_util.convert(_util.as_operand(p), dtypes.float64)
+                   for p in (scale, concentration))
+    e = jnp.negative(jnp.log(_open_unit(key, _shape(shape))))
+    return jnp.multiply(scale, jnp.power(e, jnp.divide(1.0, conc))).astype(dt)
+
+
+def pareto(key, b, shape=None, dtype=np.float32):
+    """Pareto samples on [1, inf) (density b / x**(b+1)): exp(E / b), E exponential."""
+    dt = _float_dtype(dtype, "pareto")
+    shape, (b,) = _params("pareto", shape, b)
+    e = jnp.negative(jnp.log(_open_unit(key, shape)))
+    return jnp.exp(jnp.divide(e, b)).astype(dt)
+
+
+def triangular(key, left, mode, right, shape=None, dtype=np.float32):
+    """Triangular samples on [left, right] peaking at ``mode`` (inverse CDF)."""
+    dt = _float_dtype(dtype, "triangular")
+    shape, (a, m, c) = _params("triangular", shape, left, mode, right)
+    u = _open_unit(key, shape)
+    width = jnp.subtract(c, a)
+    below = jnp.add(a, jnp.sqrt(jnp.multiply(u, jnp.multiply(width, jnp.subtract(m, a)))))
+    above = jnp.subtract(c, jnp.sqrt(jnp.multiply(jnp.subtract(1.0, u),
+                                                  jnp.multiply(width, jnp.subtract(c, m)))))
+    # u < F(mode) = (m - a) / (c - a), written without the division.
+    return jnp.where(jnp.less(jnp.multiply(u, width), jnp.subtract(m, a)),
+                     below, above).astype(dt)
+
+
+# ------------------------------------------- gamma family (concrete keys only)
+
+def _concrete_params(name, shape, *params):
+    """Like _params, as float64 numpy arrays broadcast to the output shape. The
+    rejection sampler below loops in Python, so it needs values; and since it
+    provides no derivative, a parameter being differentiated is refused rather
+    than silently given a zero gradient."""
+    for p in params:
+        if isinstance(p, core.Tracer):
+            raise TypeError(f"random.{name} needs concrete parameters (jaxlite samples it "
+                            f"with a rejection loop in numpy, and does not differentiate "
+                            f"through it), got a traced value {p.aval}{core.where_message()}")
+    arrays = [np.asarray(p, np.float64) for p in params]
+    shape, _ = _params(name, shape, *arrays)
+    return shape, [np.broadcast_to(p, shape) for p in arrays]
+
+
+def _log_gamma(key, a):
+    """log of Gamma(a, 1) samples for a float64 array ``a`` (NaN where a <= 0).
+
+    Marsaglia & Tsang's method ("A simple method for generating gamma variables",
+    2000) for shape alpha >= 1; for a < 1, Gamma(a) = Gamma(a + 1) * U**(1/a),
+    kept in log space so tiny shapes do not underflow to 0. Each round of the
+    rejection loop draws proposals for the elements still pending, from a key
+    folded with the round number, so the result depends only on key and a."""
+    a = np.asarray(a, np.float64)
+    valid = np.isfinite(a) & (a > 0)
+    alpha = np.where(a < 1, a + 1, a)
+    d = np.where(valid, alpha - 1.0 / 3.0, 1.0)
+    c = 1.0 / np.sqrt(9.0 * d)
+    out = np.full(a.shape, np.nan)
+    pending = np.flatnonzero(valid)
+    loop_key, boost_key = split(key)
+    rnd = 0
+    while pending.size:
+        k_z, k_u = split(fold_in(loop_key, rnd))
+        z = np.asarray(normal(k_z, (pending.size,), dtypes.float64))
+        u = np.asarray(_open_unit(k_u, (pending.size,)))
+        dp, cp = d.flat[pending], c.flat[pending]
+        v = (1.0 + cp * z) ** 3
+        with np.errstate(invalid="ignore", divide="ignore"):
+            log_v = np.log(v)
+            accept = (v > 0) & (np.log(u) < 0.5 * z * z + dp - dp * v + dp * log_v)
+        out.flat[pending[accept]] = np.log(dp[accept]) + log_v[accept]
+        pending = pending[~accept]
+        rnd += 1
+    boost = valid & (a < 1)
+    log_u = np.log(np.asarray(_open_unit(boost_key, a.shape)))
+    return np.where(boost, out + log_u / np.where(boost, a, 1.0), out)
+
+
+def _check_gamma_key(key, name):
+    k = _check_key(key)
+    if k is None:
+        raise TypeError(f"random.{name} needs a concrete PRNG key (its rejection loop runs "
+                        f"in numpy), got a traced key: split the key outside jit/vmap and "
+                        f"pass the result in{core.where_message()}")
+
+
+def loggamma(key, a, shape=None, dtype=np.float32):
+    """log of Gamma(a, 1) samples, accurate where gamma itself underflows (small a).
+    Needs a concrete key and concrete ``a``."""
+    dt = _float_dtype(dtype, "loggamma")
+    _check_gamma_key(key, "loggamma")
+    shape, (a,) = _concrete_params("loggamma", shape, a)
+    return core.wrap(_log_gamma(key, a).astype(dt))
+
+
+def gamma(key, a, shape=None, dtype=np.float32):
+    """Gamma(a, 1) samples (density x**(a-1) exp(-x) / Gamma(a)); NaN where a <= 0.
+    Needs a concrete key and concrete ``a`` and gives no gradient with respect
+    to ``a`` (it is a rejection sampler run in numpy)."""
+    dt = _float_dtype(dtype, "gamma")
+    _check_gamma_key(key, "gamma")
+    shape, (a,) = _concrete_params("gamma", shape, a)
+    return core.wrap(np.exp(_log_gamma(key, a)).astype(dt))
+
+
+def chisquare(key, df, shape=None, dtype=np.float32):
+    """Chi-squared samples with ``df`` degrees of freedom: 2 Gamma(df / 2).
+    Same restrictions as gamma."""
+    dt = _float_dtype(dtype, "chisquare")
+    _check_gamma_key(key, "chisquare")
+    shape, (df,) = _concrete_params("chisquare", shape, df)
+    return core.wrap((2.0 * np.exp(_log_gamma(key, df / 2.0))).astype(dt))
+
+
+def beta(key, a, b, shape=None, dtype=np.float32):
+    """Beta(a, b) samples: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b), in log space
+    (so small a and b, where both gammas underflow, still work). Same
+    restrictions as gamma."""
+    dt = _float_dtype(dtype, "beta")
+    _check_gamma_key(key, "beta")
+    shape, (a, b) = _concrete_params("beta", shape, a, b)
+    ka, kb = split(key)
+    log_x, log_y = _log_gamma(ka, a), _log_gamma(kb, b)
+    return core.wrap(np.exp(log_x - np.logaddexp(log_x, log_y)).astype(dt))
+
+
+def dirichlet(key, alpha, shape=None, dtype=np.float32):
+    """Dirichlet(alpha) samples over alpha's last axis: normalized Gamma(alpha_i)
+    samples (in log space). The output shape is ``shape + alpha.shape[-1:]``;
+    ``shape`` defaults to alpha's batch shape. Same restrictions as gamma."""
+    dt = _float_dtype(dtype, "dirichlet")
+    _check_gamma_key(key, "dirichlet")
+    if isinstance(alpha, core.Tracer):
+        _concrete_params("dirichlet", None, alpha)      # raises the tracer error
+    alpha = np.asarray(alpha, np.float64)
+    if alpha.ndim < 1:
+        raise ValueError(f"random.dirichlet: alpha must have at least one dimension, "
+                         f"got shape {alpha.shape}")
+    batch, _ = _params("dirichlet", shape, np.zeros(alpha.shape[:-1]))
+    log_g = _log_gamma(key, np.broadcast_to(alpha, batch + alpha.shape[-1:]))
+    log_total = np.logaddexp.reduce(log_g, axis=-1, keepdims=True)
+    return core.wrap(np.exp(log_g - log_total).astype(dt))
