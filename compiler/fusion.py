@@ -33,7 +33,7 @@ REDUCTIONS = frozenset("reduce_sum reduce_max reduce_min reduce_prod argmax argm
 # Kernel roots that can evaluate fused producers of their inputs.
 FUSING_ROOTS = REDUCTIONS | {"cumsum", "scatter_add", "scatter"}
 KERNEL_KIND = dict({r: "reduce" for r in REDUCTIONS}, cumsum="cumsum", scatter_add="scatter",
-                   scatter="scatter", dot_general="gemm")
+                   scatter="scatter", dot_general="gemm", sort="sort", argsort="sort")
 # Cheap enough to recompute per element of an expanding consumer.
 CHEAP = frozenset("""
 convert_element_type broadcast_in_dim reshape squeeze transpose iota neg copy

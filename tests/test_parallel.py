@@ -8,7 +8,7 @@ import pytest
 
 import jaxlite
 import jaxlite.numpy as jnp
-from jaxlite import nn
+from jaxlite import lax, nn
 from compiler import cache, lowering, parallel
 
 RNG = np.random.default_rng(7)
@@ -53,6 +53,9 @@ CASES = {
     "row sum, long rows": (lambda x: jnp.sum(x * 2, axis=1), (f32(5, 3000),)),
     "column sum (not split)": (lambda x: jnp.sum(x, axis=0), (f32(30, 8),)),
     "softmax": (lambda x: nn.softmax(x, axis=-1), (f32(11, 17),)),
+    "sort rows": (lambda x: lax.sort(x, 1), (f32(7, 33),)),
+    "argsort middle dim": (lambda x: lax.argsort(x, 1), (f32(5, 9, 4),)),
+    "sort first dim (not split)": (lambda x: lax.sort(x, 0), (f32(9, 4),)),
 }
 
 

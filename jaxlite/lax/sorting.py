@@ -1,0 +1,83 @@
+"""sort and argsort along one dimension.
+
+Both order NaN after every number, as numpy and JAX do; argsort is stable
+(ties keep their index order, -0.0 ties with 0.0). sort's derivative moves
+the tangent with the values (a gather by the argsort permutation); argsort's
+output is integer, so it has none.
+"""
+import numpy as np
+
+from jaxlite import core, dtypes
+from jaxlite.core import ShapedArray
+from jaxlite.interpreters import ad, batching
+from jaxlite.lax._rules import check_dtype, normalize_axis, standard_primitive
+
+__all__ = ["sort", "argsort"]
+
+
+def _check(name, x, dimension):
+    check_dtype(name, x, "bif")
+    if not 0 <= dimension < x.ndim:
+        raise ValueError(f"{name}: dimension {dimension} is out of bounds for an array of "
+                         f"rank {x.ndim}{core.where_message()}")
+
+
+def _sort_shape(x, dimension):
+    _check("sort", x, dimension)
+    return ShapedArray(x.shape, x.dtype, x.weak_type)
+
+
+def _argsort_shape(x, dimension, index_dtype):
+    _check("argsort", x, dimension)
+    if np.dtype(index_dtype).kind != "i":
+        raise TypeError(f"argsort: index_dtype must be an integer dtype, got "
+                        f"{np.dtype(index_dtype).name}{core.where_message()}")
+    return ShapedArray(x.shape, np.dtype(index_dtype))
+
+
+sort_p = standard_primitive("sort", lambda x, dimension: np.sort(x, axis=dimension,
+                                                                  kind="stable"),
+                            _sort_shape)
+argsort_p = standard_primitive(
+    "argsort", lambda x, dimension, index_dtype:
+    np.argsort(x, axis=dimension, kind="stable").astype(index_dtype), _argsort_shape)
+
+
+def _sort_jvp(primals, tangents, dimension):
+    from jaxlite.numpy import take_along_axis
+    (x,), (t,) = primals, tangents
+    out = sort(x, dimension)
+    if type(t) is ad.Zero:
+        return out, t
+    perm = argsort(x, dimension)
+    return out, take_along_axis(t, perm, axis=dimension)
+
+
+ad.jvp_rules[sort_p] = _sort_jvp
+ad.defjvp_zero(argsort_p)
+
+
+def _batch(prim):
+    def rule(axis_size, vals, dims, **params):
+        (x,), (d,) = vals, dims
+        dim = params["dimension"]
+        params = dict(params, dimension=dim + (d <= dim))
+        return core.bind(prim, x, **params), d
+    return rule
+
+
+batching.batch_rules[sort_p] = _batch(sort_p)
+batching.batch_rules[argsort_p] = _batch(argsort_p)
+
+
+def sort(operand, dimension=-1):
+    """``operand`` sorted along ``dimension`` (NaN last)."""
+    ndim = core.get_aval(operand).ndim
+    return core.bind(sort_p, operand, dimension=normalize_axis(dimension, ndim, "dimension"))
+
+
+def argsort(operand, dimension=-1, index_dtype=np.int32):
+    """The stable permutation sorting ``operand`` along ``dimension`` (NaN last)."""
+    ndim = core.get_aval(operand).ndim
+    return core.bind(argsort_p, operand, dimension=normalize_axis(dimension, ndim, "dimension"),
+                     index_dtype=dtypes.canonicalize(index_dtype, "argsort index_dtype"))
