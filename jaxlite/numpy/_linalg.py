@@ -301,18 +301,19 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 
 def vecdot(x1, x2, /, *, axis=-1):
-    """Dot products of the vectors along ``axis``, broadcasting the other axes."""
-    x1, x2 = _pair(x1, x2)
-    s1, s2 = _util.shape(x1), _util.shape(x2)
-    nd = builtins.max(len(s1), len(s2))
-    ax = canonical_axis(axis, nd)
-    p1, p2 = (1,) * (nd - len(s1)) + s1, (1,) * (nd - len(s2)) + s2
-    if p1[ax] != p2[ax]:
-        raise TypeError(f"vecdot: the vector axis {axis} must have the same size in both "
-                        f"operands, got shapes {s1} and {s2}{core.where_message()}")
+    """Dot products of the vectors along ``axis`` (of each operand, as numpy's
+    and JAX's), broadcasting the other axes."""
+    from jaxlite.numpy._shape import moveaxis
     from jaxlite.numpy._elementwise import multiply
     from jaxlite.numpy._reductions import sum
-    return sum(multiply(x1, x2), axis=ax - nd)
+    x1, x2 = _pair(x1, x2)
+    s1, s2 = _util.shape(x1), _util.shape(x2)
+    x1 = moveaxis(x1, canonical_axis(axis, len(s1)), -1)
+    x2 = moveaxis(x2, canonical_axis(axis, len(s2)), -1)
+    if _util.shape(x1)[-1] != _util.shape(x2)[-1]:
+        raise ValueError(f"vecdot: the vector axis {axis} must have the same size in both "
+                         f"operands, got shapes {s1} and {s2}{core.where_message()}")
+    return sum(multiply(x1, x2), axis=-1)
 
 
 def _need_rank(name, x, rank, what):
