@@ -39,6 +39,7 @@ from jaxlite.numpy._linalg import (  # noqa: F401
 from jaxlite.numpy._indexing import (  # noqa: F401
     take, take_along_axis, nonzero, flatnonzero, argwhere, diagonal, trace,
     NonConcreteBooleanIndexError)
+from jaxlite.numpy._sorting import sort, argsort  # noqa: F401
 from jaxlite.numpy import _operators  # noqa: F401  (installs operators on Tracer/Array)
 from jaxlite.numpy import linalg  # noqa: F401
 
