@@ -601,6 +601,11 @@ def test_nn_closed_forms(name, f, ref, dtype):
     np.testing.assert_allclose(out, ref(x.astype(np.float64)), **_tol(dtype))
 
 
+def test_nn_identity_returns_an_array():
+    out = nn.identity(3)
+    assert isinstance(out, jaxlite.core.Array) and out.dtype == np.int32 and int(out) == 3
+
+
 def test_nn_int_inputs_compute_in_float():
     i = np.array([-2, 0, 3], np.int32)
     for f in (nn.selu, nn.mish, nn.hard_sigmoid, nn.squareplus, nn.sparse_plus, nn.celu):
@@ -774,6 +779,8 @@ TRANSFORM_CASES = [
     ("geomspace", lambda a: jnp.geomspace(a, 8.0, 4), (_pos((3,)),), 0),
     ("tril_indices", lambda x: x[jnp.tril_indices(3, -1)], (_normal((4, 3, 3)),), 0),
     ("triu_indices", lambda x: x[jnp.triu_indices(3, 1, 4)], (_normal((4, 3, 4)),), 0),
+    ("tril_indices_from", lambda x: x[jnp.tril_indices_from(x, 1)], (_normal((4, 3, 2)),), 0),
+    ("triu_indices_from", lambda x: x[jnp.triu_indices_from(x)], (_normal((4, 2, 3)),), 0),
     ("indices", lambda x: x * jnp.indices((2, 3))[1], (_normal((4, 2, 3)),), 0),
     ("cumulative_sum", lambda x: jnp.cumulative_sum(x, include_initial=True),
      (_normal((3, 5)),), 0),
