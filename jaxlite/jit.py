@@ -5,8 +5,10 @@ transform its inner jaxpr: jvp and vmap build a new jaxpr, partial evaluation
 splits it into a known and an unknown call, transpose transposes it. So
 jit(grad(f)), grad(jit(f)) and vmap(jit(f)) all compose.
 """
+import contextlib
 import functools
 import inspect
+import threading
 import types
 import weakref
 
@@ -214,6 +216,27 @@ batching.batch_rules[jit_p] = _jit_batch
 
 # --------------------------------------------------------------- the API
 
+class _Disabled(threading.local):
+    depth = 0
+
+
+_disabled = _Disabled()
+
+
+@contextlib.contextmanager
+def disable_jit(disable=True):
+    """Within this context (in this thread), jitted functions run their Python
+    code directly, op by op, as in JAX: for debugging with prints and pdb."""
+    if not disable:
+        yield
+        return
+    _disabled.depth += 1
+    try:
+        yield
+    finally:
+        _disabled.depth -= 1
+
+
 _ndarray, _Array = np.ndarray, core.Array
 _CANONICAL = frozenset(dtypes.SUPPORTED)
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -292,6 +315,8 @@ class Jitted:
     # ------------------------------------------------------------- calling
 
     def __call__(self, *args, **kwargs):
+        if _disabled.depth:
+            return self.fun(*args, **kwargs)
         if _current.interp is _eval:
             fast = self._fast
             if fast is not None and not kwargs:

@@ -485,3 +485,25 @@ def test_fast_path_survives_compiler_cache_eviction(monkeypatch):
     gc.collect()
     for _ in range(3):
         np.testing.assert_allclose(f(x), want)
+
+
+def test_disable_jit_runs_python_op_by_op():
+    seen = []
+
+    @jit
+    def f(x):
+        seen.append(type(x).__name__)
+        return jnp.sin(x) * 2.0
+    x = np.linspace(0.0, 1.0, 5)
+    f(x)
+    f(x)
+    assert len(seen) == 1                      # traced once, then compiled code
+    with jaxlite.disable_jit():
+        np.testing.assert_allclose(f(x), np.sin(x) * 2.0)
+        np.testing.assert_allclose(jaxlite.grad(lambda v: f(v).sum())(x), 2 * np.cos(x))
+    assert "Tracer" not in seen[1] and len(seen) == 3   # concrete values inside
+    f(x)
+    assert len(seen) == 3                      # jit is back
+    with jaxlite.disable_jit(False):
+        f(x)
+    assert len(seen) == 3
