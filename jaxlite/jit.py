@@ -216,6 +216,22 @@ batching.batch_rules[jit_p] = _jit_batch
 
 # --------------------------------------------------------------- the API
 
+def _abstract_leaves(flat):
+    """Avals when every leaf is a value or a ShapeDtypeStruct / ShapedArray, else None."""
+    from jaxlite._api_extras import ShapeDtypeStruct
+    out = []
+    for x in flat:
+        if isinstance(x, (ShapeDtypeStruct, core.ShapedArray)):
+            dt = dtypes.canonicalize(x.dtype, "ShapeDtypeStruct")
+            out.append(core.ShapedArray(x.shape, dt, getattr(x, "weak_type", False)))
+        else:
+            try:
+                out.append(core.get_aval(x))
+            except TypeError:
+                return None
+    return tuple(out)
+
+
 class _Disabled(threading.local):
     depth = 0
 
@@ -411,6 +427,9 @@ class Jitted:
             return tuple(map(core.get_aval, flat))
         except TypeError:
             pass
+        abstract = _abstract_leaves(flat)      # .lower(ShapeDtypeStruct(...)), as in JAX
+        if abstract is not None:
+            return abstract
         for i, x in enumerate(flat):
             try:
                 core.get_aval(x)

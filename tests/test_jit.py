@@ -507,3 +507,13 @@ def test_disable_jit_runs_python_op_by_op():
     with jaxlite.disable_jit(False):
         f(x)
     assert len(seen) == 3
+
+
+def test_lower_takes_shape_dtype_structs():
+    s = jaxlite.ShapeDtypeStruct((3, 4), np.float32)
+    low = jit(lambda x, y: jnp.sin(x) @ y).lower(s, jaxlite.ShapeDtypeStruct((4,), np.float32))
+    assert "a:f32[3,4] b:f32[4]" in low.as_text()
+    x, y = np.ones((3, 4), np.float32), np.arange(4, dtype=np.float32)
+    np.testing.assert_allclose(low.compile()(x, y), np.sin(x) @ y, rtol=1e-6)
+    with pytest.raises(TypeError, match="ShapeDtypeStruct"):
+        jit(lambda x: x + 1)(s)                 # abstract values cannot be run
