@@ -135,6 +135,12 @@ def test_heaviside_int_inputs_promote_to_float():
     np.testing.assert_array_equal(out, np.heaviside([-2.0, 0.0, 3.0], 0.5))
 
 
+def test_heaviside_of_nan_is_x2_as_in_jax():
+    # JAX's definition is where(x1 < 0, 0, where(x1 > 0, 1, x2)): NaN is neither
+    # side, so it gets x2 (numpy returns NaN here).
+    np.testing.assert_array_equal(jnp.heaviside(np.array([np.nan, -1.0]), 0.25), [0.25, 0.0])
+
+
 def test_sinc_limit_and_integer_zeros():
     x = np.array([0.0, 1.0, -2.0, 3.0, 0.5])
     np.testing.assert_allclose(jnp.sinc(x), [1.0, 0.0, 0.0, 0.0, 2 / np.pi], atol=1e-15)

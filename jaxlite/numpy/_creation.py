@@ -234,7 +234,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     return lax.convert_element_type(out, dtype) if dtype != ft else out
 
 
-def _triangle_indices(name, np_fn, n, k, m):
+def _triangle_indices(np_fn, n, k, m):
     n = _util.operator_index(n, "n")
     k = _util.operator_index(k, "k")
     m = n if m is None else _util.operator_index(m, "m")
@@ -243,12 +243,12 @@ def _triangle_indices(name, np_fn, n, k, m):
 
 def tril_indices(n, k=0, m=None):
     """Row and column indices (int32) of the lower triangle of an (n, m) array."""
-    return _triangle_indices("tril_indices", np.tril_indices, n, k, m)
+    return _triangle_indices(np.tril_indices, n, k, m)
 
 
 def triu_indices(n, k=0, m=None):
     """Row and column indices (int32) of the upper triangle of an (n, m) array."""
-    return _triangle_indices("triu_indices", np.triu_indices, n, k, m)
+    return _triangle_indices(np.triu_indices, n, k, m)
 
 
 def _from_shape(name, arr):
