@@ -13,7 +13,7 @@ and ``n_in`` (partials to start from). After the join, one more call with an
 empty band combines the partials and runs the kernel's epilogue.
 
 The thread count is fixed when the kernel is compiled: ``JAXLITE_THREADS``,
-else one per usable core (at most 8; see compiler.gemm.fallback_threads).
+else one per usable core (at most 8).
 """
 import os
 
@@ -29,13 +29,19 @@ _ENV = "JAXLITE_THREADS"
 
 
 def threads():
-    """Threads a large kernel is split over (1: never split)."""
+    """Threads a large kernel is split over (1: never split): JAXLITE_THREADS,
+    else one per usable core, at most 8; always 1 without pthreads."""
     from compiler import gemm
+    if os.name == "nt" or not {"pthread_create", "pthread_join"} <= gemm._runtime_functions():
+        return 1
     forced = os.environ.get(_ENV)
-    usable = gemm.fallback_threads()        # 1 when pthreads are unavailable
     if forced:
-        return max(1, int(forced)) if usable > 1 or int(forced) <= 1 else 1
-    return usable
+        return max(1, int(forced))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
 
 
 def band_types(total):
