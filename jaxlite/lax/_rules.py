@@ -92,6 +92,28 @@ def to_dtype(x, dtype):
     return np.asarray(x, dtype)
 
 
+def _float_with_scalar(a, b):
+    """``promote_weak``'s result for a float operand and a Python float/int, or
+    None. The scalar takes the operand's dtype (an f32 operand keeps a Python
+    float as is: the impl and staging read it as a weak f32)."""
+    ta, tb = type(a), type(b)
+    if tb is float or tb is int:
+        arr, scalar, flip = a, b, False
+    elif ta is float or ta is int:
+        arr, scalar, flip = b, a, True
+    else:
+        return None
+    dt = getattr(arr, "dtype", None)
+    if dt is not _F32 and dt is not _F64:
+        return None
+    if not (dt is _F32 and type(scalar) is float):
+        scalar = np.asarray(scalar, dt)
+    return [scalar, arr] if flip else [arr, scalar]
+
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
 def promote_weak(name, *args):
     """Give weak (Python scalar) operands the dtype of the strong ones, as lax does.
     Strong operands of different dtypes are an error."""
@@ -100,6 +122,10 @@ def promote_weak(name, *args):
     first = getattr(args[0], "dtype", None)
     if first is not None and all(getattr(a, "dtype", None) is first for a in args[1:]):
         return list(args)
+    if len(args) == 2:      # a float array or tracer with a Python scalar (x * 2.0)
+        quick = _float_with_scalar(*args)
+        if quick is not None:
+            return quick
     avals = [core.get_aval(a) for a in args]
     strong = {a.dtype for a in avals if not a.weak_type}
     if len(strong) > 1:

@@ -21,11 +21,13 @@ def _binary(name, lax_fn, inexact=False, numeric=False):
     """A numpy binary ufunc over ``lax_fn``: promote, broadcast, apply. ``numeric``:
     bool operands compute as int32 (JAX's promote_args_numeric)."""
     def f(x1, x2):
-        if not _nothing_to_promote(x1, x2, inexact, numeric):
-            x1, x2 = (promote_inexact if inexact else promote)(x1, x2)
-            if numeric:
-                x1, x2 = _numeric(x1, x2)
-            x1, x2 = broadcast(x1, x2, what=name)
+        quick = _quick_operands(x1, x2, inexact, numeric)
+        if quick is not None:
+            return lax_fn(*quick)
+        x1, x2 = (promote_inexact if inexact else promote)(x1, x2)
+        if numeric:
+            x1, x2 = _numeric(x1, x2)
+        x1, x2 = broadcast(x1, x2, what=name)
         return lax_fn(x1, x2)
     f.__name__ = name
     f.__doc__ = f"Elementwise ``numpy.{name}`` with JAX's type promotion and broadcasting."
@@ -36,16 +38,30 @@ _ARRAY_TYPES = (np.ndarray, core.Array)
 _SUPPORTED = frozenset(dtypes.SUPPORTED)
 
 
-def _nothing_to_promote(x1, x2, inexact, numeric=False):
-    """Both operands arrays or tracers of one supported dtype and one shape: the
-    common case, where promotion and broadcasting would change nothing (eager
-    ops are dominated by this bookkeeping, so it is skipped)."""
-    if not ((type(x1) in _ARRAY_TYPES or isinstance(x1, core.Tracer))
-            and (type(x2) in _ARRAY_TYPES or isinstance(x2, core.Tracer))):
-        return False
-    dt = x1.dtype
-    return (dt is x2.dtype and dt in _SUPPORTED and x1.shape == x2.shape
-            and (dt.kind == "f" or not inexact) and not (numeric and dt.kind == "b"))
+def _quick_operands(x1, x2, inexact, numeric):
+    """The operands as promotion and broadcasting would leave them, in the common
+    cases where that is cheap to see (eager ops are dominated by this
+    bookkeeping), else None: two arrays or tracers of one supported dtype and
+    shape, or a strong float array or tracer with a Python float or int (the
+    scalar takes its dtype)."""
+    t1, t2 = type(x1), type(x2)
+    a1 = t1 in _ARRAY_TYPES or isinstance(x1, core.Tracer)
+    a2 = t2 in _ARRAY_TYPES or isinstance(x2, core.Tracer)
+    if a1 and a2:
+        dt = x1.dtype
+        same = (dt is x2.dtype and dt in _SUPPORTED and x1.shape == x2.shape
+                and (dt.kind == "f" or not inexact) and not (numeric and dt.kind == "b"))
+        return (x1, x2) if same else None
+    if a1 and (t2 is float or t2 is int):
+        arr = x1
+    elif a2 and (t1 is float or t1 is int):
+        arr = x2
+    else:
+        return None
+    dt = arr.dtype
+    if dt.kind != "f" or dt not in _SUPPORTED or getattr(arr, "weak_type", False):
+        return None
+    return (x1, np.asarray(x2, dt)) if arr is x1 else (np.asarray(x1, dt), x2)
 
 
 def _unary_inexact(name, lax_fn):
