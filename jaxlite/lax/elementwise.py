@@ -347,26 +347,31 @@ def _select_n_impl(which, *cases):
 
 
 def _select_n_shape(which, *cases):
-    where = core.where_message()
+    problem = _select_n_problem(which, cases)
+    if problem:     # the source line is looked up only for an error (it walks the stack)
+        raise TypeError(problem + core.where_message())
+    return ShapedArray(cases[0].shape, cases[0].dtype, all(c.weak_type for c in cases))
+
+
+def _select_n_problem(which, cases):
     if not cases:
-        raise TypeError("select_n requires at least one case" + where)
+        return "select_n requires at least one case"
     if which.dtype.kind not in "bi":
-        raise TypeError(f"select_n predicate must be boolean or int32, got "
-                        f"{which.dtype.name}{where}")
+        return f"select_n predicate must be boolean or int32, got {which.dtype.name}"
     if which.dtype == np.bool_ and len(cases) > 2:
-        raise TypeError(f"select_n with a boolean predicate takes at most two cases, got "
-                        f"{len(cases)}{where}")
+        return (f"select_n with a boolean predicate takes at most two cases, got "
+                f"{len(cases)}")
     if len({c.dtype for c in cases}) > 1:
-        raise TypeError("select_n cases must have the same dtypes, got "
-                        + ", ".join(c.dtype.name for c in cases) + where)
+        return ("select_n cases must have the same dtypes, got "
+                + ", ".join(c.dtype.name for c in cases))
     if len({c.shape for c in cases}) > 1:
-        raise TypeError("select_n cases must have the same shapes, got "
-                        + ", ".join(str(c.shape) for c in cases) + where)
+        return ("select_n cases must have the same shapes, got "
+                + ", ".join(str(c.shape) for c in cases))
     shape = cases[0].shape
     if which.shape not in ((), shape):
-        raise TypeError(f"select_n predicate shape {which.shape} must be scalar or match "
-                        f"the cases' shape {shape}{where}")
-    return ShapedArray(shape, cases[0].dtype, all(c.weak_type for c in cases))
+        return (f"select_n predicate shape {which.shape} must be scalar or match the "
+                f"cases' shape {shape}")
+    return None
 
 
 select_n_p = standard_primitive("select_n", _select_n_impl, _select_n_shape)
