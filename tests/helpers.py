@@ -96,3 +96,30 @@ def check_jit(f, args, rtol=1e-6, atol=1e-6):
                                    else g, np.asarray(e, np.float64)
                                    if np.asarray(e).dtype != bool else e,
                                    rtol=rtol, atol=atol, err_msg="jit vs eager")
+
+
+# --------------------------------------------- input samplers (rng, shape)
+# Domains away from each primitive's singularities and kinks.
+
+def normal(rng, shape):
+    return rng.standard_normal(shape)
+
+
+def positive(rng, shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def unit(rng, shape):
+    return rng.uniform(-0.8, 0.8, shape)
+
+
+def above_minus_half(rng, shape):
+    return rng.uniform(-0.4, 2.0, shape)
+
+
+def away_from_zero(rng, shape):
+    return rng.uniform(0.3, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def small(rng, shape):
+    return rng.uniform(-1.2, 1.2, shape)

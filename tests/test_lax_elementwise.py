@@ -8,7 +8,8 @@ import pytest
 
 import jaxlite
 from jaxlite import lax
-from helpers import check_grads, check_jit, check_vmap
+from helpers import (check_grads, check_jit, check_vmap, normal, positive, unit,
+                     above_minus_half, away_from_zero, small)
 
 F32, F64, I32, I64, B = np.float32, np.float64, np.int32, np.int64, np.bool_
 FLOATS = (F32, F64)
@@ -18,30 +19,6 @@ SHAPES = [(), (0,), (3,), (2, 3)]
 
 
 # ------------------------------------------------------------------ samplers
-
-def _normal(rng, shape):
-    return rng.standard_normal(shape)
-
-
-def _positive(rng, shape):
-    return rng.uniform(0.5, 2.0, shape)
-
-
-def _unit(rng, shape):
-    return rng.uniform(-0.8, 0.8, shape)
-
-
-def _above_minus_half(rng, shape):
-    return rng.uniform(-0.4, 2.0, shape)
-
-
-def _away_from_zero(rng, shape):
-    return rng.uniform(0.3, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
-
-
-def _small(rng, shape):
-    return rng.uniform(-1.2, 1.2, shape)
-
 
 def _ints(rng, shape):
     return rng.integers(-5, 6, shape)
@@ -61,39 +38,39 @@ _vec_erf = np.vectorize(math.erf, otypes=[np.float64])
 # Derivative order 3 for the smooth ones, 2 for the rest, None for the
 # piecewise-constant ones (their derivative is tested to be zero instead).
 UNARY = {
-    "neg": (lax.neg, np.negative, _normal, FLOATS + INTS, 2),
-    "sign": (lax.sign, np.sign, _away_from_zero, FLOATS + INTS, None),
-    "floor": (lax.floor, np.floor, _normal, FLOATS, None),
-    "ceil": (lax.ceil, np.ceil, _normal, FLOATS, None),
-    "round": (lax.round, lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5), _normal, FLOATS,
+    "neg": (lax.neg, np.negative, normal, FLOATS + INTS, 2),
+    "sign": (lax.sign, np.sign, away_from_zero, FLOATS + INTS, None),
+    "floor": (lax.floor, np.floor, normal, FLOATS, None),
+    "ceil": (lax.ceil, np.ceil, normal, FLOATS, None),
+    "round": (lax.round, lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5), normal, FLOATS,
               None),
-    "abs": (lax.abs, np.abs, _away_from_zero, FLOATS + INTS, 2),
-    "exp": (lax.exp, np.exp, _normal, FLOATS, 3),
-    "exp2": (lax.exp2, lambda x: 2.0 ** x, _normal, FLOATS, 3),
-    "log": (lax.log, np.log, _positive, FLOATS, 3),
-    "log1p": (lax.log1p, np.log1p, _above_minus_half, FLOATS, 3),
-    "expm1": (lax.expm1, np.expm1, _normal, FLOATS, 3),
-    "sqrt": (lax.sqrt, np.sqrt, _positive, FLOATS, 3),
-    "rsqrt": (lax.rsqrt, lambda x: 1.0 / np.sqrt(x), _positive, FLOATS, 3),
-    "sin": (lax.sin, np.sin, _normal, FLOATS, 3),
-    "cos": (lax.cos, np.cos, _normal, FLOATS, 3),
-    "tan": (lax.tan, np.tan, _small, FLOATS, 3),
-    "asin": (lax.asin, np.arcsin, _unit, FLOATS, 3),
-    "acos": (lax.acos, np.arccos, _unit, FLOATS, 3),
-    "atan": (lax.atan, np.arctan, _normal, FLOATS, 3),
-    "sinh": (lax.sinh, np.sinh, _normal, FLOATS, 3),
-    "cosh": (lax.cosh, np.cosh, _normal, FLOATS, 3),
-    "tanh": (lax.tanh, np.tanh, _normal, FLOATS, 3),
-    "logistic": (lax.logistic, lambda x: 1.0 / (1.0 + np.exp(-x)), _normal, FLOATS, 3),
-    "erf": (lax.erf, _vec_erf, _normal, FLOATS, 3),
-    "integer_pow3": (lambda x: lax.integer_pow(x, 3), lambda x: x ** 3, _normal,
+    "abs": (lax.abs, np.abs, away_from_zero, FLOATS + INTS, 2),
+    "exp": (lax.exp, np.exp, normal, FLOATS, 3),
+    "exp2": (lax.exp2, lambda x: 2.0 ** x, normal, FLOATS, 3),
+    "log": (lax.log, np.log, positive, FLOATS, 3),
+    "log1p": (lax.log1p, np.log1p, above_minus_half, FLOATS, 3),
+    "expm1": (lax.expm1, np.expm1, normal, FLOATS, 3),
+    "sqrt": (lax.sqrt, np.sqrt, positive, FLOATS, 3),
+    "rsqrt": (lax.rsqrt, lambda x: 1.0 / np.sqrt(x), positive, FLOATS, 3),
+    "sin": (lax.sin, np.sin, normal, FLOATS, 3),
+    "cos": (lax.cos, np.cos, normal, FLOATS, 3),
+    "tan": (lax.tan, np.tan, small, FLOATS, 3),
+    "asin": (lax.asin, np.arcsin, unit, FLOATS, 3),
+    "acos": (lax.acos, np.arccos, unit, FLOATS, 3),
+    "atan": (lax.atan, np.arctan, normal, FLOATS, 3),
+    "sinh": (lax.sinh, np.sinh, normal, FLOATS, 3),
+    "cosh": (lax.cosh, np.cosh, normal, FLOATS, 3),
+    "tanh": (lax.tanh, np.tanh, normal, FLOATS, 3),
+    "logistic": (lax.logistic, lambda x: 1.0 / (1.0 + np.exp(-x)), normal, FLOATS, 3),
+    "erf": (lax.erf, _vec_erf, normal, FLOATS, 3),
+    "integer_pow3": (lambda x: lax.integer_pow(x, 3), lambda x: x ** 3, normal,
                      FLOATS + INTS, 3),
     "integer_pow-2": (lambda x: lax.integer_pow(x, -2), lambda x: 1.0 / x ** 2,
-                      _away_from_zero, FLOATS, 3),
-    "integer_pow0": (lambda x: lax.integer_pow(x, 0), lambda x: np.ones_like(x), _normal,
+                      away_from_zero, FLOATS, 3),
+    "integer_pow0": (lambda x: lax.integer_pow(x, 0), lambda x: np.ones_like(x), normal,
                      FLOATS, 2),
-    "integer_pow1": (lambda x: lax.integer_pow(x, 1), lambda x: x, _normal, FLOATS, 2),
-    "not": (lax.bitwise_not, np.invert, _normal, (B,) + INTS, None),
+    "integer_pow1": (lambda x: lax.integer_pow(x, 1), lambda x: x, normal, FLOATS, 2),
+    "not": (lax.bitwise_not, np.invert, normal, (B,) + INTS, None),
 }
 
 
@@ -212,22 +189,22 @@ def _trunc_div(x, y):
 
 
 def _y_nonzero(rng, shape):
-    return _away_from_zero(rng, shape)
+    return away_from_zero(rng, shape)
 
 
 # name -> (lax fn, numpy reference, x sampler, y sampler, dtypes, differentiable)
 BINARY = {
-    "add": (lax.add, np.add, _normal, _normal, FLOATS + INTS, True),
-    "sub": (lax.sub, np.subtract, _normal, _normal, FLOATS + INTS, True),
-    "mul": (lax.mul, np.multiply, _normal, _normal, FLOATS + INTS + (B,), True),
-    "div": (lax.div, _trunc_div, _normal, _y_nonzero, FLOATS + INTS, True),
-    "rem": (lax.rem, _fmod, _normal, _y_nonzero, FLOATS + INTS, True),
-    "pow": (lax.pow, np.power, _positive, _normal, FLOATS, True),
-    "max": (lax.max, np.maximum, _normal, _normal, FLOATS + INTS + (B,), True),
-    "min": (lax.min, np.minimum, _normal, _normal, FLOATS + INTS + (B,), True),
-    "atan2": (lax.atan2, np.arctan2, _normal, _normal, FLOATS, True),
-    "and": (lax.bitwise_and, np.bitwise_and, _normal, _normal, (B,) + INTS, False),
-    "or": (lax.bitwise_or, np.bitwise_or, _normal, _normal, (B,) + INTS, False),
+    "add": (lax.add, np.add, normal, normal, FLOATS + INTS, True),
+    "sub": (lax.sub, np.subtract, normal, normal, FLOATS + INTS, True),
+    "mul": (lax.mul, np.multiply, normal, normal, FLOATS + INTS + (B,), True),
+    "div": (lax.div, _trunc_div, normal, _y_nonzero, FLOATS + INTS, True),
+    "rem": (lax.rem, _fmod, normal, _y_nonzero, FLOATS + INTS, True),
+    "pow": (lax.pow, np.power, positive, normal, FLOATS, True),
+    "max": (lax.max, np.maximum, normal, normal, FLOATS + INTS + (B,), True),
+    "min": (lax.min, np.minimum, normal, normal, FLOATS + INTS + (B,), True),
+    "atan2": (lax.atan2, np.arctan2, normal, normal, FLOATS, True),
+    "and": (lax.bitwise_and, np.bitwise_and, normal, normal, (B,) + INTS, False),
+    "or": (lax.bitwise_or, np.bitwise_or, normal, normal, (B,) + INTS, False),
     "eq": (lax.eq, np.equal, _ints, _ints, FLOATS + INTS + (B,), False),
     "ne": (lax.ne, np.not_equal, _ints, _ints, FLOATS + INTS + (B,), False),
     "lt": (lax.lt, np.less, _ints, _ints, FLOATS + INTS + (B,), False),

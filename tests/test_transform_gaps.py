@@ -20,7 +20,8 @@ import pytest
 
 import jaxlite
 from jaxlite import core, ir, lax, tree_util
-from helpers import check_grads, check_vmap
+from helpers import (check_grads, check_vmap, normal, positive, unit, above_minus_half,
+                     away_from_zero, small)
 
 F32, F64, I32 = np.float32, np.float64, np.int32
 
@@ -34,30 +35,6 @@ def _f64(x):
 
 
 # ------------------------------------------------------------------ samplers
-
-def normal(rng, s):
-    return rng.standard_normal(s)
-
-
-def positive(rng, s):
-    return rng.uniform(0.5, 2.0, s)
-
-
-def unit(rng, s):
-    return rng.uniform(-0.8, 0.8, s)
-
-
-def above_minus_half(rng, s):
-    return rng.uniform(-0.4, 2.0, s)
-
-
-def away_from_zero(rng, s):
-    return rng.uniform(0.3, 2.0, s) * rng.choice([-1.0, 1.0], s)
-
-
-def small(rng, s):
-    return rng.uniform(-1.2, 1.2, s)
-
 
 def off_integers(rng, s):
     """Far from the jumps of floor and ceil."""
