@@ -338,6 +338,13 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=Non
     return lax.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where))
 
 
+def _where_all_nan(res, a, axis, keepdims, where, value):
+    """``res`` with ``value`` for the slices of ``a`` that are all NaN."""
+    all_nan = all(_nan_mask(a), axis, None, keepdims, where)
+    fill = _util.broadcast_to_shape(np.asarray(value, _util.aval(res).dtype), _util.shape(res))
+    return lax.select_n(all_nan, res, fill)
+
+
 def _nan_extremum(name, reduce, fill):
     def f(a, axis=None, out=None, keepdims=False, initial=None, where=None):
         _check_out(out, name)
@@ -348,10 +355,7 @@ def _nan_extremum(name, reduce, fill):
         if initial is not None:
             return res
         # A slice of nothing but NaN has no extremum: NaN, as JAX and numpy.
-        all_nan = all(_nan_mask(a), axis, None, keepdims, where)
-        nan = _util.broadcast_to_shape(np.asarray(np.nan, _util.aval(res).dtype),
-                                       _util.shape(res))
-        return lax.select_n(all_nan, res, nan)
+        return _where_all_nan(res, a, axis, keepdims, where, np.nan)
     f.__name__ = name
     f.__doc__ = f"``{name[3:]}`` ignoring NaNs; NaN for slices that are all NaN."
     return f
@@ -368,11 +372,8 @@ def _nan_arg_extremum(name, arg_reduce, fill):
         if not _is_float(a):
             return arg_reduce(a, axis, None, keepdims)
         res = arg_reduce(_nan_replaced(a, fill), axis, None, keepdims)
-        all_nan = all(_nan_mask(a), axis, None, bool(keepdims))
         # JAX returns -1 for an all-NaN slice (numpy raises).
-        minus_one = _util.broadcast_to_shape(np.asarray(-1, _util.aval(res).dtype),
-                                             _util.shape(res))
-        return lax.select_n(all_nan, res, minus_one)
+        return _where_all_nan(res, a, axis, bool(keepdims), None, -1)
     f.__name__ = name
     f.__doc__ = f"``{name[3:]}`` ignoring NaNs; -1 for slices that are all NaN (as JAX)."
     return f
