@@ -101,10 +101,11 @@ def _check_key(key):
     return k
 
 
-def _need_concrete(key, name):
+def _need_concrete(key, name, why=""):
+    """The key as a numpy array; TypeError for a traced key (``why``: the reason)."""
     k = _check_key(key)
     if k is None:
-        raise TypeError(f"random.{name} needs a concrete PRNG key, got a traced key "
+        raise TypeError(f"random.{name} needs a concrete PRNG key{why}, got a traced key "
                         f"{core.get_aval(key)}: split the key outside jit/vmap and pass the "
                         f"result in{core.where_message()}")
     return k
@@ -563,11 +564,7 @@ def _log_gamma(key, a):
 
 
 def _check_gamma_key(key, name):
-    k = _check_key(key)
-    if k is None:
-        raise TypeError(f"random.{name} needs a concrete PRNG key (its rejection loop runs "
-                        f"in numpy), got a traced key: split the key outside jit/vmap and "
-                        f"pass the result in{core.where_message()}")
+    _need_concrete(key, name, " (its rejection loop runs in numpy)")
 
 
 def loggamma(key, a, shape=None, dtype=np.float32):
