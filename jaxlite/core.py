@@ -228,11 +228,8 @@ class _Current(threading.local):
     """The current interpreter, per thread: tracing in one thread must not
     capture another thread's operations."""
 
-    def __init__(self):
-        self.interp = globals().get("eval_interpreter")
-
-
-_current = _Current()
+    def __init__(self):         # runs once per thread: every thread starts eager
+        self.interp = eval_interpreter
 
 
 def current_interpreter():
@@ -309,7 +306,7 @@ class EvalInterpreter(Interpreter):
 
 
 eval_interpreter = EvalInterpreter()
-_current.interp = eval_interpreter
+_current = _Current()
 
 
 # -------------------------------------------------------------------- tracers
