@@ -1045,7 +1045,7 @@ def lower(prog, name="jit_fn", data_offset=None):
     nthreads = parallel.threads()
     for k in prog.kernels:
         kfuncs.append(_lower_kernel(module, prog, k, nthreads))
-    _lower_entry(module, prog, kfuncs, data_offset)
+    _lower_entry(module, prog, kfuncs, data_offset, nthreads)
     return module
 
 
@@ -1125,7 +1125,7 @@ def packed_args(prog):
     return len(prog.invars) + len(prog.outvars) > MAX_DIRECT_ARGS
 
 
-def _lower_entry(module, prog, kfuncs, data_offset):
+def _lower_entry(module, prog, kfuncs, data_offset, nthreads):
     """``i32 entry(p_0, ..., p_n)``: inputs then outputs (or ``entry(p[])`` with
     many arguments). With ``data_offset`` each p_i is an ndarray object whose
     data pointer sits at that offset. Returns 0, or 1 when out of memory."""
@@ -1167,7 +1167,7 @@ def _lower_entry(module, prog, kfuncs, data_offset):
         if split is None:
             b.call(kfn, ptr_args)
         else:
-            parallel.emit_call(module, b, kfn, ptr_args, split[1], parallel.threads(),
+            parallel.emit_call(module, b, kfn, ptr_args, split[1], nthreads,
                                split[2] if split[0] == "total" else None)
     if ws is not None:
         free = _static_intrinsic(module, "free", VOID, [PTR])
