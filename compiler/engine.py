@@ -70,13 +70,14 @@ def optimize(ir_text):
     unrolled and peeled every short loop (optimized IR 7x the input, half of a
     first call's compile time) with no measurable gain at run time. The
     vectorizer still interleaves."""
+    from compiler import gemm
     with llvm_lock:
         mod = llvm.parse_assembly(ir_text)
         mod.verify()
         pto = llvm.create_pipeline_tuning_options(speed_level=3)
         pto.loop_vectorization = True
         pto.slp_vectorization = True
-        pto.loop_unrolling = "jaxlite_gemm_llvm" in ir_text
+        pto.loop_unrolling = gemm.LLVM_KERNEL in ir_text
         pb = llvm.create_pass_builder(target_machine(), pto)
         pb.getModulePassManager().run(mod, pb)
         return mod

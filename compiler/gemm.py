@@ -837,6 +837,8 @@ def _define_cold_gemm(module, etype, short):
 # ~20-50 us, about what one core needs for 2-4 MFLOP.
 _PARALLEL_MIN_FLOPS = 8_000_000
 _ENV_THREADS = "JAXLITE_GEMM_THREADS"
+# Name prefix of the LLVM kernel's entry: engine.optimize unrolls loops in modules holding it.
+LLVM_KERNEL = "jaxlite_gemm_llvm"
 
 
 def fallback_threads():
@@ -861,7 +863,7 @@ def _define_llvm_gemm(module, etype, short):
     row bands. Bands are whole micro-tiles wide. A thread that fails to start has its
     band computed by the caller, so the result never depends on thread creation.
     """
-    name = f"jaxlite_gemm_llvm_{short}"
+    name = f"{LLVM_KERNEL}_{short}"
     if name in module.globals:
         return module.globals[name]
     if {"malloc", "free"} <= _runtime_functions():
