@@ -934,8 +934,8 @@ def _sift_function(em, kernel, key_dtype, out_dtype, by_index):
     has_right = b.icmp_signed("<", right, end)
     right_ok = b.select(has_right, right, child)        # never read past the heap
     big = b.select(b.and_(has_right, less(child, right_ok)), right, child)
-    swap, stop = fn.append_basic_block("swap"), done
-    b.cbranch(less(r, big), swap, stop)
+    swap = fn.append_basic_block("swap")
+    b.cbranch(less(r, big), swap, done)
     b.position_at_end(swap)
     pr, pb = at(r), at(big)
     vr, vb = b.load(pr, typ=oty), b.load(pb, typ=oty)
@@ -955,8 +955,7 @@ def _order(b, dtype, a, c):
         a_nan, c_nan = b.fcmp_unordered("uno", a, a), b.fcmp_unordered("uno", c, c)
         lt = b.or_(b.fcmp_ordered("<", a, c), b.and_(c_nan, b.not_(a_nan)))
         return lt, b.or_(b.fcmp_ordered("==", a, c), b.and_(a_nan, c_nan))
-    op = "<" if dtype.kind == "i" else None
-    lt = b.icmp_signed("<", a, c) if op else b.icmp_unsigned("<", a, c)
+    lt = (b.icmp_signed if dtype.kind == "i" else b.icmp_unsigned)("<", a, c)   # bool: 0 < 1
     return lt, b.icmp_signed("==", a, c)
 
 
