@@ -147,6 +147,24 @@ def is_python_scalar(x):
 
 # ----------------------------------------------------------------- primitives
 
+# What the compiler needs to know about a primitive, declared where the
+# primitive is defined (``Primitive(name, kind=..., cost=...)``) and read by
+# fusion, lowering and the thread planner; the compiler keeps no lists of names.
+ELEMENTWISE = "elementwise"     # output element i from element i of each input
+INDEX_MAP = "index_map"         # output element from input elements at computed positions
+REDUCTION = "reduction"         # a kernel root folding axes; evaluates fused producers
+KERNEL = "kernel"               # its own whole-kernel lowering (GEMM, sort, cumsum, scatter)
+CALL = "call"                   # carries a jaxpr that the compiler inlines
+HIGHER_ORDER = "higher_order"   # carries jaxprs run as control flow (cond, while, scan)
+KINDS = (ELEMENTWISE, INDEX_MAP, REDUCTION, KERNEL, CALL, HIGHER_ORDER)
+
+# Cost of computing one output element, which decides what fusion may recompute.
+FREE = "free"                   # index arithmetic or a copy: recomputed anywhere
+CHEAP = "cheap"                 # one arithmetic instruction: recomputed a few times
+COSTLY = "costly"               # library math (exp, erf, ...): computed once
+COSTS = (FREE, CHEAP, COSTLY)
+
+
 class Primitive:
     """A named operation. Its rules live in per-transform tables keyed by it."""
 
@@ -161,9 +179,14 @@ class Primitive:
     # stay weakly typed and Arrays keep JAX's operator semantics.
     impl_runs_python = False
 
-    def __init__(self, name, multiple_results=False):
+    def __init__(self, name, multiple_results=False, *, kind=None, cost=COSTLY):
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"primitive {name}: kind {kind!r} is not one of {KINDS}")
+        if cost not in COSTS:
+            raise ValueError(f"primitive {name}: cost {cost!r} is not one of {COSTS}")
         self.name = name
         self.multiple_results = multiple_results
+        self.kind, self.cost = kind, cost
         all_primitives[name] = self
 
     def bind(self, *args, **params):
