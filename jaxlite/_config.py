@@ -1,11 +1,16 @@
-"""``jaxlite.config``: the part of ``jax.config`` that has a meaning here.
+"""``jaxlite.config``: the part of ``jax.config`` that has a meaning here, and
+the state of the two switches the rest of jaxlite reads (disable_jit, checks).
 
 Scripts often start with ``jax.config.update(...)``. Options that describe
 what jaxlite already does are accepted; options that would change numerics in
 a way jaxlite does not implement raise a ValueError that says what to do
 instead, rather than being silently ignored.
+
+This module imports nothing from jaxlite, so every layer may read it.
 """
-from jaxlite.jit import _disabled as _jit_disabled
+import contextlib
+import os
+import threading
 
 _X64_MESSAGE = (
     "jaxlite has no x64 mode: float64 and int64 inputs already stay 64-bit, "
@@ -13,19 +18,81 @@ _X64_MESSAGE = (
     "Pass dtype=jnp.float64 (or float64 numpy arrays) where you need double precision.")
 
 
+class _Switch(threading.local):
+    """A boolean option: a global value with a per-thread override, as JAX's
+    config states. The global value is a class attribute and a thread's
+    override an instance attribute of this thread-local object, so reading
+    ``switch.value`` is one attribute lookup giving the calling thread's
+    effective value."""
+    value = False
+
+    def set_global(self, value):
+        type(self).value = bool(value)
+
+    @contextlib.contextmanager
+    def override(self, value):
+        """Within the context, in this thread only, the option is ``value``."""
+        saved = self.__dict__.get("value", _UNSET)
+        self.value = bool(value)
+        try:
+            yield
+        finally:
+            if saved is _UNSET:
+                del self.value
+            else:
+                self.value = saved
+
+
+_UNSET = object()
+
+
+class _DisableJit(_Switch):
+    value = False
+
+
+class _Checks(_Switch):
+    # Set from the environment once, at import: JAXLITE_CHECKS=1.
+    value = os.environ.get("JAXLITE_CHECKS", "") not in ("", "0")
+
+
+# jitted functions run their Python code op by op (jax_disable_jit).
+jit_disabled = _DisableJit()
+# every jaxpr a transform or a jit rule builds is typechecked (jax_enable_checks).
+checks = _Checks()
+
+
+def disable_jit(disable=True):
+    """Within this context (in this thread), jitted functions run their Python
+    code directly, op by op, as in JAX: for debugging with prints and pdb.
+    ``disable_jit(False)`` re-enables jit inside a globally disabled region."""
+    return jit_disabled.override(disable)
+
+
+def enable_checks(enable=True):
+    """Within this context (in this thread), every jaxpr a transform or a jit
+    rule builds is typechecked (as ``JAXLITE_CHECKS=1``)."""
+    return checks.override(enable)
+
+
+_SWITCHES = {"jax_disable_jit": jit_disabled, "jax_enable_checks": checks}
+
+
 class Config:
     """``config.update(name, value)`` and attribute reads of the supported options."""
 
     def __init__(self):
         self._values = {"jax_enable_x64": False, "jax_platform_name": "cpu",
-                        "jax_platforms": "cpu", "jax_disable_jit": False,
-                        "jax_default_matmul_precision": None, "jax_debug_nans": False,
-                        "jax_debug_infs": False}
+                        "jax_platforms": "cpu", "jax_default_matmul_precision": None,
+                        "jax_debug_nans": False, "jax_debug_infs": False}
 
     def update(self, name, value):
+        if name in _SWITCHES:
+            _SWITCHES[name].set_global(value)
+            return
         if name not in self._values:
+            supported = sorted(list(self._values) + list(_SWITCHES))
             raise ValueError(f"jaxlite.config: unknown or unsupported option {name!r} "
-                             f"(supported: {', '.join(sorted(self._values))})")
+                             f"(supported: {', '.join(supported)})")
         getattr(self, "_set_" + name, self._set_plain)(name, value)
 
     def _set_plain(self, name, value):
@@ -42,13 +109,6 @@ class Config:
 
     _set_jax_platforms = _set_jax_platform_name
 
-    def _set_jax_disable_jit(self, name, value):
-        # Like the disable_jit() context, it applies to the calling thread.
-        value = bool(value)
-        if value != self._values[name]:
-            _jit_disabled.depth += 1 if value else -1
-        self._values[name] = value
-
     def _set_jax_debug_nans(self, name, value):
         if value:
             raise ValueError(f"jaxlite.config: {name} is not implemented (no NaN checks "
@@ -58,6 +118,8 @@ class Config:
     _set_jax_debug_infs = _set_jax_debug_nans
 
     def __getattr__(self, name):
+        if name in _SWITCHES:
+            return _SWITCHES[name].value     # this thread's effective value
         values = self.__dict__.get("_values", {})
         if name in values:
             return values[name]

@@ -5,16 +5,15 @@ transform its inner jaxpr: jvp and vmap build a new jaxpr, partial evaluation
 splits it into a known and an unknown call, transpose transposes it. So
 jit(grad(f)), grad(jit(f)) and vmap(jit(f)) all compose.
 """
-import contextlib
 import functools
 import inspect
-import threading
 import types
 import weakref
 
 import numpy as np
 
 from jaxlite import core, dtypes, tree_util
+from jaxlite._config import disable_jit, jit_disabled  # noqa: F401 (disable_jit: public here)
 from jaxlite.core import Primitive, _current, eval_interpreter as _eval
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero, UndefPrimal
@@ -232,27 +231,6 @@ def _abstract_leaves(flat):
     return tuple(out)
 
 
-class _Disabled(threading.local):
-    depth = 0
-
-
-_disabled = _Disabled()
-
-
-@contextlib.contextmanager
-def disable_jit(disable=True):
-    """Within this context (in this thread), jitted functions run their Python
-    code directly, op by op, as in JAX: for debugging with prints and pdb."""
-    if not disable:
-        yield
-        return
-    _disabled.depth += 1
-    try:
-        yield
-    finally:
-        _disabled.depth -= 1
-
-
 _ndarray, _Array = np.ndarray, core.Array
 _CANONICAL = frozenset(dtypes.SUPPORTED)
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -331,7 +309,7 @@ class Jitted:
     # ------------------------------------------------------------- calling
 
     def __call__(self, *args, **kwargs):
-        if _disabled.depth:
+        if jit_disabled.value:
             return self.fun(*args, **kwargs)
         if _current.interp is _eval:
             fast = self._fast
