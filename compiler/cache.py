@@ -33,6 +33,12 @@ def remember(key, exe):
             memory.pop(next(iter(memory)))
 
 
+def clear_memory():
+    """Drop the in-memory executables (jaxlite.clear_caches); the disk cache stays."""
+    with _lock:
+        memory.clear()
+
+
 def disk_enabled():
     return os.environ.get("JAXLITE_DISABLE_DISK_CACHE", "") not in ("1", "true", "True")
 

@@ -6,14 +6,13 @@ is the identity, and naming annotations are no-ops. They exist so that code
 written for JAX runs unchanged.
 """
 import contextlib
-import importlib
-import operator
 import sys
 
 import numpy as np
 
-from jaxlite import core, dtypes, tree_util
+from jaxlite import core, jit_primitive, tree_util
 from jaxlite.interpreters import partial_eval as pe
+from jaxlite.stages import ShapeDtypeStruct, abstract_aval
 
 # JAX's dtype of the cotangent of an integer input: a structured dtype with no
 # storage. jaxlite's own transforms do not produce it; it exists for user code
@@ -183,57 +182,6 @@ def named_scope(name):
 
 # ----------------------------------------------------------- abstract values
 
-class ShapeDtypeStruct:
-    """A shape and dtype standing in for an array (an abstract argument)."""
-    __slots__ = ("shape", "dtype", "sharding", "weak_type")
-
-    def __init__(self, shape, dtype, sharding=None, weak_type=False):
-        try:
-            self.shape = tuple(operator.index(d) for d in shape)
-        except TypeError:
-            raise TypeError(f"ShapeDtypeStruct: shape must be a sequence of integers, "
-                            f"got {shape!r}") from None
-        if any(d < 0 for d in self.shape):
-            raise ValueError(f"ShapeDtypeStruct: shape must be non-negative, got {self.shape}")
-        if dtype is None:
-            raise ValueError("ShapeDtypeStruct: dtype must be specified")
-        self.dtype = np.dtype(dtype)
-        self.sharding = sharding
-        self.weak_type = bool(weak_type)
-
-    ndim = property(lambda self: len(self.shape))
-    size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
-
-    @property
-    def aval(self):
-        return core.ShapedArray(self.shape, dtypes.canonicalize(self.dtype, "ShapeDtypeStruct"),
-                                self.weak_type)
-
-    def __eq__(self, other):
-        return (isinstance(other, ShapeDtypeStruct) and self.shape == other.shape
-                and self.dtype == other.dtype and self.weak_type == other.weak_type)
-
-    def __hash__(self):
-        return hash((self.shape, self.dtype, self.weak_type))
-
-    def __repr__(self):
-        weak = ", weak_type=True" if self.weak_type else ""
-        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak})"
-
-    def __len__(self):
-        if not self.shape:
-            raise TypeError("len() of unsized object")
-        return self.shape[0]
-
-
-def _abstract(x):
-    if isinstance(x, ShapeDtypeStruct):
-        return x.aval
-    if isinstance(x, core.ShapedArray):
-        return x
-    return core.get_aval(x)
-
-
 def eval_shape(fun, *args, **kwargs):
     """The shapes and dtypes of ``fun``'s outputs as a pytree of ShapeDtypeStruct,
     computed by tracing, never by running ``fun``. Arguments may be arrays,
@@ -245,7 +193,7 @@ def eval_shape(fun, *args, **kwargs):
         a, k = tree_util.tree_unflatten(in_tree, xs)
         out_flat, store["tree"] = tree_util.tree_flatten(fun(*a, **k))
         return out_flat
-    closed = pe.trace_flat(flat_fun, [_abstract(x) for x in flat])
+    closed = pe.trace_flat(flat_fun, [abstract_aval(x) for x in flat])
     outs = [ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
             for a in closed.out_avals]
     return tree_util.tree_unflatten(store["tree"], outs)
@@ -259,11 +207,7 @@ def clear_caches():
     the compiler's in-memory executable cache. The on-disk cache stays (it is
     keyed by LLVM IR, so it cannot go stale). Each jitted function's own
     trace and call caches belong to that function and are dropped with it."""
-    jit = importlib.import_module("jaxlite.jit")    # the module, not jaxlite.jit the function
-    jit._exe_cache.clear()
-    for fn in (jit._jvp_jaxpr, jit._split_jaxpr, jit._transpose_jaxpr, jit._batch_jaxpr):
-        fn.cache_clear()
+    jit_primitive.clear_caches()
     cache = sys.modules.get("compiler.cache")   # not imported yet: nothing compiled
     if cache is not None:
-        with cache._lock:
-            cache.memory.clear()
+        cache.clear_memory()

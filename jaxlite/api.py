@@ -100,15 +100,6 @@ def _split_static(args, static_argnums):
     return dyn, rebuild
 
 
-def eval_shape(fun, *args, **kwargs):
-    """Output shapes/dtypes of ``fun`` as a pytree of ShapedArray, without computing."""
-    flat, in_tree = tree_flatten((args, kwargs))
-    store = {}
-    closed = pe.trace_flat(_flat_fun(lambda a, k: fun(*a, **k), in_tree, store),
-                           [core.get_aval(x) for x in flat])
-    return tree_unflatten(store["tree"], closed.out_avals)
-
-
 def block_until_ready(x):
     return x
 

@@ -201,20 +201,6 @@ impl_rules = {}           # prim -> f(*numpy arrays, **params) -> array(s)
 abstract_eval_rules = {}  # prim -> f(*avals, **params) -> aval(s)
 
 
-def def_impl(prim):
-    def register(f):
-        impl_rules[prim] = f
-        return f
-    return register
-
-
-def def_abstract_eval(prim):
-    def register(f):
-        abstract_eval_rules[prim] = f
-        return f
-    return register
-
-
 def abstract_eval(prim, avals, params):
     rule = abstract_eval_rules.get(prim)
     if rule is None:
@@ -225,7 +211,7 @@ def abstract_eval(prim, avals, params):
 
 def bind(prim, *args, **params):
     """Apply ``prim`` under the current interpreter."""
-    return _current.interp.interpret(prim, args, params)
+    return current.interp.interpret(prim, args, params)
 
 
 # ------------------------------------------------------------- interpreters
@@ -247,7 +233,7 @@ class Interpreter:
         return False
 
 
-class _Current(threading.local):
+class CurrentInterpreter(threading.local):
     """The current interpreter, per thread: tracing in one thread must not
     capture another thread's operations."""
 
@@ -256,27 +242,27 @@ class _Current(threading.local):
 
 
 def current_interpreter():
-    return _current.interp
+    return current.interp
 
 
 @contextlib.contextmanager
 def set_interpreter(interp):
-    prev = _current.interp
-    _current.interp = interp
+    prev = current.interp
+    current.interp = interp
     try:
         yield interp
     finally:
-        _current.interp = prev
+        current.interp = prev
 
 
 def bind_with(interp, prim, *args, **params):
     """``bind`` with ``interp`` as the current interpreter."""
-    prev = _current.interp
-    _current.interp = interp
+    prev = current.interp
+    current.interp = interp
     try:
         return interp.interpret(prim, args, params)
     finally:
-        _current.interp = prev
+        current.interp = prev
 
 
 class Array(np.ndarray):
@@ -329,7 +315,8 @@ class EvalInterpreter(Interpreter):
 
 
 eval_interpreter = EvalInterpreter()
-_current = _Current()
+# Hot paths (bind, jit calls) read ``current.interp`` directly.
+current = CurrentInterpreter()
 
 
 # -------------------------------------------------------------------- tracers

@@ -54,10 +54,6 @@ def is_float(dtype):
     return np.dtype(dtype).kind == "f"
 
 
-def is_int(dtype):
-    return np.dtype(dtype).kind == "i"
-
-
 def default_for_kind(rank):
     return _WEAK_DEFAULT[rank]
 

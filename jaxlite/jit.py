@@ -1,234 +1,34 @@
-"""jit: a call primitive holding a jaxpr, compiled by the compiler package.
+"""jit: ``Jitted`` traces a function once per signature and runs compiled code.
 
-Inside another transform, ``jit_p`` is an ordinary primitive whose rules
-transform its inner jaxpr: jvp and vmap build a new jaxpr, partial evaluation
-splits it into a known and an unknown call, transpose transposes it. So
-jit(grad(f)), grad(jit(f)) and vmap(jit(f)) all compose.
+With no transform active a call looks its executable up by the arguments'
+types, shapes and dtypes (and, for positional arrays and scalars, goes
+through a fast-path closure straight to native code). Under a transform it
+binds the call primitive ``jit_p`` (jit_primitive.py), whose rules transform
+the traced jaxpr. ``lower``/``trace`` give the stages (stages.py).
 """
 import functools
 import inspect
 import types
-import weakref
 
 import numpy as np
 
 from jaxlite import core, dtypes, tree_util
-from jaxlite._config import disable_jit, jit_disabled  # noqa: F401 (disable_jit: public here)
-from jaxlite.core import Primitive, _current, eval_interpreter as _eval
-from jaxlite.interpreters import ad, batching, partial_eval as pe
-from jaxlite.interpreters.ad import Zero, UndefPrimal
-from jaxlite.ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
+from jaxlite._config import disable_jit, jit_disabled
+from jaxlite.core import current, eval_interpreter
+from jaxlite.interpreters import partial_eval as pe
+from jaxlite.ir import ClosedJaxpr
+from jaxlite.jit_primitive import executable, jit_p
+from jaxlite.stages import Lowered, abstract_aval
 
-jit_p = Primitive("jit", multiple_results=True)
+__all__ = ["jit", "Jitted", "disable_jit"]
 
-
-# ---------------------------------------------------------------- impl
-
-def _jit_impl(*args, jaxpr, name):
-    return _executable(jaxpr, name)(*args)
-
-
-_exe_cache = weakref.WeakKeyDictionary()
-
-
-def _executable(closed, name):
-    """The compiled executable for a ClosedJaxpr (compiled once per jaxpr object)."""
-    exe = _exe_cache.get(closed)
-    if exe is None:
-        from compiler import compile as backend_compile
-        exe = backend_compile(closed, name=name)
-        _exe_cache[closed] = exe
-    return exe
-
-
-def _coerce_weak(args, avals):
-    """Weakly typed arguments (Python scalars, weak-typed values) cast to the
-    dtype the inner jaxpr expects. A rule may hand jit_p a Python float (a
-    user's cotangent, say) where the jaxpr has float64; eager evaluation
-    would make it float32 and the executable would reject it."""
-    out = list(args)
-    for i, (x, a) in enumerate(zip(args, avals)):
-        if type(x) in (bool, int, float):
-            if core.get_aval(x).dtype != a.dtype and a.shape == ():
-                out[i] = np.asarray(x, a.dtype)
-        elif isinstance(x, (core.Tracer, np.ndarray)):
-            xa = core.get_aval(x)
-            if xa.weak_type and xa.dtype != a.dtype and xa.shape == a.shape:
-                from jaxlite import lax
-                out[i] = lax.convert_element_type(x, a.dtype)
-    return out
-
-
-def _jit_abstract_eval(*avals, jaxpr, name):
-    for i, (a, b) in enumerate(zip(avals, jaxpr.in_avals)):
-        if a.shape != b.shape or a.dtype != b.dtype:
-            raise TypeError(f"jit call of {name}: argument {i} has type {a}, expected {b}")
-    return jaxpr.out_avals
-
-
-core.impl_rules[jit_p] = _jit_impl
-core.abstract_eval_rules[jit_p] = _jit_abstract_eval
-
-
-# ----------------------------------------------------------------- jvp
-
-@functools.lru_cache(maxsize=512)
-def _jvp_jaxpr(closed, nonzero):
-    """A jaxpr computing (primals_out, nonzero tangents_out) from (primals, nonzero tangents)."""
-    n = len(closed.in_avals)
-    out_nonzero = []
-
-    def f(*args):
-        primals, tans = list(args[:n]), iter(args[n:])
-        tangents = [next(tans) if nz else Zero(a) for nz, a in zip(nonzero, closed.in_avals)]
-        p_out, t_out = ad.jvp_flat(lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, *xs),
-                                   primals, tangents)
-        out_nonzero.extend(type(t) is not Zero for t in t_out)
-        return p_out + [t for t in t_out if type(t) is not Zero]
-    avals = list(closed.in_avals) + [a for a, nz in zip(closed.in_avals, nonzero) if nz]
-    return pe.trace_flat(f, avals), tuple(out_nonzero)
-
-
-def _jit_jvp(primals, tangents, jaxpr, name):
-    nonzero = tuple(type(t) is not Zero for t in tangents)
-    new, out_nz = _jvp_jaxpr(jaxpr, nonzero)
-    args = _coerce_weak(list(primals) + [t for t in tangents if type(t) is not Zero],
-                        new.in_avals)
-    outs = core.bind(jit_p, *args, jaxpr=new, name=f"jvp_{name}")
-    n = len(jaxpr.out_avals)
-    it = iter(outs[n:])
-    return outs[:n], [next(it) if nz else Zero(a) for nz, a in zip(out_nz, jaxpr.out_avals)]
-
-
-ad.jvp_rules[jit_p] = _jit_jvp
-
-
-# ------------------------------------------------------ partial evaluation
-
-@functools.lru_cache(maxsize=512)
-def _split_jaxpr(closed, unknown):
-    """Split a call into known and unknown parts.
-
-    Returns (known ClosedJaxpr: known ins -> known outs + residuals,
-             unknown ClosedJaxpr: residuals + unknown ins -> unknown outs,
-             out_unknown mask, number of residuals)."""
-    known_stager = pe.StagingInterpreter(parent=core.eval_interpreter, stage_all=True)
-    unknown_stager = pe.StagingInterpreter(parent=known_stager, stage_all=False)
-    args = [unknown_stager.new_arg(a) if u else known_stager.new_arg(a)
-            for a, u in zip(closed.in_avals, unknown)]
-    with core.set_interpreter(unknown_stager):
-        outs = eval_jaxpr(closed.jaxpr, closed.consts, *args)
-    out_unknown = tuple(unknown_stager.owns(o) for o in outs)
-    unknown_outs = [o for o, u in zip(outs, out_unknown) if u]
-    unknown_closed = unknown_stager.build(unknown_outs)
-    # Constants of the unknown side that are known-side tracers are residuals.
-    res_mask = [isinstance(c, pe.StagingTracer) for c in unknown_closed.consts]
-    residuals = [c for c, r in zip(unknown_closed.consts, res_mask) if r]
-    uj = unknown_closed.jaxpr
-    res_vars = [v for v, r in zip(uj.constvars, res_mask) if r]
-    unknown_closed = ClosedJaxpr(
-        Jaxpr([v for v, r in zip(uj.constvars, res_mask) if not r], res_vars + uj.invars,
-              uj.eqns, uj.outvars),
-        [c for c, r in zip(unknown_closed.consts, res_mask) if not r])
-    known_outs = [o for o, u in zip(outs, out_unknown) if not u]
-    known_closed = known_stager.build(known_outs + residuals)
-    return known_closed, unknown_closed, out_unknown, len(residuals)
-
-
-def _jit_partial_eval(stager, args, params):
-    jaxpr, name = params["jaxpr"], params["name"]
-    unknown = tuple(stager.owns(a) for a in args)
-    known_j, unknown_j, out_unknown, n_res = _split_jaxpr(jaxpr, unknown)
-    args = _coerce_weak(args, jaxpr.in_avals)
-    known_args = [a for a, u in zip(args, unknown) if not u]
-    known_outs = core.bind_with(stager.parent, jit_p, *known_args, jaxpr=known_j, name=name)
-    n_known = len(known_outs) - n_res
-    residuals = known_outs[n_known:]
-    unknown_args = [a for a, u in zip(args, unknown) if u]
-    unknown_outs = stager.stage(jit_p, list(residuals) + unknown_args,
-                                dict(jaxpr=unknown_j, name=name))
-    k, u = iter(known_outs[:n_known]), iter(unknown_outs)
-    return [next(u) if is_u else next(k) for is_u in out_unknown]
-
-
-pe.partial_eval_rules[jit_p] = _jit_partial_eval
-
-
-# ------------------------------------------------------------ transpose
-
-@functools.lru_cache(maxsize=512)
-def _transpose_jaxpr(closed, linear, ct_nonzero):
-    """(known args, nonzero cts) -> cotangents of the linear args (zeros instantiated)."""
-    avals = closed.in_avals
-    known_avals = [a for a, l in zip(avals, linear) if not l]
-    ct_avals = [a for a, nz in zip(closed.out_avals, ct_nonzero) if nz]
-
-    def f(*args):
-        known, cts = iter(args[:len(known_avals)]), iter(args[len(known_avals):])
-        primals = [UndefPrimal(a) if l else next(known) for a, l in zip(avals, linear)]
-        cts_out = [next(cts) if nz else Zero(a) for a, nz in zip(closed.out_avals, ct_nonzero)]
-        cts_in = ad.backward_pass(closed.jaxpr, closed.consts, primals, cts_out)
-        return [ad.instantiate(c) for c, l in zip(cts_in, linear) if l]
-    return pe.trace_flat(f, known_avals + ct_avals)
-
-
-def _jit_transpose(cts, *args, jaxpr, name):
-    linear = tuple(type(a) is UndefPrimal for a in args)
-    ct_nonzero = tuple(type(c) is not Zero for c in cts)
-    t_jaxpr = _transpose_jaxpr(jaxpr, linear, ct_nonzero)
-    known = [a for a in args if type(a) is not UndefPrimal]
-    t_args = _coerce_weak(known + [c for c in cts if type(c) is not Zero], t_jaxpr.in_avals)
-    outs = iter(core.bind(jit_p, *t_args, jaxpr=t_jaxpr, name=f"transpose_{name}"))
-    return [next(outs) if l else None for l in linear]
-
-
-ad.transpose_rules[jit_p] = _jit_transpose
-
-
-# --------------------------------------------------------------- batching
-
-@functools.lru_cache(maxsize=512)
-def _batch_jaxpr(closed, axis_size, dims):
-    """``(jaxpr, out_dims)``: a jaxpr over batched inputs (batch dims ``dims``).
-    Outputs keep the batch dim the rules gave them (no transposes to move it);
-    unbatched outputs are broadcast at 0."""
-    found = []
-
-    def f(*args):
-        outs, out_dims = batching.vmap_flat(
-            lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, *xs), axis_size, args, dims)
-        found[:] = [0 if d is None else d for d in out_dims]
-        return [batching.move_to(o, d, t, axis_size) for o, d, t in zip(outs, out_dims, found)]
-    avals = [a if d is None else a.update(shape=a.shape[:d] + (axis_size,) + a.shape[d:])
-             for a, d in zip(closed.in_avals, dims)]
-    return pe.trace_flat(f, avals), tuple(found)
-
-
-def _jit_batch(axis_size, vals, dims, jaxpr, name):
-    new, out_dims = _batch_jaxpr(jaxpr, axis_size, tuple(dims))
-    outs = core.bind(jit_p, *_coerce_weak(vals, new.in_avals), jaxpr=new, name=f"vmap_{name}")
-    return outs, list(out_dims)
-
-
-batching.batch_rules[jit_p] = _jit_batch
-
-
-# --------------------------------------------------------------- the API
 
 def _abstract_leaves(flat):
     """Avals when every leaf is a value or a ShapeDtypeStruct / ShapedArray, else None."""
-    from jaxlite._api_extras import ShapeDtypeStruct
-    out = []
-    for x in flat:
-        if isinstance(x, (ShapeDtypeStruct, core.ShapedArray)):
-            dt = dtypes.canonicalize(x.dtype, "ShapeDtypeStruct")
-            out.append(core.ShapedArray(x.shape, dt, getattr(x, "weak_type", False)))
-        else:
-            try:
-                out.append(core.get_aval(x))
-            except TypeError:
-                return None
-    return tuple(out)
+    try:
+        return tuple(map(abstract_aval, flat))
+    except TypeError:
+        return None
 
 
 _ndarray, _Array = np.ndarray, core.Array
@@ -311,7 +111,7 @@ class Jitted:
     def __call__(self, *args, **kwargs):
         if jit_disabled.value:
             return self.fun(*args, **kwargs)
-        if _current.interp is _eval:
+        if current.interp is eval_interpreter:
             fast = self._fast
             if fast is not None and not kwargs:
                 key = _positional_key(args)
@@ -341,7 +141,7 @@ class Jitted:
                 outs = core.bind(jit_p, *trace.consts, *flat, jaxpr=trace.jaxpr,
                                  name=self.name)
                 return tree_util.tree_unflatten(trace.out_tree, outs)
-            hit = (_executable(trace.jaxpr, self.name), trace.consts, trace.out_tree)
+            hit = (executable(trace.jaxpr, self.name), trace.consts, trace.out_tree)
             if sig is not None:
                 self._calls[key] = hit
         exe, consts, out_tree = hit
@@ -582,54 +382,6 @@ def _hashable(v):
         return True
     except TypeError:
         return False
-
-
-class Lowered:
-    """A traced jit call: ``as_text()`` is the jaxpr; ``compile()`` runs the back end."""
-
-    def __init__(self, trace, name):
-        self._trace, self.name = trace, name
-
-    @property
-    def jaxpr(self):
-        return self._trace.jaxpr
-
-    in_tree = property(lambda self: self._trace.in_tree)
-    out_tree = property(lambda self: self._trace.out_tree)
-
-    def as_text(self):
-        return str(self._trace.jaxpr)
-
-    def compile(self):
-        return Compiled(_executable(self._trace.jaxpr, self.name), self._trace)
-
-
-class Compiled:
-    """A compiled executable and every stage of it in text. Call it with the
-    dynamic arguments of the call it was lowered for (static ones left out)."""
-
-    def __init__(self, exe, trace):
-        self.executable, self._trace = exe, trace
-
-    def as_text(self):
-        return self.executable.as_text()
-
-    def llvm_ir(self, optimized=True):
-        return self.executable.llvm_ir(optimized=optimized)
-
-    def asm(self):
-        return self.executable.asm()
-
-    def fusion_plan(self):
-        return self.executable.fusion_plan()
-
-    def __call__(self, *args, **kwargs):
-        flat, in_tree = tree_util.tree_flatten((args, kwargs))
-        if in_tree != self._trace.in_tree:
-            raise TypeError(f"{self.executable.name}: compiled for arguments with structure "
-                            f"{self._trace.in_tree}, called with {in_tree}")
-        outs = self.executable(*self._trace.consts, *flat)
-        return tree_util.tree_unflatten(self._trace.out_tree, outs)
 
 
 def jit(fun=None, *, static_argnums=(), static_argnames=()):

@@ -94,10 +94,6 @@ def move_to(x, dim, dst, axis_size):
     return moveaxis(x, dim, dst)
 
 
-def bdim_at_front(x, dim, axis_size):
-    return move_to(x, dim, 0, axis_size)
-
-
 # ------------------------------------------------------ rule constructors
 
 def defvectorized(prim):

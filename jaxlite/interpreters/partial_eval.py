@@ -9,7 +9,7 @@ partial evaluation, and it is how linearize splits the primal computation
 """
 import numpy as np
 
-from jaxlite import core, tree_util
+from jaxlite import core
 from jaxlite.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce
 
 
@@ -109,22 +109,6 @@ def trace_flat(f, in_avals, stage_all=True):
     with core.set_interpreter(interp):
         outs = f(*args)
     return interp.build(outs)
-
-
-def trace_to_jaxpr(f, args_tree_avals):
-    """Stage a pytree function. Returns ``(closed_jaxpr, out_tree)``."""
-    flat_avals, in_tree = tree_util.tree_flatten(args_tree_avals)
-    out_tree_box = []
-
-    def flat_f(*flat_args):
-        args = tree_util.tree_unflatten(in_tree, flat_args)
-        out = f(*args)
-        flat_out, out_tree = tree_util.tree_flatten(out)
-        out_tree_box.append(out_tree)
-        return flat_out
-
-    closed = trace_flat(flat_f, flat_avals)
-    return closed, out_tree_box[0]
 
 
 def convert_constvars(closed):

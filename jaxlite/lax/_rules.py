@@ -85,13 +85,6 @@ def normalize_axis(axis, ndim, what="axis"):
     return axis % ndim if ndim else 0
 
 
-def to_dtype(x, dtype):
-    """A Python or numpy scalar as a 0-d array of ``dtype``; other values as-is."""
-    if isinstance(x, core.Tracer) or isinstance(x, np.ndarray) and x.ndim:
-        return x
-    return np.asarray(x, dtype)
-
-
 def _float_with_scalar(a, b):
     """``promote_weak``'s result for a float operand and a Python float/int, or
     None. The scalar takes the operand's dtype (an f32 operand keeps a Python

@@ -14,7 +14,6 @@ from jaxlite.lax._rules import (standard_primitive, unop_shape_rule, naryop_shap
                                 typed_impl, promote_weak, check_dtype)
 
 _F = "f"
-_I = "i"
 _FI = "fi"
 _ANY = "bif"
 

@@ -73,14 +73,6 @@ def _unary_inexact(name, lax_fn):
     return f
 
 
-def _unary_numeric(name, lax_fn):
-    def f(x):
-        return lax_fn(as_operand(x))
-    f.__name__ = name
-    f.__doc__ = f"Elementwise ``numpy.{name}``, keeping the input dtype."
-    return f
-
-
 def _numeric(*args):
     """Already-promoted operands, with bool turned into int32: arithmetic that has
     no boolean meaning (square, power, remainder, ...) counts True as 1, as JAX does."""
