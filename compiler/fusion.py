@@ -33,7 +33,8 @@ REDUCTIONS = frozenset("reduce_sum reduce_max reduce_min reduce_prod argmax argm
 # Kernel roots that can evaluate fused producers of their inputs.
 FUSING_ROOTS = REDUCTIONS | {"cumsum", "scatter_add", "scatter"}
 KERNEL_KIND = dict({r: "reduce" for r in REDUCTIONS}, cumsum="cumsum", scatter_add="scatter",
-                   scatter="scatter", dot_general="gemm", sort="sort", argsort="sort")
+                   scatter="scatter", dot_general="gemm", sort="sort", argsort="sort",
+                   **{"cond": "cond", "while": "while", "scan": "scan"})   # control_flow.py
 # Cheap enough to recompute per element of an expanding consumer.
 CHEAP = frozenset("""
 convert_element_type broadcast_in_dim reshape squeeze transpose iota neg copy
@@ -70,10 +71,17 @@ class Kernel:
         self.reads = []       # materialized Vars read (aliases resolved later)
         self.index = -1
         self.epilogue = None  # elementwise consumer of a reduction's result, fused
+        self.scratch = None   # control flow (control_flow.py): a scratch block, nested programs
+        self.nested = None
 
     @property
     def out(self):
         return (self.epilogue or self.root).out
+
+    @property
+    def outs(self):
+        """Every materialized output (a control-flow kernel has several)."""
+        return [self.epilogue.out] if self.epilogue is not None else list(self.root.outvars)
 
     def fused(self):
         """outvar -> node for the values computed inside the kernel."""
@@ -108,7 +116,7 @@ def _nodes_from_jaxpr(closed):
             nodes.extend(_canonical_dot(eqn))
         else:
             nodes.append(Node(eqn.prim.name, eqn.inputs, eqn.params, eqn.outvars, eqn.source))
-    produced = {n.out for n in nodes}
+    produced = {v for n in nodes for v in n.outvars}
     seen, outvars = set(), []
     for v in closed.jaxpr.outvars:
         if type(v) is Literal or v not in produced or v in seen:
@@ -374,7 +382,10 @@ def fuse(closed):
     _index(kept)
     kept = _fuse_epilogues(kept, out_set)
     _index(kept)
-    return Program(closed, nodes, kept, aliases, outvars)
+    prog = Program(closed, nodes, kept, aliases, outvars)
+    from compiler import control_flow
+    control_flow.prepare(prog)      # compile the jaxprs of cond/while/scan kernels
+    return prog
 
 
 def _index(kernels):
@@ -393,7 +404,7 @@ def _fuse_epilogues(kernels, out_set):
     """Move an elementwise loop kernel that consumes a reduction's result (at the
     same index) into the reduction: the value is finished in a register as soon
     as its accumulator is, e.g. ``log(sum(exp(x - m))) + m`` or ``sum(x) / n``."""
-    producer = {k.out: k for k in kernels}
+    producer = {v: k for k in kernels for v in k.outs}
     readers = {}
     for k in kernels:
         for v in k.reads:
@@ -472,10 +483,13 @@ def plan_buffers(prog):
     for k in prog.kernels:
         for v in k.reads:
             last_use[prog.base(v)] = k.index
+        if k.scratch is not None:
+            last_use[k.scratch] = k.index       # a control-flow kernel's scratch dies with it
     free, offset, reused = {}, 0, 0
     for k in prog.kernels:
-        v = k.out
-        if v not in where:
+        for v in k.outs + ([k.scratch] if k.scratch is not None else []):
+            if v in where:
+                continue
             nbytes = v.aval.size * v.aval.dtype.itemsize
             blocks = free.get(nbytes)
             if blocks:
@@ -508,6 +522,10 @@ def plan_text(prog):
         name(v)
     lines = []
     for k in prog.kernels:
+        if k.nested is not None:        # cond/while/scan: nested plans (control_flow.py)
+            from compiler import control_flow
+            lines.extend(control_flow.plan_lines(prog, k, name))
+            continue
         out = k.out
         lines.append(f"kernel {k.index} [{k.kind}] -> {name(out)}:{out.aval.str_short()}"
                      f"  ({_where_text(prog, out)})")

@@ -1058,6 +1058,9 @@ def _kernel_bases(prog, k):
 
 
 def _lower_kernel(module, prog, k, nthreads):
+    if k.nested is not None:        # cond/while/scan: native control flow
+        from compiler import control_flow
+        return control_flow.lower_kernel(module, prog, k, nthreads)
     bases = _kernel_bases(prog, k)
     split = split_plan(k, nthreads)
     extra = parallel.band_types(split[0] == "total") if split else []
