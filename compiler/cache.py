@@ -114,8 +114,9 @@ def memory_key(closed):
     its avals, and a digest of its constants."""
     from jaxlite.ir import pp_jaxpr
     import numpy as np
+    from compiler.control_flow import nested_consts
     h = hashlib.sha256()
-    for c in closed.consts:
+    for c in list(closed.consts) + nested_consts(closed.jaxpr):   # printing omits nested ones
         a = np.asarray(c)
         h.update(f"{a.dtype.str}{a.shape}".encode())
         h.update(np.ascontiguousarray(a).tobytes())

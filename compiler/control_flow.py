@@ -67,14 +67,42 @@ class _Bytes:
 
 # ------------------------------------------------------------ the nested programs
 
+def _name(node):
+    return getattr(node.prim, "name", node.prim)
+
+
 def nested_jaxprs(node):
     """(label, ClosedJaxpr) for every jaxpr a control-flow node runs."""
     p = node.params
-    if node.prim == "cond":
+    if _name(node) == "cond":
         return [(f"branch{i}", _closed(b)) for i, b in enumerate(p["branches"])]
-    if node.prim == "while":
+    if _name(node) == "while":
         return [("cond", _closed(p["cond_jaxpr"])), ("body", _closed(p["body_jaxpr"]))]
     return [("body", _closed(p["jaxpr"]))]
+
+
+def nested_consts(jaxpr):
+    """The constants of every jaxpr held in an equation's params, recursively
+    (the printed text that keys the memory cache shows none of them)."""
+    out = []
+
+    def visit(v):
+        if isinstance(v, (tuple, list)):
+            for x in v:
+                visit(x)
+        elif isinstance(v, ClosedJaxpr):
+            out.extend(v.consts)
+            walk(v.jaxpr)
+        elif isinstance(v, Jaxpr):
+            walk(v)
+
+    def walk(j):
+        for e in j.eqns:
+            for v in e.params.values():
+                visit(v)
+
+    walk(jaxpr)
+    return out
 
 
 def _closed(j):
@@ -152,7 +180,7 @@ def plan_lines(prog, k, name):
     params = " ".join(f"{p}={v}" for p, v in sorted(n.params.items())
                       if not _holds_jaxpr(v))
     ins = " ".join(name(a) for a in n.inputs)
-    lines.append(f"    {n.prim}[{params}] {ins}  # {fusion._src(n)}")
+    lines.append(f"    {_name(n)}[{params}] {ins}  # {fusion._src(n)}")
     for label, sub in k.nested.items():
         lines.append(f"    {label}:")
         lines.extend("        " + line for line in fusion.plan_text(sub).splitlines())
