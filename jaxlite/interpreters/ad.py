@@ -11,22 +11,12 @@ Tangents and cotangents may be the symbolic ``Zero``, which rules skip, so
 ``make_jaxpr(grad(f))`` has no multiply-by-zero junk.
 """
 from jaxlite import core, dtypes
+from jaxlite.interpreters.ad_util import Zero, add_tangents, instantiate, zeros_like_aval  # noqa: F401 (rules use ad.Zero, ...)
 from jaxlite.interpreters.partial_eval import StagingInterpreter
-from jaxlite.ir import Literal
+from jaxlite.ir import Literal, eval_jaxpr
 
 jvp_rules = {}        # prim -> f(primals, tangents, **params) -> (primal_out, tangent_out)
 transpose_rules = {}  # prim -> f(ct, *args, **params) -> cts per arg (None: not linear)
-
-
-class Zero:
-    """A symbolic zero tangent or cotangent of the given aval."""
-    __slots__ = ("aval",)
-
-    def __init__(self, aval):
-        self.aval = aval
-
-    def __repr__(self):
-        return f"Zero({self.aval})"
 
 
 class UndefPrimal:
@@ -42,24 +32,6 @@ class UndefPrimal:
 
 def is_undef(x):
     return type(x) is UndefPrimal
-
-
-def zeros_like_aval(aval):
-    from jaxlite import lax
-    return lax.full(aval.shape, 0, aval.dtype)
-
-
-def instantiate(t):
-    return zeros_like_aval(t.aval) if type(t) is Zero else t
-
-
-def add_tangents(a, b):
-    if type(a) is Zero:
-        return b
-    if type(b) is Zero:
-        return a
-    from jaxlite import lax
-    return lax.add(a, b)
 
 
 def differentiable(aval):
@@ -148,7 +120,6 @@ class LinearFunction:
         self.out_avals, self.out_zero = out_avals, out_zero
 
     def __call__(self, *tangents):
-        from jaxlite.ir import eval_jaxpr
         outs = iter(eval_jaxpr(self.closed.jaxpr, self.closed.consts, *tangents))
         return [Zero(a) if z else next(outs) for a, z in zip(self.out_avals, self.out_zero)]
 

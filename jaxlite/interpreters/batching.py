@@ -4,6 +4,7 @@ Rules prefer to leave the batch dimension where it is: an elementwise op keeps
 the first operand's batch dim, a reduction renumbers its axes around it.
 """
 from jaxlite import core
+from jaxlite.interpreters.ad_util import primitive
 
 batch_rules = {}   # prim -> f(axis_size, vals, dims, **params) -> (out, out_dim)
 not_mapped = None
@@ -74,23 +75,22 @@ def vmap_flat(f, axis_size, vals, dims):
 # ------------------------------------------------------------------ helpers
 
 def moveaxis(x, src, dst):
-    from jaxlite import lax
     if src == dst:
         return x
     ndim = core.get_aval(x).ndim
     perm = [i for i in range(ndim) if i != src]
     perm.insert(dst, src)
-    return lax.transpose(x, tuple(perm))
+    return core.bind(primitive("transpose"), x, permutation=tuple(perm))
 
 
 def move_to(x, dim, dst, axis_size):
     """``x`` with its batch dim at ``dst``, broadcasting it in if unbatched."""
-    from jaxlite import lax
     if dim is None:
         aval = core.get_aval(x)
         shape = aval.shape[:dst] + (axis_size,) + aval.shape[dst:]
         keep = tuple(i for i in range(len(shape)) if i != dst)
-        return lax.broadcast_in_dim(x, shape, keep)
+        return core.bind(primitive("broadcast_in_dim"), x, shape=shape,
+                         broadcast_dimensions=keep)
     return moveaxis(x, dim, dst)
 
 
@@ -127,7 +127,6 @@ def broadcasting_rule(prim):
 
 
 def _broadcast_batched_scalar(v, out_dim, rank, vals, dims, ranks):
-    from jaxlite import lax
     full = next(x for x, r, d in zip(vals, ranks, dims) if r == rank)
     full_dim = next(d for x, r, d in zip(vals, ranks, dims) if r == rank)
     shape = list(core.get_aval(full).shape)
@@ -135,7 +134,8 @@ def _broadcast_batched_scalar(v, out_dim, rank, vals, dims, ranks):
         shape.insert(out_dim, core.get_aval(v).shape[0])
     elif full_dim != out_dim:
         shape.insert(out_dim, shape.pop(full_dim))
-    return lax.broadcast_in_dim(v, tuple(shape), (out_dim,))
+    return core.bind(primitive("broadcast_in_dim"), v, shape=tuple(shape),
+                     broadcast_dimensions=(out_dim,))
 
 
 def defreducer(prim, axes_param="axes"):
