@@ -21,3 +21,13 @@ except ImportError:     # the test extra is not installed: non-property tests st
 else:
     settings.register_profile("jaxlite", deadline=None)
     settings.load_profile("jaxlite")
+
+
+import pytest  # noqa: E402  (after the sys.path set-up above)
+
+import helpers  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _restart_data_rng():
+    helpers.restart_data_rng()

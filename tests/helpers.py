@@ -3,6 +3,7 @@ vmap against a Python loop, jit against eager."""
 import numpy as np
 
 import jaxlite
+import jaxlite.numpy as jnp
 from jaxlite import tree_util
 
 RNG = np.random.default_rng(0)
@@ -123,3 +124,108 @@ def away_from_zero(rng, shape):
 
 def small(rng, shape):
     return rng.uniform(-1.2, 1.2, shape)
+
+
+def off_integers(rng, shape):
+    """Far from the jumps of floor and ceil."""
+    return rng.integers(-3, 3, shape) + rng.uniform(0.2, 0.8, shape)
+
+
+def near_integers(rng, shape):
+    """Far from the jumps of round (the half-integers)."""
+    return rng.integers(-3, 3, shape) + rng.uniform(-0.3, 0.3, shape)
+
+
+def distinct(rng, shape):
+    """No ties, gaps far wider than the finite-difference step."""
+    n = int(np.prod(shape, dtype=np.int64))
+    return rng.permutation(np.linspace(-2.0, 2.0, n) if n > 1 else np.full(n, 0.7)).reshape(shape)
+
+
+# ------------------------------- arrays in every dtype, from one per-test generator
+# DATA_RNG restarts before every test (conftest.py), so a test draws the same
+# values whichever tests ran before it or were deselected.
+
+B, I32, I64, F32, F64 = np.bool_, np.int32, np.int64, np.float32, np.float64
+DTYPES = [B, I32, I64, F32, F64]
+FLOATS = [F32, F64]
+DATA_RNG = np.random.default_rng(2)
+_DATA_RNG_START = DATA_RNG.bit_generator.state
+
+
+def restart_data_rng():
+    DATA_RNG.bit_generator.state = _DATA_RNG_START
+
+
+def data(shape, dt, positive=False):
+    """Random values of dtype ``dt``: small integers for ints, normal for
+    floats (``positive``: |x| + 0.5, ints from 1, all True)."""
+    if dt == B:
+        return np.ones(shape, bool) if positive else DATA_RNG.random(shape) > 0.5
+    if np.dtype(dt).kind == "i":
+        return DATA_RNG.integers(1 if positive else -4, 5, shape).astype(dt)
+    x = DATA_RNG.normal(size=shape)
+    return (np.abs(x) + 0.5 if positive else x).astype(dt)
+
+
+def normal_array(shape, dtype=F64):
+    return DATA_RNG.normal(size=shape).astype(dtype)
+
+
+def positive_array(shape):
+    return np.abs(normal_array(shape)) + 0.5
+
+
+def with_nans(shape, dtype=F64, frac=0.3):
+    """Normal samples with about ``frac`` NaNs, but no slice along any axis all NaN."""
+    x = normal_array(shape, dtype)
+    mask = DATA_RNG.random(shape) < frac
+    mask.flat[0] = False
+    x[mask] = np.nan
+    x[(0,) * (len(shape) - 1)] = normal_array(shape[-1:], dtype)    # one clean row
+    for ax in range(len(shape)):
+        idx = [slice(None)] * len(shape)
+        idx[ax] = 0
+        clean = normal_array(shape[:ax] + shape[ax + 1:], dtype)
+        x[tuple(idx)] = np.where(np.isnan(x[tuple(idx)]), clean, x[tuple(idx)])
+    return x
+
+
+def layouts(x):
+    """``x`` and non-contiguous arrays holding the same values."""
+    x = np.asarray(x)
+    if x.ndim == 0 or x.size == 0:
+        return [x]
+    views = [np.flip(np.flip(x).copy()), np.repeat(x, 2, axis=-1)[..., ::2],
+             np.asfortranarray(x)]
+    return [x] + [v for v in views if not v.flags.c_contiguous]
+
+
+def inexact(dt):
+    """The float dtype a computation on ``dt`` happens in: int64 -> float64,
+    int32/bool -> float32."""
+    return F64 if dt in (I64, F64) else F32
+
+
+def dtype_tol(dt):
+    return {F32: 2e-6, F64: 1e-13}.get(np.dtype(dt).type, 0)
+
+
+def tols(dtype):
+    """assert_allclose tolerances for one float32 or float64 computation."""
+    return dict(rtol=2e-6, atol=1e-6) if dtype == F32 else dict(rtol=1e-12, atol=1e-13)
+
+
+def same(out, ref, dtype=None):
+    """``out`` is a jnp array with ``ref``'s shape, the expected dtype
+    (``ref``'s unless given) and its values."""
+    ref = np.asarray(ref)
+    dtype = np.dtype(ref.dtype if dtype is None else dtype)
+    assert isinstance(out, jnp.ndarray), type(out)
+    assert out.shape == ref.shape, (out.shape, ref.shape)
+    assert out.dtype == dtype, (out.dtype, dtype)
+    if dtype.kind == "f":
+        tol = dtype_tol(dtype.type)
+        np.testing.assert_allclose(np.asarray(out), ref.astype(dtype), rtol=tol, atol=tol)
+    else:
+        np.testing.assert_array_equal(np.asarray(out), ref.astype(dtype))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import jaxlite
+import jaxlite.numpy as jnp
 from jaxlite import core, dtypes, lax
 
 B, I32, I64, F32, F64 = (np.dtype(t) for t in ("bool", "int32", "int64", "float32", "float64"))
@@ -109,3 +110,34 @@ def test_short_names_and_info():
     assert dtypes.iinfo(I32).max == 2 ** 31 - 1
     assert str(core.ShapedArray((2, 3), F32)) == "f32[2,3]"
     assert repr(core.ShapedArray((), F32, True)) == "ShapedArray((), float32, weak_type=True)"
+
+
+# ---------------------------------------------------------- dtypes, astype
+
+def test_astype_function_and_bool_alias():
+    x = np.array([1.7, -1.7, 0.0])
+    np.testing.assert_array_equal(jnp.astype(x, jnp.int32), x.astype(np.int32))
+    b = jnp.astype(x, jnp.bool)
+    assert b.dtype == np.bool_
+    np.testing.assert_array_equal(b, [True, True, False])
+    assert jnp.zeros(2, jnp.bool).dtype == np.bool_
+    assert jnp.bool is jnp.bool_
+    assert jnp.astype(3, jnp.float64).dtype == np.float64
+    # Python's bool is still the weak boolean type for promotion
+    assert jnp.result_type(bool) == np.bool_
+    assert jnp.result_type(np.int32, bool) == np.int32
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int32, np.int64, np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["bool", "signed integer", "unsigned integer", "integral",
+                                  "real floating", "complex floating", "numeric",
+                                  ("bool", "real floating"), np.float32])
+def test_isdtype_vs_numpy(dtype, kind):
+    assert jnp.isdtype(dtype, kind) == np.isdtype(np.dtype(dtype), kind)
+
+
+def test_isdtype_takes_jnp_scalar_types_and_rejects_unknown_kinds():
+    assert jnp.isdtype(jnp.float32, "real floating")
+    assert jnp.isdtype(jnp.int32, jnp.int32)
+    with pytest.raises(ValueError, match="unknown kind"):
+        jnp.isdtype(np.float32, "floating")

@@ -1,12 +1,14 @@
 """The printed jaxpr is a contract: golden strings, plus typecheck / eval /
 DCE of the IR the transforms produce."""
+import collections
 import textwrap
 
 import numpy as np
 import pytest
 
 import jaxlite
-from jaxlite import ir, lax
+import jaxlite.numpy as jnp
+from jaxlite import ir, lax, nn, tree_util
 
 F32 = np.ones(3, np.float32)
 
@@ -226,3 +228,107 @@ def test_eval_jaxpr_argument_count_error():
     closed = jaxlite.make_jaxpr(lax.add)(F32, F32)
     with pytest.raises(TypeError, match="expected 2 arguments, got 1"):
         closed(F32)
+
+
+# ------------------------------------------------------- jaxprs of jnp code
+
+def test_golden_jaxprs_of_jnp_code():
+    x = np.ones((2, 3), np.float32)
+    assert show(lambda a: jnp.mean(a, axis=1), x) == golden("""
+        { lambda ; a:f32[2,3]. let
+            b:f32[2] = reduce_sum[axes=(1,)] a
+            c:f32[2] = div b 3.0:f32[]
+          in (c,) }""")
+    assert show(lambda a: jnp.where(a > 0, a, 0.0), x) == golden("""
+        { lambda ; a:f32[2,3]. let
+            b:bool[2,3] = gt a 0.0:f32[]
+            c:f32[2,3] = broadcast_in_dim[broadcast_dimensions=() shape=(2, 3)] 0.0:f32[]
+            d:f32[2,3] = select_n b c a
+          in (d,) }""")
+    assert show(lambda a, b: jnp.einsum("ij,kj->ik", a, b), x, x) == golden("""
+        { lambda ; a:f32[2,3] b:f32[2,3]. let
+            c:f32[2,2] = dot_general[dimension_numbers=(((1,), (1,)), ((), ())) \
+preferred_element_type=None] a b
+          in (c,) }""")
+    assert show(lambda a: jnp.sum(a), np.arange(3, dtype=np.int32)) == \
+        "{ lambda ; a:i32[3]. let b:i32[] = reduce_sum[axes=(0,)] a in (b,) }"
+    assert show(lambda a: nn.relu(a) * 2, x) == golden("""
+        { lambda ; a:f32[2,3]. let
+            b:bool[2,3] = gt a 0.0:f32[]
+            c:f32[2,3] = broadcast_in_dim[broadcast_dimensions=() shape=(2, 3)] 0.0:f32[]
+            d:f32[2,3] = select_n b c a
+            e:f32[2,3] = mul d 2.0:f32[]
+          in (e,) }""")
+    # A repeated static index: one gather-combine-scatter round per repetition.
+    assert show(lambda a, v: a.at[np.array([0, 0])].mul(v), np.ones(3, np.float32),
+                 np.ones(2, np.float32)) == golden("""
+        { lambda a:i32[2,1] b:i32[2,1]; c:f32[3] d:f32[2]. let
+            e:f32[2] = gather[axes=(0,)] c a
+            f:f32[2] = mul e d
+            g:f32[3] = scatter[axes=(0,)] c a f
+            h:f32[2] = gather[axes=(0,)] g b
+            i:f32[2] = mul h d
+            j:f32[3] = scatter[axes=(0,)] g b i
+          in (j,) }""")
+
+
+def test_golden_jaxprs_of_operators_indexing_and_pytree_outputs():
+    i, f = np.arange(3, dtype=np.int32), np.ones(3, np.float32)
+    # int32 < float32 compares in float32; a weak int literal stays int32
+    assert show(lambda x, y: (x < y) & (x != 0), i, f) == golden("""
+        { lambda ; a:i32[3] b:f32[3]. let
+            c:f32[3] = convert_element_type[new_dtype=float32 weak_type=False] a
+            d:bool[3] = lt c b
+            e:bool[3] = ne a 0:i32[]
+            f:bool[3] = and d e
+          in (f,) }""")
+    # int32 + a Python float is a weakly typed float32
+    assert show(lambda x: (x + 1.5) * 2, i) == golden("""
+        { lambda ; a:i32[3]. let
+            b:f32[3] = convert_element_type[new_dtype=float32 weak_type=True] a
+            c:f32[3] = add b 1.5:f32[]
+            d:f32[3] = mul c 2.0:f32[]
+          in (d,) }""")
+    assert show(lambda x: x[1:, ::-1], np.ones((3, 4), np.float32)) == golden("""
+        { lambda ; a:f32[3,4]. let
+            b:f32[3,4] = rev[dimensions=(1,)] a
+            c:f32[2,4] = slice[limit_indices=(3, 4) start_indices=(1, 0) strides=None] b
+          in (c,) }""")
+    # outputs flatten in sorted key order; a static Python int is a literal output
+    d = {"b": np.ones((3, 2), np.float32), "a": np.ones((2, 3), np.float32)}
+    assert show(lambda t: {"s": t["a"] @ t["b"], "n": t["a"].shape[0]}, d) == golden("""
+        { lambda ; a:f32[2,3] b:f32[3,2]. let
+            c:f32[2,2] = dot_general[dimension_numbers=(((1,), (0,)), ((), ())) \
+preferred_element_type=None] a b
+          in (2:i32[], c) }""")
+
+
+Params = collections.namedtuple("Params", ["w", "b"])
+
+
+def test_make_jaxpr_static_argnums_over_pytrees():
+    def f(p, n, d):
+        return {"y": jnp.tile(p.w, n) + d["s"], "z": p.b * n}
+
+    p = Params(np.ones(2, np.float32), np.zeros(2, np.float32))
+    d = {"s": np.float32(1)}
+    text = golden("""
+        { lambda ; a:f32[2] b:f32[2] c:f32[]. let
+            d:f32[2,2] = broadcast_in_dim[broadcast_dimensions=(1,) shape=(2, 2)] a
+            e:f32[4] = reshape[dimensions=None new_sizes=(4,)] d
+            f:f32[4] = add e c
+            g:f32[2] = mul b 2.0:f32[]
+          in (f, g) }""")
+    assert show(f, p, 2, d, static_argnums=(1,)) == text
+    assert show(f, p, 2, d, static_argnums=-2) == text
+    closed = jaxlite.make_jaxpr(f, static_argnums=1)(p, 3, d)
+    assert [a.shape for a in closed.out_avals] == [(6,), (2,)]
+    out = ir.eval_jaxpr(closed.jaxpr, closed.consts, *tree_util.tree_leaves((p, d)))
+    ref = f(p, 3, d)
+    np.testing.assert_allclose(out[0], ref["y"])
+    np.testing.assert_allclose(out[1], ref["z"])
+    # A static tuple that changes the structure of the computation.
+    g = lambda x, axes: jnp.sum(x, axis=axes)
+    x = np.ones((2, 3, 4), np.float32)
+    assert "reduce_sum[axes=(0, 2)]" in show(g, x, (0, 2), static_argnums=1)
+    assert "reduce_sum[axes=(1,)]" in show(g, x, (1,), static_argnums=1)

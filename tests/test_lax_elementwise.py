@@ -8,8 +8,9 @@ import pytest
 
 import jaxlite
 from jaxlite import lax
-from helpers import (check_grads, check_jit, check_vmap, normal, positive, unit,
-                     above_minus_half, away_from_zero, small)
+
+from helpers import (above_minus_half, away_from_zero, check_grads, check_jit, check_vmap, data,
+                     normal, positive, same, small, unit)
 
 F32, F64, I32, I64, B = np.float32, np.float64, np.int32, np.int64, np.bool_
 FLOATS = (F32, F64)
@@ -491,3 +492,12 @@ def test_stop_gradient():
     check_vmap(lax.stop_gradient, (np.ones((2, 3)),), 1)
     tree = lax.stop_gradient({"a": x, "b": (x,)})
     np.testing.assert_array_equal(tree["b"][0], x)
+
+
+def test_bitwise_primitives_on_ints_and_bools():
+    for dt in (B, I32, I64):
+        a, b = data((3, 4), dt), data((3, 4), dt)
+        for f, ref in [(lax.bitwise_and, np.bitwise_and), (lax.bitwise_or, np.bitwise_or),
+                       (lambda x, y: lax.bitwise_not(x), lambda x, y: np.invert(x))]:
+            same(f(a, b), ref(a, b))
+            same(jaxlite.jit(f)(a, b), ref(a, b))

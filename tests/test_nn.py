@@ -7,7 +7,9 @@ import pytest
 import jaxlite
 import jaxlite.numpy as jnp
 from jaxlite import nn
-from helpers import check_grads, check_vmap
+
+from helpers import (DATA_RNG, F32, F64, FLOATS, I32, I64, check_grads, check_vmap, data, inexact,
+                     layouts, normal_array, same, tols)
 
 X = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0], np.float64)
 X32 = X.astype(np.float32)
@@ -138,3 +140,162 @@ def test_one_hot():
 def test_one_hot_under_jit():
     f = jaxlite.jit(lambda labels: nn.one_hot(labels, 4))
     np.testing.assert_array_equal(f(np.array([3, 0], np.int32)), np.eye(4, dtype=np.float32)[[3, 0]])
+
+
+# --------------------------------------------------------------------- nn
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "softplus", "gelu"])
+def test_nn_activations_on_dtypes_shapes_and_layouts(name):
+    closed = {"relu": lambda x: np.maximum(x, 0), "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+              "softplus": lambda x: np.logaddexp(x, 0),
+              "gelu": lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi)
+                                                       * (x + 0.044715 * x ** 3)))}[name]
+    for dt in (I32, I64, F32, F64):
+        out_dt = dt if name == "relu" else inexact(dt)
+        for shape in [(), (0,), (3,), (2, 0), (3, 4)]:
+            x = data(shape, dt)
+            ref = closed(x.astype(F64)).astype(out_dt)
+            for arg in layouts(x):
+                out = getattr(nn, name)(arg)
+                assert out.dtype == out_dt and out.shape == x.shape
+                np.testing.assert_allclose(out, ref, rtol=1e-5 if out_dt == F32 else 1e-12,
+                                           atol=1e-6)
+
+
+def _softmax_ref(x, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+@pytest.mark.parametrize("axis", [-1, 0, 1, (0, 2), None])
+def test_softmax_family_axes_layouts_and_empty(axis):
+    x = DATA_RNG.normal(size=(2, 3, 4))
+    for arg in layouts(x):
+        np.testing.assert_allclose(nn.softmax(arg, axis=axis), _softmax_ref(x, axis), rtol=1e-12)
+        np.testing.assert_allclose(nn.log_softmax(arg, axis=axis),
+                                   np.log(_softmax_ref(x, axis)), rtol=1e-12, atol=1e-12)
+        m = np.max(x, axis=axis, keepdims=True)
+        lse = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+        np.testing.assert_allclose(nn.logsumexp(arg, axis=axis, keepdims=True), lse,
+                                   rtol=1e-12)
+    e = np.zeros((0, 3), F32)   # the reduced axis is non-empty: an empty batch
+    assert nn.softmax(e, axis=1).shape == (0, 3)
+    assert nn.logsumexp(e, axis=1).shape == (0,)
+    assert nn.softmax(np.arange(4, dtype=I32)).dtype == F32
+
+
+def test_one_hot_shapes_dtypes_layouts():
+    labels = np.array([[0, 3, 1], [2, -1, 4]], I64)
+    for arg in layouts(labels):
+        out = nn.one_hot(arg, 4)
+        same(out, (labels[..., None] == np.arange(4)).astype(F32))
+        same(nn.one_hot(arg, 4, axis=0, dtype=jnp.int32),
+              np.moveaxis(labels[..., None] == np.arange(4), -1, 0).astype(I32))
+    same(nn.one_hot(np.zeros(0, I32), 3), np.zeros((0, 3), F32))
+    same(nn.one_hot(np.int32(2), 3), np.array([0, 0, 1], F32))
+    same(nn.one_hot(labels, 0), np.zeros((2, 3, 0), F32))
+    with pytest.raises(ValueError, match="num_classes"):
+        nn.one_hot(labels, -1)
+
+
+def test_softmax_family_over_an_empty_axis():
+    """As JAX (whose max there starts from -inf): the log of an empty sum."""
+    with np.errstate(divide="ignore"):
+        same(nn.logsumexp(np.zeros(0, F32)), np.float32(-np.inf))
+        same(nn.logsumexp(np.zeros((2, 0)), axis=1), np.full(2, -np.inf))
+        same(jaxlite.jit(nn.logsumexp)(np.zeros((0,), F32)), np.float32(-np.inf))
+    same(nn.softmax(np.zeros((3, 0)), axis=1), np.zeros((3, 0)))
+    same(nn.log_softmax(np.zeros((0, 2), F32), axis=0), np.zeros((0, 2), F32))
+
+
+# ------------------------------------------------------------------ jax.nn
+
+
+def _softplus(x):
+    return np.log1p(np.exp(x))
+
+
+SELU_A, SELU_L = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+NN_CLOSED_FORMS = [
+    ("tanh", nn.tanh, np.tanh),
+    ("identity", nn.identity, lambda x: x),
+    ("selu", nn.selu, lambda x: SELU_L * np.where(x > 0, x, SELU_A * np.expm1(x))),
+    ("celu", nn.celu, lambda x: np.where(x > 0, x, np.expm1(x))),
+    ("celu_alpha", lambda x: nn.celu(x, alpha=0.5),
+     lambda x: np.where(x > 0, x, 0.5 * np.expm1(x / 0.5))),
+    ("mish", nn.mish, lambda x: x * np.tanh(_softplus(x))),
+    ("soft_sign", nn.soft_sign, lambda x: x / (np.abs(x) + 1)),
+    ("hard_tanh", nn.hard_tanh, lambda x: np.clip(x, -1, 1)),
+    ("hard_sigmoid", nn.hard_sigmoid, lambda x: np.clip(x + 3, 0, 6) / 6),
+    ("hard_silu", nn.hard_silu, lambda x: x * np.clip(x + 3, 0, 6) / 6),
+    ("hard_swish", nn.hard_swish, lambda x: x * np.clip(x + 3, 0, 6) / 6),
+    ("squareplus", nn.squareplus, lambda x: (x + np.sqrt(x * x + 4)) / 2),
+    ("squareplus_b", lambda x: nn.squareplus(x, b=1.0), lambda x: (x + np.sqrt(x * x + 1)) / 2),
+    ("sparse_plus", nn.sparse_plus,
+     lambda x: np.where(x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4))),
+    ("sparse_sigmoid", nn.sparse_sigmoid,
+     lambda x: np.where(x <= -1, 0, np.where(x >= 1, 1, (x + 1) / 2))),
+]
+NN_X = np.array([-5.0, -3.0, -1.5, -1.0, -0.4, 0.0, 0.3, 1.0, 2.5, 4.0])
+
+
+@pytest.mark.parametrize("name,f,ref", NN_CLOSED_FORMS, ids=[c[0] for c in NN_CLOSED_FORMS])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_nn_closed_forms(name, f, ref, dtype):
+    x = NN_X.reshape(2, 5).astype(dtype)
+    out = f(x)
+    assert out.dtype == dtype and out.shape == (2, 5)
+    np.testing.assert_allclose(out, ref(x.astype(np.float64)), **tols(dtype))
+
+
+def test_nn_identity_returns_an_array():
+    out = nn.identity(3)
+    assert isinstance(out, jaxlite.core.Array) and out.dtype == np.int32 and int(out) == 3
+
+
+def test_nn_int_inputs_compute_in_float():
+    i = np.array([-2, 0, 3], np.int32)
+    for f in (nn.selu, nn.mish, nn.hard_sigmoid, nn.squareplus, nn.sparse_plus, nn.celu):
+        assert f(i).dtype == np.float32, f.__name__
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_glu_vs_closed_form(axis):
+    x = normal_array((4, 6))
+    a, b = np.split(x, 2, axis=axis)
+    np.testing.assert_allclose(nn.glu(x, axis=axis), a * _sig(b), rtol=1e-13)
+    with pytest.raises(ValueError, match=r"even size.*\(3, 5\)"):
+        nn.glu(np.ones((3, 5)), axis=0)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")     # log1mexp(0) = log(0) = -inf
+def test_log1mexp_vs_closed_form_and_extremes():
+    x = np.array([1e-3, 0.2, 0.69, 0.7, 1.0, 5.0])
+    np.testing.assert_allclose(nn.log1mexp(x), np.log(-np.expm1(-x)), rtol=1e-13)
+    # log(1 - e) = -e - e^2/2 - ... (the naive log(-expm1(-20)) is off by 2e-8 here)
+    e = np.exp(-20.0)
+    np.testing.assert_allclose(nn.log1mexp(np.float64(20.0)), -e - e * e / 2, rtol=1e-15)
+    # tiny x: 1 - exp(-x) ~ x; large x: log(1 - e) ~ -e with e = exp(-x)
+    np.testing.assert_allclose(nn.log1mexp(np.float64(1e-20)), np.log(1e-20), rtol=1e-14)
+    np.testing.assert_allclose(nn.log1mexp(np.float64(50.0)), -np.exp(-50.0), rtol=1e-14)
+    assert float(nn.log1mexp(np.float64(0.0))) == -np.inf
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_logmeanexp_vs_closed_form(axis, keepdims):
+    x = normal_array((3, 4)) * 3
+    expected = np.log(np.mean(np.exp(x), axis=axis, keepdims=keepdims))
+    np.testing.assert_allclose(nn.logmeanexp(x, axis=axis, keepdims=keepdims), expected,
+                               rtol=1e-12)
+
+
+def test_logmeanexp_where_and_large_inputs():
+    x = normal_array((3, 4))
+    where = DATA_RNG.random((3, 4)) < 0.6
+    where[:, 0] = True
+    expected = [np.log(np.mean(np.exp(r[w]))) for r, w in zip(x, where)]
+    np.testing.assert_allclose(nn.logmeanexp(x, axis=1, where=where), expected, rtol=1e-12)
+    big = np.array([1000.0, 1000.0])
+    np.testing.assert_allclose(nn.logmeanexp(big), 1000.0, rtol=1e-15)

@@ -5,6 +5,8 @@ import pytest
 import jaxlite
 import jaxlite.numpy as jnp
 
+from helpers import B, DTYPES, F32, F64, I32, I64, data, layouts, same
+
 
 def _same(out, ref):
     assert out.shape == np.shape(ref) and out.dtype == np.asarray(ref).dtype, (out.dtype,
@@ -130,3 +132,142 @@ def test_scalar_types_cast_like_jax():
     _same(f(np.arange(3, dtype=np.int32)), np.arange(3) / 2)
     assert np.zeros(2, jnp.int64).dtype == np.int64
     assert jnp.arange(2).dtype == jnp.int32
+
+
+# ------------------------------------------------------------------ creation
+
+def test_creation_edge_cases_vs_numpy():
+    for num in (0, 1, 2, 7):
+        for endpoint in (True, False):
+            same(jnp.linspace(-1.0, 3.0, num, endpoint=endpoint),
+                  np.linspace(-1.0, 3.0, num, endpoint=endpoint), F32)
+    same(jnp.linspace(0, 10, 5, dtype=jnp.int32), np.linspace(0, 10, 5).astype(I32))
+    same(jnp.linspace(0.0, 1.0, 4, dtype=jnp.float64), np.linspace(0, 1, 4))
+    same(jnp.arange(2.0, -1.0, -0.5), np.arange(2.0, -1.0, -0.5, dtype=F32))
+    same(jnp.arange(5, 1), np.arange(5, 1, dtype=I32))
+    same(jnp.arange(np.int64(3)), np.arange(3, dtype=I64))
+    for n, m, k in [(0, None, 0), (3, 0, 0), (2, 5, 4), (4, 3, -3), (3, 3, 9)]:
+        same(jnp.eye(n, m, k), np.eye(n, m, k, dtype=F32))
+    for dt in DTYPES:
+        same(jnp.eye(3, dtype=dt), np.eye(3, dtype=dt))
+        same(jnp.arange(4, dtype=dt) if dt != B else jnp.arange(2, dtype=dt),
+              np.arange(4, dtype=dt) if dt != B else np.arange(2, dtype=dt))
+        x = data((2, 3), dt)
+        for arg in layouts(x) + [np.zeros((0, 3), dt)]:
+            same(jnp.zeros_like(arg), np.zeros(arg.shape, dt))
+            same(jnp.ones_like(arg), np.ones(arg.shape, dt))
+            same(jnp.full_like(arg, 1), np.full(arg.shape, 1, dt))
+            same(jnp.array(arg), arg)
+            same(jnp.asarray(arg), arg)
+    fill = np.arange(3.0)[::-1]
+    same(jnp.full((2, 3), fill), np.full((2, 3), fill))
+
+
+def test_fill_values_are_checked_not_silently_cast():
+    with pytest.raises(TypeError, match="complex"):
+        jnp.full_like(np.ones(3), 1j)
+    with pytest.raises(TypeError, match="complex"):
+        jnp.full(3, 2 + 1j, jnp.float32)
+    with pytest.raises(TypeError, match="str"):
+        jnp.full(3, "7", jnp.float32)
+    with pytest.raises(OverflowError, match="int32"):
+        jnp.full(2, 2 ** 40, jnp.int32)
+    same(jnp.full(2, 2 ** 40, jnp.int64), np.full(2, 2 ** 40, I64))
+    same(jnp.full(2, 2 ** 40, jnp.float64), np.full(2, 2.0 ** 40))
+    same(jnp.full_like(np.ones(2, I32), 3.7), np.full(2, 3, I32))
+
+
+LINSPACES = [(-5, 5, 4), (0, 1, 3), (2.5, -3.5, 7), (0.1, 0.7, 1), (0.1, 0.7, 0), (-1, 1, 9)]
+
+
+@pytest.mark.parametrize("dt", [I32, I64, F32, F64], ids=lambda d: np.dtype(d).name)
+def test_linspace_every_dtype_concrete_and_traced(dt):
+    """Integer samples round down (numpy >= 2 and JAX floor, -5..5 in 4 is
+    [-5, -2, 1, 5]); traced endpoints give the same samples, the exact stop,
+    and numpy's step (nan when there is no interval)."""
+    for start, stop, num in LINSPACES:
+        for endpoint in (True, False):
+            ref, ref_step = np.linspace(start, stop, num, endpoint=endpoint, retstep=True,
+                                        dtype=dt)
+            out, step = jnp.linspace(start, stop, num, endpoint=endpoint, retstep=True,
+                                     dtype=dt)
+            same(out, ref)
+            np.testing.assert_allclose(step, ref_step, equal_nan=True)
+            f = jaxlite.jit(lambda a, b: jnp.linspace(a, b, num, endpoint=endpoint,
+                                                      retstep=True, dtype=dt))
+            out, step = f(np.float64(start), np.float64(stop))
+            assert out.dtype == ref.dtype and out.shape == ref.shape
+            np.testing.assert_allclose(out, ref, rtol=1e-6 if dt == F32 else 1e-12,
+                                       atol=1e-6 if dt == F32 else 0)
+            np.testing.assert_allclose(step, ref_step, rtol=1e-6, equal_nan=True)
+    got = jaxlite.jit(lambda a, b: jnp.linspace(a, b, 7))(np.float32(0.1), np.float32(0.7))
+    assert got[-1] == np.float32(0.7)
+    a, b = np.array([0.0, 1.0]), np.array([[2.0], [3.0]])
+    same(jaxlite.jit(lambda a, b: jnp.linspace(a, b, 4, axis=-1))(a, b),
+          np.linspace(a, b, 4, axis=-1))
+
+
+# ------------------------------------------------------------------ creation
+
+@pytest.mark.parametrize("kw", [dict(), dict(num=7, base=2.0), dict(num=4, endpoint=False),
+                                dict(num=1), dict(num=5, dtype=np.float64)])
+def test_logspace_vs_numpy(kw):
+    out = jnp.logspace(-1.0, 2.0, **kw)
+    expected = np.logspace(-1.0, 2.0, **kw)
+    assert out.dtype == kw.get("dtype", np.float32)
+    np.testing.assert_allclose(out, expected, rtol=2e-6)
+
+
+def test_logspace_array_bounds_and_axis():
+    start, stop = np.array([0.0, 1.0]), np.array([2.0, 3.0])
+    np.testing.assert_allclose(jnp.logspace(start, stop, 4, axis=1),
+                               np.logspace(start, stop, 4, axis=1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("start,stop,kw", [(1.0, 1000.0, dict(num=4)),
+                                           (-1.0, -1000.0, dict(num=4)),
+                                           (2.0, 0.5, dict(num=6, endpoint=False)),
+                                           (3.0, 7.0, dict(num=1)),
+                                           (1.0, 256.0, dict(num=9, dtype=np.float64))])
+def test_geomspace_vs_numpy(start, stop, kw):
+    out = jnp.geomspace(start, stop, **kw)
+    np.testing.assert_allclose(out, np.geomspace(start, stop, **kw), rtol=2e-6)
+    assert float(out[0]) == start       # the first sample is exactly start
+
+
+def test_geomspace_array_bounds_axis_and_zero():
+    start, stop = np.array([1.0, -2.0]), np.array([16.0, -0.125])
+    out = jnp.geomspace(start, stop, 5, axis=1)
+    np.testing.assert_allclose(out, np.geomspace(start, stop, 5, axis=1), rtol=1e-12)
+    np.testing.assert_array_equal(out[:, -1], stop)
+    with pytest.raises(ValueError, match="zero"):
+        jnp.geomspace(0.0, 1.0)
+
+
+@pytest.mark.parametrize("n,k,m", [(4, 0, None), (4, -1, None), (3, 1, 5), (5, 2, 2),
+                                   (0, 0, None)])
+def test_tri_indices_vs_numpy(n, k, m):
+    for ours, theirs in [(jnp.tril_indices, np.tril_indices),
+                         (jnp.triu_indices, np.triu_indices)]:
+        got, expected = ours(n, k, m), theirs(n, k, m)
+        assert len(got) == 2
+        for g, e in zip(got, expected):
+            assert g.dtype == np.int32
+            np.testing.assert_array_equal(g, e)
+    a = np.ones((n, n if m is None else m))
+    for ours, theirs in [(jnp.tril_indices_from, np.tril_indices_from),
+                         (jnp.triu_indices_from, np.triu_indices_from)]:
+        for g, e in zip(ours(a, k), theirs(a, k)):
+            np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize("dims", [(2, 3), (4,), (2, 1, 3)])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_indices_vs_numpy(dims, sparse):
+    got, expected = jnp.indices(dims, sparse=sparse), np.indices(dims, sparse=sparse)
+    if not sparse:
+        got, expected = [got], [expected]
+    for g, e in zip(got, expected):
+        assert g.dtype == np.int32
+        np.testing.assert_array_equal(g, e)
+    assert jnp.indices((2,), dtype=np.float32).dtype == np.float32

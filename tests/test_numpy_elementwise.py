@@ -1,11 +1,16 @@
 """jnp elementwise functions vs numpy: shapes (0-size, scalars, broadcasting,
 non-contiguous), dtypes, JAX type promotion, derivatives."""
+import itertools
+
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import jaxlite
 import jaxlite.numpy as jnp
-from helpers import check_grads, check_vmap, check_jit
+
+from helpers import (DATA_RNG, DTYPES, FLOATS, check_grads, check_jit, check_vmap, data, inexact,
+                     layouts, normal_array, same, tols)
 
 RNG = np.random.default_rng(0)
 F32, F64, I32, I64, B = np.float32, np.float64, np.int32, np.int64, np.bool_
@@ -29,6 +34,7 @@ def _noncontig(x):
 
 
 SHAPES = [(), (0,), (3,), (2, 3), (2, 0, 4)]
+SHAPES_ADDED = [(5,), (2, 3)]
 
 UNARY_FLOAT = [
     ("exp", {}), ("exp2", {}), ("log", dict(positive=True)), ("log1p", dict(positive=True)),
@@ -278,3 +284,372 @@ def test_vmap_and_jit_of_broadcasting():
     check_vmap(lambda a, b: jnp.logaddexp(a, b) * jnp.where(a > 0, 2.0, b), (x, y), (0, None))
     check_vmap(lambda a, b: jnp.maximum(a[:, None], b), (x, x.T), (0, 1))
     check_jit(lambda a, b: jnp.remainder(a, b) + jnp.floor_divide(a, b), (x, np.abs(y) + 0.5))
+
+
+# ------------------------------------------------------- unary: every dtype
+
+
+# name -> (dtype rule, needs positive input); "float": computes in float
+# (int64 -> float64, int32/bool -> float32); "same": keeps the dtype, bool/int
+# pass through floor/ceil/round unchanged, as in JAX.
+UNARY_DTYPE_RULES = {
+    "exp": "float", "exp2": "float", "log": "float+", "log1p": "float+", "expm1": "float",
+    "sqrt": "float+", "sin": "float", "cos": "float", "tan": "float", "arcsin": "unit",
+    "arccos": "unit", "arctan": "float", "sinh": "float", "cosh": "float", "tanh": "float",
+    "reciprocal": "float+", "floor": "same", "ceil": "same", "round": "same",
+    "abs": "same", "negative": "same", "sign": "same", "square": "same", "logical_not": "bool",
+}
+
+
+def _unary_case(name, dt, shape):
+    rule = UNARY_DTYPE_RULES[name]
+    x = data(shape, dt, positive=rule == "float+")
+    if rule == "unit" and dt in (F32, F64):
+        x = (x / 4).astype(dt)
+    if rule == "unit" and dt in (I32, I64):
+        x = np.clip(x, -1, 1).astype(dt)
+    return x
+
+
+@pytest.mark.parametrize("name", list(UNARY_DTYPE_RULES))
+@pytest.mark.parametrize("dt", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_unary_every_dtype_shape_and_layout(name, dt):
+    rule = UNARY_DTYPE_RULES[name]
+    if name in ("negative", "sign") and dt == B:
+        return          # numpy and JAX both refuse: see test_unary_bool_refusals
+    for shape in [(), (0,), (3,), (2, 3), (4, 0, 2), (3, 1, 4)]:
+        x = _unary_case(name, dt, shape)
+        if rule in ("float", "float+", "unit"):
+            ct = inexact(dt)
+            ref = getattr(np, name)(x.astype(ct))
+        elif rule == "bool":
+            ct, ref = B, np.logical_not(x)
+        elif name == "square" and dt == B:
+            ct, ref = I32, np.square(x.astype(I32))    # JAX counts True as 1
+        elif name in ("floor", "ceil", "round") and dt in (B, I32, I64):
+            ct, ref = dt, x                              # the identity, as JAX
+        else:
+            ct, ref = dt, getattr(np, name)(x)
+        for arg in layouts(x):
+            same(getattr(jnp, name)(arg), ref, ct)
+        same(jaxlite.jit(getattr(jnp, name))(layouts(x)[-1]), ref, ct)
+
+
+def test_unary_bool_refusals():
+    b = np.array([True, False])
+    with pytest.raises(TypeError, match="bool"):
+        jnp.negative(b)
+    with pytest.raises(TypeError):
+        np.negative(b)
+    with pytest.raises(TypeError, match="bool"):
+        jnp.sign(b)
+    with pytest.raises(TypeError):
+        np.sign(b)
+
+
+# ------------------------------------------------------ binary: every dtype pair
+
+def _promote(a, b):
+    """JAX's lattice restricted to our five dtypes is a chain:
+    bool < int32 < int64 < float32 < float64 (so int64 with float32 is float32)."""
+    return max(a, b, key=DTYPES.index)
+
+
+# name -> how the result dtype follows from the promoted one
+BINARY_DTYPE_RULES = {
+    "add": "same", "subtract": "same", "multiply": "same", "maximum": "same",
+    "minimum": "same", "divide": "float", "arctan2": "float", "logaddexp": "float",
+    "power": "numeric", "remainder": "numeric", "equal": "bool", "not_equal": "bool",
+    "less": "bool", "less_equal": "bool", "greater": "bool", "greater_equal": "bool",
+    "logical_and": "bool", "logical_or": "bool",
+}
+DTYPE_BCAST = [((), ()), ((0,), ()), ((2, 3), (3,)), ((3, 1), (1, 4)), ((2, 0), (2, 1)),
+         ((4, 1, 3), (2, 1))]
+
+
+def _binary_operands(name, da, db, sa, sb):
+    positive_b = name in ("remainder", "power", "divide")
+    a = data(sa, da, positive=name == "power")
+    b = data(sb, db, positive=positive_b)
+    if name == "power" and DTYPES.index(_promote(da, db)) <= 2:
+        b = np.minimum(b, 3).astype(db) if db != B else b     # int powers stay small
+    return a, b
+
+
+@pytest.mark.parametrize("name", list(BINARY_DTYPE_RULES))
+def test_binary_every_dtype_pair_and_broadcast(name):
+    rule = BINARY_DTYPE_RULES[name]
+    for da, db in itertools.product(DTYPES, DTYPES):
+        pt = _promote(da, db)
+        ct = {"same": pt, "float": inexact(pt), "bool": pt,
+              "numeric": I32 if pt == B else pt}[rule]
+        for sa, sb in DTYPE_BCAST:
+            a, b = _binary_operands(name, da, db, sa, sb)
+            np_fn = getattr(np, name)
+            if name == "subtract" and pt == B:
+                with pytest.raises(TypeError):
+                    np_fn(a, b)
+                with pytest.raises(TypeError, match="bool"):
+                    jnp.subtract(a, b)
+                continue
+            with np.errstate(all="ignore"):
+                ref = np_fn(a.astype(ct), b.astype(ct))
+            out_dt = B if rule == "bool" else ct
+            for x, y in [(a, b), (layouts(a)[-1], layouts(b)[-1])]:
+                same(getattr(jnp, name)(x, y), ref, out_dt)
+
+
+def test_where_and_clip_every_dtype():
+    for da, db in itertools.product(DTYPES, DTYPES):
+        c = data((2, 3), B)
+        a, b = data((2, 3), da), data((3,), db)
+        pt = _promote(da, db)
+        for cc, aa in [(c, a), (c.T.copy().T, np.asfortranarray(a))]:
+            same(jnp.where(cc, aa, b), np.where(cc, aa, b).astype(pt), pt)
+    for dt in (I32, I64, F32, F64):
+        x = data((3, 4), dt)
+        for arg in layouts(x):
+            same(jnp.clip(arg, -1, 2), np.clip(x, -1, 2), dt)
+            same(jnp.clip(arg, max=0), np.minimum(x, 0), dt)
+    same(jnp.where(np.zeros((0, 2), bool), 1.0, 2.0), np.zeros((0, 2)), F32)
+
+
+# ----------------------------------------------------------- bool arithmetic
+
+def test_bool_operands_of_numeric_ops_count_as_int32():
+    b = np.array([True, False, True, True])
+    c = np.array([True, True, False, True])
+    bi, ci = b.astype(I32), c.astype(I32)
+    same(jnp.square(b), bi * bi, I32)
+    same(jnp.power(b, c), bi ** ci, I32)
+    same(jnp.power(b, 3), bi ** 3, I32)
+    with np.errstate(divide="ignore"):
+        for name in ("remainder", "floor_divide", "fmod", "mod"):
+            got = getattr(jnp, name)(b, c)
+            safe = ci != 0      # x // 0 and x % 0 on ints: numpy and XLA differ
+            assert got.dtype == I32
+            np.testing.assert_array_equal(np.asarray(got)[safe], getattr(np, name)(bi, ci)[safe])
+    same(jnp.remainder(b, 2.5), np.remainder(bi, 2.5).astype(F32), F32)
+    assert jaxlite.jit(jnp.square)(b).dtype == I32
+
+
+# ------------------------------------------------- broadcasting as a property
+
+_dims = st.lists(st.sampled_from([0, 1, 2, 3]), max_size=4).map(tuple)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(_dims, _dims, _dims)
+def test_broadcasting_is_numpys_exactly(sa, sb, sc):
+    """numpy's rules decide: a shape numpy gives is ours, a pair numpy refuses
+    is a TypeError naming both shapes (eager, traced, and in where)."""
+    a, b, c = np.ones(sa, F32), np.full(sb, 2.0, F32), np.ones(sc, bool)
+    try:
+        ref = np.broadcast_shapes(sa, sb)
+    except ValueError:
+        ref = None
+    for f in (jnp.add, jaxlite.jit(lambda x, y: x * y), lambda x, y: jnp.asarray(x) - y):
+        if ref is None:
+            with pytest.raises(TypeError) as info:
+                f(a, b)
+            assert str(sa) in str(info.value) and str(sb) in str(info.value)
+        else:
+            assert f(a, b).shape == ref
+    try:
+        np.broadcast_shapes(sc, sa, sb)
+    except ValueError:
+        with pytest.raises(TypeError):
+            jnp.where(c, a, b)
+        return
+    same(jnp.where(c, a, b), np.where(c, a, b))
+
+
+# ------------------------------------------------------- numerical edge cases
+
+@pytest.mark.parametrize("dt", [F32, F64])
+def test_float_floor_divide_is_numpys_not_floor_of_the_quotient(dt):
+    """1 // 0.1 is 9 (0.1 is slightly above a tenth): rounding x / y first gives 10."""
+    a = np.array([1.0, 7.0, -7.0, 0.3, 5.0, -5.0, 0.0, 1e30], dt)
+    b = np.array([0.1, 0.7, 0.7, 0.1, np.inf, np.inf, 3.0, 1e-5], dt)
+    same(jnp.floor_divide(a, b), np.floor_divide(a, b))
+    same(jnp.asarray(a) // b, a // b)
+    x = (DATA_RNG.normal(size=4000) * 100).astype(dt)
+    y = DATA_RNG.normal(size=4000).astype(dt)
+    same(jnp.floor_divide(x, y), np.floor_divide(x, y))
+    same(jaxlite.jit(jnp.floor_divide)(x, y), np.floor_divide(x, y))
+    q, r = jnp.divmod(x, y)
+    np.testing.assert_allclose(np.asarray(q) * y + np.asarray(r), x, rtol=1e-5, atol=1e-3)
+    # inf // y has no integer answer: nan, as numpy (and JAX)
+    assert np.isnan(jnp.floor_divide(np.array([np.inf, -np.inf], dt), dt(2.0))).all()
+
+
+# ------------------------------------------------------- elementwise vs numpy
+
+def _unit(x):
+    return np.tanh(x) * 0.9          # inside (-1, 1)
+
+
+def _above_one(x):
+    return 1.0 + np.abs(x) + 0.1
+
+
+UNARY_ADDED = [
+    ("acos", jnp.acos, np.arccos, _unit),
+    ("asin", jnp.asin, np.arcsin, _unit),
+    ("atan", jnp.atan, np.arctan, None),
+    ("acosh", jnp.acosh, np.arccosh, _above_one),
+    ("asinh", jnp.asinh, np.arcsinh, None),
+    ("atanh", jnp.atanh, np.arctanh, _unit),
+    ("sinc", jnp.sinc, np.sinc, None),
+    ("real", jnp.real, np.real, None),
+    ("imag", jnp.imag, np.imag, None),
+    ("conj", jnp.conj, np.conj, None),
+    ("conjugate", jnp.conjugate, np.conjugate, None),
+]
+
+
+@pytest.mark.parametrize("name,f,ref,domain", UNARY_ADDED, ids=[u[0] for u in UNARY_ADDED])
+@pytest.mark.parametrize("shape", SHAPES_ADDED)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_unary_vs_numpy(name, f, ref, domain, shape, dtype):
+    x = normal_array(shape)
+    x = (domain(x) if domain else x).astype(dtype)
+    out = f(x)
+    assert out.dtype == dtype and out.shape == shape
+    np.testing.assert_allclose(out, ref(x), **tols(dtype))
+
+
+def _positive(x):
+    return np.abs(x) + 0.5
+
+
+BINARY_ADDED = [
+    ("atan2", jnp.atan2, np.arctan2, None),
+    ("pow", jnp.pow, np.power, _positive),
+    ("fmax", jnp.fmax, np.fmax, None),
+    ("fmin", jnp.fmin, np.fmin, None),
+    ("copysign", jnp.copysign, np.copysign, None),
+    ("heaviside", jnp.heaviside, np.heaviside, None),
+]
+
+
+@pytest.mark.parametrize("name,f,ref,domain", BINARY_ADDED, ids=[b[0] for b in BINARY_ADDED])
+@pytest.mark.parametrize("shape", SHAPES_ADDED)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_binary_vs_numpy(name, f, ref, domain, shape, dtype):
+    x1 = normal_array(shape)
+    x1 = (domain(x1) if domain else x1).astype(dtype)
+    x2 = normal_array(shape[-1:], dtype)        # broadcasts against x1
+    if name == "heaviside":
+        x1[..., 0] = 0.0                   # where x2 is used
+    out = f(x1, x2)
+    assert out.dtype == dtype and out.shape == shape
+    np.testing.assert_allclose(out, ref(x1, x2), **tols(dtype))
+
+
+def test_fmax_fmin_ignore_nan():
+    a = np.array([np.nan, 1.0, np.nan, 2.0, -0.5])
+    b = np.array([3.0, np.nan, np.nan, 2.0, 4.0])
+    np.testing.assert_array_equal(jnp.fmax(a, b), np.fmax(a, b))
+    np.testing.assert_array_equal(jnp.fmin(a, b), np.fmin(a, b))
+    # whereas maximum propagates NaN
+    assert np.isnan(jnp.maximum(a, b)[0])
+
+
+def test_fmax_dtypes_follow_promotion():
+    i = np.array([1, 5, -3], np.int32)
+    assert jnp.fmax(i, 2).dtype == np.int32
+    np.testing.assert_array_equal(jnp.fmax(i, 2), [2, 5, 2])
+    assert jnp.fmin(i, 2.5).dtype == np.float32
+
+
+def test_copysign_uses_the_sign_bit_and_computes_in_float():
+    out = jnp.copysign(np.array([1.0, 2.0, 3.0, 4.0]), np.array([-0.0, 0.0, -np.inf, np.inf]))
+    np.testing.assert_array_equal(out, [-1.0, 2.0, -3.0, 4.0])
+    i = jnp.copysign(np.array([3, -4], np.int32), np.array([-1, 1], np.int32))
+    assert i.dtype == np.float32
+    np.testing.assert_array_equal(i, [-3.0, 4.0])
+
+
+def test_heaviside_int_inputs_promote_to_float():
+    out = jnp.heaviside(np.array([-2, 0, 3], np.int32), 0.5)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.heaviside([-2.0, 0.0, 3.0], 0.5))
+
+
+def test_heaviside_of_nan_is_x2_as_in_jax():
+    # JAX's definition is where(x1 < 0, 0, where(x1 > 0, 1, x2)): NaN is neither
+    # side, so it gets x2 (numpy returns NaN here).
+    np.testing.assert_array_equal(jnp.heaviside(np.array([np.nan, -1.0]), 0.25), [0.25, 0.0])
+
+
+def test_sinc_limit_and_integer_zeros():
+    x = np.array([0.0, 1.0, -2.0, 3.0, 0.5])
+    np.testing.assert_allclose(jnp.sinc(x), [1.0, 0.0, 0.0, 0.0, 2 / np.pi], atol=1e-15)
+    assert jnp.sinc(np.array([0, 1], np.int32)).dtype == np.float32
+
+
+def test_sinc_derivatives_at_zero_match_taylor_series():
+    # sinc(x) = 1 - (pi x)^2 / 6 + (pi x)^4 / 120 - ...
+    d1 = jaxlite.grad(jnp.sinc)
+    d2 = jaxlite.grad(d1)
+    d3 = jaxlite.grad(d2)
+    d4 = jaxlite.grad(d3)
+    zero = np.float64(0.0)
+    assert float(d1(zero)) == 0.0
+    np.testing.assert_allclose(float(d2(zero)), -np.pi ** 2 / 3, rtol=1e-12)
+    assert float(d3(zero)) == 0.0
+    np.testing.assert_allclose(float(d4(zero)), np.pi ** 4 / 5, rtol=1e-12)
+
+
+def test_real_imag_conj_of_real_inputs():
+    x = np.array([[1, -2], [3, 4]], np.int32)
+    np.testing.assert_array_equal(jnp.real(x), x)
+    np.testing.assert_array_equal(jnp.conj(x), x)
+    im = jnp.imag(x)
+    assert im.dtype == np.int32 and im.shape == (2, 2)
+    np.testing.assert_array_equal(im, np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_isposinf_isneginf(dtype):
+    x = np.array([np.inf, -np.inf, np.nan, 0.0, 1e30], dtype)
+    np.testing.assert_array_equal(jnp.isposinf(x), np.isposinf(x))
+    np.testing.assert_array_equal(jnp.isneginf(x), np.isneginf(x))
+    i = np.array([1, -1], np.int32)
+    np.testing.assert_array_equal(jnp.isposinf(i), [False, False])
+    np.testing.assert_array_equal(jnp.isneginf(i), [False, False])
+
+
+def test_nan_to_num_vs_numpy():
+    x = np.array([np.nan, np.inf, -np.inf, 1.5])
+    np.testing.assert_array_equal(jnp.nan_to_num(x), np.nan_to_num(x))
+    np.testing.assert_array_equal(jnp.nan_to_num(x, nan=-1.0, posinf=9.0, neginf=-9.0),
+                                  np.nan_to_num(x, nan=-1.0, posinf=9.0, neginf=-9.0))
+
+
+# --------------------------------------------------------------------- select
+
+def test_select_first_true_condition_wins():
+    x = np.arange(-4.0, 5.0)
+    conds = [x < -1, x > 2, x < 0]          # the first and third overlap
+    choices = [-x, x ** 2, 100 + x]
+    np.testing.assert_array_equal(jnp.select(conds, choices, 42.0),
+                                  np.select(conds, choices, 42.0))
+    np.testing.assert_array_equal(jnp.select(conds, choices), np.select(conds, choices))
+
+
+def test_select_broadcasts_and_promotes():
+    c = np.array([[True], [False]])
+    out = jnp.select([c], [np.arange(3, dtype=np.int32)], default=0.5)
+    assert out.dtype == np.float32 and out.shape == (2, 3)
+    np.testing.assert_array_equal(out, np.select([c], [np.arange(3)], 0.5))
+
+
+def test_select_errors():
+    with pytest.raises(ValueError, match="same length"):
+        jnp.select([np.array([True])], [np.array([1.0]), np.array([2.0])])
+    with pytest.raises(ValueError, match="empty"):
+        jnp.select([], [])
+    with pytest.raises(TypeError, match="entry 0"):
+        jnp.select([np.array([1, 0])], [np.array([1.0, 2.0])])

@@ -4,9 +4,12 @@ import pytest
 
 import jaxlite
 import jaxlite.numpy as jnp
-from helpers import check_grads, check_vmap, check_jit
+
+from helpers import (B, DATA_RNG, DTYPES, F32, F64, I32, I64, check_grads, check_jit, check_vmap,
+                     data, layouts, same)
 
 X = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+X234 = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
 
 INDICES = [
     0, -1, (1, 2), (1, -2, 3), slice(None), slice(1, 3), slice(None, None, 2),
@@ -210,3 +213,137 @@ def test_getitem_and_at_match_numpy(case):
     upd = x.copy()
     upd[idx] = -1.0
     np.testing.assert_array_equal(jnp.asarray(x).at[idx].set(-1.0), upd)
+
+
+# ------------------------------------------------------- x.at with repeats
+
+AT_X = np.arange(1.0, 7.0)
+AT_IDX = np.array([0, 2, 0, 0, 5, 2])
+AT_V = np.array([2.0, 3.0, 0.5, 4.0, 7.0, -1.0])
+
+
+def _at_reference(how, x, idx, v):
+    """Every update applied: numpy's ufunc.at; divide/power use the product of
+    the updates to an element (as JAX does)."""
+    out = x.astype(F64)
+    if how in ("divide", "power"):
+        prod = np.ones_like(out)
+        np.multiply.at(prod, idx, v)
+        return out / prod if how == "divide" else out ** prod
+    ufunc = {"add": np.add, "multiply": np.multiply, "mul": np.multiply,
+             "min": np.minimum, "max": np.maximum}[how]
+    ufunc.at(out, idx, v)
+    return out
+
+
+@pytest.mark.parametrize("how", ["add", "mul", "multiply", "min", "max", "divide", "power"])
+def test_at_applies_every_update_to_a_repeated_index(how):
+    ref = _at_reference(how, AT_X, AT_IDX, AT_V)
+    eager = getattr(jnp.asarray(AT_X).at[AT_IDX], how)(AT_V)
+    traced = jaxlite.jit(lambda x, i, v: getattr(x.at[i], how)(v))(AT_X, AT_IDX, AT_V)
+    static = jaxlite.jit(lambda x, v: getattr(x.at[AT_IDX], how)(v))(AT_X, AT_V)
+    for out in (eager, traced, static):
+        np.testing.assert_allclose(out, ref, rtol=1e-12)
+    x2 = AT_X.reshape(2, 3)
+    rows = np.array([1, 0, 1])
+    v2 = DATA_RNG.uniform(0.5, 2.0, (3, 3))
+    ref2 = _at_reference(how, x2, rows, v2)
+    np.testing.assert_allclose(getattr(jnp.asarray(x2).at[rows], how)(v2), ref2, rtol=1e-12)
+    np.testing.assert_allclose(
+        jaxlite.jit(lambda x, i, v: getattr(x.at[i], how)(v))(x2, rows, v2), ref2, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dt", [I32, I64, F32])
+def test_at_repeats_integer_and_float32(dt):
+    x = np.arange(1, 5).astype(dt)
+    idx = np.array([1, 1, 3, 1])
+    v = np.array([2, 3, -1, 2]).astype(dt)
+    for how in ("add", "mul", "min", "max"):
+        ref = _at_reference(how, x, idx, v).astype(dt)
+        same(getattr(jnp.asarray(x).at[idx], how)(v), ref)
+        same(jaxlite.jit(lambda a, i, w: getattr(a.at[i], how)(w))(x, idx, v), ref)
+
+
+def test_at_repeats_out_of_bounds_dropped_and_grads():
+    out = jaxlite.jit(lambda x, i, v: x.at[i].mul(v))(AT_X, np.array([0, 9, 0, -1, -9]),
+                                                      np.array([2., 5., 3., 10., 4.]))
+    np.testing.assert_allclose(out, [6, 2, 3, 4, 5, 60])
+    idx = np.array([0, 2, 0])
+    w = np.array([1.5, -2.0, 0.7])
+    check_grads(lambda a, v: jnp.asarray(a).at[idx].mul(v), (AT_X, w), order=1)
+    check_grads(lambda a, v: jnp.asarray(a).at[idx].max(v), (AT_X * 0.1, w), order=1)
+    check_grads(lambda a, v: jaxlite.jit(lambda a, v, i: a.at[i].mul(v))(a, v, idx), (AT_X, w),
+                order=1)
+
+
+def test_at_on_layouts_dtypes_and_empty():
+    for dt in DTYPES:
+        base = data((4, 5), dt)
+        for x in layouts(base):
+            for idx in [1, (slice(None), 0), np.array([3, 0]), (Ellipsis, -1), (slice(0, 0),)]:
+                v = data(x[idx].shape, dt, positive=True)
+                ref = x.copy()
+                ref[idx] = v
+                same(jnp.asarray(x).at[idx].set(v), ref)
+                if dt != B:
+                    ref = x.copy()
+                    np.add.at(ref, idx, v)
+                    same(jnp.asarray(x).at[idx].add(v), ref)
+    z = jnp.zeros((0, 3))
+    same(z.at[:, 1].set(5.0), np.zeros((0, 3), F32))
+    same(z.at[np.array([], I32)].add(1.0), np.zeros((0, 3), F32))
+    same(z[:, np.array([0, 2])], np.zeros((0, 2), F32))
+
+
+# ---------------------------------------------------- indexing on layouts
+
+def test_getitem_on_layouts_and_dtypes():
+    for dt in DTYPES:
+        base = data((4, 5, 3), dt)
+        for x in layouts(base):
+            for idx in [(1, slice(None, None, -2)), np.array([[0, 3], [2, 2]]),
+                        (slice(None), np.array([4, 0]), 1), (Ellipsis, None, 0),
+                        base[..., 0] > 0 if dt == B else (np.array([-1]), slice(1, 3))]:
+                same(jnp.asarray(x)[idx], x[idx])
+                same(jaxlite.jit(lambda a: a[idx])(x), x[idx])
+
+
+def test_at_with_repeats_under_vmap():
+    from helpers import check_vmap
+    x = DATA_RNG.normal(size=(3, 5))
+    idx = np.array([[0, 0, 2], [1, 4, 1], [3, 3, 3]])
+    v = DATA_RNG.normal(size=(3, 3))
+    check_vmap(lambda a, i, w: jnp.asarray(a).at[i].mul(w), (x, idx, v), (0, 0, 0))
+    check_vmap(lambda a, w: jnp.asarray(a).at[np.array([0, 0, 2])].max(w), (x, v), (0, 0))
+    check_vmap(lambda a, i: jnp.asarray(a).at[i].min(-1.0), (x, idx), (None, 0))
+
+
+BOOL_SCALAR_INDICES = [True, False, np.bool_(True), np.array(True), np.array(False), (0, True),
+                       (True, 0), (Ellipsis, True), (True, Ellipsis, False), (None, True, None),
+                       (True, [0, 1]), ([0, 1], True, [1, 2]), (0, True, [1, 2], 1),
+                       (slice(None), True, slice(1, 3)), (True, True), (False, 1)]
+
+
+@pytest.mark.parametrize("idx", BOOL_SCALAR_INDICES, ids=range(len(BOOL_SCALAR_INDICES)))
+def test_boolean_scalar_indices_add_an_axis_like_numpy(idx):
+    """x[True] has a new axis of size 1 and x[False] one of size 0; mixed with
+    index arrays they broadcast as numpy's advanced indices do."""
+    ref = X234[idx]
+    same(jnp.asarray(X234)[idx], ref)
+    same(jaxlite.jit(lambda a: a[idx])(X234), ref)
+    for how, update in (("set", lambda r: np.full_like(r, -1.0)), ("add", lambda r: r + 5.0)):
+        want = X234.copy()
+        want[idx] = update(want[idx])
+        same(getattr(jnp.asarray(X234).at[idx], how)(-1.0 if how == "set" else 5.0), want)
+
+
+def test_at_combine_compares_positions_only_when_they_can_repeat():
+    """A traced scalar index with slices never repeats an element: no n x n
+    comparison of positions is staged (it is for a traced index array)."""
+    x = np.ones((4, 5), F32)
+    scalar = str(jaxlite.make_jaxpr(lambda a, i: a.at[i, :].mul(2.0))(x, np.int32(1)))
+    assert "bool[5,5]" not in scalar and "reduce_prod" not in scalar
+    array = str(jaxlite.make_jaxpr(lambda a, i: a.at[i].mul(2.0))(x, np.array([1, 1])))
+    assert "bool[10,10]" in array
+    same(jaxlite.jit(lambda a, i: a.at[i, :].mul(2.0))(x, np.int32(-1)),
+          np.concatenate([np.ones((3, 5)), np.full((1, 5), 2.0)]).astype(F32))

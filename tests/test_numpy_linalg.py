@@ -1,11 +1,18 @@
 """dot, matmul (@), tensordot, inner, outer, vdot, einsum vs numpy; errors,
 derivatives, vmap."""
+import itertools
+
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import jaxlite
 import jaxlite.numpy as jnp
-from helpers import check_grads, check_vmap, check_jit
+
+from helpers import (DATA_RNG, DTYPES, F32, FLOATS, I64, check_grads, check_jit, check_vmap, data,
+                     layouts, normal_array, same, tols)
+
+X = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
 
 RNG = np.random.default_rng(0)
 
@@ -141,3 +148,190 @@ def test_norm():
     with pytest.raises(ValueError, match="singular value"):
         jnp.linalg.norm(x, 2)
     check_grads(lambda a: jnp.linalg.norm(a, axis=0), (x,))
+
+
+# ----------------------------------------------------------------- products
+
+TENSORDOT = [
+    ((2, 3, 4), (3, 4, 5), 0), ((2, 3, 4), (4, 5), 1), ((2, 3, 4), (3, 4, 5), 2),
+    ((2, 3, 4), (2, 3, 4), 3), ((2, 3, 4), (3, 4, 5), ([1, 2], [0, 1])),
+    ((2, 3, 4), (4, 5), ((2,), (0,))), ((2, 3, 4), (4, 5), (2, 0)),
+    ((2, 3, 4), (5, 4), (-1, -1)), ((2, 3, 4), (3, 4, 5), ([-2, -1], [0, 1])),
+    ((2, 3, 4), (4, 3, 5), (np.array([1, 2]), np.array([1, 0]))),
+    ((2, 3, 4), (4, 5), [[2], [0]]), ((2, 3), (4,), ([], [])),
+    ((2, 3, 4), (4, 3, 5), ([2, 1], [0, 1])), ((0, 3), (3, 0), 1), ((2, 0), (0, 3), 1),
+]
+
+
+@pytest.mark.parametrize("sa,sb,axes", TENSORDOT, ids=range(len(TENSORDOT)))
+def test_tensordot_every_axes_form(sa, sb, axes):
+    for dt in DTYPES:
+        a, b = data(sa, dt), data(sb, dt)
+        ref = np.tensordot(a, b, axes)
+        for x, y in itertools.product(layouts(a), layouts(b)):
+            same(jnp.tensordot(x, y, axes), ref)
+
+
+def test_tensordot_empty_mixed_and_errors():
+    same(jnp.tensordot(np.zeros((2, 0)), np.zeros((0, 3)), 1), np.zeros((2, 3)))
+    same(jnp.tensordot(np.ones((2, 3), I64), np.ones(3, F32), 1), np.full(2, 3.0, F32))
+    with pytest.raises(TypeError, match=r"\(2, 3\) and \(4, 5\)"):
+        jnp.tensordot(np.ones((2, 3)), np.ones((4, 5)), 1)
+    with pytest.raises(ValueError, match="same length"):
+        jnp.tensordot(X, X, ([0, 1], [0]))
+    with pytest.raises(ValueError, match="axis 3 .*rank 3"):
+        jnp.tensordot(X, X, ([3], [0]))
+    with pytest.raises(ValueError, match="invalid"):
+        jnp.tensordot(X, X, 4)
+
+
+def test_products_on_layouts_and_dtypes():
+    for dt in DTYPES:
+        a, b = data((3, 4), dt), data((4, 5), dt)
+        for x, y in itertools.product(layouts(a), layouts(b)):
+            same(jnp.dot(x, y), np.dot(a, b))
+            same(jnp.matmul(x, y), np.matmul(a, b))
+            same(jnp.asarray(x) @ y, a @ b)
+            same(jnp.outer(x[0], y[:, 1]), np.outer(a[0], b[:, 1]))
+        same(jnp.dot(np.zeros((0, 4), dt), b), np.zeros((0, 5), dt))
+        same(jnp.outer(np.zeros(0, dt), a[0]), np.zeros((0, 4), dt))
+
+
+EINSUM_DIAGONALS = [("ii->i", (3, 3)), ("ii->", (3, 3)), ("ii,i->i", (3, 3), (3,)),
+                    ("iji,j->ij", (3, 4, 3), (4,)), ("iii->i", (2, 2, 2)),
+                    ("iij,jk->ik", (3, 3, 4), (4, 2)), ("ii,jj->ij", (3, 3), (2, 2)),
+                    ("ij,ii->j", (3, 4), (3, 3)), ("bii,bi->b", (2, 3, 3), (2, 3))]
+
+
+@pytest.mark.parametrize("case", EINSUM_DIAGONALS, ids=[c[0] for c in EINSUM_DIAGONALS])
+def test_einsum_repeated_index_takes_the_diagonal(case):
+    spec, *shapes = case
+    for dt in DTYPES:
+        ops = [data(s, dt) for s in shapes]
+        same(jnp.einsum(spec, *ops), np.einsum(spec, *ops))
+    ops = [DATA_RNG.normal(size=s) for s in shapes]
+    check_grads(lambda *a: jnp.einsum(spec, *a), ops, order=1)
+
+
+@st.composite
+def _einsum_case(draw):
+    letters = "abcdef"[:draw(st.integers(1, 5))]
+    sizes = {c: draw(st.integers(0, 3)) for c in letters}
+    lhs = draw(st.lists(st.sampled_from(letters), max_size=4))
+    rhs = draw(st.lists(st.sampled_from(letters), max_size=4))
+    used = sorted(set(lhs) | set(rhs))
+    out = draw(st.permutations(used))[:draw(st.integers(0, len(used)))]
+    dt = draw(st.sampled_from(DTYPES))
+    layout = draw(st.integers(0, 3))
+    # letters an operand holds with size 1, broadcasting against the other (numpy's rule)
+    ones = [draw(st.sets(st.sampled_from(letters))) for _ in range(2)]
+    return "".join(lhs), "".join(rhs), "".join(out), sizes, dt, layout, ones
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_einsum_case())
+def test_einsum_any_explicit_two_operand_spec(case):
+    """Random specs: repeated letters (diagonals), letters on one side only
+    (summed or kept), empty dims, size-1 dims broadcasting, every dtype."""
+    lhs, rhs, out, sizes, dt, layout, ones = case
+    spec = f"{lhs},{rhs}->{out}"
+    a, b = [np.asarray(data(tuple(1 if c in one else sizes[c] for c in s), dt))
+            for s, one in ((lhs, ones[0]), (rhs, ones[1]))]
+    a = layouts(a)[min(layout, len(layouts(a)) - 1)]
+    ref = np.einsum(spec, a, b)
+    same(jnp.einsum(spec, a, b), ref)
+
+
+EINSUM_BROADCASTS = [("...ij,...jk->...ik", (2, 1, 2, 3), (4, 3, 5)),
+                     ("...ij,...jk->...ik", (1, 2, 3), (4, 3, 5)),
+                     ("i...,i...->...", (3, 2), (3, 1)),
+                     ("ij...,jk...->ik...", (2, 3, 4), (3, 5, 1)), ("ij,ij->", (2, 1), (2, 3)),
+                     ("ij,ij->ij", (2, 1), (1, 3)), ("ij,jk->ik", (2, 1), (3, 4)),
+                     ("bij,bjk->bik", (1, 2, 3), (5, 3, 4)), ("ij,ik->ijk", (1, 2), (3, 4))]
+
+
+@pytest.mark.parametrize("case", EINSUM_BROADCASTS, ids=range(len(EINSUM_BROADCASTS)))
+def test_einsum_broadcasts_size_one_dims_like_numpy(case):
+    spec, sa, sb = case
+    a, b = DATA_RNG.normal(size=sa), DATA_RNG.normal(size=sb)
+    same(jnp.einsum(spec, a, b), np.einsum(spec, a, b))
+    same(jaxlite.jit(lambda x, y: jnp.einsum(spec, x, y))(a, b), np.einsum(spec, a, b))
+    check_grads(lambda x, y: jnp.einsum(spec, x, y), (a, b), order=1)
+    with pytest.raises(TypeError, match="index 'i' has size 2 .* 3"):
+        jnp.einsum("ii->i", np.ones((2, 3)))       # within one operand: no broadcasting
+
+
+# ------------------------------------------------------------------ products
+
+@pytest.mark.parametrize("sa,sb", [((2, 2), (2, 3)), ((3,), (2, 2)), ((2, 1, 3), (3, 2)),
+                                   ((), (2,))])
+def test_kron_vs_numpy(sa, sb):
+    a, b = normal_array(sa), normal_array(sb)
+    np.testing.assert_allclose(jnp.kron(a, b), np.kron(a, b), rtol=1e-14)
+    ai = DATA_RNG.integers(-3, 3, size=sa).astype(np.int32)
+    out = jnp.kron(ai, b.astype(np.float32))
+    assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("sa,sb,kw", [
+    ((3,), (3,), {}),
+    ((4, 3), (3,), {}),
+    ((3, 4), (4, 3), dict(axisa=0)),
+    ((3, 4), (3, 4), dict(axis=0)),
+    ((2, 3), (5, 1, 3), dict(axisc=0)),
+])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_cross_vs_numpy(sa, sb, kw, dtype):
+    a, b = normal_array(sa, dtype), normal_array(sb, dtype)
+    out = jnp.cross(a, b, **kw)
+    expected = np.cross(a, b, **kw)
+    assert out.dtype == dtype and out.shape == expected.shape
+    np.testing.assert_allclose(out, expected, **tols(dtype))
+
+
+def test_cross_of_2_vectors_and_mixed():
+    a, b = normal_array((4, 2)), normal_array((4, 2))
+    np.testing.assert_allclose(jnp.cross(a, b), a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
+    c = normal_array((4, 3))
+    pad = np.concatenate([a, np.zeros((4, 1))], axis=1)       # a 2-vector has z = 0
+    np.testing.assert_allclose(jnp.cross(a, c), np.cross(pad, c), rtol=1e-14)
+    np.testing.assert_allclose(jnp.cross(c, a), np.cross(c, pad), rtol=1e-14)
+    with pytest.raises(ValueError, match="dimension must be 2 or 3"):
+        jnp.cross(np.ones(4), np.ones(4))
+
+
+@pytest.mark.parametrize("s1,s2,axis", [((3,), (3,), -1), ((2, 1, 3), (4, 3), -1),
+                                        ((3, 4), (3, 4), 0), ((4, 3, 2), (3, 2), -2),
+                                        ((1, 3, 2), (4, 3, 2), 1)])
+def test_vecdot_vs_numpy(s1, s2, axis):
+    a, b = normal_array(s1), normal_array(s2)
+    np.testing.assert_allclose(jnp.vecdot(a, b, axis=axis), np.vecdot(a, b, axis=axis),
+                               rtol=1e-13)
+
+
+def test_vecdot_size_mismatch_is_a_value_error():
+    # JAX raises ValueError here (numpy too: a gufunc core-dimension mismatch)
+    with pytest.raises(ValueError, match=r"\(2, 3\) and \(4,\)"):
+        jnp.vecdot(np.ones((2, 3)), np.ones(4))
+
+
+@pytest.mark.parametrize("s1,s2", [((2, 3), (3,)), ((4, 2, 3), (4, 3)), ((2, 3), (5, 3)),
+                                   ((1, 2, 3), (6, 3))])
+def test_matvec_vs_numpy(s1, s2):
+    a, b = normal_array(s1), normal_array(s2)
+    np.testing.assert_allclose(jnp.matvec(a, b), np.matvec(a, b), rtol=1e-13)
+
+
+@pytest.mark.parametrize("s1,s2", [((3,), (3, 2)), ((4, 3), (4, 3, 2)), ((5, 3), (3, 2))])
+def test_vecmat_vs_numpy(s1, s2):
+    a, b = normal_array(s1), normal_array(s2)
+    np.testing.assert_allclose(jnp.vecmat(a, b), np.vecmat(a, b), rtol=1e-13)
+
+
+def test_matvec_vecmat_rank_errors():
+    with pytest.raises(ValueError, match="x1 must have rank >= 2"):
+        jnp.matvec(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match="x2 must have rank >= 2"):
+        jnp.vecmat(np.ones(3), np.ones(3))
+    with pytest.raises(TypeError):
+        jnp.matvec(np.ones((2, 3)), np.ones(4))

@@ -1,10 +1,13 @@
 """jnp shape manipulation vs numpy, bad inputs, derivatives and vmap."""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import jaxlite
 import jaxlite.numpy as jnp
-from helpers import check_grads, check_vmap, check_jit
+
+from helpers import (B, DATA_RNG, DTYPES, F64, I32, I64, check_grads, check_jit, check_vmap, data,
+                     layouts, normal_array, same)
 
 X = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
 XT = np.transpose(X, (2, 0, 1))           # non-contiguous
@@ -162,3 +165,257 @@ def test_meshgrid_diag_diff():
         np.testing.assert_allclose(jnp.diff(x, n, axis), np.diff(x, n, axis), rtol=1e-12)
     _same(jnp.diff(x > 0), np.diff(x > 0))
     check_grads(lambda v: jnp.diag(v, 1) * jnp.sum(jnp.diff(v) ** 2), (a,), order=1)
+
+
+# -------------------------------------------- shape functions: scalars and 0-size
+
+S = np.float32(2.5)
+Z = np.zeros((2, 0, 4), np.float32)
+
+
+SHAPE_CASES = [
+    lambda m: m.reshape(S, (1, 1, 1)), lambda m: m.reshape(S, -1),
+    lambda m: m.reshape(np.zeros(0, I32), (0, 2)), lambda m: m.ravel(S),
+    lambda m: m.transpose(S), lambda m: m.expand_dims(S, 0), lambda m: m.expand_dims(S, -1),
+    lambda m: m.squeeze(S), lambda m: m.broadcast_to(S, (2, 3)),
+    lambda m: m.broadcast_to(np.zeros(0, I32), (3, 0)),
+    lambda m: m.concatenate([Z, Z], 1),
+    lambda m: m.concatenate([Z, X[:, :1]], 1),
+    lambda m: m.stack([S, S]), lambda m: m.stack([np.zeros(0), np.zeros(0)], 1),
+    lambda m: m.tile(S, 3), lambda m: m.tile(S, (2, 2)), lambda m: m.tile(Z, 2),
+    lambda m: m.tile(X, 0), lambda m: m.tile(X, (1, 0, 1)),
+    lambda m: m.repeat(S, 3), lambda m: m.repeat(Z, 2, axis=2), lambda m: m.repeat(Z, 2),
+    lambda m: m.repeat(X, 0, axis=1), lambda m: m.flip(S), lambda m: m.flip(Z, 1),
+    lambda m: m.pad(S, 1), lambda m: m.pad(Z, 1), lambda m: m.moveaxis(Z, -1, 0),
+    lambda m: m.swapaxes(Z, 1, 2), lambda m: m.expand_dims(Z, (0, 4)),
+    lambda m: m.squeeze(np.zeros((1, 0, 1))), lambda m: m.transpose(Z, (2, 0, 1)),
+    lambda m: m.tile(X.T, (1, 2)), lambda m: m.repeat(X.T[::2], 2, axis=0),
+    lambda m: m.repeat(X.T, np.array([1, 0, 3]), axis=1), lambda m: m.ravel(X.T),
+    lambda m: m.reshape(np.asfortranarray(X[0]), (4, 3)),
+    lambda m: m.concatenate([X.astype(I32), X > 2, X.astype(F64)], 0),
+    lambda m: m.stack([X.astype(I64), X > 2]), lambda m: m.broadcast_to(X.T[:, :1], (4, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("f", SHAPE_CASES, ids=range(len(SHAPE_CASES)))
+def test_shape_functions_on_scalars_empty_and_strided(f):
+    ref = f(np)
+    out = f(jnp)
+    same(out, ref)
+    same(jaxlite.jit(lambda: f(jnp))(), ref)
+
+
+def test_concatenate_of_operands_empty_along_the_axis_eager():
+    # (the jit form is a SHAPE_CASES entry above)
+    same(jnp.concatenate([Z, Z], 1), np.concatenate([Z, Z], 1))
+    same(jnp.concatenate([np.zeros(0, I32), np.zeros(0, I32)]), np.zeros(0, I32))
+
+
+SPLITS = [
+    (X, 2, 0), (X, 3, 1), (X, 1, 2), (X, 4, -1), (X, [1, 3], 2), (X, [3, 1], 2),
+    (X, [1, 10], 2), (X, [], 0), (X, np.array([1, 2]), 1), (X, [-1], 1), (X, [0, 0, 4], 2),
+    (Z, 2, 0), (Z, [0, 0], 1), (Z, 5, 1), (X.T, 2, 0), (X.T, [1], 2),
+    (np.arange(7), [2, 5], 0), (np.arange(6) > 2, 3, 0),
+]
+
+
+@pytest.mark.parametrize("x,sections,axis", SPLITS, ids=range(len(SPLITS)))
+def test_split_by_sections_and_indices(x, sections, axis):
+    ref = np.split(x, sections, axis=axis)
+    for fn in (jnp.split, jaxlite.jit(jnp.split, static_argnums=(1, 2))
+               if not isinstance(sections, (list, np.ndarray)) else jnp.split):
+        out = fn(x, sections, axis)
+        assert len(out) == len(ref)
+        for o, r in zip(out, ref):
+            same(o, r, jnp.asarray(x).dtype)
+    ref = np.array_split(x, 3 if not isinstance(sections, int) else sections + 1, axis=axis)
+    out = jnp.array_split(x, 3 if not isinstance(sections, int) else sections + 1, axis=axis)
+    for o, r in zip(out, ref):
+        same(o, r, jnp.asarray(x).dtype)
+
+
+def test_split_errors():
+    with pytest.raises(ValueError, match="equal division"):
+        jnp.split(X, 3, axis=2)
+    with pytest.raises(ValueError, match="axis 3 .*rank 3"):
+        jnp.split(X, 2, axis=3)
+    with pytest.raises(ValueError):
+        jnp.split(X, 0)
+
+
+PAD_WIDTHS = [1, (2, 0), ((1, 2), (3, 0), (0, 2)), ((0, 0), (5, 4), (0, 0)),
+              ((9, 7), (0, 0), (1, 1)), ((0, 0), (0, 0), (0, 0))]
+
+
+@pytest.mark.parametrize("mode", ["constant", "edge", "wrap", "reflect", "symmetric"])
+@pytest.mark.parametrize("dt", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_pad_every_claimed_mode(mode, dt):
+    """Widths wider than the axis (reflect/symmetric/wrap bounce more than once)."""
+    x = data((2, 3, 4), dt)
+    for width in PAD_WIDTHS:
+        ref = np.pad(x, width, mode=mode)
+        for arg in layouts(x):
+            same(jnp.pad(arg, width, mode=mode), ref)
+    v = data((5,), dt)
+    same(jnp.pad(v[::-2], (4, 6), mode=mode), np.pad(v[::-2], (4, 6), mode=mode))
+    same(jnp.pad(x[:1, :1, :1], 3, mode=mode), np.pad(x[:1, :1, :1], 3, mode=mode))
+    if mode == "constant":
+        cv = np.asarray(True if dt == B else 3, dt)
+        same(jnp.pad(x, 2, constant_values=cv), np.pad(x, 2, constant_values=cv))
+        same(jnp.pad(np.zeros((0, 2), dt), 1), np.pad(np.zeros((0, 2), dt), 1))
+
+
+def test_pad_modes_not_claimed_are_value_errors():
+    for mode in ("linear_ramp", "maximum", "mean", "median", "minimum", "empty", "bogus"):
+        with pytest.raises(ValueError, match=repr(mode)):
+            jnp.pad(X, 1, mode=mode)
+    with pytest.raises(ValueError, match="size 0"):
+        jnp.pad(Z, 1, mode="reflect")
+    with pytest.raises(ValueError, match="negative"):
+        jnp.pad(X, -1)
+
+
+def test_pad_grads_of_each_mode():
+    x = DATA_RNG.normal(size=(3, 4))
+    for mode in ("constant", "edge", "wrap", "reflect", "symmetric"):
+        check_grads(lambda a: jnp.pad(a, ((2, 5), (1, 0)), mode=mode) ** 2, (x,), order=1)
+
+
+# --------------------------------------------- random shape programs vs numpy
+
+def _shape_step(kind, arg, x):
+    """One shape operation ``kind`` with parameter ``arg`` (an int drawn by
+    hypothesis) applied to the numpy or jnp array ``x``; the same function runs
+    on both, through the module ``m``."""
+    nd, shape = np.ndim(x), np.shape(x)
+    ax = arg % nd if nd else 0
+
+    def run(m):
+        if kind == "transpose":
+            return m.transpose(x, tuple(np.random.default_rng(arg).permutation(nd)))
+        if kind == "flip":
+            return m.flip(x, ax)
+        if kind == "swapaxes":
+            return m.swapaxes(x, ax, (arg // 3) % nd)
+        if kind == "moveaxis":
+            return m.moveaxis(x, ax, (arg // 5) % nd)
+        if kind == "expand_dims":
+            return m.expand_dims(x, arg % (nd + 1))
+        if kind == "squeeze":
+            return m.squeeze(x)
+        if kind == "reshape":
+            return m.reshape(x, (-1,) + shape[nd - 1:] if nd > 1 else (-1,))
+        if kind == "concatenate":
+            return m.concatenate([x, m.flip(x, ax)], axis=ax)
+        if kind == "stack":
+            return m.stack([x, x], axis=arg % (nd + 1))
+        if kind == "tile":
+            return m.tile(x, (1,) * nd + (1 + arg % 2,))
+        if kind == "repeat":
+            return m.repeat(x, 1 + arg % 2, axis=ax)
+        if kind == "pad":
+            mode = ["constant", "edge", "wrap", "reflect", "symmetric"][arg % 5]
+            return m.pad(x, [(arg % 2, (arg // 2) % 3)] + [(0, 0)] * (nd - 1), mode=mode)
+        if kind == "slice":
+            return m.asarray(x)[(slice(None),) * ax + (slice(arg % 2, None, 1 + arg % 3),)]
+        if kind == "split":
+            return m.split(x, [arg % (shape[ax] + 1)], axis=ax)[arg % 2]
+        if kind == "broadcast_to":
+            return m.broadcast_to(x, (2,) + shape)
+        raise AssertionError(kind)
+
+    if kind in ("pad",) and nd and shape[0] == 0 and arg % 5:
+        return None                       # numpy refuses to pad an empty axis by mode
+    if nd == 0 and kind not in ("expand_dims", "squeeze", "reshape", "stack", "tile",
+                                "broadcast_to"):
+        return None
+    return run
+
+
+_SHAPE_KINDS = ["transpose", "flip", "swapaxes", "moveaxis", "expand_dims", "squeeze",
+                "reshape", "concatenate", "stack", "tile", "repeat", "pad", "slice", "split",
+                "broadcast_to"]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(st.integers(0, 3), min_size=0, max_size=3).map(tuple),
+       st.sampled_from(DTYPES), st.integers(0, 3),
+       st.lists(st.tuples(st.sampled_from(_SHAPE_KINDS), st.integers(0, 1000)),
+                min_size=1, max_size=5))
+def test_random_shape_programs_match_numpy(shape, dt, layout, steps):
+    x0 = layouts(np.asarray(data(shape, dt)))[min(layout, len(layouts(data(shape, dt))) - 1)]
+    ref, program = x0, []
+    for kind, arg in steps:
+        if np.size(ref) > 4000:
+            break
+        run = _shape_step(kind, arg, ref)
+        if run is None:
+            continue
+        try:
+            new_ref = run(np)
+        except ValueError:
+            # numpy refuses (e.g. reshape(-1, 0) of an empty array): so must we
+            with pytest.raises((ValueError, TypeError)):
+                run(jnp)
+            continue
+        program.append((kind, arg))
+        ref = new_ref
+    if not program:
+        return
+
+    def apply(m, x):
+        for kind, arg in program:
+            x = _shape_step(kind, arg, x)(m)
+        return x
+
+    same(apply(jnp, x0), ref)
+    same(jaxlite.jit(lambda x: apply(jnp, x))(x0), ref)
+
+
+# ---------------------------------------------------------- shape functions
+
+def test_concat_permute_dims_matrix_transpose_vs_numpy():
+    a, b = normal_array((2, 3)), normal_array((2, 1))
+    np.testing.assert_array_equal(jnp.concat([a, b], axis=1), np.concat([a, b], axis=1))
+    np.testing.assert_array_equal(jnp.concat([a, a]), np.concat([a, a]))
+    x = normal_array((2, 3, 4))
+    np.testing.assert_array_equal(jnp.permute_dims(x, (2, 0, 1)), np.permute_dims(x, (2, 0, 1)))
+    np.testing.assert_array_equal(jnp.matrix_transpose(x), np.matrix_transpose(x))
+    with pytest.raises(ValueError, match=r"rank >= 2.*\(3,\)"):
+        jnp.matrix_transpose(np.ones(3))
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_unstack_vs_numpy(axis):
+    x = normal_array((2, 3, 4))
+    got, expected = jnp.unstack(x, axis=axis), np.unstack(x, axis=axis)
+    assert isinstance(got, tuple) and len(got) == len(expected)
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_append_vs_numpy(axis):
+    a = np.arange(6, dtype=np.int32).reshape(2, 3)
+    v = np.full((2, 3), 7, np.int32) if axis is not None else np.array([8.5, 9.5], np.float32)
+    out = jnp.append(a, v, axis=axis)
+    np.testing.assert_array_equal(out, np.append(a, v, axis=axis))
+    assert out.dtype == (np.float32 if axis is None else np.int32)
+
+
+@pytest.mark.parametrize("k", [-1, 0, 1, 2, 3, 5])
+@pytest.mark.parametrize("axes", [(0, 1), (1, 0), (2, 0), (-1, 1)])
+def test_rot90_vs_numpy(k, axes):
+    x = np.arange(24).reshape(2, 3, 4)
+    np.testing.assert_array_equal(jnp.rot90(x, k, axes), np.rot90(x, k, axes))
+
+
+def test_rot90_default_and_errors():
+    m = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(jnp.rot90(m), np.rot90(m))
+    with pytest.raises(ValueError, match="different"):
+        jnp.rot90(m, axes=(1, 1))
+    with pytest.raises(ValueError, match="two axes"):
+        jnp.rot90(m, axes=(0,))
+    with pytest.raises(ValueError, match="rank >= 2"):
+        jnp.rot90(np.ones(3))

@@ -1,4 +1,5 @@
-"""Property tests: random programs built from unary and binary primitives.
+"""Property tests: random programs built from unary and binary primitives,
+and from the structural, indexing, reduction and contraction ones.
 
 For each program: forward mode agrees with central finite differences,
 reverse mode is the adjoint of forward mode (<u, J v> == <J^T u, v>), second
@@ -167,3 +168,87 @@ def test_transformed_jaxprs_typecheck_and_evaluate(program, xy):
         want = jaxlite.tree_util.tree_leaves(g(*args))
         for a, b in zip(got, want):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+# -------------------------------------- random programs over structural primitives
+
+_W = np.random.default_rng(7).standard_normal((4, 4)) * 0.5
+_ROWS = np.array([[2], [0], [1]], np.int32)
+
+# Each maps (3, 4) float64 values to a (3, 4) value, through the structural,
+# indexing, reduction and contraction primitives (elementwise ones are
+# covered by test_properties.py).
+STRUCT_UNARY = {
+    "rev": lambda a: lax.rev(a, (0,)),
+    "cumsum": lambda a: lax.cumsum(a, 1),
+    "cumsum_rev": lambda a: lax.cumsum(a, 0, True),
+    "roll": lambda a: lax.concatenate([lax.slice(a, (0, 1), (3, 4)), lax.slice(a, (0, 0), (3, 1))],
+                                      1),
+    "shift_down": lambda a: lax.slice(lax.pad(a, 0.5, [(1, 1, 0), (0, 0, 0)]), (0, 0), (3, 4)),
+    "interleave": lambda a: lax.slice(lax.pad(a, 0.0, [(0, 0, 0), (0, 0, 1)]), (0, 0), (3, 4)),
+    "transpose_reshape": lambda a: lax.reshape(lax.transpose(a, (1, 0)), (3, 4)),
+    "mix": lambda a: lax.dot(lax.tanh(a), _W),
+    "rowmax": lambda a: lax.broadcast_in_dim(lax.reduce_max(a, (1,)), (3, 4), (0,)),
+    "colmin": lambda a: lax.broadcast_in_dim(lax.reduce_min(a, (0,)), (3, 4), (1,)),
+    "rowprod": lambda a: lax.broadcast_in_dim(
+        lax.reduce_prod(lax.tanh(a), (1,)), (3, 4), (0,)),
+    "gather_rows": lambda a: lax.gather(a, _ROWS, (0,)),
+    "squeeze_expand": lambda a: lax.squeeze(lax.expand_dims(a, (1,)), (1,)),
+    "dyn_slice": lambda a: lax.dynamic_update_slice(
+        a, lax.dynamic_slice(a, (np.int32(2), np.int32(1)), (1, 3)), (np.int32(0), np.int32(0))),
+}
+STRUCT_BINARY = {
+    "add": lax.add,
+    "mul": lax.mul,
+    "gram": lambda a, b: lax.dot(lax.mul(lax.dot(a, lax.transpose(b, (1, 0))), 0.25), a),
+    "bmm": lambda a, b: lax.broadcast_in_dim(
+        lax.dot_general(a, b, (((1,), (1,)), ((0,), (0,)))), (3, 4), (0,)),
+    "scatter_rows": lambda a, b: lax.scatter_add(a, _ROWS[:2], lax.slice(b, (0, 0), (2, 4)),
+                                                 (0,)),
+    "scatter_set": lambda a, b: lax.scatter(a, _ROWS[1:], lax.tanh(lax.slice(b, (1, 0), (3, 4))),
+                                            (0,)),
+    "select": lambda a, b: lax.select_n(lax.gt(a, b), lax.sin(a), b),
+    "max": lax.max,
+}
+
+_struct_instruction = st.one_of(
+    st.tuples(st.just("u"), st.sampled_from(sorted(STRUCT_UNARY)), st.integers(0, 50)),
+    st.tuples(st.just("b"), st.sampled_from(sorted(STRUCT_BINARY)), st.integers(0, 50),
+              st.integers(0, 50)))
+
+
+def _build_struct(program):
+    def f(x, y):
+        vals = [x, y]
+        for ins in program:
+            if ins[0] == "u":
+                vals.append(STRUCT_UNARY[ins[1]](vals[ins[2] % len(vals)]))
+            else:
+                vals.append(STRUCT_BINARY[ins[1]](vals[ins[2] % len(vals)],
+                                                  vals[ins[3] % len(vals)]))
+        # tanh keeps products of many values well scaled.
+        total = vals[0]
+        for v in vals[1:]:
+            total = lax.add(total, lax.tanh(v))
+        return vals[-1], total
+    return f
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(_struct_instruction, min_size=1, max_size=6), st.integers(0, 2 ** 16))
+def test_random_structural_programs_vjp_adjoint_and_fd(program, seed):
+    f = _build_struct(program)
+    rng = np.random.default_rng(seed)
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    check_vjp(f, (x, y), rtol=1e-5, atol=1e-6, rng=rng)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(st.lists(_struct_instruction, min_size=1, max_size=6), st.integers(0, 2 ** 16),
+       st.sampled_from([(0, 0), (1, None), (None, -1), (2, 1), (-1, 0)]))
+def test_random_structural_programs_vmap_matches_loop(program, seed, in_axes):
+    f = _build_struct(program)
+    rng = np.random.default_rng(seed)
+    args = tuple(rng.standard_normal((3, 4)) if ax is None else
+                 np.moveaxis(rng.standard_normal((2, 3, 4)), 0, ax) for ax in in_axes)
+    check_vmap(f, args, in_axes=in_axes, rtol=1e-12, atol=1e-12)

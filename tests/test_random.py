@@ -1,12 +1,19 @@
 """jaxlite.random: shapes, dtypes, determinism, independence, moments."""
+import math
+
 import numpy as np
 import pytest
 
 import jaxlite
+import jaxlite.numpy as jnp
 from jaxlite import random
 
 
 KEY = random.PRNGKey(0)
+# The samplers' moments: N_SAMPLES draws, within Z_SCORE standard errors.
+N_SAMPLES = 200_000
+Z_SCORE = 5.0
+KEY42 = random.PRNGKey(42)
 
 
 def test_key_layout():
@@ -143,3 +150,205 @@ def test_bad_inputs():
         random.normal(KEY, (2,), np.int32)
     with pytest.raises(ValueError, match="larger sample"):
         random.choice(KEY, 3, (4,), replace=False)
+
+
+# ---------------------------------------------------------------- samplers
+
+def _check_moments(x, mean, var):
+    """Sample mean and variance within Z_SCORE standard errors of the closed forms."""
+    x = np.asarray(x, np.float64)
+    n = x.size
+    m, v = x.mean(), x.var()
+    m4 = np.mean((x - m) ** 4)
+    assert abs(m - mean) < Z_SCORE * math.sqrt(var / n), (m, mean)
+    assert abs(v - var) < Z_SCORE * math.sqrt((m4 - v * v) / n), (v, var)
+
+
+def _gamma_fn(t):
+    return math.gamma(t)
+
+
+SAMPLERS = {
+    # name: (call(key, shape, dtype), mean, variance, support check)
+    "laplace": (lambda k, s, d: random.laplace(k, s, d), 0.0, 2.0, np.isfinite),
+    "logistic": (lambda k, s, d: random.logistic(k, s, d), 0.0, math.pi ** 2 / 3, np.isfinite),
+    "lognormal": (lambda k, s, d: random.lognormal(k, 0.5, s, d), math.exp(0.125),
+                  (math.exp(0.25) - 1) * math.exp(0.25), lambda x: x > 0),
+    "rayleigh": (lambda k, s, d: random.rayleigh(k, 2.0, s, d), 2.0 * math.sqrt(math.pi / 2),
+                 (4 - math.pi) / 2 * 4.0, lambda x: x > 0),
+    "weibull_min": (lambda k, s, d: random.weibull_min(k, 2.0, 1.5, s, d),
+                    2.0 * _gamma_fn(1 + 1 / 1.5),
+                    4.0 * (_gamma_fn(1 + 2 / 1.5) - _gamma_fn(1 + 1 / 1.5) ** 2),
+                    lambda x: x > 0),
+    "pareto": (lambda k, s, d: random.pareto(k, 6.0, s, d), 6.0 / 5.0, 6.0 / (25.0 * 4.0),
+               lambda x: x >= 1),
+    "triangular": (lambda k, s, d: random.triangular(k, -1.0, 0.5, 3.0, s, d), 2.5 / 3,
+                   (1 + 0.25 + 9 - (-0.5) - (-3) - 1.5) / 18,
+                   lambda x: (x >= -1) & (x <= 3)),
+    "gamma": (lambda k, s, d: random.gamma(k, 2.5, s, d), 2.5, 2.5, lambda x: x > 0),
+    "gamma_small_a": (lambda k, s, d: random.gamma(k, 0.3, s, d), 0.3, 0.3, lambda x: x >= 0),
+    "chisquare": (lambda k, s, d: random.chisquare(k, 3.0, s, d), 3.0, 6.0, lambda x: x > 0),
+    "beta": (lambda k, s, d: random.beta(k, 2.0, 3.0, s, d), 0.4, 6.0 / (25.0 * 6.0),
+             lambda x: (x >= 0) & (x <= 1)),
+    "beta_small": (lambda k, s, d: random.beta(k, 0.2, 0.5, s, d), 0.2 / 0.7,
+                   0.1 / (0.49 * 1.7), lambda x: (x >= 0) & (x <= 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLERS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sampler_moments_support_dtype(name, dtype):
+    call, mean, var, support = SAMPLERS[name]
+    x = call(KEY42, (N_SAMPLES,), dtype)
+    assert isinstance(x, jaxlite.Array) and x.shape == (N_SAMPLES,) and x.dtype == dtype
+    assert support(np.asarray(x)).all()
+    _check_moments(x, mean, var)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLERS))
+def test_sampler_determinism_and_shape(name):
+    call = SAMPLERS[name][0]
+    a = call(KEY42, (3, 4), np.float32)
+    assert a.shape == (3, 4)
+    np.testing.assert_array_equal(a, call(KEY42, (3, 4), np.float32))
+    assert not np.array_equal(a, call(random.PRNGKey(7), (3, 4), np.float32))
+    assert call(KEY42, (), np.float32).shape == ()
+
+
+def test_cauchy_quantiles():
+    x = np.asarray(random.cauchy(KEY42, (N_SAMPLES,), np.float64))
+    assert x.dtype == np.float64 and np.isfinite(x).all()
+    # The Cauchy CDF is 1/2 + atan(t)/pi: P(x <= -1) = 1/4, P(x <= 0) = 1/2, P(x <= 1) = 3/4.
+    for t, p in [(-1.0, 0.25), (0.0, 0.5), (1.0, 0.75), (10.0, 0.5 + math.atan(10) / math.pi)]:
+        assert abs(np.mean(x <= t) - p) < Z_SCORE * math.sqrt(p * (1 - p) / N_SAMPLES)
+    np.testing.assert_array_equal(random.cauchy(KEY42, (5,)), random.cauchy(KEY42, (5,)))
+
+
+def test_rademacher():
+    x = np.asarray(random.rademacher(KEY42, (N_SAMPLES,)))
+    assert x.dtype == np.int32 and set(np.unique(x)) == {-1, 1}
+    assert abs(np.mean(x == 1) - 0.5) < Z_SCORE * 0.5 / math.sqrt(N_SAMPLES)
+    assert random.rademacher(KEY42, (2, 3), np.float32).dtype == np.float32
+    np.testing.assert_array_equal(random.rademacher(KEY42, (9,)), random.rademacher(KEY42, (9,)))
+
+
+@pytest.mark.parametrize("dtype, width, out_dtype", [
+    (None, 32, np.int64), (np.uint32, 32, np.int64), (np.uint16, 16, np.int32),
+    (np.uint8, 8, np.int32)])
+def test_bits(dtype, width, out_dtype):
+    x = np.asarray(random.bits(KEY42, (N_SAMPLES,), dtype))
+    assert x.dtype == out_dtype and x.shape == (N_SAMPLES,)
+    assert x.min() >= 0 and x.max() < 2 ** width
+    top = 2.0 ** width
+    _check_moments(x, (top - 1) / 2, (top * top - 1) / 12)
+    # Every bit is set half the time.
+    for b in range(width):
+        frac = np.mean((x >> b) & 1)
+        assert abs(frac - 0.5) < Z_SCORE * 0.5 / math.sqrt(N_SAMPLES), b
+    np.testing.assert_array_equal(random.bits(KEY42, (4,), dtype), random.bits(KEY42, (4,), dtype))
+
+
+def test_bits_dtype_errors():
+    with pytest.raises(ValueError, match="unsigned"):
+        random.bits(KEY42, (2,), np.int32)
+    with pytest.raises(TypeError, match="uint64"):
+        random.bits(KEY42, (2,), np.uint64)
+
+
+def test_dirichlet():
+    alpha = np.array([0.5, 2.0, 3.5])
+    x = np.asarray(random.dirichlet(KEY42, alpha, (N_SAMPLES,), np.float64))
+    assert x.shape == (N_SAMPLES, 3) and (x >= 0).all()
+    np.testing.assert_allclose(x.sum(-1), 1.0, rtol=1e-12)
+    a0 = alpha.sum()
+    for i in range(3):
+        _check_moments(x[:, i], alpha[i] / a0, alpha[i] * (a0 - alpha[i]) / (a0 ** 2 * (a0 + 1)))
+    batch = random.dirichlet(KEY42, np.ones((4, 2)))
+    assert batch.shape == (4, 2) and batch.dtype == np.float32
+    assert random.dirichlet(KEY42, np.ones((4, 2)), (5, 4)).shape == (5, 4, 2)
+    with pytest.raises(ValueError):
+        random.dirichlet(KEY42, np.float64(1.0))
+
+
+def test_loggamma_matches_gamma_and_small_shapes():
+    lg = np.asarray(random.loggamma(KEY42, 2.0, (1000,), np.float64))
+    np.testing.assert_allclose(lg, np.log(np.asarray(random.gamma(KEY42, 2.0, (1000,),
+                                                                  np.float64))), rtol=1e-12)
+    # For a = 0.01 most gamma samples underflow; log-space samples stay finite with
+    # E[log G] = digamma(a) and Var = trigamma(a) (derivatives of lgamma, by central
+    # differences).
+    a, h = 0.01, 1e-5
+    digamma = (math.lgamma(a + h) - math.lgamma(a - h)) / (2 * h)
+    trigamma = (math.lgamma(a + h) - 2 * math.lgamma(a) + math.lgamma(a - h)) / h ** 2
+    x = np.asarray(random.loggamma(KEY42, a, (N_SAMPLES,), np.float64))
+    assert np.isfinite(x).all()
+    _check_moments(x, digamma, trigamma)
+
+
+def test_gamma_parameter_shapes_and_nan():
+    a = np.array([[0.5], [4.0]])
+    x = random.gamma(KEY42, a, (2, 3), np.float64)
+    assert x.shape == (2, 3)
+    assert random.gamma(KEY42, a).shape == (2, 1)
+    assert np.isnan(np.asarray(random.gamma(KEY42, np.array([-1.0, 0.0, 1.0])))[:2]).all()
+    with pytest.raises(ValueError, match="broadcast"):
+        random.gamma(KEY42, np.ones(3), (2,))
+    with pytest.raises(ValueError, match="broadcast"):
+        random.pareto(KEY42, np.ones(3), (4,))
+
+
+def test_gamma_family_needs_concrete_key_and_parameters():
+    with pytest.raises(TypeError, match="concrete PRNG key"):
+        jaxlite.jit(lambda k: random.gamma(k, 2.0, (3,)))(KEY42)
+    with pytest.raises(TypeError, match="concrete parameters"):
+        jaxlite.grad(lambda a: jnp.sum(random.gamma(KEY42, a, (3,))))(2.0)
+    with pytest.raises(TypeError, match="concrete"):
+        jaxlite.vmap(lambda a: random.beta(KEY42, a, 1.0))(np.ones(3))
+
+
+TRACEABLE = {
+    "laplace": lambda k: random.laplace(k, (4,)),
+    "logistic": lambda k: random.logistic(k, (4,)),
+    "cauchy": lambda k: random.cauchy(k, (4,)),
+    "rademacher": lambda k: random.rademacher(k, (4,)),
+    "bits": lambda k: random.bits(k, (4,)),
+    "lognormal": lambda k: random.lognormal(k, 0.3, (4,)),
+    "rayleigh": lambda k: random.rayleigh(k, 1.5, (4,)),
+    "weibull_min": lambda k: random.weibull_min(k, 1.0, 2.0, (4,)),
+    "pareto": lambda k: random.pareto(k, 3.0, (4,)),
+    "triangular": lambda k: random.triangular(k, 0.0, 0.2, 1.0, (4,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRACEABLE))
+def test_traced_keys_give_the_eager_values(name):
+    f = TRACEABLE[name]
+    eager = np.asarray(f(KEY42))
+    np.testing.assert_allclose(jaxlite.jit(f)(KEY42), eager, rtol=2e-6)
+    keys = random.split(KEY42, 3)
+    batched = np.asarray(jaxlite.vmap(f)(keys))
+    for i in range(3):
+        np.testing.assert_allclose(batched[i], f(keys[i]), rtol=2e-6)
+
+
+def test_parameter_gradients_match_closed_forms():
+    k = random.PRNGKey(3)
+    # x = exp(sigma z): dx/dsigma = x log(x) / sigma.
+    x = np.asarray(random.lognormal(k, 0.7, (5,), np.float64))
+    g = jaxlite.grad(lambda s: jnp.sum(random.lognormal(k, s, (5,), np.float64)))(np.float64(0.7))
+    np.testing.assert_allclose(g, np.sum(x * np.log(x) / 0.7), rtol=1e-10)
+    # x = scale r: dx/dscale = x / scale.
+    x = np.asarray(random.rayleigh(k, 1.3, (5,), np.float64))
+    g = jaxlite.grad(lambda s: jnp.sum(random.rayleigh(k, s, (5,), np.float64)))(np.float64(1.3))
+    np.testing.assert_allclose(g, np.sum(x) / 1.3, rtol=1e-10)
+    # x = exp(E / b): dx/db = -x log(x) / b.
+    x = np.asarray(random.pareto(k, 2.5, (5,), np.float64))
+    g = jaxlite.grad(lambda b: jnp.sum(random.pareto(k, b, (5,), np.float64)))(np.float64(2.5))
+    np.testing.assert_allclose(g, -np.sum(x * np.log(x)) / 2.5, rtol=1e-10)
+
+
+def test_float_dtype_required():
+    with pytest.raises(TypeError, match="floating"):
+        random.laplace(KEY42, (2,), np.int32)
+    with pytest.raises(TypeError, match="floating"):
+        random.gamma(KEY42, 1.0, (2,), np.int32)

@@ -1,15 +1,17 @@
 """Pytrees: flatten/unflatten, containers, registration, tree_map, errors."""
 import collections
+import operator
 
 import numpy as np
 import pytest
 
 import jaxlite
-from jaxlite import lax, tree_util
+from jaxlite import lax, tree, tree_util
 from jaxlite.tree_util import (tree_flatten, tree_unflatten, tree_leaves, tree_map,
                                tree_structure, register_pytree_node)
 
 Point = collections.namedtuple("Point", ["x", "y"])
+Params = collections.namedtuple("Params", ["w", "b"])
 
 TREES = [
     1.0,
@@ -150,3 +152,134 @@ def test_flatten_prefix():
     assert tree_util.flatten_prefix(({"a": 1, "b": 0}, 2), tree) == [1, 0, 2, 2]
     with pytest.raises(ValueError, match="prefix"):
         tree_util.flatten_prefix(({"a": 1},), tree)
+
+
+# ---------------------------------------------------------------- pytrees
+
+def test_ordered_and_default_dicts_are_pytree_nodes():
+    od = collections.OrderedDict([("b", 1.0), ("a", 2.0)])
+    leaves, treedef = tree_util.tree_flatten(od)
+    assert leaves == [1.0, 2.0]                       # insertion order, not sorted
+    back = tree_util.tree_unflatten(treedef, [5.0, 6.0])
+    assert type(back) is collections.OrderedDict and list(back.items()) == [("b", 5.0),
+                                                                            ("a", 6.0)]
+    assert treedef != tree_util.tree_structure(collections.OrderedDict([("a", 0), ("b", 0)]))
+    dd = collections.defaultdict(list, {"b": 1.0, "a": 2.0})
+    leaves, treedef = tree_util.tree_flatten(dd)
+    assert leaves == [2.0, 1.0]                       # sorted, like dict
+    back = tree_util.tree_unflatten(treedef, [3.0, 4.0])
+    assert type(back) is collections.defaultdict and back.default_factory is list
+    assert dict(back) == {"a": 3.0, "b": 4.0}
+    g = jaxlite.grad(lambda d: d["a"] * d["b"] ** 2)(
+        collections.OrderedDict([("b", 3.0), ("a", 2.0)]))
+    assert type(g) is collections.OrderedDict and list(g) == ["b", "a"]
+    np.testing.assert_allclose([g["b"], g["a"]], [12.0, 9.0])
+
+
+def test_tree_map_over_several_mixed_trees():
+    p1 = {"w": [np.ones(2), None], "n": Params(1.0, (2.0,))}
+    p2 = {"w": [np.full(2, 3.0), None], "n": Params(10.0, (20.0,))}
+    p3 = tree_util.tree_map(lambda a: a * 0 + 1, p1)
+    out = tree_util.tree_map(lambda a, b, c: a + b * c, p1, p2, p3)
+    assert type(out["n"]) is Params and out["w"][1] is None
+    np.testing.assert_allclose(out["w"][0], [4.0, 4.0])
+    assert out["n"].w == 11.0 and out["n"].b == (22.0,)
+    assert tree_util.tree_structure(out) == tree_util.tree_structure(p1)
+    with pytest.raises(ValueError, match="different structures"):
+        tree_util.tree_map(lambda a, b: a, p1, {"w": [1.0, 2.0], "n": Params(1.0, (2.0,))})
+
+
+# ---------------------------------------------------------------- jaxlite.tree
+
+TREE = {"w": np.arange(3.0), "b": (1.0, [np.ones(2), None]),
+        "od": collections.OrderedDict([("z", 2), ("a", 3)])}
+
+
+def test_tree_leaves_structure_flatten_match_tree_util():
+    ours, ref = tree.leaves(TREE), tree_util.tree_leaves(TREE)
+    assert len(ours) == len(ref) == 5 and all(a is b for a, b in zip(ours, ref))
+    assert tree.structure(TREE) == tree_util.tree_structure(TREE)
+    leaves, treedef = tree.flatten(TREE)
+    assert treedef == tree_util.tree_structure(TREE)
+    back = tree.unflatten(treedef, leaves)
+    assert tree.structure(back) == treedef
+    assert back["od"] == TREE["od"] and back["b"][1][1] is None
+
+
+def test_tree_map_multiple_trees_and_is_leaf():
+    a = {"x": 1.0, "y": (2.0, 3.0)}
+    b = {"x": 10.0, "y": (20.0, 30.0)}
+    assert tree.map(operator.add, a, b) == {"x": 11.0, "y": (22.0, 33.0)}
+    # is_leaf stops at the tuple: f sees it whole.
+    out = tree.map(lambda v: len(v) if isinstance(v, tuple) else v, a,
+                   is_leaf=lambda v: isinstance(v, tuple))
+    assert out == {"x": 1.0, "y": 2}
+    assert tree.leaves(a, is_leaf=lambda v: isinstance(v, tuple)) == [1.0, (2.0, 3.0)]
+    with pytest.raises(ValueError):
+        tree.map(operator.add, a, {"x": 1.0, "y": [2.0, 3.0]})
+
+
+def test_tree_reduce_and_all():
+    t = [1, (2, 3), {"a": 4}]
+    assert tree.reduce(operator.add, t) == 10
+    assert tree.reduce(operator.add, t, 100) == 110
+    assert tree.reduce(operator.mul, [], 7) == 7
+    assert tree_util.tree_reduce(max, t) == 4
+    with pytest.raises(TypeError):
+        tree.reduce(operator.add, [None, ()])
+    assert tree.all([True, (1, 2.0)]) and not tree.all([True, (1, 0)])
+    assert tree.all([]) and tree.all(None)
+    # With is_leaf the tuple is one leaf, and a non-empty tuple is truthy.
+    assert tree.all([(0, 0)], is_leaf=lambda v: isinstance(v, tuple))
+
+
+def test_tree_transpose():
+    outer = tree.structure([0, 0, 0])
+    inner = tree.structure({"a": 0, "b": 0})
+    rows = [{"a": i, "b": 10 * i} for i in range(3)]
+    assert tree.transpose(outer, inner, rows) == {"a": [0, 1, 2], "b": [0, 10, 20]}
+    assert tree_util.tree_transpose(inner, outer, {"a": [0, 1, 2], "b": [0, 10, 20]}) == rows
+    with pytest.raises(TypeError, match="structure"):
+        tree.transpose(outer, inner, [{"a": 0, "c": 1}] * 3)
+
+
+def test_partial_is_a_pytree_and_passes_through_jit():
+    def affine(w, x, b=0.0):
+        calls.append(1)
+        return w * x + b
+    calls = []
+    p = tree_util.Partial(affine, np.float32(2.0), b=np.float32(1.0))
+    leaves, treedef = tree.flatten(p)
+    assert len(leaves) == 2
+    doubled = tree.map(lambda v: v * 2, p)
+    assert isinstance(doubled, tree_util.Partial) and doubled.func is affine
+    np.testing.assert_allclose(doubled(3.0), 4 * 3 + 2)
+    apply = jaxlite.jit(lambda f, x: f(x))
+    calls.clear()
+    np.testing.assert_allclose(apply(p, np.float32(3.0)), 7.0)
+    np.testing.assert_allclose(apply(tree_util.Partial(affine, np.float32(5.0), b=np.float32(0.0)),
+                                     np.float32(3.0)), 15.0)
+    assert len(calls) == 1        # the bound arrays are arguments: one trace for both
+    nested = tree_util.Partial(tree_util.Partial(affine, 2.0), 3.0)
+    assert nested.func is affine and nested.args == (2.0, 3.0) and nested() == 6.0
+
+
+def test_register_pytree_node_class_and_grad():
+    @tree_util.register_pytree_node_class
+    class Pair:
+        def __init__(self, a, b):
+            self.a, self.b = a, b
+
+        def tree_flatten(self):
+            return (self.a, self.b), "aux"
+
+        @classmethod
+        def tree_unflatten(cls, aux, children):
+            assert aux == "aux"
+            return cls(*children)
+
+    p = Pair(np.float64(2.0), np.float64(3.0))
+    assert tree.leaves(p) == [2.0, 3.0]
+    g = jaxlite.grad(lambda q: q.a * q.b ** 2)(p)
+    assert isinstance(g, Pair)
+    np.testing.assert_allclose([g.a, g.b], [9.0, 12.0])

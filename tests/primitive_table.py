@@ -1,0 +1,274 @@
+"""One sampling entry per primitive, shared by the every-primitive tests
+(test_transforms_every_primitive.py, test_lax_every_primitive.py).
+
+An entry is a small float64 function that binds its primitive, one input
+sampler per argument (domains away from singularities, kinks and ties) and
+the argument shapes of each case. The tests parametrize over the registry
+(``core.all_primitives``), so a new primitive without an entry here is a
+failing test named for it.
+
+Primitives whose output is piecewise constant (comparisons, floor, argmax,
+argsort...) or not differentiable (bitwise ops) enter through a product
+``x * P(x)``, sampled away from the jumps: the derivative is then ``P(x)``,
+which central differences see, so a wrong (non-zero) rule for P is caught.
+"""
+import functools
+
+import numpy as np
+
+import jaxlite
+from jaxlite import core, ir, lax
+from helpers import (normal, positive, unit, above_minus_half, away_from_zero, small,
+                     off_integers, near_integers, distinct)
+
+F32, F64, I32 = np.float32, np.float64, np.int32
+
+# Registered primitives deliberately without an entry, and why.
+NO_ENTRY = {
+    # custom_vjp's tangent map: bound only inside linearize's staged linear
+    # jaxpr and transposed there, never by user code; custom_vjp_call's entry
+    # exercises it under every reverse-mode check.
+    "custom_lin": "only staged by linearize inside custom_vjp_call's jvp",
+}
+# Kinds with their own test files: control-flow primitives carry jaxprs
+# whose transforms test_control_flow*.py checks branch by branch.
+OWN_FILE_KINDS = {core.HIGHER_ORDER: "test_control_flow*.py"}
+
+
+def _f64(x):
+    return lax.convert_element_type(x, F64)
+
+
+class Entry:
+    """``fn`` over float64 arrays; ``samplers`` one per argument; ``shapes``
+    the argument shapes of each case (the first case is used by the
+    Jacobian, Hessian and vmap tests); ``order`` of the finite-difference
+    check; ``fwd`` False for custom_vjp (forward mode is an error by design)."""
+
+    def __init__(self, prim, fn, samplers, shapes, order=2, fwd=True):
+        self.prim, self.fn, self.samplers = prim, fn, samplers
+        self.shapes, self.order, self.fwd = shapes, order, fwd
+
+    def args(self, rng, case=0):
+        return tuple(s(rng, sh) for s, sh in zip(self.samplers, self.shapes[case]))
+
+
+UN_SHAPES = [((2, 3),), ((3,),), ((),)]
+BIN_SHAPES = [((3,), (3,)), ((), (2, 3)), ((2, 3), ()), ((2, 3), (2, 3))]
+TABLE = {}
+
+
+def _add(name, prim, fn, samplers, shapes, order=2, fwd=True):
+    TABLE[name] = Entry(prim, fn, samplers, shapes, order, fwd)
+
+
+# smooth unary: third order
+for _name, _fn, _s in [
+        ("neg", lax.neg, normal), ("exp", lax.exp, normal), ("exp2", lax.exp2, normal),
+        ("log", lax.log, positive), ("log1p", lax.log1p, above_minus_half),
+        ("expm1", lax.expm1, normal), ("sqrt", lax.sqrt, positive),
+        ("rsqrt", lax.rsqrt, positive), ("sin", lax.sin, normal), ("cos", lax.cos, normal),
+        ("tan", lax.tan, small), ("asin", lax.asin, unit), ("acos", lax.acos, unit),
+        ("atan", lax.atan, normal), ("sinh", lax.sinh, normal), ("cosh", lax.cosh, normal),
+        ("tanh", lax.tanh, normal), ("logistic", lax.logistic, normal), ("erf", lax.erf, normal),
+        ("abs", lax.abs, away_from_zero)]:
+    _add(_name, _name, _fn, [_s], UN_SHAPES, order=3)
+_add("integer_pow", "integer_pow", lambda x: lax.integer_pow(x, 3), [normal], UN_SHAPES, 3)
+_add("integer_pow-2", "integer_pow", lambda x: lax.integer_pow(x, -2), [away_from_zero],
+     UN_SHAPES, 3)
+
+# piecewise constant unary, through x * P(x)
+for _name, _fn, _s in [("sign", lax.sign, away_from_zero), ("floor", lax.floor, off_integers),
+                       ("ceil", lax.ceil, off_integers), ("round", lax.round, near_integers)]:
+    _add(_name, _name, functools.partial(lambda f, x: lax.mul(x, f(x)), _fn), [_s], UN_SHAPES)
+_add("not", "not", lambda x: lax.mul(x, _f64(lax.bitwise_not(lax.gt(x, 0.0)))),
+     [away_from_zero], UN_SHAPES)
+
+
+def _rem_x(rng, s):   # x / y stays away from the integers, where rem jumps
+    return rng.uniform(0.2, 0.8, s) * 3.0 + 3.0 * rng.integers(0, 3, s)
+
+
+def _rem_y(rng, s):
+    return 3.0 + rng.uniform(-0.05, 0.05, s)
+
+
+for _name, _fn, _sx, _sy in [
+        ("add", lax.add, normal, normal), ("sub", lax.sub, normal, normal),
+        ("mul", lax.mul, normal, normal), ("div", lax.div, normal, away_from_zero),
+        ("rem", lax.rem, _rem_x, _rem_y), ("pow", lax.pow, positive, normal),
+        ("atan2", lax.atan2, normal, away_from_zero)]:
+    _add(_name, _name, _fn, [_sx, _sy], BIN_SHAPES)
+# max/min of x and x + y with |y| >= 0.3: no ties; the winner depends on y's sign.
+_add("max", "max", lambda x, y: lax.max(lax.mul(x, 0.5), lax.add(lax.mul(x, 0.5), y)),
+     [normal, away_from_zero], BIN_SHAPES)
+_add("min", "min", lambda x, y: lax.min(lax.add(x, y), x), [normal, away_from_zero], BIN_SHAPES)
+
+_add("and", "and", lambda x, y: lax.mul(x, _f64(lax.bitwise_and(lax.gt(x, 0.0), lax.gt(y, 0.0)))),
+     [away_from_zero, away_from_zero], BIN_SHAPES)
+_add("or", "or", lambda x, y: lax.mul(y, _f64(lax.bitwise_or(lax.gt(x, 0.0), lax.gt(y, 0.0)))),
+     [away_from_zero, away_from_zero], BIN_SHAPES)
+# eq/ne compare a piecewise constant (floor) so that equality survives the
+# finite-difference step.
+_add("eq", "eq", lambda x, y: lax.mul(y, _f64(lax.eq(lax.floor(x), 1.0))), [off_integers, normal],
+     BIN_SHAPES)
+_add("ne", "ne", lambda x, y: lax.mul(lax.sin(y), _f64(lax.ne(lax.floor(x), 0.0))),
+     [off_integers, normal], BIN_SHAPES)
+for _name, _fn in [("lt", lax.lt), ("le", lax.le), ("gt", lax.gt), ("ge", lax.ge)]:
+    _add(_name, _name, functools.partial(
+        lambda c, x, y: lax.mul(lax.mul(x, y), _f64(c(x, lax.add(x, y)))), _fn),
+        [normal, away_from_zero], BIN_SHAPES)
+
+_add("select_n", "select_n",
+     lambda x, y: lax.select_n(lax.gt(x, 0.0), lax.sin(x), lax.mul(x, y)),
+     [away_from_zero, normal], [((3,), (3,)), ((2, 3), (2, 3))])
+# A float64 -> weakly typed float64 conversion: an exact identity
+# that still binds the primitive (a float32 round trip is below FD precision;
+# see test_convert_element_type_float32_round_trip_fd).
+_add("convert_element_type", "convert_element_type",
+     lambda x: lax.mul(x, lax.convert_element_type(lax.sin(x), F64, weak_type=True)),
+     [normal], UN_SHAPES)
+_add("stop_gradient", "stop_gradient", lambda x: lax.mul(lax.stop_gradient(x), x), [normal],
+     UN_SHAPES)   # FD sees 2x, the rule x: special-cased below
+
+_add("broadcast_in_dim", "broadcast_in_dim",
+     lambda x: lax.broadcast_in_dim(x, (2, 4, 3), (0, 2)), [normal], [((2, 3),)])
+_add("reshape", "reshape", lambda x: lax.reshape(lax.sin(x), (3, 2)), [normal], [((2, 3),)])
+_add("transpose", "transpose", lambda x: lax.transpose(lax.sin(x), (2, 0, 1)), [normal],
+     [((2, 3, 4),)])
+_add("reduce_sum", "reduce_sum", lambda x: lax.reduce_sum(lax.sin(x), (np.ndim(x) - 1,)), [normal],
+     [((2, 3, 4),), ((5,),)])
+_add("squeeze", "squeeze", lambda x: lax.squeeze(lax.sin(x), (1,)), [normal], [((3, 1, 2),)])
+_add("rev", "rev", lambda x: lax.mul(lax.rev(x, (0, 2)), x), [normal], [((2, 3, 4),)])
+_add("concatenate", "concatenate", lambda x, y: lax.concatenate([x, lax.sin(y), x], 1),
+     [normal, normal], [((2, 3), (2, 1))])
+_add("pad", "pad", lambda x, v: lax.pad(lax.sin(x), v, [(1, -1, 1), (0, 2, 0)]),
+     [normal, normal], [((3, 4), ())])
+_add("iota", "iota",
+     lambda x: lax.mul(x, lax.broadcasted_iota(F64, (3, 4), 1)), [normal], [((3, 4),)])
+_add("slice", "slice", lambda x: lax.slice(lax.sin(x), (1, 0), (3, 4), (1, 2)), [normal],
+     [((3, 4),)])
+_add("dynamic_slice", "dynamic_slice",
+     lambda x: lax.dynamic_slice(lax.sin(x), (np.int32(1), np.int32(-1)), (2, 2)), [normal],
+     [((3, 4),)])
+_add("dynamic_update_slice", "dynamic_update_slice",
+     lambda x, u: lax.dynamic_update_slice(lax.sin(x), lax.mul(u, u), (np.int32(2), np.int32(1))),
+     [normal, normal], [((3, 4), (2, 2))])
+_IDX = np.array([[1, 0], [2, 3], [1, 0], [5, -1]], I32)   # a duplicate, two clamped
+_add("gather", "gather", lambda x: lax.gather(lax.sin(x), _IDX, (0, 1)), [normal], [((3, 4, 2),)])
+_add("scatter_add", "scatter_add",
+     lambda x, u: lax.scatter_add(lax.sin(x), _IDX[:3], lax.mul(u, u), (0, 1)),
+     [normal, normal], [((3, 4, 2), (3, 2))])
+_add("scatter", "scatter",
+     lambda x, u: lax.scatter(lax.sin(x), _IDX[1:], lax.mul(u, lax.cos(u)), (0, 1)),
+     [normal, normal], [((3, 4, 2), (3, 2))])
+_add("reduce_max", "reduce_max", lambda x: lax.reduce_max(lax.tanh(x), (1,)), [distinct],
+     [((3, 4),), ((2, 3, 4),)])
+_add("reduce_min", "reduce_min",
+     lambda x: lax.reduce_min(lax.tanh(x), tuple(range(0, np.ndim(x), 2))), [distinct],
+     [((2, 3, 4),), ((5,),)])
+_add("reduce_prod", "reduce_prod", lambda x: lax.reduce_prod(x, (1,)), [positive],
+     [((3, 4),), ((2, 3, 4),)])
+_add("argmax", "argmax", lambda x: lax.mul(x, lax.broadcast_in_dim(
+    _f64(lax.argmax(x, np.ndim(x) - 1, I32)), np.shape(x), tuple(range(np.ndim(x) - 1)))),
+    [distinct], [((3, 4),), ((5,),), ((2, 3, 4),)])
+_add("argmin", "argmin", lambda x: lax.mul(x, lax.broadcast_in_dim(
+    _f64(lax.argmin(x, 0, I32)), np.shape(x), tuple(range(1, np.ndim(x))))),
+    [distinct], [((3, 4),), ((5,),), ((2, 3, 4),)])
+_add("cumsum", "cumsum", lambda x: lax.cumsum(lax.sin(x), 1, True), [normal], [((3, 4),)])
+_add("dot_general", "dot_general",
+     lambda a, b: lax.dot_general(a, b, (((2,), (1,)), ((0,), (0,)))), [normal, normal],
+     [((2, 3, 4), (2, 4, 5))])
+_add("dot_general_outer", "dot_general", lambda a, b: lax.dot_general(a, b, (((), ()), ((), ()))),
+     [normal, normal], [((3,), (2,))])
+
+
+@jaxlite.jit
+def _jitted(x, y):
+    return lax.add(lax.mul(lax.sin(x), y), lax.exp(lax.mul(x, 0.5)))
+
+
+_add("jit", "jit", _jitted, [normal, normal], BIN_SHAPES[:1] + BIN_SHAPES[3:])
+
+
+@jaxlite.custom_jvp
+def _softplus(x):
+    return lax.log1p(lax.exp(x))
+
+
+@_softplus.defjvp
+def _softplus_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _softplus(x), lax.mul(t, lax.logistic(x))
+
+
+_add("custom_jvp_call", "custom_jvp_call", _softplus, [normal], UN_SHAPES, order=3)
+
+
+@jaxlite.custom_vjp
+def _sin_mul(x, y):
+    return lax.mul(lax.sin(x), y)
+
+
+def _sin_mul_fwd(x, y):
+    return _sin_mul(x, y), (x, y)
+
+
+def _sin_mul_bwd(res, g):
+    x, y = res
+    return lax.mul(lax.mul(lax.cos(x), y), g), lax.mul(lax.sin(x), g)
+
+
+_sin_mul.defvjp(_sin_mul_fwd, _sin_mul_bwd)
+_add("custom_vjp_call", "custom_vjp_call", _sin_mul, [normal, normal],
+     [((3,), (3,)), ((2, 3), (2, 3))], fwd=False)
+
+
+def _sort_entry(x):
+    return lax.sort(lax.tanh(x), np.ndim(x) - 1)
+
+
+def _argsort_entry(x):
+    return lax.mul(x, _f64(lax.argsort(x, 0)))
+
+
+_add("sort", "sort", _sort_entry, [distinct], [((3, 4),), ((5,),), ((2, 3, 4),)])
+_add("argsort", "argsort", _argsort_entry, [distinct], [((3, 4),), ((5,),), ((2, 3, 4),)])
+
+
+def table_primitives():
+    """The registered primitives the table must cover, sorted by name."""
+    return sorted(name for name, p in core.all_primitives.items()
+                  if name not in NO_ENTRY and p.kind not in OWN_FILE_KINDS)
+
+
+def variants_of(prim):
+    """The entry names that bind ``prim`` (several for some: integer_pow-2)."""
+    return [name for name, e in TABLE.items() if e.prim == prim]
+
+
+def entry_names():
+    """Every entry name, in the registry's order; a primitive with no entry
+    gives its own name, which ``entry`` turns into a failure."""
+    names = []
+    for prim in table_primitives():
+        names.extend(variants_of(prim) or [prim])
+    return names
+
+
+def entry(name):
+    if name not in TABLE:
+        raise AssertionError(f"primitive {name!r} has no sampling entry in "
+                             "tests/primitive_table.py: add one (or a reason to NO_ENTRY)")
+    return TABLE[name]
+
+
+def prims_in(jaxpr, out=None):
+    """The names of the primitives a jaxpr binds, inner jaxprs included."""
+    out = set() if out is None else out
+    for e in jaxpr.eqns:
+        out.add(e.prim.name)
+        for v in e.params.values():
+            if isinstance(v, ir.ClosedJaxpr):
+                prims_in(v.jaxpr, out)
+    return out

@@ -1,0 +1,174 @@
+"""Top-level API extras: the device API, checkpoint / named_call no-ops,
+ShapeDtypeStruct with eval_shape, clear_caches and debug.print."""
+import numpy as np
+import pytest
+
+import jaxlite
+import jaxlite.numpy as jnp
+from jaxlite import tree
+
+def test_devices():
+    devs = jaxlite.devices()
+    assert len(devs) == 1 and repr(devs[0]) == "CpuDevice(id=0)"
+    assert devs[0].platform == "cpu" and devs[0].id == 0
+    assert jaxlite.local_devices() == devs and jaxlite.devices("cpu") == devs
+    assert jaxlite.device_count() == jaxlite.local_device_count() == 1
+    assert jaxlite.default_backend() == "cpu"
+    assert jaxlite.process_index() == 0 and jaxlite.process_count() == 1
+    with pytest.raises(RuntimeError, match="gpu"):
+        jaxlite.devices("gpu")
+
+
+def test_device_put_get_round_trip():
+    src = {"w": np.arange(6.0).reshape(2, 3), "n": (np.int32(3), 2.5, True), "none": None}
+    put = jaxlite.device_put(src, jaxlite.devices()[0])
+    assert tree.structure(put) == tree.structure(src)
+    for leaf, orig in zip(tree.leaves(put), tree.leaves(src)):
+        assert isinstance(leaf, jaxlite.Array)
+        np.testing.assert_array_equal(leaf, orig)
+    assert put["w"].dtype == np.float64 and put["n"][0].dtype == np.int32
+    assert put["n"][1].dtype == np.float32 and put["n"][2].dtype == np.bool_
+    src["w"][0, 0] = 100.0          # device_put copied: the put value is unchanged
+    assert put["w"][0, 0] == 0.0
+    got = jaxlite.device_get(put)
+    assert tree.structure(got) == tree.structure(src)
+    for leaf, orig in zip(tree.leaves(got), tree.leaves(put)):
+        assert type(leaf) is np.ndarray
+        np.testing.assert_array_equal(leaf, orig)
+    got["w"][0, 0] = -1.0          # a writable host copy
+    assert put["w"][0, 0] == 0.0
+    # Leaves without __array__ pass through device_get, as in JAX.
+    assert jaxlite.device_get({"s": 1.5, "t": "tag"}) == {"s": 1.5, "t": "tag"}
+
+
+def test_device_put_under_jit_and_bad_device():
+    f = jaxlite.jit(lambda x: jaxlite.device_put(x) * 2)
+    np.testing.assert_allclose(f(np.arange(3.0)), [0.0, 2.0, 4.0])
+    with pytest.raises(TypeError, match="device"):
+        jaxlite.device_put(np.ones(2), "gpu:0")
+    with pytest.raises(TypeError):
+        jaxlite.device_put(object())
+    a = jnp.ones(3)
+    assert jaxlite.device_put(a) is a       # already a device array
+    assert jaxlite.block_until_ready({"a": a})["a"] is a
+
+
+# ---------------------------------------------------- checkpoint and naming
+
+def _fd(f, x, h=1e-6):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+@pytest.mark.parametrize("wrap", [
+    lambda f: jaxlite.checkpoint(f),
+    lambda f: jaxlite.checkpoint(f, prevent_cse=False,
+                                 policy=jaxlite.checkpoint_policies.dots_saveable),
+    lambda f: jaxlite.remat(f, static_argnums=()),
+    lambda f: jaxlite.checkpoint(policy=jaxlite.checkpoint_policies.nothing_saveable)(f),
+    lambda f: jaxlite.named_call(f, name="layer"),
+])
+def test_checkpoint_and_named_call_under_grad(wrap):
+    def layer(x):
+        return jnp.sin(x) * jnp.exp(x / 3)
+
+    def loss(x):
+        return jnp.sum(wrap(layer)(wrap(layer)(x)))
+    x = np.linspace(-1.0, 1.0, 4)
+    g = jaxlite.grad(loss)(x)
+    ref = [_fd(lambda t: float(np.sum(_np_layer(_np_layer(
+        np.where(np.arange(4) == i, t, x))))), x[i]) for i in range(4)]
+    np.testing.assert_allclose(g, ref, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(jaxlite.jit(jaxlite.grad(loss))(x), ref, rtol=1e-6, atol=1e-8)
+
+
+def _np_layer(x):
+    return np.sin(x) * np.exp(x / 3)
+
+
+def test_checkpoint_rejects_non_callables_and_named_scope():
+    with pytest.raises(TypeError):
+        jaxlite.checkpoint(3)
+    with pytest.raises(TypeError):
+        jaxlite.named_call("f")
+    with jaxlite.named_scope("block"):
+        y = jnp.add(1.0, 2.0)
+    assert float(y) == 3.0
+    with pytest.raises(TypeError, match="string"):
+        with jaxlite.named_scope(3):
+            pass
+
+
+# ------------------------------------------------- ShapeDtypeStruct / eval_shape
+
+def test_shape_dtype_struct():
+    s = jaxlite.ShapeDtypeStruct((2, 3), np.float32)
+    assert s.shape == (2, 3) and s.dtype == np.float32 and s.ndim == 2 and s.size == 6
+    assert s == jaxlite.ShapeDtypeStruct([2, 3], "float32") and hash(s) == hash(
+        jaxlite.ShapeDtypeStruct((2, 3), np.float32))
+    assert s != jaxlite.ShapeDtypeStruct((2, 3), np.float64)
+    assert "(2, 3)" in repr(s) and "float32" in repr(s)
+    with pytest.raises(ValueError):
+        jaxlite.ShapeDtypeStruct((2, -1), np.float32)
+    with pytest.raises(TypeError):
+        jaxlite.ShapeDtypeStruct((2.5,), np.float32)
+
+
+def test_eval_shape_with_shape_dtype_structs():
+    S = jaxlite.ShapeDtypeStruct
+
+    def f(params, x, scale=1.0):
+        h = jnp.tanh(x @ params["w"] + params["b"])
+        return {"out": h * scale, "norm": jnp.sum(h ** 2, axis=-1).astype(jnp.float64)}
+    params = {"w": S((5, 4), np.float32), "b": S((4,), np.float32)}
+    out = jaxlite.eval_shape(f, params, S((8, 5), np.float32), scale=2.0)
+    assert out == {"out": S((8, 4), np.float32), "norm": S((8,), np.float64)}
+    # The same result as for concrete arguments of those shapes.
+    concrete = {"w": np.zeros((5, 4), np.float32), "b": np.zeros(4, np.float32)}
+    ref = jaxlite.eval_shape(f, concrete, np.zeros((8, 5), np.float32))
+    ref_real = f(concrete, np.zeros((8, 5), np.float32))
+    assert ref == out
+    assert all(o.shape == r.shape and o.dtype == r.dtype for o, r in zip(
+        tree.leaves(out), tree.leaves(ref_real)))
+    # ShapedArray leaves (what jaxlite.api.eval_shape used to return) are accepted too.
+    aval = jaxlite.core.ShapedArray((3,), np.float64)
+    assert jaxlite.eval_shape(jnp.cumsum, aval) == S((3,), np.float64)
+    with pytest.raises(TypeError):
+        jaxlite.eval_shape(lambda a, b: a + b, S((3,), np.float32), S((4,), np.float32))
+
+
+# -------------------------------------------------------------- clear_caches
+
+def test_clear_caches_then_jit_still_works():
+    import compiler.cache as ccache
+    f = jaxlite.jit(lambda x: jnp.sin(x) * 2.0)
+    x = np.linspace(0.0, 1.0, 5)
+    np.testing.assert_allclose(f(x), np.sin(x) * 2.0, rtol=1e-12)
+    g = jaxlite.grad(lambda x: jnp.sum(f(x)))
+    np.testing.assert_allclose(g(x), 2 * np.cos(x), rtol=1e-12)
+    assert ccache.memory
+    jaxlite.clear_caches()
+    assert not ccache.memory
+    np.testing.assert_allclose(f(x), np.sin(x) * 2.0, rtol=1e-12)
+    np.testing.assert_allclose(g(x), 2 * np.cos(x), rtol=1e-12)
+    h = jaxlite.jit(lambda x: x + 1.0)          # a fresh compile after clearing
+    np.testing.assert_allclose(h(x), x + 1.0)
+    np.testing.assert_allclose(jaxlite.vmap(f)(x[:, None]), 2 * np.sin(x)[:, None], rtol=1e-12)
+
+
+# ---------------------------------------------------------------- debug.print
+
+def test_debug_print_eager_jit_and_grad(capsys):
+    def f(x):
+        jaxlite.debug.print("x={} total={t:.2f}", x, t=jnp.sum(x))
+        return jnp.sum(x * x)
+    f(np.array([1.0, 2.0]))
+    assert capsys.readouterr().out == "x=[1. 2.] total=3.00\n"
+    jf = jaxlite.jit(f)
+    jf(np.array([1.0, 2.0], np.float32))
+    assert capsys.readouterr().out == "x=<traced f32[2]> total=<traced f32[]>\n"
+    jf(np.array([1.0, 2.0], np.float32))      # compiled: traced once, prints once
+    assert capsys.readouterr().out == ""
+    jaxlite.grad(f)(np.array([3.0, 4.0]))
+    assert capsys.readouterr().out == "x=[3. 4.] total=7.00\n"
+    with pytest.raises(TypeError):
+        jaxlite.debug.print(3)
