@@ -14,6 +14,7 @@ import hashlib
 import os
 
 from compiler import cache, engine, fusion, lowering, runtime, simplify as _simplify
+from compiler import control_flow  # noqa: F401  (registers the cond/while/scan kernel rules)
 from compiler.runtime import Executable
 
 __all__ = ["compile", "Executable"]

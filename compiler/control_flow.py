@@ -38,9 +38,10 @@ import numpy as np
 from llvmlite import ir
 
 from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, _Namer
+from jaxlite import core
+from compiler import registry
 from compiler.lltypes import I1, I8, I64, PTR, VOID, lltype, const, i64
 
-KINDS = {"cond": "cond", "while": "while", "scan": "scan"}   # primitive -> kernel kind
 SMALL_CARRY = 64
 ALIGN = 64
 
@@ -134,7 +135,7 @@ def prepare(prog):
     (called by fusion.fuse) and size each kernel's scratch block."""
     nxt = len(prog.kernels)
     for k in prog.kernels:
-        if k.kind not in KINDS.values():
+        if k.root.kind != core.HIGHER_ORDER:
             continue
         k.nested = {}
         for label, closed in nested_jaxprs(k.root):
@@ -219,7 +220,7 @@ def lower_kernel(module, prog, k, nthreads):
         a.add_attribute("noalias")
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     cx = _Context(module, b, prog, dict(zip(bases, fn.args)), k, nthreads, fname)
-    {"cond": _emit_cond, "while": _emit_while, "scan": _emit_scan}[k.kind](cx)
+    registry.KERNEL_RULES[k.root.prim].emit(cx)
     b.ret_void()
     return fn, bases, None
 
@@ -321,6 +322,7 @@ def _const_global(module, name, value, aval):
 
 # ---------------------------------------------------------------------- cond
 
+@registry.kernel_rule("cond", label="cond", fuses_inputs=False)
 def _emit_cond(cx):
     b, k = cx.b, cx.k
     index, *ops = k.root.inputs
@@ -408,6 +410,7 @@ class _Carries:
 
 # --------------------------------------------------------------------- while
 
+@registry.kernel_rule("while", label="while", fuses_inputs=False)
 def _emit_while(cx):
     b, k = cx.b, cx.k
     p = k.root.params
@@ -448,6 +451,7 @@ def _emit_while(cx):
 
 # ---------------------------------------------------------------------- scan
 
+@registry.kernel_rule("scan", label="scan", fuses_inputs=False)
 def _emit_scan(cx):
     b, k = cx.b, cx.k
     p = k.root.params

@@ -13,49 +13,50 @@ read through an expanding broadcast (or gather / concatenate) join only when
 cheap, so expensive values are not recomputed per output element.
 Reductions, cumsum, scatter and dot_general (GEMM) are kernel roots;
 reductions, cumsum and scatter fuse their producers, GEMM reads buffers.
+
+What a primitive is (``kind``) and what recomputing it costs (``cost``) are
+declared on the primitive (``jaxlite.core.Primitive``); what its kernel rule
+does with fused inputs is declared where the rule is registered
+(``registry.KernelRule``). Fusion keeps no lists of primitive names.
 """
 import numpy as np
 
+from jaxlite import core
 from jaxlite.ir import Jaxpr, Literal, Var, _Namer, dce, pp_eqn
+from compiler import registry
 
-# Evaluated per element by index arithmetic (see lowering.LOWERINGS).
-ELEMENTWISE = frozenset("""
-neg sign floor ceil round abs exp exp2 log log1p expm1 sqrt rsqrt sin cos tan asin
-acos atan sinh cosh tanh logistic erf not integer_pow add sub mul div rem pow max min
-atan2 and or eq ne lt le gt ge select_n convert_element_type stop_gradient copy
-""".split())
-INDEX_MAPS = frozenset("""
-broadcast_in_dim reshape transpose squeeze rev slice pad iota concatenate
-dynamic_slice dynamic_update_slice gather
-""".split())
-FUSABLE = ELEMENTWISE | INDEX_MAPS
-REDUCTIONS = frozenset("reduce_sum reduce_max reduce_min reduce_prod argmax argmin".split())
-# Kernel roots that can evaluate fused producers of their inputs.
-FUSING_ROOTS = REDUCTIONS | {"cumsum", "scatter_add", "scatter"}
-KERNEL_KIND = dict({r: "reduce" for r in REDUCTIONS}, cumsum="cumsum", scatter_add="scatter",
-                   scatter="scatter", dot_general="gemm", sort="sort", argsort="sort",
-                   **{"cond": "cond", "while": "while", "scan": "scan"})   # control_flow.py
-# Cheap enough to recompute per element of an expanding consumer.
-CHEAP = frozenset("""
-convert_element_type broadcast_in_dim reshape squeeze transpose iota neg copy
-stop_gradient slice rev
-""".split())
-
-
-# Cheap enough to recompute in every kernel that reads them.
-DUPLICABLE = frozenset("""
-add sub mul neg max min eq ne lt le gt ge select_n convert_element_type broadcast_in_dim
-squeeze transpose abs and or not copy stop_gradient iota reshape slice rev
-""".split())
+FUSABLE_KINDS = (core.ELEMENTWISE, core.INDEX_MAP)
+ROOT_KINDS = (core.REDUCTION, core.KERNEL, core.HIGHER_ORDER)
+# Recomputed in at most this many consumer kernels (cost FREE or CHEAP only).
 MAX_DUPLICATES = 4
 
 
+class CompilerOp:
+    """An operation fusion introduces itself, with a primitive's name, kind and cost."""
+    __slots__ = ("name", "kind", "cost")
+
+    def __init__(self, name, kind, cost):
+        self.name, self.kind, self.cost = name, kind, cost
+
+
+# Routes a program output that is not a fresh kernel result into its own buffer.
+COPY = CompilerOp("copy", core.ELEMENTWISE, core.FREE)
+
+
+def _op(name):
+    op = core.all_primitives.get(name)
+    return op if op is not None else {COPY.name: COPY}[name]
+
+
 class Node:
-    """One operation of the program being compiled (a canonicalized equation)."""
-    __slots__ = ("prim", "inputs", "params", "outvars", "source", "pos")
+    """One operation of the program being compiled (a canonicalized equation).
+    ``prim`` is the primitive's name; ``kind`` and ``cost`` are its declarations."""
+    __slots__ = ("prim", "kind", "cost", "inputs", "params", "outvars", "source", "pos")
 
     def __init__(self, prim, inputs, params, outvars, source=None):
-        self.prim, self.inputs, self.params = prim, list(inputs), dict(params)
+        op = _op(prim)
+        self.prim, self.kind, self.cost = prim, op.kind, op.cost
+        self.inputs, self.params = list(inputs), dict(params)
         self.outvars, self.source, self.pos = list(outvars), source, -1
 
     @property
@@ -86,6 +87,22 @@ class Kernel:
     def fused(self):
         """outvar -> node for the values computed inside the kernel."""
         return {n.out: n for n in self.nodes if n is not self.root or self.kind == "loop"}
+
+    def runs_flat(self, shape):
+        """Only elementwise nodes on values of ``shape`` (or scalars): the kernel
+        can run one loop over linear offsets, whatever the rank (no short inner
+        loops, no index arithmetic)."""
+        if len(shape) < 2:
+            return False
+        ok = (tuple(shape), ())
+        for n in self.nodes:
+            if n is self.root and self.kind != "loop":
+                continue
+            if n.kind != core.ELEMENTWISE or n.out.aval.shape not in ok:
+                return False
+            if any(a.aval.shape not in ok for a in n.inputs):
+                return False
+        return True
 
 
 class Program:
@@ -291,9 +308,17 @@ def _canonical_dot(eqn):
 # ----------------------------------------------------------------- grouping
 
 def _unsupported(node):
-    if node.prim == "custom_lin":
-        return TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp function.")
     return TypeError(f"the compiler cannot compile primitive '{node.prim}' (at {node.source})")
+
+
+def _kernel_rule(node):
+    """The KernelRule of a kernel-root node; None when ``node`` fuses."""
+    if node.kind in FUSABLE_KINDS:
+        return None
+    rule = registry.KERNEL_RULES.get(node.prim) if node.kind in ROOT_KINDS else None
+    if rule is None:
+        raise _unsupported(node)
+    return rule
 
 
 def _trivial_reshape(in_shape, out_shape):
@@ -319,11 +344,11 @@ def _expanding(user, v):
 
 
 def _can_read_fused(user, v):
-    if user.prim in FUSABLE:
+    if user.kind in FUSABLE_KINDS:
         if user.prim == "reshape" and not _trivial_reshape(v.aval.shape, user.out.aval.shape):
             return False
         return True
-    return user.prim in FUSING_ROOTS
+    return _kernel_rule(user).fuses_inputs
 
 
 def fuse(closed):
@@ -340,10 +365,9 @@ def fuse(closed):
     groups, expanded = {}, {}
     kernels = []
     for n in reversed(nodes):
-        if n.prim not in FUSABLE and n.prim not in KERNEL_KIND:
-            raise _unsupported(n)
-        if n.prim not in FUSABLE:
-            k = Kernel(KERNEL_KIND.get(n.prim, n.prim), n)
+        rule = _kernel_rule(n)
+        if rule is not None:
+            k = Kernel(rule.label, n)
             groups[n], expanded[n] = [k], False
             kernels.append(k)
             continue
@@ -356,10 +380,10 @@ def fuse(closed):
         exp = any(expanded[u] or _expanding(u, n.out) for u in us)
         joinable = (us and n.out not in out_set
                     and all(_can_read_fused(u, n.out) for u in us)
-                    and (not exp or n.prim in CHEAP))
+                    and (not exp or n.cost == core.FREE))
         # One consumer kernel: fuse. Several: recompute cheap values in each
         # rather than write them to memory and read them back.
-        if joinable and (len(gs) == 1 or n.prim in DUPLICABLE and len(gs) <= MAX_DUPLICATES):
+        if joinable and (len(gs) == 1 or n.cost != core.COSTLY and len(gs) <= MAX_DUPLICATES):
             for k in gs:
                 k.nodes.append(n)
             groups[n], expanded[n] = gs, exp
@@ -419,7 +443,7 @@ def _fuse_epilogues(kernels, out_set):
         for v in loop.reads:
             red = producer.get(v)
             if (red is None or red.kind != "reduce" or red.epilogue is not None
-                    or red.root.prim not in _EPILOGUE_REDUCTIONS or v in out_set
+                    or _kernel_rule(red.root).monoid is None or v in out_set
                     or v.aval.shape != shape or readers.get(v) != [loop]
                     or _case_b(red.root) or id(red) in removed):
                 continue
@@ -438,18 +462,15 @@ def _same_elements(node, size):
     """Does ``node`` compute element i of its output from element i of its
     inputs (or from scalars)? Then a reduction's result can be handed to it."""
     if node.out.aval.shape == ():
-        return node.prim in ELEMENTWISE
+        return node.kind == core.ELEMENTWISE
     if node.out.aval.size != size:
         return False
-    if node.prim in ELEMENTWISE:
+    if node.kind == core.ELEMENTWISE:
         return True
     if node.prim in ("reshape", "squeeze", "broadcast_in_dim"):
         x = node.inputs[0]
         return x.aval.size == size and _trivial_reshape(x.aval.shape, node.out.aval.shape)
     return False
-
-
-_EPILOGUE_REDUCTIONS = frozenset({"reduce_sum", "reduce_max", "reduce_min", "reduce_prod"})
 
 
 def _case_b(node):

@@ -20,13 +20,11 @@ import math
 import numpy as np
 from llvmlite import ir
 
-from compiler import loops, parallel
-from compiler.fusion import ELEMENTWISE, FUSABLE
+from compiler import loops, parallel, registry
 from compiler.lltypes import (I1, I8, I32, I64, F32, F64, PTR, VOID, lltype, const, i64,
                               identity)
 
-LOWERINGS = {}
-KERNEL_RULES = {}
+LOWERINGS = registry.VALUE_RULES
 
 
 def _vecmath():
@@ -616,30 +614,11 @@ for _name, _fn in [("broadcast_in_dim", _broadcast_in_dim), ("reshape", _reshape
 
 # ---------------------------------------------------------------- kernels
 
-def _kernel_rule(*names):
-    def deco(fn):
-        for n in names:
-            LOWERINGS[n] = fn
-            KERNEL_RULES[n] = fn
-        return fn
-    return deco
+_kernel_rule = registry.kernel_rule
 
 
 def _flat_ok(kernel, shape):
-    """Only elementwise nodes on values of one shape (or scalars): the kernel can
-    run one loop over linear offsets, whatever the rank (no short inner loops,
-    no index arithmetic)."""
-    if len(shape) < 2:
-        return False
-    ok = (tuple(shape), ())
-    for n in kernel.nodes:
-        if n is kernel.root and kernel.kind != "loop":
-            continue
-        if n.prim not in ELEMENTWISE or n.out.aval.shape not in ok:
-            return False
-        if any(a.aval.shape not in ok for a in n.inputs):
-            return False
-    return True
+    return kernel.runs_flat(shape)
 
 
 def emit_loop(em, kernel):
@@ -656,8 +635,6 @@ def emit_loop(em, kernel):
         em.store(v, idx, em.value(v, idx))
 
 
-_RED_KIND = {"reduce_sum": "sum", "reduce_prod": "prod", "reduce_max": "max",
-             "reduce_min": "min"}
 _REASSOC = ("reassoc", "contract")
 
 
@@ -682,12 +659,15 @@ def _merge(out_idx, red_idx, axes, ndim):
     return [next(r) if d in axes else next(o) for d in range(ndim)]
 
 
-@_kernel_rule("reduce_sum", "reduce_prod", "reduce_max", "reduce_min")
+@_kernel_rule("reduce_sum", label="reduce", fuses_inputs=True, monoid="sum")
+@_kernel_rule("reduce_prod", label="reduce", fuses_inputs=True, monoid="prod")
+@_kernel_rule("reduce_max", label="reduce", fuses_inputs=True, monoid="max")
+@_kernel_rule("reduce_min", label="reduce", fuses_inputs=True, monoid="min")
 def emit_reduce(em, kernel):
     node = kernel.root
     x, out = node.inputs[0], node.out
     axes = tuple(node.params["axes"])
-    kind = _RED_KIND[node.prim]
+    kind = registry.KERNEL_RULES[node.prim].monoid
     shape, dt = x.aval.shape, x.aval.dtype
     b = em.b
     nd = len(shape)
@@ -791,7 +771,7 @@ def _blocked_sum(em, kernel, x, out, axes, red_shape, acc_slot):
         _finish(em, kernel, oidx, b.load(acc_slot))
 
 
-@_kernel_rule("argmax", "argmin")
+@_kernel_rule("argmax", "argmin", label="reduce", fuses_inputs=True)
 def emit_argminmax(em, kernel):
     node = kernel.root
     x, out = node.inputs[0], node.out
@@ -829,7 +809,7 @@ def emit_argminmax(em, kernel):
         em.store(out, oidx, convert(em, b.load(bi_slot), np.dtype(np.int64), idt))
 
 
-@_kernel_rule("cumsum")
+@_kernel_rule("cumsum", label="cumsum", fuses_inputs=True)
 def emit_cumsum(em, kernel):
     node = kernel.root
     x, out = node.inputs[0], node.out
@@ -861,7 +841,7 @@ def _combine_exact(em, dt, a, x):
     return b.add(a, x)
 
 
-@_kernel_rule("sort", "argsort")
+@_kernel_rule("sort", "argsort", label="sort", fuses_inputs=False)
 def emit_sort(em, kernel):
     """Heapsort of each line along ``dimension``, in place in the output (values,
     or indices ordered by the values they point at): O(n log n), no workspace."""
@@ -959,7 +939,7 @@ def _order(b, dtype, a, c):
     return lt, b.icmp_signed("==", a, c)
 
 
-@_kernel_rule("scatter_add", "scatter")
+@_kernel_rule("scatter_add", "scatter", label="scatter", fuses_inputs=True)
 def emit_scatter(em, kernel):
     node = kernel.root
     operand, indices, updates = node.inputs
@@ -981,7 +961,7 @@ def emit_scatter(em, kernel):
             em.store_linear(out, off, upd)
 
 
-@_kernel_rule("dot_general")
+@_kernel_rule("dot_general", label="gemm", fuses_inputs=False)
 def emit_gemm(em, kernel):
     node = kernel.root
     g = dict(node.params["gemm"])
@@ -1080,7 +1060,7 @@ def _lower_kernel(module, prog, k, nthreads):
     if k.kind == "loop":
         emit_loop(em, k)
     else:
-        KERNEL_RULES[k.root.prim](em, k)
+        registry.KERNEL_RULES[k.root.prim].emit(em, k)
     builder.ret_void()
     return fn, bases, split
 
@@ -1098,11 +1078,12 @@ def split_plan(k, nthreads):
         if _flat_ok(k, shape):
             return ("flat", size)
         return ("rows", shape[0]) if shape and shape[0] >= 2 else None
-    if k.root.prim in ("sort", "argsort"):     # lines before the sorted dim, by rows
+    if k.kind == "sort":     # lines before the sorted dim, by rows
         shape, d = k.root.inputs[0].aval.shape, k.root.params["dimension"]
         big = k.root.inputs[0].aval.size >= parallel.MIN_ELEMENTS
         return ("rows", shape[0]) if big and d > 0 and shape[0] >= 2 else None
-    if k.root.prim not in _RED_KIND:
+    monoid = registry.KERNEL_RULES[k.root.prim].monoid
+    if monoid is None:
         return None
     x, out = k.root.inputs[0], k.root.out
     shape, dt = x.aval.shape, x.aval.dtype
@@ -1112,7 +1093,7 @@ def split_plan(k, nthreads):
     if len(axes) == len(shape) and k.out.aval.shape == () and (
             len(shape) == 1 or _flat_ok(k, shape)):
         n = x.aval.size
-        blocked = _RED_KIND[k.root.prim] == "sum" and dt.kind == "f" and n > _SUM_BLOCK
+        blocked = monoid == "sum" and dt.kind == "f" and n > _SUM_BLOCK
         return ("total", -(-n // _SUM_BLOCK) if blocked else n, lltype(dt))
     if len(shape) - 1 not in axes:
         return None       # the last-dim-kept path accumulates rows in place: not split
@@ -1176,5 +1157,3 @@ def _lower_entry(module, prog, kfuncs, data_offset, nthreads):
         b.call(free, [ws])
     b.ret(ir.Constant(I32, 0))
 
-
-assert set(FUSABLE) <= set(LOWERINGS), set(FUSABLE) - set(LOWERINGS)

@@ -18,9 +18,6 @@ import numpy as np
 from jaxlite import core
 from jaxlite.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce
 
-CALL_PRIMITIVES = ("jit", "custom_jvp_call", "custom_vjp_call")
-
-
 def call_jaxpr_of(eqn):
     """The ClosedJaxpr a call equation holds."""
     p = eqn.params
@@ -66,9 +63,8 @@ class _Simplifier:
 
     def equation(self, eqn, ins):
         name = eqn.prim.name
-        if name in CALL_PRIMITIVES:
-            inner = call_jaxpr_of(eqn)
-            return self.run(inner.jaxpr, inner.consts, ins)
+        if eqn.prim.kind == core.CALL:
+            return self.inline(eqn, ins)
         if name == "stop_gradient" or name == "integer_pow" and eqn.params["y"] == 1:
             return ins
         if name == "convert_element_type" and ins[0].aval.dtype == eqn.params["new_dtype"]:
@@ -87,6 +83,19 @@ class _Simplifier:
         if key is not None:
             self.cse[key] = new.outvars
         return new.outvars
+
+    def inline(self, eqn, ins):
+        inner = call_jaxpr_of(eqn)
+        if inner is None:
+            raise _not_inlinable(eqn)
+        return self.run(inner.jaxpr, inner.consts, ins)
+
+
+def _not_inlinable(eqn):
+    if eqn.prim.name == "custom_lin":    # forward mode through custom_vjp (as JAX)
+        return TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp function.")
+    return TypeError(f"the compiler cannot inline call primitive '{eqn.prim}' (no jaxpr, "
+                     f"at {eqn.source})")
 
 
 def _atom_key(a):

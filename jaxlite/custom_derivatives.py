@@ -51,7 +51,7 @@ def _batched(fun, axis_size, dims):
 
 # ------------------------------------------------------------- custom_jvp
 
-custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
+custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True, kind=core.CALL)
 custom_jvp_call_p.impl_runs_python = True
 core.impl_rules[custom_jvp_call_p] = lambda *args, fun, jvp, **_: fun(*args)
 core.abstract_eval_rules[custom_jvp_call_p] = _out_avals
@@ -145,14 +145,14 @@ class custom_jvp:
 
 # ------------------------------------------------------------- custom_vjp
 
-custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
+custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True, kind=core.CALL)
 custom_vjp_call_p.impl_runs_python = True
 core.impl_rules[custom_vjp_call_p] = lambda *args, fun, fwd, bwd, **_: fun(*args)
 core.abstract_eval_rules[custom_vjp_call_p] = _out_avals
 pe.staging_param_rules[custom_vjp_call_p] = _trace_call_jaxpr
 
 # custom_lin: the tangent map of a custom_vjp function, known only by its transpose.
-custom_lin_p = Primitive("custom_lin", multiple_results=True)
+custom_lin_p = Primitive("custom_lin", multiple_results=True, kind=core.CALL)
 
 
 def _custom_lin_impl(*args, num_res, bwd, out_avals):

@@ -1,19 +1,20 @@
 """The primitive table is complete or the build is red.
 
 Walks ``core.all_primitives`` and checks every rule each primitive needs:
-impl, abstract eval, jvp, batch; transpose for the linear ones; and a
-lowering in the compiler (``compiler.lowering.LOWERINGS``, a dict keyed by
-primitive name).
+impl, abstract eval, jvp, batch; transpose for the linear ones; a declared
+kind and cost; and what the compiler needs for that kind
+(``compiler.registry.lowering_for``).
 """
-import importlib
-
+import numpy as np
 import pytest
 
-import jaxlite  # noqa: F401  (registers every primitive)
+import jaxlite as jax  # registers every primitive
 import jaxlite.jit  # noqa: F401
 import jaxlite.custom_derivatives  # noqa: F401
 from jaxlite import core
 from jaxlite.interpreters import ad, batching
+import compiler  # noqa: F401  (registers every lowering rule)
+from compiler import fusion, registry, simplify
 
 # Primitives allowed to lack a rule, and why.
 NO_JVP = {
@@ -26,10 +27,6 @@ NO_BATCH = {
     # (never evaluated forward), so a vmap never meets it.
     "custom_lin",
 }
-# Primitives the compiler does not lower one by one: call primitives whose
-# inner jaxpr it inlines.
-NOT_LOWERED = {"jit", "custom_jvp_call", "custom_vjp_call", "custom_lin"}
-
 # Primitives that appear in linear (tangent) jaxprs and so need a transpose
 # rule: linear in all inputs, or in some (mul and dot_general are bilinear,
 # div is linear in its numerator, select_n in its cases, dynamic_slice and
@@ -92,21 +89,54 @@ def test_transpose_rule_for_linear_primitives(name):
 
 
 def test_exemption_lists_name_real_primitives():
-    for name in NO_JVP | NO_BATCH | NOT_LOWERED:
+    for name in NO_JVP | NO_BATCH:
         assert name in core.all_primitives, f"exemption for unknown primitive {name}"
 
 
-def _lowerings():
-    try:
-        lowering = importlib.import_module("compiler.lowering")
-    except ImportError as e:   # only while the compiler package is missing
-        pytest.skip(f"compiler.lowering not importable yet: {e}")
-    return lowering.LOWERINGS
+@pytest.mark.parametrize("name", ALL)
+def test_kind_and_cost_declared(name):
+    prim = _prim(name)
+    assert prim.kind in core.KINDS, f"{name} declares no kind (got {prim.kind!r})"
+    assert prim.cost in core.COSTS, f"{name} declares no cost (got {prim.cost!r})"
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_lowering_rule(name):
-    lowerings = _lowerings()
-    if name in NOT_LOWERED:
-        pytest.skip(f"{name} is inlined by the compiler: see NOT_LOWERED")
-    assert name in lowerings, f"{name} has no lowering in compiler.lowering.LOWERINGS"
+def test_kind_has_what_it_needs(name):
+    """ELEMENTWISE/INDEX_MAP: a value rule; REDUCTION/KERNEL/HIGHER_ORDER: a
+    kernel rule; CALL: inlined by simplify."""
+    prim = _prim(name)
+    rule = registry.lowering_for(prim)
+    if prim.kind in (core.ELEMENTWISE, core.INDEX_MAP):
+        assert callable(rule), f"{prim.kind} primitive {name} has no value rule"
+    elif prim.kind == core.CALL:
+        assert rule is registry.INLINED
+    elif rule is None and prim.kind == core.HIGHER_ORDER:
+        pytest.skip(f"{name}: its control-flow kernel rule is not registered yet")
+    else:
+        assert isinstance(rule, registry.KernelRule), f"{prim.kind} primitive {name} has " \
+                                                       f"no kernel rule"
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if _prim(n).kind == core.REDUCTION])
+def test_reduction_rules_fold_or_pick(name):
+    """A REDUCTION kernel evaluates its fused input; monoid reductions also get a
+    loop plan (flat, blocked, split over threads)."""
+    rule = registry.lowering_for(_prim(name))
+    assert rule.fuses_inputs
+    assert rule.monoid in (None, "sum", "prod", "max", "min")
+
+
+def test_fusion_cost_follows_the_declaration():
+    """Fusion nodes take kind and cost from the primitive, not from a name list."""
+    for name, prim in core.all_primitives.items():
+        if prim.kind in (core.ELEMENTWISE, core.INDEX_MAP):
+            node = fusion.Node(name, [], {}, [])
+            assert (node.kind, node.cost) == (prim.kind, prim.cost)
+    assert (fusion.COPY.kind, fusion.COPY.cost) == (core.ELEMENTWISE, core.FREE)
+
+
+def test_simplify_inlines_by_kind():
+    closed = jax.make_jaxpr(lambda x: jax.jit(lambda y: y * 2.0)(x) + 1.0)(np.ones(3))
+    assert [e.prim.name for e in closed.jaxpr.eqns] == ["jit", "add"]
+    simple = simplify.simplify(closed)
+    assert [e.prim.name for e in simple.jaxpr.eqns] == ["mul", "add"]

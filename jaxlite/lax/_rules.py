@@ -5,9 +5,11 @@ from jaxlite import core, dtypes
 from jaxlite.core import ShapedArray, Primitive
 
 
-def standard_primitive(name, impl, shape_rule, multiple_results=False):
-    """A primitive with its numpy impl and abstract-eval rule registered."""
-    prim = Primitive(name, multiple_results)
+def standard_primitive(name, impl, shape_rule, multiple_results=False, *, kind=None,
+                       cost=core.COSTLY):
+    """A primitive with its numpy impl and abstract-eval rule registered; ``kind``
+    and ``cost`` tell the compiler how to fuse and lower it (see core.Primitive)."""
+    prim = Primitive(name, multiple_results, kind=kind, cost=cost)
     prim.check_eagerly = True
     core.impl_rules[prim] = impl
     core.abstract_eval_rules[prim] = shape_rule

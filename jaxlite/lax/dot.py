@@ -118,7 +118,8 @@ def _dot_general_shape(lhs, rhs, dimension_numbers, preferred_element_type=None)
     return ShapedArray(shape, dtype, lhs.weak_type and rhs.weak_type)
 
 
-dot_general_p = standard_primitive("dot_general", _dot_general_impl, _dot_general_shape)
+dot_general_p = standard_primitive("dot_general", _dot_general_impl, _dot_general_shape,
+                                   kind=core.KERNEL, cost=core.COSTLY)
 
 
 # ------------------------------------------------------------- transpose

@@ -18,15 +18,17 @@ _FI = "fi"
 _ANY = "bif"
 
 
-def _unop(name, np_fn, kinds=_F):
-    prim = standard_primitive(name, typed_impl(np_fn), unop_shape_rule(name, kinds))
+def _unop(name, np_fn, kinds=_F, *, cost):
+    prim = standard_primitive(name, typed_impl(np_fn), unop_shape_rule(name, kinds),
+                              kind=core.ELEMENTWISE, cost=cost)
     batching.defvectorized(prim)
     return prim
 
 
-def _binop(name, np_fn, kinds=_FI, result_dtype=None):
+def _binop(name, np_fn, kinds=_FI, result_dtype=None, *, cost):
     impl = typed_impl(np_fn) if result_dtype is None else (lambda x, y: np_fn(x, y))
-    prim = standard_primitive(name, impl, naryop_shape_rule(name, kinds, result_dtype))
+    prim = standard_primitive(name, impl, naryop_shape_rule(name, kinds, result_dtype),
+                              kind=core.ELEMENTWISE, cost=cost)
     batching.defbroadcasting(prim)
     return prim
 
@@ -52,16 +54,16 @@ def _bcast(t, shape):
 
 # ------------------------------------------------------------------ unary
 
-neg_p = _unop("neg", np.negative, _FI)
+neg_p = _unop("neg", np.negative, _FI, cost=core.FREE)
 ad.deflinear(neg_p, lambda ct, x: [neg(ct)])
 
-sign_p = _unop("sign", np.sign, _FI)
+sign_p = _unop("sign", np.sign, _FI, cost=core.COSTLY)
 ad.defjvp_zero(sign_p)
 
-floor_p = _unop("floor", np.floor)
+floor_p = _unop("floor", np.floor, cost=core.COSTLY)
 ad.defjvp_zero(floor_p)
 
-ceil_p = _unop("ceil", np.ceil)
+ceil_p = _unop("ceil", np.ceil, cost=core.COSTLY)
 ad.defjvp_zero(ceil_p)
 
 
@@ -72,60 +74,61 @@ def _round_impl(x, rounding_method=0):
     return np.round(x).astype(x.dtype)
 
 
-round_p = standard_primitive("round", _round_impl, unop_shape_rule("round", _F))
+round_p = standard_primitive("round", _round_impl, unop_shape_rule("round", _F),
+                             kind=core.ELEMENTWISE, cost=core.COSTLY)
 batching.defvectorized(round_p)
 ad.defjvp_zero(round_p)
 
-abs_p = _unop("abs", np.abs, _FI)
+abs_p = _unop("abs", np.abs, _FI, cost=core.CHEAP)
 # d|x| = g where x >= 0, else -g: the derivative at 0 is 1, as in JAX.
 ad.defjvp(abs_p, lambda g, ans, x: select_n(ge(x, _zero_like(x)), neg(g), g))
 
-exp_p = _unop("exp", np.exp)
+exp_p = _unop("exp", np.exp, cost=core.COSTLY)
 ad.defjvp(exp_p, lambda g, ans, x: mul(g, ans))
 
-exp2_p = _unop("exp2", np.exp2)
+exp2_p = _unop("exp2", np.exp2, cost=core.COSTLY)
 ad.defjvp(exp2_p, lambda g, ans, x: mul(g, mul(ans, _const(x, math.log(2.0)))))
 
-log_p = _unop("log", np.log)
+log_p = _unop("log", np.log, cost=core.COSTLY)
 ad.defjvp(log_p, lambda g, ans, x: div(g, x))
 
-log1p_p = _unop("log1p", np.log1p)
+log1p_p = _unop("log1p", np.log1p, cost=core.COSTLY)
 ad.defjvp(log1p_p, lambda g, ans, x: div(g, add(x, _const(x, 1.0))))
 
-expm1_p = _unop("expm1", np.expm1)
+expm1_p = _unop("expm1", np.expm1, cost=core.COSTLY)
 ad.defjvp(expm1_p, lambda g, ans, x: mul(g, add(ans, _const(x, 1.0))))
 
-sqrt_p = _unop("sqrt", np.sqrt)
+sqrt_p = _unop("sqrt", np.sqrt, cost=core.COSTLY)
 ad.defjvp(sqrt_p, lambda g, ans, x: div(g, mul(ans, _const(x, 2.0))))
 
-rsqrt_p = _unop("rsqrt", lambda x: 1 / np.sqrt(x))
+rsqrt_p = _unop("rsqrt", lambda x: 1 / np.sqrt(x), cost=core.COSTLY)
 ad.defjvp(rsqrt_p, lambda g, ans, x: mul(g, mul(_const(x, -0.5), div(ans, x))))
 
-sin_p = _unop("sin", np.sin)
+sin_p = _unop("sin", np.sin, cost=core.COSTLY)
 ad.defjvp(sin_p, lambda g, ans, x: mul(g, cos(x)))
 
-cos_p = _unop("cos", np.cos)
+cos_p = _unop("cos", np.cos, cost=core.COSTLY)
 ad.defjvp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
 
-tan_p = _unop("tan", np.tan)
+tan_p = _unop("tan", np.tan, cost=core.COSTLY)
 ad.defjvp(tan_p, lambda g, ans, x: mul(g, add(_const(x, 1.0), mul(ans, ans))))
 
-asin_p = _unop("asin", np.arcsin)
+asin_p = _unop("asin", np.arcsin, cost=core.COSTLY)
 ad.defjvp(asin_p, lambda g, ans, x: mul(g, rsqrt(sub(_const(x, 1.0), mul(x, x)))))
 
-acos_p = _unop("acos", np.arccos)
+acos_p = _unop("acos", np.arccos, cost=core.COSTLY)
 ad.defjvp(acos_p, lambda g, ans, x: neg(mul(g, rsqrt(sub(_const(x, 1.0), mul(x, x))))))
 
-atan_p = _unop("atan", np.arctan)
+atan_p = _unop("atan", np.arctan, cost=core.COSTLY)
 ad.defjvp(atan_p, lambda g, ans, x: div(g, add(_const(x, 1.0), mul(x, x))))
 
-sinh_p = _unop("sinh", np.sinh)
+sinh_p = _unop("sinh", np.sinh, cost=core.COSTLY)
 ad.defjvp(sinh_p, lambda g, ans, x: mul(g, cosh(x)))
 
-cosh_p = _unop("cosh", np.cosh)
+cosh_p = _unop("cosh", np.cosh, cost=core.COSTLY)
 ad.defjvp(cosh_p, lambda g, ans, x: mul(g, sinh(x)))
 
-tanh_p = _unop("tanh", np.tanh)
+tanh_p = _unop("tanh", np.tanh, cost=core.COSTLY)
 ad.defjvp(tanh_p, lambda g, ans, x: mul(g, sub(_const(x, 1.0), mul(ans, ans))))
 
 
@@ -135,16 +138,17 @@ def _logistic_impl(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
 
-logistic_p = standard_primitive("logistic", _logistic_impl, unop_shape_rule("logistic", _F))
+logistic_p = standard_primitive("logistic", _logistic_impl, unop_shape_rule("logistic", _F),
+                                kind=core.ELEMENTWISE, cost=core.COSTLY)
 batching.defvectorized(logistic_p)
 ad.defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(_const(x, 1.0), ans))))
 
 _erf_scalar = np.frompyfunc(math.erf, 1, 1)
-erf_p = _unop("erf", lambda x: np.asarray(_erf_scalar(x), dtype=x.dtype))
+erf_p = _unop("erf", lambda x: np.asarray(_erf_scalar(x), dtype=x.dtype), cost=core.COSTLY)
 ad.defjvp(erf_p, lambda g, ans, x: mul(g, mul(_const(x, 2.0 / math.sqrt(math.pi)),
                                               exp(neg(mul(x, x))))))
 
-not_p = _unop("not", np.invert, "bi")
+not_p = _unop("not", np.invert, "bi", cost=core.CHEAP)
 ad.defjvp_zero(not_p)
 
 
@@ -160,7 +164,8 @@ def _integer_pow_shape(x, y):
     return ShapedArray(x.shape, x.dtype, x.weak_type)
 
 
-integer_pow_p = standard_primitive("integer_pow", _integer_pow_impl, _integer_pow_shape)
+integer_pow_p = standard_primitive("integer_pow", _integer_pow_impl, _integer_pow_shape,
+                                   kind=core.ELEMENTWISE, cost=core.COSTLY)
 batching.defvectorized(integer_pow_p)
 
 
@@ -190,7 +195,7 @@ def _add_jvp(primals, tangents):
     return ans, add(tx, ty)
 
 
-add_p = _binop("add", np.add)
+add_p = _binop("add", np.add, cost=core.CHEAP)
 ad.jvp_rules[add_p] = _add_jvp
 ad.transpose_rules[add_p] = lambda ct, x, y: [
     _unbroadcast(x.aval, ct) if is_undef(x) else None,
@@ -211,13 +216,13 @@ def _sub_jvp(primals, tangents):
     return ans, sub(tx, ty)
 
 
-sub_p = _binop("sub", np.subtract)
+sub_p = _binop("sub", np.subtract, cost=core.CHEAP)
 ad.jvp_rules[sub_p] = _sub_jvp
 ad.transpose_rules[sub_p] = lambda ct, x, y: [
     _unbroadcast(x.aval, ct) if is_undef(x) else None,
     _unbroadcast(y.aval, neg(ct)) if is_undef(y) and type(ct) is not Zero else None]
 
-mul_p = _binop("mul", np.multiply, _ANY)
+mul_p = _binop("mul", np.multiply, _ANY, cost=core.CHEAP)
 ad.defbilinear(mul_p,
                lambda ct, x, y: _unbroadcast(x.aval, mul(ct, y)),
                lambda ct, x, y: _unbroadcast(y.aval, mul(x, ct)))
@@ -237,7 +242,8 @@ def _div_impl(x, y):
         return np.true_divide(x, y).astype(np.result_type(x, y))
 
 
-div_p = standard_primitive("div", _div_impl, naryop_shape_rule("div", _FI))
+div_p = standard_primitive("div", _div_impl, naryop_shape_rule("div", _FI),
+                           kind=core.ELEMENTWISE, cost=core.COSTLY)
 batching.defbroadcasting(div_p)
 ad.defjvp(div_p,
           lambda g, ans, x, y: div(g, y),
@@ -253,7 +259,8 @@ def _rem_impl(x, y):
         return np.fmod(x, y).astype(np.result_type(x, y))
 
 
-rem_p = standard_primitive("rem", _rem_impl, naryop_shape_rule("rem", _FI))
+rem_p = standard_primitive("rem", _rem_impl, naryop_shape_rule("rem", _FI),
+                           kind=core.ELEMENTWISE, cost=core.COSTLY)
 batching.defbroadcasting(rem_p)
 ad.defjvp(rem_p,
           lambda g, ans, x, y: _bcast(g, core.get_aval(ans).shape),
@@ -272,7 +279,8 @@ def _pow_jvp_y(g, ans, x, y):
     return mul(g, mul(safe_log, ans))
 
 
-pow_p = standard_primitive("pow", _pow_impl, naryop_shape_rule("pow", _F))
+pow_p = standard_primitive("pow", _pow_impl, naryop_shape_rule("pow", _F),
+                           kind=core.ELEMENTWISE, cost=core.COSTLY)
 batching.defbroadcasting(pow_p)
 def _pow_jvp_x(g, ans, x, y):
     # d/dx x**y = y x**(y-1). At x == y == 0 that is 0 * inf = nan; there the
@@ -297,31 +305,32 @@ def _balanced_eq(x, z, y):
     return mul(x_is, sub(_const(x, 1.0), mul(_const(x, 0.5), y_is)))
 
 
-max_p = _binop("max", np.maximum, _ANY)
+max_p = _binop("max", np.maximum, _ANY, cost=core.CHEAP)
 ad.defjvp(max_p,
           lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
           lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
 
-min_p = _binop("min", np.minimum, _ANY)
+min_p = _binop("min", np.minimum, _ANY, cost=core.CHEAP)
 ad.defjvp(min_p,
           lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
           lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
 
-atan2_p = _binop("atan2", np.arctan2, _F)
+atan2_p = _binop("atan2", np.arctan2, _F, cost=core.COSTLY)
 ad.defjvp(atan2_p,
           lambda g, ans, x, y: mul(g, div(y, add(mul(x, x), mul(y, y)))),
           lambda g, ans, x, y: neg(mul(g, div(x, add(mul(x, x), mul(y, y))))))
 
-and_p = _binop("and", np.bitwise_and, "bi")
+and_p = _binop("and", np.bitwise_and, "bi", cost=core.CHEAP)
 ad.defjvp_zero(and_p)
 
-or_p = _binop("or", np.bitwise_or, "bi")
+or_p = _binop("or", np.bitwise_or, "bi", cost=core.CHEAP)
 ad.defjvp_zero(or_p)
 
 
 def _compare(name, np_fn):
     prim = standard_primitive(name, lambda x, y: np_fn(x, y),
-                              naryop_shape_rule(name, _ANY, np.dtype(bool)))
+                              naryop_shape_rule(name, _ANY, np.dtype(bool)),
+                              kind=core.ELEMENTWISE, cost=core.CHEAP)
     batching.defbroadcasting(prim)
     ad.defjvp_zero(prim)
     return prim
@@ -373,7 +382,8 @@ def _select_n_problem(which, cases):
     return None
 
 
-select_n_p = standard_primitive("select_n", _select_n_impl, _select_n_shape)
+select_n_p = standard_primitive("select_n", _select_n_impl, _select_n_shape,
+                                kind=core.ELEMENTWISE, cost=core.CHEAP)
 
 
 def _select_n_batch(axis_size, vals, dims):
@@ -444,7 +454,7 @@ def _convert_shape(x, new_dtype, weak_type=False):
 
 
 convert_element_type_p = standard_primitive("convert_element_type", _convert_impl,
-                                            _convert_shape)
+                                            _convert_shape, kind=core.ELEMENTWISE, cost=core.FREE)
 batching.defvectorized(convert_element_type_p)
 
 
@@ -547,7 +557,7 @@ def stop_gradient(x):
 
 
 stop_gradient_p = standard_primitive("stop_gradient", lambda x: x,
-                                     lambda x: x)
+                                     lambda x: x, kind=core.ELEMENTWISE, cost=core.FREE)
 batching.defvectorized(stop_gradient_p)
 ad.defjvp_zero(stop_gradient_p)
 

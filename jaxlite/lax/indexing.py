@@ -74,7 +74,8 @@ def _slice_shape(x, start_indices, limit_indices, strides):
                        x.weak_type)
 
 
-slice_p = standard_primitive("slice", _slice_impl, _slice_shape)
+slice_p = standard_primitive("slice", _slice_impl, _slice_shape,
+                             kind=core.INDEX_MAP, cost=core.FREE)
 
 
 def _slice_transpose(ct, x, start_indices, limit_indices, strides):
@@ -242,7 +243,7 @@ def _dynamic_slice_shape(x, *starts, slice_sizes):
 
 
 dynamic_slice_p = standard_primitive("dynamic_slice", _dynamic_slice_impl,
-                                     _dynamic_slice_shape)
+                                     _dynamic_slice_shape, kind=core.INDEX_MAP, cost=core.COSTLY)
 
 
 def _dynamic_slice_jvp(primals, tangents, slice_sizes):
@@ -339,7 +340,8 @@ def _dynamic_update_slice_shape(x, update, *starts):
 
 dynamic_update_slice_p = standard_primitive("dynamic_update_slice",
                                             _dynamic_update_slice_impl,
-                                            _dynamic_update_slice_shape)
+                                            _dynamic_update_slice_shape,
+                                            kind=core.INDEX_MAP, cost=core.COSTLY)
 
 
 def _dynamic_update_slice_jvp(primals, tangents):
@@ -520,7 +522,8 @@ def _gather_shape(operand, indices, axes):
     return ShapedArray(shape, operand.dtype, operand.weak_type)
 
 
-gather_p = standard_primitive("gather", _gather_impl, _gather_shape)
+gather_p = standard_primitive("gather", _gather_impl, _gather_shape,
+                              kind=core.INDEX_MAP, cost=core.COSTLY)
 
 
 def _gather_jvp(primals, tangents, axes):
@@ -633,8 +636,10 @@ def _scatter_shape_rule(name, kinds):
 
 
 scatter_add_p = standard_primitive("scatter_add", _scatter_add_impl,
-                                   _scatter_shape_rule("scatter_add", "if"))
-scatter_p = standard_primitive("scatter", _scatter_impl, _scatter_shape_rule("scatter", "bif"))
+                                   _scatter_shape_rule("scatter_add", "if"),
+                                   kind=core.KERNEL, cost=core.COSTLY)
+scatter_p = standard_primitive("scatter", _scatter_impl, _scatter_shape_rule("scatter", "bif"),
+                               kind=core.KERNEL, cost=core.COSTLY)
 
 
 def _scatter_jvp_rule(prim):

@@ -63,7 +63,8 @@ def _reduced_size(shape, axes):
 # ---------------------------------------------------------------- reduce_sum
 
 reduce_sum_p = standard_primitive(
-    "reduce_sum", lambda x, axes: np.sum(x, axis=axes, dtype=x.dtype), _reduce_shape("reduce_sum"))
+    "reduce_sum", lambda x, axes: np.sum(x, axis=axes, dtype=x.dtype), _reduce_shape("reduce_sum"),
+    kind=core.REDUCTION, cost=core.COSTLY)
 
 
 def _reduce_sum_transpose(ct, x, axes):
@@ -110,13 +111,15 @@ def _chosen_jvp(g, ans, x, axes):
     return div(reduce_sum(mul(g, location), axes), counts)
 
 
-reduce_max_p = standard_primitive("reduce_max", _reduce_max_impl, _reduce_shape("reduce_max"))
+reduce_max_p = standard_primitive("reduce_max", _reduce_max_impl, _reduce_shape("reduce_max"),
+                                  kind=core.REDUCTION, cost=core.COSTLY)
 ad.defjvp(reduce_max_p, _chosen_jvp)
 batching.defreducer(reduce_max_p)
 reduce_max = _reducer(reduce_max_p)
 reduce_max.__doc__ = "Maximum over ``axes`` (-inf / iinfo.min over an empty set)."
 
-reduce_min_p = standard_primitive("reduce_min", _reduce_min_impl, _reduce_shape("reduce_min"))
+reduce_min_p = standard_primitive("reduce_min", _reduce_min_impl, _reduce_shape("reduce_min"),
+                                  kind=core.REDUCTION, cost=core.COSTLY)
 ad.defjvp(reduce_min_p, _chosen_jvp)
 batching.defreducer(reduce_min_p)
 reduce_min = _reducer(reduce_min_p)
@@ -140,7 +143,7 @@ _DIRECT_MAX = 16
 
 reduce_prod_p = standard_primitive(
     "reduce_prod", lambda x, axes: np.prod(x, axis=axes, dtype=x.dtype),
-    _reduce_shape("reduce_prod", "if"))
+    _reduce_shape("reduce_prod", "if"), kind=core.REDUCTION, cost=core.COSTLY)
 
 
 def _prod_of_others(x):
@@ -226,13 +229,15 @@ def _arg_wrapper(prim):
 
 
 # np.argmax/argmin return the first extreme index and treat NaN as extreme, as JAX does.
-argmax_p = standard_primitive("argmax", _arg_impl(np.argmax), _arg_shape("argmax"))
+argmax_p = standard_primitive("argmax", _arg_impl(np.argmax), _arg_shape("argmax"),
+                              kind=core.REDUCTION, cost=core.COSTLY)
 ad.defjvp_zero(argmax_p)
 batching.defreducer(argmax_p)
 argmax = _arg_wrapper(argmax_p)
 argmax.__doc__ = "Index of the first maximum along ``axis`` (NaN counts as the maximum)."
 
-argmin_p = standard_primitive("argmin", _arg_impl(np.argmin), _arg_shape("argmin"))
+argmin_p = standard_primitive("argmin", _arg_impl(np.argmin), _arg_shape("argmin"),
+                              kind=core.REDUCTION, cost=core.COSTLY)
 ad.defjvp_zero(argmin_p)
 batching.defreducer(argmin_p)
 argmin = _arg_wrapper(argmin_p)
@@ -265,7 +270,8 @@ def _cumsum_batch(axis_size, vals, dims, axis, reverse):
     return cumsum(x, axis + (axis >= d), reverse), d
 
 
-cumsum_p = standard_primitive("cumsum", _cumsum_impl, _cumsum_shape)
+cumsum_p = standard_primitive("cumsum", _cumsum_impl, _cumsum_shape,
+                              kind=core.KERNEL, cost=core.COSTLY)
 ad.deflinear(cumsum_p, _cumsum_transpose)
 batching.batch_rules[cumsum_p] = _cumsum_batch
 

@@ -37,10 +37,11 @@ def _argsort_shape(x, dimension, index_dtype):
 
 sort_p = standard_primitive("sort", lambda x, dimension: np.sort(x, axis=dimension,
                                                                   kind="stable"),
-                            _sort_shape)
+                            _sort_shape, kind=core.KERNEL, cost=core.COSTLY)
 argsort_p = standard_primitive(
     "argsort", lambda x, dimension, index_dtype:
-    np.argsort(x, axis=dimension, kind="stable").astype(index_dtype), _argsort_shape)
+    np.argsort(x, axis=dimension, kind="stable").astype(index_dtype), _argsort_shape,
+    kind=core.KERNEL, cost=core.COSTLY)
 
 
 def _sort_jvp(primals, tangents, dimension):

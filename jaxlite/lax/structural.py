@@ -46,7 +46,8 @@ def _broadcast_in_dim_shape(x, shape, broadcast_dimensions):
 
 
 broadcast_in_dim_p = standard_primitive("broadcast_in_dim", _broadcast_in_dim_impl,
-                                        _broadcast_in_dim_shape)
+                                        _broadcast_in_dim_shape,
+                                        kind=core.INDEX_MAP, cost=core.FREE)
 
 
 def _broadcast_in_dim_transpose(ct, x, shape, broadcast_dimensions):
@@ -122,7 +123,8 @@ def _reshape_shape(x, new_sizes, dimensions=None):
 
 
 reshape_p = standard_primitive(
-    "reshape", lambda x, new_sizes, dimensions=None: np.reshape(x, new_sizes), _reshape_shape)
+    "reshape", lambda x, new_sizes, dimensions=None: np.reshape(x, new_sizes), _reshape_shape,
+    kind=core.INDEX_MAP, cost=core.FREE)
 ad.deflinear(reshape_p, lambda ct, x, new_sizes, dimensions=None: [
     None if type(ct) is Zero else reshape(ct, x.aval.shape)])
 
@@ -156,7 +158,7 @@ def _transpose_shape(x, permutation):
 
 
 transpose_p = standard_primitive("transpose", lambda x, permutation: np.transpose(x, permutation),
-                                 _transpose_shape)
+                                 _transpose_shape, kind=core.INDEX_MAP, cost=core.FREE)
 ad.deflinear(transpose_p, lambda ct, x, permutation: [
     None if type(ct) is Zero else transpose(ct, tuple(np.argsort(permutation)))])
 
@@ -220,7 +222,8 @@ def _squeeze_shape(x, dimensions):
 
 
 squeeze_p = standard_primitive(
-    "squeeze", lambda x, dimensions: np.squeeze(x, axis=dimensions), _squeeze_shape)
+    "squeeze", lambda x, dimensions: np.squeeze(x, axis=dimensions), _squeeze_shape,
+    kind=core.INDEX_MAP, cost=core.FREE)
 ad.deflinear(squeeze_p, lambda ct, x, dimensions: [
     None if type(ct) is Zero else reshape(ct, x.aval.shape)])
 batching.defreducer(squeeze_p, "dimensions")   # removes axes just like a reduction
@@ -258,7 +261,8 @@ def _rev_shape(x, dimensions):
 
 
 rev_p = standard_primitive(
-    "rev", lambda x, dimensions: np.flip(x, dimensions) if dimensions else x, _rev_shape)
+    "rev", lambda x, dimensions: np.flip(x, dimensions) if dimensions else x, _rev_shape,
+    kind=core.INDEX_MAP, cost=core.FREE)
 ad.deflinear(rev_p, lambda ct, x, dimensions: [
     None if type(ct) is Zero else rev(ct, dimensions)])
 
@@ -303,7 +307,7 @@ def _concatenate_shape(*xs, dimension):
 
 concatenate_p = standard_primitive(
     "concatenate", lambda *xs, dimension: np.concatenate(xs, axis=dimension),
-    _concatenate_shape)
+    _concatenate_shape, kind=core.INDEX_MAP, cost=core.COSTLY)
 
 
 def _concatenate_transpose(ct, *xs, dimension):
@@ -391,7 +395,7 @@ def _pad_shape(x, padding_value, padding_config):
     return ShapedArray(shape, x.dtype, x.weak_type)
 
 
-pad_p = standard_primitive("pad", _pad_impl, _pad_shape)
+pad_p = standard_primitive("pad", _pad_impl, _pad_shape, kind=core.INDEX_MAP, cost=core.COSTLY)
 
 
 def _pad_transpose(ct, x, padding_value, padding_config):
@@ -470,7 +474,7 @@ def _iota_shape(dtype, shape, dimension):
     return ShapedArray(shape, dtype)
 
 
-iota_p = standard_primitive("iota", _iota_impl, _iota_shape)
+iota_p = standard_primitive("iota", _iota_impl, _iota_shape, kind=core.INDEX_MAP, cost=core.FREE)
 ad.defjvp_zero(iota_p)
 # iota has no operands, so a batch interpreter never owns its inputs; the rule
 # is here so the rule table is complete.
