@@ -72,7 +72,7 @@ def make_jaxpr(fun, static_argnums=()):
         def g(*dyn_and_kw):
             d, kw = dyn_and_kw
             return fun(*rebuild(d), **kw)
-        closed = pe.trace_flat(_flat_fun(g, in_tree, store), avals)
+        closed = pe.trace_flat(_flat_fun(g, in_tree, store), avals, what="make_jaxpr")
         return closed
     return make
 

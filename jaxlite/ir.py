@@ -124,25 +124,63 @@ def zip_strict(a, b, what):
 # ------------------------------------------------------------------ typecheck
 
 def typecheck(jaxpr):
-    """Recompute every equation's output avals; raise TypeError on mismatch."""
-    defined = set(jaxpr.constvars) | set(jaxpr.invars)
+    """Recompute every equation's output avals; raise TypeError on mismatch, on a
+    variable used before (or bound twice by) a definition, and in any jaxpr
+    held by an equation's params (a jit call's, say)."""
+    defined = set()
+
+    def bind_var(v, where):
+        if v in defined:
+            raise TypeError(f"variable {v} of type {v.aval} is bound twice ({where})")
+        defined.add(v)
 
     def aval_of(a):
         if type(a) is Literal:
             return a.aval
         if a not in defined:
-            raise TypeError(f"variable {a} used before definition")
+            raise TypeError(f"variable of type {a.aval} used before definition")
         return a.aval
 
+    for v in jaxpr.constvars:
+        bind_var(v, "constvars")
+    for v in jaxpr.invars:
+        bind_var(v, "invars")
     for eqn in jaxpr.eqns:
         in_avals = [aval_of(a) for a in eqn.inputs]
+        for p in eqn.params.values():
+            if isinstance(p, ClosedJaxpr):
+                typecheck_closed(p)
+            elif isinstance(p, Jaxpr):
+                typecheck(p)
         out = core.abstract_eval(eqn.prim, in_avals, eqn.params)
         for v, o in zip_strict(eqn.outvars, out, f"outputs of {eqn.prim}"):
             if v.aval.strong() != o.strong():
                 raise TypeError(f"{eqn.prim}: declared output {v.aval} but rule gives {o}")
-            defined.add(v)
+            bind_var(v, f"an output of {eqn.prim}")
     for v in jaxpr.outvars:
         aval_of(v)
+
+
+def typecheck_closed(closed):
+    """``typecheck`` plus: one constant per constvar, each of its var's type."""
+    j = closed.jaxpr
+    for v, c in zip_strict(j.constvars, closed.consts, "constvars and consts"):
+        a = core.get_aval(c)
+        if a.shape != v.aval.shape or a.dtype != v.aval.dtype:
+            raise TypeError(f"constant of type {a} bound to a constvar of type {v.aval}")
+    typecheck(j)
+
+
+def check(closed, what):
+    """Typecheck a ClosedJaxpr that ``what`` built, saying who built it when it
+    fails. Callers guard it with ``if checks.value`` (JAXLITE_CHECKS=1 or
+    jax_enable_checks), so it costs nothing when off."""
+    try:
+        typecheck_closed(closed)
+    except TypeError as e:
+        raise TypeError(f"jaxlite checks: {what} built an ill-typed jaxpr: {e}\n"
+                        f"{pp_jaxpr(closed.jaxpr)}") from None
+    return closed
 
 
 # ------------------------------------------------------------------------ DCE

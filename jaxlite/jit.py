@@ -184,7 +184,7 @@ class Jitted:
                 self._check_output(o, i, out_tree)
             store["tree"] = out_tree
             return out_flat
-        closed = pe.trace_flat(flat_fun, list(avals))
+        closed = pe.trace_flat(flat_fun, list(avals), what=f"jit({self.name}) tracing")
         jaxpr, consts = pe.convert_constvars(closed)
         entry = _Trace(ClosedJaxpr(jaxpr, []), [_snapshot(c) for c in consts],
                        store["tree"], in_tree)

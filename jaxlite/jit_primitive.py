@@ -15,7 +15,8 @@ from jaxlite import core
 from jaxlite.core import Primitive
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero, UndefPrimal
-from jaxlite.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
+from jaxlite._config import checks
+from jaxlite.ir import ClosedJaxpr, Jaxpr, check, eval_jaxpr
 from jaxlite.lax.elementwise import convert_element_type
 
 __all__ = ["jit_p", "executable", "clear_caches"]
@@ -87,7 +88,7 @@ def _jvp_jaxpr(closed, nonzero):
         out_nonzero.extend(type(t) is not Zero for t in t_out)
         return p_out + [t for t in t_out if type(t) is not Zero]
     avals = list(closed.in_avals) + [a for a, nz in zip(closed.in_avals, nonzero) if nz]
-    return pe.trace_flat(f, avals), tuple(out_nonzero)
+    return pe.trace_flat(f, avals, what="jit's jvp rule"), tuple(out_nonzero)
 
 
 def _jit_jvp(primals, tangents, jaxpr, name):
@@ -132,7 +133,10 @@ def _split_jaxpr(closed, unknown):
               uj.eqns, uj.outvars),
         [c for c, r in zip(unknown_closed.consts, res_mask) if not r])
     known_outs = [o for o, u in zip(outs, out_unknown) if not u]
-    known_closed = known_stager.build(known_outs + residuals)
+    known_closed = known_stager.build(known_outs + residuals,
+                                      what="jit's partial-evaluation rule (known side)")
+    if checks.value:
+        check(unknown_closed, "jit's partial-evaluation rule (unknown side)")
     return known_closed, unknown_closed, out_unknown, len(residuals)
 
 
@@ -170,7 +174,7 @@ def _transpose_jaxpr(closed, linear, ct_nonzero):
         cts_out = [next(cts) if nz else Zero(a) for a, nz in zip(closed.out_avals, ct_nonzero)]
         cts_in = ad.backward_pass(closed.jaxpr, closed.consts, primals, cts_out)
         return [ad.instantiate(c) for c, l in zip(cts_in, linear) if l]
-    return pe.trace_flat(f, known_avals + ct_avals)
+    return pe.trace_flat(f, known_avals + ct_avals, what="jit's transpose rule")
 
 
 def _jit_transpose(cts, *args, jaxpr, name):
@@ -202,7 +206,7 @@ def _batch_jaxpr(closed, axis_size, dims):
         return [batching.move_to(o, d, t, axis_size) for o, d, t in zip(outs, out_dims, found)]
     avals = [a if d is None else a.update(shape=a.shape[:d] + (axis_size,) + a.shape[d:])
              for a, d in zip(closed.in_avals, dims)]
-    return pe.trace_flat(f, avals), tuple(found)
+    return pe.trace_flat(f, avals, what="jit's batching rule"), tuple(found)
 
 
 def _jit_batch(axis_size, vals, dims, jaxpr, name):

@@ -135,3 +135,84 @@ def test_disable_jit_context_overrides_the_global_in_its_thread_only():
         assert len(seen) == 3
     finally:
         jaxlite.config.update("jax_disable_jit", False)
+
+
+# ------------------------------------------------- checks (jax_enable_checks)
+
+def _drop_first_eqn(jaxpr, used_outputs=None):
+    """A deliberately broken DCE: it drops a live equation."""
+    from jaxlite.ir import Jaxpr
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.eqns[1:], jaxpr.outvars)
+
+
+def _f(x):
+    return jnp.sum(jnp.sin(x) * x)
+
+
+def test_checks_catch_a_broken_jaxpr_where_it_is_built(monkeypatch):
+    from jaxlite.interpreters import partial_eval as pe
+    x = np.linspace(0.0, 1.0, 4)
+    monkeypatch.setattr(pe, "dce", _drop_first_eqn)
+    with _checks(False):
+        closed = jaxlite.make_jaxpr(_f)(x)        # checks off: built silently
+    assert len(closed.jaxpr.eqns) == 2
+    saved = jaxlite.config.jax_enable_checks      # on in CI (JAXLITE_CHECKS=1)
+    jaxlite.config.update("jax_enable_checks", True)
+    try:
+        assert jaxlite.config.jax_enable_checks is True
+        with pytest.raises(TypeError, match="make_jaxpr built an ill-typed jaxpr: variable "
+                                            "of type f64\\[4\\] used before definition"):
+            jaxlite.make_jaxpr(_f)(x)
+        with pytest.raises(TypeError, match="linearize built an ill-typed jaxpr"):
+            jaxlite.grad(_f)(x)
+    finally:
+        jaxlite.config.update("jax_enable_checks", saved)
+
+
+def test_checks_name_the_jit_rule_that_built_a_broken_jaxpr(monkeypatch):
+    from jaxlite.interpreters import partial_eval as pe
+    x = np.linspace(0.0, 1.0, 4)
+    g = jaxlite.jit(_f)
+    g.lower(x)                                     # traced (and cached) while DCE works
+    monkeypatch.setattr(pe, "dce", _drop_first_eqn)
+    with pytest.raises(TypeError, match="jit's jvp rule built an ill-typed jaxpr"):
+        with _checks(True):
+            jaxlite.jvp(g, (x,), (np.ones(4),))
+
+
+def _checks(on):
+    from jaxlite import _config
+    return _config.enable_checks(on)
+
+
+def test_checks_catch_a_mistyped_equation_inside_a_jit_call():
+    from jaxlite import ir
+    from jaxlite.core import ShapedArray
+    from jaxlite.jit_primitive import jit_p
+    f32 = ShapedArray((3,), np.dtype("float32"))
+    a, b = ir.Var(f32), ir.Var(ShapedArray((3,), np.dtype("float64")))   # sin of f32 is f32
+    sin_p = jaxlite.core.all_primitives["sin"]
+    inner = ir.ClosedJaxpr(ir.Jaxpr([], [a], [ir.Eqn(sin_p, [a], {}, [b])], [b]), [])
+
+    def outer(x):
+        return jit_p.bind(x, jaxpr=inner, name="broken")[0]
+    x = np.ones(3, np.float32)
+    with _checks(False):
+        jaxlite.make_jaxpr(outer)(x)                # checks off: not looked at
+    with _checks(True), pytest.raises(TypeError, match="sin: declared output f64\\[3\\] but "
+                                                      "rule gives f32\\[3\\]"):
+        jaxlite.make_jaxpr(outer)(x)
+
+
+def test_checks_off_cost_nothing(monkeypatch):
+    # With checks off the typechecker is never called.
+    from jaxlite.interpreters import partial_eval as pe
+
+    def boom(*a, **k):
+        raise AssertionError("typecheck ran with checks off")
+    monkeypatch.setattr(pe, "check", boom)
+    x = np.linspace(0.0, 1.0, 4)
+    with _checks(False):
+        np.testing.assert_allclose(jaxlite.grad(_f)(x), np.sin(x) + x * np.cos(x))
+    with _checks(True), pytest.raises(AssertionError, match="with checks off"):
+        jaxlite.make_jaxpr(_f)(x)

@@ -143,7 +143,7 @@ def linearize_flat(f, primals):
     pairs = [interp.split(o) for o in outs]
     p_outs = [p for p, _ in pairs]
     nonzero = [t for _, t in pairs if type(t) is not Zero]
-    closed = builder.build(nonzero)
+    closed = builder.build(nonzero, what="linearize")
     lin = LinearFunction(closed, in_avals, [core.get_aval(p) for p in p_outs],
                          [type(t) is Zero for _, t in pairs])
     return p_outs, lin

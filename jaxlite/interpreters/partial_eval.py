@@ -10,7 +10,8 @@ partial evaluation, and it is how linearize splits the primal computation
 import numpy as np
 
 from jaxlite import core
-from jaxlite.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce
+from jaxlite._config import checks
+from jaxlite.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, check, dce
 
 
 class StagingTracer(core.Tracer):
@@ -90,28 +91,35 @@ class StagingInterpreter(core.Interpreter):
             self.const_vars[key] = (Var(aval), x)
         return self.const_vars[key][0]
 
-    def build(self, outs, invars=None):
-        """A ClosedJaxpr from the recorded equations to ``outs``."""
+    def build(self, outs, invars=None, what=None):
+        """A ClosedJaxpr from the recorded equations to ``outs``; ``what`` built it
+        (named when checks are on and it is ill-typed)."""
         outvars = [self.to_atom(o) for o in outs]
         self.finished = True
         constvars = [v for v, _ in self.const_vars.values()]
         consts = [x for _, x in self.const_vars.values()]
         jaxpr = Jaxpr(constvars, self.invars if invars is None else invars,
                       self.eqns, outvars)
-        return ClosedJaxpr(dce(jaxpr), consts)
+        closed = ClosedJaxpr(dce(jaxpr), consts)
+        if checks.value:
+            check(closed, what or ("staging" if self.stage_all else "partial evaluation"))
+        return closed
 
 
-def trace_flat(f, in_avals, stage_all=True):
+def trace_flat(f, in_avals, stage_all=True, what=None):
     """Stage ``f(*tracers) -> list`` into a ClosedJaxpr whose consts may be
     values of outer interpreters (closed-over tracers)."""
     interp = StagingInterpreter(stage_all=stage_all)
     args = [interp.new_arg(a) for a in in_avals]
     with core.set_interpreter(interp):
         outs = f(*args)
-    return interp.build(outs)
+    return interp.build(outs, what=what)
 
 
 def convert_constvars(closed):
     """Move a ClosedJaxpr's consts to leading invars: ``(jaxpr, consts)``."""
     j = closed.jaxpr
-    return Jaxpr([], j.constvars + j.invars, j.eqns, j.outvars), closed.consts
+    jaxpr = Jaxpr([], j.constvars + j.invars, j.eqns, j.outvars)
+    if checks.value:
+        check(ClosedJaxpr(jaxpr, []), "convert_constvars")
+    return jaxpr, closed.consts
