@@ -20,27 +20,11 @@ import math
 import numpy as np
 from llvmlite import ir
 
-from compiler import loops, parallel, registry
+from compiler import gemm, loops, parallel, registry, vecmath
 from compiler.lltypes import (I1, I8, I32, I64, F32, F64, PTR, VOID, lltype, const, i64,
                               identity)
 
 LOWERINGS = registry.VALUE_RULES
-
-
-def _vecmath():
-    try:
-        from compiler import vecmath
-        return vecmath
-    except Exception:   # not written yet, or broken: fall back to intrinsics/libm
-        return None
-
-
-def _gemm():
-    try:
-        from compiler import gemm
-        return gemm
-    except Exception:
-        return None
 
 
 # ---------------------------------------------------------------- emitter
@@ -183,47 +167,42 @@ def _is_f(node, i=0):
     return node.inputs[i].aval.dtype.kind == "f"
 
 
-def _fconst(dtype, v):
-    return const(dtype, v)
+def _vector_math(name):
+    """The value rule of a primitive computed by vecmath's function ``name``
+    (straight-line IR that the loop vectorizer widens)."""
+    assert vecmath.has(name), name
+    LOWERINGS[name] = _elementwise(lambda em, node, *args: vecmath.emit(em.b, name, *args))
 
 
-# Intrinsics that LLVM knows (scalar calls to libm unless vecmath handles them).
-_INTRINSIC = {"exp": "llvm.exp", "log": "llvm.log", "sin": "llvm.sin", "cos": "llvm.cos",
-              "exp2": "llvm.exp2", "sqrt": "llvm.sqrt", "tan": "llvm.tan",
-              "asin": "llvm.asin", "acos": "llvm.acos", "atan": "llvm.atan",
-              "sinh": "llvm.sinh", "cosh": "llvm.cosh", "tanh": "llvm.tanh"}
-_LIBM = {"log1p", "expm1", "erf", "atan2", "pow"}
+_vector_math("exp")
+_vector_math("exp2")
+_vector_math("log")
+_vector_math("log1p")
+_vector_math("expm1")
+_vector_math("sin")
+_vector_math("cos")
+_vector_math("tan")
+_vector_math("asin")
+_vector_math("acos")
+_vector_math("atan")
+_vector_math("sinh")
+_vector_math("cosh")
+_vector_math("tanh")
+_vector_math("logistic")
+_vector_math("erf")
+_vector_math("pow")
+_vector_math("atan2")
 
 
-def math_fn(em, name, x, dtype, *more):
-    """A transcendental: vecmath's vectorizable code when it has ``name``, else
-    an LLVM intrinsic or libm call."""
-    vm = _vecmath()
-    if vm is not None and name in getattr(vm, "SUPPORTED", ()):
-        return vm.emit(em.b, name, x, *more)
-    ty = lltype(dtype)
-    if name == "logistic":
-        e = math_fn(em, "exp", em.b.fneg(x), dtype)
-        one = _fconst(dtype, 1.0)
-        return em.b.fdiv(one, em.b.fadd(one, e))
-    if name == "rsqrt":
-        return em.b.fdiv(_fconst(dtype, 1.0), math_fn(em, "sqrt", x, dtype))
-    if name in _INTRINSIC:
-        return em.call(f"{_INTRINSIC[name]}.{_sfx(dtype)}", ty, [x])
-    if name == "pow":
-        return em.call(f"llvm.pow.{_sfx(dtype)}", ty, [x] + list(more))
-    fname = name + ("f" if np.dtype(dtype) == np.float32 else "")
-    fn = em.module.globals.get(fname)
-    if fn is None:
-        fn = ir.Function(em.module, ir.FunctionType(ty, [ty] * (1 + len(more))), name=fname)
-        fn.attributes.add("nounwind")
-    return em.b.call(fn, [x] + list(more))
+@_unary("sqrt")
+def _sqrt(em, node, x):
+    return em.call(f"llvm.sqrt.{_sfx(_in_dtype(node))}", x.type, [x])
 
 
-for _name in ["exp", "exp2", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
-              "asin", "acos", "atan", "sinh", "cosh", "tanh", "logistic", "erf"]:
-    LOWERINGS[_name] = _elementwise(
-        (lambda n: lambda em, node, x: math_fn(em, n, x, _in_dtype(node)))(_name))
+@_unary("rsqrt")
+def _rsqrt(em, node, x):
+    dt = _in_dtype(node)
+    return em.b.fdiv(const(dt, 1.0), _sqrt(em, node, x))
 
 
 @_unary("neg")
@@ -346,16 +325,6 @@ def _rem(em, node, x, y):
     safe, is0, ism1 = _safe_divisor(b, y)
     r = b.srem(x, safe)
     return b.select(b.or_(is0, ism1), ir.Constant(x.type, 0), r)
-
-
-@_unary("pow")
-def _pow(em, node, x, y):
-    return math_fn(em, "pow", x, _in_dtype(node), y)
-
-
-@_unary("atan2")
-def _atan2(em, node, x, y):
-    return math_fn(em, "atan2", x, _in_dtype(node), y)
 
 
 def _minmax(kind):
@@ -977,42 +946,12 @@ def emit_gemm(em, kernel):
             em.store_linear(out, i, const(dt, 0))
         return
     lda, ldb, ldc = (M if ta else K), (K if tb else N), N
-    ety = lltype(dt)
-    gm = _gemm()
     with loops.for_range(b, B, name="batch") as bi:
         pa = em.address(a, b.mul(bi, i64(M * K)))
         pb = em.address(bvar, b.mul(bi, i64(K * N)))
         pc = em.address(out, b.mul(bi, i64(M * N)))
-        if gm is not None and dt.kind in "fi":
-            gm.emit_gemm(b, em.module, dt, ta, tb, i64(M), i64(N), i64(K), pa, i64(lda),
-                         pb, i64(ldb), pc, i64(ldc))
-        else:
-            _loop_gemm(em, dt, ety, ta, tb, M, N, K, pa, lda, pb, ldb, pc, ldc)
-
-
-def _loop_gemm(em, dt, ety, ta, tb, M, N, K, pa, lda, pb, ldb, pc, ldc):
-    """C = op(A) op(B) with i-k-j loops (contiguous inner loop when B is not transposed)."""
-    b = em.b
-
-    def elem(ptr, off):
-        return b.gep(ptr, [off], source_etype=ety)
-
-    with loops.for_range(b, M, name="gi") as i:
-        with loops.for_range(b, N, name="gz") as j:
-            b.store(const(dt, 0), elem(pc, b.add(b.mul(i, i64(ldc)), j)))
-        with loops.for_range(b, K, name="gk") as k:
-            aoff = b.add(b.mul(k, i64(lda)), i) if ta else b.add(b.mul(i, i64(lda)), k)
-            av = b.load(elem(pa, aoff), typ=ety)
-            with loops.for_range(b, N, name="gj") as j:
-                boff = b.add(b.mul(j, i64(ldb)), k) if tb else b.add(b.mul(k, i64(ldb)), j)
-                bv = b.load(elem(pb, boff), typ=ety)
-                cp = elem(pc, b.add(b.mul(i, i64(ldc)), j))
-                cv = b.load(cp, typ=ety)
-                if dt.kind == "f":
-                    nv = b.fadd(cv, b.fmul(av, bv), flags=("contract",))
-                else:
-                    nv = b.add(cv, b.mul(av, bv))
-                b.store(nv, cp)
+        gemm.emit_gemm(b, em.module, dt, ta, tb, i64(M), i64(N), i64(K), pa, i64(lda),
+                       pb, i64(ldb), pc, i64(ldc))
 
 
 # ------------------------------------------------------------------ module

@@ -8,8 +8,11 @@ loop `out[i] = f(in[i])` becomes AVX2 code at O3.
 
 Public interface::
 
-    SUPPORTED                      # frozenset of function names
+    has(name)                      # is there a vectorizable `name`?
     emit(builder, name, *args)     # -> ir.Value, same type as the arguments
+    SUPPORTED                      # frozenset of the names registered by @_function
+
+A function is added by writing its emitter ``_f(e, x)`` with ``@_function('f')``.
 
 Arguments are `float`, `double` or vectors of them.  float work is done in float
 (8 lanes per AVX2 register) except `pow`, which runs in double and rounds.
@@ -32,8 +35,8 @@ Polynomials: the float64 kernels use Taylor series where they converge fast
 nodes (near-minimax), those of float32 tanh and logistic by minimax fits in
 relative error (max error over every float32: tanh 1.50 ulp, logistic 2.40 ulp), as
 are the double polynomials of float32 pow.
-The derivation is `_derive()` at the end of this file, run with
-`python -m compiler.vecmath`; it is never run at import.
+The derivation is `compiler/tools/fit_vecmath.py` (`python -m compiler.tools.fit_vecmath`
+prints the tables); it is a development tool, never imported at run time.
 
 FMA: exactness of the argument reductions relies on a fused multiply-add
 (llvm.fma).  Compile for the host CPU (with its features) so that it becomes
@@ -45,9 +48,17 @@ from fractions import Fraction
 import numpy as np
 from llvmlite import ir
 
-SUPPORTED = frozenset({
-    'exp', 'exp2', 'log', 'log2', 'log1p', 'expm1', 'tanh', 'logistic', 'sin', 'cos',
-    'tan', 'erf', 'atan', 'asin', 'acos', 'atan2', 'sinh', 'cosh', 'pow'})
+# name -> (emitter(e, *args), number of arguments), filled by @_function below.
+_FUNCTIONS = {}
+
+
+def _function(name, arity=1):
+    """Register a function's emitter under ``name`` (what ``emit`` and ``has`` see)."""
+    def register(fn):
+        _FUNCTIONS[name] = (fn, arity)
+        return fn
+    return register
+
 
 # ---------------------------------------------------------------------------
 # Polynomial coefficients, lowest order first (printed by derive()).
@@ -337,6 +348,7 @@ def _exp_limits(e):
     return (-746.0, 710.0) if e.f64 else (-104.0, 89.0)
 
 
+@_function('exp')
 def _exp(e, x, xlo=None):
     """e^(x + xlo), xlo a tiny correction (used by pow)."""
     lo, hi = _exp_limits(e)
@@ -347,6 +359,7 @@ def _exp(e, x, xlo=None):
     return _scale2(e, _exp_small(e, r, xlo), ni)
 
 
+@_function('exp2')
 def _exp2(e, x):
     lo, hi = (-1076.0, 1025.0) if e.f64 else (-151.0, 129.0)
     xc = e.clamp(x, lo, hi)
@@ -358,6 +371,7 @@ def _exp2(e, x):
     return _scale2(e, _exp_small(e, r, rlo), ni)
 
 
+@_function('expm1')
 def _expm1(e, x):
     lo, hi = (-40.0, 710.0) if e.f64 else (-18.0, 89.0)
     xc = e.clamp(x, lo, hi)
@@ -403,6 +417,7 @@ def _log_specials(e, x, y):
     return e.sel(e.ucmp('<', x, e.c(0.0)), e.c(math.nan), y)
 
 
+@_function('log')
 def _log(e, x):
     k, f = _log_decompose(e, x)
     hfsq, tail = _log1p_kernel(e, f)
@@ -412,6 +427,7 @@ def _log(e, x):
     return _log_specials(e, x, y)
 
 
+@_function('log2')
 def _log2(e, x):
     k, f = _log_decompose(e, x)
     hfsq, tail = _log1p_kernel(e, f)
@@ -424,6 +440,7 @@ def _log2(e, x):
     return _log_specials(e, x, y)
 
 
+@_function('log1p')
 def _log1p(e, x):
     u = e.add(e.c(1.0), x)
     # u = 1 + x rounded; c corrects log(u) to log(1 + x) (first order).
@@ -437,6 +454,7 @@ def _log1p(e, x):
 # Hyperbolic and logistic, through expm1/exp (no cancellation); float32 tanh and
 # logistic inline exp's reduction and end in a single division.
 
+@_function('tanh')
 def _tanh(e, x):
     if not e.f64:
         return _tanh32(e, x)
@@ -445,7 +463,7 @@ def _tanh(e, x):
     return e.copysign(e.div(em, e.add(em, e.c(2.0))), x)
 
 
-_TANH32_SPLIT = 0.7
+TANH32_SPLIT = 0.7
 
 
 def _tanh32(e, x):
@@ -475,12 +493,13 @@ def _tanh32(e, x):
     # 2 / (1 + 2^n e^(2r)) = 2^(1-n) / (2^-n + e^(2r)): an add where 1 + E needs an fma
     num_large = e.add(two_mn, two_mn)
     den_large = e.add(two_mn, e.poly(r, TANH_E32))
-    small = e.cmp('<', ax, e.c(_TANH32_SPLIT))
+    small = e.cmp('<', ax, e.c(TANH32_SPLIT))
     q = e.div(e.sel(small, num_small, num_large), e.sel(small, den_small, den_large))
     y = e.sub(e.sel(small, ax, e.c(1.0)), q)
     return e.copysign(y, x)                         # keeps -0
 
 
+@_function('logistic')
 def _logistic(e, x):
     if not e.f64:
         return _logistic32(e, x)
@@ -518,6 +537,7 @@ def _half_exp(e, ax):
     return _exp(e, d, e.sub(err, e.c(lo)))
 
 
+@_function('sinh')
 def _sinh(e, x):
     ax = e.abs(x)
     em = _expm1(e, ax)
@@ -527,6 +547,7 @@ def _sinh(e, x):
     return e.copysign(e.sel(e.cmp('<', ax, e.c(1.0)), small, large), x)
 
 
+@_function('cosh')
 def _cosh(e, x):
     h = _half_exp(e, e.abs(x))
     return e.add(h, e.div(e.c(0.25), h))
@@ -580,6 +601,17 @@ def _sin_or_cos(e, x, want_cos):
     return y if want_cos else e.sel(e.cmp('==', x, e.c(0.0)), x, y)   # sin(-0) = -0
 
 
+@_function('sin')
+def _sin(e, x):
+    return _sin_or_cos(e, x, False)
+
+
+@_function('cos')
+def _cos(e, x):
+    return _sin_or_cos(e, x, True)
+
+
+@_function('tan')
 def _tan(e, x):
     r, q = _trig_reduce(e, x)
     odd = e.or_(e.cmp('==', q, e.c(1.0)), e.cmp('==', q, e.c(3.0)))
@@ -615,6 +647,7 @@ def _atan_pos(e, ax):
     return e.sel(big, e.add(e.c(hi), e.sub(e.c(lo), a)), a)
 
 
+@_function('atan')
 def _atan(e, x):
     return e.copysign(_atan_pos(e, e.abs(x)), x)
 
@@ -632,6 +665,7 @@ def _asin_outer(e, w):
     return s, e.add(corr, _asin_poly(e, s, w))            # asin = s + second
 
 
+@_function('asin')
 def _asin(e, x):
     ax = e.abs(x)
     inner = e.add(ax, _asin_poly(e, ax, e.mul(ax, ax)))
@@ -644,6 +678,7 @@ def _asin(e, x):
     return e.copysign(y, x)
 
 
+@_function('acos')
 def _acos(e, x):
     ax = e.abs(x)
     hi, plo = e.k.pio2[:2]
@@ -658,6 +693,7 @@ def _acos(e, x):
     return e.sel(e.cmp('>', ax, e.c(1.0)), e.c(math.nan), y)
 
 
+@_function('atan2', arity=2)
 def _atan2(e, y, x):
     ay, ax = e.abs(y), e.abs(x)
     swap = e.cmp('>', ay, ax)
@@ -678,6 +714,7 @@ def _atan2(e, y, x):
 # ---------------------------------------------------------------------------
 # erf: odd polynomial below 1, 1 - exp(-x^2) G(1/x) above (saturates at 4 / 6).
 
+@_function('erf')
 def _erf(e, x):
     ax = e.abs(x)
     z = e.mul(x, x)
@@ -805,171 +842,33 @@ def _pow32(e, x, y):
     return _pow_rules(e, x, y, e.b.fptrunc(r, e.ty), one)
 
 
+@_function('pow', arity=2)
 def _pow(e, x, y):
     return (_pow64 if e.f64 else _pow32)(e, x, y)
 
 
 # ---------------------------------------------------------------------------
 
-_UNARY = {
-    'exp': _exp, 'exp2': _exp2, 'expm1': _expm1, 'log': _log, 'log2': _log2,
-    'log1p': _log1p, 'tanh': _tanh, 'logistic': _logistic, 'sinh': _sinh, 'cosh': _cosh,
-    'sin': lambda e, x: _sin_or_cos(e, x, False), 'cos': lambda e, x: _sin_or_cos(e, x, True),
-    'tan': _tan, 'atan': _atan, 'asin': _asin, 'acos': _acos, 'erf': _erf,
-}
-_BINARY = {'atan2': _atan2, 'pow': _pow}
-
-
 def emit(builder, name, *args):
     """Emit `name(*args)` at the builder's position; returns a value of the args' type.
 
     args are float/double scalars or vectors, all of one type (pow and atan2 take two).
     """
-    if name not in SUPPORTED:
+    if name not in _FUNCTIONS:
         raise ValueError(f"vecmath: unsupported function {name!r}; supported: {sorted(SUPPORTED)}")
-    want = 2 if name in _BINARY else 1
+    fn, want = _FUNCTIONS[name]
     if len(args) != want:
         raise TypeError(f"vecmath: {name} takes {want} argument(s), got {len(args)}")
     if len({str(a.type) for a in args}) != 1:
         raise TypeError(f"vecmath: {name} arguments must share a type, got "
                         f"{', '.join(str(a.type) for a in args)}")
     e = _Emitter(builder, args[0].type)
-    return (_BINARY.get(name) or _UNARY[name])(e, *args)
+    return fn(e, *args)
 
 
-# ---------------------------------------------------------------------------
-# Development-time derivation of the fitted coefficient tables above.
-
-def _cheb_nodes_fit(f, a, b, deg, n=500, monomial=True):
-    """Least squares on n Chebyshev nodes of [a, b] (near-minimax for smooth f).
-
-    Returns monomial coefficients in the original variable, lowest first, or (with
-    monomial=False) the Chebyshev coefficients in t = (2z - a - b) / (b - a).
-    """
-    cheb = np.polynomial.chebyshev
-    t = np.cos(np.pi * (np.arange(n) + 0.5) / n)
-    c = cheb.chebfit(t, f((a + b) / 2 + (b - a) / 2 * t), deg)
-    if not monomial:
-        return c
-    p = np.polynomial.Polynomial(cheb.cheb2poly(c))
-    return p(np.polynomial.Polynomial([-(a + b) / (b - a), 2 / (b - a)])).coef
+def has(name):
+    """Is there a vectorizable ``name``? (The lowering of a primitive asks.)"""
+    return name in _FUNCTIONS
 
 
-def _rational_fit(f, a, b, m, n, scale, nodes=2000, iters=100):
-    """P/Q of degrees (m, n) minimizing max |P/Q - f| / scale on [a, b].
-
-    Loeb's linearization (minimize |P - f Q| / (scale Q_prev) by least squares) with
-    Lawson's reweighting (weights multiplied by the current error, which drives the
-    least-squares optimum towards the minimax one), in a Chebyshev basis on
-    Chebyshev nodes for conditioning.  Returns (max scaled error on the nodes,
-    monomial coefficients of P, of Q) with Q[0] = 1, lowest order first.
-    """
-    cheb = np.polynomial.chebyshev
-    t = np.cos(np.pi * (np.arange(nodes) + 0.5) / nodes)
-    v = (a + b) / 2 + (b - a) / 2 * t
-    fv, sv = f(v), scale(v)
-    tp, tq = cheb.chebvander(t, m), cheb.chebvander(t, n)
-    weight, q_prev, best = np.full(nodes, 1 / nodes), np.ones(nodes), None
-    for _ in range(iters):
-        rows = np.hstack([tp, -fv[:, None] * tq[:, 1:]]) / (sv * q_prev)[:, None]
-        rhs = fv / (sv * q_prev)                    # Q's T0 coefficient is fixed at 1
-        sw = np.sqrt(weight)
-        sol = np.linalg.lstsq(rows * sw[:, None], rhs * sw, rcond=None)[0]
-        pc, qc = sol[:m + 1], np.concatenate([[1.0], sol[m + 1:]])
-        q_prev = cheb.chebval(t, qc)
-        err = (cheb.chebval(t, pc) / q_prev - fv) / sv
-        if best is None or np.abs(err).max() < best[0]:
-            best = (np.abs(err).max(), pc, qc)
-        weight = weight * np.abs(err)
-        weight /= weight.sum()
-    emax, pc, qc = best
-    to_v = np.polynomial.Polynomial([-(a + b) / (b - a), 2 / (b - a)])   # t as a function of v
-    pm = np.polynomial.Polynomial(cheb.cheb2poly(pc))(to_v).coef
-    qm = np.polynomial.Polynomial(cheb.cheb2poly(qc))(to_v).coef
-    return emax, pm / qm[0], qm / qm[0]
-
-
-def _series(z, terms):
-    """sum(terms[k] z^k), evaluated from the top (accurate for the small z used)."""
-    s = np.zeros_like(z)
-    for c in terms[::-1]:
-        s = s * z + c
-    return s
-
-
-def _derived_tables():
-    """The fitted tables, reproduced from their definitions: {name: coefficients}."""
-    fact = math.factorial
-    ln2h = math.log(2) / 2
-    zlog = ((2 ** .5 - 1) / (2 ** .5 + 1)) ** 2
-    zat = math.tan(math.pi / 8) ** 2
-    exp_t = [1 / fact(k + 2) for k in range(16)]
-    log_t = [2 / (2 * k + 3) for k in range(20)]
-    sin_t = [(-1) ** (k + 1) / fact(2 * k + 3) for k in range(12)]
-    cos_t = [(-1) ** k / fact(2 * k + 4) for k in range(12)]
-    atan_t = [(-1) ** (k + 1) / (2 * k + 3) for k in range(60)]
-    asin_t = [fact(2 * k) / (4 ** k * fact(k) ** 2 * (2 * k + 1)) for k in range(1, 80)]
-    erf_t = [2 / math.sqrt(math.pi) * (-1) ** k / (fact(k) * (2 * k + 1)) for k in range(30)]
-
-    def tan_t(z):     # (tan r - r) / r^3, series near 0 where the difference cancels
-        r = np.sqrt(z)
-        with np.errstate(all='ignore'):
-            direct = (np.tan(r) - r) / r ** 3
-        return np.where(z < 1e-4, 1 / 3 + 2 * z / 15 + 17 * z ** 2 / 315, direct)
-
-    def tanh_h(z):    # (x - tanh x) / x^3, series near 0 where the difference cancels
-        r = np.sqrt(z)
-        with np.errstate(all='ignore'):
-            direct = (r - np.tanh(r)) / r ** 3
-        return np.where(z < 1e-3, 1 / 3 - 2 * z / 15 + 17 * z ** 2 / 315 - 62 * z ** 3 / 2835,
-                        direct)
-
-    # tanh: minimax in relative error (h in its own; e^(2r) = 1 + r g(r) in that of e^(2r))
-    split2 = _TANH32_SPLIT ** 2
-    _, sp, sq = _rational_fit(tanh_h, 0, split2, 1, 1, tanh_h)
-    _, tg, _ = _rational_fit(lambda r: np.expm1(2 * r) / r, -ln2h / 2, ln2h / 2, 4, 0,
-                             lambda r: np.exp(2 * r) / np.abs(r))
-    _, qg, _ = _rational_fit(lambda r: np.expm1(r) / r, -ln2h, ln2h, 5, 0,
-                             lambda r: np.exp(r) / np.abs(r))
-    # float32 pow: log2(1 + f) / s and (2^r - 1) / r, in the relative error of log2 / 2^r
-    atanh_t = [1 / (2 * k + 1) for k in range(20)]       # atanh(s) / s in z = s^2
-    log2_g = lambda z: 2 / math.log(2) * _series(z, atanh_t)  # noqa: E731
-    _, pl, _ = _rational_fit(log2_g, 0, zlog, 4, 0, log2_g)
-    _, pe, _ = _rational_fit(lambda r: np.expm1(r * math.log(2)) / r, -0.5, 0.5, 5, 0,
-                             lambda r: np.exp2(r) / np.abs(r))
-
-    erfc = np.vectorize(math.erfc)
-    erfc_g = lambda u: erfc(1 / u) * np.exp(1 / (u * u))  # noqa: E731
-    erf_e = _cheb_nodes_fit(lambda z: _series(z, erf_t), 0, 1, 6)
-    erf_e[0] -= 1
-    tables = {
-        'EXP_P32': _cheb_nodes_fit(lambda r: _series(r, exp_t), -ln2h, ln2h, 5),
-        'LOG_L32': _cheb_nodes_fit(lambda z: _series(z, log_t), 0, zlog, 3),
-        'SIN_S32': _cheb_nodes_fit(lambda z: _series(z, sin_t), 0, 0.64, 3),
-        'COS_C32': _cheb_nodes_fit(lambda z: _series(z, cos_t), 0, 0.64, 3),
-        'TAN_T32': _cheb_nodes_fit(tan_t, 0, 0.64, 6),
-        'TANH_S32': (sp[0] / sq[1], sp[1] / sq[1], sq[0] / sq[1]),
-        'TANH_E32': (1.0, *tg),
-        'EXP_Q32': (1.0, *qg),
-        'POW_L32': pl,
-        'POW_E32': (1.0, *pe),
-        'ASIN_P32': _cheb_nodes_fit(lambda z: _series(z, asin_t), 0, 0.25, 5),
-        'ASIN_P64': _cheb_nodes_fit(lambda z: _series(z, asin_t), 0, 0.25, 11),
-        'ATAN_A32': _cheb_nodes_fit(lambda z: _series(z, atan_t), 0, zat, 5),
-        'ATAN_A64': _cheb_nodes_fit(lambda z: _series(z, atan_t), 0, zat, 10),
-        'ERF_E32': erf_e,
-        'ERFC_G32': _cheb_nodes_fit(erfc_g, 1 / 4, 1, 9),
-        'ERFC_G64': np.polynomial.chebyshev.cheb2poly(
-            _cheb_nodes_fit(erfc_g, 1 / 6, 1, 22, n=800, monomial=False)),
-    }
-    return tables
-
-
-def _derive():
-    """Print the fitted tables as Python."""
-    for name, cs in _derived_tables().items():
-        print(f"{name} = ({', '.join(repr(float(c)) for c in cs)})")
-
-
-if __name__ == '__main__':
-    _derive()
+SUPPORTED = frozenset(_FUNCTIONS)

@@ -1,0 +1,1 @@
+"""Development tools for the compiler (never imported at run time)."""
