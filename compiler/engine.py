@@ -9,6 +9,8 @@ import threading
 import llvmlite
 import llvmlite.binding as llvm
 
+from compiler import gemm
+
 _lock = threading.Lock()
 _state = {}
 # LLVM's global context is not thread-safe: whatever parses, optimizes or
@@ -25,11 +27,9 @@ def _init():
             return
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
-        try:
-            from compiler import gemm
-            gemm.prepare()
-        except Exception:   # no gemm module yet or no BLAS: lowering falls back to loops
-            pass
+        # Before any engine exists: MCJIT resolves the BLAS and C runtime aliases
+        # registered here. Without a BLAS, GEMMs use the LLVM kernel.
+        gemm.prepare()
         target = llvm.Target.from_triple(llvm.get_process_triple())
         cpu, features = llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
         _state["cpu"], _state["features"] = cpu, features
@@ -70,7 +70,6 @@ def optimize(ir_text):
     unrolled and peeled every short loop (optimized IR 7x the input, half of a
     first call's compile time) with no measurable gain at run time. The
     vectorizer still interleaves."""
-    from compiler import gemm
     with llvm_lock:
         mod = llvm.parse_assembly(ir_text)
         mod.verify()
