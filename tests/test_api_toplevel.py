@@ -172,3 +172,18 @@ def test_debug_print_eager_jit_and_grad(capsys):
     assert capsys.readouterr().out == "x=[3. 4.] total=7.00\n"
     with pytest.raises(TypeError):
         jaxlite.debug.print(3)
+
+
+# ------------------------------------------------ float0 and stop_gradient
+
+def test_float0_is_the_tangent_dtype_of_integers():
+    assert jaxlite.float0.itemsize == 0 and jaxlite.float0.names == ("float0",)
+    z = np.zeros((2, 3), jaxlite.float0)
+    assert z.shape == (2, 3) and z.dtype == jaxlite.float0
+
+
+def test_top_level_stop_gradient():
+    x = np.array([1.0, -2.0, 3.0])
+    np.testing.assert_array_equal(jaxlite.stop_gradient(x), x)
+    g = jaxlite.grad(lambda a: jnp.sum(jaxlite.stop_gradient(a) * a))(x)
+    np.testing.assert_allclose(g, x)

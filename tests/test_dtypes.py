@@ -141,3 +141,12 @@ def test_isdtype_takes_jnp_scalar_types_and_rejects_unknown_kinds():
     assert jnp.isdtype(jnp.int32, jnp.int32)
     with pytest.raises(ValueError, match="unknown kind"):
         jnp.isdtype(np.float32, "floating")
+
+
+def test_iinfo_and_issubdtype_vs_numpy():
+    for dt in (jnp.int32, jnp.int64):
+        assert jnp.iinfo(dt).max == np.iinfo(dt).max and jnp.iinfo(dt).min == np.iinfo(dt).min
+    kinds = [jnp.number, jnp.inexact, jnp.floating, jnp.integer, jnp.signedinteger, jnp.bool_]
+    for dt in (jnp.bool_, jnp.int32, jnp.int64, jnp.float32, jnp.float64):
+        for kind in kinds:
+            assert jnp.issubdtype(dt, kind) == np.issubdtype(dt, kind), (dt, kind)

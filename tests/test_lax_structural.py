@@ -331,3 +331,14 @@ def test_pad_random_configs(problem):
     _same(lax.pad(x, np.float64(-1.0), config), _pad_reference(x, np.float64(-1.0), config))
     from helpers import check_vjp
     check_vjp(lambda x, v: lax.pad(x, v, config), (x, np.asarray(0.5)))
+
+
+def test_full_and_broadcast_vs_numpy():
+    _same(lax.full((2, 3), 1.5), np.full((2, 3), 1.5, np.float32))
+    _same(lax.full((2, 3), 1.5, np.int32), np.full((2, 3), 1, np.int32))
+    _same(lax.full((), np.float64(2.0)), np.float64(2.0))
+    x = np.arange(6.0).reshape(2, 3)
+    # broadcast prepends the new dimensions
+    _same(lax.broadcast(x, (4,)), np.broadcast_to(x, (4, 2, 3)))
+    _same(lax.broadcast(x, ()), x)
+    check_grads(lambda a: lax.broadcast(a, (2, 1)), (x,), order=1)

@@ -299,3 +299,22 @@ def test_logmeanexp_where_and_large_inputs():
     np.testing.assert_allclose(nn.logmeanexp(x, axis=1, where=where), expected, rtol=1e-12)
     big = np.array([1000.0, 1000.0])
     np.testing.assert_allclose(nn.logmeanexp(big), 1000.0, rtol=1e-15)
+
+
+def test_relu6_swish_vs_closed_forms():
+    x = np.array([-3.0, -0.5, 0.0, 0.5, 3.0, 6.0, 9.0])
+    np.testing.assert_array_equal(nn.relu6(x), np.clip(x, 0.0, 6.0))
+    np.testing.assert_allclose(nn.swish(x), x / (1 + np.exp(-x)), rtol=1e-12)
+    np.testing.assert_allclose(nn.swish(x), nn.silu(x), rtol=1e-12)
+    check_grads(nn.swish, (x,), order=2)
+
+
+@pytest.mark.parametrize("axis", [-1, 0, (0, 1)])
+def test_standardize_vs_closed_form(axis):
+    x = DATA_RNG.normal(size=(3, 4)) * 2 + 1
+    m = np.mean(x, axis=axis, keepdims=True)
+    v = np.var(x, axis=axis, keepdims=True)
+    np.testing.assert_allclose(nn.standardize(x, axis=axis), (x - m) / np.sqrt(v + 1e-5),
+                               rtol=1e-12)
+    np.testing.assert_allclose(nn.standardize(x, axis=axis, mean=0.5, variance=4.0, epsilon=0.0),
+                               (x - 0.5) / 2.0, rtol=1e-12)

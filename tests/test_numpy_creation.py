@@ -271,3 +271,25 @@ def test_indices_vs_numpy(dims, sparse):
         assert g.dtype == np.int32
         np.testing.assert_array_equal(g, e)
     assert jnp.indices((2,), dtype=np.float32).dtype == np.float32
+
+
+def test_constants_and_scalar_types():
+    assert jnp.e == np.e and jnp.euler_gamma == np.euler_gamma
+    # jnp.float_ / int_ are the default float and int types (x64 off: 32 bits).
+    assert jnp.float_(3).dtype == np.float32 and float(jnp.float_(2.5)) == 2.5
+    assert jnp.int_(3.7).dtype == np.int32 and int(jnp.int_(3.7)) == 3
+    assert jnp.dtype("float32") == np.float32 and jnp.dtype(jnp.int64) == np.int64
+
+
+def test_empty_like_has_the_shape_and_dtype():
+    # Its values are unspecified (zeros here): only shape and dtype are checked.
+    assert jnp.empty_like(np.ones((2, 3), I32)).shape == (2, 3)
+    assert jnp.empty_like(np.ones((2, 3), I32)).dtype == np.int32
+    out = jnp.empty_like(np.ones((2, 3)), dtype=jnp.float64, shape=(4,))
+    assert out.shape == (4,) and out.dtype == np.float64
+
+
+@pytest.mark.parametrize("n,m,k", [(3, None, 0), (3, 4, 1), (4, 2, -1), (0, 3, 0), (2, 5, 9)])
+def test_tri_vs_numpy(n, m, k):
+    _same(jnp.tri(n, m, k), np.tri(n, m, k, dtype=np.float32))
+    _same(jnp.tri(n, m, k, dtype=jnp.int32), np.tri(n, m, k, dtype=np.int32))

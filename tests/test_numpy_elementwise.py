@@ -653,3 +653,43 @@ def test_select_errors():
         jnp.select([], [])
     with pytest.raises(TypeError, match="entry 0"):
         jnp.select([np.array([1, 0])], [np.array([1.0, 2.0])])
+
+
+# ------------------------------------------- rounding, angles, base-2 and powers
+
+def test_around_round_and_fix_vs_numpy():
+    x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.567, -3.14159])
+    for decimals in (0, 1, 2, -1):
+        np.testing.assert_allclose(jnp.around(x, decimals), np.around(x, decimals), rtol=1e-6)
+        np.testing.assert_allclose(jnp.round_(x, decimals), np.round(x, decimals), rtol=1e-6)
+    np.testing.assert_array_equal(jnp.fix(x), np.fix(x))
+    same(jnp.fix(np.arange(-2, 3, dtype=I32)), np.arange(-2, 3, dtype=I32))
+    same(jaxlite.jit(jnp.fix)(x.astype(F32)), np.fix(x).astype(F32))
+
+
+def test_degrees_radians_vs_numpy():
+    x = np.array([-np.pi, -1.0, 0.0, 0.5, 2 * np.pi])
+    same(jnp.degrees(x), np.degrees(x))
+    same(jnp.radians(np.degrees(x)), x)
+    same(jnp.radians(np.array([90, 180], I32)), np.radians([90, 180]).astype(F32))
+    check_grads(jnp.degrees, (x,), order=1)
+
+
+def test_logaddexp2_and_float_power_vs_numpy():
+    a = np.array([-3.0, 0.0, 1.0, 40.0, -40.0])
+    b = np.array([2.0, 0.0, -1.0, 41.0, 3.0])
+    same(jnp.logaddexp2(a, b), np.logaddexp2(a, b))
+    check_grads(jnp.logaddexp2, (a, b), order=2)
+    base = np.array([0.5, 2.0, 3.0], F32)
+    # float_power always computes in float64 (numpy's rule), even for float32 or int inputs
+    same(jnp.float_power(base, 3), np.float_power(base, 3))
+    same(jnp.float_power(np.array([2, 3], I32), np.array([-1, 2], I32)),
+         np.float_power(np.array([2, 3]), np.array([-1, 2])))
+    check_grads(jnp.float_power, (base.astype(F64), np.array([1.5, -0.5, 2.0])), order=1)
+
+
+def test_bitwise_not_vs_numpy():
+    for dt in (B, I32, I64):
+        x = data((3, 4), dt)
+        same(jnp.bitwise_not(x), np.bitwise_not(x))
+        same(jaxlite.jit(jnp.bitwise_not)(x), np.bitwise_not(x))

@@ -347,3 +347,16 @@ def test_at_combine_compares_positions_only_when_they_can_repeat():
     assert "bool[10,10]" in array
     same(jaxlite.jit(lambda a, i: a.at[i, :].mul(2.0))(x, np.int32(-1)),
           np.concatenate([np.ones((3, 5)), np.full((1, 5), 2.0)]).astype(F32))
+
+
+def test_flatnonzero_vs_numpy():
+    for x in (np.array([[0, 1], [2, 0]]), np.array([0.0, -1.5, 0.0, 3.0]), np.zeros((2, 3)),
+              np.array([True, False, True])):
+        np.testing.assert_array_equal(jnp.flatnonzero(x), np.flatnonzero(x))
+
+
+def test_boolean_mask_of_a_traced_value_is_non_concrete_error():
+    f = jaxlite.jit(lambda x: x[x > 0])
+    with pytest.raises(jnp.NonConcreteBooleanIndexError):
+        f(np.arange(-2.0, 3.0))
+    np.testing.assert_array_equal(jnp.asarray(np.arange(-2.0, 3.0))[np.arange(5) > 2], [1.0, 2.0])

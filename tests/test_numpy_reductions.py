@@ -334,3 +334,17 @@ def test_cumulative_defaults():
                                [2.0, 6.0])
     with pytest.raises(ValueError, match="axis must be given for an array of rank 2"):
         jnp.cumulative_sum(np.ones((2, 2)))
+
+
+def test_amax_amin_are_max_min():
+    x = DATA_RNG.normal(size=(3, 4, 5))
+    for axis in (None, 0, -1, (0, 2)):
+        for keepdims in (False, True):
+            np.testing.assert_array_equal(jnp.amax(x, axis=axis, keepdims=keepdims),
+                                          np.amax(x, axis=axis, keepdims=keepdims))
+            np.testing.assert_array_equal(jnp.amin(x, axis=axis, keepdims=keepdims),
+                                          np.amin(x, axis=axis, keepdims=keepdims))
+    np.testing.assert_array_equal(jnp.amax(x, axis=1, initial=0.5), np.amax(x, axis=1, initial=0.5))
+    w = x > 0
+    np.testing.assert_array_equal(jnp.amin(x, axis=0, where=w, initial=9.0),
+                                  np.amin(x, axis=0, where=w, initial=9.0))

@@ -419,3 +419,34 @@ def test_rot90_default_and_errors():
         jnp.rot90(m, axes=(0,))
     with pytest.raises(ValueError, match="rank >= 2"):
         jnp.rot90(np.ones(3))
+
+
+def test_atleast_nd_vs_numpy():
+    for x in (np.float32(1.5), np.arange(3.0), np.ones((2, 3)), np.ones((2, 3, 4, 1))):
+        for name in ("atleast_1d", "atleast_2d", "atleast_3d"):
+            same(getattr(jnp, name)(x), getattr(np, name)(x))
+    many = jnp.atleast_3d(np.float32(2.0), np.ones((2, 2)))
+    assert [a.shape for a in many] == [(1, 1, 1), (2, 2, 1)]
+    assert [a.shape for a in jnp.atleast_1d(1.0, np.ones((2, 2)))] == [(1,), (2, 2)]
+
+
+def test_column_stack_fliplr_flipud_vs_numpy():
+    a, b = np.arange(3.0), np.arange(6.0).reshape(3, 2)
+    same(jnp.column_stack([a, b, a]), np.column_stack([a, b, a]))
+    m = np.arange(24, dtype=I32).reshape(2, 3, 4)
+    same(jnp.fliplr(m), np.fliplr(m))
+    same(jnp.flipud(m), np.flipud(m))
+    same(jaxlite.jit(jnp.fliplr)(m), np.fliplr(m))
+    with pytest.raises(ValueError):
+        jnp.fliplr(np.arange(3))
+
+
+@pytest.mark.parametrize("sections", [2, [1, 3], [0]])
+def test_hsplit_vsplit_vs_numpy(sections):
+    x = np.arange(32.0).reshape(4, 4, 2)
+    for ours, ref in ((jnp.hsplit, np.hsplit), (jnp.vsplit, np.vsplit)):
+        got, want = ours(x, sections), ref(x, sections)
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            same(g, w)
+    assert [p.shape for p in jnp.hsplit(np.arange(6.0), 3)] == [(2,), (2,), (2,)]

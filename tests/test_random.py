@@ -352,3 +352,21 @@ def test_float_dtype_required():
         random.laplace(KEY42, (2,), np.int32)
     with pytest.raises(TypeError, match="floating"):
         random.gamma(KEY42, 1.0, (2,), np.int32)
+
+
+def test_key_and_key_data_are_the_raw_key():
+    np.testing.assert_array_equal(random.key(7), random.PRNGKey(7))
+    np.testing.assert_array_equal(random.key_data(random.key(7)), random.PRNGKey(7))
+    np.testing.assert_array_equal(random.normal(random.key(3), (4,)),
+                                  random.normal(random.PRNGKey(3), (4,)))
+
+
+def test_shuffle_is_a_permutation_along_the_axis():
+    x = np.arange(12).reshape(3, 4)
+    rows = np.asarray(random.shuffle(KEY, x, axis=0))
+    assert sorted(map(tuple, rows)) == sorted(map(tuple, x))
+    cols = np.asarray(random.shuffle(KEY, x, axis=1))
+    assert sorted(map(tuple, cols.T)) == sorted(map(tuple, x.T))
+    np.testing.assert_array_equal(random.shuffle(KEY, x), rows)     # deterministic
+    many = [tuple(np.asarray(random.shuffle(random.PRNGKey(s), np.arange(5)))) for s in range(20)]
+    assert len(set(many)) > 10

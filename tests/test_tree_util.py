@@ -283,3 +283,18 @@ def test_register_pytree_node_class_and_grad():
     g = jaxlite.grad(lambda q: q.a * q.b ** 2)(p)
     assert isinstance(g, Pair)
     np.testing.assert_allclose([g.a, g.b], [9.0, 12.0])
+
+
+def test_pytreedef_flatten_up_to_and_compose():
+    td = tree_util.tree_structure({"a": 1, "b": (2, 3)})
+    assert isinstance(td, tree_util.PyTreeDef) and td.num_leaves == 3
+    # flatten_up_to stops at td's leaves: deeper structure stays whole
+    parts = tree_util.flatten_up_to(td, {"a": [1, 2], "b": (3, np.ones(2))})
+    assert parts[0] == [1, 2] and parts[1] == 3
+    np.testing.assert_array_equal(parts[2], np.ones(2))
+    with pytest.raises(ValueError):
+        tree_util.flatten_up_to(td, {"a": 1, "b": (2, 3, 4)})
+    outer, inner = tree_util.tree_structure((0, 0)), tree_util.tree_structure([0, 0, 0])
+    composed = tree_util.treedef_compose(outer, inner)
+    assert composed == tree_util.tree_structure(([0, 0, 0], [0, 0, 0]))
+    assert composed.num_leaves == 6
