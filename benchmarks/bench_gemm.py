@@ -16,7 +16,7 @@ from llvmlite import ir
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.common import machine, timeit  # noqa: E402
-from compiler import gemm  # noqa: E402
+from compiler import gemm, native  # noqa: E402
 
 SHAPES = [(128, 784, 512), (128, 512, 512), (512, 128, 512)]   # (m, k, n)
 I64 = ir.IntType(64)
@@ -74,7 +74,7 @@ def bench(reps=20):
     # column name -> (backend, LLVM kernel threads)
     variants = {"blas": ("blas", None), "blas-1t": ("blas", 1),
                 f"llvm-{threads}t": ("llvm", threads), "llvm-1t": ("llvm", 1)}
-    print(f"# GEMM float32 ({machine()}); OpenBLAS threads: {gemm.blas_threads()}; "
+    print(f"# GEMM float32 ({machine()}); OpenBLAS threads: {native.blas_threads()}; "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"# backend in use: {gemm.prepare()}")
     print(f"{'m x k @ k x n':>22} {'numpy':>10} " + " ".join(f"{b:>10}" for b in variants)

@@ -13,7 +13,7 @@ JAXLITE_DUMP_DIR=<dir> writes every stage of every compile to <dir>.
 import hashlib
 import os
 
-from compiler import cache, engine, fusion, lowering, runtime, simplify as _simplify
+from compiler import cache, engine, entry, fusion, lowering, runtime, simplify as _simplify
 from compiler import control_flow  # noqa: F401  (registers the cond/while/scan kernel rules)
 from compiler.runtime import Executable
 
@@ -82,7 +82,7 @@ def _compile(closed, name):
     exe = Executable(name, [v.aval for v in simple.jaxpr.invars],
                      simple.consts, [v.aval for v in prog.outvars], eng.address("entry"), eng,
                      texts, from_disk_cache=hit is not None, workspace=prog.buffers.workspace,
-                     packed=lowering.packed_args(prog))
+                     packed=entry.packed_args(prog))
     _dump(name, dkey, closed, exe)
     return exe
 

@@ -203,7 +203,7 @@ def _holds_jaxpr(v):
 
 def lower_kernel(module, prog, k, nthreads):
     """The LLVM function of a control-flow kernel: (function, base Vars it
-    takes, None) as lowering._lower_kernel returns (never split: its nested
+    takes, None) as lowering.lower_kernel returns (never split: its nested
     kernels split themselves)."""
     bases = []
     for v in list(k.outs) + list(k.reads):
@@ -278,7 +278,7 @@ def program_function(module, prog, name, nthreads):
     fn.attributes.add("nounwind")
     for a in fn.args[:-1]:
         a.add_attribute("noalias")
-    kfuncs = [lowering._lower_kernel(module, prog, k, nthreads) for k in prog.kernels]
+    kfuncs = [lowering.lower_kernel(module, prog, k, nthreads) for k in prog.kernels]
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     ws = fn.args[-1]
     ptrs = {}

@@ -23,7 +23,7 @@ import numpy as np
 
 from jaxlite import core
 from jaxlite.ir import Jaxpr, Literal, Var, _Namer, dce, pp_eqn
-from compiler import registry
+from compiler import reduction_plan, registry
 
 FUSABLE_KINDS = (core.ELEMENTWISE, core.INDEX_MAP)
 ROOT_KINDS = (core.REDUCTION, core.KERNEL, core.HIGHER_ORDER)
@@ -72,6 +72,7 @@ class Kernel:
         self.reads = []       # materialized Vars read (aliases resolved later)
         self.index = -1
         self.epilogue = None  # elementwise consumer of a reduction's result, fused
+        self.reduction = None  # ReductionPlan of a monoid reduction (reduction_plan.py)
         self.scratch = None   # control flow (control_flow.py): a scratch block, nested programs
         self.nested = None
 
@@ -406,6 +407,11 @@ def fuse(closed):
     _index(kept)
     kept = _fuse_epilogues(kept, out_set)
     _index(kept)
+    for k in kept:
+        if k.kind != "loop" and k.root.kind == core.REDUCTION:
+            monoid = registry.KERNEL_RULES[k.root.prim].monoid
+            if monoid is not None:
+                k.reduction = reduction_plan.plan(k, monoid)
     prog = Program(closed, nodes, kept, aliases, outvars)
     from compiler import control_flow
     control_flow.prepare(prog)      # compile the jaxprs of cond/while/scan kernels
@@ -445,7 +451,7 @@ def _fuse_epilogues(kernels, out_set):
             if (red is None or red.kind != "reduce" or red.epilogue is not None
                     or _kernel_rule(red.root).monoid is None or v in out_set
                     or v.aval.shape != shape or readers.get(v) != [loop]
-                    or _case_b(red.root) or id(red) in removed):
+                    or reduction_plan.keeps_last_dim(red.root) or id(red) in removed):
                 continue
             # Everything else the epilogue reads must exist before the reduction runs.
             others = [producer[w].index for w in loop.reads if w is not v and w in producer]
@@ -471,13 +477,6 @@ def _same_elements(node, size):
         x = node.inputs[0]
         return x.aval.size == size and _trivial_reshape(x.aval.shape, node.out.aval.shape)
     return False
-
-
-def _case_b(node):
-    """Reductions that keep the last dimension accumulate in memory (see lowering)."""
-    nd = node.inputs[0].aval.ndim
-    axes = tuple(node.params["axes"])
-    return bool(nd and axes and (nd - 1) not in axes)
 
 
 # ----------------------------------------------------------- buffer planning

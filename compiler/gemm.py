@@ -7,7 +7,7 @@ Two backends compute C = op(A) @ op(B) + beta * C on row-major matrices:
   OpenBLAS threads itself: it keeps its own default (``OPENBLAS_NUM_THREADS``
   or one thread per core, 2 on the reference machine), shared with numpy, and
   jaxlite does not change it unless ``JAXLITE_BLAS_THREADS`` asks (see
-  ``blas_threads()``, which reports the count).
+  ``native.blas_threads()``, which reports the count).
 * ``llvm-kernel``: our own GEMM written in LLVM IR, used when no BLAS is found
   or when forced (``JAXLITE_GEMM=llvm`` or ``backend="llvm"``). It is the
   classic packed design: op(A) and op(B) are copied into zero-padded panels
@@ -23,15 +23,13 @@ Every entry point is an internal function defined once per module; the call
 site ``emit_gemm`` leaves behind is a single ``call``. C must not overlap A or B.
 """
 import contextlib
-import ctypes
-import glob
 import os
-import sys
-import threading
 
 import numpy as np
-import llvmlite.binding as llvm
 from llvmlite import ir
+
+from compiler import native
+from compiler.lltypes import declare as _declare, elem as _elem, field as _field
 
 I1 = ir.IntType(1)
 I32 = ir.IntType(32)
@@ -51,198 +49,8 @@ _SHORT = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64",
 # CBLAS enum values (C enums: passed as 32-bit ints whatever the BLAS int width).
 _CBLAS_ROW_MAJOR, _CBLAS_NO_TRANS, _CBLAS_TRANS = 101, 111, 112
 
-# Env switches: JAXLITE_GEMM=llvm forces our kernel; JAXLITE_BLAS=<path> picks a library.
+# JAXLITE_GEMM=llvm forces our kernel (the BLAS itself is found by native.py).
 _ENV_BACKEND = "JAXLITE_GEMM"
-_ENV_LIBRARY = "JAXLITE_BLAS"
-_ENV_BLAS_THREADS = "JAXLITE_BLAS_THREADS"
-
-
-# ----------------------------------------------------------------------------------------
-# Finding and registering the BLAS
-
-class _Blas:
-    """A located CBLAS: library path, symbol per dtype, integer width, thread query."""
-
-    # Alias of OpenBLAS's `int openblas_set_num_threads_local(int)` (see JAXLITE_BLAS_THREADS).
-    set_threads_alias = "jaxlite_openblas_set_threads_local"
-
-    def __init__(self, path, symbols, int_bits, threads_fn, set_threads_symbol):
-        self.path = path
-        self.symbols = symbols          # {np.dtype: exported symbol name}
-        self.int_bits = int_bits        # 64 for ILP64 builds (numpy's), else 32
-        self.threads_fn = threads_fn    # ctypes function returning the thread count, or None
-        self.set_threads_symbol = set_threads_symbol   # per-thread thread count, or None
-
-    def alias(self, dtype):
-        # Our own name for the symbol, registered with add_symbol: a module never names a
-        # library symbol, so another BLAS loaded in the process (MKL via torch, ...) cannot
-        # capture the call.
-        return f"jaxlite_cblas_{_SHORT[np.dtype(dtype)]}gemm"
-
-
-# (sgemm, dgemm, int bits or None = ask the library's config string)
-_SYMBOL_SETS = (
-    ("scipy_cblas_sgemm64_", "scipy_cblas_dgemm64_", 64),
-    ("cblas_sgemm64_", "cblas_dgemm64_", 64),
-    ("scipy_cblas_sgemm", "scipy_cblas_dgemm", None),
-    ("cblas_sgemm", "cblas_dgemm", None),
-)
-_THREAD_FNS = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
-               "scipy_openblas_get_num_threads", "openblas_get_num_threads")
-_SET_LOCAL_THREADS_FNS = ("scipy_openblas_set_num_threads_local64_",
-                          "openblas_set_num_threads_local64_", "openblas_set_num_threads_local")
-_CONFIG_FNS = ("scipy_openblas_get_config64_", "openblas_get_config64_",
-               "scipy_openblas_get_config", "openblas_get_config")
-
-_state = {"searched": False, "blas": None}
-_search_lock = threading.Lock()
-# macOS system BLAS (LP64 CBLAS); lives in the dyld shared cache, so it is no regular file.
-_ACCELERATE = "/System/Library/Frameworks/Accelerate.framework/Accelerate"
-
-
-def _numpy_library_dirs():
-    """Directories where numpy's wheels keep their bundled BLAS, newest layout first."""
-    pkg = os.path.dirname(np.__file__)
-    return [os.path.join(os.path.dirname(pkg), "numpy.libs"),   # manylinux (auditwheel)
-            os.path.join(pkg, ".libs"),                          # older wheels
-            os.path.join(pkg, ".dylibs"),                        # macOS (delocate)
-            os.path.join(os.path.dirname(pkg), "numpy.libs", ".libs")]
-
-
-def _numpy_config_dirs():
-    """The BLAS library directory numpy was built against (system / conda builds)."""
-    try:
-        deps = np.__config__.CONFIG["Build Dependencies"]
-        lib_dir = deps["blas"].get("lib directory")
-    except (AttributeError, KeyError, TypeError):
-        return []
-    return [lib_dir] if lib_dir and os.path.isdir(lib_dir) else []
-
-
-def _loaded_blas_paths():
-    """BLAS shared objects already mapped into this process (Linux): numpy's own."""
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "blas" in line.lower()}
-    except OSError:
-        return []
-    return sorted(p for p in paths if os.path.isfile(p))
-
-
-def _candidate_paths():
-    paths = []
-    explicit = os.environ.get(_ENV_LIBRARY)
-    for directory in _numpy_library_dirs() + _numpy_config_dirs():
-        for pattern in ("*openblas*", "libcblas*", "libblas*", "*mkl_rt*"):
-            paths.extend(sorted(glob.glob(os.path.join(directory, pattern))))
-    paths.extend(_loaded_blas_paths())
-    paths = [p for p in paths if os.path.isfile(p)]
-    if sys.platform == "darwin":
-        paths.append(_ACCELERATE)        # numpy >= 2 on Apple silicon uses it, unbundled
-    if explicit:
-        paths.insert(0, explicit)        # the user's choice, even if not a plain file
-    return list(dict.fromkeys(paths))
-
-
-def _probe(path):
-    """A _Blas for the library at ``path`` if it exports a CBLAS gemm pair, else None."""
-    try:
-        lib = ctypes.CDLL(path)
-    except OSError:
-        return None
-    for sname, dname, bits in _SYMBOL_SETS:
-        if not (hasattr(lib, sname) and hasattr(lib, dname)):
-            continue
-        if bits is None:
-            bits = 64 if "USE64BITINT" in _config_string(lib) else 32
-        threads = next((getattr(lib, f) for f in _THREAD_FNS if hasattr(lib, f)), None)
-        if threads is not None:
-            threads.restype, threads.argtypes = ctypes.c_int, []
-        symbols = {np.dtype(np.float32): sname, np.dtype(np.float64): dname}
-        set_threads = next((f for f in _SET_LOCAL_THREADS_FNS if hasattr(lib, f)), None)
-        return _Blas(path, symbols, bits, threads, set_threads), lib
-    return None
-
-
-def _config_string(lib):
-    for name in _CONFIG_FNS:
-        if hasattr(lib, name):
-            fn = getattr(lib, name)
-            fn.restype, fn.argtypes = ctypes.c_char_p, []
-            return (fn() or b"").decode("ascii", "replace")
-    return ""
-
-
-def _register(blas, lib):
-    """Make the gemm symbols resolvable by MCJIT under our aliases. False if impossible."""
-    try:
-        llvm.load_library_permanently(blas.path)
-    except RuntimeError:
-        pass                                  # ctypes already holds it; addresses below
-    aliases = {blas.alias(dtype): name for dtype, name in blas.symbols.items()}
-    if blas.set_threads_symbol:
-        aliases[blas.set_threads_alias] = blas.set_threads_symbol
-    for alias, name in aliases.items():
-        # The address in *this* library: names like openblas_set_num_threads_local are
-        # exported unprefixed by every OpenBLAS copy (numpy's, scipy's), so a process-wide
-        # lookup could return another copy's.
-        address = ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
-        if not address:
-            address = llvm.address_of_symbol(name)
-        if not address:
-            if alias == blas.set_threads_alias:
-                blas.set_threads_symbol = None     # optional: only the knob is lost
-                continue
-            return False
-        llvm.add_symbol(alias, address)
-    return True
-
-
-def _find_blas():
-    """The registered _Blas, searched for once per process; None when there is none."""
-    with _search_lock:                   # emitters may run on several threads
-        if not _state["searched"]:
-            for path in _candidate_paths():
-                found = _probe(path)
-                if found is not None and _register(*found):
-                    _state["blas"] = found[0]
-                    break
-            _state["searched"] = True
-    return _state["blas"]
-
-
-# C runtime functions the LLVM kernel calls, declared under our own names (registered with
-# add_symbol) so that a module which also declares `malloc` itself cannot clash with us.
-_RUNTIME_ALIASES = {"malloc": "jaxlite_gemm_malloc", "free": "jaxlite_gemm_free",
-                    "pthread_create": "jaxlite_gemm_pthread_create",
-                    "pthread_join": "jaxlite_gemm_pthread_join"}
-
-
-def _c_function_address(name):
-    address = llvm.address_of_symbol(name)
-    if address:
-        return address
-    for lib_name in (("ucrtbase", "msvcrt") if os.name == "nt" else (None,)):
-        try:
-            lib = ctypes.CDLL(lib_name)           # None: the process itself (POSIX)
-            return ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
-        except (OSError, AttributeError):
-            continue
-    return None
-
-
-def _runtime_functions():
-    """Register the C runtime aliases once; the set of names that resolved."""
-    with _search_lock:
-        if "runtime" not in _state:
-            found = set()
-            for name, alias in _RUNTIME_ALIASES.items():
-                address = _c_function_address(name)
-                if address:
-                    llvm.add_symbol(alias, address)
-                    found.add(name)
-            _state["runtime"] = found
-    return _state["runtime"]
 
 
 def _forced_llvm(backend):
@@ -259,34 +67,12 @@ def prepare(backend=None):
     another CBLAS), else ``"llvm-kernel"``. ``backend`` ('auto', 'blas', 'llvm') overrides
     the ``JAXLITE_GEMM`` environment variable.
     """
-    _runtime_functions()
-    blas = _find_blas()
+    native.runtime_functions()
+    blas = native.find_blas()
     if blas is None or _forced_llvm(backend):
         return "llvm-kernel"
     kind = "openblas" if "openblas" in os.path.basename(blas.path).lower() else "blas"
     return f"{kind}:{blas.path}"
-
-
-def blas_threads():
-    """Threads a GEMM call into OpenBLAS uses, or None without BLAS.
-
-    By default OpenBLAS's own setting (OPENBLAS_NUM_THREADS, else one per core), shared
-    with numpy. ``JAXLITE_BLAS_THREADS=n`` (read when a GEMM is emitted) makes jaxlite's
-    calls use n threads through openblas_set_num_threads_local, leaving numpy's alone:
-    on an oversubscribed machine OpenBLAS's spinning threads can be 10x slower than one.
-    """
-    blas = _find_blas()
-    if blas is None or blas.threads_fn is None:
-        return None
-    return _requested_blas_threads(blas) or int(blas.threads_fn())
-
-
-def _requested_blas_threads(blas):
-    """JAXLITE_BLAS_THREADS when set and the library can apply it per call, else None."""
-    requested = os.environ.get(_ENV_BLAS_THREADS)
-    if not requested or blas.set_threads_symbol is None:
-        return None
-    return max(1, int(requested))
 
 
 # ----------------------------------------------------------------------------------------
@@ -330,21 +116,6 @@ def _alloca(builder, etype, size):
     slot = builder.alloca(etype, size=size)
     slot.type = PTR
     return slot
-
-
-def _field(builder, struct_ptr, struct_type, index):
-    gep = builder.gep(struct_ptr, [ir.Constant(I32, 0), ir.Constant(I32, index)],
-                      source_etype=struct_type)
-    gep.type = PTR
-    return gep
-
-
-def _elem(builder, ptr, etype, index):
-    gep = builder.gep(ptr, [index], source_etype=etype)
-    # llvmlite still types allocas (and maybe a caller's pointers) as `float*`, which
-    # would make it refuse vector stores through them; the printed IR is `ptr` anyway.
-    gep.type = PTR
-    return gep
 
 
 def _mac(builder, acc, x, y, etype):
@@ -504,7 +275,7 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
     A leading dimension is irrelevant for a one-row matrix, but BLAS insists on
     ld >= row length, so a one-row operand gets that (callers may pass stride 0 or 1).
     """
-    threads = _requested_blas_threads(blas)
+    threads = native.requested_blas_threads(blas)
     name = f"jaxlite_gemm_blas_{short}" + (f"_t{threads}" if threads else "")
     if name in module.globals:
         return module.globals[name]
@@ -545,14 +316,6 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
         builder.call(set_threads, [previous])
     builder.ret_void()
     return fn
-
-
-def _declare(module, name, ret, args):
-    """Declare (once) an external function; MCJIT finds it through add_symbol (our BLAS
-    and C runtime aliases)."""
-    if name in module.globals:
-        return module.globals[name]
-    return ir.Function(module, ir.FunctionType(ret, args), name=name)
 
 
 def _balanced(builder, total, limit, multiple):
@@ -742,8 +505,8 @@ def _define_llvm_gemm_serial(module, etype, short):
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta)
 
-    malloc = _declare(module, _RUNTIME_ALIASES["malloc"], PTR, [I64])
-    free = _declare(module, _RUNTIME_ALIASES["free"], VOID, [PTR])
+    malloc = _declare(module, native.RUNTIME_ALIASES["malloc"], PTR, [I64])
+    free = _declare(module, native.RUNTIME_ALIASES["free"], VOID, [PTR])
     # Equal slices rather than full ones plus a sliver (k = 784: 4 x 196, not 3 x 256 + 16).
     kc_step = _balanced(builder, k, blk.kc, 1)
     mc_step = _balanced(builder, m, blk.mc, blk.mr)
@@ -846,7 +609,7 @@ def fallback_threads():
     forced = os.environ.get(_ENV_THREADS)
     if forced:
         return max(1, int(forced))
-    if os.name == "nt" or not {"pthread_create", "pthread_join"} <= _runtime_functions():
+    if os.name == "nt" or not {"pthread_create", "pthread_join"} <= native.runtime_functions():
         return 1
     try:
         cores = len(os.sched_getaffinity(0))
@@ -866,7 +629,7 @@ def _define_llvm_gemm(module, etype, short):
     name = f"{LLVM_KERNEL}_{short}"
     if name in module.globals:
         return module.globals[name]
-    if {"malloc", "free"} <= _runtime_functions():
+    if {"malloc", "free"} <= native.runtime_functions():
         serial = _define_llvm_gemm_serial(module, etype, short)
     else:
         serial = _define_cold_gemm(module, etype, short)    # no heap for the panels
@@ -898,9 +661,9 @@ def _define_llvm_gemm(module, etype, short):
     tids = _alloca(builder, I64, threads)
     started = _alloca(builder, I1, threads)
     entry = _define_thread_entry(module, serial, args_type)
-    pthread_create = _declare(module, _RUNTIME_ALIASES["pthread_create"], I32,
+    pthread_create = _declare(module, native.RUNTIME_ALIASES["pthread_create"], I32,
                               [PTR, PTR, PTR, PTR])
-    pthread_join = _declare(module, _RUNTIME_ALIASES["pthread_join"], I32,
+    pthread_join = _declare(module, native.RUNTIME_ALIASES["pthread_join"], I32,
                             [I64, PTR])                            # pthread_t: 8 bytes
 
     def band_args(t):
@@ -993,7 +756,7 @@ def emit_gemm(builder, module, dtype, trans_a, trans_b, m, n, k, a_ptr, lda, b_p
     else:
         # BLAS wrapper and LLVM kernel take the transposes as flags: one copy per module.
         etype = _FLOAT_TYPES[dtype]
-        blas = _find_blas()
+        blas = native.find_blas()
         if blas is not None and not forced_llvm:
             target = _define_blas_gemm(module, blas, dtype, etype, short)
         else:

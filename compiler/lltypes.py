@@ -68,3 +68,29 @@ def identity(kind, dtype):
         return const(dtype, kind == "min")
     info = np.iinfo(dtype)
     return const(dtype, info.min if kind == "max" else info.max)
+
+
+def declare(module, name, ret, args):
+    """The function ``name`` of ``module``, declared on first use (an LLVM
+    intrinsic, a libc function, or a symbol registered by ``native.py``)."""
+    fn = module.globals.get(name)
+    if fn is None:
+        fn = ir.Function(module, ir.FunctionType(ret, args), name=name)
+    return fn
+
+
+def elem(builder, ptr, etype, index):
+    """Pointer to element ``index`` of an array of ``etype`` at ``ptr``."""
+    gep = builder.gep(ptr, [index], source_etype=etype)
+    # llvmlite still types allocas (and maybe a caller's pointers) as `float*`, which
+    # would make it refuse vector stores through them; the printed IR is `ptr` anyway.
+    gep.type = PTR
+    return gep
+
+
+def field(builder, struct_ptr, struct_type, index):
+    """Pointer to field ``index`` of the ``struct_type`` at ``struct_ptr``."""
+    gep = builder.gep(struct_ptr, [ir.Constant(I32, 0), ir.Constant(I32, index)],
+                      source_etype=struct_type)
+    gep.type = PTR
+    return gep

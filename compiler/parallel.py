@@ -19,7 +19,8 @@ import os
 
 from llvmlite import ir
 
-from compiler.lltypes import I32, I64, PTR, i64
+from compiler import native
+from compiler.lltypes import I32, I64, PTR, declare, elem, field, i64, lltype
 
 # Below this many elements a kernel runs on the calling thread: starting and
 # joining a thread costs ~20-50 us, the time one core needs for ~1e5 cheap
@@ -31,8 +32,7 @@ _ENV = "JAXLITE_THREADS"
 def threads():
     """Threads a large kernel is split over (1: never split): JAXLITE_THREADS,
     else one per usable core, at most 8; always 1 without pthreads."""
-    from compiler import gemm
-    if os.name == "nt" or not {"pthread_create", "pthread_join"} <= gemm._runtime_functions():
+    if os.name == "nt" or not {"pthread_create", "pthread_join"} <= native.runtime_functions():
         return 1
     forced = os.environ.get(_ENV)
     if forced:
@@ -44,6 +44,31 @@ def threads():
     return max(1, min(cores, 8))
 
 
+def split_plan(k, nthreads):
+    """How kernel ``k`` runs in bands over threads, or None (run whole, on the
+    caller): ("flat" | "rows", extent) or ("total", extent, partial's LLVM type).
+    Loop kernels follow ``Kernel.runs_flat``, reductions their ReductionPlan."""
+    if nthreads < 2:
+        return None
+    if k.kind == "loop":
+        shape, size = k.out.aval.shape, k.out.aval.size
+        if size < MIN_ELEMENTS:
+            return None
+        if k.runs_flat(shape):
+            return ("flat", size)
+        return ("rows", shape[0]) if shape and shape[0] >= 2 else None
+    if k.kind == "sort":     # lines before the sorted dim, by rows
+        shape, d = k.root.inputs[0].aval.shape, k.root.params["dimension"]
+        big = k.root.inputs[0].aval.size >= MIN_ELEMENTS
+        return ("rows", shape[0]) if big and d > 0 and shape[0] >= 2 else None
+    plan, x = k.reduction, k.root.inputs[0]
+    if plan is None or plan.split is None or x.aval.size < MIN_ELEMENTS:
+        return None
+    if plan.split == "total":
+        return ("total", plan.extent, lltype(x.aval.dtype))
+    return ("rows", plan.extent) if plan.extent >= 2 else None
+
+
 def band_types(total):
     return [I64, I64] + ([PTR, PTR, I64] if total else [])
 
@@ -52,15 +77,14 @@ def emit_call(module, b, kfn, ptr_args, extent, nthreads, total_type=None):
     """Run ``kfn(*ptr_args, lo, hi[, part_out, parts_in, n_in])`` over
     ``[0, extent)`` split into ``nthreads`` bands. ``total_type``: the LLVM type
     of a total reduction's partial result (None for row-split kernels)."""
-    from compiler import gemm
     total = total_type is not None
     band = -(-extent // nthreads)
     arg_types = [a.type for a in ptr_args] + band_types(total)
     args_type = ir.LiteralStructType(arg_types)
     entry = _thread_entry(module, kfn, args_type)
-    create = gemm._declare(module, gemm._RUNTIME_ALIASES["pthread_create"], I32,
-                           [PTR, PTR, PTR, PTR])
-    join = gemm._declare(module, gemm._RUNTIME_ALIASES["pthread_join"], I32, [I64, PTR])
+    create = declare(module, native.RUNTIME_ALIASES["pthread_create"], I32,
+                     [PTR, PTR, PTR, PTR])
+    join = declare(module, native.RUNTIME_ALIASES["pthread_join"], I32, [I64, PTR])
     with b.goto_entry_block():
         slots = b.alloca(args_type, nthreads)
         tids = b.alloca(I64, nthreads)
@@ -69,15 +93,15 @@ def emit_call(module, b, kfn, ptr_args, extent, nthreads, total_type=None):
 
     def args_of(t):
         lo, hi = min(t * band, extent), min((t + 1) * band, extent)
-        extra = [gemm._elem(b, parts, total_type, i64(t)), null, i64(0)] if total else []
+        extra = [elem(b, parts, total_type, i64(t)), null, i64(0)] if total else []
         return list(ptr_args) + [i64(lo), i64(hi)] + extra
 
     started = []
     for t in range(1, nthreads):
-        slot = gemm._elem(b, slots, args_type, i64(t))
+        slot = elem(b, slots, args_type, i64(t))
         for i, v in enumerate(args_of(t)):
-            b.store(v, gemm._field(b, slot, args_type, i))
-        tid = gemm._elem(b, tids, I64, i64(t))
+            b.store(v, field(b, slot, args_type, i))
+        tid = elem(b, tids, I64, i64(t))
         ok = b.icmp_signed("==", b.call(create, [tid, null, entry, slot]), ir.Constant(I32, 0))
         with b.if_then(b.not_(ok), likely=False):
             b.call(kfn, args_of(t))
@@ -92,11 +116,10 @@ def emit_call(module, b, kfn, ptr_args, extent, nthreads, total_type=None):
 
 def _thread_entry(module, kfn, args_type):
     """``void *kfn_thread(void *args)``: unpack the argument struct, run the band."""
-    from compiler import gemm
     fn = ir.Function(module, ir.FunctionType(PTR, [PTR]), name=f"{kfn.name}_thread")
     fn.linkage = "internal"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    vals = [b.load(gemm._field(b, fn.args[0], args_type, i), typ=ty)
+    vals = [b.load(field(b, fn.args[0], args_type, i), typ=ty)
             for i, ty in enumerate(args_type.elements)]
     b.call(kfn, vals)
     b.ret(ir.Constant(PTR, None))

@@ -16,7 +16,7 @@ from llvmlite import ir
 
 # The editable install maps only `jaxlite`; make the repo's `compiler/` importable too.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from compiler import gemm  # noqa: E402
+from compiler import gemm, native  # noqa: E402
 
 llvm.initialize_native_target()
 llvm.initialize_native_asmprinter()
@@ -141,13 +141,13 @@ def test_prepare_reports_backend():
     assert gemm.prepare() == desc       # idempotent
     assert gemm.prepare(backend="llvm") == "llvm-kernel"
     if desc.startswith("openblas:"):
-        assert gemm.blas_threads() >= 1
+        assert native.blas_threads() >= 1
 
 
 def test_numpy_bundled_openblas_is_found():
     # The reference machine has numpy's wheel (which bundles OpenBLAS): the fast path must
     # not silently fall back there.
-    if not any(glob.glob(d + "/*openblas*") for d in gemm._numpy_library_dirs()):
+    if not any(glob.glob(d + "/*openblas*") for d in native.numpy_library_dirs()):
         pytest.skip("this numpy does not bundle OpenBLAS")
     assert gemm.prepare(backend="auto").startswith("openblas:")
 
@@ -157,14 +157,14 @@ def test_library_probe(monkeypatch, tmp_path):
     fake = tmp_path / "libnotblas.so"
     fake.write_bytes(b"not a library")
     monkeypatch.setenv("JAXLITE_BLAS", str(fake))
-    assert gemm._candidate_paths()[0] == str(fake)
-    assert gemm._probe(str(fake)) is None
+    assert native.candidate_paths()[0] == str(fake)
+    assert native.probe(str(fake)) is None
     libm = ctypes.util.find_library("m")
     if libm:
-        assert gemm._probe(libm) is None
-    blas = gemm._find_blas()
+        assert native.probe(libm) is None
+    blas = native.find_blas()
     if blas is not None:
-        found, _ = gemm._probe(blas.path)
+        found, _ = native.probe(blas.path)
         assert found.int_bits in (32, 64) and set(found.symbols) == {np.dtype(np.float32),
                                                                      np.dtype(np.float64)}
 
@@ -390,19 +390,19 @@ def test_cold_kernel_used_when_panels_cannot_be_allocated(dtype):
 def test_blas_threads_knob(monkeypatch):
     # JAXLITE_BLAS_THREADS=1: each call runs OpenBLAS on one thread and restores the
     # caller's setting afterwards (numpy's own calls are unaffected).
-    blas = gemm._find_blas()
+    blas = native.find_blas()
     if blas is None or blas.set_threads_symbol is None:
         pytest.skip("no OpenBLAS with openblas_set_num_threads_local")
-    before = gemm.blas_threads()
+    before = native.blas_threads()
     monkeypatch.setenv("JAXLITE_BLAS_THREADS", "1")
-    assert gemm.blas_threads() == 1
+    assert native.blas_threads() == 1
     module = ir.Module(name="gemm_blas_threads")
     module.triple = llvm.get_process_triple()
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), _entry_types(False)), name="entry")
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     gemm.emit_gemm(builder, module, np.float32, False, True, *fn.args, backend="blas")
     builder.ret_void()
-    assert gemm._Blas.set_threads_alias in str(module)
+    assert native.Blas.set_threads_alias in str(module)
     engine, mod = _optimize_and_jit(module)
     proto = ctypes.CFUNCTYPE(None, *[ctypes.c_int64 if t == I64 else ctypes.c_void_p
                                      for t in _entry_types(False)])
@@ -413,7 +413,7 @@ def test_blas_threads_knob(monkeypatch):
     f(70, 60, 90, a.ctypes.data, 90, b.ctypes.data, 90, c.ctypes.data, 60)
     assert_close(c, reference_matmul(a, b.T), np.float32, 90)
     monkeypatch.delenv("JAXLITE_BLAS_THREADS")
-    assert gemm.blas_threads() == before
+    assert native.blas_threads() == before
 
 
 def _lp64_openblas():
@@ -441,7 +441,7 @@ def test_lp64_blas_through_jaxlite_blas_env():
         import test_gemm as t
         t.BETAS = (0.0, 2.0)              # fewer variants: a faster compile
         assert t.gemm.prepare() == "openblas:" + {path!r}, t.gemm.prepare()
-        assert t.gemm._find_blas().int_bits == 32
+        assert t.native.find_blas().int_bits == 32
         for dtype in (np.float32, np.float64):
             for ta, tb in t.TRANS:
                 for beta in (0.0, 2.0):

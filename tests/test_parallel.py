@@ -9,7 +9,7 @@ import pytest
 import jaxlite
 import jaxlite.numpy as jnp
 from jaxlite import lax, nn
-from compiler import cache, lowering, parallel
+from compiler import cache, parallel
 
 RNG = np.random.default_rng(7)
 
@@ -65,19 +65,16 @@ def test_threaded_kernels_match_eager(name):
     check(f, *args)
 
 
-def test_split_plans_are_made():
+def test_split_plans_are_made(monkeypatch):
     plans = []
-    orig = lowering.split_plan
+    orig = parallel.split_plan
 
     def spy(k, n):
         plan = orig(k, n)
         plans.append(plan and plan[0])
         return plan
-    lowering.split_plan = spy
-    try:
-        jaxlite.jit(lambda x: jnp.sum(jnp.exp(x)) + jnp.max(x, axis=1) + x[:, 0] * 2)(f32(6, 8))
-    finally:
-        lowering.split_plan = orig
+    monkeypatch.setattr(parallel, "split_plan", spy)
+    jaxlite.jit(lambda x: jnp.sum(jnp.exp(x)) + jnp.max(x, axis=1) + x[:, 0] * 2)(f32(6, 8))
     assert {"total", "rows", "flat"} & set(plans) >= {"total", "rows"}, plans
 
 

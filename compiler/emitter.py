@@ -1,0 +1,106 @@
+"""Per-kernel lowering state (``Emitter``) and the small IR helpers rules share.
+
+A rule asks ``em.value(atom, idx)`` for one element of an input: a literal
+becomes a constant, a value fused into the kernel is computed by its value
+rule (memoized per index), anything else is loaded from its buffer.
+"""
+import numpy as np
+
+from jaxlite.ir import Var
+from compiler import loops, registry
+from compiler.lltypes import I64, lltype, const, declare, i64
+
+
+class Emitter:
+    """Per-kernel state: the builder, buffer pointers and fused producers."""
+
+    def __init__(self, module, builder, kernel, prog, ptrs):
+        self.module, self.b = module, builder
+        self.kernel, self.prog = kernel, prog
+        self.ptrs = ptrs                # base Var -> pointer argument
+        self.fused = kernel.fused()
+        self.memo = {}
+        self.override = {}              # Var -> value (a reduction's result in a register)
+        self.flat = False               # indices are single linear offsets (see emit_loop)
+        self.split = None               # "rows", "flat" or "total" when run in bands
+        self.band = None                # (lo, hi) of the outermost loop (see parallel.py)
+        self.total = None               # (part_out, parts_in, n_in) of a total reduction
+
+    def reset(self):
+        """Forget memoized values (entering code they may not dominate)."""
+        self.memo = {}
+
+    def value(self, atom, idx):
+        if type(atom) is not Var:
+            return const(atom.aval.dtype, np.asarray(atom.val, atom.aval.dtype)[()])
+        if atom in self.override:
+            return self.override[atom]
+        node = self.fused.get(atom)
+        if node is None:
+            return self.load(atom, idx)
+        key = (atom, tuple(map(id, idx)))
+        val = self.memo.get(key)
+        if val is None:
+            val = registry.VALUE_RULES[node.prim](self, node, idx)
+            self.memo[key] = val
+        return val
+
+    def address(self, var, offset):
+        base = self.prog.base(var)
+        return self.b.gep(self.ptrs[base], [offset], source_etype=lltype(var.aval.dtype))
+
+    def offset(self, var, idx):
+        if self.flat and var.aval.shape:
+            return idx[0]
+        return loops.linear_index(self.b, idx, var.aval.shape)
+
+    def load(self, var, idx):
+        return self.load_linear(var, self.offset(var, idx))
+
+    def load_linear(self, var, offset):
+        return self.b.load(self.address(var, offset), typ=lltype(var.aval.dtype))
+
+    def store(self, var, idx, val):
+        self.store_linear(var, self.offset(var, idx), val)
+
+    def store_linear(self, var, offset, val):
+        self.b.store(val, self.address(var, offset))
+
+    # -- helpers for rules
+    def call(self, name, ret, args):
+        """Call ``name`` (an LLVM intrinsic), declared once per module."""
+        return self.b.call(declare(self.module, name, ret, [a.type for a in args]), args)
+
+    def alloca(self, ty):
+        """A stack slot in the entry block (SROA turns it into a register)."""
+        with self.b.goto_entry_block():
+            return self.b.alloca(ty)
+
+
+def sfx(dtype):
+    return "f32" if np.dtype(dtype) == np.float32 else "f64"
+
+
+def imin(b, x, y):
+    return b.select(b.icmp_signed("<", x, y), x, y)
+
+
+def imax(b, x, y):
+    return b.select(b.icmp_signed(">", x, y), x, y)
+
+
+def clamp(b, x, lo, hi):
+    return imin(b, imax(b, x, i64(lo) if isinstance(lo, int) else lo),
+                 i64(hi) if isinstance(hi, int) else hi)
+
+
+def to_i64(b, val, dtype):
+    dtype = np.dtype(dtype)
+    if dtype == np.int64:
+        return val
+    if dtype.kind == "b":
+        return b.zext(val, I64)
+    if dtype.kind == "i":
+        return b.sext(val, I64)
+    return b.call(declare(b.module, f"llvm.fptosi.sat.i64.{sfx(dtype)}", I64, [val.type]), [val])
+
