@@ -1,9 +1,23 @@
-"""jaxlite.lax: the primitives' public wrappers, mirroring jax.lax."""
+"""jaxlite.lax: the primitives and their public wrappers, mirroring jax.lax.
+
+Each submodule lists its public names in ``__all__``; the submodules themselves
+are implementation, so they are removed from this namespace (as ``jax.lax``
+shows no ``numpy`` or ``core``). Import them by their full names.
+"""
 from jaxlite.lax.elementwise import *  # noqa: F401,F403
 from jaxlite.lax.structural import *  # noqa: F401,F403
 from jaxlite.lax.reductions import *  # noqa: F401,F403
 from jaxlite.lax.dot import *  # noqa: F401,F403
 from jaxlite.lax.indexing import *  # noqa: F401,F403
 from jaxlite.lax.sorting import *  # noqa: F401,F403
-from jaxlite.lax.control_flow import cond, switch, fori_loop, while_loop, scan  # noqa: F401
-from jaxlite.lax.elementwise import abs, max, min, pow, round  # noqa: F401  (shadow builtins)
+from jaxlite.lax.control_flow import *  # noqa: F401,F403
+from types import ModuleType as _ModuleType
+
+
+def _drop_submodules(namespace):
+    for name in [n for n, v in namespace.items() if isinstance(v, _ModuleType)]:
+        del namespace[name]
+
+
+_drop_submodules(globals())
+del _drop_submodules, _ModuleType

@@ -3,6 +3,8 @@ import numpy as np
 
 from jaxlite import core, dtypes
 from jaxlite.core import ShapedArray, Primitive
+# A module, not names: elementwise imports this one (used at call time).
+from jaxlite.lax import elementwise
 
 
 def standard_primitive(name, impl, shape_rule, multiple_results=False, *, kind=None,
@@ -136,8 +138,7 @@ def promote_weak(name, *args):
         if a.dtype == dt:
             out.append(x)
         elif isinstance(x, core.Tracer):
-            from jaxlite.lax.elementwise import convert_element_type
-            out.append(convert_element_type(x, dt, weak_type=a.weak_type))
+            out.append(elementwise.convert_element_type(x, dt, weak_type=a.weak_type))
         else:
             out.append(np.asarray(x, dt))
     return out

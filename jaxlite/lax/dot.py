@@ -14,6 +14,9 @@ from jaxlite import core, dtypes
 from jaxlite.core import ShapedArray
 from jaxlite.interpreters import ad, batching
 from jaxlite.lax._rules import standard_primitive, promote_weak
+from jaxlite.lax import elementwise, structural
+
+__all__ = ["dot_general_p", "dot_general", "dot", "batch_matmul"]
 
 
 def _free_dims(ndim, contract, batch):
@@ -132,8 +135,6 @@ dot_general_p = standard_primitive("dot_general", _dot_general_impl, _dot_genera
 # symmetric (ct first, then lhs).
 
 def _transpose_operand(ct, other, undef_aval, dimension_numbers, undef_is_lhs):
-    from jaxlite.lax.elementwise import convert_element_type
-    from jaxlite.lax.structural import transpose
     (lc, rc), (lb, rb) = dimension_numbers
     if undef_is_lhs:
         my_c, my_b, other_c, other_b = lc, lb, rc, rb
@@ -151,13 +152,13 @@ def _transpose_operand(ct, other, undef_aval, dimension_numbers, undef_is_lhs):
     # ct may be in a wider preferred type: contract in that type, return the operand's.
     ct_dtype = core.get_aval(ct).dtype
     if core.get_aval(other).dtype != ct_dtype:
-        other = convert_element_type(other, ct_dtype)
+        other = elementwise.convert_element_type(other, ct_dtype)
     out = dot_general(ct, other, dims)
     # The remaining dims of `other` are its contracting dims, in increasing order.
     order = sorted(range(len(other_c)), key=lambda i: other_c[i])
     src = list(my_b) + my_free + [my_c[i] for i in order]
-    out = transpose(out, tuple(int(p) for p in np.argsort(src)))
-    return convert_element_type(out, undef_aval.dtype)
+    out = structural.transpose(out, tuple(int(p) for p in np.argsort(src)))
+    return elementwise.convert_element_type(out, undef_aval.dtype)
 
 
 def _dot_lhs_transpose(ct, lhs, rhs, dimension_numbers, preferred_element_type=None):

@@ -6,12 +6,26 @@ import math
 
 import numpy as np
 
-from jaxlite import core
+from jaxlite import core, dtypes, tree_util
 from jaxlite.core import ShapedArray
 from jaxlite.interpreters import ad, batching
 from jaxlite.interpreters.ad import Zero, is_undef
 from jaxlite.lax._rules import (standard_primitive, unop_shape_rule, naryop_shape_rule,
                                 typed_impl, promote_weak, check_dtype)
+# Modules, not names: they import this one too (their functions are used at call time).
+from jaxlite.lax import reductions, structural
+
+__all__ = ["neg_p", "sign_p", "floor_p", "ceil_p", "round_p", "abs_p", "exp_p", "exp2_p", "log_p",
+           "log1p_p", "expm1_p", "sqrt_p", "rsqrt_p", "sin_p", "cos_p", "tan_p", "asin_p",
+           "acos_p", "atan_p", "sinh_p", "cosh_p", "tanh_p", "logistic_p", "erf_p", "not_p",
+           "integer_pow_p", "add_p", "sub_p", "mul_p", "div_p", "rem_p", "pow_p", "max_p", "min_p",
+           "atan2_p", "and_p", "or_p", "eq_p", "ne_p", "lt_p", "le_p", "gt_p", "ge_p",
+           "select_n_p", "convert_element_type_p", "stop_gradient_p", "neg", "sign", "floor",
+           "ceil", "abs", "exp", "exp2", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos",
+           "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "logistic", "erf", "bitwise_not",
+           "add", "sub", "mul", "div", "rem", "pow", "max", "min", "atan2", "bitwise_and",
+           "bitwise_or", "eq", "ne", "lt", "le", "gt", "ge", "round", "integer_pow", "select_n",
+           "convert_element_type", "stop_gradient"]
 
 _F = "f"
 _FI = "fi"
@@ -40,16 +54,14 @@ def _unbroadcast(aval, ct):
     ct_aval = core.get_aval(ct)
     if ct_aval.shape == aval.shape:
         return ct
-    from jaxlite.lax.reductions import reduce_sum
-    return reduce_sum(ct, tuple(range(ct_aval.ndim)))
+    return reductions.reduce_sum(ct, tuple(range(ct_aval.ndim)))
 
 
 def _bcast(t, shape):
     """A rank-0 tangent broadcast to the output shape."""
     if core.get_aval(t).shape == tuple(shape):
         return t
-    from jaxlite.lax.structural import broadcast_in_dim
-    return broadcast_in_dim(t, shape, ())
+    return structural.broadcast_in_dim(t, shape, ())
 
 
 # ------------------------------------------------------------------ unary
@@ -406,9 +418,8 @@ def _select_n_batch(axis_size, vals, dims):
     elif w_rank == len(case_shape):
         which = batching.move_to(which, wd, out, axis_size)
     else:       # batched scalar predicate: one per example, widened
-        from jaxlite.lax.structural import broadcast_in_dim
         full = case_shape[:out] + (axis_size,) + case_shape[out:]
-        which = broadcast_in_dim(which, full, (out,))
+        which = structural.broadcast_in_dim(which, full, (out,))
     return select_n(which, *cases), out
 
 
@@ -484,15 +495,13 @@ def _const(like, value):
 
 
 def _full_like(x, value):
-    from jaxlite.lax.structural import full
     aval = core.get_aval(x)
-    return full(aval.shape, value, aval.dtype)
+    return structural.full(aval.shape, value, aval.dtype)
 
 
 def _zeros_like(x):
-    from jaxlite.lax.structural import full
     aval = core.get_aval(x)
-    return full(aval.shape, 0, aval.dtype)
+    return structural.full(aval.shape, 0, aval.dtype)
 
 
 def _unary(prim):
@@ -540,7 +549,6 @@ def select_n(which, *cases):
 
 def convert_element_type(x, new_dtype, weak_type=False):
     """Cast ``x`` to ``new_dtype``."""
-    from jaxlite import dtypes
     new_dtype = dtypes.canonicalize(new_dtype, "convert_element_type target")
     aval = core.get_aval(x)
     if aval.dtype == new_dtype and aval.weak_type == weak_type and not core.is_python_scalar(x):
@@ -552,7 +560,6 @@ def convert_element_type(x, new_dtype, weak_type=False):
 
 def stop_gradient(x):
     """The identity, with a zero derivative."""
-    from jaxlite import tree_util
     return tree_util.tree_map(lambda v: core.bind(stop_gradient_p, v), x)
 
 

@@ -14,10 +14,9 @@ from jaxlite import core
 from jaxlite.core import ShapedArray
 from jaxlite.interpreters import ad, batching
 from jaxlite.interpreters.ad import Zero, is_undef
-from jaxlite.lax._rules import standard_primitive, normalize_axis
-from jaxlite.lax.structural import (broadcast_in_dim, concatenate, full, pad, reshape,
-                                    broadcasted_iota, squeeze)
-from jaxlite.lax import elementwise as _ew
+from jaxlite.lax._rules import standard_primitive, normalize_axis, promote_weak
+# Modules, not names: structural imports this one too (used at call time).
+from jaxlite.lax import elementwise as _ew, structural
 
 _pyslice = builtins.slice   # this module defines lax.slice
 
@@ -29,7 +28,7 @@ __all__ = ["slice_p", "dynamic_slice_p", "dynamic_update_slice_p", "gather_p", "
 
 
 def _zeros(aval):
-    return full(aval.shape, 0, aval.dtype)
+    return structural.full(aval.shape, 0, aval.dtype)
 
 
 def _aval(x):
@@ -89,7 +88,7 @@ def _slice_transpose(ct, x, start_indices, limit_indices, strides):
     config = []
     for n, s, st, m in zip(shape, start_indices, strides, out_shape):
         config.append((0, n, 0) if m == 0 else (s, n - s - (m - 1) * st - 1, st - 1))
-    return [pad(ct, np.zeros((), ct.dtype), tuple(config))]
+    return [structural.pad(ct, np.zeros((), ct.dtype), tuple(config))]
 
 
 def _slice_batch(axis_size, vals, dims, start_indices, limit_indices, strides):
@@ -141,7 +140,7 @@ def index_in_dim(operand, index, axis=0, keepdims=True):
                          f"{shape[axis]}{core.where_message()}")
     index = index % shape[axis]
     out = slice_in_dim(operand, index, index + 1, axis=axis)
-    return out if keepdims else squeeze(out, (axis,))
+    return out if keepdims else structural.squeeze(out, (axis,))
 
 
 # ------------------------------------------------------------ start indices
@@ -168,7 +167,7 @@ def _start_indices(name, start_indices, shape, allow_negative_indices):
         if aval.ndim != 1:
             raise TypeError(f"{name}: start_indices must be a sequence of scalars or a 1-D "
                             f"array, got shape {aval.shape}{core.where_message()}")
-        start_indices = [squeeze(slice(start_indices, (i,), (i + 1,)), (0,))
+        start_indices = [structural.squeeze(slice(start_indices, (i,), (i + 1,)), (0,))
                          for i in range(aval.shape[0])]
     starts = list(start_indices)
     if len(starts) != len(shape):
@@ -203,9 +202,9 @@ def _window_indices(starts, sizes, axis_size):
     grid_shape = (axis_size,) + tuple(sizes)
     cols = []
     for j, s in enumerate(starts):
-        col = _ew.add(broadcast_in_dim(s, grid_shape, (0,)),
-                      broadcasted_iota(np.int32, grid_shape, j + 1))
-        cols.append(reshape(col, grid_shape + (1,)))
+        col = _ew.add(structural.broadcast_in_dim(s, grid_shape, (0,)),
+                      structural.broadcasted_iota(np.int32, grid_shape, j + 1))
+        cols.append(structural.reshape(col, grid_shape + (1,)))
     return cols
 
 
@@ -280,9 +279,10 @@ def _dynamic_slice_batch(axis_size, vals, dims, slice_sizes):
     if xd is not None:
         x = batching.moveaxis(x, xd, 0)
         grid = (axis_size,) + tuple(slice_sizes)
-        cols.insert(0, reshape(broadcasted_iota(np.int32, grid, 0), grid + (1,)))
+        iota = structural.broadcasted_iota(np.int32, grid, 0)
+        cols.insert(0, structural.reshape(iota, grid + (1,)))
         axes = tuple(range(len(shape) + 1))
-    return gather(x, concatenate(cols, len(slice_sizes) + 1), axes), 0
+    return gather(x, structural.concatenate(cols, len(slice_sizes) + 1), axes), 0
 
 
 ad.jvp_rules[dynamic_slice_p] = _dynamic_slice_jvp
@@ -315,7 +315,7 @@ def dynamic_index_in_dim(operand, index, axis=0, keepdims=True):
     """Element ``index`` (possibly traced) along ``axis``."""
     axis = normalize_axis(axis, core.get_aval(operand).ndim)
     out = dynamic_slice_in_dim(operand, index, 1, axis)
-    return out if keepdims else squeeze(out, (axis,))
+    return out if keepdims else structural.squeeze(out, (axis,))
 
 
 # ------------------------------------------------------ dynamic_update_slice
@@ -383,8 +383,8 @@ def _dynamic_update_slice_batch(axis_size, vals, dims):
     starts = _batched_starts(starts, sdims, shape, sizes, axis_size)
     cols = _window_indices(starts, sizes, axis_size)
     grid = (axis_size,) + tuple(sizes)
-    cols.insert(0, reshape(broadcasted_iota(np.int32, grid, 0), grid + (1,)))
-    indices = concatenate(cols, len(sizes) + 1)
+    cols.insert(0, structural.reshape(structural.broadcasted_iota(np.int32, grid, 0), grid + (1,)))
+    indices = structural.concatenate(cols, len(sizes) + 1)
     return scatter(x, indices, update, tuple(range(len(shape) + 1))), 0
 
 
@@ -412,11 +412,10 @@ def dynamic_update_slice_in_dim(operand, update, start_index, axis):
 
 def dynamic_update_index_in_dim(operand, update, index, axis):
     """Write ``update`` (with or without the size-1 ``axis``) at ``index`` along ``axis``."""
-    from jaxlite.lax.structural import expand_dims
     ndim = core.get_aval(operand).ndim
     axis = normalize_axis(axis, ndim)
     if core.get_aval(update).ndim == ndim - 1:
-        update = expand_dims(update, (axis,))
+        update = structural.expand_dims(update, (axis,))
     return dynamic_update_slice_in_dim(operand, update, index, axis)
 
 
@@ -457,7 +456,7 @@ def _moved(x, axes):
 def _index_column(indices, j):
     shape = core.get_aval(indices).shape
     col = slice_in_dim(indices, j, j + 1, axis=len(shape) - 1)
-    return reshape(col, shape[:-1])
+    return structural.reshape(col, shape[:-1])
 
 
 def _in_bounds(indices, shape, axes):
@@ -485,7 +484,7 @@ def _clamp_indices(indices, shape, axes):
         upper = np.asarray([shape[a] - 1 for a in axes])
         return np.clip(np.asarray(indices), 0, upper).astype(aval.dtype)
     upper = np.asarray([shape[a] - 1 for a in axes], aval.dtype)
-    upper = broadcast_in_dim(upper, aval.shape, (aval.ndim - 1,))
+    upper = structural.broadcast_in_dim(upper, aval.shape, (aval.ndim - 1,))
     return _ew.min(_ew.max(indices, 0), upper)
 
 
@@ -494,7 +493,7 @@ def _where_rows(mask, x, batch_ndim):
     if mask is None:
         return x
     aval = core.get_aval(x)
-    mask = broadcast_in_dim(mask, aval.shape, tuple(range(batch_ndim)))
+    mask = structural.broadcast_in_dim(mask, aval.shape, tuple(range(batch_ndim)))
     return _ew.select_n(mask, _zeros(aval), x)
 
 
@@ -502,8 +501,8 @@ def _with_batch_column(indices, axes):
     """Indices batched at 0 with an iota column addressing the operand's batch
     dim 0: each example reads/writes its own slice of the operand."""
     aval = core.get_aval(indices)
-    col = broadcasted_iota(aval.dtype, aval.shape[:-1] + (1,), 0)
-    return concatenate([col, indices], aval.ndim - 1), (0,) + tuple(a + 1 for a in axes)
+    col = structural.broadcasted_iota(aval.dtype, aval.shape[:-1] + (1,), 0)
+    return structural.concatenate([col, indices], aval.ndim - 1), (0,) + tuple(a + 1 for a in axes)
 
 
 # -------------------------------------------------------------------- gather
@@ -679,8 +678,10 @@ def _scatter_winners(indices, shape, axes):
                               positions)
         won = _gather_impl(owner, np.asarray(indices), positions) == ids
         return None if won.all() else won
-    ids = reshape(broadcasted_iota(np.int32, (int(np.prod(batch, dtype=np.int64)),), 0), batch)
-    owner = core.bind(scatter_p, full(target, -1, np.int32), indices, ids, axes=positions)
+    count = int(np.prod(batch, dtype=np.int64))
+    ids = structural.reshape(structural.broadcasted_iota(np.int32, (count,), 0), batch)
+    owner = core.bind(scatter_p, structural.full(target, -1, np.int32), indices, ids,
+                      axes=positions)
     return _ew.eq(core.bind(gather_p, owner, indices, axes=positions), ids)
 
 
@@ -730,7 +731,6 @@ batching.batch_rules[scatter_p] = _scatter_batch_rule(scatter_p)
 def scatter_add(operand, indices, updates, axes):
     """``operand`` plus ``updates`` added at the rows ``indices`` select along ``axes``
     (gather's addressing); out-of-range rows are dropped, duplicates accumulate."""
-    from jaxlite.lax._rules import promote_weak
     indices = _index_array(indices)
     axes = _normalize_axes(axes, core.get_aval(operand).ndim)
     operand, updates = promote_weak("scatter_add", operand, updates)
@@ -740,7 +740,6 @@ def scatter_add(operand, indices, updates, axes):
 def scatter(operand, indices, updates, axes):
     """``operand`` with ``updates`` written at the rows ``indices`` select along ``axes``;
     out-of-range rows are dropped; of duplicate rows the last is kept."""
-    from jaxlite.lax._rules import promote_weak
     indices = _index_array(indices)
     axes = _normalize_axes(axes, core.get_aval(operand).ndim)
     operand, updates = promote_weak("scatter", operand, updates)

@@ -11,6 +11,12 @@ from jaxlite.core import ShapedArray
 from jaxlite.interpreters import ad, batching
 from jaxlite.interpreters.ad import Zero
 from jaxlite.lax._rules import standard_primitive, check_dtype, normalize_axis
+# Modules, not names: they import this one too (their functions are used at call time).
+from jaxlite.lax import elementwise, structural
+
+__all__ = ["reduce_sum_p", "reduce_max_p", "reduce_min_p", "reduce_prod_p", "argmax_p", "argmin_p",
+           "cumsum_p", "reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "argmax", "argmin",
+           "cumsum", "cumprod", "cummax", "cummin"]
 
 
 def _check_axes(name, x, axes):
@@ -52,8 +58,7 @@ def _kept(shape, axes):
 
 def _expand(ans, shape, axes):
     """A reduction's result broadcast back over the reduced ``axes`` of ``shape``."""
-    from jaxlite.lax.structural import broadcast_in_dim
-    return broadcast_in_dim(ans, tuple(shape), _kept(shape, axes))
+    return structural.broadcast_in_dim(ans, tuple(shape), _kept(shape, axes))
 
 
 def _reduced_size(shape, axes):
@@ -102,13 +107,13 @@ def _reduce_min_impl(x, axes):
 def _chosen_jvp(g, ans, x, axes):
     """Tangent of max/min: JAX's tie convention averages ``g`` over every position
     equal to the result."""
-    from jaxlite.lax.elementwise import eq, mul, div, convert_element_type
     aval = core.get_aval(x)
     if _reduced_size(aval.shape, axes) == 0:   # nothing chosen: the result is constant
         return Zero(core.get_aval(ans))
-    location = convert_element_type(eq(x, _expand(ans, aval.shape, axes)), aval.dtype)
+    chosen = elementwise.eq(x, _expand(ans, aval.shape, axes))
+    location = elementwise.convert_element_type(chosen, aval.dtype)
     counts = reduce_sum(location, axes)
-    return div(reduce_sum(mul(g, location), axes), counts)
+    return elementwise.div(reduce_sum(elementwise.mul(g, location), axes), counts)
 
 
 reduce_max_p = standard_primitive("reduce_max", _reduce_max_impl, _reduce_shape("reduce_max"),
@@ -148,32 +153,29 @@ reduce_prod_p = standard_primitive(
 
 def _prod_of_others(x):
     """``x`` of shape (..., n) -> (..., n): for each i, the product over j != i."""
-    from jaxlite.lax.elementwise import mul, select_n
-    from jaxlite.lax.structural import broadcast_in_dim, full, pad, reshape
     aval = core.get_aval(x)
     lead, n, r = aval.shape[:-1], aval.shape[-1], aval.ndim - 1
     if n <= _DIRECT_MAX:
         square = lead + (n, n)
-        rows = broadcast_in_dim(x, square, tuple(range(r)) + (r + 1,))
-        diagonal = broadcast_in_dim(np.eye(n, dtype=bool), square, (r, r + 1))
-        masked = select_n(diagonal, rows, full(square, 1, aval.dtype))
+        rows = structural.broadcast_in_dim(x, square, tuple(range(r)) + (r + 1,))
+        diagonal = structural.broadcast_in_dim(np.eye(n, dtype=bool), square, (r, r + 1))
+        masked = elementwise.select_n(diagonal, rows, structural.full(square, 1, aval.dtype))
         return reduce_prod(masked, (r + 1,))
     size = 1 << (n - 1).bit_length()
     if size != n:
         keep = ((0, 0, 0),) * r
-        padded = pad(x, np.ones((), aval.dtype), keep + ((0, size - n, 0),))
-        return pad(_prod_of_others(padded), np.zeros((), aval.dtype), keep + ((0, n - size, 0),))
+        padded = structural.pad(x, np.ones((), aval.dtype), keep + ((0, size - n, 0),))
+        return structural.pad(_prod_of_others(padded), np.zeros((), aval.dtype),
+                              keep + ((0, n - size, 0),))
     a = 1 << (n.bit_length() - 1) // 2
-    blocks = reshape(x, lead + (a, n // a))
+    blocks = structural.reshape(x, lead + (a, n // a))
     inner = _prod_of_others(blocks)
     outer = _prod_of_others(reduce_prod(blocks, (r + 1,)))
-    outer = broadcast_in_dim(outer, lead + (a, n // a), tuple(range(r + 1)))
-    return reshape(mul(inner, outer), lead + (n,))
+    outer = structural.broadcast_in_dim(outer, lead + (a, n // a), tuple(range(r + 1)))
+    return structural.reshape(elementwise.mul(inner, outer), lead + (n,))
 
 
 def _reduce_prod_jvp(g, ans, x, axes):
-    from jaxlite.lax.elementwise import mul
-    from jaxlite.lax.structural import reshape, transpose
     aval = core.get_aval(x)
     n = _reduced_size(aval.shape, axes)
     if n == 0:   # the empty product is the constant 1
@@ -182,9 +184,9 @@ def _reduce_prod_jvp(g, ans, x, axes):
     # Reduced axes last, flattened into one axis of length n.
     rows_shape = tuple(aval.shape[i] for i in kept) + (n,)
     def rows(v):
-        return reshape(transpose(v, kept + tuple(axes)), rows_shape)
+        return structural.reshape(structural.transpose(v, kept + tuple(axes)), rows_shape)
     others = _prod_of_others(rows(x))
-    return reduce_sum(mul(rows(g), others), (len(kept),))
+    return reduce_sum(elementwise.mul(rows(g), others), (len(kept),))
 
 
 ad.defjvp(reduce_prod_p, _reduce_prod_jvp)
@@ -296,21 +298,20 @@ def cumsum(operand, axis=0, reverse=False):
 
 def _cumulative(name, binary, identity):
     def f(operand, axis=0, reverse=False):
-        from jaxlite.lax.structural import pad, rev
         aval = core.get_aval(operand)
         if aval.ndim == 0:
             raise ValueError(f"{name}: axis {axis} is out of bounds for an array of rank 0"
                              f"{core.where_message()}")
         axis = normalize_axis(axis, aval.ndim)
-        x = rev(operand, (axis,)) if reverse else operand
+        x = structural.rev(operand, (axis,)) if reverse else operand
         fill = identity(aval.dtype)
         shift = 1
         while shift < aval.shape[axis]:
             config = [(0, 0, 0)] * aval.ndim
             config[axis] = (shift, -shift, 0)
-            x = binary(x, pad(x, fill, tuple(config)))
+            x = binary(x, structural.pad(x, fill, tuple(config)))
             shift *= 2
-        return rev(x, (axis,)) if reverse else x
+        return structural.rev(x, (axis,)) if reverse else x
     f.__name__ = name
     f.__doc__ = f"Running {name[3:]} along ``axis`` (from the end when ``reverse``)."
     return f
@@ -318,8 +319,7 @@ def _cumulative(name, binary, identity):
 
 def _cum_binary(name):
     def binary(x, y):
-        from jaxlite import lax
-        return getattr(lax, name)(x, y)
+        return getattr(elementwise, name)(x, y)
     return binary
 
 

@@ -11,6 +11,7 @@ from jaxlite import core, dtypes
 from jaxlite.core import ShapedArray
 from jaxlite.interpreters import ad, batching
 from jaxlite.lax._rules import check_dtype, normalize_axis, standard_primitive
+from jaxlite.lax import indexing, structural
 
 __all__ = ["sort", "argsort"]
 
@@ -44,14 +45,29 @@ argsort_p = standard_primitive(
     kind=core.KERNEL, cost=core.COSTLY)
 
 
+def _take_along(t, perm, dimension):
+    """``t`` reordered along ``dimension`` by ``perm`` (same shapes): a gather
+    whose index vectors are ``perm`` on that dimension and iotas elsewhere."""
+    shape = core.get_aval(perm).shape
+    dt = core.get_aval(perm).dtype
+    cols = []
+    for d, n in enumerate(shape):
+        if d == dimension:
+            col = perm
+        else:
+            grid = np.arange(n, dtype=dt).reshape([-1 if k == d else 1 for k in range(len(shape))])
+            col = np.broadcast_to(grid, shape)
+        cols.append(structural.reshape(col, shape + (1,)))
+    index = cols[0] if len(cols) == 1 else structural.concatenate(cols, len(shape))
+    return indexing.gather(t, index, tuple(range(len(shape))))
+
+
 def _sort_jvp(primals, tangents, dimension):
-    from jaxlite.numpy import take_along_axis
     (x,), (t,) = primals, tangents
     out = sort(x, dimension)
     if type(t) is ad.Zero:
         return out, t
-    perm = argsort(x, dimension)
-    return out, take_along_axis(t, perm, axis=dimension)
+    return out, _take_along(t, argsort(x, dimension), dimension)
 
 
 ad.jvp_rules[sort_p] = _sort_jvp

@@ -3,11 +3,17 @@ rest of the structural family. One block per primitive with all its rules.
 """
 import numpy as np
 
-from jaxlite import core
+from jaxlite import core, dtypes
 from jaxlite.core import ShapedArray
 from jaxlite.interpreters import ad, batching
 from jaxlite.interpreters.ad import Zero
-from jaxlite.lax._rules import standard_primitive
+from jaxlite.lax._rules import normalize_axis, promote_weak, standard_primitive
+# Modules, not names: they import this one too (their functions are used at call time).
+from jaxlite.lax import elementwise, indexing, reductions
+
+__all__ = ["broadcast_in_dim_p", "reshape_p", "transpose_p", "squeeze_p", "rev_p", "concatenate_p",
+           "pad_p", "iota_p", "broadcast_in_dim", "broadcast", "full", "reshape", "transpose",
+           "squeeze", "expand_dims", "rev", "concatenate", "pad", "broadcasted_iota", "iota"]
 
 
 def _shape_tuple(shape, what="shape"):
@@ -53,12 +59,13 @@ broadcast_in_dim_p = standard_primitive("broadcast_in_dim", _broadcast_in_dim_im
 def _broadcast_in_dim_transpose(ct, x, shape, broadcast_dimensions):
     if type(ct) is Zero:
         return [None]
-    from jaxlite.lax.reductions import reduce_sum
     in_shape = x.aval.shape
     new_dims = tuple(d for d in range(len(shape)) if d not in broadcast_dimensions)
     stretched = tuple(d for i, d in enumerate(broadcast_dimensions)
                       if in_shape[i] == 1 and shape[d] != 1)
-    summed = reduce_sum(ct, tuple(sorted(new_dims + stretched))) if new_dims + stretched else ct
+    summed = ct
+    if new_dims + stretched:
+        summed = reductions.reduce_sum(ct, tuple(sorted(new_dims + stretched)))
     return [reshape(summed, in_shape) if stretched else summed]
 
 
@@ -98,14 +105,12 @@ def broadcast(operand, sizes):
 
 def full(shape, fill_value, dtype=None):
     """An array of ``shape`` filled with ``fill_value``."""
-    from jaxlite import dtypes
     shape = _shape_tuple(shape)
     if dtype is None:
         dtype = core.get_aval(fill_value).dtype
     dtype = dtypes.canonicalize(dtype)
     if isinstance(fill_value, core.Tracer):
-        from jaxlite.lax.elementwise import convert_element_type
-        fill = convert_element_type(fill_value, dtype)
+        fill = elementwise.convert_element_type(fill_value, dtype)
     else:
         fill = np.asarray(fill_value, dtype)
     if not shape and not isinstance(fill, core.Tracer):
@@ -186,7 +191,6 @@ def transpose(operand, permutation):
 # ------------------------------------------------------------------ helpers
 
 def _normalize_dims(dims, ndim, what):
-    from jaxlite.lax._rules import normalize_axis
     return tuple(normalize_axis(d, ndim, f"{what} dimension") for d in dims)
 
 
@@ -313,12 +317,12 @@ concatenate_p = standard_primitive(
 def _concatenate_transpose(ct, *xs, dimension):
     if type(ct) is Zero:
         return [None] * len(xs)
-    from jaxlite.lax.indexing import slice_in_dim
     out, start = [], 0
     for x in xs:
         aval = x.aval if ad.is_undef(x) else core.get_aval(x)
         stop = start + aval.shape[dimension]
-        out.append(slice_in_dim(ct, start, stop, axis=dimension) if ad.is_undef(x) else None)
+        out.append(indexing.slice_in_dim(ct, start, stop, axis=dimension)
+                   if ad.is_undef(x) else None)
         start = stop
     return out
 
@@ -344,7 +348,6 @@ def concatenate(operands, dimension):
     if ndim == 0:
         raise ValueError("concatenate: operands must have rank at least 1, got rank 0"
                          + core.where_message())
-    from jaxlite.lax._rules import normalize_axis
     dimension = normalize_axis(dimension, ndim, "concatenate dimension")
     if len(operands) == 1 and not core.is_python_scalar(operands[0]):
         return operands[0]
@@ -401,19 +404,17 @@ pad_p = standard_primitive("pad", _pad_impl, _pad_shape, kind=core.INDEX_MAP, co
 def _pad_transpose(ct, x, padding_value, padding_config):
     if type(ct) is Zero:
         return [None, None]
-    from jaxlite.lax.indexing import slice as lax_slice
-    from jaxlite.lax.reductions import reduce_sum
     # Undo lo/hi (a negative lo/hi cut elements away: pad them back as zeros),
     # then take every (interior+1)-th element.
     unpadded = pad(ct, np.zeros((), ct.dtype), tuple((-lo, -hi, 0) for lo, hi, _ in padding_config))
     shape = core.get_aval(unpadded).shape
-    t_x = lax_slice(unpadded, (0,) * len(shape), shape,
-                    tuple(i + 1 for _, _, i in padding_config))
+    t_x = indexing.slice(unpadded, (0,) * len(shape), shape,
+                         tuple(i + 1 for _, _, i in padding_config))
     t_pv = None
     if ad.is_undef(padding_value):
         everything = tuple(range(len(shape)))
-        from jaxlite.lax.elementwise import sub
-        t_pv = sub(reduce_sum(ct, everything), reduce_sum(t_x, everything))
+        t_pv = elementwise.sub(reductions.reduce_sum(ct, everything),
+                               reductions.reduce_sum(t_x, everything))
     return [t_x if ad.is_undef(x) else None, t_pv]
 
 
@@ -422,7 +423,6 @@ ad.deflinear(pad_p, _pad_transpose)
 
 def _pad_batch(axis_size, vals, dims, padding_config):
     (x, pv), (xd, pvd) = vals, dims
-    from jaxlite.lax.elementwise import select_n
     if pvd is None:
         config = list(padding_config)
         config.insert(xd, (0, 0, 0))
@@ -440,7 +440,7 @@ def _pad_batch(axis_size, vals, dims, padding_config):
                padding_config)
     mask = broadcast_in_dim(mask, out_shape, tuple(i for i in range(len(out_shape)) if i != d))
     pv = broadcast_in_dim(pv, out_shape, (d,))
-    return select_n(mask, pv, padded), d
+    return elementwise.select_n(mask, pv, padded), d
 
 
 batching.batch_rules[pad_p] = _pad_batch
@@ -449,7 +449,6 @@ batching.batch_rules[pad_p] = _pad_batch
 def pad(operand, padding_value, padding_config):
     """Pad ``operand`` with ``padding_value``: ``padding_config`` holds (lo, hi, interior)
     per dimension; negative lo/hi remove elements."""
-    from jaxlite.lax._rules import promote_weak
     config = tuple((int(lo), int(hi), int(i)) for lo, hi, i in padding_config)
     operand, padding_value = promote_weak("pad", operand, padding_value)
     return core.bind(pad_p, operand, padding_value, padding_config=config)
@@ -484,9 +483,7 @@ batching.batch_rules[iota_p] = lambda axis_size, vals, dims, **params: (
 
 def broadcasted_iota(dtype, shape, dimension):
     """An array of ``shape`` whose entries count up along ``dimension``."""
-    from jaxlite import dtypes
     shape = _shape_tuple(shape)
-    from jaxlite.lax._rules import normalize_axis
     dimension = normalize_axis(dimension, len(shape), "iota dimension") if shape else int(dimension)
     return core.bind(iota_p, dtype=dtypes.canonicalize(dtype, "iota dtype"), shape=shape,
                      dimension=dimension)
