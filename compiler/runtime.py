@@ -10,6 +10,7 @@ Every argument is validated (count, type, shape, dtype) before native code
 runs, so bad input raises TypeError and never reaches machine code.
 """
 import ctypes
+import functools
 
 import numpy as np
 
@@ -139,6 +140,17 @@ class Executable:
             return np.ascontiguousarray(x, dtype)
         raise TypeError(f"{self.name}: argument {i} expected an array of type {expected}, "
                         f"got {type(x).__name__}")
+
+    def unchecked(self, *leading):
+        """The native function with ``leading`` inputs bound: call it with the
+        remaining inputs then the outputs (``np.empty`` arrays of ``out_avals``).
+        No argument checks and no out-of-memory status check: for a caller that
+        already guarantees exact ndarray/Array types, shapes, dtypes and C layout
+        (jit's fast path). None where native code takes data addresses rather
+        than array objects."""
+        if not self._by_object:
+            return None
+        return functools.partial(self._fn, *self._consts, *leading)
 
     # ---------------------------------------------------------------- text
 

@@ -313,12 +313,8 @@ def _fast_call(exe, consts, args, out_tree):
     """A closure running ``exe`` on positional ``args``-like arguments without
     the executable's per-call checks (the fast key already guarantees type,
     shape, dtype and contiguity), or None when that is not possible."""
-    fn = getattr(exe, "_fn", None)
-    exe_consts = getattr(exe, "_consts", None)
-    specs = getattr(exe, "_specs", None)
-    out_specs = getattr(exe, "_out_specs", None)
-    if (fn is None or getattr(exe, "_by_object", False) is not True or exe_consts is None
-            or specs is None or out_specs is None):
+    fn = exe.unchecked(*consts)
+    if fn is None:
         return None
     expected, scalar_dtypes = [], []
     for x in args:
@@ -332,10 +328,9 @@ def _fast_call(exe, consts, args, out_tree):
             expected.append(((), dt))
             scalar_dtypes.append(dt)
     const_specs = [(c.shape, c.dtype) for c in consts]
-    if [tuple(s) for s in specs] != const_specs + expected:
+    if [(a.shape, a.dtype) for a in exe.in_avals] != const_specs + expected:
         return None
-    pre = list(exe_consts) + list(consts)
-    out_specs = [(tuple(s), np.dtype(d)) for s, d in out_specs]
+    out_specs = [(a.shape, a.dtype) for a in exe.out_avals]
     single = tree_util.treedef_is_leaf(out_tree)
     need_convert = any(d is not None for d in scalar_dtypes)
     asarray = np.asarray
@@ -345,14 +340,14 @@ def _fast_call(exe, consts, args, out_tree):
 
         def call(args):
             out = _Array(shape, dtype)
-            fn(*pre, *args, out)
+            fn(*args, out)
             return out
     else:
         def call(args):
             if need_convert:
                 args = [a if d is None else asarray(a, d) for a, d in zip(args, scalar_dtypes)]
             outs = [_Array(s, d) for s, d in out_specs]
-            fn(*pre, *args, *outs)
+            fn(*args, *outs)
             return tree_util.tree_unflatten(out_tree, outs)
     # ``fn`` points into the executable's machine code: keep the executable (and
     # so its engine) alive as long as this closure, whatever the caches drop.
