@@ -157,15 +157,16 @@ def restart_data_rng():
     DATA_RNG.bit_generator.state = _DATA_RNG_START
 
 
-def data(shape, dt, positive=False):
-    """Random values of dtype ``dt``: small integers for ints, normal for
-    floats (``positive``: |x| + 0.5, ints from 1, all True)."""
+def data(shape, dt=F64, positive=False, unit=False):
+    """Random values of dtype ``dt``: True/False, small integers, or normal
+    floats (``unit``: uniform in (-0.9, 0.9)). ``positive``: all True, ints
+    from 1, floats |x| + 0.5."""
     if dt == B:
-        return np.ones(shape, bool) if positive else DATA_RNG.random(shape) > 0.5
+        return np.ones(shape, bool) if positive else np.asarray(DATA_RNG.random(shape) > 0.5)
     if np.dtype(dt).kind == "i":
-        return DATA_RNG.integers(1 if positive else -4, 5, shape).astype(dt)
-    x = DATA_RNG.normal(size=shape)
-    return (np.abs(x) + 0.5 if positive else x).astype(dt)
+        return np.asarray(DATA_RNG.integers(1 if positive else -4, 5, shape), dt)
+    x = DATA_RNG.uniform(-0.9, 0.9, shape) if unit else DATA_RNG.normal(size=shape)
+    return np.asarray(np.abs(x) + 0.5 if positive else x, dt)
 
 
 def normal_array(shape, dtype=F64):
@@ -229,3 +230,11 @@ def same(out, ref, dtype=None):
         np.testing.assert_allclose(np.asarray(out), ref.astype(dtype), rtol=tol, atol=tol)
     else:
         np.testing.assert_array_equal(np.asarray(out), ref.astype(dtype))
+
+
+def same_exact(out, ref):
+    """``out`` has ``ref``'s shape, dtype and exactly its values."""
+    ref = np.asarray(ref)
+    assert out.dtype == ref.dtype, (out.dtype, ref.dtype)
+    assert out.shape == ref.shape, (out.shape, ref.shape)
+    np.testing.assert_array_equal(out, ref)

@@ -99,8 +99,6 @@ def test_integer_pow_rule():
 
 
 def test_matmul_rule():
-    if not hasattr(lax, "dot_general"):
-        pytest.skip("lax.dot_general not available yet")
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
     g = rng.standard_normal((3, 2))

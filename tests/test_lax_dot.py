@@ -6,9 +6,8 @@ import pytest
 
 import jaxlite
 from jaxlite import lax
-from helpers import check_grads, check_vmap, check_jit
+from helpers import check_grads, check_jit, check_vmap, data
 
-RNG = np.random.default_rng(0)
 
 # (name, lhs shape, rhs shape, dimension_numbers, einsum spec)
 CASES = [
@@ -34,14 +33,6 @@ CASES = [
 IDS = [c[0] for c in CASES]
 
 
-def _rand(shape, dtype=np.float64):
-    if np.dtype(dtype) == np.bool_:
-        return RNG.random(shape) > 0.5
-    if np.dtype(dtype).kind == "i":
-        return RNG.integers(-5, 6, shape).astype(dtype)
-    return RNG.standard_normal(shape).astype(dtype)
-
-
 def _fn(dn, **kw):
     return lambda a, b: lax.dot_general(a, b, dn, **kw)
 
@@ -51,7 +42,7 @@ def _fn(dn, **kw):
 @pytest.mark.parametrize("name,ls,rs,dn,spec", CASES, ids=IDS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
 def test_dot_general_matches_einsum(name, ls, rs, dn, spec, dtype):
-    a, b = _rand(ls, dtype), _rand(rs, dtype)
+    a, b = data(ls, dtype), data(rs, dtype)
     got = lax.dot_general(a, b, dn)
     expected = np.einsum(spec, a, b)
     assert got.dtype == np.dtype(dtype)
@@ -66,14 +57,14 @@ def test_dot_general_matches_einsum(name, ls, rs, dn, spec, dtype):
     ((0, 3, 4), (0, 4, 5), (((2,), (1,)), ((0,), (0,))), "bij,bjk->bik"),
 ])
 def test_zero_size(ls, rs, dn, spec):
-    a, b = _rand(ls), _rand(rs)
+    a, b = data(ls), data(rs)
     got = lax.dot_general(a, b, dn)
     np.testing.assert_array_equal(got, np.einsum(spec, a, b))
     assert got.shape == np.einsum(spec, a, b).shape
 
 
 def test_bool_operands():
-    a, b = _rand((3, 4), np.bool_), _rand((4, 5), np.bool_)
+    a, b = data((3, 4), np.bool_), data((4, 5), np.bool_)
     got = lax.dot_general(a, b, (((1,), (0,)), ((), ())))
     assert got.dtype == np.bool_
     np.testing.assert_array_equal(got, (a.astype(int) @ b.astype(int)) > 0)
@@ -84,21 +75,21 @@ def test_bool_operands():
 @pytest.mark.parametrize("in_dtype,pref", [(np.int32, np.float32), (np.int32, np.int64),
                                            (np.float32, np.float64), (np.float32, np.float32)])
 def test_preferred_element_type(in_dtype, pref):
-    a, b = _rand((3, 4), in_dtype), _rand((4, 2), in_dtype)
+    a, b = data((3, 4), in_dtype), data((4, 2), in_dtype)
     got = lax.dot_general(a, b, (((1,), (0,)), ((), ())), preferred_element_type=pref)
     assert got.dtype == np.dtype(pref)
     np.testing.assert_allclose(got, a.astype(pref) @ b.astype(pref), rtol=1e-6)
 
 
 def test_jax_positional_signature():
-    a, b = _rand((3, 4), np.int32), _rand((4, 2), np.int32)
+    a, b = data((3, 4), np.int32), data((4, 2), np.int32)
     got = lax.dot_general(a, b, (((1,), (0,)), ((), ())), None, np.float32)   # precision, pref
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, a @ b)
 
 
 def test_negative_dims_and_python_scalar():
-    a, b = _rand((2, 3, 4)), _rand((2, 4, 5))
+    a, b = data((2, 3, 4)), data((2, 4, 5))
     got = lax.dot_general(a, b, (((-1,), (-2,)), ((-3,), (0,))))
     np.testing.assert_allclose(got, np.einsum("bij,bjk->bik", a, b))
     np.testing.assert_allclose(lax.dot_general(2.0, a, (((), ()), ((), ()))), 2 * a)
@@ -107,7 +98,7 @@ def test_negative_dims_and_python_scalar():
 @pytest.mark.parametrize("ls,rs", [((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 5)),
                                    ((3, 4), (4, 5))])
 def test_dot(ls, rs):
-    a, b = _rand(ls, np.float32), _rand(rs, np.float32)
+    a, b = data(ls, np.float32), data(rs, np.float32)
     got = lax.dot(a, b)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, np.dot(a, b), rtol=1e-5)
@@ -115,7 +106,7 @@ def test_dot(ls, rs):
 
 
 def test_batch_matmul():
-    a, b = _rand((2, 3, 4, 5)), _rand((2, 3, 5, 6))
+    a, b = data((2, 3, 4, 5)), data((2, 3, 5, 6))
     np.testing.assert_allclose(lax.batch_matmul(a, b), a @ b)
     check_grads(lax.batch_matmul, (a, b), order=1)
 
@@ -124,12 +115,12 @@ def test_batch_matmul():
 
 @pytest.mark.parametrize("name,ls,rs,dn,spec", CASES, ids=IDS)
 def test_grads(name, ls, rs, dn, spec):
-    check_grads(_fn(dn), (_rand(ls), _rand(rs)), order=2)
+    check_grads(_fn(dn), (data(ls), data(rs)), order=2)
 
 
 def test_grad_matches_closed_form():
-    a, b = _rand((3, 4)), _rand((4, 5))
-    u = _rand((3, 5))
+    a, b = data((3, 4)), data((4, 5))
+    u = data((3, 5))
     f = lambda x, y: lax.reduce_sum(lax.mul(lax.dot(x, y), u), (0, 1))
     ga, gb = jaxlite.grad(f, argnums=(0, 1))(a, b)
     np.testing.assert_allclose(ga, u @ b.T)
@@ -137,7 +128,7 @@ def test_grad_matches_closed_form():
 
 
 def test_grad_with_wider_preferred_type_keeps_operand_dtype():
-    a, b = _rand((3, 4), np.float32), _rand((4, 2), np.float32)
+    a, b = data((3, 4), np.float32), data((4, 2), np.float32)
     f = lambda x, y: lax.reduce_sum(
         lax.dot_general(x, y, (((1,), (0,)), ((), ())), preferred_element_type=np.float64),
         (0, 1))
@@ -150,8 +141,8 @@ def test_grad_with_wider_preferred_type_keeps_operand_dtype():
 def test_grad_jaxpr_transposes_back_to_operand_layout():
     dn = (((2,), (0,)), ((1,), (2,)))
     jaxpr = jaxlite.make_jaxpr(jaxlite.grad(lambda a, b: lax.reduce_sum(
-        lax.dot_general(a, b, dn), (0, 1, 2)), argnums=(0, 1)))(_rand((3, 2, 4)),
-                                                                  _rand((4, 5, 2)))
+        lax.dot_general(a, b, dn), (0, 1, 2)), argnums=(0, 1)))(data((3, 2, 4)),
+                                                                  data((4, 5, 2)))
     text = str(jaxpr)
     assert text.count("dot_general") == 2
     assert "transpose[permutation=(1, 0, 2)]" in text      # (batch, free, contract) -> lhs
@@ -212,7 +203,7 @@ IN_AXES = [(0, 0), (1, None), (None, -1), (-1, 1), (None, 0), (1, 1)]
 @pytest.mark.parametrize("name,ls,rs,dn,spec", CASES, ids=IDS)
 @pytest.mark.parametrize("in_axes", IN_AXES, ids=str)
 def test_vmap(name, ls, rs, dn, spec, in_axes):
-    a, b = _rand(ls), _rand(rs)
+    a, b = data(ls), data(rs)
     axes = tuple(None if ax is None else (min(ax, x.ndim) if ax >= 0 else ax)
                  for ax, x in zip(in_axes, (a, b)))
     args = (_batched(a, axes[0]), _batched(b, axes[1]))
@@ -221,14 +212,14 @@ def test_vmap(name, ls, rs, dn, spec, in_axes):
 
 def test_nested_vmap_outer_batches():
     dn = (((1,), (0,)), ((), ()))
-    a, b = _rand((2, 3, 4)), _rand((5, 4, 6))
+    a, b = data((2, 3, 4)), data((5, 4, 6))
     f = jaxlite.vmap(jaxlite.vmap(_fn(dn), in_axes=(0, None)), in_axes=(None, 0))
     got = f(a, b)
     np.testing.assert_allclose(got, np.einsum("pij,qjk->qpik", a, b))
 
 
 def test_vmap_of_grad_per_example():
-    w, xs = _rand((4, 3)), _rand((5, 4))
+    w, xs = data((4, 3)), data((5, 4))
     loss = lambda w, x: lax.reduce_sum(lax.tanh(lax.dot(x, w)), (0,))
     got = jaxlite.vmap(jaxlite.grad(loss), in_axes=(None, 0))(w, xs)
     expected = np.stack([np.outer(x, 1 - np.tanh(x @ w) ** 2) for x in xs])
@@ -237,7 +228,7 @@ def test_vmap_of_grad_per_example():
 
 @pytest.mark.parametrize("name,ls,rs,dn,spec", CASES[::3], ids=IDS[::3])
 def test_jit(name, ls, rs, dn, spec):
-    args = (_rand(ls, np.float32), _rand(rs, np.float32))
+    args = (data(ls, np.float32), data(rs, np.float32))
     check_jit(_fn(dn), args, rtol=1e-5)
     check_jit(jaxlite.grad(lambda a, b: lax.reduce_sum(
         _fn(dn)(a, b), tuple(range(len(np.einsum(spec, *args).shape)))), argnums=(0, 1)),
@@ -246,7 +237,7 @@ def test_jit(name, ls, rs, dn, spec):
 
 def test_jaxpr_params():
     text = str(jaxlite.make_jaxpr(_fn((((1,), (0,)), ((), ())), preferred_element_type=np.float64))(
-        _rand((2, 3), np.float32), _rand((3, 4), np.float32)))
+        data((2, 3), np.float32), data((3, 4), np.float32)))
     assert "dot_general[dimension_numbers=(((1,), (0,)), ((), ()))" in text
     assert "f64[2,4]" in text
 
@@ -254,7 +245,7 @@ def test_jaxpr_params():
 # ---------------------------------------------------------------- bad input
 
 def test_dims_out_of_range():
-    a, b = _rand((3, 4)), _rand((4, 5))
+    a, b = data((3, 4)), data((4, 5))
     with pytest.raises(ValueError, match="lhs dimension 2 is out of range .* rank 2"):
         lax.dot_general(a, b, (((2,), (0,)), ((), ())))
     with pytest.raises(ValueError, match="rhs dimension -3 is out of range .* rank 2"):
@@ -268,29 +259,29 @@ def test_dims_out_of_range():
 
 def test_size_mismatches_name_both_shapes():
     with pytest.raises(TypeError, match=r"contracting dimension sizes.*\(3, 4\).*\(5, 6\)"):
-        lax.dot_general(_rand((3, 4)), _rand((5, 6)), (((1,), (0,)), ((), ())))
+        lax.dot_general(data((3, 4)), data((5, 6)), (((1,), (0,)), ((), ())))
     with pytest.raises(TypeError, match=r"batch dimension sizes.*\(2, 3, 4\).*\(5, 4, 6\)"):
-        lax.dot_general(_rand((2, 3, 4)), _rand((5, 4, 6)), (((2,), (1,)), ((0,), (0,))))
+        lax.dot_general(data((2, 3, 4)), data((5, 4, 6)), (((2,), (1,)), ((0,), (0,))))
     with pytest.raises(TypeError, match=r"must come in pairs.*\(3, 4\).*\(4, 5\)"):
-        lax.dot_general(_rand((3, 4)), _rand((4, 5)), (((1,), ()), ((), ())))
+        lax.dot_general(data((3, 4)), data((4, 5)), (((1,), ()), ((), ())))
     with pytest.raises(TypeError, match=r"lax.dot: incompatible shapes .*\(3, 4\) and \(5,\)"):
-        lax.dot(_rand((3, 4)), _rand((5,)))
+        lax.dot(data((3, 4)), data((5,)))
     with pytest.raises(TypeError, match="batch_matmul: incompatible shapes"):
-        lax.batch_matmul(_rand((2, 3, 4)), _rand((3, 4, 5)))
+        lax.batch_matmul(data((2, 3, 4)), data((3, 4, 5)))
     with pytest.raises(TypeError, match="dimension_numbers must be"):
-        lax.dot_general(_rand((3, 4)), _rand((4, 5)), ((1,), (0,)))
+        lax.dot_general(data((3, 4)), data((4, 5)), ((1,), (0,)))
 
 
 def test_dtype_errors():
     with pytest.raises(TypeError, match="same dtype.*float32 and float64"):
-        lax.dot_general(_rand((3, 4), np.float32), _rand((4, 5)), (((1,), (0,)), ((), ())))
+        lax.dot_general(data((3, 4), np.float32), data((4, 5)), (((1,), (0,)), ((), ())))
     with pytest.raises(TypeError, match="preferred_element_type float32 is not compatible"):
-        lax.dot(_rand((3, 4)), _rand((4,)), preferred_element_type=np.float32)
+        lax.dot(data((3, 4)), data((4,)), preferred_element_type=np.float32)
     with pytest.raises(TypeError, match="preferred_element_type int32 is not compatible"):
-        lax.dot(_rand((3, 4)), _rand((4,)), preferred_element_type=np.int32)
+        lax.dot(data((3, 4)), data((4,)), preferred_element_type=np.int32)
 
 
 def test_shape_errors_when_traced_name_the_line():
     f = jaxlite.jit(lambda a, b: lax.dot_general(a, b, (((1,), (0,)), ((), ()))))
     with pytest.raises(TypeError, match=r"(?s)contracting dimension sizes.*test_lax_dot.py"):
-        f(_rand((3, 4)), _rand((5, 1)))
+        f(data((3, 4)), data((5, 1)))

@@ -7,18 +7,9 @@ import pytest
 
 import jaxlite
 from jaxlite import lax
-from helpers import check_grads, check_vmap, check_jit
+from helpers import DATA_RNG, check_grads, check_jit, check_vmap, data, same_exact
 
-RNG = np.random.default_rng(0)
 DTYPES = [np.float32, np.float64, np.int32, np.bool_]
-
-
-def _data(shape, dtype=np.float64):
-    if np.dtype(dtype) == np.bool_:
-        return np.asarray(RNG.random(shape) > 0.5)
-    if np.dtype(dtype).kind == "i":
-        return RNG.integers(-9, 10, shape).astype(dtype)
-    return RNG.standard_normal(shape).astype(dtype)
 
 
 def _with_batch(shape, axis, size=3):
@@ -27,12 +18,6 @@ def _with_batch(shape, axis, size=3):
     shape = list(shape)
     shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, size)
     return tuple(shape)
-
-
-def _same(got, expected):
-    assert got.dtype == expected.dtype, (got.dtype, expected.dtype)
-    assert got.shape == expected.shape, (got.shape, expected.shape)
-    np.testing.assert_array_equal(got, expected)
 
 
 def _sum(x):
@@ -50,16 +35,16 @@ SLICE_CASES = [((5,), (1,), (4,), None), ((5,), (0,), (5,), (2,)),
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,start,limit,strides", SLICE_CASES)
 def test_slice_matches_numpy(shape, start, limit, strides, dtype):
-    x = _data(shape, dtype)
+    x = data(shape, dtype)
     st = strides or (1,) * len(shape)
     expected = x[tuple(slice(a, b, c) for a, b, c in zip(start, limit, st))]
-    _same(lax.slice(x, start, limit, strides), expected)
+    same_exact(lax.slice(x, start, limit, strides), expected)
 
 
 @pytest.mark.parametrize("shape,start,limit,strides",
                          [SLICE_CASES[i] for i in (0, 1, 2, 6, 7, 8)])
 def test_slice_grads_jit(shape, start, limit, strides):
-    x = _data(shape)
+    x = data(shape)
     f = lambda x: lax.slice(x, start, limit, strides)
     check_grads(f, (x,))
     check_jit(f, (x,))
@@ -68,16 +53,16 @@ def test_slice_grads_jit(shape, start, limit, strides):
 @pytest.mark.parametrize("axis", [0, 1, -1])
 def test_slice_vmap(axis):
     f = lambda x: lax.slice(x, (1, 0), (3, 4), (1, 3))
-    check_vmap(f, [_data(_with_batch((3, 4), axis))], (axis,))
-    check_vmap(jaxlite.vmap(f, in_axes=1), [_data((2, 3, 5, 4))], (0,))
+    check_vmap(f, [data(_with_batch((3, 4), axis))], (axis,))
+    check_vmap(jaxlite.vmap(f, in_axes=1), [data((2, 3, 5, 4))], (0,))
 
 
 def test_slice_in_dim_and_index_in_dim():
-    x = _data((4, 5))
-    _same(lax.slice_in_dim(x, 1, -1, 2, axis=1), x[:, 1:-1:2])
-    _same(lax.slice_in_dim(x, None, None, axis=0), x)
-    _same(lax.index_in_dim(x, -1, axis=0), x[-1:])
-    _same(lax.index_in_dim(x, 2, axis=1, keepdims=False), x[:, 2])
+    x = data((4, 5))
+    same_exact(lax.slice_in_dim(x, 1, -1, 2, axis=1), x[:, 1:-1:2])
+    same_exact(lax.slice_in_dim(x, None, None, axis=0), x)
+    same_exact(lax.index_in_dim(x, -1, axis=0), x[-1:])
+    same_exact(lax.index_in_dim(x, 2, axis=1, keepdims=False), x[:, 2])
     with pytest.raises(IndexError, match="index 5 is out of bounds for axis 1"):
         lax.index_in_dim(x, 5, axis=1)
 
@@ -117,26 +102,26 @@ DS_CASES = [((5,), (1,), (3,)), ((5,), (4,), (3,)), ((5,), (-2,), (2,)),
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,starts,sizes", DS_CASES)
 def test_dynamic_slice_matches_reference(shape, starts, sizes, dtype):
-    x = _data(shape, dtype)
-    _same(lax.dynamic_slice(x, starts, sizes), _dynamic_slice_reference(x, starts, sizes))
+    x = data(shape, dtype)
+    same_exact(lax.dynamic_slice(x, starts, sizes), _dynamic_slice_reference(x, starts, sizes))
     starts32 = [np.int32(s) for s in starts]
-    _same(lax.dynamic_slice(x, starts32, sizes), _dynamic_slice_reference(x, starts, sizes))
+    same_exact(lax.dynamic_slice(x, starts32, sizes), _dynamic_slice_reference(x, starts, sizes))
 
 
 def test_dynamic_slice_start_forms():
-    x = _data((4, 5))
-    _same(lax.dynamic_slice(x, np.array([1, 2]), (2, 2)), x[1:3, 2:4])
-    _same(lax.dynamic_slice(x, (-1, 0), (1, 5), allow_negative_indices=False), x[0:1])
-    _same(lax.dynamic_slice_in_dim(x, 3, 2, axis=1), x[:, 3:5])
-    _same(lax.dynamic_index_in_dim(x, 2, axis=0, keepdims=False), x[2])
+    x = data((4, 5))
+    same_exact(lax.dynamic_slice(x, np.array([1, 2]), (2, 2)), x[1:3, 2:4])
+    same_exact(lax.dynamic_slice(x, (-1, 0), (1, 5), allow_negative_indices=False), x[0:1])
+    same_exact(lax.dynamic_slice_in_dim(x, 3, 2, axis=1), x[:, 3:5])
+    same_exact(lax.dynamic_index_in_dim(x, 2, axis=0, keepdims=False), x[2])
     # Traced 1-D start array under jit.
     f = jaxlite.jit(lambda x, s: lax.dynamic_slice(x, s, (2, 3)))
-    _same(np.asarray(f(x, np.array([3, -1], np.int32))), x[2:4, 2:5])
+    same_exact(np.asarray(f(x, np.array([3, -1], np.int32))), x[2:4, 2:5])
 
 
 @pytest.mark.parametrize("shape,starts,sizes", [DS_CASES[i] for i in (0, 1, 3, 4)])
 def test_dynamic_slice_grads_jit(shape, starts, sizes):
-    x = _data(shape)
+    x = data(shape)
     starts = [np.int32(s) for s in starts]
     f = lambda x: lax.dynamic_slice(x, starts, sizes)
     check_grads(f, (x,))
@@ -157,18 +142,18 @@ DS_AXES = [(0, None, None), (1, None, None), (-1, None, None), (None, 0, None),
 @pytest.mark.parametrize("in_axes", DS_AXES)
 def test_dynamic_slice_vmap(in_axes):
     shapes = [(3, 4), (), ()]
-    args = [_data(_with_batch(s, a), d) for s, a, d in zip(shapes, in_axes,
+    args = [data(_with_batch(s, a), d) for s, a, d in zip(shapes, in_axes,
                                                           (np.float64, np.int32, np.int32))]
     check_vmap(_ds, args, in_axes)
 
 
 def test_dynamic_slice_nested_vmap_and_grad():
     f = jaxlite.vmap(_ds, in_axes=(None, 0, None))
-    args = [_data((2, 3, 4)), _data((2, 5), np.int32), _data((2,), np.int32)]
+    args = [data((2, 3, 4)), data((2, 5), np.int32), data((2,), np.int32)]
     check_vmap(f, args, (0, 0, 0))
     # Per-example gradient with per-example starts.
     g = jaxlite.vmap(jaxlite.grad(lambda x, i: _sum(_ds(x, i, i))), in_axes=(None, 0))
-    x, idx = _data((3, 4)), np.array([0, 2, -1, 7], np.int32)
+    x, idx = data((3, 4)), np.array([0, 2, -1, 7], np.int32)
     got = g(x, idx)
     for k, i in enumerate(idx):
         np.testing.assert_allclose(got[k], jaxlite.grad(lambda x: _sum(_ds(x, i, i)))(x))
@@ -203,21 +188,21 @@ DUS_CASES = [((5,), (2,), (1,)), ((5,), (3,), (4,)), ((5,), (2,), (-1,)),
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,ushape,starts", DUS_CASES)
 def test_dynamic_update_slice_matches_reference(shape, ushape, starts, dtype):
-    x, u = _data(shape, dtype), _data(ushape, dtype)
-    _same(lax.dynamic_update_slice(x, u, starts), _dus_reference(x, u, starts))
+    x, u = data(shape, dtype), data(ushape, dtype)
+    same_exact(lax.dynamic_update_slice(x, u, starts), _dus_reference(x, u, starts))
 
 
 def test_dynamic_update_slice_in_dim():
-    x, u = _data((4, 5)), _data((4,))
+    x, u = data((4, 5)), data((4,))
     expected = x.copy()
     expected[:, 2] = u
-    _same(lax.dynamic_update_index_in_dim(x, u, 2, 1), expected)
-    _same(lax.dynamic_update_slice_in_dim(x, u[:, None], -3, 1), expected)
+    same_exact(lax.dynamic_update_index_in_dim(x, u, 2, 1), expected)
+    same_exact(lax.dynamic_update_slice_in_dim(x, u[:, None], -3, 1), expected)
 
 
 @pytest.mark.parametrize("shape,ushape,starts", [DUS_CASES[i] for i in (0, 1, 3, 4)])
 def test_dynamic_update_slice_grads_jit(shape, ushape, starts):
-    x, u = _data(shape), _data(ushape)
+    x, u = data(shape), data(ushape)
     starts = [np.int32(s) for s in starts]
     f = lambda x, u: lax.dynamic_update_slice(x, u, starts)
     check_grads(f, (x, u))
@@ -241,14 +226,14 @@ DUS_AXES = [(0, None, None, None), (None, 0, None, None), (1, 0, None, None),
 def test_dynamic_update_slice_vmap(in_axes):
     shapes = [(3, 4), (2, 2), (), ()]
     dts = (np.float64, np.float64, np.int32, np.int32)
-    args = [_data(_with_batch(s, a), d) for s, a, d in zip(shapes, in_axes, dts)]
+    args = [data(_with_batch(s, a), d) for s, a, d in zip(shapes, in_axes, dts)]
     check_vmap(_dus, args, in_axes)
 
 
 def test_dynamic_update_slice_nested_vmap():
     f = jaxlite.vmap(_dus, in_axes=(0, None, 0, None))
-    args = [_data((2, 3, 3, 4)), _data((2, 2, 2)), _data((2, 3), np.int32),
-            _data((2,), np.int32)]
+    args = [data((2, 3, 3, 4)), data((2, 2, 2)), data((2, 3), np.int32),
+            data((2,), np.int32)]
     check_vmap(f, args, (0, 0, 0, 0))
 
 
@@ -301,7 +286,7 @@ def _scatter_reference(x, idx, upd, axes, add):
 
 def _indices(shape, batch, axes, spill=2):
     """Random indices (duplicates likely), ``spill`` out of range at both ends."""
-    cols = [RNG.integers(-spill, shape[a] + spill, batch + (1,)) for a in axes]
+    cols = [DATA_RNG.integers(-spill, shape[a] + spill, batch + (1,)) for a in axes]
     return np.concatenate(cols, -1).astype(np.int32) if cols else \
         np.zeros(batch + (0,), np.int32)
 
@@ -318,44 +303,46 @@ def _norm_axes(axes, ndim):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,batch,axes", GATHER_CASES)
 def test_gather_matches_reference(shape, batch, axes, dtype):
-    x = _data(shape, dtype)
+    x = data(shape, dtype)
     idx = _indices(shape, batch, _norm_axes(axes, len(shape)))
-    _same(lax.gather(x, idx, axes), _gather_reference(x, idx, _norm_axes(axes, len(shape))))
+    same_exact(lax.gather(x, idx, axes), _gather_reference(x, idx, _norm_axes(axes, len(shape))))
 
 
 @pytest.mark.parametrize("op,add", [(lax.scatter_add, True), (lax.scatter, False)])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,batch,axes", GATHER_CASES)
 def test_scatter_matches_reference(op, add, shape, batch, axes, dtype):
-    if add and dtype is np.bool_:
-        pytest.skip("scatter_add is numeric")
     axes_n = _norm_axes(axes, len(shape))
-    x = _data(shape, dtype)
+    x = data(shape, dtype)
     idx = _indices(shape, batch, axes_n)
-    upd = _data(batch + tuple(shape[d] for d in range(len(shape)) if d not in axes_n), dtype)
+    upd = data(batch + tuple(shape[d] for d in range(len(shape)) if d not in axes_n), dtype)
+    if add and dtype is np.bool_:     # scatter_add is numeric, as in JAX
+        with pytest.raises(TypeError, match="bool"):
+            op(x, idx, upd, axes)
+        return
     got, expected = op(x, idx, upd, axes), _scatter_reference(x, idx, upd, axes_n, add)
     if add and np.dtype(dtype).kind == "f":   # summation order may differ
         assert got.dtype == expected.dtype and got.shape == expected.shape
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
     else:
-        _same(got, expected)
+        same_exact(got, expected)
 
 
 def test_scatter_duplicates_and_python_lists():
     x = np.zeros(4)
-    _same(lax.scatter_add(x, [[1], [1], [3], [9]], np.array([1., 2., 4., 8.]), (0,)),
+    same_exact(lax.scatter_add(x, [[1], [1], [3], [9]], np.array([1., 2., 4., 8.]), (0,)),
           np.array([0., 3., 0., 4.]))
-    _same(lax.scatter(x, [[1], [1], [-1]], np.array([1., 2., 4.]), (0,)),
+    same_exact(lax.scatter(x, [[1], [1], [-1]], np.array([1., 2., 4.]), (0,)),
           np.array([0., 2., 0., 0.]))
-    _same(lax.gather(np.arange(4.), [[-5], [2], [10]], (0,)), np.array([0., 2., 3.]))
+    same_exact(lax.gather(np.arange(4.), [[-5], [2], [10]], (0,)), np.array([0., 2., 3.]))
 
 
 @pytest.mark.parametrize("shape,batch,axes", [GATHER_CASES[i] for i in (0, 2, 3, 5, 6)])
 def test_gather_scatter_grads_jit(shape, batch, axes):
     axes_n = _norm_axes(axes, len(shape))
-    x = _data(shape)
+    x = data(shape)
     idx = _indices(shape, batch, axes_n)
-    upd = _data(batch + tuple(shape[d] for d in range(len(shape)) if d not in axes_n))
+    upd = data(batch + tuple(shape[d] for d in range(len(shape)) if d not in axes_n))
     g = lambda x: lax.gather(x, idx, axes)
     check_grads(g, (x,))
     jg = jaxlite.jit(lambda x, i: lax.gather(x, i, axes))
@@ -376,15 +363,15 @@ def test_scatter_grad_of_duplicates():
     u = np.array([1., 2., 3., 4.])
     grad = jaxlite.grad(lambda u: _sum(lax.mul(lax.scatter(np.zeros(4), idx, u, (0,)),
                                                  np.arange(4.))))(u)
-    _same(np.asarray(grad), np.array([0., 1., 3., 0.]))
+    same_exact(np.asarray(grad), np.array([0., 1., 3., 0.]))
     # The same with the indices traced (the winners are found by a staged scatter).
     h = jaxlite.jit(lambda u, i: _sum(lax.mul(lax.scatter(np.zeros(4), i, u, (0,)),
                                               np.arange(4.))))
-    _same(np.asarray(jaxlite.grad(h)(u, idx)), np.array([0., 1., 3., 0.]))
+    same_exact(np.asarray(jaxlite.grad(h)(u, idx)), np.array([0., 1., 3., 0.]))
     grad = jaxlite.grad(lambda u: _sum(lax.scatter_add(np.zeros(4), idx, u, (0,))))(u)
-    _same(np.asarray(grad), np.array([1., 1., 1., 0.]))
+    same_exact(np.asarray(grad), np.array([1., 1., 1., 0.]))
     grad = jaxlite.grad(lambda x: _sum(lax.gather(x, idx, (0,))))(np.zeros(4))
-    _same(np.asarray(grad), np.array([0., 2., 0., 2.]))   # index 7 clamps to 3
+    same_exact(np.asarray(grad), np.array([0., 2., 0., 2.]))   # index 7 clamps to 3
 
 
 GATHER_AXES = [(0, None), (1, None), (-1, None), (None, 0), (None, 1), (None, -1), (0, 0),
@@ -394,9 +381,9 @@ GATHER_AXES = [(0, None), (1, None), (-1, None), (None, 0), (None, 1), (None, -1
 @pytest.mark.parametrize("in_axes", GATHER_AXES)
 def test_gather_vmap(in_axes):
     shape, batch, axes = (3, 4, 2), (2, 3), (2, 0)
-    x = _data(_with_batch(shape, in_axes[0]))
+    x = data(_with_batch(shape, in_axes[0]))
     idx_shape = _with_batch(batch + (2,), in_axes[1])
-    idx = RNG.integers(-1, 5, idx_shape).astype(np.int32)
+    idx = DATA_RNG.integers(-1, 5, idx_shape).astype(np.int32)
     check_vmap(lambda x, i: lax.gather(x, i, axes), [x, idx], in_axes)
 
 
@@ -408,26 +395,26 @@ SCATTER_AXES = [(0, None, None), (None, None, 0), (1, None, 1), (None, 0, None),
 @pytest.mark.parametrize("in_axes", SCATTER_AXES)
 def test_scatter_vmap(op, in_axes):
     shape, batch, axes = (3, 4, 2), (5,), (2, 0)
-    x = _data(_with_batch(shape, in_axes[0]))
-    idx = RNG.integers(-1, 4, _with_batch(batch + (2,), in_axes[1])).astype(np.int32)
-    upd = _data(_with_batch(batch + (4,), in_axes[2]))
+    x = data(_with_batch(shape, in_axes[0]))
+    idx = DATA_RNG.integers(-1, 4, _with_batch(batch + (2,), in_axes[1])).astype(np.int32)
+    upd = data(_with_batch(batch + (4,), in_axes[2]))
     check_vmap(lambda x, i, u: op(x, i, u, axes), [x, idx, upd], in_axes)
 
 
 def test_gather_scatter_nested_vmap():
     g = jaxlite.vmap(lambda x, i: lax.gather(x, i, (0,)), in_axes=(None, 0))
-    check_vmap(g, [_data((2, 5, 3)), RNG.integers(0, 5, (2, 4, 1)).astype(np.int32)], (0, 0))
+    check_vmap(g, [data((2, 5, 3)), DATA_RNG.integers(0, 5, (2, 4, 1)).astype(np.int32)], (0, 0))
     s = jaxlite.vmap(lambda x, i, u: lax.scatter_add(x, i, u, (1,)), in_axes=(0, None, 1))
-    args = [_data((2, 3, 2, 5)), RNG.integers(0, 5, (2, 4, 1)).astype(np.int32),
-            _data((2, 4, 3, 2))]
+    args = [data((2, 3, 2, 5)), DATA_RNG.integers(0, 5, (2, 4, 1)).astype(np.int32),
+            data((2, 4, 3, 2))]
     check_vmap(s, args, (0, 0, 0))
 
 
 def test_per_example_gather_gradient():
     f = lambda x, i: _sum(lax.mul(lax.gather(x, i, (0,)), lax.gather(x, i, (0,))))
     g = jaxlite.vmap(jaxlite.grad(f), in_axes=(None, 0))
-    x = _data((5, 2))
-    idx = RNG.integers(-1, 6, (4, 3, 1)).astype(np.int32)
+    x = data((5, 2))
+    idx = DATA_RNG.integers(-1, 6, (4, 3, 1)).astype(np.int32)
     got = g(x, idx)
     for k in range(4):
         np.testing.assert_allclose(got[k], jaxlite.grad(f)(x, idx[k]))
@@ -471,13 +458,13 @@ def _index_problems(draw):
 def test_gather_scatter_random(problem):
     from helpers import check_vjp
     shape, batch, axes = problem
-    x = _data(shape)
+    x = data(shape)
     idx = _indices(shape, batch, axes)
-    upd = _data(batch + tuple(shape[d] for d in range(len(shape)) if d not in axes))
-    _same(lax.gather(x, idx, axes), _gather_reference(x, idx, axes))
+    upd = data(batch + tuple(shape[d] for d in range(len(shape)) if d not in axes))
+    same_exact(lax.gather(x, idx, axes), _gather_reference(x, idx, axes))
     got = lax.scatter_add(x, idx, upd, axes)
     np.testing.assert_allclose(got, _scatter_reference(x, idx, upd, axes, True), rtol=1e-12)
-    _same(lax.scatter(x, idx, upd, axes), _scatter_reference(x, idx, upd, axes, False))
+    same_exact(lax.scatter(x, idx, upd, axes), _scatter_reference(x, idx, upd, axes, False))
     check_vjp(lambda x: lax.gather(x, idx, axes), (x,))
     check_vjp(lambda x, u: lax.scatter(x, idx, u, axes), (x, upd))
     check_vjp(lambda x, u: lax.scatter_add(x, idx, u, axes), (x, upd))

@@ -6,28 +6,19 @@ import pytest
 
 import jaxlite
 from jaxlite import lax
-from helpers import check_grads, check_vmap, check_jit
+from helpers import DATA_RNG, check_grads, check_jit, check_vmap, data
 
-RNG = np.random.default_rng(0)
 
 SHAPES_AXES = [((), ()), ((5,), (0,)), ((3, 4), (1,)), ((3, 4), (0, 1)),
                ((2, 3, 4), (0, 2)), ((2, 3, 4), (1,)), ((0, 3), (0,)), ((0, 3), (1,)),
                ((2, 0, 3), (1, 2))]
 
 
-def _data(shape, dtype):
-    if np.dtype(dtype) == np.bool_:
-        return RNG.random(shape) > 0.5
-    if np.dtype(dtype).kind == "i":
-        return RNG.integers(-9, 10, shape).astype(dtype)
-    return RNG.standard_normal(shape).astype(dtype)
-
-
 def _distinct(shape, lo=-2.0, hi=2.0):
     """float64 values with no ties and gaps far wider than the FD step."""
     n = int(np.prod(shape, dtype=np.int64))
     vals = np.linspace(lo, hi, n) if n > 1 else np.array([0.7] * n)
-    return RNG.permutation(vals).reshape(shape)
+    return DATA_RNG.permutation(vals).reshape(shape)
 
 
 # --------------------------------------------------------------- eager values
@@ -42,7 +33,7 @@ NUMPY_REDUCER = {lax.reduce_sum: np.sum, lax.reduce_max: np.max, lax.reduce_min:
                          ids=lambda v: getattr(v, "__name__", str(v)))
 @pytest.mark.parametrize("shape,axes", SHAPES_AXES)
 def test_reduction_matches_numpy(op, dtype, shape, axes):
-    x = _data(shape, dtype)
+    x = data(shape, dtype)
     got = op(x, axes)
     if op in (lax.reduce_max, lax.reduce_min) and 0 in [shape[a] for a in axes]:
         # JAX's identities for an empty max/min.
@@ -60,13 +51,13 @@ def test_reduction_matches_numpy(op, dtype, shape, axes):
 
 
 def test_negative_axes_and_int_axis():
-    x = _data((2, 3, 4), np.float64)
+    x = data((2, 3, 4), np.float64)
     np.testing.assert_allclose(lax.reduce_max(x, (-1, 0)), np.max(x, axis=(0, 2)))
     np.testing.assert_allclose(lax.reduce_prod(x, -2), np.prod(x, axis=1))
 
 
 def test_empty_axes_is_identity_and_python_scalars():
-    x = _data((2, 3), np.float32)
+    x = data((2, 3), np.float32)
     assert lax.reduce_min(x, ()) is x
     assert lax.reduce_max(2.0, ()).dtype == np.float32
 
@@ -81,7 +72,7 @@ def test_reduce_max_nan_propagates():
 @pytest.mark.parametrize("shape,axis", [((5,), 0), ((3, 4), 1), ((3, 4), -2), ((2, 3, 4), 1),
                                         ((0, 3), 1)])
 def test_arg_reductions_match_numpy(op, np_fn, dtype, shape, axis):
-    x = _data(shape, dtype)
+    x = data(shape, dtype)
     for index_dtype in (np.int32, np.int64):
         got = op(x, axis, index_dtype)
         assert got.dtype == np.dtype(index_dtype)
@@ -101,7 +92,7 @@ def test_argmax_first_index_and_nan():
                                         ((0, 3), 0), ((2, 0), 1)])
 @pytest.mark.parametrize("reverse", [False, True])
 def test_cumsum_matches_numpy(dtype, shape, axis, reverse):
-    x = _data(shape, dtype)
+    x = data(shape, dtype)
     got = lax.cumsum(x, axis, reverse)
     expected = (np.flip(np.cumsum(np.flip(x, axis), axis), axis) if reverse
                 else np.cumsum(x, axis)).astype(dtype)
@@ -118,9 +109,9 @@ CUMULATIVE = [(lax.cumprod, np.cumprod), (lax.cummax, np.maximum.accumulate),
 @pytest.mark.parametrize("shape,axis", [((1,), 0), ((3, 9), 1), ((0, 3), 0), ((2, 17, 2), -2)])
 @pytest.mark.parametrize("reverse", [False, True])
 def test_cumulative_composites_match_numpy(op, np_fn, dtype, shape, axis, reverse):
-    x = _data(shape, dtype) if op is not lax.cumprod else \
-        RNG.uniform(0.5, 1.5, shape).astype(dtype) if dtype != np.int32 else \
-        RNG.integers(-2, 3, shape).astype(dtype)
+    x = data(shape, dtype) if op is not lax.cumprod else \
+        DATA_RNG.uniform(0.5, 1.5, shape).astype(dtype) if dtype != np.int32 else \
+        DATA_RNG.integers(-2, 3, shape).astype(dtype)
     got = op(x, axis, reverse)
     expected = (np.flip(np_fn(np.flip(x, axis), axis=axis), axis) if reverse
                 else np_fn(x, axis=axis)).astype(dtype)
@@ -147,7 +138,7 @@ GRAD_SHAPES_AXES = [((), ()), ((5,), (0,)), ((3, 4), (1,)), ((2, 3, 4), (0, 2)),
                                 lax.reduce_prod], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("shape,axes", GRAD_SHAPES_AXES)
 def test_reduction_grads(op, shape, axes):
-    x = _distinct(shape) if op is not lax.reduce_prod else RNG.uniform(0.5, 1.5, shape)
+    x = _distinct(shape) if op is not lax.reduce_prod else DATA_RNG.uniform(0.5, 1.5, shape)
     check_grads(lambda v: op(v, axes), (x,), order=2)
 
 
@@ -198,12 +189,12 @@ def test_prod_second_derivative_with_zeros():
 
 
 def test_prod_grad_long_axis_and_multi_axes():
-    x = RNG.uniform(0.9, 1.1, (3, 8, 10))
+    x = DATA_RNG.uniform(0.9, 1.1, (3, 8, 10))
     g = jaxlite.grad(lambda v: lax.reduce_sum(lax.reduce_prod(v, (0, 2)), (0,)))(x)
     np.testing.assert_allclose(g, np.prod(x, axis=(0, 2), keepdims=True) / x, rtol=1e-12)
-    check_grads(lambda v: lax.reduce_prod(v, (1,)), (RNG.uniform(0.8, 1.2, (2, 64)),), order=2)
+    check_grads(lambda v: lax.reduce_prod(v, (1,)), (DATA_RNG.uniform(0.8, 1.2, (2, 64)),), order=2)
     # n = 20 is padded with ones to 32; a zero entry in each row.
-    y = RNG.uniform(0.8, 1.2, (3, 20))
+    y = DATA_RNG.uniform(0.8, 1.2, (3, 20))
     y[:, 5] = 0.0
     check_grads(lambda v: lax.reduce_prod(v, (1,)), (y,), order=2)
     g = jaxlite.vmap(jaxlite.grad(lambda v: lax.reduce_prod(v, (0,))))(y)
@@ -232,14 +223,14 @@ def test_arg_reductions_have_zero_derivative():
 @pytest.mark.parametrize("shape,axis", [((5,), 0), ((3, 4), 1), ((2, 3, 4), 0)])
 @pytest.mark.parametrize("reverse", [False, True])
 def test_cumsum_grads(shape, axis, reverse):
-    check_grads(lambda v: lax.cumsum(v, axis, reverse), (RNG.standard_normal(shape),), order=2)
+    check_grads(lambda v: lax.cumsum(v, axis, reverse), (DATA_RNG.standard_normal(shape),), order=2)
 
 
 @pytest.mark.parametrize("op", [lax.cumprod, lax.cummax, lax.cummin],
                          ids=["cumprod", "cummax", "cummin"])
 @pytest.mark.parametrize("reverse", [False, True])
 def test_cumulative_composite_grads(op, reverse):
-    x = _distinct((3, 6)) if op is not lax.cumprod else RNG.uniform(0.5, 1.5, (3, 6))
+    x = _distinct((3, 6)) if op is not lax.cumprod else DATA_RNG.uniform(0.5, 1.5, (3, 6))
     check_grads(lambda v: op(v, 1, reverse), (x,), order=2)
 
 

@@ -6,18 +6,9 @@ import pytest
 
 import jaxlite
 from jaxlite import lax
-from helpers import check_grads, check_vmap, check_jit
+from helpers import check_grads, check_jit, check_vmap, data, same_exact
 
-RNG = np.random.default_rng(0)
 DTYPES = [np.float32, np.float64, np.int32, np.bool_]
-
-
-def _data(shape, dtype=np.float64):
-    if np.dtype(dtype) == np.bool_:
-        return RNG.random(shape) > 0.5
-    if np.dtype(dtype).kind == "i":
-        return RNG.integers(-9, 10, shape).astype(dtype)
-    return RNG.standard_normal(shape).astype(dtype)
 
 
 def _with_batch(shape, axis, size=3):
@@ -30,14 +21,8 @@ def _with_batch(shape, axis, size=3):
 
 
 def _vmap_check(f, shapes, in_axes, dtype=np.float64):
-    args = [_data(_with_batch(s, a), dtype) for s, a in zip(shapes, in_axes)]
+    args = [data(_with_batch(s, a), dtype) for s, a in zip(shapes, in_axes)]
     check_vmap(f, args, tuple(in_axes))
-
-
-def _same(got, expected):
-    assert got.dtype == expected.dtype, (got.dtype, expected.dtype)
-    assert got.shape == expected.shape, (got.shape, expected.shape)
-    np.testing.assert_array_equal(got, expected)
 
 
 def _sum(x):
@@ -47,13 +32,13 @@ def _sum(x):
 # ------------------------------------------------ broadcast_in_dim/reshape/transpose
 
 def test_existing_structural_ops():
-    x = _data((2, 3))
-    _same(lax.broadcast_in_dim(x, (4, 2, 3), (1, 2)), np.broadcast_to(x, (4, 2, 3)))
-    _same(lax.reshape(x, (3, 2)), x.reshape(3, 2))
-    _same(lax.transpose(x, (1, 0)), x.T)
+    x = data((2, 3))
+    same_exact(lax.broadcast_in_dim(x, (4, 2, 3), (1, 2)), np.broadcast_to(x, (4, 2, 3)))
+    same_exact(lax.reshape(x, (3, 2)), x.reshape(3, 2))
+    same_exact(lax.transpose(x, (1, 0)), x.T)
     check_grads(lambda x: lax.broadcast_in_dim(x, (2, 3, 2), (0, 1)), (x,))
     check_grads(lambda x: lax.transpose(lax.reshape(x, (3, 2)), (1, 0)), (x,))
-    check_vmap(lambda x: lax.reshape(x, (6,)), [_data((2, 4, 3))], (1,))
+    check_vmap(lambda x: lax.reshape(x, (6,)), [data((2, 4, 3))], (1,))
 
 
 # ------------------------------------------------------------------- squeeze
@@ -65,13 +50,13 @@ SQUEEZE_CASES = [((1,), (0,)), ((3, 1, 4), (1,)), ((1, 3, 1), (0, 2)), ((1, 0, 1
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,dims", SQUEEZE_CASES)
 def test_squeeze_matches_numpy(shape, dims, dtype):
-    x = _data(shape, dtype)
-    _same(lax.squeeze(x, dims), np.squeeze(x, axis=dims) if dims else x)
+    x = data(shape, dtype)
+    same_exact(lax.squeeze(x, dims), np.squeeze(x, axis=dims) if dims else x)
 
 
 @pytest.mark.parametrize("shape,dims", SQUEEZE_CASES[:3])
 def test_squeeze_grads_jit(shape, dims):
-    x = _data(shape)
+    x = data(shape)
     f = lambda x: lax.squeeze(x, dims)
     check_grads(f, (x,))
     check_jit(f, (x,))
@@ -85,7 +70,7 @@ def test_squeeze_vmap(axis):
 
 def test_squeeze_nested_vmap():
     f = jaxlite.vmap(lambda x: lax.squeeze(x, (1,)), in_axes=1)
-    check_vmap(f, [_data((2, 4, 1, 3))], (3,))
+    check_vmap(f, [data((2, 4, 1, 3))], (3,))
 
 
 def test_squeeze_errors():
@@ -105,12 +90,12 @@ EXPAND_CASES = [((), (0,)), ((3,), (0, -1)), ((2, 3), (1,)), ((0, 2), (2,)), ((2
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,dims", EXPAND_CASES)
 def test_expand_dims_matches_numpy(shape, dims, dtype):
-    x = _data(shape, dtype)
-    _same(lax.expand_dims(x, dims), np.expand_dims(x, dims))
+    x = data(shape, dtype)
+    same_exact(lax.expand_dims(x, dims), np.expand_dims(x, dims))
 
 
 def test_expand_dims_grads_vmap_jit():
-    x = _data((2, 3))
+    x = data((2, 3))
     f = lambda x: lax.expand_dims(x, (0, 2))
     check_grads(f, (x,))
     check_jit(f, (x,))
@@ -133,18 +118,18 @@ REV_CASES = [((), ()), ((5,), (0,)), ((2, 3, 4), (0, 2)), ((0, 3), (1,)), ((2, 3
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,dims", REV_CASES)
 def test_rev_matches_numpy(shape, dims, dtype):
-    x = _data(shape, dtype)
-    _same(lax.rev(x, dims), np.flip(x, dims) if dims else x)
+    x = data(shape, dtype)
+    same_exact(lax.rev(x, dims), np.flip(x, dims) if dims else x)
 
 
 def test_rev_grads_vmap_jit():
-    x = _data((2, 3, 4))
+    x = data((2, 3, 4))
     f = lambda x: lax.rev(x, (0, 2))
     check_grads(f, (x,))
     check_jit(f, (x,))
     for axis in (0, 1, -1):
         _vmap_check(f, [(2, 3, 4)], [axis])
-    check_vmap(jaxlite.vmap(lambda x: lax.rev(x, (0,)), in_axes=-1), [_data((3, 4, 2))], (0,))
+    check_vmap(jaxlite.vmap(lambda x: lax.rev(x, (0,)), in_axes=-1), [data((3, 4, 2))], (0,))
 
 
 def test_rev_errors():
@@ -163,13 +148,13 @@ CONCAT_CASES = [([(2, 3), (4, 3)], 0), ([(2, 3), (2, 0), (2, 1)], 1), ([(5,)], 0
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shapes,dim", CONCAT_CASES)
 def test_concatenate_matches_numpy(shapes, dim, dtype):
-    xs = [_data(s, dtype) for s in shapes]
-    _same(lax.concatenate(xs, dim), np.concatenate(xs, axis=dim))
+    xs = [data(s, dtype) for s in shapes]
+    same_exact(lax.concatenate(xs, dim), np.concatenate(xs, axis=dim))
 
 
 @pytest.mark.parametrize("shapes,dim", [CONCAT_CASES[0], CONCAT_CASES[1], CONCAT_CASES[4]])
 def test_concatenate_grads_jit(shapes, dim):
-    xs = tuple(_data(s) for s in shapes)
+    xs = tuple(data(s) for s in shapes)
     f = lambda *xs: lax.concatenate(xs, dim)
     check_grads(f, xs)
     check_jit(f, xs)
@@ -177,8 +162,8 @@ def test_concatenate_grads_jit(shapes, dim):
 
 def test_concatenate_grad_of_one_operand():
     # The other operand is a constant: its cotangent is not needed.
-    c = _data((2, 2))
-    check_grads(lambda x: lax.concatenate([c, x, c], 1), (_data((2, 3)),))
+    c = data((2, 2))
+    check_grads(lambda x: lax.concatenate([c, x, c], 1), (data((2, 3)),))
 
 
 @pytest.mark.parametrize("in_axes", [(0, 0), (1, None), (None, -1), (-1, 1), (0, None)])
@@ -189,7 +174,7 @@ def test_concatenate_vmap(in_axes):
 
 def test_concatenate_nested_vmap():
     f = jaxlite.vmap(lambda x, y: lax.concatenate([x, y], 0), in_axes=(0, None))
-    check_vmap(f, [_data((2, 3, 4)), _data((3, 4))], (1, 0))
+    check_vmap(f, [data((2, 3, 4)), data((3, 4))], (1, 0))
 
 
 def test_concatenate_errors():
@@ -228,19 +213,19 @@ PAD_CASES = [((5,), [(1, 2, 0)]), ((5,), [(-1, -2, 1)]), ((3, 4), [(0, 1, 2), (2
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,config", PAD_CASES)
 def test_pad_matches_reference(shape, config, dtype):
-    x = _data(shape, dtype)
+    x = data(shape, dtype)
     value = np.asarray(True if dtype is np.bool_ else 7, dtype)
-    _same(lax.pad(x, value, config), _pad_reference(x, value, config))
+    same_exact(lax.pad(x, value, config), _pad_reference(x, value, config))
 
 
 def test_pad_python_scalar_value():
-    x = _data((3,), np.float32)
-    _same(lax.pad(x, 1.5, [(1, 1, 1)]), _pad_reference(x, np.float32(1.5), [(1, 1, 1)]))
+    x = data((3,), np.float32)
+    same_exact(lax.pad(x, 1.5, [(1, 1, 1)]), _pad_reference(x, np.float32(1.5), [(1, 1, 1)]))
 
 
 @pytest.mark.parametrize("shape,config", [PAD_CASES[i] for i in (0, 1, 2, 5, 7)])
 def test_pad_grads_jit(shape, config):
-    args = (_data(shape), np.asarray(0.3))
+    args = (data(shape), np.asarray(0.3))
     f = lambda x, v: lax.pad(x, v, config)
     check_grads(f, args)
     check_jit(f, args)
@@ -255,7 +240,7 @@ def test_pad_vmap(in_axes):
 
 def test_pad_nested_vmap():
     inner = jaxlite.vmap(lambda x, v: lax.pad(x, v, [(2, -1, 1)]), in_axes=(1, None))
-    check_vmap(inner, [_data((3, 4, 2)), _data((3,))], (0, 0))
+    check_vmap(inner, [data((3, 4, 2)), data((3,))], (0, 0))
 
 
 def test_pad_errors():
@@ -279,16 +264,16 @@ def test_pad_errors():
                                        ((3, 0), -1)])
 def test_broadcasted_iota_matches_numpy(shape, dim, dtype):
     expected = np.indices(shape, dtype=dtype)[dim] if shape else None
-    _same(lax.broadcasted_iota(dtype, shape, dim), expected)
+    same_exact(lax.broadcasted_iota(dtype, shape, dim), expected)
 
 
 def test_iota():
-    _same(lax.iota(np.int32, 4), np.arange(4, dtype=np.int32))
-    _same(lax.iota(np.float32, 0), np.arange(0, dtype=np.float32))
+    same_exact(lax.iota(np.int32, 4), np.arange(4, dtype=np.int32))
+    same_exact(lax.iota(np.float32, 0), np.arange(0, dtype=np.float32))
 
 
 def test_iota_in_transforms():
-    x = _data((3, 4))
+    x = data((3, 4))
     f = lambda x: lax.mul(x, lax.broadcasted_iota(np.float64, (3, 4), 1))
     check_grads(f, (x,))
     check_jit(f, (x,))
@@ -327,18 +312,18 @@ def _pad_problems(draw):
 @given(_pad_problems())
 def test_pad_random_configs(problem):
     shape, config = problem
-    x = _data(shape)
-    _same(lax.pad(x, np.float64(-1.0), config), _pad_reference(x, np.float64(-1.0), config))
+    x = data(shape)
+    same_exact(lax.pad(x, np.float64(-1.0), config), _pad_reference(x, np.float64(-1.0), config))
     from helpers import check_vjp
     check_vjp(lambda x, v: lax.pad(x, v, config), (x, np.asarray(0.5)))
 
 
 def test_full_and_broadcast_vs_numpy():
-    _same(lax.full((2, 3), 1.5), np.full((2, 3), 1.5, np.float32))
-    _same(lax.full((2, 3), 1.5, np.int32), np.full((2, 3), 1, np.int32))
-    _same(lax.full((), np.float64(2.0)), np.float64(2.0))
+    same_exact(lax.full((2, 3), 1.5), np.full((2, 3), 1.5, np.float32))
+    same_exact(lax.full((2, 3), 1.5, np.int32), np.full((2, 3), 1, np.int32))
+    same_exact(lax.full((), np.float64(2.0)), np.float64(2.0))
     x = np.arange(6.0).reshape(2, 3)
     # broadcast prepends the new dimensions
-    _same(lax.broadcast(x, (4,)), np.broadcast_to(x, (4, 2, 3)))
-    _same(lax.broadcast(x, ()), x)
+    same_exact(lax.broadcast(x, (4,)), np.broadcast_to(x, (4, 2, 3)))
+    same_exact(lax.broadcast(x, ()), x)
     check_grads(lambda a: lax.broadcast(a, (2, 1)), (x,), order=1)

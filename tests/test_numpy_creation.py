@@ -5,32 +5,26 @@ import pytest
 import jaxlite
 import jaxlite.numpy as jnp
 
-from helpers import B, DTYPES, F32, F64, I32, I64, data, layouts, same
-
-
-def _same(out, ref):
-    assert out.shape == np.shape(ref) and out.dtype == np.asarray(ref).dtype, (out.dtype,
-                                                                              np.asarray(ref).dtype)
-    np.testing.assert_array_equal(out, ref)
+from helpers import B, DTYPES, F32, F64, I32, I64, data, layouts, same, same_exact
 
 
 def test_array_dtype_defaults():
-    _same(jnp.array(1.5), np.float32(1.5))
-    _same(jnp.array(3), np.int32(3))
-    _same(jnp.array(True), np.bool_(True))
-    _same(jnp.array([1.0, 2.0]), np.array([1, 2], np.float32))
-    _same(jnp.array([1, 2]), np.array([1, 2], np.int32))
-    _same(jnp.array([[1, 2.5], [3, 4]]), np.array([[1, 2.5], [3, 4]], np.float32))
-    _same(jnp.array(np.ones(2, np.float64)), np.ones(2))
-    _same(jnp.array(np.ones(2, np.int64)), np.ones(2, np.int64))
-    _same(jnp.array(np.ones(2, np.uint8)), np.ones(2, np.int32))
-    _same(jnp.array(np.ones(2, np.float16)), np.ones(2, np.float32))
-    _same(jnp.array([np.float64(1.0), 2.0]), np.array([1, 2], np.float64))
-    _same(jnp.array([1, 2], dtype=jnp.float64), np.array([1, 2], np.float64))
-    _same(jnp.array([1, 2], dtype=float), np.array([1, 2], np.float32))
-    _same(jnp.array([]), np.zeros(0, np.float32))
-    _same(jnp.array(5, ndmin=2), np.full((1, 1), 5, np.int32))
-    _same(jnp.asarray((1, 2)), np.array([1, 2], np.int32))
+    same_exact(jnp.array(1.5), np.float32(1.5))
+    same_exact(jnp.array(3), np.int32(3))
+    same_exact(jnp.array(True), np.bool_(True))
+    same_exact(jnp.array([1.0, 2.0]), np.array([1, 2], np.float32))
+    same_exact(jnp.array([1, 2]), np.array([1, 2], np.int32))
+    same_exact(jnp.array([[1, 2.5], [3, 4]]), np.array([[1, 2.5], [3, 4]], np.float32))
+    same_exact(jnp.array(np.ones(2, np.float64)), np.ones(2))
+    same_exact(jnp.array(np.ones(2, np.int64)), np.ones(2, np.int64))
+    same_exact(jnp.array(np.ones(2, np.uint8)), np.ones(2, np.int32))
+    same_exact(jnp.array(np.ones(2, np.float16)), np.ones(2, np.float32))
+    same_exact(jnp.array([np.float64(1.0), 2.0]), np.array([1, 2], np.float64))
+    same_exact(jnp.array([1, 2], dtype=jnp.float64), np.array([1, 2], np.float64))
+    same_exact(jnp.array([1, 2], dtype=float), np.array([1, 2], np.float32))
+    same_exact(jnp.array([]), np.zeros(0, np.float32))
+    same_exact(jnp.array(5, ndmin=2), np.full((1, 1), 5, np.int32))
+    same_exact(jnp.asarray((1, 2)), np.array([1, 2], np.int32))
     assert isinstance(jnp.array(1.0), jnp.ndarray)
 
 
@@ -45,7 +39,7 @@ def test_array_copies_and_is_immutable():
 
 def test_array_of_tracers_stacks():
     f = jaxlite.jit(lambda x, y: jnp.array([x, y, [1.0, 2.0]]))
-    _same(f(np.ones(2, np.float32), np.zeros(2, np.float32)),
+    same_exact(f(np.ones(2, np.float32), np.zeros(2, np.float32)),
           np.array([[1, 1], [0, 0], [1, 2]], np.float32))
     g = jaxlite.grad(lambda x: jnp.sum(jnp.array([x, 2 * x]) ** 2))
     assert float(g(1.0)) == pytest.approx(10.0)
@@ -53,32 +47,32 @@ def test_array_of_tracers_stacks():
 
 @pytest.mark.parametrize("shape", [(), 0, 3, (2, 0), (2, 3)])
 def test_zeros_ones_full(shape):
-    _same(jnp.zeros(shape), np.zeros(shape, np.float32))
-    _same(jnp.ones(shape, jnp.int32), np.ones(shape, np.int32))
-    _same(jnp.full(shape, 7), np.full(shape, 7, np.int32))
-    _same(jnp.full(shape, 2.5, jnp.float64), np.full(shape, 2.5))
-    _same(jnp.empty(shape), np.zeros(shape, np.float32))
+    same_exact(jnp.zeros(shape), np.zeros(shape, np.float32))
+    same_exact(jnp.ones(shape, jnp.int32), np.ones(shape, np.int32))
+    same_exact(jnp.full(shape, 7), np.full(shape, 7, np.int32))
+    same_exact(jnp.full(shape, 2.5, jnp.float64), np.full(shape, 2.5))
+    same_exact(jnp.empty(shape), np.zeros(shape, np.float32))
     base = np.ones(shape, np.int64)
-    _same(jnp.zeros_like(base), np.zeros(shape, np.int64))
-    _same(jnp.ones_like(base, dtype=jnp.bool_), np.ones(shape, bool))
-    _same(jnp.full_like(base, 3.7), np.full(shape, 3, np.int64))
-    _same(jnp.full((2,) + np.shape(base), base), np.ones((2,) + np.shape(base), np.int64))
+    same_exact(jnp.zeros_like(base), np.zeros(shape, np.int64))
+    same_exact(jnp.ones_like(base, dtype=jnp.bool_), np.ones(shape, bool))
+    same_exact(jnp.full_like(base, 3.7), np.full(shape, 3, np.int64))
+    same_exact(jnp.full((2,) + np.shape(base), base), np.ones((2,) + np.shape(base), np.int64))
 
 
 def test_traced_fill_and_like():
     f = jaxlite.jit(lambda v: jnp.full((2, 2), v) + jnp.zeros_like(v))
-    _same(f(np.float32(3)), np.full((2, 2), 3, np.float32))
+    same_exact(f(np.float32(3)), np.full((2, 2), 3, np.float32))
     g = jaxlite.grad(lambda v: jnp.sum(jnp.full((3,), v)))
     assert float(g(2.0)) == 3.0
 
 
 def test_arange_linspace_eye():
-    _same(jnp.arange(5), np.arange(5, dtype=np.int32))
-    _same(jnp.arange(1, 7, 2), np.arange(1, 7, 2, dtype=np.int32))
-    _same(jnp.arange(0.0, 1.0, 0.25), np.arange(0, 1, 0.25, dtype=np.float32))
-    _same(jnp.arange(5, 0, -2), np.arange(5, 0, -2, dtype=np.int32))
-    _same(jnp.arange(3, dtype=jnp.float64), np.arange(3.0))
-    _same(jnp.arange(0), np.arange(0, dtype=np.int32))
+    same_exact(jnp.arange(5), np.arange(5, dtype=np.int32))
+    same_exact(jnp.arange(1, 7, 2), np.arange(1, 7, 2, dtype=np.int32))
+    same_exact(jnp.arange(0.0, 1.0, 0.25), np.arange(0, 1, 0.25, dtype=np.float32))
+    same_exact(jnp.arange(5, 0, -2), np.arange(5, 0, -2, dtype=np.int32))
+    same_exact(jnp.arange(3, dtype=jnp.float64), np.arange(3.0))
+    same_exact(jnp.arange(0), np.arange(0, dtype=np.int32))
     np.testing.assert_allclose(jnp.linspace(0, 1, 5), np.linspace(0, 1, 5, dtype=np.float32))
     assert jnp.linspace(0, 1, 5).dtype == np.float32
     np.testing.assert_allclose(jnp.linspace(0, 1, 4, endpoint=False), [0, 0.25, 0.5, 0.75])
@@ -88,9 +82,9 @@ def test_arange_linspace_eye():
                                np.linspace(np.zeros(2), np.ones(2), 3, axis=1), rtol=1e-6)
     f = jaxlite.jit(lambda a, b: jnp.linspace(a, b, 5))
     np.testing.assert_allclose(f(np.float32(0), np.float32(2)), np.linspace(0, 2, 5), rtol=1e-6)
-    _same(jnp.eye(3), np.eye(3, dtype=np.float32))
-    _same(jnp.eye(2, 4, k=1, dtype=jnp.int32), np.eye(2, 4, 1, dtype=np.int32))
-    _same(jnp.identity(2), np.eye(2, dtype=np.float32))
+    same_exact(jnp.eye(3), np.eye(3, dtype=np.float32))
+    same_exact(jnp.eye(2, 4, k=1, dtype=jnp.int32), np.eye(2, 4, 1, dtype=np.int32))
+    same_exact(jnp.identity(2), np.eye(2, dtype=np.float32))
 
 
 def test_bad_inputs():
@@ -127,9 +121,9 @@ def test_namespace_constants():
 def test_scalar_types_cast_like_jax():
     out = jnp.float32(3)
     assert isinstance(out, jnp.ndarray) and out.dtype == np.float32 and out.shape == ()
-    _same(jnp.int32(np.array([1.7, -2.2])), np.array([1, -2], np.int32))
+    same_exact(jnp.int32(np.array([1.7, -2.2])), np.array([1, -2], np.int32))
     f = jaxlite.jit(lambda x: jnp.float64(x) / 2)
-    _same(f(np.arange(3, dtype=np.int32)), np.arange(3) / 2)
+    same_exact(f(np.arange(3, dtype=np.int32)), np.arange(3) / 2)
     assert np.zeros(2, jnp.int64).dtype == np.int64
     assert jnp.arange(2).dtype == jnp.int32
 
@@ -291,5 +285,5 @@ def test_empty_like_has_the_shape_and_dtype():
 
 @pytest.mark.parametrize("n,m,k", [(3, None, 0), (3, 4, 1), (4, 2, -1), (0, 3, 0), (2, 5, 9)])
 def test_tri_vs_numpy(n, m, k):
-    _same(jnp.tri(n, m, k), np.tri(n, m, k, dtype=np.float32))
-    _same(jnp.tri(n, m, k, dtype=jnp.int32), np.tri(n, m, k, dtype=np.int32))
+    same_exact(jnp.tri(n, m, k), np.tri(n, m, k, dtype=np.float32))
+    same_exact(jnp.tri(n, m, k, dtype=jnp.int32), np.tri(n, m, k, dtype=np.int32))

@@ -9,23 +9,10 @@ from hypothesis import given, settings, strategies as st
 import jaxlite
 import jaxlite.numpy as jnp
 
-from helpers import (DATA_RNG, DTYPES, FLOATS, check_grads, check_jit, check_vmap, data, inexact,
-                     layouts, normal_array, same, tols)
+from helpers import (DATA_RNG, DTYPES, FLOATS, check_grads, check_jit, check_vmap, data,
+                     inexact, layouts, normal_array, same, tols)
 
-RNG = np.random.default_rng(0)
 F32, F64, I32, I64, B = np.float32, np.float64, np.int32, np.int64, np.bool_
-
-
-def _data(shape, dtype, positive=False, unit=False):
-    if dtype == B:
-        return RNG.random(shape) > 0.5
-    if np.dtype(dtype).kind == "i":
-        lo = 1 if positive else -5
-        return RNG.integers(lo, 6, size=shape).astype(dtype)
-    x = RNG.uniform(-0.9, 0.9, size=shape) if unit else RNG.normal(size=shape)
-    if positive:
-        x = np.abs(x) + 0.5
-    return x.astype(dtype)
 
 
 def _noncontig(x):
@@ -52,7 +39,7 @@ def test_unary_float_vs_numpy(name, kw):
     shift = kw.pop("shift", 0.0)
     for shape in SHAPES:
         for dtype in (F32, F64):
-            x = (_data(shape, dtype, **kw) + dtype(shift)).astype(dtype)
+            x = (data(shape, dtype, **kw) + dtype(shift)).astype(dtype)
             for arg in (x, x.T, x[..., ::-1] if x.ndim else x):
                 out = getattr(jnp, name)(arg)
                 ref = getattr(np, name)(arg)
@@ -78,7 +65,7 @@ UNARY_NUMERIC = ["negative", "positive", "abs", "absolute", "sign", "floor", "ce
 @pytest.mark.parametrize("dtype", [F32, F64, I32, I64])
 def test_unary_numeric_vs_numpy(name, dtype):
     for shape in [(), (0,), (2, 3)]:
-        x = _data(shape, dtype)
+        x = data(shape, dtype)
         if dtype in (F32, F64):
             x = (x * 3).astype(dtype)
             if shape == (2, 3):
@@ -97,7 +84,7 @@ def test_round_decimals_and_noncontiguous():
     x = np.array([[1.234, -5.678], [0.125, 9.999]], np.float64).T
     np.testing.assert_allclose(jnp.round(x, 2), np.round(x, 2))
     np.testing.assert_allclose(jnp.exp(x[:, ::-1]), np.exp(x[:, ::-1]))
-    big = RNG.normal(size=(6, 8)).astype(F32)[::2, 1::3]
+    big = DATA_RNG.normal(size=(6, 8)).astype(F32)[::2, 1::3]
     assert not big.flags.c_contiguous
     np.testing.assert_allclose(jnp.sin(big), np.sin(big), rtol=1e-6)
     np.testing.assert_allclose(jnp.add(big, big.T.T), big + big, rtol=1e-6)
@@ -113,8 +100,8 @@ BCAST = [((), ()), ((3,), ()), ((), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), (
 @pytest.mark.parametrize("name", BINARY)
 def test_binary_float_broadcasting(name):
     for (sx, sy), dt in zip(BCAST, [F32, F64] * len(BCAST)):
-        x = _data(sx, dt)
-        y = _data(sy, dt, positive=name in ("power", "floor_divide", "remainder", "mod", "fmod"))
+        x = data(sx, dt)
+        y = data(sy, dt, positive=name in ("power", "floor_divide", "remainder", "mod", "fmod"))
         if name == "power":
             x = np.abs(x).astype(dt)
         for a, b in ((x, y), (y, x), (x.T, y)):
@@ -279,8 +266,8 @@ def test_grads(f):
 
 
 def test_vmap_and_jit_of_broadcasting():
-    x = RNG.normal(size=(4, 3))
-    y = RNG.normal(size=(3,))
+    x = DATA_RNG.normal(size=(4, 3))
+    y = DATA_RNG.normal(size=(3,))
     check_vmap(lambda a, b: jnp.logaddexp(a, b) * jnp.where(a > 0, 2.0, b), (x, y), (0, None))
     check_vmap(lambda a, b: jnp.maximum(a[:, None], b), (x, x.T), (0, 1))
     check_jit(lambda a, b: jnp.remainder(a, b) + jnp.floor_divide(a, b), (x, np.abs(y) + 0.5))

@@ -14,14 +14,6 @@ from helpers import (DATA_RNG, DTYPES, F32, FLOATS, I64, check_grads, check_jit,
 
 X = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
 
-RNG = np.random.default_rng(0)
-
-
-def _r(*shape, dtype=np.float32):
-    if np.dtype(dtype).kind == "i":
-        return RNG.integers(-3, 4, size=shape).astype(dtype)
-    return RNG.normal(size=shape).astype(dtype)
-
 
 def _close(out, ref):
     assert out.shape == ref.shape, (out.shape, ref.shape)
@@ -39,34 +31,34 @@ MATMUL_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)),
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
 def test_matmul_and_dot(dtype):
     for sa, sb in MATMUL_SHAPES:
-        a, b = _r(*sa, dtype=dtype), _r(*sb, dtype=dtype)
+        a, b = data(sa, dtype), data(sb, dtype)
         _close(jnp.matmul(a, b), np.matmul(a, b))
         _close(jnp.asarray(a) @ b, a @ b)
         _close(a @ jnp.asarray(b), a @ b)
         if len(sb) <= 2 or len(sa) == 1:
             _close(jnp.dot(a, b), np.dot(a, b))
-    a, b = _r(4, 3, dtype=dtype), _r(5, 4, dtype=dtype)
+    a, b = data((4, 3), dtype), data((5, 4), dtype)
     _close(jnp.dot(a.T, b.T), np.dot(a.T, b.T))          # non-contiguous operands
-    x, y = _r(2, 3, 4, dtype=dtype), _r(5, 4, 6, dtype=dtype)
+    x, y = data((2, 3, 4), dtype), data((5, 4, 6), dtype)
     _close(jnp.dot(x, y), np.dot(x, y))
     _close(jnp.dot(3, x), 3 * x)
 
 
 def test_mixed_dtype_products_promote():
-    a, b = _r(2, 3), _r(3, 2, dtype=np.float64)
+    a, b = data((2, 3), np.float32), data((3, 2), np.float64)
     _close(jnp.matmul(a, b), a.astype(np.float64) @ b)
-    i = _r(3, 2, dtype=np.int32)
+    i = data((3, 2), np.int32)
     _close(jnp.dot(a, i), a @ i.astype(np.float32))
 
 
 def test_tensordot_inner_outer_vdot():
-    a, b = _r(2, 3, 4), _r(3, 4, 5)
+    a, b = data((2, 3, 4), np.float32), data((3, 4, 5), np.float32)
     _close(jnp.tensordot(a, b), np.tensordot(a, b))
     _close(jnp.tensordot(a, b, axes=([1, 2], [0, 1])), np.tensordot(a, b, axes=([1, 2], [0, 1])))
-    m = _r(4, 2)
+    m = data((4, 2), np.float32)
     _close(jnp.tensordot(a, m, axes=(2, 0)), np.tensordot(a, m, axes=(2, 0)))
     _close(jnp.tensordot(a, b, 0), np.tensordot(a, b, 0))
-    c = _r(5, 4)
+    c = data((5, 4), np.float32)
     _close(jnp.inner(a, c), np.inner(a, c))
     _close(jnp.outer(a[0], c), np.outer(a[0], c))
     _close(jnp.vdot(a, a), np.vdot(a, a))
@@ -87,9 +79,9 @@ EINSUM = [
 def test_einsum_vs_numpy(case):
     spec, *shapes = case
     for dtype in (np.float32, np.float64):
-        ops = [_r(*s, dtype=dtype) for s in shapes]
+        ops = [data(s, dtype) for s in shapes]
         _close(jnp.einsum(spec, *ops), np.einsum(spec, *ops))
-    ops = [_r(*s, dtype=np.int32) for s in shapes]
+    ops = [data(s, np.int32) for s in shapes]
     _close(jnp.einsum(spec, *ops), np.einsum(spec, *ops))
 
 
@@ -115,7 +107,7 @@ def test_bad_inputs():
 
 
 def test_grads():
-    a, b = RNG.normal(size=(3, 2, 4)), RNG.normal(size=(3, 4, 5))
+    a, b = DATA_RNG.normal(size=(3, 2, 4)), DATA_RNG.normal(size=(3, 4, 5))
     check_grads(lambda x, y: jnp.einsum("bij,bjk->bik", x, y), (a, b))
     check_grads(lambda x, y: jnp.einsum("bij,bjk->", x, y), (a, b))
     check_grads(lambda x, y: x @ y, (a, b))
@@ -125,7 +117,7 @@ def test_grads():
 
 
 def test_vmap_and_jit():
-    a, b = RNG.normal(size=(3, 2, 4)), RNG.normal(size=(3, 4, 5))
+    a, b = DATA_RNG.normal(size=(3, 2, 4)), DATA_RNG.normal(size=(3, 4, 5))
     check_vmap(lambda x, y: jnp.einsum("ij,jk->ki", x, y), (a, b))
     check_vmap(lambda x, y: jnp.einsum("ij,jk->ik", x, y), (a, b[0]), (0, None))
     check_vmap(lambda x, y: jnp.einsum("i,i->", x, y), (a[:, 0], a[:, 1]), (0, 0))
@@ -135,7 +127,7 @@ def test_vmap_and_jit():
 
 
 def test_norm():
-    x = RNG.normal(size=(3, 5))
+    x = DATA_RNG.normal(size=(3, 5))
     for o in (None, 2, 1, np.inf, -np.inf, 0, 3):
         np.testing.assert_allclose(jnp.linalg.norm(x[0], o), np.linalg.norm(x[0], o), rtol=1e-12)
         np.testing.assert_allclose(jnp.linalg.norm(x, o, axis=1, keepdims=True),

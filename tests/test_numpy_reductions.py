@@ -9,18 +9,9 @@ import jaxlite
 import jaxlite.numpy as jnp
 
 from helpers import (B, DATA_RNG, F32, F64, FLOATS, I32, check_grads, check_jit, check_vmap,
-                     normal_array, same, tols, with_nans)
+                     data, normal_array, same, tols, with_nans)
 
-RNG = np.random.default_rng(0)
 AXES = [None, 0, 1, -1, (0, 2), (), (2, 1, 0)]
-
-
-def _x(dtype, shape=(2, 3, 4)):
-    if dtype == np.bool_:
-        return RNG.random(shape) > 0.4
-    if np.dtype(dtype).kind == "i":
-        return RNG.integers(-4, 5, size=shape).astype(dtype)
-    return RNG.normal(size=shape).astype(dtype)
 
 
 def _jax_dtype(name, dt):
@@ -41,7 +32,7 @@ def _jax_dtype(name, dt):
 def test_reductions_vs_numpy(name, dtype):
     if dtype == np.bool_ and name in ("var", "std"):
         return
-    x = _x(dtype)
+    x = data((2, 3, 4), dtype)
     for arg in (x, np.transpose(x, (1, 0, 2)).copy().transpose(1, 0, 2)[:, ::-1]):
         for axis in AXES:
             for keepdims in (False, True):
@@ -55,7 +46,7 @@ def test_reductions_vs_numpy(name, dtype):
 
 
 def test_method_forms_and_dtype_args():
-    x = _x(np.float32)
+    x = data((2, 3, 4), np.float32)
     np.testing.assert_allclose(jnp.asarray(x).sum(axis=1), x.sum(axis=1), rtol=1e-6)
     np.testing.assert_allclose(jnp.asarray(x).mean(0), x.mean(0), rtol=1e-6)
     assert jnp.sum(np.ones(3, np.int32), dtype=jnp.float32).dtype == np.float32
@@ -83,7 +74,7 @@ def test_nan_propagates():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int32, np.int64, np.bool_])
 def test_argmax_argmin(dtype):
-    x = _x(dtype, (3, 4, 5))
+    x = data((3, 4, 5), dtype)
     for name in ("argmax", "argmin"):
         for axis in (None, 0, 1, -1):
             out = getattr(jnp, name)(x, axis=axis)
@@ -96,7 +87,7 @@ def test_argmax_argmin(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.bool_])
 def test_cumsum(dtype):
-    x = _x(dtype, (3, 4))
+    x = data((3, 4), dtype)
     for axis in (None, 0, 1, -1):
         out = jnp.cumsum(x, axis=axis)
         ref = np.cumsum(x, axis=axis)
@@ -143,12 +134,12 @@ REDUCTION_GRADS = [
 
 @pytest.mark.parametrize("f", REDUCTION_GRADS, ids=range(len(REDUCTION_GRADS)))
 def test_grads(f):
-    x = RNG.normal(size=(2, 3, 4))
+    x = DATA_RNG.normal(size=(2, 3, 4))
     check_grads(f, (x,))
 
 
 def test_vmap_and_jit():
-    x = RNG.normal(size=(3, 4, 5))
+    x = DATA_RNG.normal(size=(3, 4, 5))
     check_vmap(lambda a: jnp.var(a, axis=1) + jnp.max(a), (x,), 1)
     check_vmap(lambda a: jnp.argmax(a, axis=0), (x,), 2)
     check_vmap(lambda a: jnp.cumsum(a, axis=-1), (x,))
@@ -157,14 +148,14 @@ def test_vmap_and_jit():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.bool_])
 def test_cumprod(dtype):
-    x = _x(dtype, (3, 5))
+    x = data((3, 5), dtype)
     for axis in (None, 0, 1):
         out = jnp.cumprod(x, axis=axis)
         ref = np.cumprod(x, axis=axis)
         assert out.dtype == _jax_dtype("cumsum", dtype)
         np.testing.assert_allclose(out, ref, rtol=1e-6)
-    check_grads(lambda a: jnp.cumprod(a, axis=1), (RNG.normal(size=(2, 6)),))
-    check_vmap(lambda a: jnp.cumprod(a), (RNG.normal(size=(3, 4)),), 1)
+    check_grads(lambda a: jnp.cumprod(a, axis=1), (DATA_RNG.normal(size=(2, 6)),))
+    check_vmap(lambda a: jnp.cumprod(a), (DATA_RNG.normal(size=(3, 4)),), 1)
 
 
 # --------------------------------------------------------- reductions: 0-size

@@ -7,15 +7,10 @@ import jaxlite
 import jaxlite.numpy as jnp
 
 from helpers import (B, DATA_RNG, DTYPES, F64, I32, I64, check_grads, check_jit, check_vmap, data,
-                     layouts, normal_array, same)
+                     layouts, normal_array, same, same_exact)
 
 X = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
 XT = np.transpose(X, (2, 0, 1))           # non-contiguous
-
-
-def _same(out, ref):
-    assert out.shape == ref.shape and out.dtype == ref.dtype, (out.shape, ref.shape)
-    np.testing.assert_array_equal(out, ref)
 
 
 CASES = [
@@ -73,17 +68,17 @@ def test_vs_numpy(name, f):
         if isinstance(ref, list):
             assert len(out) == len(ref)
             for o, r in zip(out, ref):
-                _same(o, r)
+                same_exact(o, r)
         else:
-            _same(out, ref)
+            same_exact(out, ref)
 
 
 def test_scalars_and_lists():
-    _same(jnp.reshape(3.0, (1, 1)), np.ones((1, 1), np.float32) * 3)
-    _same(jnp.stack([1, 2, 3]), np.array([1, 2, 3], np.int32))
-    _same(jnp.concatenate([np.ones(2, np.int32), np.ones(1, np.float32)]),
+    same_exact(jnp.reshape(3.0, (1, 1)), np.ones((1, 1), np.float32) * 3)
+    same_exact(jnp.stack([1, 2, 3]), np.array([1, 2, 3], np.int32))
+    same_exact(jnp.concatenate([np.ones(2, np.int32), np.ones(1, np.float32)]),
           np.ones(3, np.float32))
-    _same(jnp.expand_dims(np.float32(2), 0), np.array([2.0], np.float32))
+    same_exact(jnp.expand_dims(np.float32(2), 0), np.array([2.0], np.float32))
     assert jnp.broadcast_shapes((2, 1), (3,)) == (2, 3)
     a, b = jnp.broadcast_arrays(np.ones((2, 1)), np.ones(3))
     assert a.shape == b.shape == (2, 3)
@@ -156,14 +151,14 @@ def test_meshgrid_diag_diff():
         for sparse in (False, True):
             for o, r in zip(jnp.meshgrid(a, b, a, indexing=indexing, sparse=sparse),
                             np.meshgrid(a, b, a, indexing=indexing, sparse=sparse)):
-                _same(o, r)
+                same_exact(o, r)
     for k in (-1, 0, 2):
-        _same(jnp.diag(a, k), np.diag(a, k))
-        _same(jnp.diag(X[0], k), np.diag(X[0], k))
+        same_exact(jnp.diag(a, k), np.diag(a, k))
+        same_exact(jnp.diag(X[0], k), np.diag(X[0], k))
     x = np.random.default_rng(0).normal(size=(3, 5))
     for n, axis in ((1, -1), (2, 0), (3, 1)):
         np.testing.assert_allclose(jnp.diff(x, n, axis), np.diff(x, n, axis), rtol=1e-12)
-    _same(jnp.diff(x > 0), np.diff(x > 0))
+    same_exact(jnp.diff(x > 0), np.diff(x > 0))
     check_grads(lambda v: jnp.diag(v, 1) * jnp.sum(jnp.diff(v) ** 2), (a,), order=1)
 
 
