@@ -242,13 +242,23 @@ def pp_literal(lit):
     return f"{text}:{lit.aval.str_short()}"
 
 
-def pp_param(v, indent):
+def _holds_jaxpr(v):
+    return isinstance(v, (ClosedJaxpr, Jaxpr)) or (
+        isinstance(v, tuple) and any(_holds_jaxpr(x) for x in v))
+
+
+def pp_param(v, indent, name=None):
+    """A param's text; nested jaxprs continue the enclosing names (as JAX)."""
     if isinstance(v, ClosedJaxpr):
         v = v.jaxpr
     if isinstance(v, Jaxpr):
-        return pp_jaxpr(v, indent + 4)
+        return pp_jaxpr(v, indent, name=name)
     if isinstance(v, np.dtype):
         return v.name
+    if isinstance(v, tuple) and _holds_jaxpr(v):     # cond's branches: one per line
+        pad = " " * (indent + 2)
+        inner = "".join(f"\n{pad}{pp_param(x, indent + 2, name)}" for x in v)
+        return f"({inner}\n{' ' * indent})"
     if isinstance(v, tuple):
         inner = ", ".join(pp_param(x, indent) for x in v)
         return f"({inner},)" if len(v) == 1 else f"({inner})"
@@ -260,16 +270,22 @@ def pp_param(v, indent):
 def pp_eqn(eqn, name, indent):
     outs = " ".join(name.binder(v) for v in eqn.outvars)
     params = ""
-    if eqn.params:
-        params = "[" + " ".join(f"{k}={pp_param(v, indent)}"
-                                for k, v in sorted(eqn.params.items())) + "]"
+    items = sorted(eqn.params.items())
+    if any(_holds_jaxpr(v) for _, v in items):
+        # As JAX: one param per line, nested jaxprs indented under the equation.
+        pad = " " * (indent + 6)
+        lines = "".join(f"\n{pad}{k}={pp_param(v, indent + 6, name)}" for k, v in items)
+        params = f"[{lines}\n{' ' * (indent + 4)}]"
+    elif items:
+        params = "[" + " ".join(f"{k}={pp_param(v, indent)}" for k, v in items) + "]"
     ins = " ".join(name(a) for a in eqn.inputs)
     return f"{outs} = {eqn.prim.name}{params} {ins}".rstrip()
 
 
-def pp_jaxpr(jaxpr, indent=0, source=False):
-    """Print like JAX: one line if short, else one equation per line."""
-    name = _Namer()
+def pp_jaxpr(jaxpr, indent=0, source=False, name=None):
+    """Print like JAX: one line if short, else one equation per line. ``name``
+    (a nested jaxpr's) continues the enclosing jaxpr's variable names."""
+    name = _Namer() if name is None else name
     consts = " ".join(name.binder(v) for v in jaxpr.constvars)
     args = " ".join(name.binder(v) for v in jaxpr.invars)
     eqns = []

@@ -1,63 +1,35 @@
-"""lax.cond / switch / fori_loop / while_loop / scan: eager, under grad, jit
-and vmap, and their errors."""
+"""lax.cond / switch / while_loop / fori_loop / scan / map as primitives:
+eager values against Python loops and numpy, their printed jaxprs, tracing
+once, and the errors JAX raises for bad input. (Derivatives:
+test_control_flow_ad.py; vmap: test_control_flow_vmap.py; jit:
+test_control_flow_jit*.py.)"""
 import numpy as np
 import pytest
 
 import jaxlite
-from jaxlite import lax
-from helpers import check_grads
+import jaxlite.numpy as jnp
+from jaxlite import core, lax
 
 
 def _cond_f(p, x):
     return lax.cond(lax.gt(p, 0.0), lambda v: lax.sin(v), lambda v: lax.cos(v), x)
 
 
-@pytest.mark.parametrize("transform", [lambda f: f, jaxlite.jit], ids=["eager", "jit"])
-def test_cond_values(transform):
-    f = transform(_cond_f)
-    np.testing.assert_allclose(f(1.0, 2.0), np.sin(2.0), rtol=1e-6)
-    np.testing.assert_allclose(f(-1.0, 2.0), np.cos(2.0), rtol=1e-6)
+# ------------------------------------------------------------------- cond
+
+def test_cond_values():
+    np.testing.assert_allclose(_cond_f(1.0, 2.0), np.sin(2.0), rtol=1e-6)
+    np.testing.assert_allclose(_cond_f(-1.0, 2.0), np.cos(2.0), rtol=1e-6)
 
 
-def test_cond_staged_is_a_select():
-    text = str(jaxlite.make_jaxpr(_cond_f)(1.0, 2.0))
-    assert "select_n c d e" in text and "sin" in text and "cos" in text
-
-
-def test_cond_grads():
-    for p in (1.0, -1.0):
-        want = np.cos(2.0) if p > 0 else -np.sin(2.0)
-        g = jaxlite.grad(_cond_f, argnums=1)(p, 2.0)
-        np.testing.assert_allclose(g, want, rtol=1e-6)
-        g = jaxlite.jit(jaxlite.grad(_cond_f, argnums=1))(p, 2.0)
-        np.testing.assert_allclose(g, want, rtol=1e-6)
-        check_grads(lambda x: _cond_f(np.float64(p), x), (np.array([0.3, 1.1]),), order=2)
-
-
-def test_cond_vmap_with_batched_predicate():
-    p = np.array([1.0, -1.0, 2.0])
-    x = np.array([0.5, 0.5, 1.5])
-    got = jaxlite.vmap(_cond_f)(p, x)
-    np.testing.assert_allclose(got, np.where(p > 0, np.sin(x), np.cos(x)))
-    g = jaxlite.vmap(jaxlite.grad(_cond_f, argnums=1))(p, x)
-    np.testing.assert_allclose(g, np.where(p > 0, np.cos(x), -np.sin(x)))
-
-
-def test_cond_concrete_predicate_runs_one_branch():
-    calls = []
-
-    def t(v):
-        calls.append("t")
-        return v
-
-    def f(v):
-        calls.append("f")
-        return v
-    lax.cond(True, t, f, 1.0)
-    assert calls == ["t"]
-    # Under grad the predicate is still concrete: still one branch.
-    jaxlite.grad(lambda x: lax.cond(lax.gt(x, 0.0), t, f, x))(1.0)
-    assert calls == ["t", "t"]
+def test_cond_forms():
+    # JAX's signature: operands positional, operand=, or none at all.
+    assert float(lax.cond(True, lambda: 1.0, lambda: 2.0)) == 1.0
+    assert float(lax.cond(False, lambda x: x, lambda x: -x, operand=3.0)) == -3.0
+    assert float(lax.cond(True, lambda x, y: x * y, lambda x, y: x + y, 3.0, 4.0)) == 12.0
+    # An integer predicate: nonzero is true.
+    assert float(lax.cond(np.int32(7), lambda: 1.0, lambda: 2.0)) == 1.0
+    assert float(lax.cond(0, lambda: 1.0, lambda: 2.0)) == 2.0
 
 
 def test_cond_pytree_operands_and_outputs():
@@ -65,18 +37,69 @@ def test_cond_pytree_operands_and_outputs():
         return lax.cond(p, lambda d: {"a": lax.mul(d["x"], 2.0), "b": d["y"]},
                         lambda d: {"a": d["x"], "b": lax.neg(d["y"])}, d)
     d = {"x": np.array([1.0, 2.0]), "y": np.float64(3.0)}
-    out = jaxlite.jit(f)(True, d)
+    out = f(True, d)
     np.testing.assert_allclose(out["a"], [2.0, 4.0])
     assert float(out["b"]) == 3.0
-    out = jaxlite.jit(f)(False, d)
-    assert float(out["b"]) == -3.0
+    assert float(f(False, d)["b"]) == -3.0
 
 
-def test_cond_branch_mismatch_errors():
+def test_cond_traces_each_branch_once_and_runs_only_the_taken_one(monkeypatch):
+    traced = []
+    ran = []
+    for prim in (lax.sin_p, lax.exp_p):
+        impl = core.impl_rules[prim]
+        monkeypatch.setitem(core.impl_rules, prim,
+                            lambda x, impl=impl, name=prim.name: ran.append(name) or impl(x))
+
+    def t(v):
+        traced.append("t")
+        return lax.sin(v)
+
+    def f(v):
+        traced.append("f")
+        return lax.exp(v)
+    lax.cond(True, t, f, 1.0)
+    assert sorted(traced) == ["f", "t"] and ran == ["sin"]
+    ran.clear()
+    # Under grad the taken branch is still the only one run.
+    jaxlite.grad(lambda x: lax.cond(lax.gt(x, 0.0), t, f, x))(1.0)
+    assert "exp" not in ran and "sin" in ran
+
+
+def test_cond_closes_over_values_of_each_branch():
+    a, b = np.array([1.0, 2.0]), np.array([10.0, 20.0])
+    f = lambda p, x: lax.cond(p, lambda v: v * a, lambda v: v + b, x)
+    np.testing.assert_allclose(f(True, 2.0), [2.0, 4.0])
+    np.testing.assert_allclose(f(False, 2.0), [12.0, 22.0])
+    np.testing.assert_allclose(jaxlite.jit(f)(False, 2.0), [12.0, 22.0])
+
+
+def test_cond_jaxpr():
+    text = str(jaxlite.make_jaxpr(_cond_f)(1.0, 2.0))
+    assert text == """\
+{ lambda ; a:f32[] b:f32[]. let
+    c:bool[] = gt a 0.0:f32[]
+    d:i32[] = convert_element_type[new_dtype=int32 weak_type=False] c
+    e:f32[] = cond[
+      branches=(
+        { lambda ; f:f32[]. let g:f32[] = cos f in (g,) }
+        { lambda ; h:f32[]. let i:f32[] = sin h in (i,) }
+      )
+    ] d b
+  in (e,) }"""
+
+
+def test_cond_errors():
     with pytest.raises(TypeError, match="structure"):
-        jaxlite.jit(lambda p, x: lax.cond(p, lambda v: (v, v), lambda v: v, x))(True, 1.0)
-    with pytest.raises(TypeError, match="matching types"):
+        lax.cond(True, lambda v: (v, v), lambda v: v, 1.0)     # also with a concrete pred
+    with pytest.raises(TypeError, match=r"identical types.*f32\[3\] in false_fun and f32\[\] in true_fun"):
+        lax.cond(True, lambda v: v, lambda v: jnp.ones(3, jnp.float32), np.float32(1.0))
+    with pytest.raises(TypeError, match="identical types"):
         jaxlite.jit(lambda p, x: lax.cond(p, lambda v: v, lambda v: np.ones(3), x))(True, 1.0)
+    with pytest.raises(TypeError, match=r"scalar.*\(2,\)"):
+        lax.cond(np.array([True, False]), lambda: 1.0, lambda: 2.0)
+    with pytest.raises(TypeError, match="boolean or integer.*float32"):
+        lax.cond(np.float32(1.0), lambda: 1.0, lambda: 2.0)
 
 
 def test_switch():
@@ -86,63 +109,226 @@ def test_switch():
     for i, w in want.items():
         assert float(g(i, 3.0)) == w
         assert float(jaxlite.jit(g)(i, 3.0)) == w
-    got = jaxlite.vmap(g)(np.array([0, 1, 2, 5], np.int32), np.arange(4.0))
-    np.testing.assert_allclose(got, [0.0, 2.0, -2.0, -3.0])
-    gi = jaxlite.grad(g, argnums=1)
-    assert [float(gi(i, 1.0)) for i in range(3)] == [1.0, 2.0, -1.0]
+    assert float(lax.switch(5, [lambda: 4.0])) == 4.0
     with pytest.raises(ValueError, match="at least one branch"):
         lax.switch(0, [], 1.0)
+    with pytest.raises(TypeError, match="integer"):
+        lax.switch(1.0, branches, 1.0)
+    with pytest.raises(TypeError, match="same pytree structure"):
+        lax.switch(0, [lambda: 1.0, lambda: (1.0, 2.0)])
 
 
-def test_fori_loop():
-    assert float(lax.fori_loop(0, 5, lambda i, v: lax.add(v, float(i)), 0.0)) == 10.0
-    power = lambda x: lax.fori_loop(0, 5, lambda i, v: lax.mul(v, x), 1.0)
-    assert float(jaxlite.jit(power)(2.0)) == 32.0
-    assert float(jaxlite.grad(power)(2.0)) == 80.0
-    np.testing.assert_allclose(jaxlite.vmap(power)(np.array([1.0, 2.0])), [1.0, 32.0])
+def test_switch_jaxpr_clamps_a_traced_index():
+    text = str(jaxlite.make_jaxpr(lambda i, x: lax.switch(i, [jnp.sin, jnp.cos, jnp.exp], x))(
+        1, 2.0))
+    assert "min c 2:i32[]" in text and "max" in text and text.count("{ lambda") == 4
 
 
-def test_fori_loop_traced_bound_is_concretization_error():
-    with pytest.raises(jaxlite.ConcretizationTypeError, match="upper"):
-        jaxlite.jit(lambda n: lax.fori_loop(0, n, lambda i, v: v, 0.0))(3)
-
+# ------------------------------------------------------------- while_loop
 
 def test_while_loop():
-    assert int(lax.while_loop(lambda v: lax.lt(v, 10), lambda v: lax.mul(v, 2), 1)) == 16
-    # Under grad the predicate is concrete: x^4 at x = 2 (1 -> 2 -> 4 -> 8 -> 16).
-    g = jaxlite.grad(lambda x: lax.while_loop(lambda v: lax.lt(v, 10.0),
-                                              lambda v: lax.mul(v, x), 1.0))(2.0)
-    assert float(g) == 32.0
+    out = lax.while_loop(lambda v: lax.lt(v, 10), lambda v: lax.mul(v, 2), 1)
+    assert int(out) == 16
+    # A Python-scalar carry comes back as an array, weakly typed as in JAX.
+    assert isinstance(out, core.Array) and out.dtype == np.int32
+    assert jaxlite.make_jaxpr(lambda: lax.while_loop(lambda v: v < 10, lambda v: v * 2, 1))(
+        ).jaxpr.outvars[0].aval.weak_type
+    # Zero iterations.
+    assert float(lax.while_loop(lambda v: v > 10.0, lambda v: v + 1.0, 3.0)) == 3.0
 
 
-def test_while_loop_under_jit_is_concretization_error():
-    def f(x):
-        return lax.while_loop(lambda v: lax.lt(v, 10.0), lambda v: lax.mul(v, 2.0), x)
-    with pytest.raises(jaxlite.ConcretizationTypeError, match="while_loop"):
-        jaxlite.jit(f)(1.0)
+def test_while_loop_pytree_carry():
+    def body(c):
+        return {"n": c["n"] + 1, "x": c["x"] * 2.0}
+    out = lax.while_loop(lambda c: c["n"] < 3, body, {"n": 0, "x": np.array([1.0, 2.0])})
+    assert int(out["n"]) == 3
+    np.testing.assert_allclose(out["x"], [8.0, 16.0])
 
 
-def test_scan():
-    xs = np.arange(4.0)
-    c, ys = lax.scan(lambda c, x: (lax.add(c, x), lax.mul(c, x)), 0.0, xs)
-    assert float(c) == 6.0
-    np.testing.assert_allclose(ys, [0.0, 0.0, 2.0, 9.0])
-    c, ys = jaxlite.jit(lambda xs: lax.scan(lambda c, x: (lax.add(c, x), c), 0.0, xs))(xs[1:])
-    assert float(c) == 6.0
-    np.testing.assert_allclose(ys, [0.0, 1.0, 3.0])
-    g = jaxlite.grad(lambda xs: lax.scan(lambda c, x: (lax.mul(c, x), c), 1.0, xs)[0])(
-        np.array([1.0, 2.0, 3.0]))
-    np.testing.assert_allclose(g, [6.0, 3.0, 2.0])
+def test_while_loop_jaxpr():
+    f = lambda x: lax.while_loop(lambda v: lax.lt(v, 10.0), lambda v: lax.mul(v, x), 1.0)
+    assert str(jaxlite.make_jaxpr(f)(2.0)) == """\
+{ lambda ; a:f32[]. let
+    b:f32[] = while[
+      body_jaxpr={ lambda ; c:f32[] d:f32[]. let e:f32[] = mul d c in (e,) }
+      body_nconsts=1
+      cond_jaxpr={ lambda ; f:f32[]. let g:bool[] = lt f 10.0:f32[] in (g,) }
+      cond_nconsts=0
+    ] a 1.0:f32[]
+  in (b,) }"""
 
 
-def test_scan_pytree_carry_and_length():
+def test_while_loop_max_steps():
+    f = lambda n: lax.while_loop(lambda v: v < 100, lambda v: v + 1, 0, max_steps=n)
+    assert int(f(7)) == 7 and int(f(1000)) == 100 and int(f(0)) == 0
+    assert "max_steps=7" in str(jaxlite.make_jaxpr(lambda: f(7))())
+    with pytest.raises(TypeError, match="max_steps"):
+        f(-1)
+
+
+def test_while_loop_errors():
+    with pytest.raises(TypeError, match=r"carry leaf 0.*f32\[\].*f32\[2\]"):
+        lax.while_loop(lambda v: v < 1.0, lambda v: jnp.ones(2, jnp.float32), np.float32(0.0))
+    with pytest.raises(TypeError, match=r"int32.*float32|i32\[\].*f32\[\]"):
+        lax.while_loop(lambda v: v < 1, lambda v: np.float32(1.5), np.int32(0))
+    with pytest.raises(TypeError, match="pytree structure"):
+        lax.while_loop(lambda c: c[0] < 1, lambda c: (c[0] + 1,), (0, 1.0))
+    with pytest.raises(TypeError, match="boolean scalar"):
+        lax.while_loop(lambda v: v, lambda v: v + 1.0, 0.0)
+    with pytest.raises(TypeError, match="boolean scalar"):
+        lax.while_loop(lambda v: v < np.ones(2), lambda v: v + 1.0, 0.0)
+
+
+# --------------------------------------------------------------- fori_loop
+
+def test_fori_loop():
+    assert float(lax.fori_loop(0, 5, lambda i, v: lax.add(v, i.astype(jnp.float32)), 0.0)) \
+        == 10.0
+    power = lambda x: lax.fori_loop(0, 5, lambda i, v: lax.mul(v, x), 1.0)
+    assert float(power(2.0)) == 32.0
+    assert float(jaxlite.jit(power)(2.0)) == 32.0
+    # Empty and negative ranges run zero times.
+    assert float(lax.fori_loop(3, 3, lambda i, v: v + 1.0, 0.0)) == 0.0
+    assert float(lax.fori_loop(5, 2, lambda i, v: v + 1.0, 0.0)) == 0.0
+    # A weak integer carry takes the body's float type, as in JAX.
+    out = lax.fori_loop(0, 3, lambda i, v: v + 0.5, 0)
+    assert float(out) == 1.5 and out.dtype == np.float32
+
+
+def test_fori_loop_static_bounds_is_a_scan_traced_is_a_while():
+    body = lambda i, v: v * 2.0
+    static = str(jaxlite.make_jaxpr(lambda x: lax.fori_loop(0, 3, body, x))(1.0))
+    assert "scan[" in static and "length=3" in static and "while" not in static
+    traced = str(jaxlite.make_jaxpr(lambda n, x: lax.fori_loop(0, n, body, x))(3, 1.0))
+    assert "while[" in traced and "scan" not in traced
+    f = jaxlite.jit(lambda n, x: lax.fori_loop(0, n, body, x))
+    assert float(f(3, 1.0)) == 8.0 and float(f(0, 1.0)) == 1.0 and float(f(-2, 1.0)) == 1.0
+
+
+def test_fori_loop_long_loop_is_one_equation_traced_once():
+    calls = []
+
+    def body(i, v):
+        calls.append(1)
+        return v * 0.5 + 1.0
+    closed = jaxlite.make_jaxpr(lambda x: lax.fori_loop(0, 100_000, body, x))(1.0)
+    assert len(closed.jaxpr.eqns) == 1 and closed.jaxpr.eqns[0].prim.name == "scan"
+    assert closed.jaxpr.eqns[0].params["length"] == 100_000
+    assert len(calls) == 1
+
+
+def test_fori_loop_errors():
+    with pytest.raises(TypeError, match="integer"):
+        lax.fori_loop(0.0, 3, lambda i, v: v, 0.0)
+
+
+# -------------------------------------------------------------------- scan
+
+def _numpy_scan(f, init, xs):
+    c, ys = init, []
+    for x in xs:
+        c, y = f(c, x)
+        ys.append(y)
+    return c, np.stack(ys)
+
+
+def test_scan_matches_a_python_loop():
+    xs = np.arange(1.0, 6.0)
+    step = lambda c, x: (c * 0.5 + x, c * x)
+    c, ys = lax.scan(step, 1.0, xs)
+    wc, wys = _numpy_scan(step, 1.0, xs)
+    np.testing.assert_allclose(c, wc)
+    np.testing.assert_allclose(ys, wys)
+    c, ys = lax.scan(step, 1.0, xs, reverse=True)
+    wc, wys = _numpy_scan(step, 1.0, xs[::-1])
+    np.testing.assert_allclose(c, wc)
+    np.testing.assert_allclose(ys, wys[::-1])
+
+
+def test_scan_pytree_carry_xs_and_length():
     def step(carry, x):
         a, b = carry
-        return (lax.add(a, x), lax.mul(b, 2.0)), {"a": a}
-    (a, b), ys = lax.scan(step, (0.0, 1.0), np.array([1.0, 2.0, 3.0]))
+        return (lax.add(a, x["u"]), lax.mul(b, 2.0)), {"a": a, "v": x["v"] * a}
+    xs = {"u": np.array([1.0, 2.0, 3.0]), "v": np.ones((3, 2))}
+    (a, b), ys = lax.scan(step, (0.0, 1.0), xs)
     assert float(a) == 6.0 and float(b) == 8.0
     np.testing.assert_allclose(ys["a"], [0.0, 1.0, 3.0])
-    c, _ = lax.scan(lambda c, _: (lax.add(c, 1.0), None), 0.0, None, length=4)
-    assert float(c) == 4.0
+    np.testing.assert_allclose(ys["v"], [[0.0, 0.0], [1.0, 1.0], [3.0, 3.0]])
+    c, none = lax.scan(lambda c, _: (lax.add(c, 1.0), None), 0.0, None, length=4)
+    assert float(c) == 4.0 and none is None
+
+
+def test_scan_length_zero_and_unroll():
+    c, ys = lax.scan(lambda c, x: (c + x, c * 2.0), np.full(3, 5.0), np.zeros((0, 3)))
+    np.testing.assert_allclose(c, [5.0, 5.0, 5.0])
+    assert ys.shape == (0, 3)
+    xs = np.arange(7.0)
+    c, ys = lax.scan(lambda c, x: (c + x, c), 0.0, xs, unroll=3)
+    assert float(c) == 21.0
+    np.testing.assert_allclose(ys, np.cumsum(xs) - xs)
+    assert "unroll=3" in str(jaxlite.make_jaxpr(
+        lambda xs: lax.scan(lambda c, x: (c + x, c), 0.0, xs, unroll=3))(xs))
+
+
+def test_scan_traces_body_once():
+    calls = []
+
+    def step(c, x):
+        calls.append(1)
+        return c + x, c
+    lax.scan(step, np.float32(0.0), np.arange(50.0, dtype=np.float32))
+    assert len(calls) == 1
+
+
+def test_scan_jaxpr():
+    f = lambda xs: lax.scan(lambda c, x: (lax.add(c, x), lax.mul(c, x)), np.float32(0.0), xs)
+    assert str(jaxlite.make_jaxpr(f)(np.arange(4.0, dtype=np.float32))) == """\
+{ lambda ; a:f32[4]. let
+    b:f32[] c:f32[4] = scan[
+      jaxpr={ lambda ; d:f32[] e:f32[]. let
+          f:f32[] = add d e
+          g:f32[] = mul d e
+        in (f, g) }
+      length=4
+      linear=(False, False)
+      num_carry=1
+      num_consts=0
+      reverse=False
+      unroll=1
+    ] 0.0:f32[] a
+  in (b, c) }"""
+
+
+def test_scan_errors():
+    with pytest.raises(ValueError, match="different leading axis sizes: 3, 4"):
+        lax.scan(lambda c, x: (c, None), 0.0, (np.zeros(3), np.zeros(4)))
+    with pytest.raises(ValueError, match=r"length.*5.*disagrees.*\[3\]"):
+        lax.scan(lambda c, x: (c, None), 0.0, np.zeros(3), length=5)
     with pytest.raises(ValueError, match="length"):
         lax.scan(lambda c, _: (c, None), 0.0, None)
+    with pytest.raises(ValueError, match="leading axis"):
+        lax.scan(lambda c, x: (c, None), 0.0, np.float32(1.0))
+    with pytest.raises(TypeError, match=r"carry leaf 1.*f32\[\].*f32\[2\]"):
+        lax.scan(lambda c, x: ((c[0], jnp.ones(2, jnp.float32)), None),
+                 (0.0, np.float32(0.0)), np.zeros(3))
+    with pytest.raises(TypeError, match="pytree structure"):
+        lax.scan(lambda c, x: ((c, c), None), 0.0, np.zeros(3))
+    with pytest.raises(TypeError, match="pair"):
+        lax.scan(lambda c, x: c, 0.0, np.zeros(3))
+
+
+def test_map():
+    xs = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_allclose(lax.map(lambda r: jnp.sum(r * r), xs), (xs * xs).sum(1))
+    out = lax.map(lambda d: {"s": d["a"] + d["b"]}, {"a": xs, "b": xs})
+    np.testing.assert_allclose(out["s"], 2 * xs)
+
+
+def test_jaxprs_typecheck():
+    from jaxlite.ir import typecheck_closed
+    f = lambda x: lax.scan(lambda c, y: (lax.cond(c > 0, jnp.sin, jnp.cos, c * y),
+                                         lax.while_loop(lambda v: v < 3.0, lambda v: v + 1.0,
+                                                        y)), x, jnp.arange(3.0))
+    typecheck_closed(jaxlite.make_jaxpr(f)(1.0))
+    typecheck_closed(jaxlite.make_jaxpr(jaxlite.grad(lambda x: f(x)[0]))(1.0))
+    typecheck_closed(jaxlite.make_jaxpr(jaxlite.vmap(f))(np.arange(3.0)))

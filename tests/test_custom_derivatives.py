@@ -119,7 +119,7 @@ def test_custom_jvp_nondiff_argnums():
 
 def test_custom_vjp_in_jaxpr_holds_call_jaxpr():
     text = str(jaxlite.make_jaxpr(sin_times)(1.0, 2.0))
-    assert "custom_vjp_call" in text and "sin a" in text
+    assert "custom_vjp_call" in text and "sin d" in text    # names continue inside
     # Under grad only the user's rule remains.
     text = str(jaxlite.make_jaxpr(jaxlite.grad(sin_times))(1.0, 2.0))
     assert "custom" not in text and "cos" in text

@@ -160,12 +160,15 @@ def test_nested_jaxpr_param_is_indented():
     g = jaxlite.jit(lambda x: lax.cos(lax.sin(x)))
     assert show(lambda x: lax.neg(g(x)), F32) == golden("""
         { lambda ; a:f32[3]. let
-            b:f32[3] = jit[jaxpr={ lambda ; a:f32[3]. let
-                b:f32[3] = sin a
-                c:f32[3] = cos b
-              in (c,) } name=<lambda>] a
-            c:f32[3] = neg b
-          in (c,) }""")
+            b:f32[3] = jit[
+              jaxpr={ lambda ; c:f32[3]. let
+                  d:f32[3] = sin c
+                  e:f32[3] = cos d
+                in (e,) }
+              name=<lambda>
+            ] a
+            f:f32[3] = neg b
+          in (f,) }""")
 
 
 def test_vmap_jaxpr():
