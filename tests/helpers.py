@@ -1,5 +1,10 @@
-"""Shared checks: derivatives against central finite differences (float64),
-vmap against a Python loop, jit against eager."""
+"""Shared checks and inputs for every test file.
+
+Checks: derivatives against central finite differences (float64), vmap
+against a Python loop, jit against eager, same / same_exact values.
+Inputs: samplers ``f(rng, shape)`` for the domains of the primitives, and
+arrays in every dtype (``data``, ``normal_array``, ``with_nans``, ``layouts``)
+drawn from DATA_RNG, which restarts before every test."""
 import numpy as np
 
 import jaxlite

@@ -1,5 +1,6 @@
-"""The five dtypes, JAX's promotion lattice (with weak Python scalars), and
-rejection of everything else."""
+"""The five dtypes, JAX's promotion lattice (with weak Python scalars),
+rejection of everything else, and the jnp dtype functions (astype, isdtype,
+issubdtype, iinfo)."""
 import numpy as np
 import pytest
 

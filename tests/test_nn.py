@@ -1,4 +1,5 @@
-"""jaxlite.nn against closed forms, and its derivatives."""
+"""jaxlite.nn against closed forms (every dtype, layout and axis, empty
+arrays), and its derivatives."""
 import math
 
 import numpy as np

@@ -1,4 +1,6 @@
-"""Array creation and the jnp namespace constants."""
+"""Array creation (array, zeros/ones/full and their _like forms, arange,
+linspace, logspace, geomspace, eye, tri, indices) and the jnp namespace
+constants and scalar types, against numpy in every dtype."""
 import numpy as np
 import pytest
 

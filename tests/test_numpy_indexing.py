@@ -1,4 +1,6 @@
-"""x[idx] and x.at[idx] against numpy, their derivatives and vmap."""
+"""x[idx] and x.at[idx] against numpy (repeated indices applying every
+update, boolean scalar indices, non-contiguous operands), their derivatives
+and vmap."""
 import numpy as np
 import pytest
 

@@ -1,5 +1,6 @@
-"""dot, matmul (@), tensordot, inner, outer, vdot, einsum vs numpy; errors,
-derivatives, vmap."""
+"""dot, matmul (@), tensordot (every axes form), inner, outer, vdot, einsum
+(diagonals, broadcasting, random two-operand specs), kron, cross, vecdot,
+matvec, vecmat vs numpy in every dtype; errors, derivatives, vmap."""
 import itertools
 
 import numpy as np

@@ -1,5 +1,6 @@
 """jnp reductions vs numpy: axes, keepdims, dtypes (JAX's: int32 sums stay
-int32), empty arrays, bad axes, derivatives and vmap."""
+int32), empty arrays, bad axes, derivatives and vmap; the NaN-ignoring
+reductions, cumulative_sum / cumulative_prod, var without degrees of freedom."""
 import itertools
 
 import numpy as np

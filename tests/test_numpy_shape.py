@@ -1,4 +1,6 @@
-"""jnp shape manipulation vs numpy, bad inputs, derivatives and vmap."""
+"""jnp shape manipulation vs numpy (scalars, 0-size and strided operands,
+split, every pad mode, random shape programs), bad inputs, derivatives and
+vmap."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st

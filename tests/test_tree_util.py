@@ -1,4 +1,5 @@
-"""Pytrees: flatten/unflatten, containers, registration, tree_map, errors."""
+"""Pytrees: flatten/unflatten, containers, registration, tree_map, errors,
+and the jaxlite.tree namespace."""
 import collections
 import operator
 
