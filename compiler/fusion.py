@@ -328,20 +328,9 @@ def _trivial_reshape(in_shape, out_shape):
 
 
 def _expanding(user, v):
-    """Does ``user`` read ``v`` at many output elements per element of ``v``?"""
-    if user.prim == "broadcast_in_dim":
-        in_shape, shape = v.aval.shape, user.params["shape"]
-        if int(np.prod(shape)) <= int(np.prod(in_shape)) or not shape:
-            return False
-        bd = user.params["broadcast_dimensions"]
-        last = len(shape) - 1
-        # Broadcast only along outer dims is hoisted out of the inner loop by LICM.
-        return last in bd and in_shape[bd.index(last)] != 1
-    if user.prim == "gather":
-        return user.inputs[0] is v
-    if user.prim in ("concatenate", "dynamic_update_slice"):
-        return True
-    return False
+    """Does ``user`` read ``v`` at many output elements per element of ``v``?
+    (Declared with the user's value rule, see registry.value_rule.)"""
+    return registry.expands(user, v)
 
 
 def _can_read_fused(user, v):
@@ -473,7 +462,7 @@ def _same_elements(node, size):
         return False
     if node.kind == core.ELEMENTWISE:
         return True
-    if node.prim in ("reshape", "squeeze", "broadcast_in_dim"):
+    if registry.keeps_order(node):
         x = node.inputs[0]
         return x.aval.size == size and _trivial_reshape(x.aval.shape, node.out.aval.shape)
     return False

@@ -17,6 +17,9 @@ from jaxlite import core
 
 VALUE_RULES = {}      # primitive name -> rule(em, node, idx)
 KERNEL_RULES = {}     # primitive name -> KernelRule
+# What fusion needs to know about how an index map reads its inputs (see value_rule).
+_EXPANDS = {}         # primitive name -> expands(node, v)
+_KEEPS_ORDER = {}     # primitive name -> True
 
 _VALUE_KINDS = (core.ELEMENTWISE, core.INDEX_MAP)
 _KERNEL_KINDS = (core.REDUCTION, core.KERNEL, core.HIGHER_ORDER)
@@ -39,13 +42,37 @@ class KernelRule:
         self.fuses_inputs, self.monoid = fuses_inputs, monoid
 
 
-def value_rule(*names):
-    """Register ``rule(em, node, idx)`` as the value rule of each name."""
+def value_rule(*names, expands=None, keeps_order=False):
+    """Register ``rule(em, node, idx)`` as the value rule of each name.
+
+    ``expands(node, v)``: does the rule read input ``v`` at many output
+    elements per element of ``v`` (a broadcast along the inner dimension, a
+    gather's operand, every part of a select chain)? Fusion then recomputes
+    only FREE producers of ``v`` rather than an expensive value per element.
+    ``keeps_order``: when input and output have the same elements up to unit
+    dimensions, output element i is input element i (a reduction's result
+    can then be handed to it in a register, see fusion's epilogues).
+    """
     def register(rule):
         for name in names:
             VALUE_RULES[name] = rule
+            if expands is not None:
+                _EXPANDS[name] = expands
+            if keeps_order:
+                _KEEPS_ORDER[name] = True
         return rule
     return register
+
+
+def expands(node, v):
+    """Does ``node``'s value rule read ``v`` at many output elements per element?"""
+    rule = _EXPANDS.get(node.prim)
+    return rule is not None and rule(node, v)
+
+
+def keeps_order(node):
+    """Is ``node`` an index map declared ``keeps_order`` (see value_rule)?"""
+    return _KEEPS_ORDER.get(node.prim, False)
 
 
 def kernel_rule(*names, label, fuses_inputs, monoid=None):

@@ -279,7 +279,21 @@ def convert(em, x, src, dst):
 
 # ------------------------------------------------------------- index maps
 
-@value_rule("broadcast_in_dim")
+def _broadcast_expands(node, v):
+    in_shape, shape = v.aval.shape, node.params["shape"]
+    if int(np.prod(shape)) <= int(np.prod(in_shape)) or not shape:
+        return False
+    bd = node.params["broadcast_dimensions"]
+    last = len(shape) - 1
+    # Broadcast only along outer dims is hoisted out of the inner loop by LICM.
+    return last in bd and in_shape[bd.index(last)] != 1
+
+
+def _always(node, v):
+    return True
+
+
+@value_rule("broadcast_in_dim", expands=_broadcast_expands, keeps_order=True)
 def _broadcast_in_dim(em, node, idx):
     x = node.inputs[0]
     bd = node.params["broadcast_dimensions"]
@@ -287,7 +301,7 @@ def _broadcast_in_dim(em, node, idx):
     return em.value(x, in_idx)
 
 
-@value_rule("reshape")
+@value_rule("reshape", keeps_order=True)
 def _reshape(em, node, idx):
     x = node.inputs[0]
     in_shape, out_shape = x.aval.shape, node.out.aval.shape
@@ -307,7 +321,7 @@ def _transpose(em, node, idx):
     return em.value(node.inputs[0], in_idx)
 
 
-@value_rule("squeeze")
+@value_rule("squeeze", keeps_order=True)
 def _squeeze(em, node, idx):
     x = node.inputs[0]
     dims = {d % max(x.aval.ndim, 1) for d in node.params["dimensions"]}
@@ -367,7 +381,7 @@ def _iota(em, node, idx):
     return convert(em, i, np.dtype(np.int64), dt)
 
 
-@value_rule("concatenate")
+@value_rule("concatenate", expands=_always)   # every part, then a select
 def _concatenate(em, node, idx):
     d = node.params["dimension"]
     b = em.b
@@ -405,7 +419,7 @@ def _dynamic_slice(em, node, idx):
     return em.value(x, [em.b.add(i, si) for i, si in zip(idx, s)])
 
 
-@value_rule("dynamic_update_slice")
+@value_rule("dynamic_update_slice", expands=_always)   # old and new, then a select
 def _dynamic_update_slice(em, node, idx):
     x, upd, *starts = node.inputs
     if upd.aval.size == 0:
@@ -445,7 +459,7 @@ def gather_index(em, operand, indices, axes, idx, clip):
     return out, ok
 
 
-@value_rule("gather")
+@value_rule("gather", expands=lambda node, v: node.inputs[0] is v)
 def _gather(em, node, idx):
     operand, indices = node.inputs
     if operand.aval.size == 0:
