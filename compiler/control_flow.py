@@ -183,7 +183,9 @@ def plan_lines(prog, k, name):
     ins = " ".join(name(a) for a in n.inputs)
     lines.append(f"    {_name(n)}[{params}] {ins}  # {fusion._src(n)}")
     for label, sub in k.nested.items():
-        lines.append(f"    {label}:")
+        # Named as plan_text(sub) names them: its inputs first, in order.
+        ins = _Namer()
+        lines.append(f"    {label}: " + (" ".join(ins.binder(v) for v in sub.invars) or "-"))
         lines.extend("        " + line for line in fusion.plan_text(sub).splitlines())
     reads = ", ".join(f"{name(v)}:{v.aval.str_short()}" for v in k.reads)
     lines.append(f"    reads: {reads or '-'}")
