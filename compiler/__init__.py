@@ -10,7 +10,7 @@ Pipeline (each stage is a module here):
 
 JAXLITE_DUMP_DIR=<dir> writes every stage of every compile to <dir>.
 """
-import hashlib
+import copy
 import os
 
 from compiler import cache, engine, entry, fusion, lowering, runtime, simplify as _simplify
@@ -38,7 +38,6 @@ def compile(closed, name="jit_fn"):
 def _rename(exe, name):
     if exe.name == name:
         return exe
-    import copy
     new = copy.copy(exe)
     new.name = name
     return new

@@ -6,8 +6,6 @@ A zero trip count skips the body entirely, so 0-size arrays never touch memory.
 """
 import contextlib
 
-from llvmlite import ir
-
 from compiler.lltypes import I64, i64
 
 

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from jaxlite import core
-from jaxlite.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce
+from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, dce
 
 def call_jaxpr_of(eqn):
     """The ClosedJaxpr a call equation holds."""
