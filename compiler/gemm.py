@@ -609,13 +609,7 @@ def fallback_threads():
     forced = os.environ.get(_ENV_THREADS)
     if forced:
         return max(1, int(forced))
-    if os.name == "nt" or not {"pthread_create", "pthread_join"} <= native.runtime_functions():
-        return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, 8))
+    return native.usable_cores() if native.has_threads() else 1
 
 
 def _define_llvm_gemm(module, etype, short):

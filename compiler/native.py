@@ -214,6 +214,21 @@ def runtime_functions():
     return _state["runtime"]
 
 
+def has_threads():
+    """Can generated code start threads (pthreads registered, not Windows)?"""
+    return os.name != "nt" and {"pthread_create", "pthread_join"} <= runtime_functions()
+
+
+def usable_cores(limit=8):
+    """Cores this process may run on, at most ``limit``: the default thread count
+    of large kernels (parallel.py) and of the LLVM GEMM kernel."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, limit))
+
+
 def blas_threads():
     """Threads a GEMM call into OpenBLAS uses, or None without BLAS.
 

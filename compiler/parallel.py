@@ -32,16 +32,10 @@ _ENV = "JAXLITE_THREADS"
 def threads():
     """Threads a large kernel is split over (1: never split): JAXLITE_THREADS,
     else one per usable core, at most 8; always 1 without pthreads."""
-    if os.name == "nt" or not {"pthread_create", "pthread_join"} <= native.runtime_functions():
+    if not native.has_threads():
         return 1
     forced = os.environ.get(_ENV)
-    if forced:
-        return max(1, int(forced))
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, 8))
+    return max(1, int(forced)) if forced else native.usable_cores()
 
 
 def split_plan(k, nthreads):
