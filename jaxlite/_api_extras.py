@@ -1,8 +1,8 @@
 """JAX's device, caching and annotation API on a single-CPU system.
 
 jaxlite runs on one CPU "device", so device placement is a copy into a jaxlite
-``Array``, checkpointing (rematerialization) changes nothing but memory use and
-is the identity, and naming annotations are no-ops. They exist so that code
+``Array`` and naming annotations are no-ops (checkpoint / remat, re-exported
+here, is a real primitive: jaxlite/rematerialize.py). They exist so that code
 written for JAX runs unchanged.
 """
 import contextlib
@@ -13,6 +13,7 @@ import numpy as np
 from jaxlite import core, jit_primitive, tree_util
 from jaxlite.interpreters import partial_eval as pe
 from jaxlite.stages import ShapeDtypeStruct, abstract_aval
+from jaxlite.rematerialize import checkpoint, checkpoint_policies, remat  # noqa: F401
 
 # JAX's dtype of the cotangent of an integer input: a structured dtype with no
 # storage. jaxlite's own transforms do not produce it; it exists for user code
@@ -120,50 +121,7 @@ def device_get(x):
     return tree_util.tree_map(_get_leaf, x)
 
 
-# ------------------------------------------------------- checkpoint / naming
-
-def checkpoint(fun=None, *, prevent_cse=True, policy=None, static_argnums=()):
-    """``fun`` itself: rematerialization trades memory for recomputation and
-    never changes values or derivatives, and jaxlite does not model memory."""
-    if fun is None:
-        return lambda f: checkpoint(f, prevent_cse=prevent_cse, policy=policy,
-                                    static_argnums=static_argnums)
-    if not callable(fun):
-        raise TypeError(f"checkpoint: expected a callable, got {fun!r}")
-    return fun
-
-
-remat = checkpoint
-
-
-def _saveable(*_, **__):
-    return True
-
-
-def _not_saveable(*_, **__):
-    return False
-
-
-class checkpoint_policies:   # noqa: N801 (JAX's name)
-    """JAX's rematerialization policies; checkpoint accepts and ignores them."""
-    everything_saveable = staticmethod(_saveable)
-    nothing_saveable = staticmethod(_not_saveable)
-    dots_saveable = checkpoint_dots = staticmethod(_saveable)
-    dots_with_no_batch_dims_saveable = staticmethod(_saveable)
-    checkpoint_dots_with_no_batch_dims = staticmethod(_saveable)
-
-    @staticmethod
-    def save_only_these_names(*names):
-        return _saveable
-
-    @staticmethod
-    def save_any_names_but_these(*names):
-        return _saveable
-
-    @staticmethod
-    def save_from_both_policies(policy_1, policy_2):
-        return _saveable
-
+# ------------------------------------------------------------------- naming
 
 def named_call(fun, *, name=None):
     """``fun`` itself: JAX uses the name only to label the compiled program."""
