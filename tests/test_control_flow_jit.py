@@ -342,3 +342,56 @@ def test_jit_vmap_grad_through_scan():
         want = _fd_grad(lambda p: _np_rnn_loss(p, batch[b]), params)
         for g, w in zip(got, want):
             np.testing.assert_allclose(g[b], w, rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------------------------- dtypes, bounds, dumps
+
+@pytest.mark.parametrize("dtype", [np.int32, np.float64, np.bool_])
+def test_scan_and_cond_over_dtypes(dtype):
+    xs = (RNG.normal(size=(7, 3)) * 3).astype(dtype)
+
+    def f(p, xs):
+        def step(c, x):
+            c = lax.cond(p, lambda a, b: a | b if dtype == np.bool_ else a + b,
+                         lambda a, b: a & b if dtype == np.bool_ else a - b, c, x)
+            return c, c
+        return lax.scan(step, jnp.zeros(3, dtype), xs)
+    for p in (True, False):
+        c, want = np.zeros(3, dtype), []
+        for x in xs:
+            if dtype == np.bool_:
+                c = c | x if p else c & x
+            else:
+                c = c + x if p else c - x
+            want.append(c)
+        _close(jaxlite.jit(f)(p, xs), (c, np.array(want, dtype)))
+        _close(jaxlite.jit(f)(p, xs), f(p, xs))
+
+
+@pytest.mark.parametrize("max_steps", [0, 3, 50])
+def test_while_loop_max_steps_under_jit(max_steps):
+    def f(x):
+        return lax.while_loop(lambda c: c[1] < 100.0, lambda c: (c[0] + 1, c[1] * 2.0),
+                              (0, x), max_steps=max_steps)
+    x = np.float32(1.0)
+    want_n = min(max_steps, 7)           # 1 * 2**7 = 128 >= 100
+    n, v = jaxlite.jit(f)(x)
+    assert int(n) == want_n
+    _close(v, np.float32(2.0 ** want_n))
+
+
+def test_dump_shows_nested_plan(tmp_path, monkeypatch):
+    monkeypatch.setenv("JAXLITE_DUMP_DIR", str(tmp_path))
+
+    def looped(x):
+        return lax.scan(lambda c, x: (c + jnp.cos(x), c), 0.0, x)
+    _compiled(looped, np.ones(5, np.float32))
+    plans = [p for p in os.listdir(tmp_path) if p.endswith(".plan.txt")]
+    assert len(plans) == 1
+    text = (tmp_path / plans[0]).read_text()
+    line = looped.__code__.co_firstlineno + 1
+    assert "[scan]" in text and "body:" in text and "cos" in text
+    assert f"test_control_flow_jit.py:{line} (<lambda>)" in text, text
+    ir_text = [p for p in os.listdir(tmp_path) if p.endswith(".ll")
+               and not p.endswith(".opt.ll")]
+    assert "_scan_body" in (tmp_path / ir_text[0]).read_text()
