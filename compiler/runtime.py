@@ -150,7 +150,8 @@ class Executable:
         than array objects."""
         if not self._by_object:
             return None
-        return functools.partial(self._fn, *self._consts, *leading)
+        bound = (*self._consts, *leading)
+        return functools.partial(self._fn, *bound) if bound else self._fn
 
     # ---------------------------------------------------------------- text
 
