@@ -224,6 +224,23 @@ _add("custom_vjp_call", "custom_vjp_call", _sin_mul, [normal, normal],
      [((3,), (3,)), ((2, 3), (2, 3))], fwd=False)
 
 
+@jaxlite.checkpoint
+def _remat(x, y):
+    return lax.add(lax.mul(lax.sin(x), y), lax.exp(lax.mul(x, 0.5)))
+
+
+def _remat_dots(a, b):
+    # dots_saveable keeps the dot_general output as a residual, recomputes the rest
+    f = jaxlite.checkpoint(lambda p, q: lax.tanh(lax.dot_general(lax.sin(p), q,
+                                                                 (((1,), (0,)), ((), ())))),
+                           policy=jaxlite.checkpoint_policies.dots_saveable)
+    return f(a, b)
+
+
+_add("checkpoint", "checkpoint", _remat, [normal, normal], BIN_SHAPES[:1] + BIN_SHAPES[3:])
+_add("checkpoint_dots", "checkpoint", _remat_dots, [normal, normal], [((2, 3), (3, 4))])
+
+
 def _sort_entry(x):
     return lax.sort(lax.tanh(x), np.ndim(x) - 1)
 
