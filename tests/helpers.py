@@ -131,6 +131,19 @@ def small(rng, shape):
     return rng.uniform(-1.2, 1.2, shape)
 
 
+def small_ints(rng, shape):
+    return rng.integers(-5, 6, shape)
+
+
+def sample(sampler, rng, shape, dtype):
+    """``sampler``'s values in ``dtype``; bools and small integers for those dtypes."""
+    if np.dtype(dtype) == np.bool_:
+        return rng.integers(0, 2, shape).astype(bool)
+    if np.dtype(dtype).kind == "i":
+        return small_ints(rng, shape).astype(dtype)
+    return np.asarray(sampler(rng, shape), dtype)
+
+
 def off_integers(rng, shape):
     """Far from the jumps of floor and ceil."""
     return rng.integers(-3, 3, shape) + rng.uniform(0.2, 0.8, shape)

@@ -10,27 +10,13 @@ import jaxlite
 from jaxlite import lax
 
 from helpers import (above_minus_half, away_from_zero, check_grads, check_jit, check_vmap, data,
-                     normal, positive, same, small, unit)
+                     normal, positive, same, sample, small, small_ints, unit)
 
 F32, F64, I32, I64, B = np.float32, np.float64, np.int32, np.int64, np.bool_
 FLOATS = (F32, F64)
 INTS = (I32, I64)
 
 SHAPES = [(), (0,), (3,), (2, 3)]
-
-
-# ------------------------------------------------------------------ samplers
-
-def _ints(rng, shape):
-    return rng.integers(-5, 6, shape)
-
-
-def _sample(sampler, rng, shape, dtype):
-    if np.dtype(dtype) == np.bool_:
-        return rng.integers(0, 2, shape).astype(bool)
-    if np.dtype(dtype).kind == "i":
-        return _ints(rng, shape).astype(dtype)
-    return np.asarray(sampler(rng, shape), dtype)
 
 
 _vec_erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -99,7 +85,7 @@ def _unary_cases():
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_unary_values(name, dtype, shape):
     fn, ref, sampler, _, _ = UNARY[name]
-    x = _sample(sampler, np.random.default_rng(0), shape, dtype)
+    x = sample(sampler, np.random.default_rng(0), shape, dtype)
     got = fn(x)
     # The reference runs in float64 for floats; the result must keep x's dtype.
     want = ref(x.astype(F64)) if x.dtype.kind == "f" else ref(x)
@@ -110,7 +96,7 @@ def test_unary_values(name, dtype, shape):
 @pytest.mark.parametrize("name", [n for n, v in UNARY.items() if F64 in v[3]])
 def test_unary_noncontiguous(name):
     fn, ref, sampler, _, _ = UNARY[name]
-    base = _sample(sampler, np.random.default_rng(1), (4, 6), F64)
+    base = sample(sampler, np.random.default_rng(1), (4, 6), F64)
     for x in (base[:, ::2], base.T, base[::-1, 1::3]):
         assert not x.flags.c_contiguous
         _assert_matches(fn(x), ref(np.ascontiguousarray(x)), F64)
@@ -120,14 +106,14 @@ def test_unary_noncontiguous(name):
 def test_unary_grads(name):
     fn, _, sampler, _, order = UNARY[name]
     rng = np.random.default_rng(2)
-    check_grads(fn, (_sample(sampler, rng, (3,), F64),), order=order)
-    check_grads(fn, (_sample(sampler, rng, (), F64),), order=order)
+    check_grads(fn, (sample(sampler, rng, (3,), F64),), order=order)
+    check_grads(fn, (sample(sampler, rng, (), F64),), order=order)
 
 
 @pytest.mark.parametrize("name", [n for n, v in UNARY.items() if v[4] is None and F64 in v[3]])
 def test_piecewise_constant_have_zero_derivative(name):
     fn, _, sampler, _, _ = UNARY[name]
-    x = _sample(sampler, np.random.default_rng(3), (3,), F64)
+    x = sample(sampler, np.random.default_rng(3), (3,), F64)
     _, t = jaxlite.jvp(fn, (x,), (np.ones(3),))
     np.testing.assert_array_equal(t, np.zeros(3))
     g = jaxlite.grad(lambda v: lax.reduce_sum(fn(v), (0,)))(x)
@@ -138,7 +124,7 @@ def test_piecewise_constant_have_zero_derivative(name):
 def test_unary_vmap_jit(name):
     fn, _, sampler, dts, _ = UNARY[name]
     dt = dts[0]
-    x = _sample(sampler, np.random.default_rng(4), (4, 3), dt)
+    x = sample(sampler, np.random.default_rng(4), (4, 3), dt)
     for axis in (0, 1, -1):
         check_vmap(fn, (x,), in_axes=axis)
     check_vmap(jaxlite.vmap(fn), (x[None].repeat(2, 0),), in_axes=0)
@@ -206,18 +192,18 @@ BINARY = {
     "atan2": (lax.atan2, np.arctan2, normal, normal, FLOATS, True),
     "and": (lax.bitwise_and, np.bitwise_and, normal, normal, (B,) + INTS, False),
     "or": (lax.bitwise_or, np.bitwise_or, normal, normal, (B,) + INTS, False),
-    "eq": (lax.eq, np.equal, _ints, _ints, FLOATS + INTS + (B,), False),
-    "ne": (lax.ne, np.not_equal, _ints, _ints, FLOATS + INTS + (B,), False),
-    "lt": (lax.lt, np.less, _ints, _ints, FLOATS + INTS + (B,), False),
-    "le": (lax.le, np.less_equal, _ints, _ints, FLOATS + INTS + (B,), False),
-    "gt": (lax.gt, np.greater, _ints, _ints, FLOATS + INTS + (B,), False),
-    "ge": (lax.ge, np.greater_equal, _ints, _ints, FLOATS + INTS + (B,), False),
+    "eq": (lax.eq, np.equal, small_ints, small_ints, FLOATS + INTS + (B,), False),
+    "ne": (lax.ne, np.not_equal, small_ints, small_ints, FLOATS + INTS + (B,), False),
+    "lt": (lax.lt, np.less, small_ints, small_ints, FLOATS + INTS + (B,), False),
+    "le": (lax.le, np.less_equal, small_ints, small_ints, FLOATS + INTS + (B,), False),
+    "gt": (lax.gt, np.greater, small_ints, small_ints, FLOATS + INTS + (B,), False),
+    "ge": (lax.ge, np.greater_equal, small_ints, small_ints, FLOATS + INTS + (B,), False),
 }
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 
 
 def _sample_y(name, sampler, rng, shape, dtype):
-    y = _sample(sampler, rng, shape, dtype)
+    y = sample(sampler, rng, shape, dtype)
     if name in ("div", "rem") and np.dtype(dtype).kind == "i":
         y = np.where(y == 0, 3, y).astype(dtype)
     return y
@@ -239,7 +225,7 @@ def _out_dtype(name, dtype):
 def test_binary_values(name, dtype, shapes):
     fn, ref, xs, ys, _, _ = BINARY[name]
     rng = np.random.default_rng(5)
-    x = _sample(xs, rng, shapes[0], dtype)
+    x = sample(xs, rng, shapes[0], dtype)
     y = _sample_y(name, ys, rng, shapes[1], dtype)
     got = fn(x, y)
     want = ref(x.astype(F64), y.astype(F64)) if x.dtype.kind == "f" else ref(x, y)
@@ -250,7 +236,7 @@ def test_binary_values(name, dtype, shapes):
 def test_binary_noncontiguous(name):
     fn, ref, xs, ys, _, _ = BINARY[name]
     rng = np.random.default_rng(6)
-    x = _sample(xs, rng, (4, 6), F64)[:, ::2]
+    x = sample(xs, rng, (4, 6), F64)[:, ::2]
     y = _sample_y(name, ys, rng, (3, 4), F64).T
     _assert_matches(fn(x, y), ref(np.ascontiguousarray(x), np.ascontiguousarray(y)),
                     _out_dtype(name, F64))
@@ -297,7 +283,7 @@ def _grad_args(name, rng, xshape, yshape):
         x = rng.uniform(0.2, 0.8, xshape) * 3.0 + 3.0 * rng.integers(0, 3, xshape)
         y = np.full(yshape, 3.0) + rng.uniform(-0.05, 0.05, yshape)
         return x, y
-    return _sample(xs, rng, xshape, F64), _sample(ys, rng, yshape, F64)
+    return sample(xs, rng, xshape, F64), sample(ys, rng, yshape, F64)
 
 
 @pytest.mark.parametrize("name", [n for n, v in BINARY.items() if v[5]])
@@ -363,7 +349,7 @@ def test_binary_vmap(name, axes):
     fn, _, xs, ys, dts, _ = BINARY[name]
     dt = dts[0]
     rng = np.random.default_rng(8)
-    x = _sample(xs, rng, _mapped_shape(axes[0]), dt)
+    x = sample(xs, rng, _mapped_shape(axes[0]), dt)
     y = _sample_y(name, ys, rng, _mapped_shape(axes[1]), dt)
     check_vmap(fn, (x, y), in_axes=axes)
 
@@ -373,8 +359,8 @@ def test_binary_vmap_rank0_with_rank_n(name):
     fn, _, xs, ys, dts, _ = BINARY[name]
     rng = np.random.default_rng(9)
     dt = dts[0]
-    s = _sample(xs, rng, (4,), dt)          # a batch of scalars
-    v = _sample(ys, rng, (4, 3), dt)
+    s = sample(xs, rng, (4,), dt)          # a batch of scalars
+    v = sample(ys, rng, (4, 3), dt)
     check_vmap(fn, (s, v), in_axes=(0, 0))
     check_vmap(fn, (v.T, s), in_axes=(1, 0))
     check_vmap(fn, (s, v[0]), in_axes=(0, None))
@@ -385,8 +371,8 @@ def test_binary_vmap_rank0_with_rank_n(name):
 def test_binary_nested_vmap(name):
     fn, ref, xs, ys, dts, _ = BINARY[name]
     rng = np.random.default_rng(10)
-    x = _sample(xs, rng, (4, 2), dts[0])
-    y = _sample(ys, rng, (5, 2), dts[0])
+    x = sample(xs, rng, (4, 2), dts[0])
+    y = sample(ys, rng, (5, 2), dts[0])
     outer = jaxlite.vmap(jaxlite.vmap(fn, in_axes=(None, 0)), in_axes=(0, None))(x, y)
     want = ref(x[:, None, :], y[None, :, :])
     _assert_matches(outer, want, _out_dtype(name, dts[0]))
@@ -396,7 +382,7 @@ def test_binary_nested_vmap(name):
 def test_binary_jit(name, dtype):
     fn, _, xs, ys, _, _ = BINARY[name]
     rng = np.random.default_rng(11)
-    x = _sample(xs, rng, (2, 3), dtype)
+    x = sample(xs, rng, (2, 3), dtype)
     y = _sample_y(name, ys, rng, (2, 3), dtype)
     check_jit(fn, (x, y))
     check_jit(fn, (x[0, 0], y))
