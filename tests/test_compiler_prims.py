@@ -474,6 +474,7 @@ SAMPLES.update({
     "jit": (jaxlite.jit(lambda x: x * 2.0 + 1.0), _F),
     "custom_jvp_call": (_custom_jvp_sin(), _F),
     "custom_vjp_call": (_custom_vjp_sq(), _F),
+    "checkpoint": (lambda x: jaxlite.checkpoint(lambda y: lax.sin(y) * 2.0)(x), _F),
     # cond/while/scan with traced predicates, trip counts and carries.
     "cond": (lambda p, x: lax.cond(p, lax.sin, lax.cos, x), np.bool_(True), _F),
     "while": (lambda x: lax.while_loop(lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * 2.0),
