@@ -4,7 +4,7 @@ import functools
 
 import numpy as np
 
-from jaxlite import core, dtypes, tree_util
+from jaxlite import core, dtypes, lax, tree_util
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero
 from jaxlite.tree_util import tree_flatten, tree_unflatten, tree_map
@@ -193,7 +193,6 @@ def _vjp(fun, primals, has_aux, what):
                                 f"output shape {a.shape}")
             if ca.weak_type and ca.dtype != a.dtype and a.dtype.kind == "f":
                 # A Python scalar cotangent takes the output's dtype, as in JAX.
-                from jaxlite import lax
                 flat_ct[i] = lax.convert_element_type(c, a.dtype)
         cts = lin.transpose(flat_ct)
         cts = [_instantiate(c) for c in cts]
@@ -433,7 +432,6 @@ def _assemble(blocks, in_tree, out_tree, single):
 def jacfwd(fun, argnums=0, has_aux=False):
     """Jacobian by forward mode: a batched jvp over each input leaf's basis."""
     def jacfun(*args, **kwargs):
-        from jaxlite.lax.structural import reshape
         nums = _check_argnums(argnums, len(args), "jacfwd")
         g, dyn = _partial_argnums(functools.partial(fun, **kwargs), args, nums)
         flat_in, in_tree = tree_flatten(dyn)
@@ -450,7 +448,7 @@ def jacfwd(fun, argnums=0, has_aux=False):
                 _jac_check_outputs([core.get_aval(o) for o in p_out], "jacfwd")
                 return [_instantiate(o) for o in t_out]
             in_shape = core.get_aval(x).shape
-            cols.append([reshape(c, core.get_aval(c).shape[:-1] + in_shape)
+            cols.append([lax.reshape(c, core.get_aval(c).shape[:-1] + in_shape)
                          for c in vmap(pushfwd, out_axes=-1)(_leaf_basis(x))])
         n_out = store["tree"].num_leaves
         blocks = [[col[k] for col in cols] for k in range(n_out)]
@@ -465,7 +463,6 @@ def jacfwd(fun, argnums=0, has_aux=False):
 def jacrev(fun, argnums=0, has_aux=False):
     """Jacobian by reverse mode: a batched vjp over each output leaf's basis."""
     def jacfun(*args, **kwargs):
-        from jaxlite.lax.structural import reshape
         nums = _check_argnums(argnums, len(args), "jacrev")
         g, dyn = _partial_argnums(functools.partial(fun, **kwargs), args, nums)
         flat_in, in_tree = tree_flatten(dyn)
@@ -485,7 +482,7 @@ def jacrev(fun, argnums=0, has_aux=False):
                 cts = [ct if j == k else Zero(a) for j, a in enumerate(lin.out_avals)]
                 return [_instantiate(c) for c in lin.transpose(cts)]
             out_shape = core.get_aval(o).shape
-            blocks.append([reshape(r, out_shape + core.get_aval(x).shape)
+            blocks.append([lax.reshape(r, out_shape + core.get_aval(x).shape)
                            for r, x in zip(vmap(pullback)(_leaf_basis(o)), flat_in)])
         single = isinstance(argnums, (int, np.integer))
         result = _assemble(blocks, in_tree, store["tree"], single)

@@ -11,7 +11,9 @@ Tangents and cotangents may be the symbolic ``Zero``, which rules skip, so
 ``make_jaxpr(grad(f))`` has no multiply-by-zero junk.
 """
 from jaxlite import core, dtypes
-from jaxlite.interpreters.ad_util import Zero, add_tangents, instantiate, zeros_like_aval  # noqa: F401 (rules use ad.Zero, ...)
+# Rules reach these as ad.Zero, ad.instantiate, ...
+from jaxlite.interpreters.ad_util import (Zero, add_tangents, instantiate,  # noqa: F401
+                                          zeros_like_aval)
 from jaxlite.interpreters.partial_eval import StagingInterpreter
 from jaxlite.ir import Literal, eval_jaxpr
 

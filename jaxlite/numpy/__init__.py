@@ -8,7 +8,7 @@ import builtins as _builtins
 
 import numpy as _np
 
-from jaxlite import core as _core, dtypes as _dtypes
+from jaxlite import core as _core, dtypes as _dtypes, lax as _lax
 from jaxlite.numpy._creation import (  # noqa: F401
     array, asarray, zeros, ones, empty, full, zeros_like, ones_like, empty_like, full_like,
     arange, linspace, eye, identity, tri, logspace, geomspace, tril_indices, triu_indices,
@@ -42,6 +42,7 @@ from jaxlite.numpy._indexing import (  # noqa: F401
 from jaxlite.numpy._sorting import sort, argsort  # noqa: F401
 from jaxlite.numpy import _operators  # noqa: F401  (installs operators on Tracer/Array)
 from jaxlite.numpy import linalg  # noqa: F401
+from jaxlite.numpy import _util
 
 ndarray = _core.Array
 
@@ -90,7 +91,6 @@ signedinteger = _np.signedinteger
 
 def result_type(*args):
     """The dtype JAX's promotion gives ``args`` (arrays, scalars or dtypes)."""
-    from jaxlite.numpy import _util
     typed = []
     for a in args:
         if isinstance(a, (type, _np.dtype, str, _ScalarType)):
@@ -134,10 +134,8 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def astype(x, dtype, /, *, copy=False, device=None):
     """``x`` converted to ``dtype`` (the array-API function form of ``x.astype``)."""
-    from jaxlite import lax
-    from jaxlite.numpy import _util
-    return lax.convert_element_type(_util.strong(_util.as_operand(x)),
-                                    _util.canonical_dtype(dtype))
+    return _lax.convert_element_type(_util.strong(_util.as_operand(x)),
+                                     _util.canonical_dtype(dtype))
 
 
 _KIND_TESTS = {

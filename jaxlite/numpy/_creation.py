@@ -7,7 +7,8 @@ needs a lax op.
 import numpy as np
 
 from jaxlite import core, dtypes, lax
-from jaxlite.numpy import _util
+# Modules, not names: the numpy modules import each other (used at call time).
+from jaxlite.numpy import _elementwise as el, _shape, _util
 from jaxlite.numpy._util import canonical_dtype, concrete_shape
 
 
@@ -158,7 +159,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 
 def _traced_linspace(start, stop, num, endpoint, retstep, dtype, axis):
-    from jaxlite.numpy import _elementwise as el
     ft = _util.to_inexact_dtype(dtype)
     start, stop = _util.broadcast(*_util.promote(start, stop, dtype=ft), keep_scalars=False)
     div = (num - 1) if endpoint else num
@@ -168,8 +168,7 @@ def _traced_linspace(start, stop, num, endpoint, retstep, dtype, axis):
     t = core.wrap((np.arange(num) / max(div, 1)).astype(ft))
     t = lax.reshape(t, (num,) + (1,) * _util.ndim(start))
     out = el.add(el.multiply(start, el.subtract(np.asarray(1, ft), t)), el.multiply(stop, t))
-    from jaxlite.numpy._shape import moveaxis
-    out = moveaxis(out, 0, axis)
+    out = _shape.moveaxis(out, 0, axis)
     if dtype.kind in "iu":
         out = lax.floor(out)
     out = lax.convert_element_type(out, dtype)
@@ -196,7 +195,6 @@ def tri(N, M=None, k=0, dtype=None):
 
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """``base ** linspace(start, stop, ...)``."""
-    from jaxlite.numpy import _elementwise as el
     if dtype is None:
         dt = _util.result_type(_util.as_operand(start), _util.as_operand(stop))[0]
         dtype = _util.to_inexact_dtype(dt)
@@ -210,8 +208,6 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """``num`` samples from ``start`` to ``stop`` with a constant ratio; both ends
     must have the same sign and neither may be zero."""
-    from jaxlite.numpy import _elementwise as el
-    from jaxlite.numpy._shape import moveaxis
     for v in (start, stop):
         if not isinstance(v, core.Tracer) and np.any(np.asarray(v) == 0):
             raise ValueError("geomspace: a geometric sequence cannot include zero")
@@ -230,7 +226,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
         out = out.at[0].set(start)
         if endpoint and num > 1:
             out = out.at[num - 1].set(stop)
-    out = moveaxis(out, 0, _util.canonical_axis(axis, _util.ndim(out)))
+    out = _shape.moveaxis(out, 0, _util.canonical_axis(axis, _util.ndim(out)))
     return lax.convert_element_type(out, dtype) if dtype != ft else out
 
 

@@ -9,7 +9,9 @@ import math
 import numpy as np
 
 from jaxlite import core, dtypes, lax
-from jaxlite.numpy import _util
+from jaxlite.custom_derivatives import custom_jvp
+# Modules, not names: the numpy modules import each other (used at call time).
+from jaxlite.numpy import _indexing, _util
 from jaxlite.numpy._util import promote, promote_inexact, broadcast, as_operand
 
 
@@ -329,7 +331,6 @@ def _logaddexp_jvp(primals, tangents):
 
 
 def _make_logaddexp():
-    from jaxlite.custom_derivatives import custom_jvp
     f = custom_jvp(_logaddexp_value)
     f.defjvp(_logaddexp_jvp)
     return f
@@ -354,7 +355,7 @@ greater = _binary("greater", lax.gt)
 greater_equal = _binary("greater_equal", lax.ge)
 
 
-def _to_bool(x):
+def to_bool(x):
     x = as_operand(x)
     if _kind(x) == "b":
         return x
@@ -362,22 +363,22 @@ def _to_bool(x):
 
 
 def logical_and(x1, x2):
-    x1, x2 = broadcast(_to_bool(x1), _to_bool(x2), what="logical_and")
+    x1, x2 = broadcast(to_bool(x1), to_bool(x2), what="logical_and")
     return lax.bitwise_and(x1, x2)
 
 
 def logical_or(x1, x2):
-    x1, x2 = broadcast(_to_bool(x1), _to_bool(x2), what="logical_or")
+    x1, x2 = broadcast(to_bool(x1), to_bool(x2), what="logical_or")
     return lax.bitwise_or(x1, x2)
 
 
 def logical_xor(x1, x2):
-    x1, x2 = broadcast(_to_bool(x1), _to_bool(x2), what="logical_xor")
+    x1, x2 = broadcast(to_bool(x1), to_bool(x2), what="logical_xor")
     return lax.ne(x1, x2)
 
 
 def logical_not(x):
-    return lax.bitwise_not(_to_bool(x))
+    return lax.bitwise_not(to_bool(x))
 
 
 def _check_bitwise(name, *xs):
@@ -467,12 +468,11 @@ def where(condition, x=None, y=None):
     """``x`` where ``condition`` else ``y``, broadcasting all three; the
     one-argument form (``nonzero``) needs a concrete condition."""
     if x is None and y is None:
-        from jaxlite.numpy._indexing import nonzero
-        return nonzero(condition)
+        return _indexing.nonzero(condition)
     if x is None or y is None:
         raise ValueError("Either both or neither of the x and y arguments should be provided "
                          "to jnp.where")
-    cond = _to_bool(condition)
+    cond = to_bool(condition)
     x, y = promote(x, y)
     cond, x, y = broadcast(cond, x, y, what="where", keep_scalars=False)
     return lax.select_n(cond, y, x)
@@ -558,7 +558,6 @@ def _make_sinc_taylor():
     """sin(y)/y near 0 as a constant whose k-th derivative is the k-th Taylor
     coefficient times k!: every order of derivative of sinc is right at 0,
     where the quotient form would give 0/0."""
-    from jaxlite.custom_derivatives import custom_jvp
     cache = {}
 
     def taylor(k):

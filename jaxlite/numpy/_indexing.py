@@ -11,7 +11,8 @@ scatters the updates into the flattened ``x`` at those positions.
 import numpy as np
 
 from jaxlite import core, dtypes, lax
-from jaxlite.numpy import _util
+# Modules, not names: the numpy modules import each other (used at call time).
+from jaxlite.numpy import _elementwise, _reductions, _shape, _util
 
 
 class NonConcreteBooleanIndexError(TypeError):
@@ -314,8 +315,7 @@ def nonzero(a, *, size=None, fill_value=None):
 
 
 def flatnonzero(a):
-    from jaxlite.numpy._shape import ravel
-    return nonzero(ravel(a))[0]
+    return nonzero(_shape.ravel(a))[0]
 
 
 def argwhere(a):
@@ -340,8 +340,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
-    from jaxlite.numpy._reductions import sum
-    return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
+    return _reductions.sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
 
 
 # ------------------------------------------------------------------ x.at
@@ -450,17 +449,17 @@ def _unique_rounds(pos, values, how, size):
             return [(pos, values)]
         return [(core.wrap(np.where(rank == r, p, size)[:, None].astype(p.dtype)), values)
                 for r in range(int(rank.max()) + 1)]
-    from jaxlite.numpy import _elementwise as ew, _reductions as red
     n = _util.shape(pos)[0]
     col = lax.broadcast_in_dim(lax.reshape(pos, (n,)), (n, n), (0,))
     same = lax.eq(col, lax.transpose(col, (1, 0)))           # same[k, j]: pos k == pos j
     earlier = core.wrap(np.tri(n, n, -1, dtype=bool))         # j < k
-    repeat = red.any(ew.logical_and(same, earlier), axis=1)   # not the group's first
+    # not the group's first
+    repeat = _reductions.any(_elementwise.logical_and(same, earlier), axis=1)
     grid = lax.broadcast_in_dim(values, (n, n), (1,))
     identity = np.asarray(_IDENTITY[how](_util.aval(values).dtype), _util.aval(values).dtype)
-    folded = _FOLD[how](ew.where(same, grid, identity), axis=1)
-    first_pos = ew.where(lax.reshape(repeat, (n, 1)), np.asarray(size, _util.aval(pos).dtype),
-                         pos)
+    folded = _FOLD[how](_elementwise.where(same, grid, identity), axis=1)
+    first_pos = _elementwise.where(lax.reshape(repeat, (n, 1)),
+                                   np.asarray(size, _util.aval(pos).dtype), pos)
     return [(first_pos, folded)]
 
 
@@ -476,8 +475,7 @@ def _occurrence_rank(p):
 
 
 def _power(a, b):
-    from jaxlite.numpy._elementwise import power
-    return power(a, b)
+    return _elementwise.power(a, b)
 
 
 def _extreme(dtype, sign):
@@ -497,7 +495,6 @@ _IDENTITY = {"multiply": lambda dt: 1, "min": lambda dt: _extreme(dt, 1),
 
 def _fold(name):
     def f(x, axis):
-        from jaxlite.numpy import _reductions
         return getattr(_reductions, name)(x, axis=axis)
     return f
 
@@ -529,8 +526,7 @@ class _IndexUpdateRef:
         return _scatter(self.array, self.index, values, "add")
 
     def subtract(self, values, **_):
-        from jaxlite.numpy._elementwise import negative
-        return self.add(negative(values))
+        return self.add(_elementwise.negative(values))
 
     def multiply(self, values, **_):
         return _scatter(self.array, self.index, values, "multiply")
@@ -553,7 +549,7 @@ class _IndexUpdateRef:
         return self.set(func(self.get()))
 
 
-class _IndexUpdateHelper:
+class IndexUpdateHelper:
     __slots__ = ("array",)
 
     def __init__(self, array):

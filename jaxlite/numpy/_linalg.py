@@ -8,7 +8,8 @@ import string
 import numpy as np
 
 from jaxlite import core, lax
-from jaxlite.numpy import _util
+# Modules, not names: the numpy modules import each other (used at call time).
+from jaxlite.numpy import _elementwise, _indexing, _reductions, _shape, _util
 from jaxlite.numpy._util import canonical_axis
 
 
@@ -41,8 +42,7 @@ def dot(a, b, precision=None, preferred_element_type=None):
     a, b = _pair(a, b)
     na, nb = _util.ndim(a), _util.ndim(b)
     if na == 0 or nb == 0:
-        from jaxlite.numpy._elementwise import multiply
-        return multiply(a, b)
+        return _elementwise.multiply(a, b)
     b_axis = 0 if nb == 1 else nb - 2
     return _dot_general("dot", a, b, (na - 1,), (b_axis,),
                         preferred_element_type=preferred_element_type)
@@ -99,8 +99,7 @@ def inner(a, b):
     a, b = _pair(a, b)
     na, nb = _util.ndim(a), _util.ndim(b)
     if na == 0 or nb == 0:
-        from jaxlite.numpy._elementwise import multiply
-        return multiply(a, b)
+        return _elementwise.multiply(a, b)
     return _dot_general("inner", a, b, (na - 1,), (nb - 1,))
 
 
@@ -109,8 +108,7 @@ def outer(a, b):
     a, b = _pair(a, b)
     a = lax.reshape(a, (_util.aval(a).size, 1))
     b = lax.reshape(b, (1, _util.aval(b).size))
-    from jaxlite.numpy._elementwise import multiply
-    return multiply(a, b)
+    return _elementwise.multiply(a, b)
 
 
 def vdot(a, b):
@@ -163,12 +161,11 @@ def _parse_einsum(subscripts, shapes):
 def _take_diagonals(x, spec):
     """An operand whose subscript repeats a letter ('ii', 'iji') reduced to its
     diagonal along that letter, so each letter names one axis."""
-    from jaxlite.numpy._indexing import diagonal
     for c in dict.fromkeys(spec):
         while spec.count(c) > 1:
             i = spec.index(c)
             j = spec.index(c, i + 1)
-            x = diagonal(x, 0, i, j)          # the diagonal becomes the last axis
+            x = _indexing.diagonal(x, 0, i, j)          # the diagonal becomes the last axis
             spec = "".join(l for k, l in enumerate(spec) if k not in (i, j)) + c
     return x, spec
 
@@ -264,56 +261,50 @@ def kron(a, b):
     # Interleave the axes: a on the even ones, b on the odd ones, then merge pairs.
     a = lax.reshape(a, tuple(d for s in sa for d in (s, 1)))
     b = lax.reshape(b, tuple(d for s in sb for d in (1, s)))
-    from jaxlite.numpy._elementwise import multiply
-    return lax.reshape(multiply(a, b), tuple(x * y for x, y in zip(sa, sb)))
+    return lax.reshape(_elementwise.multiply(a, b), tuple(x * y for x, y in zip(sa, sb)))
 
 
 def _components(v):
-    from jaxlite.numpy._shape import unstack
-    return unstack(v, axis=-1)
+    return _shape.unstack(v, axis=-1)
 
 
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """Cross product of 3-vectors (or 2-vectors, whose product is the scalar z
     component) along ``axisa``/``axisb``, the result's vector axis at ``axisc``."""
-    from jaxlite.numpy._shape import moveaxis, stack
-    from jaxlite.numpy._elementwise import multiply, subtract
     if axis is not None:
         axisa = axisb = axisc = axis
     a, b = _pair(a, b)
-    a = moveaxis(a, canonical_axis(axisa, _util.ndim(a)), -1)
-    b = moveaxis(b, canonical_axis(axisb, _util.ndim(b)), -1)
+    a = _shape.moveaxis(a, canonical_axis(axisa, _util.ndim(a)), -1)
+    b = _shape.moveaxis(b, canonical_axis(axisb, _util.ndim(b)), -1)
     na, nb = _util.shape(a)[-1], _util.shape(b)[-1]
     if na not in (2, 3) or nb not in (2, 3):
         raise ValueError(f"incompatible dimensions for cross product (dimension must be 2 or "
                          f"3), got vector sizes {na} and {nb}")
     ca, cb = _components(a), _components(b)
-    z = subtract(multiply(ca[0], cb[1]), multiply(ca[1], cb[0]))
+    mul, sub = _elementwise.multiply, _elementwise.subtract
+    z = sub(mul(ca[0], cb[1]), mul(ca[1], cb[0]))
     if na == nb == 2:
         return z
     zero = np.zeros((), _util.aval(a).dtype)
     a2 = ca[2] if na == 3 else zero
     b2 = cb[2] if nb == 3 else zero
-    x = subtract(multiply(ca[1], b2), multiply(a2, cb[1]))
-    y = subtract(multiply(a2, cb[0]), multiply(ca[0], b2))
+    x = sub(mul(ca[1], b2), mul(a2, cb[1]))
+    y = sub(mul(a2, cb[0]), mul(ca[0], b2))
     x, y, z = _util.broadcast(x, y, z, what="cross", keep_scalars=False)
-    return stack([x, y, z], axis=canonical_axis(axisc, _util.ndim(x) + 1))
+    return _shape.stack([x, y, z], axis=canonical_axis(axisc, _util.ndim(x) + 1))
 
 
 def vecdot(x1, x2, /, *, axis=-1):
     """Dot products of the vectors along ``axis`` (of each operand, as numpy's
     and JAX's), broadcasting the other axes."""
-    from jaxlite.numpy._shape import moveaxis
-    from jaxlite.numpy._elementwise import multiply
-    from jaxlite.numpy._reductions import sum
     x1, x2 = _pair(x1, x2)
     s1, s2 = _util.shape(x1), _util.shape(x2)
-    x1 = moveaxis(x1, canonical_axis(axis, len(s1)), -1)
-    x2 = moveaxis(x2, canonical_axis(axis, len(s2)), -1)
+    x1 = _shape.moveaxis(x1, canonical_axis(axis, len(s1)), -1)
+    x2 = _shape.moveaxis(x2, canonical_axis(axis, len(s2)), -1)
     if _util.shape(x1)[-1] != _util.shape(x2)[-1]:
         raise ValueError(f"vecdot: the vector axis {axis} must have the same size in both "
                          f"operands, got shapes {s1} and {s2}{core.where_message()}")
-    return sum(multiply(x1, x2), axis=-1)
+    return _reductions.sum(_elementwise.multiply(x1, x2), axis=-1)
 
 
 def _need_rank(name, x, rank, what):

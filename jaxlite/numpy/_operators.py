@@ -123,7 +123,7 @@ _METHODS = {
 _PROPERTIES = {
     "T": property(lambda self: sh.transpose(self)),
     "mT": property(lambda self: sh.swapaxes(self, -1, -2)),
-    "at": property(lambda self: _indexing._IndexUpdateHelper(self)),
+    "at": property(lambda self: _indexing.IndexUpdateHelper(self)),
     "real": property(_identity),
 }
 

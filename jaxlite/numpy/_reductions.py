@@ -7,7 +7,8 @@ import builtins
 import numpy as np
 
 from jaxlite import dtypes, lax
-from jaxlite.numpy import _util
+# Modules, not names: the numpy modules import each other (used at call time).
+from jaxlite.numpy import _elementwise, _util
 from jaxlite.numpy._util import canonical_axes, canonical_dtype
 
 
@@ -35,8 +36,7 @@ def _sum_dtype(dt):
 def _masked(a, where, fill):
     if where is None:
         return a
-    from jaxlite.numpy._elementwise import where as _where
-    return _where(where, a, np.asarray(fill, _util.aval(a).dtype))
+    return _elementwise.where(where, a, np.asarray(fill, _util.aval(a).dtype))
 
 
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
@@ -170,8 +170,7 @@ argmin = _arg_extremum("argmin", lax.argmin)
 def _bool_reduce(name, lax_reduce):
     def f(a, axis=None, out=None, keepdims=False, where=None):
         _check_out(out, name)
-        from jaxlite.numpy._elementwise import _to_bool
-        a = _to_bool(_operand(a))
+        a = _elementwise.to_bool(_operand(a))
         if where is not None:
             a = _masked(a, where, name == "all")
         axes = canonical_axes(axis, _util.ndim(a))
@@ -197,8 +196,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
 
 
 def count_nonzero(a, axis=None, keepdims=False):
-    from jaxlite.numpy._elementwise import _to_bool
-    return sum(_to_bool(_operand(a)), axis=axis, keepdims=keepdims)
+    return sum(_elementwise.to_bool(_operand(a)), axis=axis, keepdims=keepdims)
 
 
 def ptp(a, axis=None, keepdims=False):
@@ -208,10 +206,9 @@ def ptp(a, axis=None, keepdims=False):
 def average(a, axis=None, weights=None):
     if weights is None:
         return mean(a, axis)
-    from jaxlite.numpy._elementwise import multiply
     a, weights = _util.promote_inexact(a, weights)
     weights = _util.broadcast_to_shape(weights, _util.shape(a))
-    return lax.div(sum(multiply(a, weights), axis), sum(weights, axis))
+    return lax.div(sum(_elementwise.multiply(a, weights), axis), sum(weights, axis))
 
 
 def _scan_along(a, axis, combine, identity):
@@ -294,8 +291,7 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wh
 
 
 def _nan_count(a, axis, dtype, keepdims, where):
-    from jaxlite.numpy._elementwise import logical_not
-    return sum(logical_not(_nan_mask(a)), axis, dtype, None, keepdims, None, where)
+    return sum(_elementwise.logical_not(_nan_mask(a)), axis, dtype, None, keepdims, None, where)
 
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):

@@ -11,7 +11,8 @@ import builtins
 import numpy as np
 
 from jaxlite import core, lax
-from jaxlite.numpy import _util
+# Modules, not names: the numpy modules import each other (used at call time).
+from jaxlite.numpy import _creation, _elementwise, _indexing, _util
 from jaxlite.numpy._util import canonical_axis, canonical_axes, operator_index
 
 
@@ -319,8 +320,7 @@ def repeat(a, repeats, axis=None, total_repeat_length=None):
     if reps.shape != (shape[axis],):
         raise ValueError(f"repeats of shape {reps.shape} do not match axis {axis} of size "
                          f"{shape[axis]}")
-    from jaxlite.numpy._indexing import take
-    return take(a, np.repeat(np.arange(shape[axis]), reps), axis=axis)
+    return _indexing.take(a, np.repeat(np.arange(shape[axis]), reps), axis=axis)
 
 
 # ---------------------------------------------------------- flip, pad, roll
@@ -363,13 +363,12 @@ def pad(array, pad_width, mode="constant", constant_values=0):
     if mode not in ("edge", "wrap", "reflect", "symmetric"):
         raise ValueError(f"jnp.pad: unsupported mode {mode!r}; jaxlite supports 'constant', "
                          f"'edge', 'wrap', 'reflect' and 'symmetric'")
-    from jaxlite.numpy._indexing import take
     for axis, (lo, hi) in enumerate(pw):
         if lo or hi:
             n = _util.shape(array)[axis]
             if n == 0:
                 raise ValueError(f"can't pad axis {axis} of size 0 in mode {mode!r}")
-            array = take(array, np.pad(np.arange(n), (lo, hi), mode=mode), axis=axis)
+            array = _indexing.take(array, np.pad(np.arange(n), (lo, hi), mode=mode), axis=axis)
     return array
 
 
@@ -413,16 +412,14 @@ def tril(m, k=0):
     m = _arr(m)
     s = _util.shape(m)
     mask = np.tri(s[-2], s[-1], k, dtype=bool)
-    from jaxlite.numpy._elementwise import where
-    return where(mask, m, np.zeros((), _util.aval(m).dtype))
+    return _elementwise.where(mask, m, np.zeros((), _util.aval(m).dtype))
 
 
 def triu(m, k=0):
     m = _arr(m)
     s = _util.shape(m)
     mask = ~np.tri(s[-2], s[-1], k - 1, dtype=bool)
-    from jaxlite.numpy._elementwise import where
-    return where(mask, m, np.zeros((), _util.aval(m).dtype))
+    return _elementwise.where(mask, m, np.zeros((), _util.aval(m).dtype))
 
 
 # ------------------------------------------------------- grids, diagonals
@@ -451,14 +448,12 @@ def diag(v, k=0):
     v = _arr(v)
     nd = _util.ndim(v)
     if nd == 2:
-        from jaxlite.numpy._indexing import diagonal
-        return diagonal(v, k)
+        return _indexing.diagonal(v, k)
     if nd != 1:
         raise ValueError(f"diag: input must be 1-d or 2-d, got rank {nd}")
     n = _util.shape(v)[0] + builtins.abs(k)
     rows = np.arange(_util.shape(v)[0]) + builtins.max(-k, 0)
-    from jaxlite.numpy._creation import zeros
-    return zeros((n, n), _util.aval(v).dtype).at[rows, rows + k].set(v)
+    return _creation.zeros((n, n), _util.aval(v).dtype).at[rows, rows + k].set(v)
 
 
 def diff(a, n=1, axis=-1):

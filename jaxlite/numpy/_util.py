@@ -79,10 +79,16 @@ def _leaf_type(v):
 
 
 def _stack_nested(x, dtype):
-    """jnp.array([tracer, ...]): stack the elements (recursively for nested lists)."""
-    from jaxlite.numpy._shape import stack
+    """jnp.array([tracer, ...]): stack the elements (recursively for nested lists),
+    as jnp.stack does (same shapes required, promoted, then joined on a new axis)."""
     elems = [_stack_nested(v, dtype) if isinstance(v, (list, tuple)) else v for v in x]
-    out = stack(elems)
+    elems = [strong(as_operand(e)) for e in elems]
+    shapes = [shape(e) for e in elems]
+    if len(set(shapes)) > 1:
+        raise TypeError(f"stack: all input arrays must have the same shape, got shapes "
+                        f"{', '.join(map(str, shapes))}{core.where_message()}")
+    rows = [strong(r) for r in promote(*[lax.reshape(e, (1,) + shapes[0]) for e in elems])]
+    out = rows[0] if len(rows) == 1 else lax.concatenate(rows, 0)
     return out if dtype is None else lax.convert_element_type(out, dtype)
 
 

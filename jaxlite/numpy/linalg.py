@@ -2,7 +2,7 @@
 import numpy as np
 
 from jaxlite import lax
-from jaxlite.numpy import _elementwise as el, _reductions as red, _util
+from jaxlite.numpy import _elementwise as el, _reductions as red, _shape, _util
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
@@ -68,5 +68,4 @@ def _matrix_norm(x, axes, ord, keepdims):
 def _drop(out, axes, keepdims):
     if keepdims:
         return out
-    from jaxlite.numpy._shape import squeeze
-    return squeeze(out, axes)
+    return _shape.squeeze(out, axes)
