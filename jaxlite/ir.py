@@ -148,10 +148,11 @@ def typecheck(jaxpr):
     for eqn in jaxpr.eqns:
         in_avals = [aval_of(a) for a in eqn.inputs]
         for p in eqn.params.values():
-            if isinstance(p, ClosedJaxpr):
-                typecheck_closed(p)
-            elif isinstance(p, Jaxpr):
-                typecheck(p)
+            for q in p if isinstance(p, tuple) else (p,):     # cond's branches
+                if isinstance(q, ClosedJaxpr):
+                    typecheck_closed(q)
+                elif isinstance(q, Jaxpr):
+                    typecheck(q)
         out = core.abstract_eval(eqn.prim, in_avals, eqn.params)
         for v, o in zip_strict(eqn.outvars, out, f"outputs of {eqn.prim}"):
             if v.aval.strong() != o.strong():
