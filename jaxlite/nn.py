@@ -10,17 +10,17 @@ import numpy as np
 
 from jaxlite import lax
 from jaxlite import numpy as jnp
-from jaxlite.numpy import _util
+from jaxlite import numpy_util as util
 
 
 def _float(x):
-    (x,) = _util.promote_inexact(x)
-    return _util.strong(x)
+    (x,) = util.promote_inexact(x)
+    return util.strong(x)
 
 
 def relu(x):
     """max(x, 0), with derivative 0 at x == 0 (as JAX)."""
-    x = _util.as_operand(x)
+    x = util.as_operand(x)
     # select_n rather than max: max's derivative splits ties (0.5 at x == 0).
     return jnp.where(jnp.greater(x, 0), x, 0)
 
@@ -87,8 +87,8 @@ def _max_or_neg_inf(x, axis):
     """max(x) along ``axis`` with keepdims; -inf over an empty axis (as JAX, so the
     softmax of nothing is empty and the logsumexp of nothing is -inf, not an error).
     The initial value is only passed when needed, keeping the usual jaxpr lean."""
-    axes = _util.canonical_axes(axis, _util.ndim(x))
-    empty = any(_util.shape(x)[a] == 0 for a in axes)
+    axes = util.canonical_axes(axis, util.ndim(x))
+    empty = any(util.shape(x)[a] == 0 for a in axes)
     return jnp.max(x, axis=axis, keepdims=True, initial=-np.inf if empty else None)
 
 
@@ -114,7 +114,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=Non
     all -inf give -inf. With ``return_sign`` returns (log|s|, sign(s))."""
     a = _float(a)
     if b is not None:
-        a, b = _util.promote_inexact(a, b)
+        a, b = util.promote_inexact(a, b)
         a, b = jnp.broadcast_arrays(a, b)
     if where is not None:
         a = jnp.where(where, a, -np.inf)
@@ -127,7 +127,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=Non
     sign = jnp.sign(s)
     out = jnp.add(jnp.log(jnp.abs(s) if return_sign else s), m)
     if not keepdims:
-        axes = _util.canonical_axes(axis, _util.ndim(a))
+        axes = util.canonical_axes(axis, util.ndim(a))
         out = jnp.squeeze(out, axes)
         sign = jnp.squeeze(sign, axes)
     return (out, sign) if return_sign else out
@@ -145,17 +145,17 @@ def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5):
 def one_hot(x, num_classes, dtype=np.float32, axis=-1):
     """x[..., None] == arange(num_classes), as ``dtype``; out-of-range labels give
     all-zero rows."""
-    num_classes = _util.operator_index(num_classes, "num_classes")
+    num_classes = util.operator_index(num_classes, "num_classes")
     if num_classes < 0:
         raise ValueError(f"one_hot: num_classes must be non-negative, got {num_classes}")
-    x = _util.as_operand(x)
-    nd = _util.ndim(x)
-    axis = _util.canonical_axis(axis, nd + 1)
+    x = util.as_operand(x)
+    nd = util.ndim(x)
+    axis = util.canonical_axis(axis, nd + 1)
     x = jnp.expand_dims(x, axis)
     classes = np.arange(num_classes).reshape([-1 if i == axis else 1 for i in range(nd + 1)])
-    dt = _util.aval(x).dtype
+    dt = util.aval(x).dtype
     classes = classes.astype(dt if dt.kind in "iu" else np.int32)
-    return jnp.equal(x, classes).astype(_util.canonical_dtype(dtype))
+    return jnp.equal(x, classes).astype(util.canonical_dtype(dtype))
 
 
 # ------------------------------------------------------------ more activations
@@ -189,11 +189,11 @@ def celu(x, alpha=1.0):
 def glu(x, axis=-1):
     """Gated linear unit: the first half of ``axis`` times the sigmoid of the second."""
     x = _float(x)
-    axis = _util.canonical_axis(axis, _util.ndim(x))
-    n = _util.shape(x)[axis]
+    axis = util.canonical_axis(axis, util.ndim(x))
+    n = util.shape(x)[axis]
     if n % 2:
         raise ValueError(f"glu: axis {axis} must have an even size, got shape "
-                         f"{_util.shape(x)}")
+                         f"{util.shape(x)}")
     a, b = jnp.split(x, 2, axis)
     return jnp.multiply(a, sigmoid(b))
 
@@ -254,11 +254,11 @@ def logmeanexp(x, axis=None, where=None, keepdims=False):
     x = _float(x)
     lse = logsumexp(x, axis=axis, keepdims=keepdims, where=where)
     if where is None:
-        axes = _util.canonical_axes(axis, _util.ndim(x))
-        n = np.prod([_util.shape(x)[a] for a in axes], dtype=np.float64)
+        axes = util.canonical_axes(axis, util.ndim(x))
+        n = np.prod([util.shape(x)[a] for a in axes], dtype=np.float64)
         return jnp.subtract(lse, math.log(n) if n else -np.inf)
-    n = jnp.sum(jnp.broadcast_to(where, _util.shape(x)), axis=axis, keepdims=keepdims,
-                dtype=_util.aval(x).dtype)
+    n = jnp.sum(jnp.broadcast_to(where, util.shape(x)), axis=axis, keepdims=keepdims,
+                dtype=util.aval(x).dtype)
     return jnp.subtract(lse, jnp.log(n))
 
 

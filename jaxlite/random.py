@@ -23,7 +23,7 @@ import numpy as np
 
 from jaxlite import core, dtypes, lax
 from jaxlite import numpy as jnp
-from jaxlite.numpy import _util
+from jaxlite import numpy_util as util
 
 _MASK32 = 0xFFFFFFFF
 _TWO32 = 2 ** 32
@@ -90,7 +90,7 @@ def _concrete_or_none(x):
 
 def _check_key(key):
     """The key as a numpy array when concrete, else None (validated either way)."""
-    aval = core.get_aval(_util.as_operand(key))
+    aval = core.get_aval(util.as_operand(key))
     if aval.shape != (2,) or aval.dtype.kind not in "iu":
         raise TypeError(f"a PRNG key must be an integer array of shape (2,) as made by "
                         f"jaxlite.random.PRNGKey, got {aval.dtype.name} array of shape "
@@ -122,7 +122,7 @@ def _words(key, n):
         y0, y1 = _threefry_numpy(k[:1], k[1:], (counter & _MASK32).astype(np.uint32),
                                  (counter >> np.uint64(32)).astype(np.uint32))
         return core.wrap(np.concatenate([y0, y1])[:n].astype(np.int64))
-    key = lax.convert_element_type(_util.as_operand(key), dtypes.int64)
+    key = lax.convert_element_type(util.as_operand(key), dtypes.int64)
     k0, k1 = key[0], key[1]
     counter = lax.iota(dtypes.int64, m)
     y0, y1 = _threefry_lax(k0, k1, counter, _i64(np.zeros(m, np.int64)))
@@ -151,7 +151,7 @@ def key_data(keys):
 
 def split(key, num=2):
     """``num`` new independent keys, as an array of shape (num, 2)."""
-    num = _util.operator_index(num, "num")
+    num = util.operator_index(num, "num")
     if num < 0:
         raise ValueError(f"split: num must be non-negative, got {num}")
     return jnp.transpose(jnp.reshape(_words(key, 2 * num), (2, num)))
@@ -167,8 +167,8 @@ def fold_in(key, data):
         y0, y1 = _threefry_numpy(k[:1], k[1:], np.array([d & _MASK32], np.uint32),
                                  np.array([(d >> 32) & _MASK32], np.uint32))
         return core.wrap(np.array([y0[0], y1[0]], np.int64))
-    key = lax.convert_element_type(_util.as_operand(key), dtypes.int64)
-    d = lax.convert_element_type(_util.as_operand(data), dtypes.int64)
+    key = lax.convert_element_type(util.as_operand(key), dtypes.int64)
+    d = lax.convert_element_type(util.as_operand(data), dtypes.int64)
     # Python's d & mask and (d >> 32) & mask, for negative d too.
     lo = jnp.remainder(d, _i64(_TWO32))
     hi = jnp.remainder(jnp.floor_divide(d, _i64(_TWO32)), _i64(_TWO32))
@@ -179,11 +179,11 @@ def fold_in(key, data):
 # ----------------------------------------------------------------- samplers
 
 def _shape(shape):
-    return _util.concrete_shape(shape, "shape")
+    return util.concrete_shape(shape, "shape")
 
 
 def _float_dtype(dtype, name):
-    dt = _util.canonical_dtype(dtype)
+    dt = util.canonical_dtype(dtype)
     if dt.kind != "f":
         raise TypeError(f"random.{name} requires a floating dtype, got {dt.name}")
     return dt
@@ -211,7 +211,7 @@ def uniform(key, shape=(), dtype=np.float32, minval=0.0, maxval=1.0):
     if isinstance(minval, (int, float)) and isinstance(maxval, (int, float)) \
             and (minval, maxval) == (0.0, 1.0):
         return u
-    lo, hi = _util.promote(minval, maxval, dtype=dt)
+    lo, hi = util.promote(minval, maxval, dtype=dt)
     out = jnp.add(jnp.multiply(u, jnp.subtract(hi, lo)), lo)
     # Rounding may land on maxval; keep the interval half-open.
     return jnp.clip(out, lo, jnp.where(jnp.greater(hi, lo), _next_below(hi, dt), hi))
@@ -257,13 +257,13 @@ def _ndtri(p):
 
 def randint(key, shape, minval, maxval, dtype=np.int32):
     """Uniform integers in [minval, maxval) (minval and maxval broadcast to ``shape``)."""
-    dt = _util.canonical_dtype(dtype)
+    dt = util.canonical_dtype(dtype)
     if dt.kind != "i":
         raise TypeError(f"random.randint requires an integer dtype, got {dt.name}")
     shape = _shape(shape)
     info = np.iinfo(dt)
-    lo, hi = (jnp.clip(_util.broadcast_to_shape(_util.strong(_util.convert(
-        _util.as_operand(v), dtypes.int64)), shape), _i64(info.min), _i64(info.max))
+    lo, hi = (jnp.clip(util.broadcast_to_shape(util.strong(util.convert(
+        util.as_operand(v), dtypes.int64)), shape), _i64(info.min), _i64(info.max))
         for v in (minval, maxval))
     span = jnp.maximum(jnp.subtract(hi, lo), 1)
     concrete_span = _concrete_or_none(span)
@@ -293,9 +293,9 @@ def _concrete(x, name):
 
 def bernoulli(key, p=0.5, shape=None):
     """True with probability ``p``."""
-    p = _util.as_operand(p)
-    shape = _util.shape(p) if shape is None else _shape(shape)
-    dt = _util.to_inexact_dtype(_util.aval(p).dtype)
+    p = util.as_operand(p)
+    shape = util.shape(p) if shape is None else _shape(shape)
+    dt = util.to_inexact_dtype(util.aval(p).dtype)
     return jnp.less(uniform(key, shape, dt), p)
 
 
@@ -316,13 +316,13 @@ def exponential(key, shape=(), dtype=np.float32):
 
 def categorical(key, logits, axis=-1, shape=None):
     """Samples of class indices with probabilities softmax(logits) (Gumbel-max)."""
-    logits = _util.as_operand(logits)
-    lshape = _util.shape(logits)
-    axis = _util.canonical_axis(axis, len(lshape))
+    logits = util.as_operand(logits)
+    lshape = util.shape(logits)
+    axis = util.canonical_axis(axis, len(lshape))
     batch = lshape[:axis] + lshape[axis + 1:]
     shape = batch if shape is None else _shape(shape)
-    g = gumbel(key, shape[:len(shape) - len(batch)] + lshape, _util.aval(logits).dtype
-               if _util.aval(logits).dtype.kind == "f" else np.float32)
+    g = gumbel(key, shape[:len(shape) - len(batch)] + lshape, util.aval(logits).dtype
+               if util.aval(logits).dtype.kind == "f" else np.float32)
     return jnp.argmax(jnp.add(g, logits), axis=axis - len(lshape))
 
 
@@ -330,9 +330,9 @@ def permutation(key, x, axis=0, independent=False):
     """A random permutation of ``range(x)`` (int ``x``) or of ``x`` along ``axis``."""
     if isinstance(x, (int, np.integer)):
         return core.wrap(_random_order(key, int(x)).astype(np.int32))
-    x = _util.as_operand(x)
-    axis = _util.canonical_axis(axis, _util.ndim(x))
-    return jnp.take(x, _random_order(key, _util.shape(x)[axis]).astype(np.int32), axis=axis)
+    x = util.as_operand(x)
+    axis = util.canonical_axis(axis, util.ndim(x))
+    return jnp.take(x, _random_order(key, util.shape(x)[axis]).astype(np.int32), axis=axis)
 
 
 def _random_order(key, n):
@@ -353,9 +353,9 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
     if isinstance(a, (int, np.integer)):
         n, pool = int(a), None
     else:
-        pool = _util.as_operand(a)
-        axis = _util.canonical_axis(axis, _util.ndim(pool))
-        n = _util.shape(pool)[axis]
+        pool = util.as_operand(a)
+        axis = util.canonical_axis(axis, util.ndim(pool))
+        n = util.shape(pool)[axis]
     if n == 0 and k:
         raise ValueError("random.choice: cannot take a non-empty sample from an empty array")
     if not replace and k > n:
@@ -398,14 +398,14 @@ def _params(name, shape, *params):
     """``(output shape, params as float64 operands)``: the output shape is the
     parameters' broadcast shape when ``shape`` is None, else ``shape``, which
     the parameters must broadcast to (ValueError otherwise, as in JAX)."""
-    ops = [_util.convert(_util.as_operand(p), dtypes.float64) for p in params]
-    pshape = _util.broadcast_shapes(*(_util.shape(p) for p in ops), what=f"random.{name}")
+    ops = [util.convert(util.as_operand(p), dtypes.float64) for p in params]
+    pshape = util.broadcast_shapes(*(util.shape(p) for p in ops), what=f"random.{name}")
     if shape is None:
         return pshape, ops
     shape = _shape(shape)
     if len(pshape) > len(shape) or any(
             p not in (1, s) for p, s in zip(pshape[::-1], shape[::-1])):
-        raise ValueError(f"random.{name}: parameter shapes {[_util.shape(p) for p in ops]} "
+        raise ValueError(f"random.{name}: parameter shapes {[util.shape(p) for p in ops]} "
                          f"must broadcast to the shape argument {shape}")
     return shape, ops
 
@@ -433,7 +433,7 @@ def cauchy(key, shape=(), dtype=np.float32):
 
 def rademacher(key, shape=(), dtype=np.int32):
     """-1 or +1 with probability 1/2 each (the low bit of each random word)."""
-    dt = _util.canonical_dtype(dtype)
+    dt = util.canonical_dtype(dtype)
     shape = _shape(shape)
     w = _words(key, int(np.prod(shape, dtype=np.int64)))
     signs = lax.sub(lax.mul(lax.rem(w, _i64(2)), _i64(2)), _i64(1))
@@ -484,7 +484,7 @@ def weibull_min(key, scale, concentration, shape=(), dtype=np.float32):
     scale * (-log u) ** (1 / c). The output shape is ``shape`` broadcast with
     the parameters' shapes."""
     dt = _float_dtype(dtype, "weibull_min")
-    scale, conc = (_util.convert(_util.as_operand(p), dtypes.float64)
+    scale, conc = (util.convert(util.as_operand(p), dtypes.float64)
                    for p in (scale, concentration))
     e = jnp.negative(jnp.log(_open_unit(key, _shape(shape))))
     return jnp.multiply(scale, jnp.power(e, jnp.divide(1.0, conc))).astype(dt)

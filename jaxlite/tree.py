@@ -30,8 +30,13 @@ def map(f, tree, *rest, is_leaf=None):   # noqa: A001 (JAX's name)
     return _tu.tree_map(f, tree, *rest, is_leaf=is_leaf)
 
 
-def reduce(function, tree, initializer=_tu._NO_INITIAL, is_leaf=None):
+_NO_INITIAL = object()
+
+
+def reduce(function, tree, initializer=_NO_INITIAL, is_leaf=None):
     """``functools.reduce`` over the leaves of ``tree``."""
+    if initializer is _NO_INITIAL:
+        return _tu.tree_reduce(function, tree, is_leaf=is_leaf)
     return _tu.tree_reduce(function, tree, initializer, is_leaf)
 
 

@@ -3,6 +3,7 @@ import numpy as np
 
 from jaxlite import core, dtypes
 from jaxlite.core import ShapedArray, Primitive
+from jaxlite.util import normalize_axis  # noqa: F401 (the lax modules import it from here)
 # A module, not names: elementwise imports this one (used at call time).
 from jaxlite.lax import elementwise
 
@@ -80,13 +81,6 @@ def typed_impl(np_fn):
         dt = np.result_type(*args) if args else None
         return np.asarray(out, dtype=dt) if out.dtype != dt else out
     return impl
-
-
-def normalize_axis(axis, ndim, what="axis"):
-    axis = int(axis)
-    if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
-        raise ValueError(f"{what} {axis} is out of bounds for array of rank {ndim}")
-    return axis % ndim if ndim else 0
 
 
 def _float_with_scalar(a, b):

@@ -42,7 +42,7 @@ from jaxlite.numpy._indexing import (  # noqa: F401
 from jaxlite.numpy._sorting import sort, argsort  # noqa: F401
 from jaxlite.numpy import _operators  # noqa: F401  (installs operators on Tracer/Array)
 from jaxlite.numpy import linalg  # noqa: F401
-from jaxlite.numpy import _util
+from jaxlite import numpy_util as _util
 
 ndarray = _core.Array
 

@@ -8,18 +8,19 @@ import numpy as np
 
 from jaxlite import core, dtypes, lax
 # Modules, not names: the numpy modules import each other (used at call time).
-from jaxlite.numpy import _elementwise as el, _shape, _util
-from jaxlite.numpy._util import canonical_dtype, concrete_shape
+from jaxlite.numpy import _elementwise as el, _shape
+from jaxlite import numpy_util as util
+from jaxlite.numpy_util import canonical_dtype, concrete_shape
 
 
 def array(object, dtype=None, copy=True, ndmin=0):
     """Like ``numpy.array`` with JAX's dtype defaults (Python floats -> float32)."""
     if isinstance(object, np.ndarray) and not isinstance(object, core.Array) and copy:
         object = np.array(object)     # later writes to the user's array must not show
-    out = _util.asarray(object, dtype)
-    nd = _util.ndim(out)
+    out = util.asarray(object, dtype)
+    nd = util.ndim(out)
     if ndmin > nd:
-        out = lax.reshape(out, (1,) * (ndmin - nd) + _util.shape(out))
+        out = lax.reshape(out, (1,) * (ndmin - nd) + util.shape(out))
     return out
 
 
@@ -30,7 +31,7 @@ def asarray(a, dtype=None, copy=None):
     if (isinstance(a, np.ndarray) and not isinstance(a, core.Array) and a.flags.writeable
             and copy is not False):
         a = np.array(a)
-    return _util.asarray(a, dtype)
+    return util.asarray(a, dtype)
 
 
 def _fill(shape, value, dtype):
@@ -40,9 +41,9 @@ def _fill(shape, value, dtype):
     dtype = canonical_dtype(dtype)
     value = _fill_operand(value, dtype)
     if dtype is None:
-        dtype = _util.aval(value).dtype
+        dtype = util.aval(value).dtype
     if isinstance(value, core.Tracer):
-        return _util.broadcast_to_shape(lax.convert_element_type(value, dtype), shape)
+        return util.broadcast_to_shape(lax.convert_element_type(value, dtype), shape)
     # lax.full: a broadcast scalar, so under jit a literal rather than a big constant.
     return lax.full(shape, np.asarray(value).astype(dtype), dtype)
 
@@ -57,7 +58,7 @@ def _fill_operand(value, dtype):
         return value
     if type(value) is int and dtype is not None:
         return value            # an int fill of a float/bool array: any size is fine
-    return _util.as_operand(value)
+    return util.as_operand(value)
 
 
 def zeros(shape, dtype=None):
@@ -75,14 +76,14 @@ def empty(shape, dtype=None):
 def full(shape, fill_value, dtype=None):
     """An array of ``shape`` filled with ``fill_value`` (which may be an array that
     broadcasts to ``shape``)."""
-    if _util.is_array(fill_value) and _util.ndim(fill_value):
-        v = _util.asarray(fill_value, dtype)
-        return _util.broadcast_to_shape(v, concrete_shape(shape))
+    if util.is_array(fill_value) and util.ndim(fill_value):
+        v = util.asarray(fill_value, dtype)
+        return util.broadcast_to_shape(v, concrete_shape(shape))
     return _fill(shape, fill_value, dtype)
 
 
 def _like(a, dtype, shape):
-    av = _util.aval(_util.as_operand(a))
+    av = util.aval(util.as_operand(a))
     return (av.shape if shape is None else shape), (dtype or av.dtype)
 
 
@@ -122,7 +123,7 @@ def arange(start, stop=None, step=None, dtype=None):
     if step is None:
         step = 1
     if dtype is None:
-        dtype = _util.result_type(*[_util.as_operand(v) for v in (start, stop, step)])[0]
+        dtype = util.result_type(*[util.as_operand(v) for v in (start, stop, step)])[0]
     dtype = canonical_dtype(dtype)
     start, stop, step = (np.asarray(v).item() for v in (start, stop, step))
     if dtype.kind == "i" and all(float(v).is_integer() for v in (start, stop, step)):
@@ -137,16 +138,16 @@ def arange(start, stop=None, step=None, dtype=None):
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     """``num`` evenly spaced values from ``start`` to ``stop`` (float32 by default)."""
-    num = _util.operator_index(num, "num")
+    num = util.operator_index(num, "num")
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
     if dtype is None:
-        dt = _util.result_type(_util.as_operand(start), _util.as_operand(stop))[0]
-        dtype = _util.to_inexact_dtype(dt)
+        dt = util.result_type(util.as_operand(start), util.as_operand(stop))[0]
+        dtype = util.to_inexact_dtype(dt)
     dtype = canonical_dtype(dtype)
-    bounds = _util.broadcast_shapes(_util.shape(_util.as_operand(start)),
-                                    _util.shape(_util.as_operand(stop)), what="linspace")
-    axis = _util.canonical_axis(axis, len(bounds) + 1)
+    bounds = util.broadcast_shapes(util.shape(util.as_operand(start)),
+                                    util.shape(util.as_operand(stop)), what="linspace")
+    axis = util.canonical_axis(axis, len(bounds) + 1)
     if isinstance(start, core.Tracer) or isinstance(stop, core.Tracer):
         return _traced_linspace(start, stop, num, endpoint, retstep, dtype, axis)
     compute = np.float64
@@ -159,14 +160,14 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 
 def _traced_linspace(start, stop, num, endpoint, retstep, dtype, axis):
-    ft = _util.to_inexact_dtype(dtype)
-    start, stop = _util.broadcast(*_util.promote(start, stop, dtype=ft), keep_scalars=False)
+    ft = util.to_inexact_dtype(dtype)
+    start, stop = util.broadcast(*util.promote(start, stop, dtype=ft), keep_scalars=False)
     div = (num - 1) if endpoint else num
     step = el.divide(el.subtract(stop, start), div) if div > 0 else \
-        _util.broadcast_to_shape(np.asarray(np.nan, ft), _util.shape(start))
+        util.broadcast_to_shape(np.asarray(np.nan, ft), util.shape(start))
     # start * (1 - t) + stop * t: the last sample is stop exactly when endpoint is set.
     t = core.wrap((np.arange(num) / max(div, 1)).astype(ft))
-    t = lax.reshape(t, (num,) + (1,) * _util.ndim(start))
+    t = lax.reshape(t, (num,) + (1,) * util.ndim(start))
     out = el.add(el.multiply(start, el.subtract(np.asarray(1, ft), t)), el.multiply(stop, t))
     out = _shape.moveaxis(out, 0, axis)
     if dtype.kind in "iu":
@@ -177,8 +178,8 @@ def _traced_linspace(start, stop, num, endpoint, retstep, dtype, axis):
 
 def eye(N, M=None, k=0, dtype=None):
     """The identity matrix (with diagonal offset ``k``)."""
-    N = _util.operator_index(N, "N")
-    M = N if M is None else _util.operator_index(M, "M")
+    N = util.operator_index(N, "N")
+    M = N if M is None else util.operator_index(M, "M")
     return core.wrap(np.eye(N, M, k, dtype=canonical_dtype(dtype or dtypes.float32)))
 
 
@@ -196,12 +197,12 @@ def tri(N, M=None, k=0, dtype=None):
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """``base ** linspace(start, stop, ...)``."""
     if dtype is None:
-        dt = _util.result_type(_util.as_operand(start), _util.as_operand(stop))[0]
-        dtype = _util.to_inexact_dtype(dt)
+        dt = util.result_type(util.as_operand(start), util.as_operand(stop))[0]
+        dtype = util.to_inexact_dtype(dt)
     dtype = canonical_dtype(dtype)
-    ft = _util.to_inexact_dtype(dtype)
+    ft = util.to_inexact_dtype(dtype)
     exponents = linspace(start, stop, num, endpoint, dtype=ft, axis=axis)
-    out = el.power(_util.convert(_util.as_operand(base), ft), exponents)
+    out = el.power(util.convert(util.as_operand(base), ft), exponents)
     return lax.convert_element_type(out, dtype) if dtype != ft else out
 
 
@@ -212,11 +213,11 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
         if not isinstance(v, core.Tracer) and np.any(np.asarray(v) == 0):
             raise ValueError("geomspace: a geometric sequence cannot include zero")
     if dtype is None:
-        dt = _util.result_type(_util.as_operand(start), _util.as_operand(stop))[0]
-        dtype = _util.to_inexact_dtype(dt)
+        dt = util.result_type(util.as_operand(start), util.as_operand(stop))[0]
+        dtype = util.to_inexact_dtype(dt)
     dtype = canonical_dtype(dtype)
-    ft = _util.to_inexact_dtype(dtype)
-    start, stop = _util.broadcast(*_util.promote(start, stop, dtype=ft), keep_scalars=False)
+    ft = util.to_inexact_dtype(dtype)
+    start, stop = util.broadcast(*util.promote(start, stop, dtype=ft), keep_scalars=False)
     # Work on magnitudes (negative ends give a negated sequence, like numpy).
     sign = el.sign(start)
     logs = linspace(el.log10(el.abs(start)), el.log10(el.abs(stop)), num, endpoint, dtype=ft)
@@ -226,14 +227,14 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
         out = out.at[0].set(start)
         if endpoint and num > 1:
             out = out.at[num - 1].set(stop)
-    out = _shape.moveaxis(out, 0, _util.canonical_axis(axis, _util.ndim(out)))
+    out = _shape.moveaxis(out, 0, util.canonical_axis(axis, util.ndim(out)))
     return lax.convert_element_type(out, dtype) if dtype != ft else out
 
 
 def _triangle_indices(np_fn, n, k, m):
-    n = _util.operator_index(n, "n")
-    k = _util.operator_index(k, "k")
-    m = n if m is None else _util.operator_index(m, "m")
+    n = util.operator_index(n, "n")
+    k = util.operator_index(k, "k")
+    m = n if m is None else util.operator_index(m, "m")
     return tuple(core.wrap(i.astype(np.int32)) for i in np_fn(n, k, m))
 
 
@@ -248,7 +249,7 @@ def triu_indices(n, k=0, m=None):
 
 
 def _from_shape(name, arr):
-    s = _util.shape(_util.as_operand(arr))
+    s = util.shape(util.as_operand(arr))
     if len(s) != 2:
         raise ValueError(f"{name} needs a 2-d array, got shape {s}")
     return s

@@ -1,6 +1,6 @@
 """Elementwise functions under their numpy names.
 
-Each one promotes its operands with JAX's rules (``_util.promote``), broadcasts
+Each one promotes its operands with JAX's rules (``util.promote``), broadcasts
 them with numpy's rules, and calls one or a few lax ops. Math functions such as
 ``exp`` compute in float (int32/bool -> float32, int64 -> float64).
 """
@@ -11,12 +11,13 @@ import numpy as np
 from jaxlite import core, dtypes, lax
 from jaxlite.custom_derivatives import custom_jvp
 # Modules, not names: the numpy modules import each other (used at call time).
-from jaxlite.numpy import _indexing, _util
-from jaxlite.numpy._util import promote, promote_inexact, broadcast, as_operand
+from jaxlite.numpy import _indexing
+from jaxlite import numpy_util as util
+from jaxlite.numpy_util import promote, promote_inexact, broadcast, as_operand
 
 
 def _kind(x):
-    return _util.aval(x).dtype.kind
+    return util.aval(x).dtype.kind
 
 
 def _binary(name, lax_fn, inexact=False, numeric=False):
@@ -80,11 +81,11 @@ def _numeric(*args):
     no boolean meaning (square, power, remainder, ...) counts True as 1, as JAX does."""
     if _kind(args[0]) != "b":
         return args
-    return [_util.convert(a, dtypes.int32, weak=core.is_python_scalar(a)) for a in args]
+    return [util.convert(a, dtypes.int32, weak=core.is_python_scalar(a)) for a in args]
 
 
 def _const(like, value):
-    return np.asarray(value, _util.aval(like).dtype)
+    return np.asarray(value, util.aval(like).dtype)
 
 
 # ----------------------------------------------------------- arithmetic
@@ -148,7 +149,7 @@ def divmod(x1, x2):
 def _int_power(x, y):
     """``x ** y`` for integer arrays by binary exponentiation over y's bits
     (negative exponents are treated as 0)."""
-    bits = 8 * _util.aval(x).dtype.itemsize - 1
+    bits = 8 * util.aval(x).dtype.itemsize - 1
     one, zero, two = _const(x, 1), _const(x, 0), _const(x, 2)
     acc = lax.add(lax.mul(x, zero), one)
     y = lax.max(y, zero)
@@ -314,7 +315,7 @@ def _logaddexp_value(x1, x2):
 
 
 def _finite_or_zero(x):
-    zero = _util.broadcast_to_shape(_const(x, 0.0), _util.shape(x))
+    zero = util.broadcast_to_shape(_const(x, 0.0), util.shape(x))
     return lax.select_n(lax.eq(lax.abs(x), _const(x, math.inf)), x, zero)
 
 
@@ -359,7 +360,7 @@ def to_bool(x):
     x = as_operand(x)
     if _kind(x) == "b":
         return x
-    return lax.ne(_util.strong(x), _const(x, 0))
+    return lax.ne(util.strong(x), _const(x, 0))
 
 
 def logical_and(x1, x2):
@@ -385,7 +386,7 @@ def _check_bitwise(name, *xs):
     for x in xs:
         if _kind(x) == "f":
             raise TypeError(f"{name} is only defined for integer and boolean arrays, got "
-                            f"{_util.aval(x).dtype.name}")
+                            f"{util.aval(x).dtype.name}")
 
 
 def _bitwise(name, fn):
@@ -439,7 +440,7 @@ def isfinite(x):
 
 
 def _falses(x):
-    return core.wrap(np.zeros(_util.shape(x), bool))
+    return core.wrap(np.zeros(util.shape(x), bool))
 
 
 def signbit(x):
@@ -494,7 +495,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     x = as_operand(x)
     if _kind(x) != "f":
         return x
-    info = np.finfo(_util.aval(x).dtype)
+    info = np.finfo(util.aval(x).dtype)
     x = where(isnan(x), nan, x)
     x = where(equal(x, np.inf), info.max if posinf is None else posinf, x)
     return where(equal(x, -np.inf), info.min if neginf is None else neginf, x)
@@ -541,9 +542,9 @@ def heaviside(x1, x2):
     x1, x2 = promote_inexact(x1, x2)
     x1, x2 = broadcast(x1, x2, what="heaviside", keep_scalars=False)
     zero = _const(x1, 0)
-    shape = _util.shape(x1)
-    zeros = _util.broadcast_to_shape(zero, shape)
-    ones = _util.broadcast_to_shape(_const(x1, 1), shape)
+    shape = util.shape(x1)
+    zeros = util.broadcast_to_shape(zero, shape)
+    ones = util.broadcast_to_shape(_const(x1, 1), shape)
     out = lax.select_n(lax.gt(x1, zero), x2, ones)
     return lax.select_n(lax.lt(x1, zero), out, zeros)
 
@@ -577,7 +578,7 @@ _sinc_taylor = _make_sinc_taylor()
 def sinc(x):
     """sin(pi x) / (pi x), with the limit 1 (and correct derivatives) at x == 0."""
     (x,) = promote_inexact(x)
-    x = _util.strong(x)
+    x = util.strong(x)
     y = lax.mul(x, _const(x, math.pi))
     at_zero = lax.eq(x, _const(x, 0))
     safe = lax.select_n(at_zero, y, lax.add(lax.mul(y, _const(x, 0)), _const(x, 1)))
@@ -591,7 +592,7 @@ def real(val):
 
 def imag(val):
     """The imaginary part: zeros for jaxlite's real dtypes."""
-    val = _util.strong(as_operand(val))
+    val = util.strong(as_operand(val))
     return lax.mul(val, _const(val, 0)) if _kind(val) != "b" else _falses(val)
 
 
@@ -630,7 +631,7 @@ def select(condlist, choicelist, default=0):
         c = as_operand(c)
         if _kind(c) != "b":
             raise TypeError(f"select: condlist entry {i} must be a boolean array, got "
-                            f"{_util.aval(c).dtype.name}")
+                            f"{util.aval(c).dtype.name}")
     out = as_operand(default)
     # Last condition first, so the earliest true condition has the final say.
     for cond, choice in zip(reversed(condlist), reversed(choicelist)):

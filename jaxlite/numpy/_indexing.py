@@ -12,7 +12,8 @@ import numpy as np
 
 from jaxlite import core, dtypes, lax
 # Modules, not names: the numpy modules import each other (used at call time).
-from jaxlite.numpy import _elementwise, _reductions, _shape, _util
+from jaxlite.numpy import _elementwise, _reductions, _shape
+from jaxlite import numpy_util as util
 
 
 class NonConcreteBooleanIndexError(TypeError):
@@ -69,8 +70,8 @@ def _normalize_entries(idx):
             entries.append(int(e))
         elif isinstance(e, (list, tuple)) or _is_index_array(e):
             if not _is_index_array(e):
-                e = _util.asarray(e) if e else np.zeros((0,), np.int32)
-            dt = _util.aval(e).dtype
+                e = util.asarray(e) if e else np.zeros((0,), np.int32)
+            dt = util.aval(e).dtype
             if dt == dtypes.bool_:
                 mask = _concrete_mask(e)
                 entries.append(_BoolScalar(mask.item()) if mask.ndim == 0 else ("mask", mask))
@@ -131,7 +132,7 @@ def _static_int(i, n, dim):
 def _slice_bounds(s, n):
     """(start, limit, stride, reversed) for lax.slice on a dim of size n, after an
     optional lax.rev for negative steps."""
-    start, stop, step = (_util.operator_index(v, "slice bound") if v is not None else None
+    start, stop, step = (util.operator_index(v, "slice bound") if v is not None else None
                          for v in (s.start, s.stop, s.step))
     if step == 0:
         raise ValueError("slice step cannot be zero")
@@ -146,7 +147,7 @@ def _slice_bounds(s, n):
 
 def _basic(x, entries):
     """Apply slices (and static ints when there are no index arrays)."""
-    shape = _util.shape(x)
+    shape = util.shape(x)
     has_adv = any(_is_index_array(e) for e in entries)
     starts, limits, strides, rev, drop = [], [], [], [], []
     out_entries = []
@@ -173,7 +174,7 @@ def _basic(x, entries):
         x = lax.slice(x, tuple(starts), tuple(limits),
                       None if strides == [1] * len(shape) else tuple(strides))
     if drop:
-        x = lax.reshape(x, tuple(d for i, d in enumerate(_util.shape(x)) if i not in drop))
+        x = lax.reshape(x, tuple(d for i, d in enumerate(util.shape(x)) if i not in drop))
     return x, out_entries
 
 
@@ -182,20 +183,20 @@ def _normalize_index(i, n):
     if not isinstance(i, core.Tracer):
         i = np.asarray(i)
         return np.where(i < 0, i + n, i)
-    zero = np.zeros((), _util.aval(i).dtype)
-    return lax.select_n(lax.lt(i, zero), i, lax.add(i, np.asarray(n, _util.aval(i).dtype)))
+    zero = np.zeros((), util.aval(i).dtype)
+    return lax.select_n(lax.lt(i, zero), i, lax.add(i, np.asarray(n, util.aval(i).dtype)))
 
 
 def index_vectors(arrays, sizes):
     """Integer index arrays (normalized, broadcast together) stacked on a last
     axis: the ``indices`` operand of gather/scatter."""
-    idx_dt = dtypes.int64 if any(_util.aval(a).dtype == dtypes.int64 for a in arrays) \
+    idx_dt = dtypes.int64 if any(util.aval(a).dtype == dtypes.int64 for a in arrays) \
         else dtypes.int32
-    arrays = [_util.convert(_normalize_index(a, n), idx_dt) for a, n in zip(arrays, sizes)]
-    bshape = _util.broadcast_shapes(*[_util.shape(a) for a in arrays], what="indexing")
+    arrays = [util.convert(_normalize_index(a, n), idx_dt) for a, n in zip(arrays, sizes)]
+    bshape = util.broadcast_shapes(*[util.shape(a) for a in arrays], what="indexing")
     if not any(isinstance(a, core.Tracer) for a in arrays):
         return core.wrap(np.stack([np.broadcast_to(a, bshape) for a in arrays], axis=-1))
-    cols = [lax.reshape(_util.broadcast_to_shape(_util.strong(a), bshape), bshape + (1,))
+    cols = [lax.reshape(util.broadcast_to_shape(util.strong(a), bshape), bshape + (1,))
             for a in arrays]
     return cols[0] if len(cols) == 1 else lax.concatenate(cols, len(bshape))
 
@@ -203,12 +204,12 @@ def index_vectors(arrays, sizes):
 def getitem(x, idx, fill_out_of_bounds=None):
     """``x[idx]`` with numpy's semantics, except that out-of-bounds integer
     array indices clamp (as JAX) or, with ``fill_out_of_bounds``, read that value."""
-    x = _util.strong(_util.as_operand(x))
+    x = util.strong(util.as_operand(x))
     raw = _normalize_entries(idx)
-    _check_masks(raw, _util.shape(x))
-    entries = _expand(raw, _util.ndim(x))
+    _check_masks(raw, util.shape(x))
+    entries = _expand(raw, util.ndim(x))
     if any(e is None or isinstance(e, _BoolScalar) for e in entries):
-        it = iter(_util.shape(x))
+        it = iter(util.shape(x))
         x = lax.reshape(x, tuple(next(it) if _dims_of(e) else 1 for e in entries))
         entries = [slice(None) if e is None else e.array if isinstance(e, _BoolScalar) else e
                    for e in entries]
@@ -216,16 +217,16 @@ def getitem(x, idx, fill_out_of_bounds=None):
     adv = [d for d, e in enumerate(entries) if e is not None]
     if not adv:
         return x
-    shape = _util.shape(x)
+    shape = util.shape(x)
     indices = index_vectors([entries[d] for d in adv], [shape[d] for d in adv])
     out = lax.gather(x, indices, tuple(adv))
-    nb = _util.ndim(indices) - 1
+    nb = util.ndim(indices) - 1
     if fill_out_of_bounds is not None:
         out = _fill_invalid(out, indices, [shape[d] for d in adv], fill_out_of_bounds)
     contiguous = adv == list(range(adv[0], adv[0] + len(adv)))
     if contiguous and adv[0] > 0 and nb:
         # numpy puts the index dims where the (adjacent) index arrays were.
-        rest = list(range(nb, _util.ndim(out)))
+        rest = list(range(nb, util.ndim(out)))
         perm = rest[:adv[0]] + list(range(nb)) + rest[adv[0]:]
         out = lax.transpose(out, tuple(perm))
     return out
@@ -233,15 +234,15 @@ def getitem(x, idx, fill_out_of_bounds=None):
 
 def _fill_invalid(out, indices, sizes, fill):
     """``out`` (a gather result) with ``fill`` where any index was out of bounds."""
-    dt = _util.aval(indices).dtype
+    dt = util.aval(indices).dtype
     ok = lax.bitwise_and(lax.ge(indices, np.zeros((), dt)),
-                         lax.lt(indices, _util.broadcast_to_shape(np.asarray(sizes, dt),
-                                                                  _util.shape(indices))))
-    nb = _util.ndim(indices) - 1
+                         lax.lt(indices, util.broadcast_to_shape(np.asarray(sizes, dt),
+                                                                  util.shape(indices))))
+    nb = util.ndim(indices) - 1
     ok = lax.reduce_min(ok, (nb,))
-    oshape = _util.shape(out)
+    oshape = util.shape(out)
     ok = lax.broadcast_in_dim(ok, oshape, tuple(range(nb)))
-    return lax.select_n(ok, lax.full(oshape, np.asarray(fill, _util.aval(out).dtype)), out)
+    return lax.select_n(ok, lax.full(oshape, np.asarray(fill, util.aval(out).dtype)), out)
 
 
 # ------------------------------------------------------------- functions
@@ -249,36 +250,36 @@ def _fill_invalid(out, indices, sizes, fill):
 def take(a, indices, axis=None, mode=None, fill_value=None):
     """Elements of ``a`` at ``indices`` along ``axis`` (flattened if None);
     out-of-range indices are clamped."""
-    a = _util.strong(_util.as_operand(a))
+    a = util.strong(util.as_operand(a))
     if axis is None:
-        a = lax.reshape(a, (_util.aval(a).size,))
+        a = lax.reshape(a, (util.aval(a).size,))
         axis = 0
-    axis = _util.canonical_axis(axis, _util.ndim(a))
-    indices = _util.as_operand(indices)
-    if _util.aval(indices).dtype.kind != "i":
-        raise TypeError(f"take: indices must be integers, got {_util.aval(indices).dtype.name}")
-    shape = _util.shape(a)
+    axis = util.canonical_axis(axis, util.ndim(a))
+    indices = util.as_operand(indices)
+    if util.aval(indices).dtype.kind != "i":
+        raise TypeError(f"take: indices must be integers, got {util.aval(indices).dtype.name}")
+    shape = util.shape(a)
     idx = index_vectors([indices], [shape[axis]])
     out = lax.gather(a, idx, (axis,))
-    nb = _util.ndim(idx) - 1
-    rest = list(range(nb, _util.ndim(out)))
+    nb = util.ndim(idx) - 1
+    rest = list(range(nb, util.ndim(out)))
     return lax.transpose(out, tuple(rest[:axis] + list(range(nb)) + rest[axis:]))
 
 
 def take_along_axis(arr, indices, axis):
     """``arr`` indexed along ``axis`` by ``indices`` (same rank; other dims broadcast)."""
-    arr = _util.strong(_util.as_operand(arr))
-    indices = _util.as_operand(indices)
-    shape = _util.shape(arr)
+    arr = util.strong(util.as_operand(arr))
+    indices = util.as_operand(indices)
+    shape = util.shape(arr)
     nd = len(shape)
     if axis is None:
-        return take_along_axis(lax.reshape(arr, (_util.aval(arr).size,)), indices, 0)
-    axis = _util.canonical_axis(axis, nd)
-    ishape = _util.shape(indices)
+        return take_along_axis(lax.reshape(arr, (util.aval(arr).size,)), indices, 0)
+    axis = util.canonical_axis(axis, nd)
+    ishape = util.shape(indices)
     if len(ishape) != nd:
         raise ValueError(f"take_along_axis: indices of rank {len(ishape)} must have the rank "
                          f"{nd} of the array")
-    bshape = list(_util.broadcast_shapes(
+    bshape = list(util.broadcast_shapes(
         tuple(1 if d == axis else s for d, s in enumerate(shape)),
         tuple(1 if d == axis else s for d, s in enumerate(ishape)), what="take_along_axis"))
     bshape[axis] = ishape[axis]
@@ -286,7 +287,7 @@ def take_along_axis(arr, indices, axis):
     cols, sizes = [], []
     for d in range(nd):
         if d == axis:
-            cols.append(_util.broadcast_to_shape(_util.strong(indices), bshape))
+            cols.append(util.broadcast_to_shape(util.strong(indices), bshape))
         else:
             grid = np.arange(bshape[d]).reshape([-1 if k == d else 1 for k in range(nd)])
             # A size-1 array dim broadcasts: always read its element 0.
@@ -325,18 +326,18 @@ def argwhere(a):
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
     """The diagonal of the 2-d planes (axis1, axis2), as a new last axis."""
-    a = _util.strong(_util.as_operand(a))
-    nd = _util.ndim(a)
-    ax1, ax2 = _util.canonical_axis(axis1, nd), _util.canonical_axis(axis2, nd)
+    a = util.strong(util.as_operand(a))
+    nd = util.ndim(a)
+    ax1, ax2 = util.canonical_axis(axis1, nd), util.canonical_axis(axis2, nd)
     if ax1 == ax2:
         raise ValueError(f"diagonal: axis1 and axis2 cannot be the same (axis {ax1})")
-    n1, n2 = _util.shape(a)[ax1], _util.shape(a)[ax2]
+    n1, n2 = util.shape(a)[ax1], util.shape(a)[ax2]
     rows = np.arange(max(0, -offset), n1)
     cols = rows + offset
     keep = cols < n2
     rows, cols = rows[keep], cols[keep]
     out = lax.gather(a, core.wrap(np.stack([rows, cols], -1).astype(np.int32)), (ax1, ax2))
-    return lax.transpose(out, tuple(range(1, _util.ndim(out))) + (0,))
+    return lax.transpose(out, tuple(range(1, util.ndim(out))) + (0,))
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
@@ -381,15 +382,15 @@ def _static_int_out_of_bounds(leaves, shape):
 
 
 def _scatter(x, idx, values, how):
-    x = _util.strong(_util.as_operand(x))
-    av = _util.aval(x)
+    x = util.strong(util.as_operand(x))
+    av = util.aval(x)
     pos = _flat_positions(av.shape, idx)
-    values = _util.convert(_util.as_operand(values), av.dtype)
-    pshape = _util.shape(pos)
+    values = util.convert(util.as_operand(values), av.dtype)
+    pshape = util.shape(pos)
     try:
-        values = _util.broadcast_to_shape(_util.strong(values), pshape)
+        values = util.broadcast_to_shape(util.strong(values), pshape)
     except TypeError:
-        raise TypeError(f"x.at[idx].{how}(values): values of shape {_util.shape(values)} "
+        raise TypeError(f"x.at[idx].{how}(values): values of shape {util.shape(values)} "
                         f"cannot be broadcast to the indexed shape {pshape}"
                         f"{core.where_message()}") from None
     flat = lax.reshape(x, (av.size,))
@@ -419,7 +420,7 @@ def _may_repeat(idx):
     for e in (idx if isinstance(idx, tuple) else (idx,)):
         if isinstance(e, list):
             e = np.asarray(e)
-        if _is_index_array(e) and _util.aval(e).dtype.kind in "iu" and _util.aval(e).size > 1:
+        if _is_index_array(e) and util.aval(e).dtype.kind in "iu" and util.aval(e).size > 1:
             return True
     return False
 
@@ -428,7 +429,7 @@ def _scatter_combine(flat, pos, values, how, may_repeat=True):
     """``flat[pos] = combine(flat[pos], values)`` where every update to a repeated
     position is applied (x.at[[0, 0]].mul(v) multiplies x[0] by both v's, as in
     JAX). ``pos`` is (n, 1), ``values`` (n,); out-of-range positions are dropped."""
-    size = _util.shape(flat)[0]
+    size = util.shape(flat)[0]
     rounds = _unique_rounds(pos, values, how, size) if may_repeat else [(pos, values)]
     for round_pos, round_vals in rounds:
         current = lax.gather(flat, round_pos, (0,))
@@ -449,17 +450,17 @@ def _unique_rounds(pos, values, how, size):
             return [(pos, values)]
         return [(core.wrap(np.where(rank == r, p, size)[:, None].astype(p.dtype)), values)
                 for r in range(int(rank.max()) + 1)]
-    n = _util.shape(pos)[0]
+    n = util.shape(pos)[0]
     col = lax.broadcast_in_dim(lax.reshape(pos, (n,)), (n, n), (0,))
     same = lax.eq(col, lax.transpose(col, (1, 0)))           # same[k, j]: pos k == pos j
     earlier = core.wrap(np.tri(n, n, -1, dtype=bool))         # j < k
     # not the group's first
     repeat = _reductions.any(_elementwise.logical_and(same, earlier), axis=1)
     grid = lax.broadcast_in_dim(values, (n, n), (1,))
-    identity = np.asarray(_IDENTITY[how](_util.aval(values).dtype), _util.aval(values).dtype)
+    identity = np.asarray(_IDENTITY[how](util.aval(values).dtype), util.aval(values).dtype)
     folded = _FOLD[how](_elementwise.where(same, grid, identity), axis=1)
     first_pos = _elementwise.where(lax.reshape(repeat, (n, 1)),
-                                   np.asarray(size, _util.aval(pos).dtype), pos)
+                                   np.asarray(size, util.aval(pos).dtype), pos)
     return [(first_pos, folded)]
 
 

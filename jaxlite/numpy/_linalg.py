@@ -9,17 +9,18 @@ import numpy as np
 
 from jaxlite import core, lax
 # Modules, not names: the numpy modules import each other (used at call time).
-from jaxlite.numpy import _elementwise, _indexing, _reductions, _shape, _util
-from jaxlite.numpy._util import canonical_axis
+from jaxlite.numpy import _elementwise, _indexing, _reductions, _shape
+from jaxlite import numpy_util as util
+from jaxlite.numpy_util import canonical_axis
 
 
 def _pair(a, b):
-    a, b = _util.promote(a, b)
-    return _util.strong(a), _util.strong(b)
+    a, b = util.promote(a, b)
+    return util.strong(a), util.strong(b)
 
 
 def _check_contract(name, a, b, a_axes, b_axes):
-    sa, sb = _util.shape(a), _util.shape(b)
+    sa, sb = util.shape(a), util.shape(b)
     for i, j in zip(a_axes, b_axes):
         if sa[i] != sb[j]:
             raise TypeError(f"{name}: shapes {sa} and {sb} are not aligned: axis {i} of the "
@@ -40,7 +41,7 @@ def dot(a, b, precision=None, preferred_element_type=None):
     """numpy.dot: multiply for scalars, else contract a's last axis with b's
     last (1-d b) or second-to-last axis."""
     a, b = _pair(a, b)
-    na, nb = _util.ndim(a), _util.ndim(b)
+    na, nb = util.ndim(a), util.ndim(b)
     if na == 0 or nb == 0:
         return _elementwise.multiply(a, b)
     b_axis = 0 if nb == 1 else nb - 2
@@ -52,19 +53,19 @@ def matmul(a, b, precision=None, preferred_element_type=None):
     """The ``@`` product: matrix product over the last two axes, broadcasting the
     leading (batch) axes; 1-d operands are treated as row / column vectors."""
     a, b = _pair(a, b)
-    na, nb = _util.ndim(a), _util.ndim(b)
+    na, nb = util.ndim(a), util.ndim(b)
     if na == 0 or nb == 0:
-        raise ValueError(f"matmul: inputs must not be scalars, got shapes {_util.shape(a)} and "
-                         f"{_util.shape(b)}")
+        raise ValueError(f"matmul: inputs must not be scalars, got shapes {util.shape(a)} and "
+                         f"{util.shape(b)}")
     if nb <= 2:
         # x @ W (the common layer case): no batch axes, no broadcasting of W.
         return _dot_general("matmul", a, b, (na - 1,), (0,),
                             preferred_element_type=preferred_element_type)
-    a2 = lax.reshape(a, (1,) + _util.shape(a)) if na == 1 else a
-    sa, sb = _util.shape(a2), _util.shape(b)
-    batch = _util.broadcast_shapes(sa[:-2], sb[:-2], what="matmul")
-    a2 = _util.broadcast_to_shape(a2, batch + sa[-2:])
-    b2 = _util.broadcast_to_shape(b, batch + sb[-2:])
+    a2 = lax.reshape(a, (1,) + util.shape(a)) if na == 1 else a
+    sa, sb = util.shape(a2), util.shape(b)
+    batch = util.broadcast_shapes(sa[:-2], sb[:-2], what="matmul")
+    a2 = util.broadcast_to_shape(a2, batch + sa[-2:])
+    b2 = util.broadcast_to_shape(b, batch + sb[-2:])
     nbatch = len(batch)
     out = _dot_general("matmul", a2, b2, (nbatch + 1,), (nbatch,), tuple(range(nbatch)),
                        tuple(range(nbatch)), preferred_element_type)
@@ -77,7 +78,7 @@ def tensordot(a, b, axes=2, precision=None, preferred_element_type=None):
     """Contract ``axes`` (an int N: a's last N with b's first N; or a pair of
     axis sequences)."""
     a, b = _pair(a, b)
-    na, nb = _util.ndim(a), _util.ndim(b)
+    na, nb = util.ndim(a), util.ndim(b)
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
         if not 0 <= n <= builtins.min(na, nb):
@@ -97,7 +98,7 @@ def tensordot(a, b, axes=2, precision=None, preferred_element_type=None):
 
 def inner(a, b):
     a, b = _pair(a, b)
-    na, nb = _util.ndim(a), _util.ndim(b)
+    na, nb = util.ndim(a), util.ndim(b)
     if na == 0 or nb == 0:
         return _elementwise.multiply(a, b)
     return _dot_general("inner", a, b, (na - 1,), (nb - 1,))
@@ -106,14 +107,14 @@ def inner(a, b):
 def outer(a, b):
     """``a.ravel()[:, None] * b.ravel()[None, :]``."""
     a, b = _pair(a, b)
-    a = lax.reshape(a, (_util.aval(a).size, 1))
-    b = lax.reshape(b, (1, _util.aval(b).size))
+    a = lax.reshape(a, (util.aval(a).size, 1))
+    b = lax.reshape(b, (1, util.aval(b).size))
     return _elementwise.multiply(a, b)
 
 
 def vdot(a, b):
     a, b = _pair(a, b)
-    return dot(lax.reshape(a, (_util.aval(a).size,)), lax.reshape(b, (_util.aval(b).size,)))
+    return dot(lax.reshape(a, (util.aval(a).size,)), lax.reshape(b, (util.aval(b).size,)))
 
 
 # ------------------------------------------------------------------- einsum
@@ -173,7 +174,7 @@ def _take_diagonals(x, spec):
 def _drop_broadcast_dims(x, spec, sizes):
     """Squeeze the size-1 dims whose letter is longer in another operand: that
     operand alone then carries the letter, which is numpy's broadcasting."""
-    shape = _util.shape(x)
+    shape = util.shape(x)
     axes = tuple(i for i, c in enumerate(spec) if shape[i] == 1 and sizes[c] != 1)
     if not axes:
         return x, spec
@@ -182,7 +183,7 @@ def _drop_broadcast_dims(x, spec, sizes):
 
 def _einsum_size_error(c, d1, d2, ops):
     raise TypeError(f"einsum: index {c!r} has size {d1} in one place and {d2} in another "
-                    f"(operand shapes {', '.join(str(_util.shape(o)) for o in ops)})"
+                    f"(operand shapes {', '.join(str(util.shape(o)) for o in ops)})"
                     f"{core.where_message()}")
 
 
@@ -214,11 +215,11 @@ def einsum(subscripts, *operands, optimize=None, precision=None, preferred_eleme
     Operands are contracted left to right, each pair with one dot_general."""
     if not operands:
         raise ValueError("einsum needs at least one operand")
-    ops = [_util.strong(o) for o in _util.promote(*operands)]
-    specs, out = _parse_einsum(subscripts, [_util.shape(o) for o in ops])
+    ops = [util.strong(o) for o in util.promote(*operands)]
+    specs, out = _parse_einsum(subscripts, [util.shape(o) for o in ops])
     sizes = {}
     for spec, op in zip(specs, ops):
-        shape = _util.shape(op)
+        shape = util.shape(op)
         if len(spec) != len(shape):
             raise ValueError(f"einsum: subscript {spec!r} has {len(spec)} indices for an "
                              f"operand of rank {len(shape)} (shape {shape})")
@@ -246,7 +247,7 @@ def einsum(subscripts, *operands, optimize=None, precision=None, preferred_eleme
     x, spec = _sum_out(x, spec, set(out))
     x = lax.transpose(x, tuple(spec.index(c) for c in out))
     if preferred_element_type is not None:
-        x = lax.convert_element_type(x, _util.canonical_dtype(preferred_element_type))
+        x = lax.convert_element_type(x, util.canonical_dtype(preferred_element_type))
     return x
 
 
@@ -255,9 +256,9 @@ def einsum(subscripts, *operands, optimize=None, precision=None, preferred_eleme
 def kron(a, b):
     """Kronecker product: block (i, j, ...) of the result is a[i, j, ...] * b."""
     a, b = _pair(a, b)
-    nd = builtins.max(_util.ndim(a), _util.ndim(b))
-    sa = (1,) * (nd - _util.ndim(a)) + _util.shape(a)
-    sb = (1,) * (nd - _util.ndim(b)) + _util.shape(b)
+    nd = builtins.max(util.ndim(a), util.ndim(b))
+    sa = (1,) * (nd - util.ndim(a)) + util.shape(a)
+    sb = (1,) * (nd - util.ndim(b)) + util.shape(b)
     # Interleave the axes: a on the even ones, b on the odd ones, then merge pairs.
     a = lax.reshape(a, tuple(d for s in sa for d in (s, 1)))
     b = lax.reshape(b, tuple(d for s in sb for d in (1, s)))
@@ -274,9 +275,9 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     if axis is not None:
         axisa = axisb = axisc = axis
     a, b = _pair(a, b)
-    a = _shape.moveaxis(a, canonical_axis(axisa, _util.ndim(a)), -1)
-    b = _shape.moveaxis(b, canonical_axis(axisb, _util.ndim(b)), -1)
-    na, nb = _util.shape(a)[-1], _util.shape(b)[-1]
+    a = _shape.moveaxis(a, canonical_axis(axisa, util.ndim(a)), -1)
+    b = _shape.moveaxis(b, canonical_axis(axisb, util.ndim(b)), -1)
+    na, nb = util.shape(a)[-1], util.shape(b)[-1]
     if na not in (2, 3) or nb not in (2, 3):
         raise ValueError(f"incompatible dimensions for cross product (dimension must be 2 or "
                          f"3), got vector sizes {na} and {nb}")
@@ -285,32 +286,32 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     z = sub(mul(ca[0], cb[1]), mul(ca[1], cb[0]))
     if na == nb == 2:
         return z
-    zero = np.zeros((), _util.aval(a).dtype)
+    zero = np.zeros((), util.aval(a).dtype)
     a2 = ca[2] if na == 3 else zero
     b2 = cb[2] if nb == 3 else zero
     x = sub(mul(ca[1], b2), mul(a2, cb[1]))
     y = sub(mul(a2, cb[0]), mul(ca[0], b2))
-    x, y, z = _util.broadcast(x, y, z, what="cross", keep_scalars=False)
-    return _shape.stack([x, y, z], axis=canonical_axis(axisc, _util.ndim(x) + 1))
+    x, y, z = util.broadcast(x, y, z, what="cross", keep_scalars=False)
+    return _shape.stack([x, y, z], axis=canonical_axis(axisc, util.ndim(x) + 1))
 
 
 def vecdot(x1, x2, /, *, axis=-1):
     """Dot products of the vectors along ``axis`` (of each operand, as numpy's
     and JAX's), broadcasting the other axes."""
     x1, x2 = _pair(x1, x2)
-    s1, s2 = _util.shape(x1), _util.shape(x2)
+    s1, s2 = util.shape(x1), util.shape(x2)
     x1 = _shape.moveaxis(x1, canonical_axis(axis, len(s1)), -1)
     x2 = _shape.moveaxis(x2, canonical_axis(axis, len(s2)), -1)
-    if _util.shape(x1)[-1] != _util.shape(x2)[-1]:
+    if util.shape(x1)[-1] != util.shape(x2)[-1]:
         raise ValueError(f"vecdot: the vector axis {axis} must have the same size in both "
                          f"operands, got shapes {s1} and {s2}{core.where_message()}")
     return _reductions.sum(_elementwise.multiply(x1, x2), axis=-1)
 
 
 def _need_rank(name, x, rank, what):
-    if _util.ndim(x) < rank:
+    if util.ndim(x) < rank:
         raise ValueError(f"{name}: {what} must have rank >= {rank}, got shape "
-                         f"{_util.shape(x)}")
+                         f"{util.shape(x)}")
 
 
 def matvec(x1, x2, /):
@@ -318,9 +319,9 @@ def matvec(x1, x2, /):
     x1, x2 = _pair(x1, x2)
     _need_rank("matvec", x1, 2, "x1")
     _need_rank("matvec", x2, 1, "x2")
-    col = lax.reshape(x2, _util.shape(x2) + (1,))
+    col = lax.reshape(x2, util.shape(x2) + (1,))
     out = matmul(x1, col)
-    return lax.squeeze(out, (_util.ndim(out) - 1,))
+    return lax.squeeze(out, (util.ndim(out) - 1,))
 
 
 def vecmat(x1, x2, /):
@@ -328,7 +329,7 @@ def vecmat(x1, x2, /):
     x1, x2 = _pair(x1, x2)
     _need_rank("vecmat", x1, 1, "x1")
     _need_rank("vecmat", x2, 2, "x2")
-    s = _util.shape(x1)
+    s = util.shape(x1)
     row = lax.reshape(x1, s[:-1] + (1, s[-1]))
     out = matmul(row, x2)
-    return lax.squeeze(out, (_util.ndim(out) - 2,))
+    return lax.squeeze(out, (util.ndim(out) - 2,))

@@ -9,7 +9,8 @@ import numpy as np
 
 from jaxlite import core, lax
 from jaxlite.numpy import _elementwise as el, _reductions as red, _shape as sh
-from jaxlite.numpy import _linalg, _indexing, _util
+from jaxlite.numpy import _linalg, _indexing
+from jaxlite import numpy_util as util
 
 
 def _is_operand(x):
@@ -69,7 +70,7 @@ def _transpose(self, *axes):
 
 
 def _astype(self, dtype, copy=False, device=None, **_):
-    return lax.convert_element_type(self, _util.canonical_dtype(dtype))
+    return lax.convert_element_type(self, util.canonical_dtype(dtype))
 
 
 def _round(self, decimals=0, out=None):

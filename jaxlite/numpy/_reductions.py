@@ -8,13 +8,14 @@ import numpy as np
 
 from jaxlite import dtypes, lax
 # Modules, not names: the numpy modules import each other (used at call time).
-from jaxlite.numpy import _elementwise, _util
-from jaxlite.numpy._util import canonical_axes, canonical_dtype
+from jaxlite.numpy import _elementwise
+from jaxlite import numpy_util as util
+from jaxlite.numpy_util import canonical_axes, canonical_dtype
 
 
 def _operand(a):
     """Reductions see Python scalars as 0-d arrays (strongly typed)."""
-    return _util.strong(_util.as_operand(a))
+    return util.strong(util.as_operand(a))
 
 
 def _keep(out, in_shape, axes, keepdims):
@@ -36,41 +37,41 @@ def _sum_dtype(dt):
 def _masked(a, where, fill):
     if where is None:
         return a
-    return _elementwise.where(where, a, np.asarray(fill, _util.aval(a).dtype))
+    return _elementwise.where(where, a, np.asarray(fill, util.aval(a).dtype))
 
 
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Sum over ``axis`` (all axes when None); bool and int32 sum in int32."""
     _check_out(out, "sum")
     a = _operand(a)
-    dt = canonical_dtype(dtype) or _sum_dtype(_util.aval(a).dtype)
-    a = _masked(_util.convert(a, dt), where, 0)
-    axes = canonical_axes(axis, _util.ndim(a))
+    dt = canonical_dtype(dtype) or _sum_dtype(util.aval(a).dtype)
+    a = _masked(util.convert(a, dt), where, 0)
+    axes = canonical_axes(axis, util.ndim(a))
     res = lax.reduce_sum(a, axes)
     if initial is not None:
         res = lax.add(res, np.asarray(initial, dt))
-    return _keep(res, _util.shape(a), axes, keepdims)
+    return _keep(res, util.shape(a), axes, keepdims)
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Product over ``axis``."""
     _check_out(out, "prod")
     a = _operand(a)
-    dt = canonical_dtype(dtype) or _sum_dtype(_util.aval(a).dtype)
-    a = _masked(_util.convert(a, dt), where, 1)
-    axes = canonical_axes(axis, _util.ndim(a))
+    dt = canonical_dtype(dtype) or _sum_dtype(util.aval(a).dtype)
+    a = _masked(util.convert(a, dt), where, 1)
+    axes = canonical_axes(axis, util.ndim(a))
     res = lax.reduce_prod(a, axes)
     if initial is not None:
         res = lax.mul(res, np.asarray(initial, dt))
-    return _keep(res, _util.shape(a), axes, keepdims)
+    return _keep(res, util.shape(a), axes, keepdims)
 
 
 def _extremum(name, lax_reduce, lax_binary):
     def f(a, axis=None, out=None, keepdims=False, initial=None, where=None):
         _check_out(out, name)
         a = _operand(a)
-        axes = canonical_axes(axis, _util.ndim(a))
-        shape = _util.shape(a)
+        axes = canonical_axes(axis, util.ndim(a))
+        shape = util.shape(a)
         if initial is None and builtins.any(shape[i] == 0 for i in axes):
             raise ValueError(f"zero-size array to reduction operation {name} which has no "
                              f"identity (shape {shape}, axis {axis})")
@@ -80,7 +81,7 @@ def _extremum(name, lax_reduce, lax_binary):
             a = _masked(a, where, initial)
         res = lax_reduce(a, axes)
         if initial is not None:
-            res = lax_binary(res, np.asarray(initial, _util.aval(a).dtype))
+            res = lax_binary(res, np.asarray(initial, util.aval(a).dtype))
         return _keep(res, shape, axes, keepdims)
     f.__name__ = name
     f.__doc__ = f"The {name}imum over ``axis`` (NaN propagates)."
@@ -99,13 +100,13 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     """Arithmetic mean over ``axis``; integer inputs average in float."""
     _check_out(out, "mean")
     a = _operand(a)
-    dt = canonical_dtype(dtype) or _util.to_inexact_dtype(_util.aval(a).dtype)
-    axes = canonical_axes(axis, _util.ndim(a))
+    dt = canonical_dtype(dtype) or util.to_inexact_dtype(util.aval(a).dtype)
+    axes = canonical_axes(axis, util.ndim(a))
     total = sum(a, axis=axes, dtype=dt, keepdims=keepdims, where=where)
     if where is None:
-        n = np.asarray(_count(_util.shape(a), axes), dt)
+        n = np.asarray(_count(util.shape(a), axes), dt)
     else:
-        n = sum(_util.broadcast_to_shape(_util.asarray(where, bool), _util.shape(a)),
+        n = sum(util.broadcast_to_shape(util.asarray(where, bool), util.shape(a)),
                 axis=axes, dtype=dt, keepdims=keepdims)
     return lax.div(total, n)
 
@@ -114,25 +115,25 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
     """Variance: mean squared deviation, divided by ``N - ddof``."""
     _check_out(out, "var")
     a = _operand(a)
-    dt = canonical_dtype(dtype) or _util.to_inexact_dtype(_util.aval(a).dtype)
-    a = _util.convert(a, _util.to_inexact_dtype(dt))
-    axes = canonical_axes(axis, _util.ndim(a))
-    centered = lax.sub(a, _util.broadcast_to_shape(
-        mean(a, axis=axes, keepdims=True, where=where), _util.shape(a)))
+    dt = canonical_dtype(dtype) or util.to_inexact_dtype(util.aval(a).dtype)
+    a = util.convert(a, util.to_inexact_dtype(dt))
+    axes = canonical_axes(axis, util.ndim(a))
+    centered = lax.sub(a, util.broadcast_to_shape(
+        mean(a, axis=axes, keepdims=True, where=where), util.shape(a)))
     sq = lax.mul(centered, centered)
     total = sum(sq, axis=axes, keepdims=keepdims, where=where)
-    tdt = _util.aval(total).dtype
+    tdt = util.aval(total).dtype
     # N - ddof <= 0 leaves no degrees of freedom: nan, as JAX (not a negative variance).
     if where is None:
-        n = _count(_util.shape(a), axes) - ddof
+        n = _count(util.shape(a), axes) - ddof
         out = lax.div(total, np.asarray(n if n > 0 else np.nan, tdt))
     else:
-        n = sum(_util.broadcast_to_shape(_util.asarray(where, bool), _util.shape(a)),
+        n = sum(util.broadcast_to_shape(util.asarray(where, bool), util.shape(a)),
                 axis=axes, dtype=tdt, keepdims=keepdims)
         denom = lax.sub(n, np.asarray(ddof, tdt))
-        nan = _util.broadcast_to_shape(np.asarray(np.nan, tdt), _util.shape(total))
+        nan = util.broadcast_to_shape(np.asarray(np.nan, tdt), util.shape(total))
         out = lax.select_n(lax.gt(denom, np.asarray(0, tdt)), nan, lax.div(total, denom))
-    return _util.convert(out, dt)
+    return util.convert(out, dt)
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
@@ -145,13 +146,13 @@ def _arg_extremum(name, lax_fn):
         _check_out(out, name)
         a = _operand(a)
         if axis is None:
-            shape = _util.shape(a)
-            a = lax.reshape(a, (_util.aval(a).size,))
+            shape = util.shape(a)
+            a = lax.reshape(a, (util.aval(a).size,))
             ax = 0
         else:
-            ax = _util.canonical_axis(axis, _util.ndim(a))
-            shape = _util.shape(a)
-        if _util.shape(a)[ax] == 0:
+            ax = util.canonical_axis(axis, util.ndim(a))
+            shape = util.shape(a)
+        if util.shape(a)[ax] == 0:
             raise ValueError(f"attempt to get {name} of an empty sequence (shape {shape})")
         res = lax_fn(a, ax, dtypes.int32)
         if keepdims:
@@ -173,8 +174,8 @@ def _bool_reduce(name, lax_reduce):
         a = _elementwise.to_bool(_operand(a))
         if where is not None:
             a = _masked(a, where, name == "all")
-        axes = canonical_axes(axis, _util.ndim(a))
-        return _keep(lax_reduce(a, axes), _util.shape(a), axes, keepdims)
+        axes = canonical_axes(axis, util.ndim(a))
+        return _keep(lax_reduce(a, axes), util.shape(a), axes, keepdims)
     f.__name__ = name
     return f
 
@@ -187,12 +188,12 @@ def cumsum(a, axis=None, dtype=None, out=None):
     """Running sum along ``axis`` (of the flattened array if None)."""
     _check_out(out, "cumsum")
     a = _operand(a)
-    dt = canonical_dtype(dtype) or _sum_dtype(_util.aval(a).dtype)
-    a = _util.convert(a, dt)
+    dt = canonical_dtype(dtype) or _sum_dtype(util.aval(a).dtype)
+    a = util.convert(a, dt)
     if axis is None:
-        a = lax.reshape(a, (_util.aval(a).size,))
+        a = lax.reshape(a, (util.aval(a).size,))
         axis = 0
-    return lax.cumsum(a, _util.canonical_axis(axis, _util.ndim(a)))
+    return lax.cumsum(a, util.canonical_axis(axis, util.ndim(a)))
 
 
 def count_nonzero(a, axis=None, keepdims=False):
@@ -206,21 +207,21 @@ def ptp(a, axis=None, keepdims=False):
 def average(a, axis=None, weights=None):
     if weights is None:
         return mean(a, axis)
-    a, weights = _util.promote_inexact(a, weights)
-    weights = _util.broadcast_to_shape(weights, _util.shape(a))
+    a, weights = util.promote_inexact(a, weights)
+    weights = util.broadcast_to_shape(weights, util.shape(a))
     return lax.div(sum(_elementwise.multiply(a, weights), axis), sum(weights, axis))
 
 
 def _scan_along(a, axis, combine, identity):
     """Inclusive prefix combine along ``axis`` by doubling (Hillis-Steele):
     log2(n) rounds of shift-and-combine, each a slice, a pad and one op."""
-    n = _util.shape(a)[axis]
-    nd = _util.ndim(a)
+    n = util.shape(a)[axis]
+    nd = util.ndim(a)
     shift = 1
     while shift < n:
         cfg = [(0, 0, 0)] * nd
         cfg[axis] = (shift, -shift, 0)      # shift right by ``shift``, fill with identity
-        shifted = lax.pad(a, np.asarray(identity, _util.aval(a).dtype), tuple(cfg))
+        shifted = lax.pad(a, np.asarray(identity, util.aval(a).dtype), tuple(cfg))
         a = combine(a, shifted)
         shift *= 2
     return a
@@ -230,13 +231,13 @@ def _cumulative(name, combine, identity_of):
     def f(a, axis=None, dtype=None, out=None):
         _check_out(out, name)
         a = _operand(a)
-        dt = canonical_dtype(dtype) or (_sum_dtype(_util.aval(a).dtype)
-                                        if name == "cumprod" else _util.aval(a).dtype)
-        a = _util.convert(a, dt)
+        dt = canonical_dtype(dtype) or (_sum_dtype(util.aval(a).dtype)
+                                        if name == "cumprod" else util.aval(a).dtype)
+        a = util.convert(a, dt)
         if axis is None:
-            a = lax.reshape(a, (_util.aval(a).size,))
+            a = lax.reshape(a, (util.aval(a).size,))
             axis = 0
-        axis = _util.canonical_axis(axis, _util.ndim(a))
+        axis = util.canonical_axis(axis, util.ndim(a))
         return _scan_along(a, axis, combine, identity_of(dt))
     f.__name__ = name
     f.__doc__ = f"Running {name[3:]} along ``axis`` (of the flattened array if None)."
@@ -259,7 +260,7 @@ cummin = _cumulative("cummin", lax.min, _highest)
 # ----------------------------------------------------- NaN-ignoring reductions
 
 def _is_float(a):
-    return _util.aval(a).dtype.kind == "f"
+    return util.aval(a).dtype.kind == "f"
 
 
 def _nan_mask(a):
@@ -268,7 +269,7 @@ def _nan_mask(a):
 
 def _nan_replaced(a, value):
     """``a`` with its NaNs replaced by ``value`` (the identity of the reduction)."""
-    fill = _util.broadcast_to_shape(np.asarray(value, _util.aval(a).dtype), _util.shape(a))
+    fill = util.broadcast_to_shape(np.asarray(value, util.aval(a).dtype), util.shape(a))
     return lax.select_n(_nan_mask(a), a, fill)
 
 
@@ -300,9 +301,9 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     a = _operand(a)
     if not _is_float(a):
         return mean(a, axis, dtype, None, keepdims, where)
-    dt = canonical_dtype(dtype) or _util.aval(a).dtype
+    dt = canonical_dtype(dtype) or util.aval(a).dtype
     total = nansum(a, axis, dt, None, keepdims, None, where)
-    return lax.div(total, _nan_count(a, axis, _util.aval(total).dtype, keepdims, where))
+    return lax.div(total, _nan_count(a, axis, util.aval(total).dtype, keepdims, where))
 
 
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
@@ -312,21 +313,21 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=Non
     a = _operand(a)
     if not _is_float(a):
         return var(a, axis, dtype, None, ddof, keepdims, where)
-    dt = canonical_dtype(dtype) or _util.aval(a).dtype
-    a = _util.convert(a, _util.to_inexact_dtype(dt))
-    axes = canonical_axes(axis, _util.ndim(a))
-    centered = lax.sub(a, _util.broadcast_to_shape(
-        nanmean(a, axes, keepdims=True, where=where), _util.shape(a)))
+    dt = canonical_dtype(dtype) or util.aval(a).dtype
+    a = util.convert(a, util.to_inexact_dtype(dt))
+    axes = canonical_axes(axis, util.ndim(a))
+    centered = lax.sub(a, util.broadcast_to_shape(
+        nanmean(a, axes, keepdims=True, where=where), util.shape(a)))
     centered = _nan_replaced(centered, 0)
     total = sum(lax.mul(centered, centered), axes, None, None, keepdims, None, where)
-    tdt = _util.aval(total).dtype
+    tdt = util.aval(total).dtype
     denom = lax.sub(_nan_count(a, axes, tdt, keepdims, where), np.asarray(ddof, tdt))
     positive = lax.gt(denom, np.asarray(0, tdt))
-    nan = _util.broadcast_to_shape(np.asarray(np.nan, tdt), _util.shape(total))
+    nan = util.broadcast_to_shape(np.asarray(np.nan, tdt), util.shape(total))
     # Divide by 1 where the result is NaN anyway, so no 0/0 reaches the gradient.
-    one = _util.broadcast_to_shape(np.asarray(1, tdt), _util.shape(total))
+    one = util.broadcast_to_shape(np.asarray(1, tdt), util.shape(total))
     res = lax.div(total, lax.select_n(positive, one, denom))
-    return _util.convert(lax.select_n(positive, nan, res), dt)
+    return util.convert(lax.select_n(positive, nan, res), dt)
 
 
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
@@ -337,7 +338,7 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=Non
 def _where_all_nan(res, a, axis, keepdims, where, value):
     """``res`` with ``value`` for the slices of ``a`` that are all NaN."""
     all_nan = all(_nan_mask(a), axis, None, keepdims, where)
-    fill = _util.broadcast_to_shape(np.asarray(value, _util.aval(res).dtype), _util.shape(res))
+    fill = util.broadcast_to_shape(np.asarray(value, util.aval(res).dtype), util.shape(res))
     return lax.select_n(all_nan, res, fill)
 
 
@@ -384,18 +385,18 @@ nanargmin = _nan_arg_extremum("nanargmin", argmin, np.inf)
 def _cumulative_api(name, scan, identity):
     def f(x, /, *, axis=None, dtype=None, include_initial=False):
         x = _operand(x)
-        nd = _util.ndim(x)
+        nd = util.ndim(x)
         if axis is None:
             if nd > 1:
                 raise ValueError(f"{name}: axis must be given for an array of rank {nd}")
             axis = 0
-        axis = _util.canonical_axis(axis, nd)
+        axis = util.canonical_axis(axis, nd)
         res = scan(x, axis=axis, dtype=dtype)
         if not include_initial:
             return res
         cfg = [(0, 0, 0)] * nd
         cfg[axis] = (1, 0, 0)       # one identity element in front along ``axis``
-        return lax.pad(res, np.asarray(identity, _util.aval(res).dtype), tuple(cfg))
+        return lax.pad(res, np.asarray(identity, util.aval(res).dtype), tuple(cfg))
     f.__name__ = name
     f.__doc__ = (f"Array-API ``{name}`` along ``axis`` (optional for 1-d input); "
                  f"``include_initial`` prepends the identity ({identity}).")

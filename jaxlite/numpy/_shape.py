@@ -12,18 +12,19 @@ import numpy as np
 
 from jaxlite import core, lax
 # Modules, not names: the numpy modules import each other (used at call time).
-from jaxlite.numpy import _creation, _elementwise, _indexing, _util
-from jaxlite.numpy._util import canonical_axis, canonical_axes, operator_index
+from jaxlite.numpy import _creation, _elementwise, _indexing
+from jaxlite import numpy_util as util
+from jaxlite.numpy_util import canonical_axis, canonical_axes, operator_index
 
 
 def _arr(a):
-    return _util.strong(_util.as_operand(a))
+    return util.strong(util.as_operand(a))
 
 
 # ----------------------------------------------------------------- reshape
 
 def _resolve_shape(newshape, size, old_shape):
-    newshape = _util.concrete_shape(newshape, "reshape dimension")
+    newshape = util.concrete_shape(newshape, "reshape dimension")
     unknown = [i for i, d in enumerate(newshape) if d == -1]
     if len(unknown) > 1:
         raise ValueError(f"can only specify one unknown dimension, got new shape {newshape}")
@@ -47,7 +48,7 @@ def reshape(a, newshape=None, order="C", *, shape=None):
         raise ValueError(f"jnp.reshape supports order='C' only, got order={order!r}")
     newshape = shape if newshape is None else newshape
     a = _arr(a)
-    av = _util.aval(a)
+    av = util.aval(a)
     return lax.reshape(a, _resolve_shape(newshape, av.size, av.shape))
 
 
@@ -58,7 +59,7 @@ def ravel(a, order="C"):
 def transpose(a, axes=None):
     """Permute the axes (reverse them when ``axes`` is None)."""
     a = _arr(a)
-    nd = _util.ndim(a)
+    nd = util.ndim(a)
     if axes is None:
         perm = tuple(range(nd))[::-1]
     else:
@@ -74,7 +75,7 @@ def permute_dims(a, axes=None):
 
 def swapaxes(a, axis1, axis2):
     a = _arr(a)
-    nd = _util.ndim(a)
+    nd = util.ndim(a)
     perm = list(range(nd))
     i, j = canonical_axis(axis1, nd), canonical_axis(axis2, nd)
     perm[i], perm[j] = perm[j], perm[i]
@@ -84,7 +85,7 @@ def swapaxes(a, axis1, axis2):
 def moveaxis(a, source, destination):
     """Move axes ``source`` to positions ``destination`` (ints or sequences)."""
     a = _arr(a)
-    nd = _util.ndim(a)
+    nd = util.ndim(a)
     src = [source] if isinstance(source, (int, np.integer)) else list(source)
     dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
     if len(src) != len(dst):
@@ -104,7 +105,7 @@ def moveaxis(a, source, destination):
 def expand_dims(a, axis):
     """Insert size-1 axes at positions ``axis`` (int or tuple) of the result."""
     a = _arr(a)
-    shape = _util.shape(a)
+    shape = util.shape(a)
     axes_in = axis if isinstance(axis, (tuple, list)) else (axis,)
     out_nd = len(shape) + len(axes_in)
     axes = canonical_axes(tuple(axes_in), out_nd)
@@ -115,7 +116,7 @@ def expand_dims(a, axis):
 def squeeze(a, axis=None):
     """Remove size-1 axes (all of them, or those in ``axis``)."""
     a = _arr(a)
-    shape = _util.shape(a)
+    shape = util.shape(a)
     if axis is None:
         axes = tuple(i for i, d in enumerate(shape) if d == 1)
     else:
@@ -130,37 +131,37 @@ def squeeze(a, axis=None):
 # ------------------------------------------------------------- broadcasting
 
 def broadcast_shapes(*shapes):
-    return _util.broadcast_shapes(*[_util.concrete_shape(s) for s in shapes],
+    return util.broadcast_shapes(*[util.concrete_shape(s) for s in shapes],
                                   what="broadcast_shapes")
 
 
 def broadcast_to(array, shape):
     """``array`` broadcast to ``shape`` (TypeError if numpy would refuse)."""
-    return _util.broadcast_to_shape(_arr(array), _util.concrete_shape(shape))
+    return util.broadcast_to_shape(_arr(array), util.concrete_shape(shape))
 
 
 def broadcast_arrays(*args):
     args = [_arr(a) for a in args]
-    return _util.broadcast(*args, what="broadcast_arrays", keep_scalars=False)
+    return util.broadcast(*args, what="broadcast_arrays", keep_scalars=False)
 
 
 def atleast_1d(*arys):
-    out = [a if _util.ndim(a) >= 1 else reshape(a, (1,)) for a in map(_arr, arys)]
+    out = [a if util.ndim(a) >= 1 else reshape(a, (1,)) for a in map(_arr, arys)]
     return out[0] if len(out) == 1 else out
 
 
 def atleast_2d(*arys):
     out = []
     for a in map(_arr, arys):
-        nd = _util.ndim(a)
-        out.append(a if nd >= 2 else reshape(a, (1,) * (2 - nd) + _util.shape(a)))
+        nd = util.ndim(a)
+        out.append(a if nd >= 2 else reshape(a, (1,) * (2 - nd) + util.shape(a)))
     return out[0] if len(out) == 1 else out
 
 
 def atleast_3d(*arys):
     out = []
     for a in map(_arr, arys):
-        s = _util.shape(a)
+        s = util.shape(a)
         s = {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}.get(len(s), s)
         out.append(reshape(a, s))
     return out[0] if len(out) == 1 else out
@@ -173,16 +174,16 @@ def concatenate(arrays, axis=0, dtype=None):
     arrays = list(arrays)
     if not arrays:
         raise ValueError("need at least one array to concatenate")
-    arrays = _util.promote(*arrays, dtype=dtype)
-    arrays = [_util.strong(a) for a in arrays]
+    arrays = util.promote(*arrays, dtype=dtype)
+    arrays = [util.strong(a) for a in arrays]
     if axis is None:
         arrays = [ravel(a) for a in arrays]
         axis = 0
-    nd = _util.ndim(arrays[0])
+    nd = util.ndim(arrays[0])
     if nd == 0:
         raise ValueError("zero-dimensional arrays cannot be concatenated")
     axis = canonical_axis(axis, nd)
-    shapes = [_util.shape(a) for a in arrays]
+    shapes = [util.shape(a) for a in arrays]
     for s in shapes:
         if len(s) != nd or s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]:
             raise TypeError(f"concatenate: all input array dimensions other than axis {axis} "
@@ -198,12 +199,12 @@ def stack(arrays, axis=0, dtype=None):
     arrays = [_arr(a) for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to stack")
-    shapes = {_util.shape(a) for a in arrays}
+    shapes = {util.shape(a) for a in arrays}
     if len(shapes) > 1:
         raise TypeError(f"stack: all input arrays must have the same shape, got shapes "
-                        f"{', '.join(str(_util.shape(a)) for a in arrays)}"
+                        f"{', '.join(str(util.shape(a)) for a in arrays)}"
                         f"{core.where_message()}")
-    axis = canonical_axis(axis, _util.ndim(arrays[0]) + 1)
+    axis = canonical_axis(axis, util.ndim(arrays[0]) + 1)
     return concatenate([expand_dims(a, axis) for a in arrays], axis, dtype)
 
 
@@ -213,17 +214,17 @@ def vstack(tup, dtype=None):
 
 def hstack(tup, dtype=None):
     arrs = [atleast_1d(a) for a in tup]
-    return concatenate(arrs, 0 if _util.ndim(arrs[0]) == 1 else 1, dtype)
+    return concatenate(arrs, 0 if util.ndim(arrs[0]) == 1 else 1, dtype)
 
 
 def column_stack(tup):
-    arrs = [a if _util.ndim(a) >= 2 else reshape(a, (-1, 1)) for a in map(_arr, tup)]
+    arrs = [a if util.ndim(a) >= 2 else reshape(a, (-1, 1)) for a in map(_arr, tup)]
     return concatenate(arrs, 1)
 
 
 def slice_along(a, axis, start, stop, step=1):
     """``a[..., start:stop:step, ...]`` along ``axis`` (static, in-bounds, step > 0)."""
-    shape = _util.shape(a)
+    shape = util.shape(a)
     if start == 0 and stop == shape[axis] and step == 1:
         return a
     starts = [0] * len(shape)
@@ -250,16 +251,16 @@ def _split_points(n, indices_or_sections, equal):
 def split(ary, indices_or_sections, axis=0):
     """Split into equal sections (int) or at the given indices (sequence)."""
     ary = _arr(ary)
-    axis = canonical_axis(axis, _util.ndim(ary))
-    n = _util.shape(ary)[axis]
+    axis = canonical_axis(axis, util.ndim(ary))
+    n = util.shape(ary)[axis]
     pts = _split_points(n, indices_or_sections, equal=True)
     return [_clamped_slice(ary, axis, lo, hi, n) for lo, hi in zip(pts[:-1], pts[1:])]
 
 
 def array_split(ary, indices_or_sections, axis=0):
     ary = _arr(ary)
-    axis = canonical_axis(axis, _util.ndim(ary))
-    n = _util.shape(ary)[axis]
+    axis = canonical_axis(axis, util.ndim(ary))
+    n = util.shape(ary)[axis]
     pts = _split_points(n, indices_or_sections, equal=False)
     return [_clamped_slice(ary, axis, lo, hi, n) for lo, hi in zip(pts[:-1], pts[1:])]
 
@@ -272,7 +273,7 @@ def _clamped_slice(a, axis, lo, hi, n):
 
 
 def hsplit(ary, indices_or_sections):
-    return split(ary, indices_or_sections, axis=1 if _util.ndim(ary) > 1 else 0)
+    return split(ary, indices_or_sections, axis=1 if util.ndim(ary) > 1 else 0)
 
 
 def vsplit(ary, indices_or_sections):
@@ -284,8 +285,8 @@ def vsplit(ary, indices_or_sections):
 def tile(A, reps):
     """Repeat the whole of ``A`` ``reps`` times along each axis."""
     A = _arr(A)
-    reps = _util.concrete_shape(reps, "reps")
-    shape = _util.shape(A)
+    reps = util.concrete_shape(reps, "reps")
+    shape = util.shape(A)
     d = builtins.max(len(reps), len(shape))
     shape = (1,) * (d - len(shape)) + shape
     reps = (1,) * (d - len(reps)) + reps
@@ -302,8 +303,8 @@ def repeat(a, repeats, axis=None, total_repeat_length=None):
     if axis is None:
         a = ravel(a)
         axis = 0
-    axis = canonical_axis(axis, _util.ndim(a))
-    shape = _util.shape(a)
+    axis = canonical_axis(axis, util.ndim(a))
+    shape = util.shape(a)
     if isinstance(repeats, core.Tracer):
         raise core.ConcretizationTypeError(
             f"jnp.repeat needs concrete repeats (the output shape depends on them), got "
@@ -328,7 +329,7 @@ def repeat(a, repeats, axis=None, total_repeat_length=None):
 def flip(m, axis=None):
     """Reverse the order of elements along ``axis`` (all axes if None)."""
     m = _arr(m)
-    axes = canonical_axes(axis, _util.ndim(m))
+    axes = canonical_axes(axis, util.ndim(m))
     return lax.rev(m, axes) if axes else m
 
 
@@ -356,7 +357,7 @@ def _pad_width(pad_width, nd):
 def pad(array, pad_width, mode="constant", constant_values=0):
     """Pad with a constant (default), or numpy's 'edge', 'wrap', 'reflect', 'symmetric'."""
     array = _arr(array)
-    nd = _util.ndim(array)
+    nd = util.ndim(array)
     pw = _pad_width(pad_width, nd)
     if mode == "constant":
         return _pad_constant(array, pw, constant_values)
@@ -365,7 +366,7 @@ def pad(array, pad_width, mode="constant", constant_values=0):
                          f"'edge', 'wrap', 'reflect' and 'symmetric'")
     for axis, (lo, hi) in enumerate(pw):
         if lo or hi:
-            n = _util.shape(array)[axis]
+            n = util.shape(array)[axis]
             if n == 0:
                 raise ValueError(f"can't pad axis {axis} of size 0 in mode {mode!r}")
             array = _indexing.take(array, np.pad(np.arange(n), (lo, hi), mode=mode), axis=axis)
@@ -373,11 +374,11 @@ def pad(array, pad_width, mode="constant", constant_values=0):
 
 
 def _pad_constant(array, pw, constant_values):
-    dt = _util.aval(array).dtype
+    dt = util.aval(array).dtype
     cv = np.asarray(constant_values)
     if isinstance(constant_values, core.Tracer) or cv.ndim == 0:
-        value = _util.convert(_util.as_operand(constant_values), dt)
-        return lax.pad(array, _util.strong(value), tuple((lo, hi, 0) for lo, hi in pw))
+        value = util.convert(util.as_operand(constant_values), dt)
+        return lax.pad(array, util.strong(value), tuple((lo, hi, 0) for lo, hi in pw))
     # Per-axis (before, after) values: pad one side of one axis at a time.
     cv = np.broadcast_to(cv, (len(pw), 2))
     for axis, (lo, hi) in enumerate(pw):
@@ -393,12 +394,12 @@ def roll(a, shift, axis=None):
     """Rotate elements along ``axis`` by static ``shift`` (flattened if None)."""
     a = _arr(a)
     if axis is None:
-        return reshape(roll(ravel(a), shift, 0), _util.shape(a))
+        return reshape(roll(ravel(a), shift, 0), util.shape(a))
     shifts = np.broadcast_to(np.asarray(shift), np.shape(axis))
     axes = np.atleast_1d(axis)
     for s, ax in zip(np.atleast_1d(shifts), axes):
-        ax = canonical_axis(int(ax), _util.ndim(a))
-        n = _util.shape(a)[ax]
+        ax = canonical_axis(int(ax), util.ndim(a))
+        n = util.shape(a)[ax]
         if n:
             k = int(s) % n
             if k:
@@ -410,16 +411,16 @@ def roll(a, shift, axis=None):
 
 def tril(m, k=0):
     m = _arr(m)
-    s = _util.shape(m)
+    s = util.shape(m)
     mask = np.tri(s[-2], s[-1], k, dtype=bool)
-    return _elementwise.where(mask, m, np.zeros((), _util.aval(m).dtype))
+    return _elementwise.where(mask, m, np.zeros((), util.aval(m).dtype))
 
 
 def triu(m, k=0):
     m = _arr(m)
-    s = _util.shape(m)
+    s = util.shape(m)
     mask = ~np.tri(s[-2], s[-1], k - 1, dtype=bool)
-    return _elementwise.where(mask, m, np.zeros((), _util.aval(m).dtype))
+    return _elementwise.where(mask, m, np.zeros((), util.aval(m).dtype))
 
 
 # ------------------------------------------------------- grids, diagonals
@@ -429,7 +430,7 @@ def meshgrid(*xi, indexing="xy", sparse=False, copy=True):
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
     xs = [ravel(x) for x in map(_arr, xi)]
-    shape = [_util.shape(x)[0] for x in xs]
+    shape = [util.shape(x)[0] for x in xs]
     dims = list(range(len(xs)))
     if indexing == "xy" and len(xs) >= 2:
         shape[0], shape[1] = shape[1], shape[0]
@@ -446,26 +447,26 @@ def meshgrid(*xi, indexing="xy", sparse=False, copy=True):
 def diag(v, k=0):
     """The k-th diagonal of a 2-d array, or a 2-d array with 1-d ``v`` on it."""
     v = _arr(v)
-    nd = _util.ndim(v)
+    nd = util.ndim(v)
     if nd == 2:
         return _indexing.diagonal(v, k)
     if nd != 1:
         raise ValueError(f"diag: input must be 1-d or 2-d, got rank {nd}")
-    n = _util.shape(v)[0] + builtins.abs(k)
-    rows = np.arange(_util.shape(v)[0]) + builtins.max(-k, 0)
-    return _creation.zeros((n, n), _util.aval(v).dtype).at[rows, rows + k].set(v)
+    n = util.shape(v)[0] + builtins.abs(k)
+    rows = np.arange(util.shape(v)[0]) + builtins.max(-k, 0)
+    return _creation.zeros((n, n), util.aval(v).dtype).at[rows, rows + k].set(v)
 
 
 def diff(a, n=1, axis=-1):
     """The n-th discrete difference along ``axis``."""
     a = _arr(a)
-    axis = canonical_axis(axis, _util.ndim(a))
+    axis = canonical_axis(axis, util.ndim(a))
     for _ in range(n):
-        size = _util.shape(a)[axis]
+        size = util.shape(a)[axis]
         if size == 0:
             break
         hi, lo = slice_along(a, axis, 1, size), slice_along(a, axis, 0, size - 1)
-        a = lax.ne(hi, lo) if _util.aval(a).dtype.kind == "b" else lax.sub(hi, lo)
+        a = lax.ne(hi, lo) if util.aval(a).dtype.kind == "b" else lax.sub(hi, lo)
     return a
 
 
@@ -479,18 +480,18 @@ def concat(arrays, /, *, axis=0):
 def matrix_transpose(x, /):
     """Swap the last two axes (a stack of matrices transposed)."""
     x = _arr(x)
-    if _util.ndim(x) < 2:
+    if util.ndim(x) < 2:
         raise ValueError(f"matrix_transpose needs an array of rank >= 2, got shape "
-                         f"{_util.shape(x)}")
+                         f"{util.shape(x)}")
     return swapaxes(x, -1, -2)
 
 
 def unstack(x, /, *, axis=0):
     """The slices of ``x`` along ``axis``, as a tuple (the inverse of ``stack``)."""
     x = _arr(x)
-    axis = canonical_axis(axis, _util.ndim(x))
+    axis = canonical_axis(axis, util.ndim(x))
     return tuple(lax.squeeze(slice_along(x, axis, i, i + 1), (axis,))
-                 for i in range(_util.shape(x)[axis]))
+                 for i in range(util.shape(x)[axis]))
 
 
 def append(arr, values, axis=None):
@@ -504,12 +505,12 @@ def rot90(m, k=1, axes=(0, 1)):
     """Rotate by 90 degrees ``k`` times in the plane of ``axes``, from the first
     axis towards the second."""
     m = _arr(m)
-    nd = _util.ndim(m)
+    nd = util.ndim(m)
     axes = tuple(axes)
     if len(axes) != 2:
         raise ValueError(f"rot90: axes must hold exactly two axes, got {axes}")
     if nd < 2:
-        raise ValueError(f"rot90 needs an array of rank >= 2, got shape {_util.shape(m)}")
+        raise ValueError(f"rot90 needs an array of rank >= 2, got shape {util.shape(m)}")
     a0, a1 = (canonical_axis(a, nd) for a in axes)
     if a0 == a1:
         raise ValueError(f"rot90: axes must be different, got {axes} for rank {nd}")

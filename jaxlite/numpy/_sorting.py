@@ -6,7 +6,7 @@ so ``kind`` and ``stable`` only select what is already guaranteed.
 import numpy as np
 
 from jaxlite import lax
-from jaxlite.numpy import _util
+from jaxlite import numpy_util as util
 from jaxlite.numpy._shape import ravel
 
 __all__ = ["sort", "argsort"]
@@ -15,13 +15,13 @@ __all__ = ["sort", "argsort"]
 def _prepare(a, axis, order, name):
     if order is not None:
         raise TypeError(f"jnp.{name}: 'order' (structured arrays) is not supported")
-    a = _util.as_operand(a)
+    a = util.as_operand(a)
     if axis is None:
         return ravel(a), 0
-    rank = _util.ndim(a)
+    rank = util.ndim(a)
     if rank == 0:
         raise ValueError(f"jnp.{name}: axis {axis} is out of bounds for an array of rank 0")
-    return a, _util.canonical_axis(axis, rank)
+    return a, util.canonical_axis(axis, rank)
 
 
 def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
@@ -38,6 +38,6 @@ def argsort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False)
         return lax.argsort(a, axis)
     # Stable descending order: sort the reversed line, map positions back to
     # the original ones, and read the result backwards.
-    n = _util.shape(a)[axis]
+    n = util.shape(a)[axis]
     idx = lax.argsort(lax.rev(a, (axis,)), axis)
     return lax.rev(lax.sub(np.asarray(n - 1, idx.dtype), idx), (axis,))

@@ -2,7 +2,8 @@
 import numpy as np
 
 from jaxlite import lax
-from jaxlite.numpy import _elementwise as el, _reductions as red, _shape, _util
+from jaxlite.numpy import _elementwise as el, _reductions as red, _shape
+from jaxlite import numpy_util as util
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
@@ -10,9 +11,9 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
     With ``axis=None`` a 1-d input gets the vector 2-norm and a 2-d input the
     Frobenius norm, as in numpy; other ranks need ``axis``."""
-    (x,) = _util.promote_inexact(x)
-    x = _util.strong(x)
-    nd = _util.ndim(x)
+    (x,) = util.promote_inexact(x)
+    x = util.strong(x)
+    nd = util.ndim(x)
     if axis is None:
         if ord is None:
             return _keepdims(lax.sqrt(red.sum(lax.mul(x, x))), nd, keepdims)
@@ -20,7 +21,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
             raise ValueError(f"norm: ord={ord!r} with axis=None needs a 1-d or 2-d input, "
                              f"got rank {nd}")
         axis = tuple(range(nd))
-    axes = _util.canonical_axes(axis, nd)
+    axes = util.canonical_axes(axis, nd)
     if len(axes) == 1:
         return _vector_norm(x, axes, ord, keepdims)
     if len(axes) == 2:
@@ -41,7 +42,7 @@ def _vector_norm(x, axes, ord, keepdims):
     if ord == -np.inf:
         return red.min(ax, axes, keepdims=keepdims)
     if ord == 0:
-        return red.sum(el.not_equal(x, 0), axes, dtype=_util.aval(x).dtype, keepdims=keepdims)
+        return red.sum(el.not_equal(x, 0), axes, dtype=util.aval(x).dtype, keepdims=keepdims)
     if ord == 1:
         return red.sum(ax, axes, keepdims=keepdims)
     p = float(ord)

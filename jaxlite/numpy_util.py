@@ -1,5 +1,6 @@
-"""Shared machinery of jaxlite.numpy: turning inputs into arrays, JAX's type
-promotion with weak Python scalars, numpy broadcasting and axis checks.
+"""Shared machinery of jaxlite.numpy (and of nn and random, which are written
+the same way): turning inputs into arrays, JAX's type promotion with weak
+Python scalars, numpy broadcasting and axis checks.
 
 Every jnp function funnels its array arguments through ``promote`` (dtype) and
 ``broadcast`` (shape) and then calls lax, whose ops need equal dtypes and
@@ -10,7 +11,7 @@ import builtins
 import numpy as np
 
 from jaxlite import core, dtypes, lax
-from jaxlite.lax._rules import normalize_axis
+from jaxlite.util import normalize_axis
 
 _PY_DEFAULTS = {bool: dtypes.bool_, int: dtypes.int32, float: dtypes.float32}
 
