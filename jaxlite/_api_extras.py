@@ -12,6 +12,7 @@ import numpy as np
 
 from jaxlite import core, jit_primitive, tree_util
 from jaxlite.interpreters import partial_eval as pe
+from jaxlite.lax import _subjaxprs
 from jaxlite.stages import ShapeDtypeStruct, abstract_aval
 from jaxlite.rematerialize import checkpoint, checkpoint_policies, remat  # noqa: F401
 
@@ -162,10 +163,12 @@ def eval_shape(fun, *args, **kwargs):
 def clear_caches():
     """Drop the module-level jit and compiler caches: the executables kept per
     jaxpr, the transformed (jvp / partial-eval / transpose / vmap) jaxprs, and
-    the compiler's in-memory executable cache. The on-disk cache stays (it is
+    the compiler's in-memory executable cache, and the transformed bodies of
+    control-flow primitives. The on-disk cache stays (it is
     keyed by LLVM IR, so it cannot go stale). Each jitted function's own
     trace and call caches belong to that function and are dropped with it."""
     jit_primitive.clear_caches()
+    _subjaxprs.clear_caches()
     cache = sys.modules.get("compiler.cache")   # not imported yet: nothing compiled
     if cache is not None:
         cache.clear_memory()

@@ -62,7 +62,7 @@ def _checkpoint_jvp(primals, tangents, jaxpr, prevent_cse, policy):
 ad.jvp_rules[checkpoint_p] = _checkpoint_jvp
 
 
-@functools.lru_cache(maxsize=512)
+@sj.cached
 def _remat_split(jaxpr, unknown, policy):
     """``(forward, recompute, out_unknown, n_saved, needed)``: ``forward``
     maps the known inputs to the known outputs and ``n_saved`` values the

@@ -6,12 +6,10 @@ operands (closed-over values of every branch come first among them), with
 runs (eagerly, and in compiled code). Under vmap with a batched index every
 branch runs and ``select_n`` picks per element, as in JAX.
 """
-import functools
-
 import numpy as np
 
-from jaxlite import core, dtypes, tree_util
-from jaxlite.core import Primitive, ShapedArray
+from jaxlite import core, tree_util
+from jaxlite.core import Primitive
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero, UndefPrimal
 from jaxlite.ir import ClosedJaxpr, Jaxpr, Var
@@ -80,7 +78,7 @@ ad.jvp_rules[cond_p] = _cond_jvp
 
 # ------------------------------------------------------ partial evaluation
 
-@functools.lru_cache(maxsize=512)
+@sj.cached
 def _split_branches(branches, unknown):
     """Known branches (known ops -> known outs + every branch's residuals,
     zeros for the other branches') and unknown branches (all residuals +
@@ -137,7 +135,7 @@ pe.partial_eval_rules[cond_p] = _cond_partial_eval
 
 # ------------------------------------------------------------- transpose
 
-@functools.lru_cache(maxsize=512)
+@sj.cached
 def _transpose_branch(closed, linear, ct_nonzero):
     """(residual ops, nonzero cts) -> cotangents of the linear ops."""
     res_avals = [a for a, l in zip(closed.in_avals, linear) if not l]

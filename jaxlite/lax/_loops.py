@@ -11,12 +11,10 @@ with a traced predicate reverse-differentiable).
 ``num_consts``, ``num_carry``, ``linear`` and ``unroll``; the ys come out
 stacked along a new leading axis.
 """
-import functools
-
 import numpy as np
 
 from jaxlite import core, dtypes, tree_util
-from jaxlite.core import Primitive, ShapedArray
+from jaxlite.core import Primitive
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero, UndefPrimal
 from jaxlite.ir import ClosedJaxpr, Jaxpr
@@ -120,7 +118,7 @@ def _max(max_steps):
     return {} if max_steps is None else {"max_steps": max_steps}
 
 
-@functools.lru_cache(maxsize=512)
+@sj.cached
 def _while_jvp_jaxprs(cond_jaxpr, body_jaxpr, bc_nz, carry_nz):
     jvp, _ = sj.jvp_jaxpr(body_jaxpr, bc_nz + carry_nz, carry_nz)
     nb, nc = len(bc_nz), len(carry_nz)
@@ -192,7 +190,7 @@ def _concrete_values(args, unknown):
     return out
 
 
-@functools.lru_cache(maxsize=512)
+@sj.cached
 def _known_loop(cond_jaxpr, body_jaxpr, cc_uk, bc_uk, carry_uk):
     """The loop over the known carries only (no residuals)."""
     kcond = sj.partial_eval_jaxpr(cond_jaxpr, cc_uk + carry_uk, (False,))[0]
@@ -217,7 +215,7 @@ def _trip_count(cond_jaxpr, body_jaxpr, cconsts, bconsts, init, cc_uk, bc_uk, ca
     return steps
 
 
-@functools.lru_cache(maxsize=512)
+@sj.cached
 def _guarded_body(cond_jaxpr, body_jaxpr, cn, bn):
     """(cond consts, body consts, carry) -> carry: one step of the loop if the
     predicate holds, else the carry unchanged."""
@@ -270,7 +268,7 @@ def _while_batch(axis_size, vals, dims, cond_jaxpr, body_jaxpr, cond_nconsts, bo
     return outs, [0 if b else None for b in carry_b]
 
 
-@functools.lru_cache(maxsize=512)
+@sj.cached
 def _batched_while_jaxprs(cond_jaxpr, body_jaxpr, axis_size, cc_b, bc_b, carry_b, pred_b):
     bcond = sj.batch_jaxpr(cond_jaxpr, axis_size, cc_b + carry_b, (False,))[0]
     bbody = sj.batch_jaxpr(body_jaxpr, axis_size, bc_b + carry_b, carry_b)[0]
@@ -379,7 +377,7 @@ def _stacked_in_avals(jaxpr, num_consts, num_carry, length):
         a.update(shape=(length,) + a.shape) for a in avals[num_consts + num_carry:]]
 
 
-@functools.lru_cache(maxsize=512)
+@sj.cached
 def _scan_jvp_jaxpr(jaxpr, num_consts, num_carry, nonzero):
     """The jvp body with operands (consts, const tangents, carry, carry
     tangents, xs, x tangents) and outputs (carry, carry tangents, ys, y tangents)."""
@@ -458,7 +456,7 @@ class _ScanSplit:
         self.forwarded, self.num_stacked, self.out_unknown = forwarded, num_stacked, out_unknown
 
 
-@functools.lru_cache(maxsize=512)
+@sj.cached
 def _scan_split(jaxpr, nc, nk, unknown):
     n_ys = len(jaxpr.out_avals) - nk
     carry_uk = unknown[nc:nc + nk]
@@ -528,7 +526,7 @@ def _scan_transpose(cts, *args, jaxpr, length, reverse, num_consts, num_carry, l
             + [next(ct_xs) if l else None for l in x_lin])
 
 
-@functools.lru_cache(maxsize=512)
+@sj.cached
 def _transpose_body(jaxpr, nc, nk, c_lin, x_lin, ys_nz):
     """(residual consts, const cotangent sums, carry cotangents, residual x
     slices, y cotangents) -> (const cotangent sums, carry cotangents, x

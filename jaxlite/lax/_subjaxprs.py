@@ -15,9 +15,25 @@ from jaxlite.interpreters.ad import Zero
 from jaxlite.ir import ClosedJaxpr, Jaxpr, Var, dce, eval_jaxpr
 from jaxlite.lax.elementwise import convert_element_type
 
-__all__ = ["trace_closing_consts", "jvp_jaxpr", "partial_eval_jaxpr", "batch_jaxpr",
-           "fixpoint", "reorder", "add_unused_invars", "dce_outputs", "loop_invariant_outputs",
-           "coerce", "run"]
+__all__ = ["cached", "clear_caches", "trace_closing_consts", "jvp_jaxpr",
+           "partial_eval_jaxpr", "batch_jaxpr", "fixpoint", "reorder", "add_unused_invars",
+           "dce_outputs", "loop_invariant_outputs", "coerce", "run"]
+
+
+_caches = []
+
+
+def cached(transform):
+    """Cache a jaxpr transform on its arguments (jaxprs hash by identity,
+    masks by value); ``clear_caches`` drops every such cache."""
+    transform = functools.lru_cache(maxsize=1024)(transform)
+    _caches.append(transform)
+    return transform
+
+
+def clear_caches():
+    for transform in _caches:
+        transform.cache_clear()
 
 
 def run(closed, *args):
@@ -36,7 +52,7 @@ def trace_closing_consts(f, in_avals):
 
 # ------------------------------------------------------------------- jvp
 
-@functools.lru_cache(maxsize=1024)
+@cached
 def jvp_jaxpr(closed, nonzero, instantiate):
     """``(jvp, out_nonzero)``: ``jvp`` maps (primals, tangents of the
     ``nonzero`` inputs) to (primals out, tangents of the ``out_nonzero``
@@ -57,7 +73,7 @@ def jvp_jaxpr(closed, nonzero, instantiate):
 
 # --------------------------------------------------------- partial evaluation
 
-@functools.lru_cache(maxsize=1024)
+@cached
 def partial_eval_jaxpr(closed, unknown, instantiate):
     """Split ``closed`` given which inputs are ``unknown``.
 
@@ -98,7 +114,7 @@ def loop_invariant_outputs(jaxpr, num_invariant_ins):
 
 # ---------------------------------------------------------------- batching
 
-@functools.lru_cache(maxsize=1024)
+@cached
 def batch_jaxpr(closed, axis_size, batched, instantiate):
     """``(batched_jaxpr, out_batched)``: inputs marked ``batched`` have a
     leading batch axis, and so do the outputs marked in ``out_batched``
@@ -130,7 +146,7 @@ def fixpoint(step, mask):
         mask = new
 
 
-@functools.lru_cache(maxsize=1024)
+@cached
 def reorder(closed, in_perm, out_perm=None):
     """The same jaxpr with invars (and outvars) taken in the given orders."""
     j = closed.jaxpr
@@ -139,7 +155,7 @@ def reorder(closed, in_perm, out_perm=None):
                        closed.consts)
 
 
-@functools.lru_cache(maxsize=1024)
+@cached
 def add_unused_invars(closed, avals):
     """The same jaxpr taking extra trailing inputs that it ignores."""
     j = closed.jaxpr
