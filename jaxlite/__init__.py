@@ -6,7 +6,7 @@ from jaxlite.jit import jit, disable_jit  # noqa: F401
 from jaxlite.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
 from jaxlite.core import Array, ConcretizationTypeError  # noqa: F401
 from jaxlite.lax import stop_gradient  # noqa: F401
-from jaxlite._config import config  # noqa: F401
+from jaxlite._config import config, enable_checks  # noqa: F401
 from jaxlite._api_extras import (  # noqa: F401
     devices, local_devices, device_count, local_device_count, process_index, process_count,
     default_backend, device_put, device_get, checkpoint, remat, checkpoint_policies,

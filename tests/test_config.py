@@ -181,8 +181,7 @@ def test_checks_name_the_jit_rule_that_built_a_broken_jaxpr(monkeypatch):
 
 
 def _checks(on):
-    from jaxlite import _config
-    return _config.enable_checks(on)
+    return jaxlite.enable_checks(on)       # as jax.enable_checks: this thread only
 
 
 def test_checks_catch_a_mistyped_equation_inside_a_jit_call():
