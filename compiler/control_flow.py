@@ -37,7 +37,7 @@ are split over threads as at the top level (see parallel.py).
 import numpy as np
 from llvmlite import ir
 
-from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, _Namer
+from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, _Namer, dce, effectful
 from jaxlite import core
 from compiler import registry
 from compiler.lltypes import I1, I8, I64, PTR, VOID, lltype, const, i64
@@ -64,6 +64,63 @@ class _Bytes:
 
     def str_short(self):
         return f"u8[{self.size}]"
+
+
+# ----------------------------------------------------- loop-invariant code motion
+
+# Worth computing once before the loop rather than on every trip: kernel roots
+# and costly math. Cheap fusable work stays in the body, where it is fused.
+_HOIST_KINDS = (core.REDUCTION, core.KERNEL, core.HIGHER_ORDER)
+
+
+def hoist_invariants(eqn, ins, emit):
+    """Move the loop-invariant work of a while/scan body out of the loop.
+
+    Body equations that read only the body's constants (and literals) and are
+    worth hoisting run once, before the loop: ``emit(closed_jaxpr, args)``
+    (the simplifier) adds them to the parent program, and their results enter
+    the body as extra constants. Returns the (possibly new) equation and its
+    inputs. Branches of a cond are left alone: hoisting would run work of
+    branches not taken. A loop of zero trips still computes the hoisted work
+    (wasted, never wrong: nothing here has effects or traps)."""
+    p = eqn.params
+    if eqn.prim.name == "while":
+        key, first, nconst = "body_jaxpr", p["cond_nconsts"], p["body_nconsts"]
+    elif eqn.prim.name == "scan":
+        key, first, nconst = "jaxpr", 0, p["num_consts"]
+    else:
+        return eqn, ins
+    closed = _closed(p[key])
+    j = closed.jaxpr
+    consts_in = j.invars[:nconst]
+    invariant = set(j.constvars) | set(consts_in)
+    movable = []
+    for e in j.eqns:
+        if e.prim not in effectful and all(type(a) is Literal or a in invariant
+                                           for a in e.inputs):
+            invariant.update(e.outvars)
+            movable.append(e)
+    worth = {id(e) for e in movable
+             if e.prim.kind in _HOIST_KINDS or e.prim.cost == core.COSTLY}
+    rest = [e for e in j.eqns if id(e) not in worth]
+    used = {a for e in rest for a in e.inputs if type(a) is Var}
+    used.update(v for v in j.outvars if type(v) is Var)
+    new_in = [v for e in movable if id(e) in worth for v in e.outvars if v in used]
+    if not new_in:
+        return eqn, ins
+    hoisted = dce(Jaxpr(j.constvars, consts_in, movable, new_in))
+    vals = emit(ClosedJaxpr(hoisted, closed.consts), ins[first:first + nconst])
+    body = dce(Jaxpr(j.constvars, consts_in + new_in + j.invars[nconst:], rest, j.outvars))
+    params = dict(p, **{key: ClosedJaxpr(body, closed.consts)})
+    m = len(new_in)
+    if eqn.prim.name == "while":
+        params["body_nconsts"] = nconst + m
+    else:
+        params["num_consts"] = nconst + m
+        lin = tuple(p["linear"])
+        params["linear"] = lin[:nconst] + (False,) * m + lin[nconst:]
+    at = first + nconst
+    return eqn.replace(params=params), list(ins[:at]) + list(vals) + list(ins[at:])
 
 
 # ------------------------------------------------------------ the nested programs

@@ -65,6 +65,10 @@ class _Simplifier:
         name = eqn.prim.name
         if eqn.prim.kind == core.CALL:
             return self.inline(eqn, ins)
+        if eqn.prim.kind == core.HIGHER_ORDER:     # loop-invariant code motion
+            from compiler import control_flow
+            eqn, ins = control_flow.hoist_invariants(
+                eqn, ins, lambda closed, args: self.run(closed.jaxpr, closed.consts, args))
         if name == "stop_gradient" or name == "integer_pow" and eqn.params["y"] == 1:
             return ins
         if name == "convert_element_type" and ins[0].aval.dtype == eqn.params["new_dtype"]:

@@ -395,3 +395,45 @@ def test_dump_shows_nested_plan(tmp_path, monkeypatch):
     ir_text = [p for p in os.listdir(tmp_path) if p.endswith(".ll")
                and not p.endswith(".opt.ll")]
     assert "_scan_body" in (tmp_path / ir_text[0]).read_text()
+
+
+# ------------------------------------------------------ loop-invariant hoisting
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_loop_invariant_work_runs_once_before_the_loop(n):
+    c = np.linspace(0, 1, 6).astype(np.float32)
+
+    def f(c, x, n):
+        def body(i, x):
+            w = jnp.exp(c) / jnp.sum(jnp.exp(c))       # reads only constants
+            return x * 0.5 + w * jnp.sin(x)
+        return lax.fori_loop(0, n, body, x)
+    x = np.ones(6, np.float32)
+    plan = _compiled(f, c, x, n).fusion_plan()
+    body = plan[plan.index("    body:"):]
+    before = plan[:plan.index("[while]")]
+    assert "exp" in before and "reduce_sum" in before, plan
+    assert "exp" not in body and "reduce_sum" not in body, plan
+    w = np.exp(c) / np.exp(c).sum()
+    want = x
+    for _ in range(n):
+        want = want * np.float32(0.5) + w * np.sin(want)
+    _close(jaxlite.jit(f)(c, x, np.int32(n)), want, rtol=1e-5)
+
+
+def test_scan_hoisting_keeps_linear_and_xs_in_place():
+    c = np.float32(0.3)
+
+    def f(c, xs):
+        return lax.scan(lambda h, x: (h * jnp.cos(c) + x, jnp.exp(c) * h), 0.0, xs,
+                        reverse=True)
+    xs = np.arange(5, dtype=np.float32)
+    jaxpr = jaxlite.make_jaxpr(f)(c, xs)
+    plan = _compiled(f, c, xs).fusion_plan()
+    assert "cos" not in plan[plan.index("    body:"):], plan
+    h, ys = np.float32(0.0), np.zeros(5, np.float32)
+    for t in range(4, -1, -1):
+        ys[t] = np.exp(c) * h
+        h = h * np.cos(c) + xs[t]
+    _close(jaxlite.jit(f)(c, xs), (h, ys), rtol=1e-5)
+    assert "scan" in str(jaxpr)
