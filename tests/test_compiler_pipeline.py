@@ -17,7 +17,8 @@ import jaxlite  # noqa: E402
 import jaxlite.numpy as jnp  # noqa: E402
 from jaxlite import lax  # noqa: E402
 import compiler  # noqa: E402
-from compiler import cache  # noqa: E402
+from jaxlite import core  # noqa: E402
+from compiler import cache, registry  # noqa: E402
 
 
 def compile_fn(f, *args, name="f"):
@@ -296,3 +297,42 @@ def test_many_arguments_packed_convention():
     np.testing.assert_allclose(last, xs[-1] * 2)
     with pytest.raises(TypeError):
         exe(*xs[:-1], "x")
+
+
+
+@pytest.fixture(params=[core.CHEAP, core.COSTLY])
+def cube_primitive(request):
+    """A new elementwise primitive as a lax block declares it (kind, cost, impl,
+    shape rule) plus its one value rule: all the compiler needs."""
+    name = f"test_cube_{request.param}"     # its own name: the memory cache keys on text
+    prim = core.Primitive(name, kind=core.ELEMENTWISE, cost=request.param)
+    core.impl_rules[prim] = lambda x: x * x * x
+    core.abstract_eval_rules[prim] = lambda x: x
+
+    @registry.value_rule(name)
+    def _cube(em, node, idx):
+        x = em.value(node.inputs[0], idx)
+        return em.b.fmul(em.b.fmul(x, x), x)
+    yield prim
+    del core.all_primitives[name], registry.VALUE_RULES[name]
+    del core.impl_rules[prim], core.abstract_eval_rules[prim]
+
+
+def test_a_declared_elementwise_primitive_fuses_without_compiler_edits(cube_primitive):
+    x = np.linspace(-2, 2, 64).astype(np.float32).reshape(8, 8)
+
+    def f(x):
+        return jnp.sum(cube_primitive.bind(jnp.exp(x)) + 1.0, axis=1)
+    exe = compile_fn(f, x)
+    ks = kernels(exe)
+    assert len(ks) == 1 and "[reduce]" in ks[0] and cube_primitive.name in exe.fusion_plan()
+    np.testing.assert_allclose(exe(x)[0], np.sum(np.exp(x) ** 3 + 1.0, axis=1), rtol=1e-5)
+
+    def g(x):
+        y = cube_primitive.bind(x)
+        return jnp.sum(y, axis=1), jnp.max(y)
+    # Its declared cost decides: CHEAP is recomputed in both consumers, COSTLY stored once.
+    want = 2 if cube_primitive.cost == core.CHEAP else 3
+    exe = compile_fn(g, x)
+    assert len(kernels(exe)) == want, exe.fusion_plan()
+    np.testing.assert_allclose(exe(x)[1], np.max(x ** 3), rtol=1e-6)
