@@ -73,6 +73,76 @@ class _Bytes:
 _HOIST_KINDS = (core.REDUCTION, core.KERNEL, core.HIGHER_ORDER)
 
 
+def simplify_loop(eqn, ins, emit):
+    """Loop-invariant carries and work leave a while/scan (called by simplify).
+
+    Returns ``(eqn, ins, known)``: the rewritten equation and its inputs, and
+    ``known``, {output index: atom} for the outputs of the original equation
+    that the new one no longer computes (see the two functions below)."""
+    eqn, ins, known = drop_passthrough_carries(eqn, ins)
+    eqn, ins = hoist_invariants(eqn, ins, emit)
+    return eqn, ins, known
+
+
+def drop_passthrough_carries(eqn, ins):
+    """A carry the body returns unchanged is a constant of the loop: it becomes
+    one (of the predicate and of the body), so no trip copies it, and the loop's
+    output is the initial value. Work that depends on it can then be hoisted."""
+    p = eqn.params
+    name = eqn.prim.name
+    if name == "while":
+        key, nconst, ncarry = "body_jaxpr", p["body_nconsts"], len(eqn.outvars)
+    elif name == "scan":
+        key, nconst, ncarry = "jaxpr", p["num_consts"], p["num_carry"]
+    else:
+        return eqn, ins, {}
+    body = _closed(p[key])
+    j = body.jaxpr
+    carries_in = j.invars[nconst:nconst + ncarry]
+    fixed = [i for i in range(ncarry) if j.outvars[i] is carries_in[i]]
+    if not fixed:
+        return eqn, ins, {}
+    moving = [i for i in range(ncarry) if i not in fixed]
+
+    def split(seq):
+        return [seq[i] for i in fixed], [seq[i] for i in moving]
+
+    params = dict(p)
+    fixed_in, moving_in = split(carries_in)
+    new_body = Jaxpr(j.constvars, j.invars[:nconst] + fixed_in + moving_in
+                     + j.invars[nconst + ncarry:],
+                     j.eqns, [j.outvars[i] for i in moving] + j.outvars[ncarry:])
+    params[key] = ClosedJaxpr(new_body, body.consts)
+    if name == "while":
+        cn = p["cond_nconsts"]
+        cond = _closed(p["cond_jaxpr"])
+        c = cond.jaxpr
+        c_fixed, c_moving = split(c.invars[cn:])
+        params["cond_jaxpr"] = ClosedJaxpr(
+            Jaxpr(c.constvars, c.invars[:cn] + c_fixed + c_moving, c.eqns, c.outvars),
+            cond.consts)
+        params["cond_nconsts"] = cn + len(fixed)
+        params["body_nconsts"] = nconst + len(fixed)
+        init = ins[cn + nconst:]
+        i_fixed, i_moving = split(init)
+        new_ins = (list(ins[:cn]) + i_fixed + list(ins[cn:cn + nconst]) + i_fixed
+                   + i_moving)
+        outvars = [eqn.outvars[i] for i in moving]
+    else:
+        params["num_consts"] = nconst + len(fixed)
+        params["num_carry"] = ncarry - len(fixed)
+        lin = tuple(p["linear"])
+        l_fixed, l_moving = split(lin[nconst:nconst + ncarry])
+        params["linear"] = (lin[:nconst] + tuple(l_fixed) + tuple(l_moving)
+                            + lin[nconst + ncarry:])
+        init = ins[nconst:nconst + ncarry]
+        i_fixed, i_moving = split(init)
+        new_ins = list(ins[:nconst]) + i_fixed + i_moving + list(ins[nconst + ncarry:])
+        outvars = [eqn.outvars[i] for i in moving] + eqn.outvars[ncarry:]
+    known = {i: init[i] for i in fixed}
+    return eqn.replace(params=params, outvars=outvars), new_ins, known
+
+
 def hoist_invariants(eqn, ins, emit):
     """Move the loop-invariant work of a while/scan body out of the loop.
 

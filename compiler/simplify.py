@@ -65,10 +65,14 @@ class _Simplifier:
         name = eqn.prim.name
         if eqn.prim.kind == core.CALL:
             return self.inline(eqn, ins)
-        if eqn.prim.kind == core.HIGHER_ORDER:     # loop-invariant code motion
+        if eqn.prim.kind == core.HIGHER_ORDER:     # loop invariants: control_flow.simplify_loop
             from compiler import control_flow
-            eqn, ins = control_flow.hoist_invariants(
+            n = len(eqn.outvars)
+            eqn, ins, known = control_flow.simplify_loop(
                 eqn, ins, lambda closed, args: self.run(closed.jaxpr, closed.consts, args))
+            if known:
+                outs = iter(self.equation(eqn, ins))
+                return [known[i] if i in known else next(outs) for i in range(n)]
         if name == "stop_gradient" or name == "integer_pow" and eqn.params["y"] == 1:
             return ins
         if name == "convert_element_type" and ins[0].aval.dtype == eqn.params["new_dtype"]:

@@ -437,3 +437,34 @@ def test_scan_hoisting_keeps_linear_and_xs_in_place():
         h = h * np.cos(c) + xs[t]
     _close(jaxlite.jit(f)(c, xs), (h, ys), rtol=1e-5)
     assert "scan" in str(jaxpr)
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_carry_returned_unchanged_is_not_copied_each_trip(n):
+    data = RNG.normal(size=(50, 40)).astype(np.float32)
+
+    def f(data, x, n):
+        def body(c):
+            i, data, x = c
+            return i + 1, data, x + jnp.sum(jnp.exp(data)) * 0.001
+        return lax.while_loop(lambda c: c[0] < n, body, (0, data, x))
+
+    def g(data, x):
+        return lax.scan(lambda c, t: ((c[0], c[1] * 0.5 + t), c[1]), (data, x),
+                        np.arange(n, dtype=np.float32))
+    x = np.float32(1.0)
+    plan = _compiled(f, data, x, n).fusion_plan()
+    body = plan[plan.index("    body:"):plan.index("\n    reads:")]
+    assert "copy" not in body and "exp" not in body, plan   # exp(data) is hoisted too
+    i, d, got = jaxlite.jit(f)(data, x, np.int32(n))
+    assert int(i) == n
+    _close(d, data)
+    _close(got, np.float32(x + n * np.exp(data).sum() * 0.001), rtol=1e-5)
+    (d, h), ys = jaxlite.jit(g)(data, x)
+    _close(d, data)
+    want_h, want_ys = x, []
+    for t in range(n):
+        want_ys.append(want_h)
+        want_h = np.float32(want_h * 0.5 + t)
+    _close(h, np.float32(want_h))
+    _close(ys, np.array(want_ys, np.float32).reshape(n))
