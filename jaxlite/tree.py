@@ -2,13 +2,13 @@
 
 Each function is the ``jaxlite.tree_util`` function of the same meaning
 (``tree.map`` is ``tree_util.tree_map``, ...), with JAX's argument names.
-The path-carrying variants (``leaves_with_path``, ``map_with_path``) are not
-provided: jaxlite's pytrees do not record key paths.
+The path-carrying variants (``flatten_with_path``, ``leaves_with_path``,
+``map_with_path``) give each leaf its key path (see tree_util.keystr).
 """
 from jaxlite import tree_util as _tu
 
 __all__ = ["all", "flatten", "leaves", "map", "reduce", "structure", "transpose",
-           "unflatten"]
+           "unflatten", "flatten_with_path", "leaves_with_path", "map_with_path"]
 
 
 def all(tree, *, is_leaf=None):   # noqa: A001 (JAX's name)
@@ -51,3 +51,18 @@ def transpose(outer_treedef, inner_treedef, pytree_to_transpose):
 
 def unflatten(treedef, leaves):
     return _tu.tree_unflatten(treedef, leaves)
+
+
+def flatten_with_path(tree, is_leaf=None, is_leaf_takes_path=False):
+    """``([(key_path, leaf), ...], treedef)``."""
+    return _tu.tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
+
+
+def leaves_with_path(tree, is_leaf=None, is_leaf_takes_path=False):
+    return _tu.tree_leaves_with_path(tree, is_leaf, is_leaf_takes_path)
+
+
+def map_with_path(f, tree, *rest, is_leaf=None, is_leaf_takes_path=False):
+    """``f(key_path, leaf, *others)`` leafwise over ``tree`` and the trees of ``rest``."""
+    return _tu.tree_map_with_path(f, tree, *rest, is_leaf=is_leaf,
+                                  is_leaf_takes_path=is_leaf_takes_path)

@@ -282,3 +282,155 @@ def _prefix(prefix, tree, out, what):
     for p, t in zip(p_children, t_children):
         _prefix(p, t, out, what)
 
+
+
+# ------------------------------------------------------------------ key paths
+# A leaf's key path is the tuple of keys leading to it from the root: DictKey for
+# dict entries, SequenceKey for tuple/list items, GetAttrKey for namedtuple fields,
+# and FlattenedIndexKey (the child's position) for custom nodes registered
+# without keys.
+
+class _Key:
+    __slots__ = ()
+    _field = ""
+
+    def __init__(self, value):
+        object.__setattr__(self, self._field, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def _value(self):
+        return getattr(self, self._field)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other._value() == self._value()
+
+    def __hash__(self):
+        return hash((type(self).__name__, self._value()))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self._field}={self._value()!r})"
+
+
+class DictKey(_Key):
+    """The key of a dict entry; prints as ``['name']``."""
+    __slots__ = ("key",)
+    _field = "key"
+
+    def __str__(self):
+        return f"[{self.key!r}]"
+
+
+class SequenceKey(_Key):
+    """The index of a tuple or list item; prints as ``[0]``."""
+    __slots__ = ("idx",)
+    _field = "idx"
+
+    def __str__(self):
+        return f"[{self.idx}]"
+
+
+class GetAttrKey(_Key):
+    """An attribute (a namedtuple field, say); prints as ``.name``."""
+    __slots__ = ("name",)
+    _field = "name"
+
+    def __str__(self):
+        return f".{self.name}"
+
+
+class FlattenedIndexKey(_Key):
+    """The child's position among a custom node's children."""
+    __slots__ = ("key",)
+    _field = "key"
+
+    def __str__(self):
+        return f"[<flat index {self.key}>]"
+
+
+_key_registry = {}   # type -> flatten_with_keys(x) -> ([(key, child), ...], aux)
+
+
+def register_pytree_with_keys(nodetype, flatten_with_keys, unflatten_func, flatten_func=None):
+    """Register ``nodetype`` as a container whose children carry keys:
+    ``flatten_with_keys(x) -> ([(key, child), ...], aux)``."""
+    if flatten_func is None:
+        def flatten_func(x):
+            pairs, aux = flatten_with_keys(x)
+            return [c for _, c in pairs], aux
+    register_pytree_node(nodetype, flatten_func, unflatten_func)
+    _key_registry[nodetype] = flatten_with_keys
+
+
+def register_pytree_with_keys_class(cls):
+    """Class decorator: ``cls.tree_flatten_with_keys(self)`` and the classmethod
+    ``cls.tree_unflatten(aux, children)``."""
+    flatten = getattr(cls, "tree_flatten", None)
+    register_pytree_with_keys(cls, lambda x: x.tree_flatten_with_keys(), cls.tree_unflatten,
+                              (lambda x: x.tree_flatten()) if flatten else None)
+    return cls
+
+
+def _child_keys(x, node_type, children, aux):
+    if node_type in _key_registry:
+        return [k for k, _ in _key_registry[node_type](x)[0]]
+    if node_type in (tuple, list):
+        return [SequenceKey(i) for i in range(len(children))]
+    if node_type is dict or node_type is collections.OrderedDict:
+        return [DictKey(k) for k in aux]
+    if node_type is collections.defaultdict:
+        return [DictKey(k) for k in aux[1]]
+    if _is_namedtuple(x):
+        return [GetAttrKey(f) for f in type(x)._fields]
+    return [FlattenedIndexKey(i) for i in range(len(children))]
+
+
+def flatten_one_level_with_keys(tree):
+    """``([(key, child), ...], aux)`` of one container node (ValueError for a leaf)."""
+    node_type, handler = _node_handler(tree)
+    if handler is None:
+        raise ValueError(f"can't flatten one level of a leaf: {tree!r}")
+    children, aux = handler[0](tree)
+    return list(zip(_child_keys(tree, node_type, children, aux), children)), aux
+
+
+def tree_flatten_with_path(tree, is_leaf=None, is_leaf_takes_path=False):
+    """``([(key_path, leaf), ...], treedef)``."""
+    pairs = []
+    treedef = _flatten_with_path(tree, (), pairs, is_leaf, is_leaf_takes_path)
+    return pairs, treedef
+
+
+def _flatten_with_path(x, path, pairs, is_leaf, takes_path):
+    if is_leaf is not None and (is_leaf(path, x) if takes_path else is_leaf(x)):
+        pairs.append((path, x))
+        return _LEAF
+    node_type, handler = _node_handler(x)
+    if handler is None:
+        pairs.append((path, x))
+        return _LEAF
+    children, aux = handler[0](x)
+    keys = _child_keys(x, node_type, children, aux)
+    return PyTreeDef(node_type, aux, [_flatten_with_path(c, path + (k,), pairs, is_leaf,
+                                                         takes_path)
+                                      for k, c in zip(keys, children)])
+
+
+def tree_leaves_with_path(tree, is_leaf=None, is_leaf_takes_path=False):
+    return tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
+
+
+def tree_map_with_path(f, tree, *rest, is_leaf=None, is_leaf_takes_path=False):
+    """``f(key_path, leaf, *others)`` leafwise, as tree_map."""
+    pairs, treedef = tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
+    others = [flatten_up_to(treedef, r) for r in rest]
+    return tree_unflatten(treedef, [f(p, x, *xs) for (p, x), *xs in zip(pairs, *others)])
+
+
+def keystr(keys, *, simple=False, separator=""):
+    """A key path as text: ``['a'][0].b``, or with ``simple=True`` just the keys
+    joined by ``separator`` (``a/0/b`` with ``separator='/'``)."""
+    if not simple:
+        return separator.join(str(k) for k in keys)
+    return separator.join(str(k._value()) if isinstance(k, _Key) else str(k) for k in keys)
