@@ -89,6 +89,50 @@ def default_backend():
     return "cpu"
 
 
+class SingleDeviceSharding:
+    """Where an array lives: wholly on one device (the only sharding jaxlite has)."""
+
+    def __init__(self, device, *, memory_kind=None):
+        self._device = device
+        self.memory_kind = memory_kind or "device"
+
+    @property
+    def device_set(self):
+        return {self._device}
+
+    @property
+    def addressable_devices(self):
+        return {self._device}
+
+    is_fully_replicated = True
+    is_fully_addressable = True
+    num_devices = 1
+
+    def __eq__(self, other):
+        return isinstance(other, SingleDeviceSharding) and other._device == self._device
+
+    def __hash__(self):
+        return hash(("SingleDeviceSharding", self._device))
+
+    def __repr__(self):
+        return f"SingleDeviceSharding(device={self._device!r}, memory_kind={self.memory_kind})"
+
+
+_SHARDING = SingleDeviceSharding(_CPU)
+# JAX's placement attributes of an array, installed here (core, below this layer,
+# does not know devices): every jaxlite array is on the one CPU device.
+core.Array.devices = lambda self: {_CPU}
+core.Array.device = property(lambda self: _CPU)
+core.Array.sharding = property(lambda self: _SHARDING)
+
+
+def typeof(x):
+    """The abstract value (ShapedArray: shape, dtype, weak type) of an array or scalar."""
+    if isinstance(x, (list, tuple, dict)):
+        raise TypeError(f"typeof: expected an array or scalar, got {type(x).__name__}")
+    return core.get_aval(x)
+
+
 def _check_device(device):
     if device is not None and not isinstance(device, CpuDevice):
         raise TypeError(f"device_put: device must be None or a device from "

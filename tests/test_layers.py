@@ -44,7 +44,8 @@ LAYERS = [
     ("calls", ["jaxlite.custom_derivatives", "jaxlite.jit_primitive", "jaxlite.stages",
                "jaxlite.jit", "jaxlite.rematerialize"]),
     ("api", ["jaxlite.numpy_util", "jaxlite.numpy", "jaxlite.nn", "jaxlite.random",
-             "jaxlite.debug", "jaxlite._api_extras", "jaxlite.api"]),
+             "jaxlite.debug", "jaxlite._api_extras", "jaxlite.api", "jaxlite.test_util",
+             "jaxlite.flatten_util"]),
 ]
 
 

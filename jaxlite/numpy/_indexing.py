@@ -517,8 +517,23 @@ class _IndexUpdateRef:
     def __init__(self, array, index):
         self.array, self.index = array, index
 
-    def get(self, **_):
-        return getitem(self.array, self.index)
+    def get(self, *, mode=None, fill_value=None, indices_are_sorted=False,
+            unique_indices=False):
+        """``x[idx]``; out-of-bounds entries clamp (mode None/'clip'/
+        'promise_in_bounds') or read ``fill_value`` (mode 'fill' or 'drop';
+        default NaN, the lowest signed int, the highest unsigned int, True)."""
+        if mode in (None, "clip", "promise_in_bounds"):
+            return getitem(self.array, self.index)
+        if mode not in ("fill", "drop"):
+            raise ValueError(f'Unknown gather mode "{mode}"')
+        x = util.as_operand(self.array)
+        if fill_value is None:
+            fill_value = _default_fill(util.aval(x).dtype)
+        idx = self.index if isinstance(self.index, tuple) else (self.index,)
+        # Static ints become index arrays, so that out of bounds they fill, not raise.
+        idx = tuple(np.asarray(e) if isinstance(e, (int, np.integer))
+                    and not isinstance(e, (bool, np.bool_)) else e for e in idx)
+        return getitem(x, idx, fill_out_of_bounds=fill_value)
 
     def set(self, values, **_):
         return _scatter(self.array, self.index, values, "set")
@@ -548,6 +563,14 @@ class _IndexUpdateRef:
 
     def apply(self, func, **_):
         return self.set(func(self.get()))
+
+
+def _default_fill(dt):
+    if dt.kind == "b":
+        return True
+    if dt.kind in "iu":
+        return np.iinfo(dt).min if dt.kind == "i" else np.iinfo(dt).max
+    return np.nan
 
 
 class IndexUpdateHelper:
