@@ -74,14 +74,22 @@ _HOIST_KINDS = (core.REDUCTION, core.KERNEL, core.HIGHER_ORDER)
 
 
 def simplify_loop(eqn, ins, emit):
-    """Loop-invariant carries and work leave a while/scan (called by simplify).
+    """Rewrite a while/scan before it is fused (called by simplify): invariant
+    carries and invariant work leave the loop (see the two functions below).
 
-    Returns ``(eqn, ins, known)``: the rewritten equation and its inputs, and
-    ``known``, {output index: atom} for the outputs of the original equation
-    that the new one no longer computes (see the two functions below)."""
+    Returns ``(eqn, ins, finish)``: the rewritten equation and its inputs, and
+    None or ``finish(outs)``, which maps the new equation's outputs to the
+    original equation's."""
+    n = len(eqn.outvars)
     eqn, ins, known = drop_passthrough_carries(eqn, ins)
     eqn, ins = hoist_invariants(eqn, ins, emit)
-    return eqn, ins, known
+    if not known:
+        return eqn, ins, None
+
+    def finish(outs):
+        rest = iter(outs)
+        return [known[i] if i in known else next(rest) for i in range(n)]
+    return eqn, ins, finish
 
 
 def drop_passthrough_carries(eqn, ins):

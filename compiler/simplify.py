@@ -67,12 +67,10 @@ class _Simplifier:
             return self.inline(eqn, ins)
         if eqn.prim.kind == core.HIGHER_ORDER:     # loop invariants: control_flow.simplify_loop
             from compiler import control_flow
-            n = len(eqn.outvars)
-            eqn, ins, known = control_flow.simplify_loop(
+            eqn, ins, finish = control_flow.simplify_loop(
                 eqn, ins, lambda closed, args: self.run(closed.jaxpr, closed.consts, args))
-            if known:
-                outs = iter(self.equation(eqn, ins))
-                return [known[i] if i in known else next(outs) for i in range(n)]
+            if finish is not None:
+                return finish(self.equation(eqn, ins))
         if name == "stop_gradient" or name == "integer_pow" and eqn.params["y"] == 1:
             return ins
         if name == "convert_element_type" and ins[0].aval.dtype == eqn.params["new_dtype"]:
