@@ -29,6 +29,10 @@ one stays in the output buffer: the body writes a scratch copy that is copied
 back each trip. Those fixed addresses let LLVM keep scalar carries in
 registers once the body is inlined into the loop.
 
+Before fusion, ``simplify_loop`` (called by simplify) makes a carry the body
+returns unchanged a constant of the loop, and moves the body's invariant
+work (GEMMs, reductions, costly math on constants) before the loop.
+
 The plan (``fusion.plan_text``) prints each nested program, indented, under
 its kernel. Nested kernels are numbered after the parent's, so every kernel
 of a module has its own number (and LLVM function name). Large nested kernels
@@ -70,7 +74,9 @@ class _Bytes:
 
 # Worth computing once before the loop rather than on every trip: kernel roots
 # and costly math. Cheap fusable work stays in the body, where it is fused.
-_HOIST_KINDS = (core.REDUCTION, core.KERNEL, core.HIGHER_ORDER)
+# Nested control flow stays too: a while that never ends must not start
+# before a loop that would not have run it.
+_HOIST_KINDS = (core.REDUCTION, core.KERNEL)
 
 
 def simplify_loop(eqn, ins, emit):
@@ -160,7 +166,7 @@ def hoist_invariants(eqn, ins, emit):
     the body as extra constants. Returns the (possibly new) equation and its
     inputs. Branches of a cond are left alone: hoisting would run work of
     branches not taken. A loop of zero trips still computes the hoisted work
-    (wasted, never wrong: nothing here has effects or traps)."""
+    (wasted, never wrong: nothing hoisted has effects, traps or loops)."""
     p = eqn.params
     if eqn.prim.name == "while":
         key, first, nconst = "body_jaxpr", p["cond_nconsts"], p["body_nconsts"]
