@@ -468,3 +468,43 @@ def test_carry_returned_unchanged_is_not_copied_each_trip(n):
         want_h = np.float32(want_h * 0.5 + t)
     _close(h, np.float32(want_h))
     _close(ys, np.array(want_ys, np.float32).reshape(n))
+
+
+# ------------------------------------------------------------ random programs
+
+def _random_program(rng):
+    """A scan over random-length xs whose body mixes a switch, an inner while and
+    carries of several sizes (scalar, small, larger than a swapped carry's
+    threshold), some returned unchanged and some accumulated."""
+    length = int(rng.integers(0, 5))
+    width = int(rng.choice([1, 3, 40]))
+    nbranch = int(rng.integers(1, 4))
+    reverse = bool(rng.integers(0, 2))
+    trips = int(rng.integers(-1, 4))
+    scale = np.float32(rng.uniform(0.2, 0.9))
+    w = rng.normal(size=(width, width)).astype(np.float32) * 0.3
+    args = (w, rng.normal(size=width).astype(np.float32),
+            rng.normal(size=(length, width)).astype(np.float32),
+            rng.integers(-1, nbranch + 1, size=length).astype(np.int32))
+
+    def f(w, h0, xs, idx):
+        branches = [lambda h, x: jnp.tanh(w @ h + x),
+                    lambda h, x: h * scale - x,
+                    lambda h, x: jnp.sin(h) + jnp.sum(x) * 0.1][:nbranch]
+
+        def step(c, inp):
+            h, k, keep, acc = c
+            x, i = inp
+            h = lax.switch(i, branches, h, x)
+            h = lax.while_loop(lambda v: v[0] < trips, lambda v: (v[0] + 1, v[1] * scale),
+                               (0, h))[1]
+            return (h, k + i, keep, acc + jnp.exp(w) * 0.01), (h.sum(), k)
+        init = (h0, np.int32(0), w, jnp.zeros_like(w))
+        return lax.scan(step, init, (xs, idx), reverse=reverse)
+    return f, args
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_control_flow_programs_jit_matches_eager(seed):
+    f, args = _random_program(np.random.default_rng(seed))
+    _close(jaxlite.jit(f)(*args), f(*args), rtol=2e-5, atol=2e-6)
