@@ -28,8 +28,8 @@ def lower(prog, name="jit_fn", data_offset=None):
 
 
 def _kernel_bases(prog, k):
-    bases = [prog.base(k.out)]
-    for v in k.reads:
+    bases = []
+    for v in k.outs + k.reads:        # several outputs: a LAPACK kernel (lu, qr, eigh, svd)
         bv = prog.base(v)
         if bv not in bases:
             bases.append(bv)

@@ -253,6 +253,47 @@ _add("sort", "sort", _sort_entry, [distinct], [((3, 4),), ((5,),), ((2, 3, 4),)]
 _add("argsort", "argsort", _argsort_entry, [distinct], [((3, 4),), ((5,),), ((2, 3, 4),)])
 
 
+# linear algebra (lax/linalg.py): well-conditioned matrices built from the samples
+from jaxlite.lax import linalg as lax_linalg  # noqa: E402
+
+
+def _spd(x):
+    shape = np.shape(x)
+    eye = lax.broadcast_in_dim(2.0 * shape[-1] * np.eye(shape[-1]), shape,
+                               (len(shape) - 2, len(shape) - 1))
+    return lax.add(lax_linalg.symmetrize(x), eye)
+
+
+def _flat(*outs):
+    """Several outputs as one vector (the table's functions return one array)."""
+    return lax.concatenate([lax.reshape(o, (np.size(o),)) for o in outs], 0)
+
+
+def _tri_left(a, b):
+    return lax_linalg.triangular_solve(_spd(a), b, left_side=True, lower=True)
+
+
+def _tri_right(a, b):
+    return lax_linalg.triangular_solve(_spd(a), b, left_side=False, lower=False,
+                                       transpose_a=True, unit_diagonal=True)
+
+
+_add("cholesky", "cholesky", lambda x: lax_linalg.cholesky(_spd(x)), [normal],
+     [((3, 3),), ((2, 3, 3),)])
+_add("triangular_solve", "triangular_solve", _tri_left, [normal, normal],
+     [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 1))])
+_add("triangular_solve-right", "triangular_solve", _tri_right, [normal, normal],
+     [((3, 3), (2, 3))])
+_add("lu", "lu", lambda x: lax_linalg.lu(x)[0], [normal], [((3, 3),), ((3, 4),), ((2, 4, 3),)])
+_add("qr", "qr", lambda x: _flat(*lax_linalg.qr(x, full_matrices=False)), [normal],
+     [((3, 3),), ((4, 3),)])
+_add("eigh", "eigh", lambda x: _flat(*lax_linalg.eigh(x)), [normal], [((3, 3),), ((2, 4, 4),)])
+_add("svd", "svd", lambda x: _flat(*lax_linalg.svd(x, full_matrices=False)), [normal],
+     [((3, 3),), ((4, 3),), ((3, 4),)])
+_add("svd-values", "svd", lambda x: lax_linalg.svd(x, compute_uv=False), [normal],
+     [((3, 4),)])
+
+
 def table_primitives():
     """The registered primitives the table must cover, sorted by name."""
     return sorted(name for name, p in core.all_primitives.items()

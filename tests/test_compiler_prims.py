@@ -481,6 +481,18 @@ SAMPLES.update({
                                        (0, x))[1], _F),
     "scan": (lambda x: lax.scan(lambda c, r: (c + r, c * r), x[0], x)[1], _F),
 })
+# Decompositions (compiler/lapack.py): float32 here, float64 in tests/test_linalg_jit.py.
+from jaxlite.lax import linalg as lax_linalg  # noqa: E402
+_SPD = (_F @ _F.T + 3 * np.eye(3)).astype(np.float32)
+SAMPLES.update({
+    "cholesky": (lax_linalg.cholesky, _SPD),
+    "triangular_solve": (lambda a, b: lax_linalg.triangular_solve(a, b, left_side=True,
+                                                                  lower=True), _SPD, _F),
+    "lu": (lax_linalg.lu, _F.T),
+    "qr": (lambda x: lax_linalg.qr(x, full_matrices=False), _F.T),
+    "eigh": (lax_linalg.eigh, _SPD),
+    "svd": (lax_linalg.svd, _F),
+})
 # Primitives the compiler must refuse, with the error JAX gives.
 REFUSED = {
     # custom_vjp's tangent map: only bound by forward mode through a custom_vjp function.

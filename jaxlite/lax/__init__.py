@@ -21,3 +21,5 @@ def _drop_submodules(namespace):
 
 _drop_submodules(globals())
 del _drop_submodules, _ModuleType
+# The one public submodule, as jax.lax.linalg (its names stay out of this namespace).
+from jaxlite.lax import linalg  # noqa: E402

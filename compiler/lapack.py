@@ -1,0 +1,465 @@
+"""Kernel rules for the decompositions of ``jaxlite.lax.linalg``: LAPACK calls.
+
+Each kernel loops over the batch (the leading axes) and, per matrix, copies
+the input into a workspace laid out as LAPACK wants it (column-major), calls
+the routine, and writes the row-major outputs; a failure (``info != 0`` where
+the result is unusable) fills that matrix's outputs with NaN, as JAX does.
+
+The routines come from the OpenBLAS that numpy ships (``native.find_blas``):
+numpy 2 wheels export them as ``scipy_dpotrf_64_`` (ILP64 integers); plain
+``dpotrf_`` (and ``dpotrf_64_``) are accepted too. Without them, scipy's
+``cython_lapack``/``cython_blas`` function pointers (32-bit integers) are used
+when scipy is importable; otherwise compiling raises a RuntimeError naming
+the missing routine (never a Python fallback at run time). Each symbol is
+registered with MCJIT under jaxlite's own name, like the GEMM symbols.
+
+Every argument is passed by pointer (the Fortran convention), followed by
+the hidden lengths of the character arguments (1 each; a routine that takes
+none ignores them). Shapes are static, so sizes, leading dimensions and
+workspace lengths are constants checked here, before any native code runs.
+"""
+import ctypes
+import threading
+
+import numpy as np
+import llvmlite.binding as llvm
+from llvmlite import ir
+
+from compiler import loops, native
+from compiler.lltypes import F32, I8, I32, I64, PTR, VOID, const, declare, i64, lltype
+from compiler.registry import kernel_rule
+
+_lock = threading.Lock()
+_found = {}          # "dpotrf" -> (alias, int bits)
+_BLAS_ROUTINES = {"trsm"}   # in cython_blas rather than cython_lapack
+
+
+class Routine:
+    """A resolved LAPACK/BLAS routine: the alias to call and its integer type."""
+
+    def __init__(self, alias, int_bits):
+        self.alias, self.int_bits = alias, int_bits
+        self.itype = I64 if int_bits == 64 else I32
+
+
+def _prefix(dtype):
+    return {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}[np.dtype(dtype)]
+
+
+def _from_numpy_openblas(name):
+    blas = native.find_blas()
+    if blas is None:
+        return None
+    lib = ctypes.CDLL(blas.path)
+    for symbol, bits in ((f"scipy_{name}_64_", 64), (f"{name}_64_", 64),
+                         (f"scipy_{name}_", blas.int_bits), (f"{name}_", blas.int_bits)):
+        if hasattr(lib, symbol):
+            return ctypes.cast(getattr(lib, symbol), ctypes.c_void_p).value, bits
+    return None
+
+
+def _from_scipy(name):
+    try:
+        if name[1:] in _BLAS_ROUTINES:
+            from scipy.linalg import cython_blas as module     # optional: only this fallback
+        else:
+            from scipy.linalg import cython_lapack as module   # optional: only this fallback
+    except ImportError:
+        return None
+    capsule = module.__pyx_capi__.get(name)
+    if capsule is None:
+        return None
+    get_name = ctypes.pythonapi.PyCapsule_GetName
+    get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object,
+                                                                  ctypes.c_char_p]
+    return get_pointer(capsule, get_name(capsule)), 32
+
+
+def routine(name, dtype):
+    """The Routine for ``name`` ("potrf", ...) in ``dtype``; RuntimeError if absent."""
+    full = _prefix(dtype) + name
+    with _lock:
+        if full not in _found:
+            hit = _from_numpy_openblas(full) or _from_scipy(full)
+            if hit is None or not hit[0]:
+                raise RuntimeError(
+                    f"jit: the LAPACK routine {full} was found neither in numpy's OpenBLAS "
+                    f"nor in scipy.linalg.cython_lapack; linear algebra under jit needs one "
+                    f"of them (eager evaluation still works)")
+            alias = f"jaxlite_lapack_{full}"
+            llvm.add_symbol(alias, hit[0])
+            _found[full] = (alias, hit[1])
+    return Routine(*_found[full])
+
+
+# ------------------------------------------------------------- IR helpers
+
+class _Call:
+    """Builds one routine's argument list: every value through a stack slot."""
+
+    def __init__(self, em, rt):
+        self.em, self.rt, self.args, self.chars = em, rt, [], 0
+
+    def int(self, value):
+        return self._slot(self.rt.itype, ir.Constant(self.rt.itype, value)
+                          if isinstance(value, int) else value)
+
+    def char(self, c):
+        self.chars += 1
+        return self._slot(I8, ir.Constant(I8, ord(c)))
+
+    def scalar(self, dtype, value):
+        return self._slot(lltype(dtype), const(dtype, value))
+
+    def _slot(self, ty, value):
+        slot = self.em.alloca(ty)
+        self.em.b.store(value, slot)
+        self.args.append(slot)
+        return slot
+
+    def ptr(self, p):
+        self.args.append(p)
+        return p
+
+    def emit(self):
+        args = self.args + [i64(1)] * self.chars
+        fn = declare(self.em.module, self.rt.alias, VOID, [PTR] * len(self.args)
+                     + [I64] * self.chars)
+        self.em.b.call(fn, args)
+
+
+def _elem(b, ptr, dtype, index):
+    return b.gep(ptr, [index if not isinstance(index, int) else i64(index)],
+                 source_etype=lltype(dtype))
+
+
+def _copy(b, module, dst, src, nbytes):
+    if nbytes:
+        fn = declare(module, "llvm.memcpy.p0.p0.i64", VOID, [PTR, PTR, I64, ir.IntType(1)])
+        b.call(fn, [dst, src, i64(nbytes), ir.Constant(ir.IntType(1), 0)])
+
+
+def _transpose(b, dst, src, dtype, rows, cols, name):
+    """dst (cols x rows, row-major) = src (rows x cols, row-major) transposed:
+    a row-major matrix to column-major, or back."""
+    ty = lltype(dtype)
+    with loops.for_range(b, rows, name=f"{name}r") as i:
+        with loops.for_range(b, cols, name=f"{name}c") as j:
+            v = b.load(_elem(b, src, dtype, b.add(b.mul(i, i64(cols)), j)), typ=ty)
+            b.store(v, _elem(b, dst, dtype, b.add(b.mul(j, i64(rows)), i)))
+
+
+def _fill(b, ptr, dtype, count, value, name="fill"):
+    with loops.for_range(b, count, name=name) as i:
+        b.store(const(dtype, value), _elem(b, ptr, dtype, i))
+
+
+def _eye(b, ptr, dtype, rows, cols, name="eye"):
+    _fill(b, ptr, dtype, rows * cols, 0, name)
+    with loops.for_range(b, min(rows, cols), name=f"{name}d") as i:
+        b.store(const(dtype, 1), _elem(b, ptr, dtype, b.mul(i, i64(cols + 1))))
+
+
+def _fix_signs(em, ptr, dt, count, length, vec_stride, elem_stride, partner=None, name="sg"):
+    """Negate each of ``count`` vectors (element i of vector j at
+    j*vec_stride + i*elem_stride) whose entry of largest magnitude (the first)
+    is negative, and the same vector of ``partner`` (ptr, length, vec_stride,
+    elem_stride): the sign convention of the eager implementation."""
+    b, ty = em.b, lltype(dt)
+    best, neg = em.alloca(ty), em.alloca(ir.IntType(1))
+    fabs = declare(b.module, f"llvm.fabs.{'f32' if ty == F32 else 'f64'}", ty, [ty])
+    with loops.for_range(b, count, name=f"{name}v") as j:
+        b.store(const(dt, -1.0), best)
+        b.store(ir.Constant(ir.IntType(1), 0), neg)
+        base = b.mul(j, i64(vec_stride))
+        with loops.for_range(b, length, name=f"{name}e") as i:
+            x = b.load(_elem(b, ptr, dt, b.add(base, b.mul(i, i64(elem_stride)))), typ=ty)
+            mag = b.call(fabs, [x])
+            larger = b.fcmp_ordered(">", mag, b.load(best))
+            b.store(b.select(larger, mag, b.load(best)), best)
+            b.store(b.select(larger, b.fcmp_ordered("<", x, const(dt, 0)), b.load(neg)), neg)
+        with b.if_then(b.load(neg)):
+            targets = [(ptr, length, vec_stride, elem_stride)] + ([partner] if partner else [])
+            for t, (p, n, vs, es) in enumerate(targets):
+                pbase = b.mul(j, i64(vs))
+                with loops.for_range(b, n, name=f"{name}n{t}") as i:
+                    at = _elem(b, p, dt, b.add(pbase, b.mul(i, i64(es))))
+                    b.store(b.fneg(b.load(at, typ=ty)), at)
+
+
+def _malloc(em, nbytes):
+    return em.b.call(declare(em.module, "malloc", PTR, [I64]), [i64(max(nbytes, 8))])
+
+
+def _free(em, ptr):
+    em.b.call(declare(em.module, "free", VOID, [PTR]), [ptr])
+
+
+def _failed(em, info_slot, itype):
+    return em.b.icmp_signed("!=", em.b.load(info_slot, typ=itype), ir.Constant(itype, 0))
+
+
+def _batch(var, ndim_matrix=2):
+    return int(np.prod(var.aval.shape[:-ndim_matrix], dtype=np.int64))
+
+
+def _ptr(em, v, bi, per):
+    return em.address(v, em.b.mul(bi, i64(per)))
+
+
+def _ld(n):
+    return max(1, n)
+
+
+# ------------------------------------------------------------------- rules
+
+@kernel_rule("cholesky", label="lapack", fuses_inputs=False)
+def emit_cholesky(em, kernel):
+    node = kernel.root
+    (a,), out = node.inputs, node.out
+    dt = a.aval.dtype
+    n = a.aval.shape[-1]
+    if n == 0 or a.aval.size == 0:
+        return
+    rt = routine("potrf", dt)
+    b = em.b
+    size = n * n
+    info = em.alloca(rt.itype)
+    with loops.for_range(b, _batch(a), name="mat") as bi:
+        src, dst = _ptr(em, a, bi, size), _ptr(em, out, bi, size)
+        _copy(b, em.module, dst, src, size * dt.itemsize)
+        # Row-major lower == column-major upper: potrf('U') factors it in place.
+        call = _Call(em, rt)
+        call.char("U"), call.int(n), call.ptr(dst), call.int(_ld(n)), call.ptr(info)
+        call.emit()
+        with b.if_else(_failed(em, info, rt.itype)) as (bad, good):
+            with bad:
+                _fill(b, dst, dt, size, np.nan)
+            with good:          # the strict upper triangle still holds the input
+                with loops.for_range(b, n, name="r") as i:
+                    with loops.for_range(b, n, start=b.add(i, i64(1)), name="c") as j:
+                        b.store(const(dt, 0), _elem(b, dst, dt, b.add(b.mul(i, i64(n)), j)))
+
+
+@kernel_rule("triangular_solve", label="lapack", fuses_inputs=False)
+def emit_triangular_solve(em, kernel):
+    node = kernel.root
+    a, rhs = node.inputs
+    out = node.out
+    p = node.params
+    dt = out.aval.dtype
+    m = a.aval.shape[-1]
+    rows, cols = out.aval.shape[-2:]
+    if out.aval.size == 0:
+        return
+    rt = routine("trsm", dt)
+    b = em.b
+    # Column-major, the buffers hold A^T and B^T: op(A) X = B becomes
+    # X^T op(A)^T = B^T, a right-side solve with the other triangle.
+    side = "R" if p["left_side"] else "L"
+    uplo = "U" if p["lower"] else "L"
+    trans = "T" if p["transpose_a"] else "N"
+    diag = "U" if p["unit_diagonal"] else "N"
+    with loops.for_range(b, _batch(out), name="mat") as bi:
+        pa, pb = _ptr(em, a, bi, m * m), _ptr(em, rhs, bi, rows * cols)
+        dst = _ptr(em, out, bi, rows * cols)
+        _copy(b, em.module, dst, pb, rows * cols * dt.itemsize)
+        call = _Call(em, rt)
+        call.char(side), call.char(uplo), call.char(trans), call.char(diag)
+        call.int(cols), call.int(rows), call.scalar(dt, 1.0)
+        call.ptr(pa), call.int(_ld(m)), call.ptr(dst), call.int(_ld(cols))
+        call.emit()
+
+
+@kernel_rule("lu", label="lapack", fuses_inputs=False)
+def emit_lu(em, kernel):
+    node = kernel.root
+    (a,) = node.inputs
+    lu_out, piv_out, perm_out = node.outvars
+    dt = a.aval.dtype
+    m, n = a.aval.shape[-2:]
+    k = min(m, n)
+    nb = _batch(a)
+    if nb == 0 or m == 0:
+        return
+    b = em.b
+    idt = piv_out.aval.dtype
+    ity = lltype(idt)
+    with loops.for_range(b, nb, name="mat") as bi:
+        perm = _ptr(em, perm_out, bi, m)
+        with loops.for_range(b, m, name="p") as i:
+            b.store(b.trunc(i, ity) if ity != I64 else i, _elem(b, perm, idt, i))
+    if k == 0:
+        return
+    rt = routine("getrf", dt)
+    ws = _malloc(em, m * n * dt.itemsize + k * rt.int_bits // 8)
+    ipiv = b.gep(ws, [i64(m * n * dt.itemsize)], source_etype=I8)
+    info = em.alloca(rt.itype)
+    with loops.for_range(b, nb, name="mat") as bi:
+        src, dst = _ptr(em, a, bi, m * n), _ptr(em, lu_out, bi, m * n)
+        piv, perm = _ptr(em, piv_out, bi, k), _ptr(em, perm_out, bi, m)
+        _transpose(b, ws, src, dt, m, n, "in")
+        call = _Call(em, rt)
+        call.int(m), call.int(n), call.ptr(ws), call.int(_ld(m)), call.ptr(ipiv), call.ptr(info)
+        call.emit()
+        _transpose(b, dst, ws, dt, n, m, "out")
+        with loops.for_range(b, k, name="pv") as i:
+            p1 = b.load(b.gep(ipiv, [i], source_etype=rt.itype), typ=rt.itype)
+            p0 = b.sub(p1, ir.Constant(rt.itype, 1))
+            p0 = b.trunc(p0, ity) if rt.itype.width > ity.width else \
+                (b.sext(p0, ity) if rt.itype.width < ity.width else p0)
+            b.store(p0, _elem(b, piv, idt, i))
+            # Apply the swap to the permutation: perm[i] <-> perm[p].
+            j = b.sext(p0, I64) if ity != I64 else p0
+            pi, pj = _elem(b, perm, idt, i), _elem(b, perm, idt, j)
+            vi, vj = b.load(pi, typ=ity), b.load(pj, typ=ity)
+            b.store(vj, pi)
+            b.store(vi, pj)
+    _free(em, ws)
+
+
+@kernel_rule("qr", label="lapack", fuses_inputs=False)
+def emit_qr(em, kernel):
+    node = kernel.root
+    (a,) = node.inputs
+    q_out, r_out = node.outvars
+    dt = a.aval.dtype
+    m, n = a.aval.shape[-2:]
+    k = min(m, n)
+    qc = q_out.aval.shape[-1]                 # m (full) or k
+    rr = r_out.aval.shape[-2]
+    nb = _batch(a)
+    if nb == 0 or m == 0:
+        return
+    b = em.b
+    wcols = max(n, qc)
+    lwork = max(1, 64 * wcols)
+    ws = _malloc(em, (m * wcols + k + lwork) * dt.itemsize)
+    tau = _elem(b, ws, dt, m * wcols)
+    work = _elem(b, ws, dt, m * wcols + k)
+    geqrf, orgqr = routine("geqrf", dt), routine("orgqr", dt)
+    info = em.alloca(geqrf.itype)
+    with loops.for_range(b, nb, name="mat") as bi:
+        src = _ptr(em, a, bi, m * n)
+        q, r = _ptr(em, q_out, bi, m * qc), _ptr(em, r_out, bi, rr * n)
+        _transpose(b, ws, src, dt, m, n, "in")
+        call = _Call(em, geqrf)
+        call.int(m), call.int(n), call.ptr(ws), call.int(m), call.ptr(tau), call.ptr(work)
+        call.int(lwork), call.ptr(info)
+        call.emit()
+        # R: the upper triangle of the factored matrix (column-major in ws).
+        ty = lltype(dt)
+        with loops.for_range(b, rr, name="ri") as i:
+            with loops.for_range(b, n, name="rj") as j:
+                v = b.load(_elem(b, ws, dt, b.add(i, b.mul(j, i64(m)))), typ=ty)
+                keep = b.and_(b.icmp_signed("<=", i, j), b.icmp_signed("<", i, i64(k)))
+                b.store(b.select(keep, v, const(dt, 0)),
+                        _elem(b, r, dt, b.add(b.mul(i, i64(n)), j)))
+        call = _Call(em, orgqr)
+        call.int(m), call.int(qc), call.int(k), call.ptr(ws), call.int(m), call.ptr(tau)
+        call.ptr(work), call.int(lwork), call.ptr(info)
+        call.emit()
+        _transpose(b, q, ws, dt, qc, m, "q")
+    _free(em, ws)
+
+
+@kernel_rule("eigh", label="lapack", fuses_inputs=False)
+def emit_eigh(em, kernel):
+    node = kernel.root
+    (a,) = node.inputs
+    v_out, w_out = node.outvars
+    dt = a.aval.dtype
+    n = a.aval.shape[-1]
+    nb = _batch(a)
+    if nb == 0 or n == 0:
+        return
+    rt = routine("syevd", dt)
+    b = em.b
+    lwork, liwork = 1 + 6 * n + 2 * n * n, 3 + 5 * n
+    isize = rt.int_bits // 8
+    ws = _malloc(em, (n * n + lwork) * dt.itemsize + liwork * isize)
+    work = _elem(b, ws, dt, n * n)
+    iwork = b.gep(ws, [i64((n * n + lwork) * dt.itemsize)], source_etype=I8)
+    info = em.alloca(rt.itype)
+    with loops.for_range(b, nb, name="mat") as bi:
+        src = _ptr(em, a, bi, n * n)
+        v, w = _ptr(em, v_out, bi, n * n), _ptr(em, w_out, bi, n)
+        _copy(b, em.module, ws, src, n * n * dt.itemsize)
+        call = _Call(em, rt)
+        # Row-major lower == column-major upper.
+        call.char("V"), call.char("U" if node.params["lower"] else "L"), call.int(n)
+        call.ptr(ws), call.int(n), call.ptr(w), call.ptr(work), call.int(lwork)
+        call.ptr(iwork), call.int(liwork), call.ptr(info)
+        call.emit()
+        with b.if_else(_failed(em, info, rt.itype)) as (bad, good):
+            with bad:
+                _fill(b, v, dt, n * n, np.nan)
+                _fill(b, w, dt, n, np.nan, "fillw")
+            with good:   # eigenvectors are ws's columns (column-major)
+                _transpose(b, v, ws, dt, n, n, "v")
+                _fix_signs(em, v, dt, n, n, 1, n)
+    _free(em, ws)
+
+
+@kernel_rule("svd", label="lapack", fuses_inputs=False)
+def emit_svd(em, kernel):
+    node = kernel.root
+    (a,) = node.inputs
+    outs = node.outvars
+    full, uv = node.params["full_matrices"], node.params["compute_uv"]
+    dt = a.aval.dtype
+    m, n = a.aval.shape[-2:]
+    k, mx = min(m, n), max(m, n)
+    nb = _batch(a)
+    if nb == 0:
+        return
+    b = em.b
+    s_out = outs[0]
+    u_out, vh_out = (outs[1], outs[2]) if uv else (None, None)
+    ucols = u_out.aval.shape[-1] if uv else 0
+    vrows = vh_out.aval.shape[-2] if uv else 0
+    if k == 0:
+        if uv:
+            with loops.for_range(b, nb, name="mat") as bi:
+                _eye(b, _ptr(em, u_out, bi, m * ucols), dt, m, ucols, "eu")
+                _eye(b, _ptr(em, vh_out, bi, vrows * n), dt, vrows, n, "ev")
+        return
+    rt = routine("gesdd", dt)
+    lwork = (4 * k * k + 7 * k + mx + 64 * mx) if uv else (3 * k + max(mx, 7 * k) + 64 * mx)
+    liwork = 8 * k
+    ws = _malloc(em, (m * n + lwork) * dt.itemsize + liwork * (rt.int_bits // 8))
+    work = _elem(b, ws, dt, m * n)
+    iwork = b.gep(ws, [i64((m * n + lwork) * dt.itemsize)], source_etype=I8)
+    info = em.alloca(rt.itype)
+    jobz = ("A" if full else "S") if uv else "N"
+    dummy = em.alloca(lltype(dt))
+    with loops.for_range(b, nb, name="mat") as bi:
+        src, s = _ptr(em, a, bi, m * n), _ptr(em, s_out, bi, k)
+        _copy(b, em.module, ws, src, m * n * dt.itemsize)
+        # Column-major, the buffer is A^T (n x m) = U' S V'^T, so A = V' S U'^T:
+        # LAPACK's U' written column-major is our vh row-major, its V'^T our u.
+        if uv:
+            u, vh = _ptr(em, u_out, bi, m * ucols), _ptr(em, vh_out, bi, vrows * n)
+        else:
+            u = vh = dummy
+        call = _Call(em, rt)
+        call.char(jobz), call.int(n), call.int(m), call.ptr(ws), call.int(_ld(n)), call.ptr(s)
+        call.ptr(vh), call.int(_ld(n)), call.ptr(u), call.int(_ld(ucols if uv else 1))
+        call.ptr(work), call.int(lwork), call.ptr(iwork), call.ptr(info)
+        call.emit()
+        with b.if_else(_failed(em, info, rt.itype)) as (bad, good):
+            with bad:
+                _fill(b, s, dt, k, np.nan, "fs")
+                if uv:
+                    _fill(b, u, dt, m * ucols, np.nan, "fu")
+                    _fill(b, vh, dt, vrows * n, np.nan, "fv")
+            with good:
+                if uv:   # u's columns, with vh's rows; then vh's rows beyond k
+                    _fix_signs(em, u, dt, k, m, 1, ucols, (vh, n, n, 1), "su")
+                    _fix_signs(em, _elem(b, u, dt, k), dt, ucols - k, m, 1, ucols, None, "sx")
+                    _fix_signs(em, _elem(b, vh, dt, k * n), dt, vrows - k, n, n, 1, None, "sy")
+
+    _free(em, ws)
+
