@@ -508,3 +508,14 @@ def _random_program(rng):
 def test_random_control_flow_programs_jit_matches_eager(seed):
     f, args = _random_program(np.random.default_rng(seed))
     _close(jaxlite.jit(f)(*args), f(*args), rtol=2e-5, atol=2e-6)
+
+
+def test_vmap_with_unbatched_index_keeps_a_real_branch():
+    def f(p, x):
+        return lax.cond(p, lambda x: jnp.exp(x), lambda x: jnp.log(-jnp.abs(x) - 1.0), x)
+    g = jaxlite.vmap(f, in_axes=(None, 0))
+    xs = RNG.normal(size=(4, 3)).astype(np.float32)
+    assert "cond[" in str(jaxlite.make_jaxpr(g)(True, xs))
+    assert "[cond]" in _compiled(g, True, xs).fusion_plan()
+    _close(jaxlite.jit(g)(True, xs), np.exp(xs), rtol=1e-6)
+    assert np.all(np.isnan(jaxlite.jit(g)(False, xs)))
