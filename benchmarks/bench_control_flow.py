@@ -138,6 +138,15 @@ def _compile_rows():
             times[lib] = float(np.median([once() for _ in range(5)]))
         rows.append([f"trace+compile jit(fori_loop), {steps} steps", times["jaxlite"], None,
                      times.get("JAX"), None])
+    params, xs, h0 = _rnn_data()
+    times = {}
+    for lib, (jx, lax, jnp) in LIBS.items():
+        cache.clear_memory()
+        t0 = time.perf_counter()
+        jx.jit(jx.value_and_grad(rnn_loss(lax, jnp))).lower(params, xs, h0).compile()
+        times[lib] = time.perf_counter() - t0
+    rows.append(["trace+compile jit(value_and_grad) of the scan RNN below", times["jaxlite"],
+                 None, times.get("JAX"), None])
     return rows
 
 
@@ -195,14 +204,18 @@ def _numpy_rnn_value_and_grad(params, xs, h0):
     return val, (gwx, gwh, gb)
 
 
-def rnn_rows():
+def _rnn_data():
     rng = np.random.default_rng(0)
     H, T, B = 128, 100, 32
     params = tuple(np.asarray(a, np.float32) for a in (
         rng.normal(size=(H, H)) / np.sqrt(H), rng.normal(size=(H, H)) / np.sqrt(H),
         rng.normal(size=H) * 0.1))
     xs = rng.normal(size=(T, B, H)).astype(np.float32)
-    h0 = np.zeros((B, H), np.float32)
+    return params, xs, np.zeros((B, H), np.float32)
+
+
+def rnn_rows():
+    params, xs, h0 = _rnn_data()
     ref_val, ref_g = _numpy_rnn_value_and_grad(params, xs, h0)
     times = {}
 
