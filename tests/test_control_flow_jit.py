@@ -519,3 +519,19 @@ def test_vmap_with_unbatched_index_keeps_a_real_branch():
     assert "[cond]" in _compiled(g, True, xs).fusion_plan()
     _close(jaxlite.jit(g)(True, xs), np.exp(xs), rtol=1e-6)
     assert np.all(np.isnan(jaxlite.jit(g)(False, xs)))
+
+
+def test_literal_branch_outputs_zero_size_carries_and_map():
+    f = jaxlite.jit(lambda p: lax.cond(p, lambda: 1.0, lambda: 2.0))
+    assert float(f(True)) == 1.0 and float(f(False)) == 2.0
+    h = jaxlite.jit(lambda c, xs: lax.scan(lambda c, x: (c + x.sum(), x * 2), c, xs))
+    c, ys = h(np.zeros((0,), np.float32), np.ones((3, 0), np.float32))
+    assert c.shape == (0,) and ys.shape == (3, 0)
+    w = jaxlite.jit(lambda n: lax.while_loop(lambda c: c[0] < n,
+                                             lambda c: (c[0] + 1, c[1] + 1.0),
+                                             (0, jnp.zeros((2, 0)))))
+    i, z = w(3)
+    assert int(i) == 3 and z.shape == (2, 0)
+    m = jaxlite.jit(lambda xs: lax.map(lambda x: jnp.sum(x ** 2), xs))
+    xs = np.arange(6.0, dtype=np.float32).reshape(3, 2)
+    _close(m(xs), (xs ** 2).sum(1))
