@@ -15,6 +15,7 @@ import os
 
 from compiler import cache, engine, entry, fusion, lowering, runtime, simplify as _simplify
 from compiler import control_flow  # noqa: F401  (registers the cond/while/scan kernel rules)
+from compiler import special_rules  # noqa: F401  (registers the special functions' value rules)
 from compiler import lapack  # noqa: F401  (registers the linalg kernel rules)
 from compiler.runtime import Executable
 

@@ -77,6 +77,21 @@ _add("integer_pow", "integer_pow", lambda x: lax.integer_pow(x, 3), [normal], UN
 _add("integer_pow-2", "integer_pow", lambda x: lax.integer_pow(x, -2), [away_from_zero],
      UN_SHAPES, 3)
 
+# special functions (lax/special.py): shape parameters fixed where only x has a derivative
+def _prob(rng, shape):
+    return rng.uniform(0.1, 0.9, shape)
+
+
+for _name, _fn, _s in [
+        ("lgamma", lax.lgamma, positive), ("digamma", lax.digamma, positive),
+        ("erfc", lax.erfc, normal), ("erf_inv", lax.erf_inv, unit), ("ndtri", lax.ndtri, _prob),
+        ("bessel_i0e", lax.bessel_i0e, away_from_zero), ("bessel_i1e", lax.bessel_i1e, normal),
+        ("igamma", lambda x: lax.igamma(2.5, x), positive),
+        ("igammac", lambda x: lax.igammac(0.7, x), positive),
+        ("zeta", lambda q: lax.zeta(3.0, q), positive),
+        ("betainc", lambda x: lax.betainc(2.0, 3.5, x), _prob)]:
+    _add(_name, _name, _fn, [_s], UN_SHAPES, order=3)
+
 # piecewise constant unary, through x * P(x)
 for _name, _fn, _s in [("sign", lax.sign, away_from_zero), ("floor", lax.floor, off_integers),
                        ("ceil", lax.ceil, off_integers), ("round", lax.round, near_integers)]:

@@ -481,6 +481,12 @@ SAMPLES.update({
                                        (0, x))[1], _F),
     "scan": (lambda x: lax.scan(lambda c, r: (c + r, c * r), x[0], x)[1], _F),
 })
+SAMPLES.update({name: (getattr(lax, name), _F) for name in [
+    "lgamma", "digamma", "erfc", "erf_inv", "ndtri", "bessel_i0e", "bessel_i1e"]})
+SAMPLES.update({name: (getattr(lax, name), _F * 4.0, _F[::-1] * 3.0) for name in [
+    "igamma", "igammac"]})
+SAMPLES.update({"zeta": (lax.zeta, _F * 4.0 + 1.0, _F[::-1] * 3.0),
+                "betainc": (lax.betainc, _F * 4.0, _F[::-1] * 3.0, _F)})
 # Decompositions (compiler/lapack.py): float32 here, float64 in tests/test_linalg_jit.py.
 from jaxlite.lax import linalg as lax_linalg  # noqa: E402
 _SPD = (_F @ _F.T + 3 * np.eye(3)).astype(np.float32)

@@ -1,0 +1,373 @@
+"""Special-function algorithms, written once over a backend ``o``.
+
+Each function here computes in float64 on values of ``o``'s kind: numpy
+arrays with ``NumpyOps`` (the primitives' eager impl, lax/special.py) or LLVM
+values with the compiler's backend (compiler/special_rules.py), so eager and
+compiled results come from the same algorithm. Values support ``+ - * /``,
+unary minus and comparisons (masks, combined with ``& | ~``); the backend
+supplies ``where``, the elementary functions, ``lgamma`` and ``erfc`` (the C
+library's) and ``loop`` (a while loop over a tuple of values with an
+iteration cap, elementwise: a finished element keeps its state).
+
+Nothing here imports jaxlite: the compiler reads this module too.
+"""
+import math
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["NumpyOps", "ALGORITHMS", "evaluate"]
+
+EPS = 2.0 ** -53
+TINY = 1e-300
+SQRT_PI = math.sqrt(math.pi)
+MAX_ITER = 2000
+
+
+# ------------------------------------------------------------------ numpy backend
+
+class NumpyOps:
+    """The eager backend: float64 numpy arrays, masks are bool arrays."""
+
+    @staticmethod
+    def where(m, a, b):
+        return np.where(m, a, b)
+
+    @staticmethod
+    def const(v, like):
+        return np.full_like(like, v)
+
+    fabs, floor, sqrt, exp, log = np.abs, np.floor, np.sqrt, np.exp, np.log
+    log1p, expm1, sin, cos, tan = np.log1p, np.expm1, np.sin, np.cos, np.tan
+    pow = np.power
+
+    @staticmethod
+    def loop(state, cond, body, max_iter=MAX_ITER):
+        state = tuple(np.asarray(s, np.float64) for s in state)
+        for _ in range(max_iter):
+            live = cond(*state)
+            if not np.any(live):
+                break
+            new = body(*state)
+            state = tuple(np.where(live, n, s) for n, s in zip(new, state))
+        return state
+
+
+def _lgamma_scalar(x):
+    try:
+        return math.lgamma(x)
+    except ValueError:        # the poles, where C's lgamma returns inf
+        return math.inf
+
+
+def _elementwise(fn):
+    ufunc = np.frompyfunc(fn, 1, 1)
+    return staticmethod(lambda x: np.asarray(ufunc(x), np.float64))
+
+
+NumpyOps.lgamma = _elementwise(_lgamma_scalar)
+NumpyOps.erfc = _elementwise(math.erfc)
+NumpyOps.erf = _elementwise(math.erf)
+
+
+def evaluate(name, *args):
+    """``name``'s algorithm on numpy arrays (computed in float64, returned in
+    the first argument's dtype)."""
+    dtype = np.result_type(*args)
+    xs = np.broadcast_arrays(*[np.asarray(a, np.float64) for a in args])
+    with np.errstate(all="ignore"):
+        out = ALGORITHMS[name](NumpyOps, *xs)
+    return np.asarray(out, dtype)
+
+
+# ------------------------------------------------------------------ gamma family
+
+def lgamma(o, x):
+    return o.lgamma(x)
+
+
+def _nonpositive_integer(o, x):
+    return (x <= 0.0) & (o.floor(x) == x)
+
+
+def digamma(o, x):
+    """psi(x): reflection below 1/2, ten recurrence steps up, then the
+    asymptotic series at z >= 10.5 (its truncation error is below 1e-17)."""
+    reflect = x < 0.5
+    y = o.where(reflect, 1.0 - x, x)
+    shift = 0.0
+    for k in range(10):
+        shift = shift + 1.0 / (y + float(k))
+    z = y + 10.0
+    z2 = 1.0 / (z * z)
+    tail = z2 * (1 / 12 - z2 * (1 / 120 - z2 * (1 / 252 - z2 * (1 / 240 - z2 * (
+        1 / 132 - z2 * (691 / 32760 - z2 / 12))))))
+    psi = o.log(z) - 0.5 / z - tail - shift
+    frac = x - o.floor(x)                  # tan has period pi: reduce before scaling
+    psi = o.where(reflect, psi - math.pi / o.tan(math.pi * frac), psi)
+    psi = o.where(x == math.inf, x, psi)
+    return o.where(_nonpositive_integer(o, x) | (x == -math.inf), math.nan, psi)
+
+
+def _bernoulli_over_factorial(count):
+    """B_{2j} / (2j)! for j = 1..count, exactly, then as floats."""
+    b = [Fraction(1)]
+    for m in range(1, 2 * count + 1):
+        b.append(-sum(math.comb(m + 1, k) * b[k] for k in range(m)) / Fraction(m + 1))
+    return [float(b[2 * j] / math.factorial(2 * j)) for j in range(1, count + 1)]
+
+
+_ZETA_N = 9
+_ZETA_EM = _bernoulli_over_factorial(12)
+
+
+def zeta(o, s, q):
+    """Hurwitz zeta by Euler-Maclaurin summation: nine terms directly, the
+    rest as an integral plus twelve Bernoulli corrections at w = q + 9."""
+    total = 0.0
+    for k in range(_ZETA_N):
+        total = total + o.pow(q + float(k), -s)
+    w = q + float(_ZETA_N)
+    wpow = o.pow(w, -s)
+    total = total + w * wpow / (s - 1.0) + 0.5 * wpow
+    rising, inv_w, wk = s, 1.0 / w, wpow / w
+    for j, coef in enumerate(_ZETA_EM):
+        total = total + coef * rising * wk
+        rising = rising * (s + float(2 * j + 1)) * (s + float(2 * j + 2))
+        wk = wk * inv_w * inv_w
+    pole = (s == 1.0) | ((q <= 0.0) & (o.floor(q) == q))
+    out = o.where(pole, math.inf, total)
+    bad = (s < 1.0) | ((q <= 0.0) & (o.floor(s) != s))
+    return o.where(bad, math.nan, out)
+
+
+def _gamma_prefactor(o, a, x):
+    """x^a e^-x / Gamma(a), through logs."""
+    return o.exp(a * o.log(x) - x - o.lgamma(a))
+
+
+def _igamma_parts(o, a, x):
+    """(P by its series, Q by its continued fraction, use the series?) for a
+    > 0, x > 0; each loop runs only where its part is used."""
+    use_series = x < a + 1.0
+    done = EPS
+
+    def series_cond(n, term, total):
+        return use_series & (o.fabs(term) > o.fabs(total) * done) & (n < MAX_ITER)
+
+    def series_body(n, term, total):
+        term = term * x / (a + n)
+        return n + 1.0, term, total + term
+
+    inv_a = 1.0 / a
+    _, _, total = o.loop((o.const(1.0, x), inv_a, inv_a), series_cond, series_body)
+    p_series = total * _gamma_prefactor(o, a, x)
+
+    b0 = x + 1.0 - a
+
+    def cf_cond(i, b, c, d, h, delta):
+        return ~use_series & (o.fabs(delta - 1.0) > done) & (i < MAX_ITER)
+
+    def cf_body(i, b, c, d, h, delta):
+        an = -i * (i - a)
+        b = b + 2.0
+        d = an * d + b
+        d = o.where(o.fabs(d) < TINY, TINY, d)
+        c = b + an / c
+        c = o.where(o.fabs(c) < TINY, TINY, c)
+        d = 1.0 / d
+        delta = d * c
+        return i + 1.0, b, c, d, h * delta, delta
+
+    d0 = 1.0 / o.where(o.fabs(b0) < TINY, TINY, b0)
+    state = (o.const(1.0, x), b0, o.const(1.0 / TINY, x), d0, d0, o.const(0.0, x))
+    h = o.loop(state, cf_cond, cf_body)[4]
+    q_cf = h * _gamma_prefactor(o, a, x)
+    return p_series, q_cf, use_series
+
+
+def _igamma_edges(o, a, x, value, at_zero_x, at_zero_a):
+    value = o.where(x == 0.0, at_zero_x, value)
+    value = o.where((a == 0.0) & (x > 0.0), at_zero_a, value)
+    value = o.where((x == math.inf) & (a < math.inf), 1.0 - at_zero_x, value)
+    bad = (a < 0.0) | (x < 0.0) | (a == math.inf) | ((a == 0.0) & (x == 0.0))
+    return o.where(bad, math.nan, value)
+
+
+def igamma(o, a, x):
+    """Regularized lower incomplete gamma P(a, x)."""
+    p, q, series = _igamma_parts(o, a, x)
+    return _igamma_edges(o, a, x, o.where(series, p, 1.0 - q), 0.0, 1.0)
+
+
+def igammac(o, a, x):
+    """Regularized upper incomplete gamma Q(a, x) = 1 - P(a, x)."""
+    p, q, series = _igamma_parts(o, a, x)
+    return _igamma_edges(o, a, x, o.where(series, 1.0 - p, q), 1.0, 0.0)
+
+
+def betainc(o, a, b, x):
+    """Regularized incomplete beta I_x(a, b): the continued fraction (modified
+    Lentz) on the side of the mean where it converges fast."""
+    swap = x > (a + 1.0) / (a + b + 2.0)
+    aa, bb = o.where(swap, b, a), o.where(swap, a, b)
+    xx = o.where(swap, 1.0 - x, x)
+    qab, qap, qam = aa + bb, aa + 1.0, aa - 1.0
+
+    def guard(v):
+        return o.where(o.fabs(v) < TINY, TINY, v)
+
+    def cond(m, c, d, h, delta):
+        return (o.fabs(delta - 1.0) > EPS) & (m < MAX_ITER)
+
+    def body(m, c, d, h, delta):
+        m2 = 2.0 * m
+        num = m * (bb - m) * xx / ((qam + m2) * (aa + m2))
+        d = 1.0 / guard(1.0 + num * d)
+        c = guard(1.0 + num / c)
+        h = h * d * c
+        num = -(aa + m) * (qab + m) * xx / ((aa + m2) * (qap + m2))
+        d = 1.0 / guard(1.0 + num * d)
+        c = guard(1.0 + num / c)
+        delta = d * c
+        return m + 1.0, c, d, h * delta, delta
+
+    d0 = 1.0 / guard(1.0 - qab * xx / qap)
+    one = o.const(1.0, xx)
+    h = o.loop((one, one, d0, d0, o.const(0.0, xx)), cond, body)[3]
+    log_front = (o.lgamma(aa + bb) - o.lgamma(aa) - o.lgamma(bb)
+                 + aa * o.log(xx) + bb * o.log1p(-xx))
+    r = o.exp(log_front) * h / aa
+    out = o.where(swap, 1.0 - r, r)
+    out = o.where(x == 0.0, 0.0, o.where(x == 1.0, 1.0, out))
+    out = o.where((a == 0.0) & (b > 0.0), 1.0, out)
+    bad = (x < 0.0) | (x > 1.0) | (a < 0.0) | (b <= 0.0) | (x != x)
+    return o.where(bad, math.nan, out)
+
+
+# ------------------------------------------------------------------ error function inverses
+
+# Giles (2010), "Approximating the erfinv function": w = -log((1-y)(1+y)).
+_GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                  0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+               0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+
+
+def _horner(x, coeffs):
+    acc = coeffs[0]
+    for c in coeffs[1:]:
+        acc = acc * x + c
+    return acc
+
+
+def _inv_central(o, z):
+    """x >= 0 with erf(x) = z, for 0 <= z <= 0.5: Giles' guess, two Halley steps."""
+    w = -o.log1p(-z * z)
+    x = z * _horner(w - 2.5, _GILES_CENTRAL)
+    for _ in range(2):
+        step = (o.erf(x) - z) * (0.5 * SQRT_PI) * o.exp(x * x)
+        x = x - step / (1.0 + x * step)
+    return x
+
+
+def _inv_tail(o, t):
+    """x >= 0.47 with erfc(x) = t, for 0 <= t <= 0.5: a guess (Giles', or the
+    asymptotic one where his ends), then Newton steps on log(erfc)."""
+    w = -o.log(t * (2.0 - t))
+    y = 1.0 - t
+    giles = y * o.where(w < 5.0, _horner(w - 2.5, _GILES_CENTRAL),
+                        _horner(o.sqrt(w) - 3.0, _GILES_TAIL))
+    big = -o.log(t * SQRT_PI)
+    asym = o.sqrt(big)
+    for _ in range(2):
+        asym = o.sqrt(big - o.log(asym))
+    x = o.where(w < 16.0, giles, asym)
+    for _ in range(4):
+        log_erfc = o.log(o.erfc(x))
+        x = x + (log_erfc - o.log(t)) * o.exp(x * x + log_erfc) * (0.5 * SQRT_PI)
+    return o.where(t == 0.0, math.inf, x)
+
+
+def erf_inv(o, y):
+    ay = o.fabs(y)
+    x = o.where(ay <= 0.5, _inv_central(o, o.where(ay <= 0.5, ay, 0.0)),
+                _inv_tail(o, o.where(ay <= 0.5, 0.5, 1.0 - ay)))
+    x = o.where(y < 0.0, -x, x)
+    return o.where(ay > 1.0, math.nan, x)
+
+
+def ndtri(o, p):
+    """The standard normal quantile: -sqrt(2) erfcinv(2p) below 1/2 (accurate
+    for tiny p), by symmetry above."""
+    q = o.where(p < 0.5, p, 1.0 - p)
+    t = 2.0 * q
+    x = o.where(t <= 0.5, _inv_tail(o, o.where(t <= 0.5, t, 0.5)),
+                _inv_central(o, o.where(t <= 0.5, 0.0, 1.0 - t)))
+    x = math.sqrt(2.0) * o.where(p < 0.5, -x, x)
+    return o.where((p < 0.0) | (p > 1.0), math.nan, x)
+
+
+def erfc(o, x):
+    return o.erfc(x)
+
+
+# ------------------------------------------------------------------ modified Bessel
+
+_BESSEL_SWITCH = 25.0
+
+
+def _bessel_series(o, z, nu):
+    """e^-z I_nu(z), nu in {0, 1}, 0 <= z <= 25: the power series (positive terms)."""
+    quarter = 0.25 * z * z
+    first = o.const(1.0, z) if nu == 0 else 0.5 * z
+
+    def cond(k, term, total):
+        return (term > total * EPS) & (k < 500.0)
+
+    def body(k, term, total):
+        term = term * quarter / ((k + 1.0) * (k + 1.0 + nu))
+        return k + 1.0, term, total + term
+
+    _, _, total = o.loop((o.const(0.0, z), first, first), cond, body)
+    return total * o.exp(-z)
+
+
+def _bessel_asymptotic(o, z, nu):
+    """e^-z I_nu(z) for z > 25: Hankel's expansion, summed to its smallest term."""
+    mu = 4.0 * nu * nu
+
+    def cond(k, term, total):
+        return (o.fabs(term) > o.fabs(total) * EPS) & (k < 60.0)
+
+    def body(k, term, total):
+        odd = 2.0 * k + 1.0
+        term = term * (odd * odd - mu) / (8.0 * (k + 1.0) * z)
+        return k + 1.0, term, total + term
+
+    one = o.const(1.0, z)
+    _, _, total = o.loop((o.const(0.0, z), one, one), cond, body)
+    return total / o.sqrt(2.0 * math.pi * z)
+
+
+def _bessel_ie(o, x, nu):
+    z = o.fabs(x)
+    small = z <= _BESSEL_SWITCH
+    series = _bessel_series(o, o.where(small, z, 0.0), nu)
+    asym = _bessel_asymptotic(o, o.where(small, _BESSEL_SWITCH + 1.0, z), nu)
+    out = o.where(small, series, asym)
+    out = o.where(z == math.inf, 0.0, out)
+    return o.where(x < 0.0, -out, out) if nu == 1 else out
+
+
+def bessel_i0e(o, x):
+    return _bessel_ie(o, x, 0)
+
+
+def bessel_i1e(o, x):
+    return _bessel_ie(o, x, 1)
+
+
+ALGORITHMS = {"lgamma": lgamma, "digamma": digamma, "zeta": zeta, "igamma": igamma,
+              "igammac": igammac, "betainc": betainc, "erf_inv": erf_inv, "ndtri": ndtri,
+              "erfc": erfc, "bessel_i0e": bessel_i0e, "bessel_i1e": bessel_i1e}
