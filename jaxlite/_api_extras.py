@@ -12,7 +12,7 @@ import numpy as np
 
 from jaxlite import core, jit_primitive, tree_util
 from jaxlite.interpreters import partial_eval as pe
-from jaxlite.lax import _subjaxprs
+from jaxlite.lax import jaxpr_transforms
 from jaxlite.stages import ShapeDtypeStruct, abstract_aval
 from jaxlite.rematerialize import checkpoint, checkpoint_policies, remat  # noqa: F401
 
@@ -212,7 +212,7 @@ def clear_caches():
     keyed by LLVM IR, so it cannot go stale). Each jitted function's own
     trace and call caches belong to that function and are dropped with it."""
     jit_primitive.clear_caches()
-    _subjaxprs.clear_caches()
+    jaxpr_transforms.clear_caches()
     cache = sys.modules.get("compiler.cache")   # not imported yet: nothing compiled
     if cache is not None:
         cache.clear_memory()

@@ -193,7 +193,10 @@ def dce(jaxpr, used_outputs=None):
     live = {v for v in outvars if type(v) is Var}
     kept = []
     for eqn in reversed(jaxpr.eqns):
-        if any(v in live for v in eqn.outvars) or eqn.prim in effectful:
+        used = [v in live for v in eqn.outvars]
+        if any(used) or eqn.prim in effectful:
+            if not all(used) and eqn.prim in dce_rules:
+                eqn = dce_rules[eqn.prim](eqn, used)
             kept.append(eqn)
             live.update(a for a in eqn.inputs if type(a) is Var)
     kept.reverse()
@@ -201,6 +204,10 @@ def dce(jaxpr, used_outputs=None):
 
 
 effectful = set()
+# prim -> rule(eqn, used_outputs) -> an equation computing at least the used
+# outputs: primitives holding jaxprs drop what no used output needs (a loop's
+# dead carries and outputs, with the body's work for them).
+dce_rules = {}
 
 
 # ------------------------------------------------------------------- printing

@@ -23,7 +23,7 @@ from jaxlite.core import Primitive
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero, UndefPrimal
 from jaxlite.ir import ClosedJaxpr, Jaxpr, dce
-from jaxlite.lax import _subjaxprs as sj
+from jaxlite.lax import jaxpr_transforms as sj
 
 __all__ = ["checkpoint_p", "checkpoint", "remat", "checkpoint_policies"]
 

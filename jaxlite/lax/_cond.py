@@ -8,12 +8,12 @@ branch runs and ``select_n`` picks per element, as in JAX.
 """
 import numpy as np
 
-from jaxlite import core, tree_util
+from jaxlite import core, ir, tree_util
 from jaxlite.core import Primitive
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero, UndefPrimal
 from jaxlite.ir import ClosedJaxpr, Jaxpr, Var
-from jaxlite.lax import _subjaxprs as sj
+from jaxlite.lax import jaxpr_transforms as sj
 from jaxlite.lax.elementwise import convert_element_type, max as lax_max, min as lax_min, ne
 from jaxlite.lax.elementwise import select_n
 from jaxlite.lax.structural import broadcast_in_dim, full
@@ -193,6 +193,22 @@ def _cond_batch(axis_size, vals, dims, branches):
 
 
 batching.batch_rules[cond_p] = _cond_batch
+
+
+# ------------------------------------------------------------------- DCE
+
+def _cond_dce(eqn, used):
+    branches, used = eqn.params["branches"], tuple(used)
+    n_ops = len(eqn.inputs) - 1
+    needed = tuple(any(col) for col in zip(*(sj.dce_jaxpr(br, used, (False,) * n_ops)[1]
+                                              for br in branches)))
+    new = tuple(sj.dce_jaxpr(br, used, needed)[0] for br in branches)
+    return eqn.replace(inputs=eqn.inputs[:1] + [a for a, u in zip(eqn.inputs[1:], needed) if u],
+                       outvars=[v for v, u in zip(eqn.outvars, used) if u],
+                       params=dict(eqn.params, branches=new))
+
+
+ir.dce_rules[cond_p] = _cond_dce
 
 
 # ------------------------------------------------------------ public API

@@ -13,12 +13,12 @@ stacked along a new leading axis.
 """
 import numpy as np
 
-from jaxlite import core, dtypes, tree_util
+from jaxlite import core, dtypes, ir, tree_util
 from jaxlite.core import Primitive
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero, UndefPrimal
 from jaxlite.ir import ClosedJaxpr, Jaxpr
-from jaxlite.lax import _subjaxprs as sj
+from jaxlite.lax import jaxpr_transforms as sj
 from jaxlite.lax._cond import cond_p
 from jaxlite.lax.elementwise import add, convert_element_type, lt, ne, select_n
 from jaxlite.lax.reductions import reduce_max
@@ -298,6 +298,28 @@ def _batched_while_jaxprs(cond_jaxpr, body_jaxpr, axis_size, cc_b, bc_b, carry_b
 
 
 batching.batch_rules[while_p] = _while_batch
+
+
+def _while_dce(eqn, used):
+    p = eqn.params
+    cond_jaxpr, body_jaxpr = p["cond_jaxpr"], p["body_jaxpr"]
+    cn, bn = p["cond_nconsts"], p["body_nconsts"]
+    nk = len(eqn.outvars)
+    # A carry stays if it is used, read by the predicate, or needed by one that stays.
+    read_by_cond = sj.dce_jaxpr(cond_jaxpr, (True,), (False,) * (cn + nk))[1][cn:]
+    keep = sj.fixpoint(lambda m: sj.dce_jaxpr(body_jaxpr, m, (False,) * (bn + nk))[1][bn:],
+                       tuple(u or r for u, r in zip(used, read_by_cond)))
+    cond, c_used = sj.dce_jaxpr(cond_jaxpr, (True,), (False,) * cn + keep)
+    body, b_used = sj.dce_jaxpr(body_jaxpr, keep, (False,) * bn + keep)
+    cconsts, bconsts, carry = _while_parts(eqn.inputs, cn, bn)
+    inputs = ([a for a, u in zip(cconsts, c_used) if u] + [a for a, u in zip(bconsts, b_used) if u]
+              + [a for a, k in zip(carry, keep) if k])
+    return eqn.replace(inputs=inputs, outvars=[v for v, k in zip(eqn.outvars, keep) if k],
+                       params=dict(p, cond_jaxpr=cond, body_jaxpr=body,
+                                   cond_nconsts=sum(c_used[:cn]), body_nconsts=sum(b_used[:bn])))
+
+
+ir.dce_rules[while_p] = _while_dce
 
 
 # =================================================================== scan
@@ -583,6 +605,25 @@ def _scan_batch(axis_size, vals, dims, jaxpr, length, reverse, num_consts, num_c
 
 
 batching.batch_rules[scan_p] = _scan_batch
+
+
+def _scan_dce(eqn, used):
+    p = eqn.params
+    jaxpr, nc, nk = p["jaxpr"], p["num_consts"], p["num_carry"]
+    nx = len(eqn.inputs) - nc - nk
+    used_ys = tuple(used[nk:])
+    keep = sj.fixpoint(lambda m: sj.dce_jaxpr(jaxpr, m + used_ys,
+                                              (False,) * (nc + nk + nx))[1][nc:nc + nk],
+                       tuple(used[:nk]))
+    body, used_in = sj.dce_jaxpr(jaxpr, keep + used_ys, (False,) * nc + keep + (False,) * nx)
+    return eqn.replace(
+        inputs=[a for a, u in zip(eqn.inputs, used_in) if u],
+        outvars=[v for v, u in zip(eqn.outvars, keep + used_ys) if u],
+        params=dict(p, jaxpr=body, num_consts=sum(used_in[:nc]), num_carry=sum(keep),
+                    linear=tuple(l for l, u in zip(p["linear"], used_in) if u)))
+
+
+ir.dce_rules[scan_p] = _scan_dce
 
 
 # ============================================================= public API

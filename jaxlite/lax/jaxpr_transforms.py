@@ -17,7 +17,7 @@ from jaxlite.lax.elementwise import convert_element_type
 
 __all__ = ["cached", "clear_caches", "trace_closing_consts", "jvp_jaxpr",
            "partial_eval_jaxpr", "batch_jaxpr", "fixpoint", "reorder", "add_unused_invars",
-           "dce_outputs", "loop_invariant_outputs", "coerce", "run"]
+           "dce_outputs", "dce_jaxpr", "loop_invariant_outputs", "coerce", "run"]
 
 
 _caches = []
@@ -100,6 +100,17 @@ def partial_eval_jaxpr(closed, unknown, instantiate):
     known_closed = known_stager.build([o for o, u in zip(outs, out_unknown) if not u]
                                       + residuals)
     return known_closed, unknown_closed, out_unknown, len(residuals)
+
+
+@cached
+def dce_jaxpr(closed, used_outputs, keep_inputs):
+    """``(pruned, used_inputs)``: ``closed`` computing only the used outputs
+    and taking only the inputs they need or ``keep_inputs`` marks."""
+    j = dce(closed.jaxpr, used_outputs)
+    live = {a for e in j.eqns for a in e.inputs} | set(j.outvars)
+    used_in = tuple(v in live or bool(k) for v, k in zip(j.invars, keep_inputs))
+    return (ClosedJaxpr(Jaxpr(j.constvars, [v for v, u in zip(j.invars, used_in) if u],
+                              j.eqns, j.outvars), closed.consts), used_in)
 
 
 def loop_invariant_outputs(jaxpr, num_invariant_ins):
