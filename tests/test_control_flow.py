@@ -332,3 +332,23 @@ def test_jaxprs_typecheck():
     typecheck_closed(jaxlite.make_jaxpr(f)(1.0))
     typecheck_closed(jaxlite.make_jaxpr(jaxlite.grad(lambda x: f(x)[0]))(1.0))
     typecheck_closed(jaxlite.make_jaxpr(jaxlite.vmap(f))(np.arange(3.0)))
+
+
+def test_dead_code_inside_control_flow_is_dropped():
+    # An unused carry (with the work only it needed) leaves the while...
+    f = lambda x: lax.while_loop(lambda c: c[0] < 3,
+                                 lambda c: (c[0] + 1, c[1] * x, jnp.exp(c[2])), (0, x, x))[1]
+    eqn, = jaxlite.make_jaxpr(f)(2.0).jaxpr.eqns
+    assert len(eqn.outvars) == 2 and "exp" not in str(eqn.params["body_jaxpr"])
+    assert float(f(2.0)) == 16.0
+    # ... an unused y leaves the scan, a carry the kept ones read stays ...
+    g = lambda xs: lax.scan(lambda c, x: ((c[0] + x, c[1] * c[0]), jnp.sin(x)), (1.0, 1.0),
+                            xs)[0][1]
+    eqn, = jaxlite.make_jaxpr(g)(np.arange(3.0, dtype=np.float32)).jaxpr.eqns
+    assert len(eqn.outvars) == 2 and "sin" not in str(eqn.params["jaxpr"])
+    assert float(g(np.arange(3.0, dtype=np.float32))) == 2.0     # 1 * 1 * 1 * 2
+    # ... and an unused output and its operand leave every branch of a cond.
+    h = lambda p, x: lax.cond(p, lambda a, b: (a, b * 2.0), lambda a, b: (a + 1.0, b),
+                              x, jnp.exp(x))[0]
+    text = str(jaxlite.make_jaxpr(h)(True, 2.0))
+    assert "exp" not in text and "mul" not in text
