@@ -82,13 +82,16 @@ def routine(name, dtype):
     full = _prefix(dtype) + name
     with _lock:
         if full not in _found:
-            hit = _from_numpy_openblas(full) or _from_scipy(full)
+            hit, source = _from_numpy_openblas(full), "openblas"
+            if hit is None or not hit[0]:
+                hit, source = _from_scipy(full), "scipy"
             if hit is None or not hit[0]:
                 raise RuntimeError(
                     f"jit: the LAPACK routine {full} was found neither in numpy's OpenBLAS "
                     f"nor in scipy.linalg.cython_lapack; linear algebra under jit needs one "
                     f"of them (eager evaluation still works)")
-            alias = f"jaxlite_lapack_{full}"
+            # The source is in the name: both may be registered, with different ints.
+            alias = f"jaxlite_lapack_{full}_{source}{hit[1]}"
             llvm.add_symbol(alias, hit[0])
             _found[full] = (alias, hit[1])
     return Routine(*_found[full])

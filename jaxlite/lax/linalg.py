@@ -364,7 +364,7 @@ def _lu_numpy(a):
     m, n = a.shape[-2:]
     k = min(m, n)
     batch = a.shape[:-2]
-    x = np.array(a, copy=True).reshape((-1, m, n))
+    x = np.array(a, copy=True).reshape((int(np.prod(batch, dtype=np.int64)), m, n))
     nb = x.shape[0]
     pivots = np.zeros((nb, k), np.int32)
     perm = np.tile(np.arange(m, dtype=np.int32), (nb, 1))

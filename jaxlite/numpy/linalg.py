@@ -1,16 +1,393 @@
-"""jaxlite.numpy.linalg: the norms (what needs no decomposition)."""
+"""jaxlite.numpy.linalg: numpy.linalg over the decompositions of lax.linalg.
+
+Every function works on stacks of matrices (the last two axes; leading axes
+broadcast where numpy broadcasts them) and promotes integer inputs to float
+as JAX does. Derivatives come from the primitives' rules: solve, inv, det and
+slogdet go through ``lu``; pinv, lstsq, matrix_rank, cond and the 2 / nuclear
+norms through ``svd``.
+"""
+import builtins
+from collections import namedtuple
+
 import numpy as np
 
-from jaxlite import lax
-from jaxlite.numpy import _elementwise as el, _reductions as red, _shape
+from jaxlite import core, lax
+from jaxlite.lax import linalg as lax_linalg
+from jaxlite.numpy import _elementwise as el, _indexing, _linalg, _reductions as red, _shape
 from jaxlite import numpy_util as util
 
+__all__ = ["cholesky", "cond", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq",
+           "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose",
+           "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
+           "tensordot", "trace", "vecdot", "vector_norm", "EighResult", "QRResult",
+           "SlogdetResult", "SVDResult"]
+
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+QRResult = namedtuple("QRResult", ["Q", "R"])
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+
+
+# ------------------------------------------------------------------ helpers
+
+def _inexact(*xs):
+    return [util.strong(x) for x in util.promote_inexact(*xs)]
+
+
+def _square(name, a, error=ValueError):
+    s = util.shape(a)
+    if len(s) < 2 or s[-1] != s[-2]:
+        raise error(f"Argument to {name} must have shape [..., n, n], got {s}"
+                    f"{core.where_message()}")
+    return s[-1]
+
+
+def _matrix(name, a):
+    s = util.shape(a)
+    if len(s) < 2:
+        raise ValueError(f"{name}: argument must have rank >= 2 (a matrix or a stack of "
+                         f"matrices), got shape {s}{core.where_message()}")
+
+
+def _mT(x):
+    return _shape.swapaxes(x, -1, -2)
+
+
+def _eye(n, like):
+    return lax.broadcast_in_dim(np.eye(n, dtype=util.aval(like).dtype),
+                                util.shape(like)[:-2] + (n, n),
+                                (util.ndim(like) - 2, util.ndim(like) - 1))
+
+
+def _diag(x):
+    return _indexing.diagonal(x, 0, -2, -1)
+
+
+def _parity(pivots):
+    """(-1) ** (number of row swaps) of LU pivots, per matrix."""
+    k = util.shape(pivots)[-1]
+    swaps = red.sum(el.not_equal(pivots, np.arange(k, dtype=np.int32)), axis=-1)
+    return el.subtract(1, el.multiply(2, el.remainder(swaps, 2)))
+
+
+def _permute_rows(b, perm):
+    """b[..., perm, :] per matrix."""
+    idx = lax.broadcast_in_dim(perm, util.shape(b), tuple(range(util.ndim(perm))))
+    return _indexing.take_along_axis(b, idx, axis=-2)
+
+
+# ------------------------------------------------------------ solve family
+
+def solve(a, b):
+    """x with a @ x = b. ``b`` of rank 1 is one vector; otherwise its last two
+    axes are a matrix of right-hand sides and leading axes broadcast with a's."""
+    a, b = _inexact(a, b)
+    sa, sb = util.shape(a), util.shape(b)
+    if len(sa) < 2:
+        raise ValueError(f"left hand array must be at least two dimensional; got a.shape={sa}")
+    n = _square("solve", a)
+    vector = len(sb) == 1
+    if vector:
+        b = lax.reshape(b, (sb[0], 1))
+    sb2 = util.shape(b)
+    if sb2[-2] != n:
+        raise ValueError(f"solve: a of shape {sa} and b of shape {sb} are incompatible: "
+                         f"b's {'length' if vector else 'rows'} must be {n}"
+                         f"{core.where_message()}")
+    batch = util.broadcast_shapes(sa[:-2], sb2[:-2], what="solve")
+    a = util.broadcast_to_shape(a, batch + sa[-2:])
+    b = util.broadcast_to_shape(b, batch + sb2[-2:])
+    x = _lu_solve(lax_linalg.lu(a), b)
+    return lax.reshape(x, batch + (n,)) if vector else x
+
+
+def _lu_solve(factors, b):
+    lu, _, perm = factors
+    x = _permute_rows(b, perm)
+    x = lax_linalg.triangular_solve(lu, x, left_side=True, lower=True, unit_diagonal=True)
+    return lax_linalg.triangular_solve(lu, x, left_side=True, lower=False)
+
+
+def inv(a):
+    """The inverse of each square matrix (inf/NaN for a singular one)."""
+    (a,) = _inexact(a)
+    n = _square("inv", a)
+    return _lu_solve(lax_linalg.lu(a), _eye(n, a))
+
+
+def det(a):
+    """Determinant of each square matrix, from its LU factorization."""
+    (a,) = _inexact(a)
+    _square("det", a)
+    lu, piv, _ = lax_linalg.lu(a)
+    d = red.prod(_diag(lu), axis=-1)
+    return el.multiply(lax.convert_element_type(_parity(piv), util.aval(d).dtype), d)
+
+
+def slogdet(a, *, method=None):
+    """(sign, log|det|) of each square matrix; a singular one gives (0, -inf)."""
+    (a,) = _inexact(a)
+    _square("slogdet", a)
+    lu, piv, _ = lax_linalg.lu(a)
+    diag = _diag(lu)
+    dt = util.aval(diag).dtype
+    sign = el.multiply(lax.convert_element_type(_parity(piv), dt),
+                       red.prod(el.sign(diag), axis=-1))
+    mag = el.abs(diag)
+    zero = el.equal(mag, 0)          # log(0) = -inf without numpy's divide warning
+    logs = el.where(zero, -np.inf, el.log(el.where(zero, 1, mag)))
+    logabs = red.sum(logs, axis=-1)
+    return SlogdetResult(sign, logabs)
+
+
+def cholesky(a, *, upper=False, symmetrize_input=True):
+    """Lower Cholesky factor (upper: its transpose) of each matrix; a matrix
+    that is not positive definite gives NaN (as JAX)."""
+    (a,) = _inexact(a)
+    L = lax_linalg.cholesky(a, symmetrize_input=symmetrize_input)
+    return _mT(L) if upper else L
+
+
+# ---------------------------------------------------------- decompositions
+
+def qr(a, mode="reduced"):
+    """QRResult(Q, R) (``mode`` 'reduced' or 'complete'), or R alone ('r')."""
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(f"Unsupported QR decomposition mode '{mode}'")
+    (a,) = _inexact(a)
+    _matrix("qr", a)
+    q, r = lax_linalg.qr(a, full_matrices=(mode == "complete"))
+    return r if mode == "r" else QRResult(q, r)
+
+
+def _uplo(UPLO):
+    if UPLO not in (None, "L", "U"):
+        raise ValueError(f"UPLO must be one of None, 'L', or 'U', got {UPLO}")
+    return UPLO != "U"
+
+
+def eigh(a, UPLO=None, symmetrize_input=True):
+    """EighResult(eigenvalues ascending, eigenvectors as columns)."""
+    lower = _uplo(UPLO)
+    (a,) = _inexact(a)
+    v, w = lax_linalg.eigh(a, lower=lower, symmetrize_input=symmetrize_input)
+    return EighResult(w, v)
+
+
+def eigvalsh(a, UPLO=None):
+    return eigh(a, UPLO).eigenvalues
+
+
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """SVDResult(U, S, Vh) with a = U diag(S) Vh (S descending), or S alone."""
+    (a,) = _inexact(a)
+    _matrix("svd", a)
+    if not compute_uv:
+        return lax_linalg.svd(a, compute_uv=False)
+    return SVDResult(*lax_linalg.svd(a, full_matrices=full_matrices))
+
+
+def svdvals(x):
+    return svd(x, compute_uv=False)
+
+
+# ------------------------------------------------------------- SVD-based
+
+def _default_rtol(a):
+    m, n = util.shape(a)[-2:]
+    return 10 * builtins.max(m, n) * np.finfo(util.aval(a).dtype).eps
+
+
+def pinv(a, rtol=None, hermitian=False, *, rcond=None):
+    """Moore-Penrose pseudo-inverse: singular values at most ``rtol`` times
+    the largest are treated as zero."""
+    (a,) = _inexact(a)
+    _matrix("pinv", a)
+    rtol = rcond if rtol is None else rtol
+    rtol = _default_rtol(a) if rtol is None else rtol
+    u, s, vh = lax_linalg.svd(a, full_matrices=False)
+    cutoff = el.multiply(rtol, red.max(s, axis=-1, keepdims=True, initial=0.0))
+    keep = el.greater(s, cutoff)
+    s_inv = el.where(keep, el.divide(1, el.where(keep, s, 1)), 0)
+    return _linalg.matmul(_mT(vh) * _shape.expand_dims(s_inv, -2), _mT(u))
+
+
+def lstsq(a, b, rcond=None, *, numpy_resid=False):
+    """(x, residuals, rank, s): least-squares solution of a @ x = b through the
+    SVD of a (2-d), singular values at most ``rcond`` times the largest
+    dropped. residuals are the squared norms of b - a @ x per column."""
+    a, b = _inexact(a, b)
+    sa, sb = util.shape(a), util.shape(b)
+    if len(sa) != 2 or len(sb) not in (1, 2):
+        raise TypeError(f"lstsq only supports 2-d a and 1-d or 2-d b, got shapes {sa} and {sb}")
+    if sa[0] != sb[0]:
+        raise ValueError(f"Leading dimensions of input arrays must match, got shapes {sa} "
+                         f"and {sb}")
+    m, n = sa
+    eps = np.finfo(util.aval(a).dtype).eps
+    rcond = eps * builtins.max(m, n) if rcond is None or rcond < 0 else rcond
+    u, s, vh = lax_linalg.svd(a, full_matrices=False)
+    if 0 in sa:
+        cutoff = 0.0
+    else:
+        cutoff = el.multiply(rcond, red.max(s))
+    keep = el.greater(s, cutoff)
+    s_inv = el.where(keep, el.divide(1, el.where(keep, s, 1)), 0)
+    b2 = lax.reshape(b, (sb[0], 1)) if len(sb) == 1 else b
+    uTb = _linalg.matmul(_mT(u), b2)
+    x = _linalg.matmul(_mT(vh), uTb * _shape.expand_dims(s_inv, -1))
+    resid = red.sum(el.square(el.subtract(b2, _linalg.matmul(a, x))), axis=0)
+    rank = red.sum(keep, dtype=np.int32)
+    if len(sb) == 1:
+        x, resid = lax.reshape(x, (n,)), lax.reshape(resid, ())
+    return x, resid, rank, s
+
+
+def matrix_rank(M, rtol=None, *, tol=None):
+    """Number of singular values above ``tol`` (default: the largest times
+    max(m, n) * eps, as numpy)."""
+    (M,) = _inexact(M)
+    if util.ndim(M) < 2:
+        return red.sum(el.not_equal(M, 0), dtype=np.int32) if util.ndim(M) == 1 \
+            else lax.convert_element_type(el.not_equal(M, 0), np.int32)
+    s = svd(M, compute_uv=False)
+    m, n = util.shape(M)[-2:]
+    if tol is None:
+        r = builtins.max(m, n) * np.finfo(util.aval(M).dtype).eps if rtol is None else rtol
+        tol = el.multiply(red.max(s, axis=-1, keepdims=True, initial=0.0), r)
+    return red.sum(el.greater(s, tol), axis=-1, dtype=np.int32)
+
+
+def cond(x, p=None):
+    """Condition number in the norm ``p`` (None/2: ratio of extreme singular values)."""
+    (x,) = _inexact(x)
+    if p in (None, 2, -2):
+        _matrix("cond", x)
+        s = svd(x, compute_uv=False)
+        hi, lo = red.max(s, axis=-1), red.min(s, axis=-1)
+        return el.divide(lo, hi) if p == -2 else el.divide(hi, lo)
+    _square("cond", x)
+    if p not in ("fro", "nuc", 1, -1, np.inf, -np.inf):
+        raise ValueError(f"Invalid order '{p}' for matrix norm.")
+    return el.multiply(norm(x, p, axis=(-2, -1)), norm(inv(x), p, axis=(-2, -1)))
+
+
+# --------------------------------------------------------- products, powers
+
+def matrix_power(a, n):
+    """a @ a @ ... (n times) by repeated squaring; n < 0 inverts first."""
+    n = util.operator_index(n, "matrix_power exponent")
+    (a,) = util.promote(a)
+    a = util.strong(a)
+    s = util.shape(a)
+    if len(s) < 2 or s[-1] != s[-2]:
+        raise TypeError(f"Last 2 dimensions of the array must be square, got shape {s}")
+    if n == 0:
+        return lax.convert_element_type(_eye(s[-1], a), util.aval(a).dtype)
+    if n < 0:
+        a, n = inv(a), -n
+    result = None
+    while n:
+        if n & 1:
+            result = a if result is None else _linalg.matmul(result, a)
+        n >>= 1
+        if n:
+            a = _linalg.matmul(a, a)
+    return result
+
+
+def multi_dot(arrays, *, precision=None):
+    """Product of a chain of matrices (the first may be a vector, as may the last),
+    multiplied in the order that needs the fewest operations."""
+    arrays = [util.strong(x) for x in util.promote(*arrays)]
+    if len(arrays) < 2:
+        raise ValueError(f"multi_dot: expecting at least two arrays, got {len(arrays)}")
+    shapes = [util.shape(x) for x in arrays]
+    ok = all(len(s) == 2 for s in shapes[1:-1]) and len(shapes[0]) in (1, 2) \
+        and len(shapes[-1]) in (1, 2)
+    if not ok:
+        raise ValueError("multi_dot: input arrays must all be two-dimensional, except for the "
+                         "first and last array which may be 1 or 2 dimensional. Got array "
+                         f"shapes {shapes}")
+    first_vec, last_vec = len(shapes[0]) == 1, len(shapes[-1]) == 1
+    if first_vec:
+        arrays[0] = lax.reshape(arrays[0], (1, shapes[0][0]))
+    if last_vec:
+        arrays[-1] = lax.reshape(arrays[-1], (shapes[-1][0], 1))
+    out = _chain(arrays, _chain_order([util.shape(x) for x in arrays]), 0, len(arrays) - 1)
+    if first_vec and last_vec:
+        return lax.reshape(out, ())
+    if first_vec or last_vec:
+        return lax.reshape(out, (util.shape(out)[1],) if first_vec else (util.shape(out)[0],))
+    return out
+
+
+def _chain_order(shapes):
+    """split[i][j]: where the cheapest product of matrices i..j splits."""
+    dims = [shapes[0][0]] + [s[1] for s in shapes]
+    n = len(shapes)
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if cost[i][j] is None or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+    return split
+
+
+def _chain(arrays, split, i, j):
+    if i == j:
+        return arrays[i]
+    k = split[i][j]
+    return _linalg.matmul(_chain(arrays, split, i, k), _chain(arrays, split, k + 1, j))
+
+
+def matmul(x1, x2, /):
+    return _linalg.matmul(x1, x2)
+
+
+def tensordot(x1, x2, /, *, axes=2):
+    return _linalg.tensordot(x1, x2, axes)
+
+
+def outer(x1, x2, /):
+    if util.ndim(x1) != 1 or util.ndim(x2) != 1:
+        raise ValueError(f"Input arrays must be one-dimensional, but they are "
+                         f"x1.ndim={util.ndim(x1)} and x2.ndim={util.ndim(x2)}")
+    return _linalg.outer(x1, x2)
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    return _linalg.vecdot(x1, x2, axis=axis)
+
+
+def matrix_transpose(x, /):
+    if util.ndim(x) < 2:
+        raise ValueError(f"x must be at least two-dimensional for matrix_transpose; got "
+                         f"ndim={util.ndim(x)}")
+    return _mT(x)
+
+
+def trace(x, /, *, offset=0, dtype=None):
+    """Sum of each matrix's diagonal ``offset`` (the last two axes)."""
+    return _indexing.trace(x, offset, -2, -1, dtype)
+
+
+def diagonal(x, /, *, offset=0):
+    """Each matrix's diagonal ``offset`` (the last two axes)."""
+    return _indexing.diagonal(x, offset, -2, -1)
+
+
+# --------------------------------------------------------------------- norms
 
 def norm(x, ord=None, axis=None, keepdims=False):
-    """Vector norms (any ``ord``) and matrix norms ``'fro'``, 1, -1, inf, -inf.
-
-    With ``axis=None`` a 1-d input gets the vector 2-norm and a 2-d input the
-    Frobenius norm, as in numpy; other ranks need ``axis``."""
+    """Vector norms (any ``ord``) and matrix norms 'fro', 'nuc', 1, -1, 2, -2,
+    inf, -inf, as numpy. With ``axis=None`` a 1-d input gets the vector 2-norm and
+    a 2-d input the Frobenius norm; other ranks need ``axis`` (or ord=None)."""
     (x,) = util.promote_inexact(x)
     x = util.strong(x)
     nd = util.ndim(x)
@@ -18,15 +395,34 @@ def norm(x, ord=None, axis=None, keepdims=False):
         if ord is None:
             return _keepdims(lax.sqrt(red.sum(lax.mul(x, x))), nd, keepdims)
         if nd not in (1, 2):
-            raise ValueError(f"norm: ord={ord!r} with axis=None needs a 1-d or 2-d input, "
-                             f"got rank {nd}")
+            raise ValueError(f"Improper number of dimensions to norm: ord={ord!r} with "
+                             f"axis=None needs a 1-d or 2-d input, got rank {nd}")
         axis = tuple(range(nd))
-    axes = util.canonical_axes(axis, nd)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    axes = tuple(util.canonical_axis(a, nd) for a in axes)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"Duplicate axes given to norm: {axis}")
     if len(axes) == 1:
         return _vector_norm(x, axes, ord, keepdims)
     if len(axes) == 2:
         return _matrix_norm(x, axes, ord, keepdims)
-    raise ValueError(f"norm: axis {axis} must name one or two axes of an array of rank {nd}")
+    raise ValueError(f"Improper number of axes for norm: axis={axis} (rank {nd})")
+
+
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """The ``ord`` norm of x's entries along ``axis`` (None: all of them)."""
+    (x,) = util.promote_inexact(x)
+    x = util.strong(x)
+    if axis is None:
+        out = _vector_norm(lax.reshape(x, (util.aval(x).size,)), (0,), ord, False)
+        return _keepdims(out, util.ndim(x), keepdims)
+    axes = util.canonical_axes(axis, util.ndim(x))
+    return _vector_norm(x, axes, ord, keepdims)
+
+
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    """The ``ord`` norm of each matrix (the last two axes)."""
+    return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
 
 
 def _keepdims(out, nd, keepdims):
@@ -34,6 +430,8 @@ def _keepdims(out, nd, keepdims):
 
 
 def _vector_norm(x, axes, ord, keepdims):
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid order '{ord}' for vector norm.")
     ax = el.absolute(x)
     if ord is None or ord == 2:
         return lax.sqrt(red.sum(lax.mul(x, x), axes, keepdims=keepdims))
@@ -53,6 +451,12 @@ def _matrix_norm(x, axes, ord, keepdims):
     r, c = axes
     if ord is None or ord == "fro":
         return lax.sqrt(red.sum(lax.mul(x, x), axes, keepdims=keepdims))
+    if ord in (2, -2, "nuc"):
+        s = svd(_shape.moveaxis(x, (r, c), (-2, -1)), compute_uv=False)
+        out = red.max(s, -1) if ord == 2 else red.min(s, -1) if ord == -2 else red.sum(s, -1)
+        if keepdims:
+            out = _shape.expand_dims(out, tuple(sorted(axes)))
+        return out
     ax = el.absolute(x)
     if ord in (1, -1):
         sums = red.sum(ax, r, keepdims=True)
@@ -62,8 +466,7 @@ def _matrix_norm(x, axes, ord, keepdims):
         sums = red.sum(ax, c, keepdims=True)
         fn = red.max if ord == np.inf else red.min
         return _drop(fn(sums, r, keepdims=True), axes, keepdims)
-    raise ValueError(f"norm: matrix ord={ord!r} is not supported by jaxlite (needs a "
-                     f"singular value decomposition); use 'fro', 1, -1, inf or -inf")
+    raise ValueError(f"Invalid order '{ord}' for matrix norm.")
 
 
 def _drop(out, axes, keepdims):
