@@ -159,3 +159,11 @@ def test_bounded_while_reverse_mode():
     check_grads(lambda x: lax.while_loop(lambda c: c[0] < 2.0,
                                          lambda c: (c[0] + x, jnp.sin(c[1]) + x), (x, x),
                                          max_steps=10)[1], (np.float64(0.3),), order=2)
+
+
+def test_linearize_of_while_with_traced_predicate():
+    # Linearizing works (the tangent loop recomputes the primal, as in JAX);
+    # only transposing it needs a bound.
+    f = lambda x: lax.while_loop(lambda v: v < 10.0, lambda v: v * x, 1.0)
+    lin = jaxlite.jit(lambda x, t: jaxlite.linearize(f, x)[1](t))
+    assert float(lin(2.0, 1.0)) == 32.0 and float(lin(3.0, 2.0)) == 54.0

@@ -139,7 +139,6 @@ ad.jvp_rules[while_p] = _while_jvp
 def _while_partial_eval(stager, args, params):
     cond_jaxpr, body_jaxpr = params["cond_jaxpr"], params["body_jaxpr"]
     cn, bn = params["cond_nconsts"], params["body_nconsts"]
-    max_steps = params.get("max_steps")
     cconsts, bconsts, init = _while_parts(args, cn, bn)
     owns = lambda xs: tuple(stager.owns(x) for x in xs)
     cc_uk, bc_uk = owns(cconsts), owns(bconsts)
@@ -147,35 +146,46 @@ def _while_partial_eval(stager, args, params):
         lambda m: sj.partial_eval_jaxpr(body_jaxpr, bc_uk + m, m)[2], owns(init))
     if sj.partial_eval_jaxpr(cond_jaxpr, cc_uk + carry_uk, (False,))[2][0]:
         return stager.stage(while_p, args, params)
+    masks = (cc_uk, bc_uk, carry_uk)
     concrete = _concrete_values(args, cc_uk + bc_uk + carry_uk)
-    if concrete is not None or max_steps is not None:
-        # Reverse-differentiable: the loop becomes a scan of a known length,
-        # the trip count when it can be computed now, else max_steps with a
-        # body that stops changing the carry once the predicate is false.
-        if concrete is not None:
-            length = _trip_count(cond_jaxpr, body_jaxpr, *_while_parts(concrete, cn, bn),
-                                 cc_uk, bc_uk, carry_uk, max_steps)
-            body, nconsts, consts = body_jaxpr, bn, bconsts
-        else:
-            length = max_steps
-            body, nconsts, consts = _guarded_body(cond_jaxpr, body_jaxpr, cn, bn), cn + bn, \
-                cconsts + bconsts
-        with core.set_interpreter(stager):
-            return scan_p.bind(*consts, *init, jaxpr=body, length=length, reverse=False,
-                               num_consts=nconsts, num_carry=len(init),
-                               linear=(False,) * (nconsts + len(init)), unroll=1)
-    # As JAX: the known carries by a loop now; the unknown ones by a staged
-    # loop that recomputes everything (it cannot be transposed).
-    kcond, kbody = _known_loop(cond_jaxpr, body_jaxpr, cc_uk, bc_uk, carry_uk)
-    kc = [x for x, u in zip(cconsts, cc_uk) if not u]
-    kb = [x for x, u in zip(bconsts, bc_uk) if not u]
-    ki = [x for x, u in zip(init, carry_uk) if not u]
-    known_outs = core.bind_with(stager.parent, while_p, *kc, *kb, *ki, cond_jaxpr=kcond,
-                                body_jaxpr=kbody, cond_nconsts=len(kc), body_nconsts=len(kb),
-                                **_max(max_steps))
+    if concrete is not None or params.get("max_steps") is not None:
+        return _while_as_scan(stager, args, params, masks, concrete)
+    return _while_known_and_staged(stager, args, params, masks)
+
+
+def _while_as_scan(stager, args, params, masks, concrete):
+    """Reverse-differentiable: the loop as a scan of a known length, its trip
+    count when the known values are concrete (computed now), else max_steps
+    trips of a body that stops changing the carry once the predicate fails."""
+    cond_jaxpr, body_jaxpr = params["cond_jaxpr"], params["body_jaxpr"]
+    cn, bn = params["cond_nconsts"], params["body_nconsts"]
+    cconsts, bconsts, init = _while_parts(args, cn, bn)
+    if concrete is not None:
+        length = _trip_count(cond_jaxpr, body_jaxpr, *_while_parts(concrete, cn, bn), *masks,
+                             params.get("max_steps"))
+        body, consts = body_jaxpr, bconsts
+    else:
+        length = params["max_steps"]
+        body, consts = _guarded_body(cond_jaxpr, body_jaxpr, cn, bn), cconsts + bconsts
+    with core.set_interpreter(stager):
+        return scan_p.bind(*consts, *init, jaxpr=body, length=length, reverse=False,
+                           num_consts=len(consts), num_carry=len(init),
+                           linear=(False,) * (len(consts) + len(init)), unroll=1)
+
+
+def _while_known_and_staged(stager, args, params, masks):
+    """As JAX: the known carries by a loop run now, the unknown ones by a
+    staged loop that recomputes everything (and cannot be transposed)."""
+    cn, bn = params["cond_nconsts"], params["body_nconsts"]
+    kcond, kbody = _known_loop(params["cond_jaxpr"], params["body_jaxpr"], *masks)
+    known = [[x for x, u in zip(group, mask) if not u]
+             for group, mask in zip(_while_parts(args, cn, bn), masks)]
+    known_outs = core.bind_with(stager.parent, while_p, *known[0], *known[1], *known[2],
+                                cond_jaxpr=kcond, body_jaxpr=kbody, cond_nconsts=len(known[0]),
+                                body_nconsts=len(known[1]), **_max(params.get("max_steps")))
     staged = stager.stage(while_p, args, params)
     k = iter(known_outs)
-    return [s if u else next(k) for s, u in zip(staged, carry_uk)]
+    return [s if u else next(k) for s, u in zip(staged, masks[2])]
 
 
 def _concrete_values(args, unknown):
