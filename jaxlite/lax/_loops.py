@@ -461,13 +461,15 @@ def _scan_partial_eval(stager, args, params):
     uc = [x for x, u in zip(consts, c_uk) if u]
     ui = [x for x, u in zip(init, carry_uk) if u]
     ux = [x for x, u in zip(xs, x_uk) if u]
-    u_args = invariant + uc + ui + stacked + forwarded + ux
+    n_uconsts = len(invariant) + len(uc)
+    u_args = sj.coerce(invariant + uc + ui + stacked + forwarded + ux,
+                       _stacked_in_avals(plan.unknown, n_uconsts, len(ui), length))
     u_lin = ((False,) * len(invariant) + tuple(l for l, u in zip(lin[:nc], c_uk) if u)
              + tuple(l for l, u in zip(lin[nc:nc + nk], carry_uk) if u)
              + (False,) * (len(stacked) + len(forwarded))
              + tuple(l for l, u in zip(lin[nc + nk:], x_uk) if u))
     uk_outs = stager.stage(scan_p, u_args, dict(
-        params, jaxpr=plan.unknown, num_consts=len(invariant) + len(uc), num_carry=len(ui),
+        params, jaxpr=plan.unknown, num_consts=n_uconsts, num_carry=len(ui),
         linear=u_lin))
     k_carry, k_ys = iter(known_outs[:n_kc]), iter(known_outs[n_kc:n_kc + n_ky])
     u_carry, u_ys = iter(uk_outs[:len(ui)]), iter(uk_outs[len(ui):])
