@@ -322,6 +322,13 @@ def test_map():
     np.testing.assert_allclose(lax.map(lambda r: jnp.sum(r * r), xs), (xs * xs).sum(1))
     out = lax.map(lambda d: {"s": d["a"] + d["b"]}, {"a": xs, "b": xs})
     np.testing.assert_allclose(out["s"], 2 * xs)
+    xs = np.arange(14.0).reshape(7, 2)
+    for batch_size in (1, 2, 3, 7, 9):
+        out = lax.map(lambda r: (jnp.sum(r * r), r[0]), xs, batch_size=batch_size)
+        np.testing.assert_allclose(out[0], (xs * xs).sum(1))
+        np.testing.assert_allclose(out[1], xs[:, 0])
+    with pytest.raises(TypeError, match="batch_size"):
+        lax.map(jnp.sin, xs, batch_size=0)
 
 
 def test_jaxprs_typecheck():

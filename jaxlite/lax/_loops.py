@@ -22,7 +22,7 @@ from jaxlite.lax import jaxpr_transforms as sj
 from jaxlite.lax._cond import cond_p
 from jaxlite.lax.elementwise import add, convert_element_type, lt, ne, select_n
 from jaxlite.lax.reductions import reduce_max
-from jaxlite.lax.structural import broadcast_in_dim, full
+from jaxlite.lax.structural import broadcast_in_dim, concatenate, full, reshape
 
 __all__ = ["while_p", "scan_p", "while_loop", "fori_loop", "scan", "map"]
 
@@ -825,6 +825,36 @@ def _scan_length(xs_leaves, length):
     return lengths[0]
 
 
-def map(f, xs):
-    """``stack([f(x) for x in xs])`` over the leading axis, as one ``scan``."""
-    return scan(lambda _, x: ((), f(x)), (), xs)[1]
+def map(f, xs, *, batch_size=None):
+    """``stack([f(x) for x in xs])`` over the leading axis, as one ``scan``.
+    With ``batch_size``, each trip applies ``f`` vmapped to that many
+    elements (a remainder is mapped after the loop), as in JAX."""
+    if batch_size is None:
+        return scan(lambda _, x: ((), f(x)), (), xs)[1]
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise TypeError(f"map: batch_size must be a positive int, got {batch_size!r}")
+    leaves, tree = tree_util.tree_flatten(xs)
+    n = _scan_length(leaves, None)
+    full = n - n % batch_size
+    chunks = [reshape(x[:full], (full // batch_size, batch_size) + x.shape[1:])
+              for x in leaves]
+    ys = scan(lambda _, c: ((), _vmapped(f, tree, c, batch_size)), (), chunks)[1]
+    ys_leaves, ys_tree = tree_util.tree_flatten(ys)
+    out = [reshape(y, (full,) + y.shape[2:]) for y in ys_leaves]
+    if full < n:
+        rest = tree_util.tree_leaves(_vmapped(f, tree, [x[full:] for x in leaves], n - full))
+        out = [concatenate([y, r], 0) for y, r in zip(out, rest)]
+    return tree_util.tree_unflatten(ys_tree, out)
+
+
+def _vmapped(f, tree, leaves, size):
+    """``f`` applied to each of ``size`` elements of a pytree's leaves."""
+    box = {}
+
+    def flat_f(*xs):
+        out, box["tree"] = tree_util.tree_flatten(f(tree_util.tree_unflatten(tree, xs)))
+        return out
+    outs, dims = batching.vmap_flat(flat_f, size, list(leaves), [0] * len(leaves))
+    return tree_util.tree_unflatten(box["tree"], [batching.move_to(o, d, 0, size)
+                                                  for o, d in zip(outs, dims)])
