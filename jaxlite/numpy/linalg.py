@@ -12,6 +12,7 @@ from collections import namedtuple
 import numpy as np
 
 from jaxlite import core, lax
+from jaxlite.custom_derivatives import custom_jvp
 from jaxlite.lax import linalg as lax_linalg
 from jaxlite.numpy import _elementwise as el, _indexing, _linalg, _reductions as red, _shape
 from jaxlite import numpy_util as util
@@ -119,16 +120,22 @@ def det(a):
     """Determinant of each square matrix, from its LU factorization."""
     (a,) = _inexact(a)
     _square("det", a)
-    lu, piv, _ = lax_linalg.lu(a)
-    d = red.prod(_diag(lu), axis=-1)
-    return el.multiply(lax.convert_element_type(_parity(piv), util.aval(d).dtype), d)
+    return _det(a)
 
 
 def slogdet(a, *, method=None):
     """(sign, log|det|) of each square matrix; a singular one gives (0, -inf)."""
     (a,) = _inexact(a)
     _square("slogdet", a)
-    lu, piv, _ = lax_linalg.lu(a)
+    return SlogdetResult(*_slogdet(a))
+
+
+def _det_from_lu(lu, piv):
+    d = red.prod(_diag(lu), axis=-1)
+    return el.multiply(lax.convert_element_type(_parity(piv), util.aval(d).dtype), d)
+
+
+def _slogdet_from_lu(lu, piv):
     diag = _diag(lu)
     dt = util.aval(diag).dtype
     sign = el.multiply(lax.convert_element_type(_parity(piv), dt),
@@ -136,8 +143,44 @@ def slogdet(a, *, method=None):
     mag = el.abs(diag)
     zero = el.equal(mag, 0)          # log(0) = -inf without numpy's divide warning
     logs = el.where(zero, -np.inf, el.log(el.where(zero, 1, mag)))
-    logabs = red.sum(logs, axis=-1)
-    return SlogdetResult(sign, logabs)
+    return sign, red.sum(logs, axis=-1)
+
+
+def _inverse_transpose(factors, a):
+    return _mT(_lu_solve(factors, _eye(util.shape(a)[-1], a)))
+
+
+# d det = det * tr(A^-1 dA) and d log|det| = tr(A^-1 dA) = sum(A^-T * dA): one
+# inverse in the forward pass and an elementwise product per tangent, where the
+# lu primitive's own rule would differentiate the whole factorization.
+@custom_jvp
+def _det(a):
+    lu, piv, _ = lax_linalg.lu(a)
+    return _det_from_lu(lu, piv)
+
+
+@_det.defjvp
+def _det_jvp(primals, tangents):
+    (a,), (t,) = primals, tangents
+    factors = lax_linalg.lu(a)
+    d = _det_from_lu(*factors[:2])
+    trace = red.sum(el.multiply(_inverse_transpose(factors, a), t), axis=(-2, -1))
+    return d, el.multiply(d, trace)
+
+
+@custom_jvp
+def _slogdet(a):
+    lu, piv, _ = lax_linalg.lu(a)
+    return _slogdet_from_lu(lu, piv)
+
+
+@_slogdet.defjvp
+def _slogdet_jvp(primals, tangents):
+    (a,), (t,) = primals, tangents
+    factors = lax_linalg.lu(a)
+    sign, logabs = _slogdet_from_lu(*factors[:2])
+    trace = red.sum(el.multiply(_inverse_transpose(factors, a), t), axis=(-2, -1))
+    return (sign, logabs), (el.multiply(sign, 0), trace)
 
 
 def cholesky(a, *, upper=False, symmetrize_input=True):
