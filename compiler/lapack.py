@@ -218,6 +218,40 @@ def _ld(n):
 
 # ------------------------------------------------------------------- rules
 
+# Matrices up to this size are factored / solved by loops emitted here (the
+# same algorithms as the eager implementations): for a batch of small matrices
+# a LAPACK call per matrix costs more than the arithmetic.
+SMALL = 16
+
+
+def _at(b, ptr, dt, ncols, i, j):
+    return _elem(b, ptr, dt, b.add(b.mul(i, i64(ncols)), j))
+
+
+def _small_cholesky(em, dst, dt, n):
+    """Lower Cholesky factor in place (row-major, lower triangle read); NaN on failure."""
+    b, ty = em.b, lltype(dt)
+    ok, acc = em.alloca(ir.IntType(1)), em.alloca(ty)
+    sqrt = declare(b.module, f"llvm.sqrt.{'f32' if ty == F32 else 'f64'}", ty, [ty])
+    b.store(ir.Constant(ir.IntType(1), 1), ok)
+
+    def dot_sub(i, j, k_end):        # acc = dst[i, j] - sum_k<k_end dst[i, k] dst[j, k]
+        b.store(b.load(_at(b, dst, dt, n, i, j), typ=ty), acc)
+        with loops.for_range(b, k_end, name="k") as k:
+            prod = b.fmul(b.load(_at(b, dst, dt, n, i, k), typ=ty),
+                          b.load(_at(b, dst, dt, n, j, k), typ=ty))
+            b.store(b.fsub(b.load(acc), prod), acc)
+        return b.load(acc)
+    with loops.for_range(b, n, name="j") as j:
+        s = dot_sub(j, j, j)
+        b.store(b.and_(b.load(ok), b.fcmp_ordered(">", s, const(dt, 0))), ok)
+        d = b.call(sqrt, [s])
+        b.store(d, _at(b, dst, dt, n, j, j))
+        with loops.for_range(b, n, start=b.add(j, i64(1)), name="i") as i:
+            b.store(b.fdiv(dot_sub(i, j, j), d), _at(b, dst, dt, n, i, j))
+    return b.load(ok)
+
+
 @kernel_rule("cholesky", label="lapack", fuses_inputs=False)
 def emit_cholesky(em, kernel):
     node = kernel.root
@@ -226,24 +260,58 @@ def emit_cholesky(em, kernel):
     n = a.aval.shape[-1]
     if n == 0 or a.aval.size == 0:
         return
-    rt = routine("potrf", dt)
+    rt = None if n <= SMALL else routine("potrf", dt)
     b = em.b
     size = n * n
-    info = em.alloca(rt.itype)
+    info = em.alloca(rt.itype) if rt else None
     with loops.for_range(b, _batch(a), name="mat") as bi:
         src, dst = _ptr(em, a, bi, size), _ptr(em, out, bi, size)
         _copy(b, em.module, dst, src, size * dt.itemsize)
-        # Row-major lower == column-major upper: potrf('U') factors it in place.
-        call = _Call(em, rt)
-        call.char("U"), call.int(n), call.ptr(dst), call.int(_ld(n)), call.ptr(info)
-        call.emit()
-        with b.if_else(_failed(em, info, rt.itype)) as (bad, good):
+        if rt is None:
+            failed = b.not_(_small_cholesky(em, dst, dt, n))
+        else:
+            # Row-major lower == column-major upper: potrf('U') factors it in place.
+            call = _Call(em, rt)
+            call.char("U"), call.int(n), call.ptr(dst), call.int(_ld(n)), call.ptr(info)
+            call.emit()
+            failed = _failed(em, info, rt.itype)
+        with b.if_else(failed) as (bad, good):
             with bad:
                 _fill(b, dst, dt, size, np.nan)
             with good:          # the strict upper triangle still holds the input
                 with loops.for_range(b, n, name="r") as i:
                     with loops.for_range(b, n, start=b.add(i, i64(1)), name="c") as j:
                         b.store(const(dt, 0), _elem(b, dst, dt, b.add(b.mul(i, i64(n)), j)))
+
+
+def _substitute(em, pa, px, dt, m, rows, cols, p):
+    """Solve in place (px holds b) by substitution. A right-side solve
+    x op(A) = b is op(A)^T x^T = b^T: the same loops on transposed views."""
+    b, ty = em.b, lltype(dt)
+    left = p["left_side"]
+    trans = p["transpose_a"] != (not left)        # T = op(A) (left) or op(A)^T (right)
+    forward = p["lower"] != trans                 # T lower: forward substitution
+    n_rhs, si, sc = (cols, cols, 1) if left else (rows, 1, m)
+    acc = em.alloca(ty)
+
+    def t_at(i, k):     # T[i, k]
+        r, c = (k, i) if trans else (i, k)
+        return b.load(_elem(b, pa, dt, b.add(b.mul(r, i64(m)), c)), typ=ty)
+
+    def x_at(i, c):
+        return _elem(b, px, dt, b.add(b.mul(i, i64(si)), b.mul(c, i64(sc))))
+    with loops.for_range(b, n_rhs, name="rhs") as c:
+        with loops.for_range(b, m, name="row") as step:
+            i = step if forward else b.sub(i64(m - 1), step)
+            b.store(b.load(x_at(i, c), typ=ty), acc)
+            lo, hi = (i64(0), i) if forward else (b.add(i, i64(1)), i64(m))
+            with loops.for_range(b, hi, start=lo, name="k") as k:
+                prod = b.fmul(t_at(i, k), b.load(x_at(k, c), typ=ty))
+                b.store(b.fsub(b.load(acc), prod), acc)
+            val = b.load(acc)
+            if not p["unit_diagonal"]:
+                val = b.fdiv(val, t_at(i, i))
+            b.store(val, x_at(i, c))
 
 
 @kernel_rule("triangular_solve", label="lapack", fuses_inputs=False)
@@ -257,8 +325,15 @@ def emit_triangular_solve(em, kernel):
     rows, cols = out.aval.shape[-2:]
     if out.aval.size == 0:
         return
-    rt = routine("trsm", dt)
     b = em.b
+    if m <= SMALL:
+        with loops.for_range(b, _batch(out), name="mat") as bi:
+            pa, pb = _ptr(em, a, bi, m * m), _ptr(em, rhs, bi, rows * cols)
+            dst = _ptr(em, out, bi, rows * cols)
+            _copy(b, em.module, dst, pb, rows * cols * dt.itemsize)
+            _substitute(em, pa, dst, dt, m, rows, cols, p)
+        return
+    rt = routine("trsm", dt)
     # Column-major, the buffers hold A^T and B^T: op(A) X = B becomes
     # X^T op(A)^T = B^T, a right-side solve with the other triangle.
     side = "R" if p["left_side"] else "L"
@@ -274,6 +349,45 @@ def emit_triangular_solve(em, kernel):
         call.int(cols), call.int(rows), call.scalar(dt, 1.0)
         call.ptr(pa), call.int(_ld(m)), call.ptr(dst), call.int(_ld(cols))
         call.emit()
+
+
+def _small_lu(em, x, piv, perm, dt, idt, m, n):
+    """Partial pivoting in place on row-major x (m, n), as the eager implementation:
+    the first entry of largest magnitude pivots; a zero pivot leaves its column."""
+    b, ty, ity = em.b, lltype(dt), lltype(idt)
+    best, at = em.alloca(ty), em.alloca(I64)
+    fabs = declare(b.module, f"llvm.fabs.{'f32' if ty == F32 else 'f64'}", ty, [ty])
+
+    with loops.for_range(b, min(m, n), name="j") as j:
+        b.store(const(dt, -1.0), best)
+        b.store(j, at)
+        with loops.for_range(b, m, start=j, name="i") as i:
+            mag = b.call(fabs, [b.load(_at(b, x, dt, n, i, j), typ=ty)])
+            larger = b.fcmp_ordered(">", mag, b.load(best))
+            b.store(b.select(larger, mag, b.load(best)), best)
+            b.store(b.select(larger, i, b.load(at)), at)
+        p = b.load(at)
+        b.store(b.trunc(p, ity) if ity != I64 else p, _elem(b, piv, idt, j))
+        pj, pp = _elem(b, perm, idt, j), _elem(b, perm, idt, p)
+        vj, vp = b.load(pj, typ=ity), b.load(pp, typ=ity)
+        b.store(vp, pj)
+        b.store(vj, pp)
+        with loops.for_range(b, n, name="c") as c:
+            rj, rp = _at(b, x, dt, n, j, c), _at(b, x, dt, n, p, c)
+            vj, vp = b.load(rj, typ=ty), b.load(rp, typ=ty)
+            b.store(vp, rj)
+            b.store(vj, rp)
+        pivot = b.load(_at(b, x, dt, n, j, j), typ=ty)
+        nonzero = b.fcmp_unordered("une", pivot, const(dt, 0))
+        with loops.for_range(b, m, start=b.add(j, i64(1)), name="r") as r:
+            xr = _at(b, x, dt, n, r, j)
+            v = b.load(xr, typ=ty)
+            lv = b.select(nonzero, b.fdiv(v, pivot), v)
+            b.store(lv, xr)
+            with loops.for_range(b, n, start=b.add(j, i64(1)), name="u") as c:
+                xc = _at(b, x, dt, n, r, c)
+                upd = b.fmul(lv, b.load(_at(b, x, dt, n, j, c), typ=ty))
+                b.store(b.fsub(b.load(xc, typ=ty), upd), xc)
 
 
 @kernel_rule("lu", label="lapack", fuses_inputs=False)
@@ -295,6 +409,13 @@ def emit_lu(em, kernel):
         with loops.for_range(b, m, name="p") as i:
             b.store(b.trunc(i, ity) if ity != I64 else i, _elem(b, perm, idt, i))
     if k == 0:
+        return
+    if max(m, n) <= SMALL:
+        with loops.for_range(b, nb, name="mat") as bi:
+            src, dst = _ptr(em, a, bi, m * n), _ptr(em, lu_out, bi, m * n)
+            _copy(b, em.module, dst, src, m * n * dt.itemsize)
+            _small_lu(em, dst, _ptr(em, piv_out, bi, k), _ptr(em, perm_out, bi, m), dt, idt,
+                      m, n)
         return
     rt = routine("getrf", dt)
     ws = _malloc(em, m * n * dt.itemsize + k * rt.int_bits // 8)

@@ -314,6 +314,11 @@ JIT_CASES = {
                          (rand(5, 5), rand(5, 3))),
     "expm": (jsl.expm, (rand(2, 4, 4) * 4,)),
     "block_diag": (jsl.block_diag, (rand(2, 2), rand(3), rand(1, 4))),
+    # above lapack.SMALL: LAPACK's getrf / potrf / trsm instead of emitted loops
+    "solve_large": (jnp.linalg.solve, (rand(2, 20, 20), rand(2, 20, 3))),
+    "cholesky_large": (jnp.linalg.cholesky, (spd(2, 20, 20),)),
+    "lu_large": (jsl.lu, (rand(20, 17),)),
+    "slogdet_large": (jnp.linalg.slogdet, (rand(3, 20, 20),)),
 }
 
 
@@ -414,12 +419,14 @@ def test_slogdet_and_det_of_singular_matrix():
 def test_cholesky_of_non_positive_definite_matrix_is_nan():
     """As JAX: no error, the factor of a matrix that is not positive definite is
     all NaN (only that matrix of a batch)."""
-    bad = np.array([[1.0, 2.0], [2.0, 1.0]])
-    batch = np.stack([bad, np.eye(2) * 4])
-    for f in (jnp.linalg.cholesky, jaxlite.jit(jnp.linalg.cholesky), jsl.cholesky):
-        out = np.asarray(f(batch))
-        assert np.all(np.isnan(out[0]))
-        close(np.abs(out[1]), 2 * np.eye(2))
+    for n in (2, 20):                  # emitted loops and LAPACK's potrf
+        bad = np.eye(n)
+        bad[0, 1] = bad[1, 0] = 2.0
+        batch = np.stack([bad, np.eye(n) * 4])
+        for f in (jnp.linalg.cholesky, jaxlite.jit(jnp.linalg.cholesky), jsl.cholesky):
+            out = np.asarray(f(batch))
+            assert np.all(np.isnan(out[0]))
+            close(np.abs(out[1]), 2 * np.eye(n))
 
 
 def test_solve_with_a_batch_of_right_hand_sides():
@@ -514,7 +521,9 @@ def test_missing_lapack_routine_is_a_clear_error_at_jit_time(monkeypatch):
         lapack.routine("gesdd", F64)
     jaxlite.clear_caches()
     with pytest.raises(RuntimeError, match="spotrf"):
-        jaxlite.jit(lambda x: jnp.linalg.cholesky(x) + 1.0)(np.eye(3, dtype=F32) * 7.0)
+        jaxlite.jit(lambda x: jnp.linalg.cholesky(x) + 1.0)(np.eye(20, dtype=F32) * 7.0)
+    # Matrices up to lapack.SMALL use loops emitted by jaxlite: no routine needed.
+    check_jit(jnp.linalg.cholesky, (spd(4, 4),))
 
 
 def test_scipy_function_pointers_are_a_working_fallback(monkeypatch):
@@ -532,3 +541,18 @@ def test_scipy_function_pointers_are_a_working_fallback(monkeypatch):
                               np.linalg.cholesky(s))):
         close(np.abs(g), np.abs(w))
     jaxlite.clear_caches()
+
+
+@pytest.mark.parametrize("m", [3, 16, 17, 40])     # substitution loops up to 16, BLAS trsm above
+def test_triangular_solve_every_flag_both_native_paths(m):
+    a = rand(2, m, m) + m * np.eye(m)
+    for left in (True, False):
+        b = rand(2, m, 3) if left else rand(2, 3, m)
+        for lower in (True, False):
+            for trans in (True, False):
+                for unit in (True, False):
+                    def f(a, b):
+                        return lax_linalg.triangular_solve(a, b, left_side=left, lower=lower,
+                                                           transpose_a=trans,
+                                                           unit_diagonal=unit)
+                    check_jit(f, (a, b), rtol=1e-10, atol=1e-10)
