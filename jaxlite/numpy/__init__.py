@@ -40,6 +40,31 @@ from jaxlite.numpy._indexing import (  # noqa: F401
     take, take_along_axis, nonzero, flatnonzero, argwhere, diagonal, trace,
     NonConcreteBooleanIndexError)
 from jaxlite.numpy._sorting import sort, argsort  # noqa: F401
+from jaxlite.numpy._setops import (  # noqa: F401
+    searchsorted, digitize, bincount, lexsort, partition, argpartition, unique,
+    unique_all, unique_counts, unique_inverse, unique_values, setdiff1d, intersect1d, union1d,
+    setxor1d, isin)
+from jaxlite.numpy._statistics import (  # noqa: F401
+    quantile, nanquantile, percentile, nanpercentile, median, nanmedian, cov, corrcoef,
+    histogram_bin_edges, histogram, histogram2d, histogramdd, nancumsum, nancumprod)
+from jaxlite.numpy._polynomial import (  # noqa: F401
+    polyval, polyadd, polysub, polymul, polydiv, polyder, polyint, poly, polyfit, vander)
+from jaxlite.numpy._functional import (  # noqa: F401
+    vectorize, apply_along_axis, apply_over_axes, piecewise, fromfunction, frompyfunc, ufunc)
+from jaxlite.numpy._manipulation import (  # noqa: F401
+    insert, delete, resize, trim_zeros, compress, extract, choose, put, place, put_along_axis,
+    fill_diagonal, ix_, diag_indices, diag_indices_from, mask_indices, ravel_multi_index,
+    unravel_index, block, dstack, dsplit, rollaxis, diagflat, array_equiv, ediff1d, copy)
+from jaxlite.numpy._calculus import (  # noqa: F401
+    gradient, trapezoid, interp, unwrap, bartlett, blackman, hamming, hanning, kaiser, i0,
+    angle, iscomplex, isreal, iscomplexobj, isrealobj)
+from jaxlite.numpy._bits import (  # noqa: F401
+    left_shift, right_shift, bitwise_left_shift, bitwise_right_shift, bitwise_count,
+    bitwise_invert, packbits, unpackbits, gcd, lcm, frexp, ldexp, modf, nextafter, spacing)
+from jaxlite.numpy._host import (  # noqa: F401
+    array_repr, array_str, printoptions, get_printoptions, set_printoptions, load, save, savez,
+    frombuffer, fromfile, fromiter, fromstring, from_dlpack, can_cast, isscalar, iterable,
+    einsum_path, r_, c_, s_, index_exp, mgrid, ogrid)
 from jaxlite.numpy import _operators  # noqa: F401  (installs operators on Tracer/Array)
 from jaxlite.numpy import linalg  # noqa: F401
 from jaxlite import numpy_util as _util

@@ -465,11 +465,11 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 # ---------------------------------------------------------------- select
 
-def where(condition, x=None, y=None):
+def where(condition, x=None, y=None, *, size=None, fill_value=None):
     """``x`` where ``condition`` else ``y``, broadcasting all three; the
-    one-argument form (``nonzero``) needs a concrete condition."""
+    one-argument form (``nonzero``) needs a concrete condition or ``size=``."""
     if x is None and y is None:
-        return _indexing.nonzero(condition)
+        return _indexing.nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise ValueError("Either both or neither of the x and y arguments should be provided "
                          "to jnp.where")

@@ -12,7 +12,7 @@ import numpy as np
 
 from jaxlite import core, dtypes, lax
 # Modules, not names: the numpy modules import each other (used at call time).
-from jaxlite.numpy import _elementwise, _reductions, _shape
+from jaxlite.numpy import _elementwise, _reductions, _setops, _shape
 from jaxlite import numpy_util as util
 
 
@@ -297,8 +297,10 @@ def take_along_axis(arr, indices, axis):
 
 
 def nonzero(a, *, size=None, fill_value=None):
-    """Indices of the non-zero elements (needs a concrete ``a``: the result's
-    shape depends on its values)."""
+    """Indices of the non-zero elements (needs a concrete ``a`` or a static
+    ``size``: the result's shape depends on its values)."""
+    if size is not None:
+        return _setops.nonzero_sized(a, size, fill_value)
     if isinstance(a, core.Tracer):
         try:
             a = a.concrete_value()
@@ -315,12 +317,15 @@ def nonzero(a, *, size=None, fill_value=None):
     return tuple(core.wrap(r.astype(np.int32)) for r in res)
 
 
-def flatnonzero(a):
-    return nonzero(_shape.ravel(a))[0]
+def flatnonzero(a, *, size=None, fill_value=None):
+    return nonzero(_shape.ravel(a), size=size, fill_value=fill_value)[0]
 
 
-def argwhere(a):
-    res = nonzero(a)
+def argwhere(a, *, size=None, fill_value=None):
+    if size is not None:
+        return _shape.stack(nonzero(_shape.atleast_1d(a), size=size, fill_value=fill_value),
+                            axis=-1)
+    res = nonzero(a, size=size, fill_value=fill_value)
     return core.wrap(np.stack([np.asarray(r) for r in res], axis=-1).astype(np.int32))
 
 

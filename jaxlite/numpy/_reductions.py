@@ -204,12 +204,29 @@ def ptp(a, axis=None, keepdims=False):
     return lax.sub(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
 
 
-def average(a, axis=None, weights=None):
+def average(a, axis=None, weights=None, returned=False, keepdims=False):
+    """The (weighted) mean over ``axis``; with ``returned``, also the sum of the
+    weights (the element count without weights). 1-d ``weights`` apply along
+    ``axis``."""
     if weights is None:
-        return mean(a, axis)
+        a = _operand(a)
+        avg = mean(a, axis, keepdims=keepdims)
+        count = util.aval(a).size // builtins.max(util.aval(avg).size, 1)
+        return (avg, lax.full(util.shape(avg), count, util.aval(avg).dtype)) \
+            if returned else avg
     a, weights = util.promote_inexact(a, weights)
-    weights = util.broadcast_to_shape(weights, util.shape(a))
-    return lax.div(sum(_elementwise.multiply(a, weights), axis), sum(weights, axis))
+    if util.shape(weights) != util.shape(a):
+        if axis is None:
+            raise ValueError("Axis must be specified when shapes of a and weights differ.")
+        if util.ndim(weights) != 1:
+            raise ValueError("1D weights expected when shapes of a and weights differ.")
+        ax = util.canonical_axis(axis, util.ndim(a))
+        if util.shape(weights)[0] != util.shape(a)[ax]:
+            raise ValueError("Length of weights not compatible with specified axis.")
+        weights = lax.broadcast_in_dim(weights, util.shape(a), (ax,))
+    scale = sum(weights, axis, keepdims=keepdims)
+    avg = lax.div(sum(_elementwise.multiply(a, weights), axis, keepdims=keepdims), scale)
+    return (avg, scale) if returned else avg
 
 
 def _scan_along(a, axis, combine, identity):

@@ -457,10 +457,22 @@ def diag(v, k=0):
     return _creation.zeros((n, n), util.aval(v).dtype).at[rows, rows + k].set(v)
 
 
-def diff(a, n=1, axis=-1):
-    """The n-th discrete difference along ``axis``."""
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    """The n-th discrete difference along ``axis``, after attaching ``prepend``
+    and ``append`` (scalars are broadcast to one slice)."""
     a = _arr(a)
     axis = canonical_axis(axis, util.ndim(a))
+    if prepend is not None or append is not None:
+        def slab(v):
+            v = _arr(v)
+            if util.ndim(v) == 0:
+                shape = list(util.shape(a))
+                shape[axis] = 1
+                v = broadcast_to(v, tuple(shape))
+            return v
+        parts = ([slab(prepend)] if prepend is not None else []) + [a] + \
+            ([slab(append)] if append is not None else [])
+        a = concatenate(parts, axis=axis)
     for _ in range(n):
         size = util.shape(a)[axis]
         if size == 0:
