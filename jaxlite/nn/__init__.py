@@ -11,6 +11,7 @@ import numpy as np
 from jaxlite import lax
 from jaxlite import numpy as jnp
 from jaxlite import numpy_util as util
+from jaxlite.nn import initializers  # noqa: F401  (jax.nn.initializers)
 
 
 def _float(x):
