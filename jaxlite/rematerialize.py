@@ -161,9 +161,19 @@ class checkpoint_policies:   # noqa: N801 (JAX's name)
     """Which intermediate values checkpoint may keep for the backward pass:
     ``policy(prim, *avals, **params) -> bool``. jaxlite has no
     ``checkpoint_name``, so the name-based policies save nothing by name."""
-    everything_saveable = staticmethod(lambda prim, *_, **__: True)
-    nothing_saveable = staticmethod(lambda prim, *_, **__: False)
-    dots_saveable = checkpoint_dots = staticmethod(lambda prim, *_, **__: _dot_name(prim))
+    @staticmethod
+    def everything_saveable(prim, *_, **__):
+        return True
+
+    @staticmethod
+    def nothing_saveable(prim, *_, **__):
+        return False
+
+    @staticmethod
+    def dots_saveable(prim, *_, **__):
+        return _dot_name(prim)
+
+    checkpoint_dots = dots_saveable
 
     @staticmethod
     def dots_with_no_batch_dims_saveable(prim, *_, **params):
@@ -182,8 +192,9 @@ class checkpoint_policies:   # noqa: N801 (JAX's name)
 
     @staticmethod
     def save_from_both_policies(policy_1, policy_2):
-        return lambda prim, *avals, **params: (policy_1(prim, *avals, **params)
-                                               or policy_2(prim, *avals, **params))
+        def either(prim, *avals, **params):
+            return policy_1(prim, *avals, **params) or policy_2(prim, *avals, **params)
+        return either
 
 
 # ------------------------------------------------------------------- API
