@@ -77,8 +77,12 @@ class Emitter:
             return self.b.alloca(ty)
 
 
+_SFX = {np.dtype(np.float16): "f16", np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+
+
 def sfx(dtype):
-    return "f32" if np.dtype(dtype) == np.float32 else "f64"
+    """The type suffix of LLVM's float intrinsics (llvm.sqrt.f32, ...)."""
+    return _SFX[np.dtype(dtype)]
 
 
 def imin(b, x, y):
@@ -98,8 +102,8 @@ def to_i64(b, val, dtype):
     dtype = np.dtype(dtype)
     if dtype == np.int64:
         return val
-    if dtype.kind == "b":
-        return b.zext(val, I64)
+    if dtype.kind in "bu":
+        return b.zext(val, I64) if dtype.itemsize < 8 else val
     if dtype.kind == "i":
         return b.sext(val, I64)
     return b.call(declare(b.module, f"llvm.fptosi.sat.i64.{sfx(dtype)}", I64, [val.type]), [val])

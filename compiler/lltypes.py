@@ -8,17 +8,24 @@ from llvmlite import ir
 
 I1 = ir.IntType(1)
 I8 = ir.IntType(8)
+I16 = ir.IntType(16)
 I32 = ir.IntType(32)
 I64 = ir.IntType(64)
+F16 = ir.HalfType()
 F32 = ir.FloatType()
 F64 = ir.DoubleType()
 PTR = ir.PointerType()
 VOID = ir.VoidType()
 
+# LLVM integers carry no sign: unsigned dtypes share the signed types, and the
+# rules pick the unsigned instructions (udiv, icmp ult, zext, uitofp, ...).
 _TYPES = {
     np.dtype(np.bool_): I8,
-    np.dtype(np.int32): I32,
-    np.dtype(np.int64): I64,
+    np.dtype(np.int8): I8, np.dtype(np.uint8): I8,
+    np.dtype(np.int16): I16, np.dtype(np.uint16): I16,
+    np.dtype(np.int32): I32, np.dtype(np.uint32): I32,
+    np.dtype(np.int64): I64, np.dtype(np.uint64): I64,
+    np.dtype(np.float16): F16,
     np.dtype(np.float32): F32,
     np.dtype(np.float64): F64,
 }
@@ -40,6 +47,11 @@ def is_bool(dtype):
     return np.dtype(dtype).kind == "b"
 
 
+def is_unsigned(dtype):
+    """Unsigned integers and bool (0/1): compared, divided and extended unsigned."""
+    return np.dtype(dtype).kind in "ub"
+
+
 def const(dtype, value):
     """An LLVM constant of ``dtype`` from a Python/numpy scalar."""
     dtype = np.dtype(dtype)
@@ -48,7 +60,11 @@ def const(dtype, value):
         return ir.Constant(ty, float(value))
     if dtype.kind == "b":
         return ir.Constant(ty, 1 if bool(value) else 0)
-    return ir.Constant(ty, int(value))
+    v = int(value)
+    bits = dtype.itemsize * 8
+    if v >= 2 ** (bits - 1):        # an unsigned value above the signed range: same bits
+        v -= 2 ** bits
+    return ir.Constant(ty, v)
 
 
 def i64(value):

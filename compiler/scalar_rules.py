@@ -12,7 +12,7 @@ from llvmlite import ir
 
 from compiler import loops, registry, vecmath
 from compiler.emitter import clamp, sfx, to_i64
-from compiler.lltypes import I8, const, i64, lltype
+from compiler.lltypes import I8, const, i64, is_unsigned, lltype
 from compiler.registry import value_rule
 
 
@@ -92,6 +92,8 @@ def _sign(em, node, x):
         r = b.select(b.fcmp_ordered("<", x, zero), const(dt, -1), x)
         return b.select(b.fcmp_ordered(">", x, zero), const(dt, 1), r)
     zero = const(dt, 0)
+    if dt.kind == "u":
+        return b.zext(b.icmp_unsigned("!=", x, zero), x.type)
     pos = b.zext(b.icmp_signed(">", x, zero), x.type)
     neg = b.zext(b.icmp_signed("<", x, zero), x.type)
     return b.sub(pos, neg)
@@ -118,6 +120,8 @@ def _round(em, node, x):
 def _abs(em, node, x):
     if _is_f(node):
         return em.call(f"llvm.fabs.{sfx(_in_dtype(node))}", x.type, [x])
+    if _in_dtype(node).kind == "u":
+        return x
     return em.b.select(em.b.icmp_signed("<", x, ir.Constant(x.type, 0)), em.b.neg(x), x)
 
 
@@ -185,6 +189,10 @@ def _div(em, node, x, y):
     b = em.b
     if _is_f(node):
         return b.fdiv(x, y)
+    if _in_dtype(node).kind == "u":     # x / 0 -> 0, as the eager impl
+        is0 = b.icmp_unsigned("==", y, ir.Constant(y.type, 0))
+        q = b.udiv(x, b.select(is0, ir.Constant(y.type, 1), y))
+        return b.select(is0, ir.Constant(x.type, 0), q)
     # C truncation; x / 0 -> 0 (as the eager impl); x / -1 -> -x (wraps, no trap).
     safe, is0, ism1 = _safe_divisor(b, y)
     q = b.select(ism1, b.neg(x), b.sdiv(x, safe))
@@ -196,6 +204,10 @@ def _rem(em, node, x, y):
     b = em.b
     if _is_f(node):
         return b.frem(x, y)
+    if _in_dtype(node).kind == "u":
+        is0 = b.icmp_unsigned("==", y, ir.Constant(y.type, 0))
+        r = b.urem(x, b.select(is0, ir.Constant(y.type, 1), y))
+        return b.select(is0, ir.Constant(x.type, 0), r)
     safe, is0, ism1 = _safe_divisor(b, y)
     r = b.srem(x, safe)
     return b.select(b.or_(is0, ism1), ir.Constant(x.type, 0), r)
@@ -208,7 +220,7 @@ def _minmax(kind):
             name = "llvm.maximum" if kind == "max" else "llvm.minimum"
             return em.call(f"{name}.{sfx(dt)}", x.type, [x, y])
         op = ">" if kind == "max" else "<"
-        cmp = b.icmp_unsigned(op, x, y) if dt.kind == "b" else b.icmp_signed(op, x, y)
+        cmp = b.icmp_unsigned(op, x, y) if is_unsigned(dt) else b.icmp_signed(op, x, y)
         return b.select(cmp, x, y)
     return fn
 
@@ -221,7 +233,7 @@ def _compare(op):
         b, dt = em.b, _in_dtype(node)
         if dt.kind == "f":
             c = b.fcmp_unordered(op, x, y) if op == "!=" else b.fcmp_ordered(op, x, y)
-        elif dt.kind == "b":
+        elif is_unsigned(dt):
             c = b.icmp_unsigned(op, x, y)
         else:
             c = b.icmp_signed(op, x, y)
@@ -265,16 +277,16 @@ def convert(em, x, src, dst):
         if src.kind == "f":
             return b.zext(b.fcmp_unordered("!=", x, ir.Constant(sty, 0.0)), I8)
         return b.zext(b.icmp_signed("!=", x, ir.Constant(sty, 0)), I8)
-    if src.kind == "b":
-        return b.uitofp(x, dty) if dst.kind == "f" else b.zext(x, dty)
     if src.kind == "f" and dst.kind == "f":
         return b.fpext(x, dty) if dst.itemsize > src.itemsize else b.fptrunc(x, dty)
     if src.kind == "f":   # truncation toward zero, saturating, NaN -> 0 (as XLA)
-        name = f"llvm.fptosi.sat.i{dst.itemsize * 8}.{sfx(src)}"
-        return em.call(name, dty, [x])
+        op = "fptoui" if dst.kind == "u" else "fptosi"
+        return em.call(f"llvm.{op}.sat.i{dst.itemsize * 8}.{sfx(src)}", dty, [x])
     if dst.kind == "f":
-        return b.sitofp(x, dty)
-    return b.sext(x, dty) if dst.itemsize > src.itemsize else b.trunc(x, dty)
+        return b.uitofp(x, dty) if is_unsigned(src) else b.sitofp(x, dty)
+    if dst.itemsize > src.itemsize:    # the source's sign decides the extension
+        return b.zext(x, dty) if is_unsigned(src) else b.sext(x, dty)
+    return b.trunc(x, dty) if dst.itemsize < src.itemsize else x
 
 
 # ------------------------------------------------------------- index maps

@@ -3,6 +3,7 @@
 * inline call primitives (jit, custom_jvp_call, custom_vjp_call): the compiled
   code is the primal computation, so their inner jaxprs are spliced in;
 * drop identities (stop_gradient, same-dtype convert_element_type);
+* float16 arithmetic computes in float32 (``half.py``);
 * fold equations whose inputs are all literals into a literal (numpy, at
   compile time only);
 * CSE: one equation per (primitive, inputs, params);
@@ -15,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from compiler import half
 from jaxlite import core
 from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, dce
 
@@ -79,6 +81,8 @@ class _Simplifier:
             folded = _fold(eqn, ins)
             if folded is not None:
                 return folded
+        if half.needs_widening(eqn):
+            return half.widen(eqn, ins, self.equation)
         key = _cse_key(name, ins, eqn.params)
         if key is not None and key in self.cse:
             return self.cse[key]

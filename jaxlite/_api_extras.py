@@ -11,6 +11,7 @@ import sys
 import numpy as np
 
 from jaxlite import core, jit_primitive, tree_util
+from jaxlite.jit import clear_shared_caches
 from jaxlite.interpreters import partial_eval as pe
 from jaxlite.lax import jaxpr_transforms
 from jaxlite.stages import ShapeDtypeStruct, abstract_aval
@@ -210,7 +211,9 @@ def clear_caches():
     the compiler's in-memory executable cache, and the transformed bodies of
     control-flow primitives. The on-disk cache stays (it is
     keyed by LLVM IR, so it cannot go stale). Each jitted function's own
-    trace and call caches belong to that function and are dropped with it."""
+    trace and call caches (shared by every jit of one Python function) are
+    emptied too."""
+    clear_shared_caches()
     jit_primitive.clear_caches()
     jaxpr_transforms.clear_caches()
     cache = sys.modules.get("compiler.cache")   # not imported yet: nothing compiled

@@ -12,12 +12,6 @@ import contextlib
 import os
 import threading
 
-_X64_MESSAGE = (
-    "jaxlite has no x64 mode: float64 and int64 inputs already stay 64-bit, "
-    "but Python scalars and creation functions without a dtype give float32/int32. "
-    "Pass dtype=jnp.float64 (or float64 numpy arrays) where you need double precision.")
-
-
 class _Switch(threading.local):
     """A boolean option: a global value with a per-thread override, as JAX's
     config states. The global value is a class attribute and a thread's
@@ -55,10 +49,19 @@ class _Checks(_Switch):
     value = os.environ.get("JAXLITE_CHECKS", "") not in ("", "0")
 
 
+class _X64(_Switch):
+    # Set from the environment once, at import, as JAX reads JAX_ENABLE_X64.
+    value = any(os.environ.get(v, "").lower() not in ("", "0", "false")
+                for v in ("JAX_ENABLE_X64", "JAXLITE_ENABLE_X64"))
+
+
 # jitted functions run their Python code op by op (jax_disable_jit).
 jit_disabled = _DisableJit()
 # every jaxpr a transform or a jit rule builds is typechecked (jax_enable_checks).
 checks = _Checks()
+# Python scalars and dtype-less creation functions are 64-bit (jax_enable_x64).
+# 64-bit arrays stay 64-bit either way; only the defaults change.
+x64 = _X64()
 
 
 def disable_jit(disable=True):
@@ -74,14 +77,26 @@ def enable_checks(enable=True):
     return checks.override(enable)
 
 
-_SWITCHES = {"jax_disable_jit": jit_disabled, "jax_enable_checks": checks}
+def enable_x64(enable=True):
+    """Within this context (in this thread), x64 mode is on (as
+    ``jax.experimental.enable_x64``); jitted functions retrace for the mode."""
+    return x64.override(enable)
+
+
+def disable_x64():
+    """Within this context (in this thread), x64 mode is off."""
+    return x64.override(False)
+
+
+_SWITCHES = {"jax_disable_jit": jit_disabled, "jax_enable_checks": checks,
+             "jax_enable_x64": x64}
 
 
 class Config:
     """``config.update(name, value)`` and attribute reads of the supported options."""
 
     def __init__(self):
-        self._values = {"jax_enable_x64": False, "jax_platform_name": "cpu",
+        self._values = {"jax_platform_name": "cpu",
                         "jax_platforms": "cpu", "jax_default_matmul_precision": None,
                         "jax_debug_nans": False, "jax_debug_infs": False}
 
@@ -98,10 +113,6 @@ class Config:
     def _set_plain(self, name, value):
         self._values[name] = value
 
-    def _set_jax_enable_x64(self, name, value):
-        if value:
-            raise ValueError(_X64_MESSAGE)
-
     def _set_jax_platform_name(self, name, value):
         if value not in (None, "", "cpu"):
             raise ValueError(f"jaxlite runs on the CPU only, got platform {value!r}")
@@ -116,6 +127,10 @@ class Config:
         self._values[name] = False
 
     _set_jax_debug_infs = _set_jax_debug_nans
+
+    def read(self, name):
+        """The option's value (JAX's ``config.read``)."""
+        return getattr(self, name)
 
     def __getattr__(self, name):
         if name in _SWITCHES:

@@ -1,27 +1,74 @@
-"""The five dtypes jaxlite supports and JAX's promotion lattice over them.
+"""The dtypes jaxlite supports and JAX's type-promotion lattice over them.
 
 Python scalars are *weak*: they take the dtype of the array they meet
-(``f32_array * 2.0`` stays float32). There is no global x64 switch: a float64
-array stays float64, and weak Python scalars alone default to int32/float32.
+(``f32_array * 2.0`` stays float32). Alone, they default to int32/float32, or
+to int64/float64 in x64 mode (``jax_enable_x64``). Unlike JAX, arrays are
+never narrowed: a float64 array stays float64 with x64 off.
+
+Complex dtypes are not supported yet; the tables below are written so that
+adding them is a matter of new rows (a ``c`` kind, ``c*`` weak node).
 """
 import numpy as np
 
-bool_ = np.dtype(np.bool_)
-int32 = np.dtype(np.int32)
-int64 = np.dtype(np.int64)
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
+from jaxlite import _config
 
-SUPPORTED = (bool_, int32, int64, float32, float64)
-_SHORT = {bool_: "bool", int32: "i32", int64: "i64", float32: "f32", float64: "f64"}
-# Narrow numpy types are widened to the nearest supported type, never narrowed.
-_WIDEN = {
-    np.dtype(np.int8): int32, np.dtype(np.int16): int32, np.dtype(np.uint8): int32,
-    np.dtype(np.uint16): int32, np.dtype(np.uint32): int64, np.dtype(np.uint64): int64,
-    np.dtype(np.float16): float32,
-}
-_KIND_RANK = {"b": 0, "i": 1, "f": 2}
-_WEAK_DEFAULT = {0: bool_, 1: int32, 2: float32}
+bool_ = np.dtype(np.bool_)
+uint8, uint16 = np.dtype(np.uint8), np.dtype(np.uint16)
+uint32, uint64 = np.dtype(np.uint32), np.dtype(np.uint64)
+int8, int16 = np.dtype(np.int8), np.dtype(np.int16)
+int32, int64 = np.dtype(np.int32), np.dtype(np.int64)
+float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+
+SUPPORTED = (bool_, uint8, uint16, uint32, uint64, int8, int16, int32, int64,
+             float16, float32, float64)
+_SUPPORTED_SET = frozenset(SUPPORTED)
+_SHORT = {bool_: "bool", uint8: "u8", uint16: "u16", uint32: "u32", uint64: "u64",
+          int8: "i8", int16: "i16", int32: "i32", int64: "i64",
+          float16: "f16", float32: "f32", float64: "f64"}
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+# The weak (Python scalar) nodes of the lattice.
+WEAK_INT, WEAK_FLOAT = "i*", "f*"
+
+
+def _lattice(x64):
+    """JAX's promotion lattice: each node -> the nodes immediately above it.
+    Without x64, uint32 x int32 promotes to int32 (no 64-bit type is formed
+    from 32-bit inputs), as in JAX."""
+    up = {bool_: [WEAK_INT], WEAK_INT: [uint8, int8],
+          uint8: [uint16, int16], uint16: [uint32, int32],
+          uint32: [uint64, int64 if x64 else int32], uint64: [WEAK_FLOAT],
+          int8: [int16], int16: [int32], int32: [int64], int64: [WEAK_FLOAT],
+          WEAK_FLOAT: [float16], float16: [float32], float32: [float64], float64: []}
+    return up
+
+
+def _upper_bounds(lattice):
+    """node -> every node at or above it."""
+    out = {}
+    for node in lattice:
+        seen, todo = {node}, [node]
+        while todo:
+            for above in lattice[todo.pop()]:
+                if above not in seen:
+                    seen.add(above)
+                    todo.append(above)
+        out[node] = frozenset(seen)
+    return out
+
+
+_BOUNDS = {x64: _upper_bounds(_lattice(x64)) for x64 in (False, True)}
+
+
+def _join(nodes, x64):
+    """The least upper bound of lattice ``nodes``."""
+    bounds = _BOUNDS[x64]
+    common = frozenset.intersection(*(bounds[n] for n in nodes))
+    # The least element is the one whose own upper bounds cover all the others.
+    for n in common:
+        if common <= bounds[n]:
+            return n
+    raise TypeError(f"no common type for {nodes}")   # cannot happen: the lattice has a top
 
 
 def canonicalize(dtype, what="value"):
@@ -32,14 +79,11 @@ def canonicalize(dtype, what="value"):
         raise TypeError(f"{what} has unsupported dtype {dtype!r}") from None
     if dt in _SUPPORTED_SET:
         return dt
-    if dt in _WIDEN:
-        return _WIDEN[dt]
+    if dt.kind in "biuf" and dt.newbyteorder("=") in _SUPPORTED_SET:
+        return dt.newbyteorder("=")     # non-native byte order: same values, native order
     raise TypeError(
         f"{what} has dtype {dt.name}, which jaxlite does not support "
-        f"(supported: bool, int32, int64, float32, float64)")
-
-
-_SUPPORTED_SET = frozenset(SUPPORTED)
+        f"(supported: {', '.join(d.name for d in SUPPORTED)})")
 
 
 def short_name(dtype):
@@ -54,35 +98,96 @@ def is_float(dtype):
     return np.dtype(dtype).kind == "f"
 
 
+def is_integer(dtype):
+    return np.dtype(dtype).kind in "iu"
+
+
+def is_unsigned(dtype):
+    return np.dtype(dtype).kind == "u"
+
+
+def x64_enabled():
+    return _config.x64.value
+
+
+def default_int():
+    return int64 if _config.x64.value else int32
+
+
+def default_uint():
+    return uint64 if _config.x64.value else uint32
+
+
+def default_float():
+    return float64 if _config.x64.value else float32
+
+
 def default_for_kind(rank):
-    return _WEAK_DEFAULT[rank]
+    """The dtype of a Python scalar of kind rank 0 (bool), 1 (int) or 2 (float)."""
+    if rank == 0:
+        return bool_
+    if _config.x64.value:
+        return int64 if rank == 1 else float64
+    return int32 if rank == 1 else float32
 
 
-def _join_strong(a, b):
-    ra, rb = kind_rank(a), kind_rank(b)
-    if ra != rb:
-        return a if ra > rb else b   # int64 + float32 -> float32, as in JAX
-    return a if a.itemsize >= b.itemsize else b
+def _node(dt, weak):
+    if weak and dt.kind in "iu":
+        return WEAK_INT
+    if weak and dt.kind == "f":
+        return WEAK_FLOAT
+    return dt
+
+
+def _weak_dtype(node):
+    return default_int() if node == WEAK_INT else default_float()
 
 
 def result_type(*typed):
     """JAX's promotion over ``(dtype, weak_type)`` pairs -> ``(dtype, weak_type)``."""
-    strong = None
-    weak_rank = -1
-    for dt, weak in typed:
-        if weak:
-            weak_rank = max(weak_rank, kind_rank(dt))
-        else:
-            strong = dt if strong is None else _join_strong(strong, dt)
-    if strong is None:
-        return default_for_kind(weak_rank), True
-    if weak_rank > kind_rank(strong):
-        return default_for_kind(weak_rank), True
-    return strong, False
+    first = typed[0]
+    if all(t == first for t in typed[1:]):      # the common case: nothing to join
+        return first
+    x64 = _config.x64.value
+    if all(w for _, w in typed):
+        # All weak: join the dtypes as if strong, the result stays weak.
+        return _join({dt for dt, _ in typed}, x64), True
+    out = _join({_node(dt, w) for dt, w in typed}, x64)
+    if isinstance(out, str):      # a weak node: a strong int64 x uint64 meets f*, say
+        return _weak_dtype(out), True
+    return out, False
 
 
 def promote_types(a, b):
-    return result_type((canonicalize(a), False), (canonicalize(b), False))[0]
+    """``jnp.promote_types``: JAX's table for two strong dtypes (a Python type
+    ``int``/``float`` is a weak scalar of that kind)."""
+    typed = [_typed(t) for t in (a, b)]
+    x64 = _config.x64.value
+    out = _join({_node(dt, w) for dt, w in typed}, x64)
+    if isinstance(out, str):
+        # JAX keeps the full width of the weak type here (uint64 x int64 ->
+        # float64) whatever the mode.
+        return int64 if out == WEAK_INT else float64
+    return out
+
+
+def _typed(t):
+    if t is int:
+        return default_int(), True
+    if t is float:
+        return default_float(), True
+    if t is bool:
+        return bool_, False
+    return canonicalize(t), False
+
+
+def to_inexact(dt):
+    """The float dtype an integer or bool dtype computes in (as JAX:
+    64-bit integers -> float64, narrower ones and bool -> float32)."""
+    dt = np.dtype(dt)
+    if dt.kind == "f":
+        return dt
+    return float64 if dt.itemsize == 8 else float32
 
 
 def finfo(dtype):

@@ -9,11 +9,12 @@ the traced jaxpr. ``lower``/``trace`` give the stages (stages.py).
 import functools
 import inspect
 import types
+import weakref
 
 import numpy as np
 
 from jaxlite import core, dtypes, tree_util
-from jaxlite._config import disable_jit, jit_disabled
+from jaxlite._config import disable_jit, jit_disabled, x64
 from jaxlite.core import current, eval_interpreter
 from jaxlite.interpreters import partial_eval as pe
 from jaxlite.ir import ClosedJaxpr
@@ -92,11 +93,14 @@ class Jitted:
         self.static_argnums, self.static_argnames, self._params = _static_spec(
             fun, static_argnums, static_argnames)
         self.name = getattr(fun, "__name__", type(fun).__name__)
-        self._traces = {}    # (in_tree, avals, static key) -> _Trace
-        self._calls = {}     # (in_tree, leaf signature, static key) -> (exe, consts, out_tree)
-        # Positional arrays and scalars only -> a closure calling native code.
-        # Functions with static arguments skip it (their key needs _split).
-        self._fast = None if (self.static_argnums or self.static_argnames) else {}
+        # _traces: (in_tree, avals, static key, x64) -> _Trace
+        # _calls: (in_tree, leaf signature, static key, x64) -> (exe, consts, out_tree)
+        # _fast: positional arrays and scalars only -> a closure calling native
+        # code. Functions with static arguments skip it (their key needs _split).
+        # Every key holds the x64 mode: switching it retraces.
+        self._traces, self._calls, self._fast = _caches_of(
+            fun, (self.static_argnums, self.static_argnames),
+            with_fast=not (self.static_argnums or self.static_argnames))
 
     def __get__(self, obj, objtype=None):
         if obj is None:
@@ -132,7 +136,7 @@ class Jitted:
         static, dyn, key_static = self._split(args, kwargs)
         flat, in_tree = tree_util.tree_flatten(dyn)
         sig = _leaf_signature(flat)
-        key = (in_tree, sig, key_static)
+        key = (in_tree, sig, key_static, x64.value)
         hit = self._calls.get(key) if sig is not None else None
         if hit is None:
             trace = self._lookup(static, dyn, flat, in_tree, key_static)
@@ -166,7 +170,7 @@ class Jitted:
 
     def _lookup(self, static, dyn, flat, in_tree, key_static):
         avals = self._avals(flat, dyn, static)
-        key = (in_tree, avals, key_static)
+        key = (in_tree, avals, key_static, x64.value)
         hit = self._traces.get(key)
         if hit is not None:
             return hit
@@ -286,12 +290,35 @@ class Jitted:
         return self.lower(*args, **kwargs)
 
 
+# jit(f) for the same Python function f (and static arguments) shares one set
+# of caches, as JAX's jit does: wrapping f again, even in a loop, does not retrace.
+_SHARED = weakref.WeakKeyDictionary()    # function -> {static spec: caches}
+
+
+def _caches_of(fun, spec, with_fast):
+    fresh = ({}, {}, {} if with_fast else None)
+    if type(fun) is not types.FunctionType:     # hashed by identity: safe to share
+        return fresh
+    return _SHARED.setdefault(fun, {}).setdefault(spec, fresh)
+
+
+def clear_shared_caches():
+    """Empty the trace and call caches of every jitted function."""
+    for per_fun in list(_SHARED.values()):
+        for caches in per_fun.values():
+            for c in caches:
+                if c is not None:
+                    c.clear()
+    _SHARED.clear()
+
+
 def _positional_key(args):
     """A flat key for positional arguments that are all plain arrays or Python or
     numpy scalars (None otherwise): per array its shape, dtype and strides, per
     scalar its type. An array's entry starts with a tuple and a scalar's is a
-    type, so the encoding is unambiguous; strides make contiguity part of it."""
-    key = ()
+    type, so the encoding is unambiguous; strides make contiguity part of it.
+    The x64 mode comes first: it decides a Python scalar's type."""
+    key = (x64.value,)
     for x in args:
         t = type(x)
         if t is _ndarray or t is _Array:

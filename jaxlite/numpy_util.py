@@ -13,16 +13,21 @@ import numpy as np
 from jaxlite import core, dtypes, lax
 from jaxlite.util import normalize_axis
 
-_PY_DEFAULTS = {bool: dtypes.bool_, int: dtypes.int32, float: dtypes.float32}
+_PY_KIND = {bool: 0, int: 1, float: 2}
+
+
+def py_default(t):
+    """The dtype of a Python scalar type (bool, int, float) in the current mode."""
+    return dtypes.default_for_kind(_PY_KIND[t])
 
 
 def canonical_dtype(dtype):
-    """A user-supplied dtype as one of jaxlite's five; Python types map to
-    JAX's 32-bit defaults (``int`` -> int32, ``float`` -> float32)."""
+    """A user-supplied dtype as a supported one; the Python types map to JAX's
+    defaults (``int`` -> int32, ``float`` -> float32; 64-bit in x64 mode)."""
     if dtype is None:
         return None
-    if dtype in _PY_DEFAULTS:
-        return _PY_DEFAULTS[dtype]
+    if dtype in _PY_KIND:
+        return py_default(dtype)
     return dtypes.canonicalize(dtype, "requested dtype")
 
 
@@ -40,10 +45,10 @@ def _leaves(x):
 
 
 def _check_int_range(x):
-    if type(x) is int and not np.iinfo(np.int32).min <= x <= np.iinfo(np.int32).max:
-        raise OverflowError(f"Python int {x} is too large for int32 (jaxlite, like JAX "
-                            f"without x64, gives Python ints the dtype int32); pass a numpy "
-                            f"int64 array instead")
+    if type(x) is int:
+        info = np.iinfo(dtypes.default_int())
+        if not info.min <= x <= info.max:
+            raise OverflowError(f"Python int {x} too large to convert to {info.dtype.name}")
 
 
 def asarray(x, dtype=None):
@@ -59,11 +64,11 @@ def asarray(x, dtype=None):
         if dtype is None and leaves:
             dtype = dtypes.result_type(*[_leaf_type(v) for v in leaves])[0]
         elif dtype is None:
-            dtype = dtypes.float32      # jnp.array([]) is float32
+            dtype = dtypes.default_float()      # jnp.array([]) is float32
         return core.wrap(np.asarray(x, dtype))
-    if type(x) in _PY_DEFAULTS:
+    if type(x) in _PY_KIND:
         _check_int_range(x)
-        return core.wrap(np.asarray(x, dtype or _PY_DEFAULTS[type(x)]))
+        return core.wrap(np.asarray(x, dtype or py_default(type(x))))
     try:
         aval = core.get_aval(x)
     except TypeError:
@@ -73,7 +78,7 @@ def asarray(x, dtype=None):
 
 
 def _leaf_type(v):
-    if type(v) in _PY_DEFAULTS:
+    if type(v) in _PY_KIND:
         _check_int_range(v)
     aval = core.get_aval(v)
     return aval.dtype, aval.weak_type
@@ -95,7 +100,7 @@ def _stack_nested(x, dtype):
 
 def as_operand(x):
     """``x`` as something lax accepts, keeping Python scalars (they are weak)."""
-    if isinstance(x, core.Tracer) or type(x) in _PY_DEFAULTS:
+    if isinstance(x, core.Tracer) or type(x) in _PY_KIND:
         if type(x) is int:
             _check_int_range(x)
         return x
@@ -125,18 +130,15 @@ def result_type(*args):
 
 
 def to_inexact_dtype(dt):
-    """The float dtype an int/bool input computes in: int64 -> float64, else float32."""
-    dt = np.dtype(dt)
-    if dt.kind == "f":
-        return dt
-    return dtypes.float64 if dt == dtypes.int64 else dtypes.float32
+    """The float dtype an int/bool input computes in: (u)int64 -> float64, else float32."""
+    return dtypes.to_inexact(dt)
 
 
 def convert(x, dt, weak=False):
     """``x`` with dtype ``dt``; Python scalars keep being Python scalars when
     their default dtype is already ``dt`` (so they stay weak under tracing)."""
-    if type(x) in _PY_DEFAULTS:
-        if _PY_DEFAULTS[type(x)] == dt:
+    if type(x) in _PY_KIND:
+        if py_default(type(x)) == dt:
             return x
         return np.asarray(x, dt)
     if core.get_aval(x).dtype == dt:
@@ -164,8 +166,8 @@ def promote_inexact(*args):
 
 def strong(x):
     """A value that is not weakly typed (a Python scalar becomes a 0-d array)."""
-    if type(x) in _PY_DEFAULTS:
-        return np.asarray(x, _PY_DEFAULTS[type(x)])
+    if type(x) in _PY_KIND:
+        return np.asarray(x, py_default(type(x)))
     return x
 
 

@@ -183,7 +183,7 @@ def _shape(shape):
 
 
 def _float_dtype(dtype, name):
-    dt = util.canonical_dtype(dtype)
+    dt = util.canonical_dtype(dtype) if dtype is not None else dtypes.default_float()
     if dt.kind != "f":
         raise TypeError(f"random.{name} requires a floating dtype, got {dt.name}")
     return dt
@@ -193,7 +193,10 @@ def _unit_uniform(key, shape, dt):
     """Uniform samples in [0, 1) of dtype dt: the top 23 (float32) or 52 (float64)
     random bits times 2**-23 or 2**-52 (exact)."""
     n = int(np.prod(shape, dtype=np.int64))
-    if dt == dtypes.float32:
+    if dt == dtypes.float16:        # 10 bits: exact in float16, never rounds up to 1
+        m = lax.div(_words(key, n), _i64(2 ** 22))
+        u = lax.mul(lax.convert_element_type(m, dt), np.float16(2.0 ** -10))
+    elif dt == dtypes.float32:
         m = lax.div(_words(key, n), _i64(2 ** 9))
         u = lax.mul(lax.convert_element_type(m, dt), np.float32(2.0 ** -23))
     else:
@@ -203,7 +206,7 @@ def _unit_uniform(key, shape, dt):
     return lax.reshape(u, shape)
 
 
-def uniform(key, shape=(), dtype=np.float32, minval=0.0, maxval=1.0):
+def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0):
     """Uniform samples in [minval, maxval)."""
     dt = _float_dtype(dtype, "uniform")
     shape = _shape(shape)
@@ -221,7 +224,7 @@ def _next_below(x, dt):
     return jnp.subtract(x, jnp.multiply(jnp.abs(x), np.finfo(dt).epsneg))
 
 
-def normal(key, shape=(), dtype=np.float32):
+def normal(key, shape=(), dtype=None):
     """Standard normal samples (Box-Muller transform of two uniforms, in float64)."""
     dt = _float_dtype(dtype, "normal")
     shape = _shape(shape)
@@ -232,7 +235,7 @@ def normal(key, shape=(), dtype=np.float32):
     return jnp.reshape(z, shape).astype(dt)
 
 
-def truncated_normal(key, lower, upper, shape=None, dtype=np.float32):
+def truncated_normal(key, lower, upper, shape=None, dtype=None):
     """Normal samples conditioned on [lower, upper] (inverse-CDF method)."""
     dt = _float_dtype(dtype, "truncated_normal")
     lo, hi = np.asarray(lower, np.float64), np.asarray(upper, np.float64)
@@ -255,10 +258,10 @@ def _ndtri(p):
     return x
 
 
-def randint(key, shape, minval, maxval, dtype=np.int32):
+def randint(key, shape, minval, maxval, dtype=None):
     """Uniform integers in [minval, maxval) (minval and maxval broadcast to ``shape``)."""
-    dt = util.canonical_dtype(dtype)
-    if dt.kind != "i":
+    dt = util.canonical_dtype(dtype or dtypes.default_int())
+    if dt.kind not in "iu":
         raise TypeError(f"random.randint requires an integer dtype, got {dt.name}")
     shape = _shape(shape)
     info = np.iinfo(dt)
@@ -299,7 +302,7 @@ def bernoulli(key, p=0.5, shape=None):
     return jnp.less(uniform(key, shape, dt), p)
 
 
-def gumbel(key, shape=(), dtype=np.float32):
+def gumbel(key, shape=(), dtype=None):
     """Standard Gumbel samples: -log(-log(u))."""
     dt = _float_dtype(dtype, "gumbel")
     u = _unit_uniform(key, _shape(shape), dtypes.float64)
@@ -307,7 +310,7 @@ def gumbel(key, shape=(), dtype=np.float32):
     return jnp.negative(jnp.log(e)).astype(dt)
 
 
-def exponential(key, shape=(), dtype=np.float32):
+def exponential(key, shape=(), dtype=None):
     """Standard exponential samples: -log(1 - u)."""
     dt = _float_dtype(dtype, "exponential")
     u = _unit_uniform(key, _shape(shape), dtypes.float64)
@@ -410,60 +413,62 @@ def _params(name, shape, *params):
     return shape, ops
 
 
-def laplace(key, shape=(), dtype=np.float32):
+def laplace(key, shape=(), dtype=None):
     """Standard Laplace samples (density exp(-|x|) / 2)."""
     dt = _float_dtype(dtype, "laplace")
     v = jnp.subtract(jnp.multiply(2.0, _open_unit(key, _shape(shape))), 1.0)   # (-1, 1), never 0
     return jnp.multiply(jnp.negative(jnp.sign(v)), jnp.log1p(jnp.negative(jnp.abs(v)))).astype(dt)
 
 
-def logistic(key, shape=(), dtype=np.float32):
+def logistic(key, shape=(), dtype=None):
     """Standard logistic samples: log(u / (1 - u))."""
     dt = _float_dtype(dtype, "logistic")
     u = _open_unit(key, _shape(shape))
     return jnp.subtract(jnp.log(u), jnp.log1p(jnp.negative(u))).astype(dt)
 
 
-def cauchy(key, shape=(), dtype=np.float32):
+def cauchy(key, shape=(), dtype=None):
     """Standard Cauchy samples: tan(pi (u - 1/2))."""
     dt = _float_dtype(dtype, "cauchy")
     u = _open_unit(key, _shape(shape))
     return jnp.tan(jnp.multiply(math.pi, jnp.subtract(u, 0.5))).astype(dt)
 
 
-def rademacher(key, shape=(), dtype=np.int32):
+def rademacher(key, shape=(), dtype=None):
     """-1 or +1 with probability 1/2 each (the low bit of each random word)."""
-    dt = util.canonical_dtype(dtype)
+    dt = util.canonical_dtype(dtype or dtypes.default_int())
     shape = _shape(shape)
     w = _words(key, int(np.prod(shape, dtype=np.int64)))
     signs = lax.sub(lax.mul(lax.rem(w, _i64(2)), _i64(2)), _i64(1))
     return lax.convert_element_type(lax.reshape(signs, shape), dt)
 
 
-_BITS_WIDTH = {np.dtype(np.uint8): 8, np.dtype(np.uint16): 16, np.dtype(np.uint32): 32}
+_BITS_WIDTH = {np.dtype(np.uint8): 8, np.dtype(np.uint16): 16, np.dtype(np.uint32): 32,
+               np.dtype(np.uint64): 64}
 
 
 def bits(key, shape=(), dtype=None):
-    """Uniform random bits as unsigned integers of ``dtype`` (default uint32).
-
-    jaxlite has no unsigned dtypes, so the values come in the dtype the unsigned
-    one widens to: uint8/uint16 -> int32, uint32 -> int64, holding exactly the
-    values the unsigned type would. uint64 has no wider type and is refused."""
+    """Uniform random bits as unsigned integers of ``dtype`` (default uint32;
+    uint8/uint16 take the top bits of a word, uint64 joins two words)."""
     dt = np.dtype(np.uint32 if dtype is None else dtype)
     if dt.kind != "u":
         raise ValueError(f"random.bits: dtype must be an unsigned integer dtype, got {dt.name}")
-    if dt not in _BITS_WIDTH:
-        raise TypeError(f"random.bits: {dt.name} values do not fit in any jaxlite dtype "
-                        f"(the widest is int64); use uint32")
     shape = _shape(shape)
-    w = _words(key, int(np.prod(shape, dtype=np.int64)))
+    n = int(np.prod(shape, dtype=np.int64))
     width = _BITS_WIDTH[dt]
+    if width == 64:
+        w = lax.convert_element_type(_words(key, 2 * n), dt)
+        hi = lax.slice(w, (0,), (n,))
+        lo = lax.slice(w, (n,), (2 * n,))
+        w = lax.add(lax.mul(hi, np.asarray(2 ** 32, dt)), lo)
+        return lax.reshape(w, shape)
+    w = _words(key, n)
     if width < 32:
         w = lax.div(w, _i64(2 ** (32 - width)))     # the top bits of each word
-    return lax.convert_element_type(lax.reshape(w, shape), dtypes.canonicalize(dt))
+    return lax.convert_element_type(lax.reshape(w, shape), dt)
 
 
-def lognormal(key, sigma=1.0, shape=None, dtype=np.float32):
+def lognormal(key, sigma=1.0, shape=None, dtype=None):
     """exp(sigma * z) for standard normal z."""
     dt = _float_dtype(dtype, "lognormal")
     shape, (sigma,) = _params("lognormal", shape, sigma)
@@ -471,7 +476,7 @@ def lognormal(key, sigma=1.0, shape=None, dtype=np.float32):
     return jnp.exp(jnp.multiply(sigma, z)).astype(dt)
 
 
-def rayleigh(key, scale=1.0, shape=None, dtype=np.float32):
+def rayleigh(key, scale=1.0, shape=None, dtype=None):
     """Rayleigh samples: scale * sqrt(-2 log u)."""
     dt = _float_dtype(dtype, "rayleigh")
     shape, (scale,) = _params("rayleigh", shape, scale)
@@ -479,7 +484,7 @@ def rayleigh(key, scale=1.0, shape=None, dtype=np.float32):
     return jnp.multiply(scale, r).astype(dt)
 
 
-def weibull_min(key, scale, concentration, shape=(), dtype=np.float32):
+def weibull_min(key, scale, concentration, shape=(), dtype=None):
     """Weibull samples (density proportional to x**(c-1) exp(-(x/scale)**c)):
     scale * (-log u) ** (1 / c). The output shape is ``shape`` broadcast with
     the parameters' shapes."""
@@ -490,7 +495,7 @@ def weibull_min(key, scale, concentration, shape=(), dtype=np.float32):
     return jnp.multiply(scale, jnp.power(e, jnp.divide(1.0, conc))).astype(dt)
 
 
-def pareto(key, b, shape=None, dtype=np.float32):
+def pareto(key, b, shape=None, dtype=None):
     """Pareto samples on [1, inf) (density b / x**(b+1)): exp(E / b), E exponential."""
     dt = _float_dtype(dtype, "pareto")
     shape, (b,) = _params("pareto", shape, b)
@@ -498,7 +503,7 @@ def pareto(key, b, shape=None, dtype=np.float32):
     return jnp.exp(jnp.divide(e, b)).astype(dt)
 
 
-def triangular(key, left, mode, right, shape=None, dtype=np.float32):
+def triangular(key, left, mode, right, shape=None, dtype=None):
     """Triangular samples on [left, right] peaking at ``mode`` (inverse CDF)."""
     dt = _float_dtype(dtype, "triangular")
     shape, (a, m, c) = _params("triangular", shape, left, mode, right)
@@ -567,7 +572,7 @@ def _check_gamma_key(key, name):
     _need_concrete(key, name, " (its rejection loop runs in numpy)")
 
 
-def loggamma(key, a, shape=None, dtype=np.float32):
+def loggamma(key, a, shape=None, dtype=None):
     """log of Gamma(a, 1) samples, accurate where gamma itself underflows (small a).
     Needs a concrete key and concrete ``a``."""
     dt = _float_dtype(dtype, "loggamma")
@@ -576,7 +581,7 @@ def loggamma(key, a, shape=None, dtype=np.float32):
     return core.wrap(_log_gamma(key, a).astype(dt))
 
 
-def gamma(key, a, shape=None, dtype=np.float32):
+def gamma(key, a, shape=None, dtype=None):
     """Gamma(a, 1) samples (density x**(a-1) exp(-x) / Gamma(a)); NaN where a <= 0.
     Needs a concrete key and concrete ``a`` and gives no gradient with respect
     to ``a`` (it is a rejection sampler run in numpy)."""
@@ -586,7 +591,7 @@ def gamma(key, a, shape=None, dtype=np.float32):
     return core.wrap(np.exp(_log_gamma(key, a)).astype(dt))
 
 
-def chisquare(key, df, shape=None, dtype=np.float32):
+def chisquare(key, df, shape=None, dtype=None):
     """Chi-squared samples with ``df`` degrees of freedom: 2 Gamma(df / 2).
     Same restrictions as gamma."""
     dt = _float_dtype(dtype, "chisquare")
@@ -595,7 +600,7 @@ def chisquare(key, df, shape=None, dtype=np.float32):
     return core.wrap((2.0 * np.exp(_log_gamma(key, df / 2.0))).astype(dt))
 
 
-def beta(key, a, b, shape=None, dtype=np.float32):
+def beta(key, a, b, shape=None, dtype=None):
     """Beta(a, b) samples: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b), in log space
     (so small a and b, where both gammas underflow, still work). Same
     restrictions as gamma."""
@@ -607,7 +612,7 @@ def beta(key, a, b, shape=None, dtype=np.float32):
     return core.wrap(np.exp(log_x - np.logaddexp(log_x, log_y)).astype(dt))
 
 
-def dirichlet(key, alpha, shape=None, dtype=np.float32):
+def dirichlet(key, alpha, shape=None, dtype=None):
     """Dirichlet(alpha) samples over alpha's last axis: normalized Gamma(alpha_i)
     samples (in log space). The output shape is ``shape + alpha.shape[-1:]``;
     ``shape`` defaults to alpha's batch shape. Same restrictions as gamma."""

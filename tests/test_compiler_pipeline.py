@@ -183,7 +183,10 @@ def test_wrong_shape_and_dtype_messages():
         exe(np.ones((3, 2), np.float32))
     with pytest.raises(TypeError, match="float32.*float64"):
         exe(np.ones((2, 3), np.float64))
-    np.testing.assert_array_equal(exe(np.ones((2, 3), np.float16))[0], np.full((2, 3), 2.0))
+    with pytest.raises(TypeError, match="float32.*float16"):
+        exe(np.ones((2, 3), np.float16))
+    # Non-native byte order is the same dtype: converted, not refused.
+    np.testing.assert_array_equal(exe(np.ones((2, 3), ">f4"))[0], np.full((2, 3), 2.0))
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -13,6 +13,7 @@ def test_accepted_options():
     cfg.update("jax_platforms", "cpu")
     cfg.update("jax_default_matmul_precision", "highest")
     assert cfg.jax_enable_x64 is False and cfg.jax_platform_name == "cpu"
+    assert cfg.read("jax_enable_x64") is False
     assert cfg.jax_default_matmul_precision == "highest"
 
 
@@ -39,9 +40,6 @@ def test_disable_jit_option():
 
 
 def test_refused_options_say_what_to_do():
-    with pytest.raises(ValueError, match="dtype=jnp.float64"):
-        jaxlite.config.update("jax_enable_x64", True)
-    assert jnp.ones(2).dtype == np.float32        # nothing changed
     with pytest.raises(ValueError, match="CPU only"):
         jaxlite.config.update("jax_platform_name", "gpu")
     with pytest.raises(ValueError, match="isnan"):

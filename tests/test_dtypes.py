@@ -1,57 +1,132 @@
-"""The five dtypes, JAX's promotion lattice (with weak Python scalars),
-rejection of everything else, and the jnp dtype functions (astype, isdtype,
-issubdtype, iinfo)."""
+"""The dtypes, JAX's promotion lattice (with weak Python scalars) checked
+against tables captured from JAX 0.10.2 in both x64 modes, rejection of
+everything else, and the jnp dtype functions (astype, isdtype, issubdtype,
+iinfo)."""
 import numpy as np
 import pytest
 
 import jaxlite
 import jaxlite.numpy as jnp
 from jaxlite import core, dtypes, lax
+from jaxlite.experimental import enable_x64, disable_x64
 
 B, I32, I64, F32, F64 = (np.dtype(t) for t in ("bool", "int32", "int64", "float32", "float64"))
-# Weak types: the Python scalars int and float.
-IW, FW = "i*", "f*"
-ROW = [B, I32, I64, F32, F64, IW, FW]
+NAMES = ["bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
+         "float16", "float32", "float64"]
+SHORT = {"b": "bool", **{dtypes.short_name(n): n for n in NAMES[1:]}}
 
-# JAX's promotion table restricted to jaxlite's types (weak defaults are
-# int32/float32: jaxlite has no x64 switch). Row x column -> result.
-TABLE = {
-    B:   [B,   I32, I64, F32, F64, IW,  FW],
-    I32: [I32, I32, I64, F32, F64, I32, FW],
-    I64: [I64, I64, I64, F32, F64, I64, FW],
-    F32: [F32, F32, F32, F32, F64, F32, F32],
-    F64: [F64, F64, F64, F64, F64, F64, F64],
-    IW:  [IW,  I32, I64, F32, F64, IW,  FW],
-    FW:  [FW,  FW,  FW,  F32, F64, FW,  FW],
-}
+# jnp.promote_types(row, column) in JAX 0.10.2 (captured with
+# /work/jaxvenv/bin/python, jax.config.update("jax_enable_x64", mode)).
+PROMOTE = {False: """
+b u8 u16 u32 u64 i8 i16 i32 i64 f16 f32 f64
+u8 u8 u16 u32 u64 i16 i16 i32 i64 f16 f32 f64
+u16 u16 u16 u32 u64 i32 i32 i32 i64 f16 f32 f64
+u32 u32 u32 u32 u64 i32 i32 i32 i64 f16 f32 f64
+u64 u64 u64 u64 u64 f64 f64 f64 f64 f16 f32 f64
+i8 i16 i32 i32 f64 i8 i16 i32 i64 f16 f32 f64
+i16 i16 i32 i32 f64 i16 i16 i32 i64 f16 f32 f64
+i32 i32 i32 i32 f64 i32 i32 i32 i64 f16 f32 f64
+i64 i64 i64 i64 f64 i64 i64 i64 i64 f16 f32 f64
+f16 f16 f16 f16 f16 f16 f16 f16 f16 f16 f32 f64
+f32 f32 f32 f32 f32 f32 f32 f32 f32 f32 f32 f64
+f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64
+""", True: """
+b u8 u16 u32 u64 i8 i16 i32 i64 f16 f32 f64
+u8 u8 u16 u32 u64 i16 i16 i32 i64 f16 f32 f64
+u16 u16 u16 u32 u64 i32 i32 i32 i64 f16 f32 f64
+u32 u32 u32 u32 u64 i64 i64 i64 i64 f16 f32 f64
+u64 u64 u64 u64 u64 f64 f64 f64 f64 f16 f32 f64
+i8 i16 i32 i64 f64 i8 i16 i32 i64 f16 f32 f64
+i16 i16 i32 i64 f64 i16 i16 i32 i64 f16 f32 f64
+i32 i32 i32 i64 f64 i32 i32 i32 i64 f16 f32 f64
+i64 i64 i64 i64 f64 i64 i64 i64 i64 f16 f32 f64
+f16 f16 f16 f16 f16 f16 f16 f16 f16 f16 f32 f64
+f32 f32 f32 f32 f32 f32 f32 f32 f32 f32 f32 f64
+f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64
+"""}
+
+# (jnp.zeros(1, row) + 1).dtype and (... + 1.0).dtype in JAX, "*" = weak_type.
+# With x64 off JAX narrows 64-bit arrays to 32 bits first; jaxlite keeps them
+# (its one deliberate difference), so those three rows hold jaxlite's answer:
+# the lattice applied to the unnarrowed dtype.
+WEAK = {False: """
+i32* f32*
+u8 f32*
+u16 f32*
+u32 f32*
+u64 f32*
+i8 f32*
+i16 f32*
+i32 f32*
+i64 f32*
+f16 f16
+f32 f32
+f64 f64
+""", True: """
+i64* f64*
+u8 f64*
+u16 f64*
+u32 f64*
+u64 f64*
+i8 f64*
+i16 f64*
+i32 f64*
+i64 f64*
+f16 f16
+f32 f32
+f64 f64
+"""}
 
 
-def _typed(t):
-    return {IW: (I32, True), FW: (F32, True)}.get(t, (t, False))
+def _rows(text):
+    return [[SHORT[c.rstrip("*")] for c in line.split()] for line in text.strip().splitlines()]
 
 
-@pytest.mark.parametrize("a", ROW, ids=str)
-def test_promotion_table(a):
-    for b, want in zip(ROW, TABLE[a]):
-        got = dtypes.result_type(_typed(a), _typed(b))
-        assert got == _typed(want), (a, b, got, want)
-        assert dtypes.result_type(_typed(b), _typed(a)) == got   # symmetric
+def _mode(x64):
+    return enable_x64() if x64 else disable_x64()
 
 
-def test_promotion_is_associative():
-    for a in ROW:
-        for b in ROW:
-            for c in ROW:
-                ab = dtypes.result_type(_typed(a), _typed(b))
-                bc = dtypes.result_type(_typed(b), _typed(c))
-                assert dtypes.result_type(ab, _typed(c)) == dtypes.result_type(_typed(a), bc)
+@pytest.mark.parametrize("x64", [False, True], ids=["x32", "x64"])
+def test_promote_types_matches_jax_for_every_pair(x64):
+    table = _rows(PROMOTE[x64])
+    with _mode(x64):
+        wrong = [(a, b, jnp.promote_types(a, b).name, want)
+                 for a, row in zip(NAMES, table) for b, want in zip(NAMES, row)
+                 if jnp.promote_types(a, b).name != want]
+    assert not wrong
 
 
-def test_promote_types():
-    assert dtypes.promote_types(np.int32, np.float32) == F32
-    assert dtypes.promote_types(np.int64, np.float32) == F32
-    assert dtypes.promote_types(np.bool_, np.int64) == I64
-    assert dtypes.promote_types(np.float32, np.float64) == F64
+@pytest.mark.parametrize("x64", [False, True], ids=["x32", "x64"])
+def test_weak_python_scalars_match_jax(x64):
+    lines = WEAK[x64].strip().splitlines()
+    with _mode(x64):
+        for a, line in zip(NAMES, lines):
+            for scalar, cell in zip((1, 1.0), line.split()):
+                want = (SHORT[cell.rstrip("*")], cell.endswith("*"))
+                # Concrete arrays carry no weak flag in jaxlite: the dtype eagerly,
+                # dtype and weak flag staged.
+                assert (jnp.zeros(1, a) + scalar).dtype.name == want[0], (a, scalar)
+                aval = jaxlite.make_jaxpr(lambda x: x + scalar)(jnp.zeros(1, a)).out_avals[0]
+                assert (aval.dtype.name, aval.weak_type) == want, (a, scalar)
+
+
+def test_promotion_is_associative_and_symmetric():
+    typed = [(np.dtype(n), False) for n in NAMES] + [(I32, True), (F32, True)]
+    for a in typed:
+        for b in typed:
+            ab = dtypes.result_type(a, b)
+            assert ab == dtypes.result_type(b, a)
+            for c in typed:
+                bc = dtypes.result_type(b, c)
+                assert dtypes.result_type(ab, c) == dtypes.result_type(a, bc), (a, b, c)
+
+
+def test_python_types_in_promote_types():
+    assert jnp.promote_types("uint8", int) == np.uint8
+    assert jnp.promote_types("float16", float) == np.float16
+    assert jnp.promote_types(np.int32, float) == F64     # JAX: the weak type's full width
+    assert jnp.promote_types(int, float) == F64
+    assert jnp.promote_types(np.uint64, np.int64) == F64
 
 
 def test_avals_of_python_and_numpy_values():
@@ -60,13 +135,29 @@ def test_avals_of_python_and_numpy_values():
     assert core.get_aval(True) == core.ShapedArray((), B)
     assert core.get_aval(np.float64(1.0)) == core.ShapedArray((), F64)
     assert core.get_aval(np.ones((2, 3), np.float32)) == core.ShapedArray((2, 3), F32)
+    with enable_x64():
+        assert core.get_aval(1.0) == core.ShapedArray((), F64, weak_type=True)
+        assert core.get_aval(1) == core.ShapedArray((), I64, weak_type=True)
 
 
-@pytest.mark.parametrize("src,dst", [(np.int8, I32), (np.int16, I32), (np.uint8, I32),
-                                     (np.uint16, I32), (np.uint32, I64), (np.float16, F32)])
-def test_narrow_numpy_types_widen(src, dst):
-    assert dtypes.canonicalize(src) == dst
-    assert core.get_aval(np.ones(2, src)).dtype == dst
+@pytest.mark.parametrize("name", NAMES)
+def test_every_numpy_dtype_is_kept(name):
+    dt = np.dtype(name)
+    assert dtypes.canonicalize(dt) == dt
+    assert core.get_aval(np.ones(2, dt)).dtype == dt
+    assert core.get_aval(dt.type(1)) == core.ShapedArray((), dt)
+    assert jnp.asarray(dt.type(1)).dtype == dt        # numpy scalars of every dtype
+    assert jnp.array([dt.type(1), dt.type(0)]).dtype == dt
+
+
+def test_non_native_byte_order_is_converted():
+    for name in NAMES[1:]:
+        swapped = np.arange(3).astype(np.dtype(name).newbyteorder(">"))
+        assert dtypes.canonicalize(swapped.dtype) == np.dtype(name)
+        x = jnp.asarray(swapped)
+        assert x.dtype == np.dtype(name) and x.dtype.isnative
+        np.testing.assert_array_equal(x, np.arange(3))
+        np.testing.assert_array_equal(jaxlite.jit(lambda v: v + v)(swapped), 2 * np.arange(3))
 
 
 @pytest.mark.parametrize("bad", [np.complex64, np.complex128, object, str, "U3", "datetime64"])
@@ -97,6 +188,7 @@ def test_weak_types_through_ops():
     # Two weak scalars stay weak; a strong operand decides the dtype.
     assert lax.add(1.0, 2.0).dtype == F32
     assert lax.mul(np.ones(2, F64), 2.0).dtype == F64
+    assert lax.mul(np.ones(2, np.uint8), 2).dtype == np.uint8
     assert lax.mul(np.ones(2, I64), 2).dtype == I64
     aval = jaxlite.make_jaxpr(lambda x: lax.mul(x, 2.0))(1.0).out_avals[0]
     assert aval.weak_type and aval.dtype == F32
@@ -107,6 +199,8 @@ def test_weak_types_through_ops():
 def test_short_names_and_info():
     assert [dtypes.short_name(t) for t in (B, I32, I64, F32, F64)] == \
         ["bool", "i32", "i64", "f32", "f64"]
+    assert [dtypes.short_name(np.dtype(t)) for t in ("uint8", "int16", "float16")] == \
+        ["u8", "i16", "f16"]
     assert dtypes.finfo(F32).eps == np.finfo(np.float32).eps
     assert dtypes.iinfo(I32).max == 2 ** 31 - 1
     assert str(core.ShapedArray((2, 3), F32)) == "f32[2,3]"
@@ -129,7 +223,8 @@ def test_astype_function_and_bool_alias():
     assert jnp.result_type(np.int32, bool) == np.int32
 
 
-@pytest.mark.parametrize("dtype", [np.bool_, np.int32, np.int64, np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.bool_, np.uint8, np.uint64, np.int8, np.int32, np.int64,
+                                   np.float16, np.float32, np.float64])
 @pytest.mark.parametrize("kind", ["bool", "signed integer", "unsigned integer", "integral",
                                   "real floating", "complex floating", "numeric",
                                   ("bool", "real floating"), np.float32])

@@ -237,9 +237,9 @@ def test_fast_path_is_keyed_on_layout_and_exact_type():
         pass
     np.testing.assert_allclose(jg(base.view(Sub)), base * 2 - 1, rtol=1e-6)
     assert count[0] == 1
-    # A dtype that canonicalizes (float16 -> float32) has the float32 trace
-    # but takes the checked path, which converts it.
-    h = np.ones((4, 4), np.float16)
+    # A dtype that canonicalizes (big-endian float32 -> float32) has the
+    # float32 trace but takes the checked path, which converts it.
+    h = np.ones((4, 4), ">f4")
     out = jg(h)
     assert out.dtype == np.float32 and count[0] == 1
     np.testing.assert_array_equal(out, np.ones((4, 4)))

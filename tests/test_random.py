@@ -238,8 +238,8 @@ def test_rademacher():
 
 
 @pytest.mark.parametrize("dtype, width, out_dtype", [
-    (None, 32, np.int64), (np.uint32, 32, np.int64), (np.uint16, 16, np.int32),
-    (np.uint8, 8, np.int32)])
+    (None, 32, np.uint32), (np.uint32, 32, np.uint32), (np.uint16, 16, np.uint16),
+    (np.uint8, 8, np.uint8)])
 def test_bits(dtype, width, out_dtype):
     x = np.asarray(random.bits(KEY42, (N_SAMPLES,), dtype))
     assert x.dtype == out_dtype and x.shape == (N_SAMPLES,)
@@ -256,8 +256,13 @@ def test_bits(dtype, width, out_dtype):
 def test_bits_dtype_errors():
     with pytest.raises(ValueError, match="unsigned"):
         random.bits(KEY42, (2,), np.int32)
-    with pytest.raises(TypeError, match="uint64"):
-        random.bits(KEY42, (2,), np.uint64)
+
+
+def test_bits_uint64_joins_two_words():
+    x = np.asarray(random.bits(KEY42, (3,), np.uint64))
+    w = np.asarray(random.bits(KEY42, (6,), np.uint32)).astype(np.uint64)
+    assert x.dtype == np.uint64
+    np.testing.assert_array_equal(x, (w[:3] << np.uint64(32)) | w[3:])
 
 
 def test_dirichlet():

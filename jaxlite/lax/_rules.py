@@ -19,9 +19,16 @@ def standard_primitive(name, impl, shape_rule, multiple_results=False, *, kind=N
     return prim
 
 
+def accepts(kinds, dtype):
+    """Whether a kinds string ("f", "fi", "bif", ...) accepts ``dtype``; "i"
+    stands for signed and unsigned integers alike."""
+    k = dtype.kind
+    return k in kinds or (k == "u" and "i" in kinds)
+
+
 def check_dtype(prim_name, aval, kinds, what="operand"):
-    if aval.dtype.kind not in kinds:
-        names = {"f": "floating", "i": "integer", "b": "boolean"}
+    if not accepts(kinds, aval.dtype):
+        names = {"f": "floating", "i": "integer", "b": "boolean", "u": "unsigned integer"}
         allowed = " or ".join(names[k] for k in kinds)
         raise TypeError(f"{prim_name} requires {allowed} {what}s, got {aval.dtype.name}"
                         f"{core.where_message()}")
@@ -55,7 +62,7 @@ def naryop_shape_rule(name, kinds, result_dtype=None):
         shape = ()
         weak = True
         for a in avals:   # one pass: this runs on every eager op
-            if a.dtype != dt or dt.kind not in kinds:
+            if a.dtype != dt or not accepts(kinds, dt):
                 _naryop_dtype_error(name, kinds, avals)
             if a.shape != shape:
                 if shape and a.shape:
@@ -84,20 +91,21 @@ def typed_impl(np_fn):
 
 
 def _float_with_scalar(a, b):
-    """``promote_weak``'s result for a float operand and a Python float/int, or
-    None. The scalar takes the operand's dtype (an f32 operand keeps a Python
-    float as is: the impl and staging read it as a weak f32)."""
+    """``promote_weak``'s result for a float operand and a Python float, or
+    None. The scalar takes the operand's dtype (an operand of the default float
+    dtype keeps a Python float as is: the impl and staging read it as a weak
+    float of that dtype)."""
     ta, tb = type(a), type(b)
-    if tb is float or tb is int:
+    if tb is float:
         arr, scalar, flip = a, b, False
-    elif ta is float or ta is int:
+    elif ta is float:
         arr, scalar, flip = b, a, True
     else:
         return None
     dt = getattr(arr, "dtype", None)
     if dt is not _F32 and dt is not _F64:
         return None
-    if not (dt is _F32 and type(scalar) is float):
+    if dt is not dtypes.default_float():
         scalar = np.asarray(scalar, dt)
     return [scalar, arr] if flip else [arr, scalar]
 
@@ -119,14 +127,17 @@ def promote_weak(name, *args):
             return quick
     avals = [core.get_aval(a) for a in args]
     strong = {a.dtype for a in avals if not a.weak_type}
-    if len(strong) > 1:
+    # A weak (Python scalar) operand adopts a strong operand's width, but not
+    # another kind: lax.add(f32, 1) and lax.add(1, 1.0) raise, as in JAX.
+    kinds = {dtypes.kind_rank(a.dtype) for a in avals}
+    if len(strong) > 1 or len(kinds) > 1:
         names = ", ".join(a.dtype.name for a in avals)
         raise TypeError(f"lax.{name} requires arguments to have the same dtypes, got "
-                        f"{names}{core.where_message()}")
+                        f"{names} (jnp.{name} promotes its arguments){core.where_message()}")
     if strong:
         dt = strong.pop()
     else:
-        dt, _ = dtypes.result_type(*[(a.dtype, True) for a in avals])
+        dt = avals[0].dtype
     out = []
     for a, x in zip(avals, args):
         if a.dtype == dt:

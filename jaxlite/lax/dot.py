@@ -78,8 +78,8 @@ def _check_preferred(operand_dtype, preferred):
     if preferred is None or operand_dtype.kind == "b":
         return
     wide_enough = preferred.itemsize >= operand_dtype.itemsize
-    ok = (preferred.kind == "f" and (operand_dtype.kind == "i" or wide_enough)
-          or preferred.kind == "i" and operand_dtype.kind == "i" and wide_enough)
+    ok = (preferred.kind == "f" and (operand_dtype.kind in "iu" or wide_enough)
+          or preferred.kind in "iu" and operand_dtype.kind in "iu" and wide_enough)
     if not ok:
         raise TypeError(f"dot_general: preferred_element_type {preferred.name} is not "
                         f"compatible with operands of dtype {operand_dtype.name} (it must be "

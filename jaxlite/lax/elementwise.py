@@ -170,7 +170,7 @@ def _integer_pow_impl(x, y):
 
 def _integer_pow_shape(x, y):
     check_dtype("integer_pow", x, _FI)
-    if x.dtype.kind == "i" and y < 0:
+    if x.dtype.kind in "iu" and y < 0:
         raise TypeError(f"integer_pow of an integer array to a negative power {y}"
                         f"{core.where_message()}")
     return ShapedArray(x.shape, x.dtype, x.weak_type)
@@ -241,7 +241,7 @@ ad.defbilinear(mul_p,
 
 
 def _div_impl(x, y):
-    if x.dtype.kind == "i":
+    if x.dtype.kind in "iu":
         # lax.div rounds toward zero, like C. In integers throughout: a float
         # quotient is inexact beyond 2**53. Division by zero gives 0.
         safe = np.where(y == 0, 1, y).astype(x.dtype)
@@ -266,7 +266,7 @@ ad.transpose_rules[div_p] = lambda ct, x, y: [
 
 def _rem_impl(x, y):
     with np.errstate(divide="ignore", invalid="ignore"):
-        if x.dtype.kind == "i":
+        if x.dtype.kind in "iu":
             return np.where(y == 0, 0, np.fmod(x, np.where(y == 0, 1, y))).astype(x.dtype)
         return np.fmod(x, y).astype(np.result_type(x, y))
 
@@ -457,7 +457,23 @@ ad.transpose_rules[select_n_p] = _select_n_transpose
 # ------------------------------------------------------------ convert
 
 def _convert_impl(x, new_dtype, weak_type=False):
-    return np.asarray(x).astype(new_dtype)
+    x = np.asarray(x)
+    if x.dtype.kind == "f" and new_dtype.kind in "iu":
+        return float_to_int(x, new_dtype)
+    return x.astype(new_dtype)
+
+
+def float_to_int(x, dt):
+    """Truncation toward zero, saturating at the integer range, NaN -> 0: JAX's
+    (XLA's) conversion, which compiled code also does; numpy's astype would
+    give INT_MIN or wrap."""
+    info = np.iinfo(dt)
+    # The bounds as powers of two are exact in every float type.
+    too_big = x >= 2.0 ** (info.bits - (dt.kind == "i"))
+    too_small = x < info.min if dt.kind == "i" else x <= -1
+    bad = too_big | too_small | np.isnan(x)
+    out = np.where(bad, 0, x).astype(dt)
+    return np.where(too_big, info.max, np.where(too_small, info.min, out)).astype(dt)
 
 
 def _convert_shape(x, new_dtype, weak_type=False):
@@ -554,7 +570,7 @@ def convert_element_type(x, new_dtype, weak_type=False):
     if aval.dtype == new_dtype and aval.weak_type == weak_type and not core.is_python_scalar(x):
         return x
     if not isinstance(x, core.Tracer):
-        return core.wrap(np.asarray(x).astype(new_dtype))
+        return core.wrap(_convert_impl(x, new_dtype))
     return core.bind(convert_element_type_p, x, new_dtype=new_dtype, weak_type=bool(weak_type))
 
 

@@ -154,7 +154,7 @@ def _check_starts(name, operand, starts):
         raise TypeError(f"{name}: got {len(starts)} start indices for an operand of rank "
                         f"{operand.ndim} (shape {operand.shape}){core.where_message()}")
     for i, s in enumerate(starts):
-        if s.shape != () or s.dtype.kind != "i":
+        if s.shape != () or s.dtype.kind not in "iu":
             raise TypeError(f"{name}: start index {i} must be an integer scalar, got "
                             f"{s.str_short()}{core.where_message()}")
 
@@ -176,7 +176,7 @@ def _start_indices(name, start_indices, shape, allow_negative_indices):
     out = []
     for i, (s, n) in enumerate(zip(starts, shape)):
         aval = core.get_aval(s)
-        if aval.shape != () or aval.dtype.kind != "i":
+        if aval.shape != () or aval.dtype.kind not in "iu":
             raise TypeError(f"{name}: start index {i} must be an integer scalar, got "
                             f"{aval.str_short()}{core.where_message()}")
         if not isinstance(s, core.Tracer):
@@ -426,7 +426,7 @@ def _rest_dims(ndim, axes):
 
 
 def _check_indices(name, operand, indices, axes):
-    if indices.dtype.kind != "i":
+    if indices.dtype.kind not in "iu":
         raise TypeError(f"{name}: indices must be integers, got {indices.dtype.name} "
                         f"(indices shape {indices.shape}){core.where_message()}")
     if indices.ndim < 1 or indices.shape[-1] != len(axes):

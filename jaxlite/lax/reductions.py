@@ -90,7 +90,7 @@ def _identity(dtype, largest):
     """The identity of max (``largest=False``) or min over an empty set, as in JAX."""
     if dtype.kind == "f":
         return dtype.type(-np.inf if not largest else np.inf)
-    if dtype.kind == "i":
+    if dtype.kind in "iu":
         info = np.iinfo(dtype)
         return dtype.type(info.max if largest else info.min)
     return np.bool_(largest)
@@ -324,7 +324,7 @@ def _cum_binary(name):
 
 
 def _prod_identity(dtype):
-    if dtype.kind not in "if":
+    if dtype.kind not in "iuf":
         raise TypeError(f"cumprod requires integer or floating operands, got {dtype.name}"
                         f"{core.where_message()}")
     return np.ones((), dtype)

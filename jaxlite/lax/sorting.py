@@ -30,7 +30,7 @@ def _sort_shape(x, dimension):
 
 def _argsort_shape(x, dimension, index_dtype):
     _check("argsort", x, dimension)
-    if np.dtype(index_dtype).kind != "i":
+    if np.dtype(index_dtype).kind not in "iu":
         raise TypeError(f"argsort: index_dtype must be an integer dtype, got "
                         f"{np.dtype(index_dtype).name}{core.where_message()}")
     return ShapedArray(x.shape, np.dtype(index_dtype))

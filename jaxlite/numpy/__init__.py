@@ -93,6 +93,10 @@ float32 = _ScalarType(_np.float32)
 float64 = _ScalarType(_np.float64)
 int32 = _ScalarType(_np.int32)
 int64 = _ScalarType(_np.int64)
+int8, int16 = _ScalarType(_np.int8), _ScalarType(_np.int16)
+uint8, uint16 = _ScalarType(_np.uint8), _ScalarType(_np.uint16)
+uint32, uint64 = _ScalarType(_np.uint32), _ScalarType(_np.uint64)
+float16 = _ScalarType(_np.float16)
 bool_ = _ScalarType(_np.bool_)
 bool = bool_        # the array-API name; shadows the builtin in this module only
 float_ = float32
@@ -112,6 +116,7 @@ integer = _np.integer
 inexact = _np.inexact
 number = _np.number
 signedinteger = _np.signedinteger
+unsignedinteger = _np.unsignedinteger
 
 
 def result_type(*args):

@@ -62,11 +62,11 @@ def _fill_operand(value, dtype):
 
 
 def zeros(shape, dtype=None):
-    return _fill(shape, 0, dtype or dtypes.float32)
+    return _fill(shape, 0, dtype or dtypes.default_float())
 
 
 def ones(shape, dtype=None):
-    return _fill(shape, 1, dtype or dtypes.float32)
+    return _fill(shape, 1, dtype or dtypes.default_float())
 
 
 def empty(shape, dtype=None):
@@ -126,7 +126,7 @@ def arange(start, stop=None, step=None, dtype=None):
         dtype = util.result_type(*[util.as_operand(v) for v in (start, stop, step)])[0]
     dtype = canonical_dtype(dtype)
     start, stop, step = (np.asarray(v).item() for v in (start, stop, step))
-    if dtype.kind == "i" and all(float(v).is_integer() for v in (start, stop, step)):
+    if dtype.kind in "iu" and all(float(v).is_integer() for v in (start, stop, step)):
         # lax.iota: under jit an equation rather than an embedded constant.
         n = len(range(int(start), int(stop), int(step)))
         out = lax.iota(dtype, n)
@@ -180,7 +180,7 @@ def eye(N, M=None, k=0, dtype=None):
     """The identity matrix (with diagonal offset ``k``)."""
     N = util.operator_index(N, "N")
     M = N if M is None else util.operator_index(M, "M")
-    return core.wrap(np.eye(N, M, k, dtype=canonical_dtype(dtype or dtypes.float32)))
+    return core.wrap(np.eye(N, M, k, dtype=canonical_dtype(dtype or dtypes.default_float())))
 
 
 def identity(n, dtype=None):
@@ -189,7 +189,7 @@ def identity(n, dtype=None):
 
 def tri(N, M=None, k=0, dtype=None):
     M = N if M is None else M
-    return core.wrap(np.tri(N, M, k, dtype=canonical_dtype(dtype or dtypes.float32)))
+    return core.wrap(np.tri(N, M, k, dtype=canonical_dtype(dtype or dtypes.default_float())))
 
 
 # ------------------------------------------------- log-spaced samples, indices
@@ -235,7 +235,7 @@ def _triangle_indices(np_fn, n, k, m):
     n = util.operator_index(n, "n")
     k = util.operator_index(k, "k")
     m = n if m is None else util.operator_index(m, "m")
-    return tuple(core.wrap(i.astype(np.int32)) for i in np_fn(n, k, m))
+    return tuple(core.wrap(i.astype(dtypes.default_int())) for i in np_fn(n, k, m))
 
 
 def tril_indices(n, k=0, m=None):
@@ -268,7 +268,7 @@ def triu_indices_from(arr, k=0):
 def indices(dimensions, dtype=None, sparse=False):
     """The index grid of an array of shape ``dimensions``: one array per axis."""
     dims = concrete_shape(dimensions, "dimensions")
-    dtype = canonical_dtype(dtype or dtypes.int32)
+    dtype = canonical_dtype(dtype or dtypes.default_int())
     grids = np.indices(dims, dtype=dtype, sparse=sparse)
     if sparse:
         return tuple(core.wrap(g) for g in grids)

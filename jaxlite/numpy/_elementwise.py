@@ -117,7 +117,9 @@ def _float_floor_divide(x, y):
     zero = _const(x, 0)
     step_down = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.lt(y, zero), lax.lt(mod, zero)))
     div = lax.select_n(step_down, div, lax.sub(div, _const(x, 1)))
-    return lax.round(div)       # div is an integer up to rounding error
+    div = lax.round(div)        # div is an integer up to rounding error
+    # x // 0 is x / 0 (+-inf, nan for 0 // 0), as in numpy and JAX.
+    return lax.select_n(lax.eq(y, zero), div, lax.div(x, y))
 
 
 def _floor_divide(x, y):

@@ -314,7 +314,7 @@ def nonzero(a, *, size=None, fill_value=None):
         fill = 0 if fill_value is None else fill_value
         res = tuple(np.concatenate([r[:size], np.full(max(size - len(r), 0), fill, r.dtype)])
                     for r in res)
-    return tuple(core.wrap(r.astype(np.int32)) for r in res)
+    return tuple(core.wrap(r.astype(dtypes.default_int())) for r in res)
 
 
 def flatnonzero(a, *, size=None, fill_value=None):
@@ -326,7 +326,7 @@ def argwhere(a, *, size=None, fill_value=None):
         return _shape.stack(nonzero(_shape.atleast_1d(a), size=size, fill_value=fill_value),
                             axis=-1)
     res = nonzero(a, size=size, fill_value=fill_value)
-    return core.wrap(np.stack([np.asarray(r) for r in res], axis=-1).astype(np.int32))
+    return core.wrap(np.stack([np.asarray(r) for r in res], axis=-1).astype(dtypes.default_int()))
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):

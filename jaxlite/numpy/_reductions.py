@@ -31,7 +31,18 @@ def _check_out(out, name):
 
 
 def _sum_dtype(dt):
-    return dtypes.int32 if dt == dtypes.bool_ else dt
+    """Sums and products of bool and narrow integers accumulate in the default
+    (unsigned) int, as in JAX; wider ones keep their dtype."""
+    if dt.kind in "bi" and dt.itemsize < dtypes.default_int().itemsize:
+        return dtypes.default_int()
+    if dt.kind == "u" and dt.itemsize < dtypes.default_uint().itemsize:
+        return dtypes.default_uint()
+    return dt
+
+
+def _cum_dtype(dt):
+    """Running sums and products keep integer dtypes; bool counts in the default int."""
+    return dtypes.default_int() if dt.kind == "b" else dt
 
 
 def _masked(a, where, fill):
@@ -154,7 +165,7 @@ def _arg_extremum(name, lax_fn):
             shape = util.shape(a)
         if util.shape(a)[ax] == 0:
             raise ValueError(f"attempt to get {name} of an empty sequence (shape {shape})")
-        res = lax_fn(a, ax, dtypes.int32)
+        res = lax_fn(a, ax, dtypes.default_int())
         if keepdims:
             axes = tuple(range(len(shape))) if axis is None else (ax,)
             res = _keep(res, shape, axes, True)
@@ -188,7 +199,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
     """Running sum along ``axis`` (of the flattened array if None)."""
     _check_out(out, "cumsum")
     a = _operand(a)
-    dt = canonical_dtype(dtype) or _sum_dtype(util.aval(a).dtype)
+    dt = canonical_dtype(dtype) or _cum_dtype(util.aval(a).dtype)
     a = util.convert(a, dt)
     if axis is None:
         a = lax.reshape(a, (util.aval(a).size,))
@@ -248,7 +259,7 @@ def _cumulative(name, combine, identity_of):
     def f(a, axis=None, dtype=None, out=None):
         _check_out(out, name)
         a = _operand(a)
-        dt = canonical_dtype(dtype) or (_sum_dtype(util.aval(a).dtype)
+        dt = canonical_dtype(dtype) or (_cum_dtype(util.aval(a).dtype)
                                         if name == "cumprod" else util.aval(a).dtype)
         a = util.convert(a, dt)
         if axis is None:
