@@ -88,6 +88,7 @@ for _name, _fn, _s in [
         ("bessel_i0e", lax.bessel_i0e, away_from_zero), ("bessel_i1e", lax.bessel_i1e, normal),
         ("igamma", lambda x: lax.igamma(2.5, x), positive),
         ("igammac", lambda x: lax.igammac(0.7, x), positive),
+        ("igamma_grad_a", lambda x: lax.igamma_grad_a(2.5, x), positive),
         ("zeta", lambda q: lax.zeta(3.0, q), positive),
         ("betainc", lambda x: lax.betainc(2.0, 3.5, x), _prob)]:
     _add(_name, _name, _fn, [_s], UN_SHAPES, order=3)

@@ -484,7 +484,7 @@ SAMPLES.update({
 SAMPLES.update({name: (getattr(lax, name), _F) for name in [
     "lgamma", "digamma", "erfc", "erf_inv", "ndtri", "bessel_i0e", "bessel_i1e"]})
 SAMPLES.update({name: (getattr(lax, name), _F * 4.0, _F[::-1] * 3.0) for name in [
-    "igamma", "igammac"]})
+    "igamma", "igammac", "igamma_grad_a"]})
 SAMPLES.update({"zeta": (lax.zeta, _F * 4.0 + 1.0, _F[::-1] * 3.0),
                 "betainc": (lax.betainc, _F * 4.0, _F[::-1] * 3.0, _F)})
 # Decompositions (compiler/lapack.py): float32 here, float64 in tests/test_linalg_jit.py.

@@ -4,9 +4,10 @@ exponentially scaled Bessel functions I0 and I1.
 
 Each is elementwise over floats. The value comes from special_math.py (one
 algorithm, evaluated here on numpy arrays and by the compiler as LLVM IR);
-the jvp rules are the closed-form derivatives. Derivatives with respect to
-the shape parameters of igamma, igammac and betainc, and zeta's first
-argument, have no closed form: they raise.
+the jvp rules are the closed-form derivatives, except igamma's with respect
+to a: igamma_grad_a, igamma's algorithm differentiated in forward mode
+(special_math.DualOps). igamma_grad_a's own derivative in a, betainc's in a
+and b and zeta's in s raise.
 """
 import math
 
@@ -21,8 +22,9 @@ from jaxlite.lax import elementwise as ew
 from jaxlite.lax import structural
 
 __all__ = ["lgamma_p", "digamma_p", "erfc_p", "erf_inv_p", "ndtri_p", "igamma_p", "igammac_p",
-           "betainc_p", "zeta_p", "bessel_i0e_p", "bessel_i1e_p", "lgamma", "digamma", "erfc",
-           "erf_inv", "ndtri", "igamma", "igammac", "betainc", "zeta", "polygamma",
+           "betainc_p", "zeta_p", "bessel_i0e_p", "bessel_i1e_p", "igamma_grad_a_p", "lgamma",
+           "digamma", "erfc", "erf_inv", "ndtri", "igamma", "igammac", "igamma_grad_a",
+           "betainc", "zeta", "polygamma",
            "bessel_i0e", "bessel_i1e"]
 
 
@@ -66,6 +68,7 @@ bessel_i0e_p = _special("bessel_i0e", 1)
 bessel_i1e_p = _special("bessel_i1e", 1)
 igamma_p = _special("igamma", 2)
 igammac_p = _special("igammac", 2)
+igamma_grad_a_p = _special("igamma_grad_a", 2)
 zeta_p = _special("zeta", 2)
 betainc_p = _special("betainc", 3)
 
@@ -90,6 +93,7 @@ lgamma, digamma, erfc, erf_inv, ndtri = map(_unary, (lgamma_p, digamma_p, erfc_p
                                                      ndtri_p))
 bessel_i0e, bessel_i1e = map(_unary, (bessel_i0e_p, bessel_i1e_p))
 igamma, igammac, zeta, betainc = map(_nary, (igamma_p, igammac_p, zeta_p, betainc_p))
+igamma_grad_a = _nary(igamma_grad_a_p)
 
 
 def polygamma(m, x):
@@ -137,13 +141,18 @@ def _i1e_derivative(g, ans, x):
 
 ad.defjvp(bessel_i1e_p, _i1e_derivative)
 ad.defjvp(igamma_p,
-          _not_differentiable(NotImplementedError,
-                              "igamma: the derivative with respect to a is not implemented"),
+          lambda g, ans, a, x: ew.mul(g, igamma_grad_a(a, x)),
           lambda g, ans, a, x: ew.mul(g, _density_gamma(a, x)))
 ad.defjvp(igammac_p,
-          _not_differentiable(NotImplementedError,
-                              "igammac: the derivative with respect to a is not implemented"),
+          lambda g, ans, a, x: ew.neg(ew.mul(g, igamma_grad_a(a, x))),
           lambda g, ans, a, x: ew.neg(ew.mul(g, _density_gamma(a, x))))
+# d/dx of dP/da is d/da of the density: density * (log x - digamma(a)).
+ad.defjvp(igamma_grad_a_p,
+          _not_differentiable(NotImplementedError,
+                              "igamma_grad_a: the derivative with respect to a is not "
+                              "implemented (second derivatives of igamma in a)"),
+          lambda g, ans, a, x: ew.mul(g, ew.mul(_density_gamma(a, x),
+                                                ew.sub(ew.log(x), digamma(a)))))
 ad.defjvp(zeta_p,
           _not_differentiable(NotImplementedError,
                               "zeta: the derivative with respect to s is not implemented"),

@@ -80,6 +80,136 @@ def evaluate(name, *args):
     return np.asarray(out, dtype)
 
 
+# ------------------------------------------------------------------ forward-mode backend
+
+class _Dual:
+    """A value and its derivative along one argument, both of the base backend."""
+    __slots__ = ("v", "d")
+    __hash__ = None
+
+    def __init__(self, v, d):
+        self.v, self.d = v, d
+
+    @staticmethod
+    def lift(x):
+        return x if isinstance(x, _Dual) else _Dual(x, 0.0)
+
+    def __add__(self, o):
+        o = _Dual.lift(o)
+        return _Dual(self.v + o.v, self.d + o.d)
+
+    __radd__ = __add__
+
+    def __sub__(self, o):
+        o = _Dual.lift(o)
+        return _Dual(self.v - o.v, self.d - o.d)
+
+    def __rsub__(self, o):
+        return _Dual.lift(o) - self
+
+    def __mul__(self, o):
+        o = _Dual.lift(o)
+        return _Dual(self.v * o.v, self.d * o.v + self.v * o.d)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o):
+        o = _Dual.lift(o)
+        q = self.v / o.v
+        return _Dual(q, (self.d - q * o.d) / o.v)
+
+    def __rtruediv__(self, o):
+        return _Dual.lift(o) / self
+
+    def __neg__(self):
+        return _Dual(-self.v, -self.d)
+
+    def __lt__(self, o):
+        return self.v < _Dual.lift(o).v
+
+    def __le__(self, o):
+        return self.v <= _Dual.lift(o).v
+
+    def __gt__(self, o):
+        return self.v > _Dual.lift(o).v
+
+    def __ge__(self, o):
+        return self.v >= _Dual.lift(o).v
+
+    def __eq__(self, o):
+        return self.v == _Dual.lift(o).v
+
+    def __ne__(self, o):
+        return self.v != _Dual.lift(o).v
+
+
+class DualOps:
+    """Forward-mode differentiation of an algorithm here over a base backend
+    ``o``: run it on ``_Dual`` values (loops carry both parts)."""
+
+    def __init__(self, o):
+        self.o = o
+
+    def const(self, v, like):
+        return _Dual(self.o.const(v, _Dual.lift(like).v), 0.0)
+
+    def where(self, m, a, b):
+        a, b = _Dual.lift(a), _Dual.lift(b)
+        return _Dual(self.o.where(m, a.v, b.v), self.o.where(m, a.d, b.d))
+
+    def _chain(self, x, value, slope):
+        x = _Dual.lift(x)
+        return _Dual(value(x.v), x.d * slope(x.v))
+
+    def fabs(self, x):
+        x = _Dual.lift(x)
+        return _Dual(self.o.fabs(x.v), self.o.where(x.v < 0.0, -x.d, x.d))
+
+    def floor(self, x):
+        return _Dual(self.o.floor(_Dual.lift(x).v), 0.0)
+
+    def exp(self, x):
+        x = _Dual.lift(x)
+        e = self.o.exp(x.v)
+        return _Dual(e, x.d * e)
+
+    def log(self, x):
+        return self._chain(x, self.o.log, lambda v: 1.0 / v)
+
+    def log1p(self, x):
+        return self._chain(x, self.o.log1p, lambda v: 1.0 / (1.0 + v))
+
+    def sqrt(self, x):
+        x = _Dual.lift(x)
+        r = self.o.sqrt(x.v)
+        return _Dual(r, x.d * 0.5 / r)
+
+    def lgamma(self, x):
+        return self._chain(x, self.o.lgamma, lambda v: digamma(self.o, v))
+
+    def loop(self, state, cond, body, max_iter=MAX_ITER):
+        state = [_Dual.lift(s) for s in state]
+        k = len(state)
+
+        def duals(flat):
+            return [_Dual(v, d) for v, d in zip(flat[:k], flat[k:])]
+
+        def flat_body(*flat):
+            out = [_Dual.lift(s) for s in body(*duals(flat))]
+            return tuple(s.v for s in out) + tuple(s.d for s in out)
+
+        flat = self.o.loop(tuple(s.v for s in state) + tuple(s.d for s in state),
+                           lambda *flat: cond(*duals(flat)), flat_body, max_iter)
+        return tuple(duals(list(flat)))
+
+
+def _derivative(algorithm, o, wrt, *args):
+    """d algorithm(*args) / d args[wrt], NaN where the value is NaN."""
+    seeded = [_Dual(a, o.const(1.0 if i == wrt else 0.0, a)) for i, a in enumerate(args)]
+    out = _Dual.lift(algorithm(DualOps(o), *seeded))
+    return o.where(out.v != out.v, math.nan, out.d)
+
+
 # ------------------------------------------------------------------ gamma family
 
 def lgamma(o, x):
@@ -204,6 +334,11 @@ def igammac(o, a, x):
     """Regularized upper incomplete gamma Q(a, x) = 1 - P(a, x)."""
     p, q, series = _igamma_parts(o, a, x)
     return _igamma_edges(o, a, x, o.where(series, 1.0 - p, q), 1.0, 0.0)
+
+
+def igamma_grad_a(o, a, x):
+    """d P(a, x) / da, by forward-mode differentiation of igamma's algorithm."""
+    return _derivative(igamma, o, 0, a, x)
 
 
 def betainc(o, a, b, x):
@@ -369,5 +504,5 @@ def bessel_i1e(o, x):
 
 
 ALGORITHMS = {"lgamma": lgamma, "digamma": digamma, "zeta": zeta, "igamma": igamma,
-              "igammac": igammac, "betainc": betainc, "erf_inv": erf_inv, "ndtri": ndtri,
+              "igammac": igammac, "igamma_grad_a": igamma_grad_a, "betainc": betainc, "erf_inv": erf_inv, "ndtri": ndtri,
               "erfc": erfc, "bessel_i0e": bessel_i0e, "bessel_i1e": bessel_i1e}
