@@ -26,7 +26,7 @@ import llvmlite.binding as llvm
 from llvmlite import ir
 
 from compiler import loops, native
-from compiler.lltypes import F32, I8, I32, I64, PTR, VOID, const, declare, i64, lltype
+from compiler.lltypes import F32, I8, I32, I64, PTR, VOID, const, declare, elem, i64, lltype
 from compiler.registry import kernel_rule
 
 _lock = threading.Lock()
@@ -130,12 +130,20 @@ class _Call:
         args = self.args + [i64(1)] * self.chars
         fn = declare(self.em.module, self.rt.alias, VOID, [PTR] * len(self.args)
                      + [I64] * self.chars)
+        # JAXLITE_BLAS_THREADS applies to LAPACK calls as to GEMMs (numpy's OpenBLAS only).
+        blas = native.find_blas() if self.rt.alias.endswith(("openblas64", "openblas32")) \
+            else None
+        threads = native.requested_blas_threads(blas) if blas is not None else None
+        if threads:
+            knob = declare(self.em.module, blas.set_threads_alias, I32, [I32])
+            previous = self.em.b.call(knob, [ir.Constant(I32, threads)])
         self.em.b.call(fn, args)
+        if threads:
+            self.em.b.call(knob, [previous])
 
 
 def _elem(b, ptr, dtype, index):
-    return b.gep(ptr, [index if not isinstance(index, int) else i64(index)],
-                 source_etype=lltype(dtype))
+    return elem(b, ptr, lltype(dtype), index if not isinstance(index, int) else i64(index))
 
 
 def _copy(b, module, dst, src, nbytes):
@@ -499,8 +507,8 @@ def emit_eigh(em, kernel):
     nb = _batch(a)
     if nb == 0 or n == 0:
         return
-    rt = routine("syevd", dt)
     b = em.b
+    rt = routine("syevd", dt)
     lwork, liwork = 1 + 6 * n + 2 * n * n, 3 + 5 * n
     isize = rt.int_bits // 8
     ws = _malloc(em, (n * n + lwork) * dt.itemsize + liwork * isize)

@@ -556,3 +556,17 @@ def test_triangular_solve_every_flag_both_native_paths(m):
                                                            transpose_a=trans,
                                                            unit_diagonal=unit)
                     check_jit(f, (a, b), rtol=1e-10, atol=1e-10)
+
+
+def test_blas_threads_knob_applies_to_lapack_calls(monkeypatch):
+    from compiler import native
+    blas = native.find_blas()
+    if blas is None or blas.set_threads_symbol is None:
+        pytest.skip("no OpenBLAS with a per-call thread setting here")   # only the knob is absent
+    monkeypatch.setenv("JAXLITE_BLAS_THREADS", "1")
+    jaxlite.clear_caches()
+    s = spd(20, 20)
+    compiled = jaxlite.jit(jnp.linalg.cholesky).lower(s).compile()
+    assert blas.set_threads_alias in compiled.llvm_ir(optimized=False)
+    close(compiled(s), np.linalg.cholesky(s))
+    jaxlite.clear_caches()
