@@ -124,6 +124,23 @@ _add("and", "and", lambda x, y: lax.mul(x, _f64(lax.bitwise_and(lax.gt(x, 0.0), 
      [away_from_zero, away_from_zero], BIN_SHAPES)
 _add("or", "or", lambda x, y: lax.mul(y, _f64(lax.bitwise_or(lax.gt(x, 0.0), lax.gt(y, 0.0)))),
      [away_from_zero, away_from_zero], BIN_SHAPES)
+
+
+def _int(x):        # a piecewise-constant integer view of a float sample
+    return lax.convert_element_type(lax.floor(x), I32)
+
+
+# bit manipulation (lax/bits.py), through x * P(x) with P on floor(x)
+_add("xor", "xor", lambda x, y: lax.mul(x, _f64(lax.bitwise_xor(lax.gt(x, 0.0), lax.gt(y, 0.0)))),
+     [away_from_zero, away_from_zero], BIN_SHAPES)
+for _name, _fn in [("shift_left", lax.shift_left), ("shift_right_logical", lax.shift_right_logical),
+                   ("shift_right_arithmetic", lax.shift_right_arithmetic)]:
+    _add(_name, _name, functools.partial(
+        lambda f, x, y: lax.mul(x, _f64(f(_int(x), _int(y)))), _fn),
+        [off_integers, off_integers], BIN_SHAPES)
+for _name, _fn in [("population_count", lax.population_count), ("clz", lax.clz)]:
+    _add(_name, _name, functools.partial(lambda f, x: lax.mul(x, _f64(f(_int(x)))),
+                                         _fn), [off_integers], UN_SHAPES)
 # eq/ne compare a piecewise constant (floor) so that equality survives the
 # finite-difference step.
 _add("eq", "eq", lambda x, y: lax.mul(y, _f64(lax.eq(lax.floor(x), 1.0))), [off_integers, normal],
@@ -197,6 +214,14 @@ _add("dot_general", "dot_general",
      [((2, 3, 4), (2, 4, 5))])
 _add("dot_general_outer", "dot_general", lambda a, b: lax.dot_general(a, b, (((), ()), ((), ()))),
      [normal, normal], [((3,), (2,))])
+_add("conv_general_dilated", "conv_general_dilated",
+     lambda a, b: lax.conv_general_dilated(a, b, (2, 1), ((1, 0), (0, 1)), rhs_dilation=(1, 2),
+                                           dimension_numbers=("NHWC", "HWIO", "NHWC")),
+     [normal, normal], [((2, 5, 6, 3), (2, 2, 3, 4))])
+_add("conv_general_dilated_grouped", "conv_general_dilated",
+     lambda a, b: lax.conv_general_dilated(a, b, (1,), ((1, 2),), lhs_dilation=(2,),
+                                           feature_group_count=2),
+     [normal, normal], [((2, 4, 5), (4, 2, 3))])
 
 
 @jaxlite.jit
@@ -308,6 +333,15 @@ _add("svd", "svd", lambda x: _flat(*lax_linalg.svd(x, full_matrices=False)), [no
      [((3, 3),), ((4, 3),), ((3, 4),)])
 _add("svd-values", "svd", lambda x: lax_linalg.svd(x, compute_uv=False), [normal],
      [((3, 4),)])
+
+
+def _callback_entry(x):
+    # The callback sees the values; the output (sin x) carries the derivatives.
+    jaxlite.debug.callback(lambda v: None, x)
+    return lax.sin(x)
+
+
+_add("debug_callback", "debug_callback", _callback_entry, [normal], UN_SHAPES)
 
 
 def table_primitives():
