@@ -175,6 +175,38 @@ registry.VALUE_RULES["sub"] = _elementwise(_arith("fsub", "sub"))
 registry.VALUE_RULES["mul"] = _elementwise(_arith("fmul", "mul", "and_"))
 registry.VALUE_RULES["and"] = _elementwise(_arith("and_", "and_"))
 registry.VALUE_RULES["or"] = _elementwise(_arith("or_", "or_"))
+registry.VALUE_RULES["xor"] = _elementwise(_arith("xor", "xor"))
+
+
+def _shift(op, out_of_range):
+    """LLVM's shifts are poison for amounts >= the width; lax reads the amount
+    as unsigned and shifts everything out (``out_of_range(x)`` gives the result)."""
+    def fn(em, node, x, y):
+        b = em.b
+        width = ir.Constant(y.type, x.type.width)
+        ok = b.icmp_unsigned("<", y, width)
+        safe = b.select(ok, y, ir.Constant(y.type, 0))
+        return b.select(ok, getattr(b, op)(x, safe), out_of_range(b, x))
+    return fn
+
+
+registry.VALUE_RULES["shift_left"] = _elementwise(
+    _shift("shl", lambda b, x: ir.Constant(x.type, 0)))
+registry.VALUE_RULES["shift_right_logical"] = _elementwise(
+    _shift("lshr", lambda b, x: ir.Constant(x.type, 0)))
+registry.VALUE_RULES["shift_right_arithmetic"] = _elementwise(
+    _shift("ashr", lambda b, x: b.ashr(x, ir.Constant(x.type, x.type.width - 1))))
+
+
+@_unary("population_count")
+def _population_count(em, node, x):
+    return em.call(f"llvm.ctpop.i{x.type.width}", x.type, [x])
+
+
+@_unary("clz")
+def _clz(em, node, x):
+    # The i1 flag false: clz(0) is the bit width, not poison.
+    return em.call(f"llvm.ctlz.i{x.type.width}", x.type, [x, ir.Constant(ir.IntType(1), 0)])
 
 
 def _safe_divisor(b, y):

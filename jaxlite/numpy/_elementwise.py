@@ -401,13 +401,9 @@ def _bitwise(name, fn):
     return f
 
 
-def _xor(x, y):
-    return lax.bitwise_and(lax.bitwise_or(x, y), lax.bitwise_not(lax.bitwise_and(x, y)))
-
-
 bitwise_and = _bitwise("bitwise_and", lax.bitwise_and)
 bitwise_or = _bitwise("bitwise_or", lax.bitwise_or)
-bitwise_xor = _bitwise("bitwise_xor", _xor)
+bitwise_xor = _bitwise("bitwise_xor", lax.bitwise_xor)
 
 
 def invert(x):
