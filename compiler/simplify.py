@@ -18,7 +18,7 @@ import numpy as np
 
 from compiler import half
 from jaxlite import core
-from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, dce
+from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, dce, effectful
 
 def call_jaxpr_of(eqn):
     """The ClosedJaxpr a call equation holds."""
@@ -77,13 +77,14 @@ class _Simplifier:
             return ins
         if name == "convert_element_type" and ins[0].aval.dtype == eqn.params["new_dtype"]:
             return ins
-        if all(type(a) is Literal for a in ins) and ins:
+        effect = eqn.prim in effectful      # run when the program runs, every time
+        if all(type(a) is Literal for a in ins) and ins and not effect:
             folded = _fold(eqn, ins)
             if folded is not None:
                 return folded
         if half.needs_widening(eqn):
             return half.widen(eqn, ins, self.equation)
-        key = _cse_key(name, ins, eqn.params)
+        key = None if effect else _cse_key(name, ins, eqn.params)
         if key is not None and key in self.cse:
             return self.cse[key]
         # Fresh outvars: one inner jaxpr may be inlined twice (a jitted helper

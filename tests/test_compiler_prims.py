@@ -439,12 +439,6 @@ SAMPLES.update({name: (getattr(lax, name), _F, _F[::-1]) for name in [
     "gt", "ge"]})
 SAMPLES.update({
     "not": (lax.bitwise_not, _I),
-    "xor": (lax.bitwise_xor, _I, _I[::-1]),
-    "shift_left": (lax.shift_left, _I, rand((3, 4), np.int32) * 4),   # some out of range
-    "shift_right_logical": (lax.shift_right_logical, _I, rand((3, 4), np.int32) * 4),
-    "shift_right_arithmetic": (lax.shift_right_arithmetic, _I, rand((3, 4), np.int32) * 4),
-    "population_count": (lax.population_count, _I),
-    "clz": (lax.clz, _I),
     "and": (lax.bitwise_and, _B, _B[::-1]),
     "or": (lax.bitwise_or, _I, _I[::-1]),
     "integer_pow": (lambda x: lax.integer_pow(x, 3), _F),
@@ -504,14 +498,6 @@ SAMPLES.update({
     "qr": (lambda x: lax_linalg.qr(x, full_matrices=False), _F.T),
     "eigh": (lax_linalg.eigh, _SPD),
     "svd": (lax_linalg.svd, _F),
-})
-# Convolution (compiler/conv.py): one small (direct loop) and one im2col + GEMM case
-# here; tests/test_conv_jit.py covers the options.
-_IMG = np.linspace(-1, 1, 2 * 9 * 9 * 8, dtype=np.float32).reshape(2, 9, 9, 8)
-_KER = np.cos(np.arange(3 * 3 * 8 * 16, dtype=np.float32)).reshape(3, 3, 8, 16)
-SAMPLES.update({
-    "conv_general_dilated": (lambda x, w: lax.conv_general_dilated(
-        x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")), _IMG, _KER),
 })
 # Host callbacks (compiler/callback.py); tests/test_debug.py checks the calls.
 SAMPLES["debug_callback"] = (lambda x: (jaxlite.debug.callback(lambda v: None, x),

@@ -182,6 +182,10 @@ CASES = [
      (np.array([-1, 7, -2 ** 31, 2 ** 31 - 1, 0], np.int32),)),
     ("packbits", lambda m, a: m.packbits(a, axis=1), (np.array([[1, 0, 1], [0, 1, 1]]),)),
     ("packbits", lambda m, a: m.packbits(a, bitorder="little"), (I % 2 == 0,)),
+    ("unpackbits", lambda m, a: m.unpackbits(a), (np.array([5, 255, 0], np.uint8),)),
+    ("unpackbits", lambda m, a: m.unpackbits(a, axis=1, count=3, bitorder="little"),
+     (np.array([[5], [3]], np.uint8),)),
+    ("unpackbits", lambda m, a: m.unpackbits(a, axis=0, count=10), (np.array([7, 1], np.uint8),)),
     ("gcd", lambda m, a, b: m.gcd(a, b), (np.array([12, -18, 0, 7]), np.array([8, 12, 0, -21]))),
     ("lcm", lambda m, a, b: m.lcm(a, b), (np.array([4, -6, 0, 7]), np.array([6, 4, 5, 3]))),
     ("frexp", lambda m, x: m.frexp(x), (np.array([0., 1., -3.5, 1e-300, 7e200]),)),
@@ -368,6 +372,11 @@ def test_jax_conventions():
         jnp.choose(jnp.array([0, 5]), [jnp.arange(2), jnp.arange(2)])
     with pytest.raises(ValueError, match="invalid entry"):
         jnp.ravel_multi_index((jnp.array([0, 4]),), (4,))
+    assert jnp.packbits(jnp.array([1, 0, 1])).dtype == np.uint8          # as JAX
+    assert jnp.unpackbits(jnp.array([3], jnp.uint8)).dtype == np.uint8
+    assert jnp.bitwise_count(jnp.array([7, -1])).dtype == np.uint8
+    with pytest.raises(TypeError, match="uint8"):
+        jnp.unpackbits(jnp.array([3]))
     assert jnp.isscalar(jnp.array(1.0)) and not jnp.isscalar(jnp.ones(1))
     assert not jnp.iscomplexobj(jnp.ones(2)) and jnp.isrealobj(jnp.ones(2))
     with pytest.raises(NotImplementedError):
@@ -507,6 +516,8 @@ def test_host_helpers(tmp_path):
     assert np.load(str(tmp_path / "z.npz"))["a"].tolist() == [1, 1]
     buf = np.array([1, 2], np.int32).tobytes()
     np.testing.assert_array_equal(jnp.frombuffer(buf, dtype=np.int32), [1, 2])
+    raw = jnp.frombuffer(b"\x01\x02", dtype=np.uint8)
+    assert raw.dtype == np.uint8 and raw.tolist() == [1, 2]
     np.testing.assert_array_equal(jnp.fromstring("1 2", sep=" "), [1.0, 2.0])
     np.testing.assert_array_equal(jnp.fromiter(iter([1, 2, 3]), np.int32), [1, 2, 3])
     np.arange(4.0).tofile(str(tmp_path / "raw"))

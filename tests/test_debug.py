@@ -1,0 +1,123 @@
+"""debug.callback and debug.breakpoint: called with the values when the program
+runs (eagerly, every call of a jit-compiled function, once per element under
+vmap, with primals under grad), in program order, never folded or merged away."""
+import sys
+
+import numpy as np
+import pytest
+
+import jaxlite
+import jaxlite.numpy as jnp
+
+
+def _recorder():
+    log = []
+    return log, lambda tag: (lambda *a, **k: log.append(
+        (tag,) + tuple(np.asarray(v).tolist() for v in a) + tuple(sorted(k.items()))))
+
+
+def test_eager_callback_gets_arrays_and_kwargs():
+    log, rec = _recorder()
+    seen = []
+    jaxlite.debug.callback(lambda x, y: seen.append((type(x), y)), jnp.ones(2), 3.0)
+    assert seen[0][0] is jaxlite.Array and float(seen[0][1]) == 3.0
+    jaxlite.debug.callback(rec("kw"), jnp.arange(3.0), scale="s")
+    assert log == [("kw", [0.0, 1.0, 2.0], ("scale", "s"))]
+    tree = []
+    jaxlite.debug.callback(lambda d: tree.append(sorted(d)), {"a": 1.0, "b": jnp.ones(1)})
+    assert tree == [["a", "b"]]
+    assert jaxlite.debug.callback(rec("none")) is None
+    with pytest.raises(TypeError):
+        jaxlite.debug.callback(3)
+
+
+def _program(rec):
+    def f(x):
+        jaxlite.debug.callback(rec("a"), x * 2)
+        y = jnp.sin(x)
+        jaxlite.debug.callback(rec("b"), y)
+        jaxlite.debug.callback(rec("c"))
+        jaxlite.debug.callback(rec("c"))          # identical: must not be merged
+        jaxlite.debug.callback(rec("d"), 3.0)     # constant: must not be folded
+        return y + 1
+    return f
+
+
+def test_jit_calls_every_time_in_program_order():
+    log, rec = _recorder()
+    f = jaxlite.jit(_program(rec))
+    x = np.array([0.5, 1.0], np.float32)
+    for k in range(3):
+        log.clear()
+        out = f(x + k)
+        np.testing.assert_allclose(out, np.sin(x + k) + 1, rtol=1e-6)
+        assert [e[0] for e in log] == ["a", "b", "c", "c", "d"]
+        np.testing.assert_allclose(log[0][1], 2 * (x + k), rtol=1e-6)
+        np.testing.assert_allclose(log[1][1], np.sin(x + k), rtol=1e-6)
+        assert log[4][1] == 3.0
+
+
+def test_eager_jit_order_matches():
+    log, rec = _recorder()
+    f = _program(rec)
+    f(np.array([0.5, 1.0]))
+    eager = [e[0] for e in log]
+    log.clear()
+    jaxlite.jit(f)(np.array([0.5, 1.0]))
+    assert [e[0] for e in log] == eager
+
+
+def test_vmap_calls_once_per_element_as_jax():
+    log, rec = _recorder()
+    f = _program(rec)
+    x = np.arange(4.0).reshape(2, 2)
+    for g in (jaxlite.vmap(f), jaxlite.jit(jaxlite.vmap(f))):
+        log.clear()
+        g(x)
+        a = [e[1] for e in log if e[0] == "a"]
+        assert a == [[0.0, 2.0], [4.0, 6.0]]
+        # Callbacks on unbatched values run once, as in JAX.
+        assert [e[0] for e in log] == ["a", "a", "b", "b", "c", "c", "d"]
+
+
+def test_grad_sees_primals_and_derivative_is_unchanged():
+    log, rec = _recorder()
+    f = _program(rec)
+    x = np.array([0.3, 0.7])
+    for g in (jaxlite.grad(lambda v: f(v).sum()), jaxlite.jit(jaxlite.grad(lambda v: f(v).sum()))):
+        log.clear()
+        np.testing.assert_allclose(g(x), np.cos(x), rtol=1e-12)
+        np.testing.assert_allclose([e for e in log if e[0] == "a"][0][1], 2 * x)
+        assert [e[0] for e in log] == ["a", "b", "c", "c", "d"]
+
+
+def test_callback_inside_compiled_loop_runs_each_trip():
+    log, rec = _recorder()
+
+    def body(i, c):
+        jaxlite.debug.callback(rec("i"), i, c)
+        return c * 2.0
+    out = jaxlite.jit(lambda c: jaxlite.lax.fori_loop(0, 3, body, c))(1.0)
+    assert float(out) == 8.0
+    assert [e[1:] for e in log] == [(0, 1.0), (1, 2.0), (2, 4.0)]
+
+
+def test_exception_in_compiled_callback_is_reported_not_fatal(capsys):
+    def bad(x):
+        raise RuntimeError("boom in callback")
+    f = jaxlite.jit(lambda x: (jaxlite.debug.callback(bad, x), x + 1)[1])
+    np.testing.assert_allclose(f(np.ones(2)), [2, 2])
+    assert "boom in callback" in capsys.readouterr().err
+    with pytest.raises(RuntimeError):            # eagerly it propagates
+        jaxlite.debug.callback(bad, 1.0)
+
+
+def test_breakpoint_calls_the_breakpoint_hook(monkeypatch):
+    hits = []
+    monkeypatch.setattr(sys, "breakpointhook", lambda *a, **k: hits.append(1))
+    jaxlite.debug.breakpoint()
+    assert hits == [1]
+    f = jaxlite.jit(lambda x: (jaxlite.debug.breakpoint(), x * 2)[1])
+    f(np.ones(2))
+    f(np.ones(2))
+    assert hits == [1, 1, 1]
