@@ -237,6 +237,15 @@ GRAD_CASES = {
     "expm": (jsl.expm, (rand(3, 3),)),
     "expm_squared": (jsl.expm, (3 * rand(3, 3),)),
     "scipy_det": (jsl.det, (rand(3, 3),)),
+    "scipy_inv": (jsl.inv, (rand(3, 3) + 3 * np.eye(3),)),
+    "scipy_solve": (jsl.solve, (rand(3, 3) + 3 * np.eye(3), rand(3, 2))),
+    "scipy_solve_pos": (lambda x, b: jsl.solve(_sym(x), b, assume_a="pos"), (rand(3, 3), rand(3))),
+    "scipy_cholesky": (lambda x: jsl.cholesky(_sym(x)), (rand(3, 3),)),
+    "scipy_eigh": (lambda x: jsl.eigh(_sym(x)), (rand(3, 3),)),
+    "block_diag": (lambda a, b: jsl.block_diag(a, b, a), (rand(2, 2), rand(3))),
+    "trace_diagonal": (lambda x: (jnp.linalg.trace(x), jnp.linalg.diagonal(x, offset=1)),
+                       (rand(2, 3, 3),)),
+    "batched_solve": (jnp.linalg.solve, (rand(2, 3, 3) + 3 * np.eye(3), rand(2, 3, 2))),
 }
 
 
