@@ -98,8 +98,18 @@ def test_cond_errors():
         jaxlite.jit(lambda p, x: lax.cond(p, lambda v: v, lambda v: np.ones(3), x))(True, 1.0)
     with pytest.raises(TypeError, match=r"scalar.*\(2,\)"):
         lax.cond(np.array([True, False]), lambda: 1.0, lambda: 2.0)
-    with pytest.raises(TypeError, match="boolean or integer.*float32"):
-        lax.cond(np.float32(1.0), lambda: 1.0, lambda: 2.0)
+
+
+
+def test_cond_float_predicate_is_nonzero_test():
+    # JAX 0.10 accepts a float predicate and branches on pred != 0 (NaN is true).
+    assert float(lax.cond(np.float32(0.5), lambda: 1.0, lambda: 2.0)) == 1.0
+    assert float(lax.cond(0.0, lambda: 1.0, lambda: 2.0)) == 2.0
+    assert float(lax.cond(np.nan, lambda: 1.0, lambda: 2.0)) == 1.0
+    f = jaxlite.jit(lambda p: lax.cond(p, lambda: 1.0, lambda: 2.0))
+    assert float(f(np.float32(0.0))) == 2.0 and float(f(np.float32(-3.0))) == 1.0
+    with pytest.raises(TypeError, match="integer"):
+        lax.switch(1.0, [lambda: 1.0, lambda: 2.0])
 
 
 def test_switch():

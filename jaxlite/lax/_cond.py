@@ -277,8 +277,8 @@ def cond(pred, true_fun, false_fun, *operands, operand=_NO_OPERAND):
     """``true_fun(*operands) if pred else false_fun(*operands)``.
 
     Both functions are traced once (their outputs must match in structure
-    and types); only the chosen one runs. ``pred`` is a boolean or integer
-    scalar (nonzero is true)."""
+    and types); only the chosen one runs. ``pred`` is a boolean, integer or
+    float scalar (nonzero is true, as in JAX; NaN is nonzero)."""
     if operand is not _NO_OPERAND:
         if operands:
             raise TypeError("cond: pass either positional operands or operand=, not both")
@@ -286,8 +286,8 @@ def cond(pred, true_fun, false_fun, *operands, operand=_NO_OPERAND):
     if not (callable(true_fun) and callable(false_fun)):
         raise TypeError("cond: true_fun and false_fun must be callable")
     aval = _as_index(pred, "cond predicate")
-    if aval.dtype.kind not in "biu":
-        raise TypeError(f"cond predicate must be a boolean or integer scalar, got "
+    if aval.dtype.kind not in "biuf":
+        raise TypeError(f"cond predicate must be a boolean or numeric scalar, got "
                         f"{aval.dtype.name}" + core.where_message())
     if aval.dtype.kind != "b":
         pred = ne(pred, np.zeros((), aval.dtype))
