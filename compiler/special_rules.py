@@ -6,7 +6,7 @@ becomes one internal double-precision function per module
 (``jaxlite.special.<name>``), which the value rule calls (float32 operands are
 widened and the result narrowed). The series and continued fractions are
 real loops inside that function, so its callers keep no branches of their
-own. lgamma and erfc are the C library's (``lgamma_r``, ``erfc``), registered
+own (``branch`` is an if/else there too). lgamma and erfc are the C library's (``lgamma_r``, ``erfc``), registered
 under jaxlite's names as native.py registers the C runtime.
 """
 import threading
@@ -178,6 +178,25 @@ class _LLOps:
     def lgamma(self, x):
         fn = declare(self.module, _LIBM["lgamma_r"], F64, [F64, ir.PointerType()])
         return _Val(self.b, self.b.call(fn, [self._v(x).v, self.sign_slot]))
+
+    def branch(self, mask, if_true, if_false, *args):
+        """An if/else: only the taken side runs for this element."""
+        b = self.b
+        taken = self.fn.append_basic_block("taken")
+        other = self.fn.append_basic_block("other")
+        merge = self.fn.append_basic_block("merge")
+        b.cbranch(mask.v, taken, other)
+        results = []
+        for block, fn in ((taken, if_true), (other, if_false)):
+            b.position_at_end(block)
+            value = self._v(fn(*[self._v(a) for a in args]))
+            results.append((value.v, b.block))
+            b.branch(merge)
+        b.position_at_end(merge)
+        phi = b.phi(F64)
+        for value, block in results:
+            phi.add_incoming(value, block)
+        return _Val(b, phi)
 
     def loop(self, state, cond, body, max_iter=special_math.MAX_ITER):
         """A while loop: ``state`` lives in phi nodes; ``max_iter`` is enforced

@@ -53,8 +53,8 @@ VALUES = {
     "erfc": (sp.erfc, ss.erfc, _xs(-6, 27), 1e-13, 1e-300),
     "erfinv": (sp.erfinv, ss.erfinv, lambda: (np.concatenate(
         [RNG.uniform(-1, 1, 300), 1 - np.logspace(-16, -1, 30), np.logspace(-300, -1, 30)]),),
-        1e-14, 0),
-    "ndtri": (sp.ndtri, ss.ndtri, _probabilities, 1e-14, 0),
+        2e-14, 0),
+    "ndtri": (sp.ndtri, ss.ndtri, _probabilities, 2e-14, 0),
     "ndtr": (sp.ndtr, ss.ndtr, _xs(-38, 9), 1e-12, 1e-300),   # erfc(-x/sqrt2): 2z^2 eps
     "log_ndtr": (sp.log_ndtr, ss.log_ndtr, lambda: (np.concatenate(
         [RNG.uniform(-40, 38, 400), -np.logspace(1, 5, 40)]),), 1e-12, 1e-300),
