@@ -141,6 +141,19 @@ def test_multivariate_normal():
                 (x[0], mean, np.linalg.cholesky(cov)), order=2, rtol=1e-5, atol=1e-6)
 
 
+def test_multivariate_normal_batched_covariances():
+    n = 3
+    covs = np.stack([_spd(n) for _ in range(4)])
+    means = RNG.normal(size=(4, n))
+    x = RNG.normal(size=(2, 4, n))
+    got = stats.multivariate_normal.logpdf(x, means, covs)
+    want = np.array([[st.multivariate_normal.logpdf(x[i, j], means[j], covs[j])
+                      for j in range(4)] for i in range(2)])
+    _close(got, want, rtol=1e-12)
+    check_jit(lambda x, m, c: stats.multivariate_normal.logpdf(x, m, c), (x, means, covs),
+              rtol=1e-12)
+
+
 def test_multivariate_normal_bad_shapes():
     with pytest.raises(ValueError, match="incompatible shapes"):
         stats.multivariate_normal.logpdf(np.ones(3), np.zeros(3), np.eye(2))

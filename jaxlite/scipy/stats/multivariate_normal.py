@@ -11,8 +11,8 @@ __all__ = ["logpdf", "pdf"]
 
 
 def logpdf(x, mean, cov, allow_singular=None):
-    """x: (..., n); mean: (n,) or broadcastable; cov: (n, n), a scalar or (n,)
-    (a diagonal) as in JAX."""
+    """x: (..., n); mean: (..., n); cov: (..., n, n), or (n,) for a diagonal, or a
+    scalar, as in JAX. Leading dimensions broadcast."""
     if allow_singular is not None:
         raise NotImplementedError("multivariate_normal.logpdf: allow_singular is not supported")
     x, mean, cov = _common.floats(x, mean, cov)
@@ -27,16 +27,20 @@ def logpdf(x, mean, cov, allow_singular=None):
     if x.shape[-1:] != (n,):
         raise ValueError(f"multivariate_normal.logpdf got incompatible shapes: x {x.shape}, "
                          f"mean {mean.shape}")
-    if cov.ndim > 2:
-        raise ValueError("multivariate_normal.logpdf: cov must be a single (n, n) matrix")
     lower = linalg.cholesky(cov)
     diff = x - mean
-    batch = diff.shape[:-1]
-    # One triangular solve for every point: L y = diff^T, columns are the points.
-    cols = jnp.reshape(diff, (-1, n)).T
-    y = linalg.triangular_solve(lower, cols, left_side=True, lower=True)
-    maha = jnp.reshape(jnp.sum(y * y, axis=0), batch)
-    log_det = 2.0 * jnp.sum(jnp.log(jnp.diagonal(lower)))
+    if cov.ndim == 2:
+        # One factor for every point: a single solve L y = diff^T, one column per point.
+        cols = jnp.reshape(diff, (-1, n)).T
+        y = linalg.triangular_solve(lower, cols, left_side=True, lower=True)
+        maha = jnp.reshape(jnp.sum(y * y, axis=0), diff.shape[:-1])
+    else:
+        batch = jnp.broadcast_shapes(diff.shape[:-1], cov.shape[:-2])
+        lower = jnp.broadcast_to(lower, batch + (n, n))
+        cols = jnp.broadcast_to(diff, batch + (n,))[..., None]
+        y = linalg.triangular_solve(lower, cols, left_side=True, lower=True)[..., 0]
+        maha = jnp.sum(y * y, axis=-1)
+    log_det = 2.0 * jnp.sum(jnp.log(jnp.diagonal(lower, axis1=-2, axis2=-1)), axis=-1)
     return -0.5 * (n * math.log(2 * math.pi) + log_det + maha)
 
 
