@@ -485,7 +485,7 @@ def test_mismatched_right_hand_sides():
         lax_linalg.triangular_solve(a, np.ones((4, 2)), left_side=True)
     with pytest.raises(ValueError, match="Leading dimensions"):
         jnp.linalg.lstsq(np.ones((3, 2)), np.ones(4))
-    with pytest.raises(TypeError, match="incompatible shapes"):
+    with pytest.raises((TypeError, ValueError), match="ncompatible shapes"):
         jnp.linalg.solve(np.ones((2, 3, 3)), np.ones((3, 3, 1)))
 
 
@@ -554,7 +554,7 @@ def test_scipy_function_pointers_are_a_working_fallback(monkeypatch):
 
 @pytest.mark.parametrize("m", [3, 16, 17, 40])     # substitution loops up to 16, BLAS trsm above
 def test_triangular_solve_every_flag_both_native_paths(m):
-    a = rand(2, m, m) + m * np.eye(m)
+    a = rand(2, m, m) / m + np.eye(m)       # well conditioned with or without its diagonal
     for left in (True, False):
         b = rand(2, m, 3) if left else rand(2, 3, m)
         for lower in (True, False):
