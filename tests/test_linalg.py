@@ -191,6 +191,8 @@ def test_lax_linalg_primitives():
     close(w, np.linalg.eigvalsh(s))
     lu, piv, perm = lax_linalg.lu(a)
     np.testing.assert_array_equal(lax_linalg.lu_pivots_to_permutation(piv, 4), perm)
+    to_perm = jaxlite.jit(jaxlite.vmap(lambda p: lax_linalg.lu_pivots_to_permutation(p, 4)))
+    np.testing.assert_array_equal(to_perm(piv), perm)
     L = lax_linalg.cholesky(s)
     close(lax_linalg.triangular_solve(L, a[..., :3, :], left_side=True, lower=True),
           np.linalg.solve(L, a[..., :3, :]))

@@ -20,7 +20,7 @@ from jaxlite import core
 from jaxlite.core import ShapedArray
 from jaxlite.interpreters import ad, batching
 from jaxlite.lax._rules import check_dtype, standard_primitive
-from jaxlite.lax import elementwise as el, reductions, structural
+from jaxlite.lax import control_flow, elementwise as el, reductions, structural
 from jaxlite.lax.dot import dot_general  # (the lax package exports a function named dot)
 
 __all__ = ["cholesky_p", "triangular_solve_p", "lu_p", "qr_p", "eigh_p", "svd_p", "cholesky",
@@ -474,19 +474,39 @@ def lu(x):
 
 
 def lu_pivots_to_permutation(pivots, permutation_size):
-    """The permutation the row swaps ``pivots`` (swap row i with pivots[i],
-    in order) produce, computed eagerly in numpy (needs concrete pivots)."""
-    if isinstance(pivots, core.Tracer):
-        pivots = pivots.concrete_value()       # ConcretizationTypeError when staged
-    piv = np.asarray(pivots)
-    batch = piv.shape[:-1]
-    perm = np.broadcast_to(np.arange(permutation_size, dtype=np.int32),
-                           batch + (permutation_size,)).copy()
-    for idx in np.ndindex(*batch):
-        p = perm[idx]
-        for i, j in enumerate(piv[idx]):
-            p[i], p[j] = p[j], p[i]
-    return perm
+    """The permutation (int32) the row swaps ``pivots`` produce: row i swapped
+    with row pivots[i], for i = 0, 1, ... in order. A loop over the swaps, so
+    pivots may be traced and batched."""
+    p_aval = core.get_aval(pivots)
+    batch, k = p_aval.shape[:-1], p_aval.shape[-1]
+    shape = batch + (permutation_size,)
+    last = len(batch)
+    rows = structural.broadcasted_iota(np.int32, shape, last)
+    pivots = el.convert_element_type(pivots, np.int32)
+    if k != permutation_size:
+        pivots = _pad_cols(pivots, permutation_size)
+
+    def pick(x, mask):          # x's entry where mask holds, per leading index
+        zero = structural.full(shape, 0, np.int32)
+        return reductions.reduce_sum(el.select_n(mask, zero, x), (last,))
+
+    def spread(v):
+        return structural.broadcast_in_dim(v, shape, tuple(range(last)))
+
+    def swap(i, perm):
+        at_i = el.eq(rows, structural.full(shape, i, np.int32))
+        j = spread(pick(pivots, at_i))
+        at_j = el.eq(rows, j)
+        perm_i, perm_j = spread(pick(perm, at_i)), spread(pick(perm, at_j))
+        return el.select_n(at_i, el.select_n(at_j, perm, perm_i), perm_j)
+    return control_flow.fori_loop(0, k, swap, rows)
+
+
+def _pad_cols(x, n):
+    """Pad (or cut) the last axis of ``x`` to length n with zeros."""
+    aval = core.get_aval(x)
+    config = [(0, 0, 0)] * (aval.ndim - 1) + [(0, n - aval.shape[-1], 0)]
+    return structural.pad(x, np.zeros((), aval.dtype), config)
 
 
 # ----------------------------------------------------------------------- qr

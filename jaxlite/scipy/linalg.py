@@ -118,32 +118,14 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     return factors, pivots
 
 
-def _pivots_to_permutation(pivots, m):
-    """The permutation the row swaps produce (row i swapped with pivots[i], in
-    order), as a loop over the swaps (pivots may be traced)."""
-    k = util.shape(pivots)[-1]
-    batch = util.shape(pivots)[:-1]
-    rows = jnp.arange(m, dtype=np.int32)
-    perm0 = jnp.broadcast_to(rows, batch + (m,))
-
-    def swap(i, perm):
-        j = jnp.take_along_axis(pivots, jnp.broadcast_to(i, batch + (1,)).astype(np.int32),
-                                axis=-1)
-        at_i = jnp.take_along_axis(perm, jnp.broadcast_to(i, batch + (1,)).astype(np.int32),
-                                   axis=-1)
-        at_j = jnp.take_along_axis(perm, j, axis=-1)
-        return jnp.where(rows == i, at_j, jnp.where(rows == j, at_i, perm))
-    return lax.fori_loop(0, k, swap, perm0)
-
-
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     """x with a x = b (``trans`` 1/2: a^T x = b) from lu_factor's (lu, piv)."""
     factors, pivots = lu_and_piv
     factors, b = _inexact(factors, b)
     n = _square("lu_solve", factors)
     factors, b2, vector = _rhs("lu_solve", factors, b)
-    perm = _pivots_to_permutation(jnp.broadcast_to(pivots, util.shape(factors)[:-2]
-                                                   + util.shape(pivots)[-1:]), n)
+    perm = lax_linalg.lu_pivots_to_permutation(
+        jnp.broadcast_to(pivots, util.shape(factors)[:-2] + util.shape(pivots)[-1:]), n)
     idx = jnp.broadcast_to(perm[..., :, None], util.shape(b2))
     if not _trans(trans):
         x = jnp.take_along_axis(b2, idx, axis=-2)
