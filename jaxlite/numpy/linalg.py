@@ -98,8 +98,25 @@ def solve(a, b):
     batch = util.broadcast_shapes(sa[:-2], sb2[:-2], what="solve")
     a = util.broadcast_to_shape(a, batch + sa[-2:])
     b = util.broadcast_to_shape(b, batch + sb2[-2:])
-    x = _lu_solve(lax_linalg.lu(a), b)
+    x = _solve(a, b)
     return lax.reshape(x, batch + (n,)) if vector else x
+
+
+# dx = A^-1 (db - dA x), with A's LU factors from the forward pass: the tangent
+# map is two triangular solves and a product (transposed in reverse mode to
+# solves against A^T and an outer product), where the lu primitive's own rule
+# would differentiate the whole factorization.
+@custom_jvp
+def _solve(a, b):
+    return _lu_solve(lax_linalg.lu(a), b)
+
+
+@_solve.defjvp
+def _solve_jvp(primals, tangents):
+    (a, b), (ta, tb) = primals, tangents
+    factors = lax_linalg.lu(a)
+    x = _lu_solve(factors, b)
+    return x, _lu_solve(factors, el.subtract(tb, _linalg.matmul(ta, x)))
 
 
 def _lu_solve(factors, b):
@@ -113,7 +130,7 @@ def inv(a):
     """The inverse of each square matrix (inf/NaN for a singular one)."""
     (a,) = _inexact(a)
     n = _square("inv", a)
-    return _lu_solve(lax_linalg.lu(a), _eye(n, a))
+    return _solve(a, _eye(n, a))
 
 
 def det(a):
