@@ -111,6 +111,19 @@ def test_lstsq_multi_dot_and_products_match_numpy():
     close(jnp.linalg.outer(a[0, 0], b[0, 0]), np.linalg.outer(a[0, 0], b[0, 0]))
     close(jnp.linalg.vecdot(a, a), np.linalg.vecdot(a, a))
     close(jnp.linalg.matrix_transpose(a), np.linalg.matrix_transpose(a))
+    u, v = rand(4, 3), rand(4, 3)
+    close(jnp.linalg.cross(u, v), np.linalg.cross(u, v))
+    t = rand(6, 6) + 3 * np.eye(6)
+    close(jnp.linalg.tensorinv(t.reshape(2, 3, 6), ind=2),
+          np.linalg.tensorinv(t.reshape(2, 3, 6), ind=2))
+    t4 = t.reshape(2, 3, 2, 3)
+    rhs = rand(2, 3)
+    close(jnp.linalg.tensorsolve(t4, rhs), np.linalg.tensorsolve(t4, rhs))
+    close(jnp.linalg.tensorsolve(t4, rhs, axes=(0,)), np.linalg.tensorsolve(t4, rhs, axes=(0,)))
+    with pytest.raises(ValueError, match="3-dimensional"):
+        jnp.linalg.cross(rand(2), rand(2))
+    with pytest.raises(ValueError, match="tensorinv"):
+        jnp.linalg.tensorinv(rand(2, 3), ind=1)
 
 
 def test_integer_inputs_promote_as_jax():

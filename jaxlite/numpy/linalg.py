@@ -17,10 +17,10 @@ from jaxlite.lax import linalg as lax_linalg
 from jaxlite.numpy import _elementwise as el, _indexing, _linalg, _reductions as red, _shape
 from jaxlite import numpy_util as util
 
-__all__ = ["cholesky", "cond", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq",
+__all__ = ["cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq",
            "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose",
            "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
-           "tensordot", "trace", "vecdot", "vector_norm", "EighResult", "QRResult",
+           "tensordot", "tensorinv", "tensorsolve", "trace", "vecdot", "vector_norm", "EighResult", "QRResult",
            "SlogdetResult", "SVDResult"]
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
@@ -423,6 +423,42 @@ def outer(x1, x2, /):
 
 def vecdot(x1, x2, /, *, axis=-1):
     return _linalg.vecdot(x1, x2, axis=axis)
+
+
+def cross(x1, x2, /, *, axis=-1):
+    """Cross product of 3-vectors along ``axis`` (numpy.linalg.cross)."""
+    for x in (x1, x2):
+        if util.shape(x)[axis] != 3:
+            raise ValueError(f"Both input arrays must be (arrays of) 3-dimensional vectors, "
+                             f"but they have shapes {util.shape(x1)} and {util.shape(x2)}")
+    return _linalg.cross(x1, x2, axis=axis)
+
+
+def tensorinv(a, ind=2):
+    """The inverse of ``a`` seen as a matrix from its first ``ind`` axes to the rest."""
+    (a,) = _inexact(a)
+    s = util.shape(a)
+    rows, cols = int(np.prod(s[:ind])), int(np.prod(s[ind:]))
+    if ind <= 0 or rows != cols:
+        raise ValueError(f"tensorinv: ind={ind} must split shape {s} into two parts of "
+                         f"equal size")
+    return lax.reshape(inv(lax.reshape(a, (rows, cols))), s[ind:] + s[:ind])
+
+
+def tensorsolve(a, b, axes=None):
+    """x with tensordot(a, x, x.ndim) == b (numpy.linalg.tensorsolve)."""
+    a, b = _inexact(a, b)
+    if axes is not None:
+        nd = util.ndim(a)
+        axes = [util.canonical_axis(ax, nd) for ax in axes]
+        a = _shape.moveaxis(a, axes, [nd - len(axes) + i for i in range(len(axes))])
+    sa, sb = util.shape(a), util.shape(b)
+    x_shape = sa[len(sb):]
+    rows, cols = int(np.prod(sb)), int(np.prod(x_shape))
+    if int(np.prod(sa)) != cols * cols or rows != cols:
+        raise ValueError(f"tensorsolve: a of shape {sa} does not match b of shape {sb}")
+    x = solve(lax.reshape(a, (rows, cols)), lax.reshape(b, (rows,)))
+    return lax.reshape(x, x_shape)
 
 
 def matrix_transpose(x, /):
