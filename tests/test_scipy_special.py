@@ -9,7 +9,9 @@ import scipy.special as ss
 import jaxlite
 import jaxlite.numpy as jnp
 from jaxlite import lax
+from jaxlite.lax import special_math
 from jaxlite.scipy import special as sp
+from compiler.tools import fit_special
 from helpers import check_grads, check_vmap, check_jit
 
 RNG = np.random.default_rng(7)
@@ -327,3 +329,11 @@ def test_compiled_special_function_is_one_function_per_module():
     np.testing.assert_allclose(f(np.full(4, 1.5)),
                                ss.gammaln(1.5) + ss.gammaln(3.0) + 4 * ss.gammainc(1.5, 1.5),
                                rtol=1e-12)
+
+
+def test_erfinv_tables_match_a_refit():
+    # compiler/tools/fit_special.py reproduces special_math's polynomial tables.
+    u = np.linspace(-1, 1, 101)
+    for stored, refit in zip(special_math.ERFINV_COEFFS, fit_special.tables()):
+        np.testing.assert_allclose(np.polynomial.chebyshev.chebval(u, stored),
+                                   np.polynomial.chebyshev.chebval(u, refit), rtol=1e-13)

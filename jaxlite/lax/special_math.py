@@ -398,81 +398,153 @@ def betainc(o, a, b, x):
 
 # ------------------------------------------------------------------ error function inverses
 
-# Giles (2010), "Approximating the erfinv function": w = -log((1-y)(1+y)).
-_GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
-                  0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
-_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
-               0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+# The inverses of erf and erfc: x = y P(s) with y = erf(x), w = -log((1-y)(1+y))
+# and s = w on the first segment, sqrt(w) on the others; P a Chebyshev series
+# in s scaled to [-1, 1]. Segments (lo, hi, s is sqrt(w)?, degree); the last
+# one (t = 1 - y below 1e-17) only ndtri reaches. The coefficients are least-
+# squares fits printed by `python -m compiler.tools.fit_special`.
+ERFINV_SEGMENTS = ((0.0, 6.25, False, 30), (2.5, 4.0, True, 20), (4.0, 6.25, True, 16),
+                   (6.25, 27.3, True, 28))
+ERFINV_COEFFS = (
+    (1.6304220989459335,
+     0.7315674456742262,
+     -0.02123503214250361,
+     -0.006580887542449312,
+     0.0019488711426905363,
+     -0.00014158343386373588,
+     -4.92928646362305e-05,
+     1.475288792929963e-05,
+     -6.111918596225455e-07,
+     -5.106997330885913e-07,
+     1.1590277227922774e-07,
+     1.490799852081891e-09,
+     -5.244776760898352e-09,
+     8.517905065624986e-10,
+     7.917008517349125e-11,
+     -5.099440407852997e-11,
+     5.43607494342223e-12,
+     1.292132770558953e-12,
+     -4.657883278608816e-13,
+     2.409105270732594e-14,
+     1.6278676026448717e-14,
+     -4.118556402962373e-15,
+     -2.727590700562462e-16,
+     1.5160194087901985e-17,
+     4.3696116475511784e-18,
+     3.932366088856498e-18,
+     -3.3389824581669747e-16,
+     -4.271498421625735e-16,
+     -1.2930176139274128e-16,
+     -8.695712253446951e-17,
+     -6.423341461542226e-17),
+    (3.0857448440231026,
+     0.7524837268921291,
+     0.0019842584172041293,
+     -0.0005345619001017396,
+     0.00013028067459129985,
+     -2.9433775347026865e-05,
+     5.23105154209101e-06,
+     -5.38518964563002e-07,
+     -2.9226867099133757e-08,
+     2.3903569833401482e-08,
+     -4.411210255523044e-09,
+     2.205358601064714e-10,
+     8.095192579992359e-11,
+     -2.164220835321047e-11,
+     1.9371300095080965e-12,
+     1.9222588733068387e-13,
+     -8.458580069216474e-14,
+     1.0176518032207603e-14,
+     9.407618035796303e-16,
+     -1.5113463161859e-16,
+     -1.8332960693347733e-15),
+    (4.976098221510013,
+     1.1363264063963097,
+     -7.894657289046681e-05,
+     -7.40393876679702e-05,
+     1.4487997114524161e-05,
+     -2.0897638367706467e-06,
+     2.708361648386706e-07,
+     -3.4653656959990796e-08,
+     4.9861111811241775e-09,
+     -9.387770552365029e-10,
+     2.2811729471491846e-10,
+     -6.021718594550208e-11,
+     1.505713131544724e-11,
+     -3.3182869257467783e-12,
+     6.04434515048478e-13,
+     -8.275320657324274e-14,
+     5.291600015072958e-15),
+    (16.686121728100336,
+     10.56258192944362,
+     -0.008748403933437168,
+     0.002018493404087652,
+     -0.00042913390825314506,
+     7.174148069410747e-05,
+     -2.0552802903754786e-06,
+     -6.223362141199654e-06,
+     4.3027392462982265e-06,
+     -2.162796044747764e-06,
+     9.612386828240245e-07,
+     -4.0012512515165015e-07,
+     1.598843920474161e-07,
+     -6.213074773955857e-08,
+     2.3645816536081474e-08,
+     -8.862913394737497e-09,
+     3.2753216700693537e-09,
+     -1.2012666568317838e-09,
+     4.3372894440904533e-10,
+     -1.5757940805695183e-10,
+     5.5165751034488544e-11,
+     -2.0411455344878035e-11,
+     6.61581868371476e-12,
+     -2.720074935602558e-12,
+     6.966064174530526e-13,
+     -3.952968755165584e-13,
+     4.408117383995373e-14,
+     -6.028509350637755e-14,
+     -5.946360599346286e-16),
+)
 
 
-def _horner(x, coeffs):
-    acc = coeffs[0]
-    for c in coeffs[1:]:
-        acc = acc * x + c
-    return acc
+def _chebyshev(u, coeffs):
+    """sum_k coeffs[k] T_k(u), by Clenshaw's recurrence."""
+    b1, b2 = 0.0, 0.0
+    for c in coeffs[:0:-1]:
+        b1, b2 = 2.0 * u * b1 - b2 + c, b1
+    return u * b1 - b2 + coeffs[0]
 
 
-def _inv_central(o, z):
-    """x >= 0 with erf(x) = z, for 0 <= z <= 0.5: Giles' guess (relative error
-    below 1e-6) and one Halley step (cubic convergence)."""
-    w = -o.log1p(-z * z)
-    x = z * _horner(w - 2.5, _GILES_CENTRAL)
-    step = (o.erf(x) - z) * (0.5 * SQRT_PI) * o.exp(x * x)
-    return x - step / (1.0 + x * step)
-
-
-def _halley_log_erfc(o, x, log_t):
-    """One Halley step for log(erfc(x)) = log_t (g = log erfc - log t, g' = -r,
-    g'' = -r (r - 2x) with r = 2 e^-x^2 / (sqrt(pi) erfc(x)))."""
-    log_erfc = o.log(o.erfc(x))
-    r = (2.0 / SQRT_PI) * o.exp(-x * x - log_erfc)
-    g = log_erfc - log_t
-    newton = g / r
-    return x + newton / (1.0 - g * (r - 2.0 * x) / (2.0 * r))
-
-
-def _inv_tail_giles(o, t):
-    w = -o.log(t * (2.0 - t))
-    y = 1.0 - t
-    x = y * o.where(w < 5.0, _horner(w - 2.5, _GILES_CENTRAL),
-                    _horner(o.sqrt(w) - 3.0, _GILES_TAIL))
-    return _halley_log_erfc(o, x, o.log(t))
-
-
-def _inv_tail_asymptotic(o, t):
-    # erfc(x) ~ e^-x^2 / (x sqrt(pi)): iterate x = sqrt(-log(t sqrt(pi)) - log x).
-    big = -o.log(t * SQRT_PI)
-    x = o.sqrt(big)
-    for _ in range(2):
-        x = o.sqrt(big - o.log(x))
-    log_t = o.log(t)
-    for _ in range(3):
-        x = _halley_log_erfc(o, x, log_t)
-    return x
-
-
-def _inv_tail(o, t):
-    """x >= 0.47 with erfc(x) = t, for 0 <= t <= 0.5: Halley steps on log(erfc)
-    from Giles' guess (relative error below 1e-7 down to t = 1e-5), or from
-    the asymptotic one further out."""
-    x = o.branch(t > 1e-5, lambda t: _inv_tail_giles(o, t),
-                 lambda t: _inv_tail_asymptotic(o, t), t)
-    return o.where(t == 0.0, math.inf, x)
+def _erfinv_ratio(o, w, segments):
+    """x / y where erf(x) = y, from w = -log((1-y)(1+y)): the first ``segments``
+    series all computed and one selected per element (no branches: vectorizable)."""
+    s = o.sqrt(w)
+    out = None
+    for (lo, hi, use_sqrt, _), coeffs in reversed(
+            list(zip(ERFINV_SEGMENTS, ERFINV_COEFFS))[:segments]):
+        v = s if use_sqrt else w
+        value = _chebyshev((2.0 * v - (lo + hi)) / (hi - lo), coeffs)
+        out = value if out is None else o.where(v < hi, value, out)
+    return out
 
 
 def erf_inv(o, y):
     ay = o.fabs(y)
-    x = o.branch(ay <= 0.5, lambda z: _inv_central(o, z), lambda z: _inv_tail(o, 1.0 - z), ay)
+    t = 1.0 - ay
+    w = o.where(ay <= 0.5, -o.log1p(-ay * ay), -o.log(t * (2.0 - t)))
+    x = o.where(t == 0.0, math.inf, ay * _erfinv_ratio(o, w, 3))
     x = o.where(y < 0.0, -x, x)
     return o.where(ay > 1.0, math.nan, x)
 
 
 def ndtri(o, p):
     """The standard normal quantile: -sqrt(2) erfcinv(2p) below 1/2 (accurate
-    for tiny p), by symmetry above."""
+    for tiny p: the series reach t = 2p down to 1e-316), by symmetry above."""
     q = o.where(p < 0.5, p, 1.0 - p)
     t = 2.0 * q
-    x = o.branch(t <= 0.5, lambda t: _inv_tail(o, t), lambda t: _inv_central(o, 1.0 - t), t)
+    y = 1.0 - t
+    w = o.where(t >= 0.5, -o.log1p(-y * y), -o.log(t * (2.0 - t)))
+    x = o.where(t == 0.0, math.inf, y * _erfinv_ratio(o, w, 4))
     x = math.sqrt(2.0) * o.where(p < 0.5, -x, x)
     return o.where((p < 0.0) | (p > 1.0), math.nan, x)
 
