@@ -59,20 +59,21 @@ CASES = [
     ("argwhere", lambda m, x: m.argwhere(x), (I.reshape(2, 4) % 3,)),
     ("flatnonzero", lambda m, x: m.flatnonzero(x), (I % 3,)),
     # statistics
-    ("quantile", lambda m, a: m.quantile(a, [0.1, 0.5, 0.77], axis=1), (M,)),
+    ("quantile", lambda m, a: m.quantile(a, np.array([0.1, 0.5, 0.77]), axis=1), (M,)),
     ("quantile", lambda m, a: m.quantile(a, 0.3, axis=0, method="lower", keepdims=True), (M,)),
     ("quantile", lambda m, a: m.quantile(a, 0.3, method="higher"), (M,)),
     ("quantile", lambda m, a: m.quantile(a, 0.42, axis=(0, 1), method="nearest"), (M,)),
     ("quantile", lambda m, a: m.quantile(a, 0.42, axis=1, method="midpoint"), (MN,)),
-    ("nanquantile", lambda m, a: m.nanquantile(a, [0.2, 0.9], axis=1), (MN,)),
+    ("nanquantile", lambda m, a: m.nanquantile(a, np.array([0.2, 0.9]), axis=1), (MN,)),
     ("percentile", lambda m, a: m.percentile(a, 35, axis=-1), (M,)),
-    ("nanpercentile", lambda m, a: m.nanpercentile(a, [30, 60], axis=0, keepdims=True), (MN,)),
+    ("nanpercentile", lambda m, a: m.nanpercentile(a, np.array([30, 60]), axis=0, keepdims=True), (MN,)),
     ("median", lambda m, a: m.median(a, axis=1), (MN,)),
     ("median", lambda m, a: m.median(a), (V,)),
     ("nanmedian", lambda m, a: m.nanmedian(a, axis=1), (MN,)),
     ("cov", lambda m, a: m.cov(a), (M,)),
     ("cov", lambda m, a: m.cov(a, rowvar=False, bias=True), (M,)),
-    ("cov", lambda m, a, b: m.cov(a, b, fweights=[1, 2, 1, 3, 1], aweights=[.5, 1, 2, 1, .3]),
+    ("cov", lambda m, a, b: m.cov(a, b, fweights=np.array([1, 2, 1, 3, 1]),
+                                       aweights=np.array([.5, 1, 2, 1, .3])),
      (M[0], M[1])),
     ("cov", lambda m, a: m.cov(a, ddof=0), (V,)),
     ("corrcoef", lambda m, a: m.corrcoef(a), (M,)),
@@ -80,7 +81,7 @@ CASES = [
     ("average", lambda m, a, w: m.average(a, axis=0, weights=w, returned=True), (M, V[:4])),
     ("average", lambda m, a: m.average(a, axis=1, returned=True, keepdims=True), (M,)),
     ("histogram", lambda m, a: m.histogram(a, bins=7), (V,)),
-    ("histogram", lambda m, a, w: m.histogram(a, bins=[-1., 0, 0.5, 2], weights=w,
+    ("histogram", lambda m, a, w: m.histogram(a, bins=np.array([-1., 0, 0.5, 2]), weights=w,
                                               density=True), (V, np.abs(V))),
     ("histogram", lambda m, a: m.histogram(a, bins=4, range=(-1, 1)), (M,)),
     ("histogram_bin_edges", lambda m, a: m.histogram_bin_edges(a, 5), (V,)),
@@ -97,7 +98,7 @@ CASES = [
     ("polymul", lambda m, a, b: m.polymul(a, b), (V[:3], V[3:5])),
     ("polydiv", lambda m, a, b: m.polydiv(a, b)[0], (V, V[:3])),
     ("polyder", lambda m, p: m.polyder(p, 2), (V[:5],)),
-    ("polyint", lambda m, p: m.polyint(p, 2, k=[1.0, 2.0]), (V[:3],)),
+    ("polyint", lambda m, p: m.polyint(p, 2, k=np.array([1.0, 2.0])), (V[:3],)),
     ("polyint", lambda m, p: m.polyint(p), (V[:3],)),
     ("poly", lambda m, r: m.poly(r), (V[:4],)),
     ("polyfit", lambda m, x, y: m.polyfit(x, y, 3), (np.linspace(0, 1, 8), V[:8] if
@@ -107,16 +108,16 @@ CASES = [
     ("vander", lambda m, x: m.vander(x), (V[:4],)),
     ("vander", lambda m, x: m.vander(x, 3, increasing=True), (V[:4],)),
     # manipulation
-    ("insert", lambda m, a: m.insert(a, 1, [7., 8., 9.], axis=1), (M[:, :3].T.copy(),)),
-    ("insert", lambda m, a: m.insert(a, [1, 3], [10., 20.]), (V,)),
+    ("insert", lambda m, a: m.insert(a, 1, np.array([7., 8., 9.]), axis=1), (M[:, :3].T.copy(),)),
+    ("insert", lambda m, a: m.insert(a, np.array([1, 3]), np.array([10., 20.])), (V,)),
     ("insert", lambda m, a: m.insert(a, slice(0, 4, 2), 9.), (V,)),
-    ("delete", lambda m, a: m.delete(a, [0, 2], axis=1), (M,)),
+    ("delete", lambda m, a: m.delete(a, np.array([0, 2]), axis=1), (M,)),
     ("delete", lambda m, a: m.delete(a, slice(1, None, 2)), (V,)),
     ("delete", lambda m, a: m.delete(a, -1), (M,)),
     ("resize", lambda m, a: m.resize(a, (3, 5)), (V,)),
     ("trim_zeros", lambda m, a: m.trim_zeros(a), (np.array([0., 0, 1, 0, 2, 0]),)),
     ("trim_zeros", lambda m, a: m.trim_zeros(a, "b"), (np.array([0., 0, 1, 0, 2, 0]),)),
-    ("compress", lambda m, a: m.compress([True, False, True], a, axis=1), (M,)),
+    ("compress", lambda m, a: m.compress(np.array([True, False, True]), a, axis=1), (M,)),
     ("extract", lambda m, a: m.extract(a > 0, a), (M,)),
     ("choose", lambda m, i, a, b: m.choose(i, [a, b]), (I.reshape(2, 4) % 2, M[:2, :4], 0.5)),
     ("choose", lambda m, i, a, b: m.choose(i, [a, b], mode="wrap"), (I[:4], V[:4], -V[:4])),
@@ -145,7 +146,7 @@ CASES = [
     ("diagflat", lambda m, a: m.diagflat(a, -1), (M[:2, :2],)),
     ("array_equiv", lambda m, a, b: m.array_equiv(a, b), (np.ones((2, 3)), np.ones(3))),
     ("array_equiv", lambda m, a, b: m.array_equiv(a, b), (np.ones((2, 3)), np.ones(2))),
-    ("ediff1d", lambda m, a: m.ediff1d(a, to_end=[9.0], to_begin=0.0), (M,)),
+    ("ediff1d", lambda m, a: m.ediff1d(a, to_end=np.array([9.0]), to_begin=0.0), (M,)),
     ("diff", lambda m, a: m.diff(a, axis=1, prepend=-1.0, append=np.ones((4, 2))), (M,)),
     ("diff", lambda m, a: m.diff(a, n=2, axis=0, prepend=a[:1]), (M,)),
     ("copy", lambda m, a: m.copy(a), (M,)),
@@ -205,6 +206,8 @@ CASES = [
     ("r_", lambda m, a: m.r_[1:3, a, 0.5], (V[:2],)),
     ("r_", lambda m, a, b: m.r_["0,2", a, b], (V[:2], V[2:4])),
     ("r_", lambda m: m.r_[0:1:5j], ()),
+    ("r_", lambda m: m.r_["0,2", [1, 2], [3, 4]], ()),
+    ("c_", lambda m: m.c_[[1, 2], [3, 4]], ()),
     ("c_", lambda m, a, b: m.c_[a, b], (V[:2], V[2:4])),
     ("mgrid", lambda m: m.mgrid[0:2, 0:3], ()),
     ("ogrid", lambda m: m.ogrid[0:2, 1:4:2], ()),
@@ -270,7 +273,7 @@ JIT_CASES = [
     ("polydiv", lambda a, b: jnp.polydiv(a, b), (V, V[:3])),
     ("polyfit", lambda x, y: jnp.polyfit(x, y, 2), (np.linspace(0, 1, 7), V)),
     ("insert", lambda a, v: jnp.insert(a, 2, v), (V, V[:2])),
-    ("delete", lambda a: jnp.delete(a, [0, 3]), (V,)),
+    ("delete", lambda a: jnp.delete(a, np.array([0, 3])), (V,)),
     ("put", lambda a, i, v: jnp.put(a, i, v, inplace=False), (V, I[:3], V[:2])),
     ("place", lambda a, v: jnp.place(a, a > 0, v, inplace=False), (V, V[:2])),
     ("put_along_axis", lambda a, i: jnp.put_along_axis(a, i, 5.0, axis=1, inplace=False),
@@ -469,8 +472,8 @@ GRAD_CASES = [
     ("polyfit", lambda x, y: jnp.polyfit(x, y, 2), (np.linspace(0, 1, 7), V)),
     ("poly", lambda r: jnp.poly(r), (V[:3],)),
     ("polyint", lambda p: jnp.polyint(p, 2), (V[:3],)),
-    ("insert", lambda a, v: jnp.insert(a, [1, 3], v), (V, V[:2])),
-    ("delete", lambda a: jnp.delete(a, [0, 2], axis=1), (M,)),
+    ("insert", lambda a, v: jnp.insert(a, np.array([1, 3]), v), (V, V[:2])),
+    ("delete", lambda a: jnp.delete(a, np.array([0, 2]), axis=1), (M,)),
     ("resize", lambda a: jnp.resize(a, (3, 4)), (V,)),
     ("place", lambda a, v: jnp.place(a, V > 0, v, inplace=False), (V, V[:2])),
     ("put", lambda a, v: jnp.put(a, np.array([0, 3]), v, inplace=False), (V, V[:2])),
@@ -532,3 +535,27 @@ def test_host_helpers(tmp_path):
     old = jnp.get_printoptions()["precision"]
     jnp.set_printoptions(precision=old)
     assert jnp.s_[1:2] == slice(1, 2) and jnp.index_exp[1] == (1,)
+
+
+def test_index_dtypes_follow_jax_in_both_modes():
+    from jaxlite.experimental import enable_x64
+    a, f = jnp.array([3, 1, 3]), np.arange(3.0)
+    # JAX 0.10.2's dtypes: indices are the default int, searchsorted/digitize int32.
+    for mode, default in ((False, np.int32), (True, np.int64)):
+        ctx = enable_x64() if mode else _nothing()
+        with ctx:
+            assert jnp.unique(a, return_index=True, size=3)[1].dtype == default
+            assert jnp.bincount(a).dtype == default
+            assert jnp.nonzero(a, size=2)[0].dtype == default
+            assert jnp.lexsort((a,)).dtype == default
+            assert jnp.unravel_index(a, (4,))[0].dtype == default
+            assert jnp.searchsorted(f, f).dtype == np.int32
+            assert jnp.digitize(f, f).dtype == np.int32
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

@@ -127,7 +127,7 @@ class _Concatenator:
         parts = []
         for it in items:
             a = _slice_values(it) if isinstance(it, slice) else \
-                jnp.atleast_1d(util.as_operand(it))
+                jnp.atleast_1d(jnp.asarray(it))       # lists allowed, as in JAX
             k = util.ndim(a)
             if k < ndmin:
                 extra = (1,) * (ndmin - k)

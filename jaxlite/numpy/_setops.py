@@ -65,7 +65,7 @@ def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
     a, v = util.promote(a, v)
     col = jnp.expand_dims(v, -1)
     before = _less(a, col) if side == "left" else ~_less(col, a)
-    return jnp.sum(before, axis=-1, dtype=_int())
+    return jnp.sum(before, axis=-1, dtype=np.int32)      # int32 in both modes, as JAX
 
 
 def digitize(x, bins, right=False):
@@ -77,7 +77,7 @@ def digitize(x, bins, right=False):
     side = "left" if right else "right"
     n = util.shape(bins)[0]
     if n == 0:
-        return jnp.zeros(util.shape(x), _int())
+        return jnp.zeros(util.shape(x), np.int32)
     up = searchsorted(bins, x, side)
     down = n - searchsorted(bins[::-1], x, "right" if right else "left")
     return jnp.where(bins[-1] >= bins[0], up, down)
@@ -123,7 +123,7 @@ def lexsort(keys, axis=-1):
     for k in keys[1:]:
         perm = jnp.take_along_axis(perm, jnp.argsort(jnp.take_along_axis(k, perm, axis),
                                                      axis=axis), axis)
-    return perm
+    return perm.astype(_int())
 
 
 def _check_kth(kth, n, name):
