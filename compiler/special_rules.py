@@ -19,20 +19,26 @@ from compiler import native, registry, vecmath
 from compiler.lltypes import F64, I32, declare
 
 _LIBM = {"lgamma_r": "jaxlite_special_lgamma_r", "erfc": "jaxlite_special_erfc"}
-_registered = []
+_registered = {}      # C name -> registered, once per process
 _lock = threading.Lock()
 
 
 def _register_libm():
+    """Register erfc and lgamma_r (or, where the C library has no lgamma_r,
+    lgamma: it also sets the global signgam, which nothing reads)."""
     with _lock:
-        if not _registered:
-            for name, alias in _LIBM.items():
-                address = native.c_function_address(name)
-                if not address:
-                    raise RuntimeError(f"the C library function {name} was not found: "
-                                       f"jit cannot lower special functions")
-                llvm.add_symbol(alias, address)
-            _registered.append(True)
+        if _registered:
+            return
+        for name in ("erfc", "lgamma_r"):
+            address = native.c_function_address(name)
+            if not address and name == "lgamma_r":
+                address = native.c_function_address("lgamma")
+                _registered["lgamma_is_plain"] = True
+            if not address:
+                raise RuntimeError(f"the C library function {name} was not found: "
+                                   f"jit cannot lower special functions")
+            llvm.add_symbol(_LIBM[name], address)
+            _registered[name] = True
 
 
 class _Mask:
@@ -176,6 +182,9 @@ class _LLOps:
         return _Val(self.b, self.b.call(fn, [self._v(x).v]))
 
     def lgamma(self, x):
+        if _registered.get("lgamma_is_plain"):
+            fn = declare(self.module, _LIBM["lgamma_r"], F64, [F64])
+            return _Val(self.b, self.b.call(fn, [self._v(x).v]))
         fn = declare(self.module, _LIBM["lgamma_r"], F64, [F64, ir.PointerType()])
         return _Val(self.b, self.b.call(fn, [self._v(x).v, self.sign_slot]))
 
