@@ -1,21 +1,14 @@
-"""jaxlite.debug.print: print values from inside (possibly transformed) functions.
+"""jaxlite.debug: print, callback and breakpoint from inside (possibly
+transformed, possibly compiled) functions, as in JAX.
 
-Differences from JAX, which stages the print into the compiled program:
-
-* The print happens when the Python code runs. Eagerly and under grad/jvp of
-  concrete values that is every call, and the concrete value is printed (under
-  grad: the primal).
-* Under jit, and for vmapped values, the value is abstract: each one prints as
-  a placeholder such as ``<traced f32[3]>`` (the per-example shape under vmap).
-  Under jit the print happens once, while the function is traced; later calls
-  of the compiled function print nothing.
-
-jaxlite.debug.callback and debug.breakpoint run when the program runs, as in
-JAX: ``debug_callback`` is a primitive whose impl calls the Python function on
-numpy arrays, whose jvp calls it on the primals, whose batch rule calls it once
-per batch element, and which the compiler lowers to a call back into Python
-(compiler/callback.py). It is effectful: dead-code elimination keeps it, and
-compiled calls happen in program order.
+All three run when the program runs, with the values: eagerly at the call,
+under jit at every call of the compiled function (in program order), under
+vmap once per batch element, under grad/jvp with the primal values.
+``debug_callback`` is the primitive behind them: its impl calls the Python
+function on the arrays, its jvp calls it on the primals, its batch rule once
+per batch element (JAX's sequential batching), and the compiler lowers it to a
+call back into Python (compiler/callback.py). It is effectful: dead-code
+elimination keeps it although nothing reads its token output.
 """
 import builtins
 import itertools
@@ -27,51 +20,25 @@ from jaxlite import core, dtypes, ir, lax, tree_util
 from jaxlite.interpreters import ad, batching
 
 
-class _Traced:
-    """Stands in for an abstract value in the formatted message."""
-    __slots__ = ("aval",)
-
-    def __init__(self, aval):
-        self.aval = aval
-
-    def __str__(self):
-        return f"<traced {self.aval.str_short()}>"
-
-    __repr__ = __str__
-
-    def __format__(self, spec):
-        # A numeric spec such as .3f cannot apply to a placeholder; ignore it.
-        return str(self)
-
-
-def _printable(x):
-    if isinstance(x, core.Tracer):
-        try:
-            return np.asarray(x.concrete_value())
-        except core.ConcretizationTypeError:
-            return _Traced(x.aval)
-    if isinstance(x, np.ndarray):
-        return np.asarray(x)      # numpy's formatting, not the Array subclass's repr
-    return x
-
-
 def format_message(fmt, *args, **kwargs):
-    """``fmt.format(*args, **kwargs)`` with arrays as numpy arrays and abstract
-    values as placeholders."""
-    args, kwargs = tree_util.tree_map(_printable, (args, kwargs))
+    """``fmt.format(*args, **kwargs)`` with jaxlite arrays formatted as numpy's."""
+    args, kwargs = tree_util.tree_map(
+        lambda x: np.asarray(x) if isinstance(x, np.ndarray) else x, (args, kwargs))
     return fmt.format(*args, **kwargs)
 
 
 def print(fmt, *args, ordered=False, **kwargs):   # noqa: A001 (JAX's name)
-    """Print ``fmt.format(*args, **kwargs)`` (see the module docstring for when)."""
+    """Print ``fmt.format(*args, **kwargs)`` with the values, when the program
+    runs (see the module docstring)."""
     if not isinstance(fmt, str):
         raise TypeError(f"debug.print: the format must be a string, got {type(fmt).__name__}")
-    builtins.print(format_message(fmt, *args, **kwargs))
+    callback(lambda *a, **k: builtins.print(format_message(fmt, *a, **k)), *args, **kwargs)
 
 
 # ------------------------------------------------------------------ callback
 
-_callbacks = {}                 # id -> (function, args treedef, kwargs)
+_callbacks = {}     # id -> (function, treedef of (args, kwargs), static leaves or _DYNAMIC)
+_DYNAMIC = object()
 _ids = itertools.count()
 _TOKEN = core.ShapedArray((), dtypes.bool_)
 
@@ -79,8 +46,10 @@ _TOKEN = core.ShapedArray((), dtypes.bool_)
 def run_callback(callback_id, arrays):
     """Call the registered callback ``callback_id`` with its arguments rebuilt
     from ``arrays`` (the compiled program's entry back into Python)."""
-    fn, treedef, kwargs = _callbacks[callback_id]
-    args = tree_util.tree_unflatten(treedef, [core.wrap(np.asarray(a)) for a in arrays])
+    fn, treedef, static = _callbacks[callback_id]
+    values = iter(core.wrap(np.asarray(a)) for a in arrays)
+    leaves = [next(values) if s is _DYNAMIC else s for s in static]
+    args, kwargs = tree_util.tree_unflatten(treedef, leaves)
     fn(*args, **kwargs)
 
 
@@ -124,11 +93,14 @@ def callback(callback, *args, ordered=False, partitioned=False, **kwargs):
     Returns None."""
     if not callable(callback):
         raise TypeError(f"debug.callback: expected a callable, got {callback!r}")
-    flat, treedef = tree_util.tree_flatten(args)
-    flat = [x if isinstance(x, (core.Tracer, np.ndarray)) or type(x) in (bool, int, float)
-            else np.asarray(x) for x in flat]
+    leaves, treedef = tree_util.tree_flatten((args, kwargs))
+    # Arrays and numbers are operands; anything else (strings, ...) is passed as is.
+    is_value = [isinstance(x, (core.Tracer, np.ndarray, np.generic))
+                or type(x) in (bool, int, float) for x in leaves]
+    flat = [x for x, v in zip(leaves, is_value) if v]
+    static = [_DYNAMIC if v else x for x, v in zip(leaves, is_value)]
     callback_id = next(_ids)
-    _callbacks[callback_id] = (callback, treedef, kwargs)
+    _callbacks[callback_id] = (callback, treedef, static)
     # The leading token operand gives the primitive an input even when the
     # callback takes no arguments (the compiler's kernels all have one).
     core.bind(debug_callback_p, np.zeros((), np.bool_), *flat, callback=callback_id)

@@ -165,9 +165,11 @@ def test_debug_print_eager_jit_and_grad(capsys):
     assert capsys.readouterr().out == "x=[1. 2.] total=3.00\n"
     jf = jaxlite.jit(f)
     jf(np.array([1.0, 2.0], np.float32))
-    assert capsys.readouterr().out == "x=<traced f32[2]> total=<traced f32[]>\n"
-    jf(np.array([1.0, 2.0], np.float32))      # compiled: traced once, prints once
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out == "x=[1. 2.] total=3.00\n"
+    jf(np.array([5.0, 2.0], np.float32))      # compiled: prints the values every call
+    assert capsys.readouterr().out == "x=[5. 2.] total=7.00\n"
+    jaxlite.vmap(f)(np.array([[1.0], [2.0]]))  # once per element, as JAX
+    assert capsys.readouterr().out == "x=[1.] total=1.00\nx=[2.] total=2.00\n"
     jaxlite.grad(f)(np.array([3.0, 4.0]))
     assert capsys.readouterr().out == "x=[3. 4.] total=7.00\n"
     with pytest.raises(TypeError):

@@ -121,3 +121,20 @@ def test_breakpoint_calls_the_breakpoint_hook(monkeypatch):
     f(np.ones(2))
     f(np.ones(2))
     assert hits == [1, 1, 1]
+
+
+def test_array_kwargs_are_operands_and_other_leaves_pass_through():
+    got = []
+    f = jaxlite.jit(lambda x: (jaxlite.debug.callback(
+        lambda v, total, tag: got.append((v.tolist(), float(total), tag)), x,
+        total=jnp.sum(x), tag="t"), x)[1])
+    f(np.array([1.0, 2.0]))
+    f(np.array([3.0, 4.0]))
+    assert got == [([1.0, 2.0], 3.0, "t"), ([3.0, 4.0], 7.0, "t")]
+
+
+def test_debug_print_prints_values_under_jit_every_call(capsys):
+    f = jaxlite.jit(lambda x: (jaxlite.debug.print("v={v} s={}", jnp.sum(x), v=x), x)[1])
+    f(np.array([1.0, 2.0], np.float32))
+    f(np.array([3.0, 4.0], np.float32))
+    assert capsys.readouterr().out == "v=[1. 2.] s=3.0\nv=[3. 4.] s=7.0\n"
