@@ -375,6 +375,11 @@ def test_jax_conventions():
         jnp.choose(jnp.array([0, 5]), [jnp.arange(2), jnp.arange(2)])
     with pytest.raises(ValueError, match="invalid entry"):
         jnp.ravel_multi_index((jnp.array([0, 4]),), (4,))
+    # JAX 0.10.2's result dtypes for these calls.
+    assert jnp.polymul(jnp.array([1, 2]), jnp.array([3])).dtype == np.float32
+    assert jnp.histogram(jnp.array([1, 2, 3]), bins=2)[0].dtype == np.float32
+    assert jnp.histogram2d(jnp.ones(3), jnp.ones(3), bins=2)[0].dtype == np.int32
+    assert jnp.histogramdd(jnp.ones((3, 2)), bins=2, density=True)[0].dtype == np.float32
     assert jnp.packbits(jnp.array([1, 0, 1])).dtype == np.uint8          # as JAX
     assert jnp.unpackbits(jnp.array([3], jnp.uint8)).dtype == np.uint8
     assert jnp.bitwise_count(jnp.array([7, -1])).dtype == np.uint8

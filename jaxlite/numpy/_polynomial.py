@@ -64,7 +64,7 @@ def polysub(a1, a2):
 
 def polymul(a1, a2, *, trim_leading_zeros=False):
     """The product's coefficients (the full convolution of the two vectors)."""
-    a1, a2 = util.promote(_vec("polymul", a1), _vec("polymul", a2))
+    a1, a2 = util.promote(_inexact_vec("polymul", a1), _inexact_vec("polymul", a2))
     if trim_leading_zeros:
         a1, a2 = _trim(a1), _trim(a2)
     n1, n2 = util.shape(a1)[0], util.shape(a2)[0]

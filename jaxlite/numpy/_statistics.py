@@ -237,7 +237,10 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None):
              for k, (b, r) in enumerate(zip(bins_list, ranges))]
     idx = [_bin_index(sample[:, k], e) for k, e in enumerate(edges)]
     nbins = [util.shape(e)[0] - 1 for e in edges]
-    hist, _ = _histogram_flat(idx, nbins, weights, util.aval(sample).dtype)
+    # Counts are integers unless weighted or normalized (JAX's dtypes).
+    dt = util.aval(sample).dtype if weights is not None or density else \
+        dtypes.default_for_kind(1)
+    hist, _ = _histogram_flat(idx, nbins, weights, dt)
     if density:
         vol = jnp.ones((), util.aval(sample).dtype)
         for e in edges:
