@@ -53,8 +53,9 @@ def _less(x, y):
 
 
 def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
-    """Insertion indices of ``v`` into the sorted 1-d ``a`` (counts of the
-    elements before each value: ``a < v`` for 'left', ``a <= v`` for 'right')."""
+    """Insertion indices of ``v`` into the sorted 1-d ``a``: the number of
+    elements before each value (``a < v`` for 'left', ``a <= v`` for 'right'),
+    found by a vectorized binary search (O(len(v) log len(a)))."""
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
     a, v = util.as_operand(a), util.as_operand(v)
@@ -63,9 +64,18 @@ def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
     if sorter is not None:
         a = jnp.take(a, sorter)
     a, v = util.promote(a, v)
-    col = jnp.expand_dims(v, -1)
-    before = _less(a, col) if side == "left" else ~_less(col, a)
-    return jnp.sum(before, axis=-1, dtype=np.int32)      # int32 in both modes, as JAX
+    n = util.shape(a)[0]
+    # Binary search, all queries at once: ceil(log2(n + 1)) halvings of [lo, hi).
+    lo = jnp.zeros(util.shape(v), np.int32)
+    hi = jnp.full(util.shape(v), n, np.int32)
+    for _ in range(int(n).bit_length()):
+        mid = (lo + hi) // 2
+        pivot = jnp.take(a, jnp.clip(mid, 0, max(n - 1, 0))) if n else v
+        right = _less(pivot, v) if side == "left" else ~_less(v, pivot)
+        right = right & (mid < hi)
+        lo = jnp.where(right, mid + 1, lo)
+        hi = jnp.where(right, hi, mid)
+    return lo                                   # int32 in both modes, as JAX
 
 
 def digitize(x, bins, right=False):
