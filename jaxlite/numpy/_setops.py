@@ -303,7 +303,13 @@ def unique_values(x, /, *, size=None, fill_value=None):
 def isin(element, test_elements, assume_unique=False, invert=False, *, method="auto"):
     """Whether each element of ``element`` occurs in ``test_elements``."""
     element, test = util.promote(util.as_operand(element), util.as_operand(test_elements))
-    hit = jnp.any(jnp.expand_dims(element, -1) == jnp.ravel(test), axis=-1)
+    test = jnp.sort(jnp.ravel(test))
+    n = util.shape(test)[0]
+    if n == 0:
+        hit = jnp.zeros(util.shape(element), bool)
+    else:   # binary search into the sorted test values: O((m + n) log n)
+        pos = jnp.clip(searchsorted(test, element), 0, n - 1)
+        hit = jnp.take(test, pos) == element
     return ~hit if invert else hit
 
 
