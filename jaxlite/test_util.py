@@ -122,12 +122,14 @@ def check_vjp(f, f_vjp, args, atol=None, rtol=None, eps=EPS, err_msg=""):
 
 def check_grads(f, args, order, modes=("fwd", "rev"), atol=None, rtol=None, eps=None):
     """Check ``f``'s derivatives at ``args`` up to ``order`` in the given ``modes``
-    ('fwd', 'rev'); AssertionError if one disagrees with finite differences."""
+    ('fwd', 'rev', and JAX's 'lin': jvp through linearize); AssertionError if
+    one disagrees with finite differences."""
     args = tuple(args)
     eps = eps or EPS
     for m in modes:
-        if m not in ("fwd", "rev"):
-            raise ValueError(f"check_grads: unknown mode {m!r}; expected 'fwd' or 'rev'")
+        if m not in ("fwd", "rev", "lin"):
+            raise ValueError(f"check_grads: unknown mode {m!r}; expected 'fwd', 'rev' "
+                             f"or 'lin'")
 
     def check(f, args, order, msg):
         if "fwd" in modes:
@@ -143,5 +145,15 @@ def check_grads(f, args, order, modes=("fwd", "rev"), atol=None, rtol=None, eps=
                     out, vjp_fn = api.vjp(f, *a)
                     return vjp_fn(out)
                 check(f_vjp, args, order - 1, rev)
+        if "lin" in modes:       # forward mode through linearize's staged linear map
+            lin = f"LIN of {msg}" if msg else "LIN"
+            check_jvp(f, functools.partial(_jvp_from_linearize, f), args, atol, rtol, eps, lin)
+            if order > 1:
+                check(functools.partial(_jvp_from_linearize, f), (args, args), order - 1, lin)
 
     check(f, args, order, "")
+
+
+def _jvp_from_linearize(f, primals, tangents):
+    out, f_jvp = api.linearize(f, *primals)
+    return out, f_jvp(*tangents)

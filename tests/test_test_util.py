@@ -65,6 +65,12 @@ def test_check_jvp_and_check_vjp_directly():
     check_vjp(f, lambda *a: jaxlite.vjp(f, *a), x)
 
 
+def test_lin_mode_checks_linearize():
+    check_grads(lambda x: jnp.sin(x) * x, (np.linspace(0.1, 1.0, 4),), order=2, modes=["lin"])
+    with pytest.raises(AssertionError, match="LIN"):
+        check_grads(_wrong_sin(), (np.array([0.3, 0.5]),), order=1, modes=["lin"])
+
+
 def test_unknown_mode_is_an_error():
     with pytest.raises(ValueError, match="mode"):
         check_grads(jnp.sin, (1.0,), 1, modes=("sideways",))
