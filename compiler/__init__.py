@@ -12,6 +12,7 @@ JAXLITE_DUMP_DIR=<dir> writes every stage of every compile to <dir>.
 """
 import copy
 import os
+import time
 
 from compiler import cache, engine, entry, fusion, lowering, runtime, simplify as _simplify
 from compiler import control_flow  # noqa: F401  (registers the cond/while/scan kernel rules)
@@ -52,6 +53,7 @@ def _symbol(name):
 
 def _compile(closed, name):
     simple = _simplify.simplify(closed)
+    start = time.perf_counter()
     prog = fusion.fuse(simple)
     fusion.plan_buffers(prog)
     plan = fusion.plan_text(prog)
@@ -60,6 +62,7 @@ def _compile(closed, name):
     ir_text = str(module)
     dkey = cache.disk_key(ir_text, engine.target_id())
     hit = cache.load(dkey)
+    lowered = time.perf_counter()
     optimized = {}
 
     def opt_module():
@@ -86,6 +89,8 @@ def _compile(closed, name):
                      texts, from_disk_cache=hit is not None, workspace=prog.buffers.workspace,
                      packed=entry.packed_args(prog))
     _dump(name, dkey, closed, exe)
+    # seconds spent simplifying/fusing/lowering and in LLVM (jax_log_compiles)
+    exe.timings = {"lowering": lowered - start, "llvm": time.perf_counter() - lowered}
     return exe
 
 

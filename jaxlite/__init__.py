@@ -14,6 +14,7 @@ from jaxlite._api_extras import (  # noqa: F401
 from jaxlite.api import jacrev as jacobian  # noqa: F401  (JAX's alias)
 from jaxlite import test_util, flatten_util  # noqa: F401
 from jaxlite import experimental  # noqa: F401
+from jaxlite import debugging  # noqa: F401  (installs the debugging switches)
 from jaxlite import scipy  # noqa: F401
 
 __version__ = "0.1.0"

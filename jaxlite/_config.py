@@ -55,6 +55,54 @@ class _X64(_Switch):
                 for v in ("JAX_ENABLE_X64", "JAXLITE_ENABLE_X64"))
 
 
+class _Global:
+    """A process-wide boolean option whose users swap code when it flips
+    (debug_nans, debug_infs, checked mode), so the ordinary path pays nothing
+    while it is off. Listeners are called with the new value, and once when
+    they register."""
+
+    def __init__(self, *env):
+        self.value = any(os.environ.get(v, "").lower() not in ("", "0", "false") for v in env)
+        self._listeners = []
+
+    def set_global(self, value):
+        self.value = bool(value)
+        for fn in self._listeners:
+            fn(self.value)
+
+    def listen(self, fn):
+        self._listeners.append(fn)
+        fn(self.value)
+
+    @contextlib.contextmanager
+    def override(self, value):
+        """Within the context the option is ``value`` (process-wide: it swaps code)."""
+        saved = self.value
+        self.set_global(value)
+        try:
+            yield
+        finally:
+            self.set_global(saved)
+
+
+class _ExplainMisses(_Switch):
+    value = os.environ.get("JAX_EXPLAIN_CACHE_MISSES", "").lower() not in ("", "0", "false")
+
+
+class _LogCompiles(_Switch):
+    value = os.environ.get("JAX_LOG_COMPILES", "").lower() not in ("", "0", "false")
+
+
+# the first operation producing a NaN (an inf) raises FloatingPointError.
+debug_nans = _Global("JAX_DEBUG_NANS", "JAXLITE_DEBUG_NANS")
+debug_infs = _Global("JAX_DEBUG_INFS", "JAXLITE_DEBUG_INFS")
+# jitted code checks indices, integer division and NaNs (jaxlite_checked_mode).
+checked_mode = _Global("JAXLITE_CHECKED_MODE")
+# each retrace of a jitted function says why (jax_explain_cache_misses).
+explain_cache_misses = _ExplainMisses()
+# each compile reports its trace, lowering and LLVM times (jax_log_compiles).
+log_compiles = _LogCompiles()
+
 # jitted functions run their Python code op by op (jax_disable_jit).
 jit_disabled = _DisableJit()
 # every jaxpr a transform or a jit rule builds is typechecked (jax_enable_checks).
@@ -89,7 +137,10 @@ def disable_x64():
 
 
 _SWITCHES = {"jax_disable_jit": jit_disabled, "jax_enable_checks": checks,
-             "jax_enable_x64": x64}
+             "jax_enable_x64": x64, "jax_debug_nans": debug_nans,
+             "jax_debug_infs": debug_infs, "jaxlite_checked_mode": checked_mode,
+             "jax_explain_cache_misses": explain_cache_misses,
+             "jax_log_compiles": log_compiles}
 
 
 class Config:
@@ -97,8 +148,7 @@ class Config:
 
     def __init__(self):
         self._values = {"jax_platform_name": "cpu",
-                        "jax_platforms": "cpu", "jax_default_matmul_precision": None,
-                        "jax_debug_nans": False, "jax_debug_infs": False}
+                        "jax_platforms": "cpu", "jax_default_matmul_precision": None}
 
     def update(self, name, value):
         if name in _SWITCHES:
@@ -119,14 +169,6 @@ class Config:
         self._values[name] = "cpu"
 
     _set_jax_platforms = _set_jax_platform_name
-
-    def _set_jax_debug_nans(self, name, value):
-        if value:
-            raise ValueError(f"jaxlite.config: {name} is not implemented (no NaN checks "
-                             f"are inserted); check results with jnp.isnan instead")
-        self._values[name] = False
-
-    _set_jax_debug_infs = _set_jax_debug_nans
 
     def read(self, name):
         """The option's value (JAX's ``config.read``)."""

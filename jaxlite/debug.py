@@ -93,6 +93,12 @@ def callback(callback, *args, ordered=False, partitioned=False, **kwargs):
     Returns None."""
     if not callable(callback):
         raise TypeError(f"debug.callback: expected a callable, got {callback!r}")
+    bind_callback(callback, *args, **kwargs)
+
+
+def bind_callback(callback, *args, **kwargs):
+    """``callback``'s body: bind the primitive and return the callback's id
+    (checkify recognises its checks by it)."""
     leaves, treedef = tree_util.tree_flatten((args, kwargs))
     # Arrays and numbers are operands; anything else (strings, ...) is passed as is.
     is_value = [isinstance(x, (core.Tracer, np.ndarray, np.generic))
@@ -104,6 +110,7 @@ def callback(callback, *args, ordered=False, partitioned=False, **kwargs):
     # The leading token operand gives the primitive an input even when the
     # callback takes no arguments (the compiler's kernels all have one).
     core.bind(debug_callback_p, np.zeros((), np.bool_), *flat, callback=callback_id)
+    return callback_id
 
 
 def breakpoint(*, backend=None, filter_frames=True, num_frames=None,   # noqa: A001

@@ -104,13 +104,21 @@ def eval_jaxpr(jaxpr, consts, *args):
         env[v] = x
     for v, x in zip_strict(jaxpr.invars, args, "arguments"):
         env[v] = x
-    for eqn in jaxpr.eqns:
-        out = core.bind(eqn.prim, *map(read, eqn.inputs), **eqn.params)
-        if eqn.prim.multiple_results:
-            for v, o in zip(eqn.outvars, out):
-                env[v] = o
-        else:
-            env[eqn.outvars[0]] = out
+    # Each equation runs under its own source line, so equations a transform
+    # re-stages from this one (and errors, debug_nans) keep the user's line.
+    ctx = core.source_context
+    outer = ctx.source
+    try:
+        for eqn in jaxpr.eqns:
+            ctx.source = eqn.source or outer
+            out = core.bind(eqn.prim, *map(read, eqn.inputs), **eqn.params)
+            if eqn.prim.multiple_results:
+                for v, o in zip(eqn.outvars, out):
+                    env[v] = o
+            else:
+                env[eqn.outvars[0]] = out
+    finally:
+        ctx.source = outer
     return [read(v) for v in jaxpr.outvars]
 
 

@@ -174,6 +174,12 @@ class Jitted:
         hit = self._traces.get(key)
         if hit is not None:
             return hit
+        if trace_observers:     # explain_cache_misses / log_compiles (jaxlite/debugging)
+            return _observed(trace_observers, self, key, lambda: self._trace_new(
+                static, in_tree, avals, key))
+        return self._trace_new(static, in_tree, avals, key)
+
+    def _trace_new(self, static, in_tree, avals, key):
         store = {}
         static_pos, static_kw = static
 
@@ -288,6 +294,45 @@ class Jitted:
 
     def trace(self, *args, **kwargs):
         return self.lower(*args, **kwargs)
+
+    # ------------------------------------------------------- introspection
+
+    def _cache_size(self):
+        """How many signatures this function has been traced (and compiled) for,
+        as JAX's ``_cache_size()``; shared by every ``jit`` of the same function."""
+        return len(self._traces)
+
+    def cache_keys(self):
+        """The trace-cache keys: ``(input tree, avals, static key, x64)`` each."""
+        return list(self._traces)
+
+
+# Debugging modes (jaxlite/debugging: debug_nans, checked mode) replace
+# Jitted.__call__ while they are on, so the ordinary call pays nothing for them.
+_PLAIN_CALL = Jitted.__call__
+_call_wrappers = {}
+# Called on every trace-cache miss as observer(jitted, key, trace) -> after(),
+# with trace() doing the tracing (explain_cache_misses, log_compiles).
+trace_observers = []
+
+
+def wrap_calls(name, wrapper):
+    """Install (or with None remove) ``wrapper(call) -> call`` around every
+    jitted call; wrappers compose in installation order."""
+    if wrapper is None:
+        _call_wrappers.pop(name, None)
+    else:
+        _call_wrappers[name] = wrapper
+    call = _PLAIN_CALL
+    for w in _call_wrappers.values():
+        call = w(call)
+    Jitted.__call__ = call
+
+
+def _observed(observers, jitted, key, trace):
+    for observe in observers:
+        trace = observe(jitted, key, trace)
+    return trace()
 
 
 # jit(f) for the same Python function f (and static arguments) shares one set

@@ -7,6 +7,7 @@ jit(grad(f)), grad(jit(f)) and vmap(jit(f)) all compose. Each transformed
 jaxpr is cached on (jaxpr, mask); ``clear_caches`` drops them.
 """
 import functools
+import time
 import weakref
 
 import numpy as np
@@ -38,10 +39,17 @@ def executable(closed, name):
     exe = _exe_cache.get(closed)
     if exe is None:
         # why local: the compiler imports llvmlite; `import jaxlite` must not.
-        from compiler import compile as backend_compile
+        from compiler import compile as backend_compile, stats
+        start, memory_hits = time.perf_counter(), stats["memory_hits"]
         exe = backend_compile(closed, name=name)
         _exe_cache[closed] = exe
+        for observe in compile_observers:      # log_compiles (jaxlite/debugging)
+            observe(name, exe, time.perf_counter() - start, stats["memory_hits"] > memory_hits)
     return exe
+
+
+# observer(name, executable, seconds, memory cache hit) after each compile.
+compile_observers = []
 
 
 def _coerce_weak(args, avals):

@@ -181,7 +181,8 @@ def backward_pass(jaxpr, consts, primals, cts_out):
         if rule is None:
             raise NotImplementedError(f"Transpose rule for '{eqn.prim}' not implemented")
         args = [read(a) for a in eqn.inputs]
-        cts_in = rule(cts if eqn.prim.multiple_results else cts[0], *args, **eqn.params)
+        with core.transposing(eqn.source):
+            cts_in = rule(cts if eqn.prim.multiple_results else cts[0], *args, **eqn.params)
         for a, x, ct in zip(eqn.inputs, args, cts_in):
             if type(x) is UndefPrimal:
                 accum(a, ct)

@@ -1,0 +1,105 @@
+"""jax_debug_nans / jax_debug_infs: the first operation producing a NaN (an
+inf) raises FloatingPointError naming the primitive, the user's source line
+and whether it ran in the forward pass or in the backward pass of grad.
+
+While a flag is on, the eager interpreter's class is swapped for a checking
+subclass and jitted calls are wrapped; turning both flags off swaps the plain
+code back, so the ordinary path has no test for them at all. Under jit the
+compiled outputs are checked; on a hit the function is rerun op by op (with
+jit disabled) to find the first culprit, as JAX does. Operations inside a
+backward pass report the source line of the primal equation they were
+transposed from (``core.transposing``).
+"""
+import numpy as np
+
+from jaxlite import core, tree_util
+from jaxlite._config import debug_infs, debug_nans, disable_jit, jit_disabled
+from jaxlite.jit import wrap_calls
+from jaxlite.ir import eval_jaxpr
+
+__all__ = ["CheckingEvalInterpreter", "check_values"]
+
+_PLAIN = core.EvalInterpreter
+
+
+def _bad_kind(x):
+    """'nan', 'inf' or None for a value, by the flags that are on."""
+    if not isinstance(x, np.ndarray) or x.dtype.kind not in "fc":
+        return None
+    if debug_nans.value and np.isnan(x).any():
+        return "nan"
+    if debug_infs.value and np.isinf(x).any():
+        return "inf"
+    return None
+
+
+def _where():
+    """'in the backward pass ... at file:line (fn):\\n    code' for the current operation."""
+    src = core.user_frame()
+    phase = ("the backward pass (transposed from the line below)"
+             if core.source_context.backward else "the forward pass")
+    if src is None:
+        return f"in {phase}"
+    text = src.line_text()
+    return f"in {phase}, at {src}" + (f":\n    {text}" if text else "")
+
+
+def _error(kind, name):
+    what = "invalid value (nan)" if kind == "nan" else "invalid value (inf)"
+    return FloatingPointError(f"{what} encountered in {name} {_where()}")
+
+
+class CheckingEvalInterpreter(_PLAIN):
+    """The eager interpreter, checking every output for NaN (inf). A call
+    primitive (a jitted function under a transform) whose outputs are bad is
+    rerun equation by equation (each under its source line) to name the one
+    that made them."""
+
+    def interpret(self, prim, args, params):
+        out = _PLAIN.interpret(self, prim, args, params)
+        for o in (out if prim.multiple_results else (out,)):
+            kind = _bad_kind(o)
+            if kind is not None:
+                if prim.kind == core.CALL and "jaxpr" in params:
+                    closed = params["jaxpr"]
+                    with disable_jit():
+                        eval_jaxpr(closed.jaxpr, closed.consts, *args)
+                raise _error(kind, prim.name)
+        return out
+
+
+def check_values(values, name):
+    """Raise FloatingPointError when a leaf of ``values`` is NaN (inf) by the flags."""
+    for leaf in tree_util.tree_leaves(values):
+        kind = _bad_kind(leaf)
+        if kind is not None:
+            return kind
+    return None
+
+
+def _checked_call(call):
+    def __call__(self, *args, **kwargs):
+        out = call(self, *args, **kwargs)
+        if core.current.interp is not core.eval_interpreter or jit_disabled.value:
+            return out      # traced: the eager interpreter checks the call's result
+        kind = check_values(out, self.name)
+        if kind is not None:
+            with disable_jit():
+                self.fun(*args, **kwargs)     # raises at the first bad operation
+            raise FloatingPointError(
+                f"invalid value ({kind}) in the output of jit({self.name}), but running "
+                f"it op by op (jit disabled) produced none: the compiled code's "
+                f"floating-point results differ from the eager ones")
+        return out
+    __call__.__wrapped__ = call
+    return __call__
+
+
+def _update(_value):
+    on = debug_nans.value or debug_infs.value
+    core.eval_interpreter.__class__ = CheckingEvalInterpreter if on else _PLAIN
+    wrap_calls("debug_nans", _checked_call if on else None)
+
+
+debug_nans.listen(_update)
+debug_infs.listen(_update)
