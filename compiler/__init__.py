@@ -52,8 +52,8 @@ def _symbol(name):
 
 
 def _compile(closed, name):
-    simple = _simplify.simplify(closed)
     start = time.perf_counter()
+    simple = _simplify.simplify(closed)
     prog = fusion.fuse(simple)
     fusion.plan_buffers(prog)
     plan = fusion.plan_text(prog)
@@ -61,8 +61,8 @@ def _compile(closed, name):
     engine.configure_module(module)
     ir_text = str(module)
     dkey = cache.disk_key(ir_text, engine.target_id())
-    hit = cache.load(dkey)
     lowered = time.perf_counter()
+    hit = cache.load(dkey)
     optimized = {}
 
     def opt_module():
@@ -88,9 +88,9 @@ def _compile(closed, name):
                      simple.consts, [v.aval for v in prog.outvars], eng.address("entry"), eng,
                      texts, from_disk_cache=hit is not None, workspace=prog.buffers.workspace,
                      packed=entry.packed_args(prog))
-    _dump(name, dkey, closed, exe)
     # seconds spent simplifying/fusing/lowering and in LLVM (jax_log_compiles)
     exe.timings = {"lowering": lowered - start, "llvm": time.perf_counter() - lowered}
+    _dump(name, dkey, closed, exe)
     return exe
 
 

@@ -31,6 +31,30 @@ _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 _COMPILER_DIR = os.path.join(os.path.dirname(_PKG_DIR), "compiler")
 
 
+class _SourceContext(threading.local):
+    """Set while a backward pass transposes an equation: the primal equation's
+    source line, which ``user_frame`` returns (so transposed equations carry
+    the line they came from), and that it is the backward pass (debug_nans)."""
+    source = None
+    backward = False
+
+
+source_context = _SourceContext()
+
+
+@contextlib.contextmanager
+def transposing(source):
+    """Within the context, staged and checked operations belong to ``source``'s
+    equation, in the backward pass."""
+    ctx = source_context
+    saved = ctx.source, ctx.backward
+    ctx.source, ctx.backward = source, True
+    try:
+        yield
+    finally:
+        ctx.source, ctx.backward = saved
+
+
 def user_frame():
     """The innermost stack frame outside jaxlite, as ``(filename, lineno, funcname)``
     (the transposed equation's line inside a backward pass)."""
@@ -62,30 +86,6 @@ class SourceInfo:
 
 
 def where_message():
-class _SourceContext(threading.local):
-    """Set while a backward pass transposes an equation: the primal equation's
-    source line, which ``user_frame`` returns (so transposed equations carry
-    the line they came from), and that it is the backward pass (debug_nans)."""
-    source = None
-    backward = False
-
-
-source_context = _SourceContext()
-
-
-@contextlib.contextmanager
-def transposing(source):
-    """Within the context, staged and checked operations belong to ``source``'s
-    equation, in the backward pass."""
-    ctx = source_context
-    saved = ctx.source, ctx.backward
-    ctx.source, ctx.backward = source, True
-    try:
-        yield
-    finally:
-        ctx.source, ctx.backward = saved
-
-
     info = user_frame()
     if info is None:
         return ""
