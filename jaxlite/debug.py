@@ -12,11 +12,14 @@ elimination keeps it although nothing reads its token output.
 """
 import builtins
 import itertools
+import os
+import pdb
 import sys
 
 import numpy as np
 
 from jaxlite import core, dtypes, ir, lax, tree_util
+from jaxlite.ir_dot import jaxpr_to_dot  # noqa: F401  (public: jaxlite.debug.jaxpr_to_dot)
 from jaxlite.interpreters import ad, batching
 
 
@@ -115,7 +118,28 @@ def bind_callback(callback, *args, **kwargs):
 
 def breakpoint(*, backend=None, filter_frames=True, num_frames=None,   # noqa: A001
                ordered=False, token=None, **kwargs):
-    """Enter the Python debugger (``sys.breakpointhook``, so PYTHONBREAKPOINT is
-    honoured) when the program reaches this point: eagerly now, under jit each
-    time the compiled program runs."""
-    callback(lambda: sys.breakpointhook())
+    """Enter pdb when the program reaches this point, with the caller's local
+    arrays as the debugger's locals (their runtime values): eagerly now, under
+    jit each time the compiled program runs (through a callback), under vmap
+    once per batch element (see ``enter_debugger`` for PYTHONBREAKPOINT)."""
+    frame = sys._getframe(1)
+    values = {k: v for k, v in frame.f_locals.items()
+              if isinstance(v, (core.Tracer, np.ndarray)) and k.isidentifier()}
+    source = core.user_frame()
+    callback(lambda **vals: enter_debugger(vals, source), **values)
+
+
+def enter_debugger(values, source=None):
+    """Run pdb on a frame whose locals are ``values`` (name -> array). An
+    installed ``sys.breakpointhook`` or a PYTHONBREAKPOINT naming another
+    debugger is called instead (without the values); PYTHONBREAKPOINT=0 skips."""
+    hook = os.environ.get("PYTHONBREAKPOINT", "")
+    if hook == "0":
+        return
+    if sys.breakpointhook is not sys.__breakpointhook__ or hook not in ("", "pdb.set_trace"):
+        sys.breakpointhook()
+        return
+    where = f" at {source}" if source is not None else ""
+    builtins.print(f"jaxlite.debug.breakpoint{where}; locals: {', '.join(sorted(values))} "
+                   f"(type c to continue)")
+    pdb.Pdb().run("pass", {"__name__": "__jaxlite_breakpoint__"}, dict(values))

@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 
 from jaxlite import core
+from jaxlite.ir_dot import jaxpr_to_dot
 
 
 class Var:
@@ -63,6 +64,10 @@ class Jaxpr:
 
     __repr__ = __str__
 
+    def to_dot(self, name="jaxpr"):
+        """The jaxpr as a Graphviz DOT graph (text)."""
+        return jaxpr_to_dot(self, name)
+
 
 class ClosedJaxpr:
     """A jaxpr with values for its constvars."""
@@ -78,6 +83,10 @@ class ClosedJaxpr:
 
     def __call__(self, *args):
         return eval_jaxpr(self.jaxpr, self.consts, *args)
+
+    def to_dot(self, name="jaxpr"):
+        """The jaxpr as a Graphviz DOT graph (text)."""
+        return jaxpr_to_dot(self, name)
 
     def __str__(self):
         return pp_jaxpr(self.jaxpr)

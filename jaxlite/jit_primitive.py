@@ -48,6 +48,13 @@ def executable(closed, name):
     return exe
 
 
+def fusion_plan_dot(closed, name):
+    """The compiler's fusion plan for a ClosedJaxpr as a Graphviz DOT graph."""
+    # why local: the compiler imports llvmlite; `import jaxlite` must not.
+    from compiler import plan_dot
+    return plan_dot.plan_dot(closed, name)
+
+
 # observer(name, executable, seconds, memory cache hit) after each compile.
 compile_observers = []
 

@@ -9,7 +9,7 @@ import operator
 import numpy as np
 
 from jaxlite import core, dtypes, tree_util
-from jaxlite.jit_primitive import executable
+from jaxlite.jit_primitive import executable, fusion_plan_dot
 
 __all__ = ["ShapeDtypeStruct", "abstract_aval", "Lowered", "Compiled"]
 
@@ -104,6 +104,10 @@ class Compiled:
 
     def fusion_plan(self):
         return self.executable.fusion_plan()
+
+    def fusion_plan_dot(self):
+        """The fusion plan as a Graphviz DOT graph of kernels (text)."""
+        return fusion_plan_dot(self._trace.jaxpr, self.executable.name)
 
     def __call__(self, *args, **kwargs):
         flat, in_tree = tree_util.tree_flatten((args, kwargs))

@@ -38,7 +38,7 @@ LAYERS = [
     ("base", ["jaxlite._config", "jaxlite.util", "jaxlite.dtypes", "jaxlite.tree_util",
               "jaxlite.tree"]),
     ("core", ["jaxlite.core"]),
-    ("ir", ["jaxlite.ir"]),
+    ("ir", ["jaxlite.ir", "jaxlite.ir_dot"]),
     ("interpreters", ["jaxlite.interpreters"]),
     ("lax", ["jaxlite.lax"]),
     ("calls", ["jaxlite.custom_derivatives", "jaxlite.jit_primitive", "jaxlite.stages",

@@ -68,8 +68,8 @@ class CheckingEvalInterpreter(_PLAIN):
         return out
 
 
-def check_values(values, name):
-    """Raise FloatingPointError when a leaf of ``values`` is NaN (inf) by the flags."""
+def check_values(values):
+    """'nan' or 'inf' when a leaf of ``values`` is one by the flags, else None."""
     for leaf in tree_util.tree_leaves(values):
         kind = _bad_kind(leaf)
         if kind is not None:
@@ -77,15 +77,23 @@ def check_values(values, name):
     return None
 
 
+def _as_arrays(tree):
+    """Python scalars as arrays, as the compiled code saw them (so ``1. / x``
+    divides arrays, not Python floats, when rerun)."""
+    return tree_util.tree_map(
+        lambda x: core.wrap(np.asarray(x, core.get_aval(x).dtype))
+        if core.is_python_scalar(x) else x, tree)
+
+
 def _checked_call(call):
     def __call__(self, *args, **kwargs):
         out = call(self, *args, **kwargs)
         if core.current.interp is not core.eval_interpreter or jit_disabled.value:
             return out      # traced: the eager interpreter checks the call's result
-        kind = check_values(out, self.name)
+        kind = check_values(out)
         if kind is not None:
-            with disable_jit():
-                self.fun(*args, **kwargs)     # raises at the first bad operation
+            with disable_jit():               # raises at the first bad operation
+                self.fun(*_as_arrays(args), **_as_arrays(kwargs))
             raise FloatingPointError(
                 f"invalid value ({kind}) in the output of jit({self.name}), but running "
                 f"it op by op (jit disabled) produced none: the compiled code's "

@@ -1,1 +1,0 @@
-"""Graphviz DOT export (placeholder)."""
