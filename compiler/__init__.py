@@ -18,6 +18,7 @@ from compiler import cache, engine, entry, fusion, lowering, runtime, simplify a
 from compiler import control_flow  # noqa: F401  (registers the cond/while/scan kernel rules)
 from compiler import special_rules  # noqa: F401  (registers the special functions' value rules)
 from compiler import lapack  # noqa: F401  (registers the linalg kernel rules)
+from compiler import conv, windows  # noqa: F401  (register the convolution and window kernel rules)
 from compiler import callback  # noqa: F401  (registers debug_callback's kernel rule)
 from compiler.runtime import Executable
 

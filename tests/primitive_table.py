@@ -222,6 +222,24 @@ _add("conv_general_dilated_grouped", "conv_general_dilated",
      lambda a, b: lax.conv_general_dilated(a, b, (1,), ((1, 2),), lhs_dilation=(2,),
                                            feature_group_count=2),
      [normal, normal], [((2, 4, 5), (4, 2, 3))])
+_WIN = dict(window_dimensions=(2, 2), window_strides=(1, 2), padding=((1, 0), (0, 1)),
+            base_dilation=(1, 1), window_dilation=(1, 1))
+_add("reduce_window_sum", "reduce_window_sum",
+     lambda x: lax.reduce_window(x, 0.0, lax.add, (2, 3), (1, 2), ((1, 0), (2, 1)), (2, 1)),
+     [normal], [((3, 4),)])
+for _name, _op, _init in [("reduce_window_max", lax.max, -np.inf),
+                          ("reduce_window_min", lax.min, np.inf)]:
+    _add(_name, _name, functools.partial(
+        lambda op, init, x: lax.reduce_window(x, init, op, (2, 2), (1, 2), ((0, 0), (0, 1))),
+        _op, _init), [distinct], [((3, 4),)])
+# max pooling's jvp and its transpose, bound directly (x fixed with distinct values)
+_POOL_X = np.arange(12.0).reshape(3, 4) % 7 + np.arange(12.0).reshape(3, 4) * 0.01
+_add("select_and_gather_add", "select_and_gather_add",
+     lambda t: lax.select_and_gather_add_p.bind(t, _POOL_X, select_prim="ge", **_WIN),
+     [normal], [((3, 4),)])
+_add("select_and_scatter_add", "select_and_scatter_add",
+     lambda s: lax.select_and_scatter_add_p.bind(s, _POOL_X, select_prim="le", **_WIN),
+     [normal], [((3, 2),)])
 
 
 @jaxlite.jit

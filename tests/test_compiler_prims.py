@@ -502,6 +502,30 @@ SAMPLES.update({
 # Host callbacks (compiler/callback.py); tests/test_debug.py checks the calls.
 SAMPLES["debug_callback"] = (lambda x: (jaxlite.debug.callback(lambda v: None, x),
                                         lax.sin(x))[1], _F)
+# Convolution (compiler/conv.py): one small (direct loop) and one im2col + GEMM case
+# here; tests/test_conv_jit.py covers the options.
+_IMG = np.linspace(-1, 1, 2 * 9 * 9 * 8, dtype=np.float32).reshape(2, 9, 9, 8)
+_KER = np.cos(np.arange(3 * 3 * 8 * 16, dtype=np.float32)).reshape(3, 3, 8, 16)
+SAMPLES.update({
+    "conv_general_dilated": (lambda x, w: lax.conv_general_dilated(
+        x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")), _IMG, _KER),
+})
+_WIN = dict(window_dimensions=(2, 2), window_strides=(1, 2), padding=((1, 0), (0, 1)),
+            base_dilation=(1, 1), window_dilation=(1, 1))
+SAMPLES.update({
+    "reduce_window_sum": (lambda x: lax.reduce_window_sum(x, (2, 2), (1, 2), ((1, 0), (0, 1))),
+                          _F),
+    "reduce_window_max": (lambda x: lax.reduce_window_max(x, (2, 2), (2, 1), "SAME"), _F),
+    "reduce_window_min": (lambda x: lax.reduce_window_min(x, (3, 1), (1, 1), ((0, 0), (0, 0)),
+                                                          base_dilation=(2, 1)), _F),
+    "select_and_gather_add": (lambda t, x: lax.select_and_gather_add_p.bind(
+        t, x, select_prim="ge", **_WIN), _F, _F[::-1]),
+    "select_and_scatter_add": (lambda s, x: lax.select_and_scatter_add_p.bind(
+        s, x, select_prim="ge", **_WIN), _F[:, :2], _F),
+})
+# Host callbacks (compiler/callback.py); tests/test_debug.py checks the calls.
+SAMPLES["debug_callback"] = (lambda x: (jaxlite.debug.callback(lambda v: None, x),
+                                        lax.sin(x))[1], _F)
 # Primitives the compiler must refuse, with the error JAX gives.
 REFUSED = {
     # custom_vjp's tangent map: only bound by forward mode through a custom_vjp function.

@@ -10,6 +10,7 @@ from jaxlite.lax.structural import *  # noqa: F401,F403
 from jaxlite.lax.reductions import *  # noqa: F401,F403
 from jaxlite.lax.dot import *  # noqa: F401,F403
 from jaxlite.lax.convolution import *  # noqa: F401,F403
+from jaxlite.lax.windowed import *  # noqa: F401,F403
 from jaxlite.lax.indexing import *  # noqa: F401,F403
 from jaxlite.lax.sorting import *  # noqa: F401,F403
 from jaxlite.lax.control_flow import *  # noqa: F401,F403
