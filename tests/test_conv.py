@@ -308,3 +308,46 @@ ERRORS = [
 def test_errors(error, match, fn):
     with pytest.raises(error, match=match):
         fn()
+
+
+# ------------------------------------------------------ jnp.convolve / correlate
+
+def _ref_correlate_full(a, v):
+    """sum_k a[k] v[k - t] for every shift t, by definition (numpy's order)."""
+    n, m = len(a), len(v)
+    out = []
+    for t in range(-(m - 1), n):
+        out.append(sum(a[k] * v[k - t] for k in range(n) if 0 <= k - t < m))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("n,m", [(5, 3), (3, 5), (6, 4), (4, 6), (1, 1), (7, 1), (2, 7)])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_jnp_convolve_and_correlate(n, m, mode):
+    import jaxlite.numpy as jnp
+    a, v = RNG.standard_normal(n), RNG.standard_normal(m)
+    full_corr = _ref_correlate_full(a, v)
+    full_conv = _ref_correlate_full(a, v[::-1])
+    big, small = max(n, m), min(n, m)
+    cut = {"full": slice(None), "same": slice((small - 1) // 2, (small - 1) // 2 + big),
+           "valid": slice(small - 1, big)}[mode]
+    np.testing.assert_allclose(jnp.convolve(a, v, mode), full_conv[cut], rtol=1e-12)
+    np.testing.assert_allclose(jnp.correlate(a, v, mode), np.correlate(a, v, mode), rtol=1e-12)
+    if mode != "same":
+        np.testing.assert_allclose(jnp.correlate(a, v, mode), full_corr[cut], rtol=1e-12)
+    np.testing.assert_allclose(jaxlite.jit(lambda a, v: jnp.convolve(a, v, mode))(a, v),
+                               np.convolve(a, v, mode), rtol=1e-12)
+    check_grads(lambda a, v: jnp.convolve(a, v, mode), (a, v), order=2)
+
+
+def test_jnp_convolve_dtypes_and_errors():
+    import jaxlite.numpy as jnp
+    out = jnp.convolve(np.array([1, 2, 3]), np.array([0, 1]))
+    np.testing.assert_array_equal(out, [0, 1, 2, 3])
+    assert out.dtype.kind == "f"                 # as JAX: computed in floating point
+    with pytest.raises(ValueError, match="mode"):
+        jnp.convolve(np.ones(3), np.ones(2), "bad")
+    with pytest.raises(ValueError, match="1-dimensional"):
+        jnp.correlate(np.ones((2, 2)), np.ones(2))
+    with pytest.raises(ValueError, match="cannot be empty"):
+        jnp.convolve(np.ones(0), np.ones(2))

@@ -24,6 +24,7 @@ from jaxlite.numpy._elementwise import (  # noqa: F401
     bitwise_not, invert, isnan, isinf, isfinite, signbit, isclose, where, clip, nan_to_num,
     acos, asin, atan, atan2, acosh, asinh, atanh, pow, fmax, fmin, copysign, heaviside, sinc,
     real, imag, conj, conjugate, isposinf, isneginf, select)
+from jaxlite.numpy._convolution import convolve, correlate  # noqa: F401
 from jaxlite.numpy._reductions import (  # noqa: F401
     sum, prod, max, min, amax, amin, mean, var, std, argmax, argmin, all, any, cumsum,
     count_nonzero, ptp, average, cumprod, nansum, nanprod, nanmean, nanvar, nanstd, nanmax,
