@@ -42,17 +42,22 @@ class _SourceContext(threading.local):
 source_context = _SourceContext()
 
 
-@contextlib.contextmanager
-def transposing(source):
+class transposing:
     """Within the context, staged and checked operations belong to ``source``'s
-    equation, in the backward pass."""
-    ctx = source_context
-    saved = ctx.source, ctx.backward
-    ctx.source, ctx.backward = source, True
-    try:
-        yield
-    finally:
-        ctx.source, ctx.backward = saved
+    equation, in the backward pass. (A class, not a generator context: the
+    backward pass enters one per equation.)"""
+    __slots__ = ("source", "saved")
+
+    def __init__(self, source):
+        self.source = source
+
+    def __enter__(self):
+        ctx = source_context
+        self.saved = ctx.source, ctx.backward
+        ctx.source, ctx.backward = self.source, True
+
+    def __exit__(self, *exc):
+        source_context.source, source_context.backward = self.saved
 
 
 def user_frame():
