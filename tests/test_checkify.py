@@ -164,3 +164,73 @@ def test_checked_mode_off_clamps_silently():
     assert jaxlite.jit(take)(X, 7) == 8.0
     np.testing.assert_array_equal(jaxlite.jit(int_div)(np.arange(3), np.array([1, 1, 1])),
                                   [0, 1, 2])
+
+
+TABLE = jnp.arange(5.0, dtype=jnp.float32)
+
+
+def scan_lookup(idx):
+    def body(c, i):
+        return c + TABLE[i], c
+    return lax.scan(body, 0.0, idx)[0]
+
+
+def while_lookup(n):
+    def body(s):
+        i, acc = s
+        return i + 1, acc + TABLE[i]
+    return lax.while_loop(lambda s: s[0] < n, body, (0, 0.0))[1]
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_checks_in_scan_bodies_report_the_first_failing_iteration(jit):
+    f = checkify.checkify(scan_lookup, errors=checkify.index_checks)
+    f = jaxlite.jit(f) if jit else f
+    err, out = f(np.array([1, 2, 3], np.int32))
+    assert err.get() is None and out == 6.0
+    err, out = f(np.array([1, 7, 9], np.int32))
+    assert out == 9.0                                  # clamped reads 1 + 4 + 4
+    assert "range over [7, 7]" in err.get()
+    assert f":{_line_of(scan_lookup, 'TABLE[i]')} (body)" in err.get()
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_checks_in_while_bodies(jit):
+    f = checkify.checkify(while_lookup, errors=checkify.index_checks)
+    f = jaxlite.jit(f) if jit else f
+    assert f(3)[0].get() is None and f(3)[1] == 3.0
+    err, out = f(7)
+    assert "range over [5, 5]" in err.get() and out == 18.0
+
+
+def test_user_checks_in_nested_scans():
+    def h(xs):
+        def outer(c, row):
+            def inner(d, x):
+                checkify.check(x < 4, "x={} too big", x)
+                return d + x, None
+            return lax.scan(inner, c, row)[0], None
+        return lax.scan(outer, 0.0, xs)[0]
+    err, out = jaxlite.jit(checkify.checkify(h))(np.arange(6.0).reshape(2, 3))
+    assert err.get().startswith("x=4.0 too big") and out == 15.0
+    assert checkify.checkify(h)(np.arange(6.0).reshape(2, 3) / 2)[0].get() is None
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_checks_in_cond_branches(jit):
+    def f(p, i):
+        return lax.cond(p, lambda i: TABLE[i] * 2, lambda i: TABLE[i + 1], i)
+    g = checkify.checkify(f, errors=checkify.index_checks)
+    g = jaxlite.jit(g) if jit else g
+    assert g(True, 2)[0].get() is None and g(True, 2)[1] == 4.0
+    assert "[7, 7]" in g(True, 7)[0].get()
+    assert "[5, 5]" in g(False, 4)[0].get()          # only the taken branch's check
+    assert g(False, 3)[0].get() is None
+
+
+def test_checked_mode_in_fori_loops(checked):
+    with pytest.raises(checkify.JaxRuntimeError, match=r"\[5, 5\]"):
+        jaxlite.jit(lambda n: lax.fori_loop(0, n, lambda i, a: a + TABLE[i], 0.0))(9)
+    with pytest.raises(checkify.JaxRuntimeError, match=r"\[5, 5\]"):
+        jaxlite.jit(lambda: lax.fori_loop(0, 9, lambda i, a: a + TABLE[i], 0.0))()
+    assert jaxlite.jit(lambda n: lax.fori_loop(0, n, lambda i, a: a + TABLE[i], 0.0))(5) == 10.0

@@ -7,8 +7,9 @@ a NaN produced by a floating-point operation, and user ``check``s (a
 debug_callback registered here). The new jaxpr also returns an int32 error
 code (0: no error; k: check k failed first) and, per check, the values its
 message shows. ``Error`` turns these back into a message with the user's
-source line. Calls (jit) are checked inside; the bodies of cond / while /
-scan are not (their checks would have to be threaded through the loop).
+source line. Calls (jit) are checked inside; the bodies of scan / while
+carry their error code and payloads as extra loop carries, and cond's
+branches return them as extra outputs, so checks nest to any depth.
 
 Checked mode (``jaxlite_checked_mode`` / JAXLITE_CHECKED_MODE=1) runs every
 top-level jitted call as ``jit(checkify(f, all_checks))`` and raises the
@@ -22,7 +23,7 @@ from jaxlite import core, debug, dtypes, lax, tree_util
 from jaxlite.jit import Jitted, wrap_calls
 from jaxlite._config import checked_mode, jit_disabled
 from jaxlite.interpreters import partial_eval as pe
-from jaxlite.ir import Literal, eval_jaxpr
+from jaxlite.ir import ClosedJaxpr, Literal, eval_jaxpr
 
 __all__ = ["JaxRuntimeError", "Error", "checkify", "check", "checkify_jaxpr",
            "user_checks", "index_checks", "nan_checks", "div_checks", "float_checks",
@@ -128,13 +129,24 @@ def _any(b):
 class _State:
     """The running error code and the checks' table while re-tracing."""
 
-    def __init__(self, errors):
-        self.errors = errors
+    def __init__(self, errors, offset=0):
+        self.errors, self.offset = errors, offset     # checks are numbered from offset + 1
         self.code = np.zeros((), np.int32)
         self.table, self.payloads = [], []
 
+    def next_offset(self):
+        return self.offset + len(self.table)
+
+    def merge(self, code, payloads, table):
+        """Checks numbered from ``next_offset() + 1`` that a nested program ran,
+        with its error code and payloads."""
+        self.table.extend(table)
+        self.payloads.extend(payloads)
+        first = lax.bitwise_and(lax.eq(self.code, 0), lax.ne(code, 0))
+        self.code = lax.select_n(first, self.code, code)
+
     def add(self, kind, bad, message, source, payload=(), kwnames=()):
-        k = len(self.table) + 1
+        k = self.next_offset() + 1
         self.table.append((kind, message, source, len(payload) - len(kwnames), tuple(kwnames)))
         self.payloads.extend(payload)
         first = lax.bitwise_and(lax.eq(self.code, 0), _any(bad))
@@ -214,6 +226,8 @@ def _eval_checked(jaxpr, consts, args, state):
         if eqn.prim.kind == core.CALL and "jaxpr" in eqn.params:     # jit: check inside
             inner = eqn.params["jaxpr"]
             outs = _eval_checked(inner.jaxpr, inner.consts, ins, state)
+        elif eqn.prim.name in _NESTED_RULES:
+            outs = _NESTED_RULES[eqn.prim.name](state, eqn, ins)
         else:
             _pre_checks(state, eqn, ins)
             out = core.bind(eqn.prim, *ins, **eqn.params)
@@ -223,19 +237,153 @@ def _eval_checked(jaxpr, consts, args, state):
     return [read(v) for v in jaxpr.outvars]
 
 
-def checkify_jaxpr(closed, errors=all_checks):
+def checkify_jaxpr(closed, errors=all_checks, offset=0):
     """``(checked ClosedJaxpr, table, payload count)``: the jaxpr returning
-    ``(code, *payloads, *outputs)``."""
+    ``(code, *payloads, *outputs)``; its checks are numbered from offset + 1."""
     errors = frozenset(errors)
     box = {}
 
     def fun(*args):
-        state = _State(errors)
+        state = _State(errors, offset)
         outs = _eval_checked(closed.jaxpr, closed.consts, args, state)
         box["table"], box["n"] = state.table, len(state.payloads)
         return [state.code, *state.payloads, *outs]
     checked = pe.trace_flat(fun, closed.in_avals, what="checkify")
     return checked, tuple(box["table"]), box["n"]
+
+
+# ------------------------------------------------- loop bodies and branches
+#
+# A loop body's checks become loop carries: the error code and the payloads,
+# updated only while no earlier iteration failed (the first failure wins).
+# A cond's branches return their code and payloads as extra outputs.
+
+def _zeros(aval):
+    return np.zeros(aval.shape, aval.dtype)
+
+
+def _keep_first(code_in, pay_in, code_new, pay_new):
+    keep = lax.ne(code_in, 0)
+    pays = []
+    for old, new in zip(pay_in, pay_new):
+        shape = core.get_aval(old).shape
+        pred = lax.broadcast_in_dim(keep, shape, ()) if shape else keep
+        pays.append(lax.select_n(pred, new, old))
+    return lax.select_n(keep, code_new, code_in), pays
+
+
+def _checked_body(closed, errors, offset, n_lead, n_skip_out=0):
+    """A loop body ``(*lead, *rest) -> outs`` with its checks as carries:
+    ``(extra consts, body (*extra, *lead, code, *pay, *rest) -> (code, *pay, *outs),
+    table, payload avals)``, or None when the body has nothing to check."""
+    inner, table, n = checkify_jaxpr(closed, errors, offset)
+    if not table:
+        return None
+    pay_avals = inner.out_avals[1:1 + n]
+
+    def body(*args):
+        lead, code_in = args[:n_lead], args[n_lead]
+        pay_in, rest = args[n_lead + 1:n_lead + 1 + n], args[n_lead + 1 + n:]
+        outs = eval_jaxpr(inner.jaxpr, inner.consts, *lead, *rest)
+        code, pays = _keep_first(code_in, pay_in, outs[0], outs[1:1 + n])
+        return [code, *pays, *outs[1 + n:]]
+    in_avals = closed.in_avals
+    avals = (in_avals[:n_lead] + [core.ShapedArray((), np.int32)] + list(pay_avals)
+             + in_avals[n_lead:])
+    jaxpr, extra = pe.convert_constvars(pe.trace_flat(body, avals, what="checkify"))
+    return extra, ClosedJaxpr(jaxpr, []), table, pay_avals
+
+
+def _with_ignored_carries(closed, n_lead, avals):
+    """``closed`` (*lead, *rest) taking, and ignoring, ``avals`` after lead:
+    ``(extra consts, ClosedJaxpr)``."""
+    k = len(avals)
+
+    def fun(*args):
+        return eval_jaxpr(closed.jaxpr, closed.consts, *args[:n_lead], *args[n_lead + k:])
+    in_avals = closed.in_avals
+    jaxpr, extra = pe.convert_constvars(pe.trace_flat(
+        fun, in_avals[:n_lead] + list(avals) + in_avals[n_lead:], what="checkify"))
+    return extra, ClosedJaxpr(jaxpr, [])
+
+
+def _scan_rule(state, eqn, ins):
+    p = dict(eqn.params)
+    nc = p["num_consts"]
+    made = _checked_body(p["jaxpr"], state.errors, state.next_offset(), nc)
+    if made is None:
+        return core.bind(eqn.prim, *ins, **p)
+    extra, body, table, pay_avals = made
+    n = len(pay_avals)
+    init = [np.zeros((), np.int32)] + [_zeros(a) for a in pay_avals]
+    lin = tuple(p["linear"])
+    p.update(jaxpr=body, num_consts=len(extra) + nc, num_carry=1 + n + p["num_carry"],
+             linear=(False,) * len(extra) + lin[:nc] + (False,) * (1 + n) + lin[nc:])
+    outs = core.bind(eqn.prim, *extra, *ins[:nc], *init, *ins[nc:], **p)
+    state.merge(outs[0], outs[1:1 + n], table)
+    return outs[1 + n:]
+
+
+def _while_rule(state, eqn, ins):
+    p = dict(eqn.params)
+    cn, bn = p["cond_nconsts"], p["body_nconsts"]
+    made = _checked_body(p["body_jaxpr"], state.errors, state.next_offset(), bn)
+    if made is None:
+        return core.bind(eqn.prim, *ins, **p)
+    bextra, body, table, pay_avals = made
+    n = len(pay_avals)
+    cextra, cond = _with_ignored_carries(p["cond_jaxpr"], cn,
+                                         [core.ShapedArray((), np.int32), *pay_avals])
+    init = [np.zeros((), np.int32)] + [_zeros(a) for a in pay_avals]
+    p.update(cond_jaxpr=cond, body_jaxpr=body, cond_nconsts=len(cextra) + cn,
+             body_nconsts=len(bextra) + bn)
+    outs = core.bind(eqn.prim, *cextra, *ins[:cn], *bextra, *ins[cn:cn + bn], *init,
+                     *ins[cn + bn:], **p)
+    state.merge(outs[0], outs[1:1 + n], table)
+    return outs[1 + n:]
+
+
+def _cond_rule(state, eqn, ins):
+    """Each branch gets its own check numbers and payload slots (zeros in the
+    other branches); branches' constants become operands shared by all."""
+    branches = eqn.params["branches"]
+    offset, checked = state.next_offset(), []
+    for b in branches:
+        inner, table, n = checkify_jaxpr(b, state.errors, offset)
+        checked.append((inner, table, n))
+        offset += len(table)
+    if not any(table for _, table, _ in checked):
+        return core.bind(eqn.prim, *ins, **eqn.params)
+    slots = [a for inner, _, n in checked for a in inner.out_avals[1:1 + n]]
+    op_avals = branches[0].in_avals
+    padded = []
+    for i, (inner, _, n) in enumerate(checked):
+        before = sum(c[2] for c in checked[:i])
+
+        def branch(*ops, inner=inner, n=n, before=before):
+            outs = eval_jaxpr(inner.jaxpr, inner.consts, *ops)
+            pays = [_zeros(a) for a in slots]
+            pays[before:before + n] = outs[1:1 + n]
+            return [outs[0], *pays, *outs[1 + n:]]
+        padded.append(pe.convert_constvars(pe.trace_flat(branch, op_avals, what="checkify")))
+    extra = [c for _, consts in padded for c in consts]
+    finals = []
+    for i, (jaxpr, consts) in enumerate(padded):
+        start = sum(len(c) for _, c in padded[:i])
+
+        def final(*args, jaxpr=jaxpr, start=start, k=len(consts)):
+            return eval_jaxpr(jaxpr, [], *args[start:start + k], *args[len(extra):])
+        avals = [core.get_aval(c) for c in extra] + list(op_avals)
+        j, c = pe.convert_constvars(pe.trace_flat(final, avals, what="checkify"))
+        assert not c
+        finals.append(ClosedJaxpr(j, []))
+    outs = core.bind(eqn.prim, ins[0], *extra, *ins[1:], branches=tuple(finals))
+    n_all = len(slots)
+    state.merge(outs[0], outs[1:1 + n_all], [t for _, table, _ in checked for t in table])
+    return outs[1 + n_all:]
+
+
+_NESTED_RULES = {"scan": _scan_rule, "while": _while_rule, "cond": _cond_rule}
 
 
 # ---------------------------------------------------------------- checkify
