@@ -87,7 +87,8 @@ def run():
             f"`python benchmarks/bench_debug.py` ({machine()}). Median time per call; "
             "in parentheses the ratio to all switches off. explain_cache_misses and "
             "log_compiles act only on a trace-cache miss (the retrace row); debug_nans/infs "
-            "check every eager op's output and jitted outputs; checked mode runs "
+            "check every operation's output, eagerly and (as jit(checkify(f, nan_checks))) "
+            "in compiled code; checked mode runs "
             "jit(checkify(f, all_checks)).\n\n" + table(header, rows))
 
 

@@ -98,6 +98,19 @@ def test_nan_inside_a_compiled_loop_is_found_by_rerunning(nans):
         jaxlite.jit(lambda xs: lax.scan(body, 0., xs)[0])(xs)
 
 
+@pytest.mark.parametrize("jit", [False, True])
+def test_a_nan_masked_by_where_is_found_under_jit_as_eagerly(nans, jit):
+    def masked(x):
+        r = jnp.sqrt(x)
+        return jnp.where(x > 0, r, 0.0)
+    f = jaxlite.jit(masked) if jit else masked
+    with pytest.raises(FloatingPointError,
+                       match=f"in sqrt in the forward pass, at test_debug_nans.py:"
+                             f"{_line_of(masked, 'jnp.sqrt')}"):
+        f(np.array([-1.0, 4.0], np.float32))
+    np.testing.assert_allclose(f(np.array([1.0, 4.0], np.float32)), [1.0, 2.0])
+
+
 def test_infs_are_separate(infs):
     assert jaxlite.jit(log_of_negative)(1.) != jaxlite.jit(log_of_negative)(1.)  # nan passes
     with pytest.raises(FloatingPointError, match=r"invalid value \(inf\) encountered in div"):

@@ -5,19 +5,24 @@ and whether it ran in the forward pass or in the backward pass of grad.
 While a flag is on, the eager interpreter's class is swapped for a checking
 subclass and jitted calls are wrapped; turning both flags off swaps the plain
 code back, so the ordinary path has no test for them at all. Under jit the
-compiled outputs are checked; on a hit the function is rerun op by op (with
-jit disabled) to find the first culprit, as JAX does. Operations inside a
+compiled code checks every operation's output (the checkify transform with
+NaN / inf checks, so a NaN that a ``where`` masks is found, as eagerly); on a
+hit the function is rerun op by op (with jit disabled) to find the first
+culprit and its pass, as JAX does. Operations inside a
 backward pass report the source line of the primal equation they were
 transposed from (``core.transposing``).
 """
+import weakref
+
 import numpy as np
 
 from jaxlite import core, tree_util
+from jaxlite.debugging import checks
 from jaxlite._config import debug_infs, debug_nans, disable_jit, jit_disabled
-from jaxlite.jit import wrap_calls
+from jaxlite.jit import Jitted, wrap_calls
 from jaxlite.ir import eval_jaxpr
 
-__all__ = ["CheckingEvalInterpreter", "check_values"]
+__all__ = ["CheckingEvalInterpreter"]
 
 _PLAIN = core.EvalInterpreter
 
@@ -68,15 +73,6 @@ class CheckingEvalInterpreter(_PLAIN):
         return out
 
 
-def check_values(values):
-    """'nan' or 'inf' when a leaf of ``values`` is one by the flags, else None."""
-    for leaf in tree_util.tree_leaves(values):
-        kind = _bad_kind(leaf)
-        if kind is not None:
-            return kind
-    return None
-
-
 def _as_arrays(tree):
     """Python scalars as arrays, as the compiled code saw them (so ``1. / x``
     divides arrays, not Python floats, when rerun)."""
@@ -85,19 +81,39 @@ def _as_arrays(tree):
         if core.is_python_scalar(x) else x, tree)
 
 
+_checked_versions = weakref.WeakKeyDictionary()   # Jitted -> {kinds: jit(checkify(fun))}
+
+
+def _checked_version(jitted):
+    kinds = (checks.nan_checks if debug_nans.value else frozenset()) | (
+        checks.inf_checks if debug_infs.value else frozenset())
+    per_kinds = _checked_versions.setdefault(jitted, {})
+    inner = per_kinds.get(kinds)
+    if inner is None:
+        inner = Jitted(checks.checkify(jitted.fun, kinds), jitted.static_argnums,
+                       jitted.static_argnames)
+        inner.name = jitted.name
+        per_kinds[kinds] = inner
+    return inner
+
+
 def _checked_call(call):
+    """A top-level jitted call runs as jit(checkify(f, nan (inf) checks)): every
+    operation's output is checked inside the compiled code. On a hit the
+    function is rerun op by op to name the culprit, its line and its pass."""
     def __call__(self, *args, **kwargs):
-        out = call(self, *args, **kwargs)
         if core.current.interp is not core.eval_interpreter or jit_disabled.value:
-            return out      # traced: the eager interpreter checks the call's result
-        kind = check_values(out)
-        if kind is not None:
+            # traced: the eager interpreter checks the call's result
+            return call(self, *args, **kwargs)
+        err, out = call(_checked_version(self), *args, **kwargs)
+        message = err.get()
+        if message is not None:
             with disable_jit():               # raises at the first bad operation
                 self.fun(*_as_arrays(args), **_as_arrays(kwargs))
             raise FloatingPointError(
-                f"invalid value ({kind}) in the output of jit({self.name}), but running "
-                f"it op by op (jit disabled) produced none: the compiled code's "
-                f"floating-point results differ from the eager ones")
+                f"{message}\n(in the compiled code of jit({self.name}); running it op by "
+                f"op with jit disabled produced no such value: the compiled code's "
+                f"floating-point results differ from the eager ones)")
         return out
     __call__.__wrapped__ = call
     return __call__
