@@ -20,6 +20,7 @@ from compiler import special_rules  # noqa: F401  (registers the special functio
 from compiler import lapack  # noqa: F401  (registers the linalg kernel rules)
 from compiler import conv, windows  # noqa: F401  (register the convolution and window kernel rules)
 from compiler import callback  # noqa: F401  (registers debug_callback's kernel rule)
+from compiler import collectives  # noqa: F401  (registers the MPI collectives' kernel rules)
 from compiler.runtime import Executable
 
 __all__ = ["compile", "Executable"]

@@ -55,6 +55,8 @@ def split_plan(k, nthreads):
         shape, d = k.root.inputs[0].aval.shape, k.root.params["dimension"]
         big = k.root.inputs[0].aval.size >= MIN_ELEMENTS
         return ("rows", shape[0]) if big and d > 0 and shape[0] >= 2 else None
+    if k.reduction is None:        # other kernels (GEMM, LAPACK, MPI, ...) run whole
+        return None
     plan, x = k.reduction, k.root.inputs[0]
     if plan is None or plan.split is None or x.aval.size < MIN_ELEMENTS:
         return None

@@ -16,5 +16,6 @@ from jaxlite import test_util, flatten_util  # noqa: F401
 from jaxlite import experimental  # noqa: F401
 from jaxlite import debugging  # noqa: F401  (installs the debugging switches)
 from jaxlite import scipy  # noqa: F401
+from jaxlite import distributed  # noqa: F401  (mpi4py is imported by initialize() only)
 
 __version__ = "0.1.0"

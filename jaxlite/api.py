@@ -291,8 +291,9 @@ def grad(fun, argnums=0, has_aux=False):
 
 # ------------------------------------------------------------------------ vmap
 
-def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
-    """Map ``fun`` over an axis of its arguments, with a batching interpreter."""
+def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
+    """Map ``fun`` over an axis of its arguments, with a batching interpreter.
+    ``axis_name`` names the mapped axis for collectives (``lax.psum(x, name)``)."""
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
     if not (in_axes is None or _is_axis(in_axes) or isinstance(in_axes, tuple)):
@@ -331,7 +332,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
         size = _axis_size(flat, dims, axis_size, args)
         store = {}
         outs, out_dims = batching.vmap_flat(_flat_fun(fun, in_tree, store, what="vmap function"),
-                                            size, flat, dims)
+                                            size, flat, dims, axis_name=axis_name)
         out_tree = store["tree"]
         oaxes = tree_util.flatten_prefix(out_axes, tree_unflatten(out_tree, outs),
                                          "vmap out_axes")

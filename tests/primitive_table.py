@@ -362,6 +362,26 @@ def _callback_entry(x):
 _add("debug_callback", "debug_callback", _callback_entry, [normal], UN_SHAPES)
 
 
+# Collectives (lax/parallel.py) over an axis bound to the processes: in one
+# process that axis has size 1 (tests/test_collectives.py and test_mpi.py
+# check the values over larger axes).
+def _over_processes(f):
+    return jaxlite.distributed.spmd(f, "p")
+
+
+for _name, _fn in [("psum", lambda x: lax.psum(x, "p")), ("pmax", lambda x: lax.pmax(x, "p")),
+                   ("pmin", lambda x: lax.pmin(x, "p")),
+                   ("ppermute", lambda x: lax.ppermute(x, "p", [(0, 0)])),
+                   ("axis_index", lambda x: x * (lax.axis_index("p") + 1))]:
+    _add(_name, _name, _over_processes(_fn), [normal], UN_SHAPES)
+_add("all_gather", "all_gather", _over_processes(lambda x: lax.all_gather(x, "p", axis=1)),
+     [normal], [((2, 3),), ((3,),)])
+_add("psum_scatter", "psum_scatter", _over_processes(lambda x: lax.psum_scatter(x, "p")),
+     [normal], [((1, 3),), ((1,),)])
+_add("all_to_all", "all_to_all", _over_processes(lambda x: lax.all_to_all(x, "p", 0, 1)),
+     [normal], [((1, 3),)])
+
+
 def table_primitives():
     """The registered primitives the table must cover, sorted by name."""
     return sorted(name for name, p in core.all_primitives.items()

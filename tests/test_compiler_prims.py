@@ -526,6 +526,19 @@ SAMPLES.update({
 # Host callbacks (compiler/callback.py); tests/test_debug.py checks the calls.
 SAMPLES["debug_callback"] = (lambda x: (jaxlite.debug.callback(lambda v: None, x),
                                         lax.sin(x))[1], _F)
+# Collectives over processes (compiler/collectives.py): in one process, copies;
+# tests/test_mpi.py runs them compiled over 2 and 4 processes.
+_spmd = lambda f: jaxlite.distributed.spmd(f, "p")  # noqa: E731
+SAMPLES.update({
+    "psum": (_spmd(lambda x: lax.psum((x, 2 * x), "p")), _F),
+    "pmax": (_spmd(lambda x: lax.pmax(x, "p")), _F),
+    "pmin": (_spmd(lambda x: lax.pmin(x, "p")), _F),
+    "all_gather": (_spmd(lambda x: lax.all_gather(x, "p", axis=1)), _F),
+    "psum_scatter": (_spmd(lambda x: lax.psum_scatter(x[None], "p")), _F),
+    "all_to_all": (_spmd(lambda x: lax.all_to_all(x[None], "p", 0, 0)), _F),
+    "ppermute": (_spmd(lambda x: lax.ppermute(x, "p", [(0, 0)])), _F),
+    "axis_index": (_spmd(lambda x: x * (lax.axis_index("p") + 1)), _F),
+})
 # Primitives the compiler must refuse, with the error JAX gives.
 REFUSED = {
     # custom_vjp's tangent map: only bound by forward mode through a custom_vjp function.

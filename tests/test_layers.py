@@ -46,7 +46,7 @@ LAYERS = [
     ("api", ["jaxlite.numpy_util", "jaxlite.numpy", "jaxlite.nn", "jaxlite.random",
              "jaxlite.debug", "jaxlite._api_extras", "jaxlite.api", "jaxlite.test_util",
              "jaxlite.flatten_util", "jaxlite.scipy", "jaxlite.experimental",
-             "jaxlite.debugging"]),
+             "jaxlite.debugging", "jaxlite.distributed"]),
 ]
 
 
@@ -158,7 +158,7 @@ def test_function_local_imports_are_the_needed_few():
 def test_importing_jaxlite_does_not_import_the_compiler_or_llvmlite():
     code = ("import sys, jaxlite, jaxlite.numpy as jnp; jnp.sin(jnp.ones(3)); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('compiler', 'llvmlite')))")
+            "('compiler', 'llvmlite', 'mpi4py')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"

@@ -33,7 +33,8 @@ NO_BATCH = {
 # gather in the operand, scatter_add in operand and updates).
 LINEAR = """neg add sub convert_element_type reduce_sum broadcast_in_dim reshape transpose
 squeeze rev concatenate pad slice dynamic_slice dynamic_update_slice gather scatter_add
-cumsum select_n mul div dot_general jit custom_lin""".split()
+cumsum select_n mul div dot_general jit custom_lin
+psum all_gather psum_scatter all_to_all ppermute""".split()
 
 # Every primitive name the common brief promises.
 EXPECTED = """neg sign floor ceil round abs exp exp2 log log1p expm1 sqrt rsqrt sin cos tan asin

@@ -2,12 +2,32 @@
 
 Rules prefer to leave the batch dimension where it is: an elementwise op keeps
 the first operand's batch dim, a reduction renumbers its axes around it.
+
+A vmap may name its axis (``vmap(f, axis_name="i")``): a collective whose
+``axes`` param names it is then given its meaning over the mapped axis by
+``collective_rules`` (psum sums over it, ...), whether or not its operands
+are batched. Rules that batch nested jaxprs (jit, scan, cond, while) call
+``vmap_flat`` without a name and inherit the name of the interpreter whose
+rule is running, so collectives inside them see the same axis.
 """
+import threading
+
 from jaxlite import core
 from jaxlite.interpreters.ad_util import primitive
 
 batch_rules = {}   # prim -> f(axis_size, vals, dims, **params) -> (out, out_dim)
+# prim -> f(axis_size, vals, dims, **params) -> (out, out_dim): the collective
+# over this interpreter's named axis (params["axes"] names it).
+collective_rules = {}
 not_mapped = None
+INHERIT = object()     # vmap_flat's default axis name: the running rule's
+
+
+class _RuleAxis(threading.local):
+    name = None        # axis name of the interpreter whose rule runs now
+
+
+_rule_axis = _RuleAxis()
 
 
 class BatchTracer(core.Tracer):
@@ -30,11 +50,16 @@ class BatchTracer(core.Tracer):
 
 
 class BatchInterpreter(core.Interpreter):
-    def __init__(self, parent, axis_size):
-        self.parent, self.axis_size = parent, axis_size
+    def __init__(self, parent, axis_size, axis_name=None):
+        self.parent, self.axis_size, self.axis_name = parent, axis_size, axis_name
+
+    def names_me(self, prim, params):
+        return (self.axis_name is not None and prim in collective_rules
+                and self.axis_name in params["axes"])
 
     def interpret(self, prim, args, params):
-        if not self.any_owned(args):
+        named = self.names_me(prim, params)
+        if not named and not self.any_owned(args):
             return core.bind_with(self.parent, prim, *args, **params)
         vals, dims = [], []
         for a in args:
@@ -44,11 +69,15 @@ class BatchInterpreter(core.Interpreter):
             else:
                 vals.append(a)
                 dims.append(None)
-        rule = batch_rules.get(prim)
+        rule = collective_rules[prim] if named else batch_rules.get(prim)
         if rule is None:
             raise NotImplementedError(f"Batching rule for '{prim}' not implemented")
-        with core.set_interpreter(self.parent):
-            out, out_dim = rule(self.axis_size, vals, dims, **params)
+        outer, _rule_axis.name = _rule_axis.name, self.axis_name
+        try:
+            with core.set_interpreter(self.parent):
+                out, out_dim = rule(self.axis_size, vals, dims, **params)
+        finally:
+            _rule_axis.name = outer
         if prim.multiple_results:
             return [self.lift(o, d) for o, d in zip(out, out_dim)]
         return self.lift(out, out_dim)
@@ -62,14 +91,31 @@ class BatchInterpreter(core.Interpreter):
         return out, None
 
 
-def vmap_flat(f, axis_size, vals, dims):
-    """Run ``f`` over flat inputs with batch dims ``dims``: ``(outs, out_dims)``."""
-    interp = BatchInterpreter(core.current_interpreter(), axis_size)
+def vmap_flat(f, axis_size, vals, dims, axis_name=INHERIT):
+    """Run ``f`` over flat inputs with batch dims ``dims``: ``(outs, out_dims)``.
+    ``axis_name`` names the mapped axis (default: the name of the interpreter
+    whose batch rule is calling, so nested jaxprs keep their axis)."""
+    if axis_name is INHERIT:
+        axis_name = _rule_axis.name
+    interp = BatchInterpreter(core.current_interpreter(), axis_size, axis_name)
     ins = [interp.lift(v, d) for v, d in zip(vals, dims)]
     with core.set_interpreter(interp):
         outs = f(*ins)
     pairs = [interp.split(o) for o in outs]
     return [v for v, _ in pairs], [d for _, d in pairs]
+
+
+def named_axes():
+    """``{name: size}`` of the named vmap axes around the current interpreter
+    (innermost wins), for collectives to check their axis names against."""
+    found = {}
+    interp = core.current_interpreter()
+    while interp is not None:
+        name = getattr(interp, "axis_name", None)
+        if name is not None and name not in found and not interp.finished:
+            found[name] = interp.axis_size
+        interp = interp.parent
+    return found
 
 
 # ------------------------------------------------------------------ helpers

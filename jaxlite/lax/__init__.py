@@ -15,6 +15,7 @@ from jaxlite.lax.indexing import *  # noqa: F401,F403
 from jaxlite.lax.sorting import *  # noqa: F401,F403
 from jaxlite.lax.control_flow import *  # noqa: F401,F403
 from jaxlite.lax.special import *  # noqa: F401,F403
+from jaxlite.lax.parallel import *  # noqa: F401,F403
 from types import ModuleType as _ModuleType
 
 
