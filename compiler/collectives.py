@@ -19,8 +19,8 @@ mpi4py reports.
 Each kernel checks, on its first run only, that every rank runs the same
 collective on the same types: one ``MPI_Allreduce(MAX)`` of (hash, -hash).
 On a mismatch it calls ``jaxlite_mpi_mismatch`` (a ctypes trampoline) which
-prints every rank's description and aborts the job (native code cannot
-raise).
+prints the rank's description of the collective and aborts the job (native
+code cannot raise).
 
 When the program runs as one process (no MPI launch, or before
 ``initialize()``), the kernels are copies: no MPI symbol is needed.
@@ -28,6 +28,7 @@ When the program runs as one process (no MPI launch, or before
 import ctypes
 import hashlib
 import itertools
+import os
 import sys
 
 import numpy as np
@@ -61,13 +62,18 @@ _kernel_ids = itertools.count()
 
 
 def _mismatch(signature):
+    # No further MPI call but the abort: the ranks already disagree on what
+    # they are doing. Each rank prints its own side.
     backend = parallel.process_backend()
-    texts = backend.comm.allgather(_lib.describe.get(signature, "?"))
-    sys.stderr.write("jaxlite: mismatched collective across processes (compiled code): " +
-                     "; ".join(f"rank {r}: {t}" for r, t in enumerate(texts)) +
-                     "; aborting the MPI job\n")
+    sys.stderr.write(f"jaxlite: mismatched collective across processes (compiled code): "
+                     f"rank {backend.rank} runs {_lib.describe.get(signature, '?')} but "
+                     f"another rank runs a different collective or shape; aborting the "
+                     f"MPI job\n")
     sys.stderr.flush()
-    backend.comm.Abort(2)
+    try:
+        backend.comm.Abort(2)
+    finally:
+        os._exit(2)
 
 
 _MISMATCH = ctypes.CFUNCTYPE(None, ctypes.c_int64)(_mismatch)

@@ -1,0 +1,105 @@
+"""The program tests/test_mpi.py launches with mpiexec: ``mpi_worker.py MODE``.
+
+Every rank builds every rank's input from the rank number, so each can check
+the collective's result against numpy over all ranks' inputs. A rank that
+finishes a mode prints ``OK <mode> <rank>``.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+
+import jaxlite  # noqa: E402
+import jaxlite.numpy as jnp  # noqa: E402
+from jaxlite import distributed, lax  # noqa: E402
+
+
+def say(*words):
+    # One write per line: the ranks share the pipe, and print's separate
+    # writes of text and newline interleave between processes.
+    sys.stdout.flush()
+    os.write(1, (" ".join(map(str, words)) + "\n").encode())
+
+
+def inputs(rank, shape=(3, 4), dtype=np.float64):
+    return (np.random.default_rng(rank).standard_normal(shape) * 10).astype(dtype)
+
+
+def check_collectives(rank, n):
+    xs = [inputs(r) for r in range(n)]
+    x = xs[rank]
+    blocks = [np.random.default_rng(100 + r).standard_normal((n, 2, 3)) for r in range(n)]
+    ring = [(r, (r + 1) % n) for r in range(n)]
+
+    def f(x, b):
+        return {"psum": lax.psum(x, "p"), "pmean": lax.pmean(x, "p"),
+                "pmax": lax.pmax(x, "p"), "pmin": lax.pmin(x, "p"),
+                "tree": lax.psum((x, x[0].astype(np.int32), 2 * x[:, :2]), "p"),
+                "gather": lax.all_gather(x, "p"), "gather1": lax.all_gather(x, "p", axis=1),
+                "tiled": lax.all_gather(x, "p", tiled=True),
+                "scatter": lax.psum_scatter(b, "p"), "a2a": lax.all_to_all(b, "p", 0, 1),
+                "ring": lax.ppermute(x, "p", ring), "index": lax.axis_index("p"),
+                "f32": lax.psum(x.astype(np.float32), "p")}
+    want = {"psum": sum(xs), "pmean": sum(xs) / n, "pmax": np.max(xs, 0),
+            "pmin": np.min(xs, 0),
+            "tree": (sum(xs), sum(v[0].astype(np.int32) for v in xs), 2 * sum(xs)[:, :2]),
+            "gather": np.stack(xs), "gather1": np.stack(xs, 1),
+            "tiled": np.concatenate(xs), "scatter": sum(blocks)[rank],
+            "a2a": np.stack([blocks[j][rank] for j in range(n)], 1),
+            "ring": xs[(rank - 1) % n], "index": rank,
+            "f32": sum(v.astype(np.float32) for v in xs)}
+    for how, g in [("eager", distributed.spmd(f, "p")),
+                   ("jit", distributed.spmd(jaxlite.jit(f), "p"))]:
+        got = g(x, blocks[rank])
+        for key in want:
+            for gv, wv in zip(jaxlite.tree_util.tree_leaves(got[key]),
+                              jaxlite.tree_util.tree_leaves(want[key])):
+                tol = 1e-5 if np.asarray(gv).dtype == np.float32 else 1e-12
+                np.testing.assert_allclose(gv, wv, rtol=tol, atol=tol,
+                                           err_msg=f"{how} {key} rank {rank}")
+
+    # grad through collectives, eager and jitted: d/dx sum(psum(x**2) * x)
+    # = 2x * psum(x) + psum(x**2) (psum's transpose is psum, as JAX).
+    loss = lambda v: jnp.sum(lax.psum(v ** 2, "p") * v)  # noqa: E731
+    want_g = 2 * x * sum(xs) + sum(v ** 2 for v in xs)
+    for g in (distributed.spmd(jaxlite.grad(loss), "p"),
+              distributed.spmd(jaxlite.jit(jaxlite.grad(loss)), "p")):
+        np.testing.assert_allclose(g(x), want_g, rtol=1e-12)
+    # all_gather's transpose is psum_scatter: d/dx_r sum(all_gather(x) * w) = sum_s w[r]
+    w = np.arange(n * 12.0).reshape(n, 3, 4)
+    gg = distributed.spmd(jaxlite.jit(jaxlite.grad(
+        lambda v: jnp.sum(lax.all_gather(v, "p") * w))), "p")(x)
+    np.testing.assert_allclose(gg, n * w[rank], rtol=1e-12)
+
+
+def main(mode):
+    if mode == "no_init":
+        try:
+            distributed.spmd(lambda v: lax.psum(v, "p"), "p")(np.ones(3))
+        except RuntimeError as e:
+            say("ERROR", e)
+        return
+    distributed.initialize()
+    rank, n = distributed.process_index(), distributed.process_count()
+    assert distributed.is_initialized() and distributed.mpi_comm().Get_size() == n
+    if mode == "collectives":
+        check_collectives(rank, n)
+    elif mode == "raise":
+        if rank == 1:
+            raise RuntimeError("rank 1 fails on purpose")
+        distributed.spmd(lambda v: lax.psum(v, "p"), "p")(np.ones(3))   # would wait forever
+    elif mode == "mismatch_eager":
+        try:
+            distributed.spmd(lambda v: lax.psum(v, "p"), "p")(np.ones(3 + rank))
+        except ValueError as e:
+            say("ERROR", e)
+    elif mode == "mismatch_jit":
+        distributed.spmd(jaxlite.jit(lambda v: lax.psum(v, "p")), "p")(np.ones(3 + rank))
+    say("OK", mode, rank)
+    distributed.shutdown()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
