@@ -46,7 +46,7 @@ LAYERS = [
     ("api", ["jaxlite.numpy_util", "jaxlite.numpy", "jaxlite.nn", "jaxlite.random",
              "jaxlite.debug", "jaxlite._api_extras", "jaxlite.api", "jaxlite.test_util",
              "jaxlite.flatten_util", "jaxlite.scipy", "jaxlite.experimental",
-             "jaxlite.debugging", "jaxlite.distributed"]),
+             "jaxlite.debugging", "jaxlite.example_libraries", "jaxlite.distributed"]),
 ]
 
 
