@@ -203,15 +203,17 @@ def check(closed, what):
 
 # ------------------------------------------------------------------------ DCE
 
-def dce(jaxpr, used_outputs=None):
-    """Drop equations whose outputs are unused. Returns a new Jaxpr."""
+def dce(jaxpr, used_outputs=None, keep_effects=True):
+    """Drop equations whose outputs are unused. Returns a new Jaxpr. Effectful
+    equations stay unless ``keep_effects`` is False (extracting a part of a
+    computation, such as a loop's invariant prefix, that must not run them)."""
     outvars = jaxpr.outvars if used_outputs is None else [
         v for v, u in zip(jaxpr.outvars, used_outputs) if u]
     live = {v for v in outvars if type(v) is Var}
     kept = []
     for eqn in reversed(jaxpr.eqns):
         used = [v in live for v in eqn.outvars]
-        if any(used) or eqn.prim in effectful:
+        if any(used) or (keep_effects and has_effects(eqn)):
             if not all(used) and eqn.prim in dce_rules:
                 eqn = dce_rules[eqn.prim](eqn, used)
             kept.append(eqn)
@@ -221,6 +223,19 @@ def dce(jaxpr, used_outputs=None):
 
 
 effectful = set()
+
+
+def has_effects(eqn):
+    """Is ``eqn`` effectful, or does a jaxpr it holds (a loop body, a branch, a
+    called function) contain an effectful equation?"""
+    if eqn.prim in effectful:
+        return True
+    for value in eqn.params.values():
+        for inner in value if isinstance(value, (tuple, list)) else (value,):
+            inner = getattr(inner, "jaxpr", inner)
+            if isinstance(inner, Jaxpr) and any(has_effects(e) for e in inner.eqns):
+                return True
+    return False
 # prim -> rule(eqn, used_outputs) -> an equation computing at least the used
 # outputs: primitives holding jaxprs drop what no used output needs (a loop's
 # dead carries and outputs, with the body's work for them).

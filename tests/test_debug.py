@@ -138,3 +138,39 @@ def test_debug_print_prints_values_under_jit_every_call(capsys):
     f(np.array([1.0, 2.0], np.float32))
     f(np.array([3.0, 4.0], np.float32))
     assert capsys.readouterr().out == "v=[1. 2.] s=3.0\nv=[3. 4.] s=7.0\n"
+
+
+def test_callbacks_in_compiled_control_flow():
+    from jaxlite import lax
+    log = []
+
+    def branchy(x):
+        return lax.cond(x.sum() > 0,
+                        lambda v: (jaxlite.debug.callback(lambda a: log.append("pos"), v), v)[1],
+                        lambda v: (jaxlite.debug.callback(lambda a: log.append("neg"), v), v)[1],
+                        x)
+    g = jaxlite.jit(branchy)
+    g(jnp.ones(2))
+    g(-jnp.ones(2))
+    assert log == ["pos", "neg"]          # only the taken branch
+    log.clear()
+
+    def loop(x):
+        def body(c):
+            jaxlite.debug.callback(lambda a: log.append(float(a)), c)
+            return c * 2
+        return lax.while_loop(lambda c: c < 10, body, x)
+    assert float(jaxlite.jit(loop)(1.0)) == 16.0
+    assert log == [1.0, 2.0, 4.0, 8.0]
+    log.clear()
+
+    def scanned(xs):
+        def body(c, x):
+            jaxlite.debug.callback(lambda a, b: log.append((float(a), float(b))), c, x)
+            return c + x * x, c
+        return lax.scan(body, 0.0, xs)[0]
+    xs = jnp.arange(3.0)
+    for h in (jaxlite.jit(scanned), jaxlite.grad(scanned), jaxlite.jit(jaxlite.grad(scanned))):
+        log.clear()
+        h(xs)
+        assert log == [(0.0, 0.0), (0.0, 1.0), (1.0, 2.0)]

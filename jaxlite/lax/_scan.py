@@ -200,9 +200,11 @@ def _scan_split(jaxpr, nc, nk, unknown):
             kind.append(("fwd", kx_vars.index(v)))
         else:
             kind.append("stack")
+    # Only the invariant residuals' computation moves before the loop; effects
+    # (debug callbacks) stay in the known loop, once per trip.
     hoisted = sj.dce_outputs(ClosedJaxpr(Jaxpr(kj.constvars, kj.invars[:n_kc], kj.eqns,
                                                res_vars), known.consts),
-                             [k == "inv" for k in kind])
+                             [k == "inv" for k in kind], keep_effects=False)
     known_loop = sj.dce_outputs(known, [True] * n_out + [k == "stack" for k in kind])
     # The unknown body's invars: residuals first (in ``kind`` order), then its own.
     uj = uk_jaxpr.jaxpr

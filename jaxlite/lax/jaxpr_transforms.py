@@ -174,11 +174,13 @@ def add_unused_invars(closed, avals):
                              j.outvars), closed.consts)
 
 
-def dce_outputs(closed, keep, invars=None):
-    """``closed`` computing only the outputs marked in ``keep``."""
+def dce_outputs(closed, keep, invars=None, keep_effects=True):
+    """``closed`` computing only the outputs marked in ``keep`` (and, if
+    ``keep_effects``, its effectful equations)."""
     j = closed.jaxpr
     outvars = [v for v, k in zip(j.outvars, keep) if k]
-    out = dce(Jaxpr(j.constvars, j.invars if invars is None else invars, j.eqns, outvars))
+    out = dce(Jaxpr(j.constvars, j.invars if invars is None else invars, j.eqns, outvars),
+              keep_effects=keep_effects)
     return ClosedJaxpr(out, closed.consts)
 
 
