@@ -528,6 +528,9 @@ def test_wrong_ord_axis_mode():
         jnp.linalg.multi_dot([np.ones(3), np.ones((2, 3, 3)), np.ones(3)])
     with pytest.raises(TypeError, match="floating"):
         lax_linalg.cholesky(np.eye(3, dtype=np.int32))
+    for f in (jnp.linalg.cholesky, jnp.linalg.inv, jnp.linalg.svd, jaxlite.jit(jnp.linalg.qr)):
+        with pytest.raises(NotImplementedError, match="float16"):     # as JAX
+            f(np.eye(2, dtype=np.float16))
     with pytest.raises(NotImplementedError, match="only the standard problem"):
         jsl.eigh(x, x)
     with pytest.raises(NotImplementedError, match="QR decomposition derivative"):

@@ -143,6 +143,10 @@ def _sym_from(t, lower):
 
 def _check_matrix(name, a, square=False):
     check_dtype(name, a, "f")
+    if a.dtype not in (np.float32, np.float64):
+        raise NotImplementedError(f"{name}: unsupported dtype {a.dtype.name} (LAPACK has "
+                                  f"float32 and float64 routines only, as in JAX)"
+                                  f"{core.where_message()}")
     if a.ndim < 2:
         raise TypeError(f"{name}: operand must have rank >= 2 (a matrix or a stack of "
                         f"matrices), got shape {a.shape}{core.where_message()}")
