@@ -39,6 +39,7 @@ class _MPIBackend:
         self.MPI, self.comm = MPI, comm
         self.size, self.rank = comm.Get_size(), comm.Get_rank()
         self.ops = {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN}
+        self.staging = {}
 
     def check(self, what, arrays):
         """Every rank must call the same collective on the same types."""
@@ -55,23 +56,34 @@ class _MPIBackend:
     def allreduce(self, arrays, op):
         arrays = [np.ascontiguousarray(a) for a in arrays]
         self.check("allreduce_" + op, arrays)
-        outs = []
         # One call per dtype: the leaves of a pytree go in one flat buffer.
         by_dtype = {}
         for k, a in enumerate(arrays):
             by_dtype.setdefault(a.dtype, []).append(k)
         outs = [None] * len(arrays)
         for dtype, ks in by_dtype.items():
-            flat = np.concatenate([arrays[k].ravel() for k in ks]) if len(ks) > 1 \
-                else arrays[ks[0]].ravel()
-            total = np.empty_like(flat)
-            self.comm.Allreduce(flat, total, op=self.ops[op])
+            send, recv = self.buffers(dtype, sum(arrays[k].size for k in ks))
+            start = 0
+            for k in ks:
+                send[start:start + arrays[k].size] = arrays[k].ravel()
+                start += arrays[k].size
+            self.comm.Allreduce(send, recv, op=self.ops[op])
             start = 0
             for k in ks:
                 n = arrays[k].size
-                outs[k] = total[start:start + n].reshape(arrays[k].shape)
+                outs[k] = recv[start:start + n].reshape(arrays[k].shape).copy()
                 start += n
         return outs
+
+    def buffers(self, dtype, n):
+        """Send and receive buffers kept per (dtype, size): MPICH spends
+        milliseconds on each large buffer at an address it has not seen."""
+        key = (dtype, n)
+        if key not in self.staging:
+            if len(self.staging) > 16:
+                self.staging.clear()
+            self.staging[key] = (np.empty(n, dtype), np.empty(n, dtype))
+        return self.staging[key]
 
     def all_gather(self, x):
         self.check("all_gather", [x])

@@ -72,6 +72,26 @@ def check_collectives(rank, n):
     gg = distributed.spmd(jaxlite.jit(jaxlite.grad(
         lambda v: jnp.sum(lax.all_gather(v, "p") * w))), "p")(x)
     np.testing.assert_allclose(gg, n * w[rank], rtol=1e-12)
+    # Inside scan (eager and compiled as a nested program), under an unnamed
+    # vmap, and together with a named vmap axis.
+    def scanned(v):
+        return lax.scan(lambda c, _: (c + lax.psum(v, "p"), lax.axis_index("p")), v, None,
+                        length=2)
+    for g in (distributed.spmd(scanned, "p"), distributed.spmd(jaxlite.jit(scanned), "p")):
+        c, idx = g(x)
+        np.testing.assert_allclose(c, x + 2 * sum(xs), rtol=1e-12)
+        assert np.asarray(idx).tolist() == [rank, rank]
+    both = distributed.spmd(jaxlite.jit(jaxlite.vmap(lambda v: lax.psum(v, ("i", "p")),
+                                                     axis_name="i")), "p")(x)
+    np.testing.assert_allclose(both, np.broadcast_to(sum(xs).sum(0), x.shape), rtol=1e-12)
+    per_row = distributed.spmd(jaxlite.vmap(lambda v: lax.pmax(v, "p")), "p")(x)
+    np.testing.assert_allclose(per_row, np.max(xs, 0))
+
+    # Above compiler/collectives.STAGE_LIMIT (16 MB) each leaf goes to MPI directly.
+    big = (np.full(2 ** 21 + 3, rank, np.float64), np.full(2 ** 20, 2.0 * rank, np.float32))
+    got = distributed.spmd(jaxlite.jit(lambda t: lax.psum(t, "p")), "p")(big)
+    np.testing.assert_array_equal(got[0], np.full(2 ** 21 + 3, n * (n - 1) / 2))
+    np.testing.assert_array_equal(got[1], np.full(2 ** 20, n * (n - 1), np.float32))
 
 
 def main(mode):
