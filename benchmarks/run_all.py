@@ -10,6 +10,7 @@ import os
 
 import bench_autodiff
 import bench_control_flow
+import bench_conv
 import bench_debug
 import bench_jit
 import bench_linalg
@@ -21,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def main():
     sections = [bench_jit.run(), bench_autodiff.run(), bench_control_flow.run(),
-                bench_linalg.run(), bench_scipy.run(),
+                bench_linalg.run(), bench_scipy.run(), bench_conv.run(),
                 bench_debug.run(), bench_mpi.run()]
     text = (f"# Benchmark results\n\nProduced by `python benchmarks/run_all.py` on "
             f"{datetime.date.today()}. One run, one process per table (first-call rows use "

@@ -4,7 +4,7 @@ loop nest.
 im2col (float dtypes, enough work): the kernel mallocs a patch matrix, fills
 it with the input windows (zeros for padding and lhs-dilation holes), packs
 the kernel into a [groups, K, O/groups] matrix and calls the GEMM of
-``gemm.py`` (OpenBLAS, or the LLVM kernel) once per group. The patch matrix
+``gemm.py`` (its LLVM kernel; OpenBLAS with JAXLITE_GEMM=blas) per chunk and group. The patch matrix
 is laid out so that its fill loop reads the input contiguously:
 
 * its K dimensions (in feature, window) follow the input's memory order, so
@@ -36,11 +36,11 @@ from compiler.scalar_rules import convert
 DIRECT_MAX_MACS = 1 << 14
 # Patch rows filled (and multiplied) per chunk: about this many bytes, to stay in L2.
 CHUNK_BYTES = 1 << 20
-# Below this many multiply-adds per GEMM call, the LLVM GEMM kernel (on this thread)
-# rather than OpenBLAS, whose threads cost more to wake than such a product takes
-# (measured: a batch-64 8x8 CNN step took 130 ms through threaded OpenBLAS on a
-# busy 2-core machine, 9 ms with the LLVM kernel).
-SMALL_GEMM_MACS = 1 << 21
+# The products go to the LLVM GEMM kernel (split over pthreads per call above
+# ~8 MFLOP) unless JAXLITE_GEMM=blas: measured on the shared 2-core machine this
+# was written on, the benchmark's forward convolution took 62 ms with it, 92 ms
+# with one-thread OpenBLAS and 1.8 s with threaded OpenBLAS, whose spinning
+# threads lose to the machine's other processes at every one of the chunked calls.
 
 
 class _Geometry:
@@ -247,8 +247,7 @@ def _emit_im2col(em, geo, buf, patch, packed):
     sizes = [geo.size(d) for d in order]
     units, rows, per = _chunking(geo)
     nchunks = -(-units // per)
-    small = per * rows * (geo.M if geo.trans else geo.K) * og <= SMALL_GEMM_MACS
-    backend = "llvm" if small and not gemm_forced() else None
+    backend = None if _blas_forced() else "llvm"
     with loops.for_range(b, G, name="g") as g:
         with loops.for_range(b, nchunks, name="ch") as ch:
             lo = b.mul(ch, i64(per))
@@ -282,7 +281,7 @@ def _emit_im2col(em, geo, buf, patch, packed):
                     b.store(const(geo.dtype, 0), b.gep(T, [i], source_etype=ety))
 
 
-def gemm_forced():
+def _blas_forced():
     """JAXLITE_GEMM=blas: the user asked for BLAS everywhere."""
     return os.environ.get("JAXLITE_GEMM", "auto").lower() == "blas"
 
