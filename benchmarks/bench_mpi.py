@@ -130,8 +130,9 @@ def run():
              "",
              "`python benchmarks/bench_mpi.py` (launches `mpiexec -n 2` itself; MPICH from the "
              "`mpich` wheel, one machine, shared memory). Jitted `lax.psum` of a pytree of "
-             f"{LEAVES} float32 leaves over 2 processes (up to 16 MB the leaves are packed into one "
-             "persistent buffer, one `MPI_Allreduce` from native code; above, one call per leaf) against mpi4py's `Allreduce` of one numpy buffer "
+             f"{LEAVES} float32 leaves over 2 processes (up to 16 MB the leaves are packed "
+             "into one persistent buffer, one `MPI_Allreduce` from native code; above, one "
+             "call per leaf) against mpi4py's `Allreduce` of one numpy buffer "
              "of the same total size into a preallocated output (the floor), one `Allreduce` per "
              "leaf, and one per leaf into new arrays (what a function returning new arrays "
              "pays). Median per call, the four alternating.",

@@ -112,7 +112,7 @@ def named_axes():
     interp = core.current_interpreter()
     while interp is not None:
         name = getattr(interp, "axis_name", None)
-        if name is not None and name not in found and not interp.finished:
+        if name is not None and name not in found and not getattr(interp, "finished", False):
             found[name] = interp.axis_size
         interp = interp.parent
     return found
