@@ -28,7 +28,6 @@ When the program runs as one process (no MPI launch, or before
 """
 import ctypes
 import hashlib
-import itertools
 import os
 import sys
 
@@ -60,7 +59,13 @@ class _Library:
 
 
 _lib = _Library()
-_kernel_ids = itertools.count()
+
+
+def _global_name(module, prefix):
+    """A fresh name numbered within the module, so the IR (the disk cache's
+    key) does not depend on what this process compiled before."""
+    taken = sum(1 for name in module.globals if name.startswith(prefix))
+    return f"{prefix}{taken}"
 
 
 def _mismatch(signature):
@@ -163,7 +168,8 @@ class _Calls:
         signature = int.from_bytes(hashlib.sha256(text.encode()).digest()[:7], "little")
         _lib.describe[signature] = text
         b = self.b
-        flag = ir.GlobalVariable(self.em.module, I8, f"jaxlite_mpi_checked_{next(_kernel_ids)}")
+        module = self.em.module
+        flag = ir.GlobalVariable(module, I8, _global_name(module, "jaxlite_mpi_checked_"))
         flag.linkage, flag.initializer = "internal", ir.Constant(I8, 0)
         first = b.icmp_unsigned("==", b.load(flag, typ=I8), ir.Constant(I8, 0))
         with b.if_then(first):
@@ -278,7 +284,7 @@ def emit_allreduce(em, kernel):
 def _persistent(em, nbytes):
     """A buffer of ``nbytes`` this kernel allocates on its first run and keeps."""
     b = em.b
-    slot = ir.GlobalVariable(em.module, PTR, f"jaxlite_mpi_buffer_{next(_kernel_ids)}")
+    slot = ir.GlobalVariable(em.module, PTR, _global_name(em.module, "jaxlite_mpi_buffer_"))
     slot.linkage, slot.initializer = "internal", ir.Constant(PTR, None)
     with b.if_then(b.icmp_unsigned("==", b.load(slot, typ=PTR), ir.Constant(PTR, None))):
         malloc = declare(em.module, "malloc", PTR, [I64])
