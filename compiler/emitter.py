@@ -6,6 +6,7 @@ rule (memoized per index), anything else is loaded from its buffer.
 """
 import numpy as np
 
+from jaxlite.core import ELEMENTWISE
 from jaxlite.ir import Var
 from compiler import loops, registry
 from compiler.lltypes import I64, lltype, const, declare, i64
@@ -41,9 +42,35 @@ class Emitter:
         key = (atom, tuple(map(id, idx)))
         val = self.memo.get(key)
         if val is None:
+            self._elementwise_inputs_first(node, idx)
             val = registry.VALUE_RULES[node.prim](self, node, idx)
             self.memo[key] = val
         return val
+
+    def _elementwise_inputs_first(self, node, idx):
+        """Compute the fused elementwise producers feeding ``node`` (at the same
+        index) deepest first, with an explicit stack, so that the rules' own
+        ``value`` calls hit the memo: a fused chain of thousands of operations
+        must not recurse once per operation."""
+        stack, done = [(node, idx, False)], set()
+        while stack:
+            n, ix, ready = stack.pop()
+            if ready:
+                key = (n.out, tuple(map(id, ix)))
+                if key not in self.memo:
+                    self.memo[key] = registry.VALUE_RULES[n.prim](self, n, ix)
+                continue
+            if n is not node:
+                stack.append((n, ix, True))
+            for a in n.inputs:
+                p = self.fused.get(a) if type(a) is Var and a not in self.override else None
+                if p is None or p.kind != ELEMENTWISE or len(p.outvars) != 1:
+                    continue
+                a_ix = ix if a.aval.shape else []
+                key = (a, tuple(map(id, a_ix)))
+                if key not in self.memo and key not in done:
+                    done.add(key)
+                    stack.append((p, a_ix, False))
 
     def address(self, var, offset):
         base = self.prog.base(var)

@@ -249,6 +249,14 @@ def _outer_product(eqn, lhs, rhs, lb, rb, out, src):
     return nodes
 
 
+# The GEMM kernel's integer types are int32 and int64: bool and narrower or
+# unsigned integers compute there and convert back (wrapping modulo 2**bits
+# gives the same result as computing in the narrow type).
+_GEMM_WORK_DTYPE = {np.dtype(t): np.dtype(w) for t, w in [
+    (np.bool_, np.int32), (np.int8, np.int32), (np.int16, np.int32), (np.uint8, np.int32),
+    (np.uint16, np.int32), (np.uint32, np.int64), (np.uint64, np.int64)]}
+
+
 def _canonical_dot(eqn):
     """dot_general -> [converts, transposes], gemm node on [B,M,K] x [K,N] views."""
     lhs, rhs = eqn.inputs
@@ -257,7 +265,7 @@ def _canonical_dot(eqn):
     src = eqn.source
     pre = []
     dtype = out.aval.dtype
-    work_dtype = np.dtype(np.int32) if dtype == np.bool_ else dtype
+    work_dtype = _GEMM_WORK_DTYPE.get(dtype, dtype)
 
     def prepare(x, batch, contract, first_free):
         """x with dims ordered (batch, free, contract) or (batch, contract, free)."""

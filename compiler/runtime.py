@@ -121,7 +121,8 @@ class Executable:
                                 f"{expected}, got scalar {type(x).__name__} {x!r}")
             kind = np.asarray(x).dtype.kind
             kind = "i" if kind == "u" else kind
-            if kind not in "bif" or "bif".index(kind) > "bif".index(dtype.kind):
+            want = "i" if dtype.kind == "u" else dtype.kind
+            if kind not in "bif" or "bif".index(kind) > "bif".index(want):
                 raise TypeError(f"{self.name}: argument {i} expected {expected}, got "
                                 f"{type(x).__name__} {x!r}")
             return np.asarray(x, dtype)

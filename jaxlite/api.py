@@ -188,11 +188,13 @@ def _vjp(fun, primals, has_aux, what):
                             f"{out_tree}, got {ct_tree}")
         for i, (c, a) in enumerate(zip(flat_ct, out_avals)):
             ca = core.get_aval(c)
-            if ca.shape != a.shape:
-                raise TypeError(f"vjp cotangent shape {ca.shape} does not match the primal "
-                                f"output shape {a.shape}")
-            if ca.weak_type and ca.dtype != a.dtype and a.dtype.kind == "f":
-                # A Python scalar cotangent takes the output's dtype, as in JAX.
+            if ca.shape != a.shape or (ca.dtype != a.dtype and ca.dtype.kind != a.dtype.kind):
+                raise ValueError(f"unexpected type for the vjp cotangent (output {i}): got "
+                                 f"{ca.str_short()} of shape {ca.shape}, but the function's "
+                                 f"output has type {a.str_short()} of shape {a.shape}")
+            if ca.dtype != a.dtype:
+                # Another float width (a Python scalar, a float64 numpy array for a
+                # float32 output, which JAX would have narrowed) takes the output's dtype.
                 flat_ct[i] = lax.convert_element_type(c, a.dtype)
         cts = lin.transpose(flat_ct)
         cts = [_instantiate(c) for c in cts]

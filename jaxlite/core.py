@@ -27,6 +27,33 @@ class UnexpectedTracerError(TypeError):
     """A tracer was used after the transformation that made it had finished."""
 
 
+# The conversions JAX names. They subclass ConcretizationTypeError (JAX's
+# TracerArrayConversionError and TracerIntegerConversionError do not), so code
+# catching the general error keeps working.
+class TracerBoolConversionError(ConcretizationTypeError):
+    """``bool()`` (an ``if``, ``and``/``or``) of a traced value."""
+
+
+class TracerIntegerConversionError(ConcretizationTypeError):
+    """``__index__`` (indexing a list, ``range``) of a traced value."""
+
+
+class TracerArrayConversionError(ConcretizationTypeError):
+    """``np.asarray`` or a numpy function applied to a traced value."""
+
+
+def leaked_tracer_error(tracer, transform, origin, created=None):
+    """The UnexpectedTracerError for ``tracer`` of a finished ``transform``
+    (started at ``origin``; ``created`` says where the tracer was made, if known)."""
+    made = f" ({created})" if created is not None else ""
+    started = f" started at {origin}" if origin is not None else ""
+    return UnexpectedTracerError(
+        f"Encountered an unexpected tracer: {tracer._describe()}{made}, from a {transform}"
+        f"{started} that has already finished. It escaped through a side effect such as "
+        f"a global, a list or an attribute; return it from the transformed function "
+        f"instead." + where_message())
+
+
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 _COMPILER_DIR = os.path.join(os.path.dirname(_PKG_DIR), "compiler")
 
@@ -250,8 +277,10 @@ def bind(prim, *args, **params):
 # ------------------------------------------------------------- interpreters
 
 class Interpreter:
-    """Base class. ``parent`` is the interpreter that was current at creation."""
+    """Base class. ``parent`` is the interpreter that was current at creation.
+    A transform sets ``finished`` when it returns: its tracers are dead then."""
     parent = None
+    finished = False
 
     def interpret(self, prim, args, params):
         raise NotImplementedError
@@ -319,6 +348,8 @@ def wrap(x):
     in-place operations cannot change a value jaxlite may share)."""
     if type(x) is Array:
         return x
+    if type(x) in _PY_SCALAR_KIND:      # a Python result of user code (custom_vjp's fun)
+        x = np.asarray(x, dtypes.default_for_kind(_PY_SCALAR_KIND[type(x)]))
     out = np.asarray(x).view(Array)
     out.flags.writeable = False
     return out
@@ -387,8 +418,15 @@ class Tracer:
     def _describe(self):
         return f"a traced array of type {self.aval}"
 
+    def _concrete_for(self, error, what):
+        """The concrete value, or ``error`` saying what needed it."""
+        try:
+            return self.concrete_value()
+        except ConcretizationTypeError as e:
+            raise error(f"Attempted {what} of traced array {self.aval}. {e}") from None
+
     def __bool__(self):
-        return bool(self.concrete_value())
+        return bool(self._concrete_for(TracerBoolConversionError, "boolean conversion"))
 
     def __int__(self):
         return int(self.concrete_value())
@@ -397,10 +435,11 @@ class Tracer:
         return float(self.concrete_value())
 
     def __index__(self):
-        return int(self.concrete_value())
+        return int(self._concrete_for(TracerIntegerConversionError, "integer conversion"))
 
     def __array__(self, dtype=None, copy=None):
-        val = np.asarray(self.concrete_value())
+        val = np.asarray(self._concrete_for(TracerArrayConversionError,
+                                            "numpy.ndarray conversion (__array__)"))
         return val.astype(dtype) if dtype is not None else val
 
     def tolist(self):

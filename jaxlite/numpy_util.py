@@ -55,6 +55,8 @@ def asarray(x, dtype=None):
     """``x`` as a jaxlite value: a Tracer stays a Tracer, anything else becomes a
     read-only ``core.Array`` with JAX's dtype defaults (Python floats -> float32)."""
     dtype = canonical_dtype(dtype)
+    if hasattr(x, "__jax_array__") and not isinstance(x, (core.Tracer, np.ndarray)):
+        x = x.__jax_array__()       # an object that says how to become an array (JAX's protocol)
     if isinstance(x, core.Tracer):
         return x if dtype is None else lax.convert_element_type(x, dtype)
     if isinstance(x, (list, tuple)):
@@ -107,6 +109,11 @@ def as_operand(x):
     if isinstance(x, np.ndarray) and x.dtype in dtypes.SUPPORTED:
         # A view as core.Array, so even identity results (x.reshape(x.shape)) are Arrays.
         return core.wrap(x)
+    if isinstance(x, (list, tuple)):
+        # As JAX: a list is ambiguous (an array? a pytree?), so jnp functions refuse it.
+        raise TypeError(f"jaxlite.numpy functions require ndarray or scalar arguments, got "
+                        f"{type(x)}: convert it with jnp.asarray first"
+                        f"{core.where_message()}")
     return asarray(x)
 
 
@@ -173,8 +180,9 @@ def strong(x):
 
 # -------------------------------------------------------------- broadcasting
 
-def broadcast_shapes(*shapes, what="broadcast"):
-    """numpy's broadcast shape, or TypeError naming every shape."""
+def broadcast_shapes(*shapes, what="broadcast", error=ValueError):
+    """numpy's broadcast shape, or ``error`` naming every shape (JAX raises
+    ValueError, except in its binary ufuncs, whose lax op raises TypeError)."""
     ndim_out = builtins.max((len(s) for s in shapes), default=0)
     out = []
     for i in range(ndim_out):
@@ -184,8 +192,8 @@ def broadcast_shapes(*shapes, what="broadcast"):
             if d == 1:
                 continue
             if size not in (1, d):
-                raise TypeError(f"{what}: incompatible shapes for broadcasting: "
-                                f"{', '.join(str(tuple(t)) for t in shapes)}"
+                raise error(f"{what}: Incompatible shapes for broadcasting: shapes="
+                                f"[{', '.join(str(tuple(t)) for t in shapes)}]"
                                 f"{core.where_message()}")
             size = d
         out.append(size)
@@ -199,17 +207,17 @@ def broadcast_to_shape(x, shape_):
         return x
     if len(xs) > len(shape_) or builtins.any(
             d not in (1, t) for d, t in zip(xs, shape_[len(shape_) - len(xs):])):
-        raise TypeError(f"cannot broadcast an array of shape {xs} to shape {tuple(shape_)}"
+        raise ValueError(f"cannot broadcast an array of shape {xs} to shape {tuple(shape_)}"
                         f"{core.where_message()}")
     lead = len(shape_) - len(xs)
     return lax.broadcast_in_dim(strong(x), tuple(shape_), tuple(range(lead, len(shape_))))
 
 
-def broadcast(*args, what="broadcast", keep_scalars=True):
+def broadcast(*args, what="broadcast", keep_scalars=True, error=ValueError):
     """Operands broadcast to their common shape. Rank-0 operands are left alone
     when ``keep_scalars`` (lax's elementwise ops broadcast them themselves)."""
     shapes = [core.get_aval(a).shape for a in args]
-    out_shape = broadcast_shapes(*shapes, what=what)
+    out_shape = broadcast_shapes(*shapes, what=what, error=error)
     return [a if s == out_shape or (keep_scalars and s == ()) else broadcast_to_shape(a, out_shape)
             for a, s in zip(args, shapes)]
 

@@ -246,3 +246,107 @@ def test_iinfo_and_issubdtype_vs_numpy():
     for dt in (jnp.bool_, jnp.int32, jnp.int64, jnp.float32, jnp.float64):
         for kind in kinds:
             assert jnp.issubdtype(dt, kind) == np.issubdtype(dt, kind), (dt, kind)
+
+
+# ------------------------------------------- every family, every dtype, jit == eager
+
+NUMERIC = [n for n in NAMES if n != "bool"]
+
+
+def _sample(name, shape=(3, 4), seed=0):
+    rng = np.random.default_rng(seed)
+    dt = np.dtype(name)
+    if dt.kind == "b":
+        return rng.random(shape) > 0.5
+    if dt.kind == "u":
+        return rng.integers(0, 9, shape).astype(dt)
+    if dt.kind == "i":
+        return rng.integers(-8, 9, shape).astype(dt)
+    return rng.uniform(-2, 2, shape).astype(dt)
+
+
+FAMILIES = {
+    "arith": lambda x, y: (x + y, x - y, x * y, jnp.maximum(x, y), jnp.abs(x), -x, jnp.sign(x)),
+    "divide": lambda x, y: (x // (y * 0 + 3), x % (y * 0 + 3)),
+    "compare": lambda x, y: (x < y, x == y, jnp.where(x > y, x, y)),
+    "cast": lambda x, y: tuple(x.astype(t) for t in NAMES),
+    "reduce": lambda x, y: (jnp.sum(x, 0), jnp.max(x, 1), jnp.argmax(x, 1), jnp.cumsum(x, 1),
+                            jnp.prod(x, 0)),
+    "sort": lambda x, y: (jnp.sort(x, 1), jnp.argsort(x, 0)),
+    "index": lambda x, y: (x[::-1, 1:], x[np.array([2, 0])], x.at[0, 1].set(y[1, 1]),
+                           x.at[np.array([1, 1])].add(y[:2]), jnp.concatenate([x, y]),
+                           jnp.take(x, np.array([0, 3]), axis=1)),
+    "dot": lambda x, y: (x @ y.T, jnp.einsum("ij,ij->i", x, y)),
+}
+
+
+@pytest.mark.parametrize("name", NUMERIC)
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_family_compiles_every_dtype(family, name):
+    x, y = _sample(name), _sample(name, seed=1)
+    f = FAMILIES[family]
+    eager = f(jnp.asarray(x), jnp.asarray(y))
+    compiled = jaxlite.jit(f)(x, y)
+    for e, c in zip(eager, compiled):
+        assert e.dtype == c.dtype, (family, name, e.dtype, c.dtype)
+        if e.dtype == np.float16:    # jit computes in float32 and rounds once
+            np.testing.assert_allclose(np.asarray(c, np.float32), np.asarray(e, np.float32),
+                                       rtol=2e-3, atol=2e-3)
+        else:
+            np.testing.assert_allclose(c, e, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["float16", "float32", "float64"])
+def test_float_math_every_width(name):
+    x = np.linspace(0.1, 2.0, 16).astype(name)
+    f = lambda v: (jnp.exp(v), jnp.log(v), jnp.sin(v), jnp.tanh(v), jnp.sqrt(v), v ** 2.5,
+                   v / 3.0, jnp.arctan2(v, v + 1))
+    ref = [np.exp(x.astype(np.float64)), np.log(x.astype(np.float64))]
+    eager, compiled = f(jnp.asarray(x)), jaxlite.jit(f)(x)
+    tol = {"float16": 2e-3, "float32": 2e-6, "float64": 1e-13}[name]
+    for e, c in zip(eager, compiled):
+        assert e.dtype == c.dtype == np.dtype(name)
+        np.testing.assert_allclose(np.asarray(c, np.float64), np.asarray(e, np.float64),
+                                   rtol=tol, atol=tol)
+    for e, r in zip(eager, ref):
+        np.testing.assert_allclose(np.asarray(e, np.float64), r, rtol=tol * 2)
+
+
+def test_float16_under_every_transform():
+    x = np.linspace(0.2, 1.5, 6).astype(np.float16)
+
+    def f(v):
+        return jnp.sum(jnp.sin(v) * v)
+    want = np.cos(x.astype(np.float64)) * x + np.sin(x.astype(np.float64))
+    for g in (jaxlite.grad(f), jaxlite.jit(jaxlite.grad(f))):
+        out = g(x)
+        assert out.dtype == np.float16
+        np.testing.assert_allclose(np.asarray(out, np.float64), want, rtol=5e-3, atol=5e-3)
+    per = jaxlite.vmap(jaxlite.grad(lambda v: jnp.sin(v) * v))(x)
+    assert per.dtype == np.float16
+    np.testing.assert_allclose(np.asarray(per, np.float64), want, rtol=5e-3, atol=5e-3)
+    _, t = jaxlite.jvp(f, (x,), (np.ones_like(x),))
+    assert t.dtype == np.float16
+
+
+@pytest.mark.parametrize("name", ["uint8", "uint16", "uint32", "uint64"])
+def test_unsigned_semantics_under_jit(name):
+    dt = np.dtype(name)
+    top = np.iinfo(dt).max
+    x = np.array([top, top - 1, 5, 0], dt)
+    y = np.array([2, top, 0, 3], dt)
+
+    def f(a, b):
+        return a // b, a % b, a < b, jnp.maximum(a, b), a.astype(jnp.float64), a - b
+    with np.errstate(all="ignore"):
+        want_mul = x * y
+    for out in (f(jnp.asarray(x), jnp.asarray(y)), jaxlite.jit(f)(x, y)):
+        q, r, lt, mx, fl, diff = out
+        np.testing.assert_array_equal(q, [top // 2, 0, 0, 0])        # x // 0 -> 0
+        np.testing.assert_array_equal(r, [top % 2, top - 1, 0, 0])
+        np.testing.assert_array_equal(lt, x < y)
+        np.testing.assert_array_equal(mx, np.maximum(x, y))
+        np.testing.assert_array_equal(fl, x.astype(np.float64))
+        with np.errstate(all="ignore"):
+            np.testing.assert_array_equal(diff, x - y)                  # wraps, as numpy
+    np.testing.assert_array_equal(jaxlite.jit(lambda a, b: a * b)(x, y), want_mul)

@@ -59,8 +59,8 @@ def test_traced_integer_indices():
 
 def test_index_errors():
     x = jnp.asarray(X)
-    with pytest.raises(IndexError, match="out of bounds"):
-        x[3]
+    # A static index out of bounds clamps, as JAX's gathers do.
+    np.testing.assert_array_equal(x[9], X[-1])
     with pytest.raises(IndexError, match="too many indices"):
         x[0, 0, 0, 0]
     with pytest.raises(IndexError, match="integer"):
@@ -105,7 +105,7 @@ def test_at_broadcast_duplicates_dtypes_and_traced():
     f = jaxlite.jit(lambda x, i, v: x.at[i].add(v))
     np.testing.assert_array_equal(f(np.zeros(4, np.float32), np.array([3, -4]), 2.0),
                                   [2, 0, 0, 2])
-    with pytest.raises(TypeError, match=r"values of shape \(3,\).*\(2,\)"):
+    with pytest.raises(ValueError, match=r"values of shape \(3,\).*\(2,\)"):     # as JAX
         x.at[:2].set(np.ones(3))
 
 
@@ -160,8 +160,8 @@ def test_at_out_of_bounds_index_arrays_are_dropped():
     g = jaxlite.grad(lambda v: jnp.sum(jnp.zeros(3).at[np.array([0, 5])].add(v) ** 2))
     np.testing.assert_array_equal(g(np.array([1.0, 1.0])), [2.0, 0.0])
     np.testing.assert_array_equal(jnp.arange(4.0)[np.array([9, -9])], [3.0, 0.0])  # get clamps
-    with pytest.raises(IndexError, match="out of bounds"):
-        x.at[5].set(1.0)
+    # A static int out of bounds drops its update too (as JAX).
+    np.testing.assert_array_equal(x.at[5].set(1.0), x)
 
 
 # ------------------------------------------------------------- properties

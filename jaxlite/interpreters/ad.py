@@ -53,6 +53,8 @@ class JVPTracer(core.Tracer):
         return core.get_aval(self.primal)
 
     def concrete_value(self):
+        if self._interp.finished:
+            raise core.leaked_tracer_error(self, "jvp/grad", self._interp.origin)
         p = self.primal
         return p.concrete_value() if isinstance(p, core.Tracer) else p
 
@@ -64,6 +66,7 @@ class JVPInterpreter(core.Interpreter):
     def __init__(self, parent, rule_interp=None):
         self.parent = parent
         self.rule_interp = parent if rule_interp is None else rule_interp
+        self.origin = core.user_frame()     # named if one of its tracers leaks
 
     def interpret(self, prim, args, params):
         if not self.any_owned(args):
@@ -110,6 +113,7 @@ def jvp_flat(f, primals, tangents):
     with core.set_interpreter(interp):
         outs = f(*ins)
     pairs = [interp.split(o) for o in outs]
+    interp.finished = True
     return [p for p, _ in pairs], [t for _, t in pairs]
 
 
@@ -143,6 +147,7 @@ def linearize_flat(f, primals):
     with core.set_interpreter(interp):
         outs = f(*ins)
     pairs = [interp.split(o) for o in outs]
+    interp.finished = True
     p_outs = [p for p, _ in pairs]
     nonzero = [t for _, t in pairs if type(t) is not Zero]
     closed = builder.build(nonzero, what="linearize")

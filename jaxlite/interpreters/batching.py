@@ -43,6 +43,8 @@ class BatchTracer(core.Tracer):
         return a.update(shape=shape)
 
     def concrete_value(self):
+        if self._interp.finished:
+            raise core.leaked_tracer_error(self, "vmap", self._interp.origin)
         raise core.ConcretizationTypeError(
             f"Cannot use the value of a batched (vmapped) array {self.aval} in Python "
             f"control flow or conversions: inside vmap each example has its own "
@@ -52,6 +54,7 @@ class BatchTracer(core.Tracer):
 class BatchInterpreter(core.Interpreter):
     def __init__(self, parent, axis_size, axis_name=None):
         self.parent, self.axis_size, self.axis_name = parent, axis_size, axis_name
+        self.origin = core.user_frame()     # named if one of its tracers leaks
 
     def names_me(self, prim, params):
         return (self.axis_name is not None and prim in collective_rules
@@ -102,6 +105,7 @@ def vmap_flat(f, axis_size, vals, dims, axis_name=INHERIT):
     with core.set_interpreter(interp):
         outs = f(*ins)
     pairs = [interp.split(o) for o in outs]
+    interp.finished = True
     return [v for v, _ in pairs], [d for _, d in pairs]
 
 

@@ -31,11 +31,16 @@ class StagingTracer(core.Tracer):
 
 def _check_live(tracer):
     if tracer._interp.finished:
-        raise core.UnexpectedTracerError(
-            f"Encountered an unexpected tracer: {tracer._describe()} from a trace "
-            f"(jit / make_jaxpr / grad) that has already finished. It escaped through a "
-            f"side effect such as a global, a list or an attribute; return it from the "
-            f"traced function instead." + core.where_message())
+        raise core.leaked_tracer_error(tracer, "trace (jit / make_jaxpr / grad)", None,
+                                       _created_at(tracer))
+
+
+def _created_at(tracer):
+    """The source line of the equation that made ``tracer`` (an error path only)."""
+    for eqn in tracer._interp.eqns:
+        if tracer.var in eqn.outvars:
+            return f"created at {eqn.source}"
+    return "an argument of the traced function" if tracer.var in tracer._interp.invars else None
 
 
 # prim -> f(interp, args, params) -> outputs, for primitives whose partial

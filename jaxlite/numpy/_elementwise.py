@@ -30,7 +30,7 @@ def _binary(name, lax_fn, inexact=False, numeric=False):
         x1, x2 = (promote_inexact if inexact else promote)(x1, x2)
         if numeric:
             x1, x2 = _numeric(x1, x2)
-        x1, x2 = broadcast(x1, x2, what=name)
+        x1, x2 = broadcast(x1, x2, what=name, error=TypeError)     # as JAX's ufuncs
         return lax_fn(x1, x2)
     f.__name__ = name
     f.__doc__ = f"Elementwise ``numpy.{name}`` with JAX's type promotion and broadcasting."

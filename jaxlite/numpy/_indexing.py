@@ -124,9 +124,11 @@ def _check_masks(entries, shape):
 
 
 def _static_int(i, n, dim):
-    if not -n <= i < n:
-        raise IndexError(f"index {i} is out of bounds for axis {dim} with size {n}")
-    return i % n
+    """A static index, clamped into the axis as JAX's gathers clamp (an axis of
+    size 0 has nothing to clamp to)."""
+    if n == 0:
+        raise IndexError(f"index {i} is out of bounds for axis {dim} with size 0")
+    return min(max(i + n if i < 0 else i, 0), n - 1)
 
 
 def _slice_bounds(s, n):
@@ -247,20 +249,32 @@ def _fill_invalid(out, indices, sizes, fill):
 
 # ------------------------------------------------------------- functions
 
+_TAKE_MODES = (None, "fill", "clip", "wrap", "promise_in_bounds")
+
+
 def take(a, indices, axis=None, mode=None, fill_value=None):
-    """Elements of ``a`` at ``indices`` along ``axis`` (flattened if None);
-    out-of-range indices are clamped."""
+    """Elements of ``a`` at ``indices`` along ``axis`` (flattened if None).
+    Out of range (after negative indices count from the end), as JAX: mode
+    None or "fill" reads ``fill_value`` (default NaN, the lowest signed int, the
+    highest unsigned int, True), "clip" clamps, "wrap" takes them modulo the size."""
+    if mode not in _TAKE_MODES:
+        raise ValueError(f"take: invalid mode {mode!r}; expected one of {_TAKE_MODES}")
     a = util.strong(util.as_operand(a))
     if axis is None:
         a = lax.reshape(a, (util.aval(a).size,))
         axis = 0
     axis = util.canonical_axis(axis, util.ndim(a))
     indices = util.as_operand(indices)
-    if util.aval(indices).dtype.kind != "i":
+    if util.aval(indices).dtype.kind not in "iu":
         raise TypeError(f"take: indices must be integers, got {util.aval(indices).dtype.name}")
     shape = util.shape(a)
+    if mode == "wrap":
+        indices = _elementwise.remainder(indices, shape[axis])
     idx = index_vectors([indices], [shape[axis]])
     out = lax.gather(a, idx, (axis,))
+    if mode in (None, "fill") and shape[axis] and util.aval(a).size:
+        fill = _default_fill(util.aval(a).dtype) if fill_value is None else fill_value
+        out = _fill_invalid(out, idx, [shape[axis]], fill)
     nb = util.ndim(idx) - 1
     rest = list(range(nb, util.ndim(out)))
     return lax.transpose(out, tuple(rest[:axis] + list(range(nb)) + rest[axis:]))
@@ -364,26 +378,28 @@ def _flat_positions(shape, idx):
             return core.wrap(iota[tuple(np.asarray(e) if isinstance(e, list) else e
                                         for e in leaves)])
         except IndexError:
-            if _static_int_out_of_bounds(leaves, shape):
+            if _malformed(leaves, shape):
                 raise
-            # An index array is out of bounds: fall through, its updates are dropped.
-            return getitem(core.wrap(iota), idx, fill_out_of_bounds=size)
+            # An index out of bounds: its updates are dropped (as JAX). Static ints
+            # become index arrays, which fill rather than clamp.
+            return getitem(core.wrap(iota), _ints_as_arrays(leaves), fill_out_of_bounds=size)
     # Traced index: gather from an iota (an equation under jit, not a constant).
     # Out-of-bounds index arrays give position ``size``, which scatter drops.
     return getitem(lax.reshape(lax.iota(dt, size), shape), idx, fill_out_of_bounds=size)
 
 
-def _static_int_out_of_bounds(leaves, shape):
+def _malformed(leaves, shape):
+    """An index numpy refuses for another reason than bounds (too many indices...)."""
     try:
-        entries = _expand(_normalize_entries(leaves), len(shape))
+        _expand(_normalize_entries(leaves), len(shape))
     except IndexError:
         return True
-    dims = iter(shape)
-    for e in entries:
-        n = next(dims) if _dims_of(e) else 1
-        if isinstance(e, int) and not -n <= e < n:
-            return True
     return False
+
+
+def _ints_as_arrays(leaves):
+    return tuple(np.asarray(e) if isinstance(e, (int, np.integer))
+                 and not isinstance(e, (bool, np.bool_)) else e for e in leaves)
 
 
 def _scatter(x, idx, values, how):
@@ -394,8 +410,8 @@ def _scatter(x, idx, values, how):
     pshape = util.shape(pos)
     try:
         values = util.broadcast_to_shape(util.strong(values), pshape)
-    except TypeError:
-        raise TypeError(f"x.at[idx].{how}(values): values of shape {util.shape(values)} "
+    except ValueError:
+        raise ValueError(f"x.at[idx].{how}(values): values of shape {util.shape(values)} "
                         f"cannot be broadcast to the indexed shape {pshape}"
                         f"{core.where_message()}") from None
     flat = lax.reshape(x, (av.size,))
@@ -516,7 +532,7 @@ class _IndexUpdateRef:
     ``power`` use their product); for ``set`` one of them wins (as in JAX, which
     does not define the order).
     Updates at out-of-bounds index-array entries are dropped (as JAX);
-    ``get`` clamps them; a static int index out of bounds raises IndexError."""
+    ``get`` clamps them (as JAX, static ints too)."""
     __slots__ = ("array", "index")
 
     def __init__(self, array, index):
@@ -535,10 +551,8 @@ class _IndexUpdateRef:
         if fill_value is None:
             fill_value = _default_fill(util.aval(x).dtype)
         idx = self.index if isinstance(self.index, tuple) else (self.index,)
-        # Static ints become index arrays, so that out of bounds they fill, not raise.
-        idx = tuple(np.asarray(e) if isinstance(e, (int, np.integer))
-                    and not isinstance(e, (bool, np.bool_)) else e for e in idx)
-        return getitem(x, idx, fill_out_of_bounds=fill_value)
+        # Static ints become index arrays, so that out of bounds they fill, not clamp.
+        return getitem(x, _ints_as_arrays(idx), fill_out_of_bounds=fill_value)
 
     def set(self, values, **_):
         return _scatter(self.array, self.index, values, "set")

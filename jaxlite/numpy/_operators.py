@@ -11,6 +11,7 @@ from jaxlite import core, lax
 from jaxlite.numpy import _elementwise as el, _reductions as red, _shape as sh
 from jaxlite.numpy import _linalg, _indexing
 from jaxlite import numpy_util as util
+from jaxlite import numpy as jnp     # the package: its names are read at call time
 
 
 def _is_operand(x):
@@ -153,6 +154,21 @@ def install_inplace(cls):
     setattr(cls, "__ipow__", _binary(_pow))
 
 
+def _tracer_array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """A numpy ufunc applied to a tracer (``np.sin(x)``, ``np_array + x``)
+    runs the jaxlite.numpy function of the same name; what has no such
+    function raises TracerArrayConversionError naming the user's line."""
+    fn = getattr(jnp, ufunc.__name__, None)
+    if method != "__call__" or kwargs or fn is None:
+        call = ufunc.__name__ + ("" if method == "__call__" else "." + method)
+        raise core.TracerArrayConversionError(
+            f"numpy.{call} was applied to a traced array {self.aval}; jaxlite has no "
+            f"equivalent of this call (use jaxlite.numpy functions inside transformed "
+            f"code){core.where_message()}")
+    return fn(*inputs)
+
+
 install(core.Tracer)
 install(core.Array)
 install_inplace(core.Array)
+core.Tracer.__array_ufunc__ = _tracer_array_ufunc
