@@ -13,7 +13,7 @@ from jaxlite._api_extras import (  # noqa: F401
     named_call, named_scope, ShapeDtypeStruct, eval_shape, clear_caches, float0, typeof)
 from jaxlite.api import jacrev as jacobian  # noqa: F401  (JAX's alias)
 from jaxlite import test_util, flatten_util  # noqa: F401
-from jaxlite import experimental  # noqa: F401
+from jaxlite import experimental, errors  # noqa: F401
 from jaxlite import debugging  # noqa: F401  (installs the debugging switches)
 from jaxlite import scipy  # noqa: F401
 from jaxlite import distributed  # noqa: F401  (mpi4py is imported by initialize() only)

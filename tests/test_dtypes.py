@@ -350,3 +350,15 @@ def test_unsigned_semantics_under_jit(name):
         with np.errstate(all="ignore"):
             np.testing.assert_array_equal(diff, x - y)                  # wraps, as numpy
     np.testing.assert_array_equal(jaxlite.jit(lambda a, b: a * b)(x, y), want_mul)
+
+
+def test_jnp_scalar_types_of_every_dtype():
+    types = [jnp.uint8, jnp.uint16, jnp.uint32, jnp.uint64, jnp.int8, jnp.int16, jnp.float16]
+    for t, name in zip(types, ["uint8", "uint16", "uint32", "uint64", "int8", "int16",
+                               "float16"]):
+        x = t(3)
+        assert x.dtype == np.dtype(name) and int(x) == 3
+        assert jnp.zeros(2, t).dtype == np.dtype(name)
+    assert jnp.issubdtype(jnp.uint8, jnp.unsignedinteger)
+    assert not jnp.issubdtype(jnp.int16, jnp.unsignedinteger)
+    np.testing.assert_array_equal(np.asarray(jnp.uint8(np.array([255.0, 1.5]))), [255, 1])

@@ -12,9 +12,9 @@ import pytest
 import jaxlite
 import jaxlite.numpy as jnp
 from jaxlite import lax
-from jaxlite.core import (ConcretizationTypeError, TracerArrayConversionError,
-                          TracerBoolConversionError, TracerIntegerConversionError,
-                          UnexpectedTracerError)
+from jaxlite.errors import (ConcretizationTypeError, TracerArrayConversionError,
+                            TracerBoolConversionError, TracerIntegerConversionError,
+                            UnexpectedTracerError)
 
 THIS_FILE = "test_edges.py"
 

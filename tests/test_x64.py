@@ -33,8 +33,10 @@ def _defaults():
 
 
 # JAX's answers for _defaults(), x64 off and on.
-JAX_X32 = "f32 f32 i32 f32 i32 f32 f32 f32 f32 f32 f32 f32 f64 i32 u32 i32 f16 i32 i32 i32 u8 i32 i8"
-JAX_X64 = "f64 f64 i64 f64 i64 f64 f64 f64 f32 f32 f32 f32 f64 i64 u64 i64 f16 i64 i64 i64 u8 i64 i8"
+JAX_X32 = ("f32 f32 i32 f32 i32 f32 f32 f32 f32 f32 f32 f32 f64 "
+           "i32 u32 i32 f16 i32 i32 i32 u8 i32 i8")
+JAX_X64 = ("f64 f64 i64 f64 i64 f64 f64 f64 f32 f32 f32 f32 f64 "
+           "i64 u64 i64 f16 i64 i64 i64 u8 i64 i8")
 
 
 def _short(dts):
@@ -63,7 +65,8 @@ def test_config_update_switches_the_mode():
 @pytest.mark.parametrize("var", ["JAX_ENABLE_X64", "JAXLITE_ENABLE_X64"])
 def test_environment_variable_turns_it_on(var):
     env = dict(os.environ, **{var: "1"})
-    code = "import jaxlite.numpy as jnp, jaxlite; print(jnp.zeros(1).dtype, jaxlite.config.jax_enable_x64)"
+    code = ("import jaxlite.numpy as jnp, jaxlite; "
+            "print(jnp.zeros(1).dtype, jaxlite.config.jax_enable_x64)")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["float64", "True"]

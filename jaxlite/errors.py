@@ -1,0 +1,7 @@
+"""``jaxlite.errors``: the exception classes JAX users catch (as ``jax.errors``)."""
+from jaxlite.core import (  # noqa: F401
+    ConcretizationTypeError, TracerArrayConversionError, TracerBoolConversionError,
+    TracerIntegerConversionError, UnexpectedTracerError)
+
+__all__ = ["ConcretizationTypeError", "TracerArrayConversionError", "TracerBoolConversionError",
+           "TracerIntegerConversionError", "UnexpectedTracerError"]
