@@ -234,3 +234,15 @@ def test_checked_mode_in_fori_loops(checked):
     with pytest.raises(checkify.JaxRuntimeError, match=r"\[5, 5\]"):
         jaxlite.jit(lambda: lax.fori_loop(0, 9, lambda i, a: a + TABLE[i], 0.0))()
     assert jaxlite.jit(lambda n: lax.fori_loop(0, n, lambda i, a: a + TABLE[i], 0.0))(5) == 10.0
+
+
+def test_checked_mode_from_the_environment():
+    import os
+    import subprocess
+    import sys
+    code = ("import numpy as np, jaxlite\n"
+            "try:\n    jaxlite.jit(lambda x, i: x[i])(np.arange(3.0), 5)\n"
+            "except Exception as e:\n    print(type(e).__name__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "JAXLITE_CHECKED_MODE": "1"}, check=True).stdout
+    assert out.strip() == "JaxRuntimeError"
