@@ -15,6 +15,10 @@ from jaxlite.api import jacrev as jacobian  # noqa: F401  (JAX's alias)
 from jaxlite import test_util, flatten_util  # noqa: F401
 from jaxlite import experimental, errors  # noqa: F401
 from jaxlite import debugging  # noqa: F401  (installs the debugging switches)
+from jaxlite._config import (  # noqa: F401  (JAX's context-manager names)
+    debug_nans_mode as debug_nans, debug_infs_mode as debug_infs,
+    checked_mode_on as checked_mode, log_compiles_mode as log_compiles,
+    explain_cache_misses_mode as explain_cache_misses)
 from jaxlite import scipy  # noqa: F401
 from jaxlite import distributed  # noqa: F401  (mpi4py is imported by initialize() only)
 

@@ -136,6 +136,32 @@ def disable_x64():
     return x64.override(False)
 
 
+def debug_nans_mode(enable=True):
+    """``with jaxlite.debug_nans():`` (JAX's ``jax.debug_nans``): jax_debug_nans
+    within the context (process-wide, like the option)."""
+    return debug_nans.override(enable)
+
+
+def debug_infs_mode(enable=True):
+    """``with jaxlite.debug_infs():``: jax_debug_infs within the context."""
+    return debug_infs.override(enable)
+
+
+def checked_mode_on(enable=True):
+    """``with jaxlite.checked_mode():``: jaxlite_checked_mode within the context."""
+    return checked_mode.override(enable)
+
+
+def log_compiles_mode(enable=True):
+    """``with jaxlite.log_compiles():``: jax_log_compiles in this thread."""
+    return log_compiles.override(enable)
+
+
+def explain_cache_misses_mode(enable=True):
+    """``with jaxlite.explain_cache_misses():``: jax_explain_cache_misses in this thread."""
+    return explain_cache_misses.override(enable)
+
+
 _SWITCHES = {"jax_disable_jit": jit_disabled, "jax_enable_checks": checks,
              "jax_enable_x64": x64, "jax_debug_nans": debug_nans,
              "jax_debug_infs": debug_infs, "jaxlite_checked_mode": checked_mode,

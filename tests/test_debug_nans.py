@@ -139,3 +139,20 @@ def test_environment_variable_turns_it_on():
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              env={**__import__("os").environ, var: "1"}, check=True).stdout
         assert out.startswith("raised invalid value (nan) encountered in log")
+
+
+def test_context_managers_as_jax():
+    with jaxlite.debug_nans():
+        assert jaxlite.config.jax_debug_nans is True
+        with pytest.raises(FloatingPointError):
+            jnp.log(-1.0)
+    assert jaxlite.config.jax_debug_nans is False
+    assert np.isnan(jnp.log(-1.0))
+    with jaxlite.debug_infs(True):
+        with pytest.raises(FloatingPointError, match=r"\(inf\)"):
+            jnp.log(0.0)
+    with jaxlite.checked_mode():
+        assert jaxlite.config.jaxlite_checked_mode is True
+    with jaxlite.log_compiles(), jaxlite.explain_cache_misses():
+        assert jaxlite.config.jax_log_compiles and jaxlite.config.jax_explain_cache_misses
+    assert not jaxlite.config.jax_log_compiles and not jaxlite.config.jaxlite_checked_mode
