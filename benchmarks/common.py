@@ -1,15 +1,53 @@
 """Timing and reporting helpers shared by the benchmark scripts."""
+import contextlib
 import importlib
 import os
 import platform
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def timeit(fn, *, min_time=0.3, repeat=5, warmup=1):
-    """Median seconds per call over ``repeat`` rounds of at least ``min_time`` each."""
+def _busy_from_argv(argv):
+    """``--busy N`` on a benchmark's command line: N busy competitors (contention mode)."""
+    for i, arg in enumerate(argv):
+        if arg == "--busy" and i + 1 < len(argv):
+            return int(argv[i + 1])
+        if arg.startswith("--busy="):
+            return int(arg.split("=", 1)[1])
+    return 0
+
+
+# Contention mode: every timeit runs with this many busy-looping processes beside it.
+BUSY = _busy_from_argv(sys.argv)
+
+
+@contextlib.contextmanager
+def busy(n):
+    """Run ``n`` busy-looping processes (a loaded laptop, a CI neighbour) meanwhile."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+             for _ in range(n)]
+    try:
+        if procs:
+            time.sleep(0.3)          # let them start and take their share of the cores
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+
+
+def timeit(fn, *, min_time=0.3, repeat=5, warmup=1, competitors=None):
+    """Median seconds per call over ``repeat`` rounds of at least ``min_time`` each,
+    with ``competitors`` busy processes running (default: ``--busy N``, else none)."""
+    with busy(BUSY if competitors is None else competitors):
+        return _timeit(fn, min_time, repeat, warmup)
+
+
+def _timeit(fn, min_time, repeat, warmup):
     for _ in range(warmup):
         fn()
     n = 1

@@ -4,10 +4,10 @@ Two backends compute C = op(A) @ op(B) + beta * C on row-major matrices:
 
 * ``openblas``: the OpenBLAS that numpy already ships (numpy is a runtime
   dependency), called through its CBLAS entry point, as JAX calls Eigen.
-  OpenBLAS threads itself: it keeps its own default (``OPENBLAS_NUM_THREADS``
-  or one thread per core, 2 on the reference machine), shared with numpy, and
-  jaxlite does not change it unless ``JAXLITE_BLAS_THREADS`` asks (see
-  ``native.blas_threads()``, which reports the count).
+  Each call sets OpenBLAS's thread count for the calling thread only
+  (openblas_set_num_threads_local, restored after): one thread below
+  ``native.BLAS_PARALLEL_MIN_FLOPS``, else one per usable core
+  (``JAXLITE_BLAS_THREADS`` forces a count), so numpy's setting is untouched.
 * ``llvm-kernel``: our own GEMM written in LLVM IR, used when no BLAS is found
   or when forced (``JAXLITE_GEMM=llvm`` or ``backend="llvm"``). It is the
   classic packed design: op(A) and op(B) are copied into zero-padded panels
@@ -275,8 +275,10 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
     A leading dimension is irrelevant for a one-row matrix, but BLAS insists on
     ld >= row length, so a one-row operand gets that (callers may pass stride 0 or 1).
     """
-    threads = native.requested_blas_threads(blas)
-    name = f"jaxlite_gemm_blas_{short}" + (f"_t{threads}" if threads else "")
+    forced = native.requested_blas_threads(blas)
+    large = native.large_blas_threads(blas)      # None: no per-call knob
+    name = f"jaxlite_gemm_blas_{short}" + (f"_t{large}" + ("f" if forced else "")
+                                            if large else "")
     if name in module.globals:
         return module.globals[name]
     blas_int = ir.IntType(blas.int_bits)
@@ -306,13 +308,19 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
     ldc = builder.select(builder.icmp_signed("==", m, _i64(1)), _max(builder, ldc, n), ldc)
     trans_code = [builder.select(t, ir.Constant(I32, _CBLAS_TRANS),
                                  ir.Constant(I32, _CBLAS_NO_TRANS)) for t in (ta, tb)]
-    if threads:
+    if large:
+        # Size decides: one thread below BLAS_PARALLEL_MIN_FLOPS (set per calling
+        # thread, restored after, so numpy's setting is untouched).
         set_threads = _declare(module, blas.set_threads_alias, I32, [I32])
-        previous = builder.call(set_threads, [ir.Constant(I32, threads)])
+        flops = builder.mul(builder.mul(m, n), builder.mul(k, _i64(2)))
+        small = builder.icmp_signed("<", flops, _i64(native.BLAS_PARALLEL_MIN_FLOPS))
+        want = ir.Constant(I32, large) if forced else builder.select(
+            small, ir.Constant(I32, 1), ir.Constant(I32, large))
+        previous = builder.call(set_threads, [want])
     builder.call(cblas, [ir.Constant(I32, _CBLAS_ROW_MAJOR), *trans_code,
                          *map(to_blas_int, (m, n, k)), ir.Constant(etype, 1.0),
                          a, to_blas_int(lda), b, to_blas_int(ldb), beta, c, to_blas_int(ldc)])
-    if threads:
+    if large:
         builder.call(set_threads, [previous])
     builder.ret_void()
     return fn

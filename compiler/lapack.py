@@ -104,8 +104,11 @@ class _Call:
 
     def __init__(self, em, rt):
         self.em, self.rt, self.args, self.chars = em, rt, [], 0
+        self.largest = 0       # the largest constant size: the call's flops ~ its cube
 
     def int(self, value):
+        if isinstance(value, int):
+            self.largest = max(self.largest, value)
         return self._slot(self.rt.itype, ir.Constant(self.rt.itype, value)
                           if isinstance(value, int) else value)
 
@@ -130,10 +133,10 @@ class _Call:
         args = self.args + [i64(1)] * self.chars
         fn = declare(self.em.module, self.rt.alias, VOID, [PTR] * len(self.args)
                      + [I64] * self.chars)
-        # JAXLITE_BLAS_THREADS applies to LAPACK calls as to GEMMs (numpy's OpenBLAS only).
+        # Thread count by size, as for GEMMs (numpy's OpenBLAS only; see native).
         blas = native.find_blas() if self.rt.alias.endswith(("openblas64", "openblas32")) \
             else None
-        threads = native.requested_blas_threads(blas) if blas is not None else None
+        threads = native.blas_call_threads(blas, self.largest ** 3) if blas else None
         if threads:
             knob = declare(self.em.module, blas.set_threads_alias, I32, [I32])
             previous = self.em.b.call(knob, [ir.Constant(I32, threads)])

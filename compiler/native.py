@@ -23,9 +23,10 @@ import numpy as np
 import llvmlite.binding as llvm
 
 # Env switches: JAXLITE_BLAS=<path> picks a library; JAXLITE_BLAS_THREADS=<n> the threads
-# of jaxlite's BLAS calls.
+# of all of jaxlite's BLAS calls; JAXLITE_THREADS=<n> the threads of large kernels.
 _ENV_LIBRARY = "JAXLITE_BLAS"
 _ENV_BLAS_THREADS = "JAXLITE_BLAS_THREADS"
+_ENV_THREADS = "JAXLITE_THREADS"
 _SHORT = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 
 
@@ -229,18 +230,28 @@ def usable_cores(limit=8):
     return max(1, min(cores, limit))
 
 
-def blas_threads():
-    """Threads a GEMM call into OpenBLAS uses, or None without BLAS.
+# A BLAS or LAPACK call from compiled code runs on one thread below this many flops
+# (several ms on one core): waking OpenBLAS's workers costs tens of microseconds idle
+# and up to a scheduler tick each when the machine is busy, and its workers spin after
+# a call, against jaxlite's own threads. Measured on a loaded 2-core machine: the
+# 784-512-512-10 MLP step (GEMMs of <= 1e8 flops) took 40-60 ms with one thread per
+# call and 200-770 ms with two.
+BLAS_PARALLEL_MIN_FLOPS = 1 << 28
 
-    By default OpenBLAS's own setting (OPENBLAS_NUM_THREADS, else one per core), shared
-    with numpy. ``JAXLITE_BLAS_THREADS=n`` (read when a GEMM is emitted) makes jaxlite's
-    calls use n threads through openblas_set_num_threads_local, leaving numpy's alone:
-    on an oversubscribed machine OpenBLAS's spinning threads can be 10x slower than one.
+
+def blas_threads():
+    """Threads a large GEMM call into OpenBLAS uses, or None without BLAS.
+
+    Compiled code sets the count per call through openblas_set_num_threads_local (a
+    per-thread setting, restored after the call, so numpy's own BLAS threading stays as
+    the user set it): one thread below BLAS_PARALLEL_MIN_FLOPS, else
+    ``large_blas_threads`` (JAXLITE_BLAS_THREADS=n forces n for every call). Without
+    that knob, OpenBLAS's own setting (OPENBLAS_NUM_THREADS, else one per core).
     """
     blas = find_blas()
     if blas is None or blas.threads_fn is None:
         return None
-    return requested_blas_threads(blas) or int(blas.threads_fn())
+    return large_blas_threads(blas) or int(blas.threads_fn())
 
 
 def requested_blas_threads(blas):
@@ -249,3 +260,28 @@ def requested_blas_threads(blas):
     if not requested or blas.set_threads_symbol is None:
         return None
     return max(1, int(requested))
+
+
+def kernel_threads():
+    """Threads jaxlite splits a large kernel over: JAXLITE_THREADS, else one per usable
+    core (os.sched_getaffinity), at most 8; 1 without pthreads."""
+    if not has_threads():
+        return 1
+    forced = os.environ.get(_ENV_THREADS)
+    return max(1, int(forced)) if forced else usable_cores()
+
+
+def large_blas_threads(blas):
+    """Threads of a BLAS call at or above BLAS_PARALLEL_MIN_FLOPS, or None when the
+    library has no per-call knob (then OpenBLAS decides)."""
+    if blas is None or blas.set_threads_symbol is None:
+        return None
+    return requested_blas_threads(blas) or kernel_threads()
+
+
+def blas_call_threads(blas, flops):
+    """Threads for one BLAS/LAPACK call of ``flops`` (static size), or None (no knob)."""
+    large = large_blas_threads(blas)
+    if large is None or requested_blas_threads(blas):
+        return large
+    return large if flops >= BLAS_PARALLEL_MIN_FLOPS else 1

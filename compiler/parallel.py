@@ -15,8 +15,6 @@ empty band combines the partials and runs the kernel's epilogue.
 The thread count is fixed when the kernel is compiled: ``JAXLITE_THREADS``,
 else one per usable core (at most 8).
 """
-import os
-
 from llvmlite import ir
 
 from compiler import native
@@ -26,16 +24,12 @@ from compiler.lltypes import I32, I64, PTR, declare, elem, field, i64, lltype
 # joining a thread costs ~20-50 us, the time one core needs for ~1e5 cheap
 # elements.
 MIN_ELEMENTS = 1 << 17
-_ENV = "JAXLITE_THREADS"
 
 
 def threads():
     """Threads a large kernel is split over (1: never split): JAXLITE_THREADS,
     else one per usable core, at most 8; always 1 without pthreads."""
-    if not native.has_threads():
-        return 1
-    forced = os.environ.get(_ENV)
-    return max(1, int(forced)) if forced else native.usable_cores()
+    return native.kernel_threads()
 
 
 def split_plan(k, nthreads):
