@@ -342,6 +342,13 @@ class Array(np.ndarray):
     def block_until_ready(self):
         return self
 
+    def __iter__(self):
+        # Not the sequence protocol: indexing clamps out of bounds (as JAX), so
+        # an IndexError would never end the iteration.
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
 
 def wrap(x):
     """A concrete impl output as a jaxlite ``Array`` (a read-only view, so numpy's
