@@ -42,7 +42,8 @@ class Emitter:
         key = (atom, tuple(map(id, idx)))
         val = self.memo.get(key)
         if val is None:
-            self._elementwise_inputs_first(node, idx)
+            if node.kind == ELEMENTWISE:
+                self._elementwise_inputs_first(node, idx)
             val = registry.VALUE_RULES[node.prim](self, node, idx)
             self.memo[key] = val
         return val
