@@ -48,18 +48,23 @@ def test_defaults_match_jax_in_both_modes():
         assert _short(_defaults()) == JAX_X32
     with enable_x64():
         assert _short(_defaults()) == JAX_X64
-    assert _short(_defaults()) == JAX_X32        # the context restored the mode
+    with disable_x64():
+        with enable_x64():
+            pass
+        assert _short(_defaults()) == JAX_X32    # the inner context restored the mode
 
 
 def test_config_update_switches_the_mode():
+    saved = jaxlite.config.jax_enable_x64      # CI also runs this file with x64 on
     try:
         jaxlite.config.update("jax_enable_x64", True)
         assert jaxlite.config.jax_enable_x64 is True
         assert jnp.zeros(2).dtype == F64 and (jnp.ones(2, jnp.float32) * 2.0).dtype == F32
         assert jaxlite.grad(lambda x: x * x)(3.0).dtype == F64
-    finally:
         jaxlite.config.update("jax_enable_x64", False)
-    assert jnp.zeros(2).dtype == F32 and jaxlite.grad(lambda x: x * x)(3.0).dtype == F32
+        assert jnp.zeros(2).dtype == F32 and jaxlite.grad(lambda x: x * x)(3.0).dtype == F32
+    finally:
+        jaxlite.config.update("jax_enable_x64", saved)
 
 
 @pytest.mark.parametrize("var", ["JAX_ENABLE_X64", "JAXLITE_ENABLE_X64"])
@@ -101,17 +106,20 @@ def test_jit_retraces_per_mode():
         traces.append(1)
         return x + jnp.ones(3) * 0.1
     x = np.ones(3, np.float32)
-    a = f(x)
+    with disable_x64():
+        a = f(x)
     with enable_x64():
         b = f(x)
         c = f(x)
-    d = f(x)
+    with disable_x64():
+        d = f(x)
     assert len(traces) == 2
     assert (a.dtype, b.dtype, c.dtype, d.dtype) == (F32, F64, F64, F32)
     np.testing.assert_allclose(b, 1.1, rtol=1e-15)
     # Python scalar arguments change type with the mode, through the fast path too.
     g = jaxlite.jit(lambda s: s * 2)
-    assert g(3).dtype == I32 and g(3.0).dtype == F32
+    with disable_x64():
+        assert g(3).dtype == I32 and g(3.0).dtype == F32
     with enable_x64():
         assert g(3).dtype == I64 and g(3.0).dtype == F64
 
@@ -132,7 +140,7 @@ def test_float64_finite_differences_in_x64():
 
 
 def test_python_int_range_follows_the_mode():
-    with pytest.raises(OverflowError, match="int32"):
+    with disable_x64(), pytest.raises(OverflowError, match="int32"):
         jnp.array(2 ** 40)
     with enable_x64():
         assert int(jnp.array(2 ** 40)) == 2 ** 40 and jnp.array(2 ** 40).dtype == I64
@@ -140,7 +148,9 @@ def test_python_int_range_follows_the_mode():
 
 def test_random_defaults_follow_the_mode():
     key = random.PRNGKey(0)
-    assert random.normal(key, (2,)).dtype == F32 and random.randint(key, (2,), 0, 3).dtype == I32
+    with disable_x64():
+        assert random.normal(key, (2,)).dtype == F32
+        assert random.randint(key, (2,), 0, 3).dtype == I32
     with enable_x64():
         assert random.normal(key, (2,)).dtype == F64
         assert random.uniform(key, (2,)).dtype == F64
