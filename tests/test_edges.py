@@ -12,11 +12,19 @@ import pytest
 import jaxlite
 import jaxlite.numpy as jnp
 from jaxlite import lax
+from jaxlite.experimental import disable_x64
 from jaxlite.errors import (ConcretizationTypeError, TracerArrayConversionError,
                             TracerBoolConversionError, TracerIntegerConversionError,
                             UnexpectedTracerError)
 
 THIS_FILE = "test_edges.py"
+
+
+@pytest.fixture(autouse=True)
+def _x64_off():
+    """The expected dtypes are JAX's with x64 off (whatever mode the run starts in)."""
+    with disable_x64():
+        yield
 
 
 # ------------------------------------------------------------ error classes

@@ -82,12 +82,13 @@ def test_context_is_per_thread():
 
     def other():
         seen["other"] = jnp.zeros(1).dtype
-    with enable_x64():
+    glob = F64 if jaxlite.config.jax_enable_x64 else F32      # the global mode
+    with (disable_x64() if glob == F64 else enable_x64()):
         t = threading.Thread(target=other)
         t.start()
         t.join()
         seen["here"] = jnp.zeros(1).dtype
-    assert seen == {"other": F32, "here": F64}
+    assert seen == {"other": glob, "here": F32 if glob == F64 else F64}
 
 
 def test_float64_arrays_stay_float64_with_x64_off():
