@@ -98,18 +98,6 @@ def is_float(dtype):
     return np.dtype(dtype).kind == "f"
 
 
-def is_integer(dtype):
-    return np.dtype(dtype).kind in "iu"
-
-
-def is_unsigned(dtype):
-    return np.dtype(dtype).kind == "u"
-
-
-def x64_enabled():
-    return _config.x64.value
-
-
 def default_int():
     return int64 if _config.x64.value else int32
 
