@@ -9,11 +9,13 @@ import datetime
 import os
 
 import bench_autodiff
+import bench_contention
 import bench_control_flow
 import bench_conv
 import bench_debug
 import bench_jit
 import bench_linalg
+import bench_memory
 import bench_mpi
 import bench_scipy
 
@@ -23,7 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def main():
     sections = [bench_jit.run(), bench_autodiff.run(), bench_control_flow.run(),
                 bench_linalg.run(), bench_scipy.run(), bench_conv.run(),
-                bench_debug.run(), bench_mpi.run()]
+                bench_debug.run(), bench_mpi.run(),
+                bench_contention.run(), bench_memory.run()]
     text = (f"# Benchmark results\n\nProduced by `python benchmarks/run_all.py` on "
             f"{datetime.date.today()}. One run, one process per table (first-call rows use "
             f"fresh subprocesses); machines here are noisy, so read the ratios.\n\n"

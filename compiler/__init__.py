@@ -46,6 +46,7 @@ def _rename(exe, name):
         return exe
     new = copy.copy(exe)
     new.name = name
+    new.original = exe       # the memory cache holds executables weakly (cache.py)
     return new
 
 
@@ -78,13 +79,11 @@ def _compile(closed, name):
     else:
         mod = opt_module()
         opt_ir = str(mod)
-        store = {}
-        eng = engine.Engine(mod, on_object=lambda data: store.setdefault("obj", data))
-        if "obj" in store:
-            cache.store(dkey, store["obj"], opt_ir)
+        eng = engine.Engine.from_module(mod, on_object=lambda data: cache.store(
+            dkey, data, opt_ir))
+        optimized.clear()      # the engine consumed (and freed) the module
     texts = runtime.LazyTexts(
-        {"asm": lambda: engine.assembly(opt_module() if hit is None
-                                        else engine.optimize(ir_text))},
+        {"asm": lambda: engine.assembly(engine.optimize(ir_text))},
         jaxpr=str(simple), plan=plan, ir=ir_text, opt_ir=opt_ir)
     exe = Executable(name, [v.aval for v in simple.jaxpr.invars],
                      simple.consts, [v.aval for v in prog.outvars], eng.address("entry"), eng,

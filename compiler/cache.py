@@ -1,42 +1,112 @@
 """Pass 7: caches.
 
-* In memory: canonical jaxpr text + avals (+ constants' bytes) -> Executable.
+* In memory: canonical jaxpr text + avals (+ constants' bytes) -> Executable,
+  bounded in count and bytes (see MemoryCache).
 * On disk: object code keyed by sha256 of (LLVM IR text, target triple, CPU
   name and features, llvmlite version, cache format version). A hit skips the
   O3 pipeline and code generation. Entries also keep the optimized IR text.
   Location: $JAXLITE_CACHE_DIR or ~/.cache/jaxlite; JAXLITE_DISABLE_DISK_CACHE=1
   turns it off. Writes are atomic (temp file + rename); an entry whose
-  checksum does not match is ignored.
+  checksum (over its key and body) does not match is ignored.
 """
+import collections
+import ctypes
+import gc
 import hashlib
 import os
 import struct
 import tempfile
 import threading
+import weakref
 import zlib
 
-FORMAT_VERSION = "jaxlite-cache-1"
-_MAGIC = b"JLC1"
+FORMAT_VERSION = "jaxlite-cache-2"
+_MAGIC = b"JLC2"
 
-memory = {}
 _lock = threading.Lock()
 stats = {"memory_hits": 0, "disk_hits": 0, "disk_misses": 0, "disk_writes": 0}
 
+# The in-memory cache holds an executable strongly only while it is among the most
+# recent MEMORY_LIMIT ones and MEMORY_LIMIT_BYTES bytes; beyond that, weakly: it lives
+# as long as a jitted function's own caches hold it, so a dead function's executables
+# (and their LLVM engines) are freed with it.
+MEMORY_LIMIT = 256
+MEMORY_LIMIT_BYTES = 64 << 20
+# After this many bytes of evictions, give freed heap back to the OS (glibc keeps it).
+_TRIM_BYTES = 16 << 20
 
-MEMORY_LIMIT = 1024    # executables kept in memory (oldest dropped first)
+
+class MemoryCache:
+    """key -> Executable: a bounded LRU of strong references over weak ones."""
+
+    def __init__(self):
+        self._strong = collections.OrderedDict()      # key -> (exe, nbytes)
+        self._weak = weakref.WeakValueDictionary()
+        self._bytes = 0
+        self._evicted = 0
+
+    def get(self, key):
+        entry = self._strong.get(key)
+        if entry is not None:
+            self._strong.move_to_end(key)
+            return entry[0]
+        return self._weak.get(key)
+
+    def put(self, key, exe):
+        old = self._strong.pop(key, None)
+        if old is not None:
+            self._bytes -= old[1]
+        size = exe.nbytes()
+        self._strong[key] = (exe, size)
+        self._weak[key] = exe
+        self._bytes += size
+        while len(self._strong) > max(1, MEMORY_LIMIT) or (
+                self._bytes > MEMORY_LIMIT_BYTES and len(self._strong) > 1):
+            _, (_, dropped) = self._strong.popitem(last=False)
+            self._bytes -= dropped
+            self._evicted += dropped
+        if self._evicted > _TRIM_BYTES:
+            self._evicted = 0
+            release_free_memory()
+
+    def clear(self):
+        self._strong.clear()
+        self._weak.clear()
+        self._bytes = 0
+
+    def nbytes(self):
+        """Bytes held strongly (machine code, constants, texts)."""
+        return self._bytes
+
+    def __len__(self):
+        return len(self._weak)
+
+    def __contains__(self, key):
+        return key in self._strong or key in self._weak
+
+
+memory = MemoryCache()
 
 
 def remember(key, exe):
     with _lock:
-        memory[key] = exe
-        while len(memory) > MEMORY_LIMIT:
-            memory.pop(next(iter(memory)))
+        memory.put(key, exe)
 
 
 def clear_memory():
     """Drop the in-memory executables (jaxlite.clear_caches); the disk cache stays."""
     with _lock:
         memory.clear()
+    gc.collect()
+    release_free_memory()
+
+
+def release_free_memory():
+    """Return the C heap's free pages to the OS (glibc only; elsewhere nothing)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):
+        pass
 
 
 def disk_enabled():
@@ -72,7 +142,7 @@ def load(key):
         n_obj, n_ir = struct.unpack("<QQ", data[4:20])
         digest = data[20:52]
         body = data[52:]
-        if hashlib.sha256(body).digest() != digest or len(body) != n_obj + n_ir:
+        if _digest(key, body) != digest or len(body) != n_obj + n_ir:
             raise ValueError("checksum mismatch")
         obj = body[:n_obj]
         opt_ir = zlib.decompress(body[n_obj:]).decode()
@@ -81,6 +151,12 @@ def load(key):
         return None
     stats["disk_hits"] += 1
     return obj, opt_ir
+
+
+def _digest(key, body):
+    """Checksum over the entry's key and body: an entry copied or renamed to another
+    key's file is refused, not run."""
+    return hashlib.sha256(key.encode() + b"\0" + body).digest()
 
 
 def store(key, obj, opt_ir):
@@ -92,7 +168,7 @@ def store(key, obj, opt_ir):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         ir_z = zlib.compress(opt_ir.encode(), 1)
         body = bytes(obj) + ir_z
-        header = _MAGIC + struct.pack("<QQ", len(obj), len(ir_z)) + hashlib.sha256(body).digest()
+        header = _MAGIC + struct.pack("<QQ", len(obj), len(ir_z)) + _digest(key, body)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:

@@ -82,7 +82,9 @@ def optimize(ir_text):
     first call's compile time) with no measurable gain at run time. The
     vectorizer still interleaves (except in huge modules, see VECTORIZE_LIMIT)."""
     with llvm_lock:
-        mod = llvm.parse_assembly(ir_text)
+        # A context per module: types and constants uniqued in LLVM's global context
+        # are never freed, so every compile would grow the process for good.
+        mod = llvm.parse_assembly(ir_text, context=llvm.create_context())
         mod.verify()
         pto = llvm.create_pipeline_tuning_options(speed_level=3)
         pto.loop_vectorization = _largest_function(ir_text) < VECTORIZE_LIMIT
@@ -125,6 +127,30 @@ class Engine:
         self.ee.set_object_cache(notify, getbuffer)
         self.ee.finalize_object()
         self.ee.run_static_constructors()
+        self.code_bytes = len(cached_object or b"")
+
+    @classmethod
+    def from_module(cls, module_ref, on_object=None):
+        """Compile ``module_ref`` (consumed), then keep only its machine code: the engine
+        is rebuilt from the object code so the optimized module (most of a compile's
+        memory) is freed with the first engine."""
+        store = {}
+
+        def keep(data):
+            store["obj"] = data
+            if on_object is not None:
+                on_object(data)
+        first = cls(module_ref, on_object=keep)
+        if "obj" not in store:
+            return first
+        with llvm_lock:
+            first.ee.close()
+        return cls(cached_object=store["obj"])
+
+    def close(self):
+        """Free the engine's code and memory now (only when nothing will call it)."""
+        with llvm_lock:
+            self.ee.close()
 
     def address(self, name):
         addr = self.ee.get_function_address(name)

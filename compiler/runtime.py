@@ -154,6 +154,12 @@ class Executable:
         bound = (*self._consts, *leading)
         return functools.partial(self._fn, *bound) if bound else self._fn
 
+    def nbytes(self):
+        """Memory this executable holds: machine code, constants, kept texts."""
+        texts = sum(len(t) for t in self._texts.values() if isinstance(t, str))
+        return (getattr(self._engine, "code_bytes", 0) + texts
+                + sum(c.nbytes for c in self._consts))
+
     # ---------------------------------------------------------------- text
 
     def as_text(self):
