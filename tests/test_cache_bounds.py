@@ -90,3 +90,22 @@ def test_disk_hit_runs_correctly(tmp_path, monkeypatch):
         jaxlite.clear_caches()
         exe = jaxlite.jit(lambda v: jnp.exp(-v) * 2.5).lower(x).compile()
         np.testing.assert_allclose(exe(x), np.exp(-x) * 2.5, rtol=1e-12)
+
+
+def test_at_scalar_indices_do_not_build_a_full_index():
+    import tracemalloc
+    x = jnp.zeros((4000, 4000), bool)                 # 16 MB; a full int32 index is 64 MB
+    tracemalloc.start()
+    try:
+        y = x.at[123, 3456].set(True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 40e6, peak
+    want = np.zeros((4000, 4000), bool)
+    want[123, 3456] = True
+    np.testing.assert_array_equal(np.asarray(y), want)
+    z = jnp.arange(24.0).reshape(2, 3, 4).at[1, -1].add(100.0)
+    ref = np.arange(24.0).reshape(2, 3, 4)
+    ref[1, -1] += 100.0
+    np.testing.assert_array_equal(np.asarray(z), ref)

@@ -373,19 +373,34 @@ def _flat_positions(shape, idx):
     if not any(isinstance(e, core.Tracer) for e in leaves):
         # Static index: numpy itself computes the positions (a constant).
         _check_masks(_normalize_entries(idx), shape)
-        iota = np.arange(size, dtype=dt).reshape(shape)
+        index = tuple(np.asarray(e) if isinstance(e, list) else e for e in leaves)
         try:
-            return core.wrap(iota[tuple(np.asarray(e) if isinstance(e, list) else e
-                                        for e in leaves)])
+            return core.wrap(_static_positions(shape, index, dt))
         except IndexError:
             if _malformed(leaves, shape):
                 raise
+            iota = np.arange(size, dtype=dt).reshape(shape)
             # An index out of bounds: its updates are dropped (as JAX). Static ints
             # become index arrays, which fill rather than clamp.
             return getitem(core.wrap(iota), _ints_as_arrays(leaves), fill_out_of_bounds=size)
     # Traced index: gather from an iota (an equation under jit, not a constant).
     # Out-of-bounds index arrays give position ``size``, which scatter drops.
     return getitem(lax.reshape(lax.iota(dt, size), shape), idx, fill_out_of_bounds=size)
+
+
+def _static_positions(shape, index, dt):
+    """``arange(size).reshape(shape)[index]`` without the full-size iota: one
+    broadcast (zero-copy) view per axis, so x.at[i, j] of a huge x costs O(1)."""
+    if not shape:
+        return np.zeros((), dt)[index]
+    strides = np.cumprod((1,) + shape[:0:-1], dtype=np.int64)[::-1]
+    total = None
+    for axis, (n, stride) in enumerate(zip(shape, strides)):
+        along = (np.arange(n, dtype=dt) * dt.type(stride)).reshape(
+            (n,) + (1,) * (len(shape) - axis - 1))
+        part = np.broadcast_to(along, shape)[index]
+        total = part if total is None else total + part
+    return np.asarray(total, dt)
 
 
 def _malformed(leaves, shape):
