@@ -24,11 +24,20 @@ def _busy_from_argv(argv):
 BUSY = _busy_from_argv(sys.argv)
 
 
+# Spins until its parent goes away, so a killed benchmark leaves no competitor behind.
+_BUSY_LOOP = """
+import os
+parent = os.getppid()
+while os.getppid() == parent:
+    for _ in range(200000):
+        pass
+"""
+
+
 @contextlib.contextmanager
 def busy(n):
     """Run ``n`` busy-looping processes (a loaded laptop, a CI neighbour) meanwhile."""
-    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-             for _ in range(n)]
+    procs = [subprocess.Popen([sys.executable, "-c", _BUSY_LOOP]) for _ in range(n)]
     try:
         if procs:
             time.sleep(0.3)          # let them start and take their share of the cores
