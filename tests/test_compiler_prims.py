@@ -439,6 +439,12 @@ SAMPLES.update({name: (getattr(lax, name), _F, _F[::-1]) for name in [
     "gt", "ge"]})
 SAMPLES.update({
     "not": (lax.bitwise_not, _I),
+    "xor": (lax.bitwise_xor, _I, _I[::-1]),
+    "shift_left": (lax.shift_left, _I, rand((3, 4), np.int32) * 4),   # some out of range
+    "shift_right_logical": (lax.shift_right_logical, _I, rand((3, 4), np.int32) * 4),
+    "shift_right_arithmetic": (lax.shift_right_arithmetic, _I, rand((3, 4), np.int32) * 4),
+    "population_count": (lax.population_count, _I),
+    "clz": (lax.clz, _I),
     "and": (lax.bitwise_and, _B, _B[::-1]),
     "or": (lax.bitwise_or, _I, _I[::-1]),
     "integer_pow": (lambda x: lax.integer_pow(x, 3), _F),
