@@ -43,7 +43,9 @@ from llvmlite import ir
 
 from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, _Namer, dce, effectful
 from jaxlite import core
-from compiler import registry
+# fusion, simplify and lowering import this module too: the cycle is fine because
+# every use below is at call time, after all of them finished importing.
+from compiler import fusion, loops, lowering, parallel, registry, simplify
 from compiler.lltypes import I1, I8, I64, PTR, VOID, lltype, const, i64
 
 SMALL_CARRY = 64
@@ -252,7 +254,6 @@ def _closed(j):
 
 
 def _program(closed):
-    from compiler import fusion, simplify
     prog = fusion.fuse(simplify.simplify(closed))
     fusion.plan_buffers(prog)
     return prog
@@ -411,7 +412,6 @@ def _declare(module, name, ret, args):
 
 def program_function(module, prog, name, nthreads):
     """``void name(in..., out..., workspace)`` running a nested program's kernels."""
-    from compiler import lowering, parallel
     constvars = prog.closed.jaxpr.constvars
     nconst = len(constvars)
     nin = len(prog.invars) - nconst
@@ -609,7 +609,6 @@ def _emit_scan(cx):
     xsz = [_nbytes(a.aval) // max(a.aval.shape[0], 1) for a in xs]
     ysz = [_nbytes(v.aval) // max(v.aval.shape[0], 1) for v in ys]
     ws = cx.workspace()
-    from compiler import loops
     with loops.for_range(b, length, name="trip") as i:
         t = b.sub(i64(length - 1), i) if p.get("reverse") else i
         xsl = [b.gep(x, [b.mul(t, i64(n))], source_etype=I8) for x, n in zip(xptrs, xsz)]

@@ -23,7 +23,7 @@ import numpy as np
 
 from jaxlite import core
 from jaxlite.ir import Jaxpr, Literal, Var, _Namer, dce, pp_eqn
-from compiler import reduction_plan, registry
+from compiler import control_flow, reduction_plan, registry
 
 FUSABLE_KINDS = (core.ELEMENTWISE, core.INDEX_MAP)
 ROOT_KINDS = (core.REDUCTION, core.KERNEL, core.HIGHER_ORDER)
@@ -410,7 +410,6 @@ def fuse(closed):
             if monoid is not None:
                 k.reduction = reduction_plan.plan(k, monoid)
     prog = Program(closed, nodes, kept, aliases, outvars)
-    from compiler import control_flow
     control_flow.prepare(prog)      # compile the jaxprs of cond/while/scan kernels
     return prog
 
@@ -540,7 +539,6 @@ def plan_text(prog):
     lines = []
     for k in prog.kernels:
         if k.nested is not None:        # cond/while/scan: nested plans (control_flow.py)
-            from compiler import control_flow
             lines.extend(control_flow.plan_lines(prog, k, name))
             continue
         out = k.out

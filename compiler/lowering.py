@@ -11,7 +11,7 @@ emits a kernel root's loop nest, ``control_flow.py`` lowers cond/while/scan.
 """
 from llvmlite import ir
 
-from compiler import entry, kernels, parallel, registry
+from compiler import control_flow, entry, kernels, parallel, registry
 from compiler.emitter import Emitter
 from compiler.lltypes import PTR, VOID
 
@@ -39,8 +39,6 @@ def _kernel_bases(prog, k):
 def lower_kernel(module, prog, k, nthreads):
     """(LLVM function, base Vars it takes, split plan or None) of kernel ``k``."""
     if k.nested is not None:        # cond/while/scan: native control flow
-        # control_flow lowers the kernels of nested programs with this module.
-        from compiler import control_flow
         return control_flow.lower_kernel(module, prog, k, nthreads)
     bases = _kernel_bases(prog, k)
     split = parallel.split_plan(k, nthreads)

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from compiler import half
+from compiler import control_flow, half
 from jaxlite import core
 from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, dce, effectful
 
@@ -68,7 +68,6 @@ class _Simplifier:
         if eqn.prim.kind == core.CALL:
             return self.inline(eqn, ins)
         if eqn.prim.kind == core.HIGHER_ORDER:     # loop invariants: control_flow.simplify_loop
-            from compiler import control_flow
             eqn, ins, finish = control_flow.simplify_loop(
                 eqn, ins, lambda closed, args: self.run(closed.jaxpr, closed.consts, args))
             if finish is not None:
