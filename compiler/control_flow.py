@@ -41,7 +41,7 @@ are split over threads as at the top level (see parallel.py).
 import numpy as np
 from llvmlite import ir
 
-from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, _Namer, dce, effectful
+from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, Namer, dce, effectful
 from jaxlite import core
 # fusion, simplify and lowering import this module too: the cycle is fine because
 # every use below is at call time, after all of them finished importing.
@@ -315,25 +315,24 @@ def _carry_outs(k):
 def plan_lines(prog, k, name):
     """A control-flow kernel in the fusion plan: its equation (without the
     jaxprs), each nested program's plan indented, and what it reads."""
-    from compiler import fusion
     outs = ", ".join(f"{name(v)}:{v.aval.str_short()}" for v in k.outs)
-    where = ", ".join(fusion._where_text(prog, v) for v in k.outs)
+    where = ", ".join(fusion.where_text(prog, v) for v in k.outs)
     lines = [f"kernel {k.index} [{k.kind}] -> {outs}  ({where})"]
     n = k.root
     params = " ".join(f"{p}={v}" for p, v in sorted(n.params.items())
                       if not _holds_jaxpr(v))
     ins = " ".join(name(a) for a in n.inputs)
-    lines.append(f"    {_name(n)}[{params}] {ins}  # {fusion._src(n)}")
+    lines.append(f"    {_name(n)}[{params}] {ins}  # {fusion.source_text(n)}")
     for label, sub in k.nested.items():
         # Named as plan_text(sub) names them: its inputs first, in order.
-        ins = _Namer()
+        ins = Namer()
         lines.append(f"    {label}: " + (" ".join(ins.binder(v) for v in sub.invars) or "-"))
         lines.extend("        " + line for line in fusion.plan_text(sub).splitlines())
     reads = ", ".join(f"{name(v)}:{v.aval.str_short()}" for v in k.reads)
     lines.append(f"    reads: {reads or '-'}")
     if k.scratch is not None:
         lines.append(f"    scratch: {k.scratch.aval.size} bytes "
-                     f"({fusion._where_text(prog, k.scratch)})")
+                     f"({fusion.where_text(prog, k.scratch)})")
     return lines
 
 

@@ -22,7 +22,7 @@ does with fused inputs is declared where the rule is registered
 import numpy as np
 
 from jaxlite import core
-from jaxlite.ir import Jaxpr, Literal, Var, _Namer, dce, pp_eqn
+from jaxlite.ir import Jaxpr, Literal, Var, Namer, dce, pp_eqn
 from compiler import control_flow, reduction_plan, registry
 
 FUSABLE_KINDS = (core.ELEMENTWISE, core.INDEX_MAP)
@@ -526,14 +526,14 @@ def plan_buffers(prog):
 
 # ------------------------------------------------------------------ printing
 
-def _src(node):
+def source_text(node):
     s = node.source
     return f"{s}" if s is not None else "<compiler>"
 
 
 def plan_text(prog):
     """Each kernel: kind, output, the equations it fuses with their source lines."""
-    name = _Namer()
+    name = Namer()
     for v in prog.invars:
         name(v)
     lines = []
@@ -543,10 +543,10 @@ def plan_text(prog):
             continue
         out = k.out
         lines.append(f"kernel {k.index} [{k.kind}] -> {name(out)}:{out.aval.str_short()}"
-                     f"  ({_where_text(prog, out)})")
+                     f"  ({where_text(prog, out)})")
         for n in k.nodes:
             text = _node_text(n, name)
-            lines.append(f"    {text}  # {_src(n)}")
+            lines.append(f"    {text}  # {source_text(n)}")
         reads = ", ".join(f"{name(v)}:{v.aval.str_short()}" for v in k.reads)
         lines.append(f"    reads: {reads or '-'}")
     if prog.aliases:
@@ -558,7 +558,7 @@ def plan_text(prog):
     return "\n".join(lines)
 
 
-def _where_text(prog, v):
+def where_text(prog, v):
     if prog.buffers is None:
         return "?"
     kind, pos = prog.buffers.where.get(v, ("?", 0))

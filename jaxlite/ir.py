@@ -254,7 +254,7 @@ def _names():
         yield name
 
 
-class _Namer:
+class Namer:
     def __init__(self):
         self.names, self.gen = {}, _names()
 
@@ -325,7 +325,7 @@ def pp_eqn(eqn, name, indent):
 def pp_jaxpr(jaxpr, indent=0, source=False, name=None):
     """Print like JAX: one line if short, else one equation per line. ``name``
     (a nested jaxpr's) continues the enclosing jaxpr's variable names."""
-    name = _Namer() if name is None else name
+    name = Namer() if name is None else name
     consts = " ".join(name.binder(v) for v in jaxpr.constvars)
     args = " ".join(name.binder(v) for v in jaxpr.invars)
     eqns = []
