@@ -18,7 +18,7 @@ RNG = np.random.default_rng(7)
 def threaded(monkeypatch):
     monkeypatch.setattr(parallel, "MIN_ELEMENTS", 1)
     monkeypatch.setattr(parallel, "threads", lambda: 3)
-    monkeypatch.setattr(cache, "memory", {})           # no executable compiled serially
+    monkeypatch.setattr(cache, "memory", cache.MemoryCache())  # no executable compiled serially
     monkeypatch.setenv("JAXLITE_DISABLE_DISK_CACHE", "1")
 
 
