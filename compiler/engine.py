@@ -4,6 +4,7 @@ The target machine is the host CPU (name and features), so the vectorizer
 uses AVX2/AVX-512 where the machine has them. Optimization is the new pass
 manager's O3 pipeline with loop and SLP vectorization.
 """
+import re
 import threading
 
 import llvmlite
@@ -64,13 +65,24 @@ def configure_module(module):
 
 # The loop vectorizer's time grows quadratically with a loop body's size: a
 # kernel fusing 10 000 operations (an unrolled Python loop under jit) spent 37 s
-# in it, 0.4 s in the rest of O3. Modules with a function larger than this many
-# characters of IR (about 2000 fused operations) are optimized without it.
+# in it, 0.4 s in the rest of O3. Loops of functions larger than this many
+# characters of IR (about 2000 fused operations) carry metadata that turns the
+# vectorizer off for them alone, so the module's other kernels (a cheap cond
+# branch beside an expensive one, say) are still vectorized.
 VECTORIZE_LIMIT = 100_000
+_BRANCH = re.compile(r"^(\s+br [^\n!]*)$", re.M)
 
 
-def _largest_function(ir_text):
-    return max(len(f) for f in ir_text.split("\ndefine "))
+def _without_loop_vectorizer_in_huge_functions(ir_text):
+    parts = ir_text.split("\ndefine ")
+    huge = [i for i, f in enumerate(parts) if i and len(f) >= VECTORIZE_LIMIT]
+    if not huge:
+        return ir_text
+    node = max(map(int, re.findall(r"!(\d+)\b", ir_text)), default=-1) + 1
+    for i in huge:
+        parts[i] = _BRANCH.sub(rf"\1, !llvm.loop !{node}", parts[i])
+    return ("\ndefine ".join(parts) + f"\n!{node} = distinct !{{!{node}, !{node + 1}}}\n"
+            f'!{node + 1} = !{{!"llvm.loop.vectorize.enable", i1 false}}\n')
 
 
 def optimize(ir_text):
@@ -80,14 +92,15 @@ def optimize(ir_text):
     micro-kernel loses ~30% without it): shapes are static, so O3 fully
     unrolled and peeled every short loop (optimized IR 7x the input, half of a
     first call's compile time) with no measurable gain at run time. The
-    vectorizer still interleaves (except in huge modules, see VECTORIZE_LIMIT)."""
+    vectorizer still interleaves (except in huge functions, see VECTORIZE_LIMIT)."""
     with llvm_lock:
         # A context per module: types and constants uniqued in LLVM's global context
         # are never freed, so every compile would grow the process for good.
-        mod = llvm.parse_assembly(ir_text, context=llvm.create_context())
+        mod = llvm.parse_assembly(_without_loop_vectorizer_in_huge_functions(ir_text),
+                                  context=llvm.create_context())
         mod.verify()
         pto = llvm.create_pipeline_tuning_options(speed_level=3)
-        pto.loop_vectorization = _largest_function(ir_text) < VECTORIZE_LIMIT
+        pto.loop_vectorization = True
         pto.slp_vectorization = True
         pto.loop_unrolling = gemm.LLVM_KERNEL in ir_text
         pb = llvm.create_pass_builder(target_machine(), pto)

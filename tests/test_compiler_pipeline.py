@@ -339,3 +339,25 @@ def test_a_declared_elementwise_primitive_fuses_without_compiler_edits(cube_prim
     exe = compile_fn(g, x)
     assert len(kernels(exe)) == want, exe.fusion_plan()
     np.testing.assert_allclose(exe(x)[1], np.max(x ** 3), rtol=1e-6)
+
+
+def test_huge_functions_alone_lose_the_loop_vectorizer():
+    # A cond whose untaken branch is one huge kernel: the huge function's loops
+    # carry vectorize.enable=false metadata, the cheap branch is still vectorized.
+    from compiler import engine
+
+    def heavy(x):
+        for _ in range(150):
+            x = jnp.sin(x)
+        return x
+
+    x = np.linspace(0, 1, 4096, dtype=np.float32)
+    lowered = jaxlite.jit(lambda p, x: lax.cond(p, jnp.sin, heavy, x)).lower(True, x)
+    compiled = lowered.compile()
+    raw = compiled.llvm_ir(optimized=False)
+    marked = engine._without_loop_vectorizer_in_huge_functions(raw)
+    assert marked.count("!llvm.loop") > 0 and "llvm.loop.vectorize.enable" in marked
+    small = [f for f in marked.split("\ndefine ")[1:] if len(f) < engine.VECTORIZE_LIMIT]
+    assert small and not any("!llvm.loop" in f for f in small)
+    assert "x float>" in compiled.as_text()       # vector code survives in the module
+    np.testing.assert_allclose(np.asarray(compiled(True, x)), np.sin(x), rtol=1e-6)
