@@ -22,7 +22,7 @@ from common import fmt_ratio, fmt_time, machine, optional, table, timeit
 import jaxlite
 import jaxlite.numpy as jlnp
 from jaxlite import lax as jllax
-from compiler import cache
+from jaxlite.compiler import cache
 
 jax = optional("jax")
 numba = optional("numba")

@@ -16,7 +16,7 @@ from llvmlite import ir
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.common import machine, timeit  # noqa: E402
-from compiler import gemm, native  # noqa: E402
+from jaxlite.compiler import gemm, native  # noqa: E402
 
 SHAPES = [(128, 784, 512), (128, 512, 512), (512, 128, 512)]   # (m, k, n)
 I64 = ir.IntType(64)

@@ -26,7 +26,7 @@ from common import fmt_ratio, fmt_time, machine, optional, table, timeit
 import jaxlite
 import jaxlite.numpy as jlnp
 from jaxlite.scipy import linalg as jlsl
-from compiler import cache
+from jaxlite.compiler import cache
 
 jax = optional("jax")
 scipy_linalg = optional("scipy.linalg")

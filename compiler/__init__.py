@@ -14,14 +14,14 @@ import copy
 import os
 import time
 
-from compiler import cache, engine, entry, fusion, lowering, runtime, simplify as _simplify
-from compiler import control_flow  # noqa: F401  (registers the cond/while/scan kernel rules)
-from compiler import special_rules  # noqa: F401  (registers the special functions' value rules)
-from compiler import lapack  # noqa: F401  (registers the linalg kernel rules)
-from compiler import conv, windows  # noqa: F401  (register the convolution and window kernel rules)
-from compiler import callback  # noqa: F401  (registers debug_callback's kernel rule)
-from compiler import collectives  # noqa: F401  (registers the MPI collectives' kernel rules)
-from compiler.runtime import Executable
+from jaxlite.compiler import cache, engine, entry, fusion, lowering, runtime, simplify as _simplify
+from jaxlite.compiler import control_flow  # noqa: F401  (registers the cond/while/scan kernel rules)
+from jaxlite.compiler import special_rules  # noqa: F401  (registers the special functions' value rules)
+from jaxlite.compiler import lapack  # noqa: F401  (registers the linalg kernel rules)
+from jaxlite.compiler import conv, windows  # noqa: F401  (register the convolution and window kernel rules)
+from jaxlite.compiler import callback  # noqa: F401  (registers debug_callback's kernel rule)
+from jaxlite.compiler import collectives  # noqa: F401  (registers the MPI collectives' kernel rules)
+from jaxlite.compiler.runtime import Executable
 
 __all__ = ["compile", "Executable"]
 

@@ -190,7 +190,7 @@ def memory_key(closed):
     its avals, and a digest of its constants."""
     from jaxlite.ir import pp_jaxpr
     import numpy as np
-    from compiler.control_flow import nested_consts
+    from jaxlite.compiler.control_flow import nested_consts
     h = hashlib.sha256()
     for c in list(closed.consts) + nested_consts(closed.jaxpr):   # printing omits nested ones
         a = np.asarray(c)

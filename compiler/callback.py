@@ -20,8 +20,8 @@ from llvmlite import ir
 
 from jaxlite import debug
 from jaxlite.ir import Var
-from compiler.lltypes import I64, PTR, VOID, const, declare, elem, i64, lltype
-from compiler.registry import kernel_rule
+from jaxlite.compiler.lltypes import I64, PTR, VOID, const, declare, elem, i64, lltype
+from jaxlite.compiler.registry import kernel_rule
 
 _SYMBOL = "jaxlite_debug_callback"
 _avals = {}           # callback id -> the input avals the kernel passes

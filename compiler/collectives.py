@@ -37,8 +37,8 @@ from llvmlite import ir
 
 from jaxlite.ir import Var
 from jaxlite.lax import parallel
-from compiler.lltypes import I1, I32, I64, I8, PTR, VOID, declare, elem, i64, lltype
-from compiler.registry import kernel_rule
+from jaxlite.compiler.lltypes import I1, I32, I64, I8, PTR, VOID, declare, elem, i64, lltype
+from jaxlite.compiler.registry import kernel_rule
 
 # Slots of jaxlite_mpi_state.
 COMM, BYTE, FLOAT, DOUBLE, INT32, INT64, SUM, MAX, MIN, RANK, SIZE = range(11)

@@ -45,8 +45,8 @@ from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, Namer, dce, effectful
 from jaxlite import core
 # fusion, simplify and lowering import this module too: the cycle is fine because
 # every use below is at call time, after all of them finished importing.
-from compiler import fusion, loops, lowering, parallel, registry, simplify
-from compiler.lltypes import I1, I8, I64, PTR, VOID, lltype, const, i64
+from jaxlite.compiler import fusion, loops, lowering, parallel, registry, simplify
+from jaxlite.compiler.lltypes import I1, I8, I64, PTR, VOID, lltype, const, i64
 
 SMALL_CARRY = 64
 ALIGN = 64

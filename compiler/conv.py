@@ -26,11 +26,11 @@ import os
 import numpy as np
 from llvmlite import ir
 
-from compiler import gemm, loops
-from compiler.emitter import clamp
-from compiler.lltypes import I1, I64, PTR, const, declare, i64, lltype
-from compiler.registry import kernel_rule
-from compiler.scalar_rules import convert
+from jaxlite.compiler import gemm, loops
+from jaxlite.compiler.emitter import clamp
+from jaxlite.compiler.lltypes import I1, I64, PTR, const, declare, i64, lltype
+from jaxlite.compiler.registry import kernel_rule
+from jaxlite.compiler.scalar_rules import convert
 
 # Below this many multiply-adds the direct loop nest beats a GEMM call.
 DIRECT_MAX_MACS = 1 << 14

@@ -8,8 +8,8 @@ import numpy as np
 
 from jaxlite.core import ELEMENTWISE
 from jaxlite.ir import Var
-from compiler import loops, registry
-from compiler.lltypes import I64, lltype, const, declare, i64
+from jaxlite.compiler import loops, registry
+from jaxlite.compiler.lltypes import I64, lltype, const, declare, i64
 
 
 class Emitter:

@@ -10,7 +10,7 @@ import threading
 import llvmlite
 import llvmlite.binding as llvm
 
-from compiler import gemm
+from jaxlite.compiler import gemm
 
 _lock = threading.Lock()
 _state = {}

@@ -8,8 +8,8 @@ malloc fails (the runtime then raises MemoryError).
 """
 from llvmlite import ir
 
-from compiler import parallel
-from compiler.lltypes import I8, I32, I64, PTR, VOID, declare, i64
+from jaxlite.compiler import parallel
+from jaxlite.compiler.lltypes import I8, I32, I64, PTR, VOID, declare, i64
 
 MAX_DIRECT_ARGS = 200   # beyond this, pointers come packed in one array (ctypes limits)
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from jaxlite import core
 from jaxlite.ir import Jaxpr, Literal, Var, Namer, dce, pp_eqn
-from compiler import control_flow, reduction_plan, registry
+from jaxlite.compiler import control_flow, reduction_plan, registry
 
 FUSABLE_KINDS = (core.ELEMENTWISE, core.INDEX_MAP)
 ROOT_KINDS = (core.REDUCTION, core.KERNEL, core.HIGHER_ORDER)

@@ -28,8 +28,8 @@ import os
 import numpy as np
 from llvmlite import ir
 
-from compiler import native
-from compiler.lltypes import declare as _declare, elem as _elem, field as _field
+from jaxlite.compiler import native
+from jaxlite.compiler.lltypes import declare as _declare, elem as _elem, field as _field
 
 I1 = ir.IntType(1)
 I32 = ir.IntType(32)

@@ -9,12 +9,12 @@ loops of their ``ReductionPlan``), argmax/argmin, cumsum, scatter, sort
 import numpy as np
 from llvmlite import ir
 
-from compiler import gemm, loops
-from compiler.emitter import clamp, imin, sfx
-from compiler.lltypes import I1, I64, PTR, VOID, const, i64, identity, lltype
-from compiler.reduction_plan import SUM_BLOCK
-from compiler.registry import kernel_rule
-from compiler.scalar_rules import convert, gather_index
+from jaxlite.compiler import gemm, loops
+from jaxlite.compiler.emitter import clamp, imin, sfx
+from jaxlite.compiler.lltypes import I1, I64, PTR, VOID, const, i64, identity, lltype
+from jaxlite.compiler.reduction_plan import SUM_BLOCK
+from jaxlite.compiler.registry import kernel_rule
+from jaxlite.compiler.scalar_rules import convert, gather_index
 
 
 def emit_loop(em, kernel):

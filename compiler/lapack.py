@@ -25,9 +25,9 @@ import numpy as np
 import llvmlite.binding as llvm
 from llvmlite import ir
 
-from compiler import loops, native
-from compiler.lltypes import F32, I8, I32, I64, PTR, VOID, const, declare, elem, i64, lltype
-from compiler.registry import kernel_rule
+from jaxlite.compiler import loops, native
+from jaxlite.compiler.lltypes import F32, I8, I32, I64, PTR, VOID, const, declare, elem, i64, lltype
+from jaxlite.compiler.registry import kernel_rule
 
 _lock = threading.Lock()
 _found = {}          # "dpotrf" -> (alias, int bits)

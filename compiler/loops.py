@@ -6,7 +6,7 @@ A zero trip count skips the body entirely, so 0-size arrays never touch memory.
 """
 import contextlib
 
-from compiler.lltypes import I64, i64
+from jaxlite.compiler.lltypes import I64, i64
 
 
 @contextlib.contextmanager

@@ -11,9 +11,9 @@ emits a kernel root's loop nest, ``control_flow.py`` lowers cond/while/scan.
 """
 from llvmlite import ir
 
-from compiler import control_flow, entry, kernels, parallel, registry
-from compiler.emitter import Emitter
-from compiler.lltypes import PTR, VOID
+from jaxlite.compiler import control_flow, entry, kernels, parallel, registry
+from jaxlite.compiler.emitter import Emitter
+from jaxlite.compiler.lltypes import PTR, VOID
 
 
 def lower(prog, name="jit_fn", data_offset=None):

@@ -17,8 +17,8 @@ else one per usable core (at most 8).
 """
 from llvmlite import ir
 
-from compiler import native
-from compiler.lltypes import I32, I64, PTR, declare, elem, field, i64, lltype
+from jaxlite.compiler import native
+from jaxlite.compiler.lltypes import I32, I64, PTR, declare, elem, field, i64, lltype
 
 # Below this many elements a kernel runs on the calling thread: starting and
 # joining a thread costs ~20-50 us, the time one core needs for ~1e5 cheap

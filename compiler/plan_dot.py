@@ -9,7 +9,7 @@ executable.
 """
 import itertools
 
-from compiler import fusion, simplify
+from jaxlite.compiler import fusion, simplify
 from jaxlite.ir_dot import quote
 
 __all__ = ["plan_dot"]

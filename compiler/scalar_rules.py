@@ -10,10 +10,10 @@ primitive's name, next to its definition.
 import numpy as np
 from llvmlite import ir
 
-from compiler import loops, registry, vecmath
-from compiler.emitter import clamp, sfx, to_i64
-from compiler.lltypes import I8, const, i64, is_unsigned, lltype
-from compiler.registry import value_rule
+from jaxlite.compiler import loops, registry, vecmath
+from jaxlite.compiler.emitter import clamp, sfx, to_i64
+from jaxlite.compiler.lltypes import I8, const, i64, is_unsigned, lltype
+from jaxlite.compiler.registry import value_rule
 
 
 def _elementwise(fn):

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from compiler import control_flow, half
+from jaxlite.compiler import control_flow, half
 from jaxlite import core
 from jaxlite.ir import ClosedJaxpr, Jaxpr, Literal, Var, dce, effectful
 

@@ -15,8 +15,8 @@ from llvmlite import binding as llvm
 from llvmlite import ir
 
 from jaxlite.lax import special_math
-from compiler import native, registry, vecmath
-from compiler.lltypes import F64, I32, declare
+from jaxlite.compiler import native, registry, vecmath
+from jaxlite.compiler.lltypes import F64, I32, declare
 
 _LIBM = {"lgamma_r": "jaxlite_special_lgamma_r", "erfc": "jaxlite_special_erfc"}
 _registered = {}      # C name -> registered, once per process

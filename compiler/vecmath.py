@@ -35,7 +35,7 @@ Polynomials: the float64 kernels use Taylor series where they converge fast
 nodes (near-minimax), those of float32 tanh and logistic by minimax fits in
 relative error (max error over every float32: tanh 1.50 ulp, logistic 2.40 ulp), as
 are the double polynomials of float32 pow.
-The derivation is `compiler/tools/fit_vecmath.py` (`python -m compiler.tools.fit_vecmath`
+The derivation is `compiler/tools/fit_vecmath.py` (`python -m jaxlite.compiler.tools.fit_vecmath`
 prints the tables); it is a development tool, never imported at run time.
 
 FMA: exactness of the argument reductions relies on a fused multiply-add

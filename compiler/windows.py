@@ -11,10 +11,10 @@ load), so loop bodies stay branch-free.
 import numpy as np
 from llvmlite import ir
 
-from compiler import loops
-from compiler.emitter import clamp
-from compiler.lltypes import I1, I64, const, i64, identity, lltype
-from compiler.registry import kernel_rule
+from jaxlite.compiler import loops
+from jaxlite.compiler.emitter import clamp
+from jaxlite.compiler.lltypes import I1, I64, const, i64, identity, lltype
+from jaxlite.compiler.registry import kernel_rule
 
 
 def _geometry(node):

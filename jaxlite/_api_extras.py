@@ -216,6 +216,6 @@ def clear_caches():
     clear_shared_caches()
     jit_primitive.clear_caches()
     jaxpr_transforms.clear_caches()
-    cache = sys.modules.get("compiler.cache")   # not imported yet: nothing compiled
+    cache = sys.modules.get("jaxlite.compiler.cache")   # not imported yet: nothing compiled
     if cache is not None:
         cache.clear_memory()

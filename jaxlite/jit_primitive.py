@@ -39,7 +39,7 @@ def executable(closed, name):
     exe = _exe_cache.get(closed)
     if exe is None:
         # why local: the compiler imports llvmlite; `import jaxlite` must not.
-        from compiler import compile as backend_compile, stats
+        from jaxlite.compiler import compile as backend_compile, stats
         start, memory_hits = time.perf_counter(), stats["memory_hits"]
         exe = backend_compile(closed, name=name)
         _exe_cache[closed] = exe
@@ -51,7 +51,7 @@ def executable(closed, name):
 def fusion_plan_dot(closed, name):
     """The compiler's fusion plan for a ClosedJaxpr as a Graphviz DOT graph."""
     # why local: the compiler imports llvmlite; `import jaxlite` must not.
-    from compiler import plan_dot
+    from jaxlite.compiler import plan_dot
     return plan_dot.plan_dot(closed, name)
 
 

@@ -139,7 +139,7 @@ def test_eval_shape_with_shape_dtype_structs():
 # -------------------------------------------------------------- clear_caches
 
 def test_clear_caches_then_jit_still_works():
-    import compiler.cache as ccache
+    import jaxlite.compiler.cache as ccache
     f = jaxlite.jit(lambda x: jnp.sin(x) * 2.0)
     x = np.linspace(0.0, 1.0, 5)
     np.testing.assert_allclose(f(x), np.sin(x) * 2.0, rtol=1e-12)

@@ -9,7 +9,7 @@ import numpy as np
 
 import jaxlite
 import jaxlite.numpy as jnp
-from compiler import cache
+from jaxlite.compiler import cache
 
 
 def _closure_call(c, x):

@@ -16,9 +16,9 @@ os.environ.setdefault("JAXLITE_DISABLE_DISK_CACHE", "1")
 import jaxlite  # noqa: E402
 import jaxlite.numpy as jnp  # noqa: E402
 from jaxlite import lax  # noqa: E402
-import compiler  # noqa: E402
+from jaxlite import compiler  # noqa: E402
 from jaxlite import core  # noqa: E402
-from compiler import cache, registry  # noqa: E402
+from jaxlite.compiler import cache, registry  # noqa: E402
 
 
 def compile_fn(f, *args, name="f"):
@@ -344,7 +344,7 @@ def test_a_declared_elementwise_primitive_fuses_without_compiler_edits(cube_prim
 def test_huge_functions_alone_lose_the_loop_vectorizer():
     # A cond whose untaken branch is one huge kernel: the huge function's loops
     # carry vectorize.enable=false metadata, the cheap branch is still vectorized.
-    from compiler import engine
+    from jaxlite.compiler import engine
 
     def heavy(x):
         for _ in range(150):

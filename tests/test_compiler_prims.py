@@ -13,8 +13,8 @@ os.environ.setdefault("JAXLITE_DISABLE_DISK_CACHE", "1")
 
 import jaxlite  # noqa: E402
 from jaxlite import core, lax  # noqa: E402
-import compiler  # noqa: E402
-from compiler import registry  # noqa: E402
+from jaxlite import compiler  # noqa: E402
+from jaxlite.compiler import registry  # noqa: E402
 
 RNG = np.random.default_rng(0)
 

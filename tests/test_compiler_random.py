@@ -13,7 +13,7 @@ os.environ.setdefault("JAXLITE_DISABLE_DISK_CACHE", "1")
 
 import jaxlite  # noqa: E402
 from jaxlite import lax  # noqa: E402
-import compiler  # noqa: E402
+from jaxlite import compiler  # noqa: E402
 
 M, N = 4, 6
 

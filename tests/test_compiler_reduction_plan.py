@@ -9,8 +9,8 @@ os.environ.setdefault("JAXLITE_DISABLE_DISK_CACHE", "1")
 
 import jaxlite  # noqa: E402
 import jaxlite.numpy as jnp  # noqa: E402
-from compiler import fusion, parallel, simplify  # noqa: E402
-from compiler.reduction_plan import SUM_BLOCK  # noqa: E402
+from jaxlite.compiler import fusion, parallel, simplify  # noqa: E402
+from jaxlite.compiler.reduction_plan import SUM_BLOCK  # noqa: E402
 
 
 def _reductions(f, *args):

@@ -16,7 +16,7 @@ from llvmlite import ir
 
 # The editable install maps only `jaxlite`; make the repo's `compiler/` importable too.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from compiler import gemm, native  # noqa: E402
+from jaxlite.compiler import gemm, native  # noqa: E402
 
 llvm.initialize_native_target()
 llvm.initialize_native_asmprinter()

@@ -473,7 +473,7 @@ def test_python_int_out_of_int32_range_is_clean_error():
 
 def test_fast_path_survives_compiler_cache_eviction(monkeypatch):
     import gc
-    from compiler import cache
+    from jaxlite.compiler import cache
     monkeypatch.setattr(cache, "MEMORY_LIMIT", 2)
     f = jaxlite.jit(lambda x: jnp.sin(x) * 3.0 + 1.0)
     x = np.linspace(0.0, 1.0, 9)

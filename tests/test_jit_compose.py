@@ -94,7 +94,7 @@ def test_same_jitted_helper_called_twice_under_transforms():
 
 
 def test_compiler_inlines_one_inner_jaxpr_twice():
-    from compiler import compile as backend_compile
+    from jaxlite.compiler import compile as backend_compile
     inner = jit(lambda x: jnp.exp(x) * 2.125)
     closed = jaxlite.make_jaxpr(lambda x, y: inner(x) - inner(y))(X, Y)
     out = backend_compile(closed, name="twice")(X, Y)[0]

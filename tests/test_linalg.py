@@ -538,7 +538,7 @@ def test_wrong_ord_axis_mode():
 
 
 def test_missing_lapack_routine_is_a_clear_error_at_jit_time(monkeypatch):
-    from compiler import lapack
+    from jaxlite.compiler import lapack
     found = lapack.routine("potrf", F64)
     assert found.int_bits in (32, 64)
     monkeypatch.setattr(lapack, "_found", {})
@@ -554,7 +554,7 @@ def test_missing_lapack_routine_is_a_clear_error_at_jit_time(monkeypatch):
 
 
 def test_scipy_function_pointers_are_a_working_fallback(monkeypatch):
-    from compiler import lapack
+    from jaxlite.compiler import lapack
     monkeypatch.setattr(lapack, "_found", {})
     monkeypatch.setattr(lapack, "_from_numpy_openblas", lambda name: None)
     assert lapack.routine("potrf", F64).int_bits == 32
@@ -586,7 +586,7 @@ def test_triangular_solve_every_flag_both_native_paths(m):
 
 
 def test_blas_threads_knob_applies_to_lapack_calls(monkeypatch):
-    from compiler import native
+    from jaxlite.compiler import native
     blas = native.find_blas()
     if blas is None or blas.set_threads_symbol is None:
         pytest.skip("no OpenBLAS with a per-call thread setting here")   # only the knob is absent

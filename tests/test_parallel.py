@@ -9,7 +9,7 @@ import pytest
 import jaxlite
 import jaxlite.numpy as jnp
 from jaxlite import lax, nn
-from compiler import cache, parallel
+from jaxlite.compiler import cache, parallel
 
 RNG = np.random.default_rng(7)
 

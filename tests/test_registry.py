@@ -13,8 +13,8 @@ import jaxlite.jit  # noqa: F401
 import jaxlite.custom_derivatives  # noqa: F401
 from jaxlite import core
 from jaxlite.interpreters import ad, batching
-import compiler  # noqa: F401  (registers every lowering rule)
-from compiler import fusion, registry, simplify
+from jaxlite import compiler  # noqa: F401  (registers every lowering rule)
+from jaxlite.compiler import fusion, registry, simplify
 
 # Primitives allowed to lack a rule, and why.
 NO_JVP = {

@@ -11,7 +11,7 @@ import jaxlite.numpy as jnp
 from jaxlite import lax
 from jaxlite.lax import special_math
 from jaxlite.scipy import special as sp
-from compiler.tools import fit_special
+from jaxlite.compiler.tools import fit_special
 from helpers import check_grads, check_vmap, check_jit
 
 RNG = np.random.default_rng(7)

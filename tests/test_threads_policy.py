@@ -7,7 +7,7 @@ import pytest
 
 import jaxlite
 import jaxlite.numpy as jnp
-from compiler import native, parallel
+from jaxlite.compiler import native, parallel
 
 
 def _knob():

@@ -15,7 +15,7 @@ import pytest
 import llvmlite.binding as llvm
 from llvmlite import ir
 
-from compiler.tools import fit_vecmath   # the offline fits vecmath's tables came from
+from jaxlite.compiler.tools import fit_vecmath   # the offline fits vecmath's tables came from
 
 
 def _load_vecmath():

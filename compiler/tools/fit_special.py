@@ -1,7 +1,7 @@
 """Derive the erf-inverse polynomial tables of jaxlite/lax/special_math.py
 (a development tool; needs scipy).
 
-``python -m compiler.tools.fit_special`` prints ``ERFINV_COEFFS``. For each
+``python -m jaxlite.compiler.tools.fit_special`` prints ``ERFINV_COEFFS``. For each
 segment of ``special_math.ERFINV_SEGMENTS`` (a range of w = -log((1-y)(1+y)),
 or of sqrt(w), and a degree), x / y as a function of that variable, where
 erf(x) = y, is fitted by least squares in the Chebyshev basis of the segment

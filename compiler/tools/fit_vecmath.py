@@ -1,6 +1,6 @@
 """Derive vecmath's fitted polynomial coefficients (a development tool).
 
-``python -m compiler.tools.fit_vecmath`` prints the tables that
+``python -m jaxlite.compiler.tools.fit_vecmath`` prints the tables that
 ``compiler/vecmath.py`` holds as constants, reproduced from their
 definitions: least squares on Chebyshev nodes (near-minimax) for most, and
 minimax fits in relative error (Loeb's linearization with Lawson's
@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from compiler import vecmath
+from jaxlite.compiler import vecmath
 
 
 

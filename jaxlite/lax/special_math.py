@@ -402,7 +402,7 @@ def betainc(o, a, b, x):
 # and s = w on the first segment, sqrt(w) on the others; P a Chebyshev series
 # in s scaled to [-1, 1]. Segments (lo, hi, s is sqrt(w)?, degree); the last
 # one (t = 1 - y below 1e-17) only ndtri reaches. The coefficients are least-
-# squares fits printed by `python -m compiler.tools.fit_special`.
+# squares fits printed by `python -m jaxlite.compiler.tools.fit_special`.
 ERFINV_SEGMENTS = ((0.0, 6.25, False, 30), (2.5, 4.0, True, 20), (4.0, 6.25, True, 16),
                    (6.25, 27.3, True, 28))
 ERFINV_COEFFS = (
