@@ -20,6 +20,12 @@ import threading
 import weakref
 import zlib
 
+import numpy as np
+
+from jaxlite.ir import pp_jaxpr
+# control_flow imports the passes, which may import this module: used at call time.
+from jaxlite.compiler import control_flow
+
 FORMAT_VERSION = "jaxlite-cache-2"
 _MAGIC = b"JLC2"
 
@@ -188,11 +194,8 @@ def store(key, obj, opt_ir):
 def memory_key(closed):
     """The canonical text of a ClosedJaxpr (names are assigned when printing),
     its avals, and a digest of its constants."""
-    from jaxlite.ir import pp_jaxpr
-    import numpy as np
-    from jaxlite.compiler.control_flow import nested_consts
     h = hashlib.sha256()
-    for c in list(closed.consts) + nested_consts(closed.jaxpr):   # printing omits nested ones
+    for c in list(closed.consts) + control_flow.nested_consts(closed.jaxpr):   # printing omits nested ones
         a = np.asarray(c)
         h.update(f"{a.dtype.str}{a.shape}".encode())
         h.update(np.ascontiguousarray(a).tobytes())
