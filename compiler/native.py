@@ -231,12 +231,15 @@ def usable_cores(limit=8):
 
 
 # A BLAS or LAPACK call from compiled code runs on one thread below this many flops
-# (several ms on one core): waking OpenBLAS's workers costs tens of microseconds idle
+# (about a millisecond on one core): waking OpenBLAS's workers costs tens of microseconds idle
 # and up to a scheduler tick each when the machine is busy, and its workers spin after
-# a call, against jaxlite's own threads. Measured on a loaded 2-core machine: the
-# 784-512-512-10 MLP step (GEMMs of <= 1e8 flops) took 40-60 ms with one thread per
-# call and 200-770 ms with two.
-BLAS_PARALLEL_MIN_FLOPS = 1 << 28
+# a call, against jaxlite's own threads. The threshold trades the two cases: on an
+# idle 2-core machine the 784-512-512-10 MLP step (GEMMs of 0.07-0.1 GFLOP) takes
+# 2.2 ms with two threads per call and 3.6 ms with one, so those stay threaded; the
+# small GEMMs of RNN and loop bodies (about 1 MFLOP) run on one thread. (On a
+# loaded machine that MLP step took 40-60 ms with one thread and 200-770 ms with
+# two: issue 13's dynamic work sharing is what fixes that case.)
+BLAS_PARALLEL_MIN_FLOPS = 1 << 24
 
 
 def blas_threads():
