@@ -53,7 +53,8 @@ def target_machine():
 def target_id():
     """Everything about the target that changes generated code (for cache keys)."""
     _init()
-    return f"{_state['triple']}|{_state['cpu']}|{_state['features']}|llvmlite-{llvmlite.__version__}"
+    return (f"{_state['triple']}|{_state['cpu']}|{_state['features']}"
+            f"|llvmlite-{llvmlite.__version__}|{PIPELINE}")
 
 
 def configure_module(module):
@@ -70,6 +71,9 @@ def configure_module(module):
 # vectorizer off for them alone, so the module's other kernels (a cheap cond
 # branch beside an expensive one, say) are still vectorized.
 VECTORIZE_LIMIT = 100_000
+# Part of the disk-cache key (target_id): change it whenever optimize() changes the
+# code it makes from the same IR, or old cached objects would be reused.
+PIPELINE = "o3-novec-per-huge-function"
 _BRANCH = re.compile(r"^(\s+br [^\n!]*)$", re.M)
 
 
