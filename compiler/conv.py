@@ -21,7 +21,6 @@ is laid out so that its fill loop reads the input contiguously:
 The direct loop nest (integers, bool, tiny problems, or when malloc fails)
 accumulates each output element over its window in a register.
 """
-import os
 
 import numpy as np
 from llvmlite import ir
@@ -36,11 +35,11 @@ from jaxlite.compiler.scalar_rules import convert
 DIRECT_MAX_MACS = 1 << 14
 # Patch rows filled (and multiplied) per chunk: about this many bytes, to stay in L2.
 CHUNK_BYTES = 1 << 20
-# The products go to the LLVM GEMM kernel (split over pthreads per call above
-# ~8 MFLOP) unless JAXLITE_GEMM=blas: measured on the shared 2-core machine this
-# was written on, the benchmark's forward convolution took 62 ms with it, 92 ms
-# with one-thread OpenBLAS and 1.8 s with threaded OpenBLAS, whose spinning
-# threads lose to the machine's other processes at every one of the chunked calls.
+# The products go to gemm's default back end (OpenBLAS, JAXLITE_GEMM=llvm for the
+# LLVM kernel), whose thread count is set per call by size (native.
+# BLAS_PARALLEL_MIN_FLOPS). On a quiet 2-core machine the benchmark's forward
+# convolution took 14.4 ms that way against 26.3 ms with the LLVM kernel (JAX 21-24
+# ms); the CNN step 35.5 against 43.8 ms (JAX 58-62 ms).
 
 
 class _Geometry:
@@ -247,7 +246,6 @@ def _emit_im2col(em, geo, buf, patch, packed):
     sizes = [geo.size(d) for d in order]
     units, rows, per = _chunking(geo)
     nchunks = -(-units // per)
-    backend = None if _blas_forced() else "llvm"
     with loops.for_range(b, G, name="g") as g:
         with loops.for_range(b, nchunks, name="ch") as ch:
             lo = b.mul(ch, i64(per))
@@ -273,17 +271,12 @@ def _emit_im2col(em, geo, buf, patch, packed):
                 pc, ldc = b.gep(T, [b.mul(row0, i64(og))], source_etype=ety), og
             gemm.emit_gemm(b, em.module, geo.dtype, geo.trans, False, m, i64(og), k,
                            P, lda, pw, i64(og), pc, i64(ldc), beta=1.0 if geo.trans else 0.0,
-                           backend=backend)
+                           backend=None)
         if not geo.in_place:
             _copy_out(em, geo, g, T)
             if geo.trans:
                 with loops.for_range(b, M * og, name="z2") as i:
                     b.store(const(geo.dtype, 0), b.gep(T, [i], source_etype=ety))
-
-
-def _blas_forced():
-    """JAXLITE_GEMM=blas: the user asked for BLAS everywhere."""
-    return os.environ.get("JAXLITE_GEMM", "auto").lower() == "blas"
 
 
 def _imin(b, x, y):
