@@ -346,15 +346,7 @@ def _all_gather_transpose(ct, x, axes, axis_size):
     return [core.bind(psum_scatter_p, ct, axes=axes, axis_size=axis_size)]
 
 
-def _all_gather_jvp(primals, tangents, axes, axis_size):
-    out = core.bind(all_gather_p, primals[0], axes=axes, axis_size=axis_size)
-    if type(tangents[0]) is Zero:
-        return out, Zero(core.get_aval(out))
-    return out, core.bind(all_gather_p, tangents[0], axes=axes, axis_size=axis_size)
-
-
-ad.jvp_rules[all_gather_p] = _all_gather_jvp
-ad.transpose_rules[all_gather_p] = _all_gather_transpose
+ad.deflinear(all_gather_p, _all_gather_transpose)
 
 
 def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False):
@@ -420,15 +412,7 @@ def _psum_scatter_transpose(ct, x, axes, axis_size):
     return [core.bind(all_gather_p, ct, axes=axes, axis_size=axis_size)]
 
 
-def _psum_scatter_jvp(primals, tangents, axes, axis_size):
-    out = core.bind(psum_scatter_p, primals[0], axes=axes, axis_size=axis_size)
-    if type(tangents[0]) is Zero:
-        return out, Zero(core.get_aval(out))
-    return out, core.bind(psum_scatter_p, tangents[0], axes=axes, axis_size=axis_size)
-
-
-ad.jvp_rules[psum_scatter_p] = _psum_scatter_jvp
-ad.transpose_rules[psum_scatter_p] = _psum_scatter_transpose
+ad.deflinear(psum_scatter_p, _psum_scatter_transpose)
 
 
 def psum_scatter(x, axis_name, *, scatter_dimension=0, axis_index_groups=None, tiled=False):
