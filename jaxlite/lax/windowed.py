@@ -243,38 +243,28 @@ _chooser_jvp(reduce_window_max_p, "ge")
 _chooser_jvp(reduce_window_min_p, "le")
 
 
-def _gather_jvp(primals, tangents, select_prim, **params):
-    (t, x), (tt, _) = primals, tangents
-    ans = select_and_gather_add_p.bind(t, x, select_prim=select_prim, **params)
-    if type(tt) is Zero:
-        return ans, Zero(core.get_aval(ans))
-    return ans, select_and_gather_add_p.bind(tt, x, select_prim=select_prim, **params)
+def _linear_in_values(prim, dual):
+    """Rules of select_and_{gather,scatter}_add: linear in their first operand
+    (the values moved), piecewise constant in the second (which picks where),
+    and each one's transpose is the other one."""
+    def jvp(primals, tangents, select_prim, **params):
+        (v, x), (tv, _) = primals, tangents
+        ans = prim.bind(v, x, select_prim=select_prim, **params)
+        if type(tv) is Zero:
+            return ans, Zero(core.get_aval(ans))
+        return ans, prim.bind(tv, x, select_prim=select_prim, **params)
+
+    def transpose(ct, v, x, select_prim, **params):
+        if type(ct) is Zero:
+            return [None, None]
+        return [dual.bind(ct, x, select_prim=select_prim, **params), None]
+
+    ad.jvp_rules[prim] = jvp
+    ad.transpose_rules[prim] = transpose
 
 
-def _gather_transpose(ct, t, x, select_prim, **params):
-    if type(ct) is Zero:
-        return [None, None]
-    return [select_and_scatter_add_p.bind(ct, x, select_prim=select_prim, **params), None]
-
-
-def _scatter_jvp(primals, tangents, select_prim, **params):
-    (s, x), (ts, _) = primals, tangents
-    ans = select_and_scatter_add_p.bind(s, x, select_prim=select_prim, **params)
-    if type(ts) is Zero:
-        return ans, Zero(core.get_aval(ans))
-    return ans, select_and_scatter_add_p.bind(ts, x, select_prim=select_prim, **params)
-
-
-def _scatter_transpose(ct, s, x, select_prim, **params):
-    if type(ct) is Zero:
-        return [None, None]
-    return [select_and_gather_add_p.bind(ct, x, select_prim=select_prim, **params), None]
-
-
-ad.jvp_rules[select_and_gather_add_p] = _gather_jvp
-ad.transpose_rules[select_and_gather_add_p] = _gather_transpose
-ad.jvp_rules[select_and_scatter_add_p] = _scatter_jvp
-ad.transpose_rules[select_and_scatter_add_p] = _scatter_transpose
+_linear_in_values(select_and_gather_add_p, select_and_scatter_add_p)
+_linear_in_values(select_and_scatter_add_p, select_and_gather_add_p)
 
 
 # ----------------------------------------------------------------- batch
