@@ -108,8 +108,23 @@ def optimize(ir_text):
         pto.slp_vectorization = True
         pto.loop_unrolling = gemm.LLVM_KERNEL in ir_text
         pb = llvm.create_pass_builder(target_machine(), pto)
-        pb.getModulePassManager().run(mod, pb)
+        mpm = pb.getModulePassManager()
+        try:
+            mpm.run(mod, pb)
+        finally:
+            _dispose_pass_manager(mpm)
         return mod
+
+
+def _dispose_pass_manager(mpm):
+    """Free a pass pipeline. llvmlite's ModulePassManager inherits ObjectRef's no-op
+    _dispose ahead of its own (method order), so close() never deletes the pipeline:
+    about 30 KB leaked per compile, forever (+67 MB over 600 jitted closures)."""
+    if type(mpm)._dispose is llvm.ffi.ObjectRef._dispose:
+        llvm.ffi.lib.LLVMPY_DisposeNewModulePassManger(mpm)
+        mpm.detach()
+    else:
+        mpm.close()
 
 
 def assembly(module_ref):
