@@ -3,15 +3,15 @@
 ``emit_loop`` stores a fused value at every output index; the others are
 registered in ``registry.KERNEL_RULES`` with what fusion needs to know
 (``label``, ``fuses_inputs``, the reduction ``monoid``): reductions (the
-loops of their ``ReductionPlan``), argmax/argmin, cumsum, scatter, sort
-(heapsort per line) and GEMM (calls emitted by ``gemm.py``).
+loops of their ``ReductionPlan``), argmax/argmin, cumsum, scatter and GEMM
+(calls emitted by ``gemm.py``); sort has its own module, ``sort_kernel.py``.
 """
 import numpy as np
 from llvmlite import ir
 
 from jaxlite.compiler import gemm, loops
 from jaxlite.compiler.emitter import clamp, imin, sfx
-from jaxlite.compiler.lltypes import I1, I64, PTR, VOID, const, i64, identity, lltype
+from jaxlite.compiler.lltypes import I1, I64, PTR, const, i64, identity, lltype
 from jaxlite.compiler.reduction_plan import SUM_BLOCK
 from jaxlite.compiler.registry import kernel_rule
 from jaxlite.compiler.scalar_rules import convert, gather_index
@@ -229,104 +229,6 @@ def _combine_exact(em, dt, a, x):
     if dt.kind == "b":
         return b.or_(a, x)
     return b.add(a, x)
-
-
-@kernel_rule("sort", "argsort", label="sort", fuses_inputs=False)
-def emit_sort(em, kernel):
-    """Heapsort of each line along ``dimension``, in place in the output (values,
-    or indices ordered by the values they point at): O(n log n), no workspace."""
-    node = kernel.root
-    x, out = node.inputs[0], node.out
-    d = node.params["dimension"]
-    shape = x.aval.shape
-    n = shape[d]
-    stride = int(np.prod(shape[d + 1:], dtype=np.int64))
-    b = em.b
-    xp, op = em.address(x, i64(0)), em.address(out, i64(0))
-    sift = _sift_function(em, kernel, x.aval.dtype, out.aval.dtype, node.prim == "argsort")
-    with loops.loop_nest(b, shape[:d], "p", outer=em.band) as pre:
-        with loops.loop_nest(b, shape[d + 1:], "q") as post:
-            base = loops.linear_index(b, list(pre) + [i64(0)] + list(post), shape)
-            with loops.for_range(b, n, name="i") as i:
-                off = b.add(base, b.mul(i, i64(stride)))
-                if node.prim == "argsort":
-                    val = convert(em, i, np.dtype(np.int64), out.aval.dtype)
-                else:
-                    val = em.load_linear(x, off)
-                em.store_linear(out, off, val)
-            with loops.for_range(b, n // 2, name="h") as h:       # heapify
-                b.call(sift, [xp, op, base, i64(stride), b.sub(i64(n // 2 - 1), h), i64(n)])
-            with loops.for_range(b, max(n - 1, 0), name="e") as e:   # pop the maxima
-                end = b.sub(i64(n - 1), e)
-                first, last = base, b.add(base, b.mul(end, i64(stride)))
-                top, bottom = em.load_linear(out, first), em.load_linear(out, last)
-                em.store_linear(out, first, bottom)
-                em.store_linear(out, last, top)
-                b.call(sift, [xp, op, base, i64(stride), i64(0), end])
-
-
-def _sift_function(em, kernel, key_dtype, out_dtype, by_index):
-    """``sift(x, out, base, stride, root, end)``: restore the max-heap below
-    ``root`` in the line's first ``end`` entries (positions base + i*stride)."""
-    kty, oty = lltype(key_dtype), lltype(out_dtype)
-    fn = ir.Function(em.module, ir.FunctionType(VOID, [PTR, PTR, I64, I64, I64, I64]),
-                     name=f"k{kernel.index}_sift")
-    fn.linkage = "internal"
-    xp, op, base, stride, root0, end = fn.args
-    b = ir.IRBuilder(fn.append_basic_block("entry"))
-    root_slot = b.alloca(I64)
-    b.store(root0, root_slot)
-    loop, body, done = (fn.append_basic_block(n) for n in ("loop", "body", "done"))
-    b.branch(loop)
-
-    def at(i):
-        return b.gep(op, [b.add(base, b.mul(i, stride))], source_etype=oty)
-
-    def key(i):
-        v = b.load(at(i), typ=oty)
-        if not by_index:
-            return v, None
-        idx = v if oty == I64 else b.sext(v, I64)
-        return b.load(b.gep(xp, [b.add(base, b.mul(idx, stride))], source_etype=kty),
-                      typ=kty), idx
-
-    def less(i, j):
-        (a, ia), (c, ic) = key(i), key(j)
-        lt, eq = _order(b, key_dtype, a, c)
-        return b.or_(lt, b.and_(eq, b.icmp_signed("<", ia, ic))) if by_index else lt
-
-    b.position_at_end(loop)
-    r = b.load(root_slot, typ=I64)
-    child = b.add(b.mul(r, i64(2)), i64(1))
-    b.cbranch(b.icmp_signed("<", child, end), body, done)
-    b.position_at_end(body)
-    right = b.add(child, i64(1))
-    has_right = b.icmp_signed("<", right, end)
-    right_ok = b.select(has_right, right, child)        # never read past the heap
-    big = b.select(b.and_(has_right, less(child, right_ok)), right, child)
-    swap = fn.append_basic_block("swap")
-    b.cbranch(less(r, big), swap, done)
-    b.position_at_end(swap)
-    pr, pb = at(r), at(big)
-    vr, vb = b.load(pr, typ=oty), b.load(pb, typ=oty)
-    b.store(vb, pr)
-    b.store(vr, pb)
-    b.store(big, root_slot)
-    b.branch(loop)
-    b.position_at_end(done)
-    b.ret_void()
-    return fn
-
-
-def _order(b, dtype, a, c):
-    """(a < c, a ties c) in sort order: NaN after every number, NaNs tie."""
-    dtype = np.dtype(dtype)
-    if dtype.kind == "f":
-        a_nan, c_nan = b.fcmp_unordered("uno", a, a), b.fcmp_unordered("uno", c, c)
-        lt = b.or_(b.fcmp_ordered("<", a, c), b.and_(c_nan, b.not_(a_nan)))
-        return lt, b.or_(b.fcmp_ordered("==", a, c), b.and_(a_nan, c_nan))
-    lt = (b.icmp_signed if dtype.kind == "i" else b.icmp_unsigned)("<", a, c)   # bool: 0 < 1
-    return lt, b.icmp_signed("==", a, c)
 
 
 @kernel_rule("scatter_add", "scatter", label="scatter", fuses_inputs=True)
