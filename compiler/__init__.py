@@ -20,8 +20,11 @@ from jaxlite.compiler import special_rules  # noqa: F401  (registers the special
 from jaxlite.compiler import lapack  # noqa: F401  (registers the linalg kernel rules)
 from jaxlite.compiler import conv, windows  # noqa: F401  (register the convolution and window kernel rules)
 from jaxlite.compiler import sort_kernel  # noqa: F401  (registers the sort/argsort kernel rule)
+from jaxlite.compiler import fft  # noqa: F401  (registers the fft kernel rule)
 from jaxlite.compiler import callback  # noqa: F401  (registers debug_callback's kernel rule)
 from jaxlite.compiler import collectives  # noqa: F401  (registers the MPI collectives' kernel rules)
+from jaxlite.compiler import complex_expand
+from jaxlite.compiler import complex_rules  # noqa: F401  (registers the complex expansion rules)
 from jaxlite.compiler.runtime import Executable
 
 __all__ = ["compile", "Executable"]
@@ -32,14 +35,12 @@ stats = cache.stats
 def compile(closed, name="jit_fn"):
     """Compile a ClosedJaxpr to an Executable taking its (non-const) inputs."""
     key = cache.memory_key(closed)
-    with engine.llvm_lock:
-        hit = cache.memory.get(key)
-        if hit is not None:
-            cache.stats["memory_hits"] += 1
-            return _rename(hit, name)
-        exe = _compile(closed, name)
-        cache.remember(key, exe)
-        return exe
+    hit = cache.lookup(key)
+    if hit is None:
+        # No lock held here: engine.py takes the LLVM lock around LLVM's own work
+        # only. Two threads compiling one program keep the first result.
+        hit = cache.remember(key, _compile(closed, name))
+    return _rename(hit, name)
 
 
 def _rename(exe, name):
@@ -57,6 +58,9 @@ def _symbol(name):
 
 def _compile(closed, name):
     start = time.perf_counter()
+    in_avals, out_avals = closed.in_avals, closed.out_avals
+    if complex_expand.involves_complex(closed):
+        closed = complex_expand.expand(closed)     # complex arguments keep their bytes
     simple = _simplify.simplify(closed)
     prog = fusion.fuse(simple)
     fusion.plan_buffers(prog)
@@ -86,8 +90,7 @@ def _compile(closed, name):
     texts = runtime.LazyTexts(
         {"asm": lambda: engine.assembly(engine.optimize(ir_text))},
         jaxpr=str(simple), plan=plan, ir=ir_text, opt_ir=opt_ir)
-    exe = Executable(name, [v.aval for v in simple.jaxpr.invars],
-                     simple.consts, [v.aval for v in prog.outvars], eng.address("entry"), eng,
+    exe = Executable(name, in_avals, simple.consts, out_avals, eng.address("entry"), eng,
                      texts, from_disk_cache=hit is not None, workspace=prog.buffers.workspace,
                      packed=entry.packed_args(prog))
     # seconds spent simplifying/fusing/lowering and in LLVM (jax_log_compiles)

@@ -34,6 +34,7 @@ MAX_DUPLICATES = 4
 class CompilerOp:
     """An operation fusion introduces itself, with a primitive's name, kind and cost."""
     __slots__ = ("name", "kind", "cost")
+    multiple_results = False
 
     def __init__(self, name, kind, cost):
         self.name, self.kind, self.cost = name, kind, cost
@@ -41,11 +42,17 @@ class CompilerOp:
 
 # Routes a program output that is not a fresh kernel result into its own buffer.
 COPY = CompilerOp("copy", core.ELEMENTWISE, core.FREE)
+_COMPILER_OPS = {COPY.name: COPY}
+
+
+def register_op(op):
+    """Let equations of a compiler pass's own CompilerOp reach fusion (by name)."""
+    _COMPILER_OPS[op.name] = op
 
 
 def _op(name):
     op = core.all_primitives.get(name)
-    return op if op is not None else {COPY.name: COPY}[name]
+    return op if op is not None else _COMPILER_OPS[name]
 
 
 class Node:

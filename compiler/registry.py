@@ -20,6 +20,9 @@ KERNEL_RULES = {}     # primitive name -> KernelRule
 # What fusion needs to know about how an index map reads its inputs (see value_rule).
 _EXPANDS = {}         # primitive name -> expands(node, v)
 _KEEPS_ORDER = {}     # primitive name -> True
+# Primitives no kernel ever sees: a pass before simplify rewrites every one of them
+# into other primitives (complex numbers: complex_expand.py).
+_EXPANDED = set()
 
 _VALUE_KINDS = (core.ELEMENTWISE, core.INDEX_MAP)
 _KERNEL_KINDS = (core.REDUCTION, core.KERNEL, core.HIGHER_ORDER)
@@ -84,9 +87,18 @@ def kernel_rule(*names, label, fuses_inputs, monoid=None):
     return register
 
 
+def expanded_away(*names):
+    """Declare that a pass before simplify replaces every equation of these
+    primitives (they then need no value or kernel rule)."""
+    _EXPANDED.update(names)
+
+
 def lowering_for(prim):
     """The rule that lowers ``prim`` as its kind requires: a value rule, a
-    KernelRule, ``INLINED`` for a call primitive, or None when there is none."""
+    KernelRule, ``INLINED`` for a call primitive, ``EXPANDED`` for one a pass
+    rewrites away, or None when there is none."""
+    if prim.name in _EXPANDED:
+        return EXPANDED
     if prim.kind in _VALUE_KINDS:
         return VALUE_RULES.get(prim.name)
     if prim.kind in _KERNEL_KINDS:
@@ -97,3 +109,4 @@ def lowering_for(prim):
 
 
 INLINED = "inlined by simplify"
+EXPANDED = "rewritten into other primitives before simplify"

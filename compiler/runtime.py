@@ -34,7 +34,7 @@ def _probe_data_offset():
 
 DATA_OFFSET = _probe_data_offset()
 _ndarray, _Array, _empty = np.ndarray, core.Array, np.empty
-_PY_SCALARS = (bool, int, float)
+_PY_SCALARS = (bool, int, float, complex)
 
 
 class Executable:
@@ -122,7 +122,7 @@ class Executable:
             kind = np.asarray(x).dtype.kind
             kind = "i" if kind == "u" else kind
             want = "i" if dtype.kind == "u" else dtype.kind
-            if kind not in "bif" or "bif".index(kind) > "bif".index(want):
+            if kind not in "bifc" or "bifc".index(kind) > "bifc".index(want):
                 raise TypeError(f"{self.name}: argument {i} expected {expected}, got "
                                 f"{type(x).__name__} {x!r}")
             return np.asarray(x, dtype)

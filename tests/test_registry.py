@@ -14,7 +14,7 @@ import jaxlite.custom_derivatives  # noqa: F401
 from jaxlite import core
 from jaxlite.interpreters import ad, batching
 from jaxlite import compiler  # noqa: F401  (registers every lowering rule)
-from jaxlite.compiler import fusion, registry, simplify
+from jaxlite.compiler import complex_expand, fusion, registry, simplify
 
 # Primitives allowed to lack a rule, and why.
 NO_JVP = {
@@ -107,7 +107,9 @@ def test_kind_has_what_it_needs(name):
     kernel rule; CALL: inlined by simplify."""
     prim = _prim(name)
     rule = registry.lowering_for(prim)
-    if prim.kind in (core.ELEMENTWISE, core.INDEX_MAP):
+    if rule is registry.EXPANDED:      # real/imag/conj/complex: rewritten into real operations
+        assert complex_expand.rule_for(prim) is not None, f"{name} has no expansion rule"
+    elif prim.kind in (core.ELEMENTWISE, core.INDEX_MAP):
         assert callable(rule), f"{prim.kind} primitive {name} has no value rule"
     elif prim.kind == core.CALL:
         assert rule is registry.INLINED

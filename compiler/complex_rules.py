@@ -1,0 +1,420 @@
+"""The complex expansion rules: each primitive on complex values as real lax
+operations on the planes (see ``complex_expand.py``).
+
+A rule takes the primitive's operands (a ``Pair`` for each complex one) and
+params and returns its result (a ``Pair`` when complex). Data movement applies
+to both planes alike; arithmetic follows the usual formulas, with numpy's
+care where they overflow or cancel: division by Smith's scaling, the modulus
+as a scaled hypot, sqrt as csqrt, log1p and expm1 without cancellation near 0,
+tanh by Kahan's formula.
+"""
+import numpy as np
+
+from jaxlite import core, dtypes, lax
+from jaxlite.compiler import registry
+from jaxlite.compiler.complex_expand import Pair, expand_nested, flatten, register, unflatten
+
+__all__ = []
+
+_prim = core.all_primitives.__getitem__   # by name: the primitives live in several lax modules
+
+
+def _rule(*names):
+    def deco(f):
+        for n in names:
+            register(n, f)
+        return f
+    return deco
+
+
+def _pair(x):
+    """A real operand as a complex one with a zero imaginary plane."""
+    return x if isinstance(x, Pair) else Pair(x, _zeros_like(x))
+
+
+def _full_like(x, value):
+    a = core.get_aval(x)
+    return lax.full(a.shape, value, a.dtype)
+
+
+def _zeros_like(x):
+    return _full_like(x, 0)
+
+
+def _ones_like(x):
+    return _full_like(x, 1)
+
+
+def _real_params(params):
+    """Complex dtypes in params (preferred_element_type, new_dtype...) as real."""
+    return {k: (dtypes.real_dtype(v) if isinstance(v, np.dtype) and v.kind == "c" else v)
+            for k, v in params.items()}
+
+
+def _planewise(name):
+    """The primitive applied to each plane (real operands: indices, predicates,
+    shared by both)."""
+    prim = _prim(name)
+
+    def rule(*args, **params):
+        params = _real_params(params)
+        re = prim.bind(*[a.re if isinstance(a, Pair) else a for a in args], **params)
+        im = prim.bind(*[a.im if isinstance(a, Pair) else a for a in args], **params)
+        if prim.multiple_results:
+            return [Pair(r, i) for r, i in zip(re, im)]
+        return Pair(re, im)
+    return rule
+
+
+# Data movement, linear maps and selections: the same on both planes.
+_PLANEWISE = """broadcast_in_dim reshape transpose squeeze rev slice pad concatenate
+dynamic_slice dynamic_update_slice gather scatter scatter_add select_n stop_gradient
+reduce_sum cumsum add sub neg""".split()
+for _name in _PLANEWISE:
+    if _name in core.all_primitives:
+        register(_name, _planewise(_name))
+
+
+# ---------------------------------------------------------------- the parts
+# Only complex values have parts: these four never reach a kernel.
+registry.expanded_away("real", "imag", "conj", "complex")
+
+@_rule("real")
+def _real(z):
+    return z.re
+
+
+@_rule("imag")
+def _imag(z):
+    return z.im
+
+
+@_rule("conj")
+def _conj(x, input_dtype=None):
+    z = _pair(x)
+    return Pair(z.re, lax.neg(z.im))
+
+
+@_rule("complex")
+def _complex(x, y):
+    shape = np.broadcast_shapes(core.get_aval(x).shape, core.get_aval(y).shape)
+    return Pair(_broadcast(x, shape), _broadcast(y, shape))
+
+
+def _broadcast(x, shape):
+    a = core.get_aval(x)
+    return x if a.shape == shape else lax.broadcast_in_dim(x, shape, ())
+
+
+@_rule("iota")
+def _iota(dtype, shape, dimension):
+    re = _prim("iota").bind(dtype=dtypes.real_dtype(dtype), shape=shape, dimension=dimension)
+    return Pair(re, _zeros_like(re))
+
+
+@_rule("convert_element_type")
+def _convert(x, new_dtype, weak_type=False):
+    new_dtype = np.dtype(new_dtype)
+    if new_dtype.kind != "c":           # complex -> real keeps the real part (as JAX)
+        return lax.convert_element_type(x.re, new_dtype)
+    part = dtypes.real_dtype(new_dtype)
+    if isinstance(x, Pair):
+        return Pair(lax.convert_element_type(x.re, part), lax.convert_element_type(x.im, part))
+    re = lax.convert_element_type(x, part)
+    return Pair(re, _zeros_like(re))
+
+
+# ------------------------------------------------------------- arithmetic
+
+def cmul(a, b):
+    return Pair(lax.sub(lax.mul(a.re, b.re), lax.mul(a.im, b.im)),
+                lax.add(lax.mul(a.re, b.im), lax.mul(a.im, b.re)))
+
+
+def cdiv(a, b):
+    """Smith's division (numpy's): scale by the larger part of the divisor."""
+    c, d = b.re, b.im
+    wide = lax.ge(lax.abs(c), lax.abs(d))
+    big, small = lax.select_n(wide, d, c), lax.select_n(wide, c, d)
+    r = lax.div(small, big)
+    s = lax.div(1.0, lax.add(big, lax.mul(small, r)))
+    re = lax.select_n(wide, lax.add(lax.mul(a.re, r), a.im), lax.add(a.re, lax.mul(a.im, r)))
+    im = lax.select_n(wide, lax.sub(lax.mul(a.im, r), a.re), lax.sub(a.im, lax.mul(a.re, r)))
+    # A zero divisor gives inf or nan per part, as a real division would.
+    zero = lax.bitwise_and(lax.eq(c, 0.0), lax.eq(d, 0.0))
+    return Pair(lax.select_n(zero, lax.mul(re, s), lax.div(a.re, lax.abs(c))),
+                lax.select_n(zero, lax.mul(im, s), lax.div(a.im, lax.abs(c))))
+
+
+register("mul", lambda a, b: cmul(_pair(a), _pair(b)))
+register("div", lambda a, b: cdiv(_pair(a), _pair(b)))
+
+
+def _isinf(x):
+    return lax.eq(lax.abs(x), np.inf)
+
+
+def hypot(x, y):
+    """sqrt(x^2 + y^2) without overflow or underflow (scaled by the larger part)."""
+    ax, ay = lax.abs(x), lax.abs(y)
+    big, small = lax.max(ax, ay), lax.min(ax, ay)
+    ratio = lax.div(small, big)
+    h = lax.mul(big, lax.sqrt(lax.add(1.0, lax.mul(ratio, ratio))))
+    h = lax.select_n(lax.eq(big, 0.0), h, big)                  # 0/0
+    inf = lax.bitwise_or(_isinf(x), _isinf(y))                   # inf even beside a NaN
+    return lax.select_n(inf, h, _full_like(h, np.inf))
+
+
+@_rule("abs")
+def _abs(z):
+    return hypot(z.re, z.im)
+
+
+@_rule("sign")
+def _sign(z):
+    h = hypot(z.re, z.im)
+    zero = lax.eq(h, 0.0)
+    safe = lax.select_n(zero, h, _ones_like(h))
+    return Pair(lax.div(z.re, safe), lax.div(z.im, safe))
+
+
+@_rule("eq")
+def _eq(a, b):
+    a, b = _pair(a), _pair(b)
+    return lax.bitwise_and(lax.eq(a.re, b.re), lax.eq(a.im, b.im))
+
+
+@_rule("ne")
+def _ne(a, b):
+    a, b = _pair(a), _pair(b)
+    return lax.bitwise_or(lax.ne(a.re, b.re), lax.ne(a.im, b.im))
+
+
+# ------------------------------------------------------ exp, log, powers
+
+def _keep_zero(y, value):
+    """``value`` where the imaginary part ``y`` is not 0, else ``y`` itself: a
+    real argument keeps an exact (signed) zero imaginary part (exp(inf + 0j))."""
+    return lax.select_n(lax.eq(y, 0.0), value, y)
+
+
+@_rule("exp")
+def cexp(z):
+    e = lax.exp(z.re)
+    return Pair(lax.mul(e, lax.cos(z.im)), _keep_zero(z.im, lax.mul(e, lax.sin(z.im))))
+
+
+@_rule("log")
+def clog(z):
+    return Pair(lax.log(hypot(z.re, z.im)), lax.atan2(z.im, z.re))
+
+
+@_rule("log1p")
+def _log1p(z):
+    x, y = z.re, z.im
+    x1 = lax.add(x, 1.0)
+    # |1+z|^2 - 1 = x(2 + x) + y^2, accurate near z = 0
+    near = lax.lt(lax.max(lax.abs(x), lax.abs(y)), 0.5)
+    small = lax.mul(0.5, lax.log1p(lax.add(lax.mul(x, lax.add(x, 2.0)), lax.mul(y, y))))
+    re = lax.select_n(near, lax.log(hypot(x1, y)), small)
+    return Pair(re, lax.atan2(y, x1))
+
+
+@_rule("expm1")
+def _expm1(z):
+    x, y = z.re, z.im
+    # Re: e^x cos y - 1 = expm1(x) cos y - 2 sin^2(y/2)
+    h = lax.sin(lax.mul(y, 0.5))
+    re = lax.sub(lax.mul(lax.expm1(x), lax.cos(y)), lax.mul(2.0, lax.mul(h, h)))
+    return Pair(re, _keep_zero(y, lax.mul(lax.exp(x), lax.sin(y))))
+
+
+@_rule("sqrt")
+def csqrt(z):
+    x, y = z.re, z.im
+    # t = sqrt((|x| + |z|) / 2), halves first so that nothing overflows
+    t = lax.sqrt(lax.add(lax.mul(0.5, lax.abs(x)), lax.mul(0.5, hypot(x, y))))
+    two_t = lax.mul(2.0, t)
+    neg_y = lax.lt(y, 0.0)
+    re = lax.select_n(lax.ge(x, 0.0), lax.div(lax.abs(y), two_t), t)
+    im = lax.select_n(lax.ge(x, 0.0), lax.select_n(neg_y, t, lax.neg(t)), lax.div(y, two_t))
+    zero = lax.eq(t, 0.0)
+    re = lax.select_n(zero, re, _zeros_like(re))
+    im = lax.select_n(zero, im, y)
+    inf_y = _isinf(y)          # sqrt(x + inf i) = inf + inf i, whatever x
+    return Pair(lax.select_n(inf_y, re, lax.abs(y)), lax.select_n(inf_y, im, y))
+
+
+@_rule("rsqrt")
+def _rsqrt(z):
+    s = csqrt(z)
+    return cdiv(Pair(_ones_like(s.re), _zeros_like(s.re)), s)
+
+
+@_rule("pow")
+def _pow(z, w):
+    z, w = _pair(z), _pair(w)
+    p = cexp(cmul(w, clog(z)))
+    # 0 ** w: 1 for w == 0, 0 for a positive real w, nan otherwise (as numpy)
+    z0 = lax.bitwise_and(lax.eq(z.re, 0.0), lax.eq(z.im, 0.0))
+    w0 = lax.bitwise_and(lax.eq(w.re, 0.0), lax.eq(w.im, 0.0))
+    wpos = lax.bitwise_and(lax.gt(w.re, 0.0), lax.eq(w.im, 0.0))
+    nan = _full_like(p.re, np.nan)
+    zero_re = lax.select_n(w0, lax.select_n(wpos, nan, _zeros_like(nan)), _ones_like(nan))
+    zero_im = lax.select_n(lax.bitwise_or(w0, wpos), nan, _zeros_like(nan))
+    return Pair(lax.select_n(z0, p.re, zero_re), lax.select_n(z0, p.im, zero_im))
+
+
+@_rule("integer_pow")
+def _integer_pow(z, y):
+    """Binary powering by complex products; a negative power divides into 1."""
+    n = abs(int(y))
+    acc, base = None, z
+    while n:
+        if n & 1:
+            acc = base if acc is None else cmul(acc, base)
+        n >>= 1
+        if n:
+            base = cmul(base, base)
+    one = Pair(_ones_like(z.re), _zeros_like(z.re))
+    if acc is None:
+        return one
+    return cdiv(one, acc) if y < 0 else acc
+
+
+# ---------------------------------------------------------- trigonometry
+
+@_rule("sin")
+def _sin(z):
+    x, y = z.re, z.im
+    return Pair(lax.mul(lax.sin(x), lax.cosh(y)), lax.mul(lax.cos(x), lax.sinh(y)))
+
+
+@_rule("cos")
+def _cos(z):
+    x, y = z.re, z.im
+    return Pair(lax.mul(lax.cos(x), lax.cosh(y)), lax.neg(lax.mul(lax.sin(x), lax.sinh(y))))
+
+
+@_rule("sinh")
+def _sinh(z):
+    x, y = z.re, z.im
+    return Pair(lax.mul(lax.sinh(x), lax.cos(y)), _keep_zero(y, lax.mul(lax.cosh(x), lax.sin(y))))
+
+
+@_rule("cosh")
+def _cosh(z):
+    x, y = z.re, z.im
+    return Pair(lax.mul(lax.cosh(x), lax.cos(y)), _keep_zero(y, lax.mul(lax.sinh(x), lax.sin(y))))
+
+
+def ctanh(x, y):
+    """tanh(x + iy) by Kahan's formula; the real part is +-1 for |x| > 20
+    (instead of inf / inf)."""
+    t = lax.tan(y)
+    beta = lax.add(1.0, lax.mul(t, t))
+    s = lax.sinh(x)
+    rho = lax.sqrt(lax.add(1.0, lax.mul(s, s)))
+    den = lax.add(1.0, lax.mul(beta, lax.mul(s, s)))
+    big = lax.gt(lax.abs(x), 20.0)
+    re = lax.select_n(big, lax.div(lax.mul(beta, lax.mul(rho, s)), den), lax.sign(x))
+    return Pair(re, lax.div(t, den))     # den overflows to inf for huge |x|: im -> 0
+
+
+@_rule("tanh")
+def _tanh(z):
+    return ctanh(z.re, z.im)
+
+
+@_rule("tan")
+def _tan(z):
+    # tan(z) = -i tanh(iz), iz = -y + ix
+    p = ctanh(lax.neg(z.im), z.re)
+    return Pair(p.im, lax.neg(p.re))
+
+
+# -------------------------------------------------------------- reductions
+
+@_rule("reduce_prod")
+def _reduce_prod(z, axes):
+    """A product tree over the reduced axes (moved last and flattened)."""
+    shape = core.get_aval(z.re).shape
+    keep = [d for d in range(len(shape)) if d not in axes]
+    out_shape = tuple(shape[d] for d in keep)
+    n = int(np.prod([shape[d] for d in axes], dtype=np.int64))
+
+    def arrange(x):
+        x = lax.transpose(x, tuple(keep) + tuple(axes))
+        return lax.reshape(x, out_shape + (n,))
+    re, im = arrange(z.re), arrange(z.im)
+    if n == 0:
+        one = lax.full(out_shape, 1, core.get_aval(re).dtype)
+        return Pair(one, _zeros_like(one))
+    last = len(out_shape)
+    while n > 1:
+        if n % 2:       # pad with 1 + 0i
+            cfg = [(0, 0, 0)] * last + [(0, 1, 0)]
+            re, im = lax.pad(re, np.array(1, core.get_aval(re).dtype), cfg), \
+                lax.pad(im, np.array(0, core.get_aval(im).dtype), cfg)
+            n += 1
+        h = n // 2
+
+        def half(x, k):
+            return lax.slice_in_dim(x, k * h, (k + 1) * h, axis=last)
+        p = cmul(Pair(half(re, 0), half(im, 0)), Pair(half(re, 1), half(im, 1)))
+        re, im, n = p.re, p.im, h
+    return Pair(lax.reshape(re, out_shape), lax.reshape(im, out_shape))
+
+
+@_rule("dot_general")
+def _dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    """Real GEMMs on the planes: four products (two when one side is real)."""
+    pt = preferred_element_type
+    pt = dtypes.real_dtype(pt) if pt is not None else None
+
+    def dot(a, b):
+        return lax.dot_general(a, b, dimension_numbers, precision=precision,
+                               preferred_element_type=pt)
+    if not isinstance(lhs, Pair):
+        return Pair(dot(lhs, rhs.re), dot(lhs, rhs.im))
+    if not isinstance(rhs, Pair):
+        return Pair(dot(lhs.re, rhs), dot(lhs.im, rhs))
+    return Pair(lax.sub(dot(lhs.re, rhs.re), dot(lhs.im, rhs.im)),
+                lax.add(dot(lhs.re, rhs.im), dot(lhs.im, rhs.re)))
+
+
+# ------------------------------------------------------------ control flow
+# Their programs are expanded with complex inputs and outputs flattened to
+# consecutive (re, im) pairs; operand counts in params count real operands.
+
+def _count(values):
+    return len(flatten(values))
+
+
+@_rule("cond")
+def _cond(index, *ops, branches):
+    new = tuple(expand_nested(b) for b in branches)
+    outs = _prim("cond").bind(index, *flatten(ops), branches=new)
+    return unflatten(outs, branches[0].out_avals)
+
+
+@_rule("while")
+def _while(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, **rest):
+    cc, bc = args[:cond_nconsts], args[cond_nconsts:cond_nconsts + body_nconsts]
+    init = args[cond_nconsts + body_nconsts:]
+    outs = _prim("while").bind(*flatten(args), cond_jaxpr=expand_nested(cond_jaxpr),
+                               body_jaxpr=expand_nested(body_jaxpr), cond_nconsts=_count(cc),
+                               body_nconsts=_count(bc), **rest)
+    return unflatten(outs, body_jaxpr.out_avals)
+
+
+@_rule("scan")
+def _scan(*args, jaxpr, num_consts, num_carry, linear, **rest):
+    consts, carry = args[:num_consts], args[num_consts:num_consts + num_carry]
+    lin = tuple(f for x, f in zip(args, linear) for _ in range(2 if isinstance(x, Pair) else 1))
+    outs = _prim("scan").bind(*flatten(args), jaxpr=expand_nested(jaxpr),
+                              num_consts=_count(consts), num_carry=_count(carry), linear=lin,
+                              **rest)
+    carry_avals = jaxpr.out_avals[:num_carry]
+    ys = [a.update(shape=(rest["length"],) + a.shape) for a in jaxpr.out_avals[num_carry:]]
+    return unflatten(outs, carry_avals + ys)
