@@ -20,7 +20,6 @@ from jaxlite.compiler import special_rules  # noqa: F401  (registers the special
 from jaxlite.compiler import lapack  # noqa: F401  (registers the linalg kernel rules)
 from jaxlite.compiler import conv, windows  # noqa: F401  (register the convolution and window kernel rules)
 from jaxlite.compiler import sort_kernel  # noqa: F401  (registers the sort/argsort kernel rule)
-from jaxlite.compiler import fft  # noqa: F401  (registers the fft kernel rule)
 from jaxlite.compiler import callback  # noqa: F401  (registers debug_callback's kernel rule)
 from jaxlite.compiler import collectives  # noqa: F401  (registers the MPI collectives' kernel rules)
 from jaxlite.compiler import complex_expand
@@ -35,12 +34,14 @@ stats = cache.stats
 def compile(closed, name="jit_fn"):
     """Compile a ClosedJaxpr to an Executable taking its (non-const) inputs."""
     key = cache.memory_key(closed)
-    hit = cache.lookup(key)
-    if hit is None:
-        # No lock held here: engine.py takes the LLVM lock around LLVM's own work
-        # only. Two threads compiling one program keep the first result.
-        hit = cache.remember(key, _compile(closed, name))
-    return _rename(hit, name)
+    with engine.llvm_lock:
+        hit = cache.memory.get(key)
+        if hit is not None:
+            cache.stats["memory_hits"] += 1
+            return _rename(hit, name)
+        exe = _compile(closed, name)
+        cache.remember(key, exe)
+        return exe
 
 
 def _rename(exe, name):
