@@ -25,7 +25,7 @@ import numpy as np
 import llvmlite.binding as llvm
 from llvmlite import ir
 
-from jaxlite.compiler import loops, native
+from jaxlite.compiler import jacobi, loops, native
 from jaxlite.compiler.lltypes import F32, I8, I32, I64, PTR, VOID, const, declare, elem, i64, lltype
 from jaxlite.compiler.registry import kernel_rule
 
@@ -509,6 +509,9 @@ def emit_eigh(em, kernel):
     n = a.aval.shape[-1]
     nb = _batch(a)
     if nb == 0 or n == 0:
+        return
+    if n <= SMALL:      # a batch of small matrices: one per SIMD lane, no LAPACK call
+        jacobi.emit_eigh(em, a, v_out, w_out, node.params["lower"])
         return
     b = em.b
     rt = routine("syevd", dt)
