@@ -273,7 +273,7 @@ def pp_literal(lit):
     val = np.asarray(lit.val)
     if val.dtype == np.bool_:
         text = "True" if val else "False"
-    elif val.dtype.kind == "f":
+    elif val.dtype.kind in "fc":
         # numpy's shortest round-trip text for the literal's own precision:
         # 0.1 in float32 prints as 0.1, not 0.10000000149011612.
         text = str(val.astype(lit.aval.dtype)[()])
