@@ -445,6 +445,7 @@ SAMPLES.update({
     "shift_right_arithmetic": (lax.shift_right_arithmetic, _I, rand((3, 4), np.int32) * 4),
     "population_count": (lax.population_count, _I),
     "clz": (lax.clz, _I),
+    "bitcast_convert_type": (lambda x: lax.bitcast_convert_type(x, np.int32), _F),
     "and": (lax.bitwise_and, _B, _B[::-1]),
     "or": (lax.bitwise_or, _I, _I[::-1]),
     "integer_pow": (lambda x: lax.integer_pow(x, 3), _F),
