@@ -122,10 +122,10 @@ def jvp(fun, primals, tangents, has_aux=False):
         if pa.shape != ta.shape:
             raise TypeError(f"jvp: primal and tangent shapes must match, got primal "
                             f"{pa.shape} and tangent {ta.shape}")
-        if dtypes.is_float(pa.dtype) and pa.dtype != ta.dtype and not ta.weak_type:
+        if dtypes.is_inexact(pa.dtype) and pa.dtype != ta.dtype and not ta.weak_type:
             raise TypeError(f"jvp: primal dtype {pa.dtype.name} and tangent dtype "
                             f"{ta.dtype.name} must match")
-    flat_t = [t if dtypes.is_float(core.get_aval(p).dtype) else Zero(core.get_aval(p))
+    flat_t = [t if dtypes.is_inexact(core.get_aval(p).dtype) else Zero(core.get_aval(p))
               for p, t in zip(flat_p, flat_t)]
     store = {}
     interp_box = []
@@ -238,12 +238,41 @@ def _partial_argnums(fun, args, argnums):
     return g, tuple(args[i] for i in argnums)
 
 
-def value_and_grad(fun, argnums=0, has_aux=False):
-    """``(fun(*args), grad)`` of a scalar-output function, w.r.t. ``argnums``."""
-    return _value_and_grad(fun, argnums, has_aux, "value_and_grad")
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
+    """``(fun(*args), grad)`` of a scalar-output function, w.r.t. ``argnums``.
+    For a complex input and a real output the gradient is JAX's: the
+    cotangent of ``1.0`` (for ``|z|**2``, ``2 * conj(z)``). ``holomorphic=True``
+    takes complex inputs to a complex output: the gradient is ``f'(z)``."""
+    return _value_and_grad(fun, argnums, has_aux, "value_and_grad", holomorphic)
 
 
-def _value_and_grad(fun, argnums, has_aux, what):
+def _check_grad_input(dt, i, what, holomorphic):
+    if holomorphic and not dtypes.is_complex(dt):
+        raise TypeError(f"{what} with holomorphic=True requires inputs with complex dtype, "
+                        f"but got {dt.name} for argument {i}.")
+    if not dtypes.is_inexact(dt):
+        raise TypeError(
+            f"{what} requires real- or complex-valued inputs (input dtype that is a "
+            f"sub-dtype of np.inexact), but got {dt.name} for argument {i}. For "
+            f"integer-valued inputs use vjp, which gives them zero cotangents.")
+
+
+def _check_real_output(dt, what, holomorphic):
+    """JAX's rule for a reverse-mode output: real unless ``holomorphic``,
+    complex if it is."""
+    if holomorphic:
+        if not dtypes.is_complex(dt):
+            raise TypeError(f"{what} with holomorphic=True requires outputs with complex "
+                            f"dtype, but got {dt.name}.")
+    elif not dtypes.is_float(dt):
+        hint = (" For holomorphic differentiation, pass holomorphic=True. For "
+                "differentiation of non-holomorphic functions involving complex outputs, "
+                "use jaxlite.vjp directly." if dtypes.is_complex(dt) else "")
+        raise TypeError(f"{what} requires real-valued outputs (output dtype that is a "
+                        f"sub-dtype of np.floating), but got {dt.name}.{hint}")
+
+
+def _value_and_grad(fun, argnums, has_aux, what, holomorphic=False):
     @functools.wraps(fun)
     def value_and_grad_f(*args, **kwargs):
         nums = _check_argnums(argnums, len(args), what)
@@ -251,12 +280,7 @@ def _value_and_grad(fun, argnums, has_aux, what):
         for i, leaf in zip(nums, dyn):
             for x in tree_util.tree_leaves(leaf):
                 _check_leaf(x, f"grad argument {i}")
-                dt = core.get_aval(x).dtype
-                if not dtypes.is_float(dt):
-                    raise TypeError(
-                        f"grad requires real-valued inputs (input dtype that is a sub-dtype "
-                        f"of np.floating), but got {dt.name} for argument {i}. For integer-valued "
-                        f"inputs use vjp, which gives them zero cotangents.")
+                _check_grad_input(core.get_aval(x).dtype, i, "grad", holomorphic)
         res = _vjp(g, dyn, has_aux, what)
         out, vjp_fn = res[0], res[1]
         leaves = tree_util.tree_leaves(out)
@@ -265,9 +289,7 @@ def _value_and_grad(fun, argnums, has_aux, what):
             raise TypeError(f"Gradient only defined for scalar-output functions. "
                             f"Output had shape: {shape}.")
         out_aval = core.get_aval(leaves[0])
-        if not dtypes.is_float(out_aval.dtype):
-            raise TypeError(f"grad requires real-valued outputs (output dtype that is a "
-                            f"sub-dtype of np.floating), but got {out_aval.dtype.name}")
+        _check_real_output(out_aval.dtype, "grad", holomorphic)
         seed = tree_unflatten(tree_util.tree_structure(out),
                               [np.ones((), out_aval.dtype).view(core.Array)])
         cts = vjp_fn(seed)
@@ -278,9 +300,10 @@ def _value_and_grad(fun, argnums, has_aux, what):
     return value_and_grad_f
 
 
-def grad(fun, argnums=0, has_aux=False):
-    """The gradient of a scalar-output function w.r.t. ``argnums``."""
-    vg = _value_and_grad(fun, argnums, has_aux, "grad")
+def grad(fun, argnums=0, has_aux=False, holomorphic=False):
+    """The gradient of a scalar-output function w.r.t. ``argnums`` (see
+    value_and_grad for complex inputs and ``holomorphic``)."""
+    vg = _value_and_grad(fun, argnums, has_aux, "grad", holomorphic)
 
     @functools.wraps(fun)
     def grad_f(*args, **kwargs):
@@ -402,21 +425,30 @@ def _leaf_basis(x):
     return np.eye(a.size, dtype=a.dtype).reshape((a.size,) + a.shape)
 
 
-def _jac_check_inputs(dyn, nums, what):
+def _jac_check_inputs(dyn, nums, what, holomorphic):
+    """JAX's rules: jacfwd takes real inputs (complex ones only if
+    ``holomorphic``), jacrev real or complex ones."""
     for i, leaf in zip(nums, dyn):
         for x in tree_util.tree_leaves(leaf):
             _check_leaf(x, f"{what} input")
-            if not dtypes.is_float(core.get_aval(x).dtype):
+            dt = core.get_aval(x).dtype
+            if what == "jacrev" or holomorphic:
+                _check_grad_input(dt, i, what, holomorphic)
+            elif not dtypes.is_float(dt):
+                hint = (" For holomorphic differentiation, pass holomorphic=True. For "
+                        "differentiation of non-holomorphic functions involving complex "
+                        "inputs or integer inputs, use jaxlite.jvp directly.")
                 raise TypeError(f"{what} requires real-valued inputs (input dtype that is a "
-                                f"sub-dtype of np.floating), but got "
-                                f"{core.get_aval(x).dtype.name} for argument {i}")
+                                f"sub-dtype of np.floating), but got {dt.name} for argument "
+                                f"{i}.{hint}")
 
 
-def _jac_check_outputs(avals, what):
+def _jac_check_outputs(avals, what, holomorphic):
+    """jacrev needs real outputs (complex if ``holomorphic``); jacfwd any
+    inexact ones (complex if ``holomorphic``)."""
     for a in avals:
-        if not dtypes.is_float(a.dtype):
-            raise TypeError(f"{what} requires real-valued outputs (output dtype that is a "
-                            f"sub-dtype of np.floating), but got {a.dtype.name}")
+        if what == "jacrev" or holomorphic or not dtypes.is_inexact(a.dtype):
+            _check_real_output(a.dtype, what, holomorphic)
 
 
 def _assemble(blocks, in_tree, out_tree, single):
@@ -432,13 +464,14 @@ def _assemble(blocks, in_tree, out_tree, single):
 # Both Jacobians work one leaf at a time (one vmap per input leaf, or per
 # output leaf) so that no slicing of a concatenated basis is needed.
 
-def jacfwd(fun, argnums=0, has_aux=False):
-    """Jacobian by forward mode: a batched jvp over each input leaf's basis."""
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
+    """Jacobian by forward mode: a batched jvp over each input leaf's basis
+    (real inputs, or complex ones with ``holomorphic=True``)."""
     def jacfun(*args, **kwargs):
         nums = _check_argnums(argnums, len(args), "jacfwd")
         g, dyn = _partial_argnums(functools.partial(fun, **kwargs), args, nums)
         flat_in, in_tree = tree_flatten(dyn)
-        _jac_check_inputs(dyn, nums, "jacfwd")
+        _jac_check_inputs(dyn, nums, "jacfwd", holomorphic)
         store = {}
         flat_g = _flat_fun(g, in_tree, store, has_aux, "jacfwd function")
         if not flat_in:
@@ -448,7 +481,7 @@ def jacfwd(fun, argnums=0, has_aux=False):
             def pushfwd(t, i=i):
                 ts = [t if j == i else Zero(core.get_aval(y)) for j, y in enumerate(flat_in)]
                 p_out, t_out = ad.jvp_flat(flat_g, flat_in, ts)
-                _jac_check_outputs([core.get_aval(o) for o in p_out], "jacfwd")
+                _jac_check_outputs([core.get_aval(o) for o in p_out], "jacfwd", holomorphic)
                 return [_instantiate(o) for o in t_out]
             in_shape = core.get_aval(x).shape
             cols.append([lax.reshape(c, core.get_aval(c).shape[:-1] + in_shape)
@@ -463,13 +496,14 @@ def jacfwd(fun, argnums=0, has_aux=False):
     return jacfun
 
 
-def jacrev(fun, argnums=0, has_aux=False):
-    """Jacobian by reverse mode: a batched vjp over each output leaf's basis."""
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False):
+    """Jacobian by reverse mode: a batched vjp over each output leaf's basis
+    (real outputs, or complex ones with ``holomorphic=True``)."""
     def jacfun(*args, **kwargs):
         nums = _check_argnums(argnums, len(args), "jacrev")
         g, dyn = _partial_argnums(functools.partial(fun, **kwargs), args, nums)
         flat_in, in_tree = tree_flatten(dyn)
-        _jac_check_inputs(dyn, nums, "jacrev")
+        _jac_check_inputs(dyn, nums, "jacrev", holomorphic)
         store = {}
         flat_g = _flat_fun(g, in_tree, store, has_aux, "jacrev function")
         interp_box = []
@@ -478,7 +512,7 @@ def jacrev(fun, argnums=0, has_aux=False):
             interp_box.append(core.current_interpreter())
             return flat_g(*xs)
         p_out, lin = ad.linearize_flat(f, flat_in)
-        _jac_check_outputs(lin.out_avals, "jacrev")
+        _jac_check_outputs(lin.out_avals, "jacrev", holomorphic)
         blocks = []
         for k, o in enumerate(p_out):
             def pullback(ct, k=k):
@@ -495,6 +529,6 @@ def jacrev(fun, argnums=0, has_aux=False):
     return jacfun
 
 
-def hessian(fun, argnums=0, has_aux=False):
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
     """``jacfwd(jacrev(fun))``."""
-    return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)

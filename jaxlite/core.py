@@ -165,7 +165,7 @@ class ShapedArray:
                            self.weak_type if weak_type is None else weak_type)
 
 
-_PY_SCALAR_KIND = {bool: 0, int: 1, float: 2}
+_PY_SCALAR_KIND = {bool: 0, int: 1, float: 2, complex: 3}
 _SUPPORTED_DTYPES = frozenset(dtypes.SUPPORTED)
 
 
@@ -196,7 +196,7 @@ def get_aval(x):
         return ShapedArray((), dtypes.default_for_kind(kind), weak_type=kind > 0)
     if isinstance(x, np.generic):
         return ShapedArray((), dtypes.canonicalize(x.dtype, "scalar"))
-    if isinstance(x, (bool, int, float)):   # subclasses such as np.float64
+    if isinstance(x, (bool, int, float, complex)):   # subclasses such as np.float64
         return get_aval(t.__mro__[-2](x))
     raise TypeError(f"Value {x!r} of type {t.__name__} is not a valid jaxlite type")
 

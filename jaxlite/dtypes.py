@@ -18,17 +18,19 @@ uint32, uint64 = np.dtype(np.uint32), np.dtype(np.uint64)
 int8, int16 = np.dtype(np.int8), np.dtype(np.int16)
 int32, int64 = np.dtype(np.int32), np.dtype(np.int64)
 float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+complex64, complex128 = np.dtype(np.complex64), np.dtype(np.complex128)
 
 SUPPORTED = (bool_, uint8, uint16, uint32, uint64, int8, int16, int32, int64,
-             float16, float32, float64)
+             float16, float32, float64, complex64, complex128)
 _SUPPORTED_SET = frozenset(SUPPORTED)
 _SHORT = {bool_: "bool", uint8: "u8", uint16: "u16", uint32: "u32", uint64: "u64",
           int8: "i8", int16: "i16", int32: "i32", int64: "i64",
-          float16: "f16", float32: "f32", float64: "f64"}
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+          float16: "f16", float32: "f32", float64: "f64",
+          complex64: "c64", complex128: "c128"}
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 # The weak (Python scalar) nodes of the lattice.
-WEAK_INT, WEAK_FLOAT = "i*", "f*"
+WEAK_INT, WEAK_FLOAT, WEAK_COMPLEX = "i*", "f*", "c*"
 
 
 def _lattice(x64):
@@ -39,7 +41,9 @@ def _lattice(x64):
           uint8: [uint16, int16], uint16: [uint32, int32],
           uint32: [uint64, int64 if x64 else int32], uint64: [WEAK_FLOAT],
           int8: [int16], int16: [int32], int32: [int64], int64: [WEAK_FLOAT],
-          WEAK_FLOAT: [float16], float16: [float32], float32: [float64], float64: []}
+          WEAK_FLOAT: [float16, WEAK_COMPLEX], float16: [float32],
+          float32: [float64, complex64], float64: [complex128],
+          WEAK_COMPLEX: [complex64], complex64: [complex128], complex128: []}
     return up
 
 
@@ -79,7 +83,7 @@ def canonicalize(dtype, what="value"):
         raise TypeError(f"{what} has unsupported dtype {dtype!r}") from None
     if dt in _SUPPORTED_SET:
         return dt
-    if dt.kind in "biuf" and dt.newbyteorder("=") in _SUPPORTED_SET:
+    if dt.kind in "biufc" and dt.newbyteorder("=") in _SUPPORTED_SET:
         return dt.newbyteorder("=")     # non-native byte order: same values, native order
     raise TypeError(
         f"{what} has dtype {dt.name}, which jaxlite does not support "
@@ -98,6 +102,14 @@ def is_float(dtype):
     return np.dtype(dtype).kind == "f"
 
 
+def is_complex(dtype):
+    return np.dtype(dtype).kind == "c"
+
+
+def is_inexact(dtype):
+    return np.dtype(dtype).kind in "fc"
+
+
 def default_int():
     return int64 if _config.x64.value else int32
 
@@ -110,10 +122,17 @@ def default_float():
     return float64 if _config.x64.value else float32
 
 
+def default_complex():
+    return complex128 if _config.x64.value else complex64
+
+
 def default_for_kind(rank):
-    """The dtype of a Python scalar of kind rank 0 (bool), 1 (int) or 2 (float)."""
+    """The dtype of a Python scalar of kind rank 0 (bool), 1 (int), 2 (float)
+    or 3 (complex)."""
     if rank == 0:
         return bool_
+    if rank == 3:
+        return default_complex()
     if _config.x64.value:
         return int64 if rank == 1 else float64
     return int32 if rank == 1 else float32
@@ -124,11 +143,14 @@ def _node(dt, weak):
         return WEAK_INT
     if weak and dt.kind == "f":
         return WEAK_FLOAT
+    if weak and dt.kind == "c":
+        return WEAK_COMPLEX
     return dt
 
 
 def _weak_dtype(node):
-    return default_int() if node == WEAK_INT else default_float()
+    return {WEAK_INT: default_int, WEAK_FLOAT: default_float,
+            WEAK_COMPLEX: default_complex}[node]()
 
 
 def result_type(*typed):
@@ -155,7 +177,7 @@ def promote_types(a, b):
     if isinstance(out, str):
         # JAX keeps the full width of the weak type here (uint64 x int64 ->
         # float64) whatever the mode.
-        return int64 if out == WEAK_INT else float64
+        return {WEAK_INT: int64, WEAK_FLOAT: float64, WEAK_COMPLEX: complex128}[out]
     return out
 
 
@@ -164,6 +186,8 @@ def _typed(t):
         return default_int(), True
     if t is float:
         return default_float(), True
+    if t is complex:
+        return default_complex(), True
     if t is bool:
         return bool_, False
     return canonicalize(t), False
@@ -171,11 +195,29 @@ def _typed(t):
 
 def to_inexact(dt):
     """The float dtype an integer or bool dtype computes in (as JAX:
-    64-bit integers -> float64, narrower ones and bool -> float32)."""
+    64-bit integers -> float64, narrower ones and bool -> float32); float and
+    complex dtypes are their own."""
     dt = np.dtype(dt)
-    if dt.kind == "f":
+    if dt.kind in "fc":
         return dt
     return float64 if dt.itemsize == 8 else float32
+
+
+def to_complex(dt):
+    """The complex dtype with ``dt``'s precision (float32 -> complex64)."""
+    dt = to_inexact(dt)
+    if dt.kind == "c":
+        return dt
+    return complex128 if dt == float64 else complex64
+
+
+def real_dtype(dt):
+    """The real dtype of a complex dtype's parts (complex64 -> float32); other
+    dtypes are their own."""
+    dt = np.dtype(dt)
+    if dt.kind == "c":
+        return float64 if dt == complex128 else float32
+    return dt
 
 
 def finfo(dtype):

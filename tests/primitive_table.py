@@ -120,6 +120,18 @@ _add("max", "max", lambda x, y: lax.max(lax.mul(x, 0.5), lax.add(lax.mul(x, 0.5)
      [normal, away_from_zero], BIN_SHAPES)
 _add("min", "min", lambda x, y: lax.min(lax.add(x, y), x), [normal, away_from_zero], BIN_SHAPES)
 
+# complex numbers (lax/complex_ops.py): float64 in and out, complex128 inside;
+# a complex product mixes the parts, so a wrong (e.g. conjugating) transpose
+# shows in the gradients.
+_add("complex", "complex", lambda x, y: lax.imag(lax.mul(lax.complex(x, y), lax.complex(y, x))),
+     [normal, normal], BIN_SHAPES)
+_add("real", "real", lambda x, y: lax.real(lax.mul(lax.complex(x, y), lax.complex(x, x))),
+     [normal, normal], BIN_SHAPES)
+_add("imag", "imag", lambda x, y: lax.imag(lax.mul(lax.complex(x, y), lax.complex(y, y))),
+     [normal, normal], BIN_SHAPES)
+_add("conj", "conj", lambda x, y: lax.imag(lax.mul(lax.conj(lax.complex(x, y)),
+                                                   lax.mul(lax.conj(y), lax.complex(y, x)))),
+     [normal, normal], [((3,), (3,)), ((2, 3), (2, 3))])
 _add("and", "and", lambda x, y: lax.mul(x, _f64(lax.bitwise_and(lax.gt(x, 0.0), lax.gt(y, 0.0)))),
      [away_from_zero, away_from_zero], BIN_SHAPES)
 _add("or", "or", lambda x, y: lax.mul(y, _f64(lax.bitwise_or(lax.gt(x, 0.0), lax.gt(y, 0.0)))),
@@ -153,10 +165,6 @@ for _name, _fn in [("lt", lax.lt), ("le", lax.le), ("gt", lax.gt), ("ge", lax.ge
         [normal, away_from_zero], BIN_SHAPES)
 
 _add("select_n", "select_n",
-# bitcast: float32 bits near 1.0 (0x3f800000 + small integers), piecewise constant
-_add("bitcast_convert_type", "bitcast_convert_type", lambda x: lax.mul(x, _f64(
-    lax.bitcast_convert_type(lax.add(_int(x), np.int32(0x3F800000)), F32))),
-    [off_integers], UN_SHAPES)
      lambda x, y: lax.select_n(lax.gt(x, 0.0), lax.sin(x), lax.mul(x, y)),
      [away_from_zero, normal], [((3,), (3,)), ((2, 3), (2, 3))])
 # A float64 -> weakly typed float64 conversion: an exact identity

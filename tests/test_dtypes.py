@@ -160,14 +160,14 @@ def test_non_native_byte_order_is_converted():
         np.testing.assert_array_equal(jaxlite.jit(lambda v: v + v)(swapped), 2 * np.arange(3))
 
 
-@pytest.mark.parametrize("bad", [np.complex64, np.complex128, object, str, "U3", "datetime64"])
+@pytest.mark.parametrize("bad", [np.complex256, object, str, "U3", "datetime64"])
 def test_unsupported_dtypes_are_type_errors(bad):
     with pytest.raises(TypeError, match="supported|unsupported"):
         dtypes.canonicalize(bad)
 
 
-@pytest.mark.parametrize("value", [np.array([1j, 2j]), np.array(["a", "b"]),
-                                   np.array([object(), None]), 1j, "text", object()])
+@pytest.mark.parametrize("value", [np.array([1j, 2j], np.complex256), np.array(["a", "b"]),
+                                   np.array([object(), None]), "text", object()])
 def test_unsupported_values_are_type_errors(value):
     with pytest.raises(TypeError):
         core.get_aval(value)
@@ -177,8 +177,8 @@ def test_unsupported_values_are_type_errors(value):
 
 def test_unsupported_values_rejected_by_ops_and_transforms():
     with pytest.raises(TypeError, match="complex128"):
-        lax.neg(np.array([1j]))
-    with pytest.raises(TypeError):
+        lax.floor(np.array([1j]))
+    with pytest.raises(TypeError, match="holomorphic"):
         jaxlite.grad(lambda x: x)(1j)
     with pytest.raises(TypeError, match="str"):
         jaxlite.vmap(lambda x: x)("abc")

@@ -52,35 +52,22 @@ def test_bad_axis_is_value_error_naming_axis_and_rank(f, axis, rank):
         f()
 
 
-C = np.ones(3, np.complex64)
 O = np.array([1, None, 2], object)
 U = np.array(["a", "b", "c"])
+# Complex data is supported (tests/test_complex.py); object and string data are not.
 UNSUPPORTED = [
-    lambda: jnp.asarray(C), lambda: jnp.array(O), lambda: jnp.asarray(U),
-    lambda: jnp.asarray(np.array([b"x"])), lambda: jnp.array(1 + 2j),
-    lambda: jnp.array([1, 2], dtype=np.complex128), lambda: jnp.zeros(3, dtype=object),
-    lambda: jnp.ones(3, dtype=str), lambda: jnp.full(3, 1j), lambda: jnp.zeros_like(C),
-    lambda: jnp.ones_like(O), lambda: jnp.arange(3, dtype=np.complex64),
-    lambda: jnp.linspace(0, 1j, 3), lambda: jnp.eye(2, dtype=np.complex64),
-    lambda: jnp.exp(C), lambda: jnp.add(np.ones(3), C), lambda: jnp.add(np.ones(3), 1j),
-    lambda: jnp.ones(3) * 1j, lambda: jnp.sum(C), lambda: jnp.reshape(U, (3, 1)),
-    lambda: jnp.concatenate([np.ones(3), C]), lambda: jnp.dot(C, C),
-    lambda: jnp.einsum("i,i->", C, C), lambda: jnp.ones(3).astype(np.complex64),
-    lambda: jnp.ones(3).astype(object), lambda: nn.relu(C), lambda: nn.softmax(O),
-    lambda: nn.one_hot(np.array([0, 1]), 2, dtype=np.complex64),
-    lambda: jnp.where(True, U, U), lambda: jnp.zeros(3).at[0].set(1j),
-    lambda: jnp.zeros(3).at[0:3].set(C), lambda: jaxlite.jit(lambda x: x)(C),
-    lambda: jaxlite.make_jaxpr(lambda x: x)(U), lambda: lax.add(C, C),
-    lambda: jnp.ones(3)[np.array([1j])], lambda: jnp.clip(np.ones(3), 1j),
-    lambda: jnp.pad(np.ones(3), 1, constant_values=1j),
-    lambda: jnp.sum(np.ones(3), dtype=np.complex64), lambda: jnp.stack([U, U]),
-    lambda: jaxlite.grad(lambda x: x)("a"), lambda: jnp.matmul(O, O),
-    lambda: jnp.mean(np.array([1, 2], dtype=np.complex128)),
+    lambda: jnp.array(O), lambda: jnp.asarray(U),
+    lambda: jnp.asarray(np.array([b"x"])), lambda: jnp.zeros(3, dtype=object),
+    lambda: jnp.ones(3, dtype=str), lambda: jnp.ones_like(O),
+    lambda: jnp.reshape(U, (3, 1)), lambda: jnp.ones(3).astype(object), lambda: nn.softmax(O),
+    lambda: jnp.where(True, U, U), lambda: jaxlite.make_jaxpr(lambda x: x)(U),
+    lambda: jnp.stack([U, U]), lambda: jaxlite.grad(lambda x: x)("a"),
+    lambda: jnp.matmul(O, O),
 ]
 
 
 @pytest.mark.parametrize("f", UNSUPPORTED, ids=range(len(UNSUPPORTED)))
-def test_complex_object_and_string_data_are_type_errors(f):
+def test_object_and_string_data_are_type_errors(f):
     with pytest.raises(TypeError, match=r"complex|object|str|bytes|<U|\|S|not a valid|"
                                         r"cannot convert|must be an array|unsupported"):
         f()
@@ -186,7 +173,6 @@ BAD_ARGUMENTS = [
     (lambda: jnp.moveaxis(X, (0, 0), (1, 2)), ValueError, "repeated axis"),
     (lambda: jnp.split(X, [1.5]), TypeError, "integer, got 1.5"),
     (lambda: jnp.zeros((2.0, 3)), TypeError, "integer, got 2.0"),
-    (lambda: jnp.zeros(2, "complex64"), TypeError, "complex64"),
     (lambda: jnp.eye(-1), ValueError, "negative"),
     (lambda: jnp.full((-1,), 1.0), ValueError, "negative"),
     (lambda: jnp.swapaxes(X, 0.0, 1), TypeError, "integer, got 0.0"),

@@ -37,7 +37,7 @@ def is_undef(x):
 
 
 def differentiable(aval):
-    return dtypes.is_float(aval.dtype)
+    return dtypes.is_inexact(aval.dtype)
 
 
 # ---------------------------------------------------------------- jvp values

@@ -5,6 +5,7 @@ are implementation, so they are removed from this namespace (as ``jax.lax``
 shows no ``numpy`` or ``core``). Import them by their full names.
 """
 from jaxlite.lax.elementwise import *  # noqa: F401,F403
+from jaxlite.lax.complex_ops import *  # noqa: F401,F403
 from jaxlite.lax.bits import *  # noqa: F401,F403
 from jaxlite.lax.structural import *  # noqa: F401,F403
 from jaxlite.lax.reductions import *  # noqa: F401,F403

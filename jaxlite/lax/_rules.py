@@ -28,7 +28,8 @@ def accepts(kinds, dtype):
 
 def check_dtype(prim_name, aval, kinds, what="operand"):
     if not accepts(kinds, aval.dtype):
-        names = {"f": "floating", "i": "integer", "b": "boolean", "u": "unsigned integer"}
+        names = {"f": "floating", "i": "integer", "b": "boolean", "u": "unsigned integer",
+                 "c": "complex"}
         allowed = " or ".join(names[k] for k in kinds)
         raise TypeError(f"{prim_name} requires {allowed} {what}s, got {aval.dtype.name}"
                         f"{core.where_message()}")

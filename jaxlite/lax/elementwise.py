@@ -3,6 +3,7 @@ select_n and convert_element_type. One block per primitive: its numpy impl and
 shape rule, then its jvp, transpose (if linear) and batch rules.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from jaxlite.interpreters.ad import Zero, is_undef
 from jaxlite.lax._rules import (standard_primitive, unop_shape_rule, naryop_shape_rule,
                                 typed_impl, promote_weak, check_dtype)
 # Modules, not names: they import this one too (their functions are used at call time).
-from jaxlite.lax import reductions, structural
+from jaxlite.lax import reductions, structural, complex_ops
 
 __all__ = ["neg_p", "sign_p", "floor_p", "ceil_p", "round_p", "abs_p", "exp_p", "exp2_p", "log_p",
            "log1p_p", "expm1_p", "sqrt_p", "rsqrt_p", "sin_p", "cos_p", "tan_p", "asin_p",
@@ -30,6 +31,8 @@ __all__ = ["neg_p", "sign_p", "floor_p", "ceil_p", "round_p", "abs_p", "exp_p", 
 _F = "f"
 _FI = "fi"
 _ANY = "bif"
+_NUM = "fic"       # the arithmetic JAX also defines on complex numbers
+_ALL = "bifc"
 
 
 def _unop(name, np_fn, kinds=_F, *, cost):
@@ -66,7 +69,7 @@ def _bcast(t, shape):
 
 # ------------------------------------------------------------------ unary
 
-neg_p = _unop("neg", np.negative, _FI, cost=core.FREE)
+neg_p = _unop("neg", np.negative, _NUM, cost=core.FREE)
 ad.deflinear(neg_p, lambda ct, x: [neg(ct)])
 
 sign_p = _unop("sign", np.sign, _FI, cost=core.COSTLY)
@@ -207,7 +210,7 @@ def _add_jvp(primals, tangents):
     return ans, add(tx, ty)
 
 
-add_p = _binop("add", np.add, cost=core.CHEAP)
+add_p = _binop("add", np.add, _NUM, cost=core.CHEAP)
 ad.jvp_rules[add_p] = _add_jvp
 ad.transpose_rules[add_p] = lambda ct, x, y: [
     _unbroadcast(x.aval, ct) if is_undef(x) else None,
@@ -228,13 +231,13 @@ def _sub_jvp(primals, tangents):
     return ans, sub(tx, ty)
 
 
-sub_p = _binop("sub", np.subtract, cost=core.CHEAP)
+sub_p = _binop("sub", np.subtract, _NUM, cost=core.CHEAP)
 ad.jvp_rules[sub_p] = _sub_jvp
 ad.transpose_rules[sub_p] = lambda ct, x, y: [
     _unbroadcast(x.aval, ct) if is_undef(x) else None,
     _unbroadcast(y.aval, neg(ct)) if is_undef(y) and type(ct) is not Zero else None]
 
-mul_p = _binop("mul", np.multiply, _ANY, cost=core.CHEAP)
+mul_p = _binop("mul", np.multiply, _ALL, cost=core.CHEAP)
 ad.defbilinear(mul_p,
                lambda ct, x, y: _unbroadcast(x.aval, mul(ct, y)),
                lambda ct, x, y: _unbroadcast(y.aval, mul(x, ct)))
@@ -243,8 +246,7 @@ ad.defbilinear(mul_p,
 def _div_impl(x, y):
     if x.dtype.kind in "iu":
         # lax.div rounds toward zero, like C. In integers throughout: a float
-        # quotient is inexact beyond 2**53. Division by zero gives all bits set
-        # (-1, or the unsigned maximum), as XLA.
+        # quotient is inexact beyond 2**53. Division by zero gives 0.
         safe = np.where(y == 0, 1, y).astype(x.dtype)
         with np.errstate(over="ignore"):     # INT_MIN // -1 wraps, as in C
             q = np.floor_divide(x, safe)
@@ -255,7 +257,7 @@ def _div_impl(x, y):
         return np.true_divide(x, y).astype(np.result_type(x, y))
 
 
-div_p = standard_primitive("div", _div_impl, naryop_shape_rule("div", _FI),
+div_p = standard_primitive("div", _div_impl, naryop_shape_rule("div", _NUM),
                            kind=core.ELEMENTWISE, cost=core.COSTLY)
 batching.defbroadcasting(div_p)
 ad.defjvp(div_p,
@@ -268,8 +270,7 @@ ad.transpose_rules[div_p] = lambda ct, x, y: [
 def _rem_impl(x, y):
     with np.errstate(divide="ignore", invalid="ignore"):
         if x.dtype.kind in "iu":
-            # x rem 0 is x, as XLA.
-            return np.where(y == 0, x, np.fmod(x, np.where(y == 0, 1, y))).astype(x.dtype)
+            return np.where(y == 0, 0, np.fmod(x, np.where(y == 0, 1, y))).astype(x.dtype)
         return np.fmod(x, y).astype(np.result_type(x, y))
 
 
@@ -341,17 +342,17 @@ or_p = _binop("or", np.bitwise_or, "bi", cost=core.CHEAP)
 ad.defjvp_zero(or_p)
 
 
-def _compare(name, np_fn):
+def _compare(name, np_fn, kinds=_ANY):
     prim = standard_primitive(name, lambda x, y: np_fn(x, y),
-                              naryop_shape_rule(name, _ANY, np.dtype(bool)),
+                              naryop_shape_rule(name, kinds, np.dtype(bool)),
                               kind=core.ELEMENTWISE, cost=core.CHEAP)
     batching.defbroadcasting(prim)
     ad.defjvp_zero(prim)
     return prim
 
 
-eq_p = _compare("eq", np.equal)
-ne_p = _compare("ne", np.not_equal)
+eq_p = _compare("eq", np.equal, _ALL)
+ne_p = _compare("ne", np.not_equal, _ALL)
 lt_p = _compare("lt", np.less)
 le_p = _compare("le", np.less_equal)
 gt_p = _compare("gt", np.greater)
@@ -490,7 +491,8 @@ batching.defvectorized(convert_element_type_p)
 def _convert_jvp(primals, tangents, new_dtype, weak_type=False):
     (x,), (t,) = primals, tangents
     ans = convert_element_type(x, new_dtype, weak_type)
-    if type(t) is Zero or new_dtype.kind != "f" or core.get_aval(x).dtype.kind != "f":
+    if (type(t) is Zero or not dtypes.is_inexact(new_dtype)
+            or not dtypes.is_inexact(core.get_aval(x).dtype)):
         return ans, Zero(core.get_aval(ans))
     return ans, convert_element_type(t, new_dtype, weak_type)
 
@@ -569,6 +571,12 @@ def convert_element_type(x, new_dtype, weak_type=False):
     """Cast ``x`` to ``new_dtype``."""
     new_dtype = dtypes.canonicalize(new_dtype, "convert_element_type target")
     aval = core.get_aval(x)
+    if aval.dtype.kind == "c" and new_dtype.kind != "c":
+        # As JAX: the real part, with numpy's warning.
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      np.exceptions.ComplexWarning, stacklevel=2)
+        x = complex_ops.real(x)
+        aval = core.get_aval(x)
     if aval.dtype == new_dtype and aval.weak_type == weak_type and not core.is_python_scalar(x):
         return x
     if not isinstance(x, core.Tracer):

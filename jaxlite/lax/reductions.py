@@ -68,7 +68,7 @@ def _reduced_size(shape, axes):
 # ---------------------------------------------------------------- reduce_sum
 
 reduce_sum_p = standard_primitive(
-    "reduce_sum", lambda x, axes: np.sum(x, axis=axes, dtype=x.dtype), _reduce_shape("reduce_sum"),
+    "reduce_sum", lambda x, axes: np.sum(x, axis=axes, dtype=x.dtype), _reduce_shape("reduce_sum", "bifc"),
     kind=core.REDUCTION, cost=core.COSTLY)
 
 
@@ -148,7 +148,7 @@ _DIRECT_MAX = 16
 
 reduce_prod_p = standard_primitive(
     "reduce_prod", lambda x, axes: np.prod(x, axis=axes, dtype=x.dtype),
-    _reduce_shape("reduce_prod", "if"), kind=core.REDUCTION, cost=core.COSTLY)
+    _reduce_shape("reduce_prod", "ifc"), kind=core.REDUCTION, cost=core.COSTLY)
 
 
 def _prod_of_others(x):
@@ -255,7 +255,7 @@ def _cumsum_impl(x, axis, reverse):
 
 
 def _cumsum_shape(x, axis, reverse):
-    check_dtype("cumsum", x, "if")
+    check_dtype("cumsum", x, "ifc")
     if not 0 <= axis < x.ndim:
         raise ValueError(f"cumsum: axis {axis} is out of bounds for an array of rank "
                          f"{x.ndim}{core.where_message()}")

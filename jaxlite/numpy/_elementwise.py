@@ -105,14 +105,7 @@ divide = true_divide = _binary("true_divide", lax.div, inexact=True)
 maximum = _binary("maximum", lax.max)
 minimum = _binary("minimum", lax.min)
 arctan2 = _binary("arctan2", lax.atan2, inexact=True)
-def _fmod(x, y):
-    if _kind(x) == "f":
-        return lax.rem(x, y)
-    r = lax.rem(x, y)
-    return lax.select_n(lax.eq(y, _const(y, 0)), r, lax.mul(r, _const(x, 0)))   # x % 0 -> 0
-
-
-fmod = _binary("fmod", _fmod, numeric=True)
+fmod = _binary("fmod", lax.rem, numeric=True)
 
 
 def _float_floor_divide(x, y):
@@ -132,14 +125,11 @@ def _float_floor_divide(x, y):
 def _floor_divide(x, y):
     if _kind(x) == "f":
         return _float_floor_divide(x, y)
-    q = lax.div(x, y)           # truncates toward zero; x // 0 is all bits set
-    if _kind(x) == "u":
-        return q
+    q = lax.div(x, y)           # truncates toward zero
     r = lax.rem(x, y)
     zero = _const(x, 0)
-    # Step down by one when the truncated quotient was rounded up (signs
-    # differ); written with sign() so that x // 0 gives JAX's value too.
-    adjust = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.sign(x), lax.sign(y)))
+    # Step down by one when the truncated quotient was rounded up (signs differ).
+    adjust = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
     return lax.select_n(adjust, q, lax.sub(q, _const(x, 1)))
 
 
@@ -147,10 +137,7 @@ def _remainder(x, y):
     r = lax.rem(x, y)           # sign of x; numpy's remainder has the sign of y
     zero = _const(x, 0)
     adjust = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
-    out = lax.select_n(adjust, r, lax.add(r, y))
-    if _kind(x) == "f":
-        return out
-    return lax.select_n(lax.eq(y, zero), out, lax.mul(out, zero))   # x % 0 -> 0, as numpy and JAX
+    return lax.select_n(adjust, r, lax.add(r, y))
 
 
 floor_divide = _binary("floor_divide", _floor_divide, numeric=True)
@@ -597,19 +584,24 @@ def sinc(x):
 
 
 def real(val):
-    """The real part; jaxlite has no complex dtypes, so every value is its own."""
-    return as_operand(val)
+    """The real part (a real ``val`` is its own)."""
+    val = as_operand(val)
+    return lax.real(val) if _kind(val) == "c" else val
 
 
 def imag(val):
-    """The imaginary part: zeros for jaxlite's real dtypes."""
-    val = util.strong(as_operand(val))
+    """The imaginary part (zeros of ``val``'s dtype for a real ``val``)."""
+    val = as_operand(val)
+    if _kind(val) == "c":
+        return lax.imag(val)
+    val = util.strong(val)
     return lax.mul(val, _const(val, 0)) if _kind(val) != "b" else _falses(val)
 
 
 def conjugate(x):
-    """The complex conjugate: the identity for jaxlite's real dtypes."""
-    return as_operand(x)
+    """The complex conjugate (a real ``x`` is its own)."""
+    x = as_operand(x)
+    return lax.conj(x) if _kind(x) == "c" else x
 
 
 conj = conjugate

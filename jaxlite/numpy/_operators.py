@@ -15,7 +15,7 @@ from jaxlite import numpy as jnp     # the package: its names are read at call t
 
 
 def _is_operand(x):
-    return isinstance(x, (core.Tracer, np.ndarray, np.generic, bool, int, float))
+    return isinstance(x, (core.Tracer, np.ndarray, np.generic, bool, int, float, complex))
 
 
 def _binary(f):
@@ -102,15 +102,11 @@ def _copy(self, order="C"):
     return self
 
 
-def _identity(self):
-    return self
-
-
 _METHODS = {
     "reshape": _reshape, "transpose": _transpose, "astype": _astype, "round": _round,
     "clip": _clip, "squeeze": _squeeze, "repeat": _repeat, "take": _take,
-    "ravel": _flatten, "flatten": _flatten, "copy": _copy, "conj": _identity,
-    "conjugate": _identity,
+    "ravel": _flatten, "flatten": _flatten, "copy": _copy, "conj": el.conjugate,
+    "conjugate": el.conjugate,
     "swapaxes": sh.swapaxes, "dot": _linalg.dot, "diagonal": _indexing.diagonal,
     "trace": _indexing.trace,
     "sum": red.sum, "prod": red.prod, "mean": red.mean, "var": red.var, "std": red.std,
@@ -126,7 +122,8 @@ _PROPERTIES = {
     "T": property(lambda self: sh.transpose(self)),
     "mT": property(lambda self: sh.swapaxes(self, -1, -2)),
     "at": property(lambda self: _indexing.IndexUpdateHelper(self)),
-    "real": property(_identity),
+    "real": property(el.real),
+    "imag": property(el.imag),
 }
 
 
