@@ -34,14 +34,12 @@ stats = cache.stats
 def compile(closed, name="jit_fn"):
     """Compile a ClosedJaxpr to an Executable taking its (non-const) inputs."""
     key = cache.memory_key(closed)
-    with engine.llvm_lock:
-        hit = cache.memory.get(key)
-        if hit is not None:
-            cache.stats["memory_hits"] += 1
-            return _rename(hit, name)
-        exe = _compile(closed, name)
-        cache.remember(key, exe)
-        return exe
+    hit = cache.lookup(key)
+    if hit is None:
+        # No lock held here: engine.py takes the LLVM lock around LLVM's own work
+        # only. Two threads compiling one program keep the first result.
+        hit = cache.remember(key, _compile(closed, name))
+    return _rename(hit, name)
 
 
 def _rename(exe, name):

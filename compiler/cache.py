@@ -94,9 +94,24 @@ class MemoryCache:
 memory = MemoryCache()
 
 
-def remember(key, exe):
+def lookup(key):
+    """The executable cached in memory for ``key``, or None."""
     with _lock:
+        exe = memory.get(key)
+    if exe is not None:
+        stats["memory_hits"] += 1
+    return exe
+
+
+def remember(key, exe):
+    """Cache ``exe`` under ``key``; returns the executable the cache holds for it (an
+    earlier one if another thread compiled the same program meanwhile)."""
+    with _lock:
+        first = memory.get(key)
+        if first is not None:
+            return first
         memory.put(key, exe)
+    return exe
 
 
 def clear_memory():

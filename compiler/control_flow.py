@@ -444,8 +444,7 @@ def program_function(module, prog, name, nthreads):
         if split is None:
             b.call(kfn, args)
         else:
-            parallel.emit_call(module, b, kfn, args, split[1], nthreads,
-                               split[2] if split[0] == "total" else None)
+            parallel.emit_call(module, b, kfn, args, split, nthreads)
     b.ret_void()
     return fn
 

@@ -6,6 +6,7 @@ manager's O3 pipeline with loop and SLP vectorization.
 """
 import re
 import threading
+import weakref
 
 import llvmlite
 import llvmlite.binding as llvm
@@ -14,9 +15,12 @@ from jaxlite.compiler import gemm
 
 _lock = threading.Lock()
 _state = {}
-# LLVM's global context is not thread-safe: whatever parses, optimizes or
-# emits code holds this (compiles take it whole; running compiled code does not).
+# Held around LLVM's own work only (parsing, the pass pipeline, code generation,
+# creating and closing engines): a compile's Python passes, cache look-ups and
+# disk I/O run outside it, and running compiled code never takes it.
 llvm_lock = threading.RLock()
+# Every Engine not yet closed or collected (live_engines(): a debug count for tests).
+_live = weakref.WeakSet()
 
 
 def _init():
@@ -132,57 +136,53 @@ def assembly(module_ref):
         return target_machine().emit_assembly(module_ref)
 
 
-class Engine:
-    """An MCJIT engine owning one compiled module; ``address(name)`` of a symbol.
+def object_code(module_ref):
+    """Machine code (an object file) for an optimized module; the module stays alive
+    only as long as its caller holds it."""
+    with llvm_lock:
+        return bytes(target_machine().emit_object(module_ref))
 
-    With ``cached_object`` the object code comes from the cache (no codegen);
-    otherwise ``module_ref`` is compiled and ``on_object(bytes)`` receives the
-    object code for the cache.
+
+def live_engines():
+    """How many engines hold machine code now (neither closed nor collected)."""
+    return len(_live)
+
+
+class Engine:
+    """An MCJIT engine loading one object file; ``address(name)`` of a symbol.
+
+    The engine holds only machine code: no LLVM module (an empty one in its own
+    context stands in), so nothing of the optimized IR outlives the compile.
     """
 
-    def __init__(self, module_ref=None, cached_object=None, on_object=None):
+    def __init__(self, cached_object):
         _init()
-        # An MCJIT engine owns (and deletes) its target machine: never share one.
-        tm = _new_target_machine()
-        if cached_object is not None:
-            module_ref = llvm.parse_assembly("")
+        with llvm_lock:
+            # An MCJIT engine owns (and deletes) its target machine: never share one.
+            tm = _new_target_machine()
+            module_ref = llvm.parse_assembly("", context=llvm.create_context())
             module_ref.triple = _state["triple"]
-        self.ee = llvm.create_mcjit_compiler(module_ref, tm)
-
-        def notify(mod, data):
-            if on_object is not None:
-                on_object(bytes(data))
-
-        def getbuffer(mod):
-            return cached_object
-
-        self.ee.set_object_cache(notify, getbuffer)
-        self.ee.finalize_object()
-        self.ee.run_static_constructors()
-        self.code_bytes = len(cached_object or b"")
+            self.ee = llvm.create_mcjit_compiler(module_ref, tm)
+            self.ee.set_object_cache(None, lambda mod: cached_object)
+            self.ee.finalize_object()
+            self.ee.run_static_constructors()
+        self.code_bytes = len(cached_object)
+        _live.add(self)
 
     @classmethod
     def from_module(cls, module_ref, on_object=None):
-        """Compile ``module_ref`` (consumed), then keep only its machine code: the engine
-        is rebuilt from the object code so the optimized module (most of a compile's
-        memory) is freed with the first engine."""
-        store = {}
-
-        def keep(data):
-            store["obj"] = data
-            if on_object is not None:
-                on_object(data)
-        first = cls(module_ref, on_object=keep)
-        if "obj" not in store:
-            return first
-        with llvm_lock:
-            first.ee.close()
-        return cls(cached_object=store["obj"])
+        """Generate code for an optimized ``module_ref`` and load it; ``on_object(bytes)``
+        receives the object code (for the disk cache)."""
+        obj = object_code(module_ref)
+        if on_object is not None:
+            on_object(obj)
+        return cls(obj)
 
     def close(self):
         """Free the engine's code and memory now (only when nothing will call it)."""
         with llvm_lock:
             self.ee.close()
+        _live.discard(self)
 
     def address(self, name):
         addr = self.ee.get_function_address(name)

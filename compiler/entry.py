@@ -60,8 +60,7 @@ def lower_entry(module, prog, kfuncs, data_offset, nthreads):
         if split is None:
             b.call(kfn, ptr_args)
         else:
-            parallel.emit_call(module, b, kfn, ptr_args, split[1], nthreads,
-                               split[2] if split[0] == "total" else None)
+            parallel.emit_call(module, b, kfn, ptr_args, split, nthreads)
     if ws is not None:
         free = declare(module, "free", VOID, [PTR])
         b.call(free, [ws])

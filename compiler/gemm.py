@@ -28,7 +28,7 @@ import os
 import numpy as np
 from llvmlite import ir
 
-from jaxlite.compiler import native
+from jaxlite.compiler import native, threadpool
 from jaxlite.compiler.lltypes import declare as _declare, elem as _elem, field as _field
 
 I1 = ir.IntType(1)
@@ -68,6 +68,7 @@ def prepare(backend=None):
     the ``JAXLITE_GEMM`` environment variable.
     """
     native.runtime_functions()
+    threadpool.install()          # split kernels and large GEMMs call its entry point
     blas = native.find_blas()
     if blas is None or _forced_llvm(backend):
         return "llvm-kernel"
@@ -269,16 +270,47 @@ def _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta):
 
 
 def _define_blas_gemm(module, blas, dtype, etype, short):
-    """Wrapper around cblas_?gemm taking (ta, tb) flags: guards the cases BLAS rejects.
+    """Wrapper around cblas_?gemm taking (ta, tb) flags.
 
-    m or n == 0: nothing to do. k == 0: BLAS would reject lda = 0, so scale C ourselves.
-    A leading dimension is irrelevant for a one-row matrix, but BLAS insists on
-    ld >= row length, so a one-row operand gets that (callers may pass stride 0 or 1).
+    From ``native.BLAS_PARALLEL_MIN_FLOPS`` on, C is cut into blocks of columns
+    (or of rows, when C is taller than wide) that the worker pool runs as
+    single-threaded BLAS calls (``_define_blas_blocks``); smaller products are one
+    single-threaded call. JAXLITE_BLAS_THREADS=n instead makes every product one
+    call on n of OpenBLAS's own threads.
     """
     forced = native.requested_blas_threads(blas)
-    large = native.large_blas_threads(blas)      # None: no per-call knob
-    name = f"jaxlite_gemm_blas_{short}" + (f"_t{large}" + ("f" if forced else "")
-                                            if large else "")
+    threads = native.kernel_threads()
+    split = blas.set_threads_symbol is not None and not forced and threads > 1
+    name = f"jaxlite_gemm_blas_{short}" + (f"_f{forced}" if forced else "") \
+        + (f"_p{threads}" if split else "")
+    if name in module.globals:
+        return module.globals[name]
+    single = _define_blas_call(module, blas, dtype, etype, short, forced)
+    if not split:
+        return single
+    fn = _new_function(module, name, VOID, [I1, I1] + _gemm_signature(etype),
+                       ("ta", "tb") + _GEMM_ARG_NAMES, noinline=True)
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    m, n, k = fn.args[2:5]
+    flops = builder.mul(builder.mul(m, n), builder.mul(k, _i64(2)))
+    small = builder.icmp_signed("<", flops, _i64(native.BLAS_PARALLEL_MIN_FLOPS))
+    with builder.if_then(small):
+        builder.call(single, list(fn.args))
+        builder.ret_void()
+    _define_blas_blocks(module, builder, single, list(fn.args), flops, threads, etype)
+    builder.ret_void()
+    return fn
+
+
+def _define_blas_call(module, blas, dtype, etype, short, forced):
+    """One cblas_?gemm call, on one thread (``forced``: on that many of OpenBLAS's
+    threads), set for the calling thread only and restored after, so numpy's own
+    setting is untouched. Guards the cases BLAS rejects: m or n == 0 does
+    nothing; k == 0 only scales C (BLAS would reject lda = 0); a one-row operand
+    gets ld >= its row length (callers may pass stride 0 or 1)."""
+    knob = blas.set_threads_symbol is not None
+    name = f"jaxlite_gemm_blas_{short}" + ("_t1" if knob else "") \
+        + (f"_f{forced}" if forced else "")
     if name in module.globals:
         return module.globals[name]
     blas_int = ir.IntType(blas.int_bits)
@@ -308,20 +340,73 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
     ldc = builder.select(builder.icmp_signed("==", m, _i64(1)), _max(builder, ldc, n), ldc)
     trans_code = [builder.select(t, ir.Constant(I32, _CBLAS_TRANS),
                                  ir.Constant(I32, _CBLAS_NO_TRANS)) for t in (ta, tb)]
-    if large:
-        # Size decides: one thread below BLAS_PARALLEL_MIN_FLOPS (set per calling
-        # thread, restored after, so numpy's setting is untouched).
+    if knob:
         set_threads = _declare(module, blas.set_threads_alias, I32, [I32])
-        flops = builder.mul(builder.mul(m, n), builder.mul(k, _i64(2)))
-        small = builder.icmp_signed("<", flops, _i64(native.BLAS_PARALLEL_MIN_FLOPS))
-        want = ir.Constant(I32, large) if forced else builder.select(
-            small, ir.Constant(I32, 1), ir.Constant(I32, large))
-        previous = builder.call(set_threads, [want])
+        previous = builder.call(set_threads, [ir.Constant(I32, forced or 1)])
     builder.call(cblas, [ir.Constant(I32, _CBLAS_ROW_MAJOR), *trans_code,
                          *map(to_blas_int, (m, n, k)), ir.Constant(etype, 1.0),
                          a, to_blas_int(lda), b, to_blas_int(ldb), beta, c, to_blas_int(ldc)])
-    if large:
+    if knob:
         builder.call(set_threads, [previous])
+    builder.ret_void()
+    return fn
+
+
+# A large product is cut into blocks of about this many flops (tens of microseconds
+# on one core), at least `threads` and at most GEMM_CHUNKS_PER_THREAD per thread,
+# whole multiples of GEMM_BLOCK_UNIT columns (or rows) wide.
+GEMM_CHUNK_FLOPS = 1 << 22
+GEMM_CHUNKS_PER_THREAD = 4
+GEMM_BLOCK_UNIT = 16
+
+
+def _define_blas_blocks(module, builder, single, args, flops, threads, etype):
+    """Emit: C cut into blocks run by the worker pool, each one ``single`` call.
+    Blocks of columns when n >= m (each block then reads all of op(A), the smaller
+    operand, and its own columns of op(B)), else blocks of rows."""
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = args
+    by_cols = builder.icmp_signed(">=", n, m)
+    extent = builder.select(by_cols, n, m)
+    wanted = builder.sdiv(flops, _i64(GEMM_CHUNK_FLOPS))
+    wanted = _max(builder, _min(builder, wanted, _i64(threads * GEMM_CHUNKS_PER_THREAD)),
+                  _i64(threads))
+    block = _round_up(builder, builder.sdiv(builder.add(extent, builder.sub(wanted, _i64(1))),
+                                            wanted), GEMM_BLOCK_UNIT)
+    chunks = builder.sdiv(builder.add(extent, builder.sub(block, _i64(1))), block)
+    ctx_type = ir.LiteralStructType([a.type for a in args] + [I1, I64])
+    with builder.goto_entry_block():
+        ctx = _alloca(builder, ctx_type, 1)
+    for index, value in enumerate(args + [by_cols, block]):
+        builder.store(value, _field(builder, ctx, ctx_type, index))
+    run = _declare(module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
+    builder.call(run, [_define_block_body(module, single, ctx_type, etype), ctx, chunks,
+                       _i64(threads)])
+
+
+def _define_block_body(module, single, ctx_type, etype):
+    """``void body(ctx, c)``: block c of C (columns or rows), one ``single`` call."""
+    name = f"{single.name}_block"
+    if name in module.globals:
+        return module.globals[name]
+    fn = _new_function(module, name, VOID, [PTR, I64], ("ctx", "chunk"))
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    ctx, chunk = fn.args
+    vals = [builder.load(_field(builder, ctx, ctx_type, i), typ=ty)
+            for i, ty in enumerate(ctx_type.elements)]
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, by_cols, block = vals
+    extent = builder.select(by_cols, n, m)
+    lo = builder.mul(chunk, block)
+    size = builder.sub(_min(builder, builder.add(lo, block), extent), lo)
+    row0 = builder.select(by_cols, _i64(0), lo)      # first row of op(A) and C
+    col0 = builder.select(by_cols, lo, _i64(0))      # first column of op(B) and C
+    a_off = builder.select(ta, row0, builder.mul(row0, lda))
+    b_off = builder.select(tb, builder.mul(col0, ldb), col0)
+    c_off = builder.add(builder.mul(row0, ldc), col0)
+    builder.call(single, [ta, tb, builder.select(by_cols, m, size),
+                          builder.select(by_cols, size, n), k,
+                          _elem(builder, a, etype, a_off), lda,
+                          _elem(builder, b, etype, b_off), ldb,
+                          _elem(builder, c, etype, c_off), ldc, beta])
     builder.ret_void()
     return fn
 

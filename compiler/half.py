@@ -16,7 +16,8 @@ from jaxlite import core
 from jaxlite.ir import Eqn, Literal, Var
 
 F16, F32 = np.dtype(np.float16), np.dtype(np.float32)
-_MOVES_DATA = frozenset(["convert_element_type", "select_n", "stop_gradient", "copy"])
+_MOVES_DATA = frozenset(["convert_element_type", "bitcast_convert_type", "select_n", "stop_gradient",
+                         "copy"])
 
 
 def needs_widening(eqn):

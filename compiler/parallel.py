@@ -1,29 +1,36 @@
-"""Large kernels split over threads.
+"""Large kernels split into chunks over threads.
 
 A kernel that is worth splitting is lowered with two extra arguments, the
-band ``[lo, hi)`` of its outermost loop it should run (rows of its output, or
-linear offsets or sum blocks of a flat reduction). ``emit_call`` runs the
-bands on pthreads from the entry function: bands 1.. on new threads, band 0 on
-the caller, then joins. A thread that fails to start has its band run by the
-caller, so results never depend on thread creation.
+range ``[lo, hi)`` of its outermost loop it should run (rows of its output, or
+linear offsets or sum blocks of a flat reduction). ``emit_call`` cuts that
+loop into chunks (``chunking``: several per thread) and hands them to the
+worker pool (``threadpool.py``): the caller and the workers claim chunks one
+by one, so a thread the OS deschedules delays only the chunk it holds.
 
 Total reductions (a scalar result) take three more arguments: ``part_out``
-(where a band leaves its partial result instead of finishing), ``parts_in``
-and ``n_in`` (partials to start from). After the join, one more call with an
-empty band combines the partials and runs the kernel's epilogue.
+(where a chunk leaves its partial result instead of finishing), ``parts_in``
+and ``n_in`` (partials to start from). After the loop, one more call with an
+empty range combines the partials in chunk order and runs the kernel's
+epilogue; chunks are fixed at compile time, so results do not depend on how
+many threads ran.
 
 The thread count is fixed when the kernel is compiled: ``JAXLITE_THREADS``,
 else one per usable core (at most 8).
 """
+from collections import namedtuple
+
 from llvmlite import ir
 
-from jaxlite.compiler import native
-from jaxlite.compiler.lltypes import I32, I64, PTR, declare, elem, field, i64, lltype
+from jaxlite.compiler import native, threadpool
+from jaxlite.compiler.lltypes import I64, PTR, VOID, declare, elem, field, i64, lltype
 
-# Below this many elements a kernel runs on the calling thread: starting and
-# joining a thread costs ~20-50 us, the time one core needs for ~1e5 cheap
-# elements.
+# Below this many elements a kernel runs on the calling thread: waking the pool
+# and waiting for the last chunk costs a few microseconds idle (more on a busy
+# machine), and one core needs ~30-100 us for 1e5 cheap elements.
 MIN_ELEMENTS = 1 << 17
+# Chunks: up to this many per thread, each of at least this many elements.
+CHUNKS_PER_THREAD = 8
+MIN_CHUNK_ELEMENTS = 1 << 13
 
 
 def threads():
@@ -32,10 +39,16 @@ def threads():
     return native.kernel_threads()
 
 
+class Split(namedtuple("Split", "kind extent total_type work")):
+    """How a kernel runs over threads: ``kind`` "flat" | "rows" | "total", its
+    outermost loop's ``extent`` (rows, elements, or sum blocks), a total
+    reduction's partial type, and the elements it touches (for chunk sizes)."""
+
+
 def split_plan(k, nthreads):
-    """How kernel ``k`` runs in bands over threads, or None (run whole, on the
-    caller): ("flat" | "rows", extent) or ("total", extent, partial's LLVM type).
-    Loop kernels follow ``Kernel.runs_flat``, reductions their ReductionPlan."""
+    """How kernel ``k`` runs in chunks over threads (a Split), or None (run
+    whole, on the caller). Loop kernels follow ``Kernel.runs_flat``, reductions
+    their ReductionPlan."""
     if nthreads < 2:
         return None
     if k.kind == "loop":
@@ -43,75 +56,80 @@ def split_plan(k, nthreads):
         if size < MIN_ELEMENTS:
             return None
         if k.runs_flat(shape):
-            return ("flat", size)
-        return ("rows", shape[0]) if shape and shape[0] >= 2 else None
+            return Split("flat", size, None, size)
+        return Split("rows", shape[0], None, size) if shape and shape[0] >= 2 else None
     if k.kind == "sort":     # lines before the sorted dim, by rows
         shape, d = k.root.inputs[0].aval.shape, k.root.params["dimension"]
-        big = k.root.inputs[0].aval.size >= MIN_ELEMENTS
-        return ("rows", shape[0]) if big and d > 0 and shape[0] >= 2 else None
+        size = k.root.inputs[0].aval.size
+        big = size >= MIN_ELEMENTS
+        return Split("rows", shape[0], None, size) if big and d > 0 and shape[0] >= 2 \
+            else None
     if k.reduction is None:        # other kernels (GEMM, LAPACK, MPI, ...) run whole
         return None
     plan, x = k.reduction, k.root.inputs[0]
     if plan is None or plan.split is None or x.aval.size < MIN_ELEMENTS:
         return None
     if plan.split == "total":
-        return ("total", plan.extent, lltype(x.aval.dtype))
-    return ("rows", plan.extent) if plan.extent >= 2 else None
+        return Split("total", plan.extent, lltype(x.aval.dtype), x.aval.size)
+    return Split("rows", plan.extent, None, x.aval.size) if plan.extent >= 2 else None
 
 
 def band_types(total):
     return [I64, I64] + ([PTR, PTR, I64] if total else [])
 
 
-def emit_call(module, b, kfn, ptr_args, extent, nthreads, total_type=None):
+def chunking(extent, work, nthreads):
+    """(grain, chunks): ``[0, extent)`` cut into ``chunks`` pieces of ``grain``
+    (the last one shorter), for a kernel touching ``work`` elements. Several
+    chunks per thread, so a descheduled thread's share is picked up by the
+    others; each chunk at least MIN_CHUNK_ELEMENTS elements, so claiming one
+    (an atomic compare-and-swap) stays negligible."""
+    chunks = min(extent, nthreads * CHUNKS_PER_THREAD,
+                 max(nthreads, work // MIN_CHUNK_ELEMENTS))
+    grain = -(-extent // max(chunks, 1))
+    return grain, -(-extent // grain)
+
+
+def emit_call(module, b, kfn, ptr_args, split, nthreads):
     """Run ``kfn(*ptr_args, lo, hi[, part_out, parts_in, n_in])`` over
-    ``[0, extent)`` split into ``nthreads`` bands. ``total_type``: the LLVM type
-    of a total reduction's partial result (None for row-split kernels)."""
+    ``[0, split.extent)`` in chunks shared dynamically by the caller and the
+    pool's workers (threadpool.py). A total reduction keeps one partial per
+    chunk and combines them in chunk order after the loop, so results do not
+    depend on the threads."""
+    extent, total_type = split.extent, split.total_type
     total = total_type is not None
-    band = -(-extent // nthreads)
-    arg_types = [a.type for a in ptr_args] + band_types(total)
-    args_type = ir.LiteralStructType(arg_types)
-    entry = _thread_entry(module, kfn, args_type)
-    create = declare(module, native.RUNTIME_ALIASES["pthread_create"], I32,
-                     [PTR, PTR, PTR, PTR])
-    join = declare(module, native.RUNTIME_ALIASES["pthread_join"], I32, [I64, PTR])
+    grain, chunks = chunking(extent, split.work, nthreads)
+    ctx_type = ir.LiteralStructType([a.type for a in ptr_args] + ([PTR] if total else []))
     with b.goto_entry_block():
-        slots = b.alloca(args_type, nthreads)
-        tids = b.alloca(I64, nthreads)
-        parts = b.alloca(total_type, nthreads) if total else None
-    null = ir.Constant(PTR, None)
-
-    def args_of(t):
-        lo, hi = min(t * band, extent), min((t + 1) * band, extent)
-        extra = [elem(b, parts, total_type, i64(t)), null, i64(0)] if total else []
-        return list(ptr_args) + [i64(lo), i64(hi)] + extra
-
-    started = []
-    for t in range(1, nthreads):
-        slot = elem(b, slots, args_type, i64(t))
-        for i, v in enumerate(args_of(t)):
-            b.store(v, field(b, slot, args_type, i))
-        tid = elem(b, tids, I64, i64(t))
-        ok = b.icmp_signed("==", b.call(create, [tid, null, entry, slot]), ir.Constant(I32, 0))
-        with b.if_then(b.not_(ok), likely=False):
-            b.call(kfn, args_of(t))
-        started.append((ok, tid))
-    b.call(kfn, args_of(0))
-    for ok, tid in started:
-        with b.if_then(ok, likely=True):
-            b.call(join, [b.load(tid, typ=I64), null])
+        ctx = b.alloca(ctx_type)
+        parts = b.alloca(total_type, chunks) if total else None
+    for i, v in enumerate(list(ptr_args) + ([parts] if total else [])):
+        b.store(v, field(b, ctx, ctx_type, i))
+    body = _chunk_body(module, kfn, ctx_type, extent, grain, total_type)
+    run = declare(module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
+    b.call(run, [body, ctx, i64(chunks), i64(nthreads)])
     if total:
-        b.call(kfn, list(ptr_args) + [i64(0), i64(0), null, parts, i64(nthreads)])
+        b.call(kfn, list(ptr_args) + [i64(0), i64(0), ir.Constant(PTR, None), parts,
+                                      i64(chunks)])
 
 
-def _thread_entry(module, kfn, args_type):
-    """``void *kfn_thread(void *args)``: unpack the argument struct, run the band."""
-    fn = ir.Function(module, ir.FunctionType(PTR, [PTR]), name=f"{kfn.name}_thread")
+def _chunk_body(module, kfn, ctx_type, extent, grain, total_type):
+    """``void kfn_chunk(ctx, c)``: unpack the pointers, run rows/elements
+    ``[c * grain, min((c + 1) * grain, extent))`` (a total reduction leaves its
+    partial in ``parts[c]``)."""
+    fn = ir.Function(module, ir.FunctionType(VOID, [PTR, I64]), name=f"{kfn.name}_chunk")
     fn.linkage = "internal"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    vals = [b.load(field(b, fn.args[0], args_type, i), typ=ty)
-            for i, ty in enumerate(args_type.elements)]
-    b.call(kfn, vals)
-    b.ret(ir.Constant(PTR, None))
+    ctx, c = fn.args
+    vals = [b.load(field(b, ctx, ctx_type, i), typ=ty)
+            for i, ty in enumerate(ctx_type.elements)]
+    lo = b.mul(c, i64(grain))
+    hi = b.add(lo, i64(grain))
+    hi = b.select(b.icmp_signed("<", hi, i64(extent)), hi, i64(extent))
+    if total_type is None:
+        b.call(kfn, vals + [lo, hi])
+    else:
+        part = elem(b, vals[-1], total_type, c)
+        b.call(kfn, vals[:-1] + [lo, hi, part, ir.Constant(PTR, None), i64(0)])
+    b.ret_void()
     return fn
-

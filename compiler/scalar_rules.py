@@ -209,6 +209,12 @@ def _clz(em, node, x):
     return em.call(f"llvm.ctlz.i{x.type.width}", x.type, [x, ir.Constant(ir.IntType(1), 0)])
 
 
+@_unary("bitcast_convert_type")
+def _bitcast(em, node, x):
+    # Same width by the primitive's shape rule: a no-op on the bits.
+    return em.b.bitcast(x, lltype(node.params["new_dtype"]))
+
+
 def _safe_divisor(b, y):
     """(divisor with 0 and -1 replaced by 1, y == 0, y == -1): sdiv/srem would trap."""
     zero, minus1 = ir.Constant(y.type, 0), ir.Constant(y.type, -1)
@@ -221,14 +227,15 @@ def _div(em, node, x, y):
     b = em.b
     if _is_f(node):
         return b.fdiv(x, y)
-    if _in_dtype(node).kind == "u":     # x / 0 -> 0, as the eager impl
+    all_ones = ir.Constant(x.type, -1)
+    if _in_dtype(node).kind == "u":     # x / 0 -> all bits set, as XLA
         is0 = b.icmp_unsigned("==", y, ir.Constant(y.type, 0))
         q = b.udiv(x, b.select(is0, ir.Constant(y.type, 1), y))
-        return b.select(is0, ir.Constant(x.type, 0), q)
-    # C truncation; x / 0 -> 0 (as the eager impl); x / -1 -> -x (wraps, no trap).
+        return b.select(is0, all_ones, q)
+    # C truncation; x / 0 -> -1 (as XLA); x / -1 -> -x (wraps, no trap).
     safe, is0, ism1 = _safe_divisor(b, y)
     q = b.select(ism1, b.neg(x), b.sdiv(x, safe))
-    return b.select(is0, ir.Constant(x.type, 0), q)
+    return b.select(is0, all_ones, q)
 
 
 @_unary("rem")
@@ -239,10 +246,10 @@ def _rem(em, node, x, y):
     if _in_dtype(node).kind == "u":
         is0 = b.icmp_unsigned("==", y, ir.Constant(y.type, 0))
         r = b.urem(x, b.select(is0, ir.Constant(y.type, 1), y))
-        return b.select(is0, ir.Constant(x.type, 0), r)
+        return b.select(is0, x, r)        # x rem 0 -> x, as XLA
     safe, is0, ism1 = _safe_divisor(b, y)
-    r = b.srem(x, safe)
-    return b.select(b.or_(is0, ism1), ir.Constant(x.type, 0), r)
+    r = b.select(ism1, ir.Constant(x.type, 0), b.srem(x, safe))
+    return b.select(is0, x, r)
 
 
 def _minmax(kind):

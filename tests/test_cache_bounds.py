@@ -23,7 +23,7 @@ def _recording(monkeypatch):
 
     def record(key, exe):
         seen.append(weakref.ref(exe))
-        remember(key, exe)
+        return remember(key, exe)
     monkeypatch.setattr(cache, "remember", record)
     return seen
 

@@ -44,9 +44,9 @@ def check(f, *args, rtol=None, atol=None):
         w = np.asarray(w, g.dtype) if type(w) in (int, float, bool) else np.asarray(w)
         assert g.shape == w.shape, (g.shape, w.shape)
         assert g.dtype == w.dtype, (g.dtype, w.dtype)
-        if w.dtype.kind == "f":
-            tol = 1e-5 if w.dtype == np.float32 else 1e-12
-            np.testing.assert_allclose(g, w, rtol=rtol or tol, atol=atol or tol * 10,
+        if w.dtype.kind in "fc":
+            tol = 1e-5 if w.dtype in (np.float32, np.complex64) else 1e-12
+            np.testing.assert_allclose(np.asarray(g), w, rtol=rtol or tol, atol=atol or tol * 10,
                                        equal_nan=True)
         else:
             np.testing.assert_array_equal(g, w)
@@ -445,6 +445,7 @@ SAMPLES.update({
     "shift_right_arithmetic": (lax.shift_right_arithmetic, _I, rand((3, 4), np.int32) * 4),
     "population_count": (lax.population_count, _I),
     "clz": (lax.clz, _I),
+    "bitcast_convert_type": (lambda x: lax.bitcast_convert_type(x, np.int32), _F),
     "and": (lax.bitwise_and, _B, _B[::-1]),
     "or": (lax.bitwise_or, _I, _I[::-1]),
     "integer_pow": (lambda x: lax.integer_pow(x, 3), _F),
@@ -544,6 +545,15 @@ SAMPLES.update({
     "all_to_all": (_spmd(lambda x: lax.all_to_all(x[None], "p", 0, 0)), _F),
     "ppermute": (_spmd(lambda x: lax.ppermute(x, "p", [(0, 0)])), _F),
     "axis_index": (_spmd(lambda x: x * (lax.axis_index("p") + 1)), _F),
+})
+# Complex parts (compiler/complex_expand.py rewrites them into real operations on
+# planes); tests/test_complex_jit.py covers every complex rule.
+_Z = (_F + 1j * _F[::-1]).astype(np.complex64)
+SAMPLES.update({
+    "real": (lambda z: lax.real(z * z), _Z),
+    "imag": (lambda z: lax.imag(z * z), _Z.T),
+    "conj": (lambda z, x: (lax.conj(z), lax.conj(x)), _Z.astype(np.complex128), _F),
+    "complex": (lambda x, y: lax.complex(x, y) * lax.complex(y, x), _F, _F[::-1]),
 })
 # Primitives the compiler must refuse, with the error JAX gives.
 REFUSED = {

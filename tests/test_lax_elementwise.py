@@ -8,6 +8,7 @@ import pytest
 
 import jaxlite
 from jaxlite import lax
+import jaxlite.numpy as jnp
 
 from helpers import (above_minus_half, away_from_zero, check_grads, check_jit, check_vmap, data,
                      normal, positive, same, sample, small, small_ints, unit)
@@ -245,8 +246,9 @@ def test_binary_noncontiguous(name):
 def test_integer_div_rem_round_toward_zero():
     x = np.array([7, -7, 7, -7, 5], I32)
     y = np.array([2, 2, -2, -2, 0], I32)
-    np.testing.assert_array_equal(lax.div(x, y), [3, -3, -3, 3, 0])
-    np.testing.assert_array_equal(lax.rem(x, y), [1, -1, 1, -1, 0])
+    # XLA's (and JAX's) integer division by zero: x / 0 is -1 (all bits set), x rem 0 is x.
+    np.testing.assert_array_equal(lax.div(x, y), [3, -3, -3, 3, -1])
+    np.testing.assert_array_equal(lax.rem(x, y), [1, -1, 1, -1, 5])
     # Exact beyond 2**53, where a float quotient would round.
     big = np.array([2 ** 62 + 1, -(2 ** 62) - 3, 9007199254740993], I64)
     d = np.array([3, 7, 1], I64)
@@ -254,7 +256,17 @@ def test_integer_div_rem_round_toward_zero():
     np.testing.assert_array_equal(lax.div(big, d), want)
     with np.errstate(all="raise"):
         np.testing.assert_array_equal(lax.div(np.array([5, -5], I32), np.array([0, 0], I32)),
-                                      [0, 0])
+                                      [-1, -1])
+        u = np.array([5, 0], np.uint8)
+        np.testing.assert_array_equal(lax.div(u, np.zeros(2, np.uint8)), [255, 255])
+        np.testing.assert_array_equal(lax.rem(u, np.zeros(2, np.uint8)), [5, 0])
+    for f in (lax.div, lax.rem):        # the compiled rule agrees
+        np.testing.assert_array_equal(jaxlite.jit(f)(x, y), f(x, y))
+    np.testing.assert_array_equal(jaxlite.jit(lax.div)(u, np.zeros(2, np.uint8)), [255, 255])
+    # jnp keeps numpy's x % 0 == 0, and x // 0 follows JAX's formula on lax.div.
+    np.testing.assert_array_equal(jnp.remainder(x, y), [1, 1, -1, -1, 0])
+    np.testing.assert_array_equal(jnp.fmod(x, y), [1, -1, 1, -1, 0])
+    np.testing.assert_array_equal(jnp.floor_divide(np.array([5, -5, 0], I32), 0), [-2, -2, -1])
 
 
 def test_binary_python_scalars_are_weak():

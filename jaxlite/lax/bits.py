@@ -1,5 +1,5 @@
 """Bit manipulation primitives on integers: xor, the three shifts,
-population_count and clz. One block per primitive (numpy impl, shape rule,
+population_count, clz and bitcast_convert_type. One block per primitive (numpy impl, shape rule,
 zero derivative, batching); the compiler's value rules are in
 compiler/scalar_rules.py.
 
@@ -9,14 +9,19 @@ arithmetic right shift).
 """
 import numpy as np
 
-from jaxlite import core
+from jaxlite import core, dtypes
+from jaxlite.core import ShapedArray
 from jaxlite.interpreters import ad, batching
+from jaxlite.lax.elementwise import convert_element_type, bitwise_and, bitwise_or
+from jaxlite.lax.structural import concatenate, expand_dims, squeeze
+from jaxlite.lax.indexing import slice_in_dim
 from jaxlite.lax._rules import (standard_primitive, unop_shape_rule, naryop_shape_rule,
                                 promote_weak)
 
 __all__ = ["xor_p", "shift_left_p", "shift_right_logical_p", "shift_right_arithmetic_p",
            "population_count_p", "clz_p", "bitwise_xor", "shift_left", "shift_right_logical",
-           "shift_right_arithmetic", "population_count", "clz"]
+           "shift_right_arithmetic", "population_count", "clz",
+           "bitcast_convert_type_p", "bitcast_convert_type"]
 
 _INT = "i"      # signed and unsigned integers (see _rules.accepts)
 
@@ -123,3 +128,76 @@ def population_count(x):
 def clz(x):
     """The number of leading zero bits of each element."""
     return core.bind(clz_p, x)
+
+
+# bitcast_convert_type: the same bits read as another dtype of the same width.
+# Width-changing casts (JAX's extra trailing dimension) are built from it in
+# ``bitcast_convert_type`` with shifts, so the primitive stays elementwise.
+
+def _bitcast_shape_rule(x, *, new_dtype):
+    if x.dtype.itemsize != new_dtype.itemsize or x.dtype.kind == "b" or new_dtype.kind == "b":
+        raise TypeError(f"bitcast_convert_type_p needs two non-bool dtypes of one width, "
+                        f"got {x.dtype.name} -> {new_dtype.name}{core.where_message()}")
+    return ShapedArray(x.shape, new_dtype)
+
+
+bitcast_convert_type_p = standard_primitive(
+    "bitcast_convert_type", lambda x, *, new_dtype: np.asarray(x).view(new_dtype),
+    _bitcast_shape_rule, kind=core.ELEMENTWISE, cost=core.FREE)
+batching.defvectorized(bitcast_convert_type_p)
+ad.defjvp_zero(bitcast_convert_type_p)
+
+
+def bitcast_convert_type(operand, new_dtype):
+    """``operand``'s bits as ``new_dtype`` (as XLA, little-endian). A narrower
+    ``new_dtype`` adds a trailing dimension of width ratio; a wider one
+    consumes a trailing dimension of that size."""
+    x = operand
+    src = core.get_aval(x).dtype
+    dst = dtypes.canonicalize(new_dtype, "new_dtype")
+    if src == dst:
+        return x
+    if src.itemsize == dst.itemsize:
+        return core.bind(bitcast_convert_type_p, x, new_dtype=dst)
+    if src.kind == "b" or dst.kind == "b":
+        raise TypeError(f"bitcast_convert_type: cannot bitcast {src.name} to {dst.name}")
+    if dst.itemsize < src.itemsize:
+        return _split_words(x, src, dst)
+    return _join_words(x, src, dst)
+
+
+def _uint(itemsize):
+    return np.dtype(f"u{itemsize}")
+
+
+def _split_words(x, src, dst):
+    """Each element's bits as ``ratio`` narrower words along a new last axis,
+    least significant first (little-endian, as XLA)."""
+    u = _uint(src.itemsize)
+    w = bitcast_convert_type(x, u) if src != u else x
+    width = dst.itemsize * 8
+    mask = np.asarray((1 << width) - 1, u)
+    parts = []
+    for k in range(src.itemsize // dst.itemsize):
+        word = convert_element_type(bitwise_and(shift_right_logical(w, np.asarray(k * width, u)),
+                                                mask), _uint(dst.itemsize))
+        parts.append(expand_dims(bitcast_convert_type(word, dst), (word.ndim,)))
+    return concatenate(parts, len(core.get_aval(x).shape))
+
+
+def _join_words(x, src, dst):
+    """The inverse of _split_words: the last axis (of size ``ratio``) combined."""
+    shape = core.get_aval(x).shape
+    ratio = dst.itemsize // src.itemsize
+    if not shape or shape[-1] != ratio:
+        raise ValueError(f"bitcast_convert_type: {src.name} -> {dst.name} needs a last "
+                         f"dimension of size {ratio}, got shape {shape}")
+    u = _uint(dst.itemsize)
+    w = bitcast_convert_type(x, _uint(src.itemsize)) if src.kind != "u" else x
+    out = None
+    for k in range(ratio):
+        word = convert_element_type(squeeze(slice_in_dim(w, k, k + 1, axis=len(shape) - 1),
+                                            (len(shape) - 1,)), u)
+        word = shift_left(word, np.asarray(k * src.itemsize * 8, u))
+        out = word if out is None else bitwise_or(out, word)
+    return bitcast_convert_type(out, dst)

@@ -246,7 +246,8 @@ ad.defbilinear(mul_p,
 def _div_impl(x, y):
     if x.dtype.kind in "iu":
         # lax.div rounds toward zero, like C. In integers throughout: a float
-        # quotient is inexact beyond 2**53. Division by zero gives 0.
+        # quotient is inexact beyond 2**53. Division by zero gives all bits set
+        # (-1, or the unsigned maximum), as XLA.
         safe = np.where(y == 0, 1, y).astype(x.dtype)
         with np.errstate(over="ignore"):     # INT_MIN // -1 wraps, as in C
             q = np.floor_divide(x, safe)
@@ -270,7 +271,8 @@ ad.transpose_rules[div_p] = lambda ct, x, y: [
 def _rem_impl(x, y):
     with np.errstate(divide="ignore", invalid="ignore"):
         if x.dtype.kind in "iu":
-            return np.where(y == 0, 0, np.fmod(x, np.where(y == 0, 1, y))).astype(x.dtype)
+            # x rem 0 is x, as XLA.
+            return np.where(y == 0, x, np.fmod(x, np.where(y == 0, 1, y))).astype(x.dtype)
         return np.fmod(x, y).astype(np.result_type(x, y))
 
 

@@ -105,7 +105,14 @@ divide = true_divide = _binary("true_divide", lax.div, inexact=True)
 maximum = _binary("maximum", lax.max)
 minimum = _binary("minimum", lax.min)
 arctan2 = _binary("arctan2", lax.atan2, inexact=True)
-fmod = _binary("fmod", lax.rem, numeric=True)
+def _fmod(x, y):
+    if _kind(x) == "f":
+        return lax.rem(x, y)
+    r = lax.rem(x, y)
+    return lax.select_n(lax.eq(y, _const(y, 0)), r, lax.mul(r, _const(x, 0)))   # x % 0 -> 0
+
+
+fmod = _binary("fmod", _fmod, numeric=True)
 
 
 def _float_floor_divide(x, y):
@@ -125,11 +132,14 @@ def _float_floor_divide(x, y):
 def _floor_divide(x, y):
     if _kind(x) == "f":
         return _float_floor_divide(x, y)
-    q = lax.div(x, y)           # truncates toward zero
+    q = lax.div(x, y)           # truncates toward zero; x // 0 is all bits set
+    if _kind(x) == "u":
+        return q
     r = lax.rem(x, y)
     zero = _const(x, 0)
-    # Step down by one when the truncated quotient was rounded up (signs differ).
-    adjust = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
+    # Step down by one when the truncated quotient was rounded up (signs
+    # differ); written with sign() so that x // 0 gives JAX's value too.
+    adjust = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.sign(x), lax.sign(y)))
     return lax.select_n(adjust, q, lax.sub(q, _const(x, 1)))
 
 
@@ -137,7 +147,10 @@ def _remainder(x, y):
     r = lax.rem(x, y)           # sign of x; numpy's remainder has the sign of y
     zero = _const(x, 0)
     adjust = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
-    return lax.select_n(adjust, r, lax.add(r, y))
+    out = lax.select_n(adjust, r, lax.add(r, y))
+    if _kind(x) == "f":
+        return out
+    return lax.select_n(lax.eq(y, zero), out, lax.mul(out, zero))   # x % 0 -> 0, as numpy and JAX
 
 
 floor_divide = _binary("floor_divide", _floor_divide, numeric=True)

@@ -1,0 +1,503 @@
+"""The samplers of jaxlite.random, built on ``_prng.random_bits`` with JAX's
+formulas, so a seed gives JAX's numbers (up to the last bits of the library
+math, e.g. erf_inv in ``normal``).
+
+All samplers work with traced keys (under jit and vmap) except the gamma
+family (gamma, loggamma, chisquare, beta, dirichlet), whose rejection loop
+runs in numpy and which also needs concrete parameters (no gradient with
+respect to them).
+"""
+import numpy as np
+
+from jaxlite import core, dtypes, lax
+from jaxlite import numpy as jnp
+from jaxlite import numpy_util as util
+from jaxlite.random._prng import check_key, need_concrete, random_bits, split, fold_in
+
+_SQRT2 = np.sqrt(2.0)
+
+
+def _shape(shape):
+    return util.concrete_shape(shape, "shape")
+
+
+def _float_dtype(dtype, name):
+    dt = util.canonical_dtype(dtype) if dtype is not None else dtypes.default_float()
+    if dt.kind != "f":
+        raise TypeError(f"random.{name} requires a floating dtype, got {dt.name}")
+    return dt
+
+
+def _const(v, dt):
+    return np.asarray(v, dt)
+
+
+# ------------------------------------------------------------ uniform family
+
+def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0):
+    """Uniform samples in [minval, maxval): random mantissa bits under the
+    exponent of 1.0, minus 1, scaled (JAX's construction)."""
+    dt = _float_dtype(dtype, "uniform")
+    return _uniform(key, _shape(shape), dt, minval, maxval)
+
+
+def _uniform(key, shape, dt, minval=0.0, maxval=1.0):
+    info = np.finfo(dt)
+    nbits, nmant = info.bits, info.nmant
+    width = max(nbits, 8)
+    u = np.dtype(f"u{nbits // 8}")
+    bits = random_bits(key, width, shape)
+    mant = lax.shift_right_logical(bits, _const(width - nmant, u))
+    one = _const(np.array(1.0, dt).view(u), u)
+    floats = lax.sub(lax.bitcast_convert_type(lax.bitwise_or(mant, one), dt), _const(1.0, dt))
+    if _is_default(minval, 0.0) and _is_default(maxval, 1.0):
+        return floats
+    lo = lax.convert_element_type(util.as_operand(minval), dt)
+    hi = lax.convert_element_type(util.as_operand(maxval), dt)
+    lo, hi = (_to_rank(v, len(shape)) for v in (lo, hi))
+    return jnp.maximum(lo, jnp.add(jnp.multiply(floats, jnp.subtract(hi, lo)), lo))
+
+
+def _to_rank(x, rank):
+    shape = util.shape(x)
+    return x if len(shape) >= rank else lax.reshape(x, (1,) * (rank - len(shape)) + shape)
+
+
+def _is_default(v, default):
+    return isinstance(v, (int, float)) and v == default
+
+
+def normal(key, shape=(), dtype=None):
+    """Standard normal samples: sqrt(2) erf_inv(u), u uniform in (-1, 1)."""
+    dt = _float_dtype(dtype, "normal")
+    return _normal(key, _shape(shape), dt)
+
+
+def _normal(key, shape, dt):
+    lo = np.nextafter(np.array(-1.0, dt), np.array(0.0, dt))
+    u = _uniform(key, shape, dt, lo, 1.0)
+    return lax.mul(_const(_SQRT2, dt), lax.erf_inv(u))
+
+
+def truncated_normal(key, lower, upper, shape=None, dtype=None):
+    """Normal samples conditioned on (lower, upper): erf_inv of a uniform
+    between erf(lower / sqrt 2) and erf(upper / sqrt 2), clipped strictly inside."""
+    dt = _float_dtype(dtype, "truncated_normal")
+    shape, (lo, hi) = _params("truncated_normal", shape, lower, upper, dtype=dt)
+    sqrt2 = _const(_SQRT2, dt)
+    a, b = lax.erf(lax.div(lo, sqrt2)), lax.erf(lax.div(hi, sqrt2))
+    out = lax.mul(sqrt2, lax.erf_inv(_uniform(key, shape, dt, a, b)))
+    return jnp.clip(out, jnp.nextafter(lax.stop_gradient(lo), _const(np.inf, dt)),
+                    jnp.nextafter(lax.stop_gradient(hi), _const(-np.inf, dt)))
+
+
+def bernoulli(key, p=0.5, shape=None):
+    """True with probability ``p``: uniform(p's dtype) < p."""
+    p = util.as_operand(p)
+    shape = util.shape(p) if shape is None else _shape(shape)
+    dt = util.to_inexact_dtype(util.aval(p).dtype)
+    return jnp.less(_uniform(key, shape, dt), p)
+
+
+def exponential(key, shape=(), dtype=None):
+    """Standard exponential samples: -log(1 - u)."""
+    dt = _float_dtype(dtype, "exponential")
+    return _exponential(key, _shape(shape), dt)
+
+
+def _exponential(key, shape, dt):
+    return lax.neg(lax.log1p(lax.neg(_uniform(key, shape, dt))))
+
+
+def gumbel(key, shape=(), dtype=None, mode="low"):
+    """Standard Gumbel samples: -log(-log(u)), u uniform in [tiny, 1)."""
+    dt = _float_dtype(dtype, "gumbel")
+    if mode not in ("low", "high"):
+        raise ValueError(f"random.gumbel: mode must be 'low' or 'high', got {mode!r}")
+    return _gumbel(key, _shape(shape), dt)
+
+
+def _gumbel(key, shape, dt):
+    u = _uniform(key, shape, dt, float(np.finfo(dt).tiny), 1.0)
+    return lax.neg(lax.log(lax.neg(lax.log(u))))
+
+
+def laplace(key, shape=(), dtype=None):
+    """Standard Laplace samples (density exp(-|x|) / 2)."""
+    dt = _float_dtype(dtype, "laplace")
+    u = _uniform(key, _shape(shape), dt, -1.0 + float(np.finfo(dt).epsneg), 1.0)
+    return lax.mul(lax.sign(u), lax.log1p(lax.neg(lax.abs(u))))
+
+
+def logistic(key, shape=(), dtype=None):
+    """Standard logistic samples: log(u) - log(1 - u)."""
+    dt = _float_dtype(dtype, "logistic")
+    u = _uniform(key, _shape(shape), dt, float(np.finfo(dt).tiny), 1.0)
+    return lax.sub(lax.log(u), lax.log1p(lax.neg(u)))
+
+
+def cauchy(key, shape=(), dtype=None):
+    """Standard Cauchy samples: tan(pi (u - 1/2)), u uniform in [eps, 1)."""
+    dt = _float_dtype(dtype, "cauchy")
+    u = _uniform(key, _shape(shape), dt, float(np.finfo(dt).eps), 1.0)
+    return lax.tan(lax.mul(_const(np.pi, dt), lax.sub(u, _const(0.5, dt))))
+
+
+def _open_unit(key, shape):
+    """float64 uniforms in the open interval (0, 1): log(u) and log(1 - u) are finite."""
+    return _uniform(key, shape, dtypes.float64, float(np.finfo(np.float64).tiny), 1.0)
+
+
+# ----------------------------------------------------------------- integers
+
+def bits(key, shape=(), dtype=None):
+    """Uniform random bits as unsigned integers of ``dtype`` (default uint32,
+    uint64 in x64 mode)."""
+    dt = dtypes.default_uint() if dtype is None else np.dtype(dtype)
+    if dt.kind != "u":
+        raise ValueError(f"dtype argument to `bits` must be an unsigned int dtype, "
+                         f"got {dt.name}")
+    return random_bits(key, dt.itemsize * 8, _shape(shape))
+
+
+def randint(key, shape, minval, maxval, dtype=None):
+    """Uniform integers in [minval, maxval): two words of random bits per value
+    reduced modulo the span (JAX's construction; the bias is about
+    span**2 / 2**(2 bits))."""
+    dt = util.canonical_dtype(dtype or dtypes.default_int())
+    if dt.kind not in "iu":
+        raise TypeError(f"randint only accepts integer dtypes, got {dt.name}")
+    shape = _shape(shape)
+    lo, hi = (_int_operand(v) for v in (minval, maxval))
+    util.broadcast_shapes(shape, util.shape(lo), util.shape(hi), what="random.randint")
+    info = np.iinfo(dt)
+    wide = dtypes.int64 if dt != dtypes.uint64 else dtypes.uint64
+    hi_over = jnp.greater(hi, _clip_int(np.asarray(info.max), hi))
+    lo, hi = (_to_rank(lax.convert_element_type(_clip_int(v, wide, info), dt),
+                                     len(shape)) for v in (lo, hi))
+    nbits = info.bits
+    u = np.dtype(f"u{nbits // 8}")
+    k1, k2 = split(key)
+    higher, lower = random_bits(k1, nbits, shape), random_bits(k2, nbits, shape)
+    span = lax.convert_element_type(jnp.subtract(hi, lo), u)
+    span = jnp.where(jnp.less_equal(hi, lo), _const(1, u), span)
+    span = jnp.where(jnp.logical_and(hi_over, jnp.greater(hi, lo)),
+                     jnp.add(span, _const(1, u)), span)
+    # (higher * 2**nbits + lower) mod span, with 2**nbits mod span as a square.
+    mult = _rem(_const(2 ** (nbits // 2), u), span)
+    mult = _rem(jnp.multiply(mult, mult), span)
+    offset = _rem(jnp.add(jnp.multiply(_rem(higher, span), mult), _rem(lower, span)), span)
+    return jnp.add(lo, lax.convert_element_type(offset, dt))
+
+
+def _rem(a, b):
+    # lax.rem, broadcast: x rem 0 is x, which the span arithmetic relies on
+    # (a span of 2**bits wraps to 0 and must leave the bits unchanged).
+    return lax.rem(*jnp.broadcast_arrays(a, b))
+
+
+def _int_operand(v):
+    v = util.as_operand(v)
+    if util.aval(v).dtype.kind not in "biu":
+        v = lax.convert_element_type(v, dtypes.default_int())
+    return v
+
+
+def _clip_int(v, like_or_dtype, info=None):
+    """``v`` clipped to ``info``'s range (or converted, clipping, to ``like``'s dtype)."""
+    if info is None:
+        dt = util.aval(like_or_dtype).dtype
+        vinfo = np.iinfo(dt)
+        return np.asarray(min(max(int(v), vinfo.min), vinfo.max), dt)
+    v = lax.convert_element_type(v, like_or_dtype) if util.aval(v).dtype != like_or_dtype else v
+    return jnp.clip(v, _const(max(info.min, np.iinfo(like_or_dtype).min), like_or_dtype),
+                    _const(min(info.max, np.iinfo(like_or_dtype).max), like_or_dtype))
+
+
+def rademacher(key, shape=(), dtype=None):
+    """-1 or +1 with probability 1/2 each."""
+    dt = util.canonical_dtype(dtype or dtypes.default_int())
+    b = bernoulli(key, 0.5, _shape(shape)).astype(dt)
+    return (2 * b - 1).astype(dt)
+
+
+# ------------------------------------------------- choices and permutations
+
+def categorical(key, logits, axis=-1, shape=None, replace=True):
+    """Class indices with probabilities softmax(logits): argmax of logits plus
+    Gumbel noise (top-k of it without replacement)."""
+    logits = util.as_operand(logits)
+    lshape = util.shape(logits)
+    axis = util.canonical_axis(axis, len(lshape))
+    batch = lshape[:axis] + lshape[axis + 1:]
+    shape = batch if shape is None else _shape(shape)
+    if shape[len(shape) - len(batch):] != batch:
+        raise ValueError(f"random.categorical: shape {shape} must end with the logits' batch "
+                         f"shape {batch}")
+    dt = util.aval(logits).dtype if util.aval(logits).dtype.kind == "f" else dtypes.float32
+    prefix = shape[:len(shape) - len(batch)]
+    if replace:
+        g = _gumbel(key, prefix + lshape, dt)
+        return jnp.argmax(jnp.add(g, logits), axis=axis - len(lshape))
+    k = int(np.prod(prefix, dtype=np.int64))
+    if k > lshape[axis]:
+        raise ValueError(f"Number of samples without replacement ({k}) cannot exceed number "
+                         f"of categories ({lshape[axis]}).")
+    noisy = jnp.moveaxis(jnp.add(logits, _gumbel(key, lshape, dt)), axis, -1)
+    _, idx = lax.top_k(noisy, k)
+    return jnp.moveaxis(idx, -1, 0).reshape(shape)
+
+
+def _shuffle(key, x, axis):
+    """Sort by fresh random 32-bit keys, enough rounds that all keys differ
+    with high probability (JAX's construction)."""
+    n = int(np.prod(util.shape(x), dtype=np.int64))
+    rounds = int(np.ceil(3 * np.log(max(1, n)) / np.log(np.iinfo(np.uint32).max)))
+    for _ in range(rounds):
+        key, sub = split(key)
+        sort_keys = random_bits(sub, 32, util.shape(x))
+        x = jnp.take_along_axis(x, jnp.argsort(sort_keys, axis=axis, stable=True), axis=axis)
+    return x
+
+
+def permutation(key, x, axis=0, independent=False):
+    """A random permutation of ``range(x)`` (int ``x``) or of ``x`` along ``axis``."""
+    check_key(key, "random.permutation")
+    if isinstance(x, (int, np.integer)) or (not isinstance(x, core.Tracer)
+                                            and np.ndim(x) == 0):
+        return _shuffle(key, jnp.arange(int(x)), 0)
+    x = util.as_operand(x)
+    axis = util.canonical_axis(axis, util.ndim(x))
+    if independent or util.ndim(x) == 1:
+        return _shuffle(key, x, axis)
+    ind = _shuffle(key, jnp.arange(util.shape(x)[axis]), 0)
+    return jnp.take(x, ind, axis=axis)
+
+
+def shuffle(key, x, axis=0):
+    return permutation(key, x, axis, independent=True)
+
+
+def choice(key, a, shape=(), replace=True, p=None, axis=0):
+    """Samples from ``a`` (an int n means arange(n)), with replacement by default,
+    optionally with probabilities ``p``."""
+    shape = _shape(shape)
+    k = int(np.prod(shape, dtype=np.int64))
+    scalar = isinstance(a, (int, np.integer)) or (not isinstance(a, core.Tracer)
+                                                  and np.ndim(a) == 0)
+    if scalar:
+        n, arr = int(a), None
+    else:
+        arr = util.as_operand(a)
+        axis = util.canonical_axis(axis, util.ndim(arr))
+        n = util.shape(arr)[axis]
+    if k == 0:
+        return jnp.zeros(shape, dtypes.default_int() if arr is None else util.aval(arr).dtype)
+    if n <= 0:
+        raise ValueError("a must be greater than 0 unless no samples are taken")
+    if not replace and k > n:
+        raise ValueError(f"Cannot take a larger sample (size {k}) than population (size {n}) "
+                         f"when 'replace=False'")
+    if p is None:
+        if replace:
+            ind = randint(key, shape, 0, n)
+            out = ind if arr is None else jnp.take(arr, ind, axis=axis)
+        else:
+            perm = permutation(key, n if arr is None else arr, axis)
+            out = lax.slice_in_dim(perm, 0, k, axis=0 if arr is None else axis)
+    else:
+        p = util.as_operand(p)
+        p = lax.convert_element_type(p, util.to_inexact_dtype(util.aval(p).dtype))
+        if util.shape(p) != (n,):
+            raise ValueError(f"p must be None or a 1D vector with the same size as "
+                             f"a.shape[axis]. p has shape {util.shape(p)} and a.shape[axis] "
+                             f"is {n}.")
+        if replace:
+            cdf = jnp.cumsum(p)
+            r = jnp.multiply(cdf[-1], jnp.subtract(1, _uniform(key, shape, util.aval(cdf).dtype)))
+            ind = jnp.searchsorted(cdf, r).astype(dtypes.default_int())
+        else:
+            g = jnp.add(_gumbel(key, (n,), util.aval(p).dtype), jnp.log(p))
+            ind = lax.top_k(g, k)[1].astype(dtypes.default_int())
+        out = ind if arr is None else jnp.take(arr, ind, axis=axis)
+    if arr is None:
+        return jnp.reshape(out, shape)
+    ashape = util.shape(arr)
+    return jnp.reshape(out, ashape[:axis] + shape + ashape[axis + 1:])
+
+
+# ------------------------------------------------- more samplers (inverse CDF)
+
+def _params(name, shape, *params, dtype=dtypes.float64):
+    """``(output shape, params as operands of dtype)``: the output shape is the
+    parameters' broadcast shape when ``shape`` is None, else ``shape``, which
+    the parameters must broadcast to (ValueError otherwise, as in JAX)."""
+    ops = [util.convert(util.as_operand(p), dtype) for p in params]
+    pshape = util.broadcast_shapes(*(util.shape(p) for p in ops), what=f"random.{name}")
+    if shape is None:
+        return pshape, ops
+    shape = _shape(shape)
+    if len(pshape) > len(shape) or any(
+            p not in (1, s) for p, s in zip(pshape[::-1], shape[::-1])):
+        raise ValueError(f"random.{name}: parameter shapes {[util.shape(p) for p in ops]} "
+                         f"must broadcast to the shape argument {shape}")
+    return shape, ops
+
+
+def lognormal(key, sigma=1.0, shape=None, dtype=None):
+    """exp(sigma * z) for standard normal z."""
+    dt = _float_dtype(dtype, "lognormal")
+    shape, (sigma,) = _params("lognormal", shape, sigma, dtype=dt)
+    return jnp.exp(jnp.multiply(_normal(key, shape, dt), sigma))
+
+
+def rayleigh(key, scale=1.0, shape=None, dtype=None):
+    """Rayleigh samples: scale * sqrt(-2 log u)."""
+    dt = _float_dtype(dtype, "rayleigh")
+    shape, (scale,) = _params("rayleigh", shape, scale, dtype=dt)
+    u = _uniform(key, shape, dt)
+    return jnp.multiply(scale, jnp.sqrt(jnp.multiply(jnp.log(u), _const(-2, dt))))
+
+
+def weibull_min(key, scale, concentration, shape=(), dtype=None):
+    """Weibull samples (density proportional to x**(c-1) exp(-(x/scale)**c)):
+    scale * (-log(1 - u)) ** (1 / c)."""
+    dt = _float_dtype(dtype, "weibull_min")
+    scale, conc = (util.convert(util.as_operand(p), dt) for p in (scale, concentration))
+    u = _uniform(key, _shape(shape), dt)
+    return jnp.multiply(jnp.power(jnp.negative(jnp.log1p(jnp.negative(u))),
+                                  jnp.divide(1.0, conc)), scale)
+
+
+def pareto(key, b, shape=None, dtype=None):
+    """Pareto samples on [1, inf) (density b / x**(b+1)): exp(E / b), E exponential."""
+    dt = _float_dtype(dtype, "pareto")
+    shape, (b,) = _params("pareto", shape, b, dtype=dt)
+    return jnp.exp(jnp.divide(_exponential(key, shape, dt), b))
+
+
+def triangular(key, left, mode, right, shape=None, dtype=None):
+    """Triangular samples on [left, right] peaking at ``mode`` (inverse CDF)."""
+    dt = _float_dtype(dtype, "triangular")
+    shape, (a, m, c) = _params("triangular", shape, left, mode, right)
+    u = _open_unit(key, shape)
+    width = jnp.subtract(c, a)
+    below = jnp.add(a, jnp.sqrt(jnp.multiply(u, jnp.multiply(width, jnp.subtract(m, a)))))
+    above = jnp.subtract(c, jnp.sqrt(jnp.multiply(jnp.subtract(1.0, u),
+                                                  jnp.multiply(width, jnp.subtract(c, m)))))
+    # u < F(mode) = (m - a) / (c - a), written without the division.
+    return jnp.where(jnp.less(jnp.multiply(u, width), jnp.subtract(m, a)),
+                     below, above).astype(dt)
+
+
+# ------------------------------------------- gamma family (concrete keys only)
+
+def _concrete_params(name, shape, *params):
+    """Like _params, as float64 numpy arrays broadcast to the output shape. The
+    rejection sampler below loops in Python, so it needs values; and since it
+    provides no derivative, a parameter being differentiated is refused rather
+    than silently given a zero gradient."""
+    for p in params:
+        if isinstance(p, core.Tracer):
+            raise TypeError(f"random.{name} needs concrete parameters (jaxlite samples it "
+                            f"with a rejection loop in numpy, and does not differentiate "
+                            f"through it), got a traced value {p.aval}{core.where_message()}")
+    arrays = [np.asarray(p, np.float64) for p in params]
+    shape, _ = _params(name, shape, *arrays)
+    return shape, [np.broadcast_to(p, shape) for p in arrays]
+
+
+def _log_gamma(key, a):
+    """log of Gamma(a, 1) samples for a float64 array ``a`` (NaN where a <= 0).
+
+    Marsaglia & Tsang's method ("A simple method for generating gamma variables",
+    2000) for shape alpha >= 1; for a < 1, Gamma(a) = Gamma(a + 1) * U**(1/a),
+    kept in log space so tiny shapes do not underflow to 0. Each round of the
+    rejection loop draws proposals for the elements still pending, from a key
+    folded with the round number, so the result depends only on key and a."""
+    a = np.asarray(a, np.float64)
+    valid = np.isfinite(a) & (a > 0)
+    alpha = np.where(a < 1, a + 1, a)
+    d = np.where(valid, alpha - 1.0 / 3.0, 1.0)
+    c = 1.0 / np.sqrt(9.0 * d)
+    out = np.full(a.shape, np.nan)
+    pending = np.flatnonzero(valid)
+    loop_key, boost_key = split(key)
+    rnd = 0
+    while pending.size:
+        k_z, k_u = split(fold_in(loop_key, rnd))
+        z = np.asarray(_normal(k_z, (pending.size,), dtypes.float64))
+        u = np.asarray(_open_unit(k_u, (pending.size,)))
+        dp, cp = d.flat[pending], c.flat[pending]
+        v = (1.0 + cp * z) ** 3
+        with np.errstate(invalid="ignore", divide="ignore"):
+            log_v = np.log(v)
+            accept = (v > 0) & (np.log(u) < 0.5 * z * z + dp - dp * v + dp * log_v)
+        out.flat[pending[accept]] = np.log(dp[accept]) + log_v[accept]
+        pending = pending[~accept]
+        rnd += 1
+    boost = valid & (a < 1)
+    log_u = np.log(np.asarray(_open_unit(boost_key, a.shape)))
+    return np.where(boost, out + log_u / np.where(boost, a, 1.0), out)
+
+
+def _check_gamma_key(key, name):
+    need_concrete(key, name, " (its rejection loop runs in numpy)")
+
+
+def loggamma(key, a, shape=None, dtype=None):
+    """log of Gamma(a, 1) samples, accurate where gamma itself underflows (small a).
+    Needs a concrete key and concrete ``a``."""
+    dt = _float_dtype(dtype, "loggamma")
+    _check_gamma_key(key, "loggamma")
+    shape, (a,) = _concrete_params("loggamma", shape, a)
+    return core.wrap(_log_gamma(key, a).astype(dt))
+
+
+def gamma(key, a, shape=None, dtype=None):
+    """Gamma(a, 1) samples (density x**(a-1) exp(-x) / Gamma(a)); NaN where a <= 0.
+    Needs a concrete key and concrete ``a`` and gives no gradient with respect
+    to ``a`` (it is a rejection sampler run in numpy)."""
+    dt = _float_dtype(dtype, "gamma")
+    _check_gamma_key(key, "gamma")
+    shape, (a,) = _concrete_params("gamma", shape, a)
+    return core.wrap(np.exp(_log_gamma(key, a)).astype(dt))
+
+
+def chisquare(key, df, shape=None, dtype=None):
+    """Chi-squared samples with ``df`` degrees of freedom: 2 Gamma(df / 2).
+    Same restrictions as gamma."""
+    dt = _float_dtype(dtype, "chisquare")
+    _check_gamma_key(key, "chisquare")
+    shape, (df,) = _concrete_params("chisquare", shape, df)
+    return core.wrap((2.0 * np.exp(_log_gamma(key, df / 2.0))).astype(dt))
+
+
+def beta(key, a, b, shape=None, dtype=None):
+    """Beta(a, b) samples: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b), in log space
+    (so small a and b, where both gammas underflow, still work). Same
+    restrictions as gamma."""
+    dt = _float_dtype(dtype, "beta")
+    _check_gamma_key(key, "beta")
+    shape, (a, b) = _concrete_params("beta", shape, a, b)
+    ka, kb = split(key)
+    log_x, log_y = _log_gamma(ka, a), _log_gamma(kb, b)
+    return core.wrap(np.exp(log_x - np.logaddexp(log_x, log_y)).astype(dt))
+
+
+def dirichlet(key, alpha, shape=None, dtype=None):
+    """Dirichlet(alpha) samples over alpha's last axis: normalized Gamma(alpha_i)
+    samples (in log space). The output shape is ``shape + alpha.shape[-1:]``;
+    ``shape`` defaults to alpha's batch shape. Same restrictions as gamma."""
+    dt = _float_dtype(dtype, "dirichlet")
+    _check_gamma_key(key, "dirichlet")
+    if isinstance(alpha, core.Tracer):
+        _concrete_params("dirichlet", None, alpha)      # raises the tracer error
+    alpha = np.asarray(alpha, np.float64)
+    if alpha.ndim < 1:
+        raise ValueError(f"random.dirichlet: alpha must have at least one dimension, "
+                         f"got shape {alpha.shape}")
+    batch, _ = _params("dirichlet", shape, np.zeros(alpha.shape[:-1]))
+    log_g = _log_gamma(key, np.broadcast_to(alpha, batch + alpha.shape[-1:]))
+    log_total = np.logaddexp.reduce(log_g, axis=-1, keepdims=True)
+    return core.wrap(np.exp(log_g - log_total).astype(dt))
