@@ -51,9 +51,29 @@ def _mask(x, keep):
     """``x`` times a 0/1 numpy mask over its last two axes: linear in ``x``
     (tangents and cotangents go through it)."""
     aval = _aval(x)
-    m = structural.broadcast_in_dim(np.asarray(keep, aval.dtype), aval.shape,
-                                    (aval.ndim - 2, aval.ndim - 1))
+    m = _band_mask(np.asarray(keep), aval)
+    if m is None:
+        m = structural.broadcast_in_dim(np.asarray(keep, aval.dtype), aval.shape,
+                                        (aval.ndim - 2, aval.ndim - 1))
     return el.mul(x, m)
+
+
+def _band_mask(keep, aval):
+    """``keep`` rebuilt from iotas when it only depends on the sign of column - row
+    (triangles, diagonals): index arithmetic that fuses into its consumer, where an
+    n x n constant would be read from memory, in transposed order by cotangents."""
+    rows, cols = np.indices(keep.shape)
+    values = []
+    for region in (rows > cols, rows == cols, rows < cols):
+        distinct = np.unique(keep[region])
+        if distinct.size > 1:
+            return None
+        values.append(distinct[0] if distinct.size else 0)
+    shape, nd = aval.shape, aval.ndim
+    r = structural.broadcasted_iota(np.int32, shape, nd - 2)
+    c = structural.broadcasted_iota(np.int32, shape, nd - 1)
+    below, on, above = (structural.full(shape, v, aval.dtype) for v in values)
+    return el.select_n(el.gt(r, c), el.select_n(el.eq(r, c), above, on), below)
 
 
 def _select(x, keep):

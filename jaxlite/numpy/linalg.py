@@ -164,7 +164,15 @@ def _slogdet_from_lu(lu, piv):
 
 
 def _inverse_transpose(factors, a):
-    return _mT(_lu_solve(factors, _eye(util.shape(a)[-1], a)))
+    """A^-T from A's LU factors (A[perm] = L U): A^T X = I is U^T L^T (P X) = I,
+    two transposed triangular solves and a row permutation, where transposing
+    A^-1 would leave a strided read to every consumer of the gradient."""
+    lu, _, perm = factors
+    w = lax_linalg.triangular_solve(lu, _eye(util.shape(a)[-1], a), left_side=True,
+                                    lower=False, transpose_a=True)
+    w = lax_linalg.triangular_solve(lu, w, left_side=True, lower=True, transpose_a=True,
+                                    unit_diagonal=True)
+    return _permute_rows(w, lax.argsort(perm))         # X = P^T W: X[perm] = W
 
 
 # d det = det * tr(A^-1 dA) and d log|det| = tr(A^-1 dA) = sum(A^-T * dA): one
