@@ -21,8 +21,9 @@ into the unnormalized inverse one. RFFT feeds zeros as imaginary parts and
 keeps half the spectrum; IRFFT rebuilds the Hermitian spectrum in the copy-in.
 
 The complex expansion pass (complex_expand.py) rewrites ``fft`` on complex
-values into ``fft_planar`` on their planes; the same kernel rule also lowers
-``fft`` on complex buffers directly (interleaved planes: stride 2 from one base).
+values into ``fft_planar`` on their planes. The kernel reads its inputs
+through fused producers (``fuses_inputs``): the planes of a complex argument
+are strided reads of it in the copy-in, never separate arrays.
 """
 import threading
 
@@ -30,7 +31,7 @@ import numpy as np
 import llvmlite.binding as llvm
 from llvmlite import ir
 
-from jaxlite.compiler import complex_expand, loops
+from jaxlite.compiler import complex_expand, loops, registry
 from jaxlite.compiler.lltypes import F32, F64, I64, PTR, VOID, declare, i64
 from jaxlite.compiler.registry import kernel_rule
 from jaxlite.lax import fft_ops
@@ -38,12 +39,7 @@ from jaxlite.lax.fft_ops import FftType
 
 _lock = threading.Lock()
 _TABLES = {}            # symbol -> (numpy array kept alive, layout)
-_REAL = {np.dtype(np.float32): F32, np.dtype(np.float64): F64,
-         np.dtype(np.complex64): F32, np.dtype(np.complex128): F64}
-
-
-def _part_dtype(dtype):
-    return np.dtype(np.float32) if _REAL[np.dtype(dtype)] is F32 else np.dtype(np.float64)
+_REAL = {np.dtype(np.float32): F32, np.dtype(np.float64): F64}
 
 
 def _is_pow2(n):
@@ -145,7 +141,7 @@ class _Line:
         return ir.Constant(self.T, 0.0)
 
 
-def _emit_pass(L, src, dst, tw, offs, radix, s, m):
+def _emit_stage(L, src, dst, tw, offs, radix, s, m):
     """One Stockham pass from planes src=(re, im) to dst (see _stages)."""
     b = L.b
     xr, xi = src
@@ -210,7 +206,7 @@ def _stockham_function(module, dtype, n):
     tw, layout = _table_global(module, dtype, "pow2", n)
     bufs = [(fn.args[0], fn.args[1]), (fn.args[2], fn.args[3])]
     for k, (radix, s, m) in enumerate(_stages(n)):
-        _emit_pass(L, bufs[k % 2], bufs[(k + 1) % 2], tw, layout[k], radix, s, m)
+        _emit_stage(L, bufs[k % 2], bufs[(k + 1) % 2], tw, layout[k], radix, s, m)
     b.ret_void()
     return fn
 
@@ -219,117 +215,59 @@ def _result_in_b(n):
     return len(_stages(n)) % 2 == 1
 
 
-class _Mode:
-    """How a line is read and written.
-
-    ``read``: ``complex`` (re, im), ``real`` (im = 0), ``herm`` (the first
-    n//2 + 1 entries of a Hermitian spectrum, given with real and imaginary
-    parts swapped, entries above n/2 rebuilt as swapped conjugates);
-    ``write``: ``complex``, ``half`` (the first n//2 + 1 entries), ``imag``
-    (only the imaginary plane, into the real output); ``scale`` multiplies
-    what is written."""
-
-    def __init__(self, read, write, scale):
-        self.read, self.write, self.scale = read, write, float(scale)
-
-    def key(self):
-        return f"{self.read}_{self.write}_{self.scale!r}".replace(".", "p").replace("-", "m")
-
-
-def _line_function(module, dtype, n, mode):
-    """``void f(in_re, in_im, in_stride, out_re, out_im, out_stride, work)``:
-    one forward DFT of length n from a strided line to a strided line; work
-    holds 4 * L elements (L = n, or Bluestein's m)."""
+def _core_function(module, dtype, n):
+    """``void core(work)``: the forward DFT of the length-n planes at the start
+    of ``work`` = [ar | ai | br | bi] (each L = n, or Bluestein's m, long).
+    Returns the function and the offsets of the result's planes in ``work``."""
+    size = n if _is_pow2(n) else _bluestein_size(n)
+    in_b = _result_in_b(size)
     tag = "f32" if dtype == np.float32 else "f64"
-    name = f"jaxlite_fft_line_{tag}_{n}_{mode.key()}"
+    name = f"jaxlite_fft_core_{tag}_{n}"
+    if _is_pow2(n):
+        res = (2 * size, 3 * size) if in_b else (0, size)
+    else:   # two Stockham runs: the result is back in the first pair
+        res = (0, size)
     fn = module.globals.get(name)
     if fn is not None:
-        return fn
+        return fn, res
     T = _REAL[np.dtype(dtype)]
-    fn = ir.Function(module, ir.FunctionType(VOID, [PTR, PTR, I64, PTR, PTR, I64, PTR]),
-                     name=name)
+    fn = ir.Function(module, ir.FunctionType(VOID, [PTR]), name=name)
     fn.linkage = "internal"
-    in_re, in_im, in_s, out_re, out_im, out_s, work = fn.args
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     L = _Line(b, T)
-    size = n if _is_pow2(n) else _bluestein_size(n)
+    work = fn.args[0]
     ar, ai, br, bi = (L.at(work, i64(k * size)) for k in range(4))
-    chirp = None
-    if not _is_pow2(n):
-        chirp, _ = _table_global(module, dtype, "bluestein", n)
-
-    def read(k):
-        if mode.read == "real":
-            return L.ld(in_re, b.mul(k, in_s)), L.zero()
-        return L.ld(in_re, b.mul(k, in_s)), L.ld(in_im, b.mul(k, in_s))
-
-    def put(k, v):
-        if chirp is not None:
-            v = L.cmul(*v, L.ld(chirp, k), L.ld(chirp, b.add(k, i64(n))))
-        L.st(v[0], ar, k)
-        L.st(v[1], ai, k)
-
-    # copy in (times the chirp for Bluestein)
-    if mode.read == "herm":
-        with loops.for_range(b, n // 2 + 1, name="lo") as k:
-            put(k, read(k))
-        with loops.for_range(b, n, start=n // 2 + 1, name="hi") as k:
-            vr, vi = read(b.sub(i64(n), k))
-            put(k, (b.fneg(vr), vi))
-    else:
-        with loops.for_range(b, n, name="in") as k:
-            put(k, read(k))
     fwd = _stockham_function(module, dtype, size)
-    if chirp is None:
+    if _is_pow2(n):
         b.call(fwd, [ar, ai, br, bi])
-        res = (br, bi) if _result_in_b(size) else (ar, ai)
-    else:
-        with loops.for_range(b, size, start=n, name="pad") as k:
-            L.st(L.zero(), ar, k)
-            L.st(L.zero(), ai, k)
-        b.call(fwd, [ar, ai, br, bi])
-        sr, si = (br, bi) if _result_in_b(size) else (ar, ai)
-        with loops.for_range(b, size, name="kernel") as k:     # times FFT(b) / m
-            v = L.cmul(L.ld(sr, k), L.ld(si, k), L.ld(chirp, b.add(k, i64(2 * n))),
-                       L.ld(chirp, b.add(k, i64(2 * n + size))))
-            L.st(v[0], sr, k)
-            L.st(v[1], si, k)
-        # The inverse FFT as a forward one on swapped planes, whose result
-        # (read swapped back) is in the other pair or in place.
-        other = (ar, ai) if sr is br else (br, bi)
-        b.call(fwd, [si, sr, other[1], other[0]])
-        res = other if _result_in_b(size) else (sr, si)
+        b.ret_void()
+        return fn, res
+    chirp, _ = _table_global(module, dtype, "bluestein", n)
 
-    def result(k):
-        v = L.ld(res[0], k), L.ld(res[1], k)
-        if chirp is not None:
-            v = L.cmul(*v, L.ld(chirp, k), L.ld(chirp, b.add(k, i64(n))))
-        if mode.scale != 1.0:
-            s = ir.Constant(T, mode.scale)
-            v = b.fmul(v[0], s), b.fmul(v[1], s)
-        return v
+    def times_chirp(pr, pi, count, offset):
+        with loops.for_range(b, count, name="chirp") as k:
+            v = L.cmul(L.ld(pr, k), L.ld(pi, k), L.ld(chirp, b.add(k, i64(offset))),
+                       L.ld(chirp, b.add(k, i64(offset + (n if offset == 0 else size)))))
+            L.st(v[0], pr, k)
+            L.st(v[1], pi, k)
 
-    count = n // 2 + 1 if mode.write == "half" else n
-    with loops.for_range(b, count, name="out") as k:
-        vr, vi = result(k)
-        o = b.mul(k, out_s)
-        if mode.write == "imag":
-            L.st(vi, out_re, o)
-        else:
-            L.st(vr, out_re, o)
-            L.st(vi, out_im, o)
+    times_chirp(ar, ai, n, 0)
+    with loops.for_range(b, size, start=n, name="pad") as k:
+        L.st(L.zero(), ar, k)
+        L.st(L.zero(), ai, k)
+    b.call(fwd, [ar, ai, br, bi])
+    sr, si = (br, bi) if in_b else (ar, ai)
+    times_chirp(sr, si, size, 2 * n)              # times FFT(b) / m
+    # The inverse FFT as a forward one on swapped planes.
+    other = (ar, ai) if in_b else (br, bi)
+    b.call(fwd, [si, sr, other[1], other[0]])
+    rr, ri = other if in_b else (sr, si)
+    times_chirp(rr, ri, n, 0)
     b.ret_void()
-    return fn
+    return fn, res
 
 
 # ------------------------------------------------------------ the kernel
-
-class _Planes:
-    """A buffer as real and imaginary planes: pointers and element stride."""
-
-    def __init__(self, re, im, step, shape):
-        self.re, self.im, self.step, self.shape = re, im, step, tuple(shape)
-
 
 def _malloc(em, nbytes):
     return em.b.call(declare(em.module, "malloc", PTR, [I64]), [i64(max(nbytes, 8))])
@@ -339,92 +277,135 @@ def _free(em, ptr):
     em.b.call(declare(em.module, "free", VOID, [PTR]), [ptr])
 
 
-def _pass(em, dtype, axis, src, dst, mode, work):
-    """Transform every line along ``axis`` from src to dst (shapes may differ
-    along ``axis`` only)."""
-    b = em.b
-    n = dst.shape[axis] if mode.read == "herm" else src.shape[axis]
-    outer = int(np.prod(src.shape[:axis], dtype=np.int64))
-    inner = int(np.prod(src.shape[axis + 1:], dtype=np.int64))
-    fn = _line_function(em.module, dtype, n, mode)
-    T = _REAL[np.dtype(dtype)]
-    ns, nd = src.shape[axis], dst.shape[axis]
-    with loops.for_range(b, outer, name="o") as o:
-        with loops.for_range(b, inner, name="q") as q:
-            si = b.mul(b.add(b.mul(o, i64(ns * inner)), q), i64(src.step))
-            di = b.mul(b.add(b.mul(o, i64(nd * inner)), q), i64(dst.step))
-            im_src = src.im if src.im is not None else src.re
-            im_dst = dst.im if dst.im is not None else dst.re
-            b.call(fn, [b.gep(src.re, [si], source_etype=T), b.gep(im_src, [si], source_etype=T),
-                        i64(inner * src.step),
-                        b.gep(dst.re, [di], source_etype=T), b.gep(im_dst, [di], source_etype=T),
-                        i64(inner * dst.step), work])
+class _Pass:
+    """One-dimensional transforms of every line along ``axis``.
+
+    ``read(idx) -> (re, im)`` and ``write(idx, re, im)`` reach the source and
+    destination at a full index; ``shape`` is the destination's. ``herm``: the
+    source holds the first n//2 + 1 entries of a Hermitian spectrum (IRFFT);
+    ``half``: only n//2 + 1 entries are written (RFFT); ``inverse``: the
+    unnormalized inverse, by swapping planes in and out; ``scale`` multiplies
+    what is written."""
+
+    def __init__(self, axis, n, read, write, shape, inverse=False, herm=False, half=False,
+                 scale=1.0):
+        self.axis, self.n, self.read, self.write, self.shape = axis, n, read, write, shape
+        self.inverse, self.herm, self.half, self.scale = inverse, herm, half, scale
 
 
-def _work_elements(lengths):
-    return 4 * max(n if _is_pow2(n) else _bluestein_size(n) for n in lengths)
+def _emit_pass(em, dtype, ps, work):
+    b, T = em.b, _REAL[np.dtype(dtype)]
+    L = _Line(b, T)
+    n, axis = ps.n, ps.axis
+    size = n if _is_pow2(n) else _bluestein_size(n)
+    core, (res_re, res_im) = _core_function(em.module, dtype, n)
+    ar, ai = L.at(work, i64(0)), L.at(work, i64(size))
+    rr, ri = L.at(work, i64(res_re)), L.at(work, i64(res_im))
+    if ps.inverse:
+        ar, ai, rr, ri = ai, ar, ri, rr
+    pre, post = ps.shape[:axis], ps.shape[axis + 1:]
+
+    def put(k, v):
+        L.st(v[0], ar, k)
+        L.st(v[1], ai, k)
+
+    with loops.loop_nest(b, pre, "p") as pi:
+        with loops.loop_nest(b, post, "q") as qi:
+            def at(k):
+                return list(pi) + [k] + list(qi)
+            if ps.herm:
+                with loops.for_range(b, n // 2 + 1, name="lo") as k:
+                    em.reset()
+                    put(k, ps.read(at(k)))
+                with loops.for_range(b, n, start=n // 2 + 1, name="hi") as k:
+                    em.reset()
+                    vr, vi = ps.read(at(b.sub(i64(n), k)))
+                    put(k, (vr, b.fneg(vi)))
+            else:
+                with loops.for_range(b, n, name="in") as k:
+                    em.reset()
+                    put(k, ps.read(at(k)))
+            b.call(core, [work])
+            with loops.for_range(b, n // 2 + 1 if ps.half else n, name="out") as k:
+                vr, vi = L.ld(rr, k), L.ld(ri, k)
+                if ps.scale != 1.0:
+                    s = ir.Constant(T, ps.scale)
+                    vr, vi = b.fmul(vr, s), b.fmul(vi, s)
+                ps.write(at(k), vr, vi)
 
 
-def _planes_of(em, vars_, complex_buffer):
-    """Planes of one complex buffer (interleaved), of two real buffers, or of one real one."""
-    if complex_buffer:
-        (v,) = vars_
-        base = em.ptrs[em.prog.base(v)]
-        T = _REAL[np.dtype(v.aval.dtype)]
-        return _Planes(base, em.b.gep(base, [i64(1)], source_etype=T), 2, v.aval.shape)
-    ptrs = [em.ptrs[em.prog.base(v)] for v in vars_]
-    return _Planes(ptrs[0], ptrs[1] if len(ptrs) > 1 else None, 1, vars_[0].aval.shape)
+def _work_bytes(lengths, dtype):
+    return 4 * max(n if _is_pow2(n) else _bluestein_size(n) for n in lengths) * dtype.itemsize
 
 
-@kernel_rule("fft", "fft_planar", label="fft", fuses_inputs=False)
+@kernel_rule("fft_planar", label="fft", fuses_inputs=True)
 def emit_fft(em, kernel):
     node = kernel.root
     typ, lengths = FftType(node.params["fft_type"]), node.params["fft_lengths"]
     ins, outs = list(node.inputs), list(node.outvars)
-    if any(v.aval.size == 0 for v in ins + outs):
+    if any(v.aval.size == 0 for v in outs):
         return
-    interleaved = node.prim == "fft"
-    dtype = _part_dtype(ins[0].aval.dtype)
-    src = _planes_of(em, ins, interleaved and typ != FftType.RFFT)
-    dst = _planes_of(em, outs, interleaved and typ != FftType.IRFFT)
-    rank = len(src.shape)
+    dtype = np.dtype(ins[0].aval.dtype)
+    T = _REAL[dtype]
+    b = em.b
+    rank = len(ins[0].aval.shape)
     axes = list(range(rank - len(lengths), rank))
-    work = _malloc(em, _work_elements(lengths) * dtype.itemsize)
     inverse = typ in (FftType.IFFT, FftType.IRFFT)
+    work = _malloc(em, _work_bytes(lengths, dtype))
 
-    def swapped(p):          # the inverse transform as a forward one on swapped planes
-        return _Planes(p.im, p.re, p.step, p.shape) if inverse else p
+    def from_inputs(idx):
+        if typ == FftType.RFFT:
+            return em.value(ins[0], idx), ir.Constant(T, 0.0)
+        return em.value(ins[0], idx), em.value(ins[1], idx)
+
+    def buffer_io(re_var, im_var):
+        def read(idx):
+            return em.load(re_var, idx), em.load(im_var, idx)
+
+        def write(idx, vr, vi):
+            em.store(re_var, idx, vr)
+            if im_var is not None:
+                em.store(im_var, idx, vi)
+        return read, write
 
     if typ == FftType.IRFFT:
-        temp = None
+        src_shape = ins[0].aval.shape
+        read, temp = from_inputs, None
         if len(axes) > 1:
-            temp = _malloc(em, 2 * int(np.prod(src.shape)) * dtype.itemsize)
-            tre = temp
-            tim = em.b.gep(temp, [i64(int(np.prod(src.shape)))],
-                           source_etype=_REAL[dtype])
-            cur = src
+            count = int(np.prod(src_shape))
+            temp = _malloc(em, 2 * count * dtype.itemsize)
+            tre, tim = temp, b.gep(temp, [i64(count)], source_etype=T)
+
+            def t_read(idx):
+                off = loops.linear_index(b, idx, src_shape)
+                return (b.load(b.gep(tre, [off], source_etype=T), typ=T),
+                        b.load(b.gep(tim, [off], source_etype=T), typ=T))
+
+            def t_write(idx, vr, vi):
+                off = loops.linear_index(b, idx, src_shape)
+                b.store(vr, b.gep(tre, [off], source_etype=T))
+                b.store(vi, b.gep(tim, [off], source_etype=T))
+
             for ax in axes[:-1]:
-                t = _Planes(tre, tim, 1, src.shape)
-                _pass(em, dtype, ax, swapped(cur), swapped(t),
-                      _Mode("complex", "complex", 1.0 / src.shape[ax]), work)
-                cur = t
-            src = cur
-        # swapped planes in; the real result is the imaginary plane out
-        _pass(em, dtype, axes[-1], _Planes(src.im, src.re, src.step, src.shape), dst,
-              _Mode("herm", "imag", 1.0 / lengths[-1]), work)
+                _emit_pass(em, dtype, _Pass(ax, src_shape[ax], read, t_write, src_shape,
+                                            inverse=True, scale=1.0 / src_shape[ax]), work)
+                read = t_read
+        out_write = buffer_io(outs[0], None)[1]
+        _emit_pass(em, dtype, _Pass(axes[-1], lengths[-1], read, out_write, outs[0].aval.shape,
+                                    inverse=True, herm=True, scale=1.0 / lengths[-1]), work)
         if temp is not None:
             _free(em, temp)
     else:
+        read_out, write_out = buffer_io(outs[0], outs[1])
+        shape = outs[0].aval.shape
         first = axes[-1]
-        if typ == FftType.RFFT:
-            _pass(em, dtype, first, src, dst, _Mode("real", "half", 1.0), work)
-        else:
-            _pass(em, dtype, first, swapped(src), swapped(dst),
-                  _Mode("complex", "complex", 1.0 / src.shape[first] if inverse else 1.0),
-                  work)
+        _emit_pass(em, dtype, _Pass(first, lengths[-1], from_inputs, write_out, shape,
+                                    inverse=inverse, half=typ == FftType.RFFT,
+                                    scale=1.0 / lengths[-1] if inverse else 1.0), work)
         for ax in axes[:-1]:
-            _pass(em, dtype, ax, swapped(dst), swapped(dst),
-                  _Mode("complex", "complex", 1.0 / dst.shape[ax] if inverse else 1.0), work)
+            _emit_pass(em, dtype, _Pass(ax, shape[ax], read_out, write_out, shape,
+                                        inverse=inverse,
+                                        scale=1.0 / shape[ax] if inverse else 1.0), work)
     _free(em, work)
 
 
@@ -436,3 +417,4 @@ def _expand(x, fft_type, fft_lengths):
 
 
 complex_expand.register("fft", _expand)
+registry.expanded_away("fft")
