@@ -20,6 +20,7 @@ from jaxlite.compiler import special_rules  # noqa: F401  (registers the special
 from jaxlite.compiler import lapack  # noqa: F401  (registers the linalg kernel rules)
 from jaxlite.compiler import conv, windows  # noqa: F401  (register the convolution and window kernel rules)
 from jaxlite.compiler import sort_kernel  # noqa: F401  (registers the sort/argsort kernel rule)
+from jaxlite.compiler import fft  # noqa: F401  (registers the fft kernel rule)
 from jaxlite.compiler import callback  # noqa: F401  (registers debug_callback's kernel rule)
 from jaxlite.compiler import collectives  # noqa: F401  (registers the MPI collectives' kernel rules)
 from jaxlite.compiler import complex_expand

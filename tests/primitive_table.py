@@ -368,6 +368,48 @@ _add("svd", "svd", lambda x: _flat(*lax_linalg.svd(x, full_matrices=False)), [no
 _add("svd-values", "svd", lambda x: lax_linalg.svd(x, compute_uv=False), [normal],
      [((3, 4),)])
 
+# FFTs (lax/fft_ops.py) over the last one or two axes. fft: float64 in and out,
+# complex128 inside, both parts of the result used (a transpose that
+# conjugates wrongly shows in the gradients); irfft reads a half spectrum.
+_FFT_T = lax.FftType
+
+
+def _fft_entry(typ, k):
+    def fn(x):
+        lengths = np.shape(x)[-k:]
+        if typ == _FFT_T.RFFT:
+            y = lax.fft(lax.mul(x, x), typ, lengths)
+        elif typ == _FFT_T.IRFFT:
+            lengths = lengths[:-1] + (2 * (lengths[-1] - 1),)
+            return lax.fft(lax.complex(x, lax.sin(x)), typ, lengths)
+        else:
+            y = lax.fft(lax.complex(x, lax.sin(x)), typ, lengths)
+        return lax.add(lax.real(y), lax.mul(lax.imag(y), lax.imag(y)))
+    return fn
+
+
+def _fft_planar_entry(typ, k):
+    def fn(x):
+        lengths = np.shape(x)[-k:]
+        if typ == _FFT_T.RFFT:
+            planes = [lax.mul(x, x)]
+        else:
+            planes = [x, lax.sin(x)]
+            if typ == _FFT_T.IRFFT:
+                lengths = lengths[:-1] + (2 * (lengths[-1] - 1) + 1,)   # odd n
+        outs = lax.fft_planar(planes, typ, lengths)
+        return _flat(*[lax.mul(o, o) if i else o for i, o in enumerate(outs)])
+    return fn
+
+
+for _typ in _FFT_T:
+    _sfx = "" if _typ == _FFT_T.FFT else "-" + _typ.name.lower()
+    _add("fft" + _sfx, "fft", _fft_entry(_typ, 1), [normal], [((2, 4),), ((5,),), ((2, 3, 3),)])
+    _add("fft2" + _sfx, "fft", _fft_entry(_typ, 2), [normal], [((3, 4),), ((2, 2, 3),)])
+    _add("fft_planar" + _sfx, "fft_planar", _fft_planar_entry(_typ, 1), [normal],
+         [((2, 4),), ((5,),)])
+_add("fft_planar2", "fft_planar", _fft_planar_entry(_FFT_T.IRFFT, 2), [normal], [((3, 4),)])
+
 
 def _callback_entry(x):
     # The callback sees the values; the output (sin x) carries the derivatives.

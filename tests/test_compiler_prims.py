@@ -506,6 +506,12 @@ SAMPLES.update({
     "eigh": (lax_linalg.eigh, _SPD),
     "svd": (lax_linalg.svd, _F),
 })
+# FFTs (compiler/fft.py); tests/test_fft.py covers lengths, types and accuracy.
+SAMPLES.update({
+    "fft": (lambda x: lax.add(lax.fft(lax.fft(x, "rfft", (4,)), "irfft", (4,)),
+                              lax.imag(lax.fft(lax.complex(x, x[::-1]), "ifft", (3, 4)))), _F),
+    "fft_planar": (lambda x, y: lax.fft_planar([x, y], lax.FftType.FFT, (3, 4)), _F, _F[::-1]),
+})
 # Host callbacks (compiler/callback.py); tests/test_debug.py checks the calls.
 SAMPLES["debug_callback"] = (lambda x: (jaxlite.debug.callback(lambda v: None, x),
                                         lax.sin(x))[1], _F)

@@ -14,6 +14,7 @@ from jaxlite.lax.convolution import *  # noqa: F401,F403
 from jaxlite.lax.windowed import *  # noqa: F401,F403
 from jaxlite.lax.indexing import *  # noqa: F401,F403
 from jaxlite.lax.sorting import *  # noqa: F401,F403
+from jaxlite.lax.fft_ops import *  # noqa: F401,F403
 from jaxlite.lax.control_flow import *  # noqa: F401,F403
 from jaxlite.lax.special import *  # noqa: F401,F403
 from jaxlite.lax.parallel import *  # noqa: F401,F403

@@ -68,6 +68,7 @@ from jaxlite.numpy._host import (  # noqa: F401
     einsum_path, r_, c_, s_, index_exp, mgrid, ogrid)
 from jaxlite.numpy import _operators  # noqa: F401  (installs operators on Tracer/Array)
 from jaxlite.numpy import linalg  # noqa: F401
+from jaxlite.numpy import fft  # noqa: F401
 from jaxlite import numpy_util as _util
 
 ndarray = _core.Array
