@@ -4,10 +4,12 @@ Two backends compute C = op(A) @ op(B) + beta * C on row-major matrices:
 
 * ``openblas``: the OpenBLAS that numpy already ships (numpy is a runtime
   dependency), called through its CBLAS entry point, as JAX calls Eigen.
-  Each call sets OpenBLAS's thread count for the calling thread only
-  (openblas_set_num_threads_local, restored after): one thread below
-  ``native.BLAS_PARALLEL_MIN_FLOPS``, else one per usable core
-  (``JAXLITE_BLAS_THREADS`` forces a count), so numpy's setting is untouched.
+  Every call runs on one OpenBLAS thread (openblas_set_num_threads_local for the
+  calling thread only, restored after, so numpy's setting is untouched); from
+  ``native.BLAS_PARALLEL_MIN_FLOPS`` on, C is cut into blocks of columns or
+  rows that jaxlite's worker pool (threadpool.py) runs as such calls, shared
+  dynamically between the threads. ``JAXLITE_BLAS_THREADS=n`` instead makes
+  every product one call on n of OpenBLAS's own threads.
 * ``llvm-kernel``: our own GEMM written in LLVM IR, used when no BLAS is found
   or when forced (``JAXLITE_GEMM=llvm`` or ``backend="llvm"``). It is the
   classic packed design: op(A) and op(B) are copied into zero-padded panels

@@ -230,26 +230,30 @@ def usable_cores(limit=8):
     return max(1, min(cores, limit))
 
 
-# A BLAS or LAPACK call from compiled code runs on one thread below this many flops
-# (about a millisecond on one core): waking OpenBLAS's workers costs tens of microseconds idle
-# and up to a scheduler tick each when the machine is busy, and its workers spin after
-# a call, against jaxlite's own threads. The threshold trades the two cases: on an
-# idle 2-core machine the 784-512-512-10 MLP step (GEMMs of 0.07-0.1 GFLOP) takes
-# 2.2 ms with two threads per call and 3.6 ms with one, so those stay threaded; the
-# small GEMMs of RNN and loop bodies (about 1 MFLOP) run on one thread. (On a
-# loaded machine that MLP step took 40-60 ms with one thread and 200-770 ms with
-# two: issue 13's dynamic work sharing is what fixes that case.)
+# A GEMM from compiled code of at least this many flops (about a millisecond on one
+# core) is cut into blocks that jaxlite's worker pool runs as single-threaded BLAS
+# calls (gemm.py, threadpool.py); smaller ones are one single-threaded call. OpenBLAS's
+# own threads are not used: each call wakes them, and on a busy machine every wake
+# costs up to a scheduler tick while idle workers spin against ours (the
+# 784-512-512-10 MLP step took 177-436 ms with two OpenBLAS threads per call on the
+# loaded 2-core machine, 29-44 ms on one thread, the same as the pool).
 BLAS_PARALLEL_MIN_FLOPS = 1 << 24
+# A LAPACK call cannot be split by jaxlite, and OpenBLAS threads it internally in many
+# parallel steps, each waking its workers: it runs on one thread below this size
+# (n ~ 1300 for a factorization). The GP value_and_grad of bench_contention (n = 500)
+# took 720 ms with two threads per call, 76 ms with one, on the loaded machine.
+LAPACK_PARALLEL_MIN_FLOPS = 1 << 31
 
 
 def blas_threads():
-    """Threads a large GEMM call into OpenBLAS uses, or None without BLAS.
+    """Threads a large LAPACK call into OpenBLAS uses, or None without BLAS.
 
     Compiled code sets the count per call through openblas_set_num_threads_local (a
     per-thread setting, restored after the call, so numpy's own BLAS threading stays as
-    the user set it): one thread below BLAS_PARALLEL_MIN_FLOPS, else
-    ``large_blas_threads`` (JAXLITE_BLAS_THREADS=n forces n for every call). Without
-    that knob, OpenBLAS's own setting (OPENBLAS_NUM_THREADS, else one per core).
+    the user set it): one thread below LAPACK_PARALLEL_MIN_FLOPS, else
+    ``large_blas_threads`` (JAXLITE_BLAS_THREADS=n forces n for every call, GEMMs
+    included). Without that knob, OpenBLAS's own setting (OPENBLAS_NUM_THREADS, else
+    one per core).
     """
     blas = find_blas()
     if blas is None or blas.threads_fn is None:
@@ -275,7 +279,7 @@ def kernel_threads():
 
 
 def large_blas_threads(blas):
-    """Threads of a BLAS call at or above BLAS_PARALLEL_MIN_FLOPS, or None when the
+    """Threads of a LAPACK call at or above LAPACK_PARALLEL_MIN_FLOPS, or None when the
     library has no per-call knob (then OpenBLAS decides)."""
     if blas is None or blas.set_threads_symbol is None:
         return None
@@ -283,8 +287,8 @@ def large_blas_threads(blas):
 
 
 def blas_call_threads(blas, flops):
-    """Threads for one BLAS/LAPACK call of ``flops`` (static size), or None (no knob)."""
+    """Threads for one LAPACK call of ``flops`` (static size), or None (no knob)."""
     large = large_blas_threads(blas)
     if large is None or requested_blas_threads(blas):
         return large
-    return large if flops >= BLAS_PARALLEL_MIN_FLOPS else 1
+    return large if flops >= LAPACK_PARALLEL_MIN_FLOPS else 1

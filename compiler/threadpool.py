@@ -65,6 +65,10 @@ _CLOSED = 0xFFFFFFFF       # chunk counter of a finished job: every claim fails
 
 _state = {}
 _lock = threading.Lock()
+# Counters kept by the pool (``stats()``): jobs run over the pool, chunks the caller
+# ran itself, jobs whose caller had to wait for chunks still running elsewhere (and
+# how long in all), jobs where that wait ended in a sleep.
+STATS = ("stat_jobs", "stat_caller_chunks", "stat_waits", "stat_wait_ns", "stat_sleeps")
 
 
 def _alias(name):
@@ -126,6 +130,15 @@ def workers():
     return ctypes.c_int64.from_address(addr).value
 
 
+def stats():
+    """{counter: value} since the process started (see STATS)."""
+    if not _state.get("threaded"):
+        return {name[5:]: 0 for name in STATS}
+    engine = _state["engine"]
+    return {name[5:]: ctypes.c_int64.from_address(
+        engine.get_global_value_address(_alias(name))).value for name in STATS}
+
+
 BODY = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int64)
 
 
@@ -171,7 +184,8 @@ class _PoolModule:
         g = {}
         for name, ty in (("busy", I32), ("seq", I32), ("word", I64), ("done", I64),
                          ("sleepers", I32), ("waiting", I32), ("nworkers", I64),
-                         ("fn", self.body_ptr), ("ctx", PTR), ("n", I64), ("threads", I64)):
+                         ("fn", self.body_ptr), ("ctx", PTR), ("n", I64), ("threads", I64),
+                         *((stat, I64) for stat in STATS)):
             g[name] = self._global(name, ty, 64)
         for name in ("mutex", "work_cond", "done_cond"):
             g[name] = self._global(name, ir.ArrayType(ir.IntType(8), _SYNC_BYTES), 64)
@@ -221,6 +235,10 @@ class _PoolModule:
         """Atomic fetch-and-add (sequentially consistent); the old value."""
         var = self.g[name]
         return b.atomic_rmw("add", var, ir.Constant(var.value_type, delta), "seq_cst")
+
+    def count(self, b, name, delta):
+        """name += delta, for the counters only the pool's holder updates."""
+        self.store(b, name, b.add(self.load(b, name, "monotonic"), delta), "monotonic")
 
     def locked(self, b, then):
         b.call(self.c["pthread_mutex_lock"], [self.g["mutex"]])
@@ -286,8 +304,10 @@ class _PoolModule:
         """Claim and run chunks of job ``gen`` until none is left. A claim is a
         compare-and-swap of (gen << 32 | next chunk): it fails once the job is over,
         so a worker that woke late never runs a chunk of the wrong job."""
-        fn, b = self._function("jaxlite_pool_run_chunks", VOID, [I32])
+        fn, b = self._function("jaxlite_pool_run_chunks", I64, [I32])
         gen = b.zext(fn.args[0], I64)
+        ran = b.alloca(I64)
+        b.store(I64(0), ran)
         body = self.load(b, "fn", "monotonic")
         ctx = self.load(b, "ctx", "monotonic")
         n = self.load(b, "n", "monotonic")
@@ -305,6 +325,7 @@ class _PoolModule:
         b.cbranch(b.extract_value(pair, 1), run, head)
         b.position_at_end(run)
         b.call(body, [ctx, chunk])
+        b.store(b.add(b.load(ran), I64(1)), ran)
         finished = b.add(self.add(b, "done", 1), I64(1))
         last = b.icmp_unsigned("==", finished, n)
         with b.if_then(last, likely=False):
@@ -314,7 +335,7 @@ class _PoolModule:
                                               [self.g["done_cond"]]))
         b.branch(head)
         b.position_at_end(out)
-        b.ret_void()
+        b.ret(b.load(ran))
         return fn
 
     def _define_worker(self):
@@ -408,7 +429,8 @@ class _PoolModule:
         with b.if_then(b.icmp_signed(">", self.load(b, "sleepers", "seq_cst"), I32(0))):
             self.locked(b, lambda: b.call(self.c["pthread_cond_broadcast"],
                                           [self.g["work_cond"]]))
-        b.call(self._run, [gen])
+        self.count(b, "stat_jobs", I64(1))
+        self.count(b, "stat_caller_chunks", b.call(self._run, [gen]))
         self._wait_done(b, fn, n)
         self.store(b, "word", b.or_(b.shl(b.zext(gen, I64), I64(32)), I64(_CLOSED)))
         self.store(b, "busy", I32(0))
@@ -439,6 +461,9 @@ class _PoolModule:
 
     def _wait_done(self, b, fn, n):
         """Until every chunk has finished: spin, then sleep on done_cond."""
+        started = b.call(self._now, [])
+        late = b.icmp_unsigned("!=", self.load(b, "done"), n)
+        self.count(b, "stat_waits", b.zext(late, I64))
         finished = self._spin(b, fn, lambda b: b.icmp_unsigned(
             "==", self.load(b, "done"), n))
         sleep, out = fn.append_basic_block("wait.sleep"), fn.append_basic_block("wait.out")
@@ -457,5 +482,8 @@ class _PoolModule:
         b.position_at_end(woke)
         self.store(b, "waiting", I32(0), "monotonic")
         b.call(self.c["pthread_mutex_unlock"], [self.g["mutex"]])
+        self.count(b, "stat_sleeps", I64(1))
         b.branch(out)
         b.position_at_end(out)
+        self.count(b, "stat_wait_ns", b.select(late, b.sub(b.call(self._now, []), started),
+                                               I64(0)))

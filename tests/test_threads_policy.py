@@ -29,12 +29,12 @@ def test_kernel_threads_follow_affinity(monkeypatch):
     assert parallel.threads() == 3
 
 
-def test_call_threads_by_size(monkeypatch):
+def test_lapack_call_threads_by_size(monkeypatch):
     blas = _knob()
     monkeypatch.delenv("JAXLITE_BLAS_THREADS", raising=False)
     monkeypatch.setenv("JAXLITE_THREADS", "2")
-    assert native.blas_call_threads(blas, 2 * 64 ** 3) == 1
-    assert native.blas_call_threads(blas, native.BLAS_PARALLEL_MIN_FLOPS) == 2
+    assert native.blas_call_threads(blas, 500 ** 3) == 1
+    assert native.blas_call_threads(blas, native.LAPACK_PARALLEL_MIN_FLOPS) == 2
     monkeypatch.setenv("JAXLITE_BLAS_THREADS", "3")       # forced for every call
     assert native.blas_call_threads(blas, 10) == 3
 
