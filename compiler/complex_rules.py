@@ -106,12 +106,6 @@ def _broadcast(x, shape):
     return x if a.shape == shape else lax.broadcast_in_dim(x, shape, ())
 
 
-@_rule("iota")
-def _iota(dtype, shape, dimension):
-    re = _prim("iota").bind(dtype=dtypes.real_dtype(dtype), shape=shape, dimension=dimension)
-    return Pair(re, _zeros_like(re))
-
-
 @_rule("convert_element_type")
 def _convert(x, new_dtype, weak_type=False):
     new_dtype = np.dtype(new_dtype)
@@ -202,6 +196,20 @@ def _keep_zero(y, value):
 def cexp(z):
     e = lax.exp(z.re)
     return Pair(lax.mul(e, lax.cos(z.im)), _keep_zero(z.im, lax.mul(e, lax.sin(z.im))))
+
+
+_LN2 = float(np.log(2.0))
+
+
+@_rule("exp2")
+def _exp2(z):
+    return cexp(Pair(lax.mul(z.re, _LN2), lax.mul(z.im, _LN2)))
+
+
+@_rule("logistic")
+def _logistic(z):
+    e = cexp(Pair(lax.neg(z.re), lax.neg(z.im)))
+    return cdiv(Pair(_ones_like(e.re), _zeros_like(e.re)), Pair(lax.add(e.re, 1.0), e.im))
 
 
 @_rule("log")
@@ -331,6 +339,40 @@ def _tan(z):
     # tan(z) = -i tanh(iz), iz = -y + ix
     p = ctanh(lax.neg(z.im), z.re)
     return Pair(p.im, lax.neg(p.re))
+
+
+def _times_i(z):
+    return Pair(lax.neg(z.im), z.re)
+
+
+@_rule("asin")
+def casin(z):
+    """asin z = -i log(iz + sqrt(1 - z^2)), on the half plane where the sum does
+    not cancel (asin is odd)."""
+    flip = lax.gt(z.im, 0.0)
+    z = Pair(lax.select_n(flip, z.re, lax.neg(z.re)), lax.select_n(flip, z.im, lax.neg(z.im)))
+    zz = cmul(z, z)
+    s = csqrt(Pair(lax.sub(1.0, zz.re), lax.neg(zz.im)))
+    iz = _times_i(z)
+    w = clog(Pair(lax.add(iz.re, s.re), lax.add(iz.im, s.im)))
+    re, im = w.im, lax.neg(w.re)
+    return Pair(lax.select_n(flip, re, lax.neg(re)), lax.select_n(flip, im, lax.neg(im)))
+
+
+@_rule("acos")
+def _acos(z):
+    a = casin(z)
+    return Pair(lax.sub(np.pi / 2, a.re), lax.neg(a.im))
+
+
+@_rule("atan")
+def _atan(z):
+    # atan z = (i/2) (log(1 - iz) - log(1 + iz))
+    iz = _times_i(z)
+    lo = clog(Pair(lax.sub(1.0, iz.re), lax.neg(iz.im)))
+    hi = clog(Pair(lax.add(1.0, iz.re), iz.im))
+    d = Pair(lax.sub(lo.re, hi.re), lax.sub(lo.im, hi.im))
+    return Pair(lax.mul(-0.5, d.im), lax.mul(0.5, d.re))
 
 
 # -------------------------------------------------------------- reductions

@@ -19,6 +19,7 @@ else one per usable core (at most 8).
 """
 from collections import namedtuple
 
+import numpy as np
 from llvmlite import ir
 
 from jaxlite.compiler import native, threadpool
@@ -51,8 +52,10 @@ def split_plan(k, nthreads):
     their ReductionPlan."""
     if nthreads < 2:
         return None
-    if k.kind == "loop":
-        shape, size = k.out.aval.shape, k.out.aval.size
+    if k.kind in ("loop", "interleave"):
+        # interleave (complex outputs, complex_expand.py) loops over its planes' shape
+        shape = k.out.aval.shape if k.kind == "loop" else k.out.aval.shape[:-1]
+        size = int(np.prod(shape, dtype=np.int64))
         if size < MIN_ELEMENTS:
             return None
         if k.runs_flat(shape):
