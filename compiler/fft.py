@@ -1,15 +1,15 @@
-"""Kernel rule for ``fft`` and ``fft_planar``: FFTs in generated code.
+"""Kernel rule for ``fft_planar``: FFTs in generated code.
 
 A transform over k trailing axes is k passes of one-dimensional transforms,
 each over every line along its axis (all other indices are the batch). A line
 is copied into a planar work buffer (real and imaginary parts in separate
 arrays, which vectorizes), transformed, and copied out scaled:
 
-* length 2^k: Stockham autosort passes (no bit reversal), radix 4 with one
-  radix-2 pass first when k is odd; each pass is a loop nest with constant
-  trip counts and contiguous per-pass twiddle tables;
+* lengths 2^a 3^b 5^c: Stockham autosort passes (no bit reversal) of radix
+  4 (one radix-2 pass first when a is odd), 3 and 5; each pass is a loop
+  nest with constant trip counts and contiguous per-pass twiddle tables;
 * any other length n: Bluestein's chirp-z algorithm, a circular convolution of
-  power-of-two length m >= 2n - 1 done by two of the FFTs above, with the
+  smooth length m >= 2n - 1 done by two of the FFTs above, with the
   chirp and the transformed convolution kernel precomputed.
 
 Tables (twiddles, chirps, the kernel's spectrum) are computed once per process
@@ -42,33 +42,47 @@ _TABLES = {}            # symbol -> (numpy array kept alive, layout)
 _REAL = {np.dtype(np.float32): F32, np.dtype(np.float64): F64}
 
 
-def _is_pow2(n):
-    return n & (n - 1) == 0
+def _factors(n):
+    """The radices of n = 2^a 3^b 5^c (one 2 first when a is odd, then 4s, 3s,
+    5s), or None for any other n (done by Bluestein)."""
+    out = []
+    twos = 0
+    while n % 2 == 0:
+        n //= 2
+        twos += 1
+    if twos % 2:
+        out.append(2)
+    out += [4] * (twos // 2)
+    for r in (3, 5):
+        while n % r == 0:
+            n //= r
+            out.append(r)
+    return out if n == 1 else None
 
 
-# ---------------------------------------------------------------- tables
+def _smooth(n):
+    return _factors(n) is not None
+
 
 def _stages(n):
-    """The Stockham passes of a length-2^k transform: (radix, s, m) with s the
-    number of interleaved sub-transforms and m the butterflies per one."""
+    """The Stockham passes of a transform of smooth length n: (radix, s, m)
+    with s the number of interleaved sub-transforms and m the butterflies of
+    each (n = s * radix * m)."""
     out, s = [], 1
-    if (n.bit_length() - 1) % 2:
-        out.append((2, 1, n // 2))
-        s = 2
-    while s < n:
-        out.append((4, s, n // (4 * s)))
-        s *= 4
+    for r in _factors(n):
+        out.append((r, s, n // (s * r)))
+        s *= r
     return out
 
 
-def _pow2_table(n):
-    """Per pass, the twiddles w^(r p s) (w = exp(-2 pi i / n)) for r = 1..radix-1
+def _stage_table(n):
+    """Per pass, the twiddles w^(k p s) (w = exp(-2 pi i / n)) for k = 1..radix-1
     and p < m, contiguous in p: [re..., im...] blocks and their offsets."""
     parts, layout, off = [], [], 0
     for radix, s, m in _stages(n):
         offs = []
-        for r in range(1, radix):
-            j = (r * s * np.arange(m)) % n
+        for k in range(1, radix):
+            j = (k * s * np.arange(m)) % n
             ang = -2.0 * np.pi * j / n
             parts += [np.cos(ang), np.sin(ang)]
             offs.append((off, off + m))
@@ -92,14 +106,14 @@ def _bluestein_table(n, m):
 
 
 def _table_global(module, dtype, kind, n):
-    """The table ``kind`` (pow2 / bluestein) for length n as a global of the
+    """The table ``kind`` (stages / bluestein) for length n as a global of the
     module; the data itself is computed (once per process) and registered."""
     tag = "f32" if dtype == np.float32 else "f64"
     name = f"jaxlite_fft_{kind}_{tag}_{n}"
     with _lock:
         if name not in _TABLES:
-            if kind == "pow2":
-                data, layout = _pow2_table(n)
+            if kind == "stages":
+                data, layout = _stage_table(n)
             else:
                 data, layout = _bluestein_table(n, _bluestein_size(n)), None
             arr = np.ascontiguousarray(data, dtype)
@@ -113,7 +127,11 @@ def _table_global(module, dtype, kind, n):
 
 
 def _bluestein_size(n):
-    return 1 << (2 * n - 2).bit_length()
+    """The smallest smooth length >= 2n - 1 (the circular convolution's)."""
+    m = 2 * n - 1
+    while not _smooth(m):
+        m += 1
+    return m
 
 
 # ------------------------------------------------------------ line code
@@ -141,6 +159,46 @@ class _Line:
         return ir.Constant(self.T, 0.0)
 
 
+def _butterfly(L, radix, xs):
+    """The DFT of ``radix`` complex values (radix 2, 3, 4 or 5)."""
+    b = L.b
+
+    def add(u, v):
+        return b.fadd(u[0], v[0]), b.fadd(u[1], v[1])
+
+    def sub(u, v):
+        return b.fsub(u[0], v[0]), b.fsub(u[1], v[1])
+
+    if radix == 2:
+        return [add(xs[0], xs[1]), sub(xs[0], xs[1])]
+    if radix == 4:
+        a, bb, c, d = xs
+        apc, amc, bpd, bmd = add(a, c), sub(a, c), add(bb, d), sub(bb, d)
+        jb = (bmd[1], b.fneg(bmd[0]))                   # -i (b - d)
+        return [add(apc, bpd), add(amc, jb), sub(apc, bpd), sub(amc, jb)]
+    # odd radix: pairs j, r - j share cos and differ in the sign of sin
+    half = radix // 2
+    t = [add(xs[j], xs[radix - j]) for j in range(1, half + 1)]
+    u = [sub(xs[j], xs[radix - j]) for j in range(1, half + 1)]
+    y0 = xs[0]
+    for tj in t:
+        y0 = add(y0, tj)
+    out = [y0] + [None] * (radix - 1)
+    for k in range(1, half + 1):
+        ar, ai = xs[0]
+        br = bi = None
+        for j in range(1, half + 1):
+            c = ir.Constant(L.T, float(np.cos(2 * np.pi * j * k / radix)))
+            sn = ir.Constant(L.T, float(np.sin(2 * np.pi * j * k / radix)))
+            ar = b.fadd(ar, b.fmul(t[j - 1][0], c))
+            ai = b.fadd(ai, b.fmul(t[j - 1][1], c))
+            pr, pi = b.fmul(u[j - 1][0], sn), b.fmul(u[j - 1][1], sn)
+            br, bi = (pr, pi) if br is None else (b.fadd(br, pr), b.fadd(bi, pi))
+        out[k] = (b.fadd(ar, bi), b.fsub(ai, br))          # a - i b
+        out[radix - k] = (b.fsub(ar, bi), b.fadd(ai, br))  # a + i b
+    return out
+
+
 def _emit_stage(L, src, dst, tw, offs, radix, s, m):
     """One Stockham pass from planes src=(re, im) to dst (see _stages)."""
     b = L.b
@@ -161,20 +219,10 @@ def _emit_stage(L, src, dst, tw, offs, radix, s, m):
             o_re, o_im = offs[r - 1]
             return L.ld(tw, b.add(p, i64(o_re))), L.ld(tw, b.add(p, i64(o_im)))
 
-        if radix == 2:
-            (ar, ai), (cr, ci) = x(0), x(1)
-            y(0, (b.fadd(ar, cr), b.fadd(ai, ci)))
-            y(1, L.cmul(b.fsub(ar, cr), b.fsub(ai, ci), *w(1)))
-            return
-        (ar, ai), (br, bi), (cr, ci), (dr, di) = x(0), x(1), x(2), x(3)
-        pr, pi = b.fadd(ar, cr), b.fadd(ai, ci)          # a + c
-        mr, mi = b.fsub(ar, cr), b.fsub(ai, ci)          # a - c
-        sr, si = b.fadd(br, dr), b.fadd(bi, di)          # b + d
-        jr, ji = b.fsub(bi, di), b.fsub(dr, br)          # -i (b - d)
-        y(0, (b.fadd(pr, sr), b.fadd(pi, si)))
-        y(1, L.cmul(b.fadd(mr, jr), b.fadd(mi, ji), *w(1)))
-        y(2, L.cmul(b.fsub(pr, sr), b.fsub(pi, si), *w(2)))
-        y(3, L.cmul(b.fsub(mr, jr), b.fsub(mi, ji), *w(3)))
+        ys = _butterfly(L, radix, [x(j) for j in range(radix)])
+        y(0, ys[0])
+        for k in range(1, radix):
+            y(k, L.cmul(*ys[k], *w(k)))
 
     # The longer loop innermost: contiguous in q once s is large.
     if s >= 4:
@@ -189,7 +237,7 @@ def _emit_stage(L, src, dst, tw, offs, radix, s, m):
 
 def _stockham_function(module, dtype, n):
     """``void f(ar, ai, br, bi)``: forward DFT of the planes (ar, ai) of length
-    n = 2^k, using (br, bi) as scratch; the result is in a or b as
+    n = 2^a 3^b 5^c, using (br, bi) as scratch; the result is in a or b as
     ``_result_in_b(n)`` says."""
     tag = "f32" if dtype == np.float32 else "f64"
     name = f"jaxlite_fft_stockham_{tag}_{n}"
@@ -203,7 +251,7 @@ def _stockham_function(module, dtype, n):
         a.add_attribute("noalias")
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     L = _Line(b, T)
-    tw, layout = _table_global(module, dtype, "pow2", n)
+    tw, layout = _table_global(module, dtype, "stages", n)
     bufs = [(fn.args[0], fn.args[1]), (fn.args[2], fn.args[3])]
     for k, (radix, s, m) in enumerate(_stages(n)):
         _emit_stage(L, bufs[k % 2], bufs[(k + 1) % 2], tw, layout[k], radix, s, m)
@@ -219,11 +267,11 @@ def _core_function(module, dtype, n):
     """``void core(work)``: the forward DFT of the length-n planes at the start
     of ``work`` = [ar | ai | br | bi] (each L = n, or Bluestein's m, long).
     Returns the function and the offsets of the result's planes in ``work``."""
-    size = n if _is_pow2(n) else _bluestein_size(n)
+    size = n if _smooth(n) else _bluestein_size(n)
     in_b = _result_in_b(size)
     tag = "f32" if dtype == np.float32 else "f64"
     name = f"jaxlite_fft_core_{tag}_{n}"
-    if _is_pow2(n):
+    if _smooth(n):
         res = (2 * size, 3 * size) if in_b else (0, size)
     else:   # two Stockham runs: the result is back in the first pair
         res = (0, size)
@@ -238,7 +286,7 @@ def _core_function(module, dtype, n):
     work = fn.args[0]
     ar, ai, br, bi = (L.at(work, i64(k * size)) for k in range(4))
     fwd = _stockham_function(module, dtype, size)
-    if _is_pow2(n):
+    if _smooth(n):
         b.call(fwd, [ar, ai, br, bi])
         b.ret_void()
         return fn, res
@@ -297,7 +345,7 @@ def _emit_pass(em, dtype, ps, work):
     b, T = em.b, _REAL[np.dtype(dtype)]
     L = _Line(b, T)
     n, axis = ps.n, ps.axis
-    size = n if _is_pow2(n) else _bluestein_size(n)
+    size = n if _smooth(n) else _bluestein_size(n)
     core, (res_re, res_im) = _core_function(em.module, dtype, n)
     ar, ai = L.at(work, i64(0)), L.at(work, i64(size))
     rr, ri = L.at(work, i64(res_re)), L.at(work, i64(res_im))
@@ -335,7 +383,7 @@ def _emit_pass(em, dtype, ps, work):
 
 
 def _work_bytes(lengths, dtype):
-    return 4 * max(n if _is_pow2(n) else _bluestein_size(n) for n in lengths) * dtype.itemsize
+    return 4 * max(n if _smooth(n) else _bluestein_size(n) for n in lengths) * dtype.itemsize
 
 
 @kernel_rule("fft_planar", label="fft", fuses_inputs=True)

@@ -320,8 +320,9 @@ def _compiled_error(fft_type, shape, lengths, dtype):
     return np.abs(got - want).max() / np.abs(want).max() / np.finfo(dtype).eps
 
 
-@pytest.mark.parametrize("n", [1, 2, 4, 8, 32, 128, 1024, 4096, 3, 5, 6, 7, 12, 100, 127, 1000,
-                               4097])
+@pytest.mark.parametrize("n", [1, 2, 4, 8, 32, 128, 1024, 4096,          # radix 4 (and 2)
+                               3, 5, 6, 12, 15, 45, 100, 243, 625, 1000,     # radix 2-5
+                               7, 105, 127, 4097])                           # Bluestein
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("fft_type", list(lax.FftType))
 def test_kernel_accuracy_one_axis(n, dtype, fft_type):
