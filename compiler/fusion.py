@@ -122,6 +122,7 @@ class Program:
         self.invars = list(closed.jaxpr.constvars) + list(closed.jaxpr.invars)
         self.outvars = outvars          # one distinct kernel-root Var per output
         self.buffers = None             # filled by plan_buffers
+        self.inplace = {}               # input position -> outputs its buffer may hold (inplace.py)
 
     def base(self, v):
         while v in self.aliases:
@@ -356,6 +357,18 @@ def _can_read_fused(user, v):
     return _kernel_rule(user).fuses_inputs
 
 
+def _computed_from_literals(nodes):
+    """Outputs of cheap fusable equations that read no buffer at all (iotas,
+    broadcast literals, comparisons of them: triangle masks): recomputed in any
+    number of kernels, since storing one costs a pass over memory for nothing."""
+    computed = set()
+    for n in nodes:
+        if (_kernel_rule(n) is None and n.cost != core.COSTLY
+                and all(type(a) is not Var or a in computed for a in n.inputs)):
+            computed.add(n.out)
+    return computed
+
+
 def fuse(closed):
     """Group the (simplified) ClosedJaxpr's equations into kernels: a Program."""
     nodes, outvars = _nodes_from_jaxpr(closed)
@@ -369,6 +382,7 @@ def fuse(closed):
                     users[a].append(n)
     groups, expanded = {}, {}
     kernels = []
+    computed = _computed_from_literals(nodes)
     for n in reversed(nodes):
         rule = _kernel_rule(n)
         if rule is not None:
@@ -388,7 +402,8 @@ def fuse(closed):
                     and (not exp or n.cost == core.FREE))
         # One consumer kernel: fuse. Several: recompute cheap values in each
         # rather than write them to memory and read them back.
-        if joinable and (len(gs) == 1 or n.cost != core.COSTLY and len(gs) <= MAX_DUPLICATES):
+        if joinable and (len(gs) == 1 or n.cost != core.COSTLY
+                         and (len(gs) <= MAX_DUPLICATES or n.out in computed)):
             for k in gs:
                 k.nodes.append(n)
             groups[n], expanded[n] = gs, exp

@@ -361,3 +361,22 @@ def test_huge_functions_alone_lose_the_loop_vectorizer():
     assert small and not any("!llvm.loop" in f for f in small)
     assert "x float>" in compiled.as_text()       # vector code survives in the module
     np.testing.assert_allclose(np.asarray(compiled(True, x)), np.sin(x), rtol=1e-6)
+
+
+def test_values_computed_from_literals_are_recomputed_in_any_number_of_kernels():
+    """A triangle mask (iota comparisons) read by more kernels than MAX_DUPLICATES is
+    still fused into each: storing it would cost a pass over memory for nothing."""
+    from jaxlite.compiler import fusion
+
+    def f(x):
+        r = lax.broadcasted_iota(np.int32, x.shape, 0)
+        c = lax.broadcasted_iota(np.int32, x.shape, 1)
+        lower = jnp.where(r >= c, 1.0, 0.0)
+        return [jnp.sum(lower * x ** k) for k in range(1, fusion.MAX_DUPLICATES + 3)]
+    x = np.random.default_rng(1).standard_normal((6, 6))
+    exe = compile_fn(f, x)
+    ks = kernels(exe)
+    assert len(ks) == fusion.MAX_DUPLICATES + 2, exe.fusion_plan()
+    assert all("[reduce]" in k for k in ks), exe.fusion_plan()
+    for got, k in zip(exe(x), range(1, fusion.MAX_DUPLICATES + 3)):
+        np.testing.assert_allclose(got, np.sum(np.tril(x ** k)), rtol=1e-12)

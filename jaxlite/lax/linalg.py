@@ -51,17 +51,19 @@ def _mask(x, keep):
     """``x`` times a 0/1 numpy mask over its last two axes: linear in ``x``
     (tangents and cotangents go through it)."""
     aval = _aval(x)
-    m = _band_mask(np.asarray(keep), aval)
-    if m is None:
-        m = structural.broadcast_in_dim(np.asarray(keep, aval.dtype), aval.shape,
-                                        (aval.ndim - 2, aval.ndim - 1))
+    banded = _band_mask(x, np.asarray(keep), aval)
+    if banded is not None:
+        return banded
+    m = structural.broadcast_in_dim(np.asarray(keep, aval.dtype), aval.shape,
+                                    (aval.ndim - 2, aval.ndim - 1))
     return el.mul(x, m)
 
 
-def _band_mask(keep, aval):
-    """``keep`` rebuilt from iotas when it only depends on the sign of column - row
-    (triangles, diagonals): index arithmetic that fuses into its consumer, where an
-    n x n constant would be read from memory, in transposed order by cotangents."""
+def _band_mask(x, keep, aval):
+    """``x`` times ``keep`` when the mask only depends on the sign of column - row
+    (triangles, diagonals): selects on iota comparisons of x times scalars, which
+    fuse into the consumer, where an n x n constant mask would be read from memory
+    (in transposed order by cotangents)."""
     rows, cols = np.indices(keep.shape)
     values = []
     for region in (rows > cols, rows == cols, rows < cols):
@@ -69,10 +71,10 @@ def _band_mask(keep, aval):
         if distinct.size > 1:
             return None
         values.append(distinct[0] if distinct.size else 0)
-    shape, nd = aval.shape, aval.ndim
-    r = structural.broadcasted_iota(np.int32, shape, nd - 2)
-    c = structural.broadcasted_iota(np.int32, shape, nd - 1)
-    below, on, above = (structural.full(shape, v, aval.dtype) for v in values)
+    nd = aval.ndim
+    r = structural.broadcasted_iota(np.int32, aval.shape, nd - 2)
+    c = structural.broadcasted_iota(np.int32, aval.shape, nd - 1)
+    below, on, above = (x if v == 1 else el.mul(x, np.asarray(v, aval.dtype)) for v in values)
     return el.select_n(el.gt(r, c), el.select_n(el.eq(r, c), above, on), below)
 
 
@@ -767,3 +769,7 @@ def svd(x, full_matrices=True, compute_uv=True):
         return outs[0]
     s, u, vh = outs
     return u, s, vh
+
+
+from jaxlite.lax.linalg_eig import eig_p, eig  # noqa: E402,F401  (eig has its own module)
+__all__ += ["eig_p", "eig"]
