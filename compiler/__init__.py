@@ -18,6 +18,7 @@ from jaxlite.compiler import cache, engine, entry, fusion, lowering, runtime, si
 from jaxlite.compiler import control_flow  # noqa: F401  (registers the cond/while/scan kernel rules)
 from jaxlite.compiler import special_rules  # noqa: F401  (registers the special functions' value rules)
 from jaxlite.compiler import lapack  # noqa: F401  (registers the linalg kernel rules)
+from jaxlite.compiler import lapack_eig  # noqa: F401  (eig's kernel and complex expansion)
 from jaxlite.compiler import conv, windows  # noqa: F401  (register the convolution and window kernel rules)
 from jaxlite.compiler import sort_kernel  # noqa: F401  (registers the sort/argsort kernel rule)
 from jaxlite.compiler import fft  # noqa: F401  (registers the fft kernel rule)

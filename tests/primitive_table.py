@@ -365,6 +365,13 @@ _add("qr", "qr", lambda x: _flat(*lax_linalg.qr(x, full_matrices=False)), [norma
 _add("eigh", "eigh", lambda x: _flat(*lax_linalg.eigh(x)), [normal], [((3, 3),), ((2, 4, 4),)])
 _add("svd", "svd", lambda x: _flat(*lax_linalg.svd(x, full_matrices=False)), [normal],
      [((3, 3),), ((4, 3),), ((3, 4),)])
+# eig (lax/linalg_eig.py): eigenvalues (imaginary parts squared: smooth across the
+# +-b of a conjugate pair), and right/left eigenvectors with enable_eigvec_derivs.
+_add("eig", "eig", lambda x: _flat(*(lambda w: (lax.real(w), lax.mul(lax.imag(w), lax.imag(w))))(
+    lax_linalg.eig(x, compute_left_eigenvectors=False, compute_right_eigenvectors=False)[0])),
+    [normal], [((3, 3),), ((2, 3, 3),)])
+_add("eig-vectors", "eig", lambda x: _flat(*[f(v) for v in lax_linalg.eig(
+    x, enable_eigvec_derivs=True)[1:] for f in (lax.real, lax.imag)]), [normal], [((3, 3),)])
 _add("svd-values", "svd", lambda x: lax_linalg.svd(x, compute_uv=False), [normal],
      [((3, 4),)])
 

@@ -505,6 +505,7 @@ SAMPLES.update({
     "qr": (lambda x: lax_linalg.qr(x, full_matrices=False), _F.T),
     "eigh": (lax_linalg.eigh, _SPD),
     "svd": (lax_linalg.svd, _F),
+    "eig": (lambda x: lax_linalg.eig(x, compute_left_eigenvectors=False), rand((2, 4, 4), np.float64)),
 })
 # FFTs (compiler/fft.py); tests/test_fft.py covers lengths, types and accuracy.
 SAMPLES.update({

@@ -61,7 +61,6 @@ OTHER_NAMES = """
 
 # Functions deliberately not provided yet, and why.
 NOT_COVERED = {
-    "roots": "needs the eigenvalues of the companion matrix (no jnp.linalg.eig yet)",
     "sort_complex": "returns a complex array: waits for the complex dtypes",
 }
 

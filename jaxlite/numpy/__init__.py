@@ -49,7 +49,7 @@ from jaxlite.numpy._statistics import (  # noqa: F401
     quantile, nanquantile, percentile, nanpercentile, median, nanmedian, cov, corrcoef,
     histogram_bin_edges, histogram, histogram2d, histogramdd, nancumsum, nancumprod)
 from jaxlite.numpy._polynomial import (  # noqa: F401
-    polyval, polyadd, polysub, polymul, polydiv, polyder, polyint, poly, polyfit, vander)
+    polyval, polyadd, polysub, polymul, polydiv, polyder, polyint, poly, polyfit, vander, roots)
 from jaxlite.numpy._functional import (  # noqa: F401
     vectorize, apply_along_axis, apply_over_axes, piecewise, fromfunction, frompyfunc, ufunc)
 from jaxlite.numpy._manipulation import (  # noqa: F401

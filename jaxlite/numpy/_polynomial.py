@@ -13,7 +13,7 @@ from jaxlite import numpy as jnp
 from jaxlite import numpy_util as util
 
 __all__ = ["polyval", "polyadd", "polysub", "polymul", "polydiv", "polyder", "polyint",
-           "poly", "polyfit", "vander"]
+           "poly", "polyfit", "vander", "roots"]
 
 
 def _vec(name, p):
@@ -180,3 +180,50 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
             return c, vbase * fac
         return c, vbase[:, :, None] * fac
     return c
+
+
+def roots(p, *, strip_zeros=True):
+    """The roots of the polynomial ``p`` (highest power first): the eigenvalues
+    of its companion matrix, complex, zero roots last. Leading zeros are
+    stripped (which needs concrete coefficients); with ``strip_zeros=False``
+    each leading zero instead adds a NaN root, so ``p`` may be traced."""
+    p = jnp.atleast_1d(util.as_operand(p))
+    p = p.astype(util.to_inexact_dtype(util.aval(p).dtype))
+    if util.ndim(p) != 1:
+        raise ValueError("Input must be a rank-1 array.")
+    cdt = np.result_type(util.aval(p).dtype, np.complex64)
+    if util.shape(p)[0] < 2:
+        return jnp.zeros((0,), cdt)
+    if strip_zeros:
+        v = np.asarray(_concrete(p))
+        nz = np.flatnonzero(v)
+        p = p[nz[0]:] if nz.size else p[-1:]
+        lead = 0
+    else:
+        is_zero = jnp.equal(p, 0)
+        lead = jnp.where(jnp.all(is_zero), p.shape[0], jnp.argmin(is_zero))
+    return _roots_with_zeros(p, lead, cdt)
+
+
+def _concrete(p):
+    if isinstance(p, core.Tracer):
+        try:
+            return p.concrete_value()
+        except core.ConcretizationTypeError:
+            raise core.ConcretizationTypeError(
+                f"jnp.roots with strip_zeros=True needs concrete coefficients, got {p.aval}; "
+                f"pass strip_zeros=False to trace it{core.where_message()}") from None
+    return p
+
+
+def _roots_with_zeros(p, lead, cdt):
+    n = util.shape(p)[0]
+    if n < 2:
+        return jnp.zeros((0,), cdt)
+    p = jnp.where(n == lead, jnp.ones_like(p), p)     # an all-zero p: no LAPACK failure
+    p = jnp.roll(p, -lead)
+    companion = jnp.diag(jnp.ones((n - 2,), p.dtype), -1)
+    companion = companion.at[0, :].set(-p[1:] / p[0])
+    r = jnp.linalg.eigvals(companion)
+    r = r[jnp.argsort(jnp.equal(r, 0), stable=True)]     # zero roots last
+    return jnp.where(jnp.arange(n - 1) < n - 1 - lead, r, jnp.asarray(complex(np.nan, np.nan), cdt))

@@ -391,10 +391,13 @@ def _pad_constant(array, pw, constant_values):
 
 
 def roll(a, shift, axis=None):
-    """Rotate elements along ``axis`` by static ``shift`` (flattened if None)."""
+    """Rotate elements along ``axis`` by ``shift`` (flattened if None). A
+    static shift is two slices; a traced one (as JAX allows) a gather."""
     a = _arr(a)
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), util.shape(a))
+    if isinstance(shift, core.Tracer) and not _is_concrete(shift):
+        return _roll_traced(a, shift, axis)
     shifts = np.broadcast_to(np.asarray(shift), np.shape(axis))
     axes = np.atleast_1d(axis)
     for s, ax in zip(np.atleast_1d(shifts), axes):
@@ -404,6 +407,30 @@ def roll(a, shift, axis=None):
             k = int(s) % n
             if k:
                 a = concatenate([slice_along(a, ax, n - k, n), slice_along(a, ax, 0, n - k)], ax)
+    return a
+
+
+def _is_concrete(x):
+    try:
+        x.concrete_value()
+        return True
+    except core.ConcretizationTypeError:
+        return False
+
+
+def _roll_traced(a, shift, axis):
+    axes = [canonical_axis(int(ax), util.ndim(a)) for ax in np.atleast_1d(axis)]
+    shifts = util.as_operand(shift)
+    if util.ndim(shifts) > 1 or (util.ndim(shifts) == 1 and util.shape(shifts)[0] != len(axes)):
+        raise ValueError(f"roll: shift of shape {util.shape(shifts)} does not match the "
+                         f"{len(axes)} axes {tuple(axes)}")
+    for i, ax in enumerate(axes):
+        n = util.shape(a)[ax]
+        if n:
+            k = shifts[i] if util.ndim(shifts) else shifts
+            src = _elementwise.remainder(_elementwise.subtract(
+                lax.iota(util.aval(k).dtype, n), k), n)
+            a = _indexing.take(a, src, axis=ax, mode="clip")     # src is in range
     return a
 
 

@@ -17,12 +17,14 @@ from jaxlite.lax import linalg as lax_linalg
 from jaxlite.numpy import _elementwise as el, _indexing, _linalg, _reductions as red, _shape
 from jaxlite import numpy_util as util
 
-__all__ = ["cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq",
+__all__ = ["cholesky", "cond", "cross", "det", "diagonal", "eig", "eigvals", "eigh", "eigvalsh",
+           "inv", "lstsq",
            "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose",
            "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
            "tensordot", "tensorinv", "tensorsolve", "trace", "vecdot", "vector_norm", "EighResult", "QRResult",
-           "SlogdetResult", "SVDResult"]
+           "SlogdetResult", "SVDResult", "EigResult"]
 
+EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 QRResult = namedtuple("QRResult", ["Q", "R"])
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -240,6 +242,23 @@ def eigh(a, UPLO=None, symmetrize_input=True):
     (a,) = _inexact(a)
     v, w = lax_linalg.eigh(a, lower=lower, symmetrize_input=symmetrize_input)
     return EighResult(w, v)
+
+
+def eig(a):
+    """EigResult(eigenvalues, right eigenvectors as columns) of a general square
+    matrix; complex whatever the input, as JAX."""
+    _square("eig", a)
+    (a,) = _inexact(a)
+    w, v = lax_linalg.eig(a, compute_left_eigenvectors=False)
+    return EigResult(w, v)
+
+
+def eigvals(a):
+    """The (complex) eigenvalues of a general square matrix."""
+    _square("eigvals", a)
+    (a,) = _inexact(a)
+    return lax_linalg.eig(a, compute_left_eigenvectors=False,
+                          compute_right_eigenvectors=False)[0]
 
 
 def eigvalsh(a, UPLO=None):
