@@ -237,13 +237,18 @@ def _expm1(z):
     return Pair(re, _keep_zero(y, lax.mul(lax.exp(x), lax.sin(y))))
 
 
+def _signbit(x):
+    bits = np.int32 if core.get_aval(x).dtype == np.float32 else np.int64
+    return lax.lt(lax.bitcast_convert_type(x, bits), np.zeros((), bits))
+
+
 @_rule("sqrt")
 def csqrt(z):
     x, y = z.re, z.im
     # t = sqrt((|x| + |z|) / 2), halves first so that nothing overflows
     t = lax.sqrt(lax.add(lax.mul(0.5, lax.abs(x)), lax.mul(0.5, hypot(x, y))))
     two_t = lax.mul(2.0, t)
-    neg_y = lax.lt(y, 0.0)
+    neg_y = _signbit(y)        # -0.0 too: sqrt(-4 - 0j) = -2j
     re = lax.select_n(lax.ge(x, 0.0), lax.div(lax.abs(y), two_t), t)
     im = lax.select_n(lax.ge(x, 0.0), lax.select_n(neg_y, t, lax.neg(t)), lax.div(y, two_t))
     zero = lax.eq(t, 0.0)

@@ -635,9 +635,9 @@ def _scatter_shape_rule(name, kinds):
 
 
 scatter_add_p = standard_primitive("scatter_add", _scatter_add_impl,
-                                   _scatter_shape_rule("scatter_add", "iuf"),
+                                   _scatter_shape_rule("scatter_add", "iufc"),
                                    kind=core.KERNEL, cost=core.COSTLY)
-scatter_p = standard_primitive("scatter", _scatter_impl, _scatter_shape_rule("scatter", "biuf"),
+scatter_p = standard_primitive("scatter", _scatter_impl, _scatter_shape_rule("scatter", "biufc"),
                                kind=core.KERNEL, cost=core.COSTLY)
 
 
