@@ -11,7 +11,7 @@ import weakref
 import llvmlite
 import llvmlite.binding as llvm
 
-from jaxlite.compiler import gemm
+from jaxlite.compiler import cache, gemm
 
 _lock = threading.Lock()
 _state = {}
@@ -143,6 +143,40 @@ def object_code(module_ref):
         return bytes(target_machine().emit_object(module_ref))
 
 
+def runtime_engine(ir_text):
+    """An MCJIT engine for jaxlite's own runtime IR (the thread pool: generic CPU,
+    code generation at opt level 2, no O3 pipeline). Its object code comes from the
+    disk cache when there: generating it took 110-160 ms of every process's first
+    jit call. Called while the target initializes, so it does not call _init."""
+    triple = llvm.get_process_triple()
+    target = llvm.Target.from_triple(triple)
+
+    def new_tm():
+        return target.create_target_machine(opt=2, jit=True, codemodel="jitdefault")
+    key = cache.disk_key(ir_text, f"{triple}|llvmlite-{llvmlite.__version__}|runtime-o2")
+    with llvm_lock:
+        hit = cache.load(key)
+        if hit is not None:
+            obj = hit[0]
+        else:
+            mod = llvm.parse_assembly(ir_text, context=llvm.create_context())
+            mod.verify()
+            obj = bytes(new_tm().emit_object(mod))
+            cache.store(key, obj, "")
+        return _load_object(obj, new_tm(), triple)
+
+
+def _load_object(obj, tm, triple):
+    """A new MCJIT engine holding the machine code of one object file (it owns ``tm``)."""
+    module_ref = llvm.parse_assembly("", context=llvm.create_context())
+    module_ref.triple = triple
+    ee = llvm.create_mcjit_compiler(module_ref, tm)
+    ee.set_object_cache(None, lambda mod: obj)
+    ee.finalize_object()
+    ee.run_static_constructors()
+    return ee
+
+
 def live_engines():
     """How many engines hold machine code now (neither closed nor collected)."""
     return len(_live)
@@ -159,13 +193,7 @@ class Engine:
         _init()
         with llvm_lock:
             # An MCJIT engine owns (and deletes) its target machine: never share one.
-            tm = _new_target_machine()
-            module_ref = llvm.parse_assembly("", context=llvm.create_context())
-            module_ref.triple = _state["triple"]
-            self.ee = llvm.create_mcjit_compiler(module_ref, tm)
-            self.ee.set_object_cache(None, lambda mod: cached_object)
-            self.ee.finalize_object()
-            self.ee.run_static_constructors()
+            self.ee = _load_object(cached_object, _new_target_machine(), _state["triple"])
         self.code_bytes = len(cached_object)
         _live.add(self)
 

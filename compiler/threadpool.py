@@ -105,13 +105,9 @@ def install():
 
 
 def _compile(ir_text):
-    mod = llvm.parse_assembly(ir_text)
-    mod.verify()
-    target = llvm.Target.from_triple(llvm.get_process_triple())
-    tm = target.create_target_machine(opt=2, jit=True, codemodel="jitdefault")
-    engine = llvm.create_mcjit_compiler(mod, tm)
-    engine.finalize_object()
-    return engine
+    # why local: engine imports gemm, which installs the pool while engine initializes.
+    from jaxlite.compiler import engine
+    return engine.runtime_engine(ir_text)      # object code from the disk cache
 
 
 def address(name):
