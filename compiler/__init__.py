@@ -14,7 +14,8 @@ import copy
 import os
 import time
 
-from jaxlite.compiler import cache, engine, entry, fusion, lowering, runtime, simplify as _simplify
+from jaxlite.compiler import cache, engine, entry, fusion, inplace, lowering, runtime, simplify as _simplify
+from jaxlite.compiler import warm
 from jaxlite.compiler import control_flow  # noqa: F401  (registers the cond/while/scan kernel rules)
 from jaxlite.compiler import special_rules  # noqa: F401  (registers the special functions' value rules)
 from jaxlite.compiler import lapack  # noqa: F401  (registers the linalg kernel rules)
@@ -63,8 +64,14 @@ def _compile(closed, name):
     if complex_expand.involves_complex(closed):
         closed = complex_expand.expand(closed)     # complex arguments keep their bytes
     simple = _simplify.simplify(closed)
+    wkey = warm.key(simple, runtime.DATA_OFFSET)
+    known = warm.load(wkey)
+    if known is not None:       # no fusion, lowering or IR text: a third of a warm call
+        return _from_warm(name, in_avals, out_avals, simple, *known)
     prog = fusion.fuse(simple)
     fusion.plan_buffers(prog)
+    if len(simple.jaxpr.invars) == len(in_avals):   # complex expansion may add inputs
+        prog.inplace = inplace.analyze(prog)
     plan = fusion.plan_text(prog)
     module = lowering.lower(prog, _symbol(name), runtime.DATA_OFFSET)
     engine.configure_module(module)
@@ -85,18 +92,50 @@ def _compile(closed, name):
     else:
         mod = opt_module()
         opt_ir = str(mod)
-        eng = engine.Engine.from_module(mod, on_object=lambda data: cache.store(
-            dkey, data, opt_ir))
-        optimized.clear()      # the engine consumed (and freed) the module
+        obj = engine.object_code(mod)
+        cache.store(dkey, obj, opt_ir)
+        eng = engine.Engine(cached_object=obj)
+        del mod
+        optimized.clear()      # frees the optimized module
     texts = runtime.LazyTexts(
         {"asm": lambda: engine.assembly(engine.optimize(ir_text))},
         jaxpr=str(simple), plan=plan, ir=ir_text, opt_ir=opt_ir)
+    facts = dict(workspace=prog.buffers.workspace, packed=entry.packed_args(prog), inplace=prog.inplace)
     exe = Executable(name, in_avals, simple.consts, out_avals, eng.address("entry"), eng,
-                     texts, from_disk_cache=hit is not None, workspace=prog.buffers.workspace,
-                     packed=entry.packed_args(prog))
+                     texts, from_disk_cache=hit is not None, **facts)
+    warm.store(wkey, obj, ir_text, facts)
     # seconds spent simplifying/fusing/lowering and in LLVM (jax_log_compiles)
     exe.timings = {"lowering": lowered - start, "llvm": time.perf_counter() - lowered}
     _dump(name, dkey, closed, exe)
+    return exe
+
+
+def _from_warm(name, in_avals, out_avals, simple, obj, facts):
+    """An Executable from a warm-cache hit (warm.py); its plan and IR texts are made
+    again on request."""
+    start = time.perf_counter()
+    eng = engine.Engine(cached_object=obj)
+    late = {}
+
+    def later(key):
+        def make():
+            if not late:
+                prog = fusion.fuse(simple)
+                fusion.plan_buffers(prog)
+                module = lowering.lower(prog, _symbol(name), runtime.DATA_OFFSET)
+                engine.configure_module(module)
+                ir_text = str(module)
+                hit = cache.load(cache.disk_key(ir_text, engine.target_id()))
+                late.update(plan=fusion.plan_text(prog), ir=ir_text,
+                            opt_ir=hit[1] if hit else str(engine.optimize(ir_text)))
+            return late[key]
+        return make
+    makers = {k: later(k) for k in ("plan", "ir", "opt_ir")}
+    makers["asm"] = lambda: engine.assembly(engine.optimize(makers["ir"]()))
+    makers["jaxpr"] = lambda: str(simple)
+    exe = Executable(name, in_avals, simple.consts, out_avals, eng.address("entry"), eng,
+                     runtime.LazyTexts(makers), from_disk_cache=True, **facts)
+    exe.timings = {"lowering": 0.0, "llvm": time.perf_counter() - start}
     return exe
 
 

@@ -11,7 +11,7 @@ emits a kernel root's loop nest, ``control_flow.py`` lowers cond/while/scan.
 """
 from llvmlite import ir
 
-from jaxlite.compiler import control_flow, entry, kernels, parallel, registry
+from jaxlite.compiler import control_flow, entry, inplace, kernels, parallel, registry
 from jaxlite.compiler.emitter import Emitter
 from jaxlite.compiler.lltypes import PTR, VOID
 
@@ -46,8 +46,10 @@ def lower_kernel(module, prog, k, nthreads):
     fn = ir.Function(module, ir.FunctionType(VOID, [PTR] * len(bases) + extra),
                      name=f"k{k.index}_{k.kind}_{k.root.prim}")
     fn.linkage = "internal"
-    for arg in fn.args[:len(bases)]:
-        arg.add_attribute("noalias")
+    shared = inplace.unaliased_bases(prog, prog.inplace).get(k.index, ())
+    for base, arg in zip(bases, fn.args):
+        if base not in shared:      # in-place pairs may be one buffer at run time
+            arg.add_attribute("noalias")
     fn.attributes.add("nounwind")
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     em = Emitter(module, builder, k, prog, dict(zip(bases, fn.args)))

@@ -41,8 +41,10 @@ class Executable:
     """A compiled jaxpr. ``exe(*args)`` returns the list of outputs (jaxlite Arrays)."""
 
     def __init__(self, name, in_avals, consts, out_avals, address, engine, texts,
-                 from_disk_cache=False, workspace=0, packed=False):
+                 from_disk_cache=False, workspace=0, packed=False, inplace=None):
         self.name = name
+        # input position -> outputs that may be written into its buffer (inplace.py)
+        self.inplace = dict(inplace or {})
         self._workspace = workspace
         self.in_avals = list(in_avals)
         self.out_avals = list(out_avals)
@@ -76,6 +78,12 @@ class Executable:
     # ------------------------------------------------------------- calling
 
     def __call__(self, *args):
+        return self.call_into(args)
+
+    def call_into(self, args, into=None):
+        """Run on ``args``; ``into`` maps output positions to C-contiguous
+        ndarrays of their shape and dtype to write those outputs into (donated
+        buffers, only where ``self.inplace`` allows it), the others are fresh."""
         specs = self._specs
         if len(args) != len(specs):
             raise TypeError(f"{self.name} takes {len(specs)} argument(s), got {len(args)}")
@@ -87,7 +95,11 @@ class Executable:
                     or not x.flags.c_contiguous:
                 vals = self._slow_args(args)
                 break
-        outs = [_empty(shape, dtype) for shape, dtype in self._out_specs]
+        if into:
+            outs = [into[j] if j in into else _empty(shape, dtype)
+                    for j, (shape, dtype) in enumerate(self._out_specs)]
+        else:
+            outs = [_empty(shape, dtype) for shape, dtype in self._out_specs]
         if self._by_object:
             status = self._fn(*self._consts, *vals, *outs)
         else:
@@ -112,6 +124,8 @@ class Executable:
     def _convert(self, i, x, shape, dtype):
         """The slow path: subclasses, scalars, convertible dtypes; TypeError otherwise."""
         expected = f"{dtypes.short_name(dtype)}[{','.join(map(str, shape))}]"
+        if isinstance(x, core.DeletedArray):
+            x.raise_deleted()
         if isinstance(x, core.Tracer):
             raise TypeError(f"{self.name}: argument {i} is a tracer ({x.aval}); compiled "
                             f"code needs concrete arrays")

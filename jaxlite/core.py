@@ -189,6 +189,8 @@ def get_aval(x):
     if isinstance(x, Tracer):
         return x.aval
     if isinstance(x, np.ndarray):
+        if t is DeletedArray:
+            x.raise_deleted()
         return ShapedArray(x.shape, dtypes.canonicalize(x.dtype, "array"))
     t = type(x)
     if t in _PY_SCALAR_KIND:
@@ -342,6 +344,13 @@ class Array(np.ndarray):
     def block_until_ready(self):
         return self
 
+    def is_deleted(self):
+        return False
+
+    def delete(self):
+        """Mark the array deleted (JAX frees its buffer): later uses raise."""
+        self.__class__ = DeletedArray
+
     def __iter__(self):
         # Not the sequence protocol: indexing clamps out of bounds (as JAX), so
         # an IndexError would never end the iteration.
@@ -350,11 +359,54 @@ class Array(np.ndarray):
         return (self[i] for i in range(self.shape[0]))
 
 
+class DeletedArray(Array):
+    """What an ``Array`` becomes once ``jit(..., donate_argnums=...)`` gave its
+    buffer to an output (the object's class is switched). Its memory now holds
+    that output, so every use raises RuntimeError, as JAX's deleted arrays do;
+    ``shape``, ``dtype``, ``ndim``, ``size`` and ``is_deleted()`` stay readable.
+    (numpy's own ``np.asarray`` reads the bytes without asking the class.)"""
+
+    def is_deleted(self):
+        return True
+
+    def delete(self):
+        pass
+
+    def raise_deleted(self, *args, **kwargs):
+        shape = ",".join(map(str, self.shape))
+        raise RuntimeError(f"Array has been deleted with shape="
+                           f"{self.dtype.name}[{shape}].")
+
+    def __getattribute__(self, name):
+        if name in _DELETED_READABLE:
+            return object.__getattribute__(self, name)
+        DeletedArray.raise_deleted(self)
+
+
+# Python looks special methods up on the class, past __getattribute__: each
+# ndarray dunder that reads the values raises.
+_DELETED_READABLE = frozenset(["shape", "dtype", "ndim", "size", "is_deleted", "delete",
+                               "raise_deleted", "__class__", "__dict__"])
+_DELETED_KEEP = _DELETED_READABLE | {
+    "__new__", "__init__", "__getattribute__", "__setattr__", "__delattr__", "__doc__",
+    "__hash__", "__init_subclass__", "__subclasshook__", "__sizeof__", "__class_getitem__",
+    "__array_finalize__", "__array_priority__", "__array_interface__", "__array_struct__",
+    "__dlpack_device__"}
+for _name in dir(np.ndarray):
+    if (_name.startswith("__") and _name not in _DELETED_KEEP
+            and callable(getattr(np.ndarray, _name))):
+        setattr(DeletedArray, _name, DeletedArray.raise_deleted)
+DeletedArray.__iter__ = DeletedArray.raise_deleted
+del _name
+
+
 def wrap(x):
     """A concrete impl output as a jaxlite ``Array`` (a read-only view, so numpy's
     in-place operations cannot change a value jaxlite may share)."""
     if type(x) is Array:
         return x
+    if type(x) is DeletedArray:
+        x.raise_deleted()
     if type(x) in _PY_SCALAR_KIND:      # a Python result of user code (custom_vjp's fun)
         x = np.asarray(x, dtypes.default_for_kind(_PY_SCALAR_KIND[type(x)]))
     out = np.asarray(x).view(Array)

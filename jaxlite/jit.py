@@ -13,7 +13,7 @@ import weakref
 
 import numpy as np
 
-from jaxlite import core, dtypes, tree_util
+from jaxlite import core, donation, dtypes, tree_util
 from jaxlite._config import disable_jit, jit_disabled, x64
 from jaxlite.core import current, eval_interpreter
 from jaxlite.interpreters import partial_eval as pe
@@ -87,20 +87,28 @@ def _snapshot(c):
 class Jitted:
     """The callable ``jit`` returns: traces once per signature, then runs compiled code."""
 
-    def __init__(self, fun, static_argnums=(), static_argnames=()):
+    def __init__(self, fun, static_argnums=(), static_argnames=(), donate_argnums=(),
+                 donate_argnames=()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.static_argnums, self.static_argnames, self._params = _static_spec(
             fun, static_argnums, static_argnames)
+        self.donate_argnums, self.donate_argnames = donation.donate_spec(
+            donate_argnums, donate_argnames, self._params, self.static_argnums,
+            self.static_argnames)
+        donates = bool(self.donate_argnums or self.donate_argnames)
         self.name = getattr(fun, "__name__", type(fun).__name__)
         # _traces: (in_tree, avals, static key, x64) -> _Trace
-        # _calls: (in_tree, leaf signature, static key, x64) -> (exe, consts, out_tree)
+        # _calls: (in_tree, leaf signature, static key, x64) ->
+        #     (exe, consts, out_tree, donation.Donation or None)
         # _fast: positional arrays and scalars only -> a closure calling native
-        # code. Functions with static arguments skip it (their key needs _split).
-        # Every key holds the x64 mode: switching it retraces.
+        # code. Functions with static or donated arguments skip it (their key
+        # needs _split). Every key holds the x64 mode: switching it retraces.
         self._traces, self._calls, self._fast = _caches_of(
-            fun, (self.static_argnums, self.static_argnames),
-            with_fast=not (self.static_argnums or self.static_argnames))
+            fun, (self.static_argnums, self.static_argnames, self.donate_argnums,
+                  self.donate_argnames),
+            with_fast=not (self.static_argnums or self.static_argnames or donates))
+        self._donates = donates
 
     def __get__(self, obj, objtype=None):
         if obj is None:
@@ -145,14 +153,31 @@ class Jitted:
                 outs = core.bind(jit_p, *trace.consts, *flat, jaxpr=trace.jaxpr,
                                  name=self.name)
                 return tree_util.tree_unflatten(trace.out_tree, outs)
-            hit = (executable(trace.jaxpr, self.name), trace.consts, trace.out_tree)
+            exe = executable(trace.jaxpr, self.name)
+            donated = (self._donation(exe, trace.consts, in_tree, flat, len(args), static[0])
+                       if self._donates else None)
+            hit = (exe, trace.consts, trace.out_tree, donated)
             if sig is not None:
                 self._calls[key] = hit
-        exe, consts, out_tree = hit
-        outs = exe(*consts, *flat)
+        exe, consts, out_tree, donated = hit
+        if donated is None:
+            outs = exe(*consts, *flat)
+        else:
+            outs = donated.run(exe, consts, flat)
         if self._fast is not None and not kwargs:
             self._register_fast(args, exe, consts, out_tree)
         return tree_util.tree_unflatten(out_tree, outs)
+
+    def _donation(self, exe, consts, in_tree, flat, nargs, static_pos):
+        """The Donation of this call signature, or None when nothing is donated."""
+        positions = [j for j in range(nargs) if j not in static_pos]
+        nums = [n if n >= 0 else n + nargs for n in self.donate_argnums]
+        leaves = donation.donated_leaves(in_tree, positions, nums, self.donate_argnames)
+        pairs = donation.match(exe, len(consts), leaves, flat)
+        if not pairs:
+            return None
+        direct = donation.direct_leaves(in_tree)
+        return donation.Donation(pairs, direct)
 
     def _register_fast(self, args, exe, consts, out_tree):
         key = _positional_key(args)
@@ -451,11 +476,16 @@ def _hashable(v):
         return False
 
 
-def jit(fun=None, *, static_argnums=(), static_argnames=()):
-    """Compile ``fun`` with the llvmlite back end; usable as a decorator."""
+def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(),
+        donate_argnames=()):
+    """Compile ``fun`` with the llvmlite back end; usable as a decorator.
+    Donated arguments (``donate_argnums``/``donate_argnames``, see donation.py)
+    may have their buffers reused by outputs and are deleted by the call."""
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums,
-                                 static_argnames=static_argnames)
+                                 static_argnames=static_argnames,
+                                 donate_argnums=donate_argnums,
+                                 donate_argnames=donate_argnames)
     if not callable(fun):
         raise TypeError(f"Expected a callable value, got {fun!r}")
-    return Jitted(fun, static_argnums, static_argnames)
+    return Jitted(fun, static_argnums, static_argnames, donate_argnums, donate_argnames)
