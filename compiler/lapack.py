@@ -25,8 +25,8 @@ import numpy as np
 import llvmlite.binding as llvm
 from llvmlite import ir
 
-from jaxlite.compiler import jacobi, loops, native
-from jaxlite.compiler.lltypes import F32, I8, I32, I64, PTR, VOID, const, declare, elem, i64, lltype
+from jaxlite.compiler import jacobi, loops, native, threadpool
+from jaxlite.compiler.lltypes import F32, I8, I32, I64, PTR, VOID, const, declare, elem, field, i64, lltype
 from jaxlite.compiler.registry import kernel_rule
 
 _lock = threading.Lock()
@@ -129,20 +129,39 @@ class _Call:
         self.args.append(p)
         return p
 
-    def emit(self):
+    def emit(self, threads=None):
+        """The call; ``threads`` (OpenBLAS threads for it) defaults to the policy by size."""
         args = self.args + [i64(1)] * self.chars
         fn = declare(self.em.module, self.rt.alias, VOID, [PTR] * len(self.args)
                      + [I64] * self.chars)
         # Thread count by size, as for GEMMs (numpy's OpenBLAS only; see native).
-        blas = native.find_blas() if self.rt.alias.endswith(("openblas64", "openblas32")) \
-            else None
-        threads = native.blas_call_threads(blas, self.largest ** 3) if blas else None
+        blas = _openblas(self.rt)
+        if blas is None:
+            threads = None
+        elif threads is None:
+            threads = native.blas_call_threads(blas, self.largest ** 3)
         if threads:
             knob = declare(self.em.module, blas.set_threads_alias, I32, [I32])
             previous = self.em.b.call(knob, [ir.Constant(I32, threads)])
         self.em.b.call(fn, args)
         if threads:
             self.em.b.call(knob, [previous])
+
+
+def _openblas(rt):
+    """numpy's OpenBLAS when ``rt`` comes from it (its thread count can be set per call)."""
+    return native.find_blas() if rt.alias.endswith(("openblas64", "openblas32")) else None
+
+
+class _Body:
+    """The little an IR helper needs of an Emitter, for a function of our own."""
+
+    def __init__(self, module, fn):
+        self.module, self.b = module, ir.IRBuilder(fn.append_basic_block("entry"))
+
+    def alloca(self, ty):
+        with self.b.goto_entry_block():
+            return self.b.alloca(ty)
 
 
 def _elem(b, ptr, dtype, index):
@@ -365,15 +384,80 @@ def emit_triangular_solve(em, kernel):
     uplo = "U" if p["lower"] else "L"
     trans = "T" if p["transpose_a"] else "N"
     diag = "U" if p["unit_diagonal"] else "N"
+    flags = (side, uplo, trans, diag)
+    split = _trsm_blocks(rt, m, cols if p["left_side"] else rows)
     with loops.for_range(b, _batch(out), name="mat") as bi:
         pa, pb = _ptr(em, a, bi, m * m), _ptr(em, rhs, bi, rows * cols)
         dst = _ptr(em, out, bi, rows * cols)
         _copy(b, em.module, dst, pb, rows * cols * dt.itemsize)
-        call = _Call(em, rt)
-        call.char(side), call.char(uplo), call.char(trans), call.char(diag)
-        call.int(cols), call.int(rows), call.scalar(dt, 1.0)
-        call.ptr(pa), call.int(_ld(m)), call.ptr(dst), call.int(_ld(cols))
-        call.emit()
+        if split:
+            _pool_trsm(em, rt, flags, dt, m, rows, cols, p["left_side"], pa, dst, *split)
+        else:
+            call = _Call(em, rt)
+            for c in flags:
+                call.char(c)
+            call.int(cols), call.int(rows), call.scalar(dt, 1.0)
+            call.ptr(pa), call.int(_ld(m)), call.ptr(dst), call.int(_ld(cols))
+            call.emit()
+
+
+# A large triangular solve is cut into blocks of right-hand sides (independent
+# solves) of about this many flops that jaxlite's worker pool runs as
+# single-threaded calls, as gemm.py does for products: LAPACK-level calls on
+# OpenBLAS's own threads stay single-threaded at these sizes (native).
+TRSM_CHUNK_FLOPS = 1 << 22
+TRSM_CHUNKS_PER_THREAD = 2
+TRSM_BLOCK_UNIT = 16
+
+
+def _trsm_blocks(rt, m, extent):
+    """(block, chunks, threads) splitting ``extent`` right-hand sides of an m x m
+    solve over the pool, or None to make one call."""
+    blas = _openblas(rt)
+    threads = native.kernel_threads()
+    flops = m * m * extent
+    if (blas is None or native.requested_blas_threads(blas) or threads < 2
+            or flops < native.BLAS_PARALLEL_MIN_FLOPS or not threadpool.available()):
+        return None
+    wanted = min(max(flops // TRSM_CHUNK_FLOPS, threads), threads * TRSM_CHUNKS_PER_THREAD)
+    block = -(-(-(-extent // wanted)) // TRSM_BLOCK_UNIT) * TRSM_BLOCK_UNIT
+    chunks = -(-extent // block)
+    return (block, chunks, threads) if chunks > 1 else None
+
+
+def _pool_trsm(em, rt, flags, dt, m, rows, cols, left, pa, dst, block, chunks, threads):
+    """The solve of one matrix as ``chunks`` blocks run by the worker pool. In the
+    column-major view the right-hand sides are the rows of X^T (left side: a
+    right-side solve) or its columns (right side: a left-side solve)."""
+    b, module = em.b, em.module
+    ctx_type = ir.LiteralStructType([PTR, PTR])
+    name = "jaxlite_trsm_blocks"
+    while name in module.globals:
+        name += "_"
+    fn = ir.Function(module, ir.FunctionType(VOID, [PTR, I64]), name=name)
+    fn.linkage = "internal"
+    body = _Body(module, fn)
+    ctx, chunk = fn.args
+    bb = body.b
+    a_ptr, x_ptr = (bb.load(field(bb, ctx, ctx_type, i), typ=PTR) for i in (0, 1))
+    extent = cols if left else rows
+    lo = bb.mul(chunk, i64(block))
+    hi = bb.add(lo, i64(block))
+    size = bb.sub(bb.select(bb.icmp_signed("<", hi, i64(extent)), hi, i64(extent)), lo)
+    size = size if rt.itype == I64 else bb.trunc(size, rt.itype)
+    first = _elem(bb, x_ptr, dt, lo if left else bb.mul(lo, i64(cols)))
+    call = _Call(body, rt)
+    for c in flags:
+        call.char(c)
+    call.int(size if left else cols), call.int(rows if left else size), call.scalar(dt, 1.0)
+    call.ptr(a_ptr), call.int(_ld(m)), call.ptr(first), call.int(_ld(cols))
+    call.emit(threads=1)
+    bb.ret_void()
+    slot = em.alloca(ctx_type)
+    for i, value in enumerate((pa, dst)):
+        b.store(value, field(b, slot, ctx_type, i))
+    run = declare(module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
+    b.call(run, [fn, slot, i64(chunks), i64(threads)])
 
 
 def _small_lu(em, x, piv, perm, dt, idt, m, n):
