@@ -382,35 +382,84 @@ def _atan(z):
 
 # -------------------------------------------------------------- reductions
 
-@_rule("reduce_prod")
-def _reduce_prod(z, axes):
-    """A product tree over the reduced axes (moved last and flattened)."""
+def _tree_reduce(z, axes, identity, combine):
+    """Reduce over ``axes`` (moved last and flattened) by a balanced tree of
+    ``combine(a, b) -> Pair``, padding odd lengths with ``identity``."""
     shape = core.get_aval(z.re).shape
+    dt = core.get_aval(z.re).dtype
     keep = [d for d in range(len(shape)) if d not in axes]
     out_shape = tuple(shape[d] for d in keep)
     n = int(np.prod([shape[d] for d in axes], dtype=np.int64))
 
     def arrange(x):
-        x = lax.transpose(x, tuple(keep) + tuple(axes))
-        return lax.reshape(x, out_shape + (n,))
+        return lax.reshape(lax.transpose(x, tuple(keep) + tuple(axes)), out_shape + (n,))
     re, im = arrange(z.re), arrange(z.im)
-    if n == 0:
-        one = lax.full(out_shape, 1, core.get_aval(re).dtype)
-        return Pair(one, _zeros_like(one))
     last = len(out_shape)
+    if n == 0:
+        return Pair(lax.full(out_shape, identity.real, dt), lax.full(out_shape, identity.imag, dt))
     while n > 1:
-        if n % 2:       # pad with 1 + 0i
+        if n % 2:
             cfg = [(0, 0, 0)] * last + [(0, 1, 0)]
-            re, im = lax.pad(re, np.array(1, core.get_aval(re).dtype), cfg), \
-                lax.pad(im, np.array(0, core.get_aval(im).dtype), cfg)
+            re = lax.pad(re, np.array(identity.real, dt), cfg)
+            im = lax.pad(im, np.array(identity.imag, dt), cfg)
             n += 1
         h = n // 2
 
         def half(x, k):
             return lax.slice_in_dim(x, k * h, (k + 1) * h, axis=last)
-        p = cmul(Pair(half(re, 0), half(im, 0)), Pair(half(re, 1), half(im, 1)))
+        p = combine(Pair(half(re, 0), half(im, 0)), Pair(half(re, 1), half(im, 1)))
         re, im, n = p.re, p.im, h
     return Pair(lax.reshape(re, out_shape), lax.reshape(im, out_shape))
+
+
+register("reduce_prod", lambda z, axes: _tree_reduce(z, axes, 1 + 0j, cmul))
+
+
+def _isnan(z):
+    return lax.bitwise_or(lax.ne(z.re, z.re), lax.ne(z.im, z.im))
+
+
+def _extreme(op):
+    """Lexicographic max (op gt) or min (op lt) of two Pairs; a NaN wins (numpy)."""
+    def pick(a, b):
+        better = lax.bitwise_or(op(b.re, a.re), lax.bitwise_and(lax.eq(b.re, a.re),
+                                                                op(b.im, a.im)))
+        take_b = lax.bitwise_or(better, lax.bitwise_and(_isnan(b),
+                                                        lax.bitwise_not(_isnan(a))))
+        return Pair(lax.select_n(take_b, a.re, b.re), lax.select_n(take_b, a.im, b.im))
+    return pick
+
+
+register("reduce_max", lambda z, axes: _tree_reduce(z, axes, complex(-np.inf, 0), _extreme(lax.gt)))
+register("reduce_min", lambda z, axes: _tree_reduce(z, axes, complex(np.inf, 0), _extreme(lax.lt)))
+
+
+def _take_along(x, perm, dimension):
+    """``x`` reordered along ``dimension`` by ``perm``: a gather with ``perm`` on
+    that dimension and iotas on the others."""
+    shape = core.get_aval(perm).shape
+    dt = core.get_aval(perm).dtype
+    cols = [perm if d == dimension else lax.broadcasted_iota(dt, shape, d)
+            for d in range(len(shape))]
+    index = lax.concatenate([lax.reshape(c, shape + (1,)) for c in cols], len(shape))
+    return lax.gather(x, index, tuple(range(len(shape))))
+
+
+def _lex_argsort(z, dimension, index_dtype):
+    """Lexicographic order (real part, then imaginary): a stable argsort by the
+    imaginary parts, then a stable one by the real parts in that order."""
+    by_im = lax.argsort(z.im, dimension, index_dtype)
+    return _take_along(by_im, lax.argsort(_take_along(z.re, by_im, dimension), dimension,
+                                          index_dtype), dimension)
+
+
+register("argsort", _lex_argsort)
+
+
+@_rule("sort")
+def _sort(z, dimension):
+    perm = _lex_argsort(z, dimension, np.int32)
+    return Pair(_take_along(z.re, perm, dimension), _take_along(z.im, perm, dimension))
 
 
 @_rule("dot_general")
