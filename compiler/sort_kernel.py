@@ -22,8 +22,10 @@ keys carry the index beside them. sort writes the keys back as values; where
 a line held -0.0 or a NaN (values the key merges), the runs of zeros and of
 NaNs are rewritten from the input in input order, as a stable sort leaves them.
 """
+import contextlib
+
 import numpy as np
-from llvmlite import ir
+from llvmlite import binding, ir
 
 from jaxlite.compiler import loops
 from jaxlite.compiler.lltypes import I1, I32, I64, PTR, VOID, declare, i64, lltype
@@ -32,6 +34,7 @@ from jaxlite.compiler.registry import kernel_rule
 NETWORK_MAX = 16
 INSERTION_MAX = 48
 WIDE_DIGITS_FROM = 1 << 16      # 11-bit digits from here: fewer passes over a long line
+QUICKSORT_LEAF = 64            # lanes of the bitonic network that finishes a quicksort range
 
 
 class _Line:
@@ -58,11 +61,16 @@ class _Line:
         self.passes = -(-self.kbits // self.bits)
         self.fixup = not self.argsort and self.dtype.kind == "f"
 
-    def scratch_bytes(self):
-        n = self.n
-        items = 2 * n * (self.ity.width // 8)
-        carried = 2 * n * (self.pty.width // 8) if self.carried else 0
-        return items + carried + self.passes * (1 << self.bits) * (self.pty.width // 8)
+    def scratch_blocks(self):
+        """Byte offsets of the scratch block's parts (two item buffers, two
+        carried-index buffers, the digit counts) and its size; 64-byte aligned."""
+        n, isz, csz = self.n, self.ity.width // 8, self.pty.width // 8
+        sizes = [n * isz, n * isz] + ([n * csz, n * csz] if self.carried else [])
+        sizes.append(self.passes * (1 << self.bits) * csz)
+        offsets = [0]
+        for size in sizes:
+            offsets.append(offsets[-1] + -(-size // 64) * 64)
+        return offsets[:-1], offsets[-1]
 
 
 @kernel_rule("sort", "argsort", label="sort", fuses_inputs=False)
@@ -73,29 +81,65 @@ def emit_sort(em, kernel):
         return
     b = em.b
     xp, op = em.address(node.inputs[0], i64(0)), em.address(node.out, i64(0))
+    if line.n <= NETWORK_MAX:
+        _emit_networks(em, line, xp, op)
+        return
     scratch = None
     if line.n > INSERTION_MAX:
         malloc = declare(em.module, "malloc", PTR, [I64])
-        scratch = b.call(malloc, [i64(line.scratch_bytes())])
+        scratch = b.call(malloc, [i64(line.scratch_blocks()[1])])
         sort_line = _radix_function(em.module, line)
         heap_line = _heap_function(em.module, line)
     else:
         sort_line = _small_function(em.module, line)
-    shape, d = line.shape, line.dim
-    with loops.loop_nest(b, shape[:d], "p", outer=em.band) as pre:
-        with loops.loop_nest(b, shape[d + 1:], "q") as post:
-            base = loops.linear_index(b, list(pre) + [i64(0)] + list(post), shape)
-            if scratch is None:
-                b.call(sort_line, [xp, op, base])
-            else:
-                failed = b.icmp_unsigned("==", scratch, ir.Constant(PTR, None))
-                with b.if_else(failed, likely=False) as (oom, ok):
-                    with oom:
-                        b.call(heap_line, [xp, op, base])
-                    with ok:
-                        b.call(sort_line, [xp, op, base, scratch])
+    with _lines(em, line) as base:
+        if scratch is None:
+            b.call(sort_line, [xp, op, base])
+        else:
+            failed = b.icmp_unsigned("==", scratch, ir.Constant(PTR, None))
+            with b.if_else(failed, likely=False) as (oom, ok):
+                with oom:
+                    b.call(heap_line, [xp, op, base])
+                with ok:
+                    b.call(sort_line, [xp, op, base, scratch])
     if scratch is not None:
         b.call(declare(em.module, "free", VOID, [PTR]), [scratch])
+
+
+@contextlib.contextmanager
+def _lines(em, line):
+    """Loop over the kernel's lines (this band's); yields each line's offset."""
+    b, shape, d = em.b, line.shape, line.dim
+    with loops.loop_nest(b, shape[:d], "p", outer=em.band) as pre:
+        with loops.loop_nest(b, shape[d + 1:], "q") as post:
+            yield loops.linear_index(b, list(pre) + [i64(0)] + list(post), shape)
+
+
+def _emit_networks(em, line, xp, op):
+    """Short lines: the network inline in the innermost loop, branch-free, so
+    the loop vectorizer can sort several lines at once; the runs of -0.0 and
+    NaN (floats) are fixed in a second sweep."""
+    b = em.b
+    with _lines(em, line) as base:
+        items, ids = [], []
+        for i in range(line.n):
+            v = b.load(_at(b, xp, lltype(line.dtype), _strided(b, line, base, i64(i))),
+                       typ=lltype(line.dtype))
+            key, _ = _key(b, line, v)
+            items.append(b.or_(b.shl(b.zext(key, I64), i64(32)), i64(i)) if line.packed else key)
+            ids.append(i64(i))
+        items, ids = _network(b, line, items, ids if line.carried else None)
+        for i in range(line.n):
+            _store_out(b, line, op, base, i64(i), items[i], ids[i] if line.carried else None)
+    if line.fixup:
+        with _lines(em, line) as base:
+            special = ir.Constant(I1, 0)
+            for i in range(line.n):
+                v = b.load(_at(b, xp, lltype(line.dtype), _strided(b, line, base, i64(i))),
+                           typ=lltype(line.dtype))
+                special = b.or_(special, _key(b, line, v)[1])
+            with b.if_then(special, likely=False):
+                b.call(_fixup_function(em.module, line), [xp, op, base])
 
 
 # -- keys ---------------------------------------------------------------------
@@ -190,6 +234,15 @@ def _store_out(b, line, op, base, i, item, carried_index):
     b.store(val, _at(b, op, lltype(line.out_dtype), _strided(b, line, base, i)))
 
 
+def _fixup_function(module, line):
+    """``fix(x, out, base)``: ``_fixup`` as a function (kept out of hot loops)."""
+    fn, b = _function(module, f"{line.name}_fix", [PTR, PTR, I64])
+    if b is not None:
+        _fixup(b, line, *fn.args)
+        b.ret_void()
+    return fn
+
+
 def _fixup(b, line, xp, op, base):
     """Rewrite the zeros' and NaNs' runs of a sorted line from the input, in
     input order (the keys made -0.0 and +0.0 one value, and every NaN one NaN)."""
@@ -218,7 +271,7 @@ def _fixup(b, line, xp, op, base):
 # -- short lines ------------------------------------------------------------------
 
 def _small_function(module, line):
-    """``line(x, out, base)``: a sorting network or insertion sort on the stack."""
+    """``line(x, out, base)``: insertion sort in a stack buffer."""
     fn, b = _function(module, f"{line.name}_small", [PTR, PTR, I64])
     if b is None:
         return fn
@@ -233,10 +286,7 @@ def _small_function(module, line):
             b.store(b.trunc(i, line.pty) if line.pty != I64 else i, _at(b, idxs, line.pty, i))
 
     special = _load_line(b, line, xp, base, put, line.fixup)
-    if n <= NETWORK_MAX:
-        _network(b, line, keys, idxs)
-    else:
-        _insertion(b, line, keys, idxs)
+    _insertion(b, line, keys, idxs)
     with loops.for_range(b, n, name="st") as i:
         item = b.load(_at(b, keys, line.ity, i), typ=line.ity)
         ci = b.load(_at(b, idxs, line.pty, i), typ=line.pty) if idxs is not None else None
@@ -269,14 +319,12 @@ def _merge_network(n):
     return pairs
 
 
-def _network(b, line, keys, idxs):
-    """Compare-exchange on registers; items are unique or equal keys are equal
-    values (sort), except with a carried index, which breaks ties."""
-    n = line.n
-    items = [b.load(_at(b, keys, line.ity, i64(i)), typ=line.ity) for i in range(n)]
-    ids = ([b.load(_at(b, idxs, line.pty, i64(i)), typ=line.pty) for i in range(n)]
-           if idxs is not None else None)
-    for a, c in _merge_network(n):
+def _network(b, line, items, ids):
+    """Compare-exchange on registers: returns the sorted ``items`` (and the
+    ``ids`` carried beside 64-bit keys, which break ties). Without ids, items
+    are unique (argsort packs the index in) or equal items are equal values."""
+    items, ids = list(items), None if ids is None else list(ids)
+    for a, c in _merge_network(len(items)):
         x, y = items[a], items[c]
         if ids is None:
             swap = b.icmp_unsigned(">", x, y)
@@ -286,10 +334,7 @@ def _network(b, line, keys, idxs):
                                 b.icmp_unsigned(">", ids[a], ids[c])))
             ids[a], ids[c] = b.select(swap, ids[c], ids[a]), b.select(swap, ids[a], ids[c])
         items[a], items[c] = b.select(swap, y, x), b.select(swap, x, y)
-    for i in range(n):
-        b.store(items[i], _at(b, keys, line.ity, i64(i)))
-        if ids is not None:
-            b.store(ids[i], _at(b, idxs, line.pty, i64(i)))
+    return items, ids
 
 
 def _insertion(b, line, keys, idxs):
@@ -324,103 +369,462 @@ def _insertion(b, line, keys, idxs):
 # -- long lines: LSD radix sort -------------------------------------------------------
 
 def _radix_function(module, line):
-    """``line(x, out, base, scratch)``: LSD radix sort through the scratch block."""
+    """``line(x, out, base, scratch)``: LSD radix sort. One sweep of the input
+    counts every digit; a digit all keys share is skipped; the first pass
+    reads the input and the last writes the output (no copy in or out). A line
+    already in order, or in reverse order, is copied instead."""
     fn, b = _function(module, f"{line.name}_radix", [PTR, PTR, I64, PTR])
     if b is None:
         return fn
     for a in fn.args[:2] + fn.args[3:]:
         a.add_attribute("noalias")
-    xp, op, base, scratch = fn.args
-    n, ity, cty = line.n, line.ity, line.pty
-    isz, csz = ity.width // 8, cty.width // 8
-    radix = 1 << line.bits
-    off = 0
-
-    def block(nbytes):
-        nonlocal off
-        p = b.gep(scratch, [i64(off)], source_etype=ir.IntType(8))
-        off += nbytes
-        return p
-
-    bufs = [block(n * isz), block(n * isz)]
-    cbufs = [block(n * csz), block(n * csz)] if line.carried else [None, None]
-    hist = block(line.passes * radix * csz)
-    memset = declare(module, "llvm.memset.p0.i64", VOID, [PTR, ir.IntType(8), I64, I1])
-    b.call(memset, [hist, ir.Constant(ir.IntType(8), 0), i64(line.passes * radix * csz),
-                    ir.Constant(I1, 0)])
-
-    def digit(item, p):
-        wide = item if ity == I64 else b.zext(item, I64)
-        return b.and_(b.lshr(wide, i64(line.shift + p * line.bits)), i64(radix - 1))
-
-    def count_at(p, d):
-        return _at(b, hist, cty, b.add(d, i64(p * radix)))
-
-    def put(i, key, item):
-        b.store(item, _at(b, bufs[0], ity, i))
-        if line.carried:
-            b.store(b.trunc(i, cty) if cty != I64 else i, _at(b, cbufs[0], cty, i))
-        for p in range(line.passes):
-            c = count_at(p, digit(item, p))
-            b.store(b.add(b.load(c, typ=cty), ir.Constant(cty, 1)), c)
-
-    special = _load_line(b, line, xp, base, put, line.fixup)
-
-    with b.goto_entry_block():
-        src, dst = b.alloca(PTR), b.alloca(PTR)
-        csrc, cdst = b.alloca(PTR), b.alloca(PTR)
-    b.store(bufs[0], src)
-    b.store(bufs[1], dst)
-    if line.carried:
-        b.store(cbufs[0], csrc)
-        b.store(cbufs[1], cdst)
-    for p in range(line.passes):
-        _radix_pass(b, line, p, src, dst, csrc, cdst, digit, count_at)
-
-    s = b.load(src, typ=PTR)
-    cs = b.load(csrc, typ=PTR) if line.carried else None
-    with loops.for_range(b, n, name="st") as i:
-        item = b.load(_at(b, s, ity, i), typ=ity)
-        ci = b.load(_at(b, cs, cty, i), typ=cty) if cs is not None else None
-        _store_out(b, line, op, base, i, item, ci)
-    if special is not None:
-        with b.if_then(special, likely=False):
-            _fixup(b, line, xp, op, base)
+    r = _Radix(b, line, *fn.args)
+    order = r.order()
+    with b.if_else(b.icmp_unsigned("==", order, i64(0))) as (unordered, ordered):
+        with unordered:
+            r.quicksort() if _use_quicksort(line) else r.sort()
+        with ordered:
+            r.copy(b.icmp_unsigned("==", order, i64(2)))
+    if line.fixup:
+        with b.if_then(b.load(r.special, typ=I1), likely=False):
+            _fixup(b, line, r.xp, r.op, r.base)
     b.ret_void()
     return fn
 
 
-def _radix_pass(b, line, p, src, dst, csrc, cdst, digit, count_at):
-    """Scatter src -> dst by digit ``p`` (stable), unless every key shares it."""
-    n, ity, cty = line.n, line.ity, line.pty
-    s = b.load(src, typ=PTR)
-    first = digit(b.load(s, typ=ity), p)
-    shared = b.icmp_unsigned("==", b.load(count_at(p, first), typ=cty), ir.Constant(cty, n))
-    with b.if_then(b.not_(shared)):
-        with b.goto_entry_block():
-            total = b.alloca(cty)
-        b.store(ir.Constant(cty, 0), total)
-        with loops.for_range(b, 1 << line.bits, name=f"pre{p}") as d:   # exclusive prefix
-            c = count_at(p, d)
-            t = b.load(total, typ=cty)
-            b.store(b.add(t, b.load(c, typ=cty)), total)
+class _Radix:
+    """The code of one radix-sort line function (see ``_radix_function``)."""
+
+    def __init__(self, b, line, xp, op, base, scratch):
+        self.b, self.line, self.xp, self.op, self.base = b, line, xp, op, base
+        self.radix = 1 << line.bits
+        offsets, _ = line.scratch_blocks()
+        blocks = [b.gep(scratch, [i64(o)], source_etype=ir.IntType(8)) for o in offsets]
+        self.bufs = blocks[:2]
+        self.cbufs = blocks[2:4] if line.carried else [None, None]
+        self.hist = blocks[-1]
+        self.special = b.alloca(I1)
+        self.cur, self.nxt = b.alloca(PTR), b.alloca(PTR)
+        self.ccur, self.cnxt = b.alloca(PTR), b.alloca(PTR)
+        self.active = b.alloca(ir.IntType(8), i64(line.passes))
+        self.total = b.alloca(line.pty)
+        b.store(ir.Constant(I1, 0), self.special)
+
+    def key_at(self, i):
+        b, line = self.b, self.line
+        v = b.load(_at(b, self.xp, lltype(line.dtype), _strided(b, line, self.base, i)),
+                   typ=lltype(line.dtype))
+        return _key(b, line, v)
+
+    def item(self, key, i):
+        if self.line.packed:
+            return self.b.or_(self.b.shl(self.b.zext(key, I64), i64(32)), i)
+        return key
+
+    def digit(self, item, shift):
+        """Digit of ``item`` at key bit ``shift`` (an i64, constant or not)."""
+        b = self.b
+        wide = item if item.type == I64 else b.zext(item, I64)
+        return b.and_(b.lshr(wide, b.add(shift, i64(self.line.shift))), i64(self.radix - 1))
+
+    def count_ptr(self, hist, d):
+        return _at(self.b, hist, self.line.pty, d)
+
+    def order(self):
+        """1 if the keys never decrease, 2 if they always decrease (never
+        increase for sort), else 0; stops at the first proof of neither."""
+        b, line = self.b, self.line
+        fn = b.function
+        pre = b.block
+        first, _ = self.key_at(i64(0))
+        head, body, end = (fn.append_basic_block(f"ord.{s}") for s in ("head", "body", "end"))
+        b.branch(head)
+        b.position_at_end(head)
+        i, prev = b.phi(I64), b.phi(first.type)
+        up, down = b.phi(I1), b.phi(I1)
+        for phi, v in ((i, i64(1)), (prev, first), (up, ir.Constant(I1, 1)),
+                       (down, ir.Constant(I1, 1))):
+            phi.add_incoming(v, pre)
+        b.cbranch(b.and_(b.icmp_signed("<", i, i64(line.n)), b.or_(up, down)), body, end)
+        b.position_at_end(body)
+        k, _ = self.key_at(i)
+        i.add_incoming(b.add(i, i64(1)), body)
+        prev.add_incoming(k, body)
+        up.add_incoming(b.and_(up, b.icmp_unsigned("<=", prev, k)), body)
+        down.add_incoming(b.and_(down, b.icmp_unsigned(">" if line.argsort else ">=", prev, k)),
+                          body)
+        b.branch(head)
+        b.position_at_end(end)
+        return b.select(up, i64(1), b.select(down, i64(2), i64(0)))
+
+    def copy(self, reverse):
+        """The line in input order (or reversed) into the output."""
+        b, line = self.b, self.line
+        with loops.for_range(b, line.n, name="cp") as i:
+            j = b.select(reverse, b.sub(i64(line.n - 1), i), i)
+            if line.argsort:
+                val = _index_out(b, line, j)
+            else:
+                vty = lltype(line.dtype)
+                val = b.load(_at(b, self.xp, vty, _strided(b, line, self.base, j)), typ=vty)
+                if line.fixup:         # reversed runs of zeros and NaNs need the fix-up
+                    sp = self.key_at(j)[1]
+                    b.store(b.or_(b.load(self.special, typ=I1), b.and_(sp, reverse)),
+                            self.special)
+            b.store(val, _at(b, self.op, lltype(line.out_dtype), _strided(b, line, self.base, i)))
+
+    def histogram(self):
+        b, line = self.b, self.line
+        size = line.passes * self.radix * (line.pty.width // 8)
+        memset = declare(b.function.module, "llvm.memset.p0.i64", VOID, [PTR, ir.IntType(8), I64, I1])
+        b.call(memset, [self.hist, ir.Constant(ir.IntType(8), 0), i64(size), ir.Constant(I1, 0)])
+        with loops.for_range(b, line.n, name="hist") as i:
+            key, sp = self.key_at(i)
+            wide = key if key.type == I64 else b.zext(key, I64)
+            for p in range(line.passes):
+                d = b.and_(b.lshr(wide, i64(p * line.bits)), i64(self.radix - 1))
+                c = self.count_ptr(self.hist, b.add(d, i64(p * self.radix)))
+                b.store(b.add(b.load(c, typ=line.pty), ir.Constant(line.pty, 1)), c)
+            if sp is not None:
+                b.store(b.or_(b.load(self.special, typ=I1), sp), self.special)
+
+    def sort(self):
+        b, line = self.b, self.line
+        self.histogram()
+        key0, _ = self.key_at(i64(0))
+        wide0 = key0 if key0.type == I64 else b.zext(key0, I64)
+        first, last = i64(-1), i64(-1)
+        for p in range(line.passes):           # a digit every key shares is skipped
+            d = b.and_(b.lshr(wide0, i64(p * line.bits)), i64(self.radix - 1))
+            c = b.load(self.count_ptr(self.hist, b.add(d, i64(p * self.radix))), typ=line.pty)
+            act = b.icmp_unsigned("!=", c, ir.Constant(line.pty, line.n))
+            b.store(b.zext(act, ir.IntType(8)), _at(b, self.active, ir.IntType(8), i64(p)))
+            first = b.select(b.and_(act, b.icmp_signed("<", first, i64(0))), i64(p), first)
+            last = b.select(act, i64(p), last)
+        for slot, buf in ((self.cur, self.bufs[0]), (self.nxt, self.bufs[1]),
+                          (self.ccur, self.cbufs[0]), (self.cnxt, self.cbufs[1])):
+            if buf is not None:
+                b.store(buf, slot)
+        with b.if_else(b.icmp_signed("<", last, i64(0))) as (equal, differ):
+            with equal:                         # all keys equal: the input order
+                self.copy(ir.Constant(I1, 0))
+            with differ:
+                with loops.for_range(b, b.add(last, i64(1)), start=first, name="pass") as p:
+                    act = b.load(_at(b, self.active, ir.IntType(8), p), typ=ir.IntType(8))
+                    with b.if_then(b.icmp_unsigned("!=", act, ir.Constant(ir.IntType(8), 0))):
+                        self.one_pass(p, b.icmp_signed("==", p, first),
+                                      b.icmp_signed("==", p, last))
+
+    def quicksort(self):
+        b, line = self.b, self.line
+        with loops.for_range(b, line.n, name="ld") as i:
+            key, sp = self.key_at(i)
+            b.store(self.item(key, i), _at(b, self.bufs[0], line.ity, i))
+            if sp is not None:
+                b.store(b.or_(b.load(self.special, typ=I1), sp), self.special)
+        depth = 2 * int(line.n).bit_length() + 4
+        b.call(_quicksort_function(b.function.module, line),
+               [self.bufs[0], self.bufs[1], self.bufs[0], i64(0), i64(line.n), i64(depth)])
+        with loops.for_range(b, line.n, name="st") as i:
+            item = b.load(_at(b, self.bufs[0], line.ity, i), typ=line.ity)
+            _store_out(b, line, self.op, self.base, i, item, None)
+
+    def one_pass(self, p, is_first, is_last):
+        """Exclusive prefix sums of digit ``p``'s counts, then the scatter."""
+        b, line = self.b, self.line
+        hist = b.gep(self.hist, [b.mul(p, i64(self.radix))], source_etype=line.pty)
+        total = self.total
+        b.store(ir.Constant(line.pty, 0), total)
+        with loops.for_range(b, self.radix, name="pre") as d:
+            c = self.count_ptr(hist, d)
+            t = b.load(total, typ=line.pty)
+            b.store(b.add(t, b.load(c, typ=line.pty)), total)
             b.store(t, c)
-        d_ = b.load(dst, typ=PTR)
-        cs = b.load(csrc, typ=PTR) if line.carried else None
-        cd = b.load(cdst, typ=PTR) if line.carried else None
-        with loops.for_range(b, n, name=f"sc{p}") as i:
-            item = b.load(_at(b, s, ity, i), typ=ity)
-            c = count_at(p, digit(item, p))
+        shift = b.mul(p, i64(line.bits))
+        with b.if_else(is_first) as (from_input, from_buffer):
+            with from_input:
+                with b.if_else(is_last) as (to_out, to_buf):
+                    with to_out:
+                        self.scatter(hist, shift, True, True)
+                    with to_buf:
+                        self.scatter(hist, shift, True, False)
+            with from_buffer:
+                with b.if_else(is_last) as (to_out, to_buf):
+                    with to_out:
+                        self.scatter(hist, shift, False, True)
+                    with to_buf:
+                        self.scatter(hist, shift, False, False)
+        for a, c in ((self.cur, self.nxt), (self.ccur, self.cnxt)):
+            if a is self.ccur and not line.carried:
+                break
+            va, vc = b.load(a, typ=PTR), b.load(c, typ=PTR)
+            b.store(vc, a)
+            b.store(va, c)
+
+    def scatter(self, hist, shift, from_input, to_out):
+        """One stable scatter of items by the digit at ``shift``."""
+        b, line = self.b, self.line
+        ity, cty = line.ity, line.pty
+        src, dst = b.load(self.cur, typ=PTR), b.load(self.nxt, typ=PTR)
+        csrc = b.load(self.ccur, typ=PTR) if line.carried else None
+        cdst = b.load(self.cnxt, typ=PTR) if line.carried else None
+        oty = lltype(line.out_dtype)
+        with loops.for_range(b, line.n, name="sc") as i:
+            if from_input:
+                item = self.item(self.key_at(i)[0], i)
+                carried = b.trunc(i, cty) if cty != I64 else i
+            else:
+                item = b.load(_at(b, src, ity, i), typ=ity)
+                carried = b.load(_at(b, csrc, cty, i), typ=cty) if line.carried else None
+            c = self.count_ptr(hist, self.digit(item, shift))
             pos = b.load(c, typ=cty)
             b.store(b.add(pos, ir.Constant(cty, 1)), c)
-            b.store(item, _at(b, d_, ity, pos))
-            if line.carried:
-                b.store(b.load(_at(b, cs, cty, i), typ=cty), _at(b, cd, cty, pos))
-        b.store(d_, src)
-        b.store(s, dst)
-        if line.carried:
-            b.store(cd, csrc)
-            b.store(cs, cdst)
+            pos = b.zext(pos, I64) if cty != I64 else pos
+            if to_out:
+                at = _at(b, self.op, oty, _strided(b, line, self.base, pos))
+                if line.argsort:
+                    idx = carried if line.carried else b.and_(item, i64(0xFFFFFFFF))
+                    b.store(_index_out(b, line, idx), at)
+                else:
+                    b.store(_value(b, line, item), at)
+            else:
+                b.store(item, _at(b, dst, ity, pos))
+                if line.carried:
+                    b.store(carried, _at(b, cdst, cty, pos))
+
+
+# -- long lines on AVX-512 hosts: vectorized quicksort ----------------------------------
+
+def _has_avx512():
+    try:
+        return "+avx512f" in binding.get_host_cpu_features().flatten().split(",")
+    except RuntimeError:
+        return False
+
+
+def _use_quicksort(line):
+    """32- and 64-bit items (sort of 32/64-bit dtypes, argsort's packed items)
+    on a host with compress instructions; everything else goes through radix."""
+    return (line.n > INSERTION_MAX and not line.carried and line.ity.width >= 32
+            and _has_avx512())
+
+
+def _vec(ty, n):
+    return ir.VectorType(ty, n)
+
+
+def _mask_const(n, lanes):
+    return ir.Constant(_vec(I1, lanes), [1 if k < n else 0 for k in range(lanes)])
+
+
+def _bitonic(b, module, v):
+    """``v`` (a vector of unsigned items, power-of-two lanes) sorted ascending."""
+    lanes = v.type.count
+    ety = v.type.element
+    umin = declare(module, f"llvm.umin.v{lanes}i{ety.width}", v.type, [v.type, v.type])
+    umax = declare(module, f"llvm.umax.v{lanes}i{ety.width}", v.type, [v.type, v.type])
+    idx = _vec(I32, lanes)
+    k = 2
+    while k <= lanes:
+        j = k // 2
+        while j >= 1:
+            w = b.shuffle_vector(v, v, ir.Constant(idx, [i ^ j for i in range(lanes)]))
+            mn, mx = b.call(umin, [v, w]), b.call(umax, [v, w])
+            pick = [i if ((i & j) == 0) == ((i & k) == 0) else i + lanes for i in range(lanes)]
+            v = b.shuffle_vector(mn, mx, ir.Constant(idx, pick))
+            j //= 2
+        k *= 2
+    return v
+
+
+def _quicksort_function(module, line):
+    """``qs(cur, oth, fin, lo, hi, depth)``: sort items [lo, hi) now in ``cur``
+    into ``fin``; ``oth`` is free space. Partition cur -> oth around a pivot
+    (compress, 512 bits at a time; out of place, so no load waits on a store)
+    and recurse with the buffers' roles swapped; ranges of at most
+    QUICKSORT_LEAF items are sorted by a bitonic network in registers and
+    stored into ``fin``. Depth exhausted: heapsort."""
+    ity = line.ity
+    fn, b = _function(module, f"{line.name}_qs", [PTR, PTR, PTR, I64, I64, I64])
+    if b is None:
+        return fn
+    cur, oth, fin, lo, hi, depth = fn.args
+    n = b.sub(hi, lo)
+    lanes = 16
+    while lanes <= QUICKSORT_LEAF:       # the smallest network that holds the range
+        with b.if_then(b.icmp_signed("<=", n, i64(lanes))):
+            _leaf(b, module, ity, cur, fin, lo, n, lanes)
+            b.ret_void()
+        lanes *= 2
+    with b.if_then(b.icmp_signed("<=", depth, i64(0)), likely=False):
+        _copy_items(b, module, line, cur, fin, lo, n)
+        b.call(_heapsort_items_function(module, line), [_at(b, fin, ity, lo), n])
+        b.ret_void()
+    pivot = _pivot(b, module, ity, cur, lo, n)
+    part = _partition_function(module, line)
+    nl = b.call(part, [cur, oth, lo, hi, pivot, ir.Constant(I1, 0)])
+    d1 = b.sub(depth, i64(1))
+    with b.if_else(b.icmp_signed("==", nl, i64(0))) as (pivot_is_min, split):
+        with pivot_is_min:        # everything >= pivot: set the items equal to it aside
+            ne = b.call(part, [cur, oth, lo, hi, pivot, ir.Constant(I1, 1)])
+            _copy_items(b, module, line, oth, fin, lo, ne)
+            b.call(fn, [oth, cur, fin, b.add(lo, ne), hi, d1])
+        with split:
+            b.call(fn, [oth, cur, fin, lo, b.add(lo, nl), d1])
+            b.call(fn, [oth, cur, fin, b.add(lo, nl), hi, d1])
+    b.ret_void()
+    return fn
+
+
+def _pivot(b, module, ity, a, lo, n):
+    """The median of 16 items spread over a[lo:lo+n] (sorted by the network)."""
+    q = b.sdiv(n, i64(17))
+    sample = ir.Constant(_vec(ity, 16), None)
+    for k in range(16):
+        x = b.load(_at(b, a, ity, b.add(lo, b.mul(q, i64(k + 1)))), typ=ity)
+        sample = b.insert_element(sample, x, ir.Constant(I32, k))
+    return b.extract_element(_bitonic(b, module, sample), ir.Constant(I32, 8))
+
+
+def _leaf(b, module, ity, src, dst, lo, n, lanes):
+    """dst[lo:lo+n] = src[lo:lo+n] sorted, for n <= lanes (padding: all ones)."""
+    lty = _vec(ity, lanes)
+    iota = ir.Constant(_vec(I64, lanes), list(range(lanes)))
+    nv = b.insert_element(ir.Constant(_vec(I64, lanes), None), n, ir.Constant(I32, 0))
+    nv = b.shuffle_vector(nv, nv, ir.Constant(_vec(I32, lanes), [0] * lanes))
+    mask = b.icmp_signed("<", iota, nv)
+    load = declare(module, f"llvm.masked.load.v{lanes}i{ity.width}.p0", lty,
+                   [PTR, I32, _vec(I1, lanes), lty])
+    store = declare(module, f"llvm.masked.store.v{lanes}i{ity.width}.p0", VOID,
+                    [lty, PTR, I32, _vec(I1, lanes)])
+    align = ir.Constant(I32, ity.width // 8)
+    v = b.call(load, [_at(b, src, ity, lo), align, mask, ir.Constant(lty, [-1] * lanes)])
+    b.call(store, [_bitonic(b, module, v), _at(b, dst, ity, lo), align, mask])
+
+
+def _copy_items(b, module, line, src, dst, lo, n):
+    """dst[lo:lo+n] = src[lo:lo+n] unless they are the same buffer."""
+    memmove = declare(module, "llvm.memmove.p0.p0.i64", VOID, [PTR, PTR, I64, I1])
+    with b.if_then(b.icmp_unsigned("!=", src, dst)):
+        b.call(memmove, [_at(b, dst, line.ity, lo), _at(b, src, line.ity, lo),
+                         b.mul(n, i64(line.ity.width // 8)), ir.Constant(I1, 0)])
+
+
+def _partition_function(module, line):
+    """``part(cur, oth, lo, hi, pivot, or_equal) -> m``: the items of
+    cur[lo:hi] that are < pivot (<= with or_equal) to the front of oth[lo:hi],
+    m of them, the others to its back."""
+    ity = line.ity
+    fn = module.globals.get(f"{line.name}_part")
+    if fn is not None:
+        return fn
+    fn = ir.Function(module, ir.FunctionType(I64, [PTR, PTR, I64, I64, ity, I1]),
+                     name=f"{line.name}_part")
+    fn.linkage = "internal"
+    for arg in fn.args[:2]:
+        arg.add_attribute("noalias")
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    cur, oth, lo, hi, pivot, or_equal = fn.args
+    width = 512 // ity.width
+    vty, mty, wty = _vec(ity, width), _vec(I1, width), ir.IntType(width)
+    # Compress in a register, then store the first c lanes: the memory form of
+    # the compress instruction is microcoded on some CPUs.
+    compress = declare(module, f"llvm.x86.avx512.mask.compress.v{width}i{ity.width}", vty,
+                       [vty, vty, mty])
+    store = declare(module, f"llvm.masked.store.v{width}i{ity.width}.p0", VOID,
+                    [vty, PTR, I32, mty])
+    ctpop = declare(module, f"llvm.ctpop.i{width}", wty, [wty])
+    align = ir.Constant(I32, ity.width // 8)
+    pv = b.insert_element(ir.Constant(vty, None), pivot, ir.Constant(I32, 0))
+    pv = b.shuffle_vector(pv, pv, ir.Constant(_vec(I32, width), [0] * width))
+    left, right = b.alloca(I64), b.alloca(I64)     # items sent front / back so far
+    b.store(i64(0), left)
+    b.store(i64(0), right)
+
+    def put(v, at, m, count):
+        first = b.bitcast(b.trunc(b.sub(b.shl(i64(1), count), i64(1)), wty), mty)
+        b.call(store, [b.call(compress, [v, ir.Constant(vty, None), m]),
+                       _at(b, oth, ity, at), align, first])
+
+    blocks = b.sdiv(b.sub(hi, lo), i64(width))
+    with loops.for_range(b, blocks, name="part") as k:
+        v = b.load(_at(b, cur, ity, b.add(lo, b.mul(k, i64(width)))), typ=vty,
+                   align=ity.width // 8)
+        m = b.select(or_equal, b.icmp_unsigned("<=", v, pv), b.icmp_unsigned("<", v, pv))
+        c = b.zext(b.call(ctpop, [b.bitcast(m, wty)]), I64)
+        nl, nr = b.load(left, typ=I64), b.load(right, typ=I64)
+        put(v, b.add(lo, nl), m, c)
+        nr = b.add(nr, b.sub(i64(width), c))
+        put(v, b.sub(hi, nr), b.not_(m), b.sub(i64(width), c))
+        b.store(b.add(nl, c), left)
+        b.store(nr, right)
+    with loops.for_range(b, hi, start=b.add(lo, b.mul(blocks, i64(width))), name="ptail") as j:
+        x = b.load(_at(b, cur, ity, j), typ=ity)
+        front = b.select(or_equal, b.icmp_unsigned("<=", x, pivot),
+                         b.icmp_unsigned("<", x, pivot))
+        nl, nr = b.load(left, typ=I64), b.load(right, typ=I64)
+        nr1 = b.add(nr, i64(1))
+        b.store(x, _at(b, oth, ity, b.select(front, b.add(lo, nl), b.sub(hi, nr1))))
+        b.store(b.select(front, b.add(nl, i64(1)), nl), left)
+        b.store(b.select(front, nr, nr1), right)
+    b.ret(b.load(left, typ=I64))
+    return fn
+
+
+def _heapsort_items_function(module, line):
+    """``heap(a, n)``: heapsort of n unsigned items at ``a`` (quicksort's
+    guard against a run of bad pivots)."""
+    ity = line.ity
+    fn, b = _function(module, f"{line.name}_heapitems", [PTR, I64])
+    if b is None:
+        return fn
+    a, n = fn.args
+    sift = _sift_items_function(module, line)
+    half = b.sdiv(n, i64(2))
+    with loops.for_range(b, half, name="h") as h:
+        b.call(sift, [a, b.sub(b.sub(half, i64(1)), h), n])
+    with loops.for_range(b, b.sub(n, i64(1)), name="e") as e:
+        end = b.sub(b.sub(n, i64(1)), e)
+        p0, pe = _at(b, a, ity, i64(0)), _at(b, a, ity, end)
+        x, y = b.load(p0, typ=ity), b.load(pe, typ=ity)
+        b.store(y, p0)
+        b.store(x, pe)
+        b.call(sift, [a, i64(0), end])
+    b.ret_void()
+    return fn
+
+
+def _sift_items_function(module, line):
+    ity = line.ity
+    fn, b = _function(module, f"{line.name}_siftitems", [PTR, I64, I64])
+    if b is None:
+        return fn
+    a, root0, end = fn.args
+    slot = b.alloca(I64)
+    b.store(root0, slot)
+    loop, body, swap, done = (fn.append_basic_block(s) for s in ("loop", "body", "swap", "done"))
+    b.branch(loop)
+    b.position_at_end(loop)
+    r = b.load(slot, typ=I64)
+    child = b.add(b.mul(r, i64(2)), i64(1))
+    b.cbranch(b.icmp_signed("<", child, end), body, done)
+    b.position_at_end(body)
+    right = b.add(child, i64(1))
+    has_right = b.icmp_signed("<", right, end)
+    cv = b.load(_at(b, a, ity, child), typ=ity)
+    rv = b.load(_at(b, a, ity, b.select(has_right, right, child)), typ=ity)
+    take_right = b.and_(has_right, b.icmp_unsigned("<", cv, rv))
+    big, bv = b.select(take_right, right, child), b.select(take_right, rv, cv)
+    xv = b.load(_at(b, a, ity, r), typ=ity)
+    b.cbranch(b.icmp_unsigned("<", xv, bv), swap, done)
+    b.position_at_end(swap)
+    b.store(bv, _at(b, a, ity, r))
+    b.store(xv, _at(b, a, ity, big))
+    b.store(big, slot)
+    b.branch(loop)
+    b.position_at_end(done)
+    b.ret_void()
+    return fn
 
 
 # -- fallback: heapsort in place ---------------------------------------------------------
