@@ -61,16 +61,17 @@ def _symbol(name):
 def _compile(closed, name):
     start = time.perf_counter()
     in_avals, out_avals = closed.in_avals, closed.out_avals
+    real = closed
     if complex_expand.involves_complex(closed):
-        closed = complex_expand.expand(closed)     # complex arguments keep their bytes
-    simple = _simplify.simplify(closed)
+        real = complex_expand.expand(closed)     # complex arguments keep their bytes
+    simple = _simplify.simplify(real)
     wkey = warm.key(simple, runtime.DATA_OFFSET)
     known = warm.load(wkey)
     if known is not None:       # no fusion, lowering or IR text: a third of a warm call
         return _from_warm(name, in_avals, out_avals, simple, *known)
     prog = fusion.fuse(simple)
     fusion.plan_buffers(prog)
-    if len(simple.jaxpr.invars) == len(in_avals):   # complex expansion may add inputs
+    if real is closed:   # complex arguments are real (..., 2) views inside the program
         prog.inplace = inplace.analyze(prog)
     plan = fusion.plan_text(prog)
     module = lowering.lower(prog, _symbol(name), runtime.DATA_OFFSET)
