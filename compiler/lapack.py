@@ -608,7 +608,7 @@ def emit_eigh(em, kernel):
     nb = _batch(a)
     if nb == 0 or n == 0:
         return
-    if n <= SMALL:      # a batch of small matrices: one per SIMD lane, no LAPACK call
+    if jacobi.worth_it(n, nb):      # small matrices, one per SIMD lane: no LAPACK call
         jacobi.emit_eigh(em, a, v_out, w_out, node.params["lower"])
         return
     b = em.b

@@ -60,9 +60,9 @@ def test_values_and_vectors_match_lapack(n):
     check_decomposition(a, v, w)
 
 
-@pytest.mark.parametrize("batch", [(), (1,), (7,), (8,), (9,), (2, 3, 5)])
+@pytest.mark.parametrize("batch", [(), (1,), (4,), (7,), (8,), (9,), (2, 3, 5)])
 def test_batch_shapes_that_do_not_fill_the_lanes(batch):
-    a = sym(*batch, 6, 6)
+    a = sym(*batch, 6, 6)      # () and (1,) take syevd: one matrix is faster there
     v, w = jit_eigh(a)
     v0, w0 = lapack_eigh(a)
     assert v.shape == a.shape and w.shape == a.shape[:-1]
@@ -109,17 +109,20 @@ def repeated_cases():
 
 @pytest.mark.parametrize("name", sorted(repeated_cases()))
 def test_hard_cases_give_a_valid_decomposition(name):
-    a = repeated_cases()[name]
+    case = repeated_cases()[name]
+    a = np.stack([case, sym(8, 8), case, case, sym(8, 8)])       # a batch: the Jacobi kernel
     v, w = jit_eigh(a)
-    w0 = sl.eigh(a, eigvals_only=True)
-    check_decomposition(a, v, w, tol=1e-13 if name != "subnormal" else 1e-3)
-    np.testing.assert_allclose(w, w0, rtol=0, atol=1e-13 * max(np.abs(w0).max(), 1e-300))
+    w0 = sl.eigh(case, eigvals_only=True)
+    for i in (0, 2, 3):
+        check_decomposition(case, v[i], w[i], tol=1e-13 if name != "subnormal" else 1e-3)
+        np.testing.assert_allclose(w[i], w0, rtol=0,
+                                   atol=1e-13 * max(np.abs(w0).max(), 1e-300))
 
 
 def test_graded_matrix_small_eigenvalues_keep_relative_accuracy():
     d = 10.0 ** -np.arange(0, 16, 2.0)
     a = d[:, None] * (np.eye(8) + 0.1 * sym(8, 8) / 8) * d[None, :]
-    w = np.sort(jit_eigh(a)[1])
+    w = jit_eigh(np.stack([a] * 4))[1][2]
     # LAPACK is also accurate relative to each eigenvalue when the grading decreases
     # down the diagonal; an absolute-only criterion would lose the eigenvalues ~1e-28
     ref = np.sort(sl.eigh(a, eigvals_only=True))
@@ -149,11 +152,15 @@ def test_just_above_small_calls_lapack_and_agrees():
     np.testing.assert_allclose(v, v0, atol=1e-10)
 
 
-def test_jacobi_kernel_is_used_up_to_small():
-    ir_small = jaxlite.jit(lax_linalg.eigh).lower(sym(4, 4)).compile().llvm_ir(optimized=False)
-    assert "jaxlite_jacobi_pairs_4" in ir_small and "syevd" not in ir_small
-    big = sym(lapack.SMALL + 1, lapack.SMALL + 1)
-    assert "syevd" in jaxlite.jit(lax_linalg.eigh).lower(big).compile().llvm_ir(optimized=False)
+def test_jacobi_kernel_is_used_for_batches_of_small_matrices():
+    def ir(*shape):
+        return jaxlite.jit(lax_linalg.eigh).lower(sym(*shape)).compile().llvm_ir(optimized=False)
+    for shape in [(4, 4), (jacobi.MIN_BATCH, 16, 16), (9, 8, 8)]:
+        text = ir(*shape)
+        assert f"jaxlite_jacobi_pairs_{shape[-1]}" in text and "syevd" not in text, shape
+    for shape in [(8, 8), (jacobi.MIN_BATCH - 1, 16, 16), (9, 17, 17)]:
+        assert "syevd" in ir(*shape), shape
+    assert lapack.SMALL == jacobi.LARGEST
 
 
 def test_rounds_pair_every_index_pair_once():
@@ -181,6 +188,7 @@ def test_vmap_of_jit_and_jit_of_vmap_match_a_loop():
 
 def test_jit_gradient_matches_central_differences():
     a = sym(6, 6)
+    batch = np.stack([a, sym(6, 6), sym(6, 6), sym(6, 6)])       # vmap: the Jacobi kernel
     weights = RNG.standard_normal((6, 6))
 
     def f(x):
@@ -191,7 +199,7 @@ def test_jit_gradient_matches_central_differences():
         x = (x + x.T) / 2
         w, v = np.linalg.eigh(x)
         return np.sum(w * np.arange(6.0)) + np.sum(v * v * weights)
-    g = np.asarray(jaxlite.jit(jaxlite.grad(f))(a))
+    g = np.asarray(jaxlite.jit(jaxlite.vmap(jaxlite.grad(f)))(batch))[0]
     eps = 1e-6
     for _ in range(3):
         d = RNG.standard_normal((6, 6))
@@ -202,6 +210,7 @@ def test_jit_gradient_matches_central_differences():
 def test_jit_gradient_with_repeated_eigenvalues_is_finite_and_exact():
     q, _ = np.linalg.qr(RNG.standard_normal((5, 5)))
     a = q @ np.diag([2.0, 2.0, 2.0, -1.0, 4.0]) @ q.T
+    batch = np.stack([a, sym(5, 5), a, sym(5, 5)])
     weights = RNG.standard_normal((5, 5))
 
     def f(x):
@@ -212,7 +221,7 @@ def test_jit_gradient_with_repeated_eigenvalues_is_finite_and_exact():
     def f_np(x):
         w, v = np.linalg.eigh((x + x.T) / 2)
         return np.sum(w ** 3) + np.sum(v[:, 1:4] @ v[:, 1:4].T * weights)
-    g = np.asarray(jaxlite.jit(jaxlite.grad(f))(a))
+    g = np.asarray(jaxlite.jit(jaxlite.vmap(jaxlite.grad(f)))(batch))[2]
     assert np.isfinite(g).all()
     eps = 1e-6
     for _ in range(3):
