@@ -30,7 +30,7 @@ from jaxlite.compiler import fusion, loops, registry, simplify
 from jaxlite.compiler.lltypes import i64
 
 __all__ = ["Pair", "register", "rule_for", "involves_complex", "expand", "expand_nested",
-           "PACK"]
+           "flat_avals", "flatten", "unflatten", "PACK"]
 
 # primitive name -> rule(*args, **params): args are a Pair per complex operand (the
 # others as they are), the result a Pair per complex output (a list when the
@@ -44,10 +44,6 @@ class Pair:
 
     def __init__(self, re, im):
         self.re, self.im = re, im
-
-    @property
-    def aval(self):
-        return core.get_aval(self.re)
 
 
 def register(name, rule):
@@ -129,13 +125,13 @@ def _run(jaxpr, consts, args):
 
 
 def _equation(eqn, ins):
+    if eqn.prim.kind == core.CALL:     # inlined, as simplify would (custom_lin has no jaxpr)
+        inner = simplify.call_jaxpr_of(eqn)
+        if inner is not None:
+            return _run(inner.jaxpr, inner.consts, ins)
     if not _eqn_touches_complex(eqn):
         out = core.bind(eqn.prim, *ins, **eqn.params)
         return out if eqn.prim.multiple_results else [out]
-    if eqn.prim.kind == core.CALL:
-        inner = simplify.call_jaxpr_of(eqn)
-        if inner is not None:          # custom_lin has none: simplify raises its error
-            return _run(inner.jaxpr, inner.consts, ins)
     rule = _RULES.get(eqn.prim.name)
     if rule is None:
         types = ", ".join(str(a.aval.str_short()) for a in eqn.inputs)
