@@ -2,6 +2,7 @@
 
     python benchmarks/bench_contention.py            # markdown table
     python benchmarks/bench_contention.py --states 0,2
+    python benchmarks/bench_contention.py --busy 2     # that state only
 
 Each row is one workload in one state (N busy-looping processes running during
 the timed calls, see ``common.busy``); jaxlite and JAX are timed back to back in
@@ -11,10 +12,11 @@ time, none slower than JAX in the same state.
 """
 import contextlib
 import sys
+import time
 
 import numpy as np
 
-from common import fmt_ratio, fmt_time, machine, optional, table, timeit
+from common import BUSY, busy, fmt_ratio, fmt_time, machine, optional, table
 
 import jaxlite
 import jaxlite.numpy as jlnp
@@ -63,6 +65,8 @@ def workload_list():
     chain = np.random.default_rng(2).normal(size=1_000_000).astype(np.float32)
     lse = np.random.default_rng(3).normal(size=(1000, 1000)).astype(np.float32)
     chain_name = "sum(tanh(x)*exp(-x*x)+0.5*sin(3x))"
+    mm = np.random.default_rng(4).normal(size=(2, 512, 512)).astype(np.float32)
+    small = np.ones(3, np.float32)
     return [
         ("MLP 784-512-512-10 step, batch 128",
          lambda jx, jnp, lax, jsl: jx.jit(jx.value_and_grad(W.mlp_loss(jx, jnp))), mlp, False),
@@ -73,6 +77,10 @@ def workload_list():
          lambda jx, jnp, lax, jsl: jx.jit(W.chain_workloads(jnp)[chain_name]), (chain,), False),
         ("logsumexp rows, 1000x1000 f32",
          lambda jx, jnp, lax, jsl: jx.jit(W.logsumexp_rows(jnp)), (lse,), False),
+        ("matmul 512x512 f32",
+         lambda jx, jnp, lax, jsl: jx.jit(lambda a, b: a @ b), (mm[0], mm[1]), False),
+        ("dispatch: jit(lambda x: x + 1), 3 f32",
+         lambda jx, jnp, lax, jsl: jx.jit(lambda x: x + 1), (small,), False),
         ("tanh RNN via scan, value_and_grad, H=128 T=100 B=32",
          lambda jx, jnp, lax, jsl: jx.jit(jx.value_and_grad(rnn_loss(lax, jnp))),
          _rnn_data(), False),
@@ -89,24 +97,46 @@ def _timer(lib, f, args):
     return lambda: f(*args)
 
 
-def measure(states):
-    """{(workload, state): {lib: seconds}}; libraries alternate within each state."""
+def measure(states, rounds=7, round_time=0.06):
+    """{(workload, state): {lib: seconds}}. In each state the libraries alternate
+    round by round (median of ``rounds``), so a load change outside the benchmark
+    hits both alike."""
     results = {}
     for name, make, args, x64 in workload_list():
-        for lib, mods in LIBS.items():
-            with _x64(lib if x64 else None):
-                call = _timer(lib, make(*mods), args)
+        with _x64("JAX" if x64 else None):
+            calls = {lib: _timer(lib, make(*mods), args) for lib, mods in LIBS.items()}
+            inner = {}
+            for lib, call in calls.items():
                 call()                                   # compile outside the timing
-                for n in states:
-                    results.setdefault((name, n), {})[lib] = timeit(
-                        call, competitors=n, repeat=5, min_time=0.4)
+                t0 = time.perf_counter()
+                call()
+                inner[lib] = max(1, int(round_time / max(time.perf_counter() - t0, 1e-7)))
+            for n in states:
+                with busy(n):
+                    results[(name, n)] = _interleaved(calls, inner, rounds)
     return results
 
 
+def _interleaved(calls, inner, rounds):
+    times = {lib: [] for lib in calls}
+    for call in calls.values():
+        call()                                           # warm after the state change
+    for _ in range(rounds):
+        for lib, call in calls.items():
+            t0 = time.perf_counter()
+            for _ in range(inner[lib]):
+                call()
+            times[lib].append((time.perf_counter() - t0) / inner[lib])
+    return {lib: sorted(t)[len(t) // 2] for lib, t in times.items()}
+
+
 def _states_from_argv(argv):
+    """``--states 0,2``, or ``--busy N`` for that one state; default 0, 1 and 2."""
     for i, arg in enumerate(argv):
         if arg == "--states" and i + 1 < len(argv):
             return [int(s) for s in argv[i + 1].split(",")]
+    if BUSY:
+        return [BUSY]
     return [0, 1, 2]
 
 
@@ -124,7 +154,8 @@ def run(states=(0, 1, 2)):
     return ("## Contention: the main workloads beside busy processes\n\n"
             f"Machine: {machine()}. `--busy N` (benchmarks/common.py) runs N busy-looping "
             "processes during the timed calls; jaxlite and JAX are timed in turn in each "
-            "state, in one process. Bars: jaxlite / own idle <= 2.5x, JAX / jaxlite >= 1.\n\n"
+            "state, in one process, alternating round by round. Bars: jaxlite / own idle "
+            "<= 2.5x, JAX / jaxlite >= 1.\n\n"
             + table(header, rows))
 
 

@@ -15,8 +15,9 @@ Two backends compute C = op(A) @ op(B) + beta * C on row-major matrices:
   classic packed design: op(A) and op(B) are copied into zero-padded panels
   (which also absorbs transposes and leading dimensions), and a register-blocked
   6 x (2 vectors) micro-kernel accumulates with vector fmuladd. GEMMs above
-  ~8 MFLOP are split into bands over ``fallback_threads()`` pthreads (one per
-  usable core, at most 8; ``JAXLITE_GEMM_THREADS`` overrides; 1 on Windows).
+  ~8 MFLOP are cut into blocks run by the worker pool over ``fallback_threads()``
+  threads (one per usable core, at most 8; ``JAXLITE_GEMM_THREADS`` overrides;
+  1 on Windows).
 
 Integer and bool dtypes never go to BLAS: a plain loop nest whose innermost loop is
 contiguous, so LLVM's vectorizer takes it.
@@ -299,7 +300,7 @@ def _define_blas_gemm(module, blas, dtype, etype, short):
     with builder.if_then(small):
         builder.call(single, list(fn.args))
         builder.ret_void()
-    _define_blas_blocks(module, builder, single, list(fn.args), flops, threads, etype)
+    _run_blocks(module, builder, single, list(fn.args), flops, threads, etype)
     builder.ret_void()
     return fn
 
@@ -362,18 +363,21 @@ GEMM_CHUNKS_PER_THREAD = 4
 GEMM_BLOCK_UNIT = 16
 
 
-def _define_blas_blocks(module, builder, single, args, flops, threads, etype):
+def _run_blocks(module, builder, single, args, flops, threads, etype,
+                units=(GEMM_BLOCK_UNIT, GEMM_BLOCK_UNIT)):
     """Emit: C cut into blocks run by the worker pool, each one ``single`` call.
     Blocks of columns when n >= m (each block then reads all of op(A), the smaller
-    operand, and its own columns of op(B)), else blocks of rows."""
+    operand, and its own columns of op(B)), else blocks of rows; ``units``: the
+    (columns, rows) a block's width is a multiple of."""
     ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = args
     by_cols = builder.icmp_signed(">=", n, m)
     extent = builder.select(by_cols, n, m)
+    unit = builder.select(by_cols, _i64(units[0]), _i64(units[1]))
     wanted = builder.sdiv(flops, _i64(GEMM_CHUNK_FLOPS))
     wanted = _max(builder, _min(builder, wanted, _i64(threads * GEMM_CHUNKS_PER_THREAD)),
                   _i64(threads))
-    block = _round_up(builder, builder.sdiv(builder.add(extent, builder.sub(wanted, _i64(1))),
-                                            wanted), GEMM_BLOCK_UNIT)
+    per = builder.sdiv(builder.add(extent, builder.sub(wanted, _i64(1))), wanted)
+    block = builder.mul(builder.sdiv(builder.add(per, builder.sub(unit, _i64(1))), unit), unit)
     chunks = builder.sdiv(builder.add(extent, builder.sub(block, _i64(1))), block)
     ctx_type = ir.LiteralStructType([a.type for a in args] + [I1, I64])
     with builder.goto_entry_block():
@@ -708,13 +712,8 @@ def fallback_threads():
 
 
 def _define_llvm_gemm(module, etype, short):
-    """The LLVM kernel, split over up to fallback_threads() pthreads.
-
-    Each thread runs the serial kernel on a band of C: column bands when m <= n (each
-    thread then packs its own part of B and all of A, the smaller operand), otherwise
-    row bands. Bands are whole micro-tiles wide. A thread that fails to start has its
-    band computed by the caller, so the result never depends on thread creation.
-    """
+    """The LLVM kernel; above _PARALLEL_MIN_FLOPS, blocks of C (whole micro-tiles)
+    run by the worker pool over up to fallback_threads() threads (``_run_blocks``)."""
     name = f"{LLVM_KERNEL}_{short}"
     if name in module.globals:
         return module.globals[name]
@@ -738,69 +737,10 @@ def _define_llvm_gemm(module, etype, short):
         builder.call(serial, list(fn.args))
         builder.ret_void()
 
-    # Band geometry: split n (columns) or m (rows) into `threads` bands of whole tiles.
-    by_cols = builder.icmp_signed("<=", m, n)
-    extent = builder.select(by_cols, n, m)
-    unit = builder.select(by_cols, _i64(blk.nr), _i64(blk.mr))
-    per = builder.sdiv(builder.add(extent, _i64(threads - 1)), _i64(threads))
-    band = builder.mul(builder.sdiv(builder.add(per, builder.sub(unit, _i64(1))), unit), unit)
-
-    args_type = ir.LiteralStructType([I1, I1] + _gemm_signature(etype))
-    slots = _alloca(builder, args_type, threads)
-    tids = _alloca(builder, I64, threads)
-    started = _alloca(builder, I1, threads)
-    entry = _define_thread_entry(module, serial, args_type)
-    pthread_create = _declare(module, native.RUNTIME_ALIASES["pthread_create"], I32,
-                              [PTR, PTR, PTR, PTR])
-    pthread_join = _declare(module, native.RUNTIME_ALIASES["pthread_join"], I32,
-                            [I64, PTR])                            # pthread_t: 8 bytes
-
-    def band_args(t):
-        """The serial kernel's arguments for band t (possibly empty at the end)."""
-        lo = _min(builder, builder.mul(t, band), extent)
-        size = builder.sub(_min(builder, builder.add(lo, band), extent), lo)
-        sub_m = builder.select(by_cols, m, size)
-        sub_n = builder.select(by_cols, size, n)
-        row0 = builder.select(by_cols, _i64(0), lo)      # first row of op(A) and C
-        col0 = builder.select(by_cols, lo, _i64(0))      # first column of op(B) and C
-        a_off = builder.select(ta, row0, builder.mul(row0, lda))
-        b_off = builder.select(tb, builder.mul(col0, ldb), col0)
-        c_off = builder.add(builder.mul(row0, ldc), col0)
-        return [ta, tb, sub_m, sub_n, k, _elem(builder, a, etype, a_off), lda,
-                _elem(builder, b, etype, b_off), ldb, _elem(builder, c, etype, c_off), ldc, beta]
-
-    # Bands 1.. go to new threads; band 0 runs here meanwhile.
-    with _loop(builder, 1, threads, name="spawn") as t:
-        slot = _elem(builder, slots, args_type, t)
-        for index, value in enumerate(band_args(t)):
-            builder.store(value, _field(builder, slot, args_type, index))
-        tid = _elem(builder, tids, I64, t)
-        status = builder.call(pthread_create, [tid, ir.Constant(PTR, None), entry, slot])
-        ok = builder.icmp_signed("==", status, ir.Constant(I32, 0))
-        builder.store(ok, _elem(builder, started, I1, t))
-        with builder.if_then(builder.not_(ok), likely=False):
-            builder.call(serial, band_args(t))
-    builder.call(serial, band_args(_i64(0)))
-    with _loop(builder, 1, threads, name="join") as t:
-        with builder.if_then(builder.load(_elem(builder, started, I1, t), typ=I1)):
-            builder.call(pthread_join, [builder.load(_elem(builder, tids, I64, t), typ=I64),
-                                        ir.Constant(PTR, None)])
+    # Blocks of whole micro-tiles, shared dynamically over the worker pool.
+    _run_blocks(module, builder, serial, list(fn.args), flops, threads, etype,
+                units=(blk.nr, blk.mr))
     builder.ret_void()
-    return fn
-
-
-def _define_thread_entry(module, serial, args_type):
-    """void *entry(void *args): unpack the argument struct and run the serial kernel."""
-    name = f"{serial.name}_thread"
-    if name in module.globals:
-        return module.globals[name]
-    fn = _new_function(module, name, PTR, [PTR], ("args",))
-    builder = ir.IRBuilder(fn.append_basic_block("entry"))
-    values = []
-    for index, field in enumerate(args_type.elements):
-        values.append(builder.load(_field(builder, fn.args[0], args_type, index), typ=field))
-    builder.call(serial, values)
-    builder.ret(ir.Constant(PTR, None))
     return fn
 
 

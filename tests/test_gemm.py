@@ -16,7 +16,7 @@ from llvmlite import ir
 
 # The editable install maps only `jaxlite`; make the repo's `compiler/` importable too.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from jaxlite.compiler import gemm, native  # noqa: E402
+from jaxlite.compiler import gemm, native, threadpool  # noqa: E402
 
 llvm.initialize_native_target()
 llvm.initialize_native_asmprinter()
@@ -315,8 +315,9 @@ def test_one_definition_per_module():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_llvm_kernel_thread_bands(dtype, monkeypatch):
-    # Three threads: column bands (m <= n), row bands (m > n), and an empty last band
-    # (n = 20 is two 16-wide tiles for three threads). All above the parallel threshold.
+    # Three threads over the worker pool: column blocks (m <= n), row blocks (m > n),
+    # and fewer tiles than threads (n = 20 is two 16-wide tiles). All above the
+    # parallel threshold.
     monkeypatch.setenv("JAXLITE_GEMM_THREADS", "3")
     assert gemm.fallback_threads() == 3
     module = ir.Module(name="gemm_threads")
@@ -327,7 +328,7 @@ def test_llvm_kernel_thread_bands(dtype, monkeypatch):
         builder = ir.IRBuilder(fn.append_basic_block("entry"))
         gemm.emit_gemm(builder, module, dtype, ta, tb, *fn.args, beta=1.0, backend="llvm")
         builder.ret_void()
-    assert "pthread_create" in str(module)
+    assert threadpool.PARALLEL_FOR in str(module)
     engine, mod = _optimize_and_jit(module)
     proto = ctypes.CFUNCTYPE(None, *[ctypes.c_int64 if t == I64 else ctypes.c_void_p
                                      for t in types])
