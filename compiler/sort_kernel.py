@@ -27,13 +27,14 @@ import contextlib
 import numpy as np
 from llvmlite import binding, ir
 
-from jaxlite.compiler import loops
-from jaxlite.compiler.lltypes import I1, I32, I64, PTR, VOID, declare, i64, lltype
+from jaxlite.compiler import loops, parallel, threadpool
+from jaxlite.compiler.lltypes import I1, I32, I64, PTR, VOID, declare, elem, i64, lltype
 from jaxlite.compiler.registry import kernel_rule
 
 NETWORK_MAX = 16
 INSERTION_MAX = 48
 WIDE_DIGITS_FROM = 1 << 16      # 11-bit digits from here: fewer passes over a long line
+PARALLEL_SORT_MIN = 1 << 17     # a line this long is sorted by two threads (halves)
 QUICKSORT_LEAF = 64            # lanes of the bitonic network that finishes a quicksort range
 
 
@@ -408,6 +409,7 @@ class _Radix:
         self.ccur, self.cnxt = b.alloca(PTR), b.alloca(PTR)
         self.active = b.alloca(ir.IntType(8), i64(line.passes))
         self.total = b.alloca(line.pty)
+        self.halves_ctx = b.alloca(I64, i64(3))
         b.store(ir.Constant(I1, 0), self.special)
 
     def key_at(self, i):
@@ -523,8 +525,26 @@ class _Radix:
             if sp is not None:
                 b.store(b.or_(b.load(self.special, typ=I1), sp), self.special)
         depth = 2 * int(line.n).bit_length() + 4
-        b.call(_quicksort_function(b.function.module, line),
-               [self.bufs[0], self.bufs[1], self.bufs[0], i64(0), i64(line.n), i64(depth)])
+        module = b.function.module
+        qs = _quicksort_function(module, line)
+        a, t = self.bufs
+        nthreads = parallel.threads()
+        if nthreads < 2 or line.n < PARALLEL_SORT_MIN:
+            b.call(qs, [a, t, a, i64(0), i64(line.n), i64(depth)])
+        else:                   # one partition here, then both halves over the pool
+            pivot = _pivot(b, module, line.ity, a, i64(0), i64(line.n))
+            nl = b.call(_partition_function(module, line),
+                        [a, t, i64(0), i64(line.n), pivot, ir.Constant(I1, 0)])
+            with b.if_else(b.icmp_signed("==", nl, i64(0))) as (pivot_is_min, split):
+                with pivot_is_min:
+                    b.call(qs, [a, t, a, i64(0), i64(line.n), i64(depth)])
+                with split:
+                    ctx = self.halves_ctx
+                    for k, v in enumerate((t, a, nl)):
+                        b.store(v, elem(b, ctx, I64, i64(k)))
+                    run = declare(module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
+                    b.call(run, [_halves_function(module, line, depth - 1), ctx, i64(2),
+                                 i64(min(nthreads, 2))])
         with loops.for_range(b, line.n, name="st") as i:
             item = b.load(_at(b, self.bufs[0], line.ity, i), typ=line.ity)
             _store_out(b, line, self.op, self.base, i, item, None)
@@ -672,6 +692,26 @@ def _quicksort_function(module, line):
         with split:
             b.call(fn, [oth, cur, fin, lo, b.add(lo, nl), d1])
             b.call(fn, [oth, cur, fin, b.add(lo, nl), hi, d1])
+    b.ret_void()
+    return fn
+
+
+def _halves_function(module, line, depth):
+    """``half(ctx, c)``: quicksort of half ``c`` of a line partitioned once
+    (ctx: the partitioned items, the line's buffer, the split point)."""
+    fn = module.globals.get(f"{line.name}_half")
+    if fn is not None:
+        return fn
+    fn = ir.Function(module, ir.FunctionType(VOID, [PTR, I64]), name=f"{line.name}_half")
+    fn.linkage = "internal"
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    ctx, c = fn.args
+    cur, fin, split = (b.load(elem(b, ctx, I64, i64(k)), typ=ty)
+                       for k, ty in enumerate((PTR, PTR, I64)))
+    first = b.icmp_signed("==", c, i64(0))
+    lo = b.select(first, i64(0), split)
+    hi = b.select(first, split, i64(line.n))
+    b.call(_quicksort_function(module, line), [cur, fin, fin, lo, hi, i64(depth)])
     b.ret_void()
     return fn
 
