@@ -355,11 +355,15 @@ def _define_blas_call(module, blas, dtype, etype, short, forced):
     return fn
 
 
-# A large product is cut into blocks of about this many flops (tens of microseconds
-# on one core), at least `threads` and at most GEMM_CHUNKS_PER_THREAD per thread,
-# whole multiples of GEMM_BLOCK_UNIT columns (or rows) wide.
+# A large product is cut into blocks of about this many flops, at least `threads`
+# and at most GEMM_CHUNKS_PER_THREAD per thread, whole multiples of GEMM_BLOCK_UNIT
+# columns (or rows) wide. One block per thread: each block is a BLAS call that packs
+# its whole share of the other operand again, and on the 2-core machine the MLP step
+# took 3.1 / 3.2 / 3.7 / 4.1 ms idle with 1 / 2 / 4 / 8 blocks per thread (5.1 / 6.5 /
+# 6.7 / 6.8 ms beside two busy processes; one thread: 3.5 and 6.8 ms). The caller
+# still runs any block no worker has started.
 GEMM_CHUNK_FLOPS = 1 << 22
-GEMM_CHUNKS_PER_THREAD = 4
+GEMM_CHUNKS_PER_THREAD = 1
 GEMM_BLOCK_UNIT = 16
 
 

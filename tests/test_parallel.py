@@ -201,6 +201,7 @@ def test_gemm_blocks_over_the_pool(monkeypatch, shape, trans):
     from jaxlite.compiler import gemm, native
     monkeypatch.setattr(native, "BLAS_PARALLEL_MIN_FLOPS", 1)
     monkeypatch.setattr(gemm, "GEMM_CHUNK_FLOPS", 1)
+    monkeypatch.setattr(gemm, "GEMM_CHUNKS_PER_THREAD", 4)
     monkeypatch.setattr(native, "kernel_threads", lambda: 3)
     monkeypatch.delenv("JAXLITE_BLAS_THREADS", raising=False)
     m, n, k = shape
