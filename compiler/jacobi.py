@@ -182,6 +182,17 @@ def _angles(g, rd, p, q, i, changed):
     some = g.any(rotate)
     b.store(b.zext(some, ir.IntType(8)), rd.flag(i))
     b.store(b.or_(b.load(changed), some), changed)
+    with b.if_else(some) as (then, otherwise):
+        with then:
+            _rotation(g, rd, i, app, aqq, apq, rotate)
+        with otherwise:         # a later block update reads s = tau = 0 (no rotation)
+            g.store(_splat(0), rd.field(0, i))
+            g.store(_splat(0), rd.field(1, i))
+
+
+def _rotation(g, rd, i, app, aqq, apq, rotate):
+    """Store pair i's s, tau and new 2x2 block (no change in the lanes not rotating)."""
+    b = g.b
     # t = tan of the angle, the root of t^2 + 2 theta t - 1 = 0 of smaller magnitude,
     # theta = d / (2 apq): t = 2 apq sign(d) / (|d| + sqrt(d^2 + 4 apq^2)). The
     # scaling and the floor keep d^2 + 4 apq^2 within range.
@@ -191,9 +202,12 @@ def _angles(g, rd, p, q, i, changed):
     t = b.fdiv(b.fmul(two_apq, g.intrinsic("copysign", _splat(1), d)),
                b.fadd(g.intrinsic("fabs", d), root))
     t = b.select(rotate, t, _splat(0))
+    # c = 1 / r and tau = s / (1 + c) = t / (r + 1), r = sqrt(1 + t^2): one division
     r = g.intrinsic("sqrt", b.fadd(b.fmul(t, t), _splat(1)))
-    c = b.fdiv(_splat(1), r)
-    tau = b.fdiv(t, b.fadd(r, _splat(1)))         # s / (1 + c)
+    r1 = b.fadd(r, _splat(1))
+    inv = b.fdiv(_splat(1), b.fmul(r, r1))
+    c = b.fmul(r1, inv)
+    tau = b.fmul(b.fmul(t, r), inv)
     h = b.fmul(t, apq)
     for k, value in enumerate((b.fmul(t, c), tau, b.fsub(app, h), b.fadd(aqq, h),
                                b.select(rotate, _splat(0), apq))):
@@ -206,31 +220,80 @@ def _rotate(g, x, y, s, tau):
             b.fadd(y, b.fmul(s, b.fsub(x, b.fmul(y, tau)))))
 
 
-def _apply(g, rd, pairs_of, name):
-    """A <- J^T A J and V <- V J for the round's rotations J (columns, then rows,
-    then each pair's 2x2 block, which the two passes left wrong)."""
+def _apply(g, rd, pairs_of, free, name):
+    """V <- V J and A <- J^T A J for the round's rotations J. A is symmetric and J
+    acts on disjoint pairs, so A's update is made block by block: the 2x2 block
+    between pairs i and j (rows of one, columns of the other) is J_i^T B J_j,
+    computed once and stored with its mirror; for odd n, the pairs' entries in the
+    row of the index left ``free`` this round; each pair's own block last."""
     b, n = g.b, g.n
-    for phase in ("cols", "rows", "block"):
-        with loops.for_range(b, rd.npairs, name=f"{name}{phase}") as i:
+    i8 = ir.IntType(8)
+
+    def rotates(i):
+        return b.icmp_unsigned("!=", b.load(rd.flag(i), typ=i8), ir.Constant(i8, 0))
+
+    def rotation(i):
+        return g.load(rd.field(0, i)), g.load(rd.field(1, i))
+
+    def update(pairs, rot):
+        """Load the entries at ``pairs`` of (row, col), rotate, store them and mirrors."""
+        ptrs = [g.at(g.a, r, c) for r, c in pairs]
+        values = rot([g.load(ptr) for ptr in ptrs])
+        for (r, c), ptr, value in zip(pairs, ptrs, values):
+            g.store(value, ptr)
+            g.store(value, g.at(g.a, c, r))
+
+    with loops.for_range(b, rd.npairs, name=f"{name}v") as i:
+        p, q = pairs_of(i)
+        with b.if_then(rotates(i)):
+            s, tau = rotation(i)
+            for k in range(n):          # unrolled: n is small and static
+                xp, yp = g.at(g.v, k, p), g.at(g.v, k, q)
+                nx, ny = _rotate(g, g.load(xp), g.load(yp), s, tau)
+                g.store(nx, xp)
+                g.store(ny, yp)
+    with loops.for_range(b, rd.npairs, name=f"{name}bi") as i:
+        with loops.for_range(b, rd.npairs, start=b.add(i, i64(1)), name=f"{name}bj") as j:
+            with b.if_then(b.or_(rotates(i), rotates(j))):
+                (p, q), (r, t) = pairs_of(i), pairs_of(j)
+                (si, ti), (sj, tj) = rotation(i), rotation(j)
+
+                def block(x):
+                    pr, pt, qr, qt = x
+                    pr, qr = _rotate(g, pr, qr, si, ti)        # rows p, q: J_i^T
+                    pt, qt = _rotate(g, pt, qt, si, ti)
+                    pr, pt = _rotate(g, pr, pt, sj, tj)        # columns r, t: J_j
+                    qr, qt = _rotate(g, qr, qt, sj, tj)
+                    return pr, pt, qr, qt
+                update([(p, r), (p, t), (q, r), (q, t)], block)
+    if free is not None:
+        with loops.for_range(b, rd.npairs, name=f"{name}f") as i:
             p, q = pairs_of(i)
-            flag = b.load(rd.flag(i), typ=ir.IntType(8))
-            with b.if_then(b.icmp_unsigned("!=", flag, ir.Constant(ir.IntType(8), 0))):
-                s, tau = g.load(rd.field(0, i)), g.load(rd.field(1, i))
-                if phase == "block":
-                    g.store(g.load(rd.field(2, i)), g.at(g.a, p, p))
-                    g.store(g.load(rd.field(3, i)), g.at(g.a, q, q))
-                    off = g.load(rd.field(4, i))
-                    g.store(off, g.at(g.a, p, q))
-                    g.store(off, g.at(g.a, q, p))
-                    continue
-                for k in range(n):      # unrolled: n is small and static
-                    bases = (g.a, g.v) if phase == "cols" else (g.a,)
-                    for base in bases:
-                        xp, yp = ((g.at(base, k, p), g.at(base, k, q)) if phase == "cols"
-                                  else (g.at(base, p, k), g.at(base, q, k)))
-                        nx, ny = _rotate(g, g.load(xp), g.load(yp), s, tau)
-                        g.store(nx, xp)
-                        g.store(ny, yp)
+            with b.if_then(rotates(i)):
+                s, tau = rotation(i)
+                update([(free, p), (free, q)], lambda x: _rotate(g, x[0], x[1], s, tau))
+    with loops.for_range(b, rd.npairs, name=f"{name}d") as i:
+        p, q = pairs_of(i)
+        with b.if_then(rotates(i)):
+            g.store(g.load(rd.field(2, i)), g.at(g.a, p, p))
+            g.store(g.load(rd.field(3, i)), g.at(g.a, q, q))
+            off = g.load(rd.field(4, i))
+            g.store(off, g.at(g.a, p, q))
+            g.store(off, g.at(g.a, q, p))
+
+
+def _free_table(module, n):
+    """For odd n, the index each round leaves out (paired with the dummy)."""
+    name = f"jaxlite_jacobi_free_{n}"
+    table = module.globals.get(name)
+    if table is None:
+        free = [next(i for i in range(n) if all(i not in pair for pair in rnd))
+                for rnd in _rounds(n)]
+        ty = ir.ArrayType(I64, len(free))
+        table = ir.GlobalVariable(module, ty, name=name)
+        table.global_constant, table.linkage = True, "internal"
+        table.initializer = ir.Constant(ty, free)
+    return table
 
 
 def _sweeps(g):
@@ -253,7 +316,9 @@ def _sweeps(g):
             with loops.for_range(b, rd.npairs, name="ang") as i:
                 p, q = pairs_of(i)
                 _angles(g, rd, p, q, i, changed)
-            _apply(g, rd, pairs_of, "ap")
+            free = None if n % 2 == 0 else \
+                b.load(elem(b, _free_table(em.module, n), I64, r), typ=I64)
+            _apply(g, rd, pairs_of, free, "ap")
         more = b.block.function.append_basic_block("jac.more")
         b.cbranch(b.load(changed), more, done)
         b.position_at_end(more)
