@@ -13,11 +13,11 @@ import numpy as np
 from jaxlite import core, dtypes, lax
 from jaxlite.util import normalize_axis
 
-_PY_KIND = {bool: 0, int: 1, float: 2}
+_PY_KIND = {bool: 0, int: 1, float: 2, complex: 3}
 
 
 def py_default(t):
-    """The dtype of a Python scalar type (bool, int, float) in the current mode."""
+    """The dtype of a Python scalar type (bool, int, float, complex) in the current mode."""
     return dtypes.default_for_kind(_PY_KIND[t])
 
 

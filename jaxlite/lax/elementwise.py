@@ -33,6 +33,7 @@ _FI = "fi"
 _ANY = "bif"
 _NUM = "fic"       # the arithmetic JAX also defines on complex numbers
 _ALL = "bifc"
+_FC = "fc"         # float or complex
 
 
 def _unop(name, np_fn, kinds=_F, *, cost):
@@ -72,7 +73,8 @@ def _bcast(t, shape):
 neg_p = _unop("neg", np.negative, _NUM, cost=core.FREE)
 ad.deflinear(neg_p, lambda ct, x: [neg(ct)])
 
-sign_p = _unop("sign", np.sign, _FI, cost=core.COSTLY)
+# A complex sign is z / |z| (0 at 0); its derivative is taken as zero, as JAX.
+sign_p = _unop("sign", np.sign, _NUM, cost=core.COSTLY)
 ad.defjvp_zero(sign_p)
 
 floor_p = _unop("floor", np.floor, cost=core.COSTLY)
@@ -94,66 +96,88 @@ round_p = standard_primitive("round", _round_impl, unop_shape_rule("round", _F),
 batching.defvectorized(round_p)
 ad.defjvp_zero(round_p)
 
-abs_p = _unop("abs", np.abs, _FI, cost=core.CHEAP)
-# d|x| = g where x >= 0, else -g: the derivative at 0 is 1, as in JAX.
-ad.defjvp(abs_p, lambda g, ans, x: select_n(ge(x, _zero_like(x)), neg(g), g))
+def _abs_shape(x):
+    check_dtype("abs", x, _NUM)
+    return ShapedArray(x.shape, dtypes.real_dtype(x.dtype), x.weak_type)
 
-exp_p = _unop("exp", np.exp, cost=core.COSTLY)
+
+def _abs_jvp(g, ans, x):
+    if core.get_aval(x).dtype.kind == "c":
+        # d|z| = Re(conj(z) dz / |z|), taken as 0 at z == 0 (as JAX). Written with
+        # z and |z| rather than sign(z), whose own derivative is taken as zero,
+        # so that higher derivatives are right.
+        dt = core.get_aval(x).dtype
+        safe = select_n(eq(ans, _zero_like(ans)), ans, _full_like(ans, 1.0))
+        return complex_ops.real(mul(g, div(complex_ops.conj(x), convert_element_type(safe, dt))))
+    # d|x| = g where x >= 0, else -g: the derivative at 0 is 1, as in JAX.
+    return select_n(ge(x, _zero_like(x)), neg(g), g)
+
+
+# |z| of a complex z is real (complex64 -> float32).
+abs_p = standard_primitive("abs", lambda x: np.abs(x), _abs_shape,
+                           kind=core.ELEMENTWISE, cost=core.CHEAP)
+batching.defvectorized(abs_p)
+ad.defjvp(abs_p, _abs_jvp)
+
+exp_p = _unop("exp", np.exp, _FC, cost=core.COSTLY)
 ad.defjvp(exp_p, lambda g, ans, x: mul(g, ans))
 
-exp2_p = _unop("exp2", np.exp2, cost=core.COSTLY)
+exp2_p = _unop("exp2", np.exp2, _FC, cost=core.COSTLY)
 ad.defjvp(exp2_p, lambda g, ans, x: mul(g, mul(ans, _const(x, math.log(2.0)))))
 
-log_p = _unop("log", np.log, cost=core.COSTLY)
+log_p = _unop("log", np.log, _FC, cost=core.COSTLY)
 ad.defjvp(log_p, lambda g, ans, x: div(g, x))
 
-log1p_p = _unop("log1p", np.log1p, cost=core.COSTLY)
+log1p_p = _unop("log1p", np.log1p, _FC, cost=core.COSTLY)
 ad.defjvp(log1p_p, lambda g, ans, x: div(g, add(x, _const(x, 1.0))))
 
-expm1_p = _unop("expm1", np.expm1, cost=core.COSTLY)
+expm1_p = _unop("expm1", np.expm1, _FC, cost=core.COSTLY)
 ad.defjvp(expm1_p, lambda g, ans, x: mul(g, add(ans, _const(x, 1.0))))
 
-sqrt_p = _unop("sqrt", np.sqrt, cost=core.COSTLY)
+sqrt_p = _unop("sqrt", np.sqrt, _FC, cost=core.COSTLY)
 ad.defjvp(sqrt_p, lambda g, ans, x: div(g, mul(ans, _const(x, 2.0))))
 
-rsqrt_p = _unop("rsqrt", lambda x: 1 / np.sqrt(x), cost=core.COSTLY)
+rsqrt_p = _unop("rsqrt", lambda x: 1 / np.sqrt(x), _FC, cost=core.COSTLY)
 ad.defjvp(rsqrt_p, lambda g, ans, x: mul(g, mul(_const(x, -0.5), div(ans, x))))
 
-sin_p = _unop("sin", np.sin, cost=core.COSTLY)
+sin_p = _unop("sin", np.sin, _FC, cost=core.COSTLY)
 ad.defjvp(sin_p, lambda g, ans, x: mul(g, cos(x)))
 
-cos_p = _unop("cos", np.cos, cost=core.COSTLY)
+cos_p = _unop("cos", np.cos, _FC, cost=core.COSTLY)
 ad.defjvp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
 
-tan_p = _unop("tan", np.tan, cost=core.COSTLY)
+tan_p = _unop("tan", np.tan, _FC, cost=core.COSTLY)
 ad.defjvp(tan_p, lambda g, ans, x: mul(g, add(_const(x, 1.0), mul(ans, ans))))
 
-asin_p = _unop("asin", np.arcsin, cost=core.COSTLY)
+asin_p = _unop("asin", np.arcsin, _FC, cost=core.COSTLY)
 ad.defjvp(asin_p, lambda g, ans, x: mul(g, rsqrt(sub(_const(x, 1.0), mul(x, x)))))
 
-acos_p = _unop("acos", np.arccos, cost=core.COSTLY)
+acos_p = _unop("acos", np.arccos, _FC, cost=core.COSTLY)
 ad.defjvp(acos_p, lambda g, ans, x: neg(mul(g, rsqrt(sub(_const(x, 1.0), mul(x, x))))))
 
-atan_p = _unop("atan", np.arctan, cost=core.COSTLY)
+atan_p = _unop("atan", np.arctan, _FC, cost=core.COSTLY)
 ad.defjvp(atan_p, lambda g, ans, x: div(g, add(_const(x, 1.0), mul(x, x))))
 
-sinh_p = _unop("sinh", np.sinh, cost=core.COSTLY)
+sinh_p = _unop("sinh", np.sinh, _FC, cost=core.COSTLY)
 ad.defjvp(sinh_p, lambda g, ans, x: mul(g, cosh(x)))
 
-cosh_p = _unop("cosh", np.cosh, cost=core.COSTLY)
+cosh_p = _unop("cosh", np.cosh, _FC, cost=core.COSTLY)
 ad.defjvp(cosh_p, lambda g, ans, x: mul(g, sinh(x)))
 
-tanh_p = _unop("tanh", np.tanh, cost=core.COSTLY)
+tanh_p = _unop("tanh", np.tanh, _FC, cost=core.COSTLY)
 ad.defjvp(tanh_p, lambda g, ans, x: mul(g, sub(_const(x, 1.0), mul(ans, ans))))
 
 
 def _logistic_impl(x):
+    if x.dtype.kind == "c":
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return (1 / (1 + np.exp(-x))).astype(x.dtype)
     # exp of a non-positive number only, so no overflow warnings.
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
 
-logistic_p = standard_primitive("logistic", _logistic_impl, unop_shape_rule("logistic", _F),
+logistic_p = standard_primitive("logistic", _logistic_impl, unop_shape_rule("logistic", _FC),
                                 kind=core.ELEMENTWISE, cost=core.COSTLY)
 batching.defvectorized(logistic_p)
 ad.defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(_const(x, 1.0), ans))))
@@ -172,7 +196,7 @@ def _integer_pow_impl(x, y):
 
 
 def _integer_pow_shape(x, y):
-    check_dtype("integer_pow", x, _FI)
+    check_dtype("integer_pow", x, _NUM)
     if x.dtype.kind in "iu" and y < 0:
         raise TypeError(f"integer_pow of an integer array to a negative power {y}"
                         f"{core.where_message()}")
@@ -296,7 +320,7 @@ def _pow_jvp_y(g, ans, x, y):
     return mul(g, mul(safe_log, ans))
 
 
-pow_p = standard_primitive("pow", _pow_impl, naryop_shape_rule("pow", _F),
+pow_p = standard_primitive("pow", _pow_impl, naryop_shape_rule("pow", _FC),
                            kind=core.ELEMENTWISE, cost=core.COSTLY)
 batching.defbroadcasting(pow_p)
 def _pow_jvp_x(g, ans, x, y):
@@ -322,17 +346,26 @@ def _balanced_eq(x, z, y):
     return mul(x_is, sub(_const(x, 1.0), mul(_const(x, 0.5), y_is)))
 
 
-max_p = _binop("max", np.maximum, _ANY, cost=core.CHEAP)
+# Complex max/min order lexicographically (real part, then imaginary), as JAX.
+max_p = _binop("max", np.maximum, _ALL, cost=core.CHEAP)
 ad.defjvp(max_p,
           lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
           lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
 
-min_p = _binop("min", np.minimum, _ANY, cost=core.CHEAP)
+min_p = _binop("min", np.minimum, _ALL, cost=core.CHEAP)
 ad.defjvp(min_p,
           lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
           lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
 
-atan2_p = _binop("atan2", np.arctan2, _F, cost=core.COSTLY)
+def _atan2_impl(x, y):
+    if x.dtype.kind != "c":
+        return np.arctan2(x, y)
+    # The complex continuation (XLA's): atan2(x, y) = -i log((y + i x) / sqrt(x^2 + y^2)).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (-1j * np.log((y + 1j * x) / np.sqrt(x * x + y * y))).astype(x.dtype)
+
+
+atan2_p = _binop("atan2", _atan2_impl, _FC, cost=core.COSTLY)
 ad.defjvp(atan2_p,
           lambda g, ans, x, y: mul(g, div(y, add(mul(x, x), mul(y, y)))),
           lambda g, ans, x, y: neg(mul(g, div(x, add(mul(x, x), mul(y, y))))))
@@ -573,6 +606,8 @@ def convert_element_type(x, new_dtype, weak_type=False):
     """Cast ``x`` to ``new_dtype``."""
     new_dtype = dtypes.canonicalize(new_dtype, "convert_element_type target")
     aval = core.get_aval(x)
+    if aval.dtype.kind == "c" and new_dtype.kind == "b":
+        return ne(x, _zero_like(x))       # nonzero real or imaginary part
     if aval.dtype.kind == "c" and new_dtype.kind != "c":
         # As JAX: the real part, with numpy's warning.
         warnings.warn("Casting complex values to real discards the imaginary part",

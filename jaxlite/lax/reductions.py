@@ -88,7 +88,7 @@ reduce_sum.__doc__ = "Sum over ``axes``."
 
 def _identity(dtype, largest):
     """The identity of max (``largest=False``) or min over an empty set, as in JAX."""
-    if dtype.kind == "f":
+    if dtype.kind in "fc":      # complex: (-)inf + 0j, which compares below every number
         return dtype.type(-np.inf if not largest else np.inf)
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
@@ -116,14 +116,14 @@ def _chosen_jvp(g, ans, x, axes):
     return elementwise.div(reduce_sum(elementwise.mul(g, location), axes), counts)
 
 
-reduce_max_p = standard_primitive("reduce_max", _reduce_max_impl, _reduce_shape("reduce_max"),
+reduce_max_p = standard_primitive("reduce_max", _reduce_max_impl, _reduce_shape("reduce_max", "bifc"),
                                   kind=core.REDUCTION, cost=core.COSTLY)
 ad.defjvp(reduce_max_p, _chosen_jvp)
 batching.defreducer(reduce_max_p)
 reduce_max = _reducer(reduce_max_p)
 reduce_max.__doc__ = "Maximum over ``axes`` (-inf / iinfo.min over an empty set)."
 
-reduce_min_p = standard_primitive("reduce_min", _reduce_min_impl, _reduce_shape("reduce_min"),
+reduce_min_p = standard_primitive("reduce_min", _reduce_min_impl, _reduce_shape("reduce_min", "bifc"),
                                   kind=core.REDUCTION, cost=core.COSTLY)
 ad.defjvp(reduce_min_p, _chosen_jvp)
 batching.defreducer(reduce_min_p)
@@ -209,6 +209,7 @@ def _arg_shape(name):
             raise ValueError(f"{name} takes exactly one axis, got axes {tuple(axes)} for an "
                              f"array of rank {x.ndim}{core.where_message()}")
         _check_axes(name, x, axes)
+        check_dtype(name, x, "bif")     # complex numbers have no order here, as JAX
         if x.shape[axes[0]] == 0:
             raise ValueError(f"{name}: axis {axes[0]} of shape {x.shape} is empty, so it "
                              f"has no extreme element{core.where_message()}")

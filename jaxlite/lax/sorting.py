@@ -17,7 +17,7 @@ __all__ = ["sort", "argsort"]
 
 
 def _check(name, x, dimension):
-    check_dtype(name, x, "bif")
+    check_dtype(name, x, "bifc")    # complex: lexicographic, as numpy and JAX
     if not 0 <= dimension < x.ndim:
         raise ValueError(f"{name}: dimension {dimension} is out of bounds for an array of "
                          f"rank {x.ndim}{core.where_message()}")

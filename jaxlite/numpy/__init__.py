@@ -40,7 +40,7 @@ from jaxlite.numpy._linalg import (  # noqa: F401
 from jaxlite.numpy._indexing import (  # noqa: F401
     take, take_along_axis, nonzero, flatnonzero, argwhere, diagonal, trace,
     NonConcreteBooleanIndexError)
-from jaxlite.numpy._sorting import sort, argsort  # noqa: F401
+from jaxlite.numpy._sorting import sort, argsort, sort_complex  # noqa: F401
 from jaxlite.numpy._setops import (  # noqa: F401
     searchsorted, digitize, bincount, lexsort, partition, argpartition, unique,
     unique_all, unique_counts, unique_inverse, unique_values, setdiff1d, intersect1d, union1d,
@@ -99,9 +99,11 @@ int8, int16 = _ScalarType(_np.int8), _ScalarType(_np.int16)
 uint8, uint16 = _ScalarType(_np.uint8), _ScalarType(_np.uint16)
 uint32, uint64 = _ScalarType(_np.uint32), _ScalarType(_np.uint64)
 float16 = _ScalarType(_np.float16)
+complex64, complex128 = _ScalarType(_np.complex64), _ScalarType(_np.complex128)
 bool_ = _ScalarType(_np.bool_)
 bool = bool_        # the array-API name; shadows the builtin in this module only
 float_ = float32
+complex_ = complex64
 int_ = int32
 dtype = _np.dtype
 pi = _np.pi
@@ -116,6 +118,7 @@ promote_types = _dtypes.promote_types
 floating = _np.floating
 integer = _np.integer
 inexact = _np.inexact
+complexfloating = _np.complexfloating
 number = _np.number
 signedinteger = _np.signedinteger
 unsignedinteger = _np.unsignedinteger

@@ -16,6 +16,8 @@ def _conv1d(name, a, v, mode, flip, preferred_element_type):
                          f"and {sv}")
     if sa[0] == 0 or sv[0] == 0:
         raise ValueError(f"{name}: inputs cannot be empty, got shapes {sa} and {sv}")
+    if not flip and core.get_aval(v).dtype.kind == "c":
+        v = lax.conj(v)         # numpy's correlation conjugates its second operand
     swapped = sv[0] > sa[0]
     if swapped:
         a, v = v, a
@@ -43,5 +45,5 @@ def convolve(a, v, mode="full", *, precision=None, preferred_element_type=None):
 
 
 def correlate(a, v, mode="valid", *, precision=None, preferred_element_type=None):
-    """Cross-correlation of two 1-D real arrays (numpy's modes)."""
+    """Cross-correlation of two 1-D arrays, ``sum_n a[n + k] conj(v[n])`` (numpy's modes)."""
     return _conv1d("correlate", a, v, mode, False, preferred_element_type)

@@ -11,7 +11,7 @@ import numpy as np
 from jaxlite import core, dtypes, lax
 from jaxlite.custom_derivatives import custom_jvp
 # Modules, not names: the numpy modules import each other (used at call time).
-from jaxlite.numpy import _indexing
+from jaxlite.numpy import _eager, _indexing
 from jaxlite import numpy_util as util
 from jaxlite.numpy_util import promote, promote_inexact, broadcast, as_operand
 
@@ -73,7 +73,12 @@ def _unary_inexact(name, lax_fn):
         return lax_fn(x)
     f.__name__ = name
     f.__doc__ = f"Elementwise ``numpy.{name}``; integer inputs compute in float."
+    if name in _EAGER_UFUNCS:       # the primitive's impl is this numpy ufunc
+        return _eager.unary(getattr(np, name), f)
     return f
+
+
+_EAGER_UFUNCS = frozenset(["exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh"])
 
 
 def _numeric(*args):
@@ -178,19 +183,21 @@ def _int_power(x, y):
 
 def power(x1, x2):
     """``x1 ** x2``; a static Python int exponent uses lax.integer_pow."""
-    if type(x2) is int and _kind(as_operand(x1)) in "if":
+    if type(x2) is int and _kind(as_operand(x1)) in "ifc":
         if x2 < 0 and _kind(as_operand(x1)) == "i":
             raise ValueError(f"Integers cannot be raised to negative powers (exponent {x2})")
         return lax.integer_pow(as_operand(x1), x2)
     x1, x2 = _numeric(*promote(x1, x2))
     x1, x2 = broadcast(x1, x2, what="power", keep_scalars=False)
-    if _kind(x1) == "f":
+    if _kind(x1) in "fc":
         return lax.pow(x1, x2)
     return _int_power(x1, x2)
 
 
 def float_power(x1, x2):
-    x1, x2 = promote(x1, x2, dtype=np.float64)
+    x1, x2 = (as_operand(x) for x in (x1, x2))
+    wide = np.complex128 if "c" in (_kind(x1), _kind(x2)) else np.float64
+    x1, x2 = promote(x1, x2, dtype=wide)
     return power(x1, x2)
 
 
@@ -222,7 +229,25 @@ abs = absolute
 
 def fabs(x):
     (x,) = promote_inexact(x)
+    _refuse_complex("fabs", x, TypeError, "ufunc 'fabs' does not support complex dtypes")
     return lax.abs(x)
+
+
+def _refuse_complex(name, x, error=ValueError, message=None):
+    """JAX's error for a function that has no meaning on complex numbers."""
+    if _kind(x) == "c":
+        raise error(message or f"jnp.{name} is not well defined for complex-valued inputs"
+                    f"{core.where_message()}")
+
+
+def _parts(lax_fn):
+    """``lax_fn`` applied to the real and imaginary parts of a complex operand
+    separately (rounding, say); to a real operand directly."""
+    def f(x, *args):
+        if _kind(x) != "c":
+            return lax_fn(x, *args)
+        return lax.complex(lax_fn(lax.real(x), *args), lax_fn(lax.imag(x), *args))
+    return f
 
 
 def sign(x):
@@ -242,7 +267,7 @@ def _float_only(name, lax_fn):
 floor = _float_only("floor", lax.floor)
 ceil = _float_only("ceil", lax.ceil)
 trunc = fix = _float_only("trunc", lambda x: lax.mul(lax.sign(x), lax.floor(lax.abs(x))))
-rint = _unary_inexact("rint", lambda x: lax.round(x, 1))
+rint = _unary_inexact("rint", _parts(lambda x: lax.round(x, 1)))
 
 
 def round(a, decimals=0, out=None):
@@ -251,9 +276,9 @@ def round(a, decimals=0, out=None):
     if _kind(a) in "bi":
         return a
     if decimals == 0:
-        return lax.round(a, 1)
+        return _parts(lax.round)(a, 1)
     factor = _const(a, 10.0 ** decimals)
-    return lax.div(lax.round(lax.mul(a, factor), 1), factor)
+    return lax.div(_parts(lax.round)(lax.mul(a, factor), 1), factor)
 
 
 around = round_ = round
@@ -288,6 +313,10 @@ cbrt = _unary_inexact("cbrt", _cbrt)
 
 
 def _arcsinh(x):
+    if _kind(x) == "c":
+        # asinh(z) = -i asin(i z), whose branch cuts are numpy's and JAX's.
+        i = _const(x, 1j)
+        return lax.mul(lax.neg(i), lax.asin(lax.mul(i, x)))
     # Odd symmetry keeps large negative inputs accurate.
     ax = lax.abs(x)
     return lax.mul(lax.sign(x), lax.log(lax.add(ax, lax.sqrt(lax.add(lax.mul(ax, ax),
@@ -295,10 +324,16 @@ def _arcsinh(x):
 
 
 def _arccosh(x):
+    if _kind(x) == "c":
+        # The principal branch: sqrt(z + 1) sqrt(z - 1), not sqrt(z^2 - 1).
+        one = _const(x, 1.0)
+        return lax.log(lax.add(x, lax.mul(lax.sqrt(lax.add(x, one)), lax.sqrt(lax.sub(x, one)))))
     return lax.log(lax.add(x, lax.sqrt(lax.sub(lax.mul(x, x), _const(x, 1.0)))))
 
 
 def _arctanh(x):
+    if _kind(x) == "c":
+        return lax.mul(_const(x, 0.5), lax.sub(lax.log1p(x), lax.log1p(lax.neg(x))))
     one = _const(x, 1.0)
     return lax.mul(_const(x, 0.5), lax.log1p(lax.div(lax.mul(_const(x, 2.0), x), lax.sub(one, x))))
 
@@ -310,6 +345,7 @@ arctanh = _unary_inexact("arctanh", _arctanh)
 
 def hypot(x1, x2):
     x1, x2 = promote_inexact(x1, x2)
+    _refuse_complex("hypot", x1)
     x1, x2 = broadcast(x1, x2, what="hypot")
     return lax.sqrt(lax.add(lax.mul(x1, x1), lax.mul(x2, x2)))
 
@@ -322,11 +358,20 @@ def logaddexp(x1, x2):
 
 
 def _logaddexp_value(x1, x2):
+    if _kind(x1) == "c":
+        return _complex_logaddexp(x1, x2)
     amax = lax.max(x1, x2)
     delta = lax.sub(x1, x2)
     soft = lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta)))))
     # delta is NaN when both are the same infinity (or either is NaN).
     return lax.select_n(lax.ne(delta, delta), soft, lax.add(x1, x2))
+
+
+def _complex_logaddexp(x1, x2):
+    # Factor out the operand of larger real part: log(e^a + e^b) = a + log1p(e^(b - a)).
+    first = lax.ge(lax.real(x1), lax.real(x2))
+    big, small = lax.select_n(first, x2, x1), lax.select_n(first, x1, x2)
+    return lax.add(big, lax.log1p(lax.exp(lax.sub(small, big))))
 
 
 def _finite_or_zero(x):
@@ -340,6 +385,9 @@ def _logaddexp_jvp(primals, tangents):
     x1, x2 = primals
     t1, t2 = tangents
     out = _logaddexp(x1, x2)    # itself, so higher derivatives use this rule too
+    if _kind(x1) == "c":        # holomorphic: the weights are plain exponentials
+        return out, lax.add(lax.mul(t1, lax.exp(lax.sub(x1, out))),
+                            lax.mul(t2, lax.exp(lax.sub(x2, out))))
     o = _finite_or_zero(out)
     w1 = lax.exp(lax.sub(_finite_or_zero(x1), o))
     w2 = lax.exp(lax.sub(_finite_or_zero(x2), o))
@@ -365,10 +413,22 @@ def logaddexp2(x1, x2):
 
 equal = _binary("equal", lax.eq)
 not_equal = _binary("not_equal", lax.ne)
-less = _binary("less", lax.lt)
-less_equal = _binary("less_equal", lax.le)
-greater = _binary("greater", lax.gt)
-greater_equal = _binary("greater_equal", lax.ge)
+def _ordered(lax_fn):
+    """An order comparison; complex numbers compare lexicographically (real
+    part first, then imaginary), as in JAX and numpy."""
+    def f(x, y):
+        if _kind(x) != "c":
+            return lax_fn(x, y)
+        rx, ry = lax.real(x), lax.real(y)
+        return lax.select_n(lax.eq(rx, ry), lax_fn(rx, ry), lax_fn(lax.imag(x), lax.imag(y)))
+    f.__name__ = lax_fn.__name__
+    return f
+
+
+less = _binary("less", _ordered(lax.lt))
+less_equal = _binary("less_equal", _ordered(lax.le))
+greater = _binary("greater", _ordered(lax.gt))
+greater_equal = _binary("greater_equal", _ordered(lax.ge))
 
 
 def to_bool(x):
@@ -430,6 +490,8 @@ bitwise_not = invert
 
 def isnan(x):
     x = as_operand(x)
+    if _kind(x) == "c":
+        return lax.bitwise_or(isnan(lax.real(x)), isnan(lax.imag(x)))
     if _kind(x) != "f":
         return _falses(x)
     return lax.ne(x, x)
@@ -437,6 +499,8 @@ def isnan(x):
 
 def isinf(x):
     x = as_operand(x)
+    if _kind(x) == "c":
+        return lax.bitwise_or(isinf(lax.real(x)), isinf(lax.imag(x)))
     if _kind(x) != "f":
         return _falses(x)
     return lax.eq(lax.abs(x), _const(x, np.inf))
@@ -444,6 +508,8 @@ def isinf(x):
 
 def isfinite(x):
     x = as_operand(x)
+    if _kind(x) == "c":
+        return lax.bitwise_and(isfinite(lax.real(x)), isfinite(lax.imag(x)))
     if _kind(x) != "f":
         return lax.bitwise_not(_falses(x))
     # |x| < inf is False for inf and for NaN.
@@ -456,6 +522,7 @@ def _falses(x):
 
 def signbit(x):
     x = as_operand(x)
+    _refuse_complex("signbit", x)
     if _kind(x) == "f":
         # 1/x tells -0.0 from +0.0.
         return lax.bitwise_or(lax.lt(x, _const(x, 0)),
@@ -495,6 +562,10 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None):
     lo = min if min is not None else a_min
     hi = max if max is not None else a_max
     a = as_operand(a)
+    for v in (a, lo, hi):
+        if v is not None:
+            _refuse_complex("clip", as_operand(v), ValueError,
+                            "clip: complex values have no ordering and cannot be clipped")
     if lo is not None:
         a = maximum(a, lo)
     if hi is not None:
@@ -504,6 +575,9 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None):
 
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     x = as_operand(x)
+    if _kind(x) == "c":       # each part on its own, as JAX and numpy
+        return lax.complex(*(nan_to_num(p, copy, nan, posinf, neginf)
+                             for p in (lax.real(x), lax.imag(x))))
     if _kind(x) != "f":
         return x
     info = np.finfo(util.aval(x).dtype)
@@ -536,13 +610,14 @@ def _nan_ignoring(name, better):
     return f
 
 
-fmax = _nan_ignoring("fmax", lax.gt)
-fmin = _nan_ignoring("fmin", lax.lt)
+fmax = _nan_ignoring("fmax", _ordered(lax.gt))
+fmin = _nan_ignoring("fmin", _ordered(lax.lt))
 
 
 def copysign(x1, x2):
     """|x1| with the sign bit of x2 (so -0.0 counts as negative)."""
     x1, x2 = promote_inexact(x1, x2)
+    _refuse_complex("copysign", x1, TypeError, "copysign does not support complex-valued inputs")
     x1, x2 = broadcast(x1, x2, what="copysign", keep_scalars=False)
     mag = lax.abs(x1)
     return lax.select_n(signbit(x2), mag, lax.neg(mag))

@@ -113,7 +113,9 @@ def outer(a, b):
 
 
 def vdot(a, b):
+    """The dot product of the flattened arrays, conjugating ``a`` (as numpy)."""
     a, b = _pair(a, b)
+    a = _elementwise.conjugate(a)
     return dot(lax.reshape(a, (util.aval(a).size,)), lax.reshape(b, (util.aval(b).size,)))
 
 

@@ -131,7 +131,11 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
     axes = canonical_axes(axis, util.ndim(a))
     centered = lax.sub(a, util.broadcast_to_shape(
         mean(a, axis=axes, keepdims=True, where=where), util.shape(a)))
-    sq = lax.mul(centered, centered)
+    if util.aval(centered).dtype.kind == "c":   # |a - mean|^2: a real variance, as JAX
+        sq = lax.real(lax.mul(centered, lax.conj(centered)))
+        dt = dtypes.real_dtype(dt)
+    else:
+        sq = lax.mul(centered, centered)
     total = sum(sq, axis=axes, keepdims=keepdims, where=where)
     tdt = util.aval(total).dtype
     # N - ddof <= 0 leaves no degrees of freedom: nan, as JAX (not a negative variance).

@@ -5,11 +5,11 @@ so ``kind`` and ``stable`` only select what is already guaranteed.
 """
 import numpy as np
 
-from jaxlite import lax
+from jaxlite import dtypes, lax
 from jaxlite import numpy_util as util
 from jaxlite.numpy._shape import ravel
 
-__all__ = ["sort", "argsort"]
+__all__ = ["sort", "argsort", "sort_complex"]
 
 
 def _prepare(a, axis, order, name):
@@ -41,3 +41,10 @@ def argsort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False)
     n = util.shape(a)[axis]
     idx = lax.argsort(lax.rev(a, (axis,)), axis)
     return lax.rev(lax.sub(np.asarray(n - 1, idx.dtype), idx), (axis,))
+
+
+def sort_complex(a):
+    """``a`` sorted along its last axis (lexicographically: real part, then
+    imaginary part), as a complex array."""
+    a = sort(a, axis=-1)
+    return lax.convert_element_type(a, dtypes.to_complex(util.aval(a).dtype))

@@ -48,6 +48,9 @@ def _quantile(name, a, q, axis, method, keepdims, ignore_nan):
     if method not in _METHODS:
         raise ValueError(f"jnp.{name}: method must be one of {_METHODS}, got {method!r}")
     a = _inexact(a)
+    if util.aval(a).dtype.kind == "c":
+        raise ValueError(f"jnp.{name} does not support complex input: complex numbers have "
+                         f"no natural order for quantiles")
     q = jnp.asarray(util.as_operand(q), util.aval(a).dtype)
     x, out_shape = _to_last(a, axis, keepdims)
     s = jnp.sort(x, axis=-1)                       # NaN last

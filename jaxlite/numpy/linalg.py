@@ -516,7 +516,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     nd = util.ndim(x)
     if axis is None:
         if ord is None:
-            return _keepdims(lax.sqrt(red.sum(lax.mul(x, x))), nd, keepdims)
+            return _keepdims(lax.sqrt(red.sum(_abs2(x))), nd, keepdims)
         if nd not in (1, 2):
             raise ValueError(f"Improper number of dimensions to norm: ord={ord!r} with "
                              f"axis=None needs a 1-d or 2-d input, got rank {nd}")
@@ -552,18 +552,25 @@ def _keepdims(out, nd, keepdims):
     return lax.reshape(out, (1,) * nd) if keepdims else out
 
 
+def _abs2(x):
+    """|x|^2, real for a complex x."""
+    if util.aval(x).dtype.kind == "c":
+        return lax.real(lax.mul(x, lax.conj(x)))
+    return lax.mul(x, x)
+
+
 def _vector_norm(x, axes, ord, keepdims):
     if isinstance(ord, str):
         raise ValueError(f"Invalid order '{ord}' for vector norm.")
     ax = el.absolute(x)
     if ord is None or ord == 2:
-        return lax.sqrt(red.sum(lax.mul(x, x), axes, keepdims=keepdims))
+        return lax.sqrt(red.sum(_abs2(x), axes, keepdims=keepdims))
     if ord == np.inf:
         return red.max(ax, axes, keepdims=keepdims)
     if ord == -np.inf:
         return red.min(ax, axes, keepdims=keepdims)
     if ord == 0:
-        return red.sum(el.not_equal(x, 0), axes, dtype=util.aval(x).dtype, keepdims=keepdims)
+        return red.sum(el.not_equal(x, 0), axes, dtype=util.aval(ax).dtype, keepdims=keepdims)
     if ord == 1:
         return red.sum(ax, axes, keepdims=keepdims)
     p = float(ord)
@@ -573,7 +580,7 @@ def _vector_norm(x, axes, ord, keepdims):
 def _matrix_norm(x, axes, ord, keepdims):
     r, c = axes
     if ord is None or ord == "fro":
-        return lax.sqrt(red.sum(lax.mul(x, x), axes, keepdims=keepdims))
+        return lax.sqrt(red.sum(_abs2(x), axes, keepdims=keepdims))
     if ord in (2, -2, "nuc"):
         s = svd(_shape.moveaxis(x, (r, c), (-2, -1)), compute_uv=False)
         out = red.max(s, -1) if ord == 2 else red.min(s, -1) if ord == -2 else red.sum(s, -1)
