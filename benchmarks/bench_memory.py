@@ -3,11 +3,12 @@
     python benchmarks/bench_memory.py [N]      # default N = 2000
 
 * distinct shapes: one jitted function called on N shapes; every executable stays
-  live (the function's cache holds it), so this is the memory per live executable.
-* closures: N jitted closures (a different captured constant each) called once and
-  dropped; their executables die with them (the compiler keeps a bounded cache), so
-  growth should stop once that cache is full: the RSS after N/4 and after N.
-Bar (issue 13): at most 0.2 MB per live executable, no growth after eviction.
+  live (the function's cache holds it): the growth per live executable.
+* closures: N closures ``jit(lambda x, c=i: x * c + 1.0)`` of one shape, each called
+  once and dropped. Their executables die with them beyond the compiler's bounded
+  cache (256 executables), so RSS should stop growing once it is full: the growth
+  from N/4 to N closures is the growth after eviction.
+Bars (issue 13): at most 0.2 MB per live executable, no growth after eviction.
 """
 import os
 import subprocess
@@ -30,8 +31,9 @@ def run(x):
     return np.asarray(x)
 f = jx.jit(lambda x: jnp.sum(jnp.tanh(x) * 2.0 + 1.0))
 run(f(np.ones(3, np.float32)))
-for c in (0.5, 1.5):                        # warm the closure path too
-    run(jx.jit(lambda x: jnp.sum(jnp.tanh(x) * c + 1.0))(np.ones(7, np.float32)))
+x7 = np.ones(7, np.float32)
+for i in range(2):                          # warm the closure path too
+    run(jx.jit(lambda x, c=i: x * c + 1.0)(x7))
 gc.collect()
 r0 = rss()
 marks = []
@@ -39,8 +41,7 @@ for i in range(n):
     if mode == "shapes":
         run(f(np.ones(i + 5, np.float32)))
     else:
-        c = float(i) + 2.0
-        run(jx.jit(lambda x: jnp.sum(jnp.tanh(x) * c + 1.0))(np.ones(7, np.float32)))
+        run(jx.jit(lambda x, c=i + 2: x * c + 1.0)(x7))
     if i + 1 in (n // 4, n):
         gc.collect()
         marks.append(rss() - r0)
@@ -57,28 +58,41 @@ def _measure(python, lib, mode, n):
     return [float(v) for v in out.stdout.split()]
 
 
-def run(n=2000):
-    python = sys.executable
+def measure(n=2000, python=sys.executable):
+    """{(library, mode): [RSS growth in MB after n/4 and after n]} (None: failed)."""
     libs = ["jaxlite"] + (["JAX"] if optional("jax") is not None else [])
-    rows = []
-    for mode, what in (("shapes", f"{n} distinct-shape compiles of one function (all live)"),
-                       ("closures", f"{n} jitted closures, each called once then dropped")):
-        for lib in libs:
-            m = _measure(python, lib, mode, n)
-            if m is None:
-                rows.append([what, lib, "failed", "-", "-"])
-                continue
-            quarter, full = m
-            rows.append([what, lib, f"{quarter:+.1f} MB", f"{full:+.1f} MB",
-                         f"{full / n * 1e3:.0f} KB"])
-    header = ["workload", "library", f"RSS after {n // 4}", f"RSS after {n}",
-              "per compile"]
-    return ("## Memory: RSS growth after many compilations\n\n"
-            f"Machine: {machine()}. One fresh process per cell, disk cache off. "
-            "Bars: at most 0.2 MB per live executable; closures' growth stops once the "
-            "compiler's bounded cache is full (jaxlite keeps the last 256 executables or "
-            "64 MB strongly, the rest only while a jitted function holds them).\n\n"
-            + table(header, rows))
+    return {(lib, mode): _measure(python, lib, mode, n)
+            for mode in ("shapes", "closures") for lib in libs}
+
+
+def rows(results, n=2000):
+    """The issue's rows, one per library: growth after n distinct-shape compiles
+    (all live), per live executable, after n dropped closures, and after eviction
+    (closures n/4 -> n: the compiler's cache is full from 256 on)."""
+    out = []
+    for lib in dict.fromkeys(lib for lib, _ in results):
+        shapes, closures = results[lib, "shapes"], results[lib, "closures"]
+        row = [lib]
+        row += ["failed"] * 2 if shapes is None else [f"{shapes[1]:+.1f} MB",
+                                                      f"{shapes[1] / n * 1024:.0f} KB"]
+        row += ["failed"] * 3 if closures is None else [
+            f"{closures[1]:+.1f} MB", f"{closures[1] - closures[0]:+.1f} MB",
+            f"{(closures[1] - closures[0]) / (n - n // 4) * 1024:.1f} KB"]
+        out.append(row)
+    return out
+
+
+def run(n=2000):
+    header = ["library", f"RSS after {n} distinct-shape compiles (all live)",
+              "per live executable", f"RSS after {n} closures (dropped)",
+              f"after eviction (closures {n // 4} -> {n})", "per evicted closure"]
+    return ("### Memory: RSS growth after many compilations\n\n"
+            f"Machine: {machine()}. `python benchmarks/bench_memory.py {n}`: one fresh "
+            "process per cell, disk cache off; closures are `jit(lambda x, c=i: x * c + "
+            "1.0)` on one shape, each called once then dropped. Bars (issue 13): at most "
+            "0.2 MB per live executable, no growth after eviction (jaxlite holds the "
+            "newest 256 executables or 64 MB, the rest only while a jitted function "
+            "holds them).\n\n" + table(header, rows(measure(n), n)))
 
 
 if __name__ == "__main__":

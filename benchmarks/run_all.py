@@ -9,6 +9,7 @@ import datetime
 import os
 
 import bench_autodiff
+import bench_compile
 import bench_contention
 import bench_control_flow
 import bench_conv
@@ -26,7 +27,7 @@ def main():
     sections = [bench_jit.run(), bench_autodiff.run(), bench_control_flow.run(),
                 bench_linalg.run(), bench_scipy.run(), bench_conv.run(),
                 bench_debug.run(), bench_mpi.run(),
-                bench_contention.run(), bench_memory.run()]
+                bench_contention.run(), bench_memory.run(), bench_compile.run()]
     text = (f"# Benchmark results\n\nProduced by `python benchmarks/run_all.py` on "
             f"{datetime.date.today()}. One run, one process per table (first-call rows use "
             f"fresh subprocesses); machines here are noisy, so read the ratios.\n\n"
