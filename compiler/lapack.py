@@ -174,28 +174,39 @@ def _copy(b, module, dst, src, nbytes):
         b.call(fn, [dst, src, i64(nbytes), ir.Constant(ir.IntType(1), 0)])
 
 
-_TILE = 16
-
-
-def _tile(b, t, n):
-    """[start, stop) of tile ``t`` of a dimension of size n."""
-    start = b.mul(t, i64(_TILE))
-    stop = b.add(start, i64(_TILE))
-    return start, b.select(b.icmp_signed("<", stop, i64(n)), stop, i64(n))
-
-
 def _transpose(b, dst, src, dtype, rows, cols, name):
     """dst (cols x rows, row-major) = src (rows x cols, row-major) transposed:
-    a row-major matrix to column-major, or back. In square tiles, so that both
-    sides stay in cache (row by row, a 500x500 transpose wrote one line per element)."""
+    a row-major matrix to column-major, or back. By 4x4 blocks transposed in
+    registers (four vector loads, shuffles, four vector stores); an element-wise
+    loop became vector scatters or gathers, several times slower on a 500x500."""
     ty = lltype(dtype)
-    with loops.for_range(b, -(-rows // _TILE), name=f"{name}R") as ti:
-        with loops.for_range(b, -(-cols // _TILE), name=f"{name}C") as tj:
-            (r0, r1), (c0, c1) = _tile(b, ti, rows), _tile(b, tj, cols)
-            with loops.for_range(b, r1, start=r0, name=f"{name}r") as i:
-                with loops.for_range(b, c1, start=c0, name=f"{name}c") as j:
-                    v = b.load(_elem(b, src, dtype, b.add(b.mul(i, i64(cols)), j)), typ=ty)
-                    b.store(v, _elem(b, dst, dtype, b.add(b.mul(j, i64(rows)), i)))
+    vt = ir.VectorType(ty, 4)
+
+    def shuffle(x, y, mask):
+        return b.shuffle_vector(x, y, ir.Constant(ir.VectorType(I32, 4), mask))
+
+    def scalar(i, j):
+        v = b.load(_elem(b, src, dtype, b.add(b.mul(i, i64(cols)), j)), typ=ty)
+        b.store(v, _elem(b, dst, dtype, b.add(b.mul(j, i64(rows)), i)))
+    with loops.for_range(b, rows // 4, name=f"{name}R") as bi:
+        i0 = b.mul(bi, i64(4))
+        with loops.for_range(b, cols // 4, name=f"{name}C") as bj:
+            j0 = b.mul(bj, i64(4))
+            r = [b.load(_elem(b, src, dtype, b.add(b.mul(b.add(i0, i64(k)), i64(cols)), j0)),
+                        typ=vt, align=dtype.itemsize) for k in range(4)]
+            t0, t1 = shuffle(r[0], r[1], [0, 4, 2, 6]), shuffle(r[0], r[1], [1, 5, 3, 7])
+            t2, t3 = shuffle(r[2], r[3], [0, 4, 2, 6]), shuffle(r[2], r[3], [1, 5, 3, 7])
+            out = [shuffle(t0, t2, [0, 1, 4, 5]), shuffle(t1, t3, [0, 1, 4, 5]),
+                   shuffle(t0, t2, [2, 3, 6, 7]), shuffle(t1, t3, [2, 3, 6, 7])]
+            for k, v in enumerate(out):
+                at = b.add(b.mul(b.add(j0, i64(k)), i64(rows)), i0)
+                b.store(v, _elem(b, dst, dtype, at), align=dtype.itemsize)
+        with loops.for_range(b, cols, start=cols // 4 * 4, name=f"{name}c") as j:
+            for k in range(4):
+                scalar(b.add(i0, i64(k)), j)
+    with loops.for_range(b, rows, start=rows // 4 * 4, name=f"{name}r") as i:
+        with loops.for_range(b, cols, name=f"{name}rc") as j:
+            scalar(i, j)
 
 
 def _fill(b, ptr, dtype, count, value, name="fill"):
