@@ -12,7 +12,7 @@ import numpy as np
 
 from jaxlite import core, dtypes, lax
 # Modules, not names: the numpy modules import each other (used at call time).
-from jaxlite.numpy import _elementwise, _reductions, _setops, _shape
+from jaxlite.numpy import _eager, _elementwise, _reductions, _setops, _shape
 from jaxlite import numpy_util as util
 
 
@@ -570,6 +570,9 @@ class _IndexUpdateRef:
         return getitem(x, _ints_as_arrays(idx), fill_out_of_bounds=fill_value)
 
     def set(self, values, **_):
+        fast = _eager.index_set(self.array, self.index, values)
+        if fast is not None:
+            return fast
         return _scatter(self.array, self.index, values, "set")
 
     def add(self, values, **_):

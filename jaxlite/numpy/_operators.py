@@ -9,7 +9,7 @@ import numpy as np
 
 from jaxlite import core, lax
 from jaxlite.numpy import _elementwise as el, _reductions as red, _shape as sh
-from jaxlite.numpy import _linalg, _indexing
+from jaxlite.numpy import _eager, _linalg, _indexing
 from jaxlite import numpy_util as util
 from jaxlite import numpy as jnp     # the package: its names are read at call time
 
@@ -168,4 +168,12 @@ def _tracer_array_ufunc(self, ufunc, method, *inputs, **kwargs):
 install(core.Tracer)
 install(core.Array)
 install_inplace(core.Array)
+# Eager fast paths on concrete arrays (see _eager.py); the general methods stay
+# the fallback.
+for _name, _ufunc in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply)):
+    setattr(core.Array, f"__{_name}__",
+            _eager.binary_method(_ufunc, getattr(core.Array, f"__{_name}__")))
+    setattr(core.Array, f"__r{_name}__",
+            _eager.reflected_method(_ufunc, getattr(core.Array, f"__r{_name}__")))
+core.Array.__getitem__ = _eager.getitem(core.Array.__getitem__)
 core.Tracer.__array_ufunc__ = _tracer_array_ufunc
