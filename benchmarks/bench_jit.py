@@ -64,6 +64,54 @@ def mlp_rows():
     return [["jit(value_and_grad) MLP 784-512-512-10, batch 128", t_jl, None, t_jx]]
 
 
+SGD_STEPS = 200
+
+
+def _train(step, params, x, y):
+    for _ in range(SGD_STEPS):
+        params, value = step(params, x, y)
+    return params, value
+
+
+def sgd_rows():
+    """200 training steps with the update inside the jitted step, with and
+    without donating the parameters; the hand-written numpy loop updates in
+    place. Each run starts from a fresh copy (donated parameters are deleted)."""
+    import copy
+    sizes, batch = [784, 512, 512, 10], 128
+    params = W.mlp_params(sizes)
+    x, y = W.mlp_data(sizes, batch)
+    plain = jaxlite.jit(W.sgd_step(jaxlite, jlnp))
+    donating = jaxlite.jit(W.sgd_step(jaxlite, jlnp), donate_argnums=0)
+    fresh = lambda: jaxlite.tree_util.tree_map(jlnp.array, params)  # noqa: E731
+    t_np = timeit(lambda: _train(W.numpy_sgd_step, copy.deepcopy(params), x, y), repeat=3)
+    t_jl = timeit(lambda: _train(plain, fresh(), x, y), repeat=3)
+    t_jl_d = timeit(lambda: _train(donating, fresh(), x, y), repeat=3)
+    t_jx = t_jx_d = None
+    if jax is not None:
+        jplain = jax.jit(W.sgd_step(jax, jjnp))
+        jdonating = jax.jit(W.sgd_step(jax, jjnp), donate_argnums=0)
+        xd, yd = jax.device_put((x, y))
+
+        def run_jax(step):
+            p, v = _train(step, jax.device_put(params), xd, yd)
+            jax.block_until_ready((p, v))
+        t_jx = timeit(lambda: run_jax(jplain), repeat=3)
+        t_jx_d = timeit(lambda: run_jax(jdonating), repeat=3)
+    name = f"{SGD_STEPS} SGD steps, MLP 784-512-512-10, update inside jit"
+    return [[name, t_jl, t_np, t_jx],
+             [name + ", donate_argnums=0", t_jl_d, t_np, t_jx_d]]
+
+
+def matmul_rows():
+    a, b = (np.random.default_rng(s).normal(size=(512, 512)).astype(np.float32)
+            for s in (2, 3))
+    f = jaxlite.jit(lambda a, b: a @ b)
+    return [["jit(a @ b), 512x512 f32", timeit(lambda: f(a, b)),
+             timeit(lambda: np.matmul(a, b)),
+             _jax_timer(lambda a, b: a @ b, a, b) if jax is not None else None]]
+
+
 def per_example_rows():
     sizes, batch = [64, 128, 10], 256
     params = W.mlp_params(sizes)
@@ -145,9 +193,10 @@ def first_call_rows():
             ["first call of MLP step, fresh process, disk cache disabled", off, None, t_jx]]
 
 
-def run(sections=("fused", "mlp", "per_example", "overhead", "first_call")):
-    fns = {"fused": fused_rows, "mlp": mlp_rows, "per_example": per_example_rows,
-           "overhead": overhead_rows, "first_call": first_call_rows}
+def run(sections=("fused", "mlp", "sgd", "matmul", "per_example", "overhead", "first_call")):
+    fns = {"fused": fused_rows, "mlp": mlp_rows, "sgd": sgd_rows, "matmul": matmul_rows,
+           "per_example": per_example_rows, "overhead": overhead_rows,
+           "first_call": first_call_rows}
     rows = []
     for s in sections:
         for name, t_jl, t_np, t_jx in fns[s]():

@@ -69,3 +69,34 @@ def example_loss(jax, jnp):
         logits = h @ params[-1]["w"] + params[-1]["b"]
         return -jnp.sum(jax.nn.log_softmax(logits) * y)
     return loss
+
+
+def sgd_step(jax, jnp, lr=0.01):
+    """One training step with the update inside: (params, x, y) -> (params, loss)."""
+    loss = mlp_loss(jax, jnp)
+
+    def step(params, x, y):
+        value, grads = jax.value_and_grad(loss)(params, x, y)
+        return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads), value
+    return step
+
+
+def numpy_sgd_step(params, x, y, lr=0.01):
+    """The same step written by hand in numpy, updating ``params`` in place."""
+    hs, h = [x], x
+    for layer in params[:-1]:
+        h = np.maximum(h @ layer["w"] + layer["b"], 0)
+        hs.append(h)
+    logits = h @ params[-1]["w"] + params[-1]["b"]
+    m = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - m)
+    s = e.sum(axis=1, keepdims=True)
+    value = -np.mean(np.sum((logits - m - np.log(s)) * y, axis=1))
+    d = (e / s * y.sum(axis=1, keepdims=True) - y) / np.float32(x.shape[0])
+    for i in range(len(params) - 1, -1, -1):
+        gw, gb = hs[i].T @ d, d.sum(axis=0)
+        if i > 0:
+            d = (d @ params[i]["w"].T) * (hs[i] > 0)
+        params[i]["w"] -= np.float32(lr) * gw
+        params[i]["b"] -= np.float32(lr) * gb
+    return params, value
