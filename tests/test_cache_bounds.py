@@ -9,7 +9,7 @@ import numpy as np
 
 import jaxlite
 import jaxlite.numpy as jnp
-from jaxlite.compiler import cache
+from jaxlite.compiler import cache, lowering
 
 
 def _closure_call(c, x):
@@ -109,3 +109,49 @@ def test_at_scalar_indices_do_not_build_a_full_index():
     ref = np.arange(24.0).reshape(2, 3, 4)
     ref[1, -1] += 100.0
     np.testing.assert_array_equal(np.asarray(z), ref)
+
+
+def _warm_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("JAXLITE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("JAXLITE_DISABLE_DISK_CACHE", raising=False)
+    monkeypatch.delenv("JAXLITE_DUMP_DIR", raising=False)
+    lowered = []
+    lower = lowering.lower
+
+    def counting(*args, **kwargs):
+        lowered.append(1)
+        return lower(*args, **kwargs)
+    monkeypatch.setattr(lowering, "lower", counting)
+    return lowered
+
+
+def test_warm_disk_hit_skips_lowering_and_keeps_texts(tmp_path, monkeypatch):
+    lowered = _warm_cache(tmp_path, monkeypatch)
+    x = np.linspace(0.0, 1.0, 13)
+
+    def f(v):
+        return jnp.sum(jnp.sin(v) * 2.0) + v
+    results = []
+    for _ in range(2):                  # compile + store, then the warm path
+        jaxlite.clear_caches()
+        exe = jaxlite.jit(f).lower(x).compile()
+        results.append(np.asarray(exe(x)))
+    assert len(lowered) == 1
+    for r in results:
+        np.testing.assert_allclose(r, np.sum(np.sin(x) * 2.0) + x, rtol=1e-12)
+    assert "define" in exe.as_text() and len(lowered) == 2      # texts made on request
+
+
+def test_programs_with_host_callbacks_are_never_warm(tmp_path, monkeypatch):
+    lowered = _warm_cache(tmp_path, monkeypatch)
+    seen = []
+
+    def f(v):
+        jaxlite.debug.callback(lambda a: seen.append(np.asarray(a).copy()), v)
+        return v * 3.0
+    x = np.arange(4.0)
+    for _ in range(2):
+        jaxlite.clear_caches()
+        np.testing.assert_allclose(jaxlite.jit(f)(x), x * 3.0)
+    assert len(lowered) == 2 and len(seen) == 2
+    np.testing.assert_array_equal(seen[1], x)

@@ -1,0 +1,103 @@
+"""The warm path: a disk-cache entry keyed by the simplified program, read before lowering.
+
+The object-code cache (cache.py) is keyed by the LLVM IR, so a hit still pays for
+fusion, lowering and printing the IR: about a third of a warm first call. This
+cache maps what decides the IR (the simplified jaxpr's canonical text, avals and
+constants; the target; the compiler's and jaxlite's sources; the JAXLITE_*
+settings; the BLAS found; the usable cores) straight to the object code and the
+few facts the Executable needs, so a hit skips those passes.
+
+Only programs whose machine code depends on nothing but these are stored: no
+host callbacks or MPI collectives (their lowering fills per-process tables), and
+every external symbol the object needs must resolve when it is loaded (symbols
+that lowering registers lazily, such as LAPACK aliases or FFT tables, make a
+fresh process take the full path once).
+"""
+import ast
+import hashlib
+import os
+import re
+
+import llvmlite.binding as llvm
+
+from jaxlite import ir
+from jaxlite.compiler import cache, engine, gemm, native
+
+_STATEFUL = ("jaxlite_debug_callback", "jaxlite_mpi_")
+_EXTERNAL = re.compile(r'^(?:declare [^@\n]*@"?([\w.$]+)"?\(|@"?([\w.$]+)"? = external )', re.M)
+_IGNORED_ENV = ("JAXLITE_CACHE_DIR", "JAXLITE_DUMP_DIR", "JAXLITE_DISABLE_DISK_CACHE")
+_fingerprint = {}
+
+
+def _sources():
+    """(path, size, mtime) of every source file of jaxlite and its compiler: an
+    edited lowering rule changes the key (stat, not read: ~1 ms)."""
+    entries = set()
+    for root in (os.path.dirname(os.path.abspath(__file__)),      # compiler/
+                 os.path.dirname(os.path.abspath(ir.__file__))):   # jaxlite/
+        for d, _, files in os.walk(root):
+            for f in files:
+                if f.endswith(".py"):
+                    st = os.stat(os.path.join(d, f))
+                    entries.add(f"{os.path.join(d, f)}:{st.st_size}:{st.st_mtime_ns}")
+    return sorted(entries)
+
+
+def fingerprint(data_offset):
+    """Everything besides the program that decides the generated code (memoized)."""
+    if data_offset not in _fingerprint:
+        env = sorted((k, v) for k, v in os.environ.items()
+                     if k.startswith("JAXLITE_") and k not in _IGNORED_ENV)
+        h = hashlib.sha256()
+        for part in (engine.target_id(), repr(data_offset), repr(env), gemm.prepare(),
+                     str(native.usable_cores(limit=1 << 16)), *_sources()):
+            h.update(part.encode())
+            h.update(b"\0")
+        _fingerprint[data_offset] = h.hexdigest()
+    return _fingerprint[data_offset]
+
+
+def key(simple, data_offset):
+    """The warm key of a simplified ClosedJaxpr; None when the disk cache is off."""
+    if not cache.disk_enabled() or os.environ.get("JAXLITE_DUMP_DIR"):
+        return None
+    text, avals, consts = cache.memory_key(simple)
+    h = hashlib.sha256()
+    for part in ("warm", fingerprint(data_offset), text, repr(avals), consts):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def load(wkey):
+    """``(object code, facts dict)`` for a warm key, or None (miss, or a symbol the
+    object needs is not registered in this process yet)."""
+    if wkey is None:
+        return None
+    hit = cache.load(wkey)
+    if hit is None:
+        return None
+    obj, meta = hit
+    try:
+        meta = ast.literal_eval(meta)
+    except (ValueError, SyntaxError):
+        return None
+    if not all(llvm.address_of_symbol(s) for s in meta.pop("symbols")):
+        return None
+    return obj, meta
+
+
+def store(wkey, obj, ir_text, facts):
+    """Remember ``obj`` and the Executable's ``facts`` (Python literals) under the warm
+    key, unless the program's code depends on per-process state."""
+    if wkey is None or any(s in ir_text for s in _STATEFUL):
+        return
+    symbols = sorted({a or b for a, b in _EXTERNAL.findall(ir_text)} - {""})
+    meta = dict(facts, symbols=[s for s in symbols if not s.startswith("llvm.")])
+    text = repr(meta)
+    try:
+        if ast.literal_eval(text) != meta:
+            return
+    except (ValueError, SyntaxError):
+        return                  # a fact that is not a plain literal: not stored
+    cache.store(wkey, obj, text)
