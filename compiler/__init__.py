@@ -101,7 +101,9 @@ def _compile(closed, name):
     texts = runtime.LazyTexts(
         {"asm": lambda: engine.assembly(engine.optimize(ir_text))},
         jaxpr=str(simple), plan=plan, ir=ir_text, opt_ir=opt_ir)
-    facts = dict(workspace=prog.buffers.workspace, packed=entry.packed_args(prog), inplace=prog.inplace)
+    facts = dict(workspace=prog.buffers.workspace,
+                 packed=entry.packed_args(prog),
+                 inplace=prog.inplace)
     exe = Executable(name, in_avals, simple.consts, out_avals, eng.address("entry"), eng,
                      texts, from_disk_cache=hit is not None, **facts)
     warm.store(wkey, obj, ir_text, facts)
