@@ -11,6 +11,7 @@ runs, so bad input raises TypeError and never reaches machine code.
 """
 import ctypes
 import functools
+import sys
 
 import numpy as np
 
@@ -33,7 +34,13 @@ def _probe_data_offset():
 
 
 DATA_OFFSET = _probe_data_offset()
-_ndarray, _Array, _empty = np.ndarray, core.Array, np.empty
+_ndarray, _Array, _empty, _getrefcount = np.ndarray, core.Array, np.empty, sys.getrefcount
+# Outputs of at least this many bytes are reused across calls once dead: fresh
+# ones of this size are mmap'ed by malloc and every page faults on first touch.
+# An executable keeps its last such outputs (up to POOL_MAX_BYTES each) after
+# the caller drops them.
+POOL_MIN_BYTES = 1 << 20
+POOL_MAX_BYTES = 1 << 28
 _PY_SCALARS = (bool, int, float, complex)
 
 
@@ -56,6 +63,10 @@ class Executable:
         self._nargs = len(self.in_avals)
         self._specs = [(a.shape, a.dtype) for a in self.in_avals]
         self._out_specs = [(a.shape, a.dtype) for a in self.out_avals]
+        # Large outputs come from a per-executable pool (see _outputs).
+        self._pooled = [j for j, a in enumerate(self.out_avals)
+                        if POOL_MIN_BYTES <= a.size * a.dtype.itemsize <= POOL_MAX_BYTES]
+        self._pool = {}
         n = len(self._consts) + self._nargs + len(self.out_avals)
         self._by_object = DATA_OFFSET is not None
         if packed:
@@ -95,9 +106,8 @@ class Executable:
                     or not x.flags.c_contiguous:
                 vals = self._slow_args(args)
                 break
-        if into:
-            outs = [into[j] if j in into else _empty(shape, dtype)
-                    for j, (shape, dtype) in enumerate(self._out_specs)]
+        if into or self._pooled:
+            outs = self._outputs(into or {})
         else:
             outs = [_empty(shape, dtype) for shape, dtype in self._out_specs]
         if self._by_object:
@@ -108,6 +118,21 @@ class Executable:
             raise MemoryError(f"{self.name}: could not allocate {self._workspace} bytes of "
                               f"workspace")
         return [o.view(_Array) for o in outs]
+
+    def _outputs(self, into):
+        """Output buffers: ``into``'s, else for a large output the buffer this
+        executable returned last time if every array viewing it is gone (its
+        pages are mapped, and MPI has seen its address), else new ones."""
+        outs = [into.get(j) for j in range(len(self._out_specs))]
+        pool = self._pool
+        for j in self._pooled:
+            if outs[j] is None:
+                o = pool.get(j)
+                # References: the pool, `o`, getrefcount's argument: no view alive.
+                if o is None or _getrefcount(o) != 3:
+                    o = pool[j] = _empty(*self._out_specs[j])
+                outs[j] = o
+        return [_empty(*spec) if o is None else o for o, spec in zip(outs, self._out_specs)]
 
     def _slow_args(self, args):
         vals = []

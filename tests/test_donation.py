@@ -249,3 +249,28 @@ def test_decorator_form_with_donation():
     before = ptr(x)
     y = step(x)
     assert float(y[0]) == 4.0 and ptr(y) == before and x.is_deleted()
+
+
+# ------------------------------------------- reuse of large output buffers
+
+def test_a_dead_large_output_buffer_is_reused_and_a_live_one_never():
+    from jaxlite.compiler import runtime
+    n = runtime.POOL_MIN_BYTES // 4
+    f = jit(lambda t: [t[0] * 2.0, t[1] + 1.0])
+    tree = [np.full(n, 1.0, np.float32), np.full(n, 3.0, np.float32)]
+    first = f(tree)
+    p = ptr(first[0])
+    del first
+    second = f(tree)                       # the first result is gone: same memory
+    assert ptr(second[0]) == p
+    third = f(tree)                        # the second is alive: new memory
+    assert ptr(third[0]) != ptr(second[0])
+    np.testing.assert_array_equal(second[0][:3], [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(third[1][:3], [4.0, 4.0, 4.0])
+    seen = np.asarray(third[0])            # a numpy view keeps its memory out of reuse
+    p3 = ptr(third[0])
+    del third
+    fourth = f([tree[0] * 0, tree[1]])
+    assert ptr(fourth[0]) != p3
+    np.testing.assert_array_equal(seen[:3], [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(fourth[0][:3], [0.0, 0.0, 0.0])
