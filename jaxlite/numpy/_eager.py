@@ -115,21 +115,29 @@ def index_set(x, idx, values):
     """``x.at[idx].set(values)`` by a copy and numpy's item assignment, for an
     Array, basic in-bounds indices and a value of ``x``'s kind (a Python
     scalar, or an Array of ``x``'s dtype and the indexed shape); else None."""
-    if type(x) is not _Array or not _plain() or x.dtype not in _SUPPORTED:
-        return None
-    entries = _basic_index(x, idx)
-    if entries is None:
+    if type(x) is not _Array or x.dtype not in _SUPPORTED or not _plain():
         return None
     t, kind = type(values), x.dtype.kind
-    if t is _Array:
-        if values.dtype is not x.dtype:
-            return None
-        target = _ndarray.__getitem__(x, entries)
-        if values.shape != target.shape:
-            return None
-    elif not ((t is bool and kind == "b") or (t is float and kind == "f")
-              or (t is int and kind in "if" and -_EXACT_INT <= values <= _EXACT_INT)):
+    if t is float:
+        ok = kind == "f"
+    elif t is int:
+        ok = kind in "if" and -_EXACT_INT <= values <= _EXACT_INT
+    elif t is bool:
+        ok = kind == "b"
+    else:
+        ok = t is _Array and values.dtype is x.dtype
+    if not ok:
         return None
-    out = np.array(x)           # a copy, as a jaxlite Array (subok=False: an ndarray)
+    if type(idx) is int and x.ndim:         # the commonest case, checked quickly
+        if not -x.shape[0] <= idx < x.shape[0]:
+            return None                     # JAX drops the update, numpy raises
+        entries = idx
+    else:
+        entries = _basic_index(x, idx)
+        if entries is None:
+            return None
+    if t is _Array and values.shape != np.shape(_getitem(x, entries)):
+        return None
+    out = _ndarray.copy(_view(x, _ndarray))
     out[entries] = values
-    return out.view(_Array)
+    return _view(out, _Array)
