@@ -25,6 +25,7 @@ values into ``fft_planar`` on their planes. The kernel reads its inputs
 through fused producers (``fuses_inputs``): the planes of a complex argument
 are strided reads of it in the copy-in, never separate arrays.
 """
+import contextlib
 import threading
 
 import numpy as np
@@ -38,6 +39,7 @@ from jaxlite.lax import fft_ops
 from jaxlite.lax.fft_ops import FftType
 
 _lock = threading.Lock()
+UNROLL_BELOW = 16        # Stockham passes with fewer interleaved transforms: q unrolled
 _TABLES = {}            # symbol -> (numpy array kept alive, layout)
 _REAL = {np.dtype(np.float32): F32, np.dtype(np.float64): F64}
 
@@ -106,7 +108,7 @@ def _bluestein_table(n, m):
 
 
 def _table_global(module, dtype, kind, n):
-    """The table ``kind`` (stages / bluestein) for length n as a global of the
+    """The table ``kind`` (stages / real / bluestein) for length n as a global of the
     module; the data itself is computed (once per process) and registered."""
     tag = "f32" if dtype == np.float32 else "f64"
     name = f"jaxlite_fft_{kind}_{tag}_{n}"
@@ -114,6 +116,9 @@ def _table_global(module, dtype, kind, n):
         if name not in _TABLES:
             if kind == "stages":
                 data, layout = _stage_table(n)
+            elif kind == "real":         # w^k for k <= n/2, the real transforms' post-twiddles
+                ang = -2.0 * np.pi * np.arange(n // 2 + 1) / n
+                data, layout = np.concatenate([np.cos(ang), np.sin(ang)]), None
             else:
                 data, layout = _bluestein_table(n, _bluestein_size(n)), None
             arr = np.ascontiguousarray(data, dtype)
@@ -224,15 +229,16 @@ def _emit_stage(L, src, dst, tw, offs, radix, s, m):
         for k in range(1, radix):
             y(k, L.cmul(*ys[k], *w(k)))
 
-    # The longer loop innermost: contiguous in q once s is large.
-    if s >= 4:
-        with loops.for_range(b, m, name="p") as p:
+    # Contiguous in q: a vectorizable inner loop once s is large; below that
+    # the s butterflies of one p are written out (adjacent loads the SLP
+    # vectorizer packs), with p the loop.
+    with loops.for_range(b, m, name="p") as p:
+        if s >= UNROLL_BELOW:
             with loops.for_range(b, s, name="q") as q:
                 body(p, q)
-    else:
-        with loops.for_range(b, s, name="q") as q:
-            with loops.for_range(b, m, name="p") as p:
-                body(p, q)
+        else:
+            for q in range(s):
+                body(p, i64(q))
 
 
 def _stockham_function(module, dtype, n):
@@ -341,49 +347,130 @@ class _Pass:
         self.inverse, self.herm, self.half, self.scale = inverse, herm, half, scale
 
 
-def _emit_pass(em, dtype, ps, work):
-    b, T = em.b, _REAL[np.dtype(dtype)]
-    L = _Line(b, T)
-    n, axis = ps.n, ps.axis
+@contextlib.contextmanager
+def _lines(b, ps):
+    """Loops over every line along ``ps.axis``; yields ``at(k)``, the full
+    index of entry k of the current line."""
+    pre, post = ps.shape[:ps.axis], ps.shape[ps.axis + 1:]
+    with loops.loop_nest(b, pre, "p") as pi:
+        with loops.loop_nest(b, post, "q") as qi:
+            yield lambda k: list(pi) + [k] + list(qi)
+
+
+def _work_planes(em, L, dtype, n, inverse, work):
+    """The core function of length n and its planes in ``work``: where the
+    input goes and where the result is (swapped for an inverse transform)."""
     size = n if _smooth(n) else _bluestein_size(n)
     core, (res_re, res_im) = _core_function(em.module, dtype, n)
-    ar, ai = L.at(work, i64(0)), L.at(work, i64(size))
-    rr, ri = L.at(work, i64(res_re)), L.at(work, i64(res_im))
-    if ps.inverse:
-        ar, ai, rr, ri = ai, ar, ri, rr
-    pre, post = ps.shape[:axis], ps.shape[axis + 1:]
+    return core, _swap((L.at(work, i64(0)), L.at(work, i64(size))), inverse), \
+        _swap((L.at(work, i64(res_re)), L.at(work, i64(res_im))), inverse)
+
+
+def _swap(pair, inverse):
+    return (pair[1], pair[0]) if inverse else pair
+
+
+def _emit_pass(em, dtype, ps, work):
+    if (ps.half or ps.herm) and ps.n % 2 == 0:
+        return _emit_packed_pass(em, dtype, ps, work)
+    b, T = em.b, _REAL[np.dtype(dtype)]
+    L = _Line(b, T)
+    n = ps.n
+    core, (ar, ai), (rr, ri) = _work_planes(em, L, dtype, n, ps.inverse, work)
 
     def put(k, v):
         L.st(v[0], ar, k)
         L.st(v[1], ai, k)
 
-    with loops.loop_nest(b, pre, "p") as pi:
-        with loops.loop_nest(b, post, "q") as qi:
-            def at(k):
-                return list(pi) + [k] + list(qi)
-            if ps.herm:
-                with loops.for_range(b, n // 2 + 1, name="lo") as k:
-                    em.reset()
-                    put(k, ps.read(at(k)))
-                with loops.for_range(b, n, start=n // 2 + 1, name="hi") as k:
-                    em.reset()
-                    vr, vi = ps.read(at(b.sub(i64(n), k)))
-                    put(k, (vr, b.fneg(vi)))
-            else:
-                with loops.for_range(b, n, name="in") as k:
-                    em.reset()
-                    put(k, ps.read(at(k)))
+    with _lines(b, ps) as at:
+        if ps.herm:
+            with loops.for_range(b, n // 2 + 1, name="lo") as k:
+                em.reset()
+                put(k, ps.read(at(k)))
+            with loops.for_range(b, n, start=n // 2 + 1, name="hi") as k:
+                em.reset()
+                vr, vi = ps.read(at(b.sub(i64(n), k)))
+                put(k, (vr, b.fneg(vi)))
+        else:
+            with loops.for_range(b, n, name="in") as k:
+                em.reset()
+                put(k, ps.read(at(k)))
+        b.call(core, [work])
+        with loops.for_range(b, n // 2 + 1 if ps.half else n, name="out") as k:
+            vr, vi = L.ld(rr, k), L.ld(ri, k)
+            if ps.scale != 1.0:
+                s = ir.Constant(T, ps.scale)
+                vr, vi = b.fmul(vr, s), b.fmul(vi, s)
+            ps.write(at(k), vr, vi)
+
+
+def _emit_packed_pass(em, dtype, ps, work):
+    """RFFT / IRFFT of even length n by one complex FFT of length h = n/2 of
+    z_j = x_2j + i x_2j+1: with E, O the spectra of the even and odd samples
+    (Z's Hermitian and anti-Hermitian parts), X_k = E_k + w^k O_k, w = exp(-2 pi i / n).
+    E and O are kept doubled; the scale absorbs the 1/2."""
+    b, T = em.b, _REAL[np.dtype(dtype)]
+    L = _Line(b, T)
+    n, h = ps.n, ps.n // 2
+    core, (ar, ai), (rr, ri) = _work_planes(em, L, dtype, h, ps.inverse, work)
+    tw, _ = _table_global(em.module, dtype, "real", n)
+    zero = L.zero()
+
+    def w(k):
+        return L.ld(tw, k), L.ld(tw, b.add(k, i64(h + 1)))
+
+    def add(u, v):
+        return b.fadd(u[0], v[0]), b.fadd(u[1], v[1])
+
+    def sub(u, v):
+        return b.fsub(u[0], v[0]), b.fsub(u[1], v[1])
+
+    def scaled(v, s):
+        c = ir.Constant(T, s)
+        return b.fmul(v[0], c), b.fmul(v[1], c)
+
+    with _lines(b, ps) as at:
+        if ps.half:                                   # RFFT
+            with loops.for_range(b, h, name="in") as j:
+                em.reset()
+                two = b.mul(j, i64(2))
+                L.st(ps.read(at(two))[0], ar, j)
+                L.st(ps.read(at(b.add(two, i64(1))))[0], ai, j)
             b.call(core, [work])
-            with loops.for_range(b, n // 2 + 1 if ps.half else n, name="out") as k:
-                vr, vi = L.ld(rr, k), L.ld(ri, k)
-                if ps.scale != 1.0:
-                    s = ir.Constant(T, ps.scale)
-                    vr, vi = b.fmul(vr, s), b.fmul(vi, s)
-                ps.write(at(k), vr, vi)
+            with loops.for_range(b, h + 1, name="out") as k:
+                kk = b.select(b.icmp_signed("==", k, i64(h)), i64(0), k)
+                kc = b.select(b.icmp_signed("==", k, i64(0)), i64(0), b.sub(i64(h), k))
+                z = L.ld(rr, kk), L.ld(ri, kk)
+                zc = L.ld(rr, kc), b.fneg(L.ld(ri, kc))
+                e2, d = add(z, zc), sub(z, zc)
+                o2 = d[1], b.fneg(d[0])                        # -i (Z - conj Z')
+                x2 = add(e2, L.cmul(*w(k), *o2))
+                ps.write(at(k), *scaled(x2, 0.5 * ps.scale))
+            return
+        with loops.for_range(b, h, name="in") as k:           # IRFFT
+            em.reset()
+            first = b.icmp_signed("==", k, i64(0))            # imag of X_0, X_h ignored
+            xr, xi = ps.read(at(k))
+            hr, hi = ps.read(at(b.sub(i64(h), k)))
+            x = xr, b.select(first, zero, xi)
+            xc = hr, b.fneg(b.select(first, zero, hi))
+            e2, d = add(x, xc), sub(x, xc)
+            wr, wi = w(k)
+            o2 = L.cmul(*d, wr, b.fneg(wi))                    # times conj(w^k)
+            L.st(b.fsub(e2[0], o2[1]), ar, k)                  # E + i O
+            L.st(b.fadd(e2[1], o2[0]), ai, k)
+        b.call(core, [work])
+        with loops.for_range(b, h, name="out") as j:
+            zr, zi = scaled((L.ld(rr, j), L.ld(ri, j)), ps.scale)
+            two = b.mul(j, i64(2))
+            ps.write(at(two), zr, None)
+            ps.write(at(b.add(two, i64(1))), zi, None)
 
 
 def _work_bytes(lengths, dtype):
-    return 4 * max(n if _smooth(n) else _bluestein_size(n) for n in lengths) * dtype.itemsize
+    halves = [lengths[-1] // 2] if lengths[-1] % 2 == 0 else []     # packed real transforms
+    sizes = [n if _smooth(n) else _bluestein_size(n) for n in list(lengths) + halves]
+    return 4 * max(sizes) * dtype.itemsize
 
 
 @kernel_rule("fft_planar", label="fft", fuses_inputs=True)

@@ -351,3 +351,13 @@ def test_planar_primitive_eager_matches_numpy():
     out = lax.fft_planar([re, im], lax.FftType.FFT, (6,))
     want = np.fft.fft(re + 1j * im)
     np.testing.assert_allclose(np.asarray(out[0]) + 1j * np.asarray(out[1]), want, atol=1e-12)
+
+
+def test_zero_lengths_as_jax():
+    """fft of nothing is empty, irfft to length 0 too, rfft of nothing an error."""
+    for f in (jnp.fft.fft, jaxlite.jit(jnp.fft.fft)):
+        assert np.asarray(f(np.zeros(0, np.float32))).shape == (0,)
+    assert np.asarray(jnp.fft.irfft(np.zeros((2, 1), np.complex64))).shape == (2, 0)
+    assert np.asarray(jaxlite.jit(jnp.fft.irfft)(np.zeros((2, 1), np.complex64))).shape == (2, 0)
+    with pytest.raises(ValueError, match="RFFT of length 0"):
+        jnp.fft.rfft(np.zeros(0, np.float32))

@@ -73,6 +73,8 @@ def _result_shape(shape, fft_type, lengths, name):
         raise ValueError(f"{name} input shape {shape} minor dimensions must be equal to "
                          f"fft_lengths {lengths}{core.where_message()}")
     if fft_type == FftType.RFFT:
+        if lengths[-1] == 0:       # as JAX, which has no half spectrum of nothing
+            raise ValueError(f"RFFT of length 0 (input shape {shape}){core.where_message()}")
         return shape[:len(shape) - 1] + (lengths[-1] // 2 + 1,)
     return shape
 
@@ -125,12 +127,18 @@ def _numpy_fft(x, fft_type, lengths):
 
 
 def _fft_impl(x, fft_type, fft_lengths):
-    out = _numpy_fft(x, fft_type, fft_lengths)
-    return np.asarray(out, _fft_shape(core.get_aval(x), fft_type, fft_lengths).dtype)
+    aval = _fft_shape(core.get_aval(x), fft_type, fft_lengths)
+    if 0 in fft_lengths:           # an empty result (numpy.fft refuses length 0)
+        return np.zeros(aval.shape, aval.dtype)
+    return np.asarray(_numpy_fft(x, fft_type, fft_lengths), aval.dtype)
 
 
 def _planar_impl(*planes, fft_type, fft_lengths):
     dt = planes[0].dtype
+    if 0 in fft_lengths:
+        avals = _planar_shape(*map(core.get_aval, planes), fft_type=fft_type,
+                              fft_lengths=fft_lengths)
+        return [np.zeros(a.shape, a.dtype) for a in avals]
     x = planes[0] if fft_type == FftType.RFFT else planes[0] + 1j * planes[1].astype(dt)
     out = _numpy_fft(x.astype(dtypes.to_complex(dt)) if x.dtype.kind == "c" else x,
                      fft_type, fft_lengths)
