@@ -8,13 +8,23 @@ they tie), then the bits flipped as the IEEE order needs. Integer keys make
 every comparison one unsigned compare and let a line be sorted by digits:
 
 * lines of at most ``NETWORK_MAX`` elements: a sorting network (Batcher's
-  odd-even merge sort) on registers, branch-free;
+  odd-even merge sort), inline in the loop over lines and branch-free, so
+  the loop vectorizer sorts several lines at once;
 * lines of at most ``INSERTION_MAX``: insertion sort in a stack buffer;
-* longer lines: LSD radix sort, 8-bit digits (11-bit from 2^16 elements),
-  one pass over the line for all digit histograms, then one scatter pass per
-  digit that not every key shares. Scratch is ``malloc``'ed once per call
-  (per band when the kernel runs over threads); if that fails the line is
-  heapsorted in place.
+* longer lines already in order (or reversed) are copied (reversed);
+* otherwise, on AVX-512 hosts, 32- and 64-bit items are quicksorted:
+  partitions by compress instructions, out of place between two buffers,
+  and ranges of at most ``QUICKSORT_LEAF`` items finished by a bitonic
+  network in registers; a line of ``PARALLEL_SORT_MIN`` items or more is
+  partitioned once and its halves sorted on the worker pool;
+* everything else (8/16-bit keys, 64-bit argsort, other hosts): LSD radix
+  sort, 8-bit digits (11-bit from 2^16 elements), one sweep of the input for
+  every digit's counts, then a scatter pass per digit that not every key
+  shares (the first reads the input, the last writes the output).
+
+Scratch is ``malloc``'ed once per call (per chunk when the kernel's lines are
+split over threads), never per line; if that fails the lines are heapsorted
+in place.
 
 argsort sorts (key, index) pairs, so it is stable whatever the method: keys
 of up to 32 bits are packed with the index into one i64 (key high); 64-bit
@@ -23,6 +33,7 @@ a line held -0.0 or a NaN (values the key merges), the runs of zeros and of
 NaNs are rewritten from the input in input order, as a stable sort leaves them.
 """
 import contextlib
+import functools
 
 import numpy as np
 from llvmlite import binding, ir
@@ -82,29 +93,37 @@ def emit_sort(em, kernel):
         return
     b = em.b
     xp, op = em.address(node.inputs[0], i64(0)), em.address(node.out, i64(0))
-    if line.n <= NETWORK_MAX:
+    how = method(line)
+    if how == "network":
         _emit_networks(em, line, xp, op)
         return
-    scratch = None
-    if line.n > INSERTION_MAX:
-        malloc = declare(em.module, "malloc", PTR, [I64])
-        scratch = b.call(malloc, [i64(line.scratch_blocks()[1])])
-        sort_line = _radix_function(em.module, line)
-        heap_line = _heap_function(em.module, line)
-    else:
-        sort_line = _small_function(em.module, line)
+    if how in ("insertion", "heap"):
+        fn = (_small_function if how == "insertion" else _heap_function)(em.module, line)
+        with _lines(em, line) as base:
+            b.call(fn, [xp, op, base])
+        return
+    scratch = b.call(declare(em.module, "malloc", PTR, [I64]), [i64(line.scratch_blocks()[1])])
+    sort_line = _long_line_function(em.module, line, how == "quicksort")
+    heap_line = _heap_function(em.module, line)
     with _lines(em, line) as base:
-        if scratch is None:
-            b.call(sort_line, [xp, op, base])
-        else:
-            failed = b.icmp_unsigned("==", scratch, ir.Constant(PTR, None))
-            with b.if_else(failed, likely=False) as (oom, ok):
-                with oom:
-                    b.call(heap_line, [xp, op, base])
-                with ok:
-                    b.call(sort_line, [xp, op, base, scratch])
-    if scratch is not None:
-        b.call(declare(em.module, "free", VOID, [PTR]), [scratch])
+        failed = b.icmp_unsigned("==", scratch, ir.Constant(PTR, None))
+        with b.if_else(failed, likely=False) as (oom, ok):
+            with oom:
+                b.call(heap_line, [xp, op, base])
+            with ok:
+                b.call(sort_line, [xp, op, base, scratch])
+    b.call(declare(em.module, "free", VOID, [PTR]), [scratch])
+
+
+def method(line):
+    """How the kernel sorts its lines: "network", "insertion", "quicksort" or
+    "radix" ("heap", the fallback when scratch memory cannot be allocated, is
+    never chosen here; tests force it)."""
+    if line.n <= NETWORK_MAX:
+        return "network"
+    if line.n <= INSERTION_MAX:
+        return "insertion"
+    return "quicksort" if _quicksort_fits(line) else "radix"
 
 
 @contextlib.contextmanager
@@ -369,21 +388,23 @@ def _insertion(b, line, keys, idxs):
 
 # -- long lines: LSD radix sort -------------------------------------------------------
 
-def _radix_function(module, line):
-    """``line(x, out, base, scratch)``: LSD radix sort. One sweep of the input
-    counts every digit; a digit all keys share is skipped; the first pass
-    reads the input and the last writes the output (no copy in or out). A line
-    already in order, or in reverse order, is copied instead."""
-    fn, b = _function(module, f"{line.name}_radix", [PTR, PTR, I64, PTR])
+def _long_line_function(module, line, quicksort):
+    """``line(x, out, base, scratch)`` for a long line. A line already in order,
+    or in reverse order, is copied. Otherwise either quicksort (the keys into
+    scratch, sorted there, back as values or indices) or LSD radix sort: one
+    sweep of the input counts every digit, a digit all keys share is skipped,
+    the first pass reads the input and the last writes the output."""
+    fn, b = _function(module, f"{line.name}_{'qs' if quicksort else 'radix'}line",
+                      [PTR, PTR, I64, PTR])
     if b is None:
         return fn
     for a in fn.args[:2] + fn.args[3:]:
         a.add_attribute("noalias")
-    r = _Radix(b, line, *fn.args)
+    r = _LongLine(b, line, *fn.args)
     order = r.order()
     with b.if_else(b.icmp_unsigned("==", order, i64(0))) as (unordered, ordered):
         with unordered:
-            r.quicksort() if _use_quicksort(line) else r.sort()
+            r.quicksort() if quicksort else r.sort()
         with ordered:
             r.copy(b.icmp_unsigned("==", order, i64(2)))
     if line.fixup:
@@ -393,8 +414,8 @@ def _radix_function(module, line):
     return fn
 
 
-class _Radix:
-    """The code of one radix-sort line function (see ``_radix_function``)."""
+class _LongLine:
+    """The code of one long-line function (see ``_long_line_function``)."""
 
     def __init__(self, b, line, xp, op, base, scratch):
         self.b, self.line, self.xp, self.op, self.base = b, line, xp, op, base
@@ -615,18 +636,20 @@ class _Radix:
 
 # -- long lines on AVX-512 hosts: vectorized quicksort ----------------------------------
 
-def _has_avx512():
+@functools.lru_cache(maxsize=None)
+def has_avx512():
+    """Does the host (the engine's target) have AVX-512F, whose compress
+    instructions the quicksort partitions use?"""
     try:
         return "+avx512f" in binding.get_host_cpu_features().flatten().split(",")
     except RuntimeError:
         return False
 
 
-def _use_quicksort(line):
+def _quicksort_fits(line):
     """32- and 64-bit items (sort of 32/64-bit dtypes, argsort's packed items)
-    on a host with compress instructions; everything else goes through radix."""
-    return (line.n > INSERTION_MAX and not line.carried and line.ity.width >= 32
-            and _has_avx512())
+    on a host with AVX-512's compress; the rest goes through radix."""
+    return not line.carried and line.ity.width >= 32 and has_avx512()
 
 
 def _vec(ty, n):

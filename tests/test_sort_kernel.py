@@ -1,0 +1,196 @@
+"""The compiled sort/argsort kernel (compiler/sort_kernel.py), method by
+method, against numpy's stable sort: JAX's order (NaN last whatever its sign
+or payload, -0.0 tied with 0.0, ties in input order, the values' own bits
+kept), every dtype, short/medium/long lines, any axis, batches of short
+lines, non-contiguous inputs, lines already sorted or reversed, under jit,
+grad and vmap."""
+import numpy as np
+import pytest
+
+import jaxlite
+import jaxlite.numpy as jnp
+from jaxlite import lax
+from jaxlite.compiler import cache, parallel, sort_kernel
+
+RNG = np.random.default_rng(2026)
+DTYPES = [np.float32, np.float64, np.float16, np.int8, np.int16, np.int32, np.int64,
+          np.uint8, np.uint16, np.uint32, np.uint64, np.bool_]
+# one length per method: network, insertion, long (8-bit digits), long (11-bit digits)
+LENGTHS = [1, 9, 16, 17, 48, 49, 65, 1000, 70000]
+
+
+@pytest.fixture(autouse=True)
+def fresh_compiles(monkeypatch):
+    """Executables of these tests compiled here (a forced method must not hit
+    a cached executable of the same program)."""
+    monkeypatch.setattr(cache, "memory", cache.MemoryCache())
+    monkeypatch.setenv("JAXLITE_DISABLE_DISK_CACHE", "1")
+
+
+def data(shape, dtype, kind="random"):
+    """Values with many ties; floats also with NaNs of both signs and other
+    payloads, -0.0 beside 0.0, and infinities."""
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape))
+    if dtype.kind == "b":
+        x = RNG.integers(0, 2, size).astype(dtype)
+    elif dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        x = RNG.integers(info.min, info.max, size, dtype=dtype, endpoint=True)
+        x[RNG.integers(0, size, size // 4)] = x[0] if size else 0
+    else:
+        x = (RNG.standard_normal(size) * 10).astype(dtype)
+        if size >= 8:
+            bits = np.dtype(f"u{dtype.itemsize}")
+            nan = np.array([np.nan], dtype)
+            odd = (nan.view(bits) | 1).view(dtype)[0]                    # another payload
+            x[RNG.integers(0, size, size // 5)] = 0.0
+            x[RNG.integers(0, size, size // 5)] = -0.0
+            x[RNG.integers(0, size, 3)] = np.nan
+            x[RNG.integers(0, size, 2)] = -np.nan
+            x[RNG.integers(0, size, 2)] = odd
+            x[RNG.integers(0, size, 2)] = np.inf
+            x[RNG.integers(0, size, 2)] = -np.inf
+    if kind == "sorted":
+        x = np.sort(x, kind="stable")
+    elif kind == "reversed":
+        x = np.sort(x, kind="stable")[::-1].copy()
+    elif kind == "constant":
+        x = np.full(size, x[0] if size else 0, dtype)
+    return x.reshape(shape)
+
+
+def want_argsort(x, axis):
+    """JAX's order: stable, -0.0 equal to 0.0, every NaN equal and last."""
+    keys = x
+    if x.dtype.kind == "f":
+        keys = np.where(x == 0, np.zeros((), x.dtype), x)
+        keys = np.where(np.isnan(keys), np.array(np.nan, x.dtype), keys)
+    return np.argsort(keys, axis=axis, kind="stable")
+
+
+def want_sort(x, axis):
+    return np.take_along_axis(x, want_argsort(x, axis), axis)
+
+
+def check(x, axis=-1, index_dtype=np.int32):
+    """jit(sort) and jit(argsort) of ``x`` along ``axis``, bit for bit."""
+    got = np.asarray(jaxlite.jit(lambda v: lax.sort(v, axis))(x))
+    want = want_sort(x, axis)
+    assert got.dtype == x.dtype and got.shape == x.shape
+    assert got.tobytes() == want.tobytes(), (got, want)          # -0.0 and NaN bits too
+    idx = np.asarray(jaxlite.jit(lambda v: lax.argsort(v, axis, index_dtype))(x))
+    assert idx.dtype == np.dtype(index_dtype)
+    np.testing.assert_array_equal(idx, want_argsort(x, axis).astype(index_dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("n", LENGTHS)
+def test_every_dtype_and_length(n, dtype):
+    check(data((2, n), dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64, np.uint16],
+                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("kind", ["sorted", "reversed", "constant"])
+@pytest.mark.parametrize("n", [16, 40, 1000])
+def test_ordered_and_constant_lines(n, kind, dtype):
+    check(data((n,), dtype, kind), 0)
+
+
+def test_reversed_line_of_zeros_and_nans_keeps_input_order():
+    x = np.array([np.nan, -np.nan, 0.0, -0.0, 0.0, -0.0] * 20, np.float32)
+    x[::7] = -1.0
+    check(x, 0)
+    check(np.sort(x)[::-1].copy(), 0)
+
+
+@pytest.mark.parametrize("how", ["network", "insertion", "radix", "quicksort", "heap"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16, np.uint32, np.int64],
+                         ids=lambda d: np.dtype(d).name)
+def test_each_method_forced(monkeypatch, how, dtype):
+    """Every line method gives the same answer on every length it may get
+    (quicksort where the CPU has AVX-512; heap is the out-of-memory path)."""
+    if how == "quicksort" and not sort_kernel.has_avx512():
+        pytest.skip("quicksort needs AVX-512's compress instructions on this CPU")
+    chosen = sort_kernel.method
+
+    def forced(line):       # quicksort only takes 32/64-bit items without a carried index
+        return "radix" if how == "quicksort" and chosen(line) != "quicksort" else how
+    monkeypatch.setattr(sort_kernel, "method", forced)
+    for n in ([5, 16] if how == "network" else [5, 30, 48] if how == "insertion"
+              else [49, 65, 129, 1000, 4099]):
+        check(data((3, n), dtype))
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1])
+@pytest.mark.parametrize("n", [10, 40, 200])
+def test_any_axis(axis, n):
+    shape = [3, 4, 5]
+    shape[axis] = n
+    check(data(tuple(shape), np.float32), axis)
+    check(data(tuple(shape), np.int64), axis)
+
+
+def test_non_contiguous_and_fused_inputs():
+    x = data((60, 90), np.float64)[::2, ::-3]
+    check(x, 0)
+    check(x, 1)
+    f = jaxlite.jit(lambda v: lax.argsort(v * 2.0 - 1.0, 1, np.int64))
+    np.testing.assert_array_equal(f(x), want_argsort(x * 2.0 - 1.0, 1))
+
+
+@pytest.mark.parametrize("n", [10, 16, 30])
+def test_batches_of_short_rows(n):
+    x = data((20000, n), np.float32)
+    check(x, 1)
+    check(np.ascontiguousarray(x.T), 0)
+
+
+def test_zero_size_and_length_one():
+    for shape, axis in [((0,), 0), ((0, 5), 1), ((5, 0), 1), ((4, 1), 1), ((1, 7), 0), ((1,), 0)]:
+        check(data(shape, np.float32), axis)
+        check(data(shape, np.int64), axis)
+
+
+def test_long_lines_over_threads(monkeypatch):
+    """A line split in halves on the worker pool (and lines split in chunks
+    of rows), with few distinct values so that pivots repeat."""
+    monkeypatch.setattr(sort_kernel, "PARALLEL_SORT_MIN", 1000)
+    monkeypatch.setattr(parallel, "threads", lambda: 2)
+    for dtype in (np.float32, np.float64, np.int32, np.uint64):
+        check(data((5000,), dtype), 0)
+        check(RNG.integers(0, 3, (2, 3000)).astype(dtype))
+    check(data((1 << 17,), np.float32), 0)
+
+
+def test_index_dtypes():
+    x = data((3, 200), np.float32)
+    for idt in (np.int16, np.int64, np.uint32):
+        check(x, 1, idt)
+
+
+def test_jnp_descending_and_stable():
+    x = data((4, 300), np.float32)
+    got = jaxlite.jit(lambda v: jnp.argsort(v, axis=1, descending=True))(x)
+    # stable descending: ties keep index order
+    want = np.stack([np.lexsort((np.arange(300), -np.where(np.isnan(r), 0, r), ~np.isnan(r)))
+                     for r in np.where(x == 0, 0, x)])             # NaN first, then largest
+    np.testing.assert_array_equal(got, want)
+    s = np.asarray(jaxlite.jit(lambda v: jnp.sort(v, axis=1, descending=True))(x))
+    assert s.tobytes() == want_sort(x, 1)[:, ::-1].tobytes()
+
+
+def test_grad_and_vmap_through_the_kernel():
+    x = RNG.standard_normal((6, 70))
+
+    def f(v):
+        return jnp.sum(jnp.sort(v, axis=1)[:, -3:] * jnp.arange(3.0))
+
+    g = jaxlite.jit(jaxlite.grad(f))(x)
+    want = np.zeros_like(x)
+    order = np.argsort(x, axis=1, kind="stable")[:, -3:]
+    np.put_along_axis(want, order, np.broadcast_to(np.arange(3.0), order.shape), 1)
+    np.testing.assert_array_equal(g, want)
+    vm = jaxlite.jit(jaxlite.vmap(lambda r: lax.argsort(r, 0), in_axes=1))(x)
+    np.testing.assert_array_equal(vm, want_argsort(x.T, 1).astype(np.int32))
