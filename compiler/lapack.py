@@ -26,7 +26,8 @@ import llvmlite.binding as llvm
 from llvmlite import ir
 
 from jaxlite.compiler import jacobi, loops, native, threadpool
-from jaxlite.compiler.lltypes import F32, I8, I32, I64, PTR, VOID, const, declare, elem, field, i64, lltype
+from jaxlite.compiler.lltypes import (F32, I8, I32, I64, PTR, VOID, const, declare, elem, field,
+                                      i64, lltype)
 from jaxlite.compiler.registry import kernel_rule
 
 _lock = threading.Lock()
@@ -431,7 +432,8 @@ def _trsm_blocks(rt, m, extent):
             or flops < native.BLAS_PARALLEL_MIN_FLOPS or not threadpool.available()):
         return None
     wanted = min(max(flops // TRSM_CHUNK_FLOPS, threads), threads * TRSM_CHUNKS_PER_THREAD)
-    block = -(-(-(-extent // wanted)) // TRSM_BLOCK_UNIT) * TRSM_BLOCK_UNIT
+    per_chunk = -(-extent // wanted)
+    block = -(-per_chunk // TRSM_BLOCK_UNIT) * TRSM_BLOCK_UNIT
     chunks = -(-extent // block)
     return (block, chunks, threads) if chunks > 1 else None
 
