@@ -346,13 +346,30 @@ def _balanced_eq(x, z, y):
     return mul(x_is, sub(_const(x, 1.0), mul(_const(x, 0.5), y_is)))
 
 
-# Complex max/min order lexicographically (real part, then imaginary), as JAX.
-max_p = _binop("max", np.maximum, _ALL, cost=core.CHEAP)
+def complex_pick(x, y, np_cmp):
+    """JAX's complex max (np_cmp = np.greater) or min (np.less): lexicographic
+    (real part, then imaginary), ``x`` kept where the comparison holds, else
+    ``y``; so a NaN does not propagate (numpy's maximum would)."""
+    rx, ry = np.real(x), np.imag(x)
+    sx, sy = np.real(y), np.imag(y)
+    pick_x = np.where(rx == sx, np_cmp(ry, sy), np_cmp(rx, sx))
+    return np.where(pick_x, x, y)
+
+
+def _extremum(np_fn, np_cmp):
+    def impl(x, y):
+        if x.dtype.kind == "c":
+            return complex_pick(x, y, np_cmp).astype(x.dtype)
+        return np_fn(x, y)
+    return impl
+
+
+max_p = _binop("max", _extremum(np.maximum, np.greater), _ALL, cost=core.CHEAP)
 ad.defjvp(max_p,
           lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
           lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
 
-min_p = _binop("min", np.minimum, _ALL, cost=core.CHEAP)
+min_p = _binop("min", _extremum(np.minimum, np.less), _ALL, cost=core.CHEAP)
 ad.defjvp(min_p,
           lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
           lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))

@@ -96,11 +96,27 @@ def _identity(dtype, largest):
     return np.bool_(largest)
 
 
+def _complex_fold(x, axes, np_cmp, identity):
+    """A complex max/min as JAX's: a left fold of elementwise.complex_pick, which
+    lets a NaN through only where it is last. Without NaNs that is numpy's
+    lexicographic max/min."""
+    kept = [d for d in range(x.ndim) if d not in axes]
+    lines = np.transpose(x, kept + list(axes)).reshape([x.shape[d] for d in kept] + [-1])
+    acc = np.full(lines.shape[:-1], identity, x.dtype)
+    for i in range(lines.shape[-1]):
+        acc = elementwise.complex_pick(acc, lines[..., i], np_cmp)
+    return acc.astype(x.dtype)
+
+
 def _reduce_max_impl(x, axes):
+    if x.dtype.kind == "c" and np.isnan(x).any():
+        return _complex_fold(x, axes, np.greater, _identity(x.dtype, largest=False))
     return np.max(x, axis=axes, initial=_identity(x.dtype, largest=False))
 
 
 def _reduce_min_impl(x, axes):
+    if x.dtype.kind == "c" and np.isnan(x).any():
+        return _complex_fold(x, axes, np.less, _identity(x.dtype, largest=True))
     return np.min(x, axis=axes, initial=_identity(x.dtype, largest=True))
 
 

@@ -187,6 +187,8 @@ def i0(x):
     """The modified Bessel function of the first kind, order 0: its power series
     below |x| = 15, its asymptotic expansion above (each branch evaluated at a
     safe argument, so the unused one cannot make the gradient NaN)."""
+    if jnp.iscomplexobj(x):
+        raise ValueError(f"Unsupported input type to jnp.i0: {util.aval(util.as_operand(x)).dtype}")
     x = jnp.abs(_float(x))
     small = x < _SWITCH
     xs = jnp.where(small, x, 0)

@@ -150,7 +150,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     axis = util.canonical_axis(axis, len(bounds) + 1)
     if isinstance(start, core.Tracer) or isinstance(stop, core.Tracer):
         return _traced_linspace(start, stop, num, endpoint, retstep, dtype, axis)
-    compute = np.float64
+    complex_bounds = "c" in (util.aval(util.as_operand(v)).dtype.kind for v in (start, stop))
+    compute = np.complex128 if dtype.kind == "c" or complex_bounds else np.float64
     out, step = np.linspace(np.asarray(start, compute), np.asarray(stop, compute), num,
                             endpoint=endpoint, retstep=True, axis=axis)
     if dtype.kind in "iu":

@@ -292,7 +292,8 @@ cummin = _cumulative("cummin", lax.min, _highest)
 # ----------------------------------------------------- NaN-ignoring reductions
 
 def _is_float(a):
-    return util.aval(a).dtype.kind == "f"
+    """Whether ``a`` can hold NaNs (float, or complex: NaN in either part)."""
+    return util.aval(a).dtype.kind in "fc"
 
 
 def _nan_mask(a):
@@ -351,7 +352,12 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=Non
     centered = lax.sub(a, util.broadcast_to_shape(
         nanmean(a, axes, keepdims=True, where=where), util.shape(a)))
     centered = _nan_replaced(centered, 0)
-    total = sum(lax.mul(centered, centered), axes, None, None, keepdims, None, where)
+    if util.aval(centered).dtype.kind == "c":     # |c|^2: a real variance, as JAX
+        sq = lax.real(lax.mul(centered, lax.conj(centered)))
+        dt = dtypes.real_dtype(dt)
+    else:
+        sq = lax.mul(centered, centered)
+    total = sum(sq, axes, None, None, keepdims, None, where)
     tdt = util.aval(total).dtype
     denom = lax.sub(_nan_count(a, axes, tdt, keepdims, where), np.asarray(ddof, tdt))
     positive = lax.gt(denom, np.asarray(0, tdt))

@@ -143,10 +143,16 @@ def _check_kth(kth, n, name):
         raise ValueError(f"jnp.{name}: kth {kth} out of bounds for an axis of size {n}")
 
 
+def _refuse_complex(a, name):
+    if util.aval(a).dtype.kind == "c":     # as JAX
+        raise NotImplementedError(f"jnp.{name} for complex dtype is not implemented.")
+
+
 def partition(a, kth, axis=-1):
     """``a`` with the ``kth`` element in its sorted place, smaller ones before it
     and larger ones after (here: fully sorted, a valid partition)."""
     a = util.as_operand(a)
+    _refuse_complex(a, "partition")
     _check_kth(kth, util.shape(a)[util.canonical_axis(axis, util.ndim(a))], "partition")
     return jnp.sort(a, axis=axis)
 
@@ -154,6 +160,7 @@ def partition(a, kth, axis=-1):
 def argpartition(a, kth, axis=-1):
     """The indices that partition ``a`` around its ``kth`` element (see partition)."""
     a = util.as_operand(a)
+    _refuse_complex(a, "argpartition")
     _check_kth(kth, util.shape(a)[util.canonical_axis(axis, util.ndim(a))], "argpartition")
     return jnp.argsort(a, axis=axis)
 
