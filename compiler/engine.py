@@ -4,6 +4,7 @@ The target machine is the host CPU (name and features), so the vectorizer
 uses AVX2/AVX-512 where the machine has them. Optimization is the new pass
 manager's O3 pipeline with loop and SLP vectorization.
 """
+import hashlib
 import re
 import threading
 import weakref
@@ -143,23 +144,29 @@ def object_code(module_ref):
         return bytes(target_machine().emit_object(module_ref))
 
 
-def runtime_engine(ir_text):
+def runtime_engine(make_ir, sources, variant=""):
     """An MCJIT engine for jaxlite's own runtime IR (the thread pool: generic CPU,
     code generation at opt level 2, no O3 pipeline). Its object code comes from the
-    disk cache when there: generating it took 110-160 ms of every process's first
-    jit call. Called while the target initializes, so it does not call _init."""
+    disk cache, keyed by the ``sources`` files that generate the IR and ``variant``,
+    so a warm process neither builds the IR (``make_ir()``) nor generates code:
+    both took 110-160 ms of every process's first jit call. Called while the target
+    initializes, so it does not call _init."""
     triple = llvm.get_process_triple()
     target = llvm.Target.from_triple(triple)
 
     def new_tm():
         return target.create_target_machine(opt=2, jit=True, codemodel="jitdefault")
-    key = cache.disk_key(ir_text, f"{triple}|llvmlite-{llvmlite.__version__}|runtime-o2")
+    h = hashlib.sha256(f"{variant}|{triple}|llvmlite-{llvmlite.__version__}".encode())
+    for path in sources:
+        with open(path, "rb") as f:
+            h.update(f.read())
+    key = cache.disk_key(h.hexdigest(), "runtime-o2")
     with llvm_lock:
         hit = cache.load(key)
         if hit is not None:
             obj = hit[0]
         else:
-            mod = llvm.parse_assembly(ir_text, context=llvm.create_context())
+            mod = llvm.parse_assembly(make_ir(), context=llvm.create_context())
             mod.verify()
             obj = bytes(new_tm().emit_object(mod))
             cache.store(key, obj, "")

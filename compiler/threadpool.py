@@ -40,6 +40,7 @@ from llvmlite import ir
 
 from jaxlite.compiler import native
 from jaxlite.compiler.lltypes import I1, I32, I64, PTR, VOID
+from jaxlite.compiler.lltypes import __file__ as _lltypes_file
 
 PARALLEL_FOR = "jaxlite_parallel_for"
 MAX_WORKERS = 63
@@ -92,8 +93,8 @@ def install():
             if threaded:
                 for name in _C_FUNCTIONS:
                     llvm.add_symbol(_alias(name), native.c_function_address(name))
-            module = _PoolModule(threaded).module
-            _state["engine"] = _compile(str(module))
+            _state["engine"] = _compile(lambda: str(_PoolModule(threaded).module),
+                                        f"threaded={threaded}")
             _state["threaded"] = threaded
             llvm.add_symbol(PARALLEL_FOR, address(PARALLEL_FOR))
             if threaded:
@@ -104,10 +105,12 @@ def install():
     return _state["engine"]
 
 
-def _compile(ir_text):
+def _compile(make_ir, variant):
     # why local: engine imports gemm, which installs the pool while engine initializes.
     from jaxlite.compiler import engine
-    return engine.runtime_engine(ir_text)      # object code from the disk cache
+    # Object code from the disk cache, keyed by the sources that generate the IR.
+    return engine.runtime_engine(make_ir, [__file__, native.__file__, _lltypes_file],
+                                 variant)
 
 
 def address(name):
