@@ -117,12 +117,19 @@ def measure(states, rounds=7, round_time=0.06):
     return results
 
 
+SETTLE = 0.1
+
+
 def _interleaved(calls, inner, rounds):
     times = {lib: [] for lib in calls}
     for call in calls.values():
         call()                                           # warm after the state change
     for _ in range(rounds):
         for lib, call in calls.items():
+            # The other library's threads spin for a while after its last call (JAX's
+            # for tens of milliseconds): let them go to sleep, then warm up this one.
+            time.sleep(SETTLE)
+            call()
             t0 = time.perf_counter()
             for _ in range(inner[lib]):
                 call()

@@ -18,7 +18,11 @@ jobs a worker spins for ``SPIN_NS`` (with ``pause``), so the kernels of one
 jitted call reuse it without a wake-up, then sleeps on a condition variable:
 an idle process burns no CPU. The caller spins at most ``SPIN_NS`` for chunks
 still running elsewhere, then sleeps too, which frees its core for a worker
-that was descheduled mid-chunk.
+that was descheduled mid-chunk. Beside a busy process the scheduler often
+puts the caller and a worker on one core; a spinning thread then keeps the
+other off it, so both spins give the core up (``sched_yield``) whenever the
+thread they wait for is on their own core (``sched_getcpu``): the MLP step
+beside one busy process took 5.2 ms with pure spins, 4.2-4.7 ms so.
 
 One job at a time: a call made while the pool is busy (from another Python
 thread, or nested inside a chunk) runs all its chunks on its own thread, so
@@ -45,9 +49,11 @@ from jaxlite.compiler.lltypes import __file__ as _lltypes_file
 PARALLEL_FOR = "jaxlite_parallel_for"
 MAX_WORKERS = 63
 # How long an idle worker (and a caller waiting for the last chunks) spins before
-# sleeping: long enough to cover the gap between two kernels of one call, short
-# enough that a finished process stops using CPU at once.
-SPIN_NS = 50_000
+# sleeping: long enough to cover the gap between two parallel kernels of one call
+# (a worker that went to sleep joins the next job a wake-up late: on the 2-core
+# machine the MLP step took 3.0-3.3 ms with 50 us, 2.4-2.5 ms with 200 us or 1 ms),
+# short enough that a finished process stops using CPU at once.
+SPIN_NS = 200_000
 # The C runtime functions the pool calls, registered under these names.
 _C_FUNCTIONS = {
     "pthread_create": (I32, [PTR, PTR, PTR, PTR]),
@@ -60,6 +66,12 @@ _C_FUNCTIONS = {
     "pthread_cond_broadcast": (I32, [PTR]),
     "pthread_cond_signal": (I32, [PTR]),
     "clock_gettime": (I32, [I32, PTR]),
+}
+# Used when the C library has them (glibc, musl): which core a thread runs on, and
+# giving that core up (see _PoolModule._spin).
+_OPTIONAL_FUNCTIONS = {
+    "sched_getcpu": (I32, []),
+    "sched_yield": (I32, []),
 }
 _SYNC_BYTES = 256          # room for a pthread_mutex_t / pthread_cond_t on any platform
 _CLOSED = 0xFFFFFFFF       # chunk counter of a finished job: every claim fails
@@ -90,11 +102,15 @@ def install():
     with _lock:
         if "engine" not in _state:
             threaded = available()
+            have = set()
             if threaded:
-                for name in _C_FUNCTIONS:
+                have = {name for name in _OPTIONAL_FUNCTIONS
+                        if native.c_function_address(name)}
+                for name in [*_C_FUNCTIONS, *sorted(have)]:
                     llvm.add_symbol(_alias(name), native.c_function_address(name))
-            _state["engine"] = _compile(lambda: str(_PoolModule(threaded).module),
-                                        f"threaded={threaded}")
+            _state["engine"] = _compile(
+                lambda: str(_PoolModule(threaded, have).module),
+                f"threaded={threaded}|{SPIN_NS}|{MAX_WORKERS}|{sorted(have)}")
             _state["threaded"] = threaded
             llvm.add_symbol(PARALLEL_FOR, address(PARALLEL_FOR))
             if threaded:
@@ -173,19 +189,24 @@ def _width(ty):
 class _PoolModule:
     """The pool's LLVM module: shared state as globals, the worker loop, the entry."""
 
-    def __init__(self, threaded):
+    def __init__(self, threaded, optional=()):
         self.module = module = ir.Module(name="jaxlite_pool")
         self.module.triple = llvm.get_process_triple()
         # Prints as `ptr`, but tells llvmlite the type of an indirect call through it.
         self.body_ptr = ir.PointerType(ir.FunctionType(VOID, [PTR, I64]))
-        self.c = {name: self._declare(name, *sig) for name, sig in _C_FUNCTIONS.items()} \
+        self.c = {name: self._declare(name, *sig) for name, sig in
+                  [*_C_FUNCTIONS.items(), *((n, _OPTIONAL_FUNCTIONS[n]) for n in optional)]} \
             if threaded else {}
         g = {}
         for name, ty in (("busy", I32), ("seq", I32), ("word", I64), ("done", I64),
                          ("sleepers", I32), ("waiting", I32), ("nworkers", I64),
+                         ("caller_cpu", I32), ("worker_cpu", ir.ArrayType(I32, MAX_WORKERS)),
                          ("fn", self.body_ptr), ("ctx", PTR), ("n", I64), ("threads", I64),
                          *((stat, I64) for stat in STATS)):
             g[name] = self._global(name, ty, 64)
+        g["caller_cpu"].initializer = I32(-1)             # -1: no core known
+        g["worker_cpu"].initializer = ir.Constant(g["worker_cpu"].value_type,
+                                                  [-1] * MAX_WORKERS)
         for name in ("mutex", "work_cond", "done_cond"):
             g[name] = self._global(name, ir.ArrayType(ir.IntType(8), _SYNC_BYTES), 64)
         self.g = g
@@ -194,6 +215,7 @@ class _PoolModule:
             self._pause = self._define_pause()
             self._now = self._define_now()
             self._run = self._define_run_chunks()
+            self._shares_core = self._define_shares_core()
             self._worker = self._define_worker()
             self._define_init()
             self._define_parallel_for()
@@ -235,6 +257,25 @@ class _PoolModule:
         var = self.g[name]
         return b.atomic_rmw("add", var, ir.Constant(var.value_type, delta), "seq_cst")
 
+    def cpu(self, b):
+        """The core this thread runs on, or -1 when unknown."""
+        if "sched_getcpu" not in self.c:
+            return I32(-1)
+        return b.call(self.c["sched_getcpu"], [])
+
+    def give_way_if(self, b, pred):
+        """sched_yield() when ``pred`` (an i1) holds and the C library has it."""
+        if "sched_yield" in self.c:
+            with b.if_then(pred, likely=False):
+                b.call(self.c["sched_yield"], [])
+
+    def worker_cpu(self, b, index):
+        return b.gep(self.g["worker_cpu"], [I32(0), b.trunc(index, I32)],
+                     source_etype=self.g["worker_cpu"].value_type)
+
+    def store_at(self, b, ptr, value):
+        b._insert(ir.instructions.StoreAtomicInstr(b.block, value, ptr, "monotonic", 4))
+
     def count(self, b, name, delta):
         """name += delta, for the counters only the pool's holder updates."""
         self.store(b, name, b.add(self.load(b, name, "monotonic"), delta), "monotonic")
@@ -268,9 +309,10 @@ class _PoolModule:
         b.ret(b.add(b.mul(sec, I64(1_000_000_000)), nsec))
         return fn
 
-    def _spin(self, b, fn, done_test):
+    def _spin(self, b, fn, done_test, on_check):
         """Emit a spin of at most SPIN_NS until ``done_test(b)`` (an i1) holds;
-        leaves the builder after it with an i1: whether it held."""
+        leaves the builder after it with an i1: whether it held. ``on_check(b)``
+        runs every 64 pauses (a few microseconds) with the time spun so far."""
         start = b.call(self._now, [])
         count = b.alloca(I64)
         b.store(I64(0), count)
@@ -287,7 +329,9 @@ class _PoolModule:
         check = fn.append_basic_block("spin.clock")
         b.cbranch(b.icmp_unsigned("==", b.and_(i, I64(63)), I64(0)), check, head)
         b.position_at_end(check)
-        late = b.icmp_unsigned(">", b.sub(b.call(self._now, []), start), I64(SPIN_NS))
+        elapsed = b.sub(b.call(self._now, []), start)
+        on_check(b, elapsed)
+        late = b.icmp_unsigned(">", elapsed, I64(SPIN_NS))
         b.cbranch(late, no, head)
         b.position_at_end(yes)
         b.branch(after)
@@ -303,8 +347,9 @@ class _PoolModule:
         """Claim and run chunks of job ``gen`` until none is left. A claim is a
         compare-and-swap of (gen << 32 | next chunk): it fails once the job is over,
         so a worker that woke late never runs a chunk of the wrong job."""
-        fn, b = self._function("jaxlite_pool_run_chunks", I64, [I32])
-        gen = b.zext(fn.args[0], I64)
+        fn, b = self._function("jaxlite_pool_run_chunks", I64, [I32, I64])
+        gen, slot = b.zext(fn.args[0], I64), fn.args[1]     # slot: worker index, or -1
+        is_worker = b.icmp_signed(">=", slot, I64(0))
         ran = b.alloca(I64)
         b.store(I64(0), ran)
         body = self.load(b, "fn", "monotonic")
@@ -323,6 +368,8 @@ class _PoolModule:
         pair = b.cmpxchg(self.g["word"], w, b.add(w, I64(1)), "acq_rel", "acquire")
         b.cbranch(b.extract_value(pair, 1), run, head)
         b.position_at_end(run)
+        with b.if_then(is_worker):          # where the chunk runs (see _wait_done)
+            self.store_at(b, self.worker_cpu(b, slot), self.cpu(b))
         b.call(body, [ctx, chunk])
         b.store(b.add(b.load(ran), I64(1)), ran)
         finished = b.add(self.add(b, "done", 1), I64(1))
@@ -334,7 +381,31 @@ class _PoolModule:
                                               [self.g["done_cond"]]))
         b.branch(head)
         b.position_at_end(out)
+        with b.if_then(is_worker):
+            self.store_at(b, self.worker_cpu(b, slot), I32(-1))
         b.ret(b.load(ran))
+        return fn
+
+    def _define_shares_core(self):
+        """i1 shares_core(cpu): does a worker run a chunk on core ``cpu``?"""
+        fn, b = self._function("jaxlite_pool_shares_core", I1, [I32])
+        pre = b.block
+        head, body = fn.append_basic_block("scan"), fn.append_basic_block("scan.body")
+        yes, no = fn.append_basic_block("yes"), fn.append_basic_block("no")
+        n = self.load(b, "nworkers", "monotonic")
+        b.branch(head)
+        b.position_at_end(head)
+        i = b.phi(I64)
+        i.add_incoming(I64(0), pre)
+        b.cbranch(b.icmp_signed("<", i, n), body, no)
+        b.position_at_end(body)
+        cpu = b.load_atomic(self.worker_cpu(b, i), "monotonic", 4, typ=I32)
+        i.add_incoming(b.add(i, I64(1)), body)
+        b.cbranch(b.icmp_signed("==", cpu, fn.args[0]), yes, head)
+        b.position_at_end(yes)
+        b.ret(I1(1))
+        b.position_at_end(no)
+        b.ret(I1(0))
         return fn
 
     def _define_worker(self):
@@ -350,8 +421,14 @@ class _PoolModule:
         b.branch(top)
         b.position_at_end(top)
         old = b.load(last)
+        def beside_caller(b, elapsed):
+            # Spinning on the caller's core keeps the caller off it: give way.
+            here = self.cpu(b)
+            near = b.and_(b.icmp_signed(">=", here, I32(0)), b.icmp_signed(
+                "==", here, self.load(b, "caller_cpu", "monotonic")))
+            self.give_way_if(b, near)
         changed = self._spin(b, fn, lambda b: b.icmp_unsigned(
-            "!=", self.load(b, "seq"), old))
+            "!=", self.load(b, "seq"), old), beside_caller)
         sleep, job = fn.append_basic_block("sleep"), fn.append_basic_block("job")
         b.cbranch(changed, job, sleep)
 
@@ -375,7 +452,7 @@ class _PoolModule:
         b.store(seq, last)
         wanted = b.icmp_unsigned("<", b.add(index, I64(1)), self.load(b, "threads", "monotonic"))
         with b.if_then(wanted):
-            b.call(self._run, [seq])
+            b.call(self._run, [seq, index])
         b.branch(top)
         return fn
 
@@ -429,7 +506,8 @@ class _PoolModule:
             self.locked(b, lambda: b.call(self.c["pthread_cond_broadcast"],
                                           [self.g["work_cond"]]))
         self.count(b, "stat_jobs", I64(1))
-        self.count(b, "stat_caller_chunks", b.call(self._run, [gen]))
+        self.store(b, "caller_cpu", self.cpu(b), "monotonic")
+        self.count(b, "stat_caller_chunks", b.call(self._run, [gen, I64(-1)]))
         self._wait_done(b, fn, n)
         self.store(b, "word", b.or_(b.shl(b.zext(gen, I64), I64(32)), I64(_CLOSED)))
         self.store(b, "busy", I32(0))
@@ -463,8 +541,14 @@ class _PoolModule:
         started = b.call(self._now, [])
         late = b.icmp_unsigned("!=", self.load(b, "done"), n)
         self.count(b, "stat_waits", b.zext(late, I64))
+        def beside_worker(b, elapsed):
+            # A chunk's owner waiting for this core cannot finish while we spin on it.
+            here = self.cpu(b)
+            self.store(b, "caller_cpu", here, "monotonic")
+            self.give_way_if(b, b.and_(b.icmp_signed(">=", here, I32(0)),
+                                       b.call(self._shares_core, [here])))
         finished = self._spin(b, fn, lambda b: b.icmp_unsigned(
-            "==", self.load(b, "done"), n))
+            "==", self.load(b, "done"), n), beside_worker)
         sleep, out = fn.append_basic_block("wait.sleep"), fn.append_basic_block("wait.out")
         b.cbranch(finished, out, sleep)
         b.position_at_end(sleep)

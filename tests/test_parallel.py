@@ -216,3 +216,12 @@ def test_gemm_blocks_over_the_pool(monkeypatch, shape, trans):
     got = compiled(a, b)
     want = f(a.astype(np.float64), b.astype(np.float64))
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_pool_counts_its_jobs():
+    before = threadpool.stats()
+    assert _run_chunks(10, 3) == [1] * 10
+    after = threadpool.stats()
+    assert after["jobs"] == before["jobs"] + 1
+    assert 0 <= after["caller_chunks"] - before["caller_chunks"] <= 10
+    assert after["waits"] - before["waits"] in (0, 1)
