@@ -552,6 +552,8 @@ def _convert_jvp(primals, tangents, new_dtype, weak_type=False):
 def _convert_transpose(ct, x, new_dtype, weak_type=False):
     if type(ct) is Zero:
         return [None]
+    if new_dtype.kind == "c" and x.aval.dtype.kind != "c":
+        ct = complex_ops.real(ct)   # Re(c t) for a real t: no discarded-part warning
     return [convert_element_type(ct, x.aval.dtype, x.aval.weak_type)]
 
 

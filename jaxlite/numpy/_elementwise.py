@@ -298,8 +298,23 @@ arctan = _unary_inexact("arctan", lax.atan)
 sinh = _unary_inexact("sinh", lax.sinh)
 cosh = _unary_inexact("cosh", lax.cosh)
 tanh = _unary_inexact("tanh", lax.tanh)
-log2 = _unary_inexact("log2", lambda x: lax.div(lax.log(x), _const(x, math.log(2.0))))
-log10 = _unary_inexact("log10", lambda x: lax.div(lax.log(x), _const(x, math.log(10.0))))
+def _log_base(base):
+    def f(x):
+        if _kind(x) == "c":     # each part on its own: inf / ln 2 stays inf (no inf * 0j)
+            return _parts(lambda p: lax.div(p, _const(p, math.log(base))))(lax.log(x))
+        return lax.div(lax.log(x), _const(x, math.log(base)))
+    return f
+
+
+log2 = _unary_inexact("log2", _log_base(2.0))
+log10 = _unary_inexact("log10", _log_base(10.0))
+
+
+def _times_i(z, sign=1):
+    """``i z`` (``-i z`` for sign -1) by swapping parts: a complex product with
+    i would turn an infinite part into NaN (inf * 0)."""
+    re, im = lax.real(z), lax.imag(z)
+    return lax.complex(lax.neg(im), re) if sign > 0 else lax.complex(im, lax.neg(re))
 deg2rad = radians = _unary_inexact("deg2rad", lambda x: lax.mul(x, _const(x, math.pi / 180)))
 rad2deg = degrees = _unary_inexact("rad2deg", lambda x: lax.mul(x, _const(x, 180 / math.pi)))
 
@@ -315,8 +330,7 @@ cbrt = _unary_inexact("cbrt", _cbrt)
 def _arcsinh(x):
     if _kind(x) == "c":
         # asinh(z) = -i asin(i z), whose branch cuts are numpy's and JAX's.
-        i = _const(x, 1j)
-        return lax.mul(lax.neg(i), lax.asin(lax.mul(i, x)))
+        return _times_i(lax.asin(_times_i(x)), -1)
     # Odd symmetry keeps large negative inputs accurate.
     ax = lax.abs(x)
     return lax.mul(lax.sign(x), lax.log(lax.add(ax, lax.sqrt(lax.add(lax.mul(ax, ax),
@@ -325,9 +339,11 @@ def _arcsinh(x):
 
 def _arccosh(x):
     if _kind(x) == "c":
-        # The principal branch: sqrt(z + 1) sqrt(z - 1), not sqrt(z^2 - 1).
-        one = _const(x, 1.0)
-        return lax.log(lax.add(x, lax.mul(lax.sqrt(lax.add(x, one)), lax.sqrt(lax.sub(x, one)))))
+        # acosh(z) = +-i acos(z), the sign giving a non-negative real part: the
+        # principal branch, numpy's (and JAX's values).
+        w = lax.acos(x)
+        return lax.select_n(lax.le(lax.imag(w), _const(lax.imag(w), 0)), _times_i(w, -1),
+                            _times_i(w))
     return lax.log(lax.add(x, lax.sqrt(lax.sub(lax.mul(x, x), _const(x, 1.0)))))
 
 
