@@ -132,6 +132,35 @@ _add("imag", "imag", lambda x, y: lax.imag(lax.mul(lax.complex(x, y), lax.comple
 _add("conj", "conj", lambda x, y: lax.imag(lax.mul(lax.conj(lax.complex(x, y)),
                                                    lax.mul(lax.conj(y), lax.complex(y, x)))),
      [normal, normal], [((3,), (3,)), ((2, 3), (2, 3))])
+
+
+def _c(x, y):
+    return lax.complex(x, y)
+
+
+def _parts(z):     # both parts of a complex result, as one float64 array
+    return lax.add(lax.real(z), lax.mul(lax.imag(z), lax.imag(z)))
+
+
+# Other primitives on complex operands (variants named "<prim>-complex"): the
+# derivative rules must be right for complex values (holomorphic ones) and
+# for |z| (not holomorphic).
+for _name, _fn in [("exp", lax.exp), ("log", lax.log), ("sqrt", lax.sqrt), ("sin", lax.sin),
+                   ("tanh", lax.tanh), ("atan", lax.atan), ("neg", lax.neg),
+                   ("integer_pow", lambda z: lax.integer_pow(z, 3))]:
+    _add(_name + "-complex", _name, functools.partial(lambda f, x, y: _parts(f(_c(x, y))), _fn),
+         [positive, normal], BIN_SHAPES[:1] + BIN_SHAPES[3:])
+_add("abs-complex", "abs", lambda x, y: lax.abs(_c(x, y)), [away_from_zero, normal],
+     BIN_SHAPES[:1] + BIN_SHAPES[3:])
+for _name, _fn in [("add", lax.add), ("sub", lax.sub), ("mul", lax.mul), ("div", lax.div),
+                   ("pow", lax.pow)]:
+    _add(_name + "-complex", _name, functools.partial(
+        lambda f, x, y: _parts(f(_c(x, y), _c(y, x))), _fn), [positive, positive],
+        BIN_SHAPES[:1] + BIN_SHAPES[3:])
+_add("dot_general-complex", "dot_general", lambda x, y: _parts(lax.dot_general(
+    _c(x, y), _c(y, x), (((1,), (0,)), ((), ())))), [normal, normal], [((3, 3), (3, 3))])
+_add("reduce_sum-complex", "reduce_sum", lambda x, y: _parts(lax.reduce_sum(
+    lax.mul(_c(x, y), _c(y, x)), (1,))), [normal, normal], [((2, 3), (2, 3))])
 _add("and", "and", lambda x, y: lax.mul(x, _f64(lax.bitwise_and(lax.gt(x, 0.0), lax.gt(y, 0.0)))),
      [away_from_zero, away_from_zero], BIN_SHAPES)
 _add("or", "or", lambda x, y: lax.mul(y, _f64(lax.bitwise_or(lax.gt(x, 0.0), lax.gt(y, 0.0)))),
