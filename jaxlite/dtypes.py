@@ -1,12 +1,15 @@
 """The dtypes jaxlite supports and JAX's type-promotion lattice over them.
 
 Python scalars are *weak*: they take the dtype of the array they meet
-(``f32_array * 2.0`` stays float32). Alone, they default to int32/float32, or
-to int64/float64 in x64 mode (``jax_enable_x64``). Unlike JAX, arrays are
-never narrowed: a float64 array stays float64 with x64 off.
+(``f32_array * 2.0`` stays float32, ``f32_array * 1j`` is complex64). Alone,
+they default to int32/float32/complex64, or to int64/float64/complex128 in x64
+mode (``jax_enable_x64``). Unlike JAX, arrays are never narrowed: a float64
+or complex128 array stays 64-bit with x64 off.
 
-Complex dtypes are not supported yet; the tables below are written so that
-adding them is a matter of new rows (a ``c`` kind, ``c*`` weak node).
+The lattice is JAX's: bool < i* < the integers < f* < the floats, with the
+weak complex node c* above f*; float32 and c* meet at complex64, float64 at
+complex128 (so float64 x complex64 -> complex128), and 64-bit integers x
+complex64 -> complex64.
 """
 import numpy as np
 
