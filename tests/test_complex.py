@@ -58,6 +58,49 @@ def test_promote_types_table(a, b, want, x64_mode):
     assert jnp.promote_types(b, a) == np.dtype(want)
 
 
+NAMES = ["bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
+         "float16", "float32", "float64", "complex64", "complex128"]
+# jnp.promote_types(row, complex64 / complex128) in JAX 0.10.2, the same in both x64
+# modes (captured with /work/jaxvenv/bin/python); the real rows' other columns are
+# test_dtypes.py's tables.
+COMPLEX_COLUMNS = """
+c64 c128 | c64 c128 | c64 c128 | c64 c128 | c64 c128 | c64 c128 | c64 c128 | c64 c128 |
+c64 c128 | c64 c128 | c64 c128 | c128 c128 | c64 c128 | c128 c128"""
+# (x + 1j) staged for x of each dtype: dtype, "*" for weak. With x64 off JAX
+# narrows float64 first (giving c64); jaxlite keeps float64, so that cell is c128.
+WEAK_1J = {False: "c64* c64* c64* c64* c64* c64* c64* c64* c64* c64 c64 c128 c64 c128",
+           True: "c128* c128* c128* c128* c128* c128* c128* c128* c128* c64 c64 c128 c64 c128"}
+
+
+def test_promote_types_with_complex_matches_jax_for_every_pair(x64_mode):
+    cells = [c.split() for c in COMPLEX_COLUMNS.strip().replace("\n", " ").split("|")]
+    full = {"c64": "complex64", "c128": "complex128"}
+    for name, (with64, with128) in zip(NAMES, cells):
+        assert jnp.promote_types(name, C64).name == full[with64], name
+        assert jnp.promote_types(C64, name).name == full[with64], name
+        assert jnp.promote_types(name, C128).name == full[with128], name
+    for name, cell in zip(NAMES, WEAK_1J[x64_mode].split()):
+        aval = jaxlite.make_jaxpr(lambda x: x + 1j)(jnp.zeros(1, name)).out_avals[0]
+        short = cell.rstrip("*")
+        assert (dtypes.short_name(aval.dtype), aval.weak_type) == (short, cell.endswith("*"))
+    for name in ("complex64", "complex128"):
+        for scalar in (1, 1.0, True, 1j):
+            assert (jnp.zeros(1, name) + scalar).dtype == name
+
+
+def test_promotion_with_complex_is_associative_and_symmetric(x64_mode):
+    typed = [(np.dtype(n), False) for n in NAMES] + [
+        (dtypes.default_int(), True), (dtypes.default_float(), True),
+        (dtypes.default_complex(), True)]
+    for a in typed:
+        for b in typed:
+            ab = dtypes.result_type(a, b)
+            assert ab == dtypes.result_type(b, a)
+            for c in typed:
+                assert dtypes.result_type(ab, c) == dtypes.result_type(
+                    a, dtypes.result_type(b, c)), (a, b, c)
+
+
 def test_python_complex_is_weak_and_takes_the_default_width(x64_mode):
     default = C128 if x64_mode else C64
     assert dtypes.default_complex() == default
