@@ -33,13 +33,13 @@ import llvmlite.binding as llvm
 from llvmlite import ir
 
 from jaxlite.compiler import complex_expand, loops, registry
-from jaxlite.compiler.lltypes import F32, F64, I64, PTR, VOID, declare, i64
+from jaxlite.compiler.lltypes import F32, F64, I32, I64, PTR, VOID, declare, i64
 from jaxlite.compiler.registry import kernel_rule
 from jaxlite.lax import fft_ops
 from jaxlite.lax.fft_ops import FftType
 
 _lock = threading.Lock()
-UNROLL_BELOW = 16        # Stockham passes with fewer interleaved transforms: q unrolled
+VECTOR_Q = 8        # Stockham passes with fewer interleaved transforms: explicit vectors
 _TABLES = {}            # symbol -> (numpy array kept alive, layout)
 _REAL = {np.dtype(np.float32): F32, np.dtype(np.float64): F64}
 
@@ -163,6 +163,48 @@ class _Line:
     def zero(self):
         return ir.Constant(self.T, 0.0)
 
+    def const(self, value):
+        return ir.Constant(self.T, float(value))
+
+
+class _VLine(_Line):
+    """The same helpers on vectors of ``lanes`` consecutive elements."""
+
+    def __init__(self, b, T, lanes):
+        super().__init__(b, T)
+        self.lanes, self.VT = lanes, ir.VectorType(T, lanes)
+        self.align = 4 if T == F32 else 8           # the planes are aligned for elements only
+
+    def ld(self, p, i):
+        return self.b.load(self.b.gep(p, [i], source_etype=self.T), typ=self.VT,
+                           align=self.align)
+
+    def st(self, v, p, i):
+        self.b.store(v, self.b.gep(p, [i], source_etype=self.T), align=self.align)
+
+    def const(self, value):
+        return ir.Constant(self.VT, [float(value)] * self.lanes)
+
+    def splat(self, v):
+        vec = self.b.insert_element(ir.Constant(self.VT, ir.Undefined), v, ir.Constant(I32, 0))
+        return self.b.shuffle_vector(vec, vec, ir.Constant(ir.VectorType(I32, self.lanes),
+                                                           [0] * self.lanes))
+
+
+def _interleave(b, vecs):
+    """Lane p of vector k to position p * len(vecs) + k: one contiguous store."""
+    n, lanes = len(vecs), vecs[0].type.count
+    width = 1
+    while width < n:
+        width *= 2
+    parts = list(vecs) + [ir.Constant(vecs[0].type, ir.Undefined)] * (width - n)
+    while len(parts) > 1:                       # concatenate pairwise
+        size = parts[0].type.count
+        mask = ir.Constant(ir.VectorType(I32, 2 * size), list(range(2 * size)))
+        parts = [b.shuffle_vector(parts[i], parts[i + 1], mask) for i in range(0, len(parts), 2)]
+    mask = [k * lanes + p for p in range(lanes) for k in range(n)]
+    return b.shuffle_vector(parts[0], parts[0], ir.Constant(ir.VectorType(I32, n * lanes), mask))
+
 
 def _butterfly(L, radix, xs):
     """The DFT of ``radix`` complex values (radix 2, 3, 4 or 5)."""
@@ -193,8 +235,8 @@ def _butterfly(L, radix, xs):
         ar, ai = xs[0]
         br = bi = None
         for j in range(1, half + 1):
-            c = ir.Constant(L.T, float(np.cos(2 * np.pi * j * k / radix)))
-            sn = ir.Constant(L.T, float(np.sin(2 * np.pi * j * k / radix)))
+            c = L.const(np.cos(2 * np.pi * j * k / radix))
+            sn = L.const(np.sin(2 * np.pi * j * k / radix))
             ar = b.fadd(ar, b.fmul(t[j - 1][0], c))
             ai = b.fadd(ai, b.fmul(t[j - 1][1], c))
             pr, pi = b.fmul(u[j - 1][0], sn), b.fmul(u[j - 1][1], sn)
@@ -229,16 +271,63 @@ def _emit_stage(L, src, dst, tw, offs, radix, s, m):
         for k in range(1, radix):
             y(k, L.cmul(*ys[k], *w(k)))
 
-    # Contiguous in q: a vectorizable inner loop once s is large; below that
-    # the s butterflies of one p are written out (adjacent loads the SLP
-    # vectorizer packs), with p the loop.
-    with loops.for_range(b, m, name="p") as p:
-        if s >= UNROLL_BELOW:
+    # Contiguous in q: a loop LLVM vectorizes once s is large. Below that its
+    # vectorizer would go along p with scatters (slow), so the code is vector
+    # code already: over the s values of q, or for s = 1 over 256 bits of p
+    # with the outputs interleaved by shuffles into one contiguous store.
+    if s >= VECTOR_Q:
+        with loops.for_range(b, m, name="p") as p:
             with loops.for_range(b, s, name="q") as q:
                 body(p, q)
-        else:
-            for q in range(s):
-                body(p, i64(q))
+        return
+    lanes = 8 if L.T == F32 else 4
+    if s > 1:
+        _vector_stage_q(L, src, dst, tw, offs, radix, s, m)
+    elif m % lanes == 0:
+        _vector_stage_p(L, src, dst, tw, offs, radix, m, lanes)
+    else:
+        with loops.for_range(b, m, name="p") as p:
+            body(p, i64(0))
+
+
+def _vector_stage_q(L, src, dst, tw, offs, radix, s, m):
+    """A pass with 1 < s < VECTOR_Q: vectors over the s interleaved transforms."""
+    b = L.b
+    V = _VLine(b, L.T, s)
+    with loops.for_range(b, m, name="p") as p:
+        xs = []
+        for j in range(radix):
+            i = b.mul(i64(s), b.add(p, i64(j * m)))
+            xs.append((V.ld(src[0], i), V.ld(src[1], i)))
+        ys = _butterfly(V, radix, xs)
+        for k in range(radix):
+            v = ys[k]
+            if k:
+                o_re, o_im = offs[k - 1]
+                w = (V.splat(L.ld(tw, b.add(p, i64(o_re)))), V.splat(L.ld(tw, b.add(p, i64(o_im)))))
+                v = V.cmul(*v, *w)
+            i = b.mul(i64(s), b.add(b.mul(p, i64(radix)), i64(k)))
+            V.st(v[0], dst[0], i)
+            V.st(v[1], dst[1], i)
+
+
+def _vector_stage_p(L, src, dst, tw, offs, radix, m, lanes):
+    """The first pass (s = 1): vectors over p, outputs interleaved by shuffles."""
+    b = L.b
+    V = _VLine(b, L.T, lanes)
+    with loops.for_range(b, m // lanes, name="pb") as pb:
+        p0 = b.mul(pb, i64(lanes))
+        xs = [(V.ld(src[0], b.add(p0, i64(j * m))), V.ld(src[1], b.add(p0, i64(j * m))))
+              for j in range(radix)]
+        ys = _butterfly(V, radix, xs)
+        outs = [ys[0]]
+        for k in range(1, radix):
+            o_re, o_im = offs[k - 1]
+            w = V.ld(tw, b.add(p0, i64(o_re))), V.ld(tw, b.add(p0, i64(o_im)))
+            outs.append(V.cmul(*ys[k], *w))
+        at = b.mul(p0, i64(radix))
+        V.st(_interleave(b, [o[0] for o in outs]), dst[0], at)
+        V.st(_interleave(b, [o[1] for o in outs]), dst[1], at)
 
 
 def _stockham_function(module, dtype, n):
