@@ -125,17 +125,22 @@ class Donation:
     def run(self, exe, consts, flat):
         direct = self.direct
         into, dead = {}, []
+        leaf_ids, base_ids = _census(flat)
         for leaf, j, in_place in self.pairs:
             x = flat[leaf]
             if type(x) is not _Array:
                 if isinstance(x, core.DeletedArray):
                     x.raise_deleted()
                 continue        # numpy arrays are copied by value, never taken
-            _check_not_repeated(x, leaf, flat)
+            if leaf_ids[id(x)] > 1:
+                _raise_repeated(x, leaf, flat)
             dead.append(x)
             if in_place:
                 owner = _exclusive_owner(x, leaf in direct)
-                if owner is not None and not _shared_with_leaves(x, owner, flat):
+                # Another argument viewing the memory: its base is x, or owner
+                # (counted once for x itself).
+                if (owner is not None and id(x) not in base_ids
+                        and base_ids.get(id(owner), 0) <= 1):
                     into[j] = owner
         outs = exe.call_into((*consts, *flat), into)
         for x in dead:
@@ -143,20 +148,25 @@ class Donation:
         return outs
 
 
-def _check_not_repeated(x, leaf, flat):
-    for i, y in enumerate(flat):
-        if y is x and i != leaf:
-            raise ValueError(f"a donated array (argument leaf {leaf}, {x.dtype.name}"
-                             f"{list(x.shape)}) is also passed as argument leaf {i}: "
-                             f"donate a separate copy")
-
-
-def _shared_with_leaves(x, owner, flat):
-    """Does another argument view ``x``'s memory (its base is ``x`` or ``owner``)?"""
+def _census(flat):
+    """``({id(leaf): count}, {id(base): count})`` over the leaves, in one pass."""
+    leaf_ids, base_ids = {}, {}
     for y in flat:
-        if y is not x and isinstance(y, _ndarray) and (y.base is x or y.base is owner):
-            return True
-    return False
+        i = id(y)
+        leaf_ids[i] = leaf_ids.get(i, 0) + 1
+        if isinstance(y, _ndarray):
+            b = y.base
+            if b is not None:
+                i = id(b)
+                base_ids[i] = base_ids.get(i, 0) + 1
+    return leaf_ids, base_ids
+
+
+def _raise_repeated(x, leaf, flat):
+    i = next(i for i, y in enumerate(flat) if y is x and i != leaf)
+    raise ValueError(f"a donated array (argument leaf {leaf}, {x.dtype.name}"
+                     f"{list(x.shape)}) is also passed as argument leaf {i}: "
+                     f"donate a separate copy")
 
 
 # References to a donated Array when only the caller's pytree (or variable)
