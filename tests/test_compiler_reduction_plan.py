@@ -61,7 +61,7 @@ def test_row_reduction_is_split_by_rows_and_takes_an_epilogue():
     k, plan = _plan(lambda x: jnp.log(jnp.sum(x, axis=1)) + 1.0, x)
     assert not plan.keeps_last and (plan.split, plan.extent) == ("rows", 600)
     assert k.epilogue is not None
-    assert parallel.split_plan(k, 4) == ("rows", 600)
+    assert parallel.split_plan(k, 4)[:2] == ("rows", 600)
 
 
 def test_arg_reductions_have_no_plan():
