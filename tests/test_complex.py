@@ -667,3 +667,41 @@ def test_vmap_over_complex_arrays():
     np.testing.assert_allclose(g, 3 * np.abs(Z) * np.conj(Z), rtol=1e-13)
     np.testing.assert_allclose(jaxlite.vmap(jnp.sort)(m), np.sort(m, axis=1))
     np.testing.assert_allclose(jaxlite.vmap(lambda z: lax.reduce_max(z, (0,)))(m), m.max(1))
+
+
+def test_control_flow_and_custom_rules_carry_complex_values():
+    z = np.complex128(0.5 + 0.5j)
+    # fori_loop: c -> c z three times from z gives z^4; in JAX's convention
+    # grad |z^4| = 4 |z|^3 conj(z) / |z| = 4 |z|^2 conj(z).
+    g = jaxlite.grad(lambda v: jnp.abs(lax.fori_loop(0, 3, lambda i, c: c * v, v)))(z)
+    np.testing.assert_allclose(g, 4 * abs(z) ** 2 * np.conj(z), rtol=1e-13)
+    carry, ys = lax.scan(lambda c, x: (c * x + 1j, jnp.abs(c)), np.complex128(1), Z)
+    c, want = 1 + 0j, []
+    for x in Z:
+        want.append(abs(c))
+        c = c * x + 1j
+    np.testing.assert_allclose(carry, c, rtol=1e-14)
+    np.testing.assert_allclose(ys, want, rtol=1e-14)
+    g = jaxlite.grad(lambda v: jnp.abs(lax.cond(True, lambda a: a * a, lambda a: a, v)))(z)
+    np.testing.assert_allclose(g, 2 * np.conj(z), rtol=1e-13)      # grad |z^2| = 2 conj(z)
+
+    @jaxlite.custom_vjp
+    def sq(v):
+        return v * v
+    sq.defvjp(lambda v: (v * v, v), lambda v, g: (2 * v * g,))
+    np.testing.assert_allclose(jaxlite.grad(lambda v: jnp.abs(sq(v)).sum())(Z),
+                               2 * np.conj(Z), rtol=1e-13)
+    jaxlite.test_util.check_grads(lambda v: jnp.sin(v) * v, (Z,), order=2)
+
+
+def test_random_normal_and_dot_with_complex_dtypes():
+    x = jaxlite.random.normal(jaxlite.random.PRNGKey(0), (2000,), jnp.complex64)
+    assert x.dtype == C64
+    # (re + i im) / sqrt 2: E|z|^2 = 1, the parts independent with variance 1/2.
+    assert abs(np.mean(np.abs(x) ** 2) - 1) < 0.1
+    assert abs(np.var(x.real) - 0.5) < 0.05 and abs(np.mean(x.real * x.imag)) < 0.05
+    out = lax.dot(Z.astype(C64), Z.astype(C64), preferred_element_type=jnp.complex128)
+    assert out.dtype == C128
+    np.testing.assert_allclose(out, Z @ Z, rtol=1e-6)
+    with pytest.raises(TypeError, match="preferred_element_type"):
+        lax.dot(Z, Z, preferred_element_type=jnp.float64)

@@ -79,7 +79,9 @@ def _check_preferred(operand_dtype, preferred):
         return
     wide_enough = preferred.itemsize >= operand_dtype.itemsize
     ok = (preferred.kind == "f" and (operand_dtype.kind in "iu" or wide_enough)
-          or preferred.kind in "iu" and operand_dtype.kind in "iu" and wide_enough)
+          and operand_dtype.kind != "c"
+          or preferred.kind in "iu" and operand_dtype.kind in "iu" and wide_enough
+          or preferred.kind == "c" and operand_dtype.kind == "c" and wide_enough)
     if not ok:
         raise TypeError(f"dot_general: preferred_element_type {preferred.name} is not "
                         f"compatible with operands of dtype {operand_dtype.name} (it must be "

@@ -68,7 +68,16 @@ def _is_default(v, default):
 
 
 def normal(key, shape=(), dtype=None):
-    """Standard normal samples: sqrt(2) erf_inv(u), u uniform in (-1, 1)."""
+    """Standard normal samples: sqrt(2) erf_inv(u), u uniform in (-1, 1). A
+    complex dtype gives (re + i im) / sqrt(2), re and im from the two halves of
+    split(key), as JAX."""
+    if dtype is not None and np.dtype(dtype).kind == "c":
+        dt = dtypes.canonicalize(dtype, "random.normal dtype")
+        k_re, k_im = split(key)
+        rdt = dtypes.real_dtype(dt)
+        re, im = (lax.div(_normal(k, _shape(shape), rdt), _const(_SQRT2, rdt))
+                  for k in (k_re, k_im))
+        return lax.complex(re, im)
     dt = _float_dtype(dtype, "normal")
     return _normal(key, _shape(shape), dt)
 
