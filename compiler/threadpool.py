@@ -98,7 +98,7 @@ def available():
 def install():
     """Compile the pool and register ``PARALLEL_FOR`` (once; needs LLVM's native
     target initialized). Without pthreads the entry point runs every chunk on the
-    caller. Returns the pool's engine."""
+    caller. Returns the pool's engine (detached: it is never freed)."""
     with _lock:
         if "engine" not in _state:
             threaded = available()
@@ -108,9 +108,17 @@ def install():
                         if native.c_function_address(name)}
                 for name in [*_C_FUNCTIONS, *sorted(have)]:
                     llvm.add_symbol(_alias(name), native.c_function_address(name))
-            _state["engine"] = _compile(
+            engine = _compile(
                 lambda: str(_PoolModule(threaded, have).module),
                 f"threaded={threaded}|{SPIN_NS}|{MAX_WORKERS}|{sorted(have)}")
+            _state["functions"] = {name: engine.get_function_address(name)
+                                   for name in (PARALLEL_FOR, "jaxlite_pool_init")}
+            _state["counters"] = {name: engine.get_global_value_address(_alias(name))
+                                  for name in ("nworkers", *STATS)} if threaded else {}
+            # Never freed, even at interpreter exit: a worker may still be spinning
+            # in this code then.
+            engine.detach()
+            _state["engine"] = engine
             _state["threaded"] = threaded
             llvm.add_symbol(PARALLEL_FOR, address(PARALLEL_FOR))
             if threaded:
@@ -130,7 +138,7 @@ def _compile(make_ir, variant):
 
 
 def address(name):
-    return _state["engine"].get_function_address(name)
+    return _state["functions"][name]
 
 
 def _init_sync():
@@ -141,17 +149,15 @@ def workers():
     """Workers the pool has started so far (0 before the first parallel call)."""
     if not _state.get("threaded"):
         return 0
-    addr = _state["engine"].get_global_value_address(_alias("nworkers"))
-    return ctypes.c_int64.from_address(addr).value
+    return ctypes.c_int64.from_address(_state["counters"]["nworkers"]).value
 
 
 def stats():
     """{counter: value} since the process started (see STATS)."""
     if not _state.get("threaded"):
         return {name[5:]: 0 for name in STATS}
-    engine = _state["engine"]
-    return {name[5:]: ctypes.c_int64.from_address(
-        engine.get_global_value_address(_alias(name))).value for name in STATS}
+    return {name[5:]: ctypes.c_int64.from_address(_state["counters"][name]).value
+            for name in STATS}
 
 
 BODY = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int64)
