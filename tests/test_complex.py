@@ -705,3 +705,23 @@ def test_random_normal_and_dot_with_complex_dtypes():
     np.testing.assert_allclose(out, Z @ Z, rtol=1e-6)
     with pytest.raises(TypeError, match="preferred_element_type"):
         lax.dot(Z, Z, preferred_element_type=jnp.float64)
+
+
+def test_more_operations_on_complex():
+    m = crandn(3, 4)
+    np.testing.assert_allclose(jnp.cov(m), np.cov(m), rtol=1e-13)
+    np.testing.assert_allclose(jnp.corrcoef(m), np.corrcoef(m), rtol=1e-12)
+    # logsumexp shifts by the largest real part: the principal log of the sum.
+    np.testing.assert_allclose(jaxlite.nn.logsumexp(Z), np.log(np.sum(np.exp(Z))), rtol=1e-14)
+    w = lax.reduce_window(m, 0j, lax.add, (2, 2), (1, 1), "VALID")
+    np.testing.assert_allclose(w, m[:-1, :-1] + m[1:, :-1] + m[:-1, 1:] + m[1:, 1:], rtol=1e-14)
+    np.testing.assert_array_equal(lax.broadcasted_iota(C64, (2, 3), 1), [[0, 1, 2]] * 2)
+    np.testing.assert_allclose(lax.cumprod(Z), np.cumprod(Z), rtol=1e-14)
+    with pytest.raises(ValueError, match="complex"):
+        lax.top_k(Z, 2)
+    with pytest.raises(TypeError, match="complex"):
+        lax.bitcast_convert_type(Z, np.float64)
+    # all/any are "nonzero" tests, as numpy (JAX 0.10.2 reads only the real
+    # part there: jnp.all(jnp.array([1j])) is False in JAX, True here).
+    assert jnp.all(np.array([1j, 1 + 0j])) and not jnp.any(np.array([0j, 0j]))
+    np.testing.assert_array_equal(jnp.logical_not(np.array([1j, 0j])), [False, True])

@@ -157,6 +157,9 @@ def bitcast_convert_type(operand, new_dtype):
     dst = dtypes.canonicalize(new_dtype, "new_dtype")
     if src == dst:
         return x
+    if src.kind == "c" or dst.kind == "c":     # as JAX
+        raise TypeError(f"bitcast_convert_type does not support complex values, got "
+                        f"{src.name} -> {dst.name}")
     if src.itemsize == dst.itemsize:
         return core.bind(bitcast_convert_type_p, x, new_dtype=dst)
     if src.kind == "b" or dst.kind == "b":

@@ -341,8 +341,8 @@ def _cum_binary(name):
 
 
 def _prod_identity(dtype):
-    if dtype.kind not in "iuf":
-        raise TypeError(f"cumprod requires integer or floating operands, got {dtype.name}"
+    if dtype.kind not in "iufc":
+        raise TypeError(f"cumprod requires integer, floating or complex operands, got {dtype.name}"
                         f"{core.where_message()}")
     return np.ones((), dtype)
 

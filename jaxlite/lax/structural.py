@@ -467,8 +467,8 @@ def _iota_shape(dtype, shape, dimension):
     if not 0 <= dimension < len(shape):
         raise ValueError(f"iota: dimension {dimension} is out of bounds for shape {shape} "
                          f"of rank {len(shape)}{core.where_message()}")
-    if np.dtype(dtype).kind not in "iuf":
-        raise TypeError(f"iota requires an integer or floating dtype, got "
+    if np.dtype(dtype).kind not in "iufc":
+        raise TypeError(f"iota requires an integer or floating dtype (or complex), got "
                         f"{np.dtype(dtype).name}{core.where_message()}")
     return ShapedArray(shape, dtype)
 

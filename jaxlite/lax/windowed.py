@@ -129,7 +129,7 @@ def _reduce_impl(kind):
 
 
 reduce_window_sum_p = standard_primitive("reduce_window_sum", _reduce_impl("sum"),
-                                         _window_shape("reduce_window_sum", "if"),
+                                         _window_shape("reduce_window_sum", "ifc"),
                                          kind=core.KERNEL, cost=core.COSTLY)
 reduce_window_max_p = standard_primitive("reduce_window_max", _reduce_impl("max"),
                                          _window_shape("reduce_window_max", "bif"),
@@ -422,6 +422,9 @@ def top_k(operand, k, *, axis=-1):
     """The ``k`` largest entries along ``axis`` and their int32 indices, largest
     first; equal values keep index order and NaN counts as largest."""
     aval = core.get_aval(operand)
+    if aval.dtype.kind == "c":
+        raise ValueError("top_k is not compatible with complex inputs (they have no order), "
+                         f"got {aval.dtype.name}")
     check_dtype("top_k", aval, "if")
     if aval.ndim == 0:
         raise TypeError("top_k operand must have >= 1 dimension, got shape ()")

@@ -119,7 +119,9 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=Non
         a, b = jnp.broadcast_arrays(a, b)
     if where is not None:
         a = jnp.where(where, a, -np.inf)
-    m = _max_or_neg_inf(a, axis)
+    # A complex input is shifted by the largest real part only (as JAX), so the
+    # imaginary part of the result is the principal argument of the sum.
+    m = _max_or_neg_inf(jnp.real(a), axis)
     m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, 0.0))
     e = jnp.exp(jnp.subtract(a, m))
     if b is not None:

@@ -10,7 +10,7 @@ convention: half-open bins, the last one closed).
 """
 import numpy as np
 
-from jaxlite import core, dtypes
+from jaxlite import core, dtypes, lax
 from jaxlite import numpy as jnp
 from jaxlite import numpy_util as util
 
@@ -153,7 +153,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
             fact = w_sum - ddof * jnp.sum(w * aw) / w_sum
     xc = x - avg[:, None]
     xw = xc if w is None else xc * w
-    c = jnp.dot(xw, xc.T) / fact
+    c = jnp.dot(xw, jnp.conj(xc).T) / fact      # conj: the Hermitian covariance, as numpy
     return jnp.squeeze(c)
 
 
@@ -163,8 +163,11 @@ def corrcoef(x, y=None, rowvar=True):
     c = cov(x, y, rowvar)
     if util.ndim(c) == 0:
         return c / c
-    d = jnp.sqrt(jnp.diagonal(c))
-    return jnp.clip(c / d[:, None] / d[None, :], -1, 1)
+    d = jnp.sqrt(jnp.real(jnp.diagonal(c)))
+    r = c / d[:, None] / d[None, :]
+    if jnp.iscomplexobj(r):     # each part clipped, as numpy and JAX
+        return lax.complex(jnp.clip(jnp.real(r), -1, 1), jnp.clip(jnp.imag(r), -1, 1))
+    return jnp.clip(r, -1, 1)
 
 
 # ------------------------------------------------------------ histograms
