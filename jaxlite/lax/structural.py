@@ -468,7 +468,7 @@ def _iota_shape(dtype, shape, dimension):
         raise ValueError(f"iota: dimension {dimension} is out of bounds for shape {shape} "
                          f"of rank {len(shape)}{core.where_message()}")
     if np.dtype(dtype).kind not in "iufc":
-        raise TypeError(f"iota requires an integer or floating dtype (or complex), got "
+        raise TypeError(f"iota requires a complex, integer or floating dtype, got "
                         f"{np.dtype(dtype).name}{core.where_message()}")
     return ShapedArray(shape, dtype)
 
