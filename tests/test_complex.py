@@ -725,3 +725,21 @@ def test_more_operations_on_complex():
     # part there: jnp.all(jnp.array([1j])) is False in JAX, True here).
     assert jnp.all(np.array([1j, 1 + 0j])) and not jnp.any(np.array([0j, 0j]))
     np.testing.assert_array_equal(jnp.logical_not(np.array([1j, 0j])), [False, True])
+
+
+def test_window_reductions_on_complex():
+    m = (np.array([[1, 5, 2, 2], [3, 1, 4, 0], [2, 2, 6, 1]])
+         + 1j * np.array([[0, 1, 2, 3], [1, 0, 1, 0], [3, 2, 1, 0]]))
+    windows = np.stack([m[:-1, :-1], m[1:, :-1], m[:-1, 1:], m[1:, 1:]])
+    np.testing.assert_array_equal(lax.reduce_window(m, -np.inf + 0j, lax.max, (2, 2), (1, 1),
+                                                    "VALID"), windows.max(0))
+    np.testing.assert_array_equal(lax.reduce_window(m, np.inf + 0j, lax.min, (2, 2), (1, 1),
+                                                    "VALID"), windows.min(0))
+    # Its gradient compares windows with ge, which JAX refuses on complex: TypeError.
+    with pytest.raises(TypeError, match="complex128"):
+        jaxlite.grad(lambda v: jnp.sum(jnp.abs(lax.reduce_window(
+            v, -np.inf + 0j, lax.max, (1, 2), (1, 2), "VALID"))))(m)
+    s = jaxlite.grad(lambda v: jnp.sum(jnp.abs(lax.reduce_window(v, 0j, lax.add, (1, 2), (1, 2),
+                                                                 "VALID"))))(m)
+    pair = m[:, 0::2] + m[:, 1::2]
+    np.testing.assert_allclose(s, np.repeat(np.conj(pair) / np.abs(pair), 2, axis=1), rtol=1e-14)

@@ -42,7 +42,7 @@ def _identity(kind, dtype):
     dtype = np.dtype(dtype)
     if kind == "sum":
         return np.zeros((), dtype)
-    if dtype.kind == "f":
+    if dtype.kind in "fc":      # complex: (-)inf + 0j, below (above) every number
         return np.asarray(-np.inf if kind == "max" else np.inf, dtype)
     if dtype.kind == "b":
         return np.asarray(kind == "min", dtype)
@@ -132,10 +132,10 @@ reduce_window_sum_p = standard_primitive("reduce_window_sum", _reduce_impl("sum"
                                          _window_shape("reduce_window_sum", "ifc"),
                                          kind=core.KERNEL, cost=core.COSTLY)
 reduce_window_max_p = standard_primitive("reduce_window_max", _reduce_impl("max"),
-                                         _window_shape("reduce_window_max", "bif"),
+                                         _window_shape("reduce_window_max", "bifc"),
                                          kind=core.KERNEL, cost=core.COSTLY)
 reduce_window_min_p = standard_primitive("reduce_window_min", _reduce_impl("min"),
-                                         _window_shape("reduce_window_min", "bif"),
+                                         _window_shape("reduce_window_min", "bifc"),
                                          kind=core.KERNEL, cost=core.COSTLY)
 
 
