@@ -597,3 +597,30 @@ def test_blas_threads_knob_applies_to_lapack_calls(monkeypatch):
     assert blas.set_threads_alias in compiled.llvm_ir(optimized=False)
     close(compiled(s), np.linalg.cholesky(s))
     jaxlite.clear_caches()
+
+
+def test_scipy_cholesky_reads_one_triangle_like_scipy_and_jax():
+    """scipy.linalg.cholesky / cho_factor read the requested triangle only (JAX's
+    jax.scipy.linalg.cholesky passes symmetrize_input=False): the other triangle
+    may hold anything, eagerly and under jit, and the gradient is that of the
+    function of the triangle (central differences)."""
+    s = spd(2, 5, 5)
+    junk = s + np.triu(rand(2, 5, 5), 1) * 100            # upper triangle garbage
+    for lower, a in ((True, junk), (False, np.swapaxes(junk, -1, -2))):
+        want = np.stack([sl.cholesky(m, lower=lower) for m in a])
+        close(jsl.cholesky(a, lower=lower), want)
+        close(jaxlite.jit(lambda x: jsl.cho_factor(x, lower=lower)[0])(a), want)
+
+    def f(x):
+        return jnp.sum(jsl.cholesky(x, lower=True) ** 2 * np.arange(25.0).reshape(5, 5))
+
+    def f_np(x):
+        return np.sum(np.linalg.cholesky(np.tril(x) + np.tril(x, -1).T) ** 2
+                      * np.arange(25.0).reshape(5, 5))
+    g = np.asarray(jaxlite.jit(jaxlite.grad(f))(junk[0]))
+    assert np.all(np.triu(g, 1) == 0)
+    eps = 1e-6
+    for _ in range(3):
+        d = rand(5, 5)
+        fd = (f_np(junk[0] + eps * d) - f_np(junk[0] - eps * d)) / (2 * eps)
+        np.testing.assert_allclose(np.sum(g * d), fd, rtol=1e-6, atol=1e-8)

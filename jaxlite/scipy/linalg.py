@@ -66,10 +66,12 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
 
 
 def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
-    """Cholesky factor of each matrix: upper (scipy's default) or ``lower``."""
+    """Cholesky factor of each matrix: upper (scipy's default) or ``lower``. Like
+    scipy and JAX, only that triangle of ``a`` is read (no symmetrization, which
+    also spares the gradient a transposed pass over the matrix)."""
     (a,) = _inexact(a)
     _square("cholesky", a)
-    L = lax_linalg.cholesky(a)
+    L = lax_linalg.cholesky(a if lower else jnp.swapaxes(a, -1, -2), symmetrize_input=False)
     return L if lower else jnp.swapaxes(L, -1, -2)
 
 
