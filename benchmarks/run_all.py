@@ -21,6 +21,7 @@ import bench_linalg
 import bench_memory
 import bench_mpi
 import bench_scipy
+import bench_sort
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -28,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def main():
     sections = [bench_jit.run(), bench_autodiff.run(), bench_control_flow.run(),
                 bench_linalg.run(), bench_scipy.run(), bench_conv.run(), bench_fft.run(),
+                bench_sort.run(),
                 bench_debug.run(), bench_eager.run(), bench_mpi.run(),
                 bench_contention.run(), bench_memory.run(), bench_compile.run()]
     text = (f"# Benchmark results\n\nProduced by `python benchmarks/run_all.py` on "

@@ -61,12 +61,12 @@ def split_plan(k, nthreads):
         if k.runs_flat(shape):
             return Split("flat", size, None, size)
         return Split("rows", shape[0], None, size) if shape and shape[0] >= 2 else None
-    if k.kind == "sort":     # lines before the sorted dim, by rows
+    if k.kind == "sort":     # by the outermost dimension that is not the sorted one
         shape, d = k.root.inputs[0].aval.shape, k.root.params["dimension"]
         size = k.root.inputs[0].aval.size
-        big = size >= MIN_ELEMENTS
-        return Split("rows", shape[0], None, size) if big and d > 0 and shape[0] >= 2 \
-            else None
+        outer = 0 if d > 0 else 1
+        big = size >= MIN_ELEMENTS and len(shape) > outer and shape[outer] >= 2
+        return Split("rows", shape[outer], None, size) if big else None
     if k.reduction is None:        # other kernels (GEMM, LAPACK, MPI, ...) run whole
         return None
     plan, x = k.reduction, k.root.inputs[0]

@@ -130,8 +130,9 @@ def method(line):
 def _lines(em, line):
     """Loop over the kernel's lines (this band's); yields each line's offset."""
     b, shape, d = em.b, line.shape, line.dim
+    # a band (parallel.split_plan) is of dimension 0, or 1 when 0 is sorted
     with loops.loop_nest(b, shape[:d], "p", outer=em.band) as pre:
-        with loops.loop_nest(b, shape[d + 1:], "q") as post:
+        with loops.loop_nest(b, shape[d + 1:], "q", outer=None if d else em.band) as post:
             yield loops.linear_index(b, list(pre) + [i64(0)] + list(post), shape)
 
 
@@ -404,7 +405,16 @@ def _long_line_function(module, line, quicksort):
     order = r.order()
     with b.if_else(b.icmp_unsigned("==", order, i64(0))) as (unordered, ordered):
         with unordered:
-            r.quicksort() if quicksort else r.sort()
+            if not quicksort:
+                r.sort()
+            elif not line.packed:
+                r.quicksort()
+            else:       # argsort: few varying digits (many ties) make radix cheaper
+                with b.if_else(r.few_digits_vary()) as (few, many):
+                    with few:
+                        r.sort()
+                    with many:
+                        r.quicksort()
         with ordered:
             r.copy(b.icmp_unsigned("==", order, i64(2)))
     if line.fixup:
@@ -479,6 +489,21 @@ class _LongLine:
         b.branch(head)
         b.position_at_end(end)
         return b.select(up, i64(1), b.select(down, i64(2), i64(0)))
+
+    def few_digits_vary(self):
+        """Do fewer digits than radix passes vary over a sample of 256 keys?"""
+        b, line = self.b, self.line
+        key0, _ = self.key_at(i64(0))
+        seen = ir.Constant(key0.type, 0)
+        for k in range(1, 256):
+            key, _ = self.key_at(i64(k * (line.n - 1) // 255))
+            seen = b.or_(seen, b.xor(key, key0))
+        wide = seen if seen.type == I64 else b.zext(seen, I64)
+        varying = i64(0)
+        for p in range(line.passes):
+            digit = b.and_(b.lshr(wide, i64(p * line.bits)), i64((1 << line.bits) - 1))
+            varying = b.add(varying, b.zext(b.icmp_unsigned("!=", digit, i64(0)), I64))
+        return b.icmp_unsigned("<", varying, i64(line.passes))
 
     def copy(self, reverse):
         """The line in input order (or reversed) into the output."""
