@@ -382,18 +382,22 @@ def _atan(z):
 
 # -------------------------------------------------------------- reductions
 
-def _tree_reduce(z, axes, identity, combine):
-    """Reduce over ``axes`` (moved last and flattened) by a balanced tree of
-    ``combine(a, b) -> Pair``, padding odd lengths with ``identity``."""
+def _lines(z, axes):
+    """The planes with ``axes`` moved last and flattened: (re, im, kept shape, n)."""
     shape = core.get_aval(z.re).shape
-    dt = core.get_aval(z.re).dtype
     keep = [d for d in range(len(shape)) if d not in axes]
     out_shape = tuple(shape[d] for d in keep)
     n = int(np.prod([shape[d] for d in axes], dtype=np.int64))
 
     def arrange(x):
         return lax.reshape(lax.transpose(x, tuple(keep) + tuple(axes)), out_shape + (n,))
-    re, im = arrange(z.re), arrange(z.im)
+    return arrange(z.re), arrange(z.im), out_shape, n
+
+
+def _tree_reduce(re, im, out_shape, n, identity, combine):
+    """Reduce lines (last axis, length ``n``) by a balanced tree of
+    ``combine(a, b) -> Pair``, padding odd lengths with ``identity``."""
+    dt = core.get_aval(re).dtype
     last = len(out_shape)
     if n == 0:
         return Pair(lax.full(out_shape, identity.real, dt), lax.full(out_shape, identity.imag, dt))
@@ -408,30 +412,56 @@ def _tree_reduce(z, axes, identity, combine):
         def half(x, k):
             return lax.slice_in_dim(x, k * h, (k + 1) * h, axis=last)
         p = combine(Pair(half(re, 0), half(im, 0)), Pair(half(re, 1), half(im, 1)))
-        re, im, n = p.re, p.im, h
+        re, im, n = _materialize(p.re), _materialize(p.im), h
     return Pair(lax.reshape(re, out_shape), lax.reshape(im, out_shape))
 
 
-register("reduce_prod", lambda z, axes: _tree_reduce(z, axes, 1 + 0j, cmul))
+def _materialize(x):
+    """``x`` stored, not fused into its readers: a sum over a new unit axis (a
+    kernel root). Each tree level reads two elements of the previous one, so
+    fusing the levels would evaluate the whole tree per output element."""
+    a = core.get_aval(x)
+    return lax.reduce_sum(lax.reshape(x, a.shape + (1,)), (a.ndim,))
 
 
-def _isnan(z):
-    return lax.bitwise_or(lax.ne(z.re, z.re), lax.ne(z.im, z.im))
+register("reduce_prod", lambda z, axes: _tree_reduce(*_lines(z, axes), 1 + 0j, cmul))
 
 
-def _extreme(op):
-    """Lexicographic max (op gt) or min (op lt) of two Pairs; a NaN wins (numpy)."""
-    def pick(a, b):
-        better = lax.bitwise_or(op(b.re, a.re), lax.bitwise_and(lax.eq(b.re, a.re),
-                                                                op(b.im, a.im)))
-        take_b = lax.bitwise_or(better, lax.bitwise_and(_isnan(b),
-                                                        lax.bitwise_not(_isnan(a))))
-        return Pair(lax.select_n(take_b, a.re, b.re), lax.select_n(take_b, a.im, b.im))
-    return pick
+def _pick(op):
+    """JAX's complex max (op gt) or min (op lt): lexicographic, ``x`` where it
+    wins strictly, else ``y`` (so a NaN ``y`` is taken, a NaN ``x`` dropped)."""
+    def rule(x, y):
+        x, y = _pair(x), _pair(y)
+        keep_x = lax.select_n(lax.eq(x.re, y.re), op(x.re, y.re), op(x.im, y.im))
+        return Pair(lax.select_n(keep_x, y.re, x.re), lax.select_n(keep_x, y.im, x.im))
+    return rule
 
 
-register("reduce_max", lambda z, axes: _tree_reduce(z, axes, complex(-np.inf, 0), _extreme(lax.gt)))
-register("reduce_min", lambda z, axes: _tree_reduce(z, axes, complex(np.inf, 0), _extreme(lax.lt)))
+register("max", _pick(lax.gt))
+register("min", _pick(lax.lt))
+
+
+def _reduce_extreme(op, identity):
+    """JAX's complex max/min reduction: a left fold of ``_pick`` over the reduced
+    elements, as a loop (with NaNs the fold depends on its order: no tree)."""
+    pick = _pick(op)
+
+    def rule(z, axes):
+        re, im, out_shape, n = _lines(z, axes)
+        last = len(out_shape)
+        dt = core.get_aval(re).dtype
+
+        def body(acc, x):
+            p = pick(Pair(*acc), Pair(*x))
+            return (p.re, p.im), None
+        init = (lax.full(out_shape, identity.real, dt), lax.full(out_shape, identity.imag, dt))
+        perm = (last,) + tuple(range(last))
+        return Pair(*lax.scan(body, init, (lax.transpose(re, perm), lax.transpose(im, perm)))[0])
+    return rule
+
+
+register("reduce_max", _reduce_extreme(lax.gt, complex(-np.inf, 0)))
+register("reduce_min", _reduce_extreme(lax.lt, complex(np.inf, 0)))
 
 
 def _take_along(x, perm, dimension):
