@@ -182,6 +182,10 @@ for _name, _fn in [("shift_left", lax.shift_left), ("shift_right_logical", lax.s
 for _name, _fn in [("population_count", lax.population_count), ("clz", lax.clz)]:
     _add(_name, _name, functools.partial(lambda f, x: lax.mul(x, _f64(f(_int(x)))),
                                          _fn), [off_integers], UN_SHAPES)
+# bitcast: float32 bits near 1.0 (0x3f800000 + small integers), piecewise constant
+_add("bitcast_convert_type", "bitcast_convert_type", lambda x: lax.mul(x, _f64(
+    lax.bitcast_convert_type(lax.add(_int(x), np.int32(0x3F800000)), F32))),
+    [off_integers], UN_SHAPES)
 # eq/ne compare a piecewise constant (floor) so that equality survives the
 # finite-difference step.
 _add("eq", "eq", lambda x, y: lax.mul(y, _f64(lax.eq(lax.floor(x), 1.0))), [off_integers, normal],
@@ -194,10 +198,6 @@ for _name, _fn in [("lt", lax.lt), ("le", lax.le), ("gt", lax.gt), ("ge", lax.ge
         [normal, away_from_zero], BIN_SHAPES)
 
 _add("select_n", "select_n",
-# bitcast: float32 bits near 1.0 (0x3f800000 + small integers), piecewise constant
-_add("bitcast_convert_type", "bitcast_convert_type", lambda x: lax.mul(x, _f64(
-    lax.bitcast_convert_type(lax.add(_int(x), np.int32(0x3F800000)), F32))),
-    [off_integers], UN_SHAPES)
      lambda x, y: lax.select_n(lax.gt(x, 0.0), lax.sin(x), lax.mul(x, y)),
      [away_from_zero, normal], [((3,), (3,)), ((2, 3), (2, 3))])
 # A float64 -> weakly typed float64 conversion: an exact identity
