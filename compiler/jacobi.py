@@ -110,6 +110,9 @@ def _scale(g):
         b.store(b.fadd(b.load(bad), b.fmul(x, _splat(0))), bad)
     bits = b.and_(b.bitcast(b.load(amax), _IVEC),
                   ir.Constant(_IVEC, [0x7FF0000000000000] * LANES))
+    # 2^-e, kept normal: entries from 2^1023 up scale to [2, 4) (2^-1023 would be 0 here)
+    top = ir.Constant(_IVEC, [0x7FD0000000000000] * LANES)
+    bits = b.select(b.icmp_unsigned(">", bits, top), top, bits)
     inv = b.bitcast(b.sub(ir.Constant(_IVEC, [0x7FE0000000000000] * LANES), bits), _VEC)
     with loops.for_range(b, n * n, name="sc") as k:
         p = elem(b, g.a, _VEC, k)

@@ -102,6 +102,8 @@ def repeated_cases():
         "graded": np.diag(10.0 ** -np.arange(8)) @ (np.eye(8) + 0.1 * sym(8, 8))
         @ np.diag(10.0 ** -np.arange(8)),
         "huge": 1e200 * sym(8, 8),
+        "near_overflow": 2.0 ** 1023 * np.diag([1.5, -1.0, 0.5, 1.0, 0.25, 1.25, -1.5, 0.0])
+        + 2.0 ** 1020 * (np.eye(8, k=1) + np.eye(8, k=-1)),
         "tiny": 1e-200 * sym(8, 8),
         "subnormal": 1e-310 * np.diag(np.arange(8.0)),
     }
