@@ -9,6 +9,7 @@ import datetime
 import os
 
 import bench_autodiff
+import bench_complex
 import bench_compile
 import bench_contention
 import bench_control_flow
@@ -29,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def main():
     sections = [bench_jit.run(), bench_autodiff.run(), bench_control_flow.run(),
                 bench_linalg.run(), bench_scipy.run(), bench_conv.run(), bench_fft.run(),
-                bench_sort.run(),
+                bench_sort.run(), bench_complex.run(),
                 bench_debug.run(), bench_eager.run(), bench_mpi.run(),
                 bench_contention.run(), bench_memory.run(), bench_compile.run()]
     text = (f"# Benchmark results\n\nProduced by `python benchmarks/run_all.py` on "

@@ -1,0 +1,85 @@
+"""Complex arithmetic under jit: jaxlite vs numpy and JAX (when installed), one run.
+
+    python benchmarks/bench_complex.py     # prints a markdown table
+
+Elementwise chains on 1e6 complex64 values (jaxlite compiles them on real
+planes, compiler/complex_expand.py), a complex reduction and a complex matrix
+product. Results are checked against numpy in complex128 before timing; JAX's
+inputs are device-resident and its results blocked on.
+"""
+import numpy as np
+
+from common import fmt_ratio, fmt_time, machine, optional, table, timeit
+
+import jaxlite
+import jaxlite.numpy as jlnp
+
+jax = optional("jax")
+if jax is not None:
+    import jax.numpy as jjnp
+
+LIBS = {"jaxlite": (jaxlite, jlnp)}
+if jax is not None:
+    LIBS["JAX"] = (jax, jjnp)
+
+N = 1_000_000
+
+
+def chain(np_):
+    return lambda z, w: np_.exp(1j * z) * w + np_.conj(z) * 0.5
+
+
+CASES = [  # (label, function of a numpy-like module, inputs' shapes, tolerance)
+    ("exp(1j z) w + conj(z)/2, c64 1e6", chain, [(N,), (N,)], 2e-5),
+    ("z * w / (z + 2), c64 1e6", lambda np_: lambda z, w: z * w / (z + 2), [(N,), (N,)], 2e-5),
+    ("sqrt(z) + log(w), c64 1e6", lambda np_: lambda z, w: np_.sqrt(z) + np_.log(w),
+     [(N,), (N,)], 2e-5),
+    ("sum(z * conj(w)), c64 1e6", lambda np_: lambda z, w: np_.sum(z * np_.conj(w)),
+     [(N,), (N,)], 1e-4),
+    ("z @ w, c64 256 x 256", lambda np_: lambda z, w: z @ w, [(256, 256), (256, 256)], 1e-4),
+]
+
+
+def _input(shape, rng):
+    re = rng.uniform(-2, 2, shape).astype(np.float32)
+    im = rng.uniform(-2, 2, shape).astype(np.float32)
+    return (re + 1j * im).astype(np.complex64)
+
+
+def _timed(lib, f, args):
+    if lib == "JAX":
+        args = [jax.device_put(a) for a in args]
+        return timeit(lambda: jax.block_until_ready(f(*args)), repeat=5, min_time=0.3)
+    return timeit(lambda: f(*args), repeat=5, min_time=0.3)
+
+
+def rows():
+    rng = np.random.default_rng(0)
+    out = []
+    for label, make, shapes, tol in CASES:
+        args = [_input(s, rng) for s in shapes]
+        want = make(np)(*[a.astype(np.complex128) for a in args])
+        scale = max(np.abs(want).max(), 1.0)
+        times = {}
+        for lib, (jx, jnp) in LIBS.items():
+            f = jx.jit(make(jnp))
+            err = np.abs(np.asarray(f(*args)) - want).max() / scale
+            assert err < tol, (lib, label, err)
+            times[lib] = _timed(lib, f, args)
+        f_np = make(np)
+        t_np = timeit(lambda: f_np(*args), repeat=5, min_time=0.3)
+        out.append([label, times["jaxlite"], t_np, times.get("JAX")])
+    return out
+
+
+def run():
+    table_rows = [[name, fmt_time(t_jl), fmt_time(t_np), fmt_time(t_jx), fmt_ratio(t_np, t_jl),
+                   fmt_ratio(t_jx, t_jl)] for name, t_jl, t_np, t_jx in rows()]
+    header = ["workload", "jaxlite", "numpy", "JAX", "numpy/jaxlite", "JAX/jaxlite"]
+    note = f"JAX {jax.__version__}" if jax is not None else "JAX not installed"
+    return (f"### Complex arithmetic under jit ({machine()}, {note}; ratios > 1 mean jaxlite "
+            f"is faster)\n\n" + table(header, table_rows))
+
+
+if __name__ == "__main__":
+    print(run())
