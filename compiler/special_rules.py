@@ -141,6 +141,10 @@ class _LLOps:
     def fabs(self, x):
         return self._intrinsic("fabs", x)
 
+    def fma(self, a, b, c):
+        fn = declare(self.module, "llvm.fmuladd.f64", F64, [F64, F64, F64])
+        return _Val(self.b, self.b.call(fn, [self._v(a).v, self._v(b).v, self._v(c).v]))
+
     def floor(self, x):
         return self._intrinsic("floor", x)
 

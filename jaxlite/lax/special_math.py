@@ -43,6 +43,11 @@ class NumpyOps:
     pow = np.power
 
     @staticmethod
+    def fma(a, b, c):
+        """a * b + c (the compiled backend may fuse it: one rounding)."""
+        return a * b + c
+
+    @staticmethod
     def branch(mask, if_true, if_false, *args):
         """``if_true(*args)`` where ``mask``, else ``if_false(*args)``; each
         computed only on its own elements."""
@@ -515,23 +520,46 @@ def _chebyshev(u, coeffs):
     return u * b1 - b2 + coeffs[0]
 
 
+def _powers(coeffs):
+    """A Chebyshev series' coefficients in the monomial basis (well conditioned
+    on these segments: the sums of their magnitudes stay within 6x the values)."""
+    return tuple(float(c) for c in np.polynomial.chebyshev.cheb2poly(coeffs))
+
+
+ERFINV_POWERS = tuple(_powers(c) for c in ERFINV_COEFFS)
+
+
+def _horner(o, u, powers):
+    out = u * powers[-1] + powers[-2]
+    for c in powers[-3::-1]:
+        out = o.fma(out, u, c)
+    return out
+
+
 def _erfinv_ratio(o, w, segments):
     """x / y where erf(x) = y, from w = -log((1-y)(1+y)): the first ``segments``
-    series all computed and one selected per element (no branches: vectorizable)."""
+    polynomials all computed (Horner, independent chains) and one selected per
+    element (no branches: vectorizable)."""
     s = o.sqrt(w)
     out = None
-    for (lo, hi, use_sqrt, _), coeffs in reversed(
-            list(zip(ERFINV_SEGMENTS, ERFINV_COEFFS))[:segments]):
+    for (lo, hi, use_sqrt, _), powers in reversed(
+            list(zip(ERFINV_SEGMENTS, ERFINV_POWERS))[:segments]):
         v = s if use_sqrt else w
-        value = _chebyshev((2.0 * v - (lo + hi)) / (hi - lo), coeffs)
+        value = _horner(o, v * (2.0 / (hi - lo)) + (lo + hi) / (lo - hi), powers)
         out = value if out is None else o.where(v < hi, value, out)
     return out
+
+
+def _log_of_one_minus_square(o, t):
+    """log((1-y)(1+y)) from t = 1 - |y|: one log; its absolute error (an ulp of
+    the result's size near y = 0) moves x / y by far less than an ulp."""
+    return o.log(t * (2.0 - t))
 
 
 def erf_inv(o, y):
     ay = o.fabs(y)
     t = 1.0 - ay
-    w = o.where(ay <= 0.5, -o.log1p(-ay * ay), -o.log(t * (2.0 - t)))
+    w = -_log_of_one_minus_square(o, t)
     x = o.where(t == 0.0, math.inf, ay * _erfinv_ratio(o, w, 3))
     x = o.where(y < 0.0, -x, x)
     return o.where(ay > 1.0, math.nan, x)
@@ -543,7 +571,7 @@ def ndtri(o, p):
     q = o.where(p < 0.5, p, 1.0 - p)
     t = 2.0 * q
     y = 1.0 - t
-    w = o.where(t >= 0.5, -o.log1p(-y * y), -o.log(t * (2.0 - t)))
+    w = -_log_of_one_minus_square(o, t)
     x = o.where(t == 0.0, math.inf, y * _erfinv_ratio(o, w, 4))
     x = math.sqrt(2.0) * o.where(p < 0.5, -x, x)
     return o.where((p < 0.0) | (p > 1.0), math.nan, x)
