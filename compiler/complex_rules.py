@@ -380,6 +380,16 @@ def _atan(z):
     return Pair(lax.mul(-0.5, d.im), lax.mul(0.5, d.re))
 
 
+@_rule("atan2")
+def _atan2(x, y):
+    """The complex continuation (XLA's): -i log((y + ix) / sqrt(x^2 + y^2))."""
+    x, y = _pair(x), _pair(y)
+    xx, yy = cmul(x, x), cmul(y, y)
+    den = csqrt(Pair(lax.add(xx.re, yy.re), lax.add(xx.im, yy.im)))
+    w = clog(cdiv(Pair(lax.sub(y.re, x.im), lax.add(y.im, x.re)), den))
+    return Pair(w.im, lax.neg(w.re))
+
+
 # -------------------------------------------------------------- reductions
 
 def _lines(z, axes):
