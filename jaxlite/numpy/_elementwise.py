@@ -433,7 +433,8 @@ def _ordered(lax_fn):
     """An order comparison; complex numbers compare lexicographically (real
     part first, then imaginary), as in JAX and numpy."""
     def f(x, y):
-        if _kind(x) != "c":
+        dt = getattr(x, "dtype", None)      # cheaper than the aval on the eager hot path
+        if (dt.kind if dt is not None else _kind(x)) != "c":
             return lax_fn(x, y)
         rx, ry = lax.real(x), lax.real(y)
         return lax.select_n(lax.eq(rx, ry), lax_fn(rx, ry), lax_fn(lax.imag(x), lax.imag(y)))
