@@ -69,7 +69,7 @@ def _planewise(name):
 # Data movement, linear maps and selections: the same on both planes.
 _PLANEWISE = """broadcast_in_dim reshape transpose squeeze rev slice pad concatenate
 dynamic_slice dynamic_update_slice gather scatter scatter_add select_n stop_gradient
-reduce_sum cumsum add sub neg""".split()
+reduce_sum cumsum reduce_window_sum add sub neg""".split()
 for _name in _PLANEWISE:
     if _name in core.all_primitives:
         register(_name, _planewise(_name))
@@ -502,21 +502,27 @@ def _sort(z, dimension):
     return Pair(_take_along(z.re, perm, dimension), _take_along(z.im, perm, dimension))
 
 
-@_rule("dot_general")
-def _dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
-    """Real GEMMs on the planes: four products (two when one side is real)."""
-    pt = preferred_element_type
-    pt = dtypes.real_dtype(pt) if pt is not None else None
+def _bilinear(name):
+    """A product bilinear in its two operands (dot_general, convolution) on
+    complex values: four real products, two when one side is real."""
+    prim = _prim(name)
 
-    def dot(a, b):
-        return lax.dot_general(a, b, dimension_numbers, precision=precision,
-                               preferred_element_type=pt)
-    if not isinstance(lhs, Pair):
-        return Pair(dot(lhs, rhs.re), dot(lhs, rhs.im))
-    if not isinstance(rhs, Pair):
-        return Pair(dot(lhs.re, rhs), dot(lhs.im, rhs))
-    return Pair(lax.sub(dot(lhs.re, rhs.re), dot(lhs.im, rhs.im)),
-                lax.add(dot(lhs.re, rhs.im), dot(lhs.im, rhs.re)))
+    def rule(lhs, rhs, **params):
+        params = _real_params(params)
+
+        def prod(a, b):
+            return prim.bind(a, b, **params)
+        if not isinstance(lhs, Pair):
+            return Pair(prod(lhs, rhs.re), prod(lhs, rhs.im))
+        if not isinstance(rhs, Pair):
+            return Pair(prod(lhs.re, rhs), prod(lhs.im, rhs))
+        return Pair(lax.sub(prod(lhs.re, rhs.re), prod(lhs.im, rhs.im)),
+                    lax.add(prod(lhs.re, rhs.im), prod(lhs.im, rhs.re)))
+    return rule
+
+
+for _name in ("dot_general", "conv_general_dilated"):
+    register(_name, _bilinear(_name))
 
 
 # ------------------------------------------------------------ control flow

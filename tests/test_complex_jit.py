@@ -268,6 +268,25 @@ def _fold(line, cmp):
     return acc
 
 
+def _correlate_valid(a, k):
+    kh, kw = k.shape
+    return np.array([[np.sum(a[i:i + kh, j:j + kw] * k) for j in range(a.shape[1] - kw + 1)]
+                     for i in range(a.shape[0] - kh + 1)])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_convolution_and_window_sum(dtype):
+    a, k = crand((5, 6), dtype), crand((2, 3), dtype)
+    check(lambda a, k: lax.conv(a[None, None], k[None, None], (1, 1), "VALID")[0, 0],
+          lambda a, k: _correlate_valid(a, k).astype(dtype), a, k)
+    check(lambda a, k: lax.conv(a[None, None], jnp.real(k)[None, None].astype(a.dtype), (1, 1),
+                                "VALID")[0, 0],
+          lambda a, k: _correlate_valid(a, k.real).astype(dtype), a, k)
+    check(lambda a: lax.reduce_window(a, jnp.zeros((), a.dtype), lax.add, (2, 2), (1, 1),
+                                      "VALID"),
+          lambda a: _correlate_valid(a, np.ones((2, 2))).astype(dtype), a)
+
+
 def test_long_reductions():
     """Product trees and max/min folds over long lines (each tree level is
     stored: fused levels would evaluate the whole tree per element)."""
