@@ -681,10 +681,6 @@ def _vec(ty, n):
     return ir.VectorType(ty, n)
 
 
-def _mask_const(n, lanes):
-    return ir.Constant(_vec(I1, lanes), [1 if k < n else 0 for k in range(lanes)])
-
-
 def _bitonic(b, module, v):
     """``v`` (a vector of unsigned items, power-of-two lanes) sorted ascending."""
     lanes = v.type.count
