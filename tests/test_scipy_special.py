@@ -343,3 +343,24 @@ def test_erfinv_tables_match_a_refit():
     for stored, refit in zip(special_math.ERFINV_COEFFS, fit_special.tables()):
         np.testing.assert_allclose(np.polynomial.chebyshev.chebval(u, stored),
                                    np.polynomial.chebyshev.chebval(u, refit), rtol=1e-13)
+
+
+def test_bessel_tables_match_a_refit():
+    u = np.linspace(-1, 1, 101)
+    refit = [c for pair in fit_special.bessel_tables() for c in pair]
+    for stored, again in zip(special_math.BESSEL_COEFFS, refit, strict=True):
+        np.testing.assert_allclose(np.polynomial.chebyshev.chebval(u, stored),
+                                   np.polynomial.chebyshev.chebval(u, again), rtol=1e-14)
+
+
+@pytest.mark.parametrize("name,nu", [("i0e", 0), ("i1e", 1)])
+def test_bessel_ie_against_extended_precision(name, nu):
+    # Both series, their switch at |x| = 8 and the far tail, eager and jit, against
+    # the tool's long-double reference (independent of the fitted tables).
+    z = np.concatenate([np.linspace(1e-6, 30, 20001), [8.0, np.nextafter(8.0, 9.0)],
+                        np.logspace(-300, 300, 600)])
+    x = np.concatenate([z, -z])
+    ref = (fit_special.bessel_ie(np.abs(x), nu) * np.sign(x) ** nu).astype(F64)
+    fn = getattr(sp, name)
+    for out in (fn(x), jaxlite.jit(fn)(x)):
+        np.testing.assert_allclose(np.asarray(out), ref, rtol=5e-15, atol=0)

@@ -1,7 +1,8 @@
-"""Derive the erf-inverse polynomial tables of jaxlite/lax/special_math.py
-(a development tool; needs scipy).
+"""Derive the polynomial tables of jaxlite/lax/special_math.py (a development
+tool; needs scipy).
 
-``python -m jaxlite.compiler.tools.fit_special`` prints ``ERFINV_COEFFS``. For each
+``python -m jaxlite.compiler.tools.fit_special`` prints ``ERFINV_COEFFS`` and
+``BESSEL_COEFFS`` (the Bessel series: see ``bessel_tables``). For each
 segment of ``special_math.ERFINV_SEGMENTS`` (a range of w = -log((1-y)(1+y)),
 or of sqrt(w), and a degree), x / y as a function of that variable, where
 erf(x) = y, is fitted by least squares in the Chebyshev basis of the segment
@@ -39,8 +40,67 @@ def tables():
     return tuple(fit(w, ratio, *segment) for segment in special_math.ERFINV_SEGMENTS)
 
 
-if __name__ == "__main__":
-    print("ERFINV_COEFFS = (")
-    for coeffs in tables():
+
+
+# ------------------------------------------------------------------ modified Bessel
+# The reference: e^-z I_nu(z) in extended precision (np.longdouble), by its power
+# series below z = 60 (positive terms) and Hankel's expansion above (its
+# smallest term is below 1e-19 there).
+
+def _bessel_series(z, nu):
+    quarter = z * z / 4
+    term = np.ones_like(z) if nu == 0 else z / 2
+    total = term.copy()
+    for k in range(400):
+        term = term * quarter / ((k + 1) * (k + 1 + nu))
+        total = total + term
+    return total * np.exp(-z)
+
+
+def _bessel_asymptotic(z, nu):
+    term = np.ones_like(z)
+    total = term.copy()
+    for k in range(40):
+        term = term * ((2 * k + 1) ** 2 - 4 * nu * nu) / (8 * (k + 1) * z)
+        total = total + term
+    return total / np.sqrt(2 * np.pi * z)
+
+
+def bessel_ie(z, nu):
+    """e^-z I_nu(z) for z > 0, in np.longdouble."""
+    z = np.asarray(z, np.longdouble)
+    return np.where(z < 60, _bessel_series(np.minimum(z, 60), nu),
+                    _bessel_asymptotic(np.maximum(z, 60), nu))
+
+
+def chebyshev_interpolant(f, degree, nodes=96):
+    """The first coefficients of f's Chebyshev interpolant on [-1, 1], summed in
+    extended precision (no least-squares noise)."""
+    t = (np.arange(nodes, dtype=np.longdouble) + 0.5) * np.pi / nodes
+    values = f(np.cos(t))
+    return tuple(float(2 * np.sum(values * np.cos(k * t)) / nodes / (2 if k == 0 else 1))
+                 for k in range(degree + 1))
+
+
+def bessel_tables():
+    """(small, large) series for nu = 0 and 1: in u = z/4 - 1 on [0, 8] of
+    e^-z I_nu(z) / z^nu, in v = 16/z - 1 above 8 of sqrt(z) e^-z I_nu(z)."""
+    small, large = special_math.BESSEL_DEGREES
+    return tuple(
+        (chebyshev_interpolant(lambda u, nu=nu: bessel_ie(4 * (u + 1), nu) / (4 * (u + 1)) ** nu,
+                               small),
+         chebyshev_interpolant(lambda v, nu=nu: bessel_ie(16 / (v + 1), nu) * np.sqrt(16 / (v + 1)),
+                               large))
+        for nu in (0, 1))
+
+
+def _print(name, rows):
+    print(f"{name} = (")
+    for coeffs in rows:
         print("    (" + ",\n     ".join(repr(c) for c in coeffs) + "),")
     print(")")
+
+
+if __name__ == "__main__":
+    _print("ERFINV_COEFFS", tables())
+    _print("BESSEL_COEFFS", [c for pair in bessel_tables() for c in pair])

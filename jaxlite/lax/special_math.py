@@ -512,14 +512,6 @@ ERFINV_COEFFS = (
 )
 
 
-def _chebyshev(u, coeffs):
-    """sum_k coeffs[k] T_k(u), by Clenshaw's recurrence."""
-    b1, b2 = 0.0, 0.0
-    for c in coeffs[:0:-1]:
-        b1, b2 = 2.0 * u * b1 - b2 + c, b1
-    return u * b1 - b2 + coeffs[0]
-
-
 def _powers(coeffs):
     """A Chebyshev series' coefficients in the monomial basis (well conditioned
     on these segments: the sums of their magnitudes stay within 6x the values)."""
@@ -583,48 +575,131 @@ def erfc(o, x):
 
 # ------------------------------------------------------------------ modified Bessel
 
-_BESSEL_SWITCH = 25.0
-
-
-def _bessel_series(o, z, nu):
-    """e^-z I_nu(z), nu in {0, 1}, 0 <= z <= 25: the power series (positive terms)."""
-    quarter = 0.25 * z * z
-    first = o.const(1.0, z) if nu == 0 else 0.5 * z
-
-    def cond(k, term, total):
-        return (term > total * EPS) & (k < 500.0)
-
-    def body(k, term, total):
-        # The division does not wait for term: only a multiply is on the chain.
-        term = term * (quarter / ((k + 1.0) * (k + 1.0 + nu)))
-        return k + 1.0, term, total + term
-
-    _, _, total = o.loop((o.const(0.0, z), first, first), cond, body)
-    return total * o.exp(-z)
-
-
-def _bessel_asymptotic(o, z, nu):
-    """e^-z I_nu(z) for z > 25: Hankel's expansion, summed to its smallest term."""
-    mu = 4.0 * nu * nu
-
-    def cond(k, term, total):
-        return (o.fabs(term) > o.fabs(total) * EPS) & (k < 60.0)
-
-    def body(k, term, total):
-        odd = 2.0 * k + 1.0
-        term = term * ((odd * odd - mu) / (8.0 * (k + 1.0) * z))
-        return k + 1.0, term, total + term
-
-    one = o.const(1.0, z)
-    _, _, total = o.loop((o.const(0.0, z), one, one), cond, body)
-    return total / o.sqrt(2.0 * math.pi * z)
+# e^-z I_nu(z), nu in {0, 1}, as two Chebyshev series (degrees BESSEL_DEGREES):
+# of e^-z I_nu(z) / z^nu in u = z/4 - 1 on [0, 8], and of sqrt(z) e^-z I_nu(z)
+# in v = 16/z - 1 above 8. Both are evaluated and one selected per element (no
+# branches: vectorizable). BESSEL_COEFFS is (nu=0 small, nu=0 large, nu=1
+# small, nu=1 large): Chebyshev interpolants of an extended-precision
+# reference, printed by `python -m jaxlite.compiler.tools.fit_special`.
+BESSEL_DEGREES = (28, 22)
+BESSEL_COEFFS = (
+    (0.33839763720473803,
+     -0.30468267234319835,
+     0.1716209015222087,
+     -0.09490109704804757,
+     0.049305284239670635,
+     -0.02373741480589939,
+     0.01054646039459492,
+     -0.004324309995050498,
+     0.0016394756169412577,
+     -0.0005763755745385041,
+     0.00018850288509576334,
+     -5.7541950100742645e-05,
+     1.6448448070650423e-05,
+     -4.416738358380198e-06,
+     1.1173875390414467e-06,
+     -2.670793853153e-07,
+     6.046995014654504e-08,
+     -1.3000250020866775e-08,
+     2.659823645568323e-09,
+     -5.189794809179471e-10,
+     9.675801095944143e-11,
+     -1.7268183374827734e-11,
+     2.954972945299015e-12,
+     -4.855648489624637e-13,
+     7.668183398731414e-14,
+     -1.1605101283886551e-14,
+     1.6350039811624528e-15,
+     -1.6255352821894128e-16,
+     -4.7469985118657e-17),
+    (0.4022452055070544,
+     0.003369116478255722,
+     6.889758346913962e-05,
+     2.8913705208645777e-06,
+     2.0489185891597038e-07,
+     2.266668993668897e-08,
+     3.396231993721649e-09,
+     4.940602706024817e-10,
+     1.188911575238067e-11,
+     -3.149913432278598e-11,
+     -1.3215842608303572e-11,
+     -1.7941477003251907e-12,
+     7.179812915761495e-13,
+     3.8530931555901443e-13,
+     1.53691656001878e-14,
+     -4.1473947305261057e-14,
+     -9.586469586993362e-15,
+     3.843117230700743e-15,
+     1.7412440767769286e-15,
+     -3.1119538731217794e-16,
+     -3.142709286506188e-16,
+     6.634413793800882e-17,
+     1.2687494758685351e-17),
+    (0.12629359322181682,
+     -0.17641651835783403,
+     0.10264365868984707,
+     -0.052945981208094954,
+     0.024726449030626478,
+     -0.01056408489462616,
+     0.004156422944312849,
+     -0.0015135724506312141,
+     0.0005122859561685367,
+     -0.0001617608158258576,
+     4.7815651075461375e-05,
+     -1.3273163656000239e-05,
+     3.470251308098437e-06,
+     -8.568720264302602e-07,
+     2.0032947531587936e-07,
+     -4.4450591248578664e-08,
+     9.381537347057892e-09,
+     -1.8872497122287995e-09,
+     3.625589886003336e-10,
+     -6.66348576161575e-11,
+     1.1736146602706719e-11,
+     -1.983934632064701e-12,
+     3.223394813148146e-13,
+     -5.038193079600952e-14,
+     7.560674814809562e-15,
+     -1.0654816149739215e-15,
+     1.151693757722727e-16,
+     1.9172308416785338e-17,
+     -3.761503912166897e-17),
+    (0.38928811750914005,
+     -0.009761097491361441,
+     -0.00011058893876265236,
+     -3.882564808847868e-06,
+     -2.51223623817958e-07,
+     -2.631468843717656e-08,
+     -3.835380417926075e-09,
+     -5.589743144432835e-10,
+     -1.8974989479049323e-11,
+     3.252606679973901e-11,
+     1.4125776658019428e-11,
+     2.0356593935558017e-12,
+     -7.198863251433877e-13,
+     -4.0832365022806447e-13,
+     -2.1047098213832182e-14,
+     4.275614512323315e-14,
+     1.0388654680789389e-14,
+     -3.782944010127798e-15,
+     -1.9116721173760985e-15,
+     3.621709594552047e-16,
+     2.647421240745418e-16,
+     -3.5688321510981186e-19,
+     -7.846941457795413e-17),
+)
+BESSEL_POWERS = tuple((_powers(BESSEL_COEFFS[2 * nu]), _powers(BESSEL_COEFFS[2 * nu + 1])) for nu in (0, 1))
 
 
 def _bessel_ie(o, x, nu):
+    small_powers, large_powers = BESSEL_POWERS[nu]
     z = o.fabs(x)
-    out = o.branch(z <= _BESSEL_SWITCH, lambda z: _bessel_series(o, z, nu),
-                   lambda z: _bessel_asymptotic(o, z, nu), z)
-    out = o.where(z == math.inf, 0.0, out)
+    small = _horner(o, z * 0.25 - 1.0, small_powers)
+    if nu == 1:
+        small = small * z
+    far = o.where(z <= 8.0, 8.0, z)     # NaN stays NaN
+    large = _horner(o, 16.0 / far - 1.0, large_powers) / o.sqrt(far)
+    out = o.where(z <= 8.0, small, large)
     return o.where(x < 0.0, -out, out) if nu == 1 else out
 
 
