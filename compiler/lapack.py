@@ -181,10 +181,6 @@ def _transpose(b, dst, src, dtype, rows, cols, name):
     registers (four vector loads, shuffles, four vector stores); an element-wise
     loop became vector scatters or gathers, several times slower on a 500x500."""
     ty = lltype(dtype)
-    vt = ir.VectorType(ty, 4)
-
-    def shuffle(x, y, mask):
-        return b.shuffle_vector(x, y, ir.Constant(ir.VectorType(I32, 4), mask))
 
     def scalar(i, j):
         v = b.load(_elem(b, src, dtype, b.add(b.mul(i, i64(cols)), j)), typ=ty)
@@ -193,21 +189,63 @@ def _transpose(b, dst, src, dtype, rows, cols, name):
         i0 = b.mul(bi, i64(4))
         with loops.for_range(b, cols // 4, name=f"{name}C") as bj:
             j0 = b.mul(bj, i64(4))
-            r = [b.load(_elem(b, src, dtype, b.add(b.mul(b.add(i0, i64(k)), i64(cols)), j0)),
-                        typ=vt, align=dtype.itemsize) for k in range(4)]
-            t0, t1 = shuffle(r[0], r[1], [0, 4, 2, 6]), shuffle(r[0], r[1], [1, 5, 3, 7])
-            t2, t3 = shuffle(r[2], r[3], [0, 4, 2, 6]), shuffle(r[2], r[3], [1, 5, 3, 7])
-            out = [shuffle(t0, t2, [0, 1, 4, 5]), shuffle(t1, t3, [0, 1, 4, 5]),
-                   shuffle(t0, t2, [2, 3, 6, 7]), shuffle(t1, t3, [2, 3, 6, 7])]
-            for k, v in enumerate(out):
-                at = b.add(b.mul(b.add(j0, i64(k)), i64(rows)), i0)
-                b.store(v, _elem(b, dst, dtype, at), align=dtype.itemsize)
+            _store_block(b, dst, dtype, rows, j0, i0,
+                         _transpose4(b, _load_block(b, src, dtype, cols, i0, j0)))
         with loops.for_range(b, cols, start=cols // 4 * 4, name=f"{name}c") as j:
             for k in range(4):
                 scalar(b.add(i0, i64(k)), j)
     with loops.for_range(b, rows, start=rows // 4 * 4, name=f"{name}r") as i:
         with loops.for_range(b, cols, name=f"{name}rc") as j:
             scalar(i, j)
+
+
+def _load_block(b, ptr, dtype, ld, i0, j0):
+    """Rows i0..i0+3, columns j0..j0+3 of a row-major matrix: four vectors."""
+    vt = ir.VectorType(lltype(dtype), 4)
+    return [b.load(_elem(b, ptr, dtype, b.add(b.mul(b.add(i0, i64(k)), i64(ld)), j0)),
+                   typ=vt, align=dtype.itemsize) for k in range(4)]
+
+
+def _store_block(b, ptr, dtype, ld, i0, j0, block):
+    for k, v in enumerate(block):
+        at = b.add(b.mul(b.add(i0, i64(k)), i64(ld)), j0)
+        b.store(v, _elem(b, ptr, dtype, at), align=dtype.itemsize)
+
+
+def _transpose4(b, r):
+    """The transpose of the 4x4 block whose rows are the vectors ``r``."""
+    def shuffle(x, y, mask):
+        return b.shuffle_vector(x, y, ir.Constant(ir.VectorType(I32, 4), mask))
+    t0, t1 = shuffle(r[0], r[1], [0, 4, 2, 6]), shuffle(r[0], r[1], [1, 5, 3, 7])
+    t2, t3 = shuffle(r[2], r[3], [0, 4, 2, 6]), shuffle(r[2], r[3], [1, 5, 3, 7])
+    return [shuffle(t0, t2, [0, 1, 4, 5]), shuffle(t1, t3, [0, 1, 4, 5]),
+            shuffle(t0, t2, [2, 3, 6, 7]), shuffle(t1, t3, [2, 3, 6, 7])]
+
+
+def _transpose_in_place(b, ptr, dtype, n, name):
+    """The square row-major matrix at ptr transposed in place: 4x4 blocks swapped
+    with their mirror (each transposed in registers), then the remainder pairs."""
+    ty = lltype(dtype)
+    n4 = n // 4 * 4
+    with loops.for_range(b, n // 4, name=f"{name}R") as bi:
+        i0 = b.mul(bi, i64(4))
+        _store_block(b, ptr, dtype, n, i0, i0, _transpose4(b, _load_block(b, ptr, dtype, n,
+                                                                          i0, i0)))
+        with loops.for_range(b, n // 4, start=b.add(bi, i64(1)), name=f"{name}C") as bj:
+            j0 = b.mul(bj, i64(4))
+            upper = _transpose4(b, _load_block(b, ptr, dtype, n, i0, j0))
+            lower = _transpose4(b, _load_block(b, ptr, dtype, n, j0, i0))
+            _store_block(b, ptr, dtype, n, j0, i0, upper)
+            _store_block(b, ptr, dtype, n, i0, j0, lower)
+    with loops.for_range(b, n, name=f"{name}r") as i:      # pairs (i, j > i) with j >= n4
+        start = b.select(b.icmp_signed(">", b.add(i, i64(1)), i64(n4)), b.add(i, i64(1)),
+                         i64(n4))
+        with loops.for_range(b, n, start=start, name=f"{name}c") as j:
+            pij = _elem(b, ptr, dtype, b.add(b.mul(i, i64(n)), j))
+            pji = _elem(b, ptr, dtype, b.add(b.mul(j, i64(n)), i))
+            x, y = b.load(pij, typ=ty), b.load(pji, typ=ty)
+            b.store(y, pij)
+            b.store(x, pji)
 
 
 def _fill(b, ptr, dtype, count, value, name="fill"):
@@ -540,17 +578,26 @@ def emit_lu(em, kernel):
                       m, n)
         return
     rt = routine("getrf", dt)
-    ws = _malloc(em, m * n * dt.itemsize + k * rt.int_bits // 8)
-    ipiv = b.gep(ws, [i64(m * n * dt.itemsize)], source_etype=I8)
+    # A square matrix is factored in the output buffer, transposed in place after:
+    # a fresh n x n workspace cost a page fault per 4 KB on every call.
+    square = m == n
+    ws_elems = 0 if square else m * n
+    ws = _malloc(em, ws_elems * dt.itemsize + k * rt.int_bits // 8)
+    ipiv = b.gep(ws, [i64(ws_elems * dt.itemsize)], source_etype=I8)
     info = em.alloca(rt.itype)
     with loops.for_range(b, nb, name="mat") as bi:
         src, dst = _ptr(em, a, bi, m * n), _ptr(em, lu_out, bi, m * n)
         piv, perm = _ptr(em, piv_out, bi, k), _ptr(em, perm_out, bi, m)
-        _transpose(b, ws, src, dt, m, n, "in")
+        work = dst if square else ws
+        _transpose(b, work, src, dt, m, n, "in")
         call = _Call(em, rt)
-        call.int(m), call.int(n), call.ptr(ws), call.int(_ld(m)), call.ptr(ipiv), call.ptr(info)
+        call.int(m), call.int(n), call.ptr(work), call.int(_ld(m)), call.ptr(ipiv)
+        call.ptr(info)
         call.emit()
-        _transpose(b, dst, ws, dt, n, m, "out")
+        if square:
+            _transpose_in_place(b, dst, dt, n, "out")
+        else:
+            _transpose(b, dst, ws, dt, n, m, "out")
         with loops.for_range(b, k, name="pv") as i:
             p1 = b.load(b.gep(ipiv, [i], source_etype=rt.itype), typ=rt.itype)
             p0 = b.sub(p1, ir.Constant(rt.itype, 1))
