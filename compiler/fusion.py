@@ -29,6 +29,16 @@ FUSABLE_KINDS = (core.ELEMENTWISE, core.INDEX_MAP)
 ROOT_KINDS = (core.REDUCTION, core.KERNEL, core.HIGHER_ORDER)
 # Recomputed in at most this many consumer kernels (cost FREE or CHEAP only).
 MAX_DUPLICATES = 4
+# A kernel stops absorbing producers at this weight (an equation weighs 1, a
+# COSTLY one 40: a transcendental inlines as about 50 instructions). LLVM's loop
+# vectorizer takes time quadratic in a loop body, so a long chain becomes
+# several vectorized kernels (compile time linear in its length) rather than
+# one too big to vectorize (engine.VECTORIZE_LIMIT).
+MAX_KERNEL_WEIGHT = 1000
+
+
+def _weight(node):
+    return 40 if node.cost == core.COSTLY else 1
 
 
 class CompilerOp:
@@ -76,6 +86,7 @@ class Kernel:
 
     def __init__(self, kind, root):
         self.kind, self.root, self.nodes = kind, root, [root]
+        self.weight = _weight(root)   # of its nodes: see MAX_KERNEL_WEIGHT
         self.reads = []       # materialized Vars read (aliases resolved later)
         self.index = -1
         self.epilogue = None  # elementwise consumer of a reduction's result, fused
@@ -399,13 +410,15 @@ def fuse(closed):
         exp = any(expanded[u] or _expanding(u, n.out) for u in us)
         joinable = (us and n.out not in out_set
                     and all(_can_read_fused(u, n.out) for u in us)
-                    and (not exp or n.cost == core.FREE))
+                    and (not exp or n.cost == core.FREE)
+                    and all(k.weight + _weight(n) <= MAX_KERNEL_WEIGHT for k in gs))
         # One consumer kernel: fuse. Several: recompute cheap values in each
         # rather than write them to memory and read them back.
         if joinable and (len(gs) == 1 or n.cost != core.COSTLY
                          and (len(gs) <= MAX_DUPLICATES or n.out in computed)):
             for k in gs:
                 k.nodes.append(n)
+                k.weight += _weight(n)
             groups[n], expanded[n] = gs, exp
         else:
             k = Kernel("loop", n)
