@@ -384,7 +384,7 @@ def test_wrong_number_of_arguments_is_type_error():
 
 @pytest.mark.parametrize("bad, tname", [("abc", "str"), (object(), "object"),
                                         (np.array(["a"]), "ndarray"),
-                                        (np.ones(2, np.complex64), "ndarray")])
+                                        (np.ones(2, np.clongdouble), "ndarray")])
 def test_invalid_argument_type_names_position_and_type(bad, tname):
     def f(x, y):
         return x

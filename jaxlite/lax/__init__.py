@@ -30,3 +30,4 @@ _drop_submodules(globals())
 del _drop_submodules, _ModuleType
 # The one public submodule, as jax.lax.linalg (its names stay out of this namespace).
 from jaxlite.lax import linalg  # noqa: E402
+del linalg_eig  # noqa: F821  (bound by linalg's import of it; implementation, as the others)
