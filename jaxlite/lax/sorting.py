@@ -13,7 +13,7 @@ from jaxlite.interpreters import ad, batching
 from jaxlite.lax._rules import check_dtype, normalize_axis, standard_primitive
 from jaxlite.lax import indexing, structural
 
-__all__ = ["sort", "argsort"]
+__all__ = ["sort", "argsort", "sort_key_val"]
 
 
 def _check(name, x, dimension):
@@ -87,10 +87,46 @@ batching.batch_rules[sort_p] = _batch(sort_p)
 batching.batch_rules[argsort_p] = _batch(argsort_p)
 
 
-def sort(operand, dimension=-1):
-    """``operand`` sorted along ``dimension`` (NaN last)."""
-    ndim = core.get_aval(operand).ndim
-    return core.bind(sort_p, operand, dimension=normalize_axis(dimension, ndim, "dimension"))
+def sort(operand, dimension=-1, is_stable=True, num_keys=1):
+    """``operand`` sorted along ``dimension`` (NaN last). As JAX, ``operand``
+    may be a sequence of same-shape arrays: all are reordered by the
+    lexicographic order of the first ``num_keys`` of them, and a tuple is
+    returned. jaxlite's sort is always stable, so ``is_stable`` changes nothing."""
+    if not isinstance(operand, (tuple, list)):
+        if num_keys != 1:
+            raise ValueError(f"sort: num_keys={num_keys} needs a sequence of at least "
+                             f"{num_keys} operands{core.where_message()}")
+        ndim = core.get_aval(operand).ndim
+        return core.bind(sort_p, operand,
+                         dimension=normalize_axis(dimension, ndim, "dimension"))
+    ops = list(operand)
+    if not 1 <= num_keys <= len(ops):
+        raise ValueError(f"sort: num_keys must be between 1 and the number of operands "
+                         f"({len(ops)}), got {num_keys}{core.where_message()}")
+    shapes = [core.get_aval(o).shape for o in ops]
+    if any(s != shapes[0] for s in shapes):
+        raise TypeError(f"sort: all operands must have the same shape, got {shapes}"
+                        f"{core.where_message()}")
+    dim = normalize_axis(dimension, len(shapes[0]), "dimension")
+    if len(ops) == 1:
+        return (sort(ops[0], dim),)
+    perm = _lexicographic_argsort(ops[:num_keys], dim)
+    return tuple(_take_along(o, perm, dim) for o in ops)
+
+
+def _lexicographic_argsort(keys, dimension):
+    """The stable permutation ordering ``keys`` lexicographically: stable
+    argsorts from the last key to the first (least significant first)."""
+    perm = argsort(keys[-1], dimension)
+    for k in reversed(keys[:-1]):
+        perm = _take_along(perm, argsort(_take_along(k, perm, dimension), dimension),
+                           dimension)
+    return perm
+
+
+def sort_key_val(keys, values, dimension=-1, is_stable=True):
+    """``(keys sorted, values in the keys' order)`` along ``dimension``."""
+    return sort((keys, values), dimension, is_stable, num_keys=1)
 
 
 def argsort(operand, dimension=-1, index_dtype=np.int32):
