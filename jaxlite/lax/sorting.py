@@ -1,4 +1,5 @@
-"""sort and argsort along one dimension.
+"""sort and argsort along one dimension; sort of several operands by
+``num_keys`` of them (and sort_key_val), built from argsorts and gathers.
 
 Both order NaN after every number, as numpy and JAX do; argsort is stable
 (ties keep their index order, -0.0 ties with 0.0). sort's derivative moves
