@@ -2,6 +2,8 @@
 scipy.special: values (float64 and float32, eager and jitted, special values
 as JAX gives them), derivatives against float64 finite differences, vmap
 against a loop, and the errors JAX raises."""
+import math
+
 import numpy as np
 import pytest
 import scipy.special as ss
@@ -351,6 +353,31 @@ def test_bessel_tables_match_a_refit():
     for stored, again in zip(special_math.BESSEL_COEFFS, refit, strict=True):
         np.testing.assert_allclose(np.polynomial.chebyshev.chebval(u, stored),
                                    np.polynomial.chebyshev.chebval(u, again), rtol=1e-14)
+
+
+def test_erfc_tables_match_a_refit():
+    u = np.linspace(-1, 1, 101)
+    np.testing.assert_allclose(np.polynomial.chebyshev.chebval(u, special_math.ERFC_COEFFS),
+                               np.polynomial.chebyshev.chebval(u, fit_special.erfc_table()),
+                               rtol=1e-14)
+
+
+def test_erfc_against_the_c_library_far_into_the_tail():
+    # The e^-x^2 factor is computed from x^2 split exactly: no x^2-ulp error near 26.
+    x = np.concatenate([np.linspace(-10, 27, 4001), [0.5, np.nextafter(0.5, 0.0)],
+                        np.logspace(-300, 1.4, 300), -np.logspace(-300, 1, 300)])
+    ref = np.array([math.erfc(v) for v in x])
+    for out in (lax.erfc(x), jaxlite.jit(lax.erfc)(x)):
+        np.testing.assert_allclose(np.asarray(out), ref, rtol=5e-15, atol=1e-300)
+    edges = np.array([np.inf, -np.inf, np.nan, 30.0, -0.0])
+    np.testing.assert_array_equal(jaxlite.jit(lax.erfc)(edges), [0.0, 2.0, np.nan, 0.0, 1.0])
+
+
+def test_log_ndtr_gradient_at_the_branch_point():
+    # d/dx log ndtr(x) = pdf(x) / ndtr(x), also at 0 where the two erfc sides meet.
+    x = np.array([-50.0, -10.0, -1.0, 0.0, 1e-3, 1.0, 5.0])
+    want = np.exp(-x * x / 2 - ss.log_ndtr(x)) / np.sqrt(2 * np.pi)
+    np.testing.assert_allclose(jaxlite.vmap(jaxlite.grad(sp.log_ndtr))(x), want, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name,nu", [("i0e", 0), ("i1e", 1)])

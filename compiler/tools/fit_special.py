@@ -94,6 +94,19 @@ def bessel_tables():
         for nu in (0, 1))
 
 
+def erfc_table():
+    """x e^(x^2) erfc(x) for x >= 1/2 (scipy's erfcx, accurate to an ulp or
+    two), interpolated in t = 1 - 2K/(x + K) scaled to [-1, 1]."""
+    k, lo = special_math.ERFC_K, special_math.ERFC_SWITCH
+    t_lo = 1.0 - 2.0 * k / (lo + k)
+
+    def scaled(u):
+        t = np.asarray(t_lo + (u + 1.0) * (1.0 - t_lo) / 2.0, np.float64)
+        x = 2.0 * k / (1.0 - t) - k
+        return x * ss.erfcx(x)
+    return chebyshev_interpolant(scaled, special_math.ERFC_DEGREE)
+
+
 def _print(name, rows):
     print(f"{name} = (")
     for coeffs in rows:
@@ -104,3 +117,4 @@ def _print(name, rows):
 if __name__ == "__main__":
     _print("ERFINV_COEFFS", tables())
     _print("BESSEL_COEFFS", [c for pair in bessel_tables() for c in pair])
+    print(f"ERFC_COEFFS = {erfc_table()!r}")

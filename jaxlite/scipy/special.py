@@ -175,11 +175,12 @@ def log_ndtr(x, series_order=3):
     x, = _floats(x)
     lower = -37.5 if x.dtype == np.float64 else -13.0
     upper = 0.0
-    x_mid = jnp.clip(x, lower, upper)            # each branch sees only its own domain
-    x_low = jnp.minimum(x, lower)
-    x_high = jnp.maximum(x, upper)
-    mid = jnp.log(ndtr(x_mid))
-    high = jnp.log1p(-ndtr(-x_high))
+    x_low = jnp.minimum(x, lower)               # each branch sees only its own domain
+    # One erfc serves both sides: ndtr(x) below 0, ndtr(-x) above.
+    x_above = jnp.maximum(x, lower)
+    tail = ndtr(jnp.where(x_above > upper, -x_above, x_above))
+    mid = jnp.log(tail)
+    high = jnp.log1p(-tail)
     low = _log_ndtr_asymptotic(x_low, series_order)
     return jnp.where(x > upper, high, jnp.where(x > lower, mid, low))
 
