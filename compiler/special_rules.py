@@ -6,8 +6,10 @@ becomes one internal double-precision function per module
 (``jaxlite.special.<name>``), which the value rule calls (float32 operands are
 widened and the result narrowed). The series and continued fractions are
 real loops inside that function, so its callers keep no branches of their
-own (``branch`` is an if/else there too). lgamma and erfc are the C library's (``lgamma_r``, ``erfc``), registered
-under jaxlite's names as native.py registers the C runtime.
+own (``branch`` is an if/else there too). lgamma is the C library's
+(``lgamma_r``), registered under jaxlite's name as native.py registers the C
+runtime (and erfc, which ``_LLOps.erfc`` still offers; special_math's erfc no
+longer calls it, so kernels holding erfc vectorize).
 """
 import threading
 

@@ -341,10 +341,12 @@ def test_a_declared_elementwise_primitive_fuses_without_compiler_edits(cube_prim
     np.testing.assert_allclose(exe(x)[1], np.max(x ** 3), rtol=1e-6)
 
 
-def test_huge_functions_alone_lose_the_loop_vectorizer():
-    # A cond whose untaken branch is one huge kernel: the huge function's loops
-    # carry vectorize.enable=false metadata, the cheap branch is still vectorized.
-    from jaxlite.compiler import engine
+def test_huge_functions_alone_lose_the_loop_vectorizer(monkeypatch):
+    # A cond whose untaken branch is one huge kernel (fusion would split it: the
+    # bound is lifted here to test the engine's own guard): the huge function's
+    # loops carry vectorize.enable=false metadata, the cheap branch is still vectorized.
+    from jaxlite.compiler import engine, fusion
+    monkeypatch.setattr(fusion, "MAX_KERNEL_WEIGHT", 10 ** 9)
 
     def heavy(x):
         for _ in range(150):
