@@ -255,6 +255,12 @@ def _store_out(b, line, op, base, i, item, carried_index):
     b.store(val, _at(b, op, lltype(line.out_dtype), _strided(b, line, base, i)))
 
 
+def _store_items(b, line, items, op, base, lo, hi):
+    """Output elements [lo, hi) of the line from its sorted items."""
+    with loops.for_range(b, hi, start=lo, name="st") as i:
+        _store_out(b, line, op, base, i, b.load(_at(b, items, line.ity, i), typ=line.ity), None)
+
+
 def _fixup_function(module, line):
     """``fix(x, out, base)``: ``_fixup`` as a function (kept out of hot loops)."""
     fn, b = _function(module, f"{line.name}_fix", [PTR, PTR, I64])
@@ -440,7 +446,7 @@ class _LongLine:
         self.ccur, self.cnxt = b.alloca(PTR), b.alloca(PTR)
         self.active = b.alloca(ir.IntType(8), i64(line.passes))
         self.total = b.alloca(line.pty)
-        self.halves_ctx = b.alloca(I64, i64(3))
+        self.halves_ctx = b.alloca(I64, i64(5))
         b.store(ir.Constant(I1, 0), self.special)
 
     def key_at(self, i):
@@ -577,6 +583,7 @@ class _LongLine:
         nthreads = parallel.threads()
         if nthreads < 2 or line.n < PARALLEL_SORT_MIN:
             b.call(qs, [a, t, a, i64(0), i64(line.n), i64(depth)])
+            self.store(i64(0), i64(line.n))
         else:                   # one partition here, then both halves over the pool
             pivot = _pivot(b, module, line.ity, a, i64(0), i64(line.n))
             nl = b.call(_partition_function(module, line),
@@ -584,16 +591,17 @@ class _LongLine:
             with b.if_else(b.icmp_signed("==", nl, i64(0))) as (pivot_is_min, split):
                 with pivot_is_min:
                     b.call(qs, [a, t, a, i64(0), i64(line.n), i64(depth)])
-                with split:
+                    self.store(i64(0), i64(line.n))
+                with split:     # each thread also writes its half of the output
                     ctx = self.halves_ctx
-                    for k, v in enumerate((t, a, nl)):
+                    for k, v in enumerate((t, a, nl, self.op, self.base)):
                         b.store(v, elem(b, ctx, I64, i64(k)))
                     run = declare(module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
                     b.call(run, [_halves_function(module, line, depth - 1), ctx, i64(2),
                                  i64(min(nthreads, 2))])
-        with loops.for_range(b, line.n, name="st") as i:
-            item = b.load(_at(b, self.bufs[0], line.ity, i), typ=line.ity)
-            _store_out(b, line, self.op, self.base, i, item, None)
+
+    def store(self, lo, hi):
+        _store_items(self.b, self.line, self.bufs[0], self.op, self.base, lo, hi)
 
     def one_pass(self, p, is_first, is_last):
         """Exclusive prefix sums of digit ``p``'s counts, then the scatter."""
@@ -741,8 +749,9 @@ def _quicksort_function(module, line):
 
 
 def _halves_function(module, line, depth):
-    """``half(ctx, c)``: quicksort of half ``c`` of a line partitioned once
-    (ctx: the partitioned items, the line's buffer, the split point)."""
+    """``half(ctx, c)``: quicksort of half ``c`` of a line partitioned once,
+    written to the output (ctx: the partitioned items, the line's buffer, the
+    split point, the output and the line's base offset)."""
     fn = module.globals.get(f"{line.name}_half")
     if fn is not None:
         return fn
@@ -750,12 +759,13 @@ def _halves_function(module, line, depth):
     fn.linkage = "internal"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     ctx, c = fn.args
-    cur, fin, split = (b.load(elem(b, ctx, I64, i64(k)), typ=ty)
-                       for k, ty in enumerate((PTR, PTR, I64)))
+    cur, fin, split, op, base = (b.load(elem(b, ctx, I64, i64(k)), typ=ty)
+                                 for k, ty in enumerate((PTR, PTR, I64, PTR, I64)))
     first = b.icmp_signed("==", c, i64(0))
     lo = b.select(first, i64(0), split)
     hi = b.select(first, split, i64(line.n))
     b.call(_quicksort_function(module, line), [cur, fin, fin, lo, hi, i64(depth)])
+    _store_items(b, line, fin, op, base, lo, hi)
     b.ret_void()
     return fn
 
