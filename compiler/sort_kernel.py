@@ -581,8 +581,9 @@ class _LongLine:
         qs = _quicksort_function(module, line)
         a, t = self.bufs
         nthreads = parallel.threads()
+        zero = ir.Constant(line.ity, 0)
         if nthreads < 2 or line.n < PARALLEL_SORT_MIN:
-            b.call(qs, [a, t, a, i64(0), i64(line.n), i64(depth)])
+            b.call(qs, [a, t, a, i64(0), i64(line.n), i64(depth), zero])
             self.store(i64(0), i64(line.n))
         else:                   # one partition here, then both halves over the pool
             pivot = _pivot(b, module, line.ity, a, i64(0), i64(line.n))
@@ -590,7 +591,7 @@ class _LongLine:
                         [a, t, i64(0), i64(line.n), pivot, ir.Constant(I1, 0)])
             with b.if_else(b.icmp_signed("==", nl, i64(0))) as (pivot_is_min, split):
                 with pivot_is_min:
-                    b.call(qs, [a, t, a, i64(0), i64(line.n), i64(depth)])
+                    b.call(qs, [a, t, a, i64(0), i64(line.n), i64(depth), pivot])
                     self.store(i64(0), i64(line.n))
                 with split:     # each thread also writes its half of the output
                     ctx = self.halves_ctx
@@ -710,17 +711,19 @@ def _bitonic(b, module, v):
 
 
 def _quicksort_function(module, line):
-    """``qs(cur, oth, fin, lo, hi, depth)``: sort items [lo, hi) now in ``cur``
-    into ``fin``; ``oth`` is free space. Partition cur -> oth around a pivot
+    """``qs(cur, oth, fin, lo, hi, depth, low)``: sort items [lo, hi) now in
+    ``cur``, none below ``low``, into ``fin``; ``oth`` is free space. A pivot
+    equal to ``low`` is the range's minimum: the items equal to it are set
+    aside in one pass, so each value repeated many times costs one pass. Partition cur -> oth around a pivot
     (compress, 512 bits at a time; out of place, so no load waits on a store)
     and recurse with the buffers' roles swapped; ranges of at most
     QUICKSORT_LEAF items are sorted by a bitonic network in registers and
     stored into ``fin``. Depth exhausted: heapsort."""
     ity = line.ity
-    fn, b = _function(module, f"{line.name}_qs", [PTR, PTR, PTR, I64, I64, I64])
+    fn, b = _function(module, f"{line.name}_qs", [PTR, PTR, PTR, I64, I64, I64, ity])
     if b is None:
         return fn
-    cur, oth, fin, lo, hi, depth = fn.args
+    cur, oth, fin, lo, hi, depth, low = fn.args
     n = b.sub(hi, lo)
     lanes = 16
     while lanes <= QUICKSORT_LEAF:       # the smallest network that holds the range
@@ -734,16 +737,17 @@ def _quicksort_function(module, line):
         b.ret_void()
     pivot = _pivot(b, module, ity, cur, lo, n)
     part = _partition_function(module, line)
-    nl = b.call(part, [cur, oth, lo, hi, pivot, ir.Constant(I1, 0)])
     d1 = b.sub(depth, i64(1))
-    with b.if_else(b.icmp_signed("==", nl, i64(0))) as (pivot_is_min, split):
-        with pivot_is_min:        # everything >= pivot: set the items equal to it aside
+    with b.if_else(b.icmp_unsigned("==", pivot, low)) as (pivot_is_min, split):
+        with pivot_is_min:      # set the items equal to it aside, in one pass (many ties)
             ne = b.call(part, [cur, oth, lo, hi, pivot, ir.Constant(I1, 1)])
             _copy_items(b, module, line, oth, fin, lo, ne)
-            b.call(fn, [oth, cur, fin, b.add(lo, ne), hi, d1])
+            above = b.add(pivot, ir.Constant(ity, 1))   # wraps only when no item is left
+            b.call(fn, [oth, cur, fin, b.add(lo, ne), hi, d1, above])
         with split:
-            b.call(fn, [oth, cur, fin, lo, b.add(lo, nl), d1])
-            b.call(fn, [oth, cur, fin, b.add(lo, nl), hi, d1])
+            nl = b.call(part, [cur, oth, lo, hi, pivot, ir.Constant(I1, 0)])
+            b.call(fn, [oth, cur, fin, lo, b.add(lo, nl), d1, low])
+            b.call(fn, [oth, cur, fin, b.add(lo, nl), hi, d1, pivot])
     b.ret_void()
     return fn
 
@@ -764,7 +768,8 @@ def _halves_function(module, line, depth):
     first = b.icmp_signed("==", c, i64(0))
     lo = b.select(first, i64(0), split)
     hi = b.select(first, split, i64(line.n))
-    b.call(_quicksort_function(module, line), [cur, fin, fin, lo, hi, i64(depth)])
+    b.call(_quicksort_function(module, line),
+           [cur, fin, fin, lo, hi, i64(depth), ir.Constant(line.ity, 0)])
     _store_items(b, line, fin, op, base, lo, hi)
     b.ret_void()
     return fn
