@@ -45,6 +45,12 @@ def _ones_like(x):
     return _full_like(x, 1)
 
 
+def _same_shape(*zs):
+    """Pairs broadcast to their common shape (lax broadcasts a rank-0 operand)."""
+    shape = np.broadcast_shapes(*[core.get_aval(z.re).shape for z in zs])
+    return [Pair(_broadcast(z.re, shape), _broadcast(z.im, shape)) for z in zs]
+
+
 def _real_params(params):
     """Complex dtypes in params (preferred_element_type, new_dtype...) as real."""
     return {k: (dtypes.real_dtype(v) if isinstance(v, np.dtype) and v.kind == "c" else v)
@@ -141,7 +147,7 @@ def cdiv(a, b):
 
 
 register("mul", lambda a, b: cmul(_pair(a), _pair(b)))
-register("div", lambda a, b: cdiv(_pair(a), _pair(b)))
+register("div", lambda a, b: cdiv(*_same_shape(_pair(a), _pair(b))))
 
 
 def _isinf(x):
@@ -266,12 +272,12 @@ def _rsqrt(z):
 
 @_rule("pow")
 def _pow(z, w):
-    z, w = _pair(z), _pair(w)
+    z, w = _same_shape(_pair(z), _pair(w))
     p = cexp(cmul(w, clog(z)))
-    # 0 ** w: 1 for w == 0, 0 for a positive real w, nan otherwise (as numpy)
+    # 0 ** w: 1 for w == 0, 0 when Re(w) > 0, nan otherwise (as numpy)
     z0 = lax.bitwise_and(lax.eq(z.re, 0.0), lax.eq(z.im, 0.0))
     w0 = lax.bitwise_and(lax.eq(w.re, 0.0), lax.eq(w.im, 0.0))
-    wpos = lax.bitwise_and(lax.gt(w.re, 0.0), lax.eq(w.im, 0.0))
+    wpos = lax.gt(w.re, 0.0)
     nan = _full_like(p.re, np.nan)
     zero_re = lax.select_n(w0, lax.select_n(wpos, nan, _zeros_like(nan)), _ones_like(nan))
     zero_im = lax.select_n(lax.bitwise_or(w0, wpos), nan, _zeros_like(nan))
@@ -383,7 +389,7 @@ def _atan(z):
 @_rule("atan2")
 def _atan2(x, y):
     """The complex continuation (XLA's): -i log((y + ix) / sqrt(x^2 + y^2))."""
-    x, y = _pair(x), _pair(y)
+    x, y = _same_shape(_pair(x), _pair(y))
     xx, yy = cmul(x, x), cmul(y, y)
     den = csqrt(Pair(lax.add(xx.re, yy.re), lax.add(xx.im, yy.im)))
     w = clog(cdiv(Pair(lax.sub(y.re, x.im), lax.add(y.im, x.re)), den))
@@ -441,7 +447,7 @@ def _pick(op):
     """JAX's complex max (op gt) or min (op lt): lexicographic, ``x`` where it
     wins strictly, else ``y`` (so a NaN ``y`` is taken, a NaN ``x`` dropped)."""
     def rule(x, y):
-        x, y = _pair(x), _pair(y)
+        x, y = _same_shape(_pair(x), _pair(y))
         keep_x = lax.select_n(lax.eq(x.re, y.re), op(x.re, y.re), op(x.im, y.im))
         return Pair(lax.select_n(keep_x, y.re, x.re), lax.select_n(keep_x, y.im, x.im))
     return rule

@@ -126,6 +126,17 @@ def test_broadcasting_and_python_scalars(dtype):
     close(out, (1 + 2j) * z)
 
 
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_with_a_rank0_operand(name):
+    """lax broadcasts a rank-0 operand; every rule must too (0 ** w included)."""
+    f, _ = BINARY[name]
+    z = np.array([1 + 1j, 2 - 1j, -1j, 0j], C64)
+    s = np.complex64(1.5 - 0.5j)
+    for a, b in [(z, s), (s, z)]:
+        with np.errstate(all="ignore"):
+            close(jax.jit(f)(a, b), f(a, b))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_complex_from_parts_and_conversions(dtype):
     real = np.float32 if dtype == C64 else np.float64
