@@ -8,6 +8,8 @@ care where they overflow or cancel: division by Smith's scaling, the modulus
 as a scaled hypot, sqrt as csqrt, log1p and expm1 without cancellation near 0,
 tanh by Kahan's formula.
 """
+import itertools
+
 import numpy as np
 
 from jaxlite import core, dtypes, lax
@@ -478,6 +480,34 @@ def _reduce_extreme(op, identity):
 
 register("reduce_max", _reduce_extreme(lax.gt, complex(-np.inf, 0)))
 register("reduce_min", _reduce_extreme(lax.lt, complex(np.inf, 0)))
+
+
+def _reduce_window_extreme(op, identity):
+    """Window max/min: JAX's pick folded over the window's offsets, each a strided
+    slice of the (identity-padded, base-dilated) planes."""
+    pick = _pick(op)
+
+    def rule(z, window_dimensions, window_strides, padding, base_dilation, window_dilation):
+        dt = core.get_aval(z.re).dtype
+        cfg = [(lo, hi, bd - 1) for (lo, hi), bd in zip(padding, base_dilation)]
+        re = lax.pad(z.re, np.array(identity.real, dt), cfg)
+        im = lax.pad(z.im, np.array(identity.imag, dt), cfg)
+        size = core.get_aval(re).shape
+        out = [max(0, (n - (w - 1) * d - 1) // s + 1) for n, w, d, s in
+               zip(size, window_dimensions, window_dilation, window_strides)]
+        acc = Pair(lax.full(out, identity.real, dt), lax.full(out, identity.imag, dt))
+        for offset in itertools.product(*[range(w) for w in window_dimensions]):
+            start = [o * d for o, d in zip(offset, window_dilation)]
+            limit = [b + (n - 1) * s + 1 if n else b for b, n, s in
+                     zip(start, out, window_strides)]
+            acc = pick(acc, Pair(lax.slice(re, start, limit, window_strides),
+                                 lax.slice(im, start, limit, window_strides)))
+        return acc
+    return rule
+
+
+register("reduce_window_max", _reduce_window_extreme(lax.gt, complex(-np.inf, 0)))
+register("reduce_window_min", _reduce_window_extreme(lax.lt, complex(np.inf, 0)))
 
 
 def _take_along(x, perm, dimension):

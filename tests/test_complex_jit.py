@@ -298,6 +298,20 @@ def test_convolution_and_window_sum(dtype):
           lambda a: _correlate_valid(a, np.ones((2, 2))).astype(dtype), a)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_window_max_min(dtype):
+    """Lexicographic window max/min (small integer parts: ties) against eager and a
+    numpy fold over each window."""
+    z = (RNG.integers(-2, 3, (5, 6)) + 1j * RNG.integers(-2, 3, (5, 6))).astype(dtype)
+    for m, cmp, init in [(lax.max, np.greater, -np.inf + 0j), (lax.min, np.less, np.inf + 0j)]:
+        check(lambda z: lax.reduce_window(z, init, m, (2, 3), (1, 2), "VALID"),
+              lambda z: np.array([[_fold(z[i:i + 2, j:j + 3].ravel(), cmp)
+                                   for j in range(0, 4, 2)] for i in range(4)], dtype), z)
+        f = (lambda z: lax.reduce_window(z, init, m, (2, 2), (2, 1), ((1, 0), (0, 1)),
+                                         base_dilation=(2, 1), window_dilation=(1, 2)))
+        close(jax.jit(f)(z), f(z))
+
+
 def test_long_reductions():
     """Product trees and max/min folds over long lines (each tree level is
     stored: fused levels would evaluate the whole tree per element)."""
