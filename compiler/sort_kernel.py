@@ -571,18 +571,29 @@ class _LongLine:
 
     def quicksort(self):
         b, line = self.b, self.line
-        with loops.for_range(b, line.n, name="ld") as i:
-            key, sp = self.key_at(i)
-            b.store(self.item(key, i), _at(b, self.bufs[0], line.ity, i))
-            if sp is not None:
-                b.store(b.or_(b.load(self.special, typ=I1), sp), self.special)
-        depth = 2 * int(line.n).bit_length() + 4
         module = b.function.module
-        qs = _quicksort_function(module, line)
         a, t = self.bufs
         nthreads = parallel.threads()
+        serial = nthreads < 2 or line.n < PARALLEL_SORT_MIN
+        if serial:
+            with loops.for_range(b, line.n, name="ld") as i:
+                key, sp = self.key_at(i)
+                b.store(self.item(key, i), _at(b, a, line.ity, i))
+                if sp is not None:
+                    b.store(b.or_(b.load(self.special, typ=I1), sp), self.special)
+        else:                   # the keys loaded by two threads, halves of the line each
+            ctx = self.halves_ctx
+            for k, v in enumerate((self.xp, a, self.base, i64(0), i64(0))):
+                b.store(v, elem(b, ctx, I64, i64(k)))
+            run = declare(module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
+            b.call(run, [_load_half_function(module, line), ctx, i64(2), i64(min(nthreads, 2))])
+            seen = b.or_(b.load(elem(b, ctx, I64, i64(3)), typ=I64),
+                         b.load(elem(b, ctx, I64, i64(4)), typ=I64))
+            b.store(b.icmp_unsigned("!=", seen, i64(0)), self.special)
+        depth = 2 * int(line.n).bit_length() + 4
+        qs = _quicksort_function(module, line)
         zero = ir.Constant(line.ity, 0)
-        if nthreads < 2 or line.n < PARALLEL_SORT_MIN:
+        if serial:
             b.call(qs, [a, t, a, i64(0), i64(line.n), i64(depth), zero])
             self.store(i64(0), i64(line.n))
         else:                   # one partition here, then both halves over the pool
@@ -748,6 +759,36 @@ def _quicksort_function(module, line):
             nl = b.call(part, [cur, oth, lo, hi, pivot, ir.Constant(I1, 0)])
             b.call(fn, [oth, cur, fin, lo, b.add(lo, nl), d1, low])
             b.call(fn, [oth, cur, fin, b.add(lo, nl), hi, d1, pivot])
+    b.ret_void()
+    return fn
+
+
+def _load_half_function(module, line):
+    """``load(ctx, c)``: the items of half ``c`` of the line into the buffer
+    (ctx: the input, the buffer, the line's base offset, then one slot per
+    half set to 1 when it saw -0.0 or a NaN)."""
+    fn = module.globals.get(f"{line.name}_ldhalf")
+    if fn is not None:
+        return fn
+    fn = ir.Function(module, ir.FunctionType(VOID, [PTR, I64]), name=f"{line.name}_ldhalf")
+    fn.linkage = "internal"
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    ctx, c = fn.args
+    xp, a, base = (b.load(elem(b, ctx, I64, i64(k)), typ=ty)
+                   for k, ty in enumerate((PTR, PTR, I64)))
+    first = b.icmp_signed("==", c, i64(0))
+    lo = b.select(first, i64(0), i64(line.n // 2))
+    hi = b.select(first, i64(line.n // 2), i64(line.n))
+    flag = b.alloca(I1)
+    b.store(ir.Constant(I1, 0), flag)
+    vty = lltype(line.dtype)
+    with loops.for_range(b, hi, start=lo, name="ld") as i:
+        key, sp = _key(b, line, b.load(_at(b, xp, vty, _strided(b, line, base, i)), typ=vty))
+        item = b.or_(b.shl(b.zext(key, I64), i64(32)), i) if line.packed else key
+        b.store(item, _at(b, a, line.ity, i))
+        if sp is not None:
+            b.store(b.or_(b.load(flag, typ=I1), sp), flag)
+    b.store(b.zext(b.load(flag, typ=I1), I64), elem(b, ctx, I64, b.add(c, i64(3))))
     b.ret_void()
     return fn
 
