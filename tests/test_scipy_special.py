@@ -341,10 +341,12 @@ def test_compiled_special_function_is_one_function_per_module():
 
 def test_erfinv_tables_match_a_refit():
     # compiler/tools/fit_special.py reproduces special_math's polynomial tables.
+    # The fit is a least-squares solve: its last digits depend on how many BLAS
+    # threads ran it (5e-13 at the degree-28 segment's end with one thread).
     u = np.linspace(-1, 1, 101)
     for stored, refit in zip(special_math.ERFINV_COEFFS, fit_special.tables()):
         np.testing.assert_allclose(np.polynomial.chebyshev.chebval(u, stored),
-                                   np.polynomial.chebyshev.chebval(u, refit), rtol=1e-13)
+                                   np.polynomial.chebyshev.chebval(u, refit), rtol=2e-12)
 
 
 def test_bessel_tables_match_a_refit():
