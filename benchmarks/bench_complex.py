@@ -9,7 +9,7 @@ inputs are device-resident and its results blocked on.
 """
 import numpy as np
 
-from common import fmt_ratio, fmt_time, machine, optional, table, timeit
+from common import optional, time_lib, timeit, versus_section
 
 import jaxlite
 import jaxlite.numpy as jlnp
@@ -46,13 +46,6 @@ def _input(shape, rng):
     return (re + 1j * im).astype(np.complex64)
 
 
-def _timed(lib, f, args):
-    if lib == "JAX":
-        args = [jax.device_put(a) for a in args]
-        return timeit(lambda: jax.block_until_ready(f(*args)), repeat=5, min_time=0.3)
-    return timeit(lambda: f(*args), repeat=5, min_time=0.3)
-
-
 def rows():
     rng = np.random.default_rng(0)
     out = []
@@ -65,7 +58,7 @@ def rows():
             f = jx.jit(make(jnp))
             err = np.abs(np.asarray(f(*args)) - want).max() / scale
             assert err < tol, (lib, label, err)
-            times[lib] = _timed(lib, f, args)
+            times[lib] = time_lib(jax, lib, f, *args)
         f_np = make(np)
         t_np = timeit(lambda: f_np(*args), repeat=5, min_time=0.3)
         out.append([label, times["jaxlite"], t_np, times.get("JAX")])
@@ -73,12 +66,7 @@ def rows():
 
 
 def run():
-    table_rows = [[name, fmt_time(t_jl), fmt_time(t_np), fmt_time(t_jx), fmt_ratio(t_np, t_jl),
-                   fmt_ratio(t_jx, t_jl)] for name, t_jl, t_np, t_jx in rows()]
-    header = ["workload", "jaxlite", "numpy", "JAX", "numpy/jaxlite", "JAX/jaxlite"]
-    note = f"JAX {jax.__version__}" if jax is not None else "JAX not installed"
-    return (f"### Complex arithmetic under jit ({machine()}, {note}; ratios > 1 mean jaxlite "
-            f"is faster)\n\n" + table(header, table_rows))
+    return versus_section("Complex arithmetic under jit", jax, rows())
 
 
 if __name__ == "__main__":

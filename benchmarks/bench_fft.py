@@ -10,7 +10,7 @@ device-resident and its results blocked on.
 """
 import numpy as np
 
-from common import fmt_ratio, fmt_time, machine, optional, table, timeit
+from common import optional, time_lib, timeit, versus_section
 
 import jaxlite
 import jaxlite.numpy as jlnp
@@ -41,13 +41,6 @@ def _input(shape, real, rng):
     return (x + 1j * rng.standard_normal(shape).astype(np.float32)).astype(np.complex64)
 
 
-def _timed(lib, f, x):
-    if lib == "JAX":
-        x = jax.device_put(x)
-        return timeit(lambda: jax.block_until_ready(f(x)), repeat=5, min_time=0.3)
-    return timeit(lambda: f(x), repeat=5, min_time=0.3)
-
-
 def rows():
     rng = np.random.default_rng(0)
     out = []
@@ -62,19 +55,14 @@ def rows():
             got = np.asarray(f(x))
             err = np.abs(got - want).max() / scale
             assert err < 1e-5, (lib, label, err)
-            times[lib] = _timed(lib, f, x)
+            times[lib] = time_lib(jax, lib, f, x)
         t_np = timeit(lambda: np_fn(x), repeat=5, min_time=0.3)
         out.append([label, times["jaxlite"], t_np, times.get("JAX")])
     return out
 
 
 def run():
-    table_rows = [[name, fmt_time(t_jl), fmt_time(t_np), fmt_time(t_jx), fmt_ratio(t_np, t_jl),
-                   fmt_ratio(t_jx, t_jl)] for name, t_jl, t_np, t_jx in rows()]
-    header = ["workload", "jaxlite", "numpy", "JAX", "numpy/jaxlite", "JAX/jaxlite"]
-    note = f"JAX {jax.__version__}" if jax is not None else "JAX not installed"
-    return (f"### FFT under jit ({machine()}, {note}; ratios > 1 mean jaxlite is faster)\n\n"
-            + table(header, table_rows))
+    return versus_section("FFT under jit", jax, rows())
 
 
 if __name__ == "__main__":

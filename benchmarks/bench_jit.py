@@ -13,7 +13,7 @@ import textwrap
 
 import numpy as np
 
-from common import fmt_ratio, fmt_time, machine, optional, table, timeit
+from common import optional, timeit, versus_section
 import workloads as W
 
 import jaxlite
@@ -197,15 +197,7 @@ def run(sections=("fused", "mlp", "sgd", "matmul", "per_example", "overhead", "f
     fns = {"fused": fused_rows, "mlp": mlp_rows, "sgd": sgd_rows, "matmul": matmul_rows,
            "per_example": per_example_rows, "overhead": overhead_rows,
            "first_call": first_call_rows}
-    rows = []
-    for s in sections:
-        for name, t_jl, t_np, t_jx in fns[s]():
-            rows.append([name, fmt_time(t_jl), fmt_time(t_np), fmt_time(t_jx),
-                         fmt_ratio(t_np, t_jl), fmt_ratio(t_jx, t_jl)])
-    header = ["workload", "jaxlite", "numpy", "JAX", "numpy/jaxlite", "JAX/jaxlite"]
-    jax_note = f"JAX {jax.__version__}" if jax is not None else "JAX not installed"
-    return (f"### jit workloads ({machine()}, {jax_note}; ratios > 1 mean jaxlite is "
-            f"faster)\n\n" + table(header, rows))
+    return versus_section("jit workloads", jax, [r for s in sections for r in fns[s]()])
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import os
 
 import numpy as np
 
-from common import fmt_ratio, fmt_time, machine, optional, table, timeit
+from common import optional, timeit, versus_section
 
 import jaxlite
 import jaxlite.numpy as jlnp
@@ -159,15 +159,7 @@ def batched_rows():
 
 
 def run():
-    rows = []
-    for fn in (gp_rows, batched_rows):
-        for name, t_jl, t_np, t_jx in fn():
-            rows.append([name, fmt_time(t_jl), fmt_time(t_np), fmt_time(t_jx),
-                         fmt_ratio(t_np, t_jl), fmt_ratio(t_jx, t_jl)])
-    header = ["workload", "jaxlite", "numpy", "JAX", "numpy/jaxlite", "JAX/jaxlite"]
-    note = f"JAX {jax.__version__}" if jax is not None else "JAX not installed"
-    return (f"### Linear algebra under jit ({machine()}, {note}; ratios > 1 mean jaxlite is "
-            f"faster)\n\n" + table(header, rows))
+    return versus_section("Linear algebra under jit", jax, gp_rows() + batched_rows())
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import contextlib
 
 import numpy as np
 
-from common import fmt_ratio, fmt_time, machine, optional, table, timeit
+from common import optional, time_lib, timeit, versus_section
 
 import jaxlite
 import jaxlite.numpy as jlnp
@@ -58,13 +58,6 @@ def _x64(lib, x):
         jax.config.update("jax_enable_x64", False)
 
 
-def _timed(lib, f, x):
-    if lib == "JAX":
-        x = jax.device_put(x)
-        return timeit(lambda: jax.block_until_ready(f(x)), repeat=5, min_time=0.3)
-    return timeit(lambda: f(x), repeat=5, min_time=0.3)
-
-
 def rows():
     rng = np.random.default_rng(0)
     out = []
@@ -78,7 +71,7 @@ def rows():
                     f = jx.jit(lambda v, jnp=jnp, op=op: getattr(jnp, op)(v, axis=axis))
                     np.testing.assert_array_equal(np.asarray(f(x)), want,
                                                   err_msg=f"{lib} {label}")
-                    times[lib] = _timed(lib, f, x)
+                    times[lib] = time_lib(jax, lib, f, x)
             np_fn = getattr(np, op)
             t_np = timeit(lambda: np_fn(x, axis=axis), repeat=5, min_time=0.3)
             out.append([f"{op} {label}", times["jaxlite"], t_np, times.get("JAX")])
@@ -86,12 +79,7 @@ def rows():
 
 
 def run():
-    table_rows = [[name, fmt_time(t_jl), fmt_time(t_np), fmt_time(t_jx), fmt_ratio(t_np, t_jl),
-                   fmt_ratio(t_jx, t_jl)] for name, t_jl, t_np, t_jx in rows()]
-    header = ["workload", "jaxlite", "numpy", "JAX", "numpy/jaxlite", "JAX/jaxlite"]
-    note = f"JAX {jax.__version__}" if jax is not None else "JAX not installed"
-    return (f"### Sorting under jit ({machine()}, numpy {np.__version__}, {note}; "
-            f"ratios > 1 mean jaxlite is faster)\n\n" + table(header, table_rows))
+    return versus_section("Sorting under jit", jax, rows(), f"numpy {np.__version__}, ")
 
 
 if __name__ == "__main__":

@@ -110,3 +110,23 @@ def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def time_lib(jax, lib, f, *args):
+    """Seconds per call of ``f(*args)`` for ``lib`` ("jaxlite" or "JAX"): JAX's
+    arguments are put on its device first and its results waited for."""
+    if lib == "JAX":
+        args = [jax.device_put(a) for a in args]
+        return timeit(lambda: jax.block_until_ready(f(*args)))
+    return timeit(lambda: f(*args))
+
+
+def versus_section(title, jax, rows, extra=""):
+    """A section of rows ``(workload, jaxlite s, numpy s, JAX s)`` with both
+    ratios; ``extra`` goes into the heading's parentheses after the machine."""
+    header = ["workload", "jaxlite", "numpy", "JAX", "numpy/jaxlite", "JAX/jaxlite"]
+    body = [[name, fmt_time(t_jl), fmt_time(t_np), fmt_time(t_jx), fmt_ratio(t_np, t_jl),
+             fmt_ratio(t_jx, t_jl)] for name, t_jl, t_np, t_jx in rows]
+    note = f"JAX {jax.__version__}" if jax is not None else "JAX not installed"
+    return (f"### {title} ({machine()}, {extra}{note}; ratios > 1 mean jaxlite is faster)\n\n"
+            + table(header, body))
