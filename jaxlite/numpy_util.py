@@ -261,6 +261,18 @@ def operator_index(x, what="value"):
         raise TypeError(f"{what} must be an integer, got {x!r}") from None
 
 
+def is_concrete(*xs):
+    """Whether every one of ``xs`` has a known value (not a tracer, or one
+    whose value is known, as during eager autodiff)."""
+    for x in xs:
+        if isinstance(x, core.Tracer):
+            try:
+                x.concrete_value()
+            except core.ConcretizationTypeError:
+                return False
+    return True
+
+
 def concrete_shape(shape_, what="shape"):
     if isinstance(shape_, (int, np.integer)) or (is_array(shape_) and np.ndim(shape_) == 0):
         return (operator_index(shape_, what),)

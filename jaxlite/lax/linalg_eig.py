@@ -177,7 +177,7 @@ def _vec_jvp(w, v, u, da):
     d = _col_sum(el.mul(cx.conj(u), v))                          # diag(u^H v)
     p = el.div(_cdot(_ct(u), _cdot(da, v)), _spread(d, shape, -2))   # v^-1 da v
     dw = _diag(p)
-    eye = structural.broadcast_in_dim(np.eye(n, dtype=cdt), shape, (nd - 2, nd - 1))
+    eye = _eye(shape, cdt)
     gap = el.sub(_spread(w, shape, -1), _spread(w, shape, -2))    # w_j - w_i
     f = el.sub(el.div(structural.full(shape, 1, cdt), el.add(gap, eye)), eye)
     du = _cdot(v, el.mul(f, p))
@@ -191,11 +191,15 @@ def _vec_jvp(w, v, u, da):
     return dw, el.add(du, el.mul(v, _spread(c, shape, -1)))
 
 
+def _eye(shape, dtype):
+    """Identity matrices of ``shape`` (..., n, n)."""
+    nd = len(shape)
+    return structural.broadcast_in_dim(np.eye(shape[-1], dtype=dtype), shape, (nd - 2, nd - 1))
+
+
 def _diag(x):
     aval = core.get_aval(x)
-    eye = structural.broadcast_in_dim(np.eye(aval.shape[-1], dtype=aval.dtype), aval.shape,
-                                      (aval.ndim - 2, aval.ndim - 1))
-    return _col_sum(el.mul(x, eye))
+    return _col_sum(el.mul(x, _eye(aval.shape, aval.dtype)))
 
 
 def _eig_jvp(primals, tangents, *, compute_left_eigenvectors, compute_right_eigenvectors,

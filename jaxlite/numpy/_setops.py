@@ -25,16 +25,6 @@ def _int():
     return dtypes.default_for_kind(1)
 
 
-def _is_concrete(*xs):
-    for x in xs:
-        if isinstance(x, core.Tracer):
-            try:
-                x.concrete_value()
-            except core.ConcretizationTypeError:
-                return False
-    return True
-
-
 def _need_size(name, size):
     if size is None:
         raise core.ConcretizationTypeError(
@@ -103,7 +93,7 @@ def bincount(x, weights=None, minlength=0, *, length=None):
     if util.ndim(x) != 1:
         raise ValueError(f"bincount: x must be 1-d, got shape {util.shape(x)}")
     if length is None:
-        if not _is_concrete(x):
+        if not util.is_concrete(x):
             raise core.ConcretizationTypeError(
                 "jnp.bincount: pass a static length= to use it under jit: the result's "
                 f"length depends on the values of x{core.where_message()}")
@@ -184,7 +174,7 @@ def compact(mask, size, fill_value=None):
 def _select(name, values, mask, size, fill_value):
     """``values[mask]`` (1-d), or its first ``size`` entries padded with ``fill_value``."""
     if size is None:
-        if not _is_concrete(mask):
+        if not util.is_concrete(mask):
             _need_size(name, size)
         m = np.asarray(mask.concrete_value() if isinstance(mask, core.Tracer) else mask)
         return values[np.nonzero(m)[0]]
@@ -228,7 +218,7 @@ def _unique_flat(ar, equal_nan, size, fill_value, name):
     n = util.shape(flat)[0]
     first = _first_of_runs(s, equal_nan)
     if size is None:
-        if not _is_concrete(first):
+        if not util.is_concrete(first):
             _need_size(name, size)
         starts = np.nonzero(np.asarray(first))[0]
         values = jnp.take(s, starts)
@@ -251,7 +241,7 @@ def _unique_flat(ar, equal_nan, size, fill_value, name):
 
 
 def _unique_axis(ar, axis, equal_nan):
-    if not _is_concrete(ar):
+    if not util.is_concrete(ar):
         raise core.ConcretizationTypeError(
             f"jnp.unique with axis= needs a concrete array{core.where_message()}")
     x = np.asarray(ar.concrete_value() if isinstance(ar, core.Tracer) else ar)

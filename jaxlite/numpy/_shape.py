@@ -396,7 +396,7 @@ def roll(a, shift, axis=None):
     a = _arr(a)
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), util.shape(a))
-    if isinstance(shift, core.Tracer) and not _is_concrete(shift):
+    if not util.is_concrete(shift):
         return _roll_traced(a, shift, axis)
     shifts = np.broadcast_to(np.asarray(shift), np.shape(axis))
     axes = np.atleast_1d(axis)
@@ -408,14 +408,6 @@ def roll(a, shift, axis=None):
             if k:
                 a = concatenate([slice_along(a, ax, n - k, n), slice_along(a, ax, 0, n - k)], ax)
     return a
-
-
-def _is_concrete(x):
-    try:
-        x.concrete_value()
-        return True
-    except core.ConcretizationTypeError:
-        return False
 
 
 def _roll_traced(a, shift, axis):

@@ -179,12 +179,9 @@ def randint(key, shape, minval, maxval, dtype=None):
     shape = _shape(shape)
     lo, hi = (_int_operand(v) for v in (minval, maxval))
     util.broadcast_shapes(shape, util.shape(lo), util.shape(hi), what="random.randint")
-    info = np.iinfo(dt)
-    wide = dtypes.int64 if dt != dtypes.uint64 else dtypes.uint64
-    hi_over = jnp.greater(hi, _clip_int(np.asarray(info.max), hi))
-    lo, hi = (_to_rank(lax.convert_element_type(_clip_int(v, wide, info), dt),
-                                     len(shape)) for v in (lo, hi))
-    nbits = info.bits
+    hi_over = jnp.greater(hi, _saturate(np.iinfo(dt).max, util.aval(hi).dtype))
+    lo, hi = (_to_rank(_clip_to(v, dt), len(shape)) for v in (lo, hi))
+    nbits = np.iinfo(dt).bits
     u = np.dtype(f"u{nbits // 8}")
     k1, k2 = split(key)
     higher, lower = random_bits(k1, nbits, shape), random_bits(k2, nbits, shape)
@@ -212,15 +209,21 @@ def _int_operand(v):
     return v
 
 
-def _clip_int(v, like_or_dtype, info=None):
-    """``v`` clipped to ``info``'s range (or converted, clipping, to ``like``'s dtype)."""
-    if info is None:
-        dt = util.aval(like_or_dtype).dtype
-        vinfo = np.iinfo(dt)
-        return np.asarray(min(max(int(v), vinfo.min), vinfo.max), dt)
-    v = lax.convert_element_type(v, like_or_dtype) if util.aval(v).dtype != like_or_dtype else v
-    return jnp.clip(v, _const(max(info.min, np.iinfo(like_or_dtype).min), like_or_dtype),
-                    _const(min(info.max, np.iinfo(like_or_dtype).max), like_or_dtype))
+def _saturate(value, dt):
+    """The integer ``value`` as a ``dt`` constant, clipped to dt's range."""
+    info = np.iinfo(dt)
+    return np.asarray(min(max(int(value), info.min), info.max), dt)
+
+
+def _clip_to(v, dt):
+    """The integer operand ``v`` clipped to ``dt``'s range (in int64, or
+    uint64 for a uint64 ``dt``), then converted to ``dt``."""
+    wide = dtypes.uint64 if dt == dtypes.uint64 else dtypes.int64
+    v = v if util.aval(v).dtype == wide else lax.convert_element_type(v, wide)
+    info, winfo = np.iinfo(dt), np.iinfo(wide)
+    clipped = jnp.clip(v, _const(max(info.min, winfo.min), wide),
+                       _const(min(info.max, winfo.max), wide))
+    return lax.convert_element_type(clipped, dt)
 
 
 def rademacher(key, shape=(), dtype=None):
