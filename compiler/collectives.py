@@ -292,48 +292,48 @@ def _persistent(em, nbytes):
     return b.load(slot, typ=PTR)
 
 
-@kernel_rule("all_gather", label="mpi", fuses_inputs=False)
-def emit_all_gather(em, kernel):
-    node = kernel.root
+def _one_operand(em, node):
+    """``(input, output, MPI calls)`` of a one-operand collective, its
+    signature checked across ranks; None when this process is alone, after
+    copying the input to the output (the collective over one member)."""
     (x,), (out,) = node.inputs, node.outvars
-    nbytes = _nbytes(x.aval)
     if _processes() is None:
-        _copy(em, _out_ptr(em, out), _in_ptr(em, x), nbytes)
-        return
+        _copy(em, _out_ptr(em, out), _in_ptr(em, x), _nbytes(out.aval))
+        return None
     mpi = _Calls(em)
     mpi.check_once(node)
-    byte = mpi.handle(BYTE)
-    mpi.call("allgather", [_in_ptr(em, x), _count(nbytes), byte, _out_ptr(em, out),
-                           _count(nbytes), byte, mpi.handle(COMM)])
+    return x, out, mpi
+
+
+@kernel_rule("all_gather", label="mpi", fuses_inputs=False)
+def emit_all_gather(em, kernel):
+    started = _one_operand(em, kernel.root)
+    if started:
+        x, out, mpi = started
+        nbytes, byte = _nbytes(x.aval), mpi.handle(BYTE)
+        mpi.call("allgather", [_in_ptr(em, x), _count(nbytes), byte, _out_ptr(em, out),
+                               _count(nbytes), byte, mpi.handle(COMM)])
 
 
 @kernel_rule("psum_scatter", label="mpi", fuses_inputs=False)
 def emit_psum_scatter(em, kernel):
-    node = kernel.root
-    (x,), (out,) = node.inputs, node.outvars
-    if _processes() is None:
-        _copy(em, _out_ptr(em, out), _in_ptr(em, x), _nbytes(out.aval))
-        return
-    mpi = _Calls(em)
-    mpi.check_once(node)
-    mpi.call("reduce_scatter_block", [
-        _in_ptr(em, x), _out_ptr(em, out), _count(out.aval.size),
-        mpi.handle(_dtype_slot(x.aval, "psum_scatter")), mpi.handle(SUM), mpi.handle(COMM)])
+    started = _one_operand(em, kernel.root)
+    if started:
+        x, out, mpi = started
+        mpi.call("reduce_scatter_block", [
+            _in_ptr(em, x), _out_ptr(em, out), _count(out.aval.size),
+            mpi.handle(_dtype_slot(x.aval, "psum_scatter")), mpi.handle(SUM), mpi.handle(COMM)])
 
 
 @kernel_rule("all_to_all", label="mpi", fuses_inputs=False)
 def emit_all_to_all(em, kernel):
-    node = kernel.root
-    (x,), (out,) = node.inputs, node.outvars
-    if _processes() is None:
-        _copy(em, _out_ptr(em, out), _in_ptr(em, x), _nbytes(out.aval))
-        return
-    mpi = _Calls(em)
-    mpi.check_once(node)
-    chunk = _nbytes(x.aval) // node.params["axis_size"]
-    byte = mpi.handle(BYTE)
-    mpi.call("alltoall", [_in_ptr(em, x), _count(chunk), byte, _out_ptr(em, out),
-                          _count(chunk), byte, mpi.handle(COMM)])
+    started = _one_operand(em, kernel.root)
+    if started:
+        x, out, mpi = started
+        chunk = _nbytes(x.aval) // kernel.root.params["axis_size"]
+        byte = mpi.handle(BYTE)
+        mpi.call("alltoall", [_in_ptr(em, x), _count(chunk), byte, _out_ptr(em, out),
+                              _count(chunk), byte, mpi.handle(COMM)])
 
 
 @kernel_rule("ppermute", label="mpi", fuses_inputs=False)
