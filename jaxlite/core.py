@@ -344,6 +344,15 @@ class Array(np.ndarray):
     def block_until_ready(self):
         return self
 
+    # Printed through the base ndarray: numpy formats a subclass element by
+    # element through __getitem__, whose 0-d Arrays it prints at float64
+    # precision (a float32 -2.4425 came out as -2.44250011).
+    def __repr__(self):
+        return "Array" + np.array_repr(self.view(np.ndarray))[len("array"):]
+
+    def __str__(self):
+        return np.array_str(self.view(np.ndarray))
+
     def is_deleted(self):
         return False
 

@@ -258,3 +258,9 @@ def test_operators_on_traced_values_every_dtype_pair(da):
             tol = dtype_tol(e.dtype.type) * 5
             np.testing.assert_allclose(np.asarray(t, F64), np.asarray(e, F64), rtol=tol,
                                        atol=tol, equal_nan=True, err_msg=name)
+
+
+def test_float32_arrays_print_at_float32_precision_as_jax():
+    x = jnp.asarray(np.array([-2.4425, 1.5], np.float32))
+    assert repr(x) == "Array([-2.4425,  1.5   ], dtype=float32)"
+    assert str(x) == "[-2.4425  1.5   ]"
