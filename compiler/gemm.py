@@ -1,6 +1,8 @@
 """Matrix multiply for the llvmlite back end: dot_general becomes calls emitted here.
 
-Two backends compute C = op(A) @ op(B) + beta * C on row-major matrices:
+Two backends compute C = alpha * op(A) @ op(B) + beta * C on row-major matrices
+(alpha != 1 for float dtypes only: a fused ``p - lr * x.T @ d`` update, see
+``gemm_update.py``):
 
 * ``openblas``: the OpenBLAS that numpy already ships (numpy is a runtime
   dependency), called through its CBLAS entry point, as JAX calls Eigen.
@@ -164,12 +166,13 @@ def _new_function(module, name, ret, args, arg_names, noalias=(), noinline=False
     return fn
 
 
-# Signature shared by every gemm entry (the BLAS wrapper, our kernel, the int loop nest).
-_GEMM_ARG_NAMES = ("m", "n", "k", "a", "lda", "b", "ldb", "c", "ldc", "beta")
+# Signature shared by every gemm entry (the BLAS wrapper, our kernel, the int loop nest;
+# the int loop nest ignores alpha, which emit_gemm only lets be 1 for ints).
+_GEMM_ARG_NAMES = ("m", "n", "k", "a", "lda", "b", "ldb", "c", "ldc", "beta", "alpha")
 
 
 def _gemm_signature(etype):
-    return [I64, I64, I64, PTR, I64, PTR, I64, PTR, I64, etype]
+    return [I64, I64, I64, PTR, I64, PTR, I64, PTR, I64, etype, etype]
 
 
 def _op_index(builder, trans, row, col, ld):
@@ -214,7 +217,7 @@ def _define_loop_gemm(module, etype, short, trans_a, trans_b):
         return module.globals[name]
     fn = _new_function(module, name, VOID, _gemm_signature(etype), _GEMM_ARG_NAMES,
                        noalias=("c",), noinline=True)
-    m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
+    m, n, k, a, lda, b, ldb, c, ldc, beta, _alpha = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     acc_slot = _alloca(builder, etype, 1)   # in the entry block, so mem2reg makes it a phi
     zero = ir.Constant(etype, 0)
@@ -324,7 +327,7 @@ def _define_blas_call(module, blas, dtype, etype, short, forced):
             etype, PTR, blas_int]), name=blas.alias(dtype))
     fn = _new_function(module, name, VOID, [I1, I1] + _gemm_signature(etype),
                        ("ta", "tb") + _GEMM_ARG_NAMES, noinline=True)
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta)
 
@@ -347,7 +350,7 @@ def _define_blas_call(module, blas, dtype, etype, short, forced):
         set_threads = _declare(module, blas.set_threads_alias, I32, [I32])
         previous = builder.call(set_threads, [ir.Constant(I32, forced or 1)])
     builder.call(cblas, [ir.Constant(I32, _CBLAS_ROW_MAJOR), *trans_code,
-                         *map(to_blas_int, (m, n, k)), ir.Constant(etype, 1.0),
+                         *map(to_blas_int, (m, n, k)), alpha,
                          a, to_blas_int(lda), b, to_blas_int(ldb), beta, c, to_blas_int(ldc)])
     if knob:
         builder.call(set_threads, [previous])
@@ -373,7 +376,7 @@ def _run_blocks(module, builder, single, args, flops, threads, etype,
     Blocks of columns when n >= m (each block then reads all of op(A), the smaller
     operand, and its own columns of op(B)), else blocks of rows; ``units``: the
     (columns, rows) a block's width is a multiple of."""
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = args
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha = args
     by_cols = builder.icmp_signed(">=", n, m)
     extent = builder.select(by_cols, n, m)
     unit = builder.select(by_cols, _i64(units[0]), _i64(units[1]))
@@ -403,7 +406,7 @@ def _define_block_body(module, single, ctx_type, etype):
     ctx, chunk = fn.args
     vals = [builder.load(_field(builder, ctx, ctx_type, i), typ=ty)
             for i, ty in enumerate(ctx_type.elements)]
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, by_cols, block = vals
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha, by_cols, block = vals
     extent = builder.select(by_cols, n, m)
     lo = builder.mul(chunk, block)
     size = builder.sub(_min(builder, builder.add(lo, block), extent), lo)
@@ -416,7 +419,7 @@ def _define_block_body(module, single, ctx_type, etype):
                           builder.select(by_cols, size, n), k,
                           _elem(builder, a, etype, a_off), lda,
                           _elem(builder, b, etype, b_off), ldb,
-                          _elem(builder, c, etype, c_off), ldc, beta])
+                          _elem(builder, c, etype, c_off), ldc, beta, alpha])
     builder.ret_void()
     return fn
 
@@ -514,7 +517,7 @@ def _define_pack(module, blk, short, panel, line_major):
 
 
 def _define_micro_kernel(module, blk, short):
-    """C[0:mr, 0:nr] = Ap @ Bp + beta * C for one MR x NR tile over depth kc >= 1.
+    """C[0:mr, 0:nr] = alpha * Ap @ Bp + beta * C for one MR x NR tile over depth kc >= 1.
 
     Ap is an MR-row panel ([p][MR]), Bp an NR-column panel ([p][NR]). The accumulators
     are SSA values carried by phis, which LLVM keeps in vector registers. Partial tiles
@@ -525,10 +528,10 @@ def _define_micro_kernel(module, blk, short):
         return module.globals[name]
     etype, vtype, mr_c, nr_c, vw = blk.etype, blk.vtype, blk.mr, blk.nr, blk.vw
     nv = nr_c // vw
-    fn = _new_function(module, name, VOID, [I64, PTR, PTR, PTR, I64, etype, I64, I64],
-                       ("kc", "ap", "bp", "c", "ldc", "beta", "mr", "nr"), noalias=("c",),
-                       noinline=True)
-    kc, ap, bp, c, ldc, beta, mr, nr = fn.args
+    fn = _new_function(module, name, VOID, [I64, PTR, PTR, PTR, I64, etype, etype, I64, I64],
+                       ("kc", "ap", "bp", "c", "ldc", "beta", "alpha", "mr", "nr"),
+                       noalias=("c",), noinline=True)
+    kc, ap, bp, c, ldc, beta, alpha, mr, nr = fn.args
     fmuladd = _fmuladd(module, vtype, short)
     entry = fn.append_basic_block("entry")
     body = fn.append_basic_block("kloop")
@@ -561,6 +564,8 @@ def _define_micro_kernel(module, blk, short):
     builder.cbranch(builder.icmp_signed("<", p_next, kc), body, after)
 
     builder.position_at_end(after)
+    alpha_vec = _splat(builder, alpha, vtype)
+    new_accs = [[builder.fmul(alpha_vec, acc) for acc in row] for row in new_accs]
     beta_zero = _is_zero(builder, beta, etype)
     full = builder.and_(builder.icmp_signed("==", mr, _i64(mr_c)),
                         builder.icmp_signed("==", nr, _i64(nr_c)))
@@ -604,7 +609,7 @@ def _define_llvm_gemm_serial(module, etype, short):
     blk = _Blocking(etype)
     fn = _new_function(module, name, VOID, [I1, I1] + _gemm_signature(etype),
                        ("ta", "tb") + _GEMM_ARG_NAMES, noalias=("c",), noinline=True)
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta)
 
@@ -654,7 +659,8 @@ def _define_llvm_gemm_serial(module, etype, short):
                         a_panel = _elem(builder, a_pack, etype, builder.mul(ir_, kc))
                         c_row = builder.mul(builder.add(ic, ir_), ldc)
                         c_tile = _elem(builder, c, etype, builder.add(c_row, builder.add(jc, jr)))
-                        builder.call(micro, [kc, a_panel, b_panel, c_tile, ldc, beta_eff, mr, nr])
+                        builder.call(micro, [kc, a_panel, b_panel, c_tile, ldc, beta_eff, alpha,
+                                             mr, nr])
     builder.call(free, [a_pack])
     builder.call(free, [b_pack])
     builder.ret_void()
@@ -671,7 +677,7 @@ def _define_cold_gemm(module, etype, short):
                        ("ta", "tb") + _GEMM_ARG_NAMES, noalias=("c",), noinline=True)
     for attr in ("cold", "minsize", "optsize"):
         fn.attributes.add(attr)
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     acc_slot = _alloca(builder, etype, 1)
     beta_zero = _is_zero(builder, beta, etype)
@@ -688,7 +694,7 @@ def _define_cold_gemm(module, etype, short):
                 builder.store(_mac(builder, builder.load(acc_slot, typ=etype), a_ip, b_pj, etype),
                               acc_slot)
             c_ptr = _elem(builder, c, etype, builder.add(builder.mul(i, ldc), j))
-            acc = builder.load(acc_slot, typ=etype)
+            acc = builder.fmul(alpha, builder.load(acc_slot, typ=etype))
             with builder.if_else(beta_zero) as (overwrite, accumulate):
                 with overwrite:
                     builder.store(acc, c_ptr)
@@ -733,7 +739,7 @@ def _define_llvm_gemm(module, etype, short):
         builder.call(serial, list(fn.args))
         builder.ret_void()
         return fn
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta = fn.args
+    m, n, k = fn.args[2:5]
     blk = _Blocking(etype)
     flops = builder.mul(builder.mul(m, n), builder.mul(k, _i64(2)))
     small = builder.icmp_signed("<", flops, _i64(_PARALLEL_MIN_FLOPS))
@@ -767,16 +773,19 @@ def _beta_constant(dtype, etype, beta):
 
 
 def emit_gemm(builder, module, dtype, trans_a, trans_b, m, n, k, a_ptr, lda, b_ptr, ldb,
-              c_ptr, ldc, beta=0.0, backend=None):
-    """Emit C = op(A) @ op(B) + beta * C at the builder's position.
+              c_ptr, ldc, beta=0.0, backend=None, alpha=1.0):
+    """Emit C = alpha * op(A) @ op(B) + beta * C at the builder's position.
 
     A, B, C are row-major with element pointers a_ptr, b_ptr, c_ptr and leading dims
     lda, ldb, ldc; op(X) is X.T when trans_x. m, n, k and the leading dims are i64
     values (Python ints are accepted too). With beta == 0, C is write-only. float32 and
     float64 call BLAS (or our kernel: ``backend="llvm"`` or JAXLITE_GEMM=llvm); int32,
-    int64 and bool (and/or, as np.matmul) use a loop nest. Returns the emitted call instruction.
+    int64 and bool (and/or, as np.matmul) use a loop nest, with alpha 1 only. Returns the
+    emitted call instruction.
     """
     dtype = _check_dtype(dtype)
+    if dtype in _INT_TYPES and alpha != 1:
+        raise ValueError(f"{dtype} GEMM takes alpha 1 only, got {alpha}")
     short = _SHORT[dtype]
     m, n, k, lda, ldb, ldc = map(_i64, (m, n, k, lda, ldb, ldc))
     trans_a, trans_b = bool(trans_a), bool(trans_b)
@@ -796,7 +805,7 @@ def emit_gemm(builder, module, dtype, trans_a, trans_b, m, n, k, a_ptr, lda, b_p
             target = _define_llvm_gemm(module, etype, short)
         prefix = [ir.Constant(I1, trans_a), ir.Constant(I1, trans_b)]
     args = prefix + [m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc,
-                     _beta_constant(dtype, etype, beta)]
+                     _beta_constant(dtype, etype, beta), _beta_constant(dtype, etype, alpha)]
     return builder.call(target, args)
 
 

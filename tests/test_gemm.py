@@ -206,6 +206,54 @@ def test_beta(dtype, backend):
                 assert_close(c, expected, dtype, k)
 
 
+@functools.lru_cache(maxsize=None)
+def _alpha_module(dtype, backend, alpha):
+    """f(m, n, k, a, lda, b, ldb, c, ldc) = C += alpha * op(A) @ op(B), per transpose pair."""
+    module = ir.Module(name="gemm_alpha")
+    module.triple = llvm.get_process_triple()
+    for ta, tb in TRANS:
+        fn = ir.Function(module, ir.FunctionType(ir.VoidType(), _entry_types(False)),
+                         name=f"entry_{ta}_{tb}")
+        builder = ir.IRBuilder(fn.append_basic_block("entry"))
+        gemm.emit_gemm(builder, module, dtype, ta, tb, *fn.args, beta=1.0, alpha=alpha,
+                       backend=backend)
+        builder.ret_void()
+    engine, mod = _optimize_and_jit(module)
+    proto = ctypes.CFUNCTYPE(None, *[ctypes.c_int64 if t == I64 else ctypes.c_void_p
+                                     for t in _entry_types(False)])
+    fns = {}
+    for ta, tb in TRANS:
+        fns[ta, tb] = proto(engine.get_function_address(f"entry_{ta}_{tb}"))
+        fns[ta, tb]._keep = (engine, mod)
+    return fns
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_alpha_accumulates_scaled_product(dtype, backend):
+    # The fused SGD update: C = C + alpha * op(A) @ op(B); the large size runs in blocks
+    # over the worker pool (both backends), the odd ones take the partial tiles.
+    rng = np.random.default_rng(7)
+    fns = _alpha_module(np.dtype(dtype), backend, -0.25)
+    for ta, tb in TRANS:
+        for m, n, k in [(5, 7, 9), (13, 35, 129), (1, 17, 3), (200, 300, 150)]:
+            a, lda = _operand(*((k, m) if ta else (m, k)), dtype, rng, 2)
+            b, ldb = _operand(*((n, k) if tb else (k, n)), dtype, rng, 2)
+            c = _random((m, n), dtype, rng)
+            expected = (c.astype(np.float64)
+                        - 0.25 * reference_matmul(a.T if ta else a, b.T if tb else b))
+            fns[ta, tb](m, n, k, a.ctypes.data, lda, b.ctypes.data, ldb, c.ctypes.data, n)
+            assert_close(c, expected.astype(dtype), dtype, k)
+
+
+def test_alpha_other_than_one_refused_for_integers():
+    module = ir.Module(name="gemm_int_alpha")
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), _entry_types(False)), name="e")
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    with pytest.raises(ValueError, match="alpha 1 only"):
+        gemm.emit_gemm(builder, module, np.int32, False, False, *fn.args, alpha=2.0)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_beta_zero_ignores_nan_in_c(dtype, backend):
@@ -351,7 +399,7 @@ def test_cold_kernel_used_when_panels_cannot_be_allocated(dtype):
     module.triple = llvm.get_process_triple()
     etype = gemm._FLOAT_TYPES[np.dtype(dtype)]
     cold = gemm._define_cold_gemm(module, etype, gemm._SHORT[np.dtype(dtype)])
-    types = [ir.IntType(1)] * 2 + _entry_types(False) + [etype]
+    types = [ir.IntType(1)] * 2 + _entry_types(False) + [etype, etype]
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), types), name="entry")
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     builder.call(cold, list(fn.args))
@@ -360,19 +408,20 @@ def test_cold_kernel_used_when_panels_cannot_be_allocated(dtype):
     ctype = ctypes.c_float if dtype == np.float32 else ctypes.c_double
     proto = ctypes.CFUNCTYPE(None, ctypes.c_bool, ctypes.c_bool,
                              *[ctypes.c_int64 if t == I64 else ctypes.c_void_p
-                               for t in _entry_types(False)], ctype)
+                               for t in _entry_types(False)], ctype, ctype)
     f = proto(engine.get_function_address("entry"))
     rng = np.random.default_rng(10)
     for ta, tb in TRANS:
-        for beta in (0.0, 2.0):
+        for beta, alpha in ((0.0, 1.0), (2.0, 1.0), (1.0, -0.5)):
             m, n, k = 5, 7, 9
             a, lda = _operand(*((k, m) if ta else (m, k)), dtype, rng, 1)
             b, ldb = _operand(*((n, k) if tb else (k, n)), dtype, rng, 2)
             c = np.full((m, n), np.nan, dtype) if beta == 0 else _random((m, n), dtype, rng)
-            expected = reference_matmul(a.T if ta else a, b.T if tb else b)
+            expected = alpha * reference_matmul(a.T if ta else a, b.T if tb else b)
             if beta:
                 expected = expected + beta * c
-            f(ta, tb, m, n, k, a.ctypes.data, lda, b.ctypes.data, ldb, c.ctypes.data, n, beta)
+            f(ta, tb, m, n, k, a.ctypes.data, lda, b.ctypes.data, ldb, c.ctypes.data, n, beta,
+              alpha)
             assert_close(c, expected, dtype, k)
 
 
