@@ -16,10 +16,14 @@ with a trailing dimension of 2, which is how the program sees it. Each complex
 input is split into its planes by strided slices (fused into their readers);
 each complex output is written by an ``interleave`` kernel (``complex_pack``)
 that computes both planes of an element in one loop and stores them side by
-side, so the shared work of the two planes is done once.
+side, so the shared work of the two planes is done once; an equation that makes
+both planes of an output and has a packer (``register_packer``: the FFT) writes
+the output's bytes itself instead.
 
 A primitive with complex operands and no rule is a TypeError naming it.
 """
+from collections import Counter
+
 import numpy as np
 
 from jaxlite import core, dtypes, lax
@@ -30,7 +34,7 @@ from jaxlite.compiler import fusion, loops, registry, simplify
 from jaxlite.compiler.lltypes import i64
 
 __all__ = ["Pair", "register", "rule_for", "involves_complex", "expand", "expand_nested",
-           "flat_avals", "flatten", "unflatten", "PACK"]
+           "flat_avals", "flatten", "unflatten", "PACK", "register_packer"]
 
 # primitive name -> rule(*args, **params): args are a Pair per complex operand (the
 # others as they are), the result a Pair per complex output (a list when the
@@ -188,6 +192,18 @@ PACK = fusion.CompilerOp("complex_pack", core.KERNEL, core.CHEAP)
 fusion.register_op(PACK)
 
 
+# primitive name -> packer(eqn, out): an equation computing the complex output ``out``
+# (real ``shape + (2,)``) straight from ``eqn``'s inputs, where ``eqn`` makes both of
+# its planes and nothing else reads them, or None. Saves the interleave kernel's
+# pass over the result (the FFT kernel writes its lines interleaved).
+_PACKERS = {}
+
+
+def register_packer(name, packer):
+    """Let equations of primitive ``name`` write a complex program output directly."""
+    _PACKERS[name] = packer
+
+
 def _view_aval(aval):
     return ShapedArray(aval.shape + (2,), dtypes.real_dtype(aval.dtype))
 
@@ -235,13 +251,24 @@ def expand(closed):
     traced = pe.trace_flat(body, in_avals, what="complex expansion")
     tj = traced.jaxpr
     eqns, outvars, it = list(tj.eqns), [], iter(tj.outvars)
+    producer = {v: e for e in eqns for v in e.outvars}
+    uses = Counter(a for e in eqns for a in e.inputs if type(a) is Var)
+    uses.update(v for v in tj.outvars if type(v) is Var)
     for a in out_avals:
         if not _is_complex(a):
             outvars.append(next(it))
             continue
         re, im = next(it), next(it)
         out = Var(_view_aval(a))
-        eqns.append(Eqn(PACK, [re, im], {}, [out], None))
+        e = producer.get(re) if type(re) is Var else None
+        packed = None
+        if (e is not None and e.prim.name in _PACKERS and e.outvars == [re, im]
+                and uses[re] == uses[im] == 1):
+            packed = _PACKERS[e.prim.name](e, out)
+        if packed is None:
+            eqns.append(Eqn(PACK, [re, im], {}, [out], None))
+        else:
+            eqns[eqns.index(e)] = packed
         outvars.append(out)
     return ClosedJaxpr(Jaxpr(tj.constvars, tj.invars, eqns, outvars), traced.consts)
 

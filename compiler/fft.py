@@ -32,16 +32,28 @@ import numpy as np
 import llvmlite.binding as llvm
 from llvmlite import ir
 
-from jaxlite.compiler import complex_expand, loops, registry
-from jaxlite.compiler.lltypes import F32, F64, I32, I64, PTR, VOID, declare, i64
+from jaxlite import core
+from jaxlite.ir import Eqn
+from jaxlite.compiler import complex_expand, fusion, loops, parallel, registry, threadpool
+from jaxlite.compiler.lltypes import F32, F64, I32, I64, PTR, VOID, declare, field, i64
 from jaxlite.compiler.registry import kernel_rule
 from jaxlite.lax import fft_ops
 from jaxlite.lax.fft_ops import FftType
 
 _lock = threading.Lock()
 VECTOR_Q = 8        # Stockham passes with fewer interleaved transforms: explicit vectors
+# A pass over many lines runs in chunks of lines over the worker pool when its work
+# (elements times log2 of the length, summed over lines; ~0.15-0.2 ns each on one
+# core) is at least PARALLEL_MIN_WORK, ~40-50 us: below that, waking the pool and
+# waiting for the last chunk costs more than it saves. Up to CHUNKS_PER_THREAD chunks
+# per thread (a descheduled thread's lines are picked up by the others), each of at
+# least CHUNK_MIN_WORK (a chunk mallocs its own work buffer).
+PARALLEL_MIN_WORK = 1 << 18
+CHUNK_MIN_WORK = 1 << 15
+CHUNKS_PER_THREAD = 4
 _TABLES = {}            # symbol -> (numpy array kept alive, layout)
 _REAL = {np.dtype(np.float32): F32, np.dtype(np.float64): F64}
+_TEMP = object()        # em.ptrs key of an IRFFT's intermediate planes (see emit_fft)
 
 
 def _factors(n):
@@ -436,14 +448,99 @@ class _Pass:
         self.inverse, self.herm, self.half, self.scale = inverse, herm, half, scale
 
 
+def _line_work(n):
+    """The work of one line of length n (see PARALLEL_MIN_WORK)."""
+    size = n if _smooth(n) else _bluestein_size(n)
+    ffts = 1 if _smooth(n) else 3
+    return ffts * size * max(int(size).bit_length() - 1, 1) + n
+
+
+def _chunking(lines, line_work, nthreads):
+    """(threads, grain, chunks): the pass's lines cut into chunks of ``grain``."""
+    total = lines * line_work
+    if nthreads < 2 or lines < 2 or total < PARALLEL_MIN_WORK:
+        return 1, lines, 1
+    chunks = min(lines, nthreads * CHUNKS_PER_THREAD, max(nthreads, total // CHUNK_MIN_WORK))
+    grain = -(-lines // chunks)
+    return nthreads, grain, -(-lines // grain)
+
+
+def _unravel(b, lin, shape):
+    """The index of linear offset ``lin`` in ``shape`` (row-major)."""
+    idx = []
+    for d in reversed(shape):
+        idx.append(b.urem(lin, i64(d)))
+        lin = b.udiv(lin, i64(d))
+    return idx[::-1]
+
+
 @contextlib.contextmanager
-def _lines(b, ps):
-    """Loops over every line along ``ps.axis``; yields ``at(k)``, the full
-    index of entry k of the current line."""
+def _outlined_lines(em, ps, work_bytes):
+    """The lines of pass ``ps`` emitted into their own function
+    ``lines(ptrs..., lo, hi)`` (the kernel's buffers, then lines [lo, hi) in
+    row-major order of the other axes), which the kernel calls once, or in chunks
+    over the worker pool when the pass is big (_chunking). Inside, ``em`` emits into
+    that function. Yields (lines, work): ``lines()`` loops over the range, yielding
+    ``at(k)``, the full index of entry k of the current line; ``work`` is this
+    call's own work buffer of ``work_bytes``."""
     pre, post = ps.shape[:ps.axis], ps.shape[ps.axis + 1:]
-    with loops.loop_nest(b, pre, "p") as pi:
-        with loops.loop_nest(b, post, "q") as qi:
-            yield lambda k: list(pi) + [k] + list(qi)
+    count = int(np.prod(pre, dtype=np.int64)) * int(np.prod(post, dtype=np.int64))
+    keys = list(em.ptrs)
+    kernel_b, kernel_ptrs = em.b, em.ptrs
+    fn = ir.Function(em.module, ir.FunctionType(VOID, [PTR] * len(keys) + [I64, I64]),
+                     name=f"{kernel_b.function.name}_lines{len(em.module.functions)}")
+    fn.linkage = "internal"
+    for key, arg in zip(keys, fn.args):
+        if key is _TEMP or "noalias" in getattr(em.ptrs[key], "attributes", ()):
+            arg.add_attribute("noalias")
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    lo, hi = fn.args[-2:]
+    em.b, em.ptrs = b, dict(zip(keys, fn.args))
+    em.reset()
+
+    inner_count = int(np.prod(post, dtype=np.int64))
+
+    @contextlib.contextmanager
+    def lines():
+        with loops.for_range(b, hi, start=lo, name="line") as line:
+            outer = _unravel(b, b.udiv(line, i64(inner_count)), pre)
+            inner = _unravel(b, b.urem(line, i64(inner_count)), post)
+            yield lambda k: outer + [k] + inner
+
+    try:
+        work = _malloc(em, work_bytes)
+        yield lines, work
+        _free(em, work)
+        b.ret_void()
+    finally:
+        em.b, em.ptrs = kernel_b, kernel_ptrs
+        em.reset()
+    _call_lines(em, fn, [kernel_ptrs[k] for k in keys], count, ps)
+
+
+def _call_lines(em, fn, ptrs, count, ps):
+    """Run ``fn`` over all ``count`` lines: one call, or chunks over the pool."""
+    b = em.b
+    threads, grain, chunks = _chunking(count, _line_work(ps.n), parallel.threads())
+    if chunks == 1:
+        b.call(fn, ptrs + [i64(0), i64(count)])
+        return
+    ctx_type = ir.LiteralStructType([PTR] * len(ptrs))
+    with b.goto_entry_block():
+        ctx = b.alloca(ctx_type)
+    for i, p in enumerate(ptrs):
+        b.store(p, field(b, ctx, ctx_type, i))
+    body = ir.Function(em.module, ir.FunctionType(VOID, [PTR, I64]), name=f"{fn.name}_chunk")
+    body.linkage = "internal"
+    cb = ir.IRBuilder(body.append_basic_block("entry"))
+    cctx, c = body.args
+    vals = [cb.load(field(cb, cctx, ctx_type, i), typ=PTR) for i in range(len(ptrs))]
+    lo = cb.mul(c, i64(grain))
+    hi = cb.add(lo, i64(grain))
+    cb.call(fn, vals + [lo, cb.select(cb.icmp_signed("<", hi, i64(count)), hi, i64(count))])
+    cb.ret_void()
+    run = declare(em.module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
+    b.call(run, [body, ctx, i64(chunks), i64(threads)])
 
 
 def _work_planes(em, L, dtype, n, inverse, work):
@@ -459,55 +556,65 @@ def _swap(pair, inverse):
     return (pair[1], pair[0]) if inverse else pair
 
 
-def _emit_pass(em, dtype, ps, work):
+def _work_bytes(n, dtype):
+    """A work buffer for transforms of length n: four planes (see _core_function)."""
+    return 4 * (n if _smooth(n) else _bluestein_size(n)) * dtype.itemsize
+
+
+def _emit_pass(em, dtype, ps):
     if (ps.half or ps.herm) and ps.n % 2 == 0:
-        return _emit_packed_pass(em, dtype, ps, work)
-    b, T = em.b, _REAL[np.dtype(dtype)]
-    L = _Line(b, T)
+        return _emit_packed_pass(em, dtype, ps)
     n = ps.n
-    core, (ar, ai), (rr, ri) = _work_planes(em, L, dtype, n, ps.inverse, work)
+    with _outlined_lines(em, ps, _work_bytes(n, dtype)) as (lines, work):
+        b, T = em.b, _REAL[np.dtype(dtype)]
+        L = _Line(b, T)
+        core, (ar, ai), (rr, ri) = _work_planes(em, L, dtype, n, ps.inverse, work)
 
-    def put(k, v):
-        L.st(v[0], ar, k)
-        L.st(v[1], ai, k)
+        def put(k, v):
+            L.st(v[0], ar, k)
+            L.st(v[1], ai, k)
 
-    with _lines(b, ps) as at:
-        if ps.herm:
-            with loops.for_range(b, n // 2 + 1, name="lo") as k:
-                em.reset()
-                put(k, ps.read(at(k)))
-            with loops.for_range(b, n, start=n // 2 + 1, name="hi") as k:
-                em.reset()
-                vr, vi = ps.read(at(b.sub(i64(n), k)))
-                put(k, (vr, b.fneg(vi)))
-        else:
-            with loops.for_range(b, n, name="in") as k:
-                em.reset()
-                put(k, ps.read(at(k)))
-        b.call(core, [work])
-        with loops.for_range(b, n // 2 + 1 if ps.half else n, name="out") as k:
-            vr, vi = L.ld(rr, k), L.ld(ri, k)
-            if ps.scale != 1.0:
-                s = ir.Constant(T, ps.scale)
-                vr, vi = b.fmul(vr, s), b.fmul(vi, s)
-            ps.write(at(k), vr, vi)
+        with lines() as at:
+            if ps.herm:
+                with loops.for_range(b, n // 2 + 1, name="lo") as k:
+                    em.reset()
+                    put(k, ps.read(at(k)))
+                with loops.for_range(b, n, start=n // 2 + 1, name="hi") as k:
+                    em.reset()
+                    vr, vi = ps.read(at(b.sub(i64(n), k)))
+                    put(k, (vr, b.fneg(vi)))
+            else:
+                with loops.for_range(b, n, name="in") as k:
+                    em.reset()
+                    put(k, ps.read(at(k)))
+            b.call(core, [work])
+            with loops.for_range(b, n // 2 + 1 if ps.half else n, name="out") as k:
+                vr, vi = L.ld(rr, k), L.ld(ri, k)
+                if ps.scale != 1.0:
+                    s = ir.Constant(T, ps.scale)
+                    vr, vi = b.fmul(vr, s), b.fmul(vi, s)
+                ps.write(at(k), vr, vi)
 
 
-def _emit_packed_pass(em, dtype, ps, work):
+def _emit_packed_pass(em, dtype, ps):
     """RFFT / IRFFT of even length n by one complex FFT of length h = n/2 of
     z_j = x_2j + i x_2j+1: with E, O the spectra of the even and odd samples
     (Z's Hermitian and anti-Hermitian parts), X_k = E_k + w^k O_k, w = exp(-2 pi i / n).
     E and O are kept doubled; the scale absorbs the 1/2."""
-    b, T = em.b, _REAL[np.dtype(dtype)]
-    L = _Line(b, T)
     n, h = ps.n, ps.n // 2
-    core, (ar, ai), (rr, ri) = _work_planes(em, L, dtype, h, ps.inverse, work)
-    tw, _ = _table_global(em.module, dtype, "real", n)
-    zero = L.zero()
+    with _outlined_lines(em, ps, _work_bytes(h, dtype)) as (lines, work):
+        b, T = em.b, _REAL[np.dtype(dtype)]
+        L = _Line(b, T)
+        core, planes, result = _work_planes(em, L, dtype, h, ps.inverse, work)
+        tw, _ = _table_global(em.module, dtype, "real", n)
+        with lines() as at:
+            if ps.half:
+                _rfft_line(em, L, ps, at, tw, core, work, planes, result)
+            else:
+                _irfft_line(em, L, ps, at, tw, core, work, planes, result)
 
-    def w(k):
-        return L.ld(tw, k), L.ld(tw, b.add(k, i64(h + 1)))
 
+def _complex_helpers(b, T):
     def add(u, v):
         return b.fadd(u[0], v[0]), b.fadd(u[1], v[1])
 
@@ -517,120 +624,164 @@ def _emit_packed_pass(em, dtype, ps, work):
     def scaled(v, s):
         c = ir.Constant(T, s)
         return b.fmul(v[0], c), b.fmul(v[1], c)
-
-    with _lines(b, ps) as at:
-        if ps.half:                                   # RFFT
-            with loops.for_range(b, h, name="in") as j:
-                em.reset()
-                two = b.mul(j, i64(2))
-                L.st(ps.read(at(two))[0], ar, j)
-                L.st(ps.read(at(b.add(two, i64(1))))[0], ai, j)
-            b.call(core, [work])
-            with loops.for_range(b, h + 1, name="out") as k:
-                kk = b.select(b.icmp_signed("==", k, i64(h)), i64(0), k)
-                kc = b.select(b.icmp_signed("==", k, i64(0)), i64(0), b.sub(i64(h), k))
-                z = L.ld(rr, kk), L.ld(ri, kk)
-                zc = L.ld(rr, kc), b.fneg(L.ld(ri, kc))
-                e2, d = add(z, zc), sub(z, zc)
-                o2 = d[1], b.fneg(d[0])                        # -i (Z - conj Z')
-                x2 = add(e2, L.cmul(*w(k), *o2))
-                ps.write(at(k), *scaled(x2, 0.5 * ps.scale))
-            return
-        with loops.for_range(b, h, name="in") as k:           # IRFFT
-            em.reset()
-            first = b.icmp_signed("==", k, i64(0))            # imag of X_0, X_h ignored
-            xr, xi = ps.read(at(k))
-            hr, hi = ps.read(at(b.sub(i64(h), k)))
-            x = xr, b.select(first, zero, xi)
-            xc = hr, b.fneg(b.select(first, zero, hi))
-            e2, d = add(x, xc), sub(x, xc)
-            wr, wi = w(k)
-            o2 = L.cmul(*d, wr, b.fneg(wi))                    # times conj(w^k)
-            L.st(b.fsub(e2[0], o2[1]), ar, k)                  # E + i O
-            L.st(b.fadd(e2[1], o2[0]), ai, k)
-        b.call(core, [work])
-        with loops.for_range(b, h, name="out") as j:
-            zr, zi = scaled((L.ld(rr, j), L.ld(ri, j)), ps.scale)
-            two = b.mul(j, i64(2))
-            ps.write(at(two), zr, None)
-            ps.write(at(b.add(two, i64(1))), zi, None)
+    return add, sub, scaled
 
 
-def _work_bytes(lengths, dtype):
-    halves = [lengths[-1] // 2] if lengths[-1] % 2 == 0 else []     # packed real transforms
-    sizes = [n if _smooth(n) else _bluestein_size(n) for n in list(lengths) + halves]
-    return 4 * max(sizes) * dtype.itemsize
+def _rfft_line(em, L, ps, at, tw, core, work, planes, result):
+    b, h = L.b, ps.n // 2
+    (ar, ai), (rr, ri) = planes, result
+    add, sub, scaled = _complex_helpers(b, L.T)
+    with loops.for_range(b, h, name="in") as j:
+        em.reset()
+        two = b.mul(j, i64(2))
+        L.st(ps.read(at(two))[0], ar, j)
+        L.st(ps.read(at(b.add(two, i64(1))))[0], ai, j)
+    b.call(core, [work])
+    with loops.for_range(b, h + 1, name="out") as k:
+        kk = b.select(b.icmp_signed("==", k, i64(h)), i64(0), k)
+        kc = b.select(b.icmp_signed("==", k, i64(0)), i64(0), b.sub(i64(h), k))
+        z = L.ld(rr, kk), L.ld(ri, kk)
+        zc = L.ld(rr, kc), b.fneg(L.ld(ri, kc))
+        e2, d = add(z, zc), sub(z, zc)
+        o2 = d[1], b.fneg(d[0])                        # -i (Z - conj Z')
+        w = L.ld(tw, k), L.ld(tw, b.add(k, i64(h + 1)))
+        x2 = add(e2, L.cmul(*w, *o2))
+        ps.write(at(k), *scaled(x2, 0.5 * ps.scale))
+
+
+def _irfft_line(em, L, ps, at, tw, core, work, planes, result):
+    b, h = L.b, ps.n // 2
+    (ar, ai), (rr, ri) = planes, result
+    add, sub, scaled = _complex_helpers(b, L.T)
+    zero = L.zero()
+    with loops.for_range(b, h, name="in") as k:
+        em.reset()
+        first = b.icmp_signed("==", k, i64(0))            # imag of X_0, X_h ignored
+        xr, xi = ps.read(at(k))
+        hr, hi = ps.read(at(b.sub(i64(h), k)))
+        x = xr, b.select(first, zero, xi)
+        xc = hr, b.fneg(b.select(first, zero, hi))
+        e2, d = add(x, xc), sub(x, xc)
+        wr, wi = L.ld(tw, k), L.ld(tw, b.add(k, i64(h + 1)))
+        o2 = L.cmul(*d, wr, b.fneg(wi))                    # times conj(w^k)
+        L.st(b.fsub(e2[0], o2[1]), ar, k)                  # E + i O
+        L.st(b.fadd(e2[1], o2[0]), ai, k)
+    b.call(core, [work])
+    with loops.for_range(b, h, name="out") as j:
+        zr, zi = scaled((L.ld(rr, j), L.ld(ri, j)), ps.scale)
+        two = b.mul(j, i64(2))
+        ps.write(at(two), zr, None)
+        ps.write(at(b.add(two, i64(1))), zi, None)
+
+
+# fft_interleaved(planes) -> f[..., 2]: fft_planar whose complex result is written
+# as the bytes of a complex array (re, im side by side), for a program output.
+INTERLEAVED = fusion.CompilerOp("fft_interleaved", core.KERNEL, core.COSTLY)
+fusion.register_op(INTERLEAVED)
 
 
 @kernel_rule("fft_planar", label="fft", fuses_inputs=True)
 def emit_fft(em, kernel):
     node = kernel.root
+    _emit_transform(em, node, _plane_io(em, *node.outvars) if len(node.outvars) == 2 else None)
+
+
+@kernel_rule(INTERLEAVED.name, label="fft", fuses_inputs=True)
+def emit_fft_interleaved(em, kernel):
+    _emit_transform(em, kernel.root, _interleaved_io(em, kernel.root.out))
+
+
+def _plane_io(em, re_var, im_var):
+    """(read, write) of a complex value held as two planes."""
+    def read(idx):
+        return em.load(re_var, idx), em.load(im_var, idx)
+
+    def write(idx, vr, vi):
+        em.store(re_var, idx, vr)
+        em.store(im_var, idx, vi)
+    return read, write
+
+
+def _interleaved_io(em, var):
+    """(read, write) of a complex value held interleaved in real ``var`` [..., 2]."""
+    shape = var.aval.shape[:-1]
+
+    def at(idx):
+        return em.b.mul(loops.linear_index(em.b, idx, shape), i64(2))
+
+    def read(idx):
+        off = at(idx)
+        return em.load_linear(var, off), em.load_linear(var, em.b.add(off, i64(1)))
+
+    def write(idx, vr, vi):
+        off = at(idx)
+        em.store_linear(var, off, vr)
+        em.store_linear(var, em.b.add(off, i64(1)), vi)
+    return read, write
+
+
+def _emit_transform(em, node, io):
+    """The transform of ``node`` (fft_planar or fft_interleaved); ``io`` = (read,
+    write) of its complex result (None for IRFFT, whose result is real)."""
     typ, lengths = FftType(node.params["fft_type"]), node.params["fft_lengths"]
-    ins, outs = list(node.inputs), list(node.outvars)
-    if any(v.aval.size == 0 for v in outs):
+    ins, out = list(node.inputs), node.out
+    if out.aval.size == 0:
         return
     dtype = np.dtype(ins[0].aval.dtype)
     T = _REAL[dtype]
-    b = em.b
     rank = len(ins[0].aval.shape)
     axes = list(range(rank - len(lengths), rank))
     inverse = typ in (FftType.IFFT, FftType.IRFFT)
-    work = _malloc(em, _work_bytes(lengths, dtype))
 
     def from_inputs(idx):
         if typ == FftType.RFFT:
             return em.value(ins[0], idx), ir.Constant(T, 0.0)
         return em.value(ins[0], idx), em.value(ins[1], idx)
 
-    def buffer_io(re_var, im_var):
-        def read(idx):
-            return em.load(re_var, idx), em.load(im_var, idx)
-
-        def write(idx, vr, vi):
-            em.store(re_var, idx, vr)
-            if im_var is not None:
-                em.store(im_var, idx, vi)
-        return read, write
-
     if typ == FftType.IRFFT:
-        src_shape = ins[0].aval.shape
-        read, temp = from_inputs, None
-        if len(axes) > 1:
-            count = int(np.prod(src_shape))
-            temp = _malloc(em, 2 * count * dtype.itemsize)
-            tre, tim = temp, b.gep(temp, [i64(count)], source_etype=T)
+        def write(idx, vr, vi):
+            em.store(out, idx, vr)
+        _emit_irfft(em, dtype, ins[0].aval.shape, axes, lengths, from_inputs, write,
+                    out.aval.shape)
+        return
+    read_out, write_out = io
+    shape = out.aval.shape[:rank]
+    _emit_pass(em, dtype, _Pass(axes[-1], lengths[-1], from_inputs, write_out, shape,
+                                inverse=inverse, half=typ == FftType.RFFT,
+                                scale=1.0 / lengths[-1] if inverse else 1.0))
+    for ax in axes[:-1]:
+        _emit_pass(em, dtype, _Pass(ax, shape[ax], read_out, write_out, shape,
+                                    inverse=inverse, scale=1.0 / shape[ax] if inverse else 1.0))
 
-            def t_read(idx):
-                off = loops.linear_index(b, idx, src_shape)
-                return (b.load(b.gep(tre, [off], source_etype=T), typ=T),
-                        b.load(b.gep(tim, [off], source_etype=T), typ=T))
 
-            def t_write(idx, vr, vi):
-                off = loops.linear_index(b, idx, src_shape)
-                b.store(vr, b.gep(tre, [off], source_etype=T))
-                b.store(vi, b.gep(tim, [off], source_etype=T))
+def _emit_irfft(em, dtype, src_shape, axes, lengths, read, write, out_shape):
+    """IRFFT: the complex inverse transforms over the leading axes into
+    intermediate planes (em.ptrs[_TEMP]), then the Hermitian one along the last."""
+    T = _REAL[dtype]
+    count = int(np.prod(src_shape))
 
-            for ax in axes[:-1]:
-                _emit_pass(em, dtype, _Pass(ax, src_shape[ax], read, t_write, src_shape,
-                                            inverse=True, scale=1.0 / src_shape[ax]), work)
-                read = t_read
-        out_write = buffer_io(outs[0], None)[1]
-        _emit_pass(em, dtype, _Pass(axes[-1], lengths[-1], read, out_write, outs[0].aval.shape,
-                                    inverse=True, herm=True, scale=1.0 / lengths[-1]), work)
-        if temp is not None:
-            _free(em, temp)
-    else:
-        read_out, write_out = buffer_io(outs[0], outs[1])
-        shape = outs[0].aval.shape
-        first = axes[-1]
-        _emit_pass(em, dtype, _Pass(first, lengths[-1], from_inputs, write_out, shape,
-                                    inverse=inverse, half=typ == FftType.RFFT,
-                                    scale=1.0 / lengths[-1] if inverse else 1.0), work)
-        for ax in axes[:-1]:
-            _emit_pass(em, dtype, _Pass(ax, shape[ax], read_out, write_out, shape,
-                                        inverse=inverse,
-                                        scale=1.0 / shape[ax] if inverse else 1.0), work)
-    _free(em, work)
+    def t_at(idx, plane):
+        b = em.b
+        off = b.add(loops.linear_index(b, idx, src_shape), i64(plane * count))
+        return b.gep(em.ptrs[_TEMP], [off], source_etype=T)
+
+    def t_read(idx):
+        return tuple(em.b.load(t_at(idx, k), typ=T) for k in (0, 1))
+
+    def t_write(idx, vr, vi):
+        em.b.store(vr, t_at(idx, 0))
+        em.b.store(vi, t_at(idx, 1))
+
+    if len(axes) > 1:
+        em.ptrs[_TEMP] = _malloc(em, 2 * count * dtype.itemsize)
+    for ax in axes[:-1]:
+        _emit_pass(em, dtype, _Pass(ax, src_shape[ax], read, t_write, src_shape,
+                                    inverse=True, scale=1.0 / src_shape[ax]))
+        read = t_read
+    _emit_pass(em, dtype, _Pass(axes[-1], lengths[-1], read, write, out_shape,
+                                inverse=True, herm=True, scale=1.0 / lengths[-1]))
+    if len(axes) > 1:
+        _free(em, em.ptrs.pop(_TEMP))
 
 
 def _expand(x, fft_type, fft_lengths):
@@ -640,5 +791,13 @@ def _expand(x, fft_type, fft_lengths):
     return outs[0] if fft_type == FftType.IRFFT else complex_expand.Pair(*outs)
 
 
+def _interleaved(eqn, out):
+    """fft_planar making both planes of a complex program output: fft_interleaved."""
+    if len(eqn.outvars) != 2:
+        return None
+    return Eqn(INTERLEAVED, eqn.inputs, eqn.params, [out], eqn.source)
+
+
 complex_expand.register("fft", _expand)
+complex_expand.register_packer("fft_planar", _interleaved)
 registry.expanded_away("fft")
