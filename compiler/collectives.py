@@ -1,12 +1,13 @@
 """Kernel rules of the collectives over processes (jaxlite/lax/parallel.py).
 
 Under jit, a collective whose axis is bound to the processes is a kernel that
-calls the MPI library directly: ``MPI_Allreduce`` (up to 16 MB, the leaves
-of a pytree packed into one persistent buffer: one call per dtype; above,
-one call per leaf from input to output), ``MPI_Allgather``, ``MPI_Reduce_scatter_block``,
-``MPI_Alltoall``, ``MPI_Isend``/``MPI_Irecv`` for ppermute. No Python runs
-per call; small reductions copy their operands into a buffer MPI has seen
-before (see emit_allreduce), everything else hands MPI the operands.
+calls the MPI library directly: ``MPI_Allreduce``, ``MPI_Allgather``,
+``MPI_Reduce_scatter_block``, ``MPI_Alltoall``, ``MPI_Isend``/``MPI_Irecv``
+for ppermute. No Python runs per call and nothing is copied except the small
+leaves of a reduced pytree: leaves of at least DIRECT_BYTES go from input to
+output in one call each, the smaller ones are packed per dtype into a buffer
+the kernel keeps and reduced there in place (one call per dtype), since a
+call costs more than copying a few small leaves twice.
 
 The MPI library is the one mpi4py loaded; its functions are registered with
 MCJIT under ``jaxlite_mpi_<name>``. The handles (communicator, datatypes,
@@ -41,13 +42,14 @@ from jaxlite.compiler.lltypes import I1, I32, I64, I8, PTR, VOID, declare, elem,
 from jaxlite.compiler.registry import kernel_rule
 
 # Slots of jaxlite_mpi_state.
-COMM, BYTE, FLOAT, DOUBLE, INT32, INT64, SUM, MAX, MIN, RANK, SIZE = range(11)
+COMM, BYTE, FLOAT, DOUBLE, INT32, INT64, SUM, MAX, MIN, RANK, SIZE, IN_PLACE = range(12)
 _STATE = (ctypes.c_int64 * 16)()
 llvm.add_symbol("jaxlite_mpi_state", ctypes.addressof(_STATE))
 _DTYPE_SLOT = {np.dtype(np.float32): FLOAT, np.dtype(np.float64): DOUBLE,
                np.dtype(np.int32): INT32, np.dtype(np.int64): INT64}
 _OP_SLOT = {"psum": SUM, "pmax": MAX, "pmin": MIN}
-STAGE_LIMIT = 16 << 20   # bytes: reductions up to this size go through a persistent buffer
+DIRECT_BYTES = 128 << 10  # leaves of this size go to MPI in their own call, no copies
+STAGE_LIMIT = 16 << 20    # bytes of small leaves packed per dtype into one buffer
 _FUNCTIONS = ["MPI_Allreduce", "MPI_Waitall", "MPI_Allgather",
               "MPI_Reduce_scatter_block", "MPI_Alltoall", "MPI_Isend", "MPI_Irecv"]
 
@@ -121,6 +123,8 @@ def _fill_state(backend):
     for slot, obj in values.items():
         _STATE[slot] = ctypes.c_int64(MPI._handleof(obj) & (2 ** 64 - 1)).value
     _STATE[RANK], _STATE[SIZE] = backend.rank, backend.size
+    # MPI_IN_PLACE is a constant address: (void *)-1 in MPICH, 1 in Open MPI.
+    _STATE[IN_PLACE] = int(MPI.IN_PLACE)
 
 
 def _processes():
@@ -153,6 +157,9 @@ class _Calls:
         if self.htype is I32:
             return self.b.trunc(word, I32)
         return self.b.inttoptr(word, PTR)
+
+    def pointer(self, k):
+        return self.b.inttoptr(self.slot(k), PTR)
 
     def call(self, name, args):
         # Allocas are typed pointers in llvmlite: view every pointer as `ptr`.
@@ -244,41 +251,70 @@ def emit_allreduce(em, kernel):
         return
     mpi = _Calls(em)
     mpi.check_once(node)
-    b = em.b
     op, comm = mpi.handle(_OP_SLOT[node.prim]), mpi.handle(COMM)
-    total = sum(_nbytes(o.aval) for o in node.outvars)
-    if total > STAGE_LIMIT:
-        # Large: the copies would cost more than MPI's first look at new
-        # addresses; each leaf goes straight from its input to its output.
-        for atom, out in zip(node.inputs, node.outvars):
-            mpi.call("allreduce", [_in_ptr(em, atom), _out_ptr(em, out), _count(out.aval.size),
-                                   mpi.handle(_dtype_slot(out.aval, node.prim)), op, comm])
-        return
-    # Small: the leaves of a pytree are packed into one persistent buffer per
-    # kernel: one MPI_Allreduce per dtype, and MPI always sees the same two
-    # addresses (MPICH spends ~7 ms on a 1 MB buffer at an address it has not
-    # seen, far more than the copies in and out cost).
-    groups = {}
+    direct, packed = _plan(node)
+    _packed_allreduce(em, mpi, packed, op, comm)
+    for atom, out in direct:
+        mpi.call("allreduce", [_send_ptr(em, mpi, _in_ptr(em, atom), _out_ptr(em, out)),
+                               _out_ptr(em, out), _count(out.aval.size),
+                               mpi.handle(_dtype_slot(out.aval, node.prim)), op, comm])
+
+
+def _plan(node):
+    """``(direct, packed)``: the (input, output) pairs that go to MPI from
+    input to output in their own call (leaves of DIRECT_BYTES or more: a copy
+    in and out would cost more than a call), and per dtype the small ones
+    packed into one buffer (one call for all of them, up to STAGE_LIMIT)."""
+    direct, packed, sizes = [], {}, {}
     for atom, out in zip(node.inputs, node.outvars):
-        groups.setdefault(out.aval.dtype, []).append((atom, out))
-    send = _persistent(em, 2 * total)
-    recv = b.gep(send, [i64(total)], source_etype=I8)
-    offset = 0
-    for dtype, pairs in groups.items():
-        start = offset
-        for atom, out in pairs:
-            _copy(em, b.gep(send, [i64(offset)], source_etype=I8), _in_ptr(em, atom),
-                  _nbytes(out.aval))
-            offset += _nbytes(out.aval)
-        count = (offset - start) // dtype.itemsize
-        mpi.call("allreduce", [b.gep(send, [i64(start)], source_etype=I8),
-                               b.gep(recv, [i64(start)], source_etype=I8), _count(count),
-                               mpi.handle(_dtype_slot(pairs[0][1].aval, node.prim)), op, comm])
+        nbytes, dtype = _nbytes(out.aval), out.aval.dtype
+        _dtype_slot(out.aval, node.prim)        # TypeError for a dtype MPI is not given
+        if nbytes == 0:
+            continue
+        if nbytes >= DIRECT_BYTES or sizes.get(dtype, 0) + nbytes > STAGE_LIMIT:
+            direct.append((atom, out))
+        else:
+            packed.setdefault(dtype, []).append((atom, out))
+            sizes[dtype] = sizes.get(dtype, 0) + nbytes
+    return direct, packed
+
+
+def _packed_allreduce(em, mpi, packed, op, comm):
+    """The small leaves, per dtype: copied into a buffer this kernel keeps,
+    reduced there in place (MPI_IN_PLACE: no copy inside MPI, half the
+    memory), copied out."""
+    b = em.b
+    starts, total = [], 0
+    for pairs in packed.values():
+        starts.append(total)
+        total += -(-sum(_nbytes(out.aval) for _, out in pairs) // 64) * 64
+    if not total:
+        return
+    buf = _persistent(em, total)
+    for start, (dtype, pairs) in zip(starts, packed.items()):
         offset = start
         for atom, out in pairs:
-            _copy(em, _out_ptr(em, out), b.gep(recv, [i64(offset)], source_etype=I8),
+            _copy(em, b.gep(buf, [i64(offset)], source_etype=I8), _in_ptr(em, atom),
                   _nbytes(out.aval))
             offset += _nbytes(out.aval)
+        mpi.call("allreduce", [mpi.pointer(IN_PLACE), b.gep(buf, [i64(start)], source_etype=I8),
+                               _count((offset - start) // dtype.itemsize),
+                               mpi.handle(_DTYPE_SLOT[dtype]), op, comm])
+        offset = start
+        for atom, out in pairs:
+            _copy(em, _out_ptr(em, out), b.gep(buf, [i64(offset)], source_etype=I8),
+                  _nbytes(out.aval))
+            offset += _nbytes(out.aval)
+
+
+def _send_ptr(em, mpi, src, dst):
+    """``src``, or MPI_IN_PLACE when it is ``dst`` (MPI forbids aliased
+    send and receive buffers; the buffer planner should never produce that,
+    but a wrong answer would be silent)."""
+    b = em.b
+    src, dst = elem(b, src, I8, i64(0)), elem(b, dst, I8, i64(0))
+    same = b.icmp_unsigned("==", b.ptrtoint(src, I64), b.ptrtoint(dst, I64))
+    return b.select(same, mpi.pointer(IN_PLACE), src)
 
 
 def _persistent(em, nbytes):

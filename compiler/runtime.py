@@ -36,10 +36,11 @@ def _probe_data_offset():
 DATA_OFFSET = _probe_data_offset()
 _ndarray, _Array, _empty, _getrefcount = np.ndarray, core.Array, np.empty, sys.getrefcount
 # Outputs of at least this many bytes are reused across calls once dead: fresh
-# ones of this size are mmap'ed by malloc and every page faults on first touch.
-# An executable keeps its last such outputs (up to POOL_MAX_BYTES each) after
-# the caller drops them.
-POOL_MIN_BYTES = 1 << 20
+# ones of this size are mmap'ed by malloc (glibc's threshold is 128 KB) and
+# every page faults on first touch: four fresh 250 KB outputs cost ~0.25 ms,
+# as much as an MPI_Allreduce of them. An executable keeps its last such
+# outputs (up to POOL_MAX_BYTES each) after the caller drops them.
+POOL_MIN_BYTES = 1 << 17
 POOL_MAX_BYTES = 1 << 28
 _PY_SCALARS = (bool, int, float, complex)
 

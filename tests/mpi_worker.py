@@ -87,11 +87,56 @@ def check_collectives(rank, n):
     per_row = distributed.spmd(jaxlite.vmap(lambda v: lax.pmax(v, "p")), "p")(x)
     np.testing.assert_allclose(per_row, np.max(xs, 0))
 
-    # Above compiler/collectives.STAGE_LIMIT (16 MB) each leaf goes to MPI directly.
+    # Leaves of several MB (each in its own MPI call, from input to output).
     big = (np.full(2 ** 21 + 3, rank, np.float64), np.full(2 ** 20, 2.0 * rank, np.float32))
     got = distributed.spmd(jaxlite.jit(lambda t: lax.psum(t, "p")), "p")(big)
     np.testing.assert_array_equal(got[0], np.full(2 ** 21 + 3, n * (n - 1) / 2))
     np.testing.assert_array_equal(got[1], np.full(2 ** 20, n * (n - 1), np.float32))
+
+
+def check_allreduce_paths(rank, n):
+    """Jitted psum/pmax/pmin of pytrees whose leaves straddle
+    compiler/collectives.DIRECT_BYTES (a leaf's own MPI call from input to
+    output) and the packed in-place buffer of the smaller ones, mixed dtypes,
+    an empty leaf and a scalar; called repeatedly with new values while
+    earlier results stay alive (reused output buffers and the kept packing
+    buffer must not leak one call's values into another's)."""
+    from jaxlite.compiler import collectives
+    edge = collectives.DIRECT_BYTES
+
+    def leaves(r, call):
+        rng = np.random.default_rng(1000 * call + r)
+        sizes = [(np.float32, edge // 4 - 1), (np.float32, edge // 4), (np.float64, edge // 8 + 1),
+                 (np.int32, 5), (np.int64, edge // 8), (np.float64, 0), (np.float64, 7),
+                 (np.int32, edge // 4 + 3), (np.float32, 3)]
+        tree = [(rng.standard_normal(k) * 100).astype(d) for d, k in sizes]
+        return tree + [np.float32(r + call)]
+
+    f = distributed.spmd(jaxlite.jit(lambda t: (lax.psum(t, "p"), lax.pmax(t, "p"),
+                                                lax.pmin(t, "p"))), "p")
+    kept = []
+    for call in range(3):
+        trees = [leaves(r, call) for r in range(n)]
+        got = f(trees[rank])
+        want = ([sum(ls) for ls in zip(*trees)], [np.max(ls, 0) for ls in zip(*trees)],
+                [np.min(ls, 0) for ls in zip(*trees)])
+        kept.append((got, want))
+        for g_tree, w_tree in kept:             # every result so far, still intact
+            for what, gs, ws in zip(("psum", "pmax", "pmin"), g_tree, w_tree):
+                for k, (g, w) in enumerate(zip(gs, ws)):
+                    assert np.asarray(g).dtype == w.dtype, (what, k, g.dtype, w.dtype)
+                    tol = 1e-4 if w.dtype == np.float32 else 1e-10
+                    np.testing.assert_allclose(g, w, rtol=tol, atol=tol,
+                                               err_msg=f"{what} leaf {k} call {call}")
+    # A full packing buffer sends the next small leaves on their own.
+    limit, collectives.STAGE_LIMIT = collectives.STAGE_LIMIT, 3 * 1000 * 8
+    try:
+        g = distributed.spmd(jaxlite.jit(lambda t: lax.psum(t, "q")), "q")
+        tree = [np.full(1000, rank + k, np.float64) for k in range(5)]
+        for k, v in enumerate(g(tree)):
+            np.testing.assert_array_equal(v, np.full(1000, n * (n - 1) / 2 + n * k))
+    finally:
+        collectives.STAGE_LIMIT = limit
 
 
 def main(mode):
@@ -106,6 +151,8 @@ def main(mode):
     assert distributed.is_initialized() and distributed.mpi_comm().Get_size() == n
     if mode == "collectives":
         check_collectives(rank, n)
+    elif mode == "allreduce_paths":
+        check_allreduce_paths(rank, n)
     elif mode == "raise":
         if rank == 1:
             raise RuntimeError("rank 1 fails on purpose")

@@ -51,6 +51,13 @@ def test_every_collective_over_processes_matches_numpy_eager_and_jitted(n):
     assert ok_lines(out, "collectives") == [f"OK collectives {r}" for r in range(n)]
 
 
+@pytest.mark.parametrize("n", [2, 4])
+def test_jitted_reductions_of_pytrees_around_the_packing_thresholds(n):
+    out = launch(n, WORKER, "allreduce_paths")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert ok_lines(out, "allreduce_paths") == [f"OK allreduce_paths {r}" for r in range(n)]
+
+
 def test_data_parallel_training_on_two_processes_equals_one_process(tmp_path):
     example = ROOT / "examples" / "data_parallel.py"
     one = subprocess.run([sys.executable, str(example), "--steps", "20", "--save",
