@@ -765,6 +765,8 @@ def _check_dtype(dtype):
 
 
 def _beta_constant(dtype, etype, beta):
+    if isinstance(beta, ir.Value):      # computed at run time (a float learning rate)
+        return beta
     if dtype in _INT_TYPES:
         if float(beta) != int(beta) or (dtype == np.bool_ and beta not in (0, 1)):
             raise ValueError(f"{dtype} GEMM needs an integral (bool: 0/1) beta, got {beta}")
@@ -778,13 +780,13 @@ def emit_gemm(builder, module, dtype, trans_a, trans_b, m, n, k, a_ptr, lda, b_p
 
     A, B, C are row-major with element pointers a_ptr, b_ptr, c_ptr and leading dims
     lda, ldb, ldc; op(X) is X.T when trans_x. m, n, k and the leading dims are i64
-    values (Python ints are accepted too). With beta == 0, C is write-only. float32 and
-    float64 call BLAS (or our kernel: ``backend="llvm"`` or JAXLITE_GEMM=llvm); int32,
-    int64 and bool (and/or, as np.matmul) use a loop nest, with alpha 1 only. Returns the
-    emitted call instruction.
+    values (Python ints are accepted too); alpha is a number or a float ir.Value. With
+    beta == 0, C is write-only. float32 and float64 call BLAS (or our kernel:
+    ``backend="llvm"`` or JAXLITE_GEMM=llvm); int32, int64 and bool (and/or, as
+    np.matmul) use a loop nest, with alpha 1 only. Returns the emitted call instruction.
     """
     dtype = _check_dtype(dtype)
-    if dtype in _INT_TYPES and alpha != 1:
+    if dtype in _INT_TYPES and (isinstance(alpha, ir.Value) or alpha != 1):
         raise ValueError(f"{dtype} GEMM takes alpha 1 only, got {alpha}")
     short = _SHORT[dtype]
     m, n, k, lda, ldb, ldc = map(_i64, (m, n, k, lda, ldb, ldc))

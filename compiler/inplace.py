@@ -6,11 +6,14 @@ output of the same shape and dtype. That is correct only when the output is
 written after every read of the input: the kernel writing it is the input's
 last reader, and if that kernel reads the input itself, it reads element i
 only to compute element i (an elementwise loop), so each element is read
-before it is overwritten. Kernel functions take ``noalias`` pointers; the
+before it is overwritten. A fused update ``p + alpha * A @ B``
+(``gemm_update.py``) may write into p's buffer when it reads p only as its
+starting value (p is not A or B). Kernel functions take ``noalias`` pointers; the
 pairs found here lose that attribute (``lowering.py``), since at run time
 they may be the same memory.
 """
 from jaxlite import core
+from jaxlite.compiler import gemm_update
 
 __all__ = ["analyze", "unaliased_bases"]
 
@@ -36,6 +39,10 @@ def analyze(prog):
 def _in_place(prog, v, o, k, last):
     if k is None or v.aval.shape != o.aval.shape or v.aval.dtype != o.aval.dtype:
         return False
+    start = gemm_update.accumulator(k)
+    if start is not None and v.aval.size and k.outs == [o] and prog.base(start) is v:
+        operands = {prog.base(x) for x in k.root.inputs[:2]}
+        return last < k.index or (last == k.index and v not in operands)
     if v.aval.size == 0 or k.kind != "loop" or k.nested is not None or k.outs != [o]:
         return False
     if last > k.index:
