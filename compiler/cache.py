@@ -15,16 +15,13 @@ import gc
 import hashlib
 import os
 import struct
-import tempfile
 import threading
 import weakref
 import zlib
 
 import numpy as np
 
-from jaxlite.ir import pp_jaxpr
-# control_flow imports the passes, which may import this module: used at call time.
-from jaxlite.compiler import control_flow
+from jaxlite.ir import ClosedJaxpr, Jaxpr, pp_jaxpr
 
 FORMAT_VERSION = "jaxlite-cache-2"
 _MAGIC = b"JLC2"
@@ -190,7 +187,11 @@ def store(key, obj, opt_ir):
         ir_z = zlib.compress(opt_ir.encode(), 1)
         body = bytes(obj) + ir_z
         header = _MAGIC + struct.pack("<QQ", len(obj), len(ir_z)) + _digest(key, body)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        # A name no other live writer uses (tempfile.mkstemp would cost its import,
+        # ~1 ms of a warm first call, which only reads).
+        tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+        fd = os.open(tmp, flags, 0o644)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(header + body)
@@ -208,11 +209,35 @@ def store(key, obj, opt_ir):
 
 def memory_key(closed):
     """The canonical text of a ClosedJaxpr (names are assigned when printing),
-    its avals, and a digest of its constants."""
+    its avals, and a digest of its constants (``key_consts``)."""
     h = hashlib.sha256()
-    for c in list(closed.consts) + control_flow.nested_consts(closed.jaxpr):   # printing omits nested ones
+    for c in key_consts(closed):
         a = np.asarray(c)
         h.update(f"{a.dtype.str}{a.shape}".encode())
         h.update(np.ascontiguousarray(a).tobytes())
     avals = tuple((a.shape, a.dtype.str, a.weak_type) for a in closed.in_avals)
     return (pp_jaxpr(closed.jaxpr), avals, h.hexdigest())
+
+
+def key_consts(closed):
+    """The constants ``memory_key`` digests: the program's own, then those of every
+    jaxpr held in an equation's params, recursively (printing omits those)."""
+    out = list(closed.consts)
+
+    def visit(v):
+        if isinstance(v, (tuple, list)):
+            for x in v:
+                visit(x)
+        elif isinstance(v, ClosedJaxpr):
+            out.extend(v.consts)
+            walk(v.jaxpr)
+        elif isinstance(v, Jaxpr):
+            walk(v)
+
+    def walk(j):
+        for e in j.eqns:
+            for v in e.params.values():
+                visit(v)
+
+    walk(closed.jaxpr)
+    return out

@@ -225,30 +225,6 @@ def nested_jaxprs(node):
     return [("body", _closed(p["jaxpr"]))]
 
 
-def nested_consts(jaxpr):
-    """The constants of every jaxpr held in an equation's params, recursively
-    (the printed text that keys the memory cache shows none of them)."""
-    out = []
-
-    def visit(v):
-        if isinstance(v, (tuple, list)):
-            for x in v:
-                visit(x)
-        elif isinstance(v, ClosedJaxpr):
-            out.extend(v.consts)
-            walk(v.jaxpr)
-        elif isinstance(v, Jaxpr):
-            walk(v)
-
-    def walk(j):
-        for e in j.eqns:
-            for v in e.params.values():
-                visit(v)
-
-    walk(jaxpr)
-    return out
-
-
 def _closed(j):
     return j if isinstance(j, ClosedJaxpr) else ClosedJaxpr(j, [])
 

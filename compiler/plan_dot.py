@@ -10,6 +10,7 @@ executable.
 import itertools
 
 from jaxlite.compiler import fusion, simplify
+from jaxlite.compiler import pipeline  # noqa: F401  (fills the rule tables fusion reads)
 from jaxlite.ir_dot import quote
 
 __all__ = ["plan_dot"]
