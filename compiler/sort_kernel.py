@@ -52,7 +52,7 @@ QUICKSORT_LEAF = 128           # lanes of the bitonic network that finishes a qu
 class _Line:
     """What every function of one sort kernel knows about its lines."""
 
-    def __init__(self, node, kernel_index):
+    def __init__(self, node, kernel_index, lossy=True):
         x, out = node.inputs[0], node.out
         self.name = f"k{kernel_index}_sort"
         self.dtype, self.out_dtype = np.dtype(x.aval.dtype), np.dtype(out.aval.dtype)
@@ -65,8 +65,13 @@ class _Line:
         self.kty = ir.IntType(self.kbits)
         # (key << 32 | index) in one i64: comparing items compares keys, then indices.
         self.packed = self.argsort and self.kbits <= 32 and self.n <= 1 << 32
-        self.carried = self.argsort and not self.packed
-        self.ity = I64 if self.packed else self.kty
+        # 64-bit keys (quicksort): the index in place of the key's low bits; the
+        # runs of items whose kept bits tie are put in (key, index) order after
+        self.ibits = max(1, (self.n - 1).bit_length())
+        self.lossy = (lossy and self.argsort and self.kbits == 64 and self.n > INSERTION_MAX
+                      and has_avx512())
+        self.carried = self.argsort and not (self.packed or self.lossy)
+        self.ity = I64 if self.packed or self.lossy else self.kty
         self.shift = 32 if self.packed else 0
         self.pty = I32 if self.n < 1 << 31 else I64          # carried index, counts
         self.bits = 11 if self.n >= WIDE_DIGITS_FROM else 8
@@ -94,6 +99,8 @@ def emit_sort(em, kernel):
     b = em.b
     xp, op = em.address(node.inputs[0], i64(0)), em.address(node.out, i64(0))
     how = method(line)
+    if line.lossy and how != "quicksort":      # only quicksort sorts the ties after
+        line = _Line(node, kernel.index, lossy=False)
     if how == "network":
         _emit_networks(em, line, xp, op)
         return
@@ -196,6 +203,21 @@ def _value(b, line, key):
     return b.bitcast(u, lltype(line.dtype))
 
 
+def _item(b, line, key, i):
+    """The item sorted for element ``i`` (an i64) of key ``key``: the key, or
+    for argsort the key and the index in one i64 (key bits high)."""
+    if line.packed:
+        return b.or_(b.shl(b.zext(key, I64), i64(32)), i)
+    if line.lossy:
+        return b.or_(b.and_(key, i64(-1 << line.ibits)), i)
+    return key
+
+
+def _index_of(b, line, item):
+    """The element index an argsort item carries (packed or lossy)."""
+    return b.and_(item, i64(0xFFFFFFFF if line.packed else (1 << line.ibits) - 1))
+
+
 def _index_out(b, line, idx):
     """An index (i64 or the carried type) as the output's integer type."""
     oty = lltype(line.out_dtype)
@@ -235,11 +257,7 @@ def _load_line(b, line, xp, base, store_item, track_special):
         v = b.load(_at(b, xp, lltype(line.dtype), _strided(b, line, base, i)),
                    typ=lltype(line.dtype))
         key, special = _key(b, line, v)
-        if line.packed:
-            item = b.or_(b.shl(b.zext(key, I64), i64(32)), i)
-        else:
-            item = key
-        store_item(i, key, item)
+        store_item(i, key, _item(b, line, key, i))
         if flag is not None:
             b.store(b.or_(b.load(flag, typ=I1), special), flag)
     return None if flag is None else b.load(flag, typ=I1)
@@ -248,7 +266,7 @@ def _load_line(b, line, xp, base, store_item, track_special):
 def _store_out(b, line, op, base, i, item, carried_index):
     """Output element i of the line from its sorted item."""
     if line.argsort:
-        idx = carried_index if line.carried else b.and_(item, i64(0xFFFFFFFF))
+        idx = carried_index if line.carried else _index_of(b, line, item)
         val = _index_out(b, line, idx)
     else:
         val = _value(b, line, item)
@@ -413,7 +431,7 @@ def _long_line_function(module, line, quicksort):
         with unordered:
             if not quicksort:
                 r.sort()
-            elif not line.packed:
+            elif not line.packed:       # (lossy lines too: radix cannot sort their ties)
                 r.quicksort()
             else:       # argsort: few varying digits (many ties) make radix cheaper
                 with b.if_else(r.few_digits_vary()) as (few, many):
@@ -446,7 +464,7 @@ class _LongLine:
         self.ccur, self.cnxt = b.alloca(PTR), b.alloca(PTR)
         self.active = b.alloca(ir.IntType(8), i64(line.passes))
         self.total = b.alloca(line.pty)
-        self.halves_ctx = b.alloca(I64, i64(5))
+        self.halves_ctx = b.alloca(I64, i64(6))
         b.store(ir.Constant(I1, 0), self.special)
 
     def key_at(self, i):
@@ -456,9 +474,7 @@ class _LongLine:
         return _key(b, line, v)
 
     def item(self, key, i):
-        if self.line.packed:
-            return self.b.or_(self.b.shl(self.b.zext(key, I64), i64(32)), i)
-        return key
+        return _item(self.b, self.line, key, i)
 
     def digit(self, item, shift):
         """Digit of ``item`` at key bit ``shift`` (an i64, constant or not)."""
@@ -598,6 +614,8 @@ class _LongLine:
             self.store(i64(0), i64(line.n))
         else:                   # one partition here, then both halves over the pool
             pivot = _pivot(b, module, line.ity, a, i64(0), i64(line.n))
+            if line.lossy:      # a run of tied kept bits stays in one half
+                pivot = b.and_(pivot, i64(-1 << line.ibits))
             nl = b.call(_partition_function(module, line),
                         [a, t, i64(0), i64(line.n), pivot, ir.Constant(I1, 0)])
             with b.if_else(b.icmp_signed("==", nl, i64(0))) as (pivot_is_min, split):
@@ -606,7 +624,7 @@ class _LongLine:
                     self.store(i64(0), i64(line.n))
                 with split:     # each thread also writes its half of the output
                     ctx = self.halves_ctx
-                    for k, v in enumerate((t, a, nl, self.op, self.base)):
+                    for k, v in enumerate((t, a, nl, self.op, self.base, self.xp)):
                         b.store(v, elem(b, ctx, I64, i64(k)))
                     run = declare(module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
                     b.call(run, [_halves_function(module, line, depth - 1), ctx, i64(2),
@@ -614,6 +632,9 @@ class _LongLine:
 
     def store(self, lo, hi):
         _store_items(self.b, self.line, self.bufs[0], self.op, self.base, lo, hi)
+        if self.line.lossy:
+            self.b.call(_ties_function(self.b.function.module, self.line),
+                        [self.xp, self.op, self.base, self.bufs[0], lo, hi])
 
     def one_pass(self, p, is_first, is_last):
         """Exclusive prefix sums of digit ``p``'s counts, then the scatter."""
@@ -669,7 +690,7 @@ class _LongLine:
             if to_out:
                 at = _at(b, self.op, oty, _strided(b, line, self.base, pos))
                 if line.argsort:
-                    idx = carried if line.carried else b.and_(item, i64(0xFFFFFFFF))
+                    idx = carried if line.carried else _index_of(b, line, item)
                     b.store(_index_out(b, line, idx), at)
                 else:
                     b.store(_value(b, line, item), at)
@@ -791,8 +812,7 @@ def _load_half_function(module, line):
     vty = lltype(line.dtype)
     with loops.for_range(b, hi, start=lo, name="ld") as i:
         key, sp = _key(b, line, b.load(_at(b, xp, vty, _strided(b, line, base, i)), typ=vty))
-        item = b.or_(b.shl(b.zext(key, I64), i64(32)), i) if line.packed else key
-        b.store(item, _at(b, a, line.ity, i))
+        b.store(_item(b, line, key, i), _at(b, a, line.ity, i))
         if sp is not None:
             b.store(b.or_(b.load(flag, typ=I1), sp), flag)
     b.store(b.zext(b.load(flag, typ=I1), I64), elem(b, ctx, I64, b.add(c, i64(3))))
@@ -803,7 +823,7 @@ def _load_half_function(module, line):
 def _halves_function(module, line, depth):
     """``half(ctx, c)``: quicksort of half ``c`` of a line partitioned once,
     written to the output (ctx: the partitioned items, the line's buffer, the
-    split point, the output and the line's base offset)."""
+    split point, the output, the line's base offset and the input)."""
     fn = module.globals.get(f"{line.name}_half")
     if fn is not None:
         return fn
@@ -811,14 +831,16 @@ def _halves_function(module, line, depth):
     fn.linkage = "internal"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     ctx, c = fn.args
-    cur, fin, split, op, base = (b.load(elem(b, ctx, I64, i64(k)), typ=ty)
-                                 for k, ty in enumerate((PTR, PTR, I64, PTR, I64)))
+    cur, fin, split, op, base, xp = (b.load(elem(b, ctx, I64, i64(k)), typ=ty)
+                                     for k, ty in enumerate((PTR, PTR, I64, PTR, I64, PTR)))
     first = b.icmp_signed("==", c, i64(0))
     lo = b.select(first, i64(0), split)
     hi = b.select(first, split, i64(line.n))
     b.call(_quicksort_function(module, line),
            [cur, fin, fin, lo, hi, i64(depth), ir.Constant(line.ity, 0)])
     _store_items(b, line, fin, op, base, lo, hi)
+    if line.lossy:
+        b.call(_ties_function(module, line), [xp, op, base, fin, lo, hi])
     b.ret_void()
     return fn
 
@@ -982,6 +1004,84 @@ def _sift_items_function(module, line):
     return fn
 
 
+# -- 64-bit argsort: ties of the kept key bits -------------------------------------------
+
+def _ties_function(module, line):
+    """``ties(x, out, base, items, lo, hi)`` after a lossy argsort (items
+    sorted, output written): a run of items[lo:hi] whose kept key bits tie is
+    in index order; unless the full keys of its elements are in order too
+    (equal keys: the common tie), its output is heapsorted by (key, index)."""
+    fn, b = _function(module, f"{line.name}_ties", [PTR, PTR, I64, PTR, I64, I64])
+    if b is None:
+        return fn
+    xp, op, base, items, lo, hi = fn.args
+    heap = _heap_run_function(module, line)
+    vty = lltype(line.dtype)
+
+    def kept(i):
+        return b.lshr(b.load(_at(b, items, I64, i), typ=I64), i64(line.ibits))
+
+    def full_key(i):
+        idx = _index_of(b, line, b.load(_at(b, items, I64, i), typ=I64))
+        return _key(b, line, b.load(_at(b, xp, vty, _strided(b, line, base, idx)), typ=vty))[0]
+
+    with b.goto_entry_block():
+        end, bad = b.alloca(I64), b.alloca(I1)
+    with loops.for_range(b, hi, start=b.add(lo, i64(1)), name="tie") as j:
+        prev = kept(b.sub(j, i64(1)))
+        tied = b.icmp_unsigned("==", prev, kept(j))
+        jm2 = b.sub(j, i64(2))
+        fresh = b.icmp_signed("<", jm2, lo)
+        fresh = b.or_(fresh, b.icmp_unsigned("!=", kept(b.select(fresh, j, jm2)), prev))
+        with b.if_then(b.and_(tied, fresh), likely=False):      # a run starts at j - 1
+            b.store(b.add(j, i64(1)), end)
+            fn_ = b.function
+            head, step, done = (fn_.append_basic_block(f"run.{s}") for s in ("head", "step", "done"))
+            b.branch(head)
+            b.position_at_end(head)
+            e = b.load(end, typ=I64)
+            inside = b.icmp_signed("<", e, hi)
+            b.cbranch(inside, step, done)
+            b.position_at_end(step)
+            more = b.icmp_unsigned("==", kept(b.select(inside, e, j)), prev)
+            b.store(b.add(e, b.zext(more, I64)), end)
+            b.cbranch(more, head, done)
+            b.position_at_end(done)
+            start, e = b.sub(j, i64(1)), b.load(end, typ=I64)
+            b.store(ir.Constant(I1, 0), bad)
+            with loops.for_range(b, e, start=j, name="chk") as k:
+                out_of_order = b.icmp_unsigned(">", full_key(b.sub(k, i64(1))), full_key(k))
+                b.store(b.or_(b.load(bad, typ=I1), out_of_order), bad)
+            with b.if_then(b.load(bad, typ=I1), likely=False):
+                b.call(heap, [xp, op, base, start, b.sub(e, start)])
+    b.ret_void()
+    return fn
+
+
+def _heap_run_function(module, line):
+    """``heap(x, out, base, start, n)``: heapsort of the output entries
+    [start, start + n) of the line by (key, index)."""
+    fn, b = _function(module, f"{line.name}_heaprun", [PTR, PTR, I64, I64, I64])
+    if b is None:
+        return fn
+    xp, op, base, start, n = fn.args
+    oty = lltype(line.out_dtype)
+    sift = _sift_function(module, line)
+    obase = _strided(b, line, base, start)
+    half = b.sdiv(n, i64(2))
+    with loops.for_range(b, half, name="h") as h:
+        b.call(sift, [xp, op, base, obase, b.sub(b.sub(half, i64(1)), h), n])
+    with loops.for_range(b, b.sub(n, i64(1)), name="e") as e:
+        last = b.sub(b.sub(n, i64(1)), e)
+        first, at = _at(b, op, oty, obase), _at(b, op, oty, _strided(b, line, obase, last))
+        top, bottom = b.load(first, typ=oty), b.load(at, typ=oty)
+        b.store(bottom, first)
+        b.store(top, at)
+        b.call(sift, [xp, op, base, obase, i64(0), last])
+    b.ret_void()
+    return fn
+
+
 # -- fallback: heapsort in place ---------------------------------------------------------
 
 def _heap_function(module, line):
@@ -1002,7 +1102,7 @@ def _heap_function(module, line):
         else:
             b.store(b.load(_at(b, xp, vty, _strided(b, line, base, i)), typ=vty), at)
     with loops.for_range(b, n // 2, name="h") as h:       # heapify
-        b.call(sift, [xp, op, base, b.sub(i64(n // 2 - 1), h), i64(n)])
+        b.call(sift, [xp, op, base, base, b.sub(i64(n // 2 - 1), h), i64(n)])
     with loops.for_range(b, max(n - 1, 0), name="e") as e:   # pop the maxima
         end = b.sub(i64(n - 1), e)
         first = _at(b, op, oty, base)
@@ -1010,7 +1110,7 @@ def _heap_function(module, line):
         top, bottom = b.load(first, typ=oty), b.load(last, typ=oty)
         b.store(bottom, first)
         b.store(top, last)
-        b.call(sift, [xp, op, base, i64(0), end])
+        b.call(sift, [xp, op, base, base, i64(0), end])
     if line.fixup:
         _fixup(b, line, xp, op, base)
     b.ret_void()
@@ -1018,12 +1118,13 @@ def _heap_function(module, line):
 
 
 def _sift_function(module, line):
-    """``sift(x, out, base, root, end)``: restore the max-heap below ``root``
-    in the line's first ``end`` entries, compared by key (then index)."""
-    fn, b = _function(module, f"{line.name}_sift", [PTR, PTR, I64, I64, I64])
+    """``sift(x, out, base, obase, root, end)``: restore the max-heap below
+    ``root`` in the ``end`` output entries from offset ``obase`` (of the line
+    at ``base``), compared by key (then index)."""
+    fn, b = _function(module, f"{line.name}_sift", [PTR, PTR, I64, I64, I64, I64])
     if b is None:
         return fn
-    xp, op, base, root0, end = fn.args
+    xp, op, base, obase, root0, end = fn.args
     vty, oty = lltype(line.dtype), lltype(line.out_dtype)
     root_slot = b.alloca(I64)
     b.store(root0, root_slot)
@@ -1031,7 +1132,7 @@ def _sift_function(module, line):
     b.branch(loop)
 
     def at(i):
-        return _at(b, op, oty, _strided(b, line, base, i))
+        return _at(b, op, oty, _strided(b, line, obase, i))
 
     def item(i):
         v = b.load(at(i), typ=oty)

@@ -194,3 +194,35 @@ def test_grad_and_vmap_through_the_kernel():
     np.testing.assert_array_equal(g, want)
     vm = jaxlite.jit(jaxlite.vmap(lambda r: lax.argsort(r, 0), in_axes=1))(x)
     np.testing.assert_array_equal(vm, want_argsort(x.T, 1).astype(np.int32))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int64, np.uint64], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("n", [49, 64, 65, 4099, 5000])
+def test_argsort_64bit_ties_below_the_index_bits(dtype, n):
+    """64-bit argsort keeps a key's high bits beside the index: keys that
+    differ only in the low bits (and exact ties, NaNs, -0.0) still come out
+    in (key, index) order."""
+    rng = np.random.default_rng(n)
+    if dtype == np.float64:
+        near = 1.0 + rng.integers(0, 50, n) * np.finfo(np.float64).eps    # one kept value
+        x = np.where(rng.random(n) < 0.5, near, data((n,), dtype))
+    else:
+        info = np.iinfo(dtype)
+        low = rng.integers(0, 300, n).astype(dtype)
+        x = np.where(rng.random(n) < 0.3, low + dtype(info.max // 2), low)
+        x[rng.integers(0, n, 3)] = info.max
+        x[rng.integers(0, n, 3)] = info.min
+    check(x.astype(dtype), 0)
+    check(np.sort(x).astype(dtype)[::-1].copy(), 0)
+
+
+def test_argsort_64bit_ties_over_threads(monkeypatch):
+    """The split of a line over two threads never separates a run of tied
+    kept bits (its pivot drops the index bits)."""
+    monkeypatch.setattr(sort_kernel, "PARALLEL_SORT_MIN", 1000)
+    monkeypatch.setattr(parallel, "threads", lambda: 2)
+    rng = np.random.default_rng(7)
+    for x in (1.0 + rng.integers(0, 40, 6000) * np.finfo(np.float64).eps,
+              rng.integers(0, 5, 6000).astype(np.int64) + (1 << 40),
+              data((6000,), np.float64)):
+        check(x, 0)
