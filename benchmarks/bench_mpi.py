@@ -25,18 +25,27 @@ SIZES = [10 ** 6, 10 ** 8]       # bytes of the gradient pytree
 LEAVES = 4                       # float32 leaves of equal size
 
 
-def _timed(fns, comm, reps):
-    """Median seconds per call of each function, the ranks starting each call
-    together; the functions alternate, so load from other programs on the
-    machine hits them alike."""
-    times = [[] for _ in fns]
-    for _ in range(reps):
-        for fn, ts in zip(fns, times):
-            comm.Barrier()
-            t = time.perf_counter()
-            fn()
-            ts.append(time.perf_counter() - t)
-    return [float(np.median(ts)) for ts in times]
+def _timed(fns, comm, rounds, block):
+    """Seconds of every call, per function and round. In each round every
+    function runs ``block`` calls in a row, the functions in an order drawn
+    anew per round (the same on every rank); each call starts after a
+    Barrier, so the ranks start it together. Blocks keep one function's
+    after-effects (allocator, MPI's caches) mostly off the next one's calls
+    and the shuffled order spreads the machine's load over all of them."""
+    rng = np.random.default_rng(0)
+    times = [[[] for _ in range(rounds)] for _ in fns]
+    for r in range(rounds):
+        for i in rng.permutation(len(fns)):
+            for _ in range(block):
+                comm.Barrier()
+                t = time.perf_counter()
+                fns[i]()
+                times[i][r].append(time.perf_counter() - t)
+    return times
+
+
+def _median(rounds):
+    return float(np.median(np.concatenate(rounds)))
 
 
 def worker_psum():
@@ -50,17 +59,23 @@ def worker_psum():
         tree = [np.full(n, comm.Get_rank() + k, np.float32) for k in range(LEAVES)]
         flat = np.concatenate(tree)
         out = np.empty_like(flat)
+        outs = [np.empty_like(t) for t in tree]
         psum = distributed.spmd(jaxlite.jit(lambda t: lax.psum(t, "batch")), "batch")
         got = psum(tree)                                     # compile, check
         assert np.allclose(got[1], sum(r + 1 for r in range(comm.Get_size())))
-        reps = 200 if nbytes <= 10 ** 6 else 6
-        outs = [np.empty_like(t) for t in tree]
-        jitted, floor, per_leaf, fresh = _timed(
+        del got
+        rounds, block = (30, 10) if nbytes <= 10 ** 6 else (5, 2)
+        jitted, floor, per_leaf = _timed(
             [lambda: psum(tree), lambda: comm.Allreduce(flat, out),
-             lambda: [comm.Allreduce(t, o) for t, o in zip(tree, outs)],
-             lambda: [comm.Allreduce(t, np.empty_like(t)) for t in tree]], comm, reps)
-        rows.append({"bytes": nbytes, "jit": jitted, "floor": floor, "per_leaf": per_leaf,
-                     "fresh": fresh})
+             lambda: [comm.Allreduce(t, o) for t, o in zip(tree, outs)]], comm, rounds, block)
+        # New arrays every call: timed apart, its allocations would slow the others.
+        (fresh,) = _timed([lambda: [comm.Allreduce(t, np.empty_like(t)) for t in tree]],
+                          comm, rounds, block)
+        ratios = [np.median(j) / np.median(f) for j, f in zip(jitted, floor)]
+        rows.append({"bytes": nbytes, "jit": _median(jitted), "floor": _median(floor),
+                     "per_leaf": _median(per_leaf), "fresh": _median(fresh),
+                     "ratio_lo": float(min(ratios)), "ratio_hi": float(max(ratios)),
+                     "calls": rounds * block})
     if comm.Get_rank() == 0:
         print(json.dumps({"psum": rows}), flush=True)
 
@@ -95,7 +110,8 @@ def worker_step():
     xs, ys = x[shard], y[shard]
     step(params, xs, ys)                                     # compile
     comm = distributed.mpi_comm()
-    (seconds,) = _timed([lambda: step(params, xs, ys)], comm, 20)
+    (seconds,) = _timed([lambda: step(params, xs, ys)], comm, 4, 5)
+    seconds = _median(seconds)
     if rank == 0:
         print(json.dumps({"step": {"processes": count, "seconds": seconds,
                                    "batch": batch}}), flush=True)
@@ -130,20 +146,24 @@ def run():
              "",
              "`python benchmarks/bench_mpi.py` (launches `mpiexec -n 2` itself; MPICH from the "
              "`mpich` wheel, one machine, shared memory). Jitted `lax.psum` of a pytree of "
-             f"{LEAVES} float32 leaves over 2 processes (up to 16 MB the leaves are packed "
-             "into one persistent buffer, one `MPI_Allreduce` from native code; above, one "
-             "call per leaf) against mpi4py's `Allreduce` of one numpy buffer "
-             "of the same total size into a preallocated output (the floor), one `Allreduce` per "
-             "leaf, and one per leaf into new arrays (what a function returning new arrays "
-             "pays). Median per call, the four alternating.",
+             f"{LEAVES} float32 leaves over 2 processes (one in-place `MPI_Allreduce` from "
+             "native code on the outputs, which the runtime lays out contiguously, after "
+             "copying the leaves in; above 16 MB one call per leaf from input to output) "
+             "against mpi4py's `Allreduce` of one numpy buffer of the same total size into a "
+             "preallocated output (the floor), one `Allreduce` per leaf, and one per leaf into "
+             "new arrays (what a function returning new arrays pays; timed after the others, "
+             "since its allocations slow them). Every call starts after a `Barrier`; the first "
+             "three run in blocks of consecutive calls, in an order shuffled per round. "
+             "Median per call over all rounds; the last column is the range of the per-round "
+             "ratio.",
              "",
              "| pytree bytes | jaxlite jit psum | mpi4py Allreduce, 1 buffer | mpi4py, per leaf "
-             "| mpi4py, per leaf into new arrays | jit / floor |",
-             "|---|---|---|---|---|---|"]
+             "| mpi4py, per leaf into new arrays | jit / floor | per-round range |",
+             "|---|---|---|---|---|---|---|"]
     for r in psum:
         lines.append(f"| {r['bytes']:.0e} | {r['jit'] * 1e3:.3f} ms | {r['floor'] * 1e3:.3f} ms "
                      f"| {r['per_leaf'] * 1e3:.3f} ms | {r['fresh'] * 1e3:.3f} ms "
-                     f"| {r['jit'] / r['floor']:.2f} |")
+                     f"| {r['jit'] / r['floor']:.2f} | {r['ratio_lo']:.2f}-{r['ratio_hi']:.2f} |")
     one = steps[0]["seconds"]
     lines += ["",
               f"Data-parallel step (MLP 256-512-512-10, global batch {steps[0]['batch']}, "

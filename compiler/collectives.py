@@ -3,11 +3,12 @@
 Under jit, a collective whose axis is bound to the processes is a kernel that
 calls the MPI library directly: ``MPI_Allreduce``, ``MPI_Allgather``,
 ``MPI_Reduce_scatter_block``, ``MPI_Alltoall``, ``MPI_Isend``/``MPI_Irecv``
-for ppermute. No Python runs per call and nothing is copied except the small
-leaves of a reduced pytree: leaves of at least DIRECT_BYTES go from input to
-output in one call each, the smaller ones are packed per dtype into a buffer
-the kernel keeps and reduced there in place (one call per dtype), since a
-call costs more than copying a few small leaves twice.
+for ppermute. No Python runs per call. The leaves of a reduced pytree go in
+one in-place call per dtype (fewer calls: each is a rendezvous of every
+rank, costly on a busy machine): copied into their outputs when the runtime
+laid those out contiguously, else through a buffer the kernel keeps; a
+dtype's only leaf, and leaves past STAGE_LIMIT bytes, go from input to output
+in their own call, with no copy.
 
 The MPI library is the one mpi4py loaded; its functions are registered with
 MCJIT under ``jaxlite_mpi_<name>``. The handles (communicator, datatypes,
@@ -48,8 +49,7 @@ llvm.add_symbol("jaxlite_mpi_state", ctypes.addressof(_STATE))
 _DTYPE_SLOT = {np.dtype(np.float32): FLOAT, np.dtype(np.float64): DOUBLE,
                np.dtype(np.int32): INT32, np.dtype(np.int64): INT64}
 _OP_SLOT = {"psum": SUM, "pmax": MAX, "pmin": MIN}
-DIRECT_BYTES = 128 << 10  # leaves of this size go to MPI in their own call, no copies
-STAGE_LIMIT = 16 << 20    # bytes of small leaves packed per dtype into one buffer
+STAGE_LIMIT = 16 << 20   # bytes of leaves per dtype reduced together in one call
 _FUNCTIONS = ["MPI_Allreduce", "MPI_Waitall", "MPI_Allgather",
               "MPI_Reduce_scatter_block", "MPI_Alltoall", "MPI_Isend", "MPI_Irecv"]
 
@@ -228,6 +228,11 @@ def _copy(em, dst, src, nbytes):
         em.b.call(fn, [dst, src, i64(nbytes), ir.Constant(I1, 0)])
 
 
+def _move(em, dst, src, nbytes):
+    fn = declare(em.module, "llvm.memmove.p0.p0.i64", VOID, [PTR, PTR, I64, I1])
+    em.b.call(fn, [dst, elem(em.b, src, I8, i64(0)), i64(nbytes), ir.Constant(I1, 0)])
+
+
 def _zero(em, dst, nbytes):
     if nbytes:
         fn = declare(em.module, "llvm.memset.p0.i64", VOID, [PTR, I8, I64, I1])
@@ -252,59 +257,62 @@ def emit_allreduce(em, kernel):
     mpi = _Calls(em)
     mpi.check_once(node)
     op, comm = mpi.handle(_OP_SLOT[node.prim]), mpi.handle(COMM)
-    direct, packed = _plan(node)
-    _packed_allreduce(em, mpi, packed, op, comm)
+    packed, direct = _plan(node)
+    for dtype, pairs in packed.items():
+        _reduce_together(em, mpi, pairs, mpi.handle(_DTYPE_SLOT[dtype]), op, comm)
     for atom, out in direct:
         mpi.call("allreduce", [_send_ptr(em, mpi, _in_ptr(em, atom), _out_ptr(em, out)),
                                _out_ptr(em, out), _count(out.aval.size),
-                               mpi.handle(_dtype_slot(out.aval, node.prim)), op, comm])
+                               mpi.handle(_DTYPE_SLOT[out.aval.dtype]), op, comm])
 
 
 def _plan(node):
-    """``(direct, packed)``: the (input, output) pairs that go to MPI from
-    input to output in their own call (leaves of DIRECT_BYTES or more: a copy
-    in and out would cost more than a call), and per dtype the small ones
-    packed into one buffer (one call for all of them, up to STAGE_LIMIT)."""
-    direct, packed, sizes = [], {}, {}
+    """``(packed, direct)``: per dtype the leaves reduced together in one
+    call (up to STAGE_LIMIT bytes), and the others (a dtype's only leaf, the
+    leaves past the limit) each in its own call from input to output."""
+    packed, direct, sizes = {}, [], {}
     for atom, out in zip(node.inputs, node.outvars):
         nbytes, dtype = _nbytes(out.aval), out.aval.dtype
         _dtype_slot(out.aval, node.prim)        # TypeError for a dtype MPI is not given
         if nbytes == 0:
             continue
-        if nbytes >= DIRECT_BYTES or sizes.get(dtype, 0) + nbytes > STAGE_LIMIT:
+        if sizes.get(dtype, 0) + nbytes > STAGE_LIMIT:
             direct.append((atom, out))
         else:
             packed.setdefault(dtype, []).append((atom, out))
             sizes[dtype] = sizes.get(dtype, 0) + nbytes
-    return direct, packed
+    for dtype in [d for d, pairs in packed.items() if len(pairs) == 1]:
+        direct += packed.pop(dtype)
+    return packed, direct
 
 
-def _packed_allreduce(em, mpi, packed, op, comm):
-    """The small leaves, per dtype: copied into a buffer this kernel keeps,
-    reduced there in place (MPI_IN_PLACE: no copy inside MPI, half the
-    memory), copied out."""
+def _reduce_together(em, mpi, pairs, dtype, op, comm):
+    """One MPI_Allreduce, in place, for the leaves ``pairs`` of one dtype. If
+    their outputs are contiguous at run time (the runtime lays large outputs
+    out in order), the inputs are copied into them and reduced there: one
+    copy, as MPI's own from send to receive buffer. Otherwise they go
+    through a buffer the kernel keeps: copied in, reduced, copied out."""
     b = em.b
-    starts, total = [], 0
-    for pairs in packed.values():
-        starts.append(total)
-        total += -(-sum(_nbytes(out.aval) for _, out in pairs) // 64) * 64
-    if not total:
-        return
-    buf = _persistent(em, total)
-    for start, (dtype, pairs) in zip(starts, packed.items()):
-        offset = start
-        for atom, out in pairs:
-            _copy(em, b.gep(buf, [i64(offset)], source_etype=I8), _in_ptr(em, atom),
-                  _nbytes(out.aval))
-            offset += _nbytes(out.aval)
-        mpi.call("allreduce", [mpi.pointer(IN_PLACE), b.gep(buf, [i64(start)], source_etype=I8),
-                               _count((offset - start) // dtype.itemsize),
-                               mpi.handle(_DTYPE_SLOT[dtype]), op, comm])
-        offset = start
-        for atom, out in pairs:
-            _copy(em, _out_ptr(em, out), b.gep(buf, [i64(offset)], source_etype=I8),
-                  _nbytes(out.aval))
-            offset += _nbytes(out.aval)
+    sizes = [_nbytes(out.aval) for _, out in pairs]
+    outs = [elem(b, _out_ptr(em, out), I8, i64(0)) for _, out in pairs]
+    count = _count(sum(sizes) // pairs[0][1].aval.dtype.itemsize)
+    contiguous = ir.Constant(I1, 1)
+    for here, there, nbytes in zip(outs, outs[1:], sizes):
+        end = b.add(b.ptrtoint(here, I64), i64(nbytes))
+        contiguous = b.and_(contiguous, b.icmp_unsigned("==", end, b.ptrtoint(there, I64)))
+    with b.if_else(contiguous) as (in_outputs, kept):
+        with in_outputs:
+            for (atom, _), dst, nbytes in zip(pairs, outs, sizes):
+                _move(em, dst, _in_ptr(em, atom), nbytes)      # the input may be the output
+            mpi.call("allreduce", [mpi.pointer(IN_PLACE), outs[0], count, dtype, op, comm])
+        with kept:
+            buf = _persistent(em, sum(sizes))
+            offsets = np.cumsum([0] + sizes[:-1]).tolist()
+            for (atom, _), offset, nbytes in zip(pairs, offsets, sizes):
+                _copy(em, b.gep(buf, [i64(offset)], source_etype=I8), _in_ptr(em, atom), nbytes)
+            mpi.call("allreduce", [mpi.pointer(IN_PLACE), buf, count, dtype, op, comm])
+            for dst, offset, nbytes in zip(outs, offsets, sizes):
+                _copy(em, dst, b.gep(buf, [i64(offset)], source_etype=I8), nbytes)
 
 
 def _send_ptr(em, mpi, src, dst):

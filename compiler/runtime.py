@@ -64,10 +64,9 @@ class Executable:
         self._nargs = len(self.in_avals)
         self._specs = [(a.shape, a.dtype) for a in self.in_avals]
         self._out_specs = [(a.shape, a.dtype) for a in self.out_avals]
-        # Large outputs come from a per-executable pool (see _outputs).
-        self._pooled = [j for j, a in enumerate(self.out_avals)
-                        if POOL_MIN_BYTES <= a.size * a.dtype.itemsize <= POOL_MAX_BYTES]
-        self._pool = {}
+        # Large outputs are views of one block the executable keeps (see _outputs).
+        self._pooled, self._block_bytes = _block_layout(self.out_avals)
+        self._block = None
         n = len(self._consts) + self._nargs + len(self.out_avals)
         self._by_object = DATA_OFFSET is not None
         if packed:
@@ -121,18 +120,21 @@ class Executable:
         return [o.view(_Array) for o in outs]
 
     def _outputs(self, into):
-        """Output buffers: ``into``'s, else for a large output the buffer this
-        executable returned last time if every array viewing it is gone (its
-        pages are mapped, and MPI has seen its address), else new ones."""
+        """Output buffers: ``into``'s, else for the large outputs views of the
+        block this executable returned last time if every array viewing it is
+        gone (its pages are mapped, and MPI has seen its address), else of a
+        new block; the others new. The large outputs lie in order, 16-byte
+        aligned, so a kernel writing several (a pytree's psum) may find them
+        contiguous and hand MPI one buffer."""
         outs = [into.get(j) for j in range(len(self._out_specs))]
-        pool = self._pool
-        for j in self._pooled:
-            if outs[j] is None:
-                o = pool.get(j)
-                # References: the pool, `o`, getrefcount's argument: no view alive.
-                if o is None or _getrefcount(o) != 3:
-                    o = pool[j] = _empty(*self._out_specs[j])
-                outs[j] = o
+        if self._pooled:
+            block = self._block
+            # References: the executable, `block`, getrefcount's argument: no view alive.
+            if block is None or _getrefcount(block) != 3:
+                block = self._block = _empty(self._block_bytes, np.uint8)
+            for j, start, stop, dtype, shape in self._pooled:
+                if outs[j] is None:
+                    outs[j] = block[start:stop].view(dtype).reshape(shape)
         return [_empty(*spec) if o is None else o for o, spec in zip(outs, self._out_specs)]
 
     def _slow_args(self, args):
@@ -220,6 +222,19 @@ class Executable:
 
     def __repr__(self):
         return f"<compiled {self.name}: {self._nargs} input(s), {len(self.out_avals)} output(s)>"
+
+
+def _block_layout(avals):
+    """``([(output position, start, stop, dtype, shape)], block bytes)`` of the
+    outputs between POOL_MIN_BYTES and POOL_MAX_BYTES, packed in order at
+    16-byte boundaries (malloc's, so numpy's, alignment)."""
+    layout, end = [], 0
+    for j, a in enumerate(avals):
+        nbytes = a.size * a.dtype.itemsize
+        if POOL_MIN_BYTES <= nbytes <= POOL_MAX_BYTES:
+            layout.append((j, end, end + nbytes, a.dtype, a.shape))
+            end += -(-nbytes // 16) * 16
+    return layout, end
 
 
 class LazyTexts(dict):

@@ -95,25 +95,30 @@ def check_collectives(rank, n):
 
 
 def check_allreduce_paths(rank, n):
-    """Jitted psum/pmax/pmin of pytrees whose leaves straddle
-    compiler/collectives.DIRECT_BYTES (a leaf's own MPI call from input to
-    output) and the packed in-place buffer of the smaller ones, mixed dtypes,
-    an empty leaf and a scalar; called repeatedly with new values while
-    earlier results stay alive (reused output buffers and the kept packing
-    buffer must not leak one call's values into another's)."""
-    from jaxlite.compiler import collectives
-    edge = collectives.DIRECT_BYTES
+    """Jitted psum/pmax/pmin of pytrees taking every path of
+    compiler/collectives.emit_allreduce: a dtype's leaves reduced in their
+    outputs when the runtime laid those out contiguously (f32 here: two
+    outputs over runtime.POOL_MIN_BYTES, multiples of 16 bytes), through the
+    kernel's kept buffer when not (f64: a padded gap; int32: a small output
+    among large ones; outputs that are intermediates), a dtype's only leaf on
+    its own (int64), an empty leaf; called repeatedly with new values while
+    earlier results stay alive (reused output blocks and the kept buffer
+    must not leak one call's values into another's)."""
+    from jaxlite.compiler import collectives, runtime
+    edge = runtime.POOL_MIN_BYTES
 
     def leaves(r, call):
         rng = np.random.default_rng(1000 * call + r)
-        sizes = [(np.float32, edge // 4 - 1), (np.float32, edge // 4), (np.float64, edge // 8 + 1),
-                 (np.int32, 5), (np.int64, edge // 8), (np.float64, 0), (np.float64, 7),
-                 (np.int32, edge // 4 + 3), (np.float32, 3)]
+        sizes = [(np.float32, edge // 4), (np.float32, edge // 4 + 4),
+                 (np.float64, edge // 8 + 1), (np.float64, edge // 8), (np.int32, 5),
+                 (np.int32, edge // 4 + 3), (np.float64, 0)]
         tree = [(rng.standard_normal(k) * 100).astype(d) for d, k in sizes]
-        return tree + [np.float32(r + call)]
+        return tree + [np.int64(r + call)]
 
     f = distributed.spmd(jaxlite.jit(lambda t: (lax.psum(t, "p"), lax.pmax(t, "p"),
                                                 lax.pmin(t, "p"))), "p")
+    doubled = distributed.spmd(jaxlite.jit(
+        lambda t: [2 * v for v in lax.psum(t, "p")]), "p")
     kept = []
     for call in range(3):
         trees = [leaves(r, call) for r in range(n)]
@@ -128,7 +133,10 @@ def check_allreduce_paths(rank, n):
                     tol = 1e-4 if w.dtype == np.float32 else 1e-10
                     np.testing.assert_allclose(g, w, rtol=tol, atol=tol,
                                                err_msg=f"{what} leaf {k} call {call}")
-    # A full packing buffer sends the next small leaves on their own.
+        for k, (g, w) in enumerate(zip(doubled(trees[rank]), want[0])):
+            tol = 1e-4 if w.dtype == np.float32 else 1e-10
+            np.testing.assert_allclose(g, 2 * w, rtol=tol, atol=2 * tol, err_msg=f"leaf {k}")
+    # Past STAGE_LIMIT bytes of a dtype, the next leaves go on their own.
     limit, collectives.STAGE_LIMIT = collectives.STAGE_LIMIT, 3 * 1000 * 8
     try:
         g = distributed.spmd(jaxlite.jit(lambda t: lax.psum(t, "q")), "q")

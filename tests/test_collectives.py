@@ -211,3 +211,32 @@ def test_collective_over_processes_without_initialize_under_a_launcher_errors(mo
     monkeypatch.setenv("PMI_SIZE", "2")
     with pytest.raises(RuntimeError, match=r"initialize\(\) was not called"):
         distributed.spmd(lambda v: lax.psum(v, "p"), "p")(X)
+
+
+def test_large_outputs_are_one_reused_block_in_order_so_a_psum_can_hand_mpi_one_buffer():
+    # compiler/collectives reduces a pytree's leaves in place in their outputs
+    # when these are contiguous; the runtime lays large outputs out so.
+    from jaxlite.compiler import runtime
+    n = runtime.POOL_MIN_BYTES // 4
+    f = distributed.spmd(jit(lambda t: lax.psum(t, "p")), "p")
+    tree = [np.full(n, 1.0, np.float32), np.full(n + 4, 2.0, np.float32),
+            np.full(3, 3.0, np.float32), np.full(n, 4.0, np.float64)]
+    got = f(tree)
+    a, b, small, c = (g.ctypes.data for g in got)
+    assert b == a + 4 * n and c == b + 4 * (n + 4)           # in order, no gap
+    assert small not in (a, b, c) and c % 16 == 0
+    for g, t in zip(got, tree):
+        np.testing.assert_array_equal(g, t)
+    keep = got[1]
+    del got
+    again = f([t * 2 for t in tree])          # got[1] alive: a new block, none overwritten
+    assert again[0].ctypes.data != a
+    np.testing.assert_array_equal(keep, tree[1])
+    del keep, again
+    third = f([t * 3 for t in tree])
+    p3 = third[0].ctypes.data
+    del third
+    fourth = f([t * 4 for t in tree])         # nothing alive: the block is reused
+    assert fourth[0].ctypes.data == p3
+    for g, t in zip(fourth, tree):
+        np.testing.assert_array_equal(g, 4 * t)
