@@ -9,7 +9,8 @@ says which table must hold its rule:
   emits a whole loop nest for a kernel rooted at the primitive (``kernels.py``);
 * CALL: nothing here; ``simplify`` inlines the call's jaxpr.
 
-The rule modules fill the tables when the ``compiler`` package is imported;
+The rule modules fill the tables when ``pipeline.py`` is imported (the first
+compile that is not a warm-cache hit, see ``__init__.py``);
 fusion, lowering and the thread planner read them through this module, and
 ``lowering_for`` answers "what lowers this primitive?" for any primitive.
 """

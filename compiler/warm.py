@@ -36,15 +36,17 @@ _fingerprint = {}
 def _sources():
     """(path, size, mtime) of every source file of jaxlite and its compiler: an
     edited lowering rule changes the key (stat, not read: ~1 ms)."""
-    entries = set()
-    for root in (os.path.dirname(os.path.abspath(__file__)),      # compiler/
-                 os.path.dirname(os.path.abspath(ir.__file__))):   # jaxlite/
-        for d, dirs, files in os.walk(root):
-            dirs[:] = [x for x in dirs if x != "__pycache__"]
-            for f in files:
-                if f.endswith(".py"):
-                    st = os.stat(os.path.join(d, f))
-                    entries.add(f"{os.path.join(d, f)}:{st.st_size}:{st.st_mtime_ns}")
+    entries = []
+    dirs = [os.path.dirname(os.path.abspath(__file__)),       # compiler/
+            os.path.dirname(os.path.abspath(ir.__file__))]    # jaxlite/
+    while dirs:
+        with os.scandir(dirs.pop()) as it:      # half the time of os.walk + os.stat
+            for e in it:
+                if e.name.endswith(".py"):
+                    st = e.stat()
+                    entries.append(f"{e.path}:{st.st_size}:{st.st_mtime_ns}")
+                elif e.name != "__pycache__" and e.is_dir():
+                    dirs.append(e.path)
     return sorted(entries)
 
 

@@ -14,7 +14,7 @@ os.environ.setdefault("JAXLITE_DISABLE_DISK_CACHE", "1")
 import jaxlite  # noqa: E402
 from jaxlite import core, lax  # noqa: E402
 from jaxlite import compiler  # noqa: E402
-from jaxlite.compiler import registry  # noqa: E402
+from jaxlite.compiler import pipeline, registry  # noqa: E402,F401  (pipeline fills the rule tables)
 
 RNG = np.random.default_rng(0)
 

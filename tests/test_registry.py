@@ -13,7 +13,7 @@ import jaxlite.jit  # noqa: F401
 import jaxlite.custom_derivatives  # noqa: F401
 from jaxlite import core
 from jaxlite.interpreters import ad, batching
-from jaxlite import compiler  # noqa: F401  (registers every lowering rule)
+from jaxlite.compiler import pipeline  # noqa: F401  (registers every lowering rule)
 from jaxlite.compiler import complex_expand, fusion, registry, simplify
 
 # Primitives allowed to lack a rule, and why.
