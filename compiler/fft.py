@@ -52,7 +52,10 @@ PARALLEL_MIN_WORK = 1 << 18
 CHUNK_MIN_WORK = 1 << 15
 CHUNKS_PER_THREAD = 4
 _TABLES = {}            # symbol -> (numpy array kept alive, layout)
+_HOST = {}              # facts about the host CPU, looked up once
 _REAL = {np.dtype(np.float32): F32, np.dtype(np.float64): F64}
+# Products and the sums they feed may fuse into FMAs (one rounding fewer).
+_CONTRACT = ("contract",)
 _TEMP = object()        # em.ptrs key of an IRFFT's intermediate planes (see emit_fft)
 
 
@@ -143,6 +146,18 @@ def _table_global(module, dtype, kind, n):
     return g, layout
 
 
+def _line_size(n):
+    """The length of the transforms that compute one of length n."""
+    return n if _smooth(n) else _bluestein_size(n)
+
+
+def _plane_stride(n):
+    """Elements from one work plane to the next: the line size rounded up to 64
+    bytes of float32, so that every plane starts on a cache line (vectors that
+    straddle two lines doubled the time of a 4096-point transform)."""
+    return -(-_line_size(n) // 16) * 16
+
+
 def _bluestein_size(n):
     """The smallest smooth length >= 2n - 1 (the circular convolution's)."""
     m = 2 * n - 1
@@ -170,7 +185,9 @@ class _Line:
 
     def cmul(self, ar, ai, br, bi):
         b = self.b
-        return (b.fsub(b.fmul(ar, br), b.fmul(ai, bi)), b.fadd(b.fmul(ar, bi), b.fmul(ai, br)))
+        c = _CONTRACT
+        return (b.fsub(b.fmul(ar, br, flags=c), b.fmul(ai, bi, flags=c), flags=c),
+                b.fadd(b.fmul(ar, bi, flags=c), b.fmul(ai, br, flags=c), flags=c))
 
     def zero(self):
         return ir.Constant(self.T, 0.0)
@@ -203,19 +220,35 @@ class _VLine(_Line):
                                                            [0] * self.lanes))
 
 
-def _interleave(b, vecs):
-    """Lane p of vector k to position p * len(vecs) + k: one contiguous store."""
+def _interleave(b, vecs, chunk=1):
+    """Chunk p (``chunk`` lanes) of vector k to position p * len(vecs) + k, as
+    len(vecs) vectors to store one after the other. Each is a chain of
+    two-source shuffles of vector width (one permute instruction each): LLVM
+    scalarized the single shuffle of all lanes on 512-bit vectors."""
     n, lanes = len(vecs), vecs[0].type.count
-    width = 1
-    while width < n:
-        width *= 2
-    parts = list(vecs) + [ir.Constant(vecs[0].type, ir.Undefined)] * (width - n)
-    while len(parts) > 1:                       # concatenate pairwise
-        size = parts[0].type.count
-        mask = ir.Constant(ir.VectorType(I32, 2 * size), list(range(2 * size)))
-        parts = [b.shuffle_vector(parts[i], parts[i + 1], mask) for i in range(0, len(parts), 2)]
-    mask = [k * lanes + p for p in range(lanes) for k in range(n)]
-    return b.shuffle_vector(parts[0], parts[0], ir.Constant(ir.VectorType(I32, n * lanes), mask))
+    mask_type = ir.VectorType(I32, lanes)
+
+    def source(o):                              # output position -> (vector, lane)
+        c, q = divmod(o, chunk)
+        p, k = divmod(c, n)
+        return k, p * chunk + q
+
+    outs = []
+    for t in range(n):
+        srcs = [source(t * lanes + i) for i in range(lanes)]
+        order = list(dict.fromkeys(k for k, _ in srcs))
+        acc, have = vecs[order[0]], {order[0]}
+        if len(order) == 1:
+            mask = [lane for _, lane in srcs]
+            outs.append(b.shuffle_vector(acc, acc, ir.Constant(mask_type, mask)))
+            continue
+        for k in order[1:]:       # lanes still to fill keep what they hold (i)
+            mask = [(i if len(have) > 1 else lane) if src in have else
+                    (lanes + lane if src == k else i) for i, (src, lane) in enumerate(srcs)]
+            acc = b.shuffle_vector(acc, vecs[k], ir.Constant(mask_type, mask))
+            have.add(k)
+        outs.append(acc)
+    return outs
 
 
 def _butterfly(L, radix, xs):
@@ -249,10 +282,12 @@ def _butterfly(L, radix, xs):
         for j in range(1, half + 1):
             c = L.const(np.cos(2 * np.pi * j * k / radix))
             sn = L.const(np.sin(2 * np.pi * j * k / radix))
-            ar = b.fadd(ar, b.fmul(t[j - 1][0], c))
-            ai = b.fadd(ai, b.fmul(t[j - 1][1], c))
-            pr, pi = b.fmul(u[j - 1][0], sn), b.fmul(u[j - 1][1], sn)
-            br, bi = (pr, pi) if br is None else (b.fadd(br, pr), b.fadd(bi, pi))
+            f = _CONTRACT
+            ar = b.fadd(ar, b.fmul(t[j - 1][0], c, flags=f), flags=f)
+            ai = b.fadd(ai, b.fmul(t[j - 1][1], c, flags=f), flags=f)
+            pr, pi = b.fmul(u[j - 1][0], sn, flags=f), b.fmul(u[j - 1][1], sn, flags=f)
+            br, bi = (pr, pi) if br is None else (b.fadd(br, pr, flags=f),
+                                                  b.fadd(bi, pi, flags=f))
         out[k] = (b.fadd(ar, bi), b.fsub(ai, br))          # a - i b
         out[radix - k] = (b.fsub(ar, bi), b.fadd(ai, br))  # a + i b
     return out
@@ -260,86 +295,116 @@ def _butterfly(L, radix, xs):
 
 def _emit_stage(L, src, dst, tw, offs, radix, s, m):
     """One Stockham pass from planes src=(re, im) to dst (see _stages)."""
-    b = L.b
-    xr, xi = src
-    yr, yi = dst
-
-    def body(p, q):
-        def x(k):
-            i = b.add(q, b.mul(i64(s), b.add(p, i64(k * m))))
-            return L.ld(xr, i), L.ld(xi, i)
-
-        def y(k, v):
-            i = b.add(q, b.mul(i64(s), b.add(b.mul(p, i64(radix)), i64(k))))
-            L.st(v[0], yr, i)
-            L.st(v[1], yi, i)
-
-        def w(r):
-            o_re, o_im = offs[r - 1]
-            return L.ld(tw, b.add(p, i64(o_re))), L.ld(tw, b.add(p, i64(o_im)))
-
-        ys = _butterfly(L, radix, [x(j) for j in range(radix)])
-        y(0, ys[0])
-        for k in range(1, radix):
-            y(k, L.cmul(*ys[k], *w(k)))
-
-    # Contiguous in q: a loop LLVM vectorizes once s is large. Below that its
-    # vectorizer would go along p with scatters (slow), so the code is vector
-    # code already: over the s values of q, or for s = 1 over 256 bits of p
-    # with the outputs interleaved by shuffles into one contiguous store.
-    if s >= VECTOR_Q:
-        with loops.for_range(b, m, name="p") as p:
-            with loops.for_range(b, s, name="q") as q:
-                body(p, q)
-        return
-    lanes = 8 if L.T == F32 else 4
-    if s > 1:
-        _vector_stage_q(L, src, dst, tw, offs, radix, s, m)
-    elif m % lanes == 0:
-        _vector_stage_p(L, src, dst, tw, offs, radix, m, lanes)
+    # Vector code of the host's full width: over the s interleaved transforms
+    # (q) when they fill whole vectors, else over groups of p with the outputs
+    # interleaved by shuffles into contiguous stores. What neither covers is
+    # scalar loops, which LLVM vectorizes where it can (along q once s is large;
+    # below that it would go along p with scatters, so small s get explicit
+    # vectors of s lanes).
+    lanes = _lanes(L.T)
+    if s % lanes == 0:
+        _vector_stage_q(L, src, dst, tw, offs, radix, s, m, lanes)
+    elif lanes % s == 0 and m >= lanes // s:
+        groups = m // (lanes // s)
+        _vector_stage_grouped(L, src, dst, tw, offs, radix, s, m, lanes, groups)
+        _scalar_stage(L, src, dst, tw, offs, radix, s, m, groups * (lanes // s))
+    elif s >= VECTOR_Q:
+        _scalar_stage(L, src, dst, tw, offs, radix, s, m, 0)
+    elif s > 1:
+        _vector_stage_q(L, src, dst, tw, offs, radix, s, m, s)
     else:
-        with loops.for_range(b, m, name="p") as p:
-            body(p, i64(0))
+        _scalar_stage(L, src, dst, tw, offs, radix, s, m, 0)
 
 
-def _vector_stage_q(L, src, dst, tw, offs, radix, s, m):
-    """A pass with 1 < s < VECTOR_Q: vectors over the s interleaved transforms."""
+def _lanes(T):
+    """Lanes of the explicit vectors: 512 bits on AVX-512 hosts, else 256."""
+    bits = 512 if _has_avx512() else 256
+    return bits // (32 if T == F32 else 64)
+
+
+def _has_avx512():
+    if "avx512" not in _HOST:
+        _HOST["avx512"] = "+avx512f" in llvm.get_host_cpu_features().flatten().split(",")
+    return _HOST["avx512"]
+
+
+def _twiddle(L, tw, offs, k, p):
+    o_re, o_im = offs[k - 1]
     b = L.b
-    V = _VLine(b, L.T, s)
-    with loops.for_range(b, m, name="p") as p:
-        xs = []
-        for j in range(radix):
-            i = b.mul(i64(s), b.add(p, i64(j * m)))
-            xs.append((V.ld(src[0], i), V.ld(src[1], i)))
-        ys = _butterfly(V, radix, xs)
-        for k in range(radix):
-            v = ys[k]
-            if k:
-                o_re, o_im = offs[k - 1]
-                w = (V.splat(L.ld(tw, b.add(p, i64(o_re)))), V.splat(L.ld(tw, b.add(p, i64(o_im)))))
-                v = V.cmul(*v, *w)
-            i = b.mul(i64(s), b.add(b.mul(p, i64(radix)), i64(k)))
-            V.st(v[0], dst[0], i)
-            V.st(v[1], dst[1], i)
+    return L.ld(tw, b.add(p, i64(o_re))), L.ld(tw, b.add(p, i64(o_im)))
 
 
-def _vector_stage_p(L, src, dst, tw, offs, radix, m, lanes):
-    """The first pass (s = 1): vectors over p, outputs interleaved by shuffles."""
+def _scalar_stage(L, src, dst, tw, offs, radix, s, m, p_start):
+    """Butterflies p_start <= p < m of a pass, one complex value at a time."""
+    b = L.b
+    (xr, xi), (yr, yi) = src, dst
+    if p_start >= m:
+        return
+    with loops.for_range(b, m, start=p_start, name="p") as p:
+        with loops.for_range(b, s, name="q") as q:
+            xs = []
+            for j in range(radix):
+                i = b.add(q, b.mul(i64(s), b.add(p, i64(j * m))))
+                xs.append((L.ld(xr, i), L.ld(xi, i)))
+            ys = _butterfly(L, radix, xs)
+            for k in range(radix):
+                v = ys[k] if k == 0 else L.cmul(*ys[k], *_twiddle(L, tw, offs, k, p))
+                i = b.add(q, b.mul(i64(s), b.add(b.mul(p, i64(radix)), i64(k))))
+                L.st(v[0], yr, i)
+                L.st(v[1], yi, i)
+
+
+def _vector_stage_q(L, src, dst, tw, offs, radix, s, m, lanes):
+    """A pass in vectors of ``lanes`` consecutive q (lanes divides s)."""
     b = L.b
     V = _VLine(b, L.T, lanes)
-    with loops.for_range(b, m // lanes, name="pb") as pb:
-        p0 = b.mul(pb, i64(lanes))
-        xs = [(V.ld(src[0], b.add(p0, i64(j * m))), V.ld(src[1], b.add(p0, i64(j * m))))
-              for j in range(radix)]
+    with loops.for_range(b, m, name="p") as p:
+        with loops.for_range(b, s // lanes, name="qb") as qb:
+            q0 = b.mul(qb, i64(lanes))
+            xs = []
+            for j in range(radix):
+                i = b.add(q0, b.mul(i64(s), b.add(p, i64(j * m))))
+                xs.append((V.ld(src[0], i), V.ld(src[1], i)))
+            ys = _butterfly(V, radix, xs)
+            for k in range(radix):
+                v = ys[k]
+                if k:
+                    v = V.cmul(*v, *(V.splat(w) for w in _twiddle(L, tw, offs, k, p)))
+                i = b.add(q0, b.mul(i64(s), b.add(b.mul(p, i64(radix)), i64(k))))
+                V.st(v[0], dst[0], i)
+                V.st(v[1], dst[1], i)
+
+
+def _vector_stage_grouped(L, src, dst, tw, offs, radix, s, m, lanes, groups):
+    """The first ``groups`` groups of g = lanes / s consecutive p of a pass with
+    s < lanes: a vector holds g butterflies' s values each (contiguous in the
+    input), twiddles are loaded for the g p and repeated s times, and the
+    outputs of a group, contiguous too, are interleaved by shuffles."""
+    b = L.b
+    V = _VLine(b, L.T, lanes)
+    g = lanes // s
+    spread = ir.Constant(ir.VectorType(I32, lanes), [i // s for i in range(lanes)])
+
+    def twiddles(k, p0):
+        out = []
+        for o in offs[k - 1]:
+            ptr = L.at(tw, b.add(p0, i64(o)))
+            w = b.load(ptr, typ=ir.VectorType(L.T, g), align=V.align)
+            out.append(w if g == lanes else b.shuffle_vector(w, w, spread))
+        return out
+
+    with loops.for_range(b, groups, name="pb") as pb:
+        p0 = b.mul(pb, i64(g))
+        xs = []
+        for j in range(radix):
+            i = b.mul(i64(s), b.add(p0, i64(j * m)))
+            xs.append((V.ld(src[0], i), V.ld(src[1], i)))
         ys = _butterfly(V, radix, xs)
-        outs = [ys[0]]
-        for k in range(1, radix):
-            o_re, o_im = offs[k - 1]
-            w = V.ld(tw, b.add(p0, i64(o_re))), V.ld(tw, b.add(p0, i64(o_im)))
-            outs.append(V.cmul(*ys[k], *w))
-        at = b.mul(p0, i64(radix))
-        V.st(_interleave(b, [o[0] for o in outs]), dst[0], at)
-        V.st(_interleave(b, [o[1] for o in outs]), dst[1], at)
+        outs = [ys[0]] + [V.cmul(*ys[k], *twiddles(k, p0)) for k in range(1, radix)]
+        at = b.mul(p0, i64(s * radix))
+        for plane in (0, 1):
+            for t, v in enumerate(_interleave(b, [o[plane] for o in outs], s)):
+                V.st(v, dst[plane], b.add(at, i64(t * lanes)))
 
 
 def _stockham_function(module, dtype, n):
@@ -372,16 +437,17 @@ def _result_in_b(n):
 
 def _core_function(module, dtype, n):
     """``void core(work)``: the forward DFT of the length-n planes at the start
-    of ``work`` = [ar | ai | br | bi] (each L = n, or Bluestein's m, long).
+    of ``work`` = [ar | ai | br | bi] (each L = n, or Bluestein's m, long, at
+    _plane_stride(n) from each other; ``work`` 64-byte aligned).
     Returns the function and the offsets of the result's planes in ``work``."""
-    size = n if _smooth(n) else _bluestein_size(n)
+    size, stride = _line_size(n), _plane_stride(n)
     in_b = _result_in_b(size)
     tag = "f32" if dtype == np.float32 else "f64"
     name = f"jaxlite_fft_core_{tag}_{n}"
     if _smooth(n):
-        res = (2 * size, 3 * size) if in_b else (0, size)
+        res = (2 * stride, 3 * stride) if in_b else (0, stride)
     else:   # two Stockham runs: the result is back in the first pair
-        res = (0, size)
+        res = (0, stride)
     fn = module.globals.get(name)
     if fn is not None:
         return fn, res
@@ -391,7 +457,7 @@ def _core_function(module, dtype, n):
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     L = _Line(b, T)
     work = fn.args[0]
-    ar, ai, br, bi = (L.at(work, i64(k * size)) for k in range(4))
+    ar, ai, br, bi = (L.at(work, i64(k * stride)) for k in range(4))
     fwd = _stockham_function(module, dtype, size)
     if _smooth(n):
         b.call(fwd, [ar, ai, br, bi])
@@ -450,7 +516,7 @@ class _Pass:
 
 def _line_work(n):
     """The work of one line of length n (see PARALLEL_MIN_WORK)."""
-    size = n if _smooth(n) else _bluestein_size(n)
+    size = _line_size(n)
     ffts = 1 if _smooth(n) else 3
     return ffts * size * max(int(size).bit_length() - 1, 1) + n
 
@@ -508,9 +574,10 @@ def _outlined_lines(em, ps, work_bytes):
             yield lambda k: outer + [k] + inner
 
     try:
-        work = _malloc(em, work_bytes)
-        yield lines, work
-        _free(em, work)
+        raw = _malloc(em, work_bytes + 63)
+        aligned = b.and_(b.add(b.ptrtoint(raw, I64), i64(63)), i64(-64))
+        yield lines, b.inttoptr(aligned, PTR)
+        _free(em, raw)
         b.ret_void()
     finally:
         em.b, em.ptrs = kernel_b, kernel_ptrs
@@ -546,9 +613,8 @@ def _call_lines(em, fn, ptrs, count, ps):
 def _work_planes(em, L, dtype, n, inverse, work):
     """The core function of length n and its planes in ``work``: where the
     input goes and where the result is (swapped for an inverse transform)."""
-    size = n if _smooth(n) else _bluestein_size(n)
     core, (res_re, res_im) = _core_function(em.module, dtype, n)
-    return core, _swap((L.at(work, i64(0)), L.at(work, i64(size))), inverse), \
+    return core, _swap((L.at(work, i64(0)), L.at(work, i64(_plane_stride(n)))), inverse), \
         _swap((L.at(work, i64(res_re)), L.at(work, i64(res_im))), inverse)
 
 
@@ -558,7 +624,7 @@ def _swap(pair, inverse):
 
 def _work_bytes(n, dtype):
     """A work buffer for transforms of length n: four planes (see _core_function)."""
-    return 4 * (n if _smooth(n) else _bluestein_size(n)) * dtype.itemsize
+    return 4 * _plane_stride(n) * dtype.itemsize
 
 
 def _emit_pass(em, dtype, ps):

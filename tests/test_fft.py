@@ -11,6 +11,7 @@ os.environ.setdefault("JAXLITE_DISABLE_DISK_CACHE", "1")
 import jaxlite  # noqa: E402
 import jaxlite.numpy as jnp  # noqa: E402
 from jaxlite import lax  # noqa: E402
+from jaxlite.compiler import fft as fft_kernel  # noqa: E402
 from jaxlite.test_util import check_grads  # noqa: E402
 
 RNG = np.random.default_rng(0)
@@ -322,12 +323,28 @@ def _compiled_error(fft_type, shape, lengths, dtype):
 
 @pytest.mark.parametrize("n", [1, 2, 4, 8, 32, 128, 1024, 4096,          # radix 4 (and 2)
                                3, 5, 6, 12, 15, 45, 100, 243, 625, 1000,     # radix 2-5
-                               7, 105, 127, 4097])                           # Bluestein
+                               7, 105, 127, 4097,                            # Bluestein
+                               # vector passes: p groups with a scalar tail, short q
+                               48, 80, 250, 384, 512, 2048, 6000])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("fft_type", list(lax.FftType))
 def test_kernel_accuracy_one_axis(n, dtype, fft_type):
     err = _compiled_error(fft_type, (3, n), (n,), dtype)
     assert err < 4 * max(np.log2(n), 1), err       # a few ulps * log2(n)
+
+
+@pytest.mark.parametrize("n", [16, 64, 250, 1000, 1024])
+def test_kernel_on_256_bit_vectors(n, monkeypatch):
+    """The explicit vector passes at the width of hosts without AVX-512."""
+    monkeypatch.setitem(fft_kernel._HOST, "avx512", False)
+    jaxlite.clear_caches()
+    try:
+        for dtype in (np.float32, np.float64):
+            for fft_type in (lax.FftType.FFT, lax.FftType.RFFT):
+                err = _compiled_error(fft_type, (3, n), (n,), dtype)
+                assert err < 4 * np.log2(n), (dtype, fft_type, err)
+    finally:
+        jaxlite.clear_caches()
 
 
 @pytest.mark.parametrize("shape,lengths", [((4, 8), (4, 8)), ((2, 3, 10), (3, 10)),
