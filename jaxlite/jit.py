@@ -6,8 +6,13 @@ through a fast-path closure straight to native code). Under a transform it
 binds the call primitive ``jit_p`` (jit_primitive.py), whose rules transform
 the traced jaxpr. ``lower``/``trace`` give the stages (stages.py).
 """
+import ctypes
 import functools
+import importlib.util
 import inspect
+import os
+import sys
+import threading
 import types
 import weakref
 
@@ -488,4 +493,46 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(),
                                  donate_argnames=donate_argnames)
     if not callable(fun):
         raise TypeError(f"Expected a callable value, got {fun!r}")
+    _load_backend_library_early()
     return Jitted(fun, static_argnums, static_argnames, donate_argnums, donate_argnames)
+
+
+# The compiler's native library (libllvmlite, ~180 MB: ~7 ms to map and relocate on an
+# idle machine, a sixth of a warm first call) starts loading on a thread of its own
+# when the first jitted function is made, so that it overlaps tracing and the
+# compiler's Python imports; llvmlite's own load then finds it mapped. The dlopen goes
+# through ctypes' foreign-function call, which releases the GIL (ctypes.CDLL holds it
+# while loading). That thread runs nothing else, and a fork waits for it: a child
+# forked mid-dlopen would inherit the loader's lists half updated.
+_early_load = []
+_early_lock = threading.Lock()
+
+
+def _load_backend_library_early():
+    if _early_load or os.name != "posix" or "llvmlite.binding" in sys.modules:
+        return
+    with _early_lock:
+        if _early_load:
+            return
+        thread = threading.Thread(target=_dlopen_llvmlite, name="jaxlite-load-llvmlite")
+        _early_load.append(thread)
+        os.register_at_fork(before=_wait_for_early_load)
+        thread.start()
+
+
+def _wait_for_early_load():
+    if _early_load[0].is_alive():
+        _early_load[0].join()
+
+
+def _dlopen_llvmlite():
+    try:
+        spec = importlib.util.find_spec("llvmlite")     # finds it, imports nothing
+        name = "libllvmlite.dylib" if sys.platform == "darwin" else "libllvmlite.so"
+        path = os.path.join(spec.submodule_search_locations[0], "binding", name)
+        if os.path.isfile(path):
+            dlopen = ctypes.CDLL(None).dlopen
+            dlopen.restype, dlopen.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_int]
+            dlopen(os.fsencode(path), os.RTLD_NOW | os.RTLD_LOCAL)
+    except Exception:       # nothing lost: llvmlite's own load reports real problems
+        pass
