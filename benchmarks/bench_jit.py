@@ -150,8 +150,10 @@ def overhead_rows():
 # What is timed: wall time from building the jitted step to the end of its first
 # call (trace, compile or disk-cache load, the compiler's own import, which jaxlite
 # does at the first compile, and one execution), in a fresh process, after a
-# prelude that imported the library and built the parameters. The main thread's
-# CPU time over the same span is printed too (a shared machine inflates wall time).
+# prelude that imported the library and built the parameters. The CPU time over the
+# same span, of the main thread and of the whole process (all threads: jaxlite's
+# early load of libllvmlite, both libraries' worker threads), is printed too: a
+# shared machine inflates wall time.
 FIRST_CALL = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {bench_dir!r})
@@ -164,10 +166,10 @@ FIRST_CALL = textwrap.dedent("""
     params = W.mlp_params(sizes); x, y = W.mlp_data(sizes, 128)
     if {use_jax}:
         params, x, y = jax.device_put((params, x, y))
-    t1, c1 = time.perf_counter(), time.thread_time()
+    t1, c1, p1 = time.perf_counter(), time.thread_time(), time.process_time()
     step = jax.jit(jax.value_and_grad(W.mlp_loss(jax, jnp)))
     jax.block_until_ready(step(params, x, y))
-    print(time.perf_counter() - t1, time.thread_time() - c1)
+    print(time.perf_counter() - t1, time.thread_time() - c1, time.process_time() - p1)
 """)
 # Fresh processes per figure (the median is reported): one sample is at the mercy of
 # the machine's other work.
@@ -175,13 +177,12 @@ FIRST_CALL_REPEAT = 3
 
 
 def _first_call(use_jax, env):
-    """(wall seconds, main-thread CPU seconds) of one fresh process's first call."""
+    """(wall, main-thread CPU, process CPU) seconds of one fresh process's first call."""
     code = FIRST_CALL.format(bench_dir=os.path.dirname(os.path.abspath(__file__)),
                              use_jax=use_jax)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True)
-    wall, cpu = out.stdout.strip().splitlines()[-1].split()
-    return float(wall), float(cpu)
+    return tuple(float(t) for t in out.stdout.strip().splitlines()[-1].split())
 
 
 def _median_first_call(use_jax, envs):
@@ -209,7 +210,9 @@ def first_call_rows():
             ["first call of MLP step, fresh process, warm disk cache", warm[0], None, t_jx],
             ["first call of MLP step, fresh process, disk cache disabled", off[0], None, t_jx],
             ["first call of MLP step, warm disk cache: main-thread CPU time", warm[1], None,
-             jx[1] if jx else None]]
+             jx[1] if jx else None],
+            ["first call of MLP step, warm disk cache: process CPU time", warm[2], None,
+             jx[2] if jx else None]]
 
 
 def run(sections=("fused", "mlp", "sgd", "matmul", "per_example", "overhead", "first_call")):
