@@ -167,12 +167,13 @@ def _new_function(module, name, ret, args, arg_names, noalias=(), noinline=False
 
 
 # Signature shared by every gemm entry (the BLAS wrapper, our kernel, the int loop nest;
-# the int loop nest ignores alpha, which emit_gemm only lets be 1 for ints).
-_GEMM_ARG_NAMES = ("m", "n", "k", "a", "lda", "b", "ldb", "c", "ldc", "beta", "alpha")
+# the int loop nest ignores alpha and s, which emit_gemm only lets be 1 and C for ints).
+# s: the matrix (leading dim ldc) C starts from, copied into C first when it is not C.
+_GEMM_ARG_NAMES = ("m", "n", "k", "a", "lda", "b", "ldb", "c", "ldc", "beta", "alpha", "s")
 
 
 def _gemm_signature(etype):
-    return [I64, I64, I64, PTR, I64, PTR, I64, PTR, I64, etype, etype]
+    return [I64, I64, I64, PTR, I64, PTR, I64, PTR, I64, etype, etype, PTR]
 
 
 def _op_index(builder, trans, row, col, ld):
@@ -206,6 +207,26 @@ def _define_scale(module, etype, short):
     return fn
 
 
+def _define_copy(module, etype, short):
+    """C[i, :n] = S[i, :n] for the m rows (leading dim ldc): the matrix a fused update
+    starts from, copied block by block by whichever thread computes the block."""
+    name = f"jaxlite_gemm_copy_{short}"
+    if name in module.globals:
+        return module.globals[name]
+    fn = _new_function(module, name, VOID, [I64, I64, PTR, PTR, I64],
+                       ("m", "n", "s", "c", "ldc"), noalias=("s", "c"), noinline=True)
+    m, n, src, dst, ldc = fn.args
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    size = etype.width // 8 if isinstance(etype, ir.IntType) else _Blocking(etype).size
+    memcpy = _declare(module, "llvm.memcpy.p0.p0.i64", VOID, [PTR, PTR, I64, I1])
+    with _loop(builder, 0, m, name="i") as i:
+        row = builder.mul(i, ldc)
+        builder.call(memcpy, [_elem(builder, dst, etype, row), _elem(builder, src, etype, row),
+                              builder.mul(n, _i64(size)), ir.Constant(I1, 0)])
+    builder.ret_void()
+    return fn
+
+
 def _define_loop_gemm(module, etype, short, trans_a, trans_b):
     """Plain loop nest: the integer and bool GEMM.
 
@@ -217,7 +238,7 @@ def _define_loop_gemm(module, etype, short, trans_a, trans_b):
         return module.globals[name]
     fn = _new_function(module, name, VOID, _gemm_signature(etype), _GEMM_ARG_NAMES,
                        noalias=("c",), noinline=True)
-    m, n, k, a, lda, b, ldb, c, ldc, beta, _alpha = fn.args
+    m, n, k, a, lda, b, ldb, c, ldc, beta, _alpha, _s = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     acc_slot = _alloca(builder, etype, 1)   # in the entry block, so mem2reg makes it a phi
     zero = ir.Constant(etype, 0)
@@ -264,12 +285,15 @@ def _define_loop_gemm(module, etype, short, trans_a, trans_b):
 # ----------------------------------------------------------------------------------------
 # Backend 1: CBLAS
 
-def _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta):
-    """Emit the early exits: m or n == 0 does nothing; k == 0 only scales C by beta."""
+def _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta, s):
+    """Emit the early exits (m or n == 0 does nothing; k == 0 only scales C by beta),
+    after C = S when S is another matrix."""
     empty = builder.or_(builder.icmp_signed("<=", m, _i64(0)),
                         builder.icmp_signed("<=", n, _i64(0)))
     with builder.if_then(empty):
         builder.ret_void()
+    with builder.if_then(builder.icmp_unsigned("!=", s, c)):
+        builder.call(_define_copy(module, etype, short), [m, n, s, c, ldc])
     with builder.if_then(builder.icmp_signed("<=", k, _i64(0))):
         builder.call(_define_scale(module, etype, short), [m, n, c, ldc, beta])
         builder.ret_void()
@@ -327,9 +351,9 @@ def _define_blas_call(module, blas, dtype, etype, short, forced):
             etype, PTR, blas_int]), name=blas.alias(dtype))
     fn = _new_function(module, name, VOID, [I1, I1] + _gemm_signature(etype),
                        ("ta", "tb") + _GEMM_ARG_NAMES, noinline=True)
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha = fn.args
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha, s = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
-    _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta)
+    _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta, s)
 
     def fixed_ld(ld, trans, rows, cols):
         # Stored shape is (cols, rows) when transposed.
@@ -376,7 +400,7 @@ def _run_blocks(module, builder, single, args, flops, threads, etype,
     Blocks of columns when n >= m (each block then reads all of op(A), the smaller
     operand, and its own columns of op(B)), else blocks of rows; ``units``: the
     (columns, rows) a block's width is a multiple of."""
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha = args
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha, s = args
     by_cols = builder.icmp_signed(">=", n, m)
     extent = builder.select(by_cols, n, m)
     unit = builder.select(by_cols, _i64(units[0]), _i64(units[1]))
@@ -406,7 +430,7 @@ def _define_block_body(module, single, ctx_type, etype):
     ctx, chunk = fn.args
     vals = [builder.load(_field(builder, ctx, ctx_type, i), typ=ty)
             for i, ty in enumerate(ctx_type.elements)]
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha, by_cols, block = vals
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha, s, by_cols, block = vals
     extent = builder.select(by_cols, n, m)
     lo = builder.mul(chunk, block)
     size = builder.sub(_min(builder, builder.add(lo, block), extent), lo)
@@ -419,7 +443,8 @@ def _define_block_body(module, single, ctx_type, etype):
                           builder.select(by_cols, size, n), k,
                           _elem(builder, a, etype, a_off), lda,
                           _elem(builder, b, etype, b_off), ldb,
-                          _elem(builder, c, etype, c_off), ldc, beta, alpha])
+                          _elem(builder, c, etype, c_off), ldc, beta, alpha,
+                          _elem(builder, s, etype, c_off)])
     builder.ret_void()
     return fn
 
@@ -609,9 +634,9 @@ def _define_llvm_gemm_serial(module, etype, short):
     blk = _Blocking(etype)
     fn = _new_function(module, name, VOID, [I1, I1] + _gemm_signature(etype),
                        ("ta", "tb") + _GEMM_ARG_NAMES, noalias=("c",), noinline=True)
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha = fn.args
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha, s = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
-    _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta)
+    _return_if_degenerate(builder, module, etype, short, m, n, k, c, ldc, beta, s)
 
     malloc = _declare(module, native.RUNTIME_ALIASES["malloc"], PTR, [I64])
     free = _declare(module, native.RUNTIME_ALIASES["free"], VOID, [PTR])
@@ -677,8 +702,10 @@ def _define_cold_gemm(module, etype, short):
                        ("ta", "tb") + _GEMM_ARG_NAMES, noalias=("c",), noinline=True)
     for attr in ("cold", "minsize", "optsize"):
         fn.attributes.add(attr)
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha = fn.args
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, beta, alpha, s = fn.args
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    with builder.if_then(builder.icmp_unsigned("!=", s, c)):
+        builder.call(_define_copy(module, etype, short), [m, n, s, c, ldc])
     acc_slot = _alloca(builder, etype, 1)
     beta_zero = _is_zero(builder, beta, etype)
     with _loop(builder, 0, m, name="i") as i:
@@ -775,8 +802,11 @@ def _beta_constant(dtype, etype, beta):
 
 
 def emit_gemm(builder, module, dtype, trans_a, trans_b, m, n, k, a_ptr, lda, b_ptr, ldb,
-              c_ptr, ldc, beta=0.0, backend=None, alpha=1.0):
-    """Emit C = alpha * op(A) @ op(B) + beta * C at the builder's position.
+              c_ptr, ldc, beta=0.0, backend=None, alpha=1.0, start=None):
+    """Emit C = alpha * op(A) @ op(B) + beta * C at the builder's position; with
+    ``start`` (a pointer to a matrix of C's shape and leading dim, float dtypes),
+    C is first set to it unless the pointers are equal (each thread copies its
+    block just before computing it).
 
     A, B, C are row-major with element pointers a_ptr, b_ptr, c_ptr and leading dims
     lda, ldb, ldc; op(X) is X.T when trans_x. m, n, k and the leading dims are i64
@@ -786,8 +816,8 @@ def emit_gemm(builder, module, dtype, trans_a, trans_b, m, n, k, a_ptr, lda, b_p
     np.matmul) use a loop nest, with alpha 1 only. Returns the emitted call instruction.
     """
     dtype = _check_dtype(dtype)
-    if dtype in _INT_TYPES and (isinstance(alpha, ir.Value) or alpha != 1):
-        raise ValueError(f"{dtype} GEMM takes alpha 1 only, got {alpha}")
+    if dtype in _INT_TYPES and (isinstance(alpha, ir.Value) or alpha != 1 or start is not None):
+        raise ValueError(f"{dtype} GEMM takes alpha 1 only and no start matrix, got {alpha}")
     short = _SHORT[dtype]
     m, n, k, lda, ldb, ldc = map(_i64, (m, n, k, lda, ldb, ldc))
     trans_a, trans_b = bool(trans_a), bool(trans_b)
@@ -807,7 +837,8 @@ def emit_gemm(builder, module, dtype, trans_a, trans_b, m, n, k, a_ptr, lda, b_p
             target = _define_llvm_gemm(module, etype, short)
         prefix = [ir.Constant(I1, trans_a), ir.Constant(I1, trans_b)]
     args = prefix + [m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc,
-                     _beta_constant(dtype, etype, beta), _beta_constant(dtype, etype, alpha)]
+                     _beta_constant(dtype, etype, beta), _beta_constant(dtype, etype, alpha),
+                     c_ptr if start is None else start]
     return builder.call(target, args)
 
 

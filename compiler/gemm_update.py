@@ -25,7 +25,7 @@ from llvmlite import ir
 
 from jaxlite.ir import Literal, Var
 from jaxlite.compiler import gemm
-from jaxlite.compiler.lltypes import I1, i64, lltype
+from jaxlite.compiler.lltypes import i64, lltype
 from jaxlite.compiler.registry import kernel_rule
 
 __all__ = ["UPDATE", "fuse", "accumulator"]
@@ -131,7 +131,8 @@ def _update_node(node, p, alpha, outvars):
 
 @kernel_rule(UPDATE, label="gemm", fuses_inputs=False)
 def emit_update(em, kernel):
-    """out = p (no copy when out is p's buffer), then out += alpha * op(A) @ op(B)."""
+    """out = p (no copy when out is p's buffer), then out += alpha * op(A) @ op(B);
+    the copy is made block by block by the threads computing the blocks."""
     node = kernel.root
     g = dict(node.params["gemm"])
     a, bvar, p = node.inputs[:3]
@@ -139,15 +140,11 @@ def emit_update(em, kernel):
     M, N, K = g["M"], g["N"], g["K"]
     ta, tb, dt = g["trans_a"], g["trans_b"], np.dtype(g["dtype"])
     b = em.b
-    dst, src = em.address(out, i64(0)), em.address(p, i64(0))
-    with b.if_then(b.icmp_unsigned("!=", dst, src)):
-        em.call("llvm.memcpy.p0.p0.i64", ir.VoidType(),
-                [dst, src, i64(M * N * dt.itemsize), ir.Constant(I1, 0)])
     alpha = node.params["alpha"]
     if len(node.inputs) == 4:       # times a learning rate read at run time
         alpha = b.fmul(em.load_linear(node.inputs[3], i64(0)), ir.Constant(lltype(dt), alpha))
     lda, ldb = (M if ta else K), (K if tb else N)
     gemm.emit_gemm(b, em.module, dt, ta, tb, i64(M), i64(N), i64(K), em.address(a, i64(0)),
-                   i64(lda), em.address(bvar, i64(0)), i64(ldb), dst, i64(N), beta=1.0,
-                   alpha=alpha)
+                   i64(lda), em.address(bvar, i64(0)), i64(ldb), em.address(out, i64(0)),
+                   i64(N), beta=1.0, alpha=alpha, start=em.address(p, i64(0)))
 

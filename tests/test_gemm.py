@@ -208,19 +208,20 @@ def test_beta(dtype, backend):
 
 @functools.lru_cache(maxsize=None)
 def _alpha_module(dtype, backend, alpha):
-    """f(m, n, k, a, lda, b, ldb, c, ldc) = C += alpha * op(A) @ op(B), per transpose pair."""
+    """f(m, n, k, a, lda, b, ldb, c, ldc, s) = C = S + alpha * op(A) @ op(B), per transpose
+    pair (S: a matrix of C's leading dim, or C itself)."""
     module = ir.Module(name="gemm_alpha")
     module.triple = llvm.get_process_triple()
     for ta, tb in TRANS:
-        fn = ir.Function(module, ir.FunctionType(ir.VoidType(), _entry_types(False)),
-                         name=f"entry_{ta}_{tb}")
+        types = _entry_types(False) + [ir.PointerType()]
+        fn = ir.Function(module, ir.FunctionType(ir.VoidType(), types), name=f"entry_{ta}_{tb}")
         builder = ir.IRBuilder(fn.append_basic_block("entry"))
-        gemm.emit_gemm(builder, module, dtype, ta, tb, *fn.args, beta=1.0, alpha=alpha,
-                       backend=backend)
+        gemm.emit_gemm(builder, module, dtype, ta, tb, *fn.args[:-1], beta=1.0, alpha=alpha,
+                       backend=backend, start=fn.args[-1])
         builder.ret_void()
     engine, mod = _optimize_and_jit(module)
     proto = ctypes.CFUNCTYPE(None, *[ctypes.c_int64 if t == I64 else ctypes.c_void_p
-                                     for t in _entry_types(False)])
+                                     for t in _entry_types(False)], ctypes.c_void_p)
     fns = {}
     for ta, tb in TRANS:
         fns[ta, tb] = proto(engine.get_function_address(f"entry_{ta}_{tb}"))
@@ -231,19 +232,26 @@ def _alpha_module(dtype, backend, alpha):
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_alpha_accumulates_scaled_product(dtype, backend):
-    # The fused SGD update: C = C + alpha * op(A) @ op(B); the large size runs in blocks
-    # over the worker pool (both backends), the odd ones take the partial tiles.
+    # The fused SGD update: C = S + alpha * op(A) @ op(B), S = C (in place) or another
+    # matrix copied first (C padded: only its m x n part is written); the large size runs
+    # in blocks over the worker pool (both backends), the odd ones take the partial tiles.
     rng = np.random.default_rng(7)
     fns = _alpha_module(np.dtype(dtype), backend, -0.25)
     for ta, tb in TRANS:
-        for m, n, k in [(5, 7, 9), (13, 35, 129), (1, 17, 3), (200, 300, 150)]:
-            a, lda = _operand(*((k, m) if ta else (m, k)), dtype, rng, 2)
-            b, ldb = _operand(*((n, k) if tb else (k, n)), dtype, rng, 2)
-            c = _random((m, n), dtype, rng)
-            expected = (c.astype(np.float64)
-                        - 0.25 * reference_matmul(a.T if ta else a, b.T if tb else b))
-            fns[ta, tb](m, n, k, a.ctypes.data, lda, b.ctypes.data, ldb, c.ctypes.data, n)
-            assert_close(c, expected.astype(dtype), dtype, k)
+        for m, n, k in [(5, 7, 9), (13, 35, 129), (1, 17, 3), (200, 300, 150), (4, 6, 0)]:
+            for in_place in (True, False):
+                a, lda = _operand(*((k, m) if ta else (m, k)), dtype, rng, 2)
+                b, ldb = _operand(*((n, k) if tb else (k, n)), dtype, rng, 2)
+                c_full = _random((m, n + 3), dtype, rng)
+                start = c_full.copy() if in_place else _random((m, n + 3), dtype, rng)
+                expected = (start[:, :n].astype(np.float64)
+                            - 0.25 * reference_matmul(a.T if ta else a, b.T if tb else b))
+                pad = c_full[:, n:].copy()
+                s_ptr = c_full.ctypes.data if in_place else start.ctypes.data
+                fns[ta, tb](m, n, k, a.ctypes.data, lda, b.ctypes.data, ldb, c_full.ctypes.data,
+                            n + 3, s_ptr)
+                assert_close(c_full[:, :n], expected.astype(dtype), dtype, k)
+                np.testing.assert_array_equal(c_full[:, n:], pad)
 
 
 def test_alpha_other_than_one_refused_for_integers():
@@ -399,7 +407,7 @@ def test_cold_kernel_used_when_panels_cannot_be_allocated(dtype):
     module.triple = llvm.get_process_triple()
     etype = gemm._FLOAT_TYPES[np.dtype(dtype)]
     cold = gemm._define_cold_gemm(module, etype, gemm._SHORT[np.dtype(dtype)])
-    types = [ir.IntType(1)] * 2 + _entry_types(False) + [etype, etype]
+    types = [ir.IntType(1)] * 2 + _entry_types(False) + [etype, etype, ir.PointerType()]
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), types), name="entry")
     builder = ir.IRBuilder(fn.append_basic_block("entry"))
     builder.call(cold, list(fn.args))
@@ -408,7 +416,7 @@ def test_cold_kernel_used_when_panels_cannot_be_allocated(dtype):
     ctype = ctypes.c_float if dtype == np.float32 else ctypes.c_double
     proto = ctypes.CFUNCTYPE(None, ctypes.c_bool, ctypes.c_bool,
                              *[ctypes.c_int64 if t == I64 else ctypes.c_void_p
-                               for t in _entry_types(False)], ctype, ctype)
+                               for t in _entry_types(False)], ctype, ctype, ctypes.c_void_p)
     f = proto(engine.get_function_address("entry"))
     rng = np.random.default_rng(10)
     for ta, tb in TRANS:
@@ -421,7 +429,7 @@ def test_cold_kernel_used_when_panels_cannot_be_allocated(dtype):
             if beta:
                 expected = expected + beta * c
             f(ta, tb, m, n, k, a.ctypes.data, lda, b.ctypes.data, ldb, c.ctypes.data, n, beta,
-              alpha)
+              alpha, c.ctypes.data)
             assert_close(c, expected, dtype, k)
 
 
