@@ -23,7 +23,7 @@ import numpy as np
 
 from jaxlite import core
 from jaxlite.ir import Jaxpr, Literal, Var, Namer, dce, pp_eqn
-from jaxlite.compiler import control_flow, reduction_plan, registry
+from jaxlite.compiler import control_flow, gemm_update, reduction_plan, registry, row_chain
 
 FUSABLE_KINDS = (core.ELEMENTWISE, core.INDEX_MAP)
 ROOT_KINDS = (core.REDUCTION, core.KERNEL, core.HIGHER_ORDER)
@@ -93,6 +93,7 @@ class Kernel:
         self.reduction = None  # ReductionPlan of a monoid reduction (reduction_plan.py)
         self.scratch = None   # control flow (control_flow.py): a scratch block, nested programs
         self.nested = None
+        self.prelude = []     # row reductions run inside this one's row loop (row_chain.py)
 
     @property
     def out(self):
@@ -101,7 +102,12 @@ class Kernel:
     @property
     def outs(self):
         """Every materialized output (a control-flow kernel has several)."""
-        return [self.epilogue.out] if self.epilogue is not None else list(self.root.outvars)
+        own = [self.epilogue.out] if self.epilogue is not None else list(self.root.outvars)
+        return [p.out for p in self.prelude] + own
+
+    def all_nodes(self):
+        """Its nodes and its prelude kernels' nodes, in execution order."""
+        return [n for p in self.prelude for n in p.nodes] + self.nodes
 
     def fused(self):
         """outvar -> node for the values computed inside the kernel."""
@@ -439,11 +445,15 @@ def fuse(closed):
     _index(kept)
     kept = _fuse_epilogues(kept, out_set)
     _index(kept)
+    kept = gemm_update.fuse(kept, out_set, aliases)    # p - lr * x.T @ d: one GEMM
+    _index(kept)
     for k in kept:
         if k.kind != "loop" and k.root.kind == core.REDUCTION:
             monoid = registry.KERNEL_RULES[k.root.prim].monoid
             if monoid is not None:
                 k.reduction = reduction_plan.plan(k, monoid)
+    kept = row_chain.chain(kept)
+    _index(kept)
     prog = Program(closed, nodes, kept, aliases, outvars)
     control_flow.prepare(prog)      # compile the jaxprs of cond/while/scan kernels
     return prog
@@ -452,9 +462,10 @@ def fuse(closed):
 def _index(kernels):
     for i, k in enumerate(kernels):
         k.index = i
-        inside = {n.out for n in k.nodes}
+        nodes = k.all_nodes()
+        inside = {n.out for n in nodes}
         reads = []
-        for n in k.nodes:
+        for n in nodes:
             for a in n.inputs:
                 if type(a) is Var and a not in inside and a not in reads:
                     reads.append(a)
@@ -579,6 +590,10 @@ def plan_text(prog):
         out = k.out
         lines.append(f"kernel {k.index} [{k.kind}] -> {name(out)}:{out.aval.str_short()}"
                      f"  ({where_text(prog, out)})")
+        for p in k.prelude:
+            lines.append(f"    row by row, first {name(p.out)}:{p.out.aval.str_short()}"
+                         f"  ({where_text(prog, p.out)}):")
+            lines.extend(f"      {_node_text(n, name)}  # {source_text(n)}" for n in p.nodes)
         for n in k.nodes:
             text = _node_text(n, name)
             lines.append(f"    {text}  # {source_text(n)}")

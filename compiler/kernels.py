@@ -10,7 +10,7 @@ import numpy as np
 from llvmlite import ir
 
 from jaxlite.compiler import gemm, loops
-from jaxlite.compiler.emitter import clamp, imin, sfx
+from jaxlite.compiler.emitter import Emitter, clamp, imin, sfx
 from jaxlite.compiler.lltypes import I1, I64, PTR, const, i64, identity, lltype
 from jaxlite.compiler.reduction_plan import SUM_BLOCK
 from jaxlite.compiler.registry import kernel_rule
@@ -67,7 +67,6 @@ def emit_reduce(em, kernel):
     kind, axes, shape = plan.monoid, plan.axes, plan.shape
     dt = x.aval.dtype
     b = em.b
-    nd = len(shape)
     out_shape = out.aval.shape
     em.flat = plan.flat
     red_shape = plan.reduced_shape
@@ -87,13 +86,42 @@ def emit_reduce(em, kernel):
         _blocked_sum(em, kernel, x, out, axes, red_shape, acc_slot)
         return
     with loops.loop_nest(b, out_shape, "o", outer=_band(em, "rows")) as oidx:
-        b.store(identity(kind, dt), acc_slot)
-        _absorb_parts(em, kind, dt, acc_slot)
-        with loops.loop_nest(b, red_shape, "r", outer=_band(em, "total")) as ridx:
-            em.reset()
-            v = em.value(x, _merge(oidx, ridx, axes, nd))
-            b.store(_combine(em, kind, dt, b.load(acc_slot), v), acc_slot)
-        _finish(em, kernel, oidx, b.load(acc_slot))
+        _reduce_row(em, kernel, oidx, acc_slot)
+
+
+def emit_row_group(em, kernel, rows):
+    """A row group (row_chain.py): for each index of ``rows``, each member's
+    row in order (a reduction's element, or a loop's trailing dimensions), so
+    a member reads what the earlier ones stored at that row while it is in
+    cache. Only the host's Emitter carries the band."""
+    b = em.b
+    members = [(Emitter(em.module, b, p, em.prog, em.ptrs), p) for p in kernel.prelude]
+    members.append((em, kernel))
+    slots = [e.alloca(lltype(k.root.inputs[0].aval.dtype)) if k.kind == "reduce" else None
+             for e, k in members]
+    with loops.loop_nest(b, rows, "o", outer=em.band) as oidx:
+        for (e, k), slot in zip(members, slots):
+            if slot is not None:
+                _reduce_row(e, k, oidx, slot)
+                continue
+            with loops.loop_nest(b, k.out.aval.shape[len(rows):], "t") as tidx:
+                e.reset()
+                e.store(k.out, oidx + tidx, e.value(k.out, oidx + tidx))
+
+
+def _reduce_row(em, kernel, oidx, acc_slot):
+    """One output element of a register-accumulated reduction (a row of its
+    input, or a chunk of it when a total reduction runs in bands)."""
+    plan, b = kernel.reduction, em.b
+    x, kind = kernel.root.inputs[0], plan.monoid
+    dt = x.aval.dtype
+    b.store(identity(kind, dt), acc_slot)
+    _absorb_parts(em, kind, dt, acc_slot)
+    with loops.loop_nest(b, plan.reduced_shape, "r", outer=_band(em, "total")) as ridx:
+        em.reset()
+        v = em.value(x, _merge(oidx, ridx, plan.axes, len(plan.shape)))
+        b.store(_combine(em, kind, dt, b.load(acc_slot), v), acc_slot)
+    _finish(em, kernel, oidx, b.load(acc_slot))
 
 
 def _band(em, split):

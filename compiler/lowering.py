@@ -11,7 +11,7 @@ emits a kernel root's loop nest, ``control_flow.py`` lowers cond/while/scan.
 """
 from llvmlite import ir
 
-from jaxlite.compiler import control_flow, entry, inplace, kernels, parallel, registry
+from jaxlite.compiler import control_flow, entry, inplace, kernels, parallel, registry, row_chain
 from jaxlite.compiler.emitter import Emitter
 from jaxlite.compiler.lltypes import PTR, VOID
 
@@ -58,7 +58,9 @@ def lower_kernel(module, prog, k, nthreads):
         em.band = tuple(fn.args[len(bases):len(bases) + 2])
         if split[0] == "total":
             em.total = tuple(fn.args[len(bases) + 2:])
-    if k.kind == "loop":
+    if k.prelude:
+        kernels.emit_row_group(em, k, row_chain.group_rows(k))
+    elif k.kind == "loop":
         kernels.emit_loop(em, k)
     else:
         registry.KERNEL_RULES[k.root.prim].emit(em, k)

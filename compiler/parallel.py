@@ -22,7 +22,7 @@ from collections import namedtuple
 import numpy as np
 from llvmlite import ir
 
-from jaxlite.compiler import native, threadpool
+from jaxlite.compiler import native, row_chain, threadpool
 from jaxlite.compiler.lltypes import I64, PTR, VOID, declare, elem, field, i64, lltype
 
 # Below this many elements a kernel runs on the calling thread: waking the pool
@@ -52,6 +52,11 @@ def split_plan(k, nthreads):
     their ReductionPlan."""
     if nthreads < 2:
         return None
+    if k.prelude:            # a row group (row_chain.py): by its outermost row dimension
+        rows = row_chain.group_rows(k)
+        work = sum(_work(m) for m in k.prelude + [k])
+        big = work >= MIN_ELEMENTS and rows[0] >= 2
+        return Split("rows", rows[0], None, work) if big else None
     if k.kind in ("loop", "interleave"):
         # interleave (complex outputs, complex_expand.py) loops over its planes' shape
         shape = k.out.aval.shape if k.kind == "loop" else k.out.aval.shape[:-1]
@@ -75,6 +80,11 @@ def split_plan(k, nthreads):
     if plan.split == "total":
         return Split("total", plan.extent, lltype(x.aval.dtype), x.aval.size)
     return Split("rows", plan.extent, None, x.aval.size) if plan.extent >= 2 else None
+
+
+def _work(k):
+    """Elements a kernel touches: its reduction's input, or its output."""
+    return (k.root.inputs[0] if k.kind == "reduce" else k.out).aval.size
 
 
 def band_types(total):

@@ -27,12 +27,18 @@ def _names():
 
 def _kernel_label(k, name):
     lines = [f"kernel {k.index} [{k.kind}]"]
-    for n in k.nodes:
-        ins = " ".join(name(a) for a in n.inputs)
-        outs = " ".join(f"{name(v)}:{v.aval.str_short()}" for v in n.outvars)
-        src = f"  # {n.source}" if n.source is not None else ""
-        lines.append(f"{outs} = {n.prim} {ins}{src}")
+    for p in k.prelude:          # a row group (row_chain.py): members run row by row first
+        lines.append(f"row by row, first {name(p.out)}:{p.out.aval.str_short()}")
+        lines.extend("  " + _node_line(n, name) for n in p.nodes)
+    lines.extend(_node_line(n, name) for n in k.nodes)
     return "\n".join(lines) + "\n"
+
+
+def _node_line(n, name):
+    ins = " ".join(name(a) for a in n.inputs)
+    outs = " ".join(f"{name(v)}:{v.aval.str_short()}" for v in n.outvars)
+    src = f"  # {n.source}" if n.source is not None else ""
+    return f"{outs} = {n.prim} {ins}{src}"
 
 
 def plan_dot(closed, title="fusion_plan"):

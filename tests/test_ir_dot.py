@@ -45,6 +45,22 @@ def test_jaxpr_to_dot_has_one_node_per_equation_and_the_source_lines():
 
 
 def test_fusion_plan_dot_shows_kernels_with_equations():
+    def centered_row_sums(x):      # a column max: the sum cannot run in its loop
+        m = jnp.max(x, axis=0)
+        return jnp.sum(jnp.exp(x - m), axis=1)
+    compiled = jaxlite.jit(centered_row_sums).lower(np.ones((4, 5), np.float32)).compile()
+    dot = compiled.fusion_plan_dot()
+    nodes, edges = _parse(dot)
+    kernels = {k: l for k, l in nodes.items() if l.startswith("kernel ")}
+    assert len(kernels) == compiled.fusion_plan().count("kernel ")
+    assert "[reduce]" in kernels["k0"] and "reduce_max" in kernels["k0"]
+    assert "exp" in kernels["k1"] and "test_ir_dot.py:" in kernels["k1"]
+    assert ("k0", "k1", "b:f32[5]") in edges
+    assert any(a == "k1" and nodes[b] == "output 0" for a, b, _ in edges)
+    assert "workspace:" in dot
+
+
+def test_fusion_plan_dot_shows_a_row_group_in_one_box():
     def logsumexp_rows(x):
         m = jnp.max(x, axis=1)
         return jnp.log(jnp.sum(jnp.exp(x - m[:, None]), axis=1)) + m
@@ -52,9 +68,10 @@ def test_fusion_plan_dot_shows_kernels_with_equations():
     dot = compiled.fusion_plan_dot()
     nodes, edges = _parse(dot)
     kernels = {k: l for k, l in nodes.items() if l.startswith("kernel ")}
-    assert len(kernels) == compiled.fusion_plan().count("kernel ")
-    assert "[reduce]" in kernels["k0"] and "reduce_max" in kernels["k0"]
-    assert "exp" in kernels["k1"] and "test_ir_dot.py:" in kernels["k1"]
-    assert ("k0", "k1", "b:f32[4]") in edges
-    assert any(a == "k1" and nodes[b] == "output 0" for a, b, _ in edges)
+    assert list(kernels) == ["k0"]
+    label = kernels["k0"]
+    assert "row by row, first" in label
+    assert label.index("reduce_max") < label.index("exp") < label.index("reduce_sum")
+    assert any(a == "in0" and b == "k0" for a, b, _ in edges)
+    assert any(a == "k0" and nodes[b] == "output 0" for a, b, _ in edges)
     assert "workspace:" in dot
