@@ -286,8 +286,9 @@ def _plan(node):
     return packed, direct
 
 
-def _reduce_together(em, mpi, pairs, dtype, op, comm):
-    """One MPI_Allreduce, in place, for the leaves ``pairs`` of one dtype. If
+def _reduce_together(em, mpi, pairs, datatype, op, comm):
+    """One MPI_Allreduce, in place, for the leaves ``pairs`` of one dtype
+    (MPI's ``datatype``). If
     their outputs are contiguous at run time (the runtime lays large outputs
     out in order), the inputs are copied into them and reduced there: one
     copy, as MPI's own from send to receive buffer. Otherwise they go
@@ -304,13 +305,13 @@ def _reduce_together(em, mpi, pairs, dtype, op, comm):
         with in_outputs:
             for (atom, _), dst, nbytes in zip(pairs, outs, sizes):
                 _move(em, dst, _in_ptr(em, atom), nbytes)      # the input may be the output
-            mpi.call("allreduce", [mpi.pointer(IN_PLACE), outs[0], count, dtype, op, comm])
+            mpi.call("allreduce", [mpi.pointer(IN_PLACE), outs[0], count, datatype, op, comm])
         with kept:
             buf = _persistent(em, sum(sizes))
             offsets = np.cumsum([0] + sizes[:-1]).tolist()
             for (atom, _), offset, nbytes in zip(pairs, offsets, sizes):
                 _copy(em, b.gep(buf, [i64(offset)], source_etype=I8), _in_ptr(em, atom), nbytes)
-            mpi.call("allreduce", [mpi.pointer(IN_PLACE), buf, count, dtype, op, comm])
+            mpi.call("allreduce", [mpi.pointer(IN_PLACE), buf, count, datatype, op, comm])
             for dst, offset, nbytes in zip(outs, offsets, sizes):
                 _copy(em, dst, b.gep(buf, [i64(offset)], source_etype=I8), nbytes)
 
