@@ -288,11 +288,11 @@ def _plan(node):
 
 def _reduce_together(em, mpi, pairs, datatype, op, comm):
     """One MPI_Allreduce, in place, for the leaves ``pairs`` of one dtype
-    (MPI's ``datatype``). If
-    their outputs are contiguous at run time (the runtime lays large outputs
-    out in order), the inputs are copied into them and reduced there: one
-    copy, as MPI's own from send to receive buffer. Otherwise they go
-    through a buffer the kernel keeps: copied in, reduced, copied out."""
+    (MPI's ``datatype``). If their outputs are contiguous at run time (the
+    runtime lays large outputs out in order), the inputs are copied into them
+    and reduced there: one copy, as MPI's own from send to receive buffer.
+    Otherwise they go through a buffer the kernel keeps: copied in, reduced,
+    copied out."""
     b = em.b
     sizes = [_nbytes(out.aval) for _, out in pairs]
     outs = [elem(b, _out_ptr(em, out), I8, i64(0)) for _, out in pairs]
