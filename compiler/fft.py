@@ -541,14 +541,14 @@ def _unravel(b, lin, shape):
 
 
 @contextlib.contextmanager
-def _outlined_lines(em, ps, work_bytes):
+def _outlined_lines(em, ps, n, dtype):
     """The lines of pass ``ps`` emitted into their own function
     ``lines(ptrs..., lo, hi)`` (the kernel's buffers, then lines [lo, hi) in
     row-major order of the other axes), which the kernel calls once, or in chunks
     over the worker pool when the pass is big (_chunking). Inside, ``em`` emits into
     that function. Yields (lines, work): ``lines()`` loops over the range, yielding
     ``at(k)``, the full index of entry k of the current line; ``work`` is this
-    call's own work buffer of ``work_bytes``."""
+    call's own work buffer for transforms of length n."""
     pre, post = ps.shape[:ps.axis], ps.shape[ps.axis + 1:]
     count = int(np.prod(pre, dtype=np.int64)) * int(np.prod(post, dtype=np.int64))
     keys = list(em.ptrs)
@@ -574,7 +574,7 @@ def _outlined_lines(em, ps, work_bytes):
             yield lambda k: outer + [k] + inner
 
     try:
-        raw = _malloc(em, work_bytes + 63)
+        raw = _malloc(em, _work_bytes(n, dtype) + 63)
         aligned = b.and_(b.add(b.ptrtoint(raw, I64), i64(63)), i64(-64))
         yield lines, b.inttoptr(aligned, PTR)
         _free(em, raw)
@@ -582,13 +582,13 @@ def _outlined_lines(em, ps, work_bytes):
     finally:
         em.b, em.ptrs = kernel_b, kernel_ptrs
         em.reset()
-    _call_lines(em, fn, [kernel_ptrs[k] for k in keys], count, ps)
+    _call_lines(em, fn, [kernel_ptrs[k] for k in keys], count, _line_work(n))
 
 
-def _call_lines(em, fn, ptrs, count, ps):
+def _call_lines(em, fn, ptrs, count, line_work):
     """Run ``fn`` over all ``count`` lines: one call, or chunks over the pool."""
     b = em.b
-    threads, grain, chunks = _chunking(count, _line_work(ps.n), parallel.threads())
+    threads, grain, chunks = _chunking(count, line_work, parallel.threads())
     if chunks == 1:
         b.call(fn, ptrs + [i64(0), i64(count)])
         return
@@ -631,7 +631,7 @@ def _emit_pass(em, dtype, ps):
     if (ps.half or ps.herm) and ps.n % 2 == 0:
         return _emit_packed_pass(em, dtype, ps)
     n = ps.n
-    with _outlined_lines(em, ps, _work_bytes(n, dtype)) as (lines, work):
+    with _outlined_lines(em, ps, n, dtype) as (lines, work):
         b, T = em.b, _REAL[np.dtype(dtype)]
         L = _Line(b, T)
         core, (ar, ai), (rr, ri) = _work_planes(em, L, dtype, n, ps.inverse, work)
@@ -668,7 +668,7 @@ def _emit_packed_pass(em, dtype, ps):
     (Z's Hermitian and anti-Hermitian parts), X_k = E_k + w^k O_k, w = exp(-2 pi i / n).
     E and O are kept doubled; the scale absorbs the 1/2."""
     n, h = ps.n, ps.n // 2
-    with _outlined_lines(em, ps, _work_bytes(h, dtype)) as (lines, work):
+    with _outlined_lines(em, ps, h, dtype) as (lines, work):
         b, T = em.b, _REAL[np.dtype(dtype)]
         L = _Line(b, T)
         core, planes, result = _work_planes(em, L, dtype, h, ps.inverse, work)
