@@ -48,6 +48,11 @@ def fused_rows():
     rows.append(["row logsumexp 4096x1024 f32", timeit(lambda: jf(xs)),
                  timeit(lambda: W.numpy_logsumexp_rows(xs)),
                  _jax_timer(W.logsumexp_rows(jjnp), xs) if jax is not None else None])
+    for name, make in W.ROW_WORKLOADS.items():      # numpy runs the same code as jaxlite
+        jf = jaxlite.jit(make(jlnp))
+        rows.append([f"{name} 4096x1024 f32", timeit(lambda: jf(xs)),
+                     timeit(lambda: make(np)(xs)),
+                     _jax_timer(make(jjnp), xs) if jax is not None else None])
     return rows
 
 

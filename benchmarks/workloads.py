@@ -37,6 +37,24 @@ def numpy_logsumexp_rows(x):
     return np.log(np.sum(np.exp(x - m), axis=1)) + m[:, 0]
 
 
+def softmax_rows(jnp):
+    def f(x):
+        e = jnp.exp(x - jnp.max(x, axis=-1, keepdims=True))
+        return e / jnp.sum(e, axis=-1, keepdims=True)
+    return f
+
+
+def layer_norm_rows(jnp):
+    def f(x):
+        mu = jnp.mean(x, axis=-1, keepdims=True)
+        var = jnp.mean((x - mu) ** 2, axis=-1, keepdims=True)
+        return (x - mu) / jnp.sqrt(var + 1e-5)
+    return f
+
+
+ROW_WORKLOADS = {"row softmax": softmax_rows, "row layer norm": layer_norm_rows}
+
+
 def mlp_params(sizes, seed=0):
     rng = np.random.default_rng(seed)
     return [{"w": (rng.normal(size=(a, b)) * np.sqrt(2.0 / a)).astype(np.float32),

@@ -26,6 +26,7 @@ class Emitter:
         self.split = None               # "rows", "flat" or "total" when run in bands
         self.band = None                # (lo, hi) of the outermost loop (see parallel.py)
         self.total = None               # (part_out, parts_in, n_in) of a total reduction
+        self.row_buffers = {}           # Var -> (pointer, row dims): one row of it (row groups)
 
     def reset(self):
         """Forget memoized values (entering code they may not dominate)."""
@@ -74,10 +75,14 @@ class Emitter:
                     stack.append((p, a_ix, False))
 
     def address(self, var, offset):
-        base = self.prog.base(var)
-        return self.b.gep(self.ptrs[base], [offset], source_etype=lltype(var.aval.dtype))
+        row = self.row_buffers.get(var)
+        ptr = row[0] if row is not None else self.ptrs[self.prog.base(var)]
+        return self.b.gep(ptr, [offset], source_etype=lltype(var.aval.dtype))
 
     def offset(self, var, idx):
+        row = self.row_buffers.get(var)
+        if row is not None:         # only the current row is kept: drop the row indices
+            return loops.linear_index(self.b, idx[row[1]:], var.aval.shape[row[1]:])
         if self.flat and var.aval.shape:
             return idx[0]
         return loops.linear_index(self.b, idx, var.aval.shape)

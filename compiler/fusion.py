@@ -94,6 +94,7 @@ class Kernel:
         self.scratch = None   # control flow (control_flow.py): a scratch block, nested programs
         self.nested = None
         self.prelude = []     # row reductions run inside this one's row loop (row_chain.py)
+        self.row_buffer = False   # a prelude member keeping only its current row
 
     @property
     def out(self):
@@ -103,7 +104,7 @@ class Kernel:
     def outs(self):
         """Every materialized output (a control-flow kernel has several)."""
         own = [self.epilogue.out] if self.epilogue is not None else list(self.root.outvars)
-        return [p.out for p in self.prelude] + own
+        return [p.out for p in self.prelude if not p.row_buffer] + own
 
     def all_nodes(self):
         """Its nodes and its prelude kernels' nodes, in execution order."""
@@ -452,7 +453,7 @@ def fuse(closed):
             monoid = registry.KERNEL_RULES[k.root.prim].monoid
             if monoid is not None:
                 k.reduction = reduction_plan.plan(k, monoid)
-    kept = row_chain.chain(kept)
+    kept = row_chain.chain(kept, out_set, aliases)
     _index(kept)
     prog = Program(closed, nodes, kept, aliases, outvars)
     control_flow.prepare(prog)      # compile the jaxprs of cond/while/scan kernels
@@ -591,8 +592,9 @@ def plan_text(prog):
         lines.append(f"kernel {k.index} [{k.kind}] -> {name(out)}:{out.aval.str_short()}"
                      f"  ({where_text(prog, out)})")
         for p in k.prelude:
+            where = "a row buffer" if p.row_buffer else where_text(prog, p.out)
             lines.append(f"    row by row, first {name(p.out)}:{p.out.aval.str_short()}"
-                         f"  ({where_text(prog, p.out)}):")
+                         f"  ({where}):")
             lines.extend(f"      {_node_text(n, name)}  # {source_text(n)}" for n in p.nodes)
         for n in k.nodes:
             text = _node_text(n, name)

@@ -97,6 +97,14 @@ def emit_row_group(em, kernel, rows):
     b = em.b
     members = [(Emitter(em.module, b, p, em.prog, em.ptrs), p) for p in kernel.prelude]
     members.append((em, kernel))
+    for p in kernel.prelude:
+        if p.row_buffer:
+            n = max(1, p.out.aval.size // max(1, int(np.prod(rows, dtype=np.int64))))
+            with b.goto_entry_block():
+                ptr = b.alloca(lltype(p.out.aval.dtype), n)
+            em.row_buffers[p.out] = (ptr, len(rows))
+    for e, _ in members:
+        e.row_buffers = em.row_buffers
     slots = [e.alloca(lltype(k.root.inputs[0].aval.dtype)) if k.kind == "reduce" else None
              for e, k in members]
     with loops.loop_nest(b, rows, "o", outer=em.band) as oidx:

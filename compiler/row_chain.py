@@ -13,10 +13,11 @@ trailing input dimensions, accumulated in a register); later members are row
 reductions over the same output rows, or elementwise loops whose output is
 those rows followed by more dimensions. ``chain`` forms groups after fusion
 and reduction planning; the last member hosts the others as its ``prelude``
-and ``kernels.emit_row_group`` emits them. Every member still stores its
-result (later kernels may read it), and later members load it at the same
-row, so what must be proved is that every index a member reads an earlier
-result at is its own row (``_aligned``).
+and ``kernels.emit_row_group`` emits them. Each member stores its result,
+later members load it at the same row, so what must be proved is that every
+index a member reads an earlier result at is its own row (``_aligned``). A
+result no other kernel reads needs only its current row: it lives in a small
+buffer on the kernel's stack (``row_buffer``), not in an array.
 """
 from jaxlite import core
 
@@ -27,7 +28,12 @@ __all__ = ["chain", "group_rows"]
 _UNIT_RESHAPES = ("reshape", "squeeze")
 
 
-def chain(kernels):
+# A member whose result only later members read keeps one row of it in a
+# stack buffer of the kernel, up to this many bytes, instead of a full array.
+ROW_BUFFER_BYTES = 32 << 10
+
+
+def chain(kernels, out_set=(), aliases=None):
     """Merge consecutive kernels into row groups: a row reduction starts one
     (its output shape is the group's ``rows``); a later row reduction over the
     same rows, or an elementwise loop whose output is those rows followed by
@@ -44,7 +50,35 @@ def chain(kernels):
             out[-1] = k
         else:
             out.append(k)
+    _mark_row_buffers(out, kernels, set(out_set), aliases or {})
     return out
+
+
+def _mark_row_buffers(grouped, kernels, out_set, aliases):
+    """``row_buffer`` for each member whose result is read by later members of
+    its group only (not an output, no view of it): one row of it is enough."""
+    viewed = set(aliases.values())
+    readers = {}
+    for k in kernels:
+        for v in k.reads:
+            readers.setdefault(v, set()).add(id(k))
+    for host in grouped:
+        members = host.prelude + [host]
+        ids = {id(m) for m in members}
+        rows = group_rows(host) if host.prelude else ()
+        for m in host.prelude:
+            v = m.out
+            trailing = v.aval.size // max(1, _size(rows))
+            m.row_buffer = (v not in out_set and v not in viewed
+                            and readers.get(v, set()) <= ids
+                            and trailing * v.aval.dtype.itemsize <= ROW_BUFFER_BYTES)
+
+
+def _size(shape):
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
 
 
 def group_rows(k):

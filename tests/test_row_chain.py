@@ -146,3 +146,34 @@ def test_grad_of_logsumexp_rows_matches_softmax():
         return jnp.sum(jnp.log(jnp.sum(jnp.exp(x - m), axis=1)) + m[:, 0])
     x = rng_array((128, 257), np.float64)
     np.testing.assert_allclose(jaxlite.jit(jaxlite.grad(loss))(x), np_softmax(x), rtol=1e-10)
+
+
+def test_softmax_keeps_its_intermediate_rows_in_row_buffers():
+    x = rng_array((300, 257))
+    exe, text, ks = plan_of(softmax, x)
+    assert text.count("(a row buffer)") == 3 and "workspace: 0 bytes" in text, text
+    np.testing.assert_allclose(exe(x)[0], np_softmax(x), rtol=1e-5, atol=1e-7)
+
+
+def test_a_member_read_after_the_group_keeps_its_array():
+    def f(x):                       # e is read again after the group, by a column sum
+        m = jnp.max(x, axis=1, keepdims=True)
+        e = jnp.exp(x - m)
+        s = jnp.sum(e, axis=1)
+        return s, jnp.sum(e, axis=0)
+    x = rng_array((40, 30), np.float64)
+    exe, text, ks = plan_of(f, x)
+    assert "row by row" in text and "(a row buffer)" in text, text
+    e_line = next(ln for ln in text.splitlines() if "row by row, first" in ln and "40,30" in ln)
+    assert "workspace" in e_line, text
+    e = np.exp(x - x.max(1, keepdims=True))
+    s, cols = exe(x)
+    np.testing.assert_allclose(s, e.sum(1), rtol=1e-12)
+    np.testing.assert_allclose(cols, e.sum(0), rtol=1e-12)
+
+
+def test_long_rows_use_arrays_not_stack_buffers():
+    x = rng_array((4, 20000))      # 80 KB rows: over the stack buffer limit
+    exe, text, ks = plan_of(softmax, x)
+    assert "row by row" in text, text
+    np.testing.assert_allclose(exe(x)[0], np_softmax(x), rtol=1e-5, atol=1e-9)
