@@ -46,6 +46,9 @@ NETWORK_MAX = 16
 INSERTION_MAX = 48
 WIDE_DIGITS_FROM = 1 << 16      # 11-bit digits from here: fewer passes over a long line
 PARALLEL_SORT_MIN = 1 << 17     # a line this long is sorted by two threads (halves)
+FEW_VALUES_MIN = 1 << 12       # a line this long (quicksort hosts) first tries counting
+FEW_VALUES_MAX = 16            # ... when a sample shows at most this many distinct keys
+FEW_VALUES_SAMPLE = 128
 QUICKSORT_LEAF = 128           # lanes of the bitonic network that finishes a quicksort range
 
 
@@ -173,8 +176,11 @@ def _emit_networks(em, line, xp, op):
 # -- keys ---------------------------------------------------------------------
 
 def _key(b, line, v):
-    """The unsigned key of value ``v``, and (floats) whether ``v`` is -0.0 or NaN."""
+    """The unsigned key of value ``v``, and (floats) whether ``v`` is -0.0 or NaN
+    (``v`` a scalar or a vector)."""
     kind, kty = line.dtype.kind, line.kty
+    if isinstance(v.type, ir.VectorType):
+        kty = _vec(kty, v.type.count)
     sign = ir.Constant(kty, 1 << (line.kbits - 1))
     if kind == "b" or kind == "u":
         return v, None
@@ -427,18 +433,28 @@ def _long_line_function(module, line, quicksort):
         a.add_attribute("noalias")
     r = _LongLine(b, line, *fn.args)
     order = r.order()
+
+    def sort():
+        if not quicksort:
+            r.sort()
+        elif not line.packed:       # (lossy lines too: radix cannot sort their ties)
+            r.quicksort()
+        else:       # argsort: few varying digits (many ties) make radix cheaper
+            with b.if_else(r.few_digits_vary()) as (few, many):
+                with few:
+                    r.sort()
+                with many:
+                    r.quicksort()
+
     with b.if_else(b.icmp_unsigned("==", order, i64(0))) as (unordered, ordered):
         with unordered:
-            if not quicksort:
-                r.sort()
-            elif not line.packed:       # (lossy lines too: radix cannot sort their ties)
-                r.quicksort()
-            else:       # argsort: few varying digits (many ties) make radix cheaper
-                with b.if_else(r.few_digits_vary()) as (few, many):
-                    with few:
-                        r.sort()
-                    with many:
-                        r.quicksort()
+            if quicksort and line.n >= FEW_VALUES_MIN:
+                done = b.call(_few_values_function(module, line), list(fn.args[:3]))
+                b.store(b.icmp_unsigned("==", done, i64(3)), r.special)
+                with b.if_then(b.icmp_unsigned("==", done, i64(0))):
+                    sort()
+            else:
+                sort()
         with ordered:
             r.copy(b.icmp_unsigned("==", order, i64(2)))
     if line.fixup:
@@ -446,6 +462,164 @@ def _long_line_function(module, line, quicksort):
             _fixup(b, line, r.xp, r.op, r.base)
     b.ret_void()
     return fn
+
+
+def _few_values_function(module, line):
+    """``few(x, out, base) -> done``: a line of at most FEW_VALUES_MAX distinct
+    keys sorted by counting them (sort: a run of each value; argsort: a stable
+    counting scatter of the indices). A sorted sample of FEW_VALUES_SAMPLE keys
+    names the values; a pass counts each element under the value it equals and
+    proves there is no other. done: 0 (more values: nothing written), 1, or 3
+    (sort saw -0.0 or a NaN: the zeros' and NaNs' runs need the fix-up)."""
+    name = f"{line.name}_few"
+    if name in module.globals:
+        return module.globals[name]
+    fn = ir.Function(module, ir.FunctionType(I64, [PTR, PTR, I64]), name=name)
+    fn.linkage = "internal"
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    xp, op, base = fn.args
+    n, kty, pty, most = line.n, line.kty, line.pty, FEW_VALUES_MAX
+    vty = lltype(line.dtype)
+    ones = ir.Constant(kty, -1)
+
+    def key_at(i):
+        return _key(b, line, b.load(_at(b, xp, vty, _strided(b, line, base, i)), typ=vty))
+
+    sample = ir.Constant(_vec(kty, FEW_VALUES_SAMPLE), None)
+    for k in range(FEW_VALUES_SAMPLE):
+        x = key_at(i64(k * (n - 1) // (FEW_VALUES_SAMPLE - 1)))[0]
+        sample = b.insert_element(sample, x, ir.Constant(I32, k))
+    sample = _bitonic(b, module, sample)
+    # the distinct keys, ascending, then all ones (a key above every value but
+    # the NaNs'): an element's slot is the number of values below it
+    values, counts = b.alloca(kty, i64(most + 1)), b.alloca(pty, i64(most + 1))
+    for k in range(most + 1):
+        b.store(ones, _at(b, values, kty, i64(k)))
+        b.store(ir.Constant(pty, 0), _at(b, counts, pty, i64(k)))
+    distinct = i64(0)
+    for k in range(FEW_VALUES_SAMPLE):
+        x = b.extract_element(sample, ir.Constant(I32, k))
+        new = (ir.Constant(I1, 1) if k == 0 else
+               b.icmp_unsigned("!=", x, b.extract_element(sample, ir.Constant(I32, k - 1))))
+        slot = b.select(b.icmp_unsigned("<", distinct, i64(most)), distinct, i64(most))
+        b.store(b.select(new, x, ones), _at(b, values, kty, slot))
+        distinct = b.add(distinct, b.zext(new, I64))
+    with b.if_then(b.icmp_unsigned(">", distinct, i64(most)), likely=False):
+        b.ret(i64(0))
+    dvec = b.load(values, typ=_vec(kty, most), align=kty.width // 8)
+    ctpop = declare(module, f"llvm.ctpop.i{most}", ir.IntType(most), [ir.IntType(most)])
+
+    def slot_of(key):
+        kv = b.insert_element(ir.Constant(_vec(kty, most), None), key, ir.Constant(I32, 0))
+        kv = b.shuffle_vector(kv, kv, ir.Constant(_vec(I32, most), [0] * most))
+        below = b.bitcast(b.icmp_unsigned("<", dvec, kv), ir.IntType(most))
+        return b.zext(b.call(ctpop, [below]), I64)
+
+    def bump(slot):
+        c = _at(b, counts, pty, slot)
+        old = b.load(c, typ=pty)
+        b.store(b.add(old, ir.Constant(pty, 1)), c)
+        return old
+
+    special = _count_values(b, line, xp, base, values, counts)
+    total = i64(0)         # the elements counted under real values (not the padding)
+    for k in range(most):
+        c = b.load(_at(b, counts, pty, i64(k)), typ=pty)
+        c = c if pty == I64 else b.zext(c, I64)
+        total = b.add(total, b.select(b.icmp_unsigned("<", i64(k), distinct), c, i64(0)))
+    with b.if_then(b.icmp_unsigned("!=", total, i64(n)), likely=False):
+        b.ret(i64(0))       # some element equals none of the values
+    start = ir.Constant(pty, 0)          # counts -> first output position of each value
+    for k in range(most + 1):
+        c = _at(b, counts, pty, i64(k))
+        run = b.load(c, typ=pty)
+        b.store(start, c)
+        start = b.add(start, run)
+    if line.argsort:
+        with loops.for_range(b, n, name="scat") as i:
+            pos = bump(slot_of(key_at(i)[0]))
+            pos = pos if pty == I64 else b.zext(pos, I64)
+            b.store(_index_out(b, line, i),
+                    _at(b, op, lltype(line.out_dtype), _strided(b, line, base, pos)))
+    else:
+        with loops.for_range(b, distinct, name="fill") as k:
+            val = _value(b, line, b.load(_at(b, values, kty, k), typ=kty))
+            lo = b.load(_at(b, counts, pty, k), typ=pty)
+            hi = b.load(_at(b, counts, pty, b.add(k, i64(1))), typ=pty)
+            if pty != I64:
+                lo, hi = b.zext(lo, I64), b.zext(hi, I64)
+            _fill(b, line, op, base, val, lo, hi)
+    return_code = i64(1) if special is None else b.select(special, i64(3), i64(1))
+    b.ret(return_code)
+    return fn
+
+
+def _count_values(b, line, xp, base, values, counts):
+    """counts[k] += the elements of the line equal to values[k], for the
+    FEW_VALUES_MAX values (padding included); returns whether -0.0 or a NaN
+    was seen (sort of floats) or None. A contiguous line is read a vector at
+    a time: one compare and a mask's popcount per value."""
+    kty, pty, most = line.kty, line.pty, FEW_VALUES_MAX
+    vty = lltype(line.dtype)
+    with b.goto_entry_block():
+        sums, seen = b.alloca(I64, i64(most)), b.alloca(I1)
+    for k in range(most):
+        b.store(i64(0), _at(b, sums, I64, i64(k)))
+    b.store(ir.Constant(I1, 0), seen)
+    value = [b.load(_at(b, values, kty, i64(k)), typ=kty) for k in range(most)]
+    width = 512 // kty.width if line.stride == 1 else 1
+    wty = ir.IntType(width)
+    if width > 1:       # per-lane counters, one vector per value
+        cty = _vec(pty, width)
+        with b.goto_entry_block():
+            lanes = [b.alloca(cty) for _ in range(most)]
+        for acc in lanes:
+            b.store(ir.Constant(cty, 0), acc)
+        with loops.for_range(b, line.n // width, name="cntv") as blk:
+            at = _at(b, xp, vty, b.add(base, b.mul(blk, i64(width))))
+            keys, sp = _key(b, line, b.load(at, typ=_vec(vty, width), align=line.dtype.itemsize))
+            for k in range(most):
+                splat = ir.Constant(_vec(kty, width), None)
+                splat = b.insert_element(splat, value[k], ir.Constant(I32, 0))
+                splat = b.shuffle_vector(splat, splat, ir.Constant(_vec(I32, width), [0] * width))
+                eq = b.zext(b.icmp_unsigned("==", keys, splat), cty)
+                b.store(b.add(b.load(lanes[k], typ=cty), eq), lanes[k])
+            if sp is not None:
+                any_sp = b.icmp_unsigned("!=", b.bitcast(sp, wty), ir.Constant(wty, 0))
+                b.store(b.or_(b.load(seen, typ=I1), any_sp), seen)
+        reduce = declare(b.function.module, f"llvm.vector.reduce.add.v{width}i{pty.width}",
+                         pty, [cty])
+        for k in range(most):
+            c = b.call(reduce, [b.load(lanes[k], typ=cty)])
+            b.store(c if pty == I64 else b.zext(c, I64), _at(b, sums, I64, i64(k)))
+    with loops.for_range(b, line.n, start=i64(line.n // width * width), name="cnts") as i:
+        key, sp = _key(b, line, b.load(_at(b, xp, vty, _strided(b, line, base, i)), typ=vty))
+        for k in range(most):
+            c = _at(b, sums, I64, i64(k))
+            b.store(b.add(b.load(c, typ=I64), b.zext(b.icmp_unsigned("==", key, value[k]), I64)), c)
+        if sp is not None:
+            b.store(b.or_(b.load(seen, typ=I1), sp), seen)
+    for k in range(most):
+        c = b.load(_at(b, sums, I64, i64(k)), typ=I64)
+        b.store(c if pty == I64 else b.trunc(c, pty), _at(b, counts, pty, i64(k)))
+    return b.load(seen, typ=I1) if line.fixup else None
+
+
+def _fill(b, line, op, base, val, lo, hi):
+    """Output elements [lo, hi) of the line set to ``val`` (a vector at a time
+    when the line is contiguous)."""
+    vty, size = val.type, line.dtype.itemsize
+    width = 64 // size if line.stride == 1 and not line.argsort else 1
+    if width > 1:
+        splat = b.insert_element(ir.Constant(_vec(vty, width), None), val, ir.Constant(I32, 0))
+        splat = b.shuffle_vector(splat, splat, ir.Constant(_vec(I32, width), [0] * width))
+        blocks = b.sdiv(b.sub(hi, lo), i64(width))
+        with loops.for_range(b, blocks, name="fillv") as k:
+            at = _at(b, op, vty, b.add(base, b.add(lo, b.mul(k, i64(width)))))
+            b.store(splat, at, align=size)
+        lo = b.add(lo, b.mul(blocks, i64(width)))
+    with loops.for_range(b, hi, start=lo, name="fills") as j:
+        b.store(val, _at(b, op, vty, _strided(b, line, base, j)))
 
 
 class _LongLine:

@@ -226,3 +226,39 @@ def test_argsort_64bit_ties_over_threads(monkeypatch):
               rng.integers(0, 5, 6000).astype(np.int64) + (1 << 40),
               data((6000,), np.float64)):
         check(x, 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64, np.uint32],
+                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("distinct", [1, 2, 10, 16, 17, 40])
+def test_few_distinct_values_counted(dtype, distinct):
+    """Lines of at most FEW_VALUES_MAX distinct keys are sorted by counting
+    (more: quicksort after the count pass proves it); lengths around
+    FEW_VALUES_MIN, contiguous or strided, with -0.0/+0.0 and NaNs among the
+    values, the extreme integers, and one rare value the sample misses."""
+    rng = np.random.default_rng(distinct)
+    if np.dtype(dtype).kind == "f":
+        pool = np.array([0.0, -0.0, np.nan, -np.inf, np.inf, 1.5, -2.0, 3.0, 7.25, -1e30,
+                         1e-30, 4.0, 5.0, 6.0, 8.0, 9.0] + list(range(100, 124)), dtype)
+    else:
+        info = np.iinfo(dtype)
+        pool = np.array([info.min, info.max, 0, 1] + list(range(7, 43)), dtype)
+    values = pool[:distinct]
+    for n in (sort_kernel.FEW_VALUES_MIN - 1, sort_kernel.FEW_VALUES_MIN, 5003):
+        x = values[rng.integers(0, distinct, n)]
+        check(x, 0)
+        if distinct < len(pool):
+            x[rng.integers(0, n)] = pool[distinct]       # rarely seen by the sample
+            check(x, 0)
+    x = values[rng.integers(0, distinct, (4500, 3))]
+    check(x, 0)                                           # strided lines
+
+
+def test_few_distinct_values_nan_key_is_not_padding():
+    """The all-ones key (every NaN) pads the table of values: a line whose
+    other values fit but whose NaNs the sample missed must not be counted."""
+    x = np.ones(6000, np.float32)
+    x[::2] = 2.0
+    x[4321] = np.nan
+    check(x, 0)
+    check(x.astype(np.float64), 0)
