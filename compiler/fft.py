@@ -50,7 +50,7 @@ VECTOR_Q = 8        # Stockham passes with fewer interleaved transforms: explici
 # least CHUNK_MIN_WORK (a chunk mallocs its own work buffer).
 PARALLEL_MIN_WORK = 1 << 18
 CHUNK_MIN_WORK = 1 << 15
-CHUNKS_PER_THREAD = 4
+CHUNKS_PER_THREAD = 8
 _TABLES = {}            # symbol -> (numpy array kept alive, layout)
 _HOST = {}              # facts about the host CPU, looked up once
 _REAL = {np.dtype(np.float32): F32, np.dtype(np.float64): F64}
