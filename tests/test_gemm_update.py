@@ -253,3 +253,13 @@ def test_update_inside_loop_bodies_with_the_parameter_read_too():
         rw = rw - 0.1 * g
     close(w, rw)
     close(sums, np.array(rsums))
+
+
+def test_donated_operand_is_not_overwritten_before_the_moved_update_reads_it():
+    # The fused update runs where its loop ran, after x + 1 is computed: x's
+    # buffer must not take x + 1 while the update still reads x.
+    x0, d, w0 = rand(9, 6, seed=26), rand(9, 5, seed=27), rand(6, 5, seed=28)
+    f = jit(lambda w, x, d: (w - 0.1 * (x.T @ d), x + 1.0), donate_argnums=(0, 1))
+    new_w, new_x = f(fresh(w0), fresh(x0), d)
+    close(new_w, f64(w0) - 0.1 * (f64(x0).T @ f64(d)))
+    close(new_x, f64(x0) + 1.0)
