@@ -14,14 +14,20 @@ def x32(n=6):
     return jnp.asarray(np.linspace(-1.0, 2.0, n, dtype=np.float32))
 
 
+class _Slow(core.EvalInterpreter):
+    """The eager interpreter under another class name: the fast paths step
+    aside for it, as for the checking modes' subclasses."""
+
+
 def general(f, *args):
     """``f(*args)`` with the fast paths turned off (the primitives' impls)."""
-    saved = _eager._plain
-    _eager._plain = lambda: False
+    interp = core.eval_interpreter
+    saved = type(interp)
+    interp.__class__ = _Slow
     try:
         return f(*args)
     finally:
-        _eager._plain = saved
+        interp.__class__ = saved
 
 
 def same_as_traced(f, *args):
@@ -112,3 +118,111 @@ def test_fast_paths_step_aside_for_debug_nans():
 def test_fast_paths_under_transforms_use_the_general_path():
     g = jaxlite.grad(lambda x: jnp.sum(jnp.sin(x) * 2.0 + x[1:3].sum()))(x32(4))
     np.testing.assert_allclose(g, 2 * np.cos(np.asarray(x32(4))) + [0, 4, 4, 0], rtol=1e-6)
+
+
+def _writes_fail(y):
+    """``y`` is an immutable Array: neither jaxlite's nor numpy's item
+    assignment, nor a ufunc's ``out=``, can change it."""
+    assert type(y) is core.Array and not y.flags.writeable
+    with pytest.raises(TypeError):
+        y[0] = 1.0
+    with pytest.raises(ValueError):
+        np.add(y, 1, out=y)
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: x * 2.0, lambda x: 2.0 - x, lambda x: x + x, lambda x: jnp.sin(x),
+    lambda x: x[1:3], lambda x: x[::-1], lambda x: x[1], lambda x: x.at[0].set(1.0),
+    lambda x: x.at[-1].set(3), lambda x: x.at[1:3].set(7.0),
+])
+def test_fast_path_results_are_read_only(f):
+    x = x32()
+    before = np.array(x)
+    y = f(x)
+    _writes_fail(y)
+    np.testing.assert_array_equal(x, before)          # the operand is untouched too
+    np.testing.assert_array_equal(y, general(f, x))
+
+
+def test_slice_bounds_keep_jax_semantics():
+    x = x32(6)
+    xn = np.asarray(x)
+    np.testing.assert_array_equal(x[np.int64(1):np.int8(5):np.int32(2)], xn[1:5:2])
+    np.testing.assert_array_equal(x[jnp.asarray(np.int32(2)):], xn[2:])   # __index__
+    np.testing.assert_array_equal(x[-100:100], xn)                          # clamps
+    np.testing.assert_array_equal(x[5:1:-2], xn[5:1:-2])
+    assert x[4:2].shape == (0,)
+    with pytest.raises(TypeError, match="slice bound"):
+        x[1.0:3]                                      # the general path's message
+    with pytest.raises(ValueError):
+        x[::0]
+    with pytest.raises(IndexError):
+        jnp.asarray(np.float32(1.0))[1:2]             # a 0-d array has no axis to slice
+
+
+def test_at_set_int_index_semantics():
+    x = x32(5)
+    xn = np.asarray(x)
+    for i in range(-5, 5):                            # negative indices wrap
+        want = xn.copy()
+        want[i] = 9.0
+        np.testing.assert_array_equal(x.at[i].set(9.0), want)
+    for i in (5, 6, -6, 100):                         # out of bounds: dropped, as JAX
+        y = x.at[i].set(9.0)
+        np.testing.assert_array_equal(y, xn)
+        assert y is not x and type(y) is core.Array
+    y = x.at[2].set(3)                                # a Python int: weak, keeps float32
+    assert y.dtype == np.float32 and y[2] == 3.0
+    with pytest.warns(RuntimeWarning, match="overflow"):   # as JAX's cast
+        assert x.at[0].set(1e300)[0] == np.inf
+    x64 = jnp.asarray(np.arange(3, dtype=np.float64))
+    y = x64.at[1].set(0.1)
+    assert y.dtype == np.float64 and y[1] == 0.1      # no round trip through float32
+    y = x.at[1].set(0.1)
+    assert y[1] == np.float32(0.1)                    # rounded as JAX's cast does
+    big = x.at[0].set(2 ** 30 + 1)                    # inexact int: general path
+    np.testing.assert_array_equal(big, general(lambda: x.at[0].set(2 ** 30 + 1)))
+    assert not getattr(big, "weak_type", False)
+
+
+def test_at_set_matches_jit_for_every_fast_case():
+    x = x32(5)
+    for f in [lambda a: a.at[0].set(1.0), lambda a: a.at[-2].set(4),
+              lambda a: a.at[7].set(1.0), lambda a: a.at[1:4].set(-1.0),
+              lambda a: a.at[::2].set(a[:3])]:
+        same_as_traced(f, x)
+
+
+def test_fast_paths_bind_nothing_and_tracers_take_the_general_path(monkeypatch):
+    bound = []
+    real = core.EvalInterpreter.interpret
+
+    def spy(self, prim, args, params):
+        bound.append(prim.name)
+        return real(self, prim, args, params)
+    monkeypatch.setattr(core.EvalInterpreter, "interpret", spy)
+    x = x32()
+    x[1:3], x[2], x.at[0].set(1.0), x * 2.0, jnp.sin(x)
+    assert bound == []                                # the fast paths ran
+    general(lambda: (x[1:3], x.at[0].set(1.0)))
+    assert bound                                      # the general path binds
+    # Under transforms the operands are tracers: the general path, right values.
+    g = jaxlite.grad(lambda a: jnp.sum(a.at[0].set(2.0) * a[1:3].sum()))(x32(4))
+    xn = np.asarray(x32(4), np.float64)
+    s = xn[1:3].sum()
+    # f = s * (2 + a1 + a2 + a3) with s = a1 + a2: a0 is overwritten.
+    want = np.zeros(4)
+    want[1:4] += s
+    want[1:3] += 2.0 + xn[1:].sum()
+    np.testing.assert_allclose(g, want, rtol=1e-5)
+    ys = jaxlite.vmap(lambda r: r.at[1].set(0.5)[1:3])(jnp.asarray(np.ones((3, 4), np.float32)))
+    np.testing.assert_array_equal(ys, np.tile([0.5, 1.0], (3, 1)))
+
+
+def test_debug_nans_mode_steps_aside_for_slicing_and_set():
+    x = jnp.asarray(np.array([1.0, 2.0], np.float32))
+    with jaxlite.debug_nans(True):
+        np.testing.assert_array_equal(x[0:1], [1.0])
+        np.testing.assert_array_equal(x.at[0].set(3.0), [3.0, 2.0])
+        with pytest.raises(FloatingPointError):
+            x.at[0].set(float("nan"))

@@ -17,17 +17,23 @@ __all__ = ["binary_method", "reflected_method", "unary", "getitem", "index_set"]
 _Array, _ndarray, _view = core.Array, np.ndarray, np.ndarray.view
 # numpy's ufuncs are about twice as slow on a subclass: they run on ndarray views
 # (of arrays with at least one dimension: on 0-d arrays they return scalars).
-_EvalInterpreter, _eval, _current = core.EvalInterpreter, core.eval_interpreter, core.current
+_EvalInterpreter, _current = core.EvalInterpreter, core.current
 _FLOATS = frozenset([np.dtype(np.float32), np.dtype(np.float64)])
 _SUPPORTED = frozenset(np.dtype(d) for d in ("bool", "int32", "int64", "float32", "float64"))
 # A Python int operand of a float array converts exactly below this size.
 _EXACT_INT = 1 << 24
 _INT_OR_NONE = frozenset([int, type(None)])
-_getitem = _ndarray.__getitem__
+_getitem, _setitem, _copy = _ndarray.__getitem__, _ndarray.__setitem__, _ndarray.copy
+# Results are read-only, as the general path's (core.wrap): numpy's in-place
+# operations must not change a value jaxlite may share. A view of a read-only
+# array is read-only, so slices need nothing.
+_setflags = _ndarray.setflags
 
 
 def _plain():
-    return _current.interp is _eval and type(_eval) is _EvalInterpreter
+    """Is the eager interpreter current, with no checking mode's class swapped
+    in? (One read of the thread-local: there is one EvalInterpreter instance.)"""
+    return type(_current.interp) is _EvalInterpreter
 
 
 def _scalar_for(x, s):
@@ -44,9 +50,13 @@ def binary_method(ufunc, slow):
         if self.dtype in _FLOATS and self.ndim and _plain():
             t = type(other)
             if t is _Array and other.dtype is self.dtype and other.shape == self.shape:
-                return _view(ufunc(_view(self, _ndarray), _view(other, _ndarray)), _Array)
+                out = ufunc(_view(self, _ndarray), _view(other, _ndarray))
+                _setflags(out, False)
+                return _view(out, _Array)
             if _scalar_for(self, other):
-                return _view(ufunc(_view(self, _ndarray), other), _Array)
+                out = ufunc(_view(self, _ndarray), other)
+                _setflags(out, False)
+                return _view(out, _Array)
         return slow(self, other)
     method.__name__ = slow.__name__
     return method
@@ -56,7 +66,9 @@ def reflected_method(ufunc, slow):
     """``Array.__rop__``: ``other op self`` for a Python scalar ``other``."""
     def method(self, other):
         if self.dtype in _FLOATS and self.ndim and _scalar_for(self, other) and _plain():
-            return _view(ufunc(other, _view(self, _ndarray)), _Array)
+            out = ufunc(other, _view(self, _ndarray))
+            _setflags(out, False)
+            return _view(out, _Array)
         return slow(self, other)
     method.__name__ = slow.__name__
     return method
@@ -67,7 +79,9 @@ def unary(np_fn, slow):
     on a float Array."""
     def f(x):
         if type(x) is _Array and x.dtype in _FLOATS and x.ndim and _plain():
-            return _view(np_fn(_view(x, _ndarray)), _Array)
+            out = np_fn(_view(x, _ndarray))
+            _setflags(out, False)
+            return _view(out, _Array)
         return slow(x)
     f.__name__, f.__doc__ = slow.__name__, slow.__doc__
     return f
@@ -98,14 +112,22 @@ def getitem(slow):
     """``Array.__getitem__``: numpy's basic indexing (a view, read-only as its
     base) for ints in bounds and slices, else ``slow``."""
     def method(self, idx):
-        if type(idx) is slice and self.ndim:     # the commonest case, checked quickly
-            if (type(idx.start) in _INT_OR_NONE and type(idx.stop) in _INT_OR_NONE
-                    and type(idx.step) in _INT_OR_NONE and _plain()):
-                return _getitem(self, idx)
-        elif _plain():
-            entries = _basic_index(self, idx)
-            if entries is not None:
-                return _getitem(self, entries)
+        # _plain() in one read of the thread-local: the current interpreter is
+        # the eager one, with no checking mode's class swapped in. This is the
+        # hottest method of an eager program.
+        if type(_current.interp) is _EvalInterpreter:
+            if type(idx) is slice:
+                # numpy's slices are JAX's (bounds clamp, a zero step raises
+                # ValueError); a bound without __index__ (TypeError) or a 0-d
+                # array (IndexError) goes to the general path for its message.
+                try:
+                    return _getitem(self, idx)
+                except (TypeError, IndexError):
+                    pass
+            else:
+                entries = _basic_index(self, idx)
+                if entries is not None:
+                    return _getitem(self, entries)
         return slow(self, idx)
     method.__name__ = "__getitem__"
     return method
@@ -115,9 +137,27 @@ def index_set(x, idx, values):
     """``x.at[idx].set(values)`` by a copy and numpy's item assignment, for an
     Array, basic in-bounds indices and a value of ``x``'s kind (a Python
     scalar, or an Array of ``x``'s dtype and the indexed shape); else None."""
-    if type(x) is not _Array or x.dtype not in _SUPPORTED or not _plain():
+    if type(x) is not _Array or type(_current.interp) is not _EvalInterpreter:
         return None
-    t, kind = type(values), x.dtype.kind
+    t = type(values)
+    # The commonest case first, checked quickly: a float array, an int index
+    # in bounds (JAX drops an update out of bounds, numpy raises), a Python
+    # float or an int that converts exactly.
+    if type(idx) is int and x.ndim == 1 and x.dtype in _FLOATS and (
+            t is float or (t is int and -_EXACT_INT <= values <= _EXACT_INT)):
+        n = x.shape[0]
+        if -n <= idx < n:
+            # An Array copy, writeable; numpy stores one element of a 1-d
+            # array directly (other indices may go through the subclass's
+            # __getitem__, so the general case below works on an ndarray).
+            out = _copy(x)
+            _setitem(out, idx, values)
+            _setflags(out, False)
+            return out
+        return None
+    if x.dtype not in _SUPPORTED:
+        return None
+    kind = x.dtype.kind
     if t is float:
         ok = kind == "f"
     elif t is int:
@@ -128,16 +168,10 @@ def index_set(x, idx, values):
         ok = t is _Array and values.dtype is x.dtype
     if not ok:
         return None
-    if type(idx) is int and x.ndim:         # the commonest case, checked quickly
-        if not -x.shape[0] <= idx < x.shape[0]:
-            return None                     # JAX drops the update, numpy raises
-        entries = idx
-    else:
-        entries = _basic_index(x, idx)
-        if entries is None:
-            return None
-    if t is _Array and values.shape != np.shape(_getitem(x, entries)):
+    entries = _basic_index(x, idx)
+    if entries is None or (t is _Array and values.shape != _getitem(x, entries).shape):
         return None
-    out = _ndarray.copy(_view(x, _ndarray))
+    out = _copy(_view(x, _ndarray))
     out[entries] = values
+    _setflags(out, False)
     return _view(out, _Array)

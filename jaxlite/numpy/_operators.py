@@ -121,7 +121,7 @@ _METHODS = {
 _PROPERTIES = {
     "T": property(lambda self: sh.transpose(self)),
     "mT": property(lambda self: sh.swapaxes(self, -1, -2)),
-    "at": property(lambda self: _indexing.IndexUpdateHelper(self)),
+    "at": property(_indexing.IndexUpdateHelper),
     "real": property(el.real),
     "imag": property(el.imag),
 }
