@@ -664,15 +664,16 @@ class _LongLine:
         increase for sort), else 0; stops at the first proof of neither."""
         b, line = self.b, self.line
         fn = b.function
+        start, up0, down0 = self.vector_order()
+        first, _ = self.key_at(start)
+        after = b.add(start, i64(1))
         pre = b.block
-        first, _ = self.key_at(i64(0))
         head, body, end = (fn.append_basic_block(f"ord.{s}") for s in ("head", "body", "end"))
         b.branch(head)
         b.position_at_end(head)
         i, prev = b.phi(I64), b.phi(first.type)
         up, down = b.phi(I1), b.phi(I1)
-        for phi, v in ((i, i64(1)), (prev, first), (up, ir.Constant(I1, 1)),
-                       (down, ir.Constant(I1, 1))):
+        for phi, v in ((i, after), (prev, first), (up, up0), (down, down0)):
             phi.add_incoming(v, pre)
         b.cbranch(b.and_(b.icmp_signed("<", i, i64(line.n)), b.or_(up, down)), body, end)
         b.position_at_end(body)
@@ -685,6 +686,40 @@ class _LongLine:
         b.branch(head)
         b.position_at_end(end)
         return b.select(up, i64(1), b.select(down, i64(2), i64(0)))
+
+    def vector_order(self):
+        """The pairs (j, j + 1) of a contiguous line compared a vector at a
+        time, stopping at the first block in neither order; returns the index
+        where the scalar check goes on and the two orders' flags so far."""
+        b, line = self.b, self.line
+        width = 64 // line.dtype.itemsize
+        blocks = (line.n - 1) // width if line.stride == 1 else 0
+        if blocks == 0:
+            return i64(0), ir.Constant(I1, 1), ir.Constant(I1, 1)
+        vty, wty = _vec(lltype(line.dtype), width), ir.IntType(width)
+        fn, pre = b.function, b.block
+        head, body, end = (fn.append_basic_block(f"vord.{s}") for s in ("head", "body", "end"))
+        b.branch(head)
+        b.position_at_end(head)
+        k, up, down = b.phi(I64), b.phi(I1), b.phi(I1)
+        for phi, v in ((k, i64(0)), (up, ir.Constant(I1, 1)), (down, ir.Constant(I1, 1))):
+            phi.add_incoming(v, pre)
+        b.cbranch(b.and_(b.icmp_signed("<", k, i64(blocks)), b.or_(up, down)), body, end)
+        b.position_at_end(body)
+        at = b.add(self.base, b.mul(k, i64(width)))
+        keys = [_key(b, line, b.load(_at(b, self.xp, lltype(line.dtype), b.add(at, i64(j))),
+                                     typ=vty, align=line.dtype.itemsize))[0] for j in (0, 1)]
+
+        def every(pred):
+            mask = b.bitcast(b.icmp_unsigned(pred, keys[0], keys[1]), wty)
+            return b.icmp_unsigned("==", mask, ir.Constant(wty, -1))
+
+        k.add_incoming(b.add(k, i64(1)), body)
+        up.add_incoming(b.and_(up, every("<=")), body)
+        down.add_incoming(b.and_(down, every(">" if line.argsort else ">=")), body)
+        b.branch(head)
+        b.position_at_end(end)
+        return b.mul(k, i64(width)), up, down
 
     def few_digits_vary(self):
         """Do fewer digits than radix passes vary over a sample of 256 keys?"""

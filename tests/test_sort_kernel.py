@@ -262,3 +262,18 @@ def test_few_distinct_values_nan_key_is_not_padding():
     x[4321] = np.nan
     check(x, 0)
     check(x.astype(np.float64), 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("where", [1, 15, 16, 17, 500, -17, -2, -1])
+def test_nearly_ordered_lines(dtype, where):
+    """The order check (a vector at a time, then element by element) finds one
+    element out of place anywhere: in the first block, across a block's edge,
+    in the scalar tail; reversed lines with ties are not 'reversed' for argsort."""
+    n = 1003
+    up = np.sort(data((n,), dtype), kind="stable")
+    for x in (up.copy(), up[::-1].copy()):
+        x[where], x[where - 1] = x[where - 1], x[where]
+        check(x, 0)
+    ties = np.repeat(np.arange(n // 3, dtype=dtype), 3)[::-1].copy()
+    check(ties, 0)
