@@ -95,12 +95,22 @@ def user_frame():
         return src
     frame = sys._getframe(1)
     while frame is not None:
-        fname = frame.f_code.co_filename
-        if not (fname.startswith(_PKG_DIR) or fname.startswith(_COMPILER_DIR)
-                or fname.startswith("<frozen")):
-            return SourceInfo(fname, frame.f_lineno, frame.f_code.co_name)
+        code = frame.f_code
+        fname = code.co_filename
+        inside = _INSIDE.get(fname)
+        if inside is None:
+            inside = _INSIDE[fname] = (fname.startswith(_PKG_DIR)
+                                       or fname.startswith(_COMPILER_DIR)
+                                       or fname.startswith("<frozen"))
+        if not inside:
+            return SourceInfo(fname, frame.f_lineno, code.co_name)
         frame = frame.f_back
     return None
+
+
+# File name -> is it jaxlite's own (or frozen bootstrap) code? user_frame runs
+# on every staged equation and walks a dozen frames; file names are few.
+_INSIDE = {}
 
 
 class SourceInfo:
@@ -419,7 +429,7 @@ def wrap(x):
     if type(x) in _PY_SCALAR_KIND:      # a Python result of user code (custom_vjp's fun)
         x = np.asarray(x, dtypes.default_for_kind(_PY_SCALAR_KIND[type(x)]))
     out = np.asarray(x).view(Array)
-    out.flags.writeable = False
+    out.setflags(write=False)       # cheaper than through the flags object
     return out
 
 
@@ -430,15 +440,19 @@ class EvalInterpreter(Interpreter):
         if prim.check_eagerly:
             abstract_eval_rules[prim](*map(get_aval, args), **params)
         vals = []
+        runs_python = prim.impl_runs_python
         for a in args:
-            if isinstance(a, Tracer):
-                a = a.concrete_value()
-            if prim.impl_runs_python:
-                pass
-            elif type(a) in _PY_SCALAR_KIND:
-                a = np.asarray(a, dtypes.default_for_kind(_PY_SCALAR_KIND[type(a)]))
-            elif isinstance(a, Array):
-                a = a.view(np.ndarray)
+            if type(a) is Array and not runs_python:    # the commonest case first
+                a = _ndarray_view(a, np.ndarray)
+            else:
+                if isinstance(a, Tracer):
+                    a = a.concrete_value()
+                if runs_python:
+                    pass
+                elif type(a) in _PY_SCALAR_KIND:
+                    a = np.asarray(a, dtypes.default_for_kind(_PY_SCALAR_KIND[type(a)]))
+                elif isinstance(a, Array):
+                    a = a.view(np.ndarray)
             vals.append(a)
         out = impl_rules[prim](*vals, **params)
         if prim.multiple_results:
@@ -446,6 +460,7 @@ class EvalInterpreter(Interpreter):
         return wrap(out)
 
 
+_ndarray_view = np.ndarray.view
 eval_interpreter = EvalInterpreter()
 # Hot paths (bind, jit calls) read ``current.interp`` directly.
 current = CurrentInterpreter()

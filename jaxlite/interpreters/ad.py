@@ -36,6 +36,9 @@ def is_undef(x):
     return type(x) is UndefPrimal
 
 
+_SUPPORTED = frozenset(dtypes.SUPPORTED)
+
+
 def differentiable(aval):
     return dtypes.is_inexact(aval.dtype)
 
@@ -51,6 +54,21 @@ class JVPTracer(core.Tracer):
     @property
     def aval(self):
         return core.get_aval(self.primal)
+
+    # Read by every operation's dtype promotion: the primal's own, when it is
+    # an Array of a supported dtype (which get_aval returns unchanged), without
+    # building an aval.
+    @property
+    def dtype(self):
+        p = self.primal
+        if type(p) is core.Array and p.dtype in _SUPPORTED:
+            return p.dtype
+        return core.get_aval(p).dtype
+
+    @property
+    def shape(self):
+        p = self.primal
+        return p.shape if type(p) is core.Array else core.get_aval(p).shape
 
     def concrete_value(self):
         if self._interp.finished:
@@ -82,8 +100,13 @@ class JVPInterpreter(core.Interpreter):
         rule = jvp_rules.get(prim)
         if rule is None:
             raise NotImplementedError(f"Differentiation rule for '{prim}' not implemented")
-        with core.set_interpreter(self.rule_interp):
+        # core.set_interpreter inlined: this runs once per differentiated op.
+        cur = core.current
+        prev, cur.interp = cur.interp, self.rule_interp
+        try:
             p_out, t_out = rule(primals, tangents, **params)
+        finally:
+            cur.interp = prev
         if prim.multiple_results:
             return [self.lift(p, t) for p, t in zip(p_out, t_out)]
         return self.lift(p_out, t_out)

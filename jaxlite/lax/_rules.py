@@ -86,8 +86,14 @@ def typed_impl(np_fn):
     """Wrap a numpy function so its result keeps the input dtype."""
     def impl(*args, **_):
         out = np_fn(*args)
+        odt = out.dtype
+        for a in args:      # the common case, without np.result_type's dispatch
+            if getattr(a, "dtype", None) is not odt:
+                break
+        else:
+            return out
         dt = np.result_type(*args) if args else None
-        return np.asarray(out, dtype=dt) if out.dtype != dt else out
+        return np.asarray(out, dtype=dt) if odt != dt else out
     return impl
 
 
