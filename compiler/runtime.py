@@ -35,6 +35,7 @@ def _probe_data_offset():
 
 DATA_OFFSET = _probe_data_offset()
 _ndarray, _Array, _empty, _getrefcount = np.ndarray, core.Array, np.empty, sys.getrefcount
+_view_at = np.ndarray.__new__        # (type, shape, dtype, buffer, offset): one call
 # Outputs of at least this many bytes are reused across calls once dead: fresh
 # ones of this size are mmap'ed by malloc (glibc's threshold is 128 KB) and
 # every page faults on first touch: four fresh 250 KB outputs cost ~0.25 ms,
@@ -132,9 +133,9 @@ class Executable:
             # References: the executable, `block`, getrefcount's argument: no view alive.
             if block is None or _getrefcount(block) != 3:
                 block = self._block = _empty(self._block_bytes, np.uint8)
-            for j, start, stop, dtype, shape in self._pooled:
+            for j, start, dtype, shape in self._pooled:
                 if outs[j] is None:
-                    outs[j] = block[start:stop].view(dtype).reshape(shape)
+                    outs[j] = _view_at(_ndarray, shape, dtype, block, start)
         return [_empty(*spec) if o is None else o for o, spec in zip(outs, self._out_specs)]
 
     def _slow_args(self, args):
@@ -225,14 +226,14 @@ class Executable:
 
 
 def _block_layout(avals):
-    """``([(output position, start, stop, dtype, shape)], block bytes)`` of the
+    """``([(output position, start, dtype, shape)], block bytes)`` of the
     outputs between POOL_MIN_BYTES and POOL_MAX_BYTES, packed in order at
     16-byte boundaries (malloc's, so numpy's, alignment)."""
     layout, end = [], 0
     for j, a in enumerate(avals):
         nbytes = a.size * a.dtype.itemsize
         if POOL_MIN_BYTES <= nbytes <= POOL_MAX_BYTES:
-            layout.append((j, end, end + nbytes, a.dtype, a.shape))
+            layout.append((j, end, a.dtype, a.shape))
             end += -(-nbytes // 16) * 16
     return layout, end
 
