@@ -2,7 +2,8 @@
 mpi4py's own Allreduce (the floor), and a data-parallel training step on 1
 and 2 processes.
 
-    python benchmarks/bench_mpi.py          # launches mpiexec itself (needs '.[mpi]')
+    python benchmarks/bench_mpi.py              # launches mpiexec itself (needs '.[mpi]')
+    python benchmarks/bench_mpi.py --breakdown  # the 1e6 psum's time, layer by layer
 
 The parent launches ``mpiexec -n N python bench_mpi.py --worker KIND``; rank 0
 of each job prints one JSON line, which the parent turns into tables.
@@ -78,6 +79,40 @@ def worker_psum():
                      "calls": rounds * block})
     if comm.Get_rank() == 0:
         print(json.dumps({"psum": rows}), flush=True)
+
+
+def worker_breakdown():
+    """Where a jitted psum of the 1e6-byte pytree spends its time, each layer
+    timed like the floor: the compiled kernel alone on outputs laid out as the
+    runtime lays them out, the executable's Python call, the whole jitted
+    call under spmd; and mpi4py's in-place Allreduce of one buffer."""
+    from mpi4py import MPI
+    import jaxlite
+    from jaxlite import distributed, lax
+    distributed.initialize()
+    comm = distributed.mpi_comm()
+    n = SIZES[0] // 4 // LEAVES
+    tree = [np.full(n, comm.Get_rank() + k, np.float32) for k in range(LEAVES)]
+    flat = np.concatenate(tree)
+    out, in_place = np.empty_like(flat), np.zeros_like(flat)
+    f = jaxlite.jit(lambda t: lax.psum(t, "batch"))
+    psum = distributed.spmd(f, "batch")
+    exe = distributed.spmd(lambda t: f.lower(t).compile().executable, "batch")(tree)
+    kernel = exe.unchecked()
+    held = [np.asarray(o) for o in exe(*tree)]     # one block of contiguous outputs
+    fns = {"floor": lambda: comm.Allreduce(flat, out),
+           "mpi4py in-place, 1 buffer": lambda: comm.Allreduce(MPI.IN_PLACE, in_place),
+           "compiled kernel alone": lambda: kernel(*tree, *held),
+           "+ executable call": lambda: exe(*tree), "+ jit and spmd (the jit psum)": lambda: psum(tree)}
+    times = _timed(list(fns.values()), comm, 30, 10)
+    floor = np.concatenate(times[0])
+    if comm.Get_rank() == 0:
+        rows = [(name, np.concatenate(t)) for name, t in zip(fns, times)]
+        print(json.dumps({"breakdown": [
+            {"what": name, "median": float(np.median(t)), "q10": float(np.percentile(t, 10)),
+             "ratio": float(np.median(t) / np.median(floor)),
+             "ratio_q10": float(np.percentile(t, 10) / np.percentile(floor, 10))}
+            for name, t in rows]}), flush=True)
 
 
 def worker_step():
@@ -178,8 +213,20 @@ def run():
     return "\n".join(lines)
 
 
+def breakdown():
+    rows = _launch(2, "breakdown")["breakdown"]
+    lines = [f"Jitted psum of the {SIZES[0]:.0e}-byte pytree, layer by layer "
+             "(median, 10th percentile; ratios to the floor's):", "",
+             "| what | median | / floor | 10th pct | / floor |", "|---|---|---|---|---|"]
+    lines += [f"| {r['what']} | {r['median'] * 1e3:.3f} ms | {r['ratio']:.2f} | "
+              f"{r['q10'] * 1e3:.3f} ms | {r['ratio_q10']:.2f} |" for r in rows]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--worker":
-        {"psum": worker_psum, "step": worker_step}[sys.argv[2]]()
+        {"psum": worker_psum, "step": worker_step, "breakdown": worker_breakdown}[sys.argv[2]]()
+    elif sys.argv[1:] == ["--breakdown"]:
+        print(breakdown())
     else:
         print(run())
