@@ -67,7 +67,7 @@ class Executable:
         self._out_specs = [(a.shape, a.dtype) for a in self.out_avals]
         # Large outputs are views of one block the executable keeps (see _outputs).
         self._pooled, self._block_bytes = _block_layout(self.out_avals)
-        self._block = None
+        self._block, self._pool = None, {}
         n = len(self._consts) + self._nargs + len(self.out_avals)
         self._by_object = DATA_OFFSET is not None
         if packed:
@@ -121,21 +121,32 @@ class Executable:
         return [o.view(_Array) for o in outs]
 
     def _outputs(self, into):
-        """Output buffers: ``into``'s, else for the large outputs views of the
-        block this executable returned last time if every array viewing it is
-        gone (its pages are mapped, and MPI has seen its address), else of a
-        new block; the others new. The large outputs lie in order, 16-byte
-        aligned, so a kernel writing several (a pytree's psum) may find them
-        contiguous and hand MPI one buffer."""
+        """Output buffers: ``into``'s; for the large outputs views of the block
+        this executable keeps if every array viewing it is gone (its pages are
+        mapped, and MPI has seen its address); the others new. The large
+        outputs lie in the block in order, 16-byte aligned, so a kernel
+        writing several (a pytree's psum) may find them contiguous and hand
+        MPI one buffer. While a caller holds any view of the block, each
+        large output reuses its own last buffer if that one is dead, so a kept
+        output pins its own memory only, not its siblings' over many calls."""
         outs = [into.get(j) for j in range(len(self._out_specs))]
         if self._pooled:
             block = self._block
-            # References: the executable, `block`, getrefcount's argument: no view alive.
-            if block is None or _getrefcount(block) != 3:
+            if block is None:
                 block = self._block = _empty(self._block_bytes, np.uint8)
-            for j, start, dtype, shape in self._pooled:
-                if outs[j] is None:
-                    outs[j] = _view_at(_ndarray, shape, dtype, block, start)
+            # References: the executable, `block`, getrefcount's argument: no view alive.
+            if _getrefcount(block) == 3:
+                for j, start, dtype, shape in self._pooled:
+                    if outs[j] is None:
+                        outs[j] = _view_at(_ndarray, shape, dtype, block, start)
+            else:
+                pool = self._pool
+                for j, _, dtype, shape in self._pooled:
+                    if outs[j] is None:
+                        o = pool.get(j)
+                        if o is None or _getrefcount(o) != 3:   # the pool, `o`, the argument
+                            o = pool[j] = _empty(shape, dtype)
+                        outs[j] = o
         return [_empty(*spec) if o is None else o for o, spec in zip(outs, self._out_specs)]
 
     def _slow_args(self, args):

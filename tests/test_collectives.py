@@ -240,3 +240,20 @@ def test_large_outputs_are_one_reused_block_in_order_so_a_psum_can_hand_mpi_one_
     assert fourth[0].ctypes.data == p3
     for g, t in zip(fourth, tree):
         np.testing.assert_array_equal(g, 4 * t)
+
+
+def test_a_kept_large_output_pins_its_own_memory_not_its_siblings_block():
+    from jaxlite.compiler import runtime
+    n = runtime.POOL_MIN_BYTES // 4
+    f = jit(lambda t: [t[0] + 1.0, t[1] * 2.0])
+    kept, firsts = [], []
+    for k in range(5):
+        first, second = f([np.full(n, float(k), np.float32), np.full(n, float(k), np.float32)])
+        kept.append(second)                     # the block stays in use from the first call
+        firsts.append(first.ctypes.data)
+        np.testing.assert_array_equal(first[:2], [k + 1.0, k + 1.0])
+        del first
+    assert len(set(firsts[1:])) == 1            # the dropped output reuses its own buffer
+    assert len({s.ctypes.data for s in kept}) == 5
+    for k, s in enumerate(kept):
+        np.testing.assert_array_equal(s[[0, -1]], [2.0 * k, 2.0 * k])
