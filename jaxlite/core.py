@@ -433,12 +433,54 @@ def wrap(x):
     return out
 
 
+def eager_check(prim, args, params):
+    """Run ``prim``'s abstract evaluation on concrete ``args``, for its errors.
+
+    An elementwise primitive without params, given arrays of one dtype whose
+    shapes are one shape or (), passes or fails by that dtype and by which
+    operands are 0-d: each such key that passed once is remembered, which
+    spares the commonest eager ops (and every op of an eager grad) building
+    avals."""
+    key = _elementwise_key(prim, args) if not params and prim.kind is ELEMENTWISE else None
+    if key is None:
+        abstract_eval_rules[prim](*map(get_aval, args), **params)
+    elif key not in _passed_eagerly:
+        abstract_eval_rules[prim](*map(get_aval, args))
+        _passed_eagerly.add(key)
+
+
+def _elementwise_key(prim, args):
+    dt = shape = None
+    scalars = []
+    for a in args:
+        t = type(a)
+        if t is not Array and t is not np.ndarray:
+            return None
+        if dt is None:
+            dt = a.dtype
+            if dt not in _SUPPORTED_DTYPES:
+                return None
+        elif a.dtype is not dt:
+            return None
+        s = a.shape
+        if s:
+            if shape is None:
+                shape = s
+            elif s != shape:
+                return None
+        scalars.append(not s)
+    return None if dt is None else (prim, dt, tuple(scalars))
+
+
+_passed_eagerly = set()
+
+
 class EvalInterpreter(Interpreter):
     """Runs each primitive's numpy implementation."""
 
     def interpret(self, prim, args, params):
         if prim.check_eagerly:
-            abstract_eval_rules[prim](*map(get_aval, args), **params)
+            eager_check(prim, args, params)
         vals = []
         runs_python = prim.impl_runs_python
         for a in args:

@@ -226,3 +226,23 @@ def test_debug_nans_mode_steps_aside_for_slicing_and_set():
         np.testing.assert_array_equal(x.at[0].set(3.0), [3.0, 2.0])
         with pytest.raises(FloatingPointError):
             x.at[0].set(float("nan"))
+
+
+def test_eager_checks_still_raise_after_a_passing_call_is_remembered():
+    from jaxlite import lax
+    f32 = jnp.asarray(np.ones(3, np.float32))
+    i32 = jnp.asarray(np.ones(3, np.int32))
+    other = jnp.asarray(np.ones(4, np.float32))
+    zero_d = jnp.asarray(np.float32(2.0))
+    for _ in range(2):                                # the second call hits the memo
+        np.testing.assert_array_equal(lax.sin(f32), np.sin(np.ones(3, np.float32)))
+        np.testing.assert_array_equal(lax.add(f32, zero_d), [3.0, 3.0, 3.0])
+        np.testing.assert_array_equal(lax.add(f32, f32), [2.0, 2.0, 2.0])
+        with pytest.raises(TypeError, match="sin"):
+            lax.sin(i32)                              # float-only primitive, int operand
+        with pytest.raises(TypeError, match="shapes"):
+            lax.add(f32, other)                       # (3,) with (4,): same dtype, no broadcast
+        with pytest.raises(TypeError):
+            lax.add(f32, i32)                         # mixed dtypes
+        with pytest.raises(TypeError):
+            lax.add(f32, np.ones(3, np.float64))      # a numpy float64 operand

@@ -200,6 +200,7 @@ def backward_pass(jaxpr, consts, primals, cts_out):
 
     for v, ct in zip(jaxpr.outvars, cts_out):
         accum(v, ct)
+    ctx = core.source_context
     for eqn in reversed(jaxpr.eqns):
         cts = [ct_env.pop(v, None) for v in eqn.outvars]
         if all(c is None for c in cts):
@@ -209,8 +210,13 @@ def backward_pass(jaxpr, consts, primals, cts_out):
         if rule is None:
             raise NotImplementedError(f"Transpose rule for '{eqn.prim}' not implemented")
         args = [read(a) for a in eqn.inputs]
-        with core.transposing(eqn.source):
+        # core.transposing(eqn.source), inlined: it is entered once per equation.
+        prev = ctx.source, ctx.backward
+        ctx.source, ctx.backward = eqn.source, True
+        try:
             cts_in = rule(cts if eqn.prim.multiple_results else cts[0], *args, **eqn.params)
+        finally:
+            ctx.source, ctx.backward = prev
         for a, x, ct in zip(eqn.inputs, args, cts_in):
             if type(x) is UndefPrimal:
                 accum(a, ct)
@@ -225,11 +231,12 @@ def defjvp(prim, *fns):
     contribution (None for an input that is not differentiable)."""
     def rule(primals, tangents, **params):
         ans = core.bind(prim, *primals, **params)
-        out = Zero(core.get_aval(ans))
+        out = None          # the Zero (and its aval) only when no tangent flows
         for fn, t in zip(fns, tangents):
             if fn is not None and type(t) is not Zero:
-                out = add_tangents(out, fn(t, ans, *primals, **params))
-        return ans, out
+                c = fn(t, ans, *primals, **params)
+                out = c if out is None else add_tangents(out, c)
+        return ans, (Zero(core.get_aval(ans)) if out is None else out)
     jvp_rules[prim] = rule
 
 
@@ -261,12 +268,13 @@ def defbilinear(prim, lhs_transpose, rhs_transpose):
         x, y = primals
         tx, ty = tangents
         ans = core.bind(prim, x, y, **params)
-        out = Zero(core.get_aval(ans))
+        out = None
         if type(tx) is not Zero:
-            out = add_tangents(out, core.bind(prim, tx, y, **params))
+            out = core.bind(prim, tx, y, **params)
         if type(ty) is not Zero:
-            out = add_tangents(out, core.bind(prim, x, ty, **params))
-        return ans, out
+            c = core.bind(prim, x, ty, **params)
+            out = c if out is None else add_tangents(out, c)
+        return ans, (Zero(core.get_aval(ans)) if out is None else out)
 
     def transpose(ct, x, y, **params):
         if type(ct) is Zero:
