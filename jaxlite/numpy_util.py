@@ -165,10 +165,18 @@ def promote(*args, dtype=None):
 
 def promote_inexact(*args):
     """Operands promoted together, then to a float dtype (as jnp.exp etc. do)."""
+    if len(args) == 1:      # one float array or tracer (jnp.sin(x)): itself
+        x = args[0]
+        if ((type(x) is core.Array or isinstance(x, core.Tracer))
+                and x.dtype in _FLOAT32_64):
+            return [x]
     args = [as_operand(a) for a in args]
     dt, weak = result_type(*args)
     dt = to_inexact_dtype(dt)
     return [convert(a, dt, weak) for a in args]
+
+
+_FLOAT32_64 = frozenset([np.dtype(np.float32), np.dtype(np.float64)])
 
 
 def strong(x):

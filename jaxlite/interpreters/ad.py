@@ -70,6 +70,11 @@ class JVPTracer(core.Tracer):
         p = self.primal
         return p.shape if type(p) is core.Array else core.get_aval(p).shape
 
+    @property
+    def weak_type(self):
+        p = self.primal
+        return False if type(p) is core.Array else core.get_aval(p).weak_type   # Arrays are strong
+
     def concrete_value(self):
         if self._interp.finished:
             raise core.leaked_tracer_error(self, "jvp/grad", self._interp.origin)
