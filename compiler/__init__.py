@@ -53,8 +53,8 @@ def _compile(closed, name, key):
 
 
 def _pipeline():
-    # why local: the passes and every rule module (with llvmlite.ir) take ~15 ms to
-    # import, a third of a warm first call, which never needs them.
+    # why local: the passes and every rule module take ~12 ms to import, a fifth of
+    # a warm first call, which never needs them.
     from jaxlite.compiler import pipeline
     return pipeline
 
