@@ -11,13 +11,20 @@ every comparison one unsigned compare and let a line be sorted by digits:
   odd-even merge sort), inline in the loop over lines and branch-free, so
   the loop vectorizer sorts several lines at once;
 * lines of at most ``INSERTION_MAX``: insertion sort in a stack buffer;
-* longer lines already in order (or reversed) are copied (reversed);
+* longer lines already in order (or reversed) are copied (reversed); a
+  contiguous line is checked a vector of pairs at a time;
+* on AVX-512 hosts, a line of ``FEW_VALUES_MIN`` items or more whose sample
+  of keys takes at most ``FEW_VALUES_MAX`` values is sorted by counting them
+  (sort: a run per value; argsort: a stable counting scatter), once a pass
+  of vector compares proves the line has no other value;
 * otherwise, on AVX-512 hosts, 32- and 64-bit items are quicksorted:
-  partitions by compress instructions, out of place between two buffers,
-  and ranges of at most ``QUICKSORT_LEAF`` items finished by a bitonic
-  network in registers; a line of ``PARALLEL_SORT_MIN`` items or more is
-  partitioned once and its halves sorted on the worker pool;
-* everything else (8/16-bit keys, 64-bit argsort, other hosts): LSD radix
+  partitions by compress instructions (their memory form on Intel), out of
+  place between two buffers, and ranges of at most ``QUICKSORT_LEAF`` items
+  finished by a bitonic network in registers; a line of
+  ``PARALLEL_SORT_MIN`` items or more is partitioned once (the median of
+  ``SPLIT_SAMPLE`` items: halves of equal work) and its halves sorted on the
+  worker pool;
+* everything else (8/16-bit keys, other hosts): LSD radix
   sort, 8-bit digits (11-bit from 2^16 elements), one sweep of the input for
   every digit's counts, then a scatter pass per digit that not every key
   shares (the first reads the input, the last writes the output).
@@ -28,12 +35,17 @@ in place.
 
 argsort sorts (key, index) pairs, so it is stable whatever the method: keys
 of up to 32 bits are packed with the index into one i64 (key high); 64-bit
-keys carry the index beside them. sort writes the keys back as values; where
-a line held -0.0 or a NaN (values the key merges), the runs of zeros and of
-NaNs are rewritten from the input in input order, as a stable sort leaves them.
+keys carry the index beside them, except in quicksort, whose i64 items keep
+the key's high bits with the index in its low bits: the sorted runs whose
+kept bits tie are then checked against the full keys (exact ties, the usual
+case, are already in index order) and heapsorted by (key, index) if not.
+sort writes the keys back as values; where a line held -0.0 or a NaN (values
+the key merges), the runs of zeros and of NaNs are rewritten from the input
+in input order, as a stable sort leaves them.
 """
 import contextlib
 import functools
+import types
 
 import numpy as np
 from llvmlite import binding, ir
@@ -49,6 +61,7 @@ PARALLEL_SORT_MIN = 1 << 17     # a line this long is sorted by two threads (hal
 FEW_VALUES_MIN = 1 << 12       # a line this long (quicksort hosts) first tries counting
 FEW_VALUES_MAX = 16            # ... when a sample shows at most this many distinct keys
 FEW_VALUES_SAMPLE = 128
+SPLIT_SAMPLE = 128             # items whose median splits a line between two threads
 QUICKSORT_LEAF = 128           # lanes of the bitonic network that finishes a quicksort range
 
 
@@ -485,25 +498,28 @@ def _few_values_function(module, line):
     def key_at(i):
         return _key(b, line, b.load(_at(b, xp, vty, _strided(b, line, base, i)), typ=vty))
 
-    sample = ir.Constant(_vec(kty, FEW_VALUES_SAMPLE), None)
-    for k in range(FEW_VALUES_SAMPLE):
-        x = key_at(i64(k * (n - 1) // (FEW_VALUES_SAMPLE - 1)))[0]
-        sample = b.insert_element(sample, x, ir.Constant(I32, k))
-    sample = _bitonic(b, module, sample)
+    size = FEW_VALUES_SAMPLE
+    sample = _sorted_sample(b, module, kty, lambda k: key_at(
+        b.sdiv(b.mul(k, i64(n - 1)), i64(size - 1)))[0], size)
     # the distinct keys, ascending, then all ones (a key above every value but
     # the NaNs'): an element's slot is the number of values below it
     values, counts = b.alloca(kty, i64(most + 1)), b.alloca(pty, i64(most + 1))
     for k in range(most + 1):
         b.store(ones, _at(b, values, kty, i64(k)))
         b.store(ir.Constant(pty, 0), _at(b, counts, pty, i64(k)))
-    distinct = i64(0)
-    for k in range(FEW_VALUES_SAMPLE):
-        x = b.extract_element(sample, ir.Constant(I32, k))
-        new = (ir.Constant(I1, 1) if k == 0 else
-               b.icmp_unsigned("!=", x, b.extract_element(sample, ir.Constant(I32, k - 1))))
-        slot = b.select(b.icmp_unsigned("<", distinct, i64(most)), distinct, i64(most))
+    with b.goto_entry_block():
+        found = b.alloca(I64)
+    b.store(i64(0), found)
+    with loops.for_range(b, size, name="dst") as k:
+        x = b.load(_at(b, sample, kty, k), typ=kty)
+        before = b.load(_at(b, sample, kty, b.select(b.icmp_signed(">", k, i64(0)),
+                                                      b.sub(k, i64(1)), k)), typ=kty)
+        new = b.or_(b.icmp_signed("==", k, i64(0)), b.icmp_unsigned("!=", x, before))
+        d = b.load(found, typ=I64)
+        slot = b.select(b.icmp_unsigned("<", d, i64(most)), d, i64(most))
         b.store(b.select(new, x, ones), _at(b, values, kty, slot))
-        distinct = b.add(distinct, b.zext(new, I64))
+        b.store(b.add(d, b.zext(new, I64)), found)
+    distinct = b.load(found, typ=I64)
     with b.if_then(b.icmp_unsigned(">", distinct, i64(most)), likely=False):
         b.ret(i64(0))
     dvec = b.load(values, typ=_vec(kty, most), align=kty.width // 8)
@@ -822,7 +838,8 @@ class _LongLine:
             b.call(qs, [a, t, a, i64(0), i64(line.n), i64(depth), zero])
             self.store(i64(0), i64(line.n))
         else:                   # one partition here, then both halves over the pool
-            pivot = _pivot(b, module, line.ity, a, i64(0), i64(line.n))
+            # the halves' threads finish together when the split is near the middle
+            pivot = _pivot(b, module, line.ity, a, i64(0), i64(line.n), SPLIT_SAMPLE)
             if line.lossy:      # a run of tied kept bits stays in one half
                 pivot = b.and_(pivot, i64(-1 << line.ibits))
             nl = b.call(_partition_function(module, line),
@@ -1054,14 +1071,30 @@ def _halves_function(module, line, depth):
     return fn
 
 
-def _pivot(b, module, ity, a, lo, n):
-    """The median of 16 items spread over a[lo:lo+n] (sorted by the network)."""
-    q = b.sdiv(n, i64(17))
-    sample = ir.Constant(_vec(ity, 16), None)
-    for k in range(16):
+def _pivot(b, module, ity, a, lo, n, size=16):
+    """The median of ``size`` items spread over a[lo:lo+n] (sorted by the
+    network; a larger sample by heapsort, which compiles much faster)."""
+    q = b.sdiv(n, i64(size + 1))
+    if size > 16:
+        sample = _sorted_sample(b, module, ity, lambda k: b.load(
+            _at(b, a, ity, b.add(lo, b.mul(q, b.add(k, i64(1))))), typ=ity), size)
+        return b.load(_at(b, sample, ity, i64(size // 2)), typ=ity)
+    sample = ir.Constant(_vec(ity, size), None)
+    for k in range(size):
         x = b.load(_at(b, a, ity, b.add(lo, b.mul(q, i64(k + 1)))), typ=ity)
         sample = b.insert_element(sample, x, ir.Constant(I32, k))
-    return b.extract_element(_bitonic(b, module, sample), ir.Constant(I32, 8))
+    return b.extract_element(_bitonic(b, module, sample), ir.Constant(I32, size // 2))
+
+
+def _sorted_sample(b, module, ity, item_at, size):
+    """A stack array of ``size`` items ``item_at(k)`` (k an i64), sorted."""
+    with b.goto_entry_block():
+        sample = b.alloca(ity, i64(size))
+    with loops.for_range(b, size, name="smp") as k:
+        b.store(item_at(k), _at(b, sample, ity, k))
+    shim = types.SimpleNamespace(name=f"sample_i{ity.width}", ity=ity)
+    b.call(_heapsort_items_function(module, shim), [sample, i64(size)])
+    return sample
 
 
 def _leaf(b, module, ity, src, dst, lo, n, lanes):
@@ -1244,8 +1277,8 @@ def _ties_function(module, line):
         fresh = b.or_(fresh, b.icmp_unsigned("!=", kept(b.select(fresh, j, jm2)), prev))
         with b.if_then(b.and_(tied, fresh), likely=False):      # a run starts at j - 1
             b.store(b.add(j, i64(1)), end)
-            fn_ = b.function
-            head, step, done = (fn_.append_basic_block(f"run.{s}") for s in ("head", "step", "done"))
+            head, step, done = (b.function.append_basic_block(f"run.{s}")
+                                for s in ("head", "step", "done"))
             b.branch(head)
             b.position_at_end(head)
             e = b.load(end, typ=I64)

@@ -264,7 +264,8 @@ def test_few_distinct_values_nan_key_is_not_padding():
     check(x.astype(np.float64), 0)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32],
+                         ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("where", [1, 15, 16, 17, 500, -17, -2, -1])
 def test_nearly_ordered_lines(dtype, where):
     """The order check (a vector at a time, then element by element) finds one
