@@ -13,6 +13,7 @@ from jaxlite.compiler import gemm, loops
 from jaxlite.compiler.emitter import Emitter, clamp, imin, sfx
 from jaxlite.compiler.lltypes import I1, I64, PTR, const, i64, identity, lltype
 from jaxlite.compiler.reduction_plan import SUM_BLOCK
+from jaxlite.compiler.row_chain import row_length
 from jaxlite.compiler.registry import kernel_rule
 from jaxlite.compiler.scalar_rules import convert, gather_index
 
@@ -99,9 +100,8 @@ def emit_row_group(em, kernel, rows):
     members.append((em, kernel))
     for p in kernel.prelude:
         if p.row_buffer:
-            n = max(1, p.out.aval.size // max(1, int(np.prod(rows, dtype=np.int64))))
             with b.goto_entry_block():
-                ptr = b.alloca(lltype(p.out.aval.dtype), n)
+                ptr = b.alloca(lltype(p.out.aval.dtype), row_length(p.out, rows))
             em.row_buffers[p.out] = (ptr, len(rows))
     for e, _ in members:
         e.row_buffers = em.row_buffers

@@ -19,9 +19,11 @@ index a member reads an earlier result at is its own row (``_aligned``). A
 result no other kernel reads needs only its current row: it lives in a small
 buffer on the kernel's stack (``row_buffer``), not in an array.
 """
+import math
+
 from jaxlite import core
 
-__all__ = ["chain", "group_rows"]
+__all__ = ["chain", "group_rows", "row_length"]
 
 # Index maps whose effect on a row-aligned value is followed exactly; any
 # other primitive reading one (a slice, a transpose, a gather) stops the chain.
@@ -68,17 +70,14 @@ def _mark_row_buffers(grouped, kernels, out_set, aliases):
         rows = group_rows(host) if host.prelude else ()
         for m in host.prelude:
             v = m.out
-            trailing = v.aval.size // max(1, _size(rows))
             m.row_buffer = (v not in out_set and v not in viewed
                             and readers.get(v, set()) <= ids
-                            and trailing * v.aval.dtype.itemsize <= ROW_BUFFER_BYTES)
+                            and row_length(v, rows) * v.aval.dtype.itemsize <= ROW_BUFFER_BYTES)
 
 
-def _size(shape):
-    n = 1
-    for d in shape:
-        n *= int(d)
-    return n
+def row_length(v, rows):
+    """Elements of one row of ``v``, a member's result (``rows`` then more dimensions)."""
+    return max(1, v.aval.size // max(1, math.prod(rows)))
 
 
 def group_rows(k):
