@@ -1021,12 +1021,9 @@ def _load_half_function(module, line):
     """``load(ctx, c)``: the items of half ``c`` of the line into the buffer
     (ctx: the input, the buffer, the line's base offset, then one slot per
     half set to 1 when it saw -0.0 or a NaN)."""
-    fn = module.globals.get(f"{line.name}_ldhalf")
-    if fn is not None:
+    fn, b = _function(module, f"{line.name}_ldhalf", [PTR, I64])
+    if b is None:
         return fn
-    fn = ir.Function(module, ir.FunctionType(VOID, [PTR, I64]), name=f"{line.name}_ldhalf")
-    fn.linkage = "internal"
-    b = ir.IRBuilder(fn.append_basic_block("entry"))
     ctx, c = fn.args
     xp, a, base = (b.load(elem(b, ctx, I64, i64(k)), typ=ty)
                    for k, ty in enumerate((PTR, PTR, I64)))
@@ -1050,12 +1047,9 @@ def _halves_function(module, line, depth):
     """``half(ctx, c)``: quicksort of half ``c`` of a line partitioned once,
     written to the output (ctx: the partitioned items, the line's buffer, the
     split point, the output, the line's base offset and the input)."""
-    fn = module.globals.get(f"{line.name}_half")
-    if fn is not None:
+    fn, b = _function(module, f"{line.name}_half", [PTR, I64])
+    if b is None:
         return fn
-    fn = ir.Function(module, ir.FunctionType(VOID, [PTR, I64]), name=f"{line.name}_half")
-    fn.linkage = "internal"
-    b = ir.IRBuilder(fn.append_basic_block("entry"))
     ctx, c = fn.args
     cur, fin, split, op, base, xp = (b.load(elem(b, ctx, I64, i64(k)), typ=ty)
                                      for k, ty in enumerate((PTR, PTR, I64, PTR, I64, PTR)))
