@@ -10,13 +10,12 @@ that state, in the same process, so a machine that is loaded by something else
 affects both alike. Bars (issue 13): no workload slower than 2.5x its own idle
 time, none slower than JAX in the same state.
 """
-import contextlib
 import sys
 import time
 
 import numpy as np
 
-from common import BUSY, busy, fmt_ratio, fmt_time, machine, optional, table
+from common import BUSY, busy, fmt_ratio, fmt_time, jax_x64, machine, optional, table
 
 import jaxlite
 import jaxlite.numpy as jlnp
@@ -35,18 +34,6 @@ if jax is not None:
 LIBS = {"jaxlite": (jaxlite, jlnp, jllax, jlsl)}
 if jax is not None:
     LIBS["JAX"] = (jax, jjnp, jxlax, jxsl)
-
-
-@contextlib.contextmanager
-def _x64(lib):
-    if lib != "JAX":
-        yield
-        return
-    jax.config.update("jax_enable_x64", True)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_enable_x64", False)
 
 
 def _gp_data():
@@ -103,7 +90,7 @@ def measure(states, rounds=7, round_time=0.06):
     hits both alike."""
     results = {}
     for name, make, args, x64 in workload_list():
-        with _x64("JAX" if x64 else None):
+        with jax_x64(jax, x64 and jax is not None):
             calls = {lib: _timer(lib, make(*mods), args) for lib, mods in LIBS.items()}
             inner = {}
             for lib, call in calls.items():

@@ -10,11 +10,10 @@ float32 along either axis, and 10^5 rows of 16. Results are checked against
 numpy's stable sort before timing; JAX's inputs are device-resident and its
 results blocked on.
 """
-import contextlib
 
 import numpy as np
 
-from common import optional, time_lib, timeit, versus_section
+from common import jax_x64, optional, time_lib, timeit, versus_section
 
 import jaxlite
 import jaxlite.numpy as jlnp
@@ -45,19 +44,6 @@ def _cases(rng):
     ]
 
 
-@contextlib.contextmanager
-def _x64(lib, x):
-    """JAX with 64-bit types for a float64 input (and back to its default after)."""
-    if lib != "JAX" or x.dtype != np.float64:
-        yield
-        return
-    jax.config.update("jax_enable_x64", True)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_enable_x64", False)
-
-
 def rows():
     rng = np.random.default_rng(0)
     out = []
@@ -67,7 +53,7 @@ def rows():
                     else np.sort(x, axis=axis, kind="stable"))
             times = {}
             for lib, (jx, jnp) in LIBS.items():
-                with _x64(lib, x):
+                with jax_x64(jax, lib == "JAX" and x.dtype == np.float64):
                     f = jx.jit(lambda v, jnp=jnp, op=op: getattr(jnp, op)(v, axis=axis))
                     np.testing.assert_array_equal(np.asarray(f(x)), want,
                                                   err_msg=f"{lib} {label}")

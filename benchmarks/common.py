@@ -121,6 +121,20 @@ def time_lib(jax, lib, f, *args):
     return timeit(lambda: f(*args))
 
 
+@contextlib.contextmanager
+def jax_x64(jax, on):
+    """JAX with 64-bit types inside the block when ``on`` (back to its default
+    after); nothing changes when ``on`` is false."""
+    if not on:
+        yield
+        return
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield
+    finally:
+        jax.config.update("jax_enable_x64", False)
+
+
 def versus_section(title, jax, rows, extra=""):
     """A section of rows ``(workload, jaxlite s, numpy s, JAX s)`` with both
     ratios; ``extra`` goes into the heading's parentheses after the machine."""
