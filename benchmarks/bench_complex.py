@@ -9,7 +9,7 @@ inputs are device-resident and its results blocked on.
 """
 import numpy as np
 
-from common import optional, time_lib, timeit, versus_section
+from common import checked_row, optional, versus_section
 
 import jaxlite
 import jaxlite.numpy as jlnp
@@ -53,15 +53,7 @@ def rows():
         args = [_input(s, rng) for s in shapes]
         want = make(np)(*[a.astype(np.complex128) for a in args])
         scale = max(np.abs(want).max(), 1.0)
-        times = {}
-        for lib, (jx, jnp) in LIBS.items():
-            f = jx.jit(make(jnp))
-            err = np.abs(np.asarray(f(*args)) - want).max() / scale
-            assert err < tol, (lib, label, err)
-            times[lib] = time_lib(jax, lib, f, *args)
-        f_np = make(np)
-        t_np = timeit(lambda: f_np(*args), repeat=5, min_time=0.3)
-        out.append([label, times["jaxlite"], t_np, times.get("JAX")])
+        out.append(checked_row(label, jax, LIBS, make, args, want, scale, tol, make(np)))
     return out
 
 

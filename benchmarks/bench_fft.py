@@ -10,7 +10,7 @@ device-resident and its results blocked on.
 """
 import numpy as np
 
-from common import optional, time_lib, timeit, versus_section
+from common import checked_row, optional, versus_section
 
 import jaxlite
 import jaxlite.numpy as jlnp
@@ -49,15 +49,8 @@ def rows():
         np_fn = np.fft.rfft if real else np.fft.fft
         want = np_fn(x.astype(np.float64 if real else np.complex128))
         scale = np.abs(want).max()
-        times = {}
-        for lib, (jx, jnp) in LIBS.items():
-            f = jx.jit(jnp.fft.rfft if real else jnp.fft.fft)
-            got = np.asarray(f(x))
-            err = np.abs(got - want).max() / scale
-            assert err < 1e-5, (lib, label, err)
-            times[lib] = time_lib(jax, lib, f, x)
-        t_np = timeit(lambda: np_fn(x), repeat=5, min_time=0.3)
-        out.append([label, times["jaxlite"], t_np, times.get("JAX")])
+        out.append(checked_row(label, jax, LIBS, lambda jnp: jnp.fft.rfft if real else jnp.fft.fft,
+                               [x], want, scale, 1e-5, np_fn))
     return out
 
 

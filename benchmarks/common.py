@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -119,6 +121,21 @@ def time_lib(jax, lib, f, *args):
         args = [jax.device_put(a) for a in args]
         return timeit(lambda: jax.block_until_ready(f(*args)))
     return timeit(lambda: f(*args))
+
+
+def checked_row(label, jax, libs, make, args, want, scale, tol, numpy_fn):
+    """``[label, jaxlite s, numpy s, JAX s]``: ``jit(make(jnp))`` of each library
+    in ``libs`` (name -> (jax-like, numpy-like)) on ``args``, its result checked
+    first (largest error against ``want``, over ``scale``, below ``tol``); and
+    ``numpy_fn`` on the same arguments."""
+    times = {}
+    for lib, (jx, jnp) in libs.items():
+        f = jx.jit(make(jnp))
+        err = np.abs(np.asarray(f(*args)) - want).max() / scale
+        assert err < tol, (lib, label, err)
+        times[lib] = time_lib(jax, lib, f, *args)
+    t_np = timeit(lambda: numpy_fn(*args), repeat=5, min_time=0.3)
+    return [label, times["jaxlite"], t_np, times.get("JAX")]
 
 
 @contextlib.contextmanager
