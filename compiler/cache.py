@@ -22,6 +22,7 @@ import zlib
 import numpy as np
 
 from jaxlite.ir import ClosedJaxpr, Jaxpr, pp_jaxpr
+from jaxlite.lax import parallel
 
 FORMAT_VERSION = "jaxlite-cache-2"
 _MAGIC = b"JLC2"
@@ -209,8 +210,12 @@ def store(key, obj, opt_ir):
 
 def memory_key(closed):
     """The canonical text of a ClosedJaxpr (names are assigned when printing),
-    its avals, and a digest of its constants (``key_consts``)."""
+    its avals, and a digest of its constants (``key_consts``) and of the number
+    of processes (a collective over them compiles to a copy in one process, to
+    MPI calls in several: a cached one-process program must not serve an MPI
+    run, which would silently reduce nothing)."""
     h = hashlib.sha256()
+    h.update(f"processes={parallel.installed_process_count()}".encode())
     for c in key_consts(closed):
         a = np.asarray(c)
         h.update(f"{a.dtype.str}{a.shape}".encode())

@@ -147,6 +147,15 @@ def check_allreduce_paths(rank, n):
         collectives.STAGE_LIMIT = limit
 
 
+def check_cached_psum(rank, n):
+    """A jitted psum of a pytree sums over the n processes, also when a
+    one-process run compiled the same program into the disk cache before."""
+    g = distributed.spmd(jaxlite.jit(lambda t: lax.psum(t, "c")), "c")
+    tree = [np.full(40000, rank + k, np.float32) for k in range(3)]
+    for k, v in enumerate(g(tree)):
+        np.testing.assert_array_equal(v, np.full(40000, n * (n - 1) / 2 + n * k))
+
+
 def main(mode):
     if mode == "no_init":
         try:
@@ -161,6 +170,8 @@ def main(mode):
         check_collectives(rank, n)
     elif mode == "allreduce_paths":
         check_allreduce_paths(rank, n)
+    elif mode == "cached_psum":
+        check_cached_psum(rank, n)
     elif mode == "raise":
         if rank == 1:
             raise RuntimeError("rank 1 fails on purpose")

@@ -31,8 +31,8 @@ def _mpiexec():
     return [found] + (["--oversubscribe"] if "Open MPI" in version else [])
 
 
-def launch(n, *args, timeout=TIMEOUT):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+def launch(n, *args, timeout=TIMEOUT, **env_vars):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **env_vars)
     return subprocess.run(_mpiexec() + ["-n", str(n), sys.executable, *map(str, args)],
                           capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
 
@@ -101,3 +101,17 @@ def test_collective_without_initialize_under_mpiexec_is_a_clear_error():
     out = launch(2, WORKER, "no_init")
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("initialize() was not called") == 2
+
+
+def test_a_program_cached_by_a_one_process_run_still_reduces_over_processes(tmp_path):
+    # One process compiles the psum to a copy; the disk cache (warm path keyed by
+    # the traced program) must not hand that copy to a 2-process run.
+    cache = dict(JAXLITE_CACHE_DIR=str(tmp_path), JAXLITE_DISABLE_DISK_CACHE="0")
+    one = subprocess.run([sys.executable, str(WORKER), "cached_psum"], capture_output=True,
+                         text=True, timeout=TIMEOUT, cwd=ROOT,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT), **cache))
+    assert one.returncode == 0, one.stderr
+    assert list(tmp_path.rglob("*.jlc")), "the one-process run cached nothing"
+    out = launch(2, WORKER, "cached_psum", **cache)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert ok_lines(out, "cached_psum") == ["OK cached_psum 0", "OK cached_psum 1"]

@@ -80,6 +80,14 @@ def process_backend():
     return _SingleProcess()
 
 
+def installed_process_count():
+    """How many processes a collective over a process axis spans if compiled
+    now: the installed backend's size, else 1 (never raises). Compiled
+    collectives depend on it (one process: copies), so caches key on it."""
+    backend = _processes.backend
+    return 1 if backend is None else backend.size
+
+
 class process_axis:
     """Bind the axis ``name`` to the processes for the duration of the context
     (a class rather than a generator: spmd enters it on every call, and this
