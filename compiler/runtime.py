@@ -12,6 +12,7 @@ runs, so bad input raises TypeError and never reaches machine code.
 import ctypes
 import functools
 import sys
+import threading
 
 import numpy as np
 
@@ -67,7 +68,7 @@ class Executable:
         self._out_specs = [(a.shape, a.dtype) for a in self.out_avals]
         # Large outputs are views of one block the executable keeps (see _outputs).
         self._pooled, self._block_bytes = _block_layout(self.out_avals)
-        self._block, self._pool = None, {}
+        self._block, self._pool, self._pool_lock = None, {}, threading.Lock()
         n = len(self._consts) + self._nargs + len(self.out_avals)
         self._by_object = DATA_OFFSET is not None
         if packed:
@@ -108,7 +109,7 @@ class Executable:
                 vals = self._slow_args(args)
                 break
         if into or self._pooled:
-            outs = self._outputs(into or {})
+            outs = self._outputs(into or {}, _ndarray)
         else:
             outs = [_empty(shape, dtype) for shape, dtype in self._out_specs]
         if self._by_object:
@@ -118,9 +119,22 @@ class Executable:
         if status:
             raise MemoryError(f"{self.name}: could not allocate {self._workspace} bytes of "
                               f"workspace")
+        # Arrays viewing ndarrays: donation (donation.py) takes an output's base back.
         return [o.view(_Array) for o in outs]
 
-    def _outputs(self, into):
+    @property
+    def pools_outputs(self):
+        """Whether some outputs come from the block this executable keeps."""
+        return bool(self._pooled)
+
+    def new_outputs(self):
+        """Fresh output Arrays for a call (the large ones from the kept block), for
+        a caller of ``unchecked`` (jit's fast path)."""
+        if self._pooled:
+            return self._outputs({}, _Array)
+        return [_Array(shape, dtype) for shape, dtype in self._out_specs]
+
+    def _outputs(self, into, kind):
         """Output buffers: ``into``'s; for the large outputs views of the block
         this executable keeps if every array viewing it is gone (its pages are
         mapped, and MPI has seen its address); the others new. The large
@@ -128,26 +142,33 @@ class Executable:
         writing several (a pytree's psum) may find them contiguous and hand
         MPI one buffer. While a caller holds any view of the block, each
         large output reuses its own last buffer if that one is dead, so a kept
-        output pins its own memory only, not its siblings' over many calls."""
+        output pins its own memory only, not its siblings' over many calls.
+        The large outputs are Arrays (never donated: the block or pool holds
+        them); the other new buffers are of type ``kind``."""
         outs = [into.get(j) for j in range(len(self._out_specs))]
         if self._pooled:
-            block = self._block
-            if block is None:
-                block = self._block = _empty(self._block_bytes, np.uint8)
-            # References: the executable, `block`, getrefcount's argument: no view alive.
-            if _getrefcount(block) == 3:
-                for j, start, dtype, shape in self._pooled:
-                    if outs[j] is None:
-                        outs[j] = _view_at(_ndarray, shape, dtype, block, start)
-            else:
-                pool = self._pool
-                for j, _, dtype, shape in self._pooled:
-                    if outs[j] is None:
-                        o = pool.get(j)
-                        if o is None or _getrefcount(o) != 3:   # the pool, `o`, the argument
-                            o = pool[j] = _empty(shape, dtype)
-                        outs[j] = o
-        return [_empty(*spec) if o is None else o for o, spec in zip(outs, self._out_specs)]
+            # Two threads calling this executable must not both find the block free.
+            with self._pool_lock:
+                self._claim_pooled(outs)
+        return [kind(*spec) if o is None else o for o, spec in zip(outs, self._out_specs)]
+
+    def _claim_pooled(self, outs):
+        block = self._block
+        if block is None:
+            block = self._block = _empty(self._block_bytes, np.uint8)
+        # References: the executable, `block`, getrefcount's argument: no view alive.
+        if _getrefcount(block) == 3:
+            for j, start, dtype, shape in self._pooled:
+                if outs[j] is None:
+                    outs[j] = _view_at(_Array, shape, dtype, block, start)
+        else:
+            pool = self._pool
+            for j, _, dtype, shape in self._pooled:
+                if outs[j] is None:
+                    o = pool.get(j)
+                    if o is None or _getrefcount(o) != 3:   # the pool, `o`, the argument
+                        o = pool[j] = _Array(shape, dtype)
+                    outs[j] = o
 
     def _slow_args(self, args):
         vals = []

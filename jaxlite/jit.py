@@ -131,11 +131,11 @@ class Jitted:
         if current.interp is eval_interpreter:
             fast = self._fast
             if fast is not None and not kwargs:
-                key = _positional_key(args)
+                key, flat = _positional_key(args)
                 if key is not None:
                     call = fast.get(key)
                     if call is not None:
-                        return call(args)
+                        return call(flat)
             return self._call_concrete(args, kwargs)
         trace, flat = self._trace(args, kwargs)
         outs = core.bind(jit_p, *trace.consts, *flat, jaxpr=trace.jaxpr, name=self.name)
@@ -185,10 +185,10 @@ class Jitted:
         return donation.Donation(pairs, direct)
 
     def _register_fast(self, args, exe, consts, out_tree):
-        key = _positional_key(args)
+        key, flat = _positional_key(args)
         if key is not None and key not in self._fast:
             # None (arguments the closure cannot take) is remembered too.
-            self._fast[key] = _fast_call(exe, consts, args, out_tree)
+            self._fast[key] = _fast_call(exe, consts, flat, out_tree)
 
     # ------------------------------------------------------------- tracing
 
@@ -388,21 +388,36 @@ def clear_shared_caches():
 
 
 def _positional_key(args):
-    """A flat key for positional arguments that are all plain arrays or Python or
-    numpy scalars (None otherwise): per array its shape, dtype and strides, per
-    scalar its type. An array's entry starts with a tuple and a scalar's is a
-    type, so the encoding is unambiguous; strides make contiguity part of it.
-    The x64 mode comes first: it decides a Python scalar's type."""
-    key = (x64.value,)
-    for x in args:
+    """``(key, flat leaves)`` for positional arguments that are plain arrays,
+    Python or numpy scalars, or lists and tuples of them (``(None, None)``
+    otherwise): per array its shape, dtype and strides, per scalar its type,
+    per list or tuple its type and length, ahead of its items. An array's
+    entry starts with a tuple, a scalar's is a type and a container's starts
+    with a type, so the encoding is unambiguous; strides make contiguity part
+    of it. The x64 mode comes first: it decides a Python scalar's type. The
+    leaves come in tree_flatten's order."""
+    key, flat = [x64.value], []
+    if not _encode(args, key, flat):
+        return None, None
+    return tuple(key), flat
+
+
+def _encode(items, key, flat):
+    for x in items:
         t = type(x)
         if t is _ndarray or t is _Array:
-            key += (x.shape, x.dtype, x.strides)
+            key.append((x.shape, x.dtype, x.strides))
         elif t in _SCALAR_TYPES:
-            key += (t,)
+            key.append(t)
+        elif t is list or t is tuple:
+            key.append((t, len(x)))
+            if not _encode(x, key, flat):
+                return False
+            continue
         else:
-            return None
-    return key
+            return False
+        flat.append(x)
+    return True
 
 
 # Python scalars (weak) and numpy scalars of the supported dtypes (strong): the
@@ -411,15 +426,16 @@ _SCALAR_TYPES = frozenset([float, int, bool, np.float32, np.float64, np.int32, n
                            np.bool_])
 
 
-def _fast_call(exe, consts, args, out_tree):
-    """A closure running ``exe`` on positional ``args``-like arguments without
-    the executable's per-call checks (the fast key already guarantees type,
-    shape, dtype and contiguity), or None when that is not possible."""
+def _fast_call(exe, consts, flat, out_tree):
+    """A closure running ``exe`` on the flat leaves of arguments shaped like
+    these (the fast key's) without the executable's per-call checks (the key
+    already guarantees type, shape, dtype and contiguity), or None when that
+    is not possible."""
     fn = exe.unchecked(*consts)
     if fn is None:
         return None
     expected, scalar_dtypes = [], []
-    for x in args:
+    for x in flat:
         if isinstance(x, np.ndarray):
             if x.dtype not in _CANONICAL or not x.flags.c_contiguous:
                 return None
@@ -433,11 +449,10 @@ def _fast_call(exe, consts, args, out_tree):
     if [(a.shape, a.dtype) for a in exe.in_avals] != const_specs + expected:
         return None
     out_specs = [(a.shape, a.dtype) for a in exe.out_avals]
-    single = tree_util.treedef_is_leaf(out_tree)
     need_convert = any(d is not None for d in scalar_dtypes)
-    asarray = np.asarray
+    asarray, new_outputs, unflatten = np.asarray, exe.new_outputs, _unflattener(out_tree)
 
-    if len(out_specs) == 1 and single and not need_convert:
+    if unflatten is None and not need_convert and not exe.pools_outputs:
         (shape, dtype), = out_specs
 
         def call(args):
@@ -448,13 +463,25 @@ def _fast_call(exe, consts, args, out_tree):
         def call(args):
             if need_convert:
                 args = [a if d is None else asarray(a, d) for a, d in zip(args, scalar_dtypes)]
-            outs = [_Array(s, d) for s, d in out_specs]
+            outs = new_outputs()
             fn(*args, *outs)
-            return tree_util.tree_unflatten(out_tree, outs)
+            return outs[0] if unflatten is None else unflatten(outs)
     # ``fn`` points into the executable's machine code: keep the executable (and
     # so its engine) alive as long as this closure, whatever the caches drop.
     call.executable = exe
     return call
+
+
+def _unflattener(out_tree):
+    """outputs -> the result pytree, None for a single leaf; for a list or
+    tuple of leaves (the usual case) just that type's constructor."""
+    if tree_util.treedef_is_leaf(out_tree):
+        return None
+    n = out_tree.num_leaves
+    sample = tree_util.tree_unflatten(out_tree, range(n))
+    if type(sample) in (list, tuple) and list(sample) == list(range(n)):
+        return type(sample)
+    return functools.partial(tree_util.tree_unflatten, out_tree)
 
 
 def _leaf_signature(flat):

@@ -245,6 +245,58 @@ def test_fast_path_is_keyed_on_layout_and_exact_type():
     np.testing.assert_array_equal(out, np.ones((4, 4)))
 
 
+def test_fast_path_takes_lists_and_tuples_and_keys_on_their_structure():
+    g, count = counted(lambda t, s: [t[0] * s + t[1][0], (t[1][1] - 1.0,)])
+    jg = jit(g)
+    a, b, c = f32(3), f32(3, seed=1), f32(2, 2, seed=2)
+    for _ in range(3):                          # the second and third calls: fast path
+        out = jg([a, (b, c)], 2.0)
+        assert type(out) is list and type(out[1]) is tuple
+        np.testing.assert_allclose(out[0], a * 2 + b, rtol=1e-6)
+        np.testing.assert_allclose(out[1][0], c - 1, rtol=1e-6)
+        assert type(out[0]) is jaxlite.Array
+    assert count[0] == 1
+    out = jg((a, [b, c]), 3.0)                  # tuple/list swapped: another trace
+    np.testing.assert_allclose(out[0], a * 3 + b, rtol=1e-6)
+    assert count[0] == 2
+    out = jg([a, (b, c)], 3)                    # a Python int: a weak int32, a third trace
+    np.testing.assert_allclose(out[0], a * 3 + b, rtol=1e-6)
+    jg([a, (b, c)], 3)
+    assert count[0] == 3
+    h = jit(lambda t: t[0] + t[1])
+    for _ in range(2):
+        np.testing.assert_allclose(h([a, b]), a + b, rtol=1e-6)
+        np.testing.assert_allclose(h([a, c[0, 0]]), a + c[0, 0], rtol=1e-6)
+
+
+def test_large_outputs_of_concurrent_calls_never_share_memory():
+    import threading
+    from jaxlite.compiler import runtime
+    n = runtime.POOL_MIN_BYTES // 4
+    f = jit(lambda t: [t[0] * 2.0, t[1] + 1.0])
+    results, errors = {}, []
+
+    def work(k):
+        try:
+            for r in range(40):
+                out = f([np.full(n, float(k), np.float32), np.full(n, float(r), np.float32)])
+                if not (out[0][0] == 2.0 * k and out[0][-1] == 2.0 * k
+                        and out[1][0] == r + 1.0 and out[1][-1] == r + 1.0):
+                    errors.append((k, r))
+                results[k, r] = out
+        except Exception as e:          # reported below, not swallowed
+            errors.append(e)
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for (k, r), out in results.items():          # every result kept its own values
+        np.testing.assert_array_equal(out[0][[0, -1]], [2.0 * k] * 2)
+        np.testing.assert_array_equal(out[1][[0, -1]], [r + 1.0] * 2)
+
+
 def test_jit_of_jitted_and_of_callable_objects():
     class Poly:
         def __call__(self, x):
