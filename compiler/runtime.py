@@ -13,6 +13,7 @@ import ctypes
 import functools
 import sys
 import threading
+import weakref
 
 import numpy as np
 
@@ -37,6 +38,7 @@ def _probe_data_offset():
 DATA_OFFSET = _probe_data_offset()
 _ndarray, _Array, _empty, _getrefcount = np.ndarray, core.Array, np.empty, sys.getrefcount
 _view_at = np.ndarray.__new__        # (type, shape, dtype, buffer, offset): one call
+_getweakrefcount = weakref.getweakrefcount
 # Outputs of at least this many bytes are reused across calls once dead: fresh
 # ones of this size are mmap'ed by malloc (glibc's threshold is 128 KB) and
 # every page faults on first touch: four fresh 250 KB outputs cost ~0.25 ms,
@@ -68,7 +70,8 @@ class Executable:
         self._out_specs = [(a.shape, a.dtype) for a in self.out_avals]
         # Large outputs are views of one block the executable keeps (see _outputs).
         self._pooled, self._block_bytes = _block_layout(self.out_avals)
-        self._block, self._pool, self._pool_lock = None, {}, threading.Lock()
+        self._block, self._views, self._pool = None, [], {}
+        self._pool_lock = threading.Lock()
         n = len(self._consts) + self._nargs + len(self.out_avals)
         self._by_object = DATA_OFFSET is not None
         if packed:
@@ -156,17 +159,26 @@ class Executable:
         block = self._block
         if block is None:
             block = self._block = _empty(self._block_bytes, np.uint8)
-        # References: the executable, `block`, getrefcount's argument: no view alive.
-        if _getrefcount(block) == 3:
-            for j, start, dtype, shape in self._pooled:
+        kept = self._views
+        # References to the block: the executable, `block`, getrefcount's argument
+        # and the views of the last call, which this executable keeps: when no one
+        # holds these views, they are handed out again (no array is created; after
+        # an MPI call every object Python touches is a cache miss).
+        if _getrefcount(block) == 3 + len(kept) and _all_unheld(kept):
+            if not kept:
+                kept = self._views = [_view_at(_Array, shape, dtype, block, start)
+                                      for _, start, dtype, shape in self._pooled]
+            for (j, *_), view in zip(self._pooled, kept):
                 if outs[j] is None:
-                    outs[j] = _view_at(_Array, shape, dtype, block, start)
+                    outs[j] = view
         else:
             pool = self._pool
             for j, _, dtype, shape in self._pooled:
                 if outs[j] is None:
                     o = pool.get(j)
-                    if o is None or _getrefcount(o) != 3:   # the pool, `o`, the argument
+                    # References: the pool, `o`, getrefcount's argument.
+                    if o is None or type(o) is not _Array or _getrefcount(o) != 3 \
+                            or _getweakrefcount(o):
                         o = pool[j] = _Array(shape, dtype)
                     outs[j] = o
 
@@ -255,6 +267,17 @@ class Executable:
 
     def __repr__(self):
         return f"<compiled {self.name}: {self._nargs} input(s), {len(self.out_avals)} output(s)>"
+
+
+def _all_unheld(arrays):
+    """Whether only the executable references the outputs it kept: neither a
+    variable, a view, a weak reference nor donation (which turns an Array into
+    a DeletedArray) holds any of them."""
+    for a in arrays:
+        # References: the list, `a`, getrefcount's argument.
+        if type(a) is not _Array or _getrefcount(a) != 3 or _getweakrefcount(a):
+            return False
+    return True
 
 
 def _block_layout(avals):

@@ -269,6 +269,32 @@ def test_fast_path_takes_lists_and_tuples_and_keys_on_their_structure():
         np.testing.assert_allclose(h([a, c[0, 0]]), a + c[0, 0], rtol=1e-6)
 
 
+def test_dead_large_outputs_are_handed_out_again_only_when_nothing_holds_them():
+    import weakref
+    from jaxlite.compiler import runtime
+    n = runtime.POOL_MIN_BYTES // 4
+    f = jit(lambda t: [t[0] * 2.0, t[1] + 1.0])
+    tree = [np.full(n, 1.0, np.float32), np.full(n, 3.0, np.float32)]
+    f(tree)
+    ids = [id(o) for o in f(tree)]
+    again = f(tree)                              # nothing held them: the same objects
+    assert [id(o) for o in again] == ids
+    kept = again[0]
+    view = np.asarray(again[1])[:4]
+    del again
+    other = f([t + 1.0 for t in tree])           # held (directly or by a view): new ones
+    assert id(other[0]) != id(kept) and other[0].ctypes.data != kept.ctypes.data
+    np.testing.assert_array_equal(kept[:2], [2.0, 2.0])
+    np.testing.assert_array_equal(view, [4.0] * 4)
+    np.testing.assert_array_equal(other[1][:2], [5.0, 5.0])
+    del kept, view, other
+    weak = weakref.ref(f(tree)[0])               # a weak reference also keeps it out
+    later = f([t * 3.0 for t in tree])
+    assert weak() is not None and weak() is not later[0]
+    np.testing.assert_array_equal(weak()[:2], [2.0, 2.0])
+    np.testing.assert_array_equal(later[0][:2], [6.0, 6.0])
+
+
 def test_large_outputs_of_concurrent_calls_never_share_memory():
     import threading
     from jaxlite.compiler import runtime
