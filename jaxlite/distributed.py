@@ -199,8 +199,10 @@ def spmd(f, axis_name):
     """``f`` with ``axis_name`` bound to the processes: collectives over that
     name inside ``f`` (eager, under jit, grad, vmap) combine the processes'
     values. Every process must call it with the same shapes."""
+    binding = parallel.process_axis(axis_name)     # reentrant: one per function
+
     @functools.wraps(f)
     def run(*args, **kwargs):
-        with parallel.process_axis(axis_name):
+        with binding:
             return f(*args, **kwargs)
     return run
