@@ -93,6 +93,10 @@ class _Line:
         self.bits = 11 if self.n >= WIDE_DIGITS_FROM else 8
         self.passes = -(-self.kbits // self.bits)
         self.fixup = not self.argsort and self.dtype.kind == "f"
+        # contiguous quicksort lines: the first partition makes the items from
+        # the input; sort's leaves write values straight into the output
+        self.direct = self.stride == 1
+        self.values = self.direct and not self.argsort
 
     def scratch_blocks(self):
         """Byte offsets of the scratch block's parts (two item buffers, two
@@ -222,13 +226,26 @@ def _value(b, line, key):
     return b.bitcast(u, lltype(line.dtype))
 
 
+def _value_bits(b, line, key):
+    """``_value`` as integer bits, for a key or a vector of keys."""
+    kind, kty = line.dtype.kind, key.type
+    if kind == "b" or kind == "u":
+        return key
+    sign = ir.Constant(kty, 1 << (line.kbits - 1))
+    if kind == "i":
+        return b.xor(key, sign)
+    positive = b.icmp_signed("<", key, ir.Constant(kty, 0))
+    return b.select(positive, b.xor(key, sign), b.xor(key, ir.Constant(kty, -1)))
+
+
 def _item(b, line, key, i):
     """The item sorted for element ``i`` (an i64) of key ``key``: the key, or
     for argsort the key and the index in one i64 (key bits high)."""
+    wide = _vec(I64, key.type.count) if isinstance(key.type, ir.VectorType) else I64
     if line.packed:
-        return b.or_(b.shl(b.zext(key, I64), i64(32)), i)
+        return b.or_(b.shl(b.zext(key, wide), ir.Constant(wide, 32)), i)
     if line.lossy:
-        return b.or_(b.and_(key, i64(-1 << line.ibits)), i)
+        return b.or_(b.and_(key, ir.Constant(wide, -1 << line.ibits)), i)
     return key
 
 
@@ -654,8 +671,10 @@ class _LongLine:
         self.ccur, self.cnxt = b.alloca(PTR), b.alloca(PTR)
         self.active = b.alloca(ir.IntType(8), i64(line.passes))
         self.total = b.alloca(line.pty)
-        self.halves_ctx = b.alloca(I64, i64(6))
+        self.ctx = b.alloca(I64, i64(_Ctx.SIZE))
+        self.seen = b.alloca(I64)      # -0.0 or NaN seen by a pass of native code
         b.store(ir.Constant(I1, 0), self.special)
+        b.store(i64(0), self.seen)
 
     def key_at(self, i):
         b, line = self.b, self.line
@@ -811,50 +830,106 @@ class _LongLine:
                                       b.icmp_signed("==", p, last))
 
     def quicksort(self):
+        """Quicksort of the line. A contiguous line longer than a leaf has its
+        items made by the first partition (no pass of its own); one of
+        PARALLEL_SORT_MIN items or more (and two threads) is split in two by a
+        pivot that halves it, counted and partitioned by both threads, then
+        each half is sorted by one of them."""
         b, line = self.b, self.line
-        module = b.function.module
-        a, t = self.bufs
-        nthreads = parallel.threads()
-        serial = nthreads < 2 or line.n < PARALLEL_SORT_MIN
-        if serial:
+        a = self.bufs[0]
+        two = parallel.threads() >= 2 and line.n >= PARALLEL_SORT_MIN
+        direct = line.direct and line.n > QUICKSORT_LEAF
+        if not direct:
+            self.load_items(a, two)
+        depth = 2 * int(line.n).bit_length() + 4
+        if two:
+            self.split(direct, depth)
+        else:
+            self.serial(direct, depth)
+        seen = b.icmp_unsigned("!=", b.load(self.seen, typ=I64), i64(0))
+        b.store(b.or_(b.load(self.special, typ=I1), seen), self.special)
+
+    def fin(self):
+        """Where quicksort leaves the sorted line: the output (values), or
+        the first buffer (items, then written out by ``store``)."""
+        if self.line.values:
+            return _at(self.b, self.op, self.line.ity, self.base)
+        return self.bufs[0]
+
+    def load_items(self, a, two):
+        """The line's items into buffer ``a``, by two threads (halves) if ``two``."""
+        b, line = self.b, self.line
+        if not two:
             with loops.for_range(b, line.n, name="ld") as i:
                 key, sp = self.key_at(i)
                 b.store(self.item(key, i), _at(b, a, line.ity, i))
                 if sp is not None:
                     b.store(b.or_(b.load(self.special, typ=I1), sp), self.special)
-        else:                   # the keys loaded by two threads, halves of the line each
-            ctx = self.halves_ctx
-            for k, v in enumerate((self.xp, a, self.base, i64(0), i64(0))):
-                b.store(v, elem(b, ctx, I64, i64(k)))
-            run = declare(module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
-            b.call(run, [_load_half_function(module, line), ctx, i64(2), i64(min(nthreads, 2))])
-            seen = b.or_(b.load(elem(b, ctx, I64, i64(3)), typ=I64),
-                         b.load(elem(b, ctx, I64, i64(4)), typ=I64))
-            b.store(b.icmp_unsigned("!=", seen, i64(0)), self.special)
-        depth = 2 * int(line.n).bit_length() + 4
-        qs = _quicksort_function(module, line)
-        zero = ir.Constant(line.ity, 0)
-        if serial:
-            b.call(qs, [a, t, a, i64(0), i64(line.n), i64(depth), zero])
+            return
+        ctx = self.ctx
+        for slot, v in ((_Ctx.INPUT, self.xp), (_Ctx.A, a), (_Ctx.BASE, self.base),
+                        (_Ctx.SEEN, i64(0)), (_Ctx.SEEN + 1, i64(0))):
+            b.store(v, elem(b, ctx, I64, i64(slot)))
+        self.run_halves(_load_half_function(b.function.module, line))
+        self.collect_seen()
+
+    def serial(self, direct, depth):
+        b, line = self.b, self.line
+        module = b.function.module
+        a, t = self.bufs
+        fin, zero = self.fin(), ir.Constant(line.ity, 0)
+        if direct:
+            b.call(_first_step_function(module, line),
+                   [self.xp, t, a, fin, i64(0), i64(line.n), i64(depth), zero, self.base,
+                    self.seen])
+        else:
+            b.call(_quicksort_function(module, line),
+                   [a, t, fin, i64(0), i64(line.n), i64(depth), zero])
+        if not line.values:
             self.store(i64(0), i64(line.n))
-        else:                   # one partition here, then both halves over the pool
-            # the halves' threads finish together when the split is near the middle
-            pivot = _pivot(b, module, line.ity, a, i64(0), i64(line.n), SPLIT_SAMPLE)
-            if line.lossy:      # a run of tied kept bits stays in one half
-                pivot = b.and_(pivot, i64(-1 << line.ibits))
-            nl = b.call(_partition_function(module, line),
-                        [a, t, i64(0), i64(line.n), pivot, ir.Constant(I1, 0)])
-            with b.if_else(b.icmp_signed("==", nl, i64(0))) as (pivot_is_min, split):
-                with pivot_is_min:
-                    b.call(qs, [a, t, a, i64(0), i64(line.n), i64(depth), pivot])
-                    self.store(i64(0), i64(line.n))
-                with split:     # each thread also writes its half of the output
-                    ctx = self.halves_ctx
-                    for k, v in enumerate((t, a, nl, self.op, self.base, self.xp)):
-                        b.store(v, elem(b, ctx, I64, i64(k)))
-                    run = declare(module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
-                    b.call(run, [_halves_function(module, line, depth - 1), ctx, i64(2),
-                                 i64(min(nthreads, 2))])
+
+    def split(self, direct, depth):
+        """The split pivot (median of SPLIT_SAMPLE items), then three jobs
+        of two chunks: count each half's items below it; partition each half
+        into its known places; sort each side (and write it out)."""
+        b, line = self.b, self.line
+        module = b.function.module
+        a, t = self.bufs
+        src = self.xp if direct else a
+        source = _Source(b, line, src, self.base if direct else None)
+        pivot = _pivot(b, module, line.ity, source.item, i64(0), i64(line.n), SPLIT_SAMPLE)
+        if line.lossy:      # a run of tied kept bits stays in one half
+            pivot = b.and_(pivot, i64(-1 << line.ibits))
+        ctx = self.ctx
+        for slot, v in ((_Ctx.SRC, src), (_Ctx.BASE, self.base), (_Ctx.PIVOT, pivot),
+                        (_Ctx.COUNT, i64(0)), (_Ctx.COUNT + 1, i64(0)),
+                        (_Ctx.SEEN, i64(0)), (_Ctx.SEEN + 1, i64(0)), (_Ctx.T, t),
+                        (_Ctx.A, a), (_Ctx.FIN, self.fin()), (_Ctx.OUT, self.op),
+                        (_Ctx.INPUT, self.xp)):
+            b.store(v, elem(b, ctx, I64, i64(slot)))
+        self.run_halves(_count_half_function(module, line, direct))
+        if direct:
+            self.collect_seen()
+        nl = b.add(b.load(elem(b, ctx, I64, i64(_Ctx.COUNT)), typ=I64),
+                   b.load(elem(b, ctx, I64, i64(_Ctx.COUNT + 1)), typ=I64))
+        b.store(nl, elem(b, ctx, I64, i64(_Ctx.SPLIT)))
+        with b.if_else(b.icmp_signed("==", nl, i64(0)), likely=False) as (pivot_is_min, halves):
+            with pivot_is_min:
+                self.serial(direct, depth)
+            with halves:
+                self.run_halves(_split_half_function(module, line, direct))
+                self.run_halves(_halves_function(module, line, depth - 1))
+
+    def run_halves(self, fn):
+        b = self.b
+        run = declare(b.function.module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
+        b.call(run, [fn, self.ctx, i64(2), i64(min(parallel.threads(), 2))])
+
+    def collect_seen(self):
+        b = self.b
+        seen = b.or_(b.load(elem(b, self.ctx, I64, i64(_Ctx.SEEN)), typ=I64),
+                     b.load(elem(b, self.ctx, I64, i64(_Ctx.SEEN + 1)), typ=I64))
+        b.store(b.or_(b.load(self.seen, typ=I64), seen), self.seen)
 
     def store(self, lo, hi):
         _store_items(self.b, self.line, self.bufs[0], self.op, self.base, lo, hi)
@@ -955,33 +1030,136 @@ def _vec(ty, n):
     return ir.VectorType(ty, n)
 
 
-def _bitonic(b, module, v):
-    """``v`` (a vector of unsigned items, power-of-two lanes) sorted ascending."""
-    lanes = v.type.count
-    ety = v.type.element
-    umin = declare(module, f"llvm.umin.v{lanes}i{ety.width}", v.type, [v.type, v.type])
-    umax = declare(module, f"llvm.umax.v{lanes}i{ety.width}", v.type, [v.type, v.type])
-    idx = _vec(I32, lanes)
-    k = 2
-    while k <= lanes:
-        j = k // 2
-        while j >= 1:
-            w = b.shuffle_vector(v, v, ir.Constant(idx, [i ^ j for i in range(lanes)]))
-            mn, mx = b.call(umin, [v, w]), b.call(umax, [v, w])
-            pick = [i if ((i & j) == 0) == ((i & k) == 0) else i + lanes for i in range(lanes)]
-            v = b.shuffle_vector(mn, mx, ir.Constant(idx, pick))
+def _merge_stages(n):
+    """A bitonic sorting network for n (a power of two) elements, every
+    comparator ascending: per stage, the pairs (e, f), e < f, whose minimum
+    goes to e. Each merge of blocks of size k starts by comparing an element
+    with its mirror in the block, then halves the distance."""
+    stages, k = [], 2
+    while k <= n:
+        stages.append([(e, e ^ (k - 1)) for e in range(n) if not e & k // 2])
+        j = k // 4
+        while j:
+            stages.append([(e, e ^ j) for e in range(n) if not e & j])
             j //= 2
         k *= 2
-    return v
+    return stages
+
+
+def _sort_registers(b, module, regs):
+    """Sort the elements of ``regs`` (R vectors of L lanes, R and L powers of
+    two): element e starts in register e % R, lane e // R, so the many
+    comparators of small distance pair whole registers (one min or max per
+    register), and only the few of large distance pair lanes within one. The
+    result is laid out in order: register q holds elements [qL, qL + L)."""
+    rcount, lanes = len(regs), regs[0].type.count
+    n = rcount * lanes
+    vty = regs[0].type
+    ety = vty.element
+    if isinstance(ety, ir.IntType):
+        umin = declare(module, f"llvm.umin.v{lanes}i{ety.width}", vty, [vty, vty])
+        umax = declare(module, f"llvm.umax.v{lanes}i{ety.width}", vty, [vty, vty])
+
+        def min_max(x, y):
+            return b.call(umin, [x, y]), b.call(umax, [x, y])
+    else:
+        # AVX-512 has two ports for float min/max, one for 64-bit integer min/max;
+        # the instructions themselves (a select on a compare would be merged
+        # with the lane picks into compares and blends)
+        suffix = f"{'pd' if ety == ir.DoubleType() else 'ps'}.512"
+        fmin = declare(module, f"llvm.x86.avx512.min.{suffix}", vty, [vty, vty, I32])
+        fmax = declare(module, f"llvm.x86.avx512.max.{suffix}", vty, [vty, vty, I32])
+        rounding = ir.Constant(I32, 4)      # the current mode (no rounding: exact)
+
+        def min_max(x, y):
+            return b.call(fmin, [x, y, rounding]), b.call(fmax, [x, y, rounding])
+
+    def shuffle(x, y, mask):
+        if y is None and mask == list(range(lanes)):
+            return x
+        return b.shuffle_vector(x, x if y is None else y, ir.Constant(_vec(I32, lanes), mask))
+
+    def pick(takes_min, mn, mx):
+        if all(takes_min):
+            return mn
+        if not any(takes_min):
+            return mx
+        return b.select(ir.Constant(_vec(I1, lanes), takes_min), mn, mx)
+
+    regs = list(regs)
+    for stage in _merge_stages(n):
+        partner = {}
+        for e, f in stage:
+            partner[e], partner[f] = (f, True), (e, False)
+        done = set()
+        for r in range(rcount):
+            if r in done:
+                continue
+            where = [partner[lane * rcount + r] for lane in range(lanes)]
+            other = where[0][0] % rcount
+            assert all(f % rcount == other for f, _ in where)
+            lane_of = [f // rcount for f, _ in where]
+            takes_min = [low for _, low in where]
+            w = shuffle(regs[other], None, lane_of)
+            mn, mx = min_max(regs[r], w)
+            regs[r] = pick(takes_min, mn, mx)
+            if other != r:      # the partner register takes the other values
+                back = [0] * lanes
+                for lane, to in enumerate(lane_of):
+                    back[to] = lane
+                regs[other] = shuffle(pick([not t for t in takes_min], mn, mx), None, back)
+                done.add(other)
+            done.add(r)
+    return _relayout(b, regs, shuffle)
+
+
+def _relayout(b, regs, shuffle):
+    """Registers holding element e at (register e % R, lane e // R) -> at
+    (register e // L, lane e % L): the index bits exchanged between register
+    and lane positions a pair of registers at a time, then one permute of
+    each register's lanes."""
+    rcount, lanes = len(regs), regs[0].type.count
+    rbits, lbits = rcount.bit_length() - 1, lanes.bit_length() - 1
+    # where each bit of the element index is: ("r", register bit) or ("l", lane bit)
+    loc = {i: ("r", i) for i in range(rbits)}
+    loc.update({rbits + i: ("l", i) for i in range(lbits)})
+    for t in range(rbits):
+        want = lbits + t              # the index bit register bit t must hold
+        if loc[want] == ("r", t):
+            continue
+        held = next(i for i, at in loc.items() if at == ("r", t))
+        kind, u = loc[want]
+        s = 1 << t
+        if kind == "r":           # two register bits: the registers renamed
+            regs = [regs[_swap_bits(r, t, u)] for r in range(rcount)]
+        else:                     # register bit t and lane bit u exchanged
+            c = 1 << u
+            low = [(lane ^ c) + lanes if lane & c else lane for lane in range(lanes)]
+            high = [lane + lanes if lane & c else lane ^ c for lane in range(lanes)]
+            new = list(regs)
+            for r in range(rcount):
+                if not r & s:
+                    new[r] = shuffle(regs[r], regs[r | s], low)
+                    new[r | s] = shuffle(regs[r], regs[r | s], high)
+            regs = new
+        loc[want], loc[held] = ("r", t), (kind, u)
+    # lane bit i must hold index bit i; index bit i is now at lane bit loc[i][1]
+    order = [sum(((m >> i) & 1) << loc[i][1] for i in range(lbits)) for m in range(lanes)]
+    return [shuffle(r, None, order) for r in regs]
+
+
+def _swap_bits(x, i, j):
+    if (x >> i & 1) != (x >> j & 1):
+        x ^= (1 << i) | (1 << j)
+    return x
 
 
 def _quicksort_function(module, line):
     """``qs(cur, oth, fin, lo, hi, depth, low)``: sort items [lo, hi) now in
-    ``cur``, none below ``low``, into ``fin``; ``oth`` is free space. A pivot
-    equal to ``low`` is the range's minimum: the items equal to it are set
-    aside in one pass, so each value repeated many times costs one pass. Partition cur -> oth around a pivot
-    (compress, 512 bits at a time; out of place, so no load waits on a store)
-    and recurse with the buffers' roles swapped; ranges of at most
+    ``cur``, none below ``low``, into ``fin`` (as values: ``line.values``);
+    ``oth`` is free space. Partition cur -> oth around a pivot (512 bits at a
+    time; out of place, so no load waits on a store) and recurse with the
+    buffers' roles swapped (``_split_and_recurse``); ranges of at most
     QUICKSORT_LEAF items are sorted by a bitonic network in registers and
     stored into ``fin``. Depth exhausted: heapsort."""
     ity = line.ity
@@ -993,43 +1171,131 @@ def _quicksort_function(module, line):
     lanes = 16
     while lanes <= QUICKSORT_LEAF:       # the smallest network that holds the range
         with b.if_then(b.icmp_signed("<=", n, i64(lanes))):
-            _leaf(b, module, ity, cur, fin, lo, n, lanes)
+            _leaf(b, module, line, cur, fin, lo, n, lanes)
             b.ret_void()
         lanes *= 2
     with b.if_then(b.icmp_signed("<=", depth, i64(0)), likely=False):
-        _copy_items(b, module, line, cur, fin, lo, n)
-        b.call(_heapsort_items_function(module, line), [_at(b, fin, ity, lo), n])
+        heap = _heapsort_items_function(module, line)
+        if line.values:         # cur is scratch: sort there, then the values out
+            b.call(heap, [_at(b, cur, ity, lo), n])
+            _finish(b, line, cur, fin, lo, n)
+        else:
+            _copy_items(b, module, line, cur, fin, lo, n)
+            b.call(heap, [_at(b, fin, ity, lo), n])
         b.ret_void()
-    pivot = _pivot(b, module, ity, cur, lo, n)
-    part = _partition_function(module, line)
-    d1 = b.sub(depth, i64(1))
-    with b.if_else(b.icmp_unsigned("==", pivot, low)) as (pivot_is_min, split):
-        with pivot_is_min:      # set the items equal to it aside, in one pass (many ties)
-            ne = b.call(part, [cur, oth, lo, hi, pivot, ir.Constant(I1, 1)])
-            _copy_items(b, module, line, oth, fin, lo, ne)
-            above = b.add(pivot, ir.Constant(ity, 1))   # wraps only when no item is left
-            b.call(fn, [oth, cur, fin, b.add(lo, ne), hi, d1, above])
-        with split:
-            nl = b.call(part, [cur, oth, lo, hi, pivot, ir.Constant(I1, 0)])
-            b.call(fn, [oth, cur, fin, lo, b.add(lo, nl), d1, low])
-            b.call(fn, [oth, cur, fin, b.add(lo, nl), hi, d1, pivot])
+    _split_and_recurse(b, module, line, _Source(b, line, cur), oth, cur, fin, lo, hi, depth,
+                       low, [i64(0), ir.Constant(PTR, None)])
     b.ret_void()
     return fn
 
 
+def _first_step_function(module, line):
+    """``first(x, t, a, fin, lo, hi, depth, low, base, seen)``: a contiguous
+    line's first quicksort step, its items made from the input ``x`` (at
+    offset ``base``) by the partition into ``t`` (the i64 at ``seen`` set to 1
+    on a -0.0 or a NaN); ``a`` is the other buffer."""
+    fn, b = _function(module, f"{line.name}_first",
+                      [PTR, PTR, PTR, PTR, I64, I64, I64, line.ity, I64, PTR])
+    if b is not None:
+        xp, t, a, fin, lo, hi, depth, low, base, seen = fn.args
+        _split_and_recurse(b, module, line, _Source(b, line, xp, base), t, a, fin, lo, hi,
+                           depth, low, [base, seen])
+        b.ret_void()
+    return fn
+
+
+def _split_and_recurse(b, module, line, source, dst, free, fin, lo, hi, depth, low, extra):
+    """One quicksort step: the items [lo, hi) of ``source`` partitioned into
+    ``dst`` around a pivot, each side then sorted by ``qs`` (``free`` its
+    other buffer). A pivot equal to ``low`` is the range's minimum: the
+    items equal to it are set aside in one pass, so each value repeated many
+    times costs one pass."""
+    ity, n = line.ity, b.sub(hi, lo)
+    qs = _quicksort_function(module, line)
+    part = _partition_function(module, line, from_input=source.base is not None)
+    pivot = _pivot(b, module, ity, source.item, lo, n)
+    d1 = b.sub(depth, i64(1))
+    with b.if_else(b.icmp_unsigned("==", pivot, low)) as (pivot_is_min, split):
+        with pivot_is_min:      # set the items equal to it aside, in one pass (many ties)
+            ne = b.call(part, [source.ptr, dst, lo, hi, pivot, ir.Constant(I1, 1), lo, hi]
+                        + extra)
+            _finish(b, line, dst, fin, lo, ne)
+            above = b.add(pivot, ir.Constant(ity, 1))   # wraps only when no item is left
+            b.call(qs, [dst, free, fin, b.add(lo, ne), hi, d1, above])
+        with split:
+            nl = b.call(part, [source.ptr, dst, lo, hi, pivot, ir.Constant(I1, 0), lo, hi]
+                        + extra)
+            b.call(qs, [dst, free, fin, lo, b.add(lo, nl), d1, low])
+            b.call(qs, [dst, free, fin, b.add(lo, nl), hi, d1, pivot])
+
+
+class _Source:
+    """Where a pass reads a line's items: a buffer of items, or (``base``
+    given) the contiguous input line at offset ``base``, whose keys are made
+    as they are read."""
+
+    def __init__(self, b, line, ptr, base=None):
+        self.b, self.line, self.ptr, self.base = b, line, ptr, base
+
+    def block(self, i, width):
+        """Items [i, i + width) as a vector, and their -0.0/NaN flags (or None)."""
+        b, line = self.b, self.line
+        if self.base is None:
+            return b.load(_at(b, self.ptr, line.ity, i), typ=_vec(line.ity, width),
+                          align=line.ity.width // 8), None
+        vty = lltype(line.dtype)
+        v = b.load(_at(b, self.ptr, vty, b.add(self.base, i)), typ=_vec(vty, width),
+                   align=line.dtype.itemsize)
+        key, special = _key(b, line, v)
+        idx = b.add(_splat(b, i, width), ir.Constant(_vec(I64, width), list(range(width))))
+        return _item(b, line, key, idx), special
+
+    def item(self, i):
+        """Item i (an i64 index)."""
+        b, line = self.b, self.line
+        if self.base is None:
+            return b.load(_at(b, self.ptr, line.ity, i), typ=line.ity)
+        v = b.load(_at(b, self.ptr, lltype(line.dtype), b.add(self.base, i)),
+                   typ=lltype(line.dtype))
+        return _item(b, line, _key(b, line, v)[0], i)
+
+    def special(self, i):
+        """Is input element i -0.0 or a NaN (None: no such flag)?"""
+        b, line = self.b, self.line
+        if self.base is None or not line.fixup:
+            return None
+        v = b.load(_at(b, self.ptr, lltype(line.dtype), b.add(self.base, i)),
+                   typ=lltype(line.dtype))
+        return _key(b, line, v)[1]
+
+
+class _Ctx:
+    """Slots (i64 each) of the context the two threads of a split line share."""
+    SRC, BASE, PIVOT, COUNT, SEEN, T, A, FIN, SPLIT, OUT, INPUT = 0, 1, 2, 3, 5, 7, 8, 9, 10, 11, 12
+    SIZE = 13
+
+
+def _half(b, line, c):
+    """Half ``c`` (0 or 1) of the line: [lo, hi)."""
+    first = b.icmp_signed("==", c, i64(0))
+    return (b.select(first, i64(0), i64(line.n // 2)),
+            b.select(first, i64(line.n // 2), i64(line.n)))
+
+
+def _ctx_get(b, ctx, slot, ty=I64):
+    return b.load(elem(b, ctx, I64, slot if isinstance(slot, ir.Value) else i64(slot)), typ=ty)
+
+
 def _load_half_function(module, line):
-    """``load(ctx, c)``: the items of half ``c`` of the line into the buffer
-    (ctx: the input, the buffer, the line's base offset, then one slot per
-    half set to 1 when it saw -0.0 or a NaN)."""
+    """``load(ctx, c)``: the items of half ``c`` of the line into buffer A
+    (SEEN + c set to 1 when it holds -0.0 or a NaN)."""
     fn, b = _function(module, f"{line.name}_ldhalf", [PTR, I64])
     if b is None:
         return fn
     ctx, c = fn.args
-    xp, a, base = (b.load(elem(b, ctx, I64, i64(k)), typ=ty)
-                   for k, ty in enumerate((PTR, PTR, I64)))
-    first = b.icmp_signed("==", c, i64(0))
-    lo = b.select(first, i64(0), i64(line.n // 2))
-    hi = b.select(first, i64(line.n // 2), i64(line.n))
+    xp, a, base = (_ctx_get(b, ctx, s, ty) for s, ty in
+                   ((_Ctx.INPUT, PTR), (_Ctx.A, PTR), (_Ctx.BASE, I64)))
+    lo, hi = _half(b, line, c)
     flag = b.alloca(I1)
     b.store(ir.Constant(I1, 0), flag)
     vty = lltype(line.dtype)
@@ -1038,46 +1304,115 @@ def _load_half_function(module, line):
         b.store(_item(b, line, key, i), _at(b, a, line.ity, i))
         if sp is not None:
             b.store(b.or_(b.load(flag, typ=I1), sp), flag)
-    b.store(b.zext(b.load(flag, typ=I1), I64), elem(b, ctx, I64, b.add(c, i64(3))))
+    b.store(b.zext(b.load(flag, typ=I1), I64), elem(b, ctx, I64, b.add(c, i64(_Ctx.SEEN))))
+    b.ret_void()
+    return fn
+
+
+def _count_half_function(module, line, from_input):
+    """``count(ctx, c)``: COUNT + c = the items of half ``c`` (of SRC) below
+    PIVOT; from the input, SEEN + c = 1 if the half holds -0.0 or a NaN."""
+    fn, b = _function(module, f"{line.name}_count{'in' if from_input else ''}", [PTR, I64])
+    if b is None:
+        return fn
+    ctx, c = fn.args
+    ity = line.ity
+    source = _Source(b, line, _ctx_get(b, ctx, _Ctx.SRC, PTR),
+                     _ctx_get(b, ctx, _Ctx.BASE) if from_input else None)
+    pivot = _ctx_get(b, ctx, _Ctx.PIVOT, ity)
+    lo, hi = _half(b, line, c)
+    width = 512 // ity.width
+    wty = ir.IntType(width)
+    ctpop = declare(module, f"llvm.ctpop.i{width}", wty, [wty])
+    pv = _splat(b, pivot, width)
+    with b.goto_entry_block():
+        count, seen = b.alloca(I64), b.alloca(I1)
+    b.store(i64(0), count)
+    b.store(ir.Constant(I1, 0), seen)
+    blocks = b.sdiv(b.sub(hi, lo), i64(width))
+    with loops.for_range(b, blocks, name="cnt") as k:
+        v, sp = source.block(b.add(lo, b.mul(k, i64(width))), width)
+        below = b.bitcast(b.icmp_unsigned("<", v, pv), wty)
+        b.store(b.add(b.load(count, typ=I64), b.zext(b.call(ctpop, [below]), I64)), count)
+        if sp is not None and line.fixup:
+            any_sp = b.icmp_unsigned("!=", b.bitcast(sp, wty), ir.Constant(wty, 0))
+            b.store(b.or_(b.load(seen, typ=I1), any_sp), seen)
+    with loops.for_range(b, hi, start=b.add(lo, b.mul(blocks, i64(width))), name="cnts") as i:
+        below = b.icmp_unsigned("<", source.item(i), pivot)
+        b.store(b.add(b.load(count, typ=I64), b.zext(below, I64)), count)
+        sp = source.special(i)
+        if sp is not None:
+            b.store(b.or_(b.load(seen, typ=I1), sp), seen)
+    b.store(b.load(count, typ=I64), elem(b, ctx, I64, b.add(c, i64(_Ctx.COUNT))))
+    if from_input:
+        b.store(b.zext(b.load(seen, typ=I1), I64), elem(b, ctx, I64, b.add(c, i64(_Ctx.SEEN))))
+    b.ret_void()
+    return fn
+
+
+def _split_half_function(module, line, from_input):
+    """``split(ctx, c)``: half ``c`` of SRC partitioned around PIVOT into T,
+    where the sides end up: [half 0's items below it, half 1's, half 0's
+    others, half 1's]."""
+    fn, b = _function(module, f"{line.name}_split{'in' if from_input else ''}", [PTR, I64])
+    if b is None:
+        return fn
+    ctx, c = fn.args
+    src, t, base = (_ctx_get(b, ctx, s, ty) for s, ty in
+                    ((_Ctx.SRC, PTR), (_Ctx.T, PTR), (_Ctx.BASE, I64)))
+    pivot = _ctx_get(b, ctx, _Ctx.PIVOT, line.ity)
+    c0, nl = _ctx_get(b, ctx, _Ctx.COUNT), _ctx_get(b, ctx, _Ctx.SPLIT)
+    lo, hi = _half(b, line, c)
+    first = b.icmp_signed("==", c, i64(0))
+    front = b.select(first, i64(0), c0)
+    back = b.select(first, b.add(nl, b.sub(i64(line.n // 2), c0)), i64(line.n))
+    part = _partition_function(module, line, from_input=from_input)
+    b.call(part, [src, t, lo, hi, pivot, ir.Constant(I1, 0), front, back, base,
+                  elem(b, ctx, I64, b.add(c, i64(_Ctx.SEEN)))])
     b.ret_void()
     return fn
 
 
 def _halves_function(module, line, depth):
-    """``half(ctx, c)``: quicksort of half ``c`` of a line partitioned once,
-    written to the output (ctx: the partitioned items, the line's buffer, the
-    split point, the output, the line's base offset and the input)."""
+    """``half(ctx, c)``: side ``c`` of a split line (T[0:SPLIT] or the rest)
+    quicksorted into FIN with A as the other buffer, then (items) written to
+    the output."""
     fn, b = _function(module, f"{line.name}_half", [PTR, I64])
     if b is None:
         return fn
     ctx, c = fn.args
-    cur, fin, split, op, base, xp = (b.load(elem(b, ctx, I64, i64(k)), typ=ty)
-                                     for k, ty in enumerate((PTR, PTR, I64, PTR, I64, PTR)))
+    t, a, fin, split, op, base, xp = (_ctx_get(b, ctx, s, ty) for s, ty in (
+        (_Ctx.T, PTR), (_Ctx.A, PTR), (_Ctx.FIN, PTR), (_Ctx.SPLIT, I64), (_Ctx.OUT, PTR),
+        (_Ctx.BASE, I64), (_Ctx.INPUT, PTR)))
     first = b.icmp_signed("==", c, i64(0))
     lo = b.select(first, i64(0), split)
     hi = b.select(first, split, i64(line.n))
-    b.call(_quicksort_function(module, line),
-           [cur, fin, fin, lo, hi, i64(depth), ir.Constant(line.ity, 0)])
-    _store_items(b, line, fin, op, base, lo, hi)
-    if line.lossy:
-        b.call(_ties_function(module, line), [xp, op, base, fin, lo, hi])
+    low = b.select(first, ir.Constant(line.ity, 0), _ctx_get(b, ctx, _Ctx.PIVOT, line.ity))
+    b.call(_quicksort_function(module, line), [t, a, fin, lo, hi, i64(depth), low])
+    if not line.values:
+        _store_items(b, line, fin, op, base, lo, hi)
+        if line.lossy:
+            b.call(_ties_function(module, line), [xp, op, base, fin, lo, hi])
     b.ret_void()
     return fn
 
 
-def _pivot(b, module, ity, a, lo, n, size=16):
-    """The median of ``size`` items spread over a[lo:lo+n] (sorted by the
-    network; a larger sample by heapsort, which compiles much faster)."""
+def _pivot(b, module, ity, item_at, lo, n, size=16):
+    """The median of ``size`` items ``item_at(i)`` spread over [lo, lo + n)
+    (sorted by the network; a larger sample by heapsort, which compiles much
+    faster)."""
     q = b.sdiv(n, i64(size + 1))
     if size > 16:
-        sample = _sorted_sample(b, module, ity, lambda k: b.load(
-            _at(b, a, ity, b.add(lo, b.mul(q, b.add(k, i64(1))))), typ=ity), size)
+        sample = _sorted_sample(b, module, ity,
+                                lambda k: item_at(b.add(lo, b.mul(q, b.add(k, i64(1))))), size)
         return b.load(_at(b, sample, ity, i64(size // 2)), typ=ity)
-    sample = ir.Constant(_vec(ity, size), None)
+    width = min(size, 512 // ity.width)
+    regs = [ir.Constant(_vec(ity, width), None)] * (size // width)
     for k in range(size):
-        x = b.load(_at(b, a, ity, b.add(lo, b.mul(q, i64(k + 1)))), typ=ity)
-        sample = b.insert_element(sample, x, ir.Constant(I32, k))
-    return b.extract_element(_bitonic(b, module, sample), ir.Constant(I32, size // 2))
+        x = item_at(b.add(lo, b.mul(q, i64(k + 1))))
+        regs[k // width] = b.insert_element(regs[k // width], x, ir.Constant(I32, k % width))
+    regs = _sort_registers(b, module, regs)
+    return b.extract_element(regs[size // 2 // width], ir.Constant(I32, size // 2 % width))
 
 
 def _sorted_sample(b, module, ity, item_at, size):
@@ -1091,20 +1426,53 @@ def _sorted_sample(b, module, ity, item_at, size):
     return sample
 
 
-def _leaf(b, module, ity, src, dst, lo, n, lanes):
-    """dst[lo:lo+n] = src[lo:lo+n] sorted, for n <= lanes (padding: all ones)."""
-    lty = _vec(ity, lanes)
-    iota = ir.Constant(_vec(I64, lanes), list(range(lanes)))
-    nv = b.insert_element(ir.Constant(_vec(I64, lanes), None), n, ir.Constant(I32, 0))
-    nv = b.shuffle_vector(nv, nv, ir.Constant(_vec(I32, lanes), [0] * lanes))
-    mask = b.icmp_signed("<", iota, nv)
-    load = declare(module, f"llvm.masked.load.v{lanes}i{ity.width}.p0", lty,
-                   [PTR, I32, _vec(I1, lanes), lty])
-    store = declare(module, f"llvm.masked.store.v{lanes}i{ity.width}.p0", VOID,
-                    [lty, PTR, I32, _vec(I1, lanes)])
+def _splat(b, x, lanes):
+    v = b.insert_element(ir.Constant(_vec(x.type, lanes), None), x, ir.Constant(I32, 0))
+    return b.shuffle_vector(v, v, ir.Constant(_vec(I32, lanes), [0] * lanes))
+
+
+def _leaf(b, module, line, src, dst, lo, n, lanes):
+    """dst[lo:lo+n] = src[lo:lo+n] sorted (as values: ``line.values``), for
+    n <= lanes (padding: all ones), in 512-bit registers."""
+    ity = line.ity
+    width = 512 // ity.width
+    rty = _vec(ity, width)
+    load = declare(module, f"llvm.masked.load.v{width}i{ity.width}.p0", rty,
+                   [PTR, I32, _vec(I1, width), rty])
+    store = declare(module, f"llvm.masked.store.v{width}i{ity.width}.p0", VOID,
+                    [rty, PTR, I32, _vec(I1, width)])
     align = ir.Constant(I32, ity.width // 8)
-    v = b.call(load, [_at(b, src, ity, lo), align, mask, ir.Constant(lty, [-1] * lanes)])
-    b.call(store, [_bitonic(b, module, v), _at(b, dst, ity, lo), align, mask])
+    iota = ir.Constant(_vec(I64, width), list(range(width)))
+    masks = [b.icmp_signed("<", iota, _splat(b, b.sub(n, i64(r * width)), width))
+             for r in range(lanes // width)]
+    regs = [b.call(load, [_at(b, src, ity, b.add(lo, i64(r * width))), align, m,
+                          ir.Constant(rty, [-1] * width)]) for r, m in enumerate(masks)]
+    if line.values and line.dtype.kind == "f":
+        # sorted as floats (faster min/max): the NaN key (and the padding)
+        # becomes +inf's, so the NaNs leave as +inf and the fix-up (a NaN was
+        # seen) rewrites them
+        inf = _splat(b, _key(b, line, ir.Constant(lltype(line.dtype), float("inf")))[0], width)
+        umin = declare(module, f"llvm.umin.v{width}i{ity.width}", rty, [rty, rty])
+        fty = _vec(lltype(line.dtype), width)
+        regs = [b.bitcast(_value_bits(b, line, b.call(umin, [v, inf])), fty) for v in regs]
+        regs = [b.bitcast(v, rty) for v in _sort_registers(b, module, regs)]
+    else:
+        regs = _sort_registers(b, module, regs)
+        if line.values:
+            regs = [_value_bits(b, line, v) for v in regs]
+    for r, (v, m) in enumerate(zip(regs, masks)):
+        b.call(store, [v, _at(b, dst, ity, b.add(lo, i64(r * width))), align, m])
+
+
+def _finish(b, line, src, fin, lo, n):
+    """fin[lo:lo+n] = src[lo:lo+n], sorted items: as values (``line.values``)
+    or the items themselves (unless fin is src)."""
+    if not line.values:
+        _copy_items(b, b.function.module, line, src, fin, lo, n)
+        return
+    ity = line.ity
+    with loops.for_range(b, b.add(lo, n), start=lo, name="fin") as i:
+        b.store(_value_bits(b, line, b.load(_at(b, src, ity, i), typ=ity)), _at(b, fin, ity, i))
 
 
 def _copy_items(b, module, line, src, dst, lo, n):
@@ -1115,21 +1483,27 @@ def _copy_items(b, module, line, src, dst, lo, n):
                          b.mul(n, i64(line.ity.width // 8)), ir.Constant(I1, 0)])
 
 
-def _partition_function(module, line):
-    """``part(cur, oth, lo, hi, pivot, or_equal) -> m``: the items of
-    cur[lo:hi] that are < pivot (<= with or_equal) to the front of oth[lo:hi],
-    m of them, the others to its back."""
+def _partition_function(module, line, from_input=False):
+    """``part(src, dst, lo, hi, pivot, or_equal, front, back, base, seen) -> m``:
+    the m items of src[lo:hi) below ``pivot`` (or equal, with or_equal) to
+    dst[front:front+m), the others to the places below dst[back]. With
+    ``from_input``, src is the contiguous input line at offset ``base``, its
+    items made here, and the i64 at ``seen`` is set to 1 if a -0.0 or a NaN
+    is read (else both are unused). Nothing is written outside the items'
+    places, so two threads may fill neighbouring places of one buffer."""
     ity = line.ity
-    fn = module.globals.get(f"{line.name}_part")
+    name = f"{line.name}_part{'in' if from_input else ''}"
+    fn = module.globals.get(name)
     if fn is not None:
         return fn
-    fn = ir.Function(module, ir.FunctionType(I64, [PTR, PTR, I64, I64, ity, I1]),
-                     name=f"{line.name}_part")
+    fn = ir.Function(module, ir.FunctionType(I64, [PTR, PTR, I64, I64, ity, I1, I64, I64, I64,
+                                                   PTR]), name=name)
     fn.linkage = "internal"
     for arg in fn.args[:2]:
         arg.add_attribute("noalias")
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    cur, oth, lo, hi, pivot, or_equal = fn.args
+    src, oth, lo, hi, pivot, or_equal, front, back, base, seen_at = fn.args
+    source = _Source(b, line, src, base if from_input else None)
     width = 512 // ity.width
     vty, mty, wty = _vec(ity, width), _vec(I1, width), ir.IntType(width)
     # Intel: the compress instruction's memory form (fewer port-5 uops than a
@@ -1141,11 +1515,12 @@ def _partition_function(module, line):
                     [vty, PTR, I32, mty])
     ctpop = declare(module, f"llvm.ctpop.i{width}", wty, [wty])
     align = ir.Constant(I32, ity.width // 8)
-    pv = b.insert_element(ir.Constant(vty, None), pivot, ir.Constant(I32, 0))
-    pv = b.shuffle_vector(pv, pv, ir.Constant(_vec(I32, width), [0] * width))
+    pv = _splat(b, pivot, width)
     left, right = b.alloca(I64), b.alloca(I64)     # items sent front / back so far
+    seen = b.alloca(I1)
     b.store(i64(0), left)
     b.store(i64(0), right)
+    b.store(ir.Constant(I1, 0), seen)
 
     to_memory = _compress_store_is_fast()
     cstore = declare(module, f"llvm.masked.compressstore.v{width}i{ity.width}", VOID,
@@ -1159,27 +1534,38 @@ def _partition_function(module, line):
         b.call(store, [b.call(compress, [v, ir.Constant(vty, None), m]),
                        _at(b, oth, ity, at), align, first])
 
+    def block(k):
+        v, sp = source.block(b.add(lo, b.mul(k, i64(width))), width)
+        if sp is not None and line.fixup:
+            any_sp = b.icmp_unsigned("!=", b.bitcast(sp, wty), ir.Constant(wty, 0))
+            b.store(b.or_(b.load(seen, typ=I1), any_sp), seen)
+        m = b.select(or_equal, b.icmp_unsigned("<=", v, pv), b.icmp_unsigned("<", v, pv))
+        return v, m, b.zext(b.call(ctpop, [b.bitcast(m, wty)]), I64)
+
     blocks = b.sdiv(b.sub(hi, lo), i64(width))
     with loops.for_range(b, blocks, name="part") as k:
-        v = b.load(_at(b, cur, ity, b.add(lo, b.mul(k, i64(width)))), typ=vty,
-                   align=ity.width // 8)
-        m = b.select(or_equal, b.icmp_unsigned("<=", v, pv), b.icmp_unsigned("<", v, pv))
-        c = b.zext(b.call(ctpop, [b.bitcast(m, wty)]), I64)
+        v, m, c = block(k)
         nl, nr = b.load(left, typ=I64), b.load(right, typ=I64)
-        put(v, b.add(lo, nl), m, c)
+        put(v, b.add(front, nl), m, c)
         nr = b.add(nr, b.sub(i64(width), c))
-        put(v, b.sub(hi, nr), b.not_(m), b.sub(i64(width), c))
+        put(v, b.sub(back, nr), b.not_(m), b.sub(i64(width), c))
         b.store(b.add(nl, c), left)
         b.store(nr, right)
     with loops.for_range(b, hi, start=b.add(lo, b.mul(blocks, i64(width))), name="ptail") as j:
-        x = b.load(_at(b, cur, ity, j), typ=ity)
-        front = b.select(or_equal, b.icmp_unsigned("<=", x, pivot),
-                         b.icmp_unsigned("<", x, pivot))
+        x = source.item(j)
+        sp = source.special(j)
+        if sp is not None:
+            b.store(b.or_(b.load(seen, typ=I1), sp), seen)
+        is_front = b.select(or_equal, b.icmp_unsigned("<=", x, pivot),
+                            b.icmp_unsigned("<", x, pivot))
         nl, nr = b.load(left, typ=I64), b.load(right, typ=I64)
         nr1 = b.add(nr, i64(1))
-        b.store(x, _at(b, oth, ity, b.select(front, b.add(lo, nl), b.sub(hi, nr1))))
-        b.store(b.select(front, b.add(nl, i64(1)), nl), left)
-        b.store(b.select(front, nr, nr1), right)
+        b.store(x, _at(b, oth, ity, b.select(is_front, b.add(front, nl), b.sub(back, nr1))))
+        b.store(b.select(is_front, b.add(nl, i64(1)), nl), left)
+        b.store(b.select(is_front, nr, nr1), right)
+    if from_input and line.fixup:
+        with b.if_then(b.load(seen, typ=I1), likely=False):
+            b.store(i64(1), seen_at)
     b.ret(b.load(left, typ=I64))
     return fn
 

@@ -161,7 +161,45 @@ def test_long_lines_over_threads(monkeypatch):
     for dtype in (np.float32, np.float64, np.int32, np.uint64):
         check(data((5000,), dtype), 0)
         check(RNG.integers(0, 3, (2, 3000)).astype(dtype))
+        check(data((3001, 2), dtype), 0)                   # strided lines
     check(data((1 << 17,), np.float32), 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int64, np.uint64, np.float32],
+                         ids=lambda d: np.dtype(d).name)
+def test_split_line_whose_pivot_is_its_minimum(monkeypatch, dtype):
+    """Most of the line equal to its least value (the key 0 for integers):
+    the split pivot is the minimum (no half below it) and the first quicksort
+    step sets the items equal to it aside."""
+    monkeypatch.setattr(sort_kernel, "PARALLEL_SORT_MIN", 1000)
+    monkeypatch.setattr(parallel, "threads", lambda: 2)
+    rng = np.random.default_rng(3)
+    low = np.array(np.iinfo(dtype).min if np.dtype(dtype).kind in "iu" else -np.inf, dtype)
+    for n in (3000, 700):             # split over threads / one thread
+        x = rng.permutation(np.concatenate([np.full(n * 3 // 5, low),
+                                            data((n - n * 3 // 5,), dtype)]))
+        check(x.astype(dtype), 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.uint32],
+                         ids=lambda d: np.dtype(d).name)
+def test_quicksort_lengths_around_leaves(dtype):
+    """Lengths around each leaf network's size (16/32/64/128 items), the
+    first partition made from the input (more than QUICKSORT_LEAF), and
+    partition tails of every length; floats with -0.0, NaNs and +inf in one
+    leaf (the float networks sort NaNs as +inf, the fix-up restores them)."""
+    if not sort_kernel.has_avx512():
+        pytest.skip("quicksort needs AVX-512's compress instructions on this CPU")
+    rng = np.random.default_rng(5)
+    for n in (49, 63, 64, 65, 127, 128, 129, 130, 143, 257, 1031):
+        check(data((2, n), dtype))
+        if np.dtype(dtype).kind == "f":
+            x = rng.standard_normal(n).astype(dtype)
+            x[rng.integers(0, n, n // 4)] = np.inf
+            x[rng.integers(0, n, n // 4)] = np.nan
+            x[rng.integers(0, n, n // 8)] = -0.0
+            x[rng.integers(0, n, 3)] = -np.nan
+            check(x, 0)
 
 
 def test_index_dtypes():
