@@ -390,7 +390,7 @@ def _define_blas_call(module, blas, dtype, etype, short, forced):
 # 6.7 / 6.8 ms beside two busy processes; one thread: 3.5 and 6.8 ms). The caller
 # still runs any block no worker has started. Beside busy processes, finer blocks and
 # 2 x 2 tiles were no better either (512^3 f32 beside one: 2.0 ms with one block per
-# thread, 2.1-2.3 ms with 2 or 4, 2.1 ms with 2 x 2 tiles): there the worker mostly
+# thread, 2.2 ms with 2, 2.5-2.6 ms with 4, 2.1 ms with 2 x 2 tiles): the worker mostly
 # shares the caller's core and runs no block at all, so the blocking cannot help.
 # The placement and spinning of the pool's workers decide that case (threadpool.py).
 GEMM_CHUNK_FLOPS = 1 << 22
