@@ -19,11 +19,16 @@ every comparison one unsigned compare and let a line be sorted by digits:
   of vector compares proves the line has no other value;
 * otherwise, on AVX-512 hosts, 32- and 64-bit items are quicksorted:
   partitions by compress instructions (their memory form on Intel), out of
-  place between two buffers, and ranges of at most ``QUICKSORT_LEAF`` items
-  finished by a bitonic network in registers; a line of
-  ``PARALLEL_SORT_MIN`` items or more is partitioned once (the median of
-  ``SPLIT_SAMPLE`` items: halves of equal work) and its halves sorted on the
-  worker pool;
+  place between two buffers; a contiguous line's first partition reads the
+  input and makes the keys on the way (no pass of its own). Ranges of at
+  most ``LEAF_REGISTERS`` registers' worth of items are finished by a
+  bitonic network over registers (sort of floats: on the values, whose float
+  min/max run on two ports where 64-bit integer min/max run on one), which
+  writes sort's values straight into a contiguous output. A line of
+  ``PARALLEL_SORT_MIN`` items or more is split by the median of
+  ``SPLIT_SAMPLE`` items (halves of equal work): two threads count their
+  half's items below it, partition their half into the places the counts
+  give, then each sorts one side;
 * everything else (8/16-bit keys, other hosts): LSD radix
   sort, 8-bit digits (11-bit from 2^16 elements), one sweep of the input for
   every digit's counts, then a scatter pass per digit that not every key
@@ -62,7 +67,7 @@ FEW_VALUES_MIN = 1 << 12       # a line this long (quicksort hosts) first tries 
 FEW_VALUES_MAX = 16            # ... when a sample shows at most this many distinct keys
 FEW_VALUES_SAMPLE = 128
 SPLIT_SAMPLE = 128             # items whose median splits a line between two threads
-QUICKSORT_LEAF = 128           # lanes of the bitonic network that finishes a quicksort range
+LEAF_REGISTERS = 16            # 512-bit registers of the network that ends a quicksort range
 
 
 class _Line:
@@ -838,7 +843,7 @@ class _LongLine:
         b, line = self.b, self.line
         a = self.bufs[0]
         two = parallel.threads() >= 2 and line.n >= PARALLEL_SORT_MIN
-        direct = line.direct and line.n > QUICKSORT_LEAF
+        direct = line.direct and line.n > _leaf_size(line)
         if not direct:
             self.load_items(a, two)
         depth = 2 * int(line.n).bit_length() + 4
@@ -1030,6 +1035,12 @@ def _vec(ty, n):
     return ir.VectorType(ty, n)
 
 
+def _leaf_size(line):
+    """The most items a quicksort leaf sorts: LEAF_REGISTERS registers' worth
+    (128 of 64 bits, 256 of 32)."""
+    return LEAF_REGISTERS * 512 // line.ity.width
+
+
 def _merge_stages(n):
     """A bitonic sorting network for n (a power of two) elements, every
     comparator ascending: per stage, the pairs (e, f), e < f, whose minimum
@@ -1169,7 +1180,7 @@ def _quicksort_function(module, line):
     cur, oth, fin, lo, hi, depth, low = fn.args
     n = b.sub(hi, lo)
     lanes = 16
-    while lanes <= QUICKSORT_LEAF:       # the smallest network that holds the range
+    while lanes <= _leaf_size(line):     # the smallest network that holds the range
         with b.if_then(b.icmp_signed("<=", n, i64(lanes))):
             _leaf(b, module, line, cur, fin, lo, n, lanes)
             b.ret_void()
@@ -1447,15 +1458,16 @@ def _leaf(b, module, line, src, dst, lo, n, lanes):
              for r in range(lanes // width)]
     regs = [b.call(load, [_at(b, src, ity, b.add(lo, i64(r * width))), align, m,
                           ir.Constant(rty, [-1] * width)]) for r, m in enumerate(masks)]
-    if line.values and line.dtype.kind == "f":
-        # sorted as floats (faster min/max): the NaN key (and the padding)
-        # becomes +inf's, so the NaNs leave as +inf and the fix-up (a NaN was
-        # seen) rewrites them
+    if line.fixup:
+        # sort of floats: sorted as floats (faster min/max); the NaN key (and
+        # the padding) becomes +inf's, so the NaNs leave as +inf and the
+        # fix-up (a NaN was seen) rewrites them
         inf = _splat(b, _key(b, line, ir.Constant(lltype(line.dtype), float("inf")))[0], width)
         umin = declare(module, f"llvm.umin.v{width}i{ity.width}", rty, [rty, rty])
         fty = _vec(lltype(line.dtype), width)
         regs = [b.bitcast(_value_bits(b, line, b.call(umin, [v, inf])), fty) for v in regs]
-        regs = [b.bitcast(v, rty) for v in _sort_registers(b, module, regs)]
+        regs = _sort_registers(b, module, regs)
+        regs = [b.bitcast(v, rty) if line.values else _key(b, line, v)[0] for v in regs]
     else:
         regs = _sort_registers(b, module, regs)
         if line.values:
