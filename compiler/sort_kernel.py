@@ -21,10 +21,10 @@ every comparison one unsigned compare and let a line be sorted by digits:
   partitions by compress instructions (their memory form on Intel), out of
   place between two buffers; a contiguous line's first partition reads the
   input and makes the keys on the way (no pass of its own). Ranges of at
-  most ``LEAF_REGISTERS`` registers' worth of items are finished by a
-  bitonic network over registers (sort of floats: on the values, whose float
-  min/max run on two ports where 64-bit integer min/max run on one), which
-  writes sort's values straight into a contiguous output. A line of
+  most ``QUICKSORT_LEAF`` items are finished by a bitonic network over
+  registers (sort of floats: on the values, whose float min/max run on two
+  ports where 64-bit integer min/max run on one), which writes sort's
+  values straight into a contiguous output. A line of
   ``PARALLEL_SORT_MIN`` items or more is split by the median of
   ``SPLIT_SAMPLE`` items (halves of equal work): two threads count their
   half's items below it, partition their half into the places the counts
@@ -67,7 +67,7 @@ FEW_VALUES_MIN = 1 << 12       # a line this long (quicksort hosts) first tries 
 FEW_VALUES_MAX = 16            # ... when a sample shows at most this many distinct keys
 FEW_VALUES_SAMPLE = 128
 SPLIT_SAMPLE = 128             # items whose median splits a line between two threads
-LEAF_REGISTERS = 16            # 512-bit registers of the network that ends a quicksort range
+QUICKSORT_LEAF = 128           # items of the network that ends a quicksort range (<= 16 registers)
 
 
 class _Line:
@@ -843,7 +843,7 @@ class _LongLine:
         b, line = self.b, self.line
         a = self.bufs[0]
         two = parallel.threads() >= 2 and line.n >= PARALLEL_SORT_MIN
-        direct = line.direct and line.n > _leaf_size(line)
+        direct = line.direct and line.n > QUICKSORT_LEAF
         if not direct:
             self.load_items(a, two)
         depth = 2 * int(line.n).bit_length() + 4
@@ -1035,12 +1035,6 @@ def _vec(ty, n):
     return ir.VectorType(ty, n)
 
 
-def _leaf_size(line):
-    """The most items a quicksort leaf sorts: LEAF_REGISTERS registers' worth
-    (128 of 64 bits, 256 of 32)."""
-    return LEAF_REGISTERS * 512 // line.ity.width
-
-
 def _merge_stages(n):
     """A bitonic sorting network for n (a power of two) elements, every
     comparator ascending: per stage, the pairs (e, f), e < f, whose minimum
@@ -1180,7 +1174,7 @@ def _quicksort_function(module, line):
     cur, oth, fin, lo, hi, depth, low = fn.args
     n = b.sub(hi, lo)
     lanes = 16
-    while lanes <= _leaf_size(line):     # the smallest network that holds the range
+    while lanes <= QUICKSORT_LEAF:       # the smallest network that holds the range
         with b.if_then(b.icmp_signed("<=", n, i64(lanes))):
             _leaf(b, module, line, cur, fin, lo, n, lanes)
             b.ret_void()

@@ -184,15 +184,14 @@ def test_split_line_whose_pivot_is_its_minimum(monkeypatch, dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.uint32],
                          ids=lambda d: np.dtype(d).name)
 def test_quicksort_lengths_around_leaves(dtype):
-    """Lengths around each leaf network's size (16 to 128 items of 64 bits,
-    to 256 of 32), the first partition made from the input (lines longer
-    than a leaf), and
+    """Lengths around each leaf network's size (16 to 128 items), the first
+    partition made from the input (lines longer than QUICKSORT_LEAF), and
     partition tails of every length; floats with -0.0, NaNs and +inf in one
     leaf (the float networks sort NaNs as +inf, the fix-up restores them)."""
     if not sort_kernel.has_avx512():
         pytest.skip("quicksort needs AVX-512's compress instructions on this CPU")
     rng = np.random.default_rng(5)
-    for n in (49, 63, 64, 65, 127, 128, 129, 130, 143, 255, 256, 257, 1031):
+    for n in (49, 63, 64, 65, 127, 128, 129, 130, 143, 257, 1031):
         check(data((2, n), dtype))
         if np.dtype(dtype).kind == "f":
             x = rng.standard_normal(n).astype(dtype)
