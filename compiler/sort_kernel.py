@@ -16,7 +16,9 @@ every comparison one unsigned compare and let a line be sorted by digits:
 * on AVX-512 hosts, a line of ``FEW_VALUES_MIN`` items or more whose sample
   of keys takes at most ``FEW_VALUES_MAX`` values is sorted by counting them
   (sort: a run per value; argsort: a stable counting scatter), once a pass
-  of vector compares proves the line has no other value;
+  of vector compares proves the line has no other value (sort of a line of
+  ``PARALLEL_SORT_MIN`` items or more: two threads count and write a half
+  each);
 * otherwise, on AVX-512 hosts, 32- and 64-bit items are quicksorted:
   partitions by compress instructions (their memory form on Intel), out of
   place between two buffers; a contiguous line's first partition reads the
@@ -559,7 +561,25 @@ def _few_values_function(module, line):
         b.store(b.add(old, ir.Constant(pty, 1)), c)
         return old
 
-    special = _count_values(b, line, xp, base, values, counts)
+    two = parallel.threads() >= 2 and n >= PARALLEL_SORT_MIN and not line.argsort
+    if two:                 # each thread counts a half, then fills a half
+        ctx = b.alloca(I64, i64(_FewCtx.SIZE))
+        halves = [b.alloca(pty, i64(most + 1)) for _ in range(2)]
+        for slot, v in ((_FewCtx.INPUT, xp), (_FewCtx.BASE, base), (_FewCtx.VALUES, values),
+                        (_FewCtx.COUNTS, halves[0]), (_FewCtx.COUNTS + 1, halves[1]),
+                        (_FewCtx.OUT, op), (_FewCtx.DISTINCT, distinct),
+                        (_FewCtx.STARTS, counts)):
+            b.store(v, elem(b, ctx, I64, i64(slot)))
+        _run_halves(b, _few_count_function(module, line), ctx)
+        for k in range(most):
+            c0, c1 = (b.load(_at(b, h, pty, i64(k)), typ=pty) for h in halves)
+            b.store(b.add(c0, c1), _at(b, counts, pty, i64(k)))
+        special = None
+        if line.fixup:
+            seen = b.or_(_ctx_get(b, ctx, _FewCtx.SEEN), _ctx_get(b, ctx, _FewCtx.SEEN + 1))
+            special = b.icmp_unsigned("!=", seen, i64(0))
+    else:
+        special = _count_values(b, line, xp, base, values, counts)
     total = i64(0)         # the elements counted under real values (not the padding)
     for k in range(most):
         c = b.load(_at(b, counts, pty, i64(k)), typ=pty)
@@ -579,24 +599,84 @@ def _few_values_function(module, line):
             pos = pos if pty == I64 else b.zext(pos, I64)
             b.store(_index_out(b, line, i),
                     _at(b, op, lltype(line.out_dtype), _strided(b, line, base, pos)))
+    elif two:
+        _run_halves(b, _few_fill_function(module, line), ctx)
     else:
-        with loops.for_range(b, distinct, name="fill") as k:
-            val = _value(b, line, b.load(_at(b, values, kty, k), typ=kty))
-            lo = b.load(_at(b, counts, pty, k), typ=pty)
-            hi = b.load(_at(b, counts, pty, b.add(k, i64(1))), typ=pty)
-            if pty != I64:
-                lo, hi = b.zext(lo, I64), b.zext(hi, I64)
-            _fill(b, line, op, base, val, lo, hi)
+        _fill_runs(b, line, op, base, values, counts, distinct, i64(0), i64(n))
     return_code = i64(1) if special is None else b.select(special, i64(3), i64(1))
     b.ret(return_code)
     return fn
 
 
-def _count_values(b, line, xp, base, values, counts):
-    """counts[k] += the elements of the line equal to values[k], for the
-    FEW_VALUES_MAX values (padding included); returns whether -0.0 or a NaN
-    was seen (sort of floats) or None. A contiguous line is read a vector at
-    a time: one compare and a mask's popcount per value."""
+class _FewCtx:
+    """Slots (i64 each) of the context of a few-values line's two threads."""
+    INPUT, BASE, VALUES, COUNTS, SEEN, OUT, DISTINCT, STARTS = 0, 1, 2, 3, 5, 7, 8, 9
+    SIZE = 10
+
+
+def _few_count_function(module, line):
+    """``count(ctx, c)``: COUNTS + c (an array) = ``_count_values`` of half
+    ``c`` of the line; SEEN + c = 1 if it holds -0.0 or a NaN."""
+    fn, b = _function(module, f"{line.name}_fewcount", [PTR, I64])
+    if b is None:
+        return fn
+    ctx, c = fn.args
+    xp, base, values = (_ctx_get(b, ctx, s, ty) for s, ty in
+                        ((_FewCtx.INPUT, PTR), (_FewCtx.BASE, I64), (_FewCtx.VALUES, PTR)))
+    counts = _ctx_get(b, ctx, b.add(c, i64(_FewCtx.COUNTS)), PTR)
+    lo, hi = _half(b, line, c)
+    special = _count_values(b, line, xp, base, values, counts, lo, hi)
+    seen = i64(0) if special is None else b.zext(special, I64)
+    b.store(seen, elem(b, ctx, I64, b.add(c, i64(_FewCtx.SEEN))))
+    b.ret_void()
+    return fn
+
+
+def _few_fill_function(module, line):
+    """``fill(ctx, c)``: the output's half ``c`` written from the runs of the
+    values (STARTS: each value's first position, then the end)."""
+    fn, b = _function(module, f"{line.name}_fewfill", [PTR, I64])
+    if b is None:
+        return fn
+    ctx, c = fn.args
+    op, base, values, starts, distinct = (_ctx_get(b, ctx, s, ty) for s, ty in (
+        (_FewCtx.OUT, PTR), (_FewCtx.BASE, I64), (_FewCtx.VALUES, PTR), (_FewCtx.STARTS, PTR),
+        (_FewCtx.DISTINCT, I64)))
+    lo, hi = _half(b, line, c)
+    _fill_runs(b, line, op, base, values, starts, distinct, lo, hi)
+    b.ret_void()
+    return fn
+
+
+def _fill_runs(b, line, op, base, values, starts, distinct, lo, hi):
+    """Output elements [lo, hi) of the line: value k on [starts[k], starts[k+1])."""
+    pty = line.pty
+    with loops.for_range(b, distinct, name="fill") as k:
+        val = _value(b, line, b.load(_at(b, values, line.kty, k), typ=line.kty))
+        first = b.load(_at(b, starts, pty, k), typ=pty)
+        end = b.load(_at(b, starts, pty, b.add(k, i64(1))), typ=pty)
+        if pty != I64:
+            first, end = b.zext(first, I64), b.zext(end, I64)
+        first = b.select(b.icmp_signed("<", first, lo), lo, first)
+        end = b.select(b.icmp_signed(">", end, hi), hi, end)
+        end = b.select(b.icmp_signed("<", end, first), first, end)     # a run outside
+        _fill(b, line, op, base, val, first, end)
+
+
+def _run_halves(b, fn, ctx):
+    """``fn(ctx, 0)`` and ``fn(ctx, 1)`` on the worker pool (two threads)."""
+    run = declare(b.function.module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
+    b.call(run, [fn, ctx, i64(2), i64(min(parallel.threads(), 2))])
+
+
+def _count_values(b, line, xp, base, values, counts, lo=0, hi=None):
+    """counts[k] = the elements [lo, hi) of the line (all of it by default)
+    equal to values[k], for the FEW_VALUES_MAX values (padding included);
+    returns whether -0.0 or a NaN was seen (sort of floats) or None. A
+    contiguous line is read a vector at a time: one compare and a mask's
+    popcount per value."""
+    lo = i64(lo) if isinstance(lo, int) else lo
+    hi = i64(line.n) if hi is None else hi
     kty, pty, most = line.kty, line.pty, FEW_VALUES_MAX
     vty = lltype(line.dtype)
     with b.goto_entry_block():
@@ -613,8 +693,8 @@ def _count_values(b, line, xp, base, values, counts):
             lanes = [b.alloca(cty) for _ in range(most)]
         for acc in lanes:
             b.store(ir.Constant(cty, 0), acc)
-        with loops.for_range(b, line.n // width, name="cntv") as blk:
-            at = _at(b, xp, vty, b.add(base, b.mul(blk, i64(width))))
+        with loops.for_range(b, b.sdiv(b.sub(hi, lo), i64(width)), name="cntv") as blk:
+            at = _at(b, xp, vty, b.add(base, b.add(lo, b.mul(blk, i64(width)))))
             keys, sp = _key(b, line, b.load(at, typ=_vec(vty, width), align=line.dtype.itemsize))
             for k in range(most):
                 splat = ir.Constant(_vec(kty, width), None)
@@ -630,7 +710,8 @@ def _count_values(b, line, xp, base, values, counts):
         for k in range(most):
             c = b.call(reduce, [b.load(lanes[k], typ=cty)])
             b.store(c if pty == I64 else b.zext(c, I64), _at(b, sums, I64, i64(k)))
-    with loops.for_range(b, line.n, start=i64(line.n // width * width), name="cnts") as i:
+    tail = b.add(lo, b.mul(b.sdiv(b.sub(hi, lo), i64(width)), i64(width)))
+    with loops.for_range(b, hi, start=tail, name="cnts") as i:
         key, sp = _key(b, line, b.load(_at(b, xp, vty, _strided(b, line, base, i)), typ=vty))
         for k in range(most):
             c = _at(b, sums, I64, i64(k))
@@ -926,9 +1007,7 @@ class _LongLine:
                 self.run_halves(_halves_function(module, line, depth - 1))
 
     def run_halves(self, fn):
-        b = self.b
-        run = declare(b.function.module, threadpool.PARALLEL_FOR, VOID, [PTR, PTR, I64, I64])
-        b.call(run, [fn, self.ctx, i64(2), i64(min(parallel.threads(), 2))])
+        _run_halves(self.b, fn, self.ctx)
 
     def collect_seen(self):
         b = self.b

@@ -292,6 +292,25 @@ def test_few_distinct_values_counted(dtype, distinct):
     check(x, 0)                                           # strided lines
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.uint64],
+                         ids=lambda d: np.dtype(d).name)
+def test_few_distinct_values_over_threads(monkeypatch, dtype):
+    """A long line of few values is counted and written by two threads (a
+    half each; runs cross the halves' border), -0.0 and NaNs among them, and
+    falls back to quicksort when a value the sample missed shows up."""
+    monkeypatch.setattr(sort_kernel, "PARALLEL_SORT_MIN", 1000)
+    monkeypatch.setattr(parallel, "threads", lambda: 2)
+    rng = np.random.default_rng(11)
+    pool = (np.array([3.0, -0.0, 0.0, np.nan, -1.5, np.inf, 7.0], dtype)
+            if np.dtype(dtype).kind == "f" else np.array([0, 9, 3, 1, 5], dtype))
+    for n in (sort_kernel.FEW_VALUES_MIN, 6001):
+        x = pool[rng.integers(0, len(pool), n)]
+        check(x, 0)
+        x[rng.integers(0, n)] = 2                        # rarely seen by the sample
+        check(x, 0)
+    check(pool[rng.integers(0, len(pool), (2, 5003))])
+
+
 def test_few_distinct_values_nan_key_is_not_padding():
     """The all-ones key (every NaN) pads the table of values: a line whose
     other values fit but whose NaNs the sample missed must not be counted."""
