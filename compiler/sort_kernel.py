@@ -16,7 +16,7 @@ every comparison one unsigned compare and let a line be sorted by digits:
 * on AVX-512 hosts, a line of ``FEW_VALUES_MIN`` items or more whose sample
   of keys takes at most ``FEW_VALUES_MAX`` values is sorted by counting them
   (sort: a run per value; argsort: a stable counting scatter), once a pass
-  of vector compares proves the line has no other value (sort of a line of
+  of vector compares proves the line has no other value (a line of
   ``PARALLEL_SORT_MIN`` items or more: two threads count and write a half
   each);
 * otherwise, on AVX-512 hosts, 32- and 64-bit items are quicksorted:
@@ -546,22 +546,7 @@ def _few_values_function(module, line):
     distinct = b.load(found, typ=I64)
     with b.if_then(b.icmp_unsigned(">", distinct, i64(most)), likely=False):
         b.ret(i64(0))
-    dvec = b.load(values, typ=_vec(kty, most), align=kty.width // 8)
-    ctpop = declare(module, f"llvm.ctpop.i{most}", ir.IntType(most), [ir.IntType(most)])
-
-    def slot_of(key):
-        kv = b.insert_element(ir.Constant(_vec(kty, most), None), key, ir.Constant(I32, 0))
-        kv = b.shuffle_vector(kv, kv, ir.Constant(_vec(I32, most), [0] * most))
-        below = b.bitcast(b.icmp_unsigned("<", dvec, kv), ir.IntType(most))
-        return b.zext(b.call(ctpop, [below]), I64)
-
-    def bump(slot):
-        c = _at(b, counts, pty, slot)
-        old = b.load(c, typ=pty)
-        b.store(b.add(old, ir.Constant(pty, 1)), c)
-        return old
-
-    two = parallel.threads() >= 2 and n >= PARALLEL_SORT_MIN and not line.argsort
+    two = parallel.threads() >= 2 and n >= PARALLEL_SORT_MIN
     if two:                 # each thread counts a half, then fills a half
         ctx = b.alloca(I64, i64(_FewCtx.SIZE))
         halves = [b.alloca(pty, i64(most + 1)) for _ in range(2)]
@@ -593,14 +578,10 @@ def _few_values_function(module, line):
         run = b.load(c, typ=pty)
         b.store(start, c)
         start = b.add(start, run)
-    if line.argsort:
-        with loops.for_range(b, n, name="scat") as i:
-            pos = bump(slot_of(key_at(i)[0]))
-            pos = pos if pty == I64 else b.zext(pos, I64)
-            b.store(_index_out(b, line, i),
-                    _at(b, op, lltype(line.out_dtype), _strided(b, line, base, pos)))
-    elif two:
+    if two:
         _run_halves(b, _few_fill_function(module, line), ctx)
+    elif line.argsort:
+        _scatter_indices(b, line, xp, base, op, values, counts, i64(0), i64(n))
     else:
         _fill_runs(b, line, op, base, values, counts, distinct, i64(0), i64(n))
     return_code = i64(1) if special is None else b.select(special, i64(3), i64(1))
@@ -633,8 +614,10 @@ def _few_count_function(module, line):
 
 
 def _few_fill_function(module, line):
-    """``fill(ctx, c)``: the output's half ``c`` written from the runs of the
-    values (STARTS: each value's first position, then the end)."""
+    """``fill(ctx, c)``: sort: the output's half ``c`` written from the runs
+    of the values (STARTS: each value's first position, then the end);
+    argsort: the indices of the input's half ``c`` scattered to their runs
+    (half 1's part of a run starts after half 0's)."""
     fn, b = _function(module, f"{line.name}_fewfill", [PTR, I64])
     if b is None:
         return fn
@@ -643,9 +626,42 @@ def _few_fill_function(module, line):
         (_FewCtx.OUT, PTR), (_FewCtx.BASE, I64), (_FewCtx.VALUES, PTR), (_FewCtx.STARTS, PTR),
         (_FewCtx.DISTINCT, I64)))
     lo, hi = _half(b, line, c)
-    _fill_runs(b, line, op, base, values, starts, distinct, lo, hi)
+    if not line.argsort:
+        _fill_runs(b, line, op, base, values, starts, distinct, lo, hi)
+        b.ret_void()
+        return fn
+    pty, most = line.pty, FEW_VALUES_MAX
+    counts0 = _ctx_get(b, ctx, _FewCtx.COUNTS, PTR)
+    positions = b.alloca(pty, i64(most))
+    second = b.icmp_signed("==", c, i64(1))
+    for k in range(most):
+        at = b.load(_at(b, starts, pty, i64(k)), typ=pty)
+        before = b.load(_at(b, counts0, pty, i64(k)), typ=pty)
+        b.store(b.select(second, b.add(at, before), at), _at(b, positions, pty, i64(k)))
+    _scatter_indices(b, line, _ctx_get(b, ctx, _FewCtx.INPUT, PTR), base, op, values,
+                     positions, lo, hi)
     b.ret_void()
     return fn
+
+
+def _scatter_indices(b, line, xp, base, op, values, positions, lo, hi):
+    """argsort of a few-values line: each index i in [lo, hi) to the next
+    place of its value's run (``positions``: per value, bumped), so ties keep
+    index order. An element's value is the number of values below it."""
+    kty, pty, most = line.kty, line.pty, FEW_VALUES_MAX
+    vty = lltype(line.dtype)
+    table = b.load(values, typ=_vec(kty, most), align=kty.width // 8)
+    ctpop = declare(b.function.module, f"llvm.ctpop.i{most}", ir.IntType(most),
+                    [ir.IntType(most)])
+    with loops.for_range(b, hi, start=lo, name="scat") as i:
+        key = _key(b, line, b.load(_at(b, xp, vty, _strided(b, line, base, i)), typ=vty))[0]
+        below = b.bitcast(b.icmp_unsigned("<", table, _splat(b, key, most)), ir.IntType(most))
+        at = _at(b, positions, pty, b.zext(b.call(ctpop, [below]), I64))
+        pos = b.load(at, typ=pty)
+        b.store(b.add(pos, ir.Constant(pty, 1)), at)
+        pos = pos if pty == I64 else b.zext(pos, I64)
+        b.store(_index_out(b, line, i),
+                _at(b, op, lltype(line.out_dtype), _strided(b, line, base, pos)))
 
 
 def _fill_runs(b, line, op, base, values, starts, distinct, lo, hi):
