@@ -169,8 +169,8 @@ class Executable:
         kept = self._views
         # References to the block: the executable, `block`, getrefcount's argument
         # and the views of the last call, which this executable keeps: when no one
-        # holds these views, they are handed out again (no array is created; after
-        # an MPI call every object Python touches is a cache miss).
+        # holds these views, they are handed out again (no array is created: right
+        # after an MPI call, making four views took ~30 us instead of 2.5 us).
         if _getrefcount(block) == 3 + len(kept) and _all_unheld(kept):
             if not kept:
                 kept = self._views = [_view_at(_Array, shape, dtype, block, start)
