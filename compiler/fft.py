@@ -35,7 +35,7 @@ from llvmlite import ir
 from jaxlite import core
 from jaxlite.ir import Eqn
 from jaxlite.compiler import complex_expand, fusion, loops, parallel, registry, threadpool
-from jaxlite.compiler.lltypes import F32, F64, I32, I64, PTR, VOID, declare, field, i64
+from jaxlite.compiler.lltypes import F32, F64, I32, I64, PTR, VOID, declare, field, has_avx512, i64
 from jaxlite.compiler.registry import kernel_rule
 from jaxlite.lax import fft_ops
 from jaxlite.lax.fft_ops import FftType
@@ -52,7 +52,6 @@ PARALLEL_MIN_WORK = 1 << 18
 CHUNK_MIN_WORK = 1 << 15
 CHUNKS_PER_THREAD = 8
 _TABLES = {}            # symbol -> (numpy array kept alive, layout)
-_HOST = {}              # facts about the host CPU, looked up once
 _REAL = {np.dtype(np.float32): F32, np.dtype(np.float64): F64}
 # Products and the sums they feed may fuse into FMAs (one rounding fewer).
 _CONTRACT = ("contract",)
@@ -318,14 +317,8 @@ def _emit_stage(L, src, dst, tw, offs, radix, s, m):
 
 def _lanes(T):
     """Lanes of the explicit vectors: 512 bits on AVX-512 hosts, else 256."""
-    bits = 512 if _has_avx512() else 256
+    bits = 512 if has_avx512() else 256
     return bits // (32 if T == F32 else 64)
-
-
-def _has_avx512():
-    if "avx512" not in _HOST:
-        _HOST["avx512"] = "+avx512f" in llvm.get_host_cpu_features().flatten().split(",")
-    return _HOST["avx512"]
 
 
 def _twiddle(L, tw, offs, k, p):

@@ -3,8 +3,10 @@
 Storage types are also the register types: bool lives as i8 holding 0 or 1
 (numpy's layout), so loads and stores never convert.
 """
+import functools
+
 import numpy as np
-from llvmlite import ir
+from llvmlite import binding, ir
 
 I1 = ir.IntType(1)
 I8 = ir.IntType(8)
@@ -110,3 +112,13 @@ def field(builder, struct_ptr, struct_type, index):
                       source_etype=struct_type)
     gep.type = PTR
     return gep
+
+
+@functools.lru_cache(maxsize=None)
+def has_avx512():
+    """Does the host (the engine's target) have AVX-512F? Explicit 512-bit
+    vectors, compress stores and vscalef (llvm.ldexp) depend on it."""
+    try:
+        return "+avx512f" in binding.get_host_cpu_features().flatten().split(",")
+    except RuntimeError:
+        return False

@@ -58,7 +58,8 @@ import numpy as np
 from llvmlite import binding, ir
 
 from jaxlite.compiler import loops, parallel, threadpool
-from jaxlite.compiler.lltypes import I1, I32, I64, PTR, VOID, declare, elem, i64, lltype
+from jaxlite.compiler.lltypes import (I1, I32, I64, PTR, VOID, declare, elem, has_avx512, i64,
+                                      lltype)
 from jaxlite.compiler.registry import kernel_rule
 
 NETWORK_MAX = 16
@@ -1102,16 +1103,6 @@ class _LongLine:
 
 
 # -- long lines on AVX-512 hosts: vectorized quicksort ----------------------------------
-
-@functools.lru_cache(maxsize=None)
-def has_avx512():
-    """Does the host (the engine's target) have AVX-512F, whose compress
-    instructions the quicksort partitions use?"""
-    try:
-        return "+avx512f" in binding.get_host_cpu_features().flatten().split(",")
-    except RuntimeError:
-        return False
-
 
 @functools.lru_cache(maxsize=None)
 def _compress_store_is_fast():

@@ -48,6 +48,8 @@ from fractions import Fraction
 import numpy as np
 from llvmlite import ir
 
+from jaxlite.compiler.lltypes import I32, has_avx512
+
 # name -> (emitter(e, *args), number of arguments), filled by @_function below.
 _FUNCTIONS = {}
 
@@ -337,10 +339,26 @@ def _exp_small(e, r, rlo=None):
 
 
 def _scale2(e, y, ni):
-    """y * 2**ni in two steps so that ni may reach subnormal and overflow ranges."""
+    """y * 2**ni, ni reaching the subnormal and overflow ranges: one vscalef on
+    AVX-512 hosts (llvm.ldexp, which the vectorizer widens), else two multiplies
+    (2**ni alone may not be a float). Both round once: the same result."""
+    if has_avx512():
+        return _ldexp(e, y, ni)
     n1 = e.b.ashr(ni, e.ci(1))
     n2 = e.b.sub(ni, n1)
     return e.mul(e.mul(y, e.pow2i(n1)), e.pow2i(n2))
+
+
+def _ldexp(e, y, ni):
+    ty = e.ty
+    vector = isinstance(ty, ir.VectorType)
+    ity = ir.VectorType(I32, ty.count) if vector else I32
+    n = ni if ni.type == ity else e.b.trunc(ni, ity)
+    sfx = (lambda t: f"v{ty.count}{t.intrinsic_name}") if vector else (lambda t: t.intrinsic_name)
+    name = f"llvm.ldexp.{sfx(ty.element if vector else ty)}.{sfx(I32)}"
+    fn = e.b.module.globals.get(name) or ir.Function(e.b.module, ir.FunctionType(ty, [ty, ity]),
+                                                     name=name)
+    return e.b.call(fn, [y, n])
 
 
 def _exp_limits(e):
