@@ -1,4 +1,5 @@
-"""dtype <-> LLVM type mapping and constants.
+"""dtype <-> LLVM type mapping and constants, and the one check of the host's
+AVX-512 that kernels choosing explicit vector widths or instructions share.
 
 Storage types are also the register types: bool lives as i8 holding 0 or 1
 (numpy's layout), so loads and stores never convert.
