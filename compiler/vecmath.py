@@ -164,6 +164,13 @@ _CONSTS = {False: _Consts(False), True: _Consts(True)}
 # ---------------------------------------------------------------------------
 # Emission helpers: one _Emitter per (builder, float type).
 
+def _overload_suffix(ty):
+    """An intrinsic's name part for the type ``ty``: f32, v8f32, i32, v8i32."""
+    if isinstance(ty, ir.VectorType):
+        return f"v{ty.count}{ty.element.intrinsic_name}"
+    return ty.intrinsic_name
+
+
 class _Emitter:
     """Builds IR for one float type (scalar or vector); constants are splatted."""
 
@@ -212,18 +219,15 @@ class _Emitter:
     def neg(self, a):
         return self.b.fneg(a)
 
-    def intrinsic(self, name, *args):
-        """Call llvm.<name> overloaded on this type (declared once per module)."""
-        ty = self.ty
+    def intrinsic(self, name, *args, overloads=None):
+        """Call llvm.<name> overloaded on this type, or on the types ``overloads``
+        (llvm.ldexp is overloaded on both of its operands), declared once per module."""
         module = self.b.module
-        if isinstance(ty, ir.VectorType):
-            suffix = f"v{ty.count}{ty.element.intrinsic_name}"
-        else:
-            suffix = ty.intrinsic_name
-        full = f"{name}.{suffix}"
+        full = ".".join([name, *map(_overload_suffix, overloads or (self.ty,))])
         fn = module.globals.get(full)
         if fn is None:
-            fn = ir.Function(module, ir.FunctionType(ty, [ty] * len(args)), name=full)
+            fn = ir.Function(module, ir.FunctionType(self.ty, [a.type for a in args]),
+                             name=full)
         return self.b.call(fn, args)
 
     def fma(self, a, b, c):
@@ -350,15 +354,9 @@ def _scale2(e, y, ni):
 
 
 def _ldexp(e, y, ni):
-    ty = e.ty
-    vector = isinstance(ty, ir.VectorType)
-    ity = ir.VectorType(I32, ty.count) if vector else I32
+    ity = ir.VectorType(I32, e.ty.count) if isinstance(e.ty, ir.VectorType) else I32
     n = ni if ni.type == ity else e.b.trunc(ni, ity)
-    sfx = (lambda t: f"v{ty.count}{t.intrinsic_name}") if vector else (lambda t: t.intrinsic_name)
-    name = f"llvm.ldexp.{sfx(ty.element if vector else ty)}.{sfx(I32)}"
-    fn = e.b.module.globals.get(name) or ir.Function(e.b.module, ir.FunctionType(ty, [ty, ity]),
-                                                     name=name)
-    return e.b.call(fn, [y, n])
+    return e.intrinsic("llvm.ldexp", y, n, overloads=(e.ty, ity))
 
 
 def _exp_limits(e):
