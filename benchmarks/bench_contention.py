@@ -3,6 +3,7 @@
     python benchmarks/bench_contention.py            # markdown table
     python benchmarks/bench_contention.py --states 0,2
     python benchmarks/bench_contention.py --busy 2     # that state only
+    python benchmarks/bench_contention.py --rows matmul,dispatch   # rows naming these
 
 Each row is one workload in one state (N busy-looping processes running during
 the timed calls, see ``common.busy``); jaxlite and JAX are timed back to back in
@@ -84,12 +85,14 @@ def _timer(lib, f, args):
     return lambda: f(*args)
 
 
-def measure(states, rounds=7, round_time=0.06):
+def measure(states, rounds=7, round_time=0.06, rows=None):
     """{(workload, state): {lib: seconds}}. In each state the libraries alternate
     round by round (median of ``rounds``), so a load change outside the benchmark
-    hits both alike."""
+    hits both alike. ``rows``: words one of which a workload's name must contain."""
     results = {}
     for name, make, args, x64 in workload_list():
+        if rows and not any(word in name for word in rows):
+            continue
         with jax_x64(jax, x64 and jax is not None):
             calls = {lib: _timer(lib, make(*mods), args) for lib, mods in LIBS.items()}
             inner = {}
@@ -134,8 +137,16 @@ def _states_from_argv(argv):
     return [0, 1, 2]
 
 
-def run(states=(0, 1, 2)):
-    results = measure(list(states))
+def _rows_from_argv(argv):
+    """``--rows matmul,dispatch``: only the workloads whose names contain one of these."""
+    for i, arg in enumerate(argv):
+        if arg == "--rows" and i + 1 < len(argv):
+            return argv[i + 1].split(",")
+    return None
+
+
+def run(states=(0, 1, 2), rows=None):
+    results = measure(list(states), rows=rows)
     rows = []
     for (name, n), t in results.items():
         idle = results.get((name, 0), {})
@@ -154,4 +165,4 @@ def run(states=(0, 1, 2)):
 
 
 if __name__ == "__main__":
-    print(run(_states_from_argv(sys.argv)))
+    print(run(_states_from_argv(sys.argv), _rows_from_argv(sys.argv)))
