@@ -147,6 +147,10 @@ def convert(x, dt, weak=False):
     if type(x) in _PY_KIND:
         if py_default(type(x)) == dt:
             return x
+        if type(x) is int and np.dtype(dt).kind in "iu":
+            # As JAX: the int (range-checked at the default int width) wraps
+            # to a narrower dtype, so int8 + 300 is int8 + 44, not an error.
+            return np.asarray(x, py_default(int)).astype(dt)
         return np.asarray(x, dt)
     if core.get_aval(x).dtype == dt:
         return x

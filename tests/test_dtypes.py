@@ -196,6 +196,22 @@ def test_weak_types_through_ops():
     assert not aval.weak_type
 
 
+def test_weak_int_wraps_to_a_narrower_int_dtype():
+    # JAX: a Python int that fits the default int wraps C-style to the array's
+    # narrower dtype (int8 + 300 is int8 + 44), eagerly and under jit; only an
+    # int beyond the default int width is an OverflowError.
+    i8, u8 = np.ones(2, np.int8), np.ones(2, np.uint8)
+    want = (i8.astype(np.int32) + 300).astype(np.int8)        # [45, 45]
+    for got in (jnp.asarray(i8) + 300, jnp.add(i8, 300), jaxlite.jit(lambda a: a + 300)(i8)):
+        assert got.dtype == np.int8
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(jnp.asarray(u8) + (-1), [0, 0])
+    np.testing.assert_array_equal(jnp.asarray(i8) * -300, [-44, -44])
+    np.testing.assert_array_equal(jnp.asarray(i8).at[0].set(300), [44, 1])
+    with pytest.raises(OverflowError):
+        jnp.ones(2, np.int32) + 2 ** 40
+
+
 def test_short_names_and_info():
     assert [dtypes.short_name(t) for t in (B, I32, I64, F32, F64)] == \
         ["bool", "i32", "i64", "f32", "f64"]
