@@ -330,17 +330,17 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
 
     @functools.wraps(fun)
     def vmapped(*args, **kwargs):
-        if kwargs:
-            raise TypeError("vmapped functions take positional arguments only "
-                            "(in_axes applies to positional arguments)")
         if isinstance(in_axes, tuple) and len(in_axes) != len(args):
             raise ValueError(f"vmap in_axes must be an int, None, or a tuple of entries "
                              f"corresponding to the positional arguments passed to the "
                              f"function, but got len(in_axes)={len(in_axes)}, "
                              f"len(args)={len(args)}")
-        flat, in_tree = tree_flatten(args)
+        flat, in_tree = tree_flatten((args, kwargs))
         axes = tree_util.flatten_prefix(in_axes if isinstance(in_axes, tuple) else
                                         (in_axes,) * len(args), args, "vmap in_axes")
+        # As in JAX, in_axes covers the positional arguments only: every
+        # keyword argument is mapped over its leading axis.
+        axes += [0] * (len(flat) - len(axes))
         dims = []
         for i, (x, ax) in enumerate(zip(flat, axes)):
             _check_leaf(x, f"vmap argument leaf {i}")
@@ -354,9 +354,10 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
                                  f"{ax + 1 if ax >= 0 else -ax}, but is only {ndim} (its "
                                  f"shape is {core.get_aval(x).shape})")
             dims.append(ax % ndim)
-        size = _axis_size(flat, dims, axis_size, args)
+        size = _axis_size(flat, dims, axis_size, args, kwargs)
         store = {}
-        outs, out_dims = batching.vmap_flat(_flat_fun(fun, in_tree, store, what="vmap function"),
+        call = lambda a, kw: fun(*a, **kw)
+        outs, out_dims = batching.vmap_flat(_flat_fun(call, in_tree, store, what="vmap function"),
                                             size, flat, dims, axis_name=axis_name)
         out_tree = store["tree"]
         oaxes = tree_util.flatten_prefix(out_axes, tree_unflatten(out_tree, outs),
@@ -390,17 +391,20 @@ def _check_axis_leaves(spec, what):
                             f"those as leaves, but got {spec!r} (with leaf {ax!r})")
 
 
-def _leaf_names(args):
-    """``argument i`` (``argument i leaf j`` inside a pytree argument), per flat leaf."""
+def _leaf_names(args, kwargs):
+    """``argument i`` (``argument i leaf j`` inside a pytree argument, ``kwargs['k']``
+    for a keyword argument), per flat leaf."""
     names = []
-    for i, a in enumerate(args):
+    named = [(f"argument {i}", a) for i, a in enumerate(args)]
+    named += [(f"kwargs[{k!r}]", kwargs[k]) for k in sorted(kwargs)]   # tree_flatten's order
+    for name, a in named:
         n = len(tree_util.tree_leaves(a))
         single = n == 1 and tree_util.treedef_is_leaf(tree_util.tree_structure(a))
-        names.extend(f"argument {i}" if single else f"argument {i} leaf {j}" for j in range(n))
+        names.extend(name if single else f"{name} leaf {j}" for j in range(n))
     return names
 
 
-def _axis_size(flat, dims, axis_size, args):
+def _axis_size(flat, dims, axis_size, args, kwargs):
     sizes = {core.get_aval(x).shape[d] for x, d in zip(flat, dims) if d is not None}
     if not sizes:
         if axis_size is None:
@@ -410,7 +414,8 @@ def _axis_size(flat, dims, axis_size, args):
     if len(sizes) > 1 or (axis_size is not None and axis_size not in sizes):
         desc = "; ".join(f"{name} of shape {core.get_aval(x).shape} has size "
                          f"{core.get_aval(x).shape[d]} along axis {d}"
-                         for name, x, d in zip(_leaf_names(args), flat, dims) if d is not None)
+                         for name, x, d in zip(_leaf_names(args, kwargs), flat, dims)
+                         if d is not None)
         given = "" if axis_size is None else f" (axis_size={axis_size} was given)"
         raise ValueError(f"vmap got inconsistent sizes for array axes to be mapped{given}: "
                          f"{desc}")

@@ -174,9 +174,23 @@ def test_value_dependent_python_control_flow_is_an_error():
         jaxlite.vmap(f)(np.array([1.0, -1.0]))
 
 
-def test_keyword_arguments_rejected():
-    with pytest.raises(TypeError, match="positional"):
-        jaxlite.vmap(f2)(np.ones(3), y=np.ones(3))
+def test_keyword_arguments_are_mapped_over_their_leading_axis():
+    # As in JAX: in_axes covers positional arguments only, keywords use axis 0.
+    x, y = RNG.normal(size=(3, 4)), RNG.normal(size=3)
+    want = np.sin(x) * y[:, None] + 1.0
+    np.testing.assert_allclose(jaxlite.vmap(f2)(x, y=y), want, rtol=1e-12)
+    np.testing.assert_allclose(jaxlite.vmap(f2, in_axes=(1,))(x.T, y=y), want, rtol=1e-12)
+    np.testing.assert_allclose(jaxlite.jit(jaxlite.vmap(f2, in_axes=None))(x[0], y=y),
+                               np.sin(x[0]) * y[:, None] + 1.0, rtol=1e-12)
+    tree = jaxlite.vmap(lambda a, p: a * p["s"] + p["t"])(x, p={"s": y, "t": 2 * y})
+    np.testing.assert_allclose(tree, x * y[:, None] + 2 * y[:, None], rtol=1e-12)
+
+
+def test_keyword_argument_errors_match_jax():
+    with pytest.raises(ValueError, match="rank should be at least 1, but is only 0"):
+        jaxlite.vmap(f2)(np.ones(3), y=2.0)
+    with pytest.raises(ValueError, match=r"kwargs\['y'\] of shape \(4,\) has size 4"):
+        jaxlite.vmap(f2)(np.ones(3), y=np.ones(4))
 
 
 def test_out_axes_none_for_a_mapped_output():
