@@ -75,8 +75,8 @@ for i in range(200):
     params, state = adam_update(params, state, xs, ys)
     opt_state = lib_step(i, opt_state, xs, ys)
     if i % 50 == 49:
-        ours, theirs = jax.tree_util.tree_leaves(params), jax.tree_util.tree_leaves(get_params(opt_state))
-        for a, b in zip(ours, theirs):
+        theirs = get_params(opt_state)
+        for a, b in zip(jax.tree_util.tree_leaves(params), jax.tree_util.tree_leaves(theirs)):
             np.testing.assert_allclose(a, b, rtol=2e-3, atol=2e-4)
     losses.append(float(loss(params, xs, ys)))
 

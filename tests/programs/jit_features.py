@@ -24,7 +24,8 @@ fast = jit(power_sum, static_argnums=1)
 x = jnp.array([0.5, 2.0, -1.0])
 want = sum(np.asarray(x) ** k for k in range(4))
 np.testing.assert_allclose(fast(x, 4), want, rtol=1e-6)
-np.testing.assert_allclose(fast(x + 1, 4), sum((np.asarray(x) + 1) ** k for k in range(4)), rtol=1e-6)
+x1 = np.asarray(x) + 1
+np.testing.assert_allclose(fast(x + 1, 4), sum(x1 ** k for k in range(4)), rtol=1e-6)
 assert len(traces) == 1                    # same shape, dtype and n: no retrace
 fast(x, 3)
 assert len(traces) == 2                    # a new static value retraces

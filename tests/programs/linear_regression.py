@@ -58,7 +58,8 @@ p0 = init(jax.random.key(0))
 eager_loss, eager_g = jax.value_and_grad(loss_fn)(p0, xs, ys)
 stepped, jit_loss = update(p0, xs, ys)
 np.testing.assert_allclose(jit_loss, eager_loss, rtol=1e-5)
-np.testing.assert_allclose(stepped["w"], p0["w"] - learning_rate * eager_g["w"], rtol=1e-5, atol=1e-6)
+np.testing.assert_allclose(stepped["w"], p0["w"] - learning_rate * eager_g["w"],
+                           rtol=1e-5, atol=1e-6)
 resid = np.asarray(model(p0, xs)) - ys
 np.testing.assert_allclose(eager_g["w"], 2 * xs.T @ resid / n, rtol=1e-4, atol=1e-5)
 np.testing.assert_allclose(eager_g["b"], 2 * resid.mean(), rtol=1e-4, atol=1e-5)
