@@ -122,9 +122,15 @@ def jvp(fun, primals, tangents, has_aux=False):
         if pa.shape != ta.shape:
             raise TypeError(f"jvp: primal and tangent shapes must match, got primal "
                             f"{pa.shape} and tangent {ta.shape}")
-        if dtypes.is_inexact(pa.dtype) and pa.dtype != ta.dtype and not ta.weak_type:
-            raise TypeError(f"jvp: primal dtype {pa.dtype.name} and tangent dtype "
-                            f"{ta.dtype.name} must match")
+        # A weak-typed tangent (a Python scalar) may differ in width, not in kind:
+        # an int tangent for a float primal would flow into the float rules.
+        if dtypes.is_inexact(pa.dtype) and pa.dtype != ta.dtype and not (
+                ta.weak_type and ta.dtype.kind == pa.dtype.kind):
+            raise TypeError(f"primal and tangent arguments to jaxlite.jvp do not match; "
+                            f"dtypes must be equal, or in case of int/bool primal dtype the "
+                            f"tangent dtype must be float0.Got primal dtype {pa.dtype.name} "
+                            f"and so expected tangent dtype {pa.dtype.name}, but got tangent "
+                            f"dtype {ta.dtype.name} instead.")
     flat_t = [t if dtypes.is_inexact(core.get_aval(p).dtype) else Zero(core.get_aval(p))
               for p, t in zip(flat_p, flat_t)]
     store = {}

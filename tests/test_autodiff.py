@@ -454,6 +454,18 @@ def test_jvp_argument_errors():
         jaxlite.jvp(lax.sin, (np.ones(2),), (np.ones(3),))
 
 
+def test_jvp_int_or_bool_tangent_for_a_float_primal_is_an_error():
+    # JAX raises; a weak int tangent used to pass and come back as an int tangent.
+    for t in (1, True, np.ones(2, np.int32)):
+        with pytest.raises(TypeError, match="expected tangent dtype float32, but got "
+                                            "tangent dtype (int32|bool) instead"):
+            jaxlite.jvp(lambda x: x, (np.ones(np.shape(t), np.float32),), (t,))
+    # a Python float tangent (weak) still works for a float32 primal: d(x * x) = 2 x t
+    out, tan = jaxlite.jvp(lambda x: lax.mul(x, x), (np.float32(3.0),), (0.5,))
+    assert tan.dtype == np.float32
+    np.testing.assert_allclose(tan, 3.0, rtol=1e-7)
+
+
 def test_vjp_cotangent_errors():
     _, vjp_fn = jaxlite.vjp(lax.sin, np.ones(2))
     with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):     # JAX's class
