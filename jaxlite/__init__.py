@@ -10,7 +10,8 @@ from jaxlite._config import config, enable_checks  # noqa: F401
 from jaxlite._api_extras import (  # noqa: F401
     devices, local_devices, device_count, local_device_count, process_index, process_count,
     default_backend, device_put, device_get, checkpoint, remat, checkpoint_policies,
-    named_call, named_scope, ShapeDtypeStruct, eval_shape, clear_caches, float0, typeof)
+    named_call, named_scope, ShapeDtypeStruct, eval_shape, clear_caches, float0, typeof,
+    effects_barrier)
 from jaxlite.api import jacrev as jacobian  # noqa: F401  (JAX's alias)
 from jaxlite import test_util, flatten_util  # noqa: F401
 from jaxlite import experimental, errors  # noqa: F401

@@ -203,6 +203,13 @@ def eval_shape(fun, *args, **kwargs):
     return tree_util.tree_unflatten(store["tree"], outs)
 
 
+def effects_barrier():
+    """Wait until every pending side effect (debug.print, debug.callback) has
+    run. jaxlite runs callbacks synchronously, inside the call that triggers
+    them, so there is never anything to wait for; JAX programs call this
+    before reading what their callbacks recorded."""
+
+
 # --------------------------------------------------------------------- caches
 
 def clear_caches():

@@ -140,6 +140,16 @@ def test_debug_print_prints_values_under_jit_every_call(capsys):
     assert capsys.readouterr().out == "v=[1. 2.] s=3.0\nv=[3. 4.] s=7.0\n"
 
 
+def test_effects_barrier_after_jit_sees_every_callback():
+    # JAX programs call jax.effects_barrier() before reading what callbacks
+    # recorded; jaxlite's callbacks already ran, so it returns None at once.
+    seen = []
+    f = jaxlite.jit(lambda x: (jaxlite.debug.callback(seen.append, x * 2), x)[1])
+    f(np.float32(1.5))
+    assert jaxlite.effects_barrier() is None
+    np.testing.assert_allclose(seen, [3.0])
+
+
 def test_callbacks_in_compiled_control_flow():
     from jaxlite import lax
     log = []
