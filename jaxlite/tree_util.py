@@ -2,9 +2,11 @@
 
 Containers: tuple, list, dict (sorted keys), OrderedDict (insertion order),
 defaultdict, namedtuple, None (no leaves), ``Partial``, and any type registered
-with ``register_pytree_node`` or ``register_pytree_node_class``.
+with ``register_pytree_node``, ``register_pytree_node_class`` or
+``register_dataclass``.
 """
 import collections
+import dataclasses
 import functools
 
 _registry = {}   # type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
@@ -370,6 +372,58 @@ def register_pytree_with_keys_class(cls):
     register_pytree_with_keys(cls, lambda x: x.tree_flatten_with_keys(), cls.tree_unflatten,
                               (lambda x: x.tree_flatten()) if flatten else None)
     return cls
+
+
+def register_dataclass(nodetype, data_fields=None, meta_fields=None, drop_fields=()):
+    """Register a dataclass-like ``nodetype``: ``data_fields`` are its children,
+    ``meta_fields`` its static aux data (compared and hashed by ``jit``); both
+    default, for a dataclass, to its fields split by ``field(metadata={"static": True})``.
+    Returns ``nodetype``, so it works as a decorator."""
+    if data_fields is None or meta_fields is None:
+        if (data_fields is None) != (meta_fields is None):
+            raise TypeError(f"register_dataclass: data_fields and meta_fields must both be "
+                            f"specified when either is specified. Got {data_fields=} "
+                            f"{meta_fields=}.")
+        if not dataclasses.is_dataclass(nodetype):
+            raise TypeError(f"register_dataclass: data_fields and meta_fields are required "
+                            f"when nodetype is not a dataclass. Got {nodetype=}.")
+        fields = dataclasses.fields(nodetype)
+        data_fields = [f.name for f in fields if not f.metadata.get("static", False)]
+        meta_fields = [f.name for f in fields if f.metadata.get("static", False)]
+    data_fields, meta_fields = tuple(data_fields), tuple(meta_fields)
+    _check_dataclass_fields(nodetype, data_fields, meta_fields, drop_fields)
+
+    def flatten_with_keys(x):
+        return ([(GetAttrKey(n), getattr(x, n)) for n in data_fields],
+                tuple(getattr(x, n) for n in meta_fields))
+
+    def unflatten(meta, data):
+        return nodetype(**dict(zip(meta_fields, meta)), **dict(zip(data_fields, data)))
+
+    register_pytree_with_keys(nodetype, flatten_with_keys, unflatten,
+                              lambda x: ([getattr(x, n) for n in data_fields],
+                                         tuple(getattr(x, n) for n in meta_fields)))
+    return nodetype
+
+
+def _check_dataclass_fields(nodetype, data_fields, meta_fields, drop_fields):
+    # JAX's checks and messages: unflattening calls nodetype(**fields), so the
+    # fields must be exactly the constructor's.
+    if dataclasses.is_dataclass(nodetype):
+        init_fields = {f.name for f in dataclasses.fields(nodetype) if f.init}
+        init_fields.difference_update(drop_fields)
+        if {*meta_fields, *data_fields} != init_fields:
+            msg = ("data_fields and meta_fields must include all dataclass fields with"
+                   " ``init=True`` and only them.")
+            if missing := init_fields - {*meta_fields, *data_fields}:
+                msg += (f" Missing fields: {missing}. Add them to drop_fields to suppress"
+                        f" this error.")
+            if unexpected := {*meta_fields, *data_fields} - init_fields:
+                msg += f" Unexpected fields: {unexpected}."
+            raise ValueError(msg)
+    if overlap := set(data_fields) & set(meta_fields):
+        raise ValueError(f"data_fields and meta_fields must not overlap. Overlapping fields:"
+                         f" {overlap}.")
 
 
 def _child_keys(x, node_type, children, aux):

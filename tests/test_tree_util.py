@@ -1,6 +1,8 @@
 """Pytrees: flatten/unflatten, containers, registration, tree_map, errors,
 and the jaxlite.tree namespace."""
 import collections
+import dataclasses
+import functools
 import operator
 
 import numpy as np
@@ -299,3 +301,49 @@ def test_pytreedef_flatten_up_to_and_compose():
     composed = tree_util.treedef_compose(outer, inner)
     assert composed == tree_util.tree_structure(([0, 0, 0], [0, 0, 0]))
     assert composed.num_leaves == 6
+
+
+@tree_util.register_dataclass
+@dataclasses.dataclass
+class _Scaled:
+    x: object
+    y: object
+    op: str = dataclasses.field(default="add", metadata={"static": True})
+
+
+def test_register_dataclass_data_and_static_fields():
+    m = _Scaled(np.ones(3), np.arange(3.0))
+    leaves, td = tree_flatten(m)
+    assert len(leaves) == 2 and td.num_leaves == 2
+    assert [tree_util.keystr(k) for k, _ in tree_util.tree_flatten_with_path(m)[0]] == [".x", ".y"]
+    traces = []
+
+    def f(m):
+        traces.append(m.op)           # op is static: a Python string while tracing
+        return lax.add(m.x, m.y) if m.op == "add" else lax.sub(m.x, m.y)
+    jf = jaxlite.jit(f)
+    np.testing.assert_allclose(jf(m), [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(jf(_Scaled(m.x, m.y, "sub")), [1.0, 0.0, -1.0])
+    jf(_Scaled(2 * m.x, m.y, "sub"))
+    assert traces == ["add", "sub"]
+    g = jaxlite.grad(lambda m: lax.reduce_sum(lax.mul(m.x, m.y), (0,)))(m)
+    assert isinstance(g, _Scaled) and g.op == "add"
+    np.testing.assert_allclose(g.x, m.y)
+    np.testing.assert_allclose(g.y, m.x)
+
+
+def test_register_dataclass_explicit_fields_and_errors():
+    @functools.partial(tree_util.register_dataclass, data_fields=["a"], meta_fields=["n"])
+    class P:
+        def __init__(self, a, n):
+            self.a, self.n = a, n
+    q = tree_map(lambda v: v + 1, P(1.0, 3))
+    assert (q.a, q.n) == (2.0, 3) and tree_leaves(P(1.0, 3)) == [1.0]
+    with pytest.raises(TypeError, match="required when nodetype is not a dataclass"):
+        tree_util.register_dataclass(P)
+    with pytest.raises(TypeError, match="must both be specified"):
+        tree_util.register_dataclass(P, data_fields=["a"])
+    with pytest.raises(ValueError, match="Missing fields: {'y'}"):
+        tree_util.register_dataclass(_Scaled, data_fields=["x"], meta_fields=["op"])
+    with pytest.raises(ValueError, match="Overlapping fields: {'y'}"):
+        tree_util.register_dataclass(_Scaled, data_fields=["x", "y"], meta_fields=["op", "y"])
