@@ -1,6 +1,8 @@
 """Pytrees: tree_map over nested containers, flatten/unflatten, custom nodes
-(register_pytree_node_class and register_pytree_node) through jit/grad/vmap,
-None leaves, is_leaf, and ravel_pytree."""
+(register_pytree_node_class, register_pytree_node, register_dataclass) through
+jit/grad/vmap, None leaves, is_leaf, and ravel_pytree."""
+import dataclasses
+
 import numpy as np
 
 import jax
@@ -83,6 +85,28 @@ gp = jax.grad(lambda p: jnp.sum(p.x * p.y))(pts)
 np.testing.assert_allclose(gp.x, pts.y)
 np.testing.assert_allclose(gp.y, pts.x)
 assert gp.label == "triangle"
+
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass
+class Gaussian:
+    mu: jax.Array
+    log_sigma: jax.Array
+    name: str = dataclasses.field(default="g", metadata=dict(static=True))
+
+
+def nll(dist, x):   # negative log-likelihood, without the constant
+    return jnp.sum(dist.log_sigma + 0.5 * ((x - dist.mu) / jnp.exp(dist.log_sigma)) ** 2)
+
+
+dist = Gaussian(jnp.array([0.0, 1.0]), jnp.array([0.0, np.log(2.0)]))
+obs = jnp.array([1.0, 3.0])
+assert len(jax.tree_util.tree_leaves(dist)) == 2       # the static name is not a leaf
+gd = jax.jit(jax.grad(nll))(dist, obs)
+assert isinstance(gd, Gaussian) and gd.name == "g"
+np.testing.assert_allclose(gd.mu, [-1.0, -0.5], rtol=1e-6)        # -(x - mu) / sigma^2
+np.testing.assert_allclose(gd.log_sigma, [0.0, 0.0], atol=1e-6)   # 1 - (x - mu)^2 / sigma^2
 
 # ravel_pytree: one flat vector and a function back
 vec, unravel = ravel_pytree(params)
