@@ -369,3 +369,34 @@ def test_dead_code_inside_control_flow_is_dropped():
                               x, jnp.exp(x))[0]
     text = str(jaxlite.make_jaxpr(h)(True, 2.0))
     assert "exp" not in text and "mul" not in text
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 8, 9])
+def test_associative_scan_matches_numpy_accumulate(n):
+    x = np.random.default_rng(n).normal(size=(3, n)).astype(np.float32)
+    np.testing.assert_allclose(lax.associative_scan(jnp.add, x, axis=1), np.cumsum(x, 1),
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(lax.associative_scan(jnp.maximum, x, reverse=True, axis=-1),
+                               np.maximum.accumulate(x[:, ::-1], 1)[:, ::-1])
+    got = jaxlite.jit(lambda v: lax.associative_scan(jnp.multiply, v.T))(x)
+    np.testing.assert_allclose(got, np.cumprod(x.T, 0), rtol=1e-5, atol=1e-6)
+
+
+def test_associative_scan_linear_recurrence_pytree_grad_vmap():
+    # Composing affine maps (not commutative) gives h_t = a_t h_{t-1} + b_t.
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(0.5, 1, 7).astype(np.float32), rng.normal(size=7).astype(np.float32)
+    _, h = lax.associative_scan(lambda p, q: (q[0] * p[0], q[0] * p[1] + q[1]), (a, b))
+    want, acc = [], 0.0
+    for t in range(7):
+        acc = a[t] * acc + b[t]
+        want.append(acc)
+    np.testing.assert_allclose(h, want, rtol=1e-5)
+    # d/dx sum(cumsum(x)**2) = reversed cumsum of 2 cumsum(x)
+    x = np.arange(5.0, dtype=np.float32)
+    g = jaxlite.grad(lambda v: jnp.sum(lax.associative_scan(jnp.add, v) ** 2))(x)
+    np.testing.assert_allclose(g, np.cumsum((2 * np.cumsum(x))[::-1])[::-1])
+    vm = jaxlite.vmap(lambda v: lax.associative_scan(jnp.add, v))(np.ones((2, 4), np.float32))
+    np.testing.assert_allclose(vm, [[1, 2, 3, 4]] * 2)
+    with pytest.raises(ValueError, match="same first dimension"):
+        lax.associative_scan(jnp.add, (jnp.ones(3), jnp.ones(4)))
