@@ -393,3 +393,44 @@ def test_shuffle_is_a_permutation_along_the_axis():
     np.testing.assert_array_equal(jaxlite.jit(random.shuffle)(KEY, x), rows)
     many = [tuple(np.asarray(random.shuffle(random.PRNGKey(s), np.arange(5)))) for s in range(20)]
     assert len(set(many)) > 10
+
+
+def test_multivariate_normal_moments_and_methods():
+    mean = np.array([1.0, -2.0, 0.5])
+    cov = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 0.5]])
+    for method in ("cholesky", "svd", "eigh"):
+        x = np.asarray(random.multivariate_normal(KEY42, mean, cov, (N_SAMPLES,), jnp.float64,
+                                                  method=method))
+        assert x.shape == (N_SAMPLES, 3) and x.dtype == np.float64
+        se = np.sqrt(np.diag(cov) / N_SAMPLES)
+        assert np.all(np.abs(x.mean(0) - mean) < Z_SCORE * se), method
+        # var(x_i x_j) = cov_ii cov_jj + cov_ij^2 for a Gaussian
+        se_cov = np.sqrt((np.outer(np.diag(cov), np.diag(cov)) + cov ** 2) / N_SAMPLES)
+        assert np.all(np.abs(np.cov(x.T) - cov) < Z_SCORE * se_cov), method
+    # the Cholesky form is mean + L z, z the normal draws of the same key
+    z = np.asarray(random.normal(KEY, (4, 3), jnp.float64))
+    got = random.multivariate_normal(KEY, mean, cov, (4,), jnp.float64)
+    np.testing.assert_allclose(got, mean + z @ np.linalg.cholesky(cov).T, rtol=1e-12)
+    assert random.multivariate_normal(KEY, np.zeros((2, 3)), cov).shape == (2, 3)
+    with pytest.raises(ValueError, match="cov.shape == \\(..., n, n\\) for n=3"):
+        random.multivariate_normal(KEY, mean, cov[:2, :2])
+    with pytest.raises(ValueError, match="method must be one of"):
+        random.multivariate_normal(KEY, mean, cov, method="qr")
+
+
+def test_orthogonal_is_orthogonal_and_jaxs():
+    q = np.asarray(random.orthogonal(KEY42, 3), np.float64)
+    np.testing.assert_allclose(q @ q.T, np.eye(3), atol=1e-6)
+    # JAX 0.10.2's jax.random.orthogonal(PRNGKey(42), 3); QR rounding differs
+    # in the last bits, so absolutely
+    np.testing.assert_allclose(q, [[-0.0195297, 0.99526781, 0.09518957],
+                                   [0.1059439, -0.09261153, 0.99005008],
+                                   [-0.99418044, -0.02941984, 0.10363387]], atol=2e-6)
+    wide = np.asarray(random.orthogonal(KEY42, 2, shape=(4,), m=5), np.float64)
+    assert wide.shape == (4, 2, 5)
+    np.testing.assert_allclose(wide @ np.swapaxes(wide, -1, -2),
+                               np.broadcast_to(np.eye(2), (4, 2, 2)), atol=1e-6)
+    # Haar measure: the (0, 0) entry of a random 3x3 rotation has mean 0, variance 1/3
+    many = np.asarray(random.orthogonal(KEY, 3, shape=(N_SAMPLES // 10,), dtype=jnp.float64))
+    assert abs(many[:, 0, 0].mean()) < Z_SCORE * np.sqrt(1 / 3 / len(many))
+    assert abs(many[:, 0, 0].var() - 1 / 3) < 0.02

@@ -14,7 +14,7 @@ from jaxlite.experimental import enable_x64
 from jaxlite.random import (PRNGKey, split, fold_in, bits, uniform, normal, randint,  # noqa: F401
                             bernoulli, gumbel, exponential, laplace, logistic, cauchy,
                             categorical, permutation, choice, truncated_normal, rademacher,
-                            rayleigh, pareto, weibull_min, lognormal)
+                            rayleigh, pareto, weibull_min, lognormal, multivariate_normal)
 
 k = PRNGKey(42)
 
@@ -52,6 +52,7 @@ JAX_STREAMS = {
     'pareto(k, 3.0, (3,))': ([1.2505779266357422, 1.461700201034546, 1.3761274814605713], 'float32'),
     'weibull_min(k, 2.0, 1.5, (3,))': ([1.5326144695281982, 2.181030750274658, 1.943356990814209], 'float32'),
     'lognormal(k, 0.5, (3,))': ([0.9859473705291748, 1.2630960941314697, 1.159340739250183], 'float32'),
+    'multivariate_normal(k, np.array([1., -2.], np.float32), np.array([[2., .3], [.3, 1.]], np.float32), (3,))': ([[0.9599712491035461, -1.5495039224624634], [1.418187141418457, -1.7872205972671509], [0.8245911002159119, -1.8143250942230225]], 'float32'),
 }
 
 JAX_STREAMS_X64 = {

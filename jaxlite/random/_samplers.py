@@ -402,6 +402,64 @@ def triangular(key, left, mode, right, shape=None, dtype=None):
                      below, above).astype(dt)
 
 
+# ------------------------------------------------- matrix-valued samplers
+
+def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky"):
+    """mean + F z for standard normal z, with F F^T = cov: F is cov's Cholesky
+    factor (JAX's numbers), or U sqrt(S) from its svd / eigh (JAX's formula; the
+    numbers depend on the decomposition's eigenvector signs, the distribution
+    does not). The result has shape ``shape + mean.shape[-1:]``."""
+    if method not in {"svd", "eigh", "cholesky"}:
+        raise ValueError("method must be one of {'svd', 'eigh', 'cholesky'}")
+    mean, cov = util.promote_inexact(mean, cov)
+    dt = util.aval(mean).dtype if dtype is None else util.canonical_dtype(dtype)
+    if dt.kind != "f":
+        raise ValueError(f"dtype argument to `multivariate_normal` must be a float "
+                         f"dtype, got {dt.name}")
+    mshape, cshape = util.shape(mean), util.shape(cov)
+    if len(mshape) < 1:
+        raise ValueError(f"multivariate_normal requires mean.ndim >= 1, got mean.ndim == "
+                         f"{len(mshape)}")
+    if len(cshape) < 2:
+        raise ValueError(f"multivariate_normal requires cov.ndim >= 2, got cov.ndim == "
+                         f"{len(cshape)}")
+    n = mshape[-1]
+    if cshape[-2:] != (n, n):
+        raise ValueError(f"multivariate_normal requires cov.shape == (..., n, n) for n={n}, "
+                         f"but got cov.shape == {cshape}.")
+    batch = util.broadcast_shapes(mshape[:-1], cshape[:-2], what="random.multivariate_normal")
+    if shape is None:
+        shape = batch
+    else:
+        shape = _shape(shape)
+        if util.broadcast_shapes(shape, batch, what="random.multivariate_normal") != shape:
+            raise ValueError(f"random.multivariate_normal: parameter shapes "
+                             f"{[mshape[:-1], cshape[:-2]]} must broadcast to the shape "
+                             f"argument {shape}")
+    if method == "svd":
+        u, s, _ = jnp.linalg.svd(cov)
+        factor = jnp.multiply(u, jnp.expand_dims(jnp.sqrt(s), -2))
+    elif method == "eigh":
+        w, v = jnp.linalg.eigh(cov)
+        factor = jnp.multiply(v, jnp.expand_dims(jnp.sqrt(w), -2))
+    else:
+        factor = jnp.linalg.cholesky(cov)
+    z = _normal(key, shape + (n,), dt)
+    return jnp.add(mean, jnp.einsum("...ij,...j->...i", factor, z))
+
+
+def orthogonal(key, n, shape=(), dtype=None, m=None):
+    """A Haar-random orthogonal (n, m) matrix, semi-orthogonal when n != m: Q of
+    a Gaussian matrix's QR, its columns' signs fixed by R's diagonal (JAX's)."""
+    dt = _float_dtype(dtype, "orthogonal")
+    n = util.operator_index(n, "n")
+    m = n if m is None else util.operator_index(m, "m")
+    z = _normal(key, _shape(shape) + (max(n, m), min(n, m)), dt)
+    q, r = jnp.linalg.qr(z)
+    x = jnp.multiply(q, jnp.expand_dims(jnp.sign(jnp.linalg.diagonal(r)), -2))
+    return jnp.swapaxes(x, -1, -2) if n < m else x
+
+
 # ------------------------------------------- gamma family (concrete keys only)
 
 def _concrete_params(name, shape, *params):
