@@ -78,7 +78,8 @@ cov = jnp.array([[1.0, 0.6], [0.6, 2.0]])
 mvn = random.multivariate_normal(random.fold_in(key, 99), jnp.array([1.0, -1.0]), cov, (N,))
 assert mvn.shape == (N, 2)
 np.testing.assert_allclose(np.mean(np.asarray(mvn), 0), [1.0, -1.0], atol=5 * np.sqrt(2.0 / N))
-np.testing.assert_allclose(np.cov(np.asarray(mvn, np.float64).T), cov, atol=5 * np.sqrt(4.4 / N))
+# var of a sample covariance entry: cov_ii cov_jj + cov_ij^2 <= 8 here
+np.testing.assert_allclose(np.cov(np.asarray(mvn, np.float64).T), cov, atol=5 * np.sqrt(8.0 / N))
 # jit and vmap over keys give the same numbers as eager calls
 batch = jax.vmap(lambda k: random.normal(k, (3,)))(keys)
 np.testing.assert_array_equal(batch[2], random.normal(keys[2], (3,)))
