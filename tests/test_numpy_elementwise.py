@@ -170,6 +170,18 @@ def test_special_values():
     assert bool(jnp.allclose(np.ones(3), np.ones(3) + 1e-9))
 
 
+def test_isclose_with_infinities_matches_numpy():
+    # An infinity makes the tolerance infinite: only equal infinities are close.
+    a = np.array([np.inf, -np.inf, 1.0, np.inf, 1.0, np.nan, 0.0], F32)
+    b = np.array([np.inf, np.inf, np.inf, 1.0, 1.0 + 1e-6, np.nan, 0.0], F32)
+    for equal_nan in (False, True):
+        want = np.isclose(a, b, equal_nan=equal_nan)
+        np.testing.assert_array_equal(jnp.isclose(a, b, equal_nan=equal_nan), want)
+        np.testing.assert_array_equal(
+            jaxlite.jit(lambda u, v: jnp.isclose(u, v, equal_nan=equal_nan))(a, b), want)
+    assert not bool(jnp.allclose(np.array([-np.inf], F32), np.array([np.inf], F32)))
+
+
 def test_where_and_clip():
     c = np.array([[True], [False]])
     x = np.arange(6.0).reshape(2, 3).astype(F32)

@@ -552,7 +552,10 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     a, b = promote_inexact(a, b)
     a, b = broadcast(a, b, what="isclose", keep_scalars=False)
     close = less_equal(absolute(subtract(a, b)), add(atol, multiply(rtol, absolute(b))))
-    close = logical_or(close, equal(a, b))          # equal infinities
+    # With an infinity the tolerance is infinite too (so -inf would be "close"
+    # to inf, and 1 to inf): infinities are close only to themselves.
+    close = logical_and(close, logical_and(isfinite(a), isfinite(b)))
+    close = logical_or(close, equal(a, b))
     if equal_nan:
         close = logical_or(close, logical_and(isnan(a), isnan(b)))
     return close
