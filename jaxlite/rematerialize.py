@@ -159,8 +159,9 @@ def _dot_name(prim):
 
 class checkpoint_policies:   # noqa: N801 (JAX's name)
     """Which intermediate values checkpoint may keep for the backward pass:
-    ``policy(prim, *avals, **params) -> bool``. jaxlite has no
-    ``checkpoint_name``, so the name-based policies save nothing by name."""
+    ``policy(prim, *avals, **params) -> bool``. jaxlite's
+    ``ad_checkpoint.checkpoint_name`` does not tag values, so the name-based
+    policies save nothing by name."""
     @staticmethod
     def everything_saveable(prim, *_, **__):
         return True

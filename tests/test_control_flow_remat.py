@@ -95,3 +95,17 @@ def _loss3(w, xs, wrap):
     body = wrap(lambda h, x: (_layers(h + x, w), jnp.sum(h)))
     h, ys = lax.scan(body, np.zeros(3), xs)
     return jnp.sum(h) + jnp.sum(ys)
+
+
+def test_checkpoint_name_with_a_name_policy_keeps_values_and_derivatives():
+    # jax.ad_checkpoint.checkpoint_name: jaxlite does not tag the value, so the
+    # name-based policy recomputes it; derivatives are still the closed form's.
+    from jaxlite.ad_checkpoint import checkpoint_name, checkpoint_policies
+    policy = checkpoint_policies.save_only_these_names("c")
+    f = jaxlite.checkpoint(lambda x: jnp.sin(checkpoint_name(jnp.cos(x), "c")), policy=policy)
+    x = np.array([0.3, 1.0, 2.5])
+    np.testing.assert_allclose(f(x), np.sin(np.cos(x)), rtol=1e-14)
+    g = jaxlite.grad(lambda x: jnp.sum(f(x)))(x)
+    np.testing.assert_allclose(g, -np.cos(np.cos(x)) * np.sin(x), rtol=1e-14)
+    tree = {"a": np.ones(2), "b": (np.zeros(1),)}
+    assert checkpoint_name(tree, "t") is tree
