@@ -7,6 +7,7 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 from jax import grad, jit, vmap
+from jax.ad_checkpoint import checkpoint_name
 
 
 @jax.custom_jvp
@@ -100,6 +101,13 @@ for argnum in (0, 1):
     want = grad(net, argnums=argnum)(w0, x0)
     np.testing.assert_allclose(grad(net_remat, argnums=argnum)(w0, x0), want, rtol=1e-6)
     np.testing.assert_allclose(jit(grad(jax.remat(net), argnums=argnum))(w0, x0), want, rtol=1e-5)
+# a policy that keeps only the values named "pre" for the backward pass
+named = jax.checkpoint(lambda w, x: jnp.sin(checkpoint_name(jnp.tanh(w * x), "pre") * jnp.cos(x)),
+                       policy=jax.checkpoint_policies.save_only_these_names("pre"))
+np.testing.assert_allclose(grad(lambda w: jnp.sum(named(w, x0)))(w0),
+                           grad(lambda w: jnp.sum(block(w, x0)))(w0), rtol=1e-6)
+
+
 # and against central finite differences in float64 of a numpy copy
 def net_np(w, x):
     for _ in range(3):
