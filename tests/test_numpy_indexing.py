@@ -118,6 +118,20 @@ def test_take_and_friends():
                                   np.take_along_axis(X, idx, -1))
     idx = np.array([[[1]], [[0]], [[3]]])
     np.testing.assert_array_equal(jnp.take_along_axis(X, idx, 1), np.take_along_axis(X, idx, 1))
+    # Out of range, as JAX: the default mode fills (NaN, or the lowest int),
+    # "clip" clamps, and negative indices in range count from the end.
+    m = np.arange(12.0).reshape(3, 4)
+    i = np.array([[-1], [0], [5]])
+    np.testing.assert_array_equal(jnp.take_along_axis(m, i, 1)[:, 0], [3, 4, np.nan])
+    np.testing.assert_array_equal(jaxlite.jit(lambda a, b: jnp.take_along_axis(a, b, 1))(m, i)[:, 0],
+                                  [3, 4, np.nan])
+    np.testing.assert_array_equal(jnp.take_along_axis(m, i, 1, mode="fill", fill_value=-3)[:, 0],
+                                  [3, 4, -3])
+    np.testing.assert_array_equal(jnp.take_along_axis(m, i, 1, mode="clip")[:, 0], [3, 4, 11])
+    np.testing.assert_array_equal(jnp.take_along_axis(m.astype(np.int32), i, 1)[:, 0],
+                                  [3, 4, np.iinfo(np.int32).min])
+    with pytest.raises(ValueError, match="Unknown gather mode"):
+        jnp.take_along_axis(m, i, 1, mode="wrap")
     m = np.arange(12.0).reshape(3, 4)
     for k in (-1, 0, 2):
         np.testing.assert_array_equal(jnp.diagonal(m, k), np.diagonal(m, k))

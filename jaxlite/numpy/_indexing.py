@@ -280,14 +280,19 @@ def take(a, indices, axis=None, mode=None, fill_value=None):
     return lax.transpose(out, tuple(rest[:axis] + list(range(nb)) + rest[axis:]))
 
 
-def take_along_axis(arr, indices, axis):
-    """``arr`` indexed along ``axis`` by ``indices`` (same rank; other dims broadcast)."""
+def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
+    """``arr`` indexed along ``axis`` by ``indices`` (same rank; other dims
+    broadcast). Out-of-range indices follow ``mode`` as in ``take``, except
+    that there is no "wrap" (JAX's default fills, with NaN for floats)."""
+    if mode not in _TAKE_MODES or mode == "wrap":       # JAX's gather has no "wrap"
+        raise ValueError(f'Unknown gather mode "{mode}"')
     arr = util.strong(util.as_operand(arr))
     indices = util.as_operand(indices)
     shape = util.shape(arr)
     nd = len(shape)
     if axis is None:
-        return take_along_axis(lax.reshape(arr, (util.aval(arr).size,)), indices, 0)
+        return take_along_axis(lax.reshape(arr, (util.aval(arr).size,)), indices, 0,
+                               mode, fill_value)
     axis = util.canonical_axis(axis, nd)
     ishape = util.shape(indices)
     if len(ishape) != nd:
@@ -307,7 +312,12 @@ def take_along_axis(arr, indices, axis):
             # A size-1 array dim broadcasts: always read its element 0.
             cols.append(np.broadcast_to(grid if shape[d] != 1 else 0 * grid, bshape))
         sizes.append(shape[d])
-    return lax.gather(arr, index_vectors(cols, sizes), tuple(range(nd)))
+    idx = index_vectors(cols, sizes)
+    out = lax.gather(arr, idx, tuple(range(nd)))
+    if mode in (None, "fill") and shape[axis] and util.aval(arr).size:
+        fill = _default_fill(util.aval(arr).dtype) if fill_value is None else fill_value
+        out = _fill_invalid(out, idx, sizes, fill)
+    return out
 
 
 def nonzero(a, *, size=None, fill_value=None):

@@ -160,7 +160,7 @@ def choose(a, choices, out=None, mode="raise"):
     shape = util.broadcast_shapes(util.shape(a), util.shape(stacked)[1:], what="choose")
     stacked = jnp.broadcast_to(stacked, (n,) + shape)
     idx = jnp.broadcast_to(a, shape)[None]
-    return jnp.take_along_axis(stacked, idx.astype(_int()), axis=0)[0]
+    return jnp.take_along_axis(stacked, idx.astype(_int()), axis=0, mode="clip")[0]
 
 
 def _no_inplace(name, inplace):

@@ -121,8 +121,8 @@ def lexsort(keys, axis=-1):
         return jnp.zeros((), _int())
     perm = jnp.argsort(keys[0], axis=axis)
     for k in keys[1:]:
-        perm = jnp.take_along_axis(perm, jnp.argsort(jnp.take_along_axis(k, perm, axis),
-                                                     axis=axis), axis)
+        order = jnp.argsort(jnp.take_along_axis(k, perm, axis, mode="clip"), axis=axis)
+        perm = jnp.take_along_axis(perm, order, axis, mode="clip")
     return perm.astype(_int())
 
 

@@ -65,7 +65,8 @@ def _quantile(name, a, q, axis, method, keepdims, ignore_nan):
     hi = jnp.clip(jnp.ceil(pos), 0, max(size - 1, 0))
     if method == "nearest":
         lo = hi = jnp.clip(jnp.rint(pos), 0, max(size - 1, 0))
-    take = lambda i: jnp.take_along_axis(s, i.astype(dtypes.int32), axis=-1)  # noqa: E731
+    take = lambda i: jnp.take_along_axis(  # noqa: E731
+        s, i.astype(dtypes.int32), axis=-1, mode="clip")
     v_lo, v_hi = take(lo), take(hi)
     if method == "linear":
         t = pos - lo

@@ -76,7 +76,7 @@ def _parity(pivots):
 def _permute_rows(b, perm):
     """b[..., perm, :] per matrix."""
     idx = lax.broadcast_in_dim(perm, util.shape(b), tuple(range(util.ndim(perm))))
-    return _indexing.take_along_axis(b, idx, axis=-2)
+    return _indexing.take_along_axis(b, idx, axis=-2, mode="clip")
 
 
 # ------------------------------------------------------------ solve family

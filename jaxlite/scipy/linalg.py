@@ -130,7 +130,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
         jnp.broadcast_to(pivots, util.shape(factors)[:-2] + util.shape(pivots)[-1:]), n)
     idx = jnp.broadcast_to(perm[..., :, None], util.shape(b2))
     if not _trans(trans):
-        x = jnp.take_along_axis(b2, idx, axis=-2)
+        x = jnp.take_along_axis(b2, idx, axis=-2, mode="clip")
         x = lax_linalg.triangular_solve(factors, x, left_side=True, lower=True,
                                         unit_diagonal=True)
         x = lax_linalg.triangular_solve(factors, x, left_side=True, lower=False)
@@ -141,7 +141,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
         y = lax_linalg.triangular_solve(factors, y, left_side=True, lower=True,
                                         transpose_a=True, unit_diagonal=True)
         inverse = jnp.broadcast_to(jnp.argsort(perm, axis=-1)[..., :, None], util.shape(b2))
-        x = jnp.take_along_axis(y, inverse, axis=-2)
+        x = jnp.take_along_axis(y, inverse, axis=-2, mode="clip")
     return _unrhs(x, vector)
 
 
