@@ -63,12 +63,34 @@ def _static_spec(fun, static_argnums, static_argnames):
         return nums, names, None
     positional = [p.name for p in params if p.kind in _POSITIONAL]
     by_name = [p.name for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    _validate_static(params, positional, nums, names)
     if nums and not names:
         names = tuple(positional[n] for n in nums
                       if 0 <= n < len(positional) and positional[n] in by_name)
     elif names and not nums:
         nums = tuple(positional.index(n) for n in names if n in by_name)
     return nums, names, positional
+
+
+def _validate_static(params, positional, nums, names):
+    """JAX's checks, when jit is applied: each static position and name must be
+    one ``fun`` accepts (any position with ``*args``, any name with ``**kwargs``)."""
+    kinds = {p.kind for p in params}
+    if (nums and inspect.Parameter.VAR_POSITIONAL not in kinds
+            and (-min(nums) > len(positional) or max(nums) >= len(positional))):
+        raise ValueError(f"Jitted function has static_argnums={nums}, but only accepts "
+                         f"{len(positional)} positional arguments.")
+    pos_only = {p.name for p in params if p.kind in (inspect.Parameter.POSITIONAL_ONLY,
+                                                      inspect.Parameter.VAR_POSITIONAL)}
+    if bad := pos_only & set(names):
+        raise ValueError(f"Jitted function has invalid argnames {bad} in static_argnames. "
+                         f"These are positional-only")
+    if inspect.Parameter.VAR_KEYWORD in kinds:
+        return
+    if bad := set(names) - {p.name for p in params if p.kind in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}:
+        raise ValueError(f"Jitted function has invalid argnames {bad} in static_argnames. "
+                         f"Function does not take these args.")
 
 
 class _Trace:

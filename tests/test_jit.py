@@ -492,6 +492,25 @@ def test_unhashable_static_argument_is_value_error():
         jit(lambda x, opts: x, static_argnames="opts")(np.ones(2), opts=[1, 2])
 
 
+def test_static_arguments_fun_does_not_take_are_value_errors_at_jit_time():
+    # JAX's checks and messages, raised by jit itself, before any call
+    with pytest.raises(ValueError, match=r"static_argnums=\(3,\), but only accepts 1 "
+                                         r"positional arguments"):
+        jit(lambda x: x, static_argnums=3)
+    with pytest.raises(ValueError, match=r"static_argnums=\(-2,\)"):
+        jit(lambda x: x, static_argnums=-2)
+    with pytest.raises(ValueError, match=r"invalid argnames \{'y'\} in static_argnames\. "
+                                         r"Function does not take these args"):
+        jit(lambda x: x, static_argnames="y")
+    with pytest.raises(ValueError, match="These are positional-only"):
+        jit(eval("lambda x, /, n: x"), static_argnames="x")
+    # *args takes any position and **kwargs any name
+    np.testing.assert_array_equal(jit(lambda *a: a[0] * a[2], static_argnums=2)(
+        np.ones(2), 0, 3), [3.0, 3.0])
+    np.testing.assert_array_equal(jit(lambda x, **kw: x * kw["y"], static_argnames="y")(
+        np.ones(2), y=4), [4.0, 4.0])
+
+
 def test_python_if_on_traced_value_is_concretization_error():
     def f(x):
         if x.sum() > 0:   # value-dependent Python branch
