@@ -80,6 +80,8 @@ def test_arange_linspace_eye():
     np.testing.assert_allclose(jnp.linspace(0, 1, 4, endpoint=False), [0, 0.25, 0.5, 0.75])
     out, step = jnp.linspace(2.0, 3.0, 3, retstep=True)
     assert step == pytest.approx(0.5)
+    assert step.dtype == np.float32         # as JAX: an array of the float dtype, not a float64
+    assert jnp.linspace(0, 4, 3, retstep=True, dtype=jnp.int32)[1].dtype == np.float32
     np.testing.assert_allclose(jnp.linspace(np.zeros(2), np.ones(2), 3, axis=1),
                                np.linspace(np.zeros(2), np.ones(2), 3, axis=1), rtol=1e-6)
     f = jaxlite.jit(lambda a, b: jnp.linspace(a, b, 5))

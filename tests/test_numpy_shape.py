@@ -90,6 +90,19 @@ def test_scalars_and_lists():
     assert jnp.asarray(X).flatten().shape == (24,)
 
 
+def test_reshape_and_ravel_in_fortran_order_vs_numpy():
+    for shape in [(4, 6), (3, 2, 4), (24,), (2, -1, 3)]:
+        same(jnp.reshape(X, shape, order="F"), np.reshape(X, shape, order="F"))
+        same(jnp.asarray(X).reshape(shape, order="F"), X.reshape(shape, order="F"))
+    same(jnp.ravel(X, order="F"), np.ravel(X, order="F"))
+    f = jaxlite.jit(lambda a: jnp.reshape(a, (6, 4), order="F"))
+    same(f(X), np.reshape(X, (6, 4), order="F"))
+    with pytest.raises(NotImplementedError):
+        jnp.reshape(X, (24,), order="A")
+    with pytest.raises(ValueError):
+        jnp.reshape(X, (24,), order="Q")
+
+
 def test_bad_inputs():
     with pytest.raises(TypeError, match=r"shape \(2, 3, 4\).*into shape \(5, -1\)"):
         jnp.reshape(X, (5, -1))

@@ -157,6 +157,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if dtype.kind in "iu":
         out = np.floor(out)     # integer samples round down (numpy >= 2, JAX), not to zero
     out = core.wrap(out.astype(dtype))
+    # As JAX, the step is an array of the computation's float dtype (float32 by default).
+    step = core.wrap(np.asarray(step, util.to_inexact_dtype(dtype)))
     return (out, step) if retstep else out
 
 

@@ -43,16 +43,24 @@ def _resolve_shape(newshape, size, old_shape):
 
 
 def reshape(a, newshape=None, order="C", *, shape=None):
-    """``a`` with a new shape; one dimension may be -1 (inferred)."""
-    if order != "C":
-        raise ValueError(f"jnp.reshape supports order='C' only, got order={order!r}")
+    """``a`` with a new shape; one dimension may be -1 (inferred). ``order="F"``
+    reads and writes the elements column-major."""
+    if order == "A":
+        raise NotImplementedError("np.reshape order=A is not implemented.")
+    if order not in ("C", "F"):
+        raise ValueError(f"Unexpected value for 'order' argument: {order}.")
     newshape = shape if newshape is None else newshape
     a = _arr(a)
     av = util.aval(a)
-    return lax.reshape(a, _resolve_shape(newshape, av.size, av.shape))
+    newshape = _resolve_shape(newshape, av.size, av.shape)
+    if order == "F":    # column-major is row-major with every axis order reversed
+        return transpose(lax.reshape(transpose(a), tuple(reversed(newshape))))
+    return lax.reshape(a, newshape)
 
 
 def ravel(a, order="C"):
+    if order == "K":
+        raise NotImplementedError("Ravel not implemented for order='K'.")
     return reshape(a, (-1,), order)
 
 
