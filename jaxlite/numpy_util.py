@@ -147,6 +147,12 @@ def convert(x, dt, weak=False):
     if type(x) in _PY_KIND:
         if py_default(type(x)) == dt:
             return x
+        if weak and type(x) is not bool:
+            # A weak result (weak x * 2): the scalar becomes the Python scalar
+            # of dt's kind, so it stays weak, when dt is that kind's default.
+            for t in (float, complex):
+                if py_default(t) == dt and _PY_KIND[t] > _PY_KIND[type(x)]:
+                    return t(x)
         if type(x) is int and np.dtype(dt).kind in "iu":
             # As JAX: the int (range-checked at the default int width) wraps
             # to a narrower dtype, so int8 + 300 is int8 + 44, not an error.

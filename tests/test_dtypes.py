@@ -196,6 +196,25 @@ def test_weak_types_through_ops():
     assert not aval.weak_type
 
 
+def test_weak_float_times_python_int_stays_weak():
+    # JAX: a weak float (traced Python float) times a Python int is weak float,
+    # so a float16 array later decides the dtype. The int used to become a
+    # strong float32 constant.
+    for f in (lambda x: x * 2, lambda x: jnp.multiply(x, 2), lambda x: 2 - x,
+              lambda x: jnp.add(x, 2 + 0j)):
+        aval = jaxlite.make_jaxpr(f)(1.0).out_avals[0]
+        assert aval.weak_type, aval
+    got = jaxlite.jit(lambda x: x * 2 + jnp.ones(2, np.float16))(1.5)
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got, [4.0, 4.0])
+    got = jaxlite.jit(lambda x: (x * 2 + 1j) * jnp.ones(2, np.complex64))(1.0)
+    assert got.dtype == np.complex64
+    np.testing.assert_array_equal(got, [2 + 1j, 2 + 1j])
+    with enable_x64():
+        aval = jaxlite.make_jaxpr(lambda x: x * 2)(1.0).out_avals[0]
+        assert aval.weak_type and aval.dtype == F64
+
+
 def test_weak_int_wraps_to_a_narrower_int_dtype():
     # JAX: a Python int that fits the default int wraps C-style to the array's
     # narrower dtype (int8 + 300 is int8 + 44), eagerly and under jit; only an
