@@ -56,23 +56,34 @@ def _strip_aux(aux, interp):
 
 # ------------------------------------------------------------------ make_jaxpr
 
-def make_jaxpr(fun, static_argnums=()):
-    """``make_jaxpr(f)(*args)`` returns the ClosedJaxpr of ``f`` at ``args``' shapes."""
+def make_jaxpr(fun, static_argnums=(), return_shape=False):
+    """``make_jaxpr(f)(*args)`` returns the ClosedJaxpr of ``f`` at ``args``' shapes
+    (arguments may be ShapeDtypeStructs); with ``return_shape``, also the output
+    pytree of ShapeDtypeStructs."""
+    from jaxlite.stages import ShapeDtypeStruct   # stages imports the compiler
     static_argnums = _normalize_static(static_argnums)
 
     @functools.wraps(fun)
     def make(*args, **kwargs):
         dyn_args, rebuild = _split_static(args, static_argnums)
         flat, in_tree = tree_flatten((dyn_args, kwargs))
+        avals = []
         for i, x in enumerate(flat):
+            if isinstance(x, ShapeDtypeStruct):
+                avals.append(x.aval)
+                continue
             _check_leaf(x, f"make_jaxpr argument leaf {i}")
-        avals = [core.get_aval(x) for x in flat]
+            avals.append(core.get_aval(x))
         store = {}
 
         def g(*dyn_and_kw):
             d, kw = dyn_and_kw
             return fun(*rebuild(d), **kw)
         closed = pe.trace_flat(_flat_fun(g, in_tree, store), avals, what="make_jaxpr")
+        if return_shape:
+            shapes = [ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
+                      for a in closed.out_avals]
+            return closed, tree_unflatten(store["tree"], shapes)
         return closed
     return make
 

@@ -41,6 +41,10 @@ class Eqn:
         self.prim, self.inputs, self.params = prim, list(inputs), dict(params)
         self.outvars, self.source = list(outvars), source
 
+    # JAX's JaxprEqn names, for code that walks a make_jaxpr result
+    primitive = property(lambda self: self.prim)
+    invars = property(lambda self: self.inputs)
+
     def replace(self, **kw):
         fields = dict(prim=self.prim, inputs=self.inputs, params=self.params,
                       outvars=self.outvars, source=self.source)

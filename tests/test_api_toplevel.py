@@ -136,6 +136,24 @@ def test_eval_shape_with_shape_dtype_structs():
         jaxlite.eval_shape(lambda a, b: a + b, S((3,), np.float32), S((4,), np.float32))
 
 
+def test_make_jaxpr_shape_structs_return_shape_and_eqn_names():
+    S = jaxlite.ShapeDtypeStruct
+    closed = jaxlite.make_jaxpr(lambda x: jnp.sin(x @ x.T))(S((2, 3), np.float32))
+    assert [(a.shape, a.dtype) for a in closed.out_avals] == [((2, 2), np.float32)]
+    closed, shapes = jaxlite.make_jaxpr(lambda x, y: {"a": x * y, "b": (jnp.sum(y), 1.0)},
+                                        return_shape=True)(np.float32(2.0), np.ones(3, np.float32))
+    assert shapes == {"a": S((3,), np.float32),
+                      "b": (S((), np.float32), S((), np.float32, weak_type=True))}
+    # JAX's JaxprEqn names: primitive, invars, outvars, params
+    eqns = closed.jaxpr.eqns
+    assert [e.primitive.name for e in eqns] == [e.prim.name for e in eqns]
+    assert "mul" in [e.primitive.name for e in eqns]
+    mul = next(e for e in eqns if e.primitive.name == "mul")
+    assert mul.invars[0] is closed.jaxpr.invars[0] and mul.outvars[0].aval.shape == (3,)
+    np.testing.assert_allclose(closed(np.float32(2.0), np.arange(3.0, dtype=np.float32))[0],
+                               [0.0, 2.0, 4.0])
+
+
 # -------------------------------------------------------------- clear_caches
 
 def test_clear_caches_then_jit_still_works():
