@@ -94,6 +94,17 @@ text = str(jaxpr)
 for prim in ("sin", "mul", "exp", "add"):
     assert prim in text, text
 assert len(jaxpr.jaxpr.invars) == 2 and len(jaxpr.jaxpr.outvars) == 1
+prims = [eqn.primitive.name for eqn in jaxpr.eqns]
+assert {"sin", "mul", "exp", "add"} <= set(prims), prims
+shapes = jax.eval_shape(lambda m: {"gram": m @ m.T, "total": jnp.sum(m)},
+                        jax.ShapeDtypeStruct((5, 3), jnp.float32))
+assert shapes["gram"].shape == (5, 5) and shapes["total"].shape == ()
+assert shapes["gram"].dtype == jnp.float32
+try:                                   # a static name the function does not take
+    jax.jit(power_sum, static_argnames="m")
+    raise AssertionError("jit accepted a static argname power_sum does not take")
+except ValueError:
+    pass
 big = jit(lambda m: m @ m.T)(jnp.ones((200, 100)))
 out = big.block_until_ready()
 np.testing.assert_allclose(out, np.full((200, 200), 100.0))
