@@ -10,17 +10,14 @@ import sys
 
 import numpy as np
 
-from jaxlite import core, jit_primitive, tree_util
+from jaxlite import core, dtypes, jit_primitive, tree_util
 from jaxlite.jit import clear_shared_caches
 from jaxlite.interpreters import partial_eval as pe
 from jaxlite.lax import jaxpr_transforms
 from jaxlite.stages import ShapeDtypeStruct, abstract_aval
 from jaxlite.rematerialize import checkpoint, checkpoint_policies, remat  # noqa: F401
 
-# JAX's dtype of the cotangent of an integer input: a structured dtype with no
-# storage. jaxlite's own transforms do not produce it; it exists for user code
-# that compares against or constructs it.
-float0 = np.dtype([("float0", np.void, 0)])
+float0 = dtypes.float0    # the cotangent dtype of integer inputs (grad's allow_int)
 
 
 # -------------------------------------------------------------------- devices

@@ -255,12 +255,14 @@ def _partial_argnums(fun, args, argnums):
     return g, tuple(args[i] for i in argnums)
 
 
-def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
     """``(fun(*args), grad)`` of a scalar-output function, w.r.t. ``argnums``.
     For a complex input and a real output the gradient is JAX's: the
     cotangent of ``1.0`` (for ``|z|**2``, ``2 * conj(z)``). ``holomorphic=True``
-    takes complex inputs to a complex output: the gradient is ``f'(z)``."""
-    return _value_and_grad(fun, argnums, has_aux, "value_and_grad", holomorphic)
+    takes complex inputs to a complex output: the gradient is ``f'(z)``.
+    ``allow_int=True`` accepts integer and bool inputs: their gradient is
+    zeros of dtype float0, as in JAX."""
+    return _value_and_grad(fun, argnums, has_aux, "value_and_grad", holomorphic, allow_int)
 
 
 def _check_grad_input(dt, i, what, holomorphic):
@@ -270,8 +272,8 @@ def _check_grad_input(dt, i, what, holomorphic):
     if not dtypes.is_inexact(dt):
         raise TypeError(
             f"{what} requires real- or complex-valued inputs (input dtype that is a "
-            f"sub-dtype of np.inexact), but got {dt.name} for argument {i}. For "
-            f"integer-valued inputs use vjp, which gives them zero cotangents.")
+            f"sub-dtype of np.inexact), but got {dt.name} for argument {i}. If you want "
+            f"to use Boolean- or integer-valued inputs, use vjp or set allow_int to True.")
 
 
 def _check_real_output(dt, what, holomorphic):
@@ -289,7 +291,7 @@ def _check_real_output(dt, what, holomorphic):
                         f"sub-dtype of np.floating), but got {dt.name}.{hint}")
 
 
-def _value_and_grad(fun, argnums, has_aux, what, holomorphic=False):
+def _value_and_grad(fun, argnums, has_aux, what, holomorphic=False, allow_int=False):
     @functools.wraps(fun)
     def value_and_grad_f(*args, **kwargs):
         nums = _check_argnums(argnums, len(args), what)
@@ -297,7 +299,9 @@ def _value_and_grad(fun, argnums, has_aux, what, holomorphic=False):
         for i, leaf in zip(nums, dyn):
             for x in tree_util.tree_leaves(leaf):
                 _check_leaf(x, f"grad argument {i}")
-                _check_grad_input(core.get_aval(x).dtype, i, "grad", holomorphic)
+                dt = core.get_aval(x).dtype
+                if not (allow_int and dt.kind in "biu"):
+                    _check_grad_input(dt, i, "grad", holomorphic)
         res = _vjp(g, dyn, has_aux, what)
         out, vjp_fn = res[0], res[1]
         leaves = tree_util.tree_leaves(out)
@@ -310,6 +314,10 @@ def _value_and_grad(fun, argnums, has_aux, what, holomorphic=False):
         seed = tree_unflatten(tree_util.tree_structure(out),
                               [np.ones((), out_aval.dtype).view(core.Array)])
         cts = vjp_fn(seed)
+        if allow_int:    # JAX's gradient of an integer input: float0 zeros
+            cts = [tree_map(lambda x, c: np.zeros(core.get_aval(x).shape, dtypes.float0)
+                            if core.get_aval(x).dtype.kind in "biu" else c, d, c)
+                   for d, c in zip(dyn, cts)]
         grads = cts[0] if isinstance(argnums, (int, np.integer)) else tuple(cts)
         if has_aux:
             return (out, res[2]), grads
@@ -317,10 +325,10 @@ def _value_and_grad(fun, argnums, has_aux, what, holomorphic=False):
     return value_and_grad_f
 
 
-def grad(fun, argnums=0, has_aux=False, holomorphic=False):
+def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
     """The gradient of a scalar-output function w.r.t. ``argnums`` (see
-    value_and_grad for complex inputs and ``holomorphic``)."""
-    vg = _value_and_grad(fun, argnums, has_aux, "grad", holomorphic)
+    value_and_grad for complex inputs, ``holomorphic`` and ``allow_int``)."""
+    vg = _value_and_grad(fun, argnums, has_aux, "grad", holomorphic, allow_int)
 
     @functools.wraps(fun)
     def grad_f(*args, **kwargs):

@@ -23,6 +23,10 @@ int32, int64 = np.dtype(np.int32), np.dtype(np.int64)
 float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 complex64, complex128 = np.dtype(np.complex64), np.dtype(np.complex128)
 
+# JAX's dtype of the cotangent of an integer input (grad with allow_int=True):
+# a structured dtype with no storage. No operation computes in it.
+float0 = np.dtype([("float0", np.void, 0)])
+
 SUPPORTED = (bool_, uint8, uint16, uint32, uint64, int8, int16, int32, int64,
              float16, float32, float64, complex64, complex128)
 _SUPPORTED_SET = frozenset(SUPPORTED)

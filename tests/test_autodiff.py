@@ -454,6 +454,22 @@ def test_jvp_argument_errors():
         jaxlite.jvp(lax.sin, (np.ones(2),), (np.ones(3),))
 
 
+def test_grad_allow_int_gives_float0_zeros_for_integer_inputs():
+    def f(x, n):     # sum(x * n) for an int vector n: d/dx = sum(n)
+        return lax.reduce_sum(lax.mul(x, lax.convert_element_type(n, np.float64)), (0,))
+    gx, gn = jaxlite.grad(f, argnums=(0, 1), allow_int=True)(2.0, np.arange(4))
+    np.testing.assert_allclose(gx, 6.0)
+    assert gn.dtype == jaxlite.float0 and jaxlite.dtypes.float0 == jaxlite.float0
+    assert gn.shape == (4,)
+    val, grads = jaxlite.value_and_grad(
+        lambda p: lax.mul(p["w"], lax.convert_element_type(p["k"], np.float64)),
+        allow_int=True)({"w": np.float64(1.5), "k": np.int32(4)})
+    assert val == 6.0 and grads["w"] == 4.0
+    assert grads["k"].dtype == jaxlite.float0 and grads["k"].shape == ()
+    with pytest.raises(TypeError, match="set allow_int to True"):
+        jaxlite.grad(f, argnums=1)(2.0, np.arange(4))
+
+
 def test_jvp_int_or_bool_tangent_for_a_float_primal_is_an_error():
     # JAX raises; a weak int tangent used to pass and come back as an int tangent.
     for t in (1, True, np.ones(2, np.int32)):
