@@ -531,10 +531,13 @@ def _hashable(v):
 
 
 def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(),
-        donate_argnames=()):
+        donate_argnames=(), keep_unused=False, inline=False):
     """Compile ``fun`` with the llvmlite back end; usable as a decorator.
     Donated arguments (``donate_argnums``/``donate_argnames``, see donation.py)
-    may have their buffers reused by outputs and are deleted by the call."""
+    may have their buffers reused by outputs and are deleted by the call.
+    ``keep_unused`` and ``inline`` are accepted as JAX's are: they tune what
+    XLA compiles and never change a result, so jaxlite ignores them."""
+    del keep_unused, inline
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums,
                                  static_argnames=static_argnames,

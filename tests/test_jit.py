@@ -511,6 +511,14 @@ def test_static_arguments_fun_does_not_take_are_value_errors_at_jit_time():
         np.ones(2), y=4), [4.0, 4.0])
 
 
+def test_keep_unused_and_inline_are_accepted():
+    f = jit(lambda x, unused: x * 2, keep_unused=True)
+    np.testing.assert_array_equal(f(np.ones(2), np.zeros(3)), [2.0, 2.0])
+    inner = jit(lambda x: x + 1, inline=True)
+    np.testing.assert_array_equal(jit(lambda x: inner(x) * 3)(np.ones(2)), [6.0, 6.0])
+    np.testing.assert_array_equal(jit(inline=True)(lambda x: -x)(np.ones(1)), [-1.0])
+
+
 def test_python_if_on_traced_value_is_concretization_error():
     def f(x):
         if x.sum() > 0:   # value-dependent Python branch
