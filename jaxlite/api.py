@@ -341,9 +341,12 @@ def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
 
 # ------------------------------------------------------------------------ vmap
 
-def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
+def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None):
     """Map ``fun`` over an axis of its arguments, with a batching interpreter.
-    ``axis_name`` names the mapped axis for collectives (``lax.psum(x, name)``)."""
+    ``axis_name`` names the mapped axis for collectives (``lax.psum(x, name)``).
+    ``spmd_axis_name`` (how JAX shards the mapped axis over a device mesh) is
+    accepted and ignored: jaxlite runs on one device, and it changes no value."""
+    del spmd_axis_name
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
     if not (in_axes is None or _is_axis(in_axes) or isinstance(in_axes, tuple)):

@@ -186,6 +186,12 @@ def test_keyword_arguments_are_mapped_over_their_leading_axis():
     np.testing.assert_allclose(tree, x * y[:, None] + 2 * y[:, None], rtol=1e-12)
 
 
+def test_spmd_axis_name_is_accepted():
+    x = RNG.normal(size=(3, 2))
+    np.testing.assert_allclose(jaxlite.vmap(f2, spmd_axis_name="data")(x, x),
+                               np.sin(x) * x + 1.0, rtol=1e-12)
+
+
 def test_keyword_argument_errors_match_jax():
     with pytest.raises(ValueError, match="rank should be at least 1, but is only 0"):
         jaxlite.vmap(f2)(np.ones(3), y=2.0)
