@@ -183,6 +183,40 @@ def test_scipy_functions_match_scipy(dtype):
     assert jsl.block_diag().shape == (1, 0)
 
 
+@pytest.mark.parametrize("dtype", [F32, F64])
+def test_scipy_svd_qr_and_structured_matrices_match_scipy(dtype):
+    x = rand(5, 3, dtype=dtype)
+    s_full = jsl.svd(x)
+    assert [m.shape for m in s_full] == [m.shape for m in sl.svd(x)]
+    close(jsl.svd(x, compute_uv=False), sl.svd(x, compute_uv=False), dtype)
+    u, s, vh = jsl.svd(x, full_matrices=False)
+    close((u * s) @ vh, x, dtype)
+    # QR factors are unique up to the signs of R's rows: compare |R| and Q R.
+    for mode in ("full", "economic"):
+        (q, r), (q_n, r_n) = jsl.qr(x, mode=mode), sl.qr(x, mode=mode)
+        assert q.shape == q_n.shape and r.shape == r_n.shape
+        close(np.abs(r), np.abs(r_n), dtype)
+        close(q @ r, x, dtype)
+    (r,) = jsl.qr(x, mode="r")      # a 1-tuple, as scipy returns
+    close(np.abs(r), np.abs(sl.qr(x, mode="r")[0]), dtype)
+    with pytest.raises(NotImplementedError):
+        jsl.qr(x, pivoting=True)
+    c, row = rand(4, dtype=dtype), rand(3, dtype=dtype)
+    close(jsl.toeplitz(c, row), sl.toeplitz(c, row), dtype)
+    close(jsl.toeplitz(c), sl.toeplitz(c), dtype)
+    z = c + 1j * c[::-1]
+    np.testing.assert_allclose(jsl.toeplitz(z), sl.toeplitz(z), rtol=1e-6)    # r = conj(c)
+    close(jsl.hankel(c, row), sl.hankel(c, row), dtype)
+    close(jsl.hankel(c), sl.hankel(c), dtype)
+    close(jsl.circulant(c), sl.circulant(c), dtype)
+    assert jsl.toeplitz(np.arange(3, dtype=np.int32)).dtype == np.int32   # as JAX: kept
+    close(jaxlite.jit(jsl.toeplitz)(c, row), sl.toeplitz(c, row), dtype)
+    # d/dc of sum(toeplitz(c, row)) counts c[k]'s places in the 4x3 matrix: its
+    # k-th subdiagonal has min(4 - k, 3) entries (row[0] is ignored).
+    close(jaxlite.grad(lambda v: jnp.sum(jsl.toeplitz(v, row)))(c),
+          np.array([3.0, 3.0, 2.0, 1.0]), dtype)
+
+
 @pytest.mark.parametrize("scale", [1e-3, 0.5, 3.0, 40.0])
 def test_expm_matches_scipy(scale):
     a = rand(5, 5) * scale

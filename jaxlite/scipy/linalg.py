@@ -9,8 +9,9 @@ import jaxlite.numpy as jnp
 from jaxlite.numpy import linalg as jnp_linalg
 from jaxlite import numpy_util as util
 
-__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh", "expm", "inv",
-           "lu", "lu_factor", "lu_solve", "solve", "solve_triangular"]
+__all__ = ["block_diag", "circulant", "cho_factor", "cho_solve", "cholesky", "det", "eigh",
+           "expm", "hankel", "inv", "lu", "lu_factor", "lu_solve", "qr", "solve",
+           "solve_triangular", "svd", "toeplitz"]
 
 
 def _inexact(*xs):
@@ -174,6 +175,61 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
         a, b2, vector = _rhs("solve", a, b)
         return _unrhs(jnp_linalg.solve(a, b2), vector)
     return cho_solve(cho_factor(a, lower=lower), b)
+
+
+def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True,
+        lapack_driver="gesdd"):
+    """(U, s, Vh) with a = U diag(s) Vh (s descending), or s alone."""
+    if compute_uv:
+        return tuple(jnp_linalg.svd(a, full_matrices=full_matrices))
+    return jnp_linalg.svd(a, compute_uv=False)
+
+
+def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_finite=True):
+    """scipy's modes: 'full' (square Q), 'economic' (reduced), 'r' (the tuple
+    ``(R,)`` with the full R, as scipy returns it). Column pivoting is not
+    implemented."""
+    if pivoting:
+        raise NotImplementedError("qr: pivoting=True (column-pivoted QR) is not implemented")
+    if mode not in ("full", "economic", "r"):
+        raise ValueError(f"Unsupported QR decomposition mode '{mode}'")
+    q, r = jnp_linalg.qr(a, mode="reduced" if mode == "economic" else "complete")
+    return (r,) if mode == "r" else (q, r)
+
+
+def _from_diagonals(vals, index):
+    """The matrices ``vals[..., index]`` for a static integer matrix ``index``."""
+    return jnp.take(vals, np.asarray(index), axis=-1, mode="clip")
+
+
+def toeplitz(c, r=None):
+    """Constant diagonals: first column ``c``, first row ``r`` (default conj(c);
+    r[0] is ignored). Leading axes of c and r are batch axes."""
+    c, r = (c, jnp.conj(c)) if r is None else util.promote(c, r)
+    m, n = util.shape(c)[-1], util.shape(r)[-1]
+    batch = util.broadcast_shapes(util.shape(c)[:-1], util.shape(r)[:-1], what="toeplitz")
+    c, r = jnp.broadcast_to(c, batch + (m,)), jnp.broadcast_to(r, batch + (n,))
+    # vals = c reversed then r[1:]: entry (i, j) is vals[m - 1 - i + j].
+    vals = jnp.concatenate([jnp.flip(c, -1), r[..., 1:]], axis=-1)
+    return _from_diagonals(vals, m - 1 - np.arange(m)[:, None] + np.arange(n))
+
+
+def hankel(c, r=None):
+    """Constant anti-diagonals: first column ``c``, last row ``r`` (default
+    zeros; r[0] is ignored)."""
+    c, r = (c, jnp.zeros_like(c)) if r is None else util.promote(c, r)
+    m, n = util.shape(c)[-1], util.shape(r)[-1]
+    batch = util.broadcast_shapes(util.shape(c)[:-1], util.shape(r)[:-1], what="hankel")
+    c, r = jnp.broadcast_to(c, batch + (m,)), jnp.broadcast_to(r, batch + (n,))
+    vals = jnp.concatenate([c, r[..., 1:]], axis=-1)
+    return _from_diagonals(vals, np.arange(m)[:, None] + np.arange(n))
+
+
+def circulant(c):
+    """Each column the previous one rotated down by one; the first is ``c``."""
+    c = jnp.asarray(c)
+    n = util.shape(c)[-1]
+    return _from_diagonals(c, (np.arange(n)[:, None] - np.arange(n)) % n)
 
 
 def block_diag(*arrs):
