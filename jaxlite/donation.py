@@ -63,14 +63,14 @@ def donated_leaves(in_tree, positions, nums, names):
     """Flat indices of the donated leaves. ``in_tree`` is the treedef of
     ``(dynamic args, dynamic kwargs)``; ``positions`` the original position of
     each dynamic positional argument; ``nums`` non-negative positions."""
-    args_def, kwargs_def = in_tree.children
+    args_def, kwargs_def = in_tree.children()
     donated_pos = set(nums)
     out, start = [], 0
-    for pos, child in zip(positions, args_def.children):
+    for pos, child in zip(positions, args_def.children()):
         if pos in donated_pos:
             out.extend(range(start, start + child.num_leaves))
         start += child.num_leaves
-    for key, child in zip(kwargs_def.aux or (), kwargs_def.children):
+    for key, child in zip(kwargs_def.aux or (), kwargs_def.children()):
         if key in names:
             out.extend(range(start, start + child.num_leaves))
         start += child.num_leaves
@@ -107,7 +107,7 @@ def direct_leaves(in_tree):
     (the call's argument tuple holds them: one reference more than a leaf
     inside a pytree)."""
     out, start = set(), 0
-    for child in in_tree.children[0].children:
+    for child in in_tree.children()[0].children():
         if child.node_type is None:
             out.add(start)
         start += child.num_leaves

@@ -7,8 +7,9 @@ The path-carrying variants (``flatten_with_path``, ``leaves_with_path``,
 """
 from jaxlite import tree_util as _tu
 
-__all__ = ["all", "flatten", "leaves", "map", "reduce", "structure", "transpose",
-           "unflatten", "flatten_with_path", "leaves_with_path", "map_with_path"]
+__all__ = ["all", "broadcast", "flatten", "leaves", "map", "reduce", "reduce_associative",
+           "structure", "transpose", "unflatten", "flatten_with_path", "leaves_with_path",
+           "map_with_path"]
 
 
 def all(tree, *, is_leaf=None):   # noqa: A001 (JAX's name)
@@ -38,6 +39,18 @@ def reduce(function, tree, initializer=_NO_INITIAL, is_leaf=None):
     if initializer is _NO_INITIAL:
         return _tu.tree_reduce(function, tree, is_leaf=is_leaf)
     return _tu.tree_reduce(function, tree, initializer, is_leaf)
+
+
+def reduce_associative(operation, tree, *, identity=_NO_INITIAL, is_leaf=None):
+    """Pairwise reduction of the leaves by an associative ``operation``."""
+    if identity is _NO_INITIAL:
+        return _tu.tree_reduce_associative(operation, tree, is_leaf=is_leaf)
+    return _tu.tree_reduce_associative(operation, tree, identity=identity, is_leaf=is_leaf)
+
+
+def broadcast(prefix_tree, full_tree, is_leaf=None):
+    """``full_tree``'s structure, each leaf of ``prefix_tree`` repeated over its subtree."""
+    return _tu.tree_broadcast(prefix_tree, full_tree, is_leaf)
 
 
 def structure(tree, is_leaf=None):

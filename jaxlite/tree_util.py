@@ -52,23 +52,23 @@ def _node_handler(x):
 
 class PyTreeDef:
     """The structure of a pytree: a node type, its aux data and child defs."""
-    __slots__ = ("node_type", "aux", "children", "num_leaves", "_hash")
+    __slots__ = ("node_type", "aux", "_children", "num_leaves", "_hash")
 
     def __init__(self, node_type, aux, children):
-        self.node_type, self.aux, self.children = node_type, aux, tuple(children)
+        self.node_type, self.aux, self._children = node_type, aux, tuple(children)
         self.num_leaves = 1 if node_type is None else sum(c.num_leaves for c in children)
-        self._hash = hash((node_type, _hashable(aux), self.children))
+        self._hash = hash((node_type, _hashable(aux), self._children))
 
     def __eq__(self, other):
         return (isinstance(other, PyTreeDef) and self.node_type is other.node_type
-                and self.aux == other.aux and self.children == other.children)
+                and self.aux == other.aux and self._children == other._children)
 
     def __hash__(self):
         return self._hash
 
     @property
     def num_nodes(self):
-        return 1 + sum(c.num_nodes for c in self.children)
+        return 1 + sum(c.num_nodes for c in self._children)
 
     def __repr__(self):
         return f"PyTreeDef({self._pp()})"
@@ -76,7 +76,7 @@ class PyTreeDef:
     def _pp(self):
         if self.node_type is None:
             return "*"
-        kids = [c._pp() for c in self.children]
+        kids = [c._pp() for c in self._children]
         if self.node_type is tuple:
             return "(" + ", ".join(kids) + ("," if len(kids) == 1 else "") + ")"
         if self.node_type is list:
@@ -89,6 +89,13 @@ class PyTreeDef:
 
     def unflatten(self, leaves):
         return tree_unflatten(self, leaves)
+
+    def children(self):
+        """The treedefs of the root's children (a method, as JAX's)."""
+        return list(self._children)
+
+    def flatten_up_to(self, tree):
+        return flatten_up_to(self, tree)
 
 
 def _hashable(aux):
@@ -133,7 +140,7 @@ def tree_unflatten(treedef, leaves):
 def _unflatten(treedef, it):
     if treedef.node_type is None:
         return next(it)
-    children = [_unflatten(c, it) for c in treedef.children]
+    children = [_unflatten(c, it) for c in treedef._children]
     t = treedef.node_type
     if t in _registry:
         return _registry[t][1](treedef.aux, children)
@@ -171,11 +178,11 @@ def _up_to(treedef, x, out, whole_def, whole):
     node_type, handler = _node_handler(x)
     children, aux = handler[0](x) if handler is not None else ((), None)
     if (node_type is not treedef.node_type or aux != treedef.aux
-            or len(children) != len(treedef.children)):
+            or len(children) != len(treedef._children)):
         raise ValueError(f"tree_map: trees have different structures: {whole_def} vs "
                          f"{tree_structure(whole)} (each further tree must have the first "
                          f"one's structure, or extend it at its leaves)")
-    for c_def, c in zip(treedef.children, children):
+    for c_def, c in zip(treedef._children, children):
         _up_to(c_def, c, out, whole_def, whole)
 
 
@@ -184,7 +191,43 @@ def treedef_is_leaf(treedef):
 
 
 def treedef_children(treedef):
-    return list(treedef.children)
+    return treedef.children()
+
+
+def treedef_tuple(treedefs):
+    """The treedef of a tuple whose children have the structures ``treedefs``."""
+    return PyTreeDef(tuple, None, list(treedefs))
+
+
+def is_tree_node(typ):
+    """True for a container type (registered, or a namedtuple)."""
+    return typ in _registry or (isinstance(typ, type) and issubclass(typ, tuple)
+                                and hasattr(typ, "_fields"))
+
+
+def all_leaves(iterable, is_leaf=None):
+    """True when every item of ``iterable`` is a leaf (None is not: it is an
+    empty container)."""
+    items = list(iterable)
+    leaves = tree_leaves(items, is_leaf)
+    return len(leaves) == len(items) and all(a is b for a, b in zip(items, leaves))
+
+
+def flatten_one_level(tree):
+    """``(children, aux)`` of one container node (ValueError for a leaf)."""
+    handler = _node_handler(tree)[1]
+    if handler is None:
+        raise ValueError(f"can't tree-flatten type: {type(tree)}")
+    return handler[0](tree)
+
+
+def tree_broadcast(prefix_tree, full_tree, is_leaf=None):
+    """``full_tree``'s structure with each leaf of ``prefix_tree`` repeated over
+    the corresponding subtree."""
+    leaves = []
+    tree_map(lambda x, sub: leaves.extend([x] * tree_structure(sub).num_leaves),
+             prefix_tree, full_tree, is_leaf=is_leaf)
+    return tree_unflatten(tree_structure(full_tree), leaves)
 
 
 def tree_all(tree, *, is_leaf=None):
@@ -203,6 +246,20 @@ def tree_reduce(function, tree, initializer=_NO_INITIAL, is_leaf=None):
             raise TypeError("tree_reduce() of an empty tree with no initializer")
         return functools.reduce(function, leaves)
     return functools.reduce(function, leaves, initializer)
+
+
+def tree_reduce_associative(operation, tree, *, identity=_NO_INITIAL, is_leaf=None):
+    """Reduce the leaves with an associative ``operation``, pairwise (log depth);
+    ``identity`` is the result for an empty tree."""
+    seq = tree_leaves(tree, is_leaf)
+    if not seq:
+        if identity is _NO_INITIAL:
+            raise TypeError("Must specify identity for parallel reduction of empty sequence.")
+        return identity
+    while len(seq) > 1:
+        pairs = [operation(a, b) for a, b in zip(seq[0::2], seq[1::2])]
+        seq = pairs + seq[len(pairs) * 2:]
+    return seq[0]
 
 
 def treedef_compose(outer, inner):
@@ -226,6 +283,13 @@ def tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose):
     columns = [tree_unflatten(outer_treedef, col) for col in zip(*rows)] if rows else \
         [tree_unflatten(outer_treedef, []) for _ in range(n_in)]
     return tree_unflatten(inner_treedef, columns)
+
+
+def register_static(cls):
+    """Register ``cls`` as a pytree with no leaves: its instances are aux data,
+    static under jit (so they must be hashable). Returns ``cls``."""
+    register_pytree_with_keys(cls, lambda x: ((), x), lambda x, _: x)
+    return cls
 
 
 def register_pytree_node_class(cls):

@@ -347,3 +347,59 @@ def test_register_dataclass_explicit_fields_and_errors():
         tree_util.register_dataclass(_Scaled, data_fields=["x"], meta_fields=["op"])
     with pytest.raises(ValueError, match="Overlapping fields: {'y'}"):
         tree_util.register_dataclass(_Scaled, data_fields=["x", "y"], meta_fields=["op", "y"])
+
+
+def test_treedef_methods_and_constructors():
+    td = tree_structure({"a": [1, 2], "b": 3})
+    assert td.children() == [tree_structure([1, 2]), tree_structure(3)]
+    assert tree_util.treedef_children(td) == td.children()
+    assert tree_structure((0, 0)).flatten_up_to(([1, 2], 3)) == [[1, 2], 3]
+    both = tree_util.treedef_tuple([tree_structure([1]), tree_structure(2)])
+    assert both == tree_structure(([1], 2))
+    assert [tree_util.is_tree_node(t) for t in (list, dict, type(None), Point, int)] == [
+        True, True, True, True, False]
+    assert tree_util.all_leaves([1, 2.0]) and not tree_util.all_leaves([[1]])
+    assert not tree_util.all_leaves([None])                     # None is a node
+    assert tree_util.all_leaves([(1,)], is_leaf=lambda x: isinstance(x, tuple))
+    children, aux = tree_util.flatten_one_level({"b": 1, "a": [2]})
+    assert list(children) == [[2], 1] and aux == ("a", "b")
+    with pytest.raises(ValueError, match="can't tree-flatten"):
+        tree_util.flatten_one_level(1.0)
+
+
+def test_tree_broadcast_and_reduce_associative():
+    assert tree.broadcast(1, {"a": 0, "b": [0, 0]}) == {"a": 1, "b": [1, 1]}
+    assert tree_util.tree_broadcast({"a": 1, "b": 2}, {"a": [0, 0], "b": (0, {"c": 0})}) == {
+        "a": [1, 1], "b": (2, {"c": 2})}
+    with pytest.raises(ValueError):
+        tree_util.tree_broadcast([1, 2], [0, 0, 0])
+    assert tree.reduce_associative(operator.add, [1, (2, 3), [4, 5, 6]]) == 21
+    # pairwise order keeps a non-commutative associative operation right
+    assert tree_util.tree_reduce_associative(operator.add, list("abcde")) == "abcde"
+    assert tree.reduce_associative(operator.add, [], identity=0) == 0
+    with pytest.raises(TypeError, match="Must specify identity"):
+        tree.reduce_associative(operator.add, [])
+
+
+def test_register_static_is_a_leafless_static_node():
+    @tree_util.register_static
+    class Cfg:
+        def __init__(self, n):
+            self.n = n
+
+        def __hash__(self):
+            return hash(self.n)
+
+        def __eq__(self, other):
+            return isinstance(other, Cfg) and other.n == self.n
+    assert tree_leaves([Cfg(1), 2.0]) == [2.0]
+    traces = []
+
+    def f(x, c):
+        traces.append(c.n)
+        return lax.mul(x, float(c.n))
+    jf = jaxlite.jit(f)
+    np.testing.assert_allclose(jf(np.ones(2), Cfg(3)), [3.0, 3.0])
+    np.testing.assert_allclose(jf(2 * np.ones(2), Cfg(3)), [6.0, 6.0])
+    np.testing.assert_allclose(jf(np.ones(2), Cfg(4)), [4.0, 4.0])
+    assert traces == [3, 4]
