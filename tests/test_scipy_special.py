@@ -306,6 +306,37 @@ def test_softmax_family():
     x = RNG.normal(size=(3, 5))
     _rel_close(sp.softmax(x, axis=1), ss.softmax(x, axis=1), 1e-13)
     _rel_close(sp.log_softmax(x, axis=0), ss.log_softmax(x, axis=0), 1e-13)
+    # scipy's (and jax.scipy's) default is every element, not jax.nn's last axis.
+    _rel_close(sp.softmax(x), ss.softmax(x), 1e-13)
+    _rel_close(sp.log_softmax(x), ss.log_softmax(x), 1e-13)
+
+
+def test_sign_beta_entropy_and_factorial_match_scipy():
+    x = np.array([-2.0, -1.5, -1.0, -0.5, -0.0, 0.0, 0.5, 3.0, np.inf, -np.inf, np.nan])
+    np.testing.assert_array_equal(sp.gammasgn(x), ss.gammasgn(x))
+    a, b = np.array([2.0, -0.5, -1.5, 0.0, 0.7]), np.array([3.0, 1.0, 0.3, 1.0, 2.5])
+    _rel_close(sp.beta(a, b), ss.beta(a, b), 1e-12)
+    p = np.array([0.0, 0.0, 0.5, 0.5, -1.0, 0.5, 2.0])
+    q = np.array([0.0, 0.3, 0.0, 0.25, 0.3, -1.0, 0.5])
+    np.testing.assert_allclose(sp.kl_div(p, q), ss.kl_div(p, q), rtol=1e-12)
+    np.testing.assert_allclose(sp.rel_entr(p, q), ss.rel_entr(p, q), rtol=1e-12)
+    n = np.array([-1.0, 0.0, 3.0, 4.5, 10.0])
+    _rel_close(sp.factorial(n), ss.factorial(n), 1e-12)
+    with pytest.raises(NotImplementedError):
+        sp.factorial(3, exact=True)
+    # d/dp rel_entr = log(p / q) + 1, d/dq = -p / q
+    g = jaxlite.grad(sp.rel_entr, argnums=(0, 1))(0.5, 0.25)
+    np.testing.assert_allclose(g, [np.log(2.0) + 1, -2.0], rtol=1e-6)
+
+
+def test_python_scalar_arguments():
+    # A Python float has no dtype (multigammaln), and the derivative of xlogy
+    # at x = y = 0 divides 0.0 by 0.0 (a NaN or inf, not ZeroDivisionError).
+    _rel_close(sp.multigammaln(3.0, 2), ss.multigammaln(3.0, 2), 1e-6)
+    gx, gy = jaxlite.grad(sp.xlogy, argnums=(0, 1))(0.0, 0.0)
+    assert float(gx) == -np.inf
+    gx, _ = jaxlite.grad(sp.xlog1py, argnums=(0, 1))(0.0, -1.0)
+    assert float(gx) == -np.inf
 
 
 def test_lax_polygamma_broadcasts_a_scalar_order():

@@ -15,11 +15,21 @@ from jaxlite import numpy_util as util
 __all__ = ["logsumexp", "softmax", "log_softmax", "erf", "erfc", "erfinv", "gammaln", "gamma",
            "digamma", "polygamma", "betaln", "betainc", "gammainc", "gammaincc", "xlogy",
            "xlog1py", "expit", "logit", "ndtr", "ndtri", "log_ndtr", "entr", "i0e", "i1e",
-           "i0", "i1", "zeta", "multigammaln"]
+           "i0", "i1", "zeta", "multigammaln", "gammasgn", "beta", "kl_div", "rel_entr",
+           "factorial"]
 
 logsumexp = nn.logsumexp
-softmax = nn.softmax
-log_softmax = nn.log_softmax
+
+
+def softmax(x, /, *, axis=None):
+    """exp(x) / sum(exp(x)) over ``axis``: as scipy, every element by default
+    (jax.nn.softmax's default is the last axis)."""
+    return nn.softmax(x, axis=axis)
+
+
+def log_softmax(x, /, *, axis=None):
+    """x - logsumexp(x) over ``axis`` (every element by default, as scipy)."""
+    return nn.log_softmax(x, axis=axis)
 
 
 def _floats(*args):
@@ -72,6 +82,53 @@ def betaln(a, b):
     return lax.lgamma(a) + lax.lgamma(b) - lax.lgamma(a + b)
 
 
+def gammasgn(x):
+    """The sign of Gamma(x): 1 for x > 0, alternating on the negative unit
+    intervals ((-1, 0) is -1), the sign of a zero at 0, NaN at the poles."""
+    x, = _floats(x)
+    x = jnp.asarray(x)
+    odd = jnp.floor(x) % 2 != 0
+    pole = (x < 0) & (jnp.floor(x) == x)             # negative integers and -inf
+    out = jnp.where(x > 0, 1.0, jnp.where(x == 0, jnp.where(jnp.signbit(x), -1.0, 1.0),
+                                          jnp.where(odd, -1.0, 1.0)))
+    return jnp.where(pole | jnp.isnan(x), np.nan, out).astype(x.dtype)
+
+
+def beta(a, b):
+    """B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b), signed for negative arguments."""
+    a, b = _floats(a, b)
+    sign = gammasgn(a) * gammasgn(b) * gammasgn(a + b)
+    return sign * jnp.exp(betaln(a, b))
+
+
+def _entropy_terms(p, q):
+    """(both positive, the zero-p case, p log(p / q) with safe operands)."""
+    p, q = _floats(p, q)
+    both = (p > 0) & (q > 0)
+    zero_p = (p == 0) & (q >= 0)
+    sp, sq = jnp.where(both, p, 1.0), jnp.where(both, q, 1.0)
+    return p, q, both, zero_p, sp * jnp.log(sp / sq)
+
+
+def rel_entr(p, q):
+    """p log(p / q) for p, q > 0; 0 for p == 0 <= q; inf otherwise."""
+    p, q, both, zero_p, plogpq = _entropy_terms(p, q)
+    return jnp.where(both, plogpq, jnp.where(zero_p, 0.0, np.inf))
+
+
+def kl_div(p, q):
+    """p log(p / q) - p + q for p, q > 0; q for p == 0 <= q; inf otherwise."""
+    p, q, both, zero_p, plogpq = _entropy_terms(p, q)
+    return jnp.where(both, plogpq - p + q, jnp.where(zero_p, q, np.inf))
+
+
+def factorial(n, exact=False):
+    """Gamma(n + 1), and 0 for n < 0 (as scipy); exact integers are not supported."""
+    if exact:
+        raise NotImplementedError("factorial with exact=True")
+    n, = _floats(n)
+    return jnp.where(jnp.asarray(n) < 0, 0.0, gamma(jnp.asarray(n) + 1.0))
+
 def betainc(a, b, x):
     """The regularized incomplete beta function I_x(a, b)."""
     return lax.betainc(*_floats(a, b, x))
@@ -103,7 +160,7 @@ def zeta(x, q=None):
 def multigammaln(a, d):
     """log of the multivariate gamma function of dimension ``d`` (a Python int)."""
     d = util.operator_index(d, "d")
-    a, = _floats(a)
+    a = jnp.asarray(_floats(a)[0])      # a Python float has no dtype
     js = jnp.arange(d, dtype=a.dtype)
     terms = lax.lgamma(jnp.expand_dims(a, -1) - js / 2.0)
     return jnp.sum(terms, axis=-1) + (d * (d - 1) / 4.0) * math.log(math.pi)
@@ -117,7 +174,7 @@ def _xlogy(x, y):
 
 @_xlogy.defjvp
 def _xlogy_jvp(primals, tangents):
-    x, y = primals
+    x, y = map(jnp.asarray, primals)    # grad(xlogy)(0.0, 0.0): x / y is NaN, not an error
     tx, ty = tangents
     return _xlogy(x, y), tx * jnp.log(y) + ty * jnp.where(x == 0, 0.0, x / y)
 
@@ -135,7 +192,7 @@ def _xlog1py(x, y):
 
 @_xlog1py.defjvp
 def _xlog1py_jvp(primals, tangents):
-    x, y = primals
+    x, y = map(jnp.asarray, primals)
     tx, ty = tangents
     return _xlog1py(x, y), tx * jnp.log1p(y) + ty * jnp.where(x == 0, 0.0, x / (1.0 + y))
 
