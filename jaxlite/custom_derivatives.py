@@ -6,6 +6,7 @@ runs instead; under vmap all functions are vmapped; when staged, the primal
 function is also traced into ``call_jaxpr`` so the compiler can inline it.
 """
 import functools
+import inspect
 
 from jaxlite import core, dtypes, tree_util
 from jaxlite.core import Primitive
@@ -25,6 +26,70 @@ def _merge(nondiff_argnums, nondiff, dyn):
     for i in range(len(nondiff) + len(dyn)):
         out.append(next(nd) if i in nondiff_argnums else next(dy))
     return out
+
+
+def _signature(fun):
+    # functools.partial's signature is opaque to JAX: its keywords never resolve.
+    if isinstance(fun, functools.partial):
+        return None
+    try:
+        return inspect.signature(fun)
+    except (TypeError, ValueError):
+        return None
+
+
+def _n_positional(sig):
+    """How many positional arguments make a call complete without binding
+    (None when ``*args`` or a keyword-only parameter needs the general path)."""
+    if sig is None:
+        return None
+    kinds = [p.kind for p in sig.parameters.values()]
+    if any(k not in (inspect.Parameter.POSITIONAL_ONLY,
+                     inspect.Parameter.POSITIONAL_OR_KEYWORD) for k in kinds):
+        return None
+    return len(kinds)
+
+
+def _resolve_kwargs(sig, args, kwargs, what, name, n_positional=None):
+    """The call's arguments as positional ones, bound to the function's
+    signature with its defaults filled in (so rules see every argument), as JAX."""
+    if not kwargs and len(args) == n_positional:
+        return args          # the common call: nothing to bind
+    try:
+        if sig is None:
+            if kwargs:
+                raise TypeError("The following keyword arguments could not be resolved to "
+                                f"positions: {', '.join(kwargs)}")
+            return args
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        passed = [k for k in bound.kwargs if k in kwargs]    # keyword-only ones
+        if passed:
+            raise TypeError("The following keyword arguments could not be resolved to "
+                            f"positions: {', '.join(passed)}")
+    except TypeError as e:
+        raise TypeError(f"The input arguments to the {what}-decorated function {name} could "
+                        f"not be resolved to positional-only arguments. Binding failed with "
+                        f"the error:\n{e}") from e
+    return bound.args
+
+
+def _type_str(aval):
+    return f"{aval.dtype.name}[{','.join(map(str, aval.shape))}]"
+
+
+def _check_jvp_outputs(p_out, t_out):
+    """JAX's check of a custom_jvp rule: each float primal output's tangent has
+    its shape and dtype (a Python scalar tangent may differ in width only)."""
+    for p, t in zip(p_out, t_out):
+        pa, ta = core.get_aval(p), core.get_aval(t)
+        if not dtypes.is_inexact(pa.dtype):
+            continue
+        same_dtype = pa.dtype == ta.dtype or (ta.weak_type and ta.dtype.kind == pa.dtype.kind)
+        if pa.shape != ta.shape or not same_dtype:
+            raise TypeError(f"Custom JVP rule must produce primal and tangent outputs with "
+                            f"corresponding shapes and dtypes. Expected {_type_str(pa)} "
+                            f"(tangent type of {_type_str(pa)}) but got {_type_str(ta)}.")
 
 
 def _trace_call_jaxpr(avals, params):
@@ -89,6 +154,8 @@ class custom_jvp:
     def __init__(self, fun, nondiff_argnums=()):
         functools.update_wrapper(self, fun)
         self.fun, self.nondiff_argnums, self.jvp = fun, tuple(nondiff_argnums), None
+        self._sig = _signature(fun)
+        self._npos = _n_positional(self._sig)
 
     def defjvp(self, jvp):
         self.jvp = jvp
@@ -108,10 +175,12 @@ class custom_jvp:
             return ans, out
         self.jvp = rule
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function "
                                  f"{self.fun.__name__} using defjvp.")
+        args = _resolve_kwargs(self._sig, args, kwargs, "custom_jvp",
+                               getattr(self.fun, "__name__", "fun"), self._npos)
         nd_nums = self.nondiff_argnums
         nondiff, dyn = _split_nondiff(args, nd_nums)
         flat, in_tree = tree_flatten(dyn)
@@ -135,6 +204,7 @@ class custom_jvp:
                 raise TypeError(f"custom_jvp rule of {self.fun.__name__} returned primal and "
                                 f"tangent outputs with different structures: {p_tree} and "
                                 f"{t_tree}")
+            _check_jvp_outputs(p_out, t_out)
             store["tree"] = p_tree
             return p_out + t_out
         flat_fun.__name__ = getattr(self.fun, "__name__", "fun")
@@ -207,13 +277,14 @@ ad.jvp_rules[custom_vjp_call_p] = _custom_vjp_call_jvp
 batching.batch_rules[custom_vjp_call_p] = _custom_vjp_call_batch
 
 
-def _check_bwd_leaf(name, i, ct_aval, primal_aval):
+def _check_bwd_leaf(name, i, ct_aval, primal_aval, path=""):
     # A wrong-shaped cotangent would otherwise come back as the "gradient" of
     # an input of another shape, or be broadcast silently into later sums.
     if ct_aval.shape != primal_aval.shape:
-        raise TypeError(f"Custom VJP bwd rule of {name} produced a cotangent of shape "
-                        f"{ct_aval.shape} for primal input leaf {i} of shape "
-                        f"{primal_aval.shape}: the shapes must match")
+        raise ValueError(f"Custom VJP bwd rule must produce an output with the same type as "
+                         f"the args tuple of the primal function, but at output{path} the "
+                         f"bwd rule produced an output of type {_type_str(ct_aval)} "
+                         f"corresponding to an input of type {_type_str(primal_aval)}")
     if dtypes.is_float(primal_aval.dtype) and not dtypes.is_float(ct_aval.dtype):
         raise TypeError(f"Custom VJP bwd rule of {name} produced a cotangent of dtype "
                         f"{ct_aval.dtype.name} for primal input leaf {i} of dtype "
@@ -230,14 +301,18 @@ class custom_vjp:
         functools.update_wrapper(self, fun)
         self.fun, self.nondiff_argnums = fun, tuple(nondiff_argnums)
         self.fwd = self.bwd = None
+        self._sig = _signature(fun)
+        self._npos = _n_positional(self._sig)
 
     def defvjp(self, fwd, bwd):
         self.fwd, self.bwd = fwd, bwd
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         if self.fwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function "
                                  f"{self.fun.__name__} using defvjp.")
+        args = _resolve_kwargs(self._sig, args, kwargs, "custom_vjp",
+                               getattr(self.fun, "__name__", "fun"), self._npos)
         nd_nums = self.nondiff_argnums
         nondiff, dyn = _split_nondiff(args, nd_nums)
         flat, in_tree = tree_flatten(dyn)
@@ -273,9 +348,10 @@ class custom_vjp:
                 raise TypeError(f"Custom VJP bwd rule of {name} must produce an output with "
                                 f"the same container (pytree) structure as the args tuple "
                                 f"of the primal function: expected {in_tree}, got {ct_tree}")
+            paths = [tree_util.keystr(k) for k, _ in tree_util.tree_flatten_with_path(dyn)[0]]
             for i, (c, x) in enumerate(zip(flat_ct, flat)):
                 if c is not None and type(c) is not Zero:
-                    _check_bwd_leaf(name, i, core.get_aval(c), core.get_aval(x))
+                    _check_bwd_leaf(name, i, core.get_aval(c), core.get_aval(x), paths[i])
             return [ad.instantiate(c) if type(c) is Zero else
                     (c if c is not None else ad.zeros_like_aval(core.get_aval(x)))
                     for c, x in zip(flat_ct, flat)]

@@ -266,3 +266,75 @@ def test_custom_rules_compose_with_jit_vmap_and_jacobians():
     np.testing.assert_allclose(jaxlite.jacfwd(g)(x), 10 * np.eye(3))
     np.testing.assert_allclose(jaxlite.jacrev(g)(x), 10 * np.eye(3))
     np.testing.assert_allclose(jaxlite.hessian(lambda v: _sum(g(v)))(x), np.zeros((3, 3)))
+
+
+# ------------------------------------------- keyword arguments and rule checks
+
+@jaxlite.custom_jvp
+def _scaled(x, scale=2.0):
+    return lax.mul(x, scale)
+
+
+_scaled.defjvp(lambda p, t: (_scaled(*p), lax.add(lax.mul(t[0], p[1]), lax.mul(t[1], p[0]))))
+
+
+@jaxlite.custom_vjp
+def _scaled_vjp(x, scale=2.0):
+    return lax.mul(x, scale)
+
+
+_scaled_vjp.defvjp(lambda x, scale=2.0: (lax.mul(x, scale), (x, scale)),
+                   lambda r, g: (lax.mul(g, r[1]), lax.mul(g, r[0])))
+
+
+@pytest.mark.parametrize("f", [_scaled, _scaled_vjp], ids=["custom_jvp", "custom_vjp"])
+def test_keyword_arguments_and_defaults_reach_the_rules(f):
+    # JAX binds the call to the signature: keywords become positions and
+    # defaults are filled in, so the rule sees (x, scale) either way.
+    assert float(jaxlite.grad(lambda x: f(x, scale=3.0))(1.5)) == 3.0
+    assert float(jaxlite.grad(f)(1.5)) == 2.0
+    assert float(jaxlite.grad(f, argnums=1)(1.5, 4.0)) == 1.5
+    assert float(f(x=1.5, scale=4.0)) == 6.0
+    np.testing.assert_allclose(jaxlite.jit(jaxlite.vmap(jaxlite.grad(
+        lambda x: f(x, scale=5.0))))(np.ones(3, F32)), [5.0, 5.0, 5.0])
+    with pytest.raises(TypeError, match="could not be resolved to positional-only"):
+        f(1.0, nope=2.0)
+
+
+def test_keyword_only_argument_is_a_type_error():
+    @jaxlite.custom_jvp
+    def k(x, *, n=1):
+        return x
+
+    k.defjvp(lambda p, t: (p[0], t[0]))
+    assert float(k(2.0)) == 2.0             # an unpassed keyword-only default is fine
+    with pytest.raises(TypeError, match="could not be resolved to positions: n"):
+        k(2.0, n=3)
+
+
+def test_custom_jvp_rule_tangent_type_must_match_the_primal():
+    @jaxlite.custom_jvp
+    def f(x):
+        return x
+
+    f.defjvp(lambda p, t: (p[0], 1))           # an int tangent for a float primal
+    with pytest.raises(TypeError, match=r"Expected float32\[\] \(tangent type of "
+                                        r"float32\[\]\) but got int32\[\]"):
+        jaxlite.jvp(f, (np.float32(1.0),), (np.float32(1.0),))
+    f.defjvp(lambda p, t: (lax.broadcast(p[0], (2,)), t[0]))   # a tangent of the wrong shape
+    with pytest.raises(TypeError, match=r"Expected float32\[2\] .* but got float32\[\]"):
+        jaxlite.jvp(f, (np.float32(1.0),), (np.float32(1.0),))
+    f.defjvp(lambda p, t: (p[0], lax.mul(t[0], 2.0)))   # a Python float factor is fine
+    assert float(jaxlite.jvp(f, (np.float32(1.0),), (np.float32(1.0),))[1]) == 2.0
+
+
+def test_custom_vjp_bwd_wrong_shape_is_value_error_naming_the_leaf():
+    @jaxlite.custom_vjp
+    def h(d):
+        return _sum(d["w"])
+
+    h.defvjp(lambda d: (h(d), None), lambda r, g: ({"w": lax.full((3,), g)},))
+    with pytest.raises(ValueError, match=r"at output\[0\]\['w'\] the bwd rule produced an "
+                                         r"output of type float64\[3\] corresponding to an "
+                                         r"input of type float64\[2\]"):
+        jaxlite.grad(h)({"w": np.ones(2)})
