@@ -61,6 +61,19 @@ np.testing.assert_allclose(grad(loss)(z), np.clip(3 * np.asarray(z) ** 2, -1, 1)
 np.testing.assert_allclose(jit(grad(loss))(z), [0.03, 1.0, 1.0], rtol=1e-6)
 
 
+@jax.custom_vjp
+def scale_grad(x, factor=0.1):
+    return x
+
+
+scale_grad.defvjp(lambda x, factor=0.1: (x, factor),
+                  lambda factor, g: (g * factor, None))   # None: no gradient for factor
+np.testing.assert_allclose(grad(lambda x: 3.0 * scale_grad(x))(2.0), 0.3, rtol=1e-6)
+np.testing.assert_allclose(grad(lambda x: 3.0 * scale_grad(x, factor=-1.0))(2.0), -3.0)
+np.testing.assert_allclose(jit(grad(lambda x: jnp.sum(scale_grad(x, factor=0.5) ** 2)))(z),
+                           np.asarray(z), rtol=1e-6)
+
+
 @partial(jax.custom_jvp, nondiff_argnums=(0,))
 def apply_scaled(fn, x):
     return fn(x) * 2.0
