@@ -147,6 +147,18 @@ def test_multivariate_normal():
                 (x[0], mean, np.linalg.cholesky(cov)), order=2, rtol=1e-5, atol=1e-6)
 
 
+def test_multivariate_normal_scalar_arguments_as_jax():
+    # A Python float cov with float32 points (it stays a Python scalar after
+    # promotion); a scalar mean is the univariate case; a scalar x a 1-d point.
+    x = np.array([0.1, 0.2], np.float32)
+    _close(stats.multivariate_normal.logpdf(x, np.zeros(2, np.float32), 2.0),
+           st.multivariate_normal.logpdf(x, np.zeros(2), 2.0 * np.eye(2)), rtol=1e-6)
+    _close(stats.multivariate_normal.logpdf(np.float32(0.1), 0.0, 2.0),
+           st.norm.logpdf(0.1, 0.0, np.sqrt(2.0)), rtol=1e-6)
+    _close(stats.multivariate_normal.logpdf(0.3, np.zeros(1), np.array([[2.0]])),
+           st.multivariate_normal.logpdf([0.3], [0.0], [[2.0]]), rtol=1e-12)
+
+
 def test_multivariate_normal_batched_covariances():
     n = 3
     covs = np.stack([_spd(n) for _ in range(4)])

@@ -15,20 +15,21 @@ def logpdf(x, mean, cov, allow_singular=None):
     scalar, as in JAX. Leading dimensions broadcast."""
     if allow_singular is not None:
         raise NotImplementedError("multivariate_normal.logpdf: allow_singular is not supported")
-    x, mean, cov = _common.floats(x, mean, cov)
+    x, mean, cov = map(jnp.asarray, _common.floats(x, mean, cov))   # cov may be a Python float
     if mean.ndim == 0:
-        raise ValueError("multivariate_normal.logpdf: mean must have at least one dimension")
+        # As JAX: a scalar mean is the univariate case, elementwise, cov a variance.
+        return -0.5 * ((x - mean) ** 2 / cov + math.log(2 * math.pi) + jnp.log(cov))
     n = mean.shape[-1]
     if cov.ndim < 2:
         cov = jnp.eye(n, dtype=cov.dtype) * cov
     if cov.shape[-2:] != (n, n):
         raise ValueError(f"multivariate_normal.logpdf got incompatible shapes: mean "
                          f"{mean.shape}, cov {cov.shape}")
-    if x.shape[-1:] != (n,):
+    if x.ndim and x.shape[-1] != n:        # a scalar x broadcasts to a point
         raise ValueError(f"multivariate_normal.logpdf got incompatible shapes: x {x.shape}, "
                          f"mean {mean.shape}")
-    lower = linalg.cholesky(cov)
     diff = x - mean
+    lower = linalg.cholesky(cov)
     if cov.ndim == 2:
         # One factor for every point: a single solve L y = diff^T, one column per point.
         cols = jnp.reshape(diff, (-1, n)).T
