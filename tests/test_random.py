@@ -160,7 +160,8 @@ def test_bad_inputs():
         random.fold_in(KEY, -3)        # as JAX: a Python int must fit uint32
     with pytest.raises(TypeError, match="shape \\(2,\\)"):
         random.normal(np.zeros(3, np.int32), (2,))
-    with pytest.raises(TypeError, match="floating dtype"):
+    with pytest.raises(ValueError, match="dtype argument to `normal` must be a float or "
+                                         "complex dtype, got int32"):   # JAX's class and text
         random.normal(KEY, (2,), np.int32)
     with pytest.raises(ValueError, match="larger sample"):
         random.choice(KEY, 3, (4,), replace=False)
@@ -369,10 +370,13 @@ def test_parameter_gradients_match_closed_forms():
 
 
 def test_float_dtype_required():
-    with pytest.raises(TypeError, match="floating"):
+    # ValueError, as JAX
+    with pytest.raises(ValueError, match="dtype argument to `laplace` must be a float dtype"):
         random.laplace(KEY42, (2,), np.int32)
-    with pytest.raises(TypeError, match="floating"):
+    with pytest.raises(ValueError, match="dtype argument to `gamma` must be a float dtype"):
         random.gamma(KEY42, 1.0, (2,), np.int32)
+    with pytest.raises(ValueError, match="dtype argument to `uniform` must be a float dtype"):
+        random.uniform(KEY42, (2,), np.int32)
 
 
 def test_key_and_key_data_are_the_raw_key():
@@ -434,3 +438,18 @@ def test_orthogonal_is_orthogonal_and_jaxs():
     many = np.asarray(random.orthogonal(KEY, 3, shape=(N_SAMPLES // 10,), dtype=jnp.float64))
     assert abs(many[:, 0, 0].mean()) < Z_SCORE * np.sqrt(1 / 3 / len(many))
     assert abs(many[:, 0, 0].var() - 1 / 3) < 0.02
+
+
+def test_maxwell_and_geometric_moments():
+    m = np.asarray(random.maxwell(KEY42, (N_SAMPLES,), jnp.float64))
+    mean, var = 2 * np.sqrt(2 / np.pi), 3 - 8 / np.pi
+    assert abs(m.mean() - mean) < Z_SCORE * np.sqrt(var / N_SAMPLES)
+    assert abs(m.var() - var) < Z_SCORE * np.sqrt(np.mean((m - m.mean()) ** 4) / N_SAMPLES)
+    d = np.asarray(random.double_sided_maxwell(KEY42, 1.0, 2.0, (N_SAMPLES,), jnp.float64))
+    assert abs(d.mean() - 1.0) < Z_SCORE * np.sqrt(4 * 3 / N_SAMPLES)   # E[x^2] = 3 scale^2
+    for p in (0.25, 0.9):
+        g = np.asarray(random.geometric(KEY42, p, (N_SAMPLES,)))
+        assert g.dtype == np.int32 and g.min() >= 1
+        assert abs(g.mean() - 1 / p) < Z_SCORE * np.sqrt((1 - p) / p ** 2 / N_SAMPLES)
+    with pytest.raises(ValueError, match="dtype argument to `geometric` must be an int dtype"):
+        random.geometric(KEY42, 0.5, (2,), jnp.float32)

@@ -14,7 +14,8 @@ from jaxlite.experimental import enable_x64
 from jaxlite.random import (PRNGKey, split, fold_in, bits, uniform, normal, randint,  # noqa: F401
                             bernoulli, gumbel, exponential, laplace, logistic, cauchy,
                             categorical, permutation, choice, truncated_normal, rademacher,
-                            rayleigh, pareto, weibull_min, lognormal, multivariate_normal)
+                            rayleigh, pareto, weibull_min, lognormal, multivariate_normal,
+                            maxwell, double_sided_maxwell, geometric)
 
 k = PRNGKey(42)
 
@@ -53,6 +54,10 @@ JAX_STREAMS = {
     'weibull_min(k, 2.0, 1.5, (3,))': ([1.5326144695281982, 2.181030750274658, 1.943356990814209], 'float32'),
     'lognormal(k, 0.5, (3,))': ([0.9859473705291748, 1.2630960941314697, 1.159340739250183], 'float32'),
     'multivariate_normal(k, np.array([1., -2.], np.float32), np.array([[2., .3], [.3, 1.]], np.float32), (3,))': ([[0.9599712491035461, -1.5495039224624634], [1.418187141418457, -1.7872205972671509], [0.8245911002159119, -1.8143250942230225]], 'float32'),
+    'maxwell(k, (4,))': ([0.553582489490509, 0.293285071849823, 1.708603024482727, 1.5084577798843384], 'float32'),
+    'double_sided_maxwell(k, 1.0, 2.0, (4,))': ([-1.7620434761047363, -0.3513779640197754, 5.444042682647705, 2.351099967956543], 'float32'),
+    'geometric(k, 0.3, (6,))': ([3, 2, 2, 2, 3, 2], 'int32'),
+    'geometric(k, np.array([0.1, 0.9], np.float32))': ([7, 1], 'int32'),
 }
 
 JAX_STREAMS_X64 = {

@@ -21,10 +21,15 @@ def _shape(shape):
     return util.concrete_shape(shape, "shape")
 
 
+# The samplers whose JAX versions also take complex dtypes, for JAX's message.
+_COMPLEX_OK = ("normal", "lognormal")
+
+
 def _float_dtype(dtype, name):
     dt = util.canonical_dtype(dtype) if dtype is not None else dtypes.default_float()
     if dt.kind != "f":
-        raise TypeError(f"random.{name} requires a floating dtype, got {dt.name}")
+        kinds = "float or complex" if name in _COMPLEX_OK else "float"
+        raise ValueError(f"dtype argument to `{name}` must be a {kinds} dtype, got {dt.name}")
     return dt
 
 
@@ -458,6 +463,40 @@ def orthogonal(key, n, shape=(), dtype=None, m=None):
     q, r = jnp.linalg.qr(z)
     x = jnp.multiply(q, jnp.expand_dims(jnp.sign(jnp.linalg.diagonal(r)), -2))
     return jnp.swapaxes(x, -1, -2) if n < m else x
+
+
+def maxwell(key, shape=(), dtype=None):
+    """One-sided Maxwell samples (density ~ x^2 exp(-x^2 / 2)): the length of a
+    standard normal 3-vector (JAX's formula)."""
+    dt = _float_dtype(dtype, "maxwell")
+    z = _normal(key, _shape(shape) + (3,), dt)
+    return jnp.sqrt(jnp.sum(jnp.square(z), axis=-1))
+
+
+def double_sided_maxwell(key, loc, scale, shape=(), dtype=None):
+    """Maxwell samples with a random sign, times ``scale`` plus ``loc``; the
+    result has shape ``shape + broadcast(loc, scale).shape`` (as JAX)."""
+    dt = _float_dtype(dtype, "double_sided_maxwell")
+    pshape = util.broadcast_shapes(util.shape(loc), util.shape(scale),
+                                   what="random.double_sided_maxwell")
+    shape = (_shape(shape) or pshape) + pshape
+    k_maxwell, k_sign = split(key)
+    x = jnp.multiply(rademacher(k_sign, shape, dt), maxwell(k_maxwell, shape, dt))
+    return jnp.add(jnp.multiply(x, scale), loc).astype(dt)
+
+
+def geometric(key, p, shape=None, dtype=None):
+    """The number of Bernoulli(p) trials up to the first success:
+    floor(log u / log(1 - p)) + 1 (JAX's formula, u = 0 read as 1)."""
+    dt = util.canonical_dtype(dtype) if dtype is not None else dtypes.default_int()
+    if dt.kind not in "iu":
+        raise ValueError(f"dtype argument to `geometric` must be an int dtype, got {dt.name}")
+    (p,) = util.promote_inexact(p)
+    shape, (p,) = _params("geometric", shape, p, dtype=util.aval(p).dtype)
+    u = _uniform(key, shape, util.aval(p).dtype)
+    u = jnp.where(jnp.equal(u, 0), _const(1, u.dtype), u)
+    g = jnp.floor(jnp.divide(jnp.log(u), jnp.broadcast_to(jnp.log1p(jnp.negative(p)), shape)))
+    return jnp.add(g, 1).astype(dt)
 
 
 # ------------------------------------------- gamma family (concrete keys only)
