@@ -80,6 +80,14 @@ assert mvn.shape == (N, 2)
 np.testing.assert_allclose(np.mean(np.asarray(mvn), 0), [1.0, -1.0], atol=5 * np.sqrt(2.0 / N))
 # var of a sample covariance entry: cov_ii cov_jj + cov_ij^2 <= 8 here
 np.testing.assert_allclose(np.cov(np.asarray(mvn, np.float64).T), cov, atol=5 * np.sqrt(8.0 / N))
+geo = random.geometric(random.fold_in(key, 7), 0.25, (N,))
+assert jnp.issubdtype(geo.dtype, jnp.integer) and int(geo.min()) >= 1
+check_moments(geo, 4.0, 0.75 / 0.25 ** 2)              # 1/p and (1-p)/p^2
+try:
+    random.normal(key, (2,), jnp.int32)
+    raise AssertionError("normal accepted an integer dtype")
+except ValueError:
+    pass
 # jit and vmap over keys give the same numbers as eager calls
 batch = jax.vmap(lambda k: random.normal(k, (3,)))(keys)
 np.testing.assert_array_equal(batch[2], random.normal(keys[2], (3,)))
