@@ -105,6 +105,27 @@ def test_combinators():
     assert shape == (2, 6) and apply(params, x).shape == (2, 6)
 
 
+def test_init_follows_jax_key_schedule_and_conv_default_is_glorot():
+    # serial splits one key off per layer in turn (rng, layer_rng = split(rng)),
+    # so a seed gives JAX's parameters; each layer sees its layer_rng.
+    layers = [stax.Dense(3), stax.Relu, stax.Dense(2)]
+    _, params = stax.serial(*layers)[0](KEY, (-1, 4))
+    rng, shape = KEY, (-1, 4)
+    for (init, _), got in zip(layers, params):
+        rng, layer_rng = random.split(rng)
+        shape, want = init(layer_rng, shape)
+        for g, w in zip(tree_leaves(got), tree_leaves(want)):
+            np.testing.assert_array_equal(g, w)
+    # Conv and ConvTranspose kernels default to glorot_normal over (I, O) with
+    # the receptive field: variance 2 / (fan_in + fan_out), as JAX (not He's 2 / fan_in).
+    for layer in (stax.Conv(40, (3, 3)), stax.ConvTranspose(40, (3, 3))):
+        _, (W, _) = layer[0](KEY, (1, 8, 8, 20))
+        fan_in, fan_out = 20 * 9, 40 * 9
+        np.testing.assert_allclose(np.std(W), np.sqrt(2 / (fan_in + fan_out)), rtol=0.05)
+    shapes, params = stax.parallel(stax.Dense(2), stax.Identity)[0](KEY, ((1, 3), (1, 3)))
+    assert type(shapes) is tuple and type(params) is tuple      # as JAX's zip(*...)
+
+
 def test_dropout():
     x = np.ones((100, 100), np.float32)
     init, apply = stax.Dropout(0.8)

@@ -70,7 +70,7 @@ def _conv_layer(conv_fn, dimension_numbers, out_chan, filter_shape, strides, pad
     lhs_spec, rhs_spec, out_spec = dimension_numbers
     one = (1,) * len(filter_shape)
     strides = strides or one
-    W_init = W_init or initializers.he_normal(rhs_spec.index("I"), rhs_spec.index("O"))
+    W_init = W_init or glorot(rhs_spec.index("I"), rhs_spec.index("O"))     # JAX's default
 
     def conv(x, W):
         return conv_fn(x, W, strides, padding, dimension_numbers=dimension_numbers, **extra)
@@ -304,9 +304,12 @@ def serial(*layers):
     init_funs, apply_funs = zip(*layers) if layers else ((), ())
 
     def init_fun(rng, input_shape):
+        # JAX's key schedule (split off one key per layer in turn), so a seed
+        # gives the same parameters as in JAX.
         params = []
-        for init, key in zip(init_funs, _split(rng, len(init_funs))):
-            input_shape, p = init(key, input_shape)
+        for init in init_funs:
+            rng, layer_rng = _split(rng, 2)
+            input_shape, p = init(layer_rng, input_shape)
             params.append(p)
         return input_shape, params
 
@@ -325,7 +328,7 @@ def parallel(*layers):
     def init_fun(rng, input_shape):
         outs = [init(key, shape) for init, key, shape
                 in zip(init_funs, _split(rng, len(init_funs)), input_shape)]
-        return [s for s, _ in outs], [p for _, p in outs]
+        return tuple(s for s, _ in outs), tuple(p for _, p in outs)     # tuples, as JAX
 
     def apply_fun(params, inputs, **kwargs):
         rng = kwargs.pop("rng", None)
