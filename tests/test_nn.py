@@ -60,6 +60,18 @@ def test_relu_grad_at_zero_is_zero():
     assert float(jaxlite.grad(nn.relu)(-2.0)) == 0.0
 
 
+def test_relu_family_nan_and_kinks_as_jax():
+    # A NaN passes through (max's semantics) with derivative 0; relu6's
+    # derivative is 0 at both kinks, and it returns floats for int inputs.
+    x = np.array([np.nan, -1.0, 0.0, 3.0, 6.0, 7.0], np.float32)
+    np.testing.assert_array_equal(nn.relu(x), [np.nan, 0, 0, 3, 6, 7])
+    np.testing.assert_array_equal(nn.relu6(x), [np.nan, 0, 0, 3, 6, 6])
+    for f in (nn.relu, jaxlite.jit(nn.relu)):
+        np.testing.assert_array_equal(jaxlite.vmap(jaxlite.grad(f))(x), [0, 0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(jaxlite.vmap(jaxlite.grad(nn.relu6))(x), [0, 0, 0, 1, 0, 0])
+    assert nn.relu6(np.array([-1, 9], np.int32)).dtype == np.float32
+
+
 def test_softplus_is_stable():
     out = nn.softplus(np.array([-1000.0, 0.0, 1000.0], np.float32))
     np.testing.assert_allclose(out, [0.0, np.log(2.0), 1000.0], rtol=1e-6)
@@ -319,3 +331,8 @@ def test_standardize_vs_closed_form(axis):
                                rtol=1e-12)
     np.testing.assert_allclose(nn.standardize(x, axis=axis, mean=0.5, variance=4.0, epsilon=0.0),
                                (x - 0.5) / 2.0, rtol=1e-12)
+    w = x > 1       # statistics of the selected elements; every element is standardized
+    m = np.mean(x, axis=axis, keepdims=True, where=w)
+    v = np.var(x, axis=axis, keepdims=True, where=w)
+    np.testing.assert_allclose(nn.standardize(x, axis=axis, where=w), (x - m) / np.sqrt(v + 1e-5),
+                               rtol=1e-12)

@@ -20,14 +20,17 @@ def _float(x):
 
 
 def relu(x):
-    """max(x, 0), with derivative 0 at x == 0 (as JAX)."""
+    """max(x, 0), with derivative 0 at x == 0 (as JAX); NaN stays NaN."""
     x = util.as_operand(x)
     # select_n rather than max: max's derivative splits ties (0.5 at x == 0).
-    return jnp.where(jnp.greater(x, 0), x, 0)
+    # A NaN passes through as max's does, with derivative 0 as in JAX.
+    return jnp.where(jnp.greater(x, 0), x, jnp.where(jnp.isnan(x), lax.stop_gradient(x), 0))
 
 
 def relu6(x):
-    return jnp.minimum(relu(x), 6)
+    """min(max(x, 0), 6), with derivative 0 at 0 and at 6 (as JAX); a float."""
+    x = util.as_operand(x)
+    return jnp.where(jnp.greater_equal(x, 6), 6.0, relu(x))
 
 
 def sigmoid(x):
@@ -136,12 +139,14 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=Non
     return (out, sign) if return_sign else out
 
 
-def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5):
+def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None):
+    """(x - mean) / sqrt(variance + epsilon), the statistics over ``axis`` (of
+    the elements ``where`` selects; every element is standardized)."""
     x = _float(x)
     if mean is None:
-        mean = jnp.mean(x, axis, keepdims=True)
+        mean = jnp.mean(x, axis, keepdims=True, where=where)
     if variance is None:
-        variance = jnp.var(x, axis, keepdims=True)
+        variance = jnp.var(x, axis, keepdims=True, where=where)
     return jnp.multiply(jnp.subtract(x, mean), lax.rsqrt(jnp.add(variance, epsilon)))
 
 
