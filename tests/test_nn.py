@@ -336,3 +336,60 @@ def test_standardize_vs_closed_form(axis):
     v = np.var(x, axis=axis, keepdims=True, where=w)
     np.testing.assert_allclose(nn.standardize(x, axis=axis, where=w), (x - m) / np.sqrt(v + 1e-5),
                                rtol=1e-12)
+
+
+def _attention_ref(q, k, v, bias=None, keep=None, scale=None):
+    """softmax(q k^T * scale + bias) v per batch and head in float64 (numpy)."""
+    q, k, v = (np.asarray(a, np.float64) for a in (q, k, v))
+    g = q.shape[2] // k.shape[2]
+    k, v = np.repeat(k, g, axis=2), np.repeat(v, g, axis=2)
+    logits = np.einsum("btnh,bsnh->bnts", q, k) * (scale or 1 / np.sqrt(q.shape[-1]))
+    if bias is not None:
+        logits = logits + bias
+    if keep is not None:
+        logits = np.where(keep, logits, -1e30)
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    return np.einsum("bnts,bsnh->btnh", p / p.sum(-1, keepdims=True), v)
+
+
+def test_dot_product_attention_vs_numpy():
+    rng = np.random.default_rng(0)
+    q = rng.normal(size=(2, 5, 4, 8)).astype(F32)
+    k, v = rng.normal(size=(2, 2, 6, 2, 8)).astype(F32)        # 2 key/value heads: grouped
+    bias = rng.normal(size=(1, 4, 5, 6)).astype(F32)
+    mask = rng.uniform(size=(2, 1, 5, 6)) > 0.3
+    close = dict(rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(nn.dot_product_attention(q, k, v), _attention_ref(q, k, v), **close)
+    np.testing.assert_allclose(nn.dot_product_attention(q, k, v, bias, mask, scale=0.3),
+                               _attention_ref(q, k, v, bias, mask, 0.3), **close)
+    np.testing.assert_allclose(jaxlite.jit(nn.dot_product_attention)(q, k, v, bias),
+                               _attention_ref(q, k, v, bias), **close)
+    np.testing.assert_allclose(nn.dot_product_attention(q[0], k[0], v[0]),
+                               _attention_ref(q[:1], k[:1], v[:1])[0], **close)
+    t, s = np.arange(5)[:, None], np.arange(5)[None, :]
+    kk, vv = q[:, ::-1], q[:, :, ::-1]
+    np.testing.assert_allclose(nn.dot_product_attention(q, kk, vv, is_causal=True),
+                               _attention_ref(q, kk, vv, keep=s <= t), **close)
+    np.testing.assert_allclose(nn.dot_product_attention(q, kk, vv, local_window_size=(1, 0)),
+                               _attention_ref(q, kk, vv, keep=(s <= t) & (s >= t - 1)), **close)
+    # Sequence lengths mask keys per batch; padding queries give zeros (as JAX).
+    got = nn.dot_product_attention(q, k, v, query_seq_lengths=np.array([3, 5]),
+                                   key_value_seq_lengths=np.array([2, 6]))
+    keep = np.arange(6)[None, None, None, :] < np.array([2, 6])[:, None, None, None]
+    want = _attention_ref(q, k, v, keep=keep)
+    want[0, 3:] = 0
+    np.testing.assert_allclose(got, want, **close)
+    # The jvp (and, through a vjp, the gradient) against central differences of the
+    # float64 reference: the softmax runs in float32, as JAX's, too coarse to
+    # difference itself.
+    dq, dk = rng.normal(size=q.shape).astype(F32), rng.normal(size=k.shape).astype(F32)
+    f = lambda a, b: nn.dot_product_attention(a, b, b, bias)      # noqa: E731
+    _, tangent = jaxlite.jvp(f, (q, k), (dq, dk))
+    eps = 1e-4
+    fd = (_attention_ref(q + eps * dq, k + eps * dk, k + eps * dk, bias)
+          - _attention_ref(q - eps * dq, k - eps * dk, k - eps * dk, bias)) / (2 * eps)
+    np.testing.assert_allclose(tangent, fd, rtol=1e-3, atol=1e-3)
+    out, pullback = jaxlite.vjp(f, q, k)
+    u = rng.normal(size=out.shape).astype(F32)
+    gq, gk = pullback(u)
+    np.testing.assert_allclose(np.sum(gq * dq) + np.sum(gk * dk), np.sum(u * fd), rtol=1e-3)

@@ -281,3 +281,6 @@ def sparse_sigmoid(x):
     """The derivative of sparse_plus: 0, (x + 1) / 2, 1 on the three pieces."""
     x = _float(x)
     return jnp.multiply(0.5, jnp.clip(jnp.add(x, 1.0), 0.0, 2.0))
+
+
+from jaxlite.nn._attention import dot_product_attention  # noqa: E402,F401  (uses softmax)
