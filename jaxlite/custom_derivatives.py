@@ -8,7 +8,7 @@ function is also traced into ``call_jaxpr`` so the compiler can inline it.
 import functools
 import inspect
 
-from jaxlite import core, dtypes, tree_util
+from jaxlite import _config, core, dtypes, lax, tree_util
 from jaxlite.core import Primitive
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero
@@ -78,18 +78,36 @@ def _type_str(aval):
     return f"{aval.dtype.name}[{','.join(map(str, aval.shape))}]"
 
 
+_WIDTH_PAIRS = ({4, 8}, {8, 16})     # float32/float64, complex64/complex128
+
+
 def _check_jvp_outputs(p_out, t_out):
     """JAX's check of a custom_jvp rule: each float primal output's tangent has
-    its shape and dtype (a Python scalar tangent may differ in width only)."""
+    its shape and dtype (a Python scalar tangent may differ in width only).
+    Returns the tangents; with x64 off, a 32/64-bit width mismatch is cast to
+    the primal's dtype: JAX canonicalizes both to 32 bits there, so it never
+    sees one (jaxlite keeps numpy's 64-bit arrays 64-bit)."""
+    out = []
     for p, t in zip(p_out, t_out):
         pa, ta = core.get_aval(p), core.get_aval(t)
-        if not dtypes.is_inexact(pa.dtype):
-            continue
-        same_dtype = pa.dtype == ta.dtype or (ta.weak_type and ta.dtype.kind == pa.dtype.kind)
-        if pa.shape != ta.shape or not same_dtype:
-            raise TypeError(f"Custom JVP rule must produce primal and tangent outputs with "
-                            f"corresponding shapes and dtypes. Expected {_type_str(pa)} "
-                            f"(tangent type of {_type_str(pa)}) but got {_type_str(ta)}.")
+        if dtypes.is_inexact(pa.dtype) and pa.dtype != ta.dtype and pa.shape == ta.shape:
+            if ta.weak_type and ta.dtype.kind == pa.dtype.kind:
+                pass
+            elif (not _config.x64.value and ta.dtype.kind == pa.dtype.kind
+                  and {ta.dtype.itemsize, pa.dtype.itemsize} in _WIDTH_PAIRS):
+                t = lax.convert_element_type(t, pa.dtype)
+            else:
+                _tangent_type_error(pa, ta)
+        elif dtypes.is_inexact(pa.dtype) and pa.shape != ta.shape:
+            _tangent_type_error(pa, ta)
+        out.append(t)
+    return out
+
+
+def _tangent_type_error(pa, ta):
+    raise TypeError(f"Custom JVP rule must produce primal and tangent outputs with "
+                    f"corresponding shapes and dtypes. Expected {_type_str(pa)} "
+                    f"(tangent type of {_type_str(pa)}) but got {_type_str(ta)}.")
 
 
 def _trace_call_jaxpr(avals, params):
@@ -204,7 +222,7 @@ class custom_jvp:
                 raise TypeError(f"custom_jvp rule of {self.fun.__name__} returned primal and "
                                 f"tangent outputs with different structures: {p_tree} and "
                                 f"{t_tree}")
-            _check_jvp_outputs(p_out, t_out)
+            t_out = _check_jvp_outputs(p_out, t_out)
             store["tree"] = p_tree
             return p_out + t_out
         flat_fun.__name__ = getattr(self.fun, "__name__", "fun")

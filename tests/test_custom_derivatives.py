@@ -326,6 +326,17 @@ def test_custom_jvp_rule_tangent_type_must_match_the_primal():
         jaxlite.jvp(f, (np.float32(1.0),), (np.float32(1.0),))
     f.defjvp(lambda p, t: (p[0], lax.mul(t[0], 2.0)))   # a Python float factor is fine
     assert float(jaxlite.jvp(f, (np.float32(1.0),), (np.float32(1.0),))[1]) == 2.0
+    # a numpy float64 factor: JAX (x64 off) computes it in float32, so does jaxlite
+    f.defjvp(lambda p, t: (p[0], jaxlite.numpy.multiply(t[0], np.float64(3.0))))
+    tan = jaxlite.jvp(f, (np.float32(1.0),), (np.float32(1.0),))[1]
+    assert tan.dtype == F32 and float(tan) == 3.0
+    # and a float32 tangent for a float64 primal (x64 off: JAX would have a float32 primal)
+    f.defjvp(lambda p, t: (p[0], lax.convert_element_type(t[0], F32)))
+    tan = jaxlite.jvp(f, (np.float64(1.0),), (np.float64(1.0),))[1]
+    assert tan.dtype == F64 and float(tan) == 1.0
+    f.defjvp(lambda p, t: (p[0], lax.convert_element_type(t[0], np.float16)))
+    with pytest.raises(TypeError, match=r"but got float16\[\]"):
+        jaxlite.jvp(f, (np.float32(1.0),), (np.float32(1.0),))
 
 
 def test_custom_vjp_bwd_wrong_shape_is_value_error_naming_the_leaf():
