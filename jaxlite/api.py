@@ -134,16 +134,17 @@ def jvp(fun, primals, tangents, has_aux=False):
             raise TypeError(f"jvp: primal and tangent shapes must match, got primal "
                             f"{pa.shape} and tangent {ta.shape}")
         # A weak-typed tangent (a Python scalar) may differ in width, not in kind:
-        # an int tangent for a float primal would flow into the float rules.
-        if dtypes.is_inexact(pa.dtype) and pa.dtype != ta.dtype and not (
-                ta.weak_type and ta.dtype.kind == pa.dtype.kind):
+        # an int tangent for a float primal would flow into the float rules. A
+        # float32/float64 pair is one dtype to JAX with x64 off (see _x64_tangent).
+        if dtypes.is_inexact(pa.dtype) and not dtypes.same_without_x64(pa.dtype, ta.dtype) \
+                and not (ta.weak_type and ta.dtype.kind == pa.dtype.kind):
             raise TypeError(f"primal and tangent arguments to jaxlite.jvp do not match; "
                             f"dtypes must be equal, or in case of int/bool primal dtype the "
                             f"tangent dtype must be float0.Got primal dtype {pa.dtype.name} "
                             f"and so expected tangent dtype {pa.dtype.name}, but got tangent "
                             f"dtype {ta.dtype.name} instead.")
-    flat_t = [t if dtypes.is_inexact(core.get_aval(p).dtype) else Zero(core.get_aval(p))
-              for p, t in zip(flat_p, flat_t)]
+    flat_t = [_x64_tangent(p, t) if dtypes.is_inexact(core.get_aval(p).dtype)
+              else Zero(core.get_aval(p)) for p, t in zip(flat_p, flat_t)]
     store = {}
     interp_box = []
 
@@ -156,6 +157,15 @@ def jvp(fun, primals, tangents, has_aux=False):
     if has_aux:
         return out + (_strip_aux(store["aux"], interp_box[0]),)
     return out
+
+
+def _x64_tangent(p, t):
+    """``t`` in ``p``'s dtype when they differ only as float32/float64 with x64
+    off (JAX would have narrowed both; jaxlite keeps numpy's 64-bit arrays)."""
+    pa, ta = core.get_aval(p), core.get_aval(t)
+    if pa.dtype != ta.dtype and not ta.weak_type and dtypes.same_without_x64(pa.dtype, ta.dtype):
+        return lax.convert_element_type(t, pa.dtype)
+    return t
 
 
 def linearize(fun, *primals):

@@ -8,7 +8,7 @@ function is also traced into ``call_jaxpr`` so the compiler can inline it.
 import functools
 import inspect
 
-from jaxlite import _config, core, dtypes, lax, tree_util
+from jaxlite import core, dtypes, lax, tree_util
 from jaxlite.core import Primitive
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero
@@ -78,9 +78,6 @@ def _type_str(aval):
     return f"{aval.dtype.name}[{','.join(map(str, aval.shape))}]"
 
 
-_WIDTH_PAIRS = ({4, 8}, {8, 16})     # float32/float64, complex64/complex128
-
-
 def _check_jvp_outputs(p_out, t_out):
     """JAX's check of a custom_jvp rule: each float primal output's tangent has
     its shape and dtype (a Python scalar tangent may differ in width only).
@@ -93,8 +90,7 @@ def _check_jvp_outputs(p_out, t_out):
         if dtypes.is_inexact(pa.dtype) and pa.dtype != ta.dtype and pa.shape == ta.shape:
             if ta.weak_type and ta.dtype.kind == pa.dtype.kind:
                 pass
-            elif (not _config.x64.value and ta.dtype.kind == pa.dtype.kind
-                  and {ta.dtype.itemsize, pa.dtype.itemsize} in _WIDTH_PAIRS):
+            elif dtypes.same_without_x64(pa.dtype, ta.dtype):
                 t = lax.convert_element_type(t, pa.dtype)
             else:
                 _tangent_type_error(pa, ta)

@@ -200,6 +200,16 @@ def _typed(t):
     return canonicalize(t), False
 
 
+_WIDTH_PAIRS = ({float32, float64}, {complex64, complex128})
+
+
+def same_without_x64(a, b):
+    """True when JAX with x64 off sees ``a`` and ``b`` as one dtype: they are
+    equal, or a 32/64-bit pair of one kind (JAX narrows the 64-bit one, where
+    jaxlite keeps numpy's 64-bit arrays 64-bit)."""
+    return a == b or (not _config.x64.value and {a, b} in _WIDTH_PAIRS)
+
+
 def to_inexact(dt):
     """The float dtype an integer or bool dtype computes in (as JAX:
     64-bit integers -> float64, narrower ones and bool -> float32); float and
