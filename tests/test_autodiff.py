@@ -476,6 +476,9 @@ def test_jvp_int_or_bool_tangent_for_a_float_primal_is_an_error():
         with pytest.raises(TypeError, match="expected tangent dtype float32, but got "
                                             "tangent dtype (int32|bool) instead"):
             jaxlite.jvp(lambda x: x, (np.ones(np.shape(t), np.float32),), (t,))
+    # float32 primal, numpy float64 tangent: one dtype to JAX with x64 off
+    out, tan = jaxlite.jvp(lambda x: lax.mul(x, x), (np.float32(3.0),), (np.float64(0.5),))
+    assert tan.dtype == np.float32 and float(tan) == 3.0
     # a Python float tangent (weak) still works for a float32 primal: d(x * x) = 2 x t
     out, tan = jaxlite.jvp(lambda x: lax.mul(x, x), (np.float32(3.0),), (0.5,))
     assert tan.dtype == np.float32
