@@ -47,6 +47,14 @@ assert float(carry) == 21.0
 _, rev = lax.scan(lambda c, x: (c + x, c + x), 0.0, xs, reverse=True)
 np.testing.assert_allclose(rev, np.cumsum(np.arange(1.0, 7.0)[::-1])[::-1])
 
+# associative_scan: the same prefix sums in O(log n) vectorised steps, and a linear
+# recurrence h_t = a_t h_{t-1} + b_t as a composition of affine maps (not commutative).
+np.testing.assert_allclose(lax.associative_scan(jnp.add, xs), np.cumsum(np.arange(1.0, 7.0)))
+a_t, b_t = jnp.linspace(0.5, 1.0, 6), jnp.arange(6.0)
+_, h_t = lax.associative_scan(lambda p, q: (q[0] * p[0], q[0] * p[1] + q[1]), (a_t, b_t))
+_, h_scan = lax.scan(lambda h, ab: (ab[0] * h + ab[1],) * 2, 0.0, (a_t, b_t))
+np.testing.assert_allclose(h_t, h_scan, rtol=1e-12)
+
 # scan as an RNN: h_t = tanh(W h_{t-1} + U x_t), checked against a numpy loop.
 rng = np.random.default_rng(0)
 W, U = rng.normal(size=(4, 4)) * 0.5, rng.normal(size=(4, 3))

@@ -63,6 +63,15 @@ np.testing.assert_allclose(jsl.solve_triangular(L, b, lower=True), np.linalg.sol
 np.testing.assert_allclose(jsl.solve_triangular(L.T, b, lower=False), np.linalg.solve(Lnp.T, b), **tol)
 np.testing.assert_allclose(jsl.solve_triangular(L, b, lower=True, trans="T"), np.linalg.solve(Lnp.T, b), **tol)
 
+# scipy-style factorizations and structured matrices.
+U2, s2, Vt2 = jsl.svd(tall, full_matrices=False)
+np.testing.assert_allclose((U2 * s2) @ Vt2, tall, **tol)
+Qf, Rf = jsl.qr(tall)                                    # scipy's default mode="full"
+assert Qf.shape == (8, 8) and Rf.shape == (8, 3)
+np.testing.assert_allclose(Qf @ Rf, tall, **tol)
+col, row = np.array([1.0, 2.0, 3.0]), np.array([1.0, 5.0, 6.0, 7.0])
+np.testing.assert_allclose(jsl.toeplitz(col, row), [[1, 5, 6, 7], [2, 1, 5, 6], [3, 2, 1, 5]])
+
 # Gradients. d/dA log|det A| = inv(A).T ; for f(A, b) = sum(solve(A, b)) = 1^T A^{-1} b,
 # df/db = A^{-T} 1 and df/dA = -(A^{-T} 1)(A^{-1} b)^T.
 g_logdet = jax.grad(lambda A: jnp.linalg.slogdet(A)[1])(M)

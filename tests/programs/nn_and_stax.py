@@ -35,6 +35,15 @@ np.testing.assert_array_equal(jax.nn.one_hot(jnp.array([0, 2, 5]), 4), [[1, 0, 0
 st = jax.nn.standardize(logits, axis=-1)
 np.testing.assert_allclose(st, (ld - ld.mean(-1, keepdims=True)) / np.sqrt(ld.var(-1, keepdims=True) + 1e-5), rtol=1e-4, atol=1e-5)
 
+# Scaled dot-product attention, (batch, length, heads, head_dim), with a causal mask.
+qkv = np.random.default_rng(5).normal(size=(3, 1, 4, 2, 8)).astype(np.float32)
+att = jax.nn.dot_product_attention(qkv[0], qkv[1], qkv[2], is_causal=True)
+scores = np.einsum("btnh,bsnh->bnts", qkv[0], qkv[1]) / np.sqrt(8)
+scores = np.where(np.tril(np.ones((4, 4), bool)), scores, -np.inf)
+weights = np.exp(scores - scores.max(-1, keepdims=True))
+weights /= weights.sum(-1, keepdims=True)
+np.testing.assert_allclose(att, np.einsum("bnts,bsnh->btnh", weights, qkv[2]), rtol=1e-5, atol=1e-5)
+
 # lax.conv_general_dilated on a tiny NCHW / OIHW case against a direct loop (cross-correlation).
 rng = np.random.default_rng(2)
 img = rng.normal(size=(2, 3, 6, 5)).astype(np.float32)
@@ -59,6 +68,9 @@ init_fun, apply_fun = stax.serial(
 k_init, k_x, k_y = jax.random.split(jax.random.key(0), 3)
 out_shape, params = init_fun(k_init, (-1, 8, 8, 1))
 assert out_shape == (-1, 3)
+# stax's Conv kernels default to Glorot (normal): variance 2 / (fan_in + fan_out).
+_, (W_big, _) = stax.Conv(64, (3, 3))[0](k_init, (1, 8, 8, 32))
+np.testing.assert_allclose(np.std(W_big), np.sqrt(2 / (32 * 9 + 64 * 9)), rtol=0.05)
 images = jax.random.normal(k_x, (32, 8, 8, 1))
 labels = jax.nn.one_hot(jax.random.randint(k_y, (32,), 0, 3), 3)
 logp = apply_fun(params, images)

@@ -33,6 +33,11 @@ np.testing.assert_array_equal(jnp.argmax(A, axis=0), np.argmax(A, axis=0))
 order = jnp.argsort(A, axis=1)
 np.testing.assert_array_equal(jnp.take_along_axis(jnp.asarray(A), order, axis=1), np.sort(A, axis=1))
 
+# Out-of-range indices in take_along_axis fill with NaN by default (or clamp with mode="clip").
+idx = jnp.array([[0], [3], [9]])
+np.testing.assert_array_equal(jnp.take_along_axis(A, idx, axis=1)[:, 0], [A[0, 0], A[1, 3], np.nan])
+np.testing.assert_array_equal(jnp.take_along_axis(A, idx, axis=1, mode="clip")[:, 0], [A[0, 0], A[1, 3], A[2, 3]])
+
 # unique needs a static size under jit; the padding value fills the rest.
 vals = np.array([3, 1, 3, 7, 1, 1])
 np.testing.assert_array_equal(jnp.unique(vals), np.unique(vals))
@@ -51,6 +56,8 @@ assert [p.shape for p in jnp.split(jnp.asarray(T), 2, axis=2)] == [(2, 3, 2), (2
 np.testing.assert_array_equal(jnp.reshape(T, (6, -1)), T.reshape(6, -1))
 np.testing.assert_array_equal(jnp.transpose(T, (2, 0, 1)), T.transpose(2, 0, 1))
 np.testing.assert_array_equal(jnp.moveaxis(T, 0, -1), np.moveaxis(T, 0, -1))
+np.testing.assert_array_equal(jnp.reshape(T, (4, 6), order="F"), T.reshape(4, 6, order="F"))
+np.testing.assert_array_equal(jnp.ravel(A, order="F"), A.ravel(order="F"))
 np.testing.assert_array_equal(jnp.pad(A, ((1, 0), (2, 1))), np.pad(A, ((1, 0), (2, 1))))
 np.testing.assert_array_equal(jnp.pad(A, 1, mode="edge"), np.pad(A, 1, mode="edge"))
 np.testing.assert_array_equal(jnp.pad(jnp.arange(4), 2, constant_values=9), np.pad(np.arange(4), 2, constant_values=9))
@@ -80,6 +87,9 @@ np.testing.assert_allclose(edges, edges_np, rtol=1e-6)
 a = jnp.array([1.0, 2.0, jnp.nan])
 np.testing.assert_array_equal(jnp.isclose(a, a + 1e-7), [True, True, False])
 np.testing.assert_array_equal(jnp.isclose(a, a, equal_nan=True), [True, True, True])
+inf = jnp.array([jnp.inf, -jnp.inf, 1.0])
+np.testing.assert_array_equal(jnp.isclose(inf, jnp.array([jnp.inf, jnp.inf, jnp.inf])),
+                              np.isclose([np.inf, -np.inf, 1.0], [np.inf, np.inf, np.inf]))
 assert bool(jnp.allclose(jnp.asarray(A), A + 1e-9))
 assert not bool(jnp.allclose(jnp.asarray(A), A + 1e-2))
 print("OK")

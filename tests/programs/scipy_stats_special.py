@@ -25,6 +25,10 @@ big = jnp.array([1000.0, 1000.0])
 np.testing.assert_allclose(special.logsumexp(big), 1000.0 + np.log(2.0), rtol=1e-6)  # no overflow
 np.testing.assert_allclose(jax.grad(special.logsumexp)(jnp.asarray(x[0])), ss.softmax(x[0]), **tol)
 
+# scipy's softmax normalises over every element unless given an axis.
+np.testing.assert_allclose(special.softmax(x), ss.softmax(x), **tol)
+np.testing.assert_allclose(special.log_softmax(x, axis=1), ss.log_softmax(x, axis=1), **tol)
+
 # Elementwise special functions.
 pos = rng.uniform(0.1, 8.0, size=20).astype(np.float32)
 np.testing.assert_allclose(special.gammaln(pos), ss.gammaln(pos), rtol=1e-5, atol=1e-5)
@@ -38,6 +42,9 @@ np.testing.assert_allclose(special.logit(p), ss.logit(p), rtol=1e-4, atol=1e-5)
 np.testing.assert_allclose(special.expit(special.logit(p)), p, rtol=1e-5)
 np.testing.assert_allclose(special.xlogy(jnp.array([0.0, 2.0, 3.0]), jnp.array([0.0, 3.0, 0.5])),
                            ss.xlogy([0.0, 2.0, 3.0], [0.0, 3.0, 0.5]), **tol)  # 0 * log(0) is 0
+q = np.array([0.2, 0.5, 0.3], np.float32)
+np.testing.assert_allclose(special.rel_entr(p[:3], q), ss.rel_entr(p[:3], q), rtol=1e-5)
+np.testing.assert_allclose(special.kl_div(p[:3], q), ss.kl_div(p[:3], q), rtol=1e-5)
 
 # Distributions.
 pts = np.linspace(-3, 3, 13).astype(np.float32)
@@ -52,6 +59,8 @@ cov = (A @ A.T + np.eye(3)).astype(np.float32)
 samples = rng.normal(size=(5, 3)).astype(np.float32)
 np.testing.assert_allclose(stats.multivariate_normal.logpdf(samples, mean, cov),
                            st.multivariate_normal.logpdf(samples, mean, cov.astype(np.float64)), rtol=1e-4)
+np.testing.assert_allclose(stats.multivariate_normal.logpdf(samples, mean, 2.0),      # cov = 2 I
+                           st.multivariate_normal.logpdf(samples, mean, 2.0 * np.eye(3)), rtol=1e-5)
 np.testing.assert_allclose(jax.jit(stats.multivariate_normal.pdf)(samples, mean, cov),
                            st.multivariate_normal.pdf(samples, mean, cov.astype(np.float64)), rtol=1e-4)
 

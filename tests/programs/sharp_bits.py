@@ -57,6 +57,7 @@ assert (f32 * 2.0).dtype == jnp.float32
 assert (i32 * 2).dtype == jnp.int32
 assert (i32 + 2.5).dtype == jnp.float32
 assert (jnp.ones(2, jnp.int8) + 300).dtype == jnp.int8
+np.testing.assert_array_equal(jnp.ones(2, jnp.int8) + 300, [45, 45])     # 300 wraps to 44 in int8
 assert (jnp.ones(2, jnp.uint8) + jnp.ones(2, jnp.int8)).dtype == jnp.int16
 assert (jnp.ones(2, jnp.float16) * 3.0).dtype == jnp.float16
 assert jnp.promote_types(jnp.int32, jnp.float16) == jnp.float16
