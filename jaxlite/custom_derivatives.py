@@ -12,6 +12,7 @@ from jaxlite import core, dtypes, lax, tree_util
 from jaxlite.core import Primitive
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero
+from jaxlite.ir import ClosedJaxpr
 from jaxlite.tree_util import tree_flatten, tree_unflatten
 
 
@@ -372,3 +373,53 @@ class custom_vjp:
         flat_fun.__name__ = name
         outs = core.bind(custom_vjp_call_p, *flat, fun=flat_fun, fwd=flat_fwd, bwd=flat_bwd)
         return tree_unflatten(store["tree"], outs)
+
+
+# ---------------------------------------------------------- custom_gradient
+
+class _GradRule:
+    """custom_gradient's residuals: the traced gradient rule, whose constants
+    are the pytree children (they flow through transforms like any residual)
+    and whose jaxpr and trees are static aux data."""
+
+    def __init__(self, closed, in_tree, out_tree):
+        self.closed, self.in_tree, self.out_tree = closed, in_tree, out_tree
+
+
+tree_util.register_pytree_node(
+    _GradRule,
+    lambda r: (r.closed.consts, (r.closed.jaxpr, r.in_tree, r.out_tree)),
+    lambda aux, consts: _GradRule(ClosedJaxpr(aux[0], list(consts)), aux[1], aux[2]))
+
+
+def custom_gradient(fun):
+    """JAX's custom_gradient: ``fun(*args)`` returns ``(out, rule)`` where
+    ``rule(g)`` gives the cotangents of the arguments (a tuple, or one value
+    for one argument). Built on custom_vjp: the rule is traced in the forward
+    pass and its closed-over values become the residuals."""
+    @custom_vjp
+    def wrapped(*args, **kwargs):
+        return fun(*args, **kwargs)[0]
+
+    def fwd(*args, **kwargs):
+        ans, rule = fun(*args, **kwargs)
+        ans_flat, out_tree = tree_flatten((ans,))
+        store = {}
+
+        def flat_rule(*cts):
+            flat, store["tree"] = tree_flatten(rule(*tree_unflatten(out_tree, cts)))
+            return flat
+        closed = pe.trace_flat(flat_rule, [core.get_aval(x) for x in ans_flat],
+                               what="custom_gradient rule")
+        return ans, _GradRule(closed, store["tree"], out_tree)
+
+    def bwd(res, cts):
+        cts_flat, tree = tree_flatten((cts,))
+        if tree != res.out_tree:
+            raise TypeError(f"{res.out_tree}\n!=\n{tree}")
+        out = tree_unflatten(res.in_tree, res.closed(*cts_flat))
+        return (out,) if tree_util.treedef_is_leaf(res.in_tree) else out
+
+    wrapped.defvjp(fwd, bwd)
+    functools.update_wrapper(wrapped, fun)
+    return wrapped

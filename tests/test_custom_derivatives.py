@@ -349,3 +349,30 @@ def test_custom_vjp_bwd_wrong_shape_is_value_error_naming_the_leaf():
                                          r"output of type float64\[3\] corresponding to an "
                                          r"input of type float64\[2\]"):
         jaxlite.grad(h)({"w": np.ones(2)})
+
+
+# ---------------------------------------------------------- custom_gradient
+
+def test_custom_gradient_under_grad_jit_vmap_and_twice():
+    @jaxlite.custom_gradient
+    def f(x):            # value x^2, "gradient" 10 x g: the rule wins
+        return lax.mul(x, x), lambda g: (lax.mul(lax.mul(g, 10.0), x),)
+    assert float(f(3.0)) == 9.0
+    assert float(jaxlite.grad(f)(3.0)) == 30.0
+    assert float(jaxlite.jit(jaxlite.grad(f))(3.0)) == 30.0
+    np.testing.assert_allclose(jaxlite.vmap(jaxlite.grad(f))(np.arange(3.0)), [0.0, 10.0, 20.0])
+    assert float(jaxlite.grad(jaxlite.grad(f))(3.0)) == 10.0   # d/dx of 10 x
+
+    @jaxlite.custom_gradient
+    def g(x, y):         # two arguments: the rule returns a pair, here the true gradient
+        return lax.mul(lax.sin(x), y), lambda ct: (lax.mul(lax.mul(ct, lax.cos(x)), y),
+                                                   lax.mul(ct, lax.sin(x)))
+    x, y = np.array([0.1, 0.2]), np.array([1.0, 2.0])
+    gx, gy = jaxlite.grad(lambda a, b: _sum(g(a, b)), argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(gx, np.cos(x) * y, rtol=1e-12)
+    np.testing.assert_allclose(gy, np.sin(x), rtol=1e-12)
+
+    @jaxlite.custom_gradient
+    def single(v):       # one argument: the rule may return its cotangent bare
+        return _sum(lax.mul(v, v)), lambda ct: lax.mul(lax.mul(ct, 2.0), v)
+    np.testing.assert_allclose(jaxlite.grad(single)(np.array([1.0, 2.0])), [2.0, 4.0])
