@@ -185,6 +185,39 @@ def linearize(fun, *primals):
     return tree_unflatten(out_tree, p_out), f_jvp
 
 
+def linear_transpose(fun, *primals):
+    """The transpose of the linear function ``fun`` at arguments shaped like
+    ``primals`` (arrays or ShapeDtypeStructs): ``f_t(out_ct)`` returns the tuple
+    of input cotangents (a ``tree_util.Partial``, as JAX's). ``fun`` is
+    linearized at zeros, so its linear part is what is transposed: an affine
+    ``fun`` drops its constant, and a nonlinear one is not detected (JAX
+    raises for it)."""
+    from jaxlite.stages import abstract_aval    # stages imports the compiler
+    flat, in_tree = tree_flatten(primals)
+    in_avals = [abstract_aval(x) for x in flat]
+    zeros = [np.zeros(a.shape, a.dtype).view(core.Array) for a in in_avals]
+    store = {}
+    p_out, lin = ad.linearize_flat(_flat_fun(fun, in_tree, store), zeros)
+    out_tree, out_avals = store["tree"], [core.get_aval(o) for o in p_out]
+    kinds = {a.dtype.kind for a in in_avals + out_avals}
+    if not kinds <= {"f", "c"}:
+        names = [a.dtype.name for a in in_avals], [a.dtype.name for a in out_avals]
+        raise TypeError(f"linear_transpose: jaxlite supports [float or complex] -> [float or "
+                        f"complex] functions, got {names[0]} -> {names[1]}")
+
+    def transposed(out_cotangent):
+        cts, tree = tree_flatten(out_cotangent)
+        if tree != out_tree:
+            raise TypeError(f"cotangent tree does not match function output, expected "
+                            f"{out_tree} but got {tree}")
+        got = [core.get_aval(c) for c in cts]
+        if any(g.shape != a.shape or g.dtype != a.dtype for g, a in zip(got, out_avals)):
+            raise TypeError(f"cotangent type does not match function output, expected "
+                            f"{out_avals} but got {got}")
+        return tree_unflatten(in_tree, [_instantiate(c) for c in lin.transpose(cts)])
+    return tree_util.Partial(transposed)
+
+
 # ------------------------------------------------------------------------- vjp
 
 def vjp(fun, *primals, has_aux=False):

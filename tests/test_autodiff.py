@@ -819,3 +819,31 @@ def test_jacobian_of_integer_or_bool_output_is_a_type_error(jac):
         jac(lambda x: lax.convert_element_type(x, np.int32))(np.ones(2))
     with pytest.raises(TypeError, match="real-valued outputs.*bool"):
         jac(lambda x: (x, lax.gt(x, 0.0)))(np.ones(2))
+
+
+def test_linear_transpose_matches_the_matrix_transpose():
+    import jaxlite.numpy as jnp
+    a = RNG_LT.normal(size=(2, 3))
+    f_t = jaxlite.linear_transpose(lambda x: jnp.matmul(a, x), np.zeros(3))
+    ct = np.array([1.0, -2.0])
+    (got,) = f_t(ct)
+    np.testing.assert_allclose(got, a.T @ ct, rtol=1e-12)
+    np.testing.assert_allclose(jaxlite.jit(f_t)(ct)[0], a.T @ ct, rtol=1e-12)
+    # pytrees in and out, a ShapeDtypeStruct argument, constants inside fun:
+    # <ct, f(x, y)> = <f_t(ct), (x, y)> for all x, y
+    def f(x, y):
+        return {"s": x * 2.0 + jnp.sum(y), "c": jnp.cumsum(x * jnp.arange(3.0))}
+    f_t = jaxlite.linear_transpose(f, jaxlite.ShapeDtypeStruct((3,), np.float64), np.zeros(2))
+    x, y = RNG_LT.normal(size=3), RNG_LT.normal(size=2)
+    ct = {"s": RNG_LT.normal(size=3), "c": RNG_LT.normal(size=3)}
+    out = f(x, y)
+    tx, ty = f_t(ct)
+    lhs = np.dot(ct["s"], out["s"]) + np.dot(ct["c"], out["c"])
+    np.testing.assert_allclose(lhs, np.dot(tx, x) + np.dot(ty, y), rtol=1e-12)
+    with pytest.raises(TypeError, match="cotangent tree does not match"):
+        f_t(ct["s"])
+    with pytest.raises(TypeError, match="cotangent type does not match"):
+        f_t({"s": np.ones(2), "c": np.ones(3)})
+
+
+RNG_LT = np.random.default_rng(7)
