@@ -87,6 +87,12 @@ np.testing.assert_allclose(hvp(energy, z, u), fd, rtol=1e-4, atol=1e-4)
 np.testing.assert_allclose(jax.jacfwd(jax.jacrev(energy))(z), H, rtol=1e-5, atol=1e-5)
 
 
+# the transpose of a linear map is the vjp at any point: A^T ct
+M = jnp.asarray(rng.normal(size=(3, 4)), jnp.float32)
+(mt,) = jax.linear_transpose(lambda v: M @ v, jnp.zeros(4))(jnp.array([1.0, 0.0, -1.0]))
+np.testing.assert_allclose(mt, np.asarray(M).T @ [1.0, 0.0, -1.0], rtol=1e-5, atol=1e-6)
+
+
 # gradient with respect to a dict of parameters
 def model(params, inp):
     return jnp.sum(params["scale"] * jnp.sin(inp) + params["shift"] ** 2)
