@@ -6,6 +6,7 @@ import pytest
 
 import jaxlite
 import jaxlite.numpy as jnp
+from jaxlite import lax
 
 from helpers import (B, DATA_RNG, DTYPES, F32, F64, I32, I64, check_grads, check_jit, check_vmap,
                      data, layouts, same)
@@ -376,3 +377,16 @@ def test_boolean_mask_of_a_traced_value_is_non_concrete_error():
     with pytest.raises(jnp.NonConcreteBooleanIndexError):
         f(np.arange(-2.0, 3.0))
     np.testing.assert_array_equal(jnp.asarray(np.arange(-2.0, 3.0))[np.arange(5) > 2], [1.0, 2.0])
+
+
+def test_traced_slice_bounds_are_index_errors_as_jax():
+    # Under jit a slice's size must be static: JAX raises IndexError (reads and
+    # .at updates); with concrete values (eager grad) the slice works.
+    x = jnp.arange(4.0)
+    with pytest.raises(IndexError, match="Slice entries must be static integers"):
+        jaxlite.jit(lambda v, i: v[i:i + 2])(x, 1)
+    with pytest.raises(IndexError, match="Slice entries must be static integers"):
+        jaxlite.jit(lambda v, i: v.at[1:i].set(0.0))(x, 3)
+    np.testing.assert_array_equal(jaxlite.grad(lambda v, i: v[i:i + 2].sum())(x, 1), [0, 1, 1, 0])
+    np.testing.assert_array_equal(jaxlite.jit(lambda v, i: lax.dynamic_slice(v, (i,), (2,)))(x, 1),
+                                  [1, 2])

@@ -203,9 +203,21 @@ def index_vectors(arrays, sizes):
     return cols[0] if len(cols) == 1 else lax.concatenate(cols, len(bshape))
 
 
+def _check_static_slices(idx):
+    """JAX's IndexError for a slice with a traced bound (under jit its size
+    would depend on values: lax.dynamic_slice is the way)."""
+    for pos, e in enumerate(idx if isinstance(idx, tuple) else (idx,)):
+        if isinstance(e, slice):
+            for bound in (e.start, e.stop, e.step):
+                if isinstance(bound, core.Tracer) and not util.is_concrete(bound):
+                    raise IndexError(f"Slice entries must be static integers. Got {e} at "
+                                     f"position {pos}{core.where_message()}")
+
+
 def getitem(x, idx, fill_out_of_bounds=None):
     """``x[idx]`` with numpy's semantics, except that out-of-bounds integer
     array indices clamp (as JAX) or, with ``fill_out_of_bounds``, read that value."""
+    _check_static_slices(idx)
     x = util.strong(util.as_operand(x))
     raw = _normalize_entries(idx)
     _check_masks(raw, util.shape(x))
@@ -377,6 +389,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
 
 def _flat_positions(shape, idx):
     """The flat positions ``x[idx]`` reads, as an integer array of x[idx]'s shape."""
+    _check_static_slices(idx)
     size = int(np.prod(shape, dtype=np.int64))
     dt = np.dtype(np.int32 if size < 2 ** 31 else np.int64)
     leaves = idx if isinstance(idx, tuple) else (idx,)
