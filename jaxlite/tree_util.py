@@ -18,12 +18,22 @@ def register_pytree_node(nodetype, flatten_func, unflatten_func):
     _registry[nodetype] = (flatten_func, unflatten_func)
 
 
+def _sorted_keys(d):
+    try:
+        return tuple(sorted(d))
+    except TypeError as e:     # keys of mixed types: JAX's ValueError, the cause kept
+        raise ValueError("Comparator raised exception while sorting pytree dictionary "
+                         "keys.") from e
+
+
+def _flatten_dict(d):
+    keys = _sorted_keys(d)
+    return [d[k] for k in keys], keys
+
+
 register_pytree_node(tuple, lambda t: (t, None), lambda _, c: tuple(c))
 register_pytree_node(list, lambda l: (l, None), lambda _, c: list(c))
-register_pytree_node(
-    dict,
-    lambda d: ([d[k] for k in sorted(d)], tuple(sorted(d))),
-    lambda keys, c: dict(zip(keys, c)))
+register_pytree_node(dict, _flatten_dict, lambda keys, c: dict(zip(keys, c)))
 register_pytree_node(type(None), lambda _: ((), None), lambda _, c: None)
 # As in JAX: an OrderedDict keeps its insertion order (the order is the point of
 # using one); a defaultdict sorts its keys like a dict and keeps its factory.

@@ -403,3 +403,11 @@ def test_register_static_is_a_leafless_static_node():
     np.testing.assert_allclose(jf(2 * np.ones(2), Cfg(3)), [6.0, 6.0])
     np.testing.assert_allclose(jf(np.ones(2), Cfg(4)), [4.0, 4.0])
     assert traces == [3, 4]
+
+
+def test_dict_with_unorderable_keys_is_jaxs_value_error():
+    with pytest.raises(ValueError, match="Comparator raised exception while sorting pytree "
+                                         "dictionary keys") as info:
+        tree_leaves({1: "a", "x": "b"})
+    assert isinstance(info.value.__cause__, TypeError)
+    assert tree_leaves({2: "b", 1: "a"}) == ["a", "b"]
