@@ -147,10 +147,11 @@ def convert(x, dt, weak=False):
     if type(x) in _PY_KIND:
         if py_default(type(x)) == dt:
             return x
-        if weak and type(x) is not bool:
-            # A weak result (weak x * 2): the scalar becomes the Python scalar
-            # of dt's kind, so it stays weak, when dt is that kind's default.
-            for t in (float, complex):
+        if weak:
+            # A weak result (weak x * 2, weak x + True): the scalar becomes the
+            # Python scalar of dt's kind, so it stays weak, when dt is that
+            # kind's default.
+            for t in (int, float, complex):
                 if py_default(t) == dt and _PY_KIND[t] > _PY_KIND[type(x)]:
                     return t(x)
         if type(x) is int and np.dtype(dt).kind in "iu":

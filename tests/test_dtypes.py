@@ -201,9 +201,11 @@ def test_weak_float_times_python_int_stays_weak():
     # so a float16 array later decides the dtype. The int used to become a
     # strong float32 constant.
     for f in (lambda x: x * 2, lambda x: jnp.multiply(x, 2), lambda x: 2 - x,
-              lambda x: jnp.add(x, 2 + 0j)):
+              lambda x: jnp.add(x, 2 + 0j), lambda x: x + True):
         aval = jaxlite.make_jaxpr(f)(1.0).out_avals[0]
         assert aval.weak_type, aval
+    aval = jaxlite.make_jaxpr(lambda n: n + True)(1).out_avals[0]      # weak int + bool
+    assert aval.weak_type and aval.dtype == I32
     got = jaxlite.jit(lambda x: x * 2 + jnp.ones(2, np.float16))(1.5)
     assert got.dtype == np.float16
     np.testing.assert_array_equal(got, [4.0, 4.0])
