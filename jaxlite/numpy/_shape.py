@@ -13,6 +13,7 @@ import numpy as np
 from jaxlite import core, lax
 # Modules, not names: the numpy modules import each other (used at call time).
 from jaxlite.numpy import _creation, _elementwise, _indexing
+from jaxlite import numpy as jnp      # max/min/mean/median, bound by the time pad runs
 from jaxlite import numpy_util as util
 from jaxlite.numpy_util import canonical_axis, canonical_axes, operator_index
 
@@ -362,22 +363,127 @@ def _pad_width(pad_width, nd):
     return [(int(lo), int(hi)) for lo, hi in pw]
 
 
-def pad(array, pad_width, mode="constant", constant_values=0):
-    """Pad with a constant (default), or numpy's 'edge', 'wrap', 'reflect', 'symmetric'."""
+_STAT_MODES = ("maximum", "minimum", "mean", "median")
+
+
+def pad(array, pad_width, mode="constant", constant_values=0, *, stat_length=None,
+        end_values=0, reflect_type="even", **kwargs):
+    """Pad as numpy: with a constant (default; 'empty' pads zeros), 'edge',
+    'wrap', 'reflect', 'symmetric', 'linear_ramp' (to ``end_values``), a
+    statistic of the edge ('maximum', 'minimum', 'mean', 'median' over
+    ``stat_length`` elements, the whole axis by default), or a function
+    ``mode(vector, (before, after), axis, kwargs)`` returning each zero-padded
+    1-d vector filled in (JAX's functional form of numpy's)."""
     array = _arr(array)
     nd = util.ndim(array)
     pw = _pad_width(pad_width, nd)
-    if mode == "constant":
-        return _pad_constant(array, pw, constant_values)
+    if callable(mode):
+        padded = _pad_constant(array, pw, 0)
+        for axis in range(nd):
+            padded = jnp.apply_along_axis(mode, axis, padded, pw[axis], axis, kwargs)
+        return padded
+    if kwargs:
+        raise ValueError(f"unsupported keyword arguments for mode '{mode}': {set(kwargs)}")
+    if mode in ("constant", "empty"):
+        return _pad_constant(array, pw, constant_values if mode == "constant" else 0)
+    if mode in _STAT_MODES:
+        return _pad_stat(array, pw, mode, stat_length)
+    if mode == "linear_ramp":
+        return _pad_linear_ramp(array, pw, end_values)
     if mode not in ("edge", "wrap", "reflect", "symmetric"):
         raise ValueError(f"jnp.pad: unsupported mode {mode!r}; jaxlite supports 'constant', "
-                         f"'edge', 'wrap', 'reflect' and 'symmetric'")
+                         f"'empty', 'edge', 'wrap', 'reflect', 'symmetric', 'linear_ramp', "
+                         f"'maximum', 'minimum', 'mean' and 'median'")
+    if reflect_type not in ("even", "odd"):
+        raise ValueError(f"jnp.pad: reflect_type must be 'even' or 'odd', got {reflect_type!r}")
+    odd = reflect_type == "odd" and mode in ("reflect", "symmetric")
     for axis, (lo, hi) in enumerate(pw):
         if lo or hi:
             n = util.shape(array)[axis]
             if n == 0:
                 raise ValueError(f"can't pad axis {axis} of size 0 in mode {mode!r}")
-            array = _indexing.take(array, np.pad(np.arange(n), (lo, hi), mode=mode), axis=axis)
+            padded = _indexing.take(array, np.pad(np.arange(n), (lo, hi), mode=mode), axis=axis)
+            array = _odd_reflection(array, padded, axis, lo, hi, mode) if odd else padded
+    return array
+
+
+def _odd_reflection(array, padded, axis, lo, hi, mode):
+    """numpy's reflect_type='odd': each padded value is 2 * edge - its even
+    reflection, for pads within one reflection of the axis."""
+    n = util.shape(array)[axis]
+    if max(lo, hi) > (n - 1 if mode == "reflect" else n):
+        raise NotImplementedError(f"jnp.pad: reflect_type='odd' with a pad wider than one "
+                                  f"reflection of an axis of size {n}")
+    nd = util.ndim(array)
+    edge = np.concatenate([np.zeros(lo, int), np.full(n, -1), np.ones(hi, int)])
+    first, last = slice_along(array, axis, 0, 1), slice_along(array, axis, n - 1, n)
+    two = np.asarray(2, util.aval(array).dtype)
+    lo_side, hi_side = _along(edge == 0, axis, nd), _along(edge == 1, axis, nd)
+    return _elementwise.where(lo_side, two * first - padded,
+                              _elementwise.where(hi_side, two * last - padded, padded))
+
+
+def _pairs(value, nd):
+    """numpy's per-axis (before, after) pairs from a scalar, a pair or one pair per axis."""
+    return np.broadcast_to(np.asarray(value), (nd, 2))
+
+
+def _along(values, axis, nd):
+    """A 1-d numpy array shaped to broadcast along ``axis`` of an nd array."""
+    return values.reshape([-1 if d == axis else 1 for d in range(nd)])
+
+
+def _pad_stat(array, pw, mode, stat_length):
+    """Axis by axis (each sees the previous axes' padding, as numpy): each side
+    repeats the statistic of its ``stat_length`` nearest elements; integer
+    results round half to even, as numpy's."""
+    stat = {"maximum": jnp.max, "minimum": jnp.min, "mean": jnp.mean, "median": jnp.median}[mode]
+    nd, dt = util.ndim(array), util.aval(array).dtype
+    lengths = None if stat_length is None else _pairs(stat_length, nd)
+    for axis, (lo, hi) in enumerate(pw):
+        n = util.shape(array)[axis]
+        sides = []
+        for side, width in ((0, lo), (1, hi)):
+            k = n if lengths is None else min(operator_index(lengths[axis, side]), n)
+            if width and k <= 0:
+                raise ValueError(f"stat_length of {k} yields no value for padding")
+            chunk = slice_along(array, axis, 0, k) if side == 0 else slice_along(array, axis,
+                                                                                  n - k, n)
+            value = stat(chunk, axis=axis, keepdims=True) if width else None
+            if value is not None and dt.kind in "iub" and mode in ("mean", "median"):
+                value = _elementwise.round(value)
+            shape = list(util.shape(array))
+            shape[axis] = width
+            sides.append(broadcast_to(value.astype(dt), tuple(shape)) if width else None)
+        array = concatenate([a for a in (sides[0], array, sides[1]) if a is not None], axis)
+    return array
+
+
+def _pad_linear_ramp(array, pw, end_values):
+    """Axis by axis: linspace(end value, edge value, width, endpoint=False) on
+    the left, mirrored on the right; integer samples round down as numpy's."""
+    nd, dt = util.ndim(array), util.aval(array).dtype
+    ends = _pairs(end_values, nd)
+    ft = util.to_inexact_dtype(dt)
+    for axis, (lo, hi) in enumerate(pw):
+        n = util.shape(array)[axis]
+        if not (lo or hi):
+            continue
+        if n == 0:
+            raise ValueError(f"can't pad axis {axis} of size 0 in mode 'linear_ramp'")
+        parts = [array]
+        for side, width in ((0, lo), (1, hi)):
+            if not width:
+                continue
+            edge = slice_along(array, axis, 0, 1) if side == 0 else slice_along(array, axis,
+                                                                                 n - 1, n)
+            t = np.arange(width, dtype=np.float64) / width
+            t = _along(t if side == 0 else t[::-1], axis, nd).astype(ft)
+            end = np.asarray(ends[axis, side], ft)
+            ramp = end + (edge.astype(ft) - end) * t
+            ramp = (jnp.floor(ramp) if dt.kind in "iu" else ramp).astype(dt)
+            parts = [ramp] + parts if side == 0 else parts + [ramp]
+        array = concatenate(parts, axis)
     return array
 
 
