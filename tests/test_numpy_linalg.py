@@ -329,3 +329,15 @@ def test_matvec_vecmat_rank_errors():
         jnp.vecmat(np.ones(3), np.ones(3))
     with pytest.raises(TypeError):
         jnp.matvec(np.ones((2, 3)), np.ones(4))
+
+
+def test_einsum_sublist_form_vs_numpy():
+    # numpy's einsum(op, sublist, op, sublist, ..., [output]) calling form.
+    x = np.arange(12.0).reshape(3, 4)
+    y = np.arange(8.0).reshape(4, 2)
+    z = np.ones((2, 3, 4))
+    for args in [(x, [0, 1], x, [2, 1], [0, 2]), (x, [0, 1], y, [1, 2]), (x, [0, 1], []),
+                 (z, [Ellipsis, 1], y, [1, 2], [Ellipsis, 2]), (x[:, :3], [0, 0])]:
+        np.testing.assert_allclose(jnp.einsum(*args), np.einsum(*args), rtol=1e-12)
+    f = jaxlite.jit(lambda a, b: jnp.einsum(a, [0, 1], b, [1, 2], [2, 0]))
+    np.testing.assert_allclose(f(x, y), np.einsum(x, [0, 1], y, [1, 2], [2, 0]), rtol=1e-12)

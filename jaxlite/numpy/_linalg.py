@@ -212,9 +212,36 @@ def _contract_pair(a, sa, b, sb, keep):
     return out, spec
 
 
+def _sublist_subscripts(first, rest):
+    """numpy's other calling form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as a
+    subscript string and the operands (integers name axes; ... is Ellipsis)."""
+    args = (first,) + tuple(rest)
+    output = args[-1] if len(args) % 2 else None
+    args = args[:-1] if len(args) % 2 else args
+    operands, lists = list(args[0::2]), list(args[1::2])
+
+    def letters(sub):
+        out = []
+        for s in sub:
+            if s is Ellipsis:
+                out.append("...")
+            elif isinstance(s, (int, np.integer)) and 0 <= s < 52:
+                out.append("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[s])
+            else:
+                raise TypeError(f"einsum: subscript list entries must be ints in [0, 52) or "
+                                f"Ellipsis, got {s!r}")
+        return "".join(out)
+    spec = ",".join(letters(sub) for sub in lists)
+    if output is not None:
+        spec += "->" + letters(output)
+    return spec, operands
+
+
 def einsum(subscripts, *operands, optimize=None, precision=None, preferred_element_type=None):
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)`` or ``'ij,j->i'``.
     Operands are contracted left to right, each pair with one dot_general."""
+    if not isinstance(subscripts, str):
+        subscripts, operands = _sublist_subscripts(subscripts, operands)
     if not operands:
         raise ValueError("einsum needs at least one operand")
     ops = [util.strong(o) for o in util.promote(*operands)]
