@@ -246,3 +246,29 @@ def test_eager_checks_still_raise_after_a_passing_call_is_remembered():
             lax.add(f32, i32)                         # mixed dtypes
         with pytest.raises(TypeError):
             lax.add(f32, np.ones(3, np.float64))      # a numpy float64 operand
+
+
+def test_eager_inf_and_nan_raise_no_numpy_warnings():
+    # JAX computes exp(100) = inf, log(0) = -inf, 0/0 = nan silently; so do the
+    # eager paths (pytest resets warning filters per test, hence a subprocess).
+    import subprocess
+    import sys
+    code = ("import jaxlite, jaxlite.numpy as jnp\n"
+            "from jaxlite import lax\n"
+            "z, big = jnp.zeros(3), jnp.full(3, 100.0)\n"
+            "print(jnp.exp(big)[0], jnp.log(z)[0], (z / 0.0)[0], lax.div(z, z)[0],\n"
+            "      jnp.sqrt(-big)[0], jaxlite.grad(lambda x: jnp.log1p(jnp.exp(x)))(100.0))\n"
+            "import numpy as np\n"
+            "try:\n"
+            "    np.exp(np.float32(100.0))\n"
+            "except RuntimeWarning:\n"
+            "    print('numpy still warns')\n"
+            "try:\n"
+            "    jnp.ones(2).at[0].set(1e300)\n"
+            "except RuntimeWarning:\n"
+            "    print('a cast overflow still warns, as in JAX')\n")
+    done = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", code],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == ["inf -inf nan nan nan nan", "numpy still warns",
+                                            "a cast overflow still warns, as in JAX"]

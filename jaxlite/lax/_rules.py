@@ -1,4 +1,6 @@
 """Shared shape/dtype rules and rule constructors for the lax primitives."""
+import warnings
+
 import numpy as np
 
 from jaxlite import core, dtypes
@@ -80,6 +82,17 @@ def _naryop_dtype_error(name, kinds, avals):
     names = ", ".join(a.dtype.name for a in avals)
     raise TypeError(f"{name} requires arguments to have the same dtypes, got {names}"
                     f"{core.where_message()}")
+
+
+# The eager impls compute inf and nan as XLA does, silently: numpy's
+# "overflow encountered in exp" and the like, raised by the ufunc calls of the
+# eager paths (attributed to these modules), are noise to a JAX program, which
+# never sees them. Filtering costs nothing per call, unlike np.errstate. A cast's
+# overflow still warns: JAX's conversion of a too-large Python float does too.
+warnings.filterwarnings("ignore", category=RuntimeWarning,
+                        message=r"(overflow|invalid value|divide by zero|underflow) "
+                                r"encountered in (?!cast)",
+                        module=r"jaxlite\.(lax\._rules|lax\.elementwise|numpy\._eager)$")
 
 
 def typed_impl(np_fn):
