@@ -347,6 +347,11 @@ class Jitted:
     def trace(self, *args, **kwargs):
         return self.lower(*args, **kwargs)
 
+    def eval_shape(self, *args, **kwargs):
+        """The outputs' ShapeDtypeStructs at these arguments (static ones as
+        declared), from the trace: nothing runs."""
+        return self.lower(*args, **kwargs).out_info
+
     # ------------------------------------------------------- introspection
 
     def _cache_size(self):

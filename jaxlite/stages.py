@@ -79,6 +79,13 @@ class Lowered:
     in_tree = property(lambda self: self._trace.in_tree)
     out_tree = property(lambda self: self._trace.out_tree)
 
+    @property
+    def out_info(self):
+        """The outputs' shapes and dtypes: a pytree of ShapeDtypeStruct."""
+        leaves = [ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
+                  for a in self._trace.jaxpr.out_avals]
+        return tree_util.tree_unflatten(self._trace.out_tree, leaves)
+
     def as_text(self):
         return str(self._trace.jaxpr)
 

@@ -622,3 +622,14 @@ def test_lower_takes_shape_dtype_structs():
     np.testing.assert_allclose(low.compile()(x, y), np.sin(x) @ y, rtol=1e-6)
     with pytest.raises(TypeError, match="ShapeDtypeStruct"):
         jit(lambda x: x + 1)(s)                 # abstract values cannot be run
+
+
+def test_eval_shape_method_and_out_info():
+    S = jaxlite.ShapeDtypeStruct
+    f = jit(lambda x, n: {"y": jnp.matmul(x, x.T) * n, "s": jnp.sum(x)}, static_argnums=1)
+    x = np.ones((2, 3), np.float32)
+    want = {"y": S((2, 2), np.float32), "s": S((), np.float32)}
+    assert f.eval_shape(x, 3) == want
+    assert f.lower(x, 3).out_info == want
+    assert f.eval_shape(S((4, 5), np.float32), 2)["y"] == S((4, 4), np.float32)
+    assert jit(lambda a: a * 2).eval_shape(1.0) == S((), np.float32, weak_type=True)
