@@ -51,9 +51,11 @@ CONTINUOUS = {
              ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]),
     "beta": (st.beta, _unit_and_outside, (2.5, 1.7), ["logpdf", "pdf", "cdf", "logcdf", "sf",
                                                       "logsf"]),
+    "pareto": (st.pareto, _positive_and_outside, (2.5, 0.3, 1.2),
+               ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]),
 }
 QUANTILES = {"norm": ["ppf", "isf"], "cauchy": ["ppf", "isf"], "logistic": ["ppf", "isf"],
-             "expon": ["ppf"], "uniform": ["ppf"]}
+             "expon": ["ppf"], "uniform": ["ppf"], "pareto": ["ppf"]}
 
 
 @pytest.mark.parametrize("name", sorted(CONTINUOUS))
@@ -89,6 +91,10 @@ DISCRETE = {
               (12.0, 0.35), ["logpmf", "pmf"]),
     "bernoulli": (st.bernoulli, lambda: np.array([0.0, 1.0, 2.0, -1.0, 0.5]), (0.3,),
                   ["logpmf", "pmf", "cdf"]),
+    "geom": (st.geom, lambda: np.concatenate([np.arange(0, 25.0), [-1.0, 2.5]]), (0.3,),
+             ["logpmf", "pmf"]),
+    "nbinom": (st.nbinom, lambda: np.concatenate([np.arange(0, 25.0), [-1.0, 2.5]]), (3.5, 0.4),
+               ["logpmf", "pmf"]),
 }
 
 

@@ -3,8 +3,9 @@ of the distributions jax.scipy.stats has, one submodule per distribution
 (``stats.norm.logpdf(x, loc, scale)``). Outside a distribution's support
 a log-density is -inf, as in JAX and SciPy."""
 from jaxlite.scipy.stats import (bernoulli, beta, binom, cauchy, chi2, dirichlet, expon,  # noqa: F401
-                                 gamma, laplace, logistic, multivariate_normal, norm, poisson,
-                                 t, uniform)
+                                 gamma, geom, laplace, logistic, multivariate_normal, nbinom,
+                                 norm, pareto, poisson, t, uniform)
 
-__all__ = ["bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
-           "laplace", "logistic", "multivariate_normal", "norm", "poisson", "t", "uniform"]
+__all__ = ["bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma", "geom",
+           "laplace", "logistic", "multivariate_normal", "nbinom", "norm", "pareto", "poisson",
+           "t", "uniform"]
