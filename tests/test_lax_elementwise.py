@@ -426,6 +426,17 @@ def test_select_n_errors():
         lax.select_n(np.ones(3), np.ones(3), np.ones(3))
 
 
+def test_select_is_select_n_with_cases_swapped():
+    # JAX's lax.select(pred, on_true, on_false) = np.where(pred, on_true, on_false)
+    p = np.array([True, False, True])
+    a, b = np.arange(3.0), -np.arange(3.0)
+    np.testing.assert_array_equal(lax.select(p, a, b), np.where(p, a, b))
+    assert float(lax.select(True, 1.0, 2.0)) == 1.0
+    ga = jaxlite.grad(lambda x: lax.reduce_sum(lax.select(p, x, b), (0,)))(a)
+    np.testing.assert_array_equal(ga, [1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(jaxlite.jit(lax.select)(p, a, b), np.where(p, a, b))
+
+
 def test_select_n_grads_and_vmap():
     p = np.array([True, False, True])
     a, b = np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.5, 4.0])

@@ -26,7 +26,7 @@ __all__ = ["neg_p", "sign_p", "floor_p", "ceil_p", "round_p", "abs_p", "exp_p", 
            "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "logistic", "erf", "bitwise_not",
            "add", "sub", "mul", "div", "rem", "pow", "max", "min", "atan2", "bitwise_and",
            "bitwise_or", "eq", "ne", "lt", "le", "gt", "ge", "round", "integer_pow", "select_n",
-           "convert_element_type", "stop_gradient"]
+           "select", "convert_element_type", "stop_gradient"]
 
 _F = "f"
 _FI = "fi"
@@ -619,6 +619,12 @@ def integer_pow(x, y):
 def select_n(which, *cases):
     """``cases[which]`` elementwise; a boolean ``which`` picks between two cases."""
     return core.bind(select_n_p, which, *cases)
+
+
+def select(pred, on_true, on_false):
+    """``on_true`` where ``pred`` holds, else ``on_false`` (JAX's lax.select:
+    ``select_n(pred, on_false, on_true)``)."""
+    return select_n(pred, on_false, on_true)
 
 
 def convert_element_type(x, new_dtype, weak_type=False):
