@@ -53,6 +53,8 @@ CONTINUOUS = {
                                                       "logsf"]),
     "pareto": (st.pareto, _positive_and_outside, (2.5, 0.3, 1.2),
                ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]),
+    "truncnorm": (st.truncnorm, _real, (-1.0, 2.0, 0.3, 1.5),
+                  ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]),
 }
 QUANTILES = {"norm": ["ppf", "isf"], "cauchy": ["ppf", "isf"], "logistic": ["ppf", "isf"],
              "expon": ["ppf"], "uniform": ["ppf"], "pareto": ["ppf"]}
@@ -82,6 +84,13 @@ def test_tails_and_edges():
     _close(stats.gamma.logpdf(0.0, np.array([1.0, 2.0, 0.5])),
            st.gamma.logpdf(0.0, [1.0, 2.0, 0.5]))
     _close(stats.beta.logpdf(np.array([0.0, 1.0]), 1.0, 1.0), [0.0, 0.0])
+    # truncnorm far in a tail, where Phi(b) - Phi(a) is 1 - 1 in floating point.
+    for a, b in ((10.0, 11.0), (-11.0, -10.0), (1.0, np.inf)):
+        z = np.linspace(a, min(b, a + 3), 7)
+        for fn in ("logpdf", "logcdf", "logsf"):
+            with np.errstate(all="ignore"):
+                want = getattr(st.truncnorm, fn)(z, a, b)
+            _close(getattr(stats.truncnorm, fn)(z, a, b), want, rtol=1e-9)
 
 
 DISCRETE = {

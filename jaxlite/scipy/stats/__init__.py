@@ -4,8 +4,8 @@ of the distributions jax.scipy.stats has, one submodule per distribution
 a log-density is -inf, as in JAX and SciPy."""
 from jaxlite.scipy.stats import (bernoulli, beta, binom, cauchy, chi2, dirichlet, expon,  # noqa: F401
                                  gamma, geom, laplace, logistic, multivariate_normal, nbinom,
-                                 norm, pareto, poisson, t, uniform)
+                                 norm, pareto, poisson, t, truncnorm, uniform)
 
 __all__ = ["bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma", "geom",
            "laplace", "logistic", "multivariate_normal", "nbinom", "norm", "pareto", "poisson",
-           "t", "uniform"]
+           "t", "truncnorm", "uniform"]
