@@ -453,3 +453,18 @@ def test_maxwell_and_geometric_moments():
         assert abs(g.mean() - 1 / p) < Z_SCORE * np.sqrt((1 - p) / p ** 2 / N_SAMPLES)
     with pytest.raises(ValueError, match="dtype argument to `geometric` must be an int dtype"):
         random.geometric(KEY42, 0.5, (2,), jnp.float32)
+
+
+def test_poisson_moments_both_algorithms():
+    # lam < 10: Knuth's products of uniforms; lam >= 10: transformed rejection
+    for lam in (0.7, 4.0, 30.0):
+        x = np.asarray(random.poisson(KEY42, lam, (N_SAMPLES,)))
+        assert x.dtype == np.int32 and x.min() >= 0
+        assert abs(x.mean() - lam) < Z_SCORE * np.sqrt(lam / N_SAMPLES)
+        m4 = np.mean((x - x.mean()) ** 4)
+        assert abs(x.var() - lam) < Z_SCORE * np.sqrt((m4 - x.var() ** 2) / N_SAMPLES)
+    np.testing.assert_array_equal(random.poisson(KEY42, np.zeros(4)), np.zeros(4))
+    keys = random.split(KEY42, 3)
+    np.testing.assert_array_equal(jaxlite.vmap(lambda k: random.poisson(k, 5.0, (4,)))(keys),
+                                  np.stack([np.asarray(random.poisson(k, 5.0, (4,)))
+                                            for k in keys]))

@@ -15,7 +15,7 @@ from jaxlite.random import (PRNGKey, split, fold_in, bits, uniform, normal, rand
                             bernoulli, gumbel, exponential, laplace, logistic, cauchy,
                             categorical, permutation, choice, truncated_normal, rademacher,
                             rayleigh, pareto, weibull_min, lognormal, multivariate_normal,
-                            maxwell, double_sided_maxwell, geometric)
+                            maxwell, double_sided_maxwell, geometric, poisson)
 
 k = PRNGKey(42)
 
@@ -58,6 +58,9 @@ JAX_STREAMS = {
     'double_sided_maxwell(k, 1.0, 2.0, (4,))': ([-1.7620434761047363, -0.3513779640197754, 5.444042682647705, 2.351099967956543], 'float32'),
     'geometric(k, 0.3, (6,))': ([3, 2, 2, 2, 3, 2], 'int32'),
     'geometric(k, np.array([0.1, 0.9], np.float32))': ([7, 1], 'int32'),
+    'poisson(k, 3.0, (8,))': ([6, 2, 2, 1, 5, 2, 3, 3], 'int32'),
+    'poisson(k, 50.0, (8,))': ([55, 56, 43, 45, 40, 43, 46, 39], 'int32'),
+    'poisson(k, np.array([0.0, 0.5, 5.0, 12.0, 1000.0], np.float32))': ([0, 1, 3, 9, 955], 'int32'),
 }
 
 JAX_STREAMS_X64 = {

@@ -499,6 +499,83 @@ def geometric(key, p, shape=None, dtype=None):
     return jnp.add(g, 1).astype(dt)
 
 
+# ---------------------------------------------------------------- poisson
+
+def poisson(key, lam, shape=None, dtype=None):
+    """Poisson(lam) counts with JAX's algorithms, hence its numbers: Knuth's
+    product of uniforms for lam < 10, Hormann's transformed rejection above,
+    both as while_loops over the whole array (compiled: see _poisson_jit)."""
+    dt = util.canonical_dtype(dtype) if dtype is not None else dtypes.default_int()
+    lam = util.as_operand(lam)
+    shape = util.shape(lam) if shape is None else _shape(shape)
+    lam = lax.convert_element_type(jnp.broadcast_to(lam, shape), np.float32)
+    return _poisson_jit()(key, lam, shape, dt)
+
+
+_POISSON = []
+
+
+def _poisson_jit():
+    # Compiled once per shape and dtype: eagerly the while_loops would run
+    # equation by equation. Made on first use (jit imports the compiler).
+    if not _POISSON:
+        from jaxlite.jit import jit
+        _POISSON.append(jit(_poisson, static_argnums=(2, 3)))
+    return _POISSON[0]
+
+
+def _poisson(key, lam, shape, dt):
+    use_knuth = jnp.isnan(lam) | (lam < 10)
+    lam_knuth = jnp.where(use_knuth, lam, 0.0)
+    lam_rejection = jnp.where(use_knuth, 1e5, lam)     # accepts at once: unused there
+    max_iters = np.iinfo(dt).max
+    out = jnp.where(use_knuth, _poisson_knuth(key, lam_knuth, shape, dt, max_iters),
+                    _poisson_rejection(key, lam_rejection, shape, dt, max_iters))
+    return jnp.where(lam == 0, jnp.zeros_like(out), out)
+
+
+def _poisson_knuth(key, lam, shape, dt, max_iters):
+    def body(carry):
+        i, k, rng, log_prod = carry
+        rng, sub = split(rng)
+        k = jnp.where(log_prod > -lam, k + 1, k)
+        return i + 1, k, rng, log_prod + jnp.log(_uniform(sub, shape, dtypes.float32))
+
+    def cond(carry):
+        i, log_prod = carry[0], carry[3]
+        return jnp.any(log_prod > -lam) & (i < max_iters)
+    init = (0, jnp.zeros(shape, dt), key, jnp.zeros(shape, np.float32))
+    return (lax.while_loop(cond, body, init)[1] - 1).astype(dt)
+
+
+def _poisson_rejection(key, lam, shape, dt, max_iters):
+    log_lam = jnp.log(lam)
+    b = 0.931 + 2.53 * jnp.sqrt(lam)
+    a = -0.059 + 0.02483 * b
+    inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+    v_r = 0.9277 - 3.6224 / (b - 2)
+
+    def body(carry):
+        i, k_out, accepted, rng = carry
+        keys = split(rng, 3)
+        u = _uniform(keys[1], shape, lam.dtype) - 0.5
+        v = _uniform(keys[2], shape, lam.dtype)
+        u_shifted = 0.5 - jnp.abs(u)
+        k = jnp.floor((2 * a / u_shifted + b) * u + lam + 0.43)
+        s = jnp.log(v * inv_alpha / (a / (u_shifted * u_shifted) + b))
+        t = -lam + k * log_lam - lax.lgamma(k + 1)
+        accept1 = (u_shifted >= 0.07) & (v <= v_r)
+        reject = (k < 0) | ((u_shifted < 0.013) & (v > u_shifted))
+        accept = accept1 | (~reject & (s <= t))
+        return i + 1, jnp.where(accept, k, k_out), accepted | accept, keys[0]
+
+    def cond(carry):
+        i, _, accepted, _ = carry
+        return jnp.any(~accepted) & (i < max_iters)
+    init = (0, jnp.full(shape, -1.0, lam.dtype), jnp.zeros(shape, bool), key)
+    return lax.while_loop(cond, body, init)[1].astype(dt)
+
+
 # ------------------------------------------- gamma family (concrete keys only)
 
 def _concrete_params(name, shape, *params):
