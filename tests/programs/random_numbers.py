@@ -82,6 +82,9 @@ assert mvn.shape == (N, 2)
 np.testing.assert_allclose(np.mean(np.asarray(mvn), 0), [1.0, -1.0], atol=5 * np.sqrt(2.0 / N))
 # var of a sample covariance entry: cov_ii cov_jj + cov_ij^2 <= 8 here
 np.testing.assert_allclose(np.cov(np.asarray(mvn, np.float64).T), cov, atol=5 * np.sqrt(8.0 / N))
+counts = random.poisson(random.fold_in(key, 5), 3.5, (N,))
+assert jnp.issubdtype(counts.dtype, jnp.integer) and int(counts.min()) >= 0
+check_moments(counts, 3.5, 3.5)
 geo = random.geometric(random.fold_in(key, 7), 0.25, (N,))
 assert jnp.issubdtype(geo.dtype, jnp.integer) and int(geo.min()) >= 1
 check_moments(geo, 4.0, 0.75 / 0.25 ** 2)              # 1/p and (1-p)/p^2
