@@ -400,3 +400,13 @@ def test_associative_scan_linear_recurrence_pytree_grad_vmap():
     np.testing.assert_allclose(vm, [[1, 2, 3, 4]] * 2)
     with pytest.raises(ValueError, match="same first dimension"):
         lax.associative_scan(jnp.add, (jnp.ones(3), jnp.ones(4)))
+
+
+def test_optimization_barrier_is_the_identity_on_pytrees():
+    x = np.arange(3.0, dtype=np.float32)
+    out = lax.optimization_barrier((x, 1.0, {"n": np.int32(2)}))
+    np.testing.assert_array_equal(out[0], x)
+    assert out[1].dtype == np.float32 and float(out[1]) == 1.0 and int(out[2]["n"]) == 2
+    g = jaxlite.grad(lambda v: jnp.sum(lax.optimization_barrier(v * v)))(x)
+    np.testing.assert_array_equal(g, 2 * x)
+    np.testing.assert_array_equal(jaxlite.jit(lambda v: lax.optimization_barrier(v) + 1)(x), x + 1)
