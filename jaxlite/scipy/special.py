@@ -16,7 +16,7 @@ __all__ = ["logsumexp", "softmax", "log_softmax", "erf", "erfc", "erfinv", "gamm
            "digamma", "polygamma", "betaln", "betainc", "gammainc", "gammaincc", "xlogy",
            "xlog1py", "expit", "logit", "ndtr", "ndtri", "log_ndtr", "entr", "i0e", "i1e",
            "i0", "i1", "zeta", "multigammaln", "gammasgn", "beta", "kl_div", "rel_entr",
-           "factorial"]
+           "factorial", "comb", "poch", "loggamma", "boxcox", "boxcox1p"]
 
 logsumexp = nn.logsumexp
 
@@ -128,6 +128,53 @@ def factorial(n, exact=False):
         raise NotImplementedError("factorial with exact=True")
     n, = _floats(n)
     return jnp.where(jnp.asarray(n) < 0, 0.0, gamma(jnp.asarray(n) + 1.0))
+
+def comb(N, k, *, repetition=False):
+    """N choose k as a float, 0 unless 0 <= k <= N (scipy's exact=False);
+    ``repetition`` counts multisets, C(N + k - 1, k). For integer arguments
+    the value is rounded to an integer (5 choose 2 is 10, not lgamma's 9.999995)."""
+    N, k = _floats(N, k)
+    if repetition:
+        N = N + k - 1.0
+    valid = (k >= 0) & (N >= 0) & (k <= N)
+    safe_n, safe_k = jnp.where(valid, N, 1.0), jnp.where(valid, k, 0.0)
+    value = jnp.exp(lax.lgamma(safe_n + 1.0) - lax.lgamma(safe_k + 1.0)
+                    - lax.lgamma(safe_n - safe_k + 1.0))
+    integral = (jnp.floor(N) == N) & (jnp.floor(k) == k)
+    return jnp.where(valid, jnp.where(integral, jnp.round(value), value), 0.0)
+
+
+def poch(z, m):
+    """The rising factorial Gamma(z + m) / Gamma(z), signed."""
+    z, m = _floats(z, m)
+    sign = gammasgn(z + m) * gammasgn(z)
+    return sign * jnp.exp(lax.lgamma(z + m) - lax.lgamma(z))
+
+
+def loggamma(x):
+    """log Gamma(x) for real x > 0 (NaN below 0, as scipy's real loggamma)."""
+    x, = _floats(x)
+    if jnp.iscomplexobj(x):
+        raise NotImplementedError("loggamma of complex arguments is not supported")
+    return jnp.where(x < 0, np.nan, lax.lgamma(x))
+
+
+def boxcox(x, lmbda):
+    """(x^lmbda - 1) / lmbda, log(x) at lmbda = 0 (computed with expm1)."""
+    x, lmbda = _floats(x, lmbda)
+    return _boxcox_of_log(jnp.log(x), lmbda)
+
+
+def boxcox1p(x, lmbda):
+    """boxcox(1 + x, lmbda), accurate for small x (log1p)."""
+    x, lmbda = _floats(x, lmbda)
+    return _boxcox_of_log(jnp.log1p(x), lmbda)
+
+
+def _boxcox_of_log(log_x, lmbda):
+    zero = lmbda == 0
+    safe = jnp.where(zero, 1.0, lmbda)
+    return jnp.where(zero, log_x, jnp.expm1(safe * log_x) / safe)
 
 def betainc(a, b, x):
     """The regularized incomplete beta function I_x(a, b)."""
