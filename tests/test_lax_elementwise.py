@@ -513,3 +513,51 @@ def test_bitwise_primitives_on_ints_and_bools():
                        (lambda x, y: lax.bitwise_not(x), lambda x, y: np.invert(x))]:
             same(f(a, b), ref(a, b))
             same(jaxlite.jit(f)(a, b), ref(a, b))
+
+
+# ------------------------------------ jax.lax functions built from primitives
+
+def test_lax_extras_values_against_numpy():
+    x = np.array([-2.0, 0.5, 3.0], F32)
+    np.testing.assert_array_equal(lax.square(x), x * x)
+    np.testing.assert_array_equal(lax.square(np.arange(3, dtype=I32)), [0, 1, 4])
+    np.testing.assert_allclose(lax.reciprocal(x), 1 / x, rtol=1e-7)
+    np.testing.assert_array_equal(lax.is_finite(np.array([1.0, np.inf, -np.inf, np.nan])),
+                                  [True, False, False, False])
+    np.testing.assert_allclose(lax.cbrt(np.array([-8.0, 2.0])), np.cbrt([-8.0, 2.0]), rtol=1e-12)
+    np.testing.assert_allclose(lax.acosh(np.array([1.5])), np.arccosh([1.5]), rtol=1e-12)
+    np.testing.assert_allclose(lax.asinh(x), np.arcsinh(x), rtol=1e-6)
+    np.testing.assert_allclose(lax.atanh(np.array([0.5])), np.arctanh([0.5]), rtol=1e-12)
+    assert lax.nextafter(np.float32(1.0), np.float32(2.0)) == np.nextafter(F32(1), F32(2))
+    for bad in (lax.is_finite, lax.cbrt, lax.acosh):       # floats only, as JAX
+        with pytest.raises(TypeError, match="does not accept dtype int32"):
+            bad(np.arange(2, dtype=I32))
+    np.testing.assert_array_equal(lax.full_like(x, 7), np.full(3, 7, F32))
+    assert lax.full_like(x, 7, np.int32).dtype == I32
+    assert lax.full_like(x, 2.5, shape=(2, 2)).shape == (2, 2)
+    assert lax.broadcast_shapes((2, 1), (3,)) == (2, 3)
+    with pytest.raises(ValueError, match="Incompatible shapes"):
+        lax.broadcast_shapes((2,), (3,))
+    assert lax.broadcast_to_rank(x, 3).shape == (1, 1, 3)
+    assert lax.collapse(np.ones((2, 3, 4)), 0, 2).shape == (6, 4)
+    assert lax.collapse(np.ones((2, 3, 4)), 1).shape == (2, 12)
+
+
+def test_clamp_values_derivatives_and_errors():
+    x = np.array([-1.0, 0.5, 2.0, 0.0, 1.0])
+    np.testing.assert_array_equal(lax.clamp(0.0, x, 1.0), np.clip(x, 0.0, 1.0))
+    np.testing.assert_array_equal(lax.clamp(np.zeros(5), x, np.ones(5)), np.clip(x, 0, 1))
+    np.testing.assert_array_equal(jaxlite.jit(lax.clamp)(0.0, x, 1.0), np.clip(x, 0, 1))
+    # JAX's clamp_p derivative: to x strictly inside, to min/max where they bind, none at ties
+    g = jaxlite.grad(lambda v: lax.reduce_sum(lax.clamp(0.0, v, 1.0), (0,)))(x)
+    np.testing.assert_array_equal(g, [0.0, 1.0, 0.0, 0.0, 0.0])
+    glo, ghi = jaxlite.grad(lambda lo, hi: lax.reduce_sum(lax.clamp(lo, x, hi), (0,)),
+                            argnums=(0, 1))(0.0, 1.0)
+    assert (float(glo), float(ghi)) == (1.0, 1.0)          # x[0] < 0 and x[2] > 1 only
+    np.testing.assert_array_equal(
+        jaxlite.vmap(lambda lo, v: lax.clamp(lo, v, 1.0))(np.array([0.0, 0.6]), np.full(2, 0.5)),
+        [0.5, 0.6])
+    with pytest.raises(TypeError, match="lax.clamp requires arguments to have the same dtypes"):
+        lax.clamp(np.int32(0), x, 1.0)
+    with pytest.raises(TypeError, match=r"min.shape == operand.shape or min.shape == \(\)"):
+        lax.clamp(np.zeros(2), x, 1.0)

@@ -18,6 +18,7 @@ from jaxlite.lax.fft_ops import *  # noqa: F401,F403
 from jaxlite.lax.control_flow import *  # noqa: F401,F403
 from jaxlite.lax.special import *  # noqa: F401,F403
 from jaxlite.lax.parallel import *  # noqa: F401,F403
+from jaxlite.lax.extras import *  # noqa: F401,F403
 from types import ModuleType as _ModuleType
 
 

@@ -1,0 +1,113 @@
+"""jax.lax functions built from other primitives: square, reciprocal, is_finite,
+cbrt, acosh, asinh, atanh, nextafter, clamp, full_like, broadcast_shapes,
+broadcast_to_rank, collapse. They check dtypes as lax does (no promotion,
+floats where JAX wants floats) and differentiate, batch and compile through the
+primitives they are made of.
+"""
+import numpy as np
+
+from jaxlite import core, dtypes
+from jaxlite.lax import elementwise as el
+from jaxlite.lax import structural as st
+
+__all__ = ["square", "reciprocal", "is_finite", "cbrt", "acosh", "asinh", "atanh",
+           "nextafter", "clamp", "full_like", "broadcast_shapes", "broadcast_to_rank",
+           "collapse"]
+
+
+def _aval(x):
+    return core.get_aval(x)
+
+
+def _floating(name, x):
+    dt = _aval(x).dtype
+    if dt.kind != "f":
+        raise TypeError(f"{name} does not accept dtype {dt.name}. Accepted dtypes are "
+                        f"subtypes of floating.")
+
+
+def square(x):
+    return el.integer_pow(x, 2)
+
+
+def reciprocal(x):
+    return el.integer_pow(x, -1)
+
+
+def is_finite(x):
+    """False for inf and NaN (|x| < inf is False for both)."""
+    _floating("is_finite", x)
+    return el.lt(el.abs(x), np.array(np.inf, _aval(x).dtype))
+
+
+def _via_jnp(name, jnp_name):
+    def f(x):
+        _floating(name, x)
+        from jaxlite import numpy as jnp      # jnp imports lax: at call time
+        return getattr(jnp, jnp_name)(x)
+    f.__name__ = name
+    f.__doc__ = f"``jnp.{jnp_name}`` for floating ``x`` only, as lax.{name}."
+    return f
+
+
+cbrt = _via_jnp("cbrt", "cbrt")
+acosh = _via_jnp("acosh", "arccosh")
+asinh = _via_jnp("asinh", "arcsinh")
+atanh = _via_jnp("atanh", "arctanh")
+
+
+def nextafter(x1, x2):
+    from jaxlite import numpy as jnp
+    return jnp.nextafter(x1, x2)
+
+
+def clamp(min, x, max):  # noqa: A002 (JAX's argument names)
+    """``x`` clipped to [min, max]; min and max are scalars or of x's shape.
+    As JAX's clamp_p, the derivative passes to x strictly inside the interval,
+    to min where min > x and to max where max < x (none at a tie)."""
+    avals = [_aval(v) for v in (min, x, max)]
+    strong = {a.dtype for a in avals if not a.weak_type}
+    if len(strong) > 1 or len({dtypes.kind_rank(a.dtype) for a in avals}) > 1:
+        raise TypeError(f"lax.clamp requires arguments to have the same dtypes, got "
+                        f"{', '.join(a.dtype.name for a in avals)}.")
+    for name, a in (("min", avals[0]), ("max", avals[2])):
+        if a.shape not in ((), avals[1].shape):
+            raise TypeError(f"clamp requires {name}.shape == operand.shape or {name}.shape "
+                            f"== (), got {name}.shape={a.shape}, operand.shape="
+                            f"{avals[1].shape}.")
+    dt, shape = (strong.pop() if strong else avals[1].dtype), avals[1].shape
+    lo, x, hi = (st.broadcast_in_dim(el.convert_element_type(v, dt), shape,
+                                     tuple(range(len(shape))) if a.shape else ())
+                 for v, a in zip((min, x, max), avals))
+    above, below = el.lt(hi, x), el.lt(x, lo)
+    strictly_inside = el.bitwise_and(el.lt(lo, x), el.lt(x, hi))
+    mid = el.select_n(strictly_inside, el.stop_gradient(x), x)    # a tie: x, no derivative
+    return el.select_n(above, el.select_n(below, mid, lo), hi)
+
+
+def full_like(x, fill_value, dtype=None, shape=None):
+    """An array like ``x`` (its dtype and shape unless given) of ``fill_value``."""
+    a = _aval(x)
+    dt = a.dtype if dtype is None else dtypes.canonicalize(dtype, "full_like dtype")
+    return st.full(a.shape if shape is None else shape, fill_value, dt)
+
+
+def broadcast_shapes(*shapes):
+    """The numpy broadcast of ``shapes`` (ValueError when incompatible)."""
+    from jaxlite import numpy_util
+    return tuple(numpy_util.broadcast_shapes(*[tuple(s) for s in shapes],
+                                             what="lax.broadcast_shapes"))
+
+
+def broadcast_to_rank(x, rank):
+    """``x`` with leading unit dimensions up to ``rank``."""
+    shape = _aval(x).shape
+    return st.reshape(x, (1,) * (rank - len(shape)) + shape) if len(shape) < rank else x
+
+
+def collapse(operand, start_dimension, stop_dimension=None):
+    """``operand`` with dimensions [start, stop) merged into one."""
+    shape = _aval(operand).shape
+    stop = len(shape) if stop_dimension is None else stop_dimension
+    size = int(np.prod(shape[start_dimension:stop], dtype=np.int64))
+    return st.reshape(operand, shape[:start_dimension] + (size,) + shape[stop:])
