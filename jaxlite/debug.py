@@ -24,9 +24,11 @@ from jaxlite.interpreters import ad, batching
 
 
 def format_message(fmt, *args, **kwargs):
-    """``fmt.format(*args, **kwargs)`` with jaxlite arrays formatted as numpy's."""
+    """``fmt.format(*args, **kwargs)`` with every array a jaxlite Array, as JAX
+    formats its own arrays: str gives numpy's text, and an array inside a
+    container shows as ``Array(1., dtype=float32)``."""
     args, kwargs = tree_util.tree_map(
-        lambda x: np.asarray(x) if isinstance(x, np.ndarray) else x, (args, kwargs))
+        lambda x: core.wrap(x) if isinstance(x, np.ndarray) else x, (args, kwargs))
     return fmt.format(*args, **kwargs)
 
 

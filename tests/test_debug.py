@@ -150,6 +150,15 @@ def test_effects_barrier_after_jit_sees_every_callback():
     np.testing.assert_allclose(seen, [3.0])
 
 
+def test_debug_print_formats_arrays_in_containers_as_jax(capsys):
+    # str of an array is numpy's text; inside a container its repr shows, as
+    # JAX's Array(...) (not numpy's array(...)).
+    jaxlite.jit(lambda x: jaxlite.debug.print("{} {d}", x, d={"a": x}))(np.float32(1.0))
+    jaxlite.debug.print("{}", [np.ones(2, np.float32)])
+    assert capsys.readouterr().out == ("1.0 {'a': Array(1., dtype=float32)}\n"
+                                       "[Array([1., 1.], dtype=float32)]\n")
+
+
 def test_callbacks_in_compiled_control_flow():
     from jaxlite import lax
     log = []
