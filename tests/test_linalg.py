@@ -658,3 +658,21 @@ def test_scipy_cholesky_reads_one_triangle_like_scipy_and_jax():
         d = rand(5, 5)
         fd = (f_np(junk[0] + eps * d) - f_np(junk[0] - eps * d)) / (2 * eps)
         np.testing.assert_allclose(np.sum(g * d), fd, rtol=1e-6, atol=1e-8)
+
+
+def test_det_gradient_at_singular_matrices_is_the_cofactor_matrix():
+    # d det / dA = adj(A)^T, finite for a singular A (det * A^-T would be 0 * inf);
+    # adj([[a, b], [c, d]]) = [[d, -b], [-c, a]] and for 3x3 the cofactors.
+    def adj_t(m):
+        n = len(m)
+        return np.array([[(-1) ** (i + j) * np.linalg.det(np.delete(np.delete(m, i, 0), j, 1))
+                          for j in range(n)] for i in range(n)])
+    for m in ([[1.0, 2.0], [2.0, 4.0]], [[0.0, 1.0], [0.0, 1.0]],
+              [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]], [[2.0, 1.0], [1.0, 3.0]],
+              [[0.0, 0.0], [0.0, 0.0]]):
+        m = np.array(m)
+        for g in (jaxlite.grad(jnp.linalg.det), jaxlite.jit(jaxlite.grad(jnp.linalg.det))):
+            np.testing.assert_allclose(g(m), adj_t(m), atol=1e-12)
+    batch = np.array([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [1.0, 3.0]]])
+    np.testing.assert_allclose(jaxlite.vmap(jaxlite.grad(jnp.linalg.det))(batch),
+                               [adj_t(b) for b in batch], atol=1e-12)

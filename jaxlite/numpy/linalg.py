@@ -177,9 +177,10 @@ def _inverse_transpose(factors, a):
     return _permute_rows(w, lax.argsort(perm))         # X = P^T W: X[perm] = W
 
 
-# d det = det * tr(A^-1 dA) and d log|det| = tr(A^-1 dA) = sum(A^-T * dA): one
-# inverse in the forward pass and an elementwise product per tangent, where the
-# lu primitive's own rule would differentiate the whole factorization.
+# d det = sum(adj(A)^T * dA), adj(A)^T = det * A^-T for an invertible A, and
+# d log|det| = tr(A^-1 dA) = sum(A^-T * dA): one inverse in the forward pass and
+# an elementwise product per tangent, where the lu primitive's own rule would
+# differentiate the whole factorization.
 @custom_jvp
 def _det(a):
     lu, piv, _ = lax_linalg.lu(a)
@@ -191,8 +192,37 @@ def _det_jvp(primals, tangents):
     (a,), (t,) = primals, tangents
     factors = lax_linalg.lu(a)
     d = _det_from_lu(*factors[:2])
-    trace = red.sum(el.multiply(_inverse_transpose(factors, a), t), axis=(-2, -1))
-    return d, el.multiply(d, trace)
+    return d, red.sum(el.multiply(_cofactors(factors, a), t), axis=(-2, -1))
+
+
+def _cofactors(factors, a):
+    """adj(A)^T, finite also when A is singular with one zero pivot (as JAX:
+    grad(det) of [[1, 2], [2, 4]] is [[4, -2], [-2, 1]], where det * A^-T is NaN).
+    With A = P L U and its zero pivot u_kk replaced by t (A_t), adj(A_t) is
+    affine in t, so adj(A) = 2 adj(A_1) - adj(A_2); by Sherman-Morrison that is
+    the rank-one sign * prod(u_ii, i != k) * (U_1^-1 e_k)(e_k^T A_1^-1). With
+    more than one zero pivot this gives 0 (right when the rank is <= n - 2)."""
+    lu, piv, perm = factors
+    diag = _diag(lu)
+    zero = lax.stop_gradient(el.equal(diag, 0))
+    n = util.shape(a)[-1]
+    ones_on_zeros = el.where(zero, el.subtract(1, diag), 0)           # u_kk -> 1
+    lu1 = el.add(lu, el.multiply(_eye(n, lu), _shape.expand_dims(ones_on_zeros, -2)))
+    dt = util.aval(diag).dtype
+    scale = el.multiply(lax.convert_element_type(_parity(piv), dt),
+                        red.prod(el.where(zero, 1, diag), axis=-1))   # sign * prod(u_ii != 0)
+    inv_t = _inverse_transpose((lu1, piv, perm), a)                     # A1^-T (= A^-T if invertible)
+    # One zero pivot at k: the rank-one adjugate, transposed: outer(A1^-T e_k, U1^-1 e_k).
+    e_k = lax.convert_element_type(
+        el.equal(lax.iota(np.int32, n), _shape.expand_dims(red.argmax(zero, axis=-1), -1)), dt)
+    u1_inv_ek = lax_linalg.triangular_solve(lu1, _shape.expand_dims(e_k, -1), left_side=True,
+                                            lower=False)[..., 0]
+    a1_inv_t_ek = _linalg.matmul(inv_t, _shape.expand_dims(e_k, -1))[..., 0]
+    rank_one = el.multiply(_shape.expand_dims(a1_inv_t_ek, -1), _shape.expand_dims(u1_inv_ek, -2))
+    count = red.sum(zero, axis=-1)
+    cof = el.where(_shape.expand_dims(el.equal(count, 1), (-2, -1)), rank_one,
+                   el.where(_shape.expand_dims(el.equal(count, 0), (-2, -1)), inv_t, 0))
+    return el.multiply(_shape.expand_dims(scale, (-2, -1)), cof)
 
 
 @custom_jvp
