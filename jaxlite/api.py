@@ -7,6 +7,7 @@ import numpy as np
 from jaxlite import core, dtypes, lax, tree_util
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero
+from jaxlite.stages import ShapeDtypeStruct, abstract_aval
 from jaxlite.tree_util import tree_flatten, tree_unflatten, tree_map
 
 
@@ -60,7 +61,6 @@ def make_jaxpr(fun, static_argnums=(), return_shape=False):
     """``make_jaxpr(f)(*args)`` returns the ClosedJaxpr of ``f`` at ``args``' shapes
     (arguments may be ShapeDtypeStructs); with ``return_shape``, also the output
     pytree of ShapeDtypeStructs."""
-    from jaxlite.stages import ShapeDtypeStruct   # stages imports the compiler
     static_argnums = _normalize_static(static_argnums)
 
     @functools.wraps(fun)
@@ -192,7 +192,6 @@ def linear_transpose(fun, *primals):
     linearized at zeros, so its linear part is what is transposed: an affine
     ``fun`` drops its constant, and a nonlinear one is not detected (JAX
     raises for it)."""
-    from jaxlite.stages import abstract_aval    # stages imports the compiler
     flat, in_tree = tree_flatten(primals)
     in_avals = [abstract_aval(x) for x in flat]
     zeros = [np.zeros(a.shape, a.dtype).view(core.Array) for a in in_avals]

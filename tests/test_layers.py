@@ -45,7 +45,8 @@ LAYERS = [
     # jit_primitive's lazy import at the first compile.
     ("compiler", ["jaxlite.compiler"]),
     ("calls", ["jaxlite.custom_derivatives", "jaxlite.jit_primitive", "jaxlite.stages",
-               "jaxlite.donation", "jaxlite.jit", "jaxlite.rematerialize"]),
+               "jaxlite.donation", "jaxlite.jit", "jaxlite.rematerialize",
+               "jaxlite.ad_checkpoint"]),
     ("api", ["jaxlite.numpy_util", "jaxlite.numpy", "jaxlite.nn", "jaxlite.random",
              "jaxlite.debug", "jaxlite._api_extras", "jaxlite.api", "jaxlite.test_util",
              "jaxlite.flatten_util", "jaxlite.scipy", "jaxlite.experimental", "jaxlite.errors",

@@ -1,8 +1,9 @@
 """jax.lax functions built from other primitives: square, reciprocal, is_finite,
-cbrt, acosh, asinh, atanh, nextafter, clamp, full_like, broadcast_shapes,
+cbrt, acosh, asinh, atanh, clamp, full_like, broadcast_shapes,
 broadcast_to_rank, collapse. They check dtypes as lax does (no promotion,
 floats where JAX wants floats) and differentiate, batch and compile through the
-primitives they are made of.
+primitives they are made of. (The real formulas are jaxlite.numpy's, which lax
+may not import.)
 """
 import numpy as np
 
@@ -11,8 +12,7 @@ from jaxlite.lax import elementwise as el
 from jaxlite.lax import structural as st
 
 __all__ = ["square", "reciprocal", "is_finite", "cbrt", "acosh", "asinh", "atanh",
-           "nextafter", "clamp", "full_like", "broadcast_shapes", "broadcast_to_rank",
-           "collapse"]
+           "clamp", "full_like", "broadcast_shapes", "broadcast_to_rank", "collapse"]
 
 
 def _aval(x):
@@ -40,25 +40,29 @@ def is_finite(x):
     return el.lt(el.abs(x), np.array(np.inf, _aval(x).dtype))
 
 
-def _via_jnp(name, jnp_name):
-    def f(x):
-        _floating(name, x)
-        from jaxlite import numpy as jnp      # jnp imports lax: at call time
-        return getattr(jnp, jnp_name)(x)
-    f.__name__ = name
-    f.__doc__ = f"``jnp.{jnp_name}`` for floating ``x`` only, as lax.{name}."
-    return f
+def _c(x, v):
+    return np.array(v, _aval(x).dtype)
 
 
-cbrt = _via_jnp("cbrt", "cbrt")
-acosh = _via_jnp("acosh", "arccosh")
-asinh = _via_jnp("asinh", "arcsinh")
-atanh = _via_jnp("atanh", "arctanh")
+def cbrt(x):
+    _floating("cbrt", x)
+    return el.mul(el.sign(x), el.pow(el.abs(x), _c(x, 1.0 / 3.0)))
 
 
-def nextafter(x1, x2):
-    from jaxlite import numpy as jnp
-    return jnp.nextafter(x1, x2)
+def asinh(x):
+    _floating("asinh", x)
+    ax = el.abs(x)           # odd symmetry keeps large negative inputs accurate
+    return el.mul(el.sign(x), el.log(el.add(ax, el.sqrt(el.add(el.mul(ax, ax), _c(x, 1.0))))))
+
+
+def acosh(x):
+    _floating("acosh", x)
+    return el.log(el.add(x, el.sqrt(el.sub(el.mul(x, x), _c(x, 1.0)))))
+
+
+def atanh(x):
+    _floating("atanh", x)
+    return el.mul(_c(x, 0.5), el.log1p(el.div(el.mul(_c(x, 2.0), x), el.sub(_c(x, 1.0), x))))
 
 
 def clamp(min, x, max):  # noqa: A002 (JAX's argument names)
@@ -94,9 +98,17 @@ def full_like(x, fill_value, dtype=None, shape=None):
 
 def broadcast_shapes(*shapes):
     """The numpy broadcast of ``shapes`` (ValueError when incompatible)."""
-    from jaxlite import numpy_util
-    return tuple(numpy_util.broadcast_shapes(*[tuple(s) for s in shapes],
-                                             what="lax.broadcast_shapes"))
+    shapes = [tuple(s) for s in shapes]
+    rank = max((len(s) for s in shapes), default=0)
+    padded = [(1,) * (rank - len(s)) + s for s in shapes]
+    out = []
+    for dims in zip(*padded):
+        sizes = {d for d in dims if d != 1}
+        if len(sizes) > 1:
+            raise ValueError(f"Incompatible shapes for broadcasting: shapes="
+                             f"[{', '.join(str(s) for s in shapes)}]")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
 
 
 def broadcast_to_rank(x, rank):

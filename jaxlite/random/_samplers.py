@@ -12,6 +12,7 @@ import numpy as np
 from jaxlite import core, dtypes, lax
 from jaxlite import numpy as jnp
 from jaxlite import numpy_util as util
+from jaxlite.jit import jit
 from jaxlite.random._prng import check_key, need_concrete, random_bits, split, fold_in
 
 _SQRT2 = np.sqrt(2.0)
@@ -517,9 +518,9 @@ _POISSON = []
 
 def _poisson_jit():
     # Compiled once per shape and dtype: eagerly the while_loops would run
-    # equation by equation. Made on first use (jit imports the compiler).
+    # equation by equation. Made on first use: making a jit starts loading the
+    # back end's library, which importing jaxlite must not do.
     if not _POISSON:
-        from jaxlite.jit import jit
         _POISSON.append(jit(_poisson, static_argnums=(2, 3)))
     return _POISSON[0]
 
