@@ -1,7 +1,8 @@
 """jaxlite: JAX's programming model on numpy and llvmlite."""
 from jaxlite import lax, numpy, tree_util, tree, nn, random, debug  # noqa: F401
 from jaxlite.api import (grad, value_and_grad, jvp, vjp, linearize, jacfwd, jacrev,  # noqa: F401
-                         hessian, vmap, make_jaxpr, block_until_ready, linear_transpose)
+                         hessian, vmap, make_jaxpr, block_until_ready, linear_transpose,
+                         closure_convert)
 from jaxlite.jit import jit, disable_jit  # noqa: F401
 from jaxlite.custom_derivatives import custom_jvp, custom_vjp, custom_gradient  # noqa: F401
 from jaxlite.core import Array, ConcretizationTypeError  # noqa: F401

@@ -7,6 +7,7 @@ import numpy as np
 from jaxlite import core, dtypes, lax, tree_util
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero
+from jaxlite.ir import ClosedJaxpr
 from jaxlite.stages import ShapeDtypeStruct, abstract_aval
 from jaxlite.tree_util import tree_flatten, tree_unflatten, tree_map
 
@@ -215,6 +216,32 @@ def linear_transpose(fun, *primals):
                             f"{out_avals} but got {got}")
         return tree_unflatten(in_tree, [_instantiate(c) for c in lin.transpose(cts)])
     return tree_util.Partial(transposed)
+
+
+def closure_convert(fun, *example_args):
+    """``(converted, consts)``: ``converted(*args, *consts)`` computes
+    ``fun(*args)`` with the closed-over values that a transform may perturb
+    (floating tracers) hoisted into ``consts``, explicit arguments, as JAX's
+    (for custom_vjp functions that must not close over such values)."""
+    flat, in_tree = tree_flatten(example_args)
+    store = {}
+    closed = pe.trace_flat(_flat_fun(fun, in_tree, store),
+                           [abstract_aval(x) for x in flat], what="closure_convert")
+    out_tree, consts = store["tree"], list(closed.consts)
+    hoist = [isinstance(c, core.Tracer) and dtypes.is_inexact(core.get_aval(c).dtype)
+             for c in consts]
+    hoisted = [c for c, h in zip(consts, hoist) if h]
+
+    def converted(*args_and_consts):
+        n = len(args_and_consts) - len(hoisted)
+        args, new = args_and_consts[:n], iter(args_and_consts[n:])
+        flat_args, tree = tree_flatten(tuple(args))
+        if tree != in_tree:
+            raise TypeError(f"closure_convert: the converted function takes arguments with "
+                            f"structure {in_tree}, got {tree}")
+        cs = [next(new) if h else c for c, h in zip(consts, hoist)]
+        return tree_unflatten(out_tree, ClosedJaxpr(closed.jaxpr, cs)(*flat_args))
+    return converted, hoisted
 
 
 # ------------------------------------------------------------------------- vjp

@@ -847,3 +847,21 @@ def test_linear_transpose_matches_the_matrix_transpose():
 
 
 RNG_LT = np.random.default_rng(7)
+
+
+def test_closure_convert_hoists_perturbed_closed_over_values():
+    import jaxlite.numpy as jnp
+
+    def outer(b):
+        conv, consts = jaxlite.closure_convert(lambda x: jnp.sin(b * x), 1.0)
+        return conv(2.0, *consts), len(consts)
+    val, n = outer(0.5)                       # b concrete: nothing to hoist
+    assert n == 0 and np.isclose(val, np.sin(1.0))
+    g, n = jaxlite.grad(outer, has_aux=True)(0.5)
+    assert n == 1                             # b is a tracer under grad: hoisted
+    np.testing.assert_allclose(g, 2.0 * np.cos(1.0), rtol=1e-6)     # float32: a Python 0.5
+    np.testing.assert_allclose(jaxlite.jit(lambda b: outer(b)[0])(0.5), np.sin(1.0), rtol=1e-6)
+    conv, consts = jaxlite.closure_convert(lambda x, y: {"s": x * y}, 1.0, 2.0)
+    assert consts == [] and float(conv(3.0, 4.0)["s"]) == 12.0
+    with pytest.raises(TypeError, match="structure"):
+        conv((3.0, 4.0))
