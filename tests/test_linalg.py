@@ -99,9 +99,17 @@ def test_lstsq_multi_dot_and_products_match_numpy():
             x, resid, rank, s = jnp.linalg.lstsq(a, rhs)
             xn, _, rank_n, sn = np.linalg.lstsq(a, rhs)
             close(x, xn)
-            close(resid, np.sum((rhs - a @ xn) ** 2, axis=0))
+            close(resid, np.sum((rhs - a @ xn) ** 2, axis=0).reshape(-1))   # (1,) for 1-d b
             assert int(rank) == rank_n
             close(s, sn)
+            # numpy's residuals (empty unless full column rank n < m), on request.
+            _, resid_np, _, _ = jnp.linalg.lstsq(a, rhs, numpy_resid=True)
+            assert resid_np.shape == np.linalg.lstsq(a, rhs)[1].shape
+    # As JAX: a 1-d b gives residuals of shape (1,), also when a is rank-deficient.
+    a, b = np.ones((3, 2)), np.array([1.0, 2.0, 3.0])
+    _, resid, rank, _ = jnp.linalg.lstsq(a, b)
+    assert resid.shape == (1,) and int(rank) == 1
+    close(resid, [2.0])
     arrays = [rand(3), rand(3, 5), rand(5, 2), rand(2, 4), rand(4)]
     close(jnp.linalg.multi_dot(arrays), np.linalg.multi_dot(arrays))
     close(jnp.linalg.multi_dot(arrays[1:4]), np.linalg.multi_dot(arrays[1:4]))

@@ -332,7 +332,9 @@ def pinv(a, rtol=None, hermitian=False, *, rcond=None):
 def lstsq(a, b, rcond=None, *, numpy_resid=False):
     """(x, residuals, rank, s): least-squares solution of a @ x = b through the
     SVD of a (2-d), singular values at most ``rcond`` times the largest
-    dropped. residuals are the squared norms of b - a @ x per column."""
+    dropped. residuals are the squared norms of b - a @ x per column (shape
+    (1,) for a 1-d b, as JAX); with ``numpy_resid`` they are empty, as numpy's,
+    unless a has full column rank n < m (this needs a concrete rank)."""
     a, b = _inexact(a, b)
     sa, sb = util.shape(a), util.shape(b)
     if len(sa) != 2 or len(sb) not in (1, 2):
@@ -356,7 +358,9 @@ def lstsq(a, b, rcond=None, *, numpy_resid=False):
     resid = red.sum(el.square(el.subtract(b2, _linalg.matmul(a, x))), axis=0)
     rank = red.sum(keep, dtype=np.int32)
     if len(sb) == 1:
-        x, resid = lax.reshape(x, (n,)), lax.reshape(resid, ())
+        x = lax.reshape(x, (n,))
+    if numpy_resid and (int(rank) < n or m <= n):
+        resid = lax.full((0,), 0, util.aval(resid).dtype)
     return x, resid, rank, s
 
 
