@@ -15,7 +15,7 @@ from jaxlite._api_extras import (  # noqa: F401
     effects_barrier)
 from jaxlite.api import jacrev as jacobian  # noqa: F401  (JAX's alias)
 from jaxlite import test_util, flatten_util  # noqa: F401
-from jaxlite import experimental, errors  # noqa: F401
+from jaxlite import experimental, errors, ops  # noqa: F401
 from jaxlite import debugging  # noqa: F401  (installs the debugging switches)
 from jaxlite._config import (  # noqa: F401  (JAX's context-manager names)
     debug_nans_mode as debug_nans, debug_infs_mode as debug_infs,

@@ -207,3 +207,34 @@ def test_top_level_stop_gradient():
     np.testing.assert_array_equal(jaxlite.stop_gradient(x), x)
     g = jaxlite.grad(lambda a: jnp.sum(jaxlite.stop_gradient(a) * a))(x)
     np.testing.assert_allclose(g, x)
+
+
+# ------------------------------------------------------------------ jax.ops
+
+def test_segment_reductions_against_a_loop():
+    rng = np.random.default_rng(5)
+    data = rng.normal(size=(7, 2))
+    ids = np.array([0, 3, 3, 1, 0, 3, -1])       # -1 and ids >= num_segments are dropped
+    want = {k: np.full((4, 2), v) for k, v in (("sum", 0.0), ("prod", 1.0),
+                                                ("max", -np.inf), ("min", np.inf))}
+    for row, s in zip(data, ids):
+        if 0 <= s < 4:
+            want["sum"][s] += row
+            want["prod"][s] *= row
+            want["max"][s] = np.maximum(want["max"][s], row)
+            want["min"][s] = np.minimum(want["min"][s], row)
+    for k in want:
+        got = getattr(jaxlite.ops, f"segment_{k}")(data, ids, num_segments=4)
+        np.testing.assert_allclose(got, want[k], rtol=1e-12)
+    np.testing.assert_allclose(jaxlite.ops.segment_sum(data, np.array([0, 1, 1, 2, 0, 1, 2])),
+                               [data[[0, 4]].sum(0), data[[1, 2, 5]].sum(0), data[[3, 6]].sum(0)])
+    # under jit (num_segments static), grad (a scatter-add's transpose is a gather) and vmap
+    f = jaxlite.jit(lambda d, i: jaxlite.ops.segment_sum(d, i, num_segments=4))
+    np.testing.assert_allclose(f(data, ids), want["sum"], rtol=1e-12)
+    g = jaxlite.grad(lambda d: jnp.sum(jaxlite.ops.segment_sum(d, ids, 4) ** 2))(data)
+    np.testing.assert_allclose(g, np.where((ids >= 0)[:, None], 2 * want["sum"][ids], 0.0),
+                               rtol=1e-12)
+    with pytest.raises(jaxlite.ConcretizationTypeError, match="num_segments"):
+        jaxlite.jit(lambda d, i: jaxlite.ops.segment_sum(d, i))(data, ids)
+    empty = jaxlite.ops.segment_max(np.arange(3, dtype=np.int32), np.array([0, 0, 2]), 3)[1]
+    assert int(empty) == np.iinfo(np.int32).min             # the identity of max

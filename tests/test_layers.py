@@ -50,7 +50,8 @@ LAYERS = [
     ("api", ["jaxlite.numpy_util", "jaxlite.numpy", "jaxlite.nn", "jaxlite.random",
              "jaxlite.debug", "jaxlite._api_extras", "jaxlite.api", "jaxlite.test_util",
              "jaxlite.flatten_util", "jaxlite.scipy", "jaxlite.experimental", "jaxlite.errors",
-             "jaxlite.debugging", "jaxlite.example_libraries", "jaxlite.distributed"]),
+             "jaxlite.debugging", "jaxlite.example_libraries", "jaxlite.distributed",
+             "jaxlite.ops"]),
 ]
 
 
