@@ -258,10 +258,13 @@ preferred_element_type=None] a b
     assert show(lambda a: nn.relu(a) * 2, x) == golden("""
         { lambda ; a:f32[2,3]. let
             b:bool[2,3] = gt a 0.0:f32[]
-            c:f32[2,3] = broadcast_in_dim[broadcast_dimensions=() shape=(2, 3)] 0.0:f32[]
-            d:f32[2,3] = select_n b c a
-            e:f32[2,3] = mul d 2.0:f32[]
-          in (e,) }""")
+            c:bool[2,3] = ne a a
+            d:f32[2,3] = stop_gradient a
+            e:f32[2,3] = broadcast_in_dim[broadcast_dimensions=() shape=(2, 3)] 0.0:f32[]
+            f:f32[2,3] = select_n c e d
+            g:f32[2,3] = select_n b f a
+            h:f32[2,3] = mul g 2.0:f32[]
+          in (h,) }""")
     # A repeated static index: one gather-combine-scatter round per repetition.
     assert show(lambda a, v: a.at[np.array([0, 0])].mul(v), np.ones(3, np.float32),
                  np.ones(2, np.float32)) == golden("""
