@@ -14,7 +14,7 @@ from jaxlite.compiler import lapack_eig  # noqa: F401  (eig's kernel and complex
 from jaxlite.compiler import conv, windows  # noqa: F401  (register the convolution and window kernel rules)
 from jaxlite.compiler import sort_kernel  # noqa: F401  (registers the sort/argsort kernel rule)
 from jaxlite.compiler import fft  # noqa: F401  (registers the fft kernel rule)
-from jaxlite.compiler import callback  # noqa: F401  (registers debug_callback's kernel rule)
+from jaxlite.compiler import callback  # registers the callbacks' kernel rules
 from jaxlite.compiler import collectives  # noqa: F401  (registers the MPI collectives' kernel rules)
 from jaxlite.compiler import complex_expand
 from jaxlite.compiler import complex_rules  # noqa: F401  (registers the complex expansion rules)
@@ -65,6 +65,7 @@ def compile(closed, name, wkey):
         jaxpr=str(simple), plan=plan, ir=ir_text, opt_ir=opt_ir)
     facts = dict(workspace=prog.buffers.workspace,
                  packed=entry.packed_args(prog),
+                 calls_python=callback.PYTHON_SYMBOL in ir_text,
                  inplace=prog.inplace)
     exe = Executable(name, in_avals, simple.consts, out_avals, eng.address("entry"), eng,
                      texts, from_disk_cache=hit is not None, **facts)

@@ -17,7 +17,7 @@ import weakref
 
 import numpy as np
 
-from jaxlite import core, dtypes
+from jaxlite import callbacks, core, dtypes
 
 
 def _probe_data_offset():
@@ -53,8 +53,11 @@ class Executable:
     """A compiled jaxpr. ``exe(*args)`` returns the list of outputs (jaxlite Arrays)."""
 
     def __init__(self, name, in_avals, consts, out_avals, address, engine, texts,
-                 from_disk_cache=False, workspace=0, packed=False, inplace=None):
+                 from_disk_cache=False, workspace=0, packed=False, inplace=None,
+                 calls_python=False):
         self.name = name
+        # Calls pure/io callbacks, whose exceptions are raised after the native call.
+        self._calls_python = calls_python
         # input position -> outputs that may be written into its buffer (inplace.py)
         self.inplace = dict(inplace or {})
         self._workspace = workspace
@@ -122,6 +125,8 @@ class Executable:
         if status:
             raise MemoryError(f"{self.name}: could not allocate {self._workspace} bytes of "
                               f"workspace")
+        if self._calls_python:
+            callbacks.raise_kept()
         # Arrays viewing ndarrays: donation (donation.py) takes an output's base back.
         return [o.view(_Array) for o in outs]
 
@@ -242,8 +247,8 @@ class Executable:
         No argument checks and no out-of-memory status check: for a caller that
         already guarantees exact ndarray/Array types, shapes, dtypes and C layout
         (jit's fast path). None where native code takes data addresses rather
-        than array objects."""
-        if not self._by_object:
+        than array objects, or where a callback's exception must be raised after the call."""
+        if not self._by_object or self._calls_python:
             return None
         bound = (*self._consts, *leading)
         return functools.partial(self._fn, *bound) if bound else self._fn

@@ -27,7 +27,7 @@ import llvmlite.binding as llvm
 from jaxlite import core, ir
 from jaxlite.compiler import cache, engine, gemm, native
 
-_STATEFUL = ("jaxlite_debug_callback", "jaxlite_mpi_")
+_STATEFUL = ("jaxlite_debug_callback", "jaxlite_python_callback", "jaxlite_mpi_")
 _EXTERNAL = re.compile(r'^(?:declare [^@\n]*@"?([\w.$]+)"?\(|@"?([\w.$]+)"? = external )', re.M)
 _IGNORED_ENV = ("JAXLITE_CACHE_DIR", "JAXLITE_DUMP_DIR", "JAXLITE_DISABLE_DISK_CACHE")
 _fingerprint = {}

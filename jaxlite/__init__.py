@@ -4,6 +4,7 @@ from jaxlite.api import (grad, value_and_grad, jvp, vjp, linearize, jacfwd, jacr
                          hessian, vmap, make_jaxpr, block_until_ready, linear_transpose,
                          closure_convert)
 from jaxlite.jit import jit, disable_jit  # noqa: F401
+from jaxlite.callbacks import pure_callback  # noqa: F401
 from jaxlite.custom_derivatives import custom_jvp, custom_vjp, custom_gradient  # noqa: F401
 from jaxlite.core import Array, ConcretizationTypeError  # noqa: F401
 from jaxlite.lax import stop_gradient  # noqa: F401

@@ -456,6 +456,28 @@ def _callback_entry(x):
 _add("debug_callback", "debug_callback", _callback_entry, [normal], UN_SHAPES)
 
 
+def _python_sin(call):
+    """sin(x) computed by numpy in a callback; callbacks have no derivatives (JAX's
+    ValueError), so custom_jvp supplies them, its primal calling this again so
+    that every order of derivative goes through the callback."""
+    @jaxlite.custom_jvp
+    def f(x):
+        return call(lambda v: np.sin(np.asarray(v)), jaxlite.ShapeDtypeStruct(x.shape, x.dtype), x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return f(x), lax.mul(lax.cos(x), t)
+    return f
+
+
+_add("pure_callback", "pure_callback",
+     _python_sin(functools.partial(jaxlite.pure_callback, vmap_method="sequential")),
+     [normal], UN_SHAPES)
+_add("io_callback", "io_callback", _python_sin(jaxlite.experimental.io_callback), [normal],
+     UN_SHAPES)
+
+
 # Collectives (lax/parallel.py) over an axis bound to the processes: in one
 # process that axis has size 1 (tests/test_collectives.py and test_mpi.py
 # check the values over larger axes).

@@ -516,6 +516,14 @@ SAMPLES.update({
 # Host callbacks (compiler/callback.py); tests/test_debug.py checks the calls.
 SAMPLES["debug_callback"] = (lambda x: (jaxlite.debug.callback(lambda v: None, x),
                                         lax.sin(x))[1], _F)
+# Python callbacks with results; tests/test_callbacks.py checks their semantics.
+_SIN = lambda v: np.sin(np.asarray(v))    # noqa: E731
+SAMPLES.update({
+    "pure_callback": (lambda x: jaxlite.pure_callback(
+        _SIN, jaxlite.ShapeDtypeStruct(x.shape, x.dtype), x), _F),
+    "io_callback": (lambda x: jaxlite.experimental.io_callback(
+        _SIN, jaxlite.ShapeDtypeStruct(x.shape, x.dtype), x), _F),
+})
 # Convolution (compiler/conv.py): one small (direct loop) and one im2col + GEMM case
 # here; tests/test_conv_jit.py covers the options.
 _IMG = np.linspace(-1, 1, 2 * 9 * 9 * 8, dtype=np.float32).reshape(2, 9, 9, 8)
@@ -537,9 +545,6 @@ SAMPLES.update({
     "select_and_scatter_add": (lambda s, x: lax.select_and_scatter_add_p.bind(
         s, x, select_prim="ge", **_WIN), _F[:, :2], _F),
 })
-# Host callbacks (compiler/callback.py); tests/test_debug.py checks the calls.
-SAMPLES["debug_callback"] = (lambda x: (jaxlite.debug.callback(lambda v: None, x),
-                                        lax.sin(x))[1], _F)
 # Collectives over processes (compiler/collectives.py): in one process, copies;
 # tests/test_mpi.py runs them compiled over 2 and 4 processes.
 _spmd = lambda f: jaxlite.distributed.spmd(f, "p")  # noqa: E731

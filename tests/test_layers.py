@@ -40,7 +40,7 @@ LAYERS = [
     ("core", ["jaxlite.core"]),
     ("ir", ["jaxlite.ir", "jaxlite.ir_dot"]),
     ("interpreters", ["jaxlite.interpreters"]),
-    ("lax", ["jaxlite.lax"]),
+    ("lax", ["jaxlite.lax", "jaxlite.callbacks"]),
     # The back end (folder compiler/, shipped as jaxlite.compiler): reached only by
     # jit_primitive's lazy import at the first compile.
     ("compiler", ["jaxlite.compiler"]),
