@@ -339,7 +339,16 @@ def bind_with(interp, prim, *args, **params):
         current.interp = prev
 
 
-class Array(np.ndarray):
+class _ArrayType(type):
+    """``isinstance(x, jax.Array)`` holds for traced values too, as in JAX, so
+    code that tests for arrays (filtering a pytree, say) behaves the same
+    under jit, grad and vmap. ``type(x) is Array`` still means concrete."""
+
+    def __instancecheck__(cls, obj):
+        return type.__instancecheck__(cls, obj) or (cls is Array and isinstance(obj, Tracer))
+
+
+class Array(np.ndarray, metaclass=_ArrayType):
     """The concrete array jaxlite returns eagerly: a read-only numpy array.
 
     It *is* a numpy array (free interop), plus JAX's ``.at[...]`` updates and

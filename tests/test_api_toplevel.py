@@ -238,3 +238,24 @@ def test_segment_reductions_against_a_loop():
         jaxlite.jit(lambda d, i: jaxlite.ops.segment_sum(d, i))(data, ids)
     empty = jaxlite.ops.segment_max(np.arange(3, dtype=np.int32), np.array([0, 0, 2]), 3)[1]
     assert int(empty) == np.iinfo(np.int32).min             # the identity of max
+
+
+def test_traced_values_are_instances_of_array_as_in_jax():
+    seen = []
+
+    def f(x):
+        seen.append((isinstance(x, jaxlite.Array), isinstance(x, jnp.ndarray),
+                     isinstance(x, np.ndarray), type(x) is jaxlite.Array))
+        return x * 2
+    jaxlite.jit(f)(np.ones(2, np.float32))
+    jaxlite.grad(lambda x: jnp.sum(f(x)))(np.ones(2, np.float32))
+    jaxlite.vmap(f)(np.ones((3, 2), np.float32))
+    assert seen == [(True, True, False, False)] * 3
+    concrete = jnp.ones(2)
+    assert isinstance(concrete, jaxlite.Array) and type(concrete) is jaxlite.Array
+    assert not isinstance(np.ones(2), jaxlite.Array)
+    # only Array itself: a tracer is no DeletedArray
+    assert not isinstance(jaxlite.make_jaxpr(lambda x: x)(1.0), jaxlite.core.DeletedArray)
+    held = []
+    jaxlite.jit(lambda x: held.append(isinstance(x, jaxlite.core.DeletedArray)) or x)(1.0)
+    assert held == [False]
