@@ -12,7 +12,7 @@ unwind through native code). The kernel then writes the token output.
 
 ``pure_callback`` and ``io_callback`` (jaxlite/callbacks.py) call
 ``jaxlite_python_callback(id, inputs, outputs)`` the same way with their
-outputs' pointers too: the trampoline copies the checked results there. An
+results' pointers too (then write their token): the trampoline copies the checked results there. An
 exception is kept for the executable to raise once the program returns
 (outputs are zeros meanwhile), so the program still ends with that error.
 """
@@ -55,7 +55,8 @@ def _trampoline(callback_id, pointers):
 def _python_trampoline(callback_id, inputs, outputs):
     in_avals, out_avals = _io_avals[callback_id]
     try:
-        arrays = [_view(aval, inputs[k]).copy() for k, aval in enumerate(in_avals)]
+        # without the token operand (the first)
+        arrays = [_view(aval, inputs[k]).copy() for k, aval in enumerate(in_avals) if k]
         results = callbacks.run(callback_id, arrays, out_avals)
     except BaseException as exc:      # noqa: BLE001 (nothing may unwind into native code)
         callbacks.keep_error(exc)
@@ -105,6 +106,8 @@ def emit_python_callback(em, kernel):
     _io_avals[callback_id] = ([a.aval for a in node.inputs], list(node.params["result_avals"]))
     address = lambda v: em.address(v, i64(0))    # noqa: E731
     inputs = _pointers(em, node.inputs, address)
-    outputs = _pointers(em, node.outvars, address)
+    results, token = node.outvars[:-1], node.outvars[-1]
+    outputs = _pointers(em, results, address)
     fn = declare(em.module, PYTHON_SYMBOL, VOID, [I64, PTR, PTR])
     em.b.call(fn, [i64(callback_id), inputs, outputs])
+    em.store_linear(token, i64(0), const(token.aval.dtype, False))

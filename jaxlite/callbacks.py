@@ -8,6 +8,9 @@ runs ``run`` with the inputs' values and copies the results into the
 program's buffers. An exception there cannot unwind through native code: it
 is kept (``keep_error``) and raised when the compiled program returns
 (``raise_kept``), so a callback error under jit is still an exception.
+Like debug_callback, both primitives take a leading token operand and give a
+trailing token result, so that a call with no operands or no results is
+still a kernel with an input and an output; the functions here hide them.
 
 ``pure_callback`` may be dropped when its results are unused, and is
 batched as ``vmap_method`` says; ``io_callback`` is effectful (never
@@ -25,6 +28,7 @@ from jaxlite.interpreters import ad, batching
 __all__ = ["pure_callback", "io_callback"]
 
 _registry = {}      # id -> (function, treedef of its (args, kwargs))
+_TOKEN = core.ShapedArray((), np.dtype(np.bool_))
 _ids = itertools.count()
 _kept = threading.local()
 VMAP_METHODS = ("sequential", "sequential_unrolled", "expand_dims", "broadcast_all",
@@ -104,8 +108,9 @@ def pure_callback(callback, result_shape_dtypes, *args, sharding=None, vmap_meth
                          f"but got: {vmap_method}")
     avals, out_tree = _result_avals(result_shape_dtypes)
     callback_id, flat = _register(callback, args, kwargs)
-    outs = core.bind(pure_callback_p, *flat, callback=callback_id, result_avals=avals,
-                     vmap_method=vmap_method)
+    outs = core.bind(pure_callback_p, _token(), *flat, callback=callback_id,
+                     result_avals=avals, vmap_method=vmap_method)[:-1]
+    _forget_if_eager(callback_id, outs)
     return tree_util.tree_unflatten(out_tree, outs)
 
 
@@ -115,17 +120,30 @@ def io_callback(callback, result_shape_dtypes, *args, sharding=None, ordered=Fal
     order, as every effect in jaxlite's sequential programs)."""
     avals, out_tree = _result_avals(result_shape_dtypes)
     callback_id, flat = _register(callback, args, kwargs)
-    outs = core.bind(io_callback_p, *flat, callback=callback_id, result_avals=avals,
-                     ordered=bool(ordered))
+    outs = core.bind(io_callback_p, _token(), *flat, callback=callback_id,
+                     result_avals=avals, ordered=bool(ordered))[:-1]
+    _forget_if_eager(callback_id, outs)
     return tree_util.tree_unflatten(out_tree, outs)
 
 
-def _impl(*arrays, callback, result_avals, **_):
-    return run(callback, arrays, result_avals)
+def _forget_if_eager(callback_id, outs):
+    """Drop the registration of a call that already ran (concrete results): no
+    staged program refers to it, and eager calls in a loop must not pile up."""
+    if isinstance(core.current.interp, core.EvalInterpreter) and \
+            not any(isinstance(o, core.Tracer) for o in outs):
+        del _registry[callback_id]
 
 
-def _abstract_eval(*avals, result_avals, **_):
-    return list(result_avals)
+def _token():
+    return np.zeros((), np.bool_)
+
+
+def _impl(token, *arrays, callback, result_avals, **_):
+    return run(callback, arrays, result_avals) + [_token()]
+
+
+def _abstract_eval(token, *avals, result_avals, **_):
+    return list(result_avals) + [_TOKEN]
 
 
 def _no_jvp(message):
@@ -139,13 +157,14 @@ def _batched(axis_size, avals):
 
 
 def _sequential(prim, axis_size, vals, dims, unroll, params):
-    """One call per batch element: a ``lax.map`` (a loop), or unrolled."""
+    """One call per batch element: a ``lax.map`` (a loop), or unrolled. ``vals``
+    without the token; the results without it."""
     vals = [v if d is None else batching.moveaxis(v, d, 0) for v, d in zip(vals, dims)]
 
     def one(i_or_xs):
         it = iter(i_or_xs)
         args = [v if d is None else next(it) for v, d in zip(vals, dims)]
-        return core.bind(prim, *args, **params)
+        return core.bind(prim, _token(), *args, **params)[:-1]
     batched = [v for v, d in zip(vals, dims) if d is not None]
     if not unroll:
         return lax.map(one, batched)
@@ -153,6 +172,14 @@ def _sequential(prim, axis_size, vals, dims, unroll, params):
             for i in range(axis_size)]
     return [lax.concatenate([lax.expand_dims(r[k], (0,)) for r in rows], 0)
             for k in range(len(params["result_avals"]))]
+
+
+def _with_token(batch):
+    """A batch rule over the operands and results without the tokens."""
+    def rule(axis_size, vals, dims, **params):
+        outs, out_dims = batch(axis_size, vals[1:], dims[1:], **params)
+        return outs + [_token()], out_dims + [None]
+    return rule
 
 
 def _pure_batch(axis_size, vals, dims, *, callback, result_avals, vmap_method):
@@ -172,7 +199,7 @@ def _pure_batch(axis_size, vals, dims, *, callback, result_avals, vmap_method):
             vals = [v if d is not None else batching.move_to(v, None, 0, size)
                     for v, d in zip(vals, dims)]
         params["result_avals"] = _batched(axis_size, result_avals)
-        outs = core.bind(pure_callback_p, *vals, **params)
+        outs = core.bind(pure_callback_p, _token(), *vals, **params)[:-1]
     return list(outs), [0] * len(outs)
 
 
@@ -196,5 +223,5 @@ ad.jvp_rules[pure_callback_p] = _no_jvp(
     "Pure callbacks do not support JVP. Please use `jax.custom_jvp` to use callbacks "
     "while taking gradients.")
 ad.jvp_rules[io_callback_p] = _no_jvp("IO callbacks do not support JVP.")
-batching.batch_rules[pure_callback_p] = _pure_batch
-batching.batch_rules[io_callback_p] = _io_batch
+batching.batch_rules[pure_callback_p] = _with_token(_pure_batch)
+batching.batch_rules[io_callback_p] = _with_token(_io_batch)

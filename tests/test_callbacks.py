@@ -155,3 +155,27 @@ def test_io_callback_runs_in_program_order_and_ordered_ones_do_not_vmap():
 def test_bad_result_shape_dtypes_is_a_type_error():
     with pytest.raises(TypeError, match="result_shape_dtypes"):
         jaxlite.pure_callback(lambda v: v, (6,), X)
+
+
+def test_eager_calls_do_not_accumulate_registrations():
+    from jaxlite import callbacks
+    np_sin(X)
+    before = len(callbacks._registry)
+    for _ in range(50):
+        np_sin(X)
+        io_callback(lambda v: np.asarray(v), jaxlite.ShapeDtypeStruct((6,), np.float32), X)
+    assert len(callbacks._registry) == before
+    np.testing.assert_allclose(jaxlite.jit(np_sin)(X), np.sin(X), rtol=1e-6)
+
+
+def test_callbacks_without_results_or_operands_under_jit():
+    log = []
+
+    @jaxlite.jit
+    def f(x):
+        io_callback(lambda: log.append("tick"), None)
+        io_callback(lambda v: log.append(float(v[0])), None, x)
+        return x + 1
+    f(X)
+    f(X)
+    assert log == ["tick", float(X[0])] * 2
