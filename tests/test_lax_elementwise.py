@@ -560,3 +560,15 @@ def test_clamp_values_derivatives_and_errors():
         lax.clamp(np.int32(0), x, 1.0)
     with pytest.raises(TypeError, match=r"min.shape == operand.shape or min.shape == \(\)"):
         lax.clamp(np.zeros(2), x, 1.0)
+
+
+def test_cbrt_is_exact_on_cubes_and_within_an_ulp_elsewhere():
+    for dt in (np.float32, np.float64):
+        cubes = np.array([27.0, -27.0, 8.0, 0.125, 1000.0, 0.0, np.inf, -np.inf], dt)
+        for f in (lax.cbrt, jaxlite.jit(lax.cbrt)):
+            np.testing.assert_array_equal(f(cubes), np.cbrt(cubes.astype(np.float64)).astype(dt))
+        x = np.concatenate([np.random.default_rng(0).uniform(-1e3, 1e3, 10_000),
+                            [1e-30, -1e30, 3e-20]]).astype(dt)
+        want = np.cbrt(x.astype(np.float64))
+        np.testing.assert_allclose(lax.cbrt(x), want, rtol=np.finfo(dt).eps, atol=0)
+    np.testing.assert_allclose(jaxlite.grad(lax.cbrt)(8.0), 1 / 12, rtol=1e-6)

@@ -319,12 +319,7 @@ deg2rad = radians = _unary_inexact("deg2rad", lambda x: lax.mul(x, _const(x, mat
 rad2deg = degrees = _unary_inexact("rad2deg", lambda x: lax.mul(x, _const(x, 180 / math.pi)))
 
 
-def _cbrt(x):
-    third = _const(x, 1.0 / 3.0)
-    return lax.mul(lax.sign(x), lax.pow(lax.abs(x), third))
-
-
-cbrt = _unary_inexact("cbrt", _cbrt)
+cbrt = _unary_inexact("cbrt", lax.cbrt)
 
 
 def _arcsinh(x):
