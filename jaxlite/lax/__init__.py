@@ -16,6 +16,7 @@ from jaxlite.lax.indexing import *  # noqa: F401,F403
 from jaxlite.lax.sorting import *  # noqa: F401,F403
 from jaxlite.lax.fft_ops import *  # noqa: F401,F403
 from jaxlite.lax.control_flow import *  # noqa: F401,F403
+from jaxlite.lax.solvers import *  # noqa: F401,F403
 from jaxlite.lax.special import *  # noqa: F401,F403
 from jaxlite.lax.parallel import *  # noqa: F401,F403
 from jaxlite.lax.extras import *  # noqa: F401,F403
