@@ -63,25 +63,22 @@ def _check_shapes(func_name, expected_name, actual, expected):
                          f"got {got} and {want}")
 
 
-def _trace(fun, in_tree, avals, name, expected, has_aux=False):
-    """Trace ``fun(tree) -> tree`` (or ``(tree, aux)``) over flat avals.
-    Returns ``(jaxpr, consts, n_aux)``: the closed-over values become the
+def _trace(fun, in_tree, avals, name, expected_name, has_aux=False):
+    """Trace ``fun(tree) -> tree`` (or ``(tree, aux)``) over flat avals,
+    checking its output against the input's shapes and structure as JAX does.
+    Returns ``(jaxpr, consts, aux_tree)``: the closed-over values become the
     jaxpr's leading inputs, so transforms see them as operands."""
     store = {}
 
     def flat(*xs):
         out = fun(tree_util.tree_unflatten(in_tree, xs))
-        leaves, tree = tree_util.tree_flatten(out)
-        _check_tree(name, "b" if expected is in_tree else "initial_guess", tree, expected,
-                    has_aux)
-        if has_aux:
-            x, aux = out
-            x_leaves = tree_util.tree_leaves(x)
-            store["aux_tree"] = tree_util.tree_structure(aux)
-            _check_shapes(name, "b", x_leaves, avals)
-            return x_leaves + tree_util.tree_leaves(aux)
-        _check_shapes(name, "b", leaves, avals)
-        return leaves
+        x, aux = out if has_aux and isinstance(out, (tuple, list)) and len(out) == 2 else (out, ())
+        x_leaves = tree_util.tree_leaves(x)
+        if expected_name == "b":       # custom_root checks structure only, as JAX
+            _check_shapes(name, expected_name, x_leaves, avals)
+        _check_tree(name, expected_name, tree_util.tree_structure(out), in_tree, has_aux)
+        store["aux_tree"] = tree_util.tree_structure(aux)
+        return x_leaves + (tree_util.tree_leaves(aux) if has_aux else [])
     flat.__name__ = name
     jaxpr, consts = sj.trace_closing_consts(flat, list(avals))
     return jaxpr, consts, store.get("aux_tree")
@@ -250,9 +247,9 @@ def custom_linear_solve(matvec, b, solve, transpose_solve=None, symmetric=False,
     b_flat, tree = tree_util.tree_flatten(b)
     avals = [_shaped_aval(x) for x in b_flat]
 
-    matvec_j, matvec_c, _ = _trace(matvec, tree, avals, "matvec", tree)
+    matvec_j, matvec_c, _ = _trace(matvec, tree, avals, "matvec", "b")
     solve_j, solve_c, aux_tree = _trace(lambda x: solve(matvec, x), tree, avals, "solve",
-                                        tree, has_aux)
+                                        "b", has_aux)
     if transpose_solve is None:
         vecmat_j = tr_solve_j = None
         vecmat_c, tr_solve_c = [], []
@@ -261,9 +258,9 @@ def custom_linear_solve(matvec, b, solve, transpose_solve=None, symmetric=False,
             vecmat, vecmat_j, vecmat_c = matvec, matvec_j, matvec_c
         else:
             vecmat = _transpose_of(matvec, tree, avals)
-            vecmat_j, vecmat_c, _ = _trace(vecmat, tree, avals, "vecmat", tree)
+            vecmat_j, vecmat_c, _ = _trace(vecmat, tree, avals, "vecmat", "b")
         tr_solve_j, tr_solve_c, _ = _trace(lambda x: transpose_solve(vecmat, x), tree, avals,
-                                           "transpose_solve", tree, has_aux)
+                                           "transpose_solve", "b", has_aux)
     consts = [matvec_c, vecmat_c, solve_c, tr_solve_c]
     jaxprs = _LinearSolveTuple(matvec_j, vecmat_j, solve_j, tr_solve_j)
     b_flat = sj.coerce(b_flat, avals)
@@ -346,9 +343,9 @@ def custom_root(f, initial_guess, solve, tangent_solve, has_aux=False):
     With ``has_aux`` ``solve`` returns ``(root, aux)``."""
     guess_flat, tree = tree_util.tree_flatten(initial_guess)
     avals = [_shaped_aval(x) for x in guess_flat]
-    f_j, f_c, _ = _trace(f, tree, avals, "f", tree)
-    solve_j, solve_c, aux_tree = _trace(lambda x: solve(f, x), tree, avals, "solve", tree,
-                                        has_aux)
+    f_j, f_c, _ = _trace(f, tree, avals, "f", "initial_guess")
+    solve_j, solve_c, aux_tree = _trace(lambda x: solve(f, x), tree, avals, "solve",
+                                        "initial_guess", has_aux)
 
     def linearize_and_solve(*xb):
         x, rhs = xb[:len(avals)], xb[len(avals):]
