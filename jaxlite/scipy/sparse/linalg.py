@@ -163,7 +163,7 @@ def _bicgstab_solve(A, b, x0, *, maxiter, tol, atol, M):
         r = tree_map(functools.partial(jnp.where, done), s, _sub(s, _mul(omega, t)))
         k = jnp.where((omega == 0) | (alpha == 0), -11, k + 1)
         k = jnp.where(rho_new == 0, -10, k)
-        return x, r, rhat, alpha, omega, rho, p, q, k
+        return x, r, rhat, alpha, omega, rho_new, p, q, k
 
     r0 = _sub(b, A(x0))
     one = jnp.ones((), _result_dtype(b))
