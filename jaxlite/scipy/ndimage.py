@@ -91,6 +91,6 @@ def map_coordinates(input, coordinates, order, mode="constant", cval=0.0):
             value = functools.reduce(operator.mul, weights) * value
         terms.append(value)
     result = functools.reduce(operator.add, terms)
-    if jnp.issubdtype(dtype, jnp.integer):
+    if jnp.issubdtype(dtype, jnp.integer) and jnp.issubdtype(result.dtype, jnp.inexact):
         result = lax.round(result)      # integers round to nearest, halves away from zero
     return result.astype(dtype)
