@@ -9,11 +9,12 @@ derivatives never differentiate through ``solve`` (which may be a while loop):
   ``dx = A^-1 (db - dA x)``, and that tangent solve is linear in its right-hand
   side, so its transpose rule is a solve with the transposed operator
   (``transpose_solve`` applied to ``vecmat``): reverse mode follows.
-* ``root_p`` takes ``(f consts, solve consts, tangent-solve consts, guess)``.
-  By the implicit function theorem its tangent is
-  ``-(df/dx)^-1 (df/dparams . dparams)``, computed by the user's
-  ``tangent_solve`` on ``f`` linearized at the root; reverse mode transposes
-  that tangent computation like any other.
+* ``root_p`` takes ``(f consts, solve consts, tangent-solve consts (twice),
+  guess)``. By the implicit function theorem its tangent is
+  ``-(df/dx)^-1 (df/dparams . dparams)``: a ``linear_solve_p`` whose operator
+  is ``f`` linearized at the root and whose solve is the user's
+  ``tangent_solve``, and whose transpose solve is ``tangent_solve`` on the
+  transposed linearization; so reverse mode never transposes ``tangent_solve``.
 
 Under vmap both batch every jaxpr they hold, with the solution and right-hand
 side always batched (simpler than tracking which leaves are, and equal in value).
@@ -26,7 +27,6 @@ from jaxlite import core, tree_util
 from jaxlite.core import Primitive
 from jaxlite.interpreters import ad, batching, partial_eval as pe
 from jaxlite.interpreters.ad import Zero
-from jaxlite.ir import ClosedJaxpr
 from jaxlite.lax import jaxpr_transforms as sj
 from jaxlite.lax.elementwise import neg
 
@@ -72,7 +72,9 @@ def _trace(fun, in_tree, avals, name, expected_name, has_aux=False):
 
     def flat(*xs):
         out = fun(tree_util.tree_unflatten(in_tree, xs))
-        x, aux = out if has_aux and isinstance(out, (tuple, list)) and len(out) == 2 else (out, ())
+        if has_aux and not (isinstance(out, (tuple, list)) and len(out) == 2):
+            _check_tree(name, expected_name, tree_util.tree_structure(out), in_tree, has_aux)
+        x, aux = out if has_aux else (out, ())
         x_leaves = tree_util.tree_leaves(x)
         if expected_name == "b":       # custom_root checks structure only, as JAX
             _check_shapes(name, expected_name, x_leaves, avals)
@@ -277,7 +279,8 @@ def custom_linear_solve(matvec, b, solve, transpose_solve=None, symmetric=False,
 class _RootTuple(NamedTuple):
     f: object
     solve: object
-    l_and_s: object
+    tangent_solve: object      # (consts, x, y) -> tangent_solve(f linearized at x, y)
+    tangent_solve_t: object    # the same on the transpose of that linearization
 
 
 root_p = Primitive("custom_root", multiple_results=True, kind=core.CALL)
@@ -293,23 +296,54 @@ def _root_abstract_eval(*avals, const_lengths, jaxprs, **_):
     return list(jaxprs.solve.out_avals)
 
 
+@sj.cached
+def _f_linearized(f, n_consts):
+    """``(consts, x, t) -> d_x f(consts, x) . t``: f's tangent in x only."""
+    def lin(*args):
+        primals = args[:len(f.in_avals)]
+        ts = args[len(f.in_avals):]
+        tangents = [Zero(a) for a in f.in_avals[:n_consts]] + list(ts)
+        _, out = ad.jvp_flat(lambda *a: sj.run(f, *a), list(primals), tangents)
+        return [ad.instantiate(o) for o in out]
+    return pe.trace_flat(lin, list(f.in_avals) + list(f.in_avals[n_consts:]))
+
+
+@sj.cached
+def _f_linearized_t(f, n_consts):
+    """``(consts, x, c) -> (d_x f(consts, x))^T c``: the transpose of that map."""
+    def lin_t(*args):
+        consts = args[:n_consts]
+        x, cts = args[n_consts:len(f.in_avals)], args[len(f.in_avals):]
+        _, lin = ad.linearize_flat(lambda *xs: sj.run(f, *consts, *xs), list(x))
+        return [ad.instantiate(c) for c in lin.transpose(list(cts))]
+    return pe.trace_flat(lin_t, list(f.in_avals) + list(f.out_avals))
+
+
 def _root_jvp(primals, tangents, const_lengths, jaxprs, **_):
     # f(p, x*(p)) = 0, so d_p f . dp + d_x f . dx* = 0 and
-    # dx* = -(d_x f)^-1 (d_p f . dp): tangent_solve on f linearized at the root.
+    # dx* = -(d_x f)^-1 (d_p f . dp). That solve is a linear_solve_p whose solve
+    # is the user's tangent_solve: it stays transposable (reverse mode) even
+    # when tangent_solve itself is not, as its transpose is tangent_solve on
+    # the transposed linearization.
     sol = root_p.bind(*primals, const_lengths=const_lengths, jaxprs=jaxprs)
     groups = _split(primals, const_lengths)
     f_dot = _split(tangents, const_lengths)[0]
     n = len(groups[-1])
-    x = sol[:n]
+    x = list(sol[:n])
     zeros = [Zero(a) for a in jaxprs.solve.out_avals]
     if all(type(t) is Zero for t in f_dot):
         return sol, zeros
-    _, rhs = ad.jvp_flat(lambda *a: sj.run(jaxprs.f, *a), groups[0] + list(x),
+    _, rhs = ad.jvp_flat(lambda *a: sj.run(jaxprs.f, *a), groups[0] + x,
                          list(f_dot) + [Zero(core.get_aval(v)) for v in x])
     if all(type(r) is Zero for r in rhs):
         return sol, zeros
     rhs = sj.coerce([ad.instantiate(r) for r in rhs], jaxprs.f.out_avals)
-    dx = sj.run(jaxprs.l_and_s, *groups[2], *x, *rhs)
+    nf = len(groups[0])
+    solves = _LinearSolveTuple(_f_linearized(jaxprs.f, nf), _f_linearized_t(jaxprs.f, nf),
+                               jaxprs.tangent_solve, jaxprs.tangent_solve_t)
+    consts = [groups[0] + x, groups[0] + x, groups[2] + x, groups[3] + x]
+    dx = linear_solve_p.bind(*[c for g in consts for c in g], *rhs,
+                             const_lengths=tuple(map(len, consts)), jaxprs=solves)
     return sol, [neg(d) for d in dx] + zeros[n:]
 
 
@@ -317,7 +351,7 @@ def _root_batch(axis_size, vals, dims, const_lengths, jaxprs, **_):
     groups = _split(vals, const_lengths)
     gdims = _split(dims, const_lengths)
     n = len(groups[-1])
-    n_rest = (n, n, 2 * n)       # f(x), solve(guess), l_and_s(x, b)
+    n_rest = (n, n, 2 * n, 2 * n)       # f(x), solve(guess), the tangent solves (x, y)
     new_jaxprs = _RootTuple(*[
         _batch_all(j, axis_size, [d is not None for d in gd], k)
         for j, gd, k in zip(jaxprs, gdims[:-1], n_rest)])
@@ -334,40 +368,47 @@ ad.jvp_rules[root_p] = _root_jvp
 batching.batch_rules[root_p] = _root_batch
 
 
+def _trace_tangent_solve(f, tangent_solve, tree, avals, transposed):
+    """``(jaxpr, consts)`` of ``(x, y) -> tangent_solve(g, y)`` with ``g`` f
+    linearized at x (or its transpose)."""
+    def f_flat(*xs):
+        return tree_util.tree_leaves(f(tree_util.tree_unflatten(tree, xs)))
+
+    def run(*xy):
+        x, y = xy[:len(avals)], xy[len(avals):]
+        _, lin = ad.linearize_flat(f_flat, list(x))
+        apply = lin.transpose if transposed else (lambda ts: lin(*ts))
+
+        def g(t):
+            ts = sj.coerce(tree_util.tree_leaves(t), avals)
+            return tree_util.tree_unflatten(tree, [ad.instantiate(o) for o in apply(ts)])
+        out = tangent_solve(g, tree_util.tree_unflatten(tree, y))
+        leaves, out_tree = tree_util.tree_flatten(out)
+        _check_tree("tangent_solve", "x", out_tree, tree)
+        return sj.coerce(leaves, avals)
+    return sj.trace_closing_consts(run, avals + avals)
+
+
 def custom_root(f, initial_guess, solve, tangent_solve, has_aux=False):
     """``solve(f, initial_guess)``, a root of ``f``, differentiable with respect
     to values ``f`` closes over by the implicit function theorem, as JAX's.
 
     ``tangent_solve(g, y)`` solves ``g(x) = y`` for the linear ``g`` (``f``
     linearized at the root), e.g. ``lambda g, y: y / g(1.0)`` for scalars.
-    With ``has_aux`` ``solve`` returns ``(root, aux)``."""
+    Reverse mode calls it on the transposed linear map too. With ``has_aux``
+    ``solve`` returns ``(root, aux)``."""
     guess_flat, tree = tree_util.tree_flatten(initial_guess)
     avals = [_shaped_aval(x) for x in guess_flat]
     f_j, f_c, _ = _trace(f, tree, avals, "f", "initial_guess")
     solve_j, solve_c, aux_tree = _trace(lambda x: solve(f, x), tree, avals, "solve",
                                         "initial_guess", has_aux)
-
-    def linearize_and_solve(*xb):
-        x, rhs = xb[:len(avals)], xb[len(avals):]
-        _, lin = ad.linearize_flat(
-            lambda *xs: tree_util.tree_leaves(f(tree_util.tree_unflatten(tree, xs))), list(x))
-
-        def g(t):
-            out = lin(*tree_util.tree_leaves(t))
-            return tree_util.tree_unflatten(tree, [ad.instantiate(o) for o in out])
-        sol = tangent_solve(g, tree_util.tree_unflatten(tree, rhs))
-        sol_leaves, sol_tree = tree_util.tree_flatten(sol)
-        _check_tree("tangent_solve", "x", sol_tree, tree)
-        return sol_leaves
-    l_and_s = pe.trace_flat(linearize_and_solve, avals + avals)
-    l_and_s_j, l_and_s_c = pe.convert_constvars(l_and_s)
-    l_and_s_j, l_and_s_c = ClosedJaxpr(l_and_s_j, []), list(l_and_s_c)
-
-    consts = [f_c, solve_c, l_and_s_c]
+    ts_j, ts_c = _trace_tangent_solve(f, tangent_solve, tree, avals, False)
+    tst_j, tst_c = _trace_tangent_solve(f, tangent_solve, tree, avals, True)
+    consts = [f_c, solve_c, ts_c, tst_c]
     guess_flat = sj.coerce(guess_flat, avals)
     outs = root_p.bind(*[c for g in consts for c in g], *guess_flat,
                        const_lengths=tuple(map(len, consts)),
-                       jaxprs=_RootTuple(f_j, solve_j, l_and_s_j))
+                       jaxprs=_RootTuple(f_j, solve_j, ts_j, tst_j))
     x = tree_util.tree_unflatten(tree, outs[:len(guess_flat)])
     if has_aux:
         return x, tree_util.tree_unflatten(aux_tree, outs[len(guess_flat):])
