@@ -328,6 +328,32 @@ _add("custom_vjp_call", "custom_vjp_call", _sin_mul, [normal, normal],
      [((3,), (3,)), ((2, 3), (2, 3))], fwd=False)
 
 
+def _diag_solve(x, b):
+    """b / (2 + x^2) through custom_linear_solve: a diagonal operator closing over x."""
+    d = lax.add(lax.mul(x, x), 2.0)
+    return lax.custom_linear_solve(lambda v: lax.mul(d, v), b, lambda mv, y: lax.div(y, d),
+                                   symmetric=True)
+
+
+_add("custom_linear_solve", "custom_linear_solve", _diag_solve, [normal, normal],
+     [((3,), (3,)), ((2, 3), (2, 3)), ((), ())])
+
+
+def _cube_root_of(a):
+    """The real root of x^3 + x = a (Newton, fixed steps) through custom_root."""
+    def f(x):
+        return lax.sub(lax.add(lax.integer_pow(x, 3), x), a)
+
+    def newton(f, x0):
+        step = lambda i, x: lax.sub(x, lax.div(f(x), lax.add(lax.mul(3.0, lax.mul(x, x)), 1.0)))
+        return lax.fori_loop(0, 40, step, x0)
+    return lax.custom_root(f, lax.full_like(a, 0.0), newton,
+                           lambda g, y: lax.div(y, g(lax.full_like(y, 1.0))))
+
+
+_add("custom_root", "custom_root", _cube_root_of, [normal], UN_SHAPES)
+
+
 @jaxlite.checkpoint
 def _remat(x, y):
     return lax.add(lax.mul(lax.sin(x), y), lax.exp(lax.mul(x, 0.5)))

@@ -481,6 +481,12 @@ SAMPLES.update({
     "jit": (jaxlite.jit(lambda x: x * 2.0 + 1.0), _F),
     "custom_jvp_call": (_custom_jvp_sin(), _F),
     "custom_vjp_call": (_custom_vjp_sq(), _F),
+    "custom_linear_solve": (lambda x: lax.custom_linear_solve(
+        lambda v: lax.mul(lax.add(lax.mul(x, x), 2.0), v), x,
+        lambda mv, y: lax.div(y, lax.add(lax.mul(x, x), 2.0)), symmetric=True), _F),
+    "custom_root": (lambda x: lax.custom_root(
+        lambda r: lax.sub(lax.mul(r, 2.0), x), x, lambda f, r0: lax.mul(x, 0.5),
+        lambda g, y: lax.div(y, g(lax.full_like(y, 1.0)))), _F),
     "checkpoint": (lambda x: jaxlite.checkpoint(lambda y: lax.sin(y) * 2.0)(x), _F),
     # cond/while/scan with traced predicates, trip counts and carries.
     "cond": (lambda p, x: lax.cond(p, lax.sin, lax.cos, x), np.bool_(True), _F),
