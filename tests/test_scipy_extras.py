@@ -163,6 +163,66 @@ def test_signal_grad_jit_vmap():
     np.testing.assert_allclose(g, np.full(9, b.sum()), rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_welch_csd_stft_vs_scipy(dtype):
+    rng = np.random.default_rng(15)
+    x = rng.normal(size=(2, 300)).astype(dtype)
+    y = rng.normal(size=(2, 300)).astype(dtype)
+    tol = dict(rtol=2e-4, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-13)
+    for kw in (dict(nperseg=64), dict(fs=10.0, nperseg=50, noverlap=10, nfft=70),
+               dict(nperseg=40, detrend="linear", scaling="spectrum"),
+               dict(nperseg=64, average="median"), dict(window="hamming", nperseg=33),
+               dict(window=np.hanning(32), return_onesided=False)):
+        for got, want in zip(jsig.welch(x, **kw), ssig.welch(x, **kw)):
+            assert np.asarray(got).dtype == dtype       # as JAX (scipy's f is float64)
+            np.testing.assert_allclose(got, want, **tol)
+        for got, want in zip(jsig.csd(x, y, **kw), ssig.csd(x, y, **kw)):
+            np.testing.assert_allclose(got, want, **tol)
+    for boundary in ("zeros", "even", "odd", "constant", None):
+        for padded in (True, False):
+            kw = dict(nperseg=40, boundary=boundary, padded=padded)
+            for got, want in zip(jsig.stft(x, **kw), ssig.stft(x, **kw)):
+                np.testing.assert_allclose(got, want, **tol)
+    kw = dict(fs=3.0, nperseg=16, noverlap=12, nfft=20, detrend="constant", axis=0)
+    for got, want in zip(jsig.stft(x.T, **kw), ssig.stft(x.T, **kw)):
+        np.testing.assert_allclose(got, want, **tol)
+    # Parseval for a one-segment periodogram with a flat window: the density
+    # integrates to the mean square.
+    f, p = jsig.welch(x[0], window="boxcar", nperseg=300, detrend=False)
+    np.testing.assert_allclose(jnp.sum(p) * (f[1] - f[0]), np.mean(x[0].astype(np.float64) ** 2),
+                               rtol=2e-2)
+
+
+def test_spectra_follow_jax_defaults_and_errors():
+    x = np.random.default_rng(16).normal(size=100)
+    # JAX's nperseg=None is the whole signal (scipy's would be 256, capped).
+    f, p = jsig.welch(x)
+    assert np.shape(f) == (51,) and np.shape(p) == (51,)
+    with pytest.raises(ValueError, match="noverlap"):
+        jsig.welch(x, nperseg=10, noverlap=10)
+    with pytest.raises(ValueError, match="nfft"):
+        jsig.welch(x, nperseg=10, nfft=5)
+    with pytest.raises(ValueError, match="boundary"):
+        jsig.stft(x, boundary="wrap")
+    with pytest.raises(ValueError, match="average"):
+        jsig.welch(x, nperseg=10, average="max")
+    with pytest.warns(UserWarning, match="complex"):
+        f, t, z = jsig.stft(x + 1j * x, nperseg=20)
+    assert np.shape(z)[0] == 20
+
+
+def test_spectra_grad_jit_vmap():
+    rng = np.random.default_rng(17)
+    x = rng.normal(size=64)
+    check_jit(lambda v: jsig.welch(v, nperseg=16)[1], (x,), rtol=1e-10, atol=1e-12)
+    check_jit(lambda v: (jnp.real(jsig.stft(v, nperseg=16)[2]),
+                         jnp.imag(jsig.stft(v, nperseg=16)[2])), (x,), rtol=1e-10, atol=1e-12)
+    check_vmap(lambda v: jsig.welch(v, nperseg=16)[1], (rng.normal(size=(3, 64)),))
+    check_grads(lambda v: jsig.welch(v, nperseg=16, detrend="linear")[1], (x,), order=1)
+    check_grads(lambda v, w: jnp.real(jsig.csd(v, w, nperseg=16)[1]), (x, x[::-1].copy()),
+                order=1)
+
+
 # ----------------------------------------------------------------- fft (DCT)
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

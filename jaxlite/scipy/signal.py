@@ -1,12 +1,15 @@
-"""jaxlite.scipy.signal: N-d convolution and correlation, fftconvolve and
-detrend, as jax.scipy.signal.
+"""jaxlite.scipy.signal: N-d convolution and correlation, fftconvolve,
+detrend, and the windowed-FFT spectra stft, csd and welch, as jax.scipy.signal.
 
 The direct method is one ``lax.conv_general_dilated`` over all axes (one
 batch, one feature), the fft method products of ``rfftn``/``fftn`` spectra.
 As in JAX, ``method="auto"`` is always the direct method, integer inputs
 compute in floating point, and the 2-d forms take only ``boundary="fill"``
-with ``fillvalue=0``.
+with ``fillvalue=0``. The spectra follow JAX where it departs from scipy:
+``nperseg=None`` means the whole signal (scipy: 256).
 """
+import warnings
+
 import numpy as np
 
 from jaxlite import lax
@@ -14,7 +17,8 @@ import jaxlite.numpy as jnp
 from jaxlite.numpy import fft as jnp_fft
 from jaxlite import numpy_util as util
 
-__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "detrend", "fftconvolve"]
+__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "csd", "detrend",
+           "fftconvolve", "stft", "welch"]
 
 _MODES = ("full", "same", "valid")
 
@@ -202,3 +206,222 @@ def detrend(data, axis=-1, type="linear", bp=0, overwrite_data=None):
         pieces.append(seg - ym - tc[:, None] * slope)
     x = jnp.concatenate(pieces, axis=0) if len(pieces) > 1 else pieces[0]
     return jnp.moveaxis(jnp.reshape(x, shape), 0, axis)
+
+
+# ----------------------------------------------------------- windowed-FFT spectra
+
+def _window(window, nperseg, length, dtype):
+    """The window array and segment length: a named window (or scipy's
+    ``(name, param)`` tuple) of length ``nperseg`` (default and cap: the signal
+    length), or an explicit 1-d array whose length is the segment length."""
+    if isinstance(window, (str, tuple)):
+        n = length if nperseg is None else int(nperseg)
+        if n > length:
+            warnings.warn(f"nperseg={n} is greater than input_length={length}, using "
+                          f"nperseg={length}")
+            n = length
+        if window == "hann":
+            # The periodic Hann window, without needing scipy.
+            win = np.sin(np.linspace(0, np.pi, n, endpoint=False)) ** 2 if n > 1 else [1.0]
+        else:
+            try:
+                from scipy.signal import get_window
+            except ImportError as err:
+                raise ImportError(f"scipy must be available to use window={window!r}") from err
+            win = get_window(window, n)
+        return jnp.asarray(np.asarray(win), dtype=dtype), n
+    win = jnp.asarray(window, dtype=dtype)
+    if util.ndim(win) != 1:
+        raise ValueError("window must be 1-D")
+    size = util.shape(win)[0]
+    if length < size:
+        raise ValueError("window is longer than input signal")
+    n = size if nperseg is None else int(nperseg)
+    if n != size:
+        raise ValueError("value specified for nperseg is different from length of window")
+    return win, n
+
+
+def _odd_extension(x, n):
+    """x extended by n points at each end of its last axis, point-reflected
+    through the end samples (2 x[0] - x[k] on the left)."""
+    if n < 1:
+        return x
+    if n > util.shape(x)[-1] - 1:
+        raise ValueError(f"The extension length n ({n}) is too big. It must not exceed "
+                         f"x.shape[axis]-1, which is {util.shape(x)[-1] - 1}.")
+    left = 2 * x[..., :1] - jnp.flip(x[..., 1:n + 1], axis=-1)
+    right = 2 * x[..., -1:] - jnp.flip(x[..., -n - 1:-1], axis=-1)
+    return jnp.concatenate([left, x, right], axis=-1)
+
+
+def _extend(x, boundary, n):
+    if boundary is None:
+        return x
+    if boundary == "odd":
+        return _odd_extension(x, n)
+    pads = [(0, 0)] * (util.ndim(x) - 1) + [(n, n)]
+    mode = {"even": "reflect", "constant": "edge", "zeros": "constant"}[boundary]
+    return jnp.pad(x, pads, mode)
+
+
+def _segment_spectra(x, win, detrend_fn, nperseg, noverlap, nfft, twosided):
+    """FFTs of the detrended, windowed segments of x's last axis: shape
+    ``x.shape[:-1] + (segments, frequencies)``."""
+    step = nperseg - noverlap
+    starts = np.arange(0, util.shape(x)[-1] - nperseg + 1, step)
+    segments = x[..., starts[:, None] + np.arange(nperseg)[None, :]]
+    segments = detrend_fn(segments) * win
+    if twosided:
+        return jnp_fft.fft(segments, n=nfft)
+    return jnp_fft.rfft(jnp.real(segments), n=nfft)
+
+
+def _spectral(x, y, fs, window, nperseg, noverlap, nfft, detrend_type, return_onesided,
+              scaling, axis, mode, boundary=None, padded=False):
+    """Frequencies, segment times and the per-segment spectrum: the STFT
+    (``mode="stft"``) or the (cross) periodograms (``"psd"``), frequency axis
+    at ``axis`` and segments last."""
+    if boundary not in ("even", "odd", "constant", "zeros", None):
+        raise ValueError(f"Unknown boundary option '{boundary}', must be one of: "
+                         f"['even', 'odd', 'constant', 'zeros', None]")
+    if y is None:
+        x, = _inexact(util.as_operand(x))
+    else:
+        x, y = _inexact(util.as_operand(x), util.as_operand(y))
+        if util.ndim(x) != util.ndim(y):
+            raise ValueError(f"two-arguments must have the same rank ({util.ndim(x)} vs "
+                             f"{util.ndim(y)}).")
+    axis = util.canonical_axis(util.operator_index(axis, "axis"), util.ndim(x))
+    result_dtype = np.result_type(x.dtype, np.complex64)
+    freq_dtype = np.finfo(result_dtype).dtype
+    if nperseg is not None and int(nperseg) < 1:
+        raise ValueError("nperseg must be a positive integer")
+    win, nperseg = _window(window, nperseg, util.shape(x)[axis], x.dtype)
+    noverlap = nperseg // 2 if noverlap is None else int(noverlap)
+    nfft = nperseg if nfft is None else int(nfft)
+    if 0 in util.shape(x) or (y is not None and 0 in util.shape(y)):
+        shape = util.shape(x) if y is None else util.shape(x * y)
+        return (jnp.zeros(shape, freq_dtype), jnp.zeros(shape, freq_dtype),
+                jnp.zeros(shape, result_dtype))
+    x = jnp.moveaxis(x, axis, -1)
+    if y is not None:
+        y = jnp.moveaxis(y, axis, -1)
+        # Zero-pad the shorter signal to the longer one's length.
+        nx, ny = util.shape(x)[-1], util.shape(y)[-1]
+        x = _pad_end(x, max(nx, ny) - nx)
+        y = _pad_end(y, max(nx, ny) - ny)
+    if nfft < nperseg:
+        raise ValueError("nfft must be greater than or equal to nperseg.")
+    if noverlap >= nperseg:
+        raise ValueError("noverlap must be less than nperseg.")
+    step = nperseg - noverlap
+    x = _extend(x, boundary, nperseg // 2)
+    y = None if y is None else _extend(y, boundary, nperseg // 2)
+    if padded:
+        # Zeros up to a whole number of segments.
+        extra = (-(util.shape(x)[-1] - nperseg) % step) % nperseg
+        x = _pad_end(x, extra)
+        y = None if y is None else _pad_end(y, extra)
+    if isinstance(detrend_type, str):
+        detrend_fn = lambda d: detrend(d, axis=-1, type=detrend_type)  # noqa: E731
+    elif callable(detrend_type):
+        detrend_fn = detrend_type
+    elif not detrend_type:
+        detrend_fn = lambda d: d  # noqa: E731
+    else:
+        raise ValueError(f"Unsupported detrend type: {detrend_type}")
+    if scaling == "density":
+        scale = 1.0 / (fs * jnp.sum(win * win))
+    elif scaling == "spectrum":
+        scale = 1.0 / jnp.sum(win) ** 2
+    else:
+        raise ValueError(f"Unknown scaling: {scaling}")
+    if mode == "stft":
+        scale = jnp.sqrt(scale)
+    twosided = not return_onesided
+    if return_onesided and (jnp.iscomplexobj(x) or (y is not None and jnp.iscomplexobj(y))):
+        warnings.warn("Input data is complex, switching to return_onesided=False")
+        twosided = True
+    freqs = (jnp_fft.fftfreq(nfft, 1 / fs, dtype=freq_dtype) if twosided
+             else jnp_fft.rfftfreq(nfft, 1 / fs, dtype=freq_dtype))
+    spec = _segment_spectra(x, win, detrend_fn, nperseg, noverlap, nfft, twosided)
+    if y is not None:
+        spec = jnp.conj(spec) * _segment_spectra(y, win, detrend_fn, nperseg, noverlap,
+                                                 nfft, twosided)
+    elif mode == "psd":
+        spec = jnp.conj(spec) * spec
+    spec = spec * scale
+    if not twosided and mode == "psd":
+        # One-sided power: fold the negative frequencies onto the positive ones
+        # (neither DC nor, for even nfft, the Nyquist bin has a partner).
+        end = None if nfft % 2 else -1
+        spec = spec.at[..., 1:end].multiply(2)
+    times = jnp.arange(nperseg / 2, util.shape(x)[-1] - nperseg / 2 + 1, step,
+                       dtype=freq_dtype) / fs
+    if boundary is not None:
+        times = times - (nperseg / 2) / fs
+    spec = spec.astype(result_dtype)
+    if y is None and mode != "stft":
+        spec = jnp.real(spec)       # |X|^2: the imaginary parts are zero
+    return freqs, times, jnp.moveaxis(spec, -1, axis)
+
+
+def _pad_end(x, n):
+    if n == 0:
+        return x
+    return jnp.pad(x, [(0, 0)] * (util.ndim(x) - 1) + [(0, n)])
+
+
+def stft(x, fs=1.0, window="hann", nperseg=256, noverlap=None, nfft=None, detrend=False,
+         return_onesided=True, boundary="zeros", padded=True, axis=-1):
+    """The short-time Fourier transform of x along ``axis``: ``(f, t, Zxx)``
+    with frequencies, segment centre times and the spectrum of each segment
+    (scipy.signal.stft)."""
+    return _spectral(x, None, fs, window, nperseg, noverlap, nfft, detrend, return_onesided,
+                     "spectrum", axis, "stft", boundary, padded)
+
+
+def _median_bias(n):
+    """How much the median of n periodograms underestimates their mean."""
+    i = np.arange(2.0, n, 2)
+    return 1 + np.sum(1.0 / (i + 1) - 1.0 / i)
+
+
+def csd(x, y, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
+        detrend="constant", return_onesided=True, scaling="density", axis=-1,
+        average="mean"):
+    """The cross power spectral density of x and y by Welch's method: ``(f, Pxy)``
+    (scipy.signal.csd; ``y=None`` means ``y = x``, real-valued)."""
+    freqs, _, pxy = _spectral(x, y, fs, window, nperseg, noverlap, nfft, detrend,
+                              return_onesided, scaling, axis, "psd")
+    if y is not None:
+        pxy = pxy + 0j        # a cross spectrum is complex even for real inputs
+    shape = util.shape(pxy)
+    if len(shape) >= 2 and 0 not in shape:
+        if shape[-1] > 1:
+            if average == "median":
+                bias = _median_bias(shape[-1])
+                if jnp.iscomplexobj(pxy):
+                    pxy = (jnp.median(jnp.real(pxy), axis=-1)
+                           + 1j * jnp.median(jnp.imag(pxy), axis=-1))
+                else:
+                    pxy = jnp.median(pxy, axis=-1)
+                pxy = pxy / jnp.asarray(bias, pxy.dtype)
+            elif average == "mean":
+                pxy = jnp.mean(pxy, axis=-1)
+            else:
+                raise ValueError(f'average must be "median" or "mean", got {average}')
+        else:
+            pxy = jnp.reshape(pxy, shape[:-1])
+    return freqs, pxy
+
+
+def welch(x, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
+          detrend="constant", return_onesided=True, scaling="density", axis=-1,
+          average="mean"):
+    """The power spectral density of x by Welch's method, the mean (or median)
+    of the windowed segments' periodograms: ``(f, Pxx)`` (scipy.signal.welch)."""
+    freqs, pxx = csd(x, None, fs, window, nperseg, noverlap, nfft, detrend,
+                     return_onesided, scaling, axis, average)
+    return freqs, jnp.real(pxx)
