@@ -223,6 +223,41 @@ def test_spectra_grad_jit_vmap():
                 order=1)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_istft_vs_scipy_and_roundtrip(dtype):
+    rng = np.random.default_rng(18)
+    x = rng.normal(size=(2, 200)).astype(dtype)
+    tol = dict(rtol=2e-4, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-12)
+    for kw in (dict(nperseg=40), dict(nperseg=32, noverlap=24, nfft=40),
+               dict(nperseg=33), dict(window="hamming", nperseg=32)):
+        z = ssig.stft(x, **kw)[2]
+        for got, want in zip(jsig.istft(z, **kw), ssig.istft(z, **kw)):
+            np.testing.assert_allclose(got, want, **tol)
+        # stft then istft gives the signal back (padded to whole segments).
+        back = jsig.istft(jsig.stft(x, **kw)[2], **kw)[1]
+        np.testing.assert_allclose(np.asarray(back)[..., :200], x, **tol)
+    z = ssig.stft(x, nperseg=32, return_onesided=False)[2]
+    for got, want in zip(jsig.istft(z, input_onesided=False),
+                         ssig.istft(z, input_onesided=False)):
+        np.testing.assert_allclose(got, want, **tol)
+    z = ssig.stft(x, nperseg=16)[2]
+    zt = np.moveaxis(z, -2, 0)
+    for got, want in zip(jsig.istft(zt, freq_axis=0, time_axis=-1),
+                         ssig.istft(zt, freq_axis=0, time_axis=-1)):
+        np.testing.assert_allclose(got, want, **tol)
+    with pytest.raises(ValueError, match="differing"):
+        jsig.istft(z, freq_axis=1, time_axis=1)
+    with pytest.raises(ValueError, match="at least 2d"):
+        jsig.istft(jnp.ones(4))
+
+
+def test_istft_grad_jit():
+    x = np.random.default_rng(19).normal(size=64)
+    check_jit(lambda v: jsig.istft(jsig.stft(v, nperseg=16)[2])[1], (x,), rtol=1e-10,
+              atol=1e-12)
+    check_grads(lambda v: jsig.istft(jsig.stft(v, nperseg=16)[2] * 0.5)[1], (x,), order=1)
+
+
 # ----------------------------------------------------------------- fft (DCT)
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -1,5 +1,5 @@
 """jaxlite.scipy.signal: N-d convolution and correlation, fftconvolve,
-detrend, and the windowed-FFT spectra stft, csd and welch, as jax.scipy.signal.
+detrend, and the windowed-FFT spectra stft, istft, csd and welch, as jax.scipy.signal.
 
 The direct method is one ``lax.conv_general_dilated`` over all axes (one
 batch, one feature), the fft method products of ``rfftn``/``fftn`` spectra.
@@ -18,7 +18,7 @@ from jaxlite.numpy import fft as jnp_fft
 from jaxlite import numpy_util as util
 
 __all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "csd", "detrend",
-           "fftconvolve", "stft", "welch"]
+           "fftconvolve", "istft", "stft", "welch"]
 
 _MODES = ("full", "same", "valid")
 
@@ -425,3 +425,69 @@ def welch(x, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
     freqs, pxx = csd(x, None, fs, window, nperseg, noverlap, nfft, detrend,
                      return_onesided, scaling, axis, average)
     return freqs, jnp.real(pxx)
+
+
+def _overlap_add(frames, step):
+    """Frames ``(..., n, length)`` summed into one signal, frame j starting at
+    ``j * step`` (one scatter-add: overlapping positions accumulate)."""
+    n, length = util.shape(frames)[-2:]
+    out = jnp.zeros(util.shape(frames)[:-2] + (step * (n - 1) + length,), frames.dtype)
+    positions = np.arange(n)[:, None] * step + np.arange(length)[None, :]
+    return out.at[..., positions].add(frames)
+
+
+def istft(Zxx, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
+          input_onesided=True, boundary=True, time_axis=-1, freq_axis=-2):
+    """The inverse short-time Fourier transform: ``(t, x)``, the signal whose
+    ``stft`` (same window and segments) is ``Zxx``, by windowed overlap-add
+    (scipy.signal.istft)."""
+    z = util.as_operand(Zxx)
+    nd = util.ndim(z)
+    if nd < 2:
+        raise ValueError("Input stft must be at least 2d!")
+    freq_axis, time_axis = util.canonical_axis(freq_axis, nd), util.canonical_axis(time_axis, nd)
+    if freq_axis == time_axis:
+        raise ValueError("Must specify differing time and frequency axes!")
+    z = z.astype(np.result_type(z.dtype, np.complex64))
+    nfreq = util.shape(z)[freq_axis]
+    n_default = 2 * (nfreq - 1) if input_onesided else nfreq
+    nperseg = n_default if nperseg is None else int(nperseg)
+    if nperseg < 1:
+        raise ValueError("nperseg must be a positive integer")
+    if nfft is None:
+        # An odd segment length has no padding: its one-sided spectrum has
+        # (nperseg + 1) / 2 bins, which the default reads as nperseg - 1.
+        nfft = n_default + 1 if input_onesided and nperseg == n_default + 1 else n_default
+    nfft = int(nfft)
+    if nfft < nperseg:
+        raise ValueError(f"FFT length ({nfft}) must be longer than nperseg ({nperseg}).")
+    noverlap = nperseg // 2 if noverlap is None else int(noverlap)
+    if noverlap >= nperseg:
+        raise ValueError("noverlap must be less than nperseg.")
+    others = tuple(a for a in range(nd) if a not in (freq_axis, time_axis))
+    z = jnp.transpose(z, others + (freq_axis, time_axis))
+    inverse = jnp_fft.irfft if input_onesided else jnp_fft.ifft
+    frames = inverse(z, n=nfft, axis=-2)[..., :nperseg, :]          # (..., nperseg, n)
+    frames = jnp.swapaxes(frames, -1, -2)                               # (..., n, nperseg)
+    if isinstance(window, (str, tuple)):
+        win, _ = _window(window, nperseg, nperseg, frames.dtype)
+    else:
+        win = util.as_operand(window)
+        if util.ndim(win) != 1:
+            raise ValueError("window must be 1-D")
+        if util.shape(win)[0] != nperseg:
+            raise ValueError(f"window must have length of {nperseg}")
+    # stft scaled each segment by 1/sum(win); weighting by the window again and
+    # dividing by the overlapped sum of win**2 is the least-squares inverse.
+    x = _overlap_add(frames * jnp.sum(win) * win, nperseg - noverlap)
+    count = util.shape(frames)[-2]
+    norm = _overlap_add(jnp.broadcast_to(win * win, (count, nperseg)), nperseg - noverlap)
+    if boundary:
+        half = nperseg // 2
+        x, norm = x[..., half:util.shape(x)[-1] - half], norm[half:util.shape(norm)[-1] - half]
+    x = x / jnp.where(norm > 1e-10, norm, 1.0)
+    if util.ndim(x) > 1 and time_axis != nd - 1:
+        x = jnp.moveaxis(x, -1, time_axis - 1 if freq_axis < time_axis else time_axis)
+    # As scipy and JAX: the times count the first axis of x.
+    times = jnp.arange(util.shape(x)[0], dtype=np.finfo(x.dtype).dtype) / fs
+    return times, x
