@@ -1,5 +1,5 @@
 """Signal processing with jax.scipy: smooth a noisy signal with a convolution,
-detrend it, integrate with the trapezoidal rule, compress with the DCT,
+find a tone with welch and round-trip it through stft/istft, detrend, integrate with the trapezoidal rule, compress with the DCT,
 resample an image with map_coordinates and a RegularGridInterpolator, and
 fit a blur kernel by gradient descent through convolve2d; checked against
 scipy and closed forms."""
@@ -38,6 +38,17 @@ pulse = np.exp(-0.5 * ((np.arange(64) - 20) / 3.0) ** 2).astype(np.float32)
 delayed = np.roll(pulse, 7)
 xc = signal.correlate(delayed, pulse, mode="full")
 assert int(jnp.argmax(xc)) - (pulse.size - 1) == 7
+
+# The spectrum of a 50 Hz tone in noise peaks at 50 Hz; stft/istft round-trips the signal.
+fs = 400.0
+ts = np.arange(2048) / fs
+tone = (np.sin(2 * np.pi * 50.0 * ts) + 0.5 * rng.normal(size=ts.size)).astype(np.float32)
+freqs, psd = signal.welch(tone, fs=fs, nperseg=256)
+assert abs(float(freqs[jnp.argmax(psd)]) - 50.0) < 1e-3
+np.testing.assert_allclose(psd, scipy.signal.welch(tone, fs=fs, nperseg=256)[1], rtol=1e-3, atol=1e-7)
+_, _, zxx = signal.stft(tone, fs=fs, nperseg=128)
+_, back = signal.istft(zxx, fs=fs, nperseg=128)
+np.testing.assert_allclose(back[:tone.size], tone, atol=1e-4)
 
 # 2. Detrending removes the drift: what is left of a pure line is zero.
 flat = signal.detrend(jnp.asarray(noisy))
