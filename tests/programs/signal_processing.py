@@ -1,8 +1,8 @@
 """Signal processing with jax.scipy: smooth a noisy signal with a convolution,
-find a tone with welch and round-trip it through stft/istft, detrend, integrate with the trapezoidal rule, compress with the DCT,
-resample an image with map_coordinates and a RegularGridInterpolator, and
-fit a blur kernel by gradient descent through convolve2d; checked against
-scipy and closed forms."""
+find a tone with welch and round-trip it through stft/istft, detrend,
+integrate with the trapezoidal rule, compress with the DCT, resample an image
+with map_coordinates and a RegularGridInterpolator, and fit a blur kernel by
+gradient descent through convolve2d; checked against scipy and closed forms."""
 import numpy as np
 import scipy.fft
 import scipy.integrate
