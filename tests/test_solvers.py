@@ -283,3 +283,25 @@ def test_vmap_and_jit(name, solver, A):
     want = [-np.linalg.solve(A.T + t * np.eye(N), ONES)
             @ np.linalg.solve(A + t * np.eye(N), B) for t in ts]
     np.testing.assert_allclose(jaxlite.vmap(jaxlite.grad(f))(ts), want, rtol=1e-7)
+
+
+def test_complex_systems():
+    # Hermitian positive definite H: cg, bicgstab and both gmres methods against
+    # numpy; a truncated gmres against scipy's; gradients of a real loss.
+    Z = RNG.standard_normal((N, N)) + 1j * RNG.standard_normal((N, N))
+    H = Z @ Z.conj().T + N * np.eye(N)
+    b = RNG.standard_normal(N) + 1j * RNG.standard_normal(N)
+    want = np.linalg.solve(H, b)
+    for solver in (sl.cg, sl.bicgstab, sl.gmres,
+                   lambda *a, **k: sl.gmres(*a, solve_method="incremental", **k)):
+        x = solver(H, b, tol=1e-12)[0]
+        assert x.dtype == np.complex128
+        np.testing.assert_allclose(x, want, rtol=1e-9)
+    for method in ("batched", "incremental"):
+        np.testing.assert_allclose(
+            sl.gmres(H, b, restart=2, maxiter=1, solve_method=method)[0],
+            ssl.gmres(H, b, restart=2, maxiter=1, rtol=0)[0], rtol=1e-9)
+    x32 = sl.gmres(H.astype(np.complex64), b.astype(np.complex64))[0]
+    assert x32.dtype == np.complex64
+    g = jaxlite.grad(lambda br: jnp.real(sl.cg(H, br + 0j, tol=1e-12)[0]).sum())(b.real)
+    np.testing.assert_allclose(g, np.real(np.linalg.solve(H.T, ONES)), rtol=1e-9)

@@ -277,6 +277,25 @@ def _givens(a, b):
     return cs, sn
 
 
+def _small_solve(a, b, triangular=False):
+    """``a^-1 b`` for gmres's small systems: ``a`` upper triangular, or else
+    Hermitian positive definite (a Gram matrix). jaxlite's decompositions are
+    real, so a complex system is solved as its real form
+    ``[[Re a, -Im a], [Im a, Re a]] [Re x; Im x] = [Re b; Im b]``, which
+    keeps positive definiteness (though not triangularity)."""
+    if not jnp.iscomplexobj(a):
+        if triangular:
+            return sp_linalg.solve_triangular(a, b)
+        return sp_linalg.solve(a, b, assume_a="pos")
+    ar, ai = jnp.real(a), jnp.imag(a)
+    big = jnp.concatenate([jnp.concatenate([ar, -ai], axis=1),
+                           jnp.concatenate([ai, ar], axis=1)], axis=0)
+    rhs = jnp.concatenate([jnp.real(b), jnp.imag(b)])
+    x = jnp.linalg.solve(big, rhs) if triangular else sp_linalg.solve(big, rhs, assume_a="pos")
+    n = b.shape[0]
+    return lax.complex(x[:n], x[n:]).astype(a.dtype)
+
+
 def _krylov_basis(unit_residual, restart):
     return tree_map(lambda x: jnp.pad(x[..., None], ((0, 0),) * x.ndim + ((0, restart),)),
                     unit_residual)
@@ -314,7 +333,7 @@ def _gmres_incremental(A, b, x0, unit_residual, residual_norm, ptol, restart, M)
 
     state = (0, residual_norm, V, R, beta, rotations)
     _, _, V, R, beta, _ = lax.while_loop(cond, body, state)
-    y = sp_linalg.solve_triangular(R[:, :-1].T, beta[:-1])
+    y = _small_solve(R[:, :-1].T, beta[:-1], triangular=True)
     return _finish_cycle(A, b, x0, V, y, M)
 
 
@@ -337,7 +356,7 @@ def _gmres_batched(A, b, x0, unit_residual, residual_norm, ptol, restart, M):
     V, H, _, _ = lax.while_loop(cond, body, (V, H, jnp.asarray(False), 0))
     beta = jnp.zeros(restart + 1, dtype).at[0].set(residual_norm.astype(dtype))
     Ht = H.T
-    y = sp_linalg.solve(_dot(jnp.conj(Ht).T, Ht), _dot(jnp.conj(Ht).T, beta), assume_a="pos")
+    y = _small_solve(_dot(jnp.conj(Ht).T, Ht), _dot(jnp.conj(Ht).T, beta))
     return _finish_cycle(A, b, x0, V, y, M)
 
 
