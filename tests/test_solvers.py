@@ -305,3 +305,42 @@ def test_complex_systems():
     assert x32.dtype == np.complex64
     g = jaxlite.grad(lambda br: jnp.real(sl.cg(H, br + 0j, tol=1e-12)[0]).sum())(b.real)
     np.testing.assert_allclose(g, np.real(np.linalg.solve(H.T, ONES)), rtol=1e-9)
+
+
+def test_custom_root_pytree_guess_and_iterative_tangent_solve():
+    # u^2 + v = p, u - v = 1, so u^2 + u - 1 = p and du/dp = 1 / (2u + 1). The
+    # tangent solve is a while loop (not transposable): reverse mode still works,
+    # as it runs tangent_solve on the transposed linearization.
+    def root(p):
+        f = lambda z: {"u": z["u"] ** 2 + z["v"] - p, "v": z["u"] - z["v"] - 1.0}  # noqa: E731
+
+        def newton(f, z):
+            def step(i, z):
+                J = jnp.array([[2 * z["u"], 1.0], [1.0, -1.0]])
+                r = f(z)
+                d = jnp.linalg.solve(J, jnp.stack([r["u"], r["v"]]))
+                return {"u": z["u"] - d[0], "v": z["v"] - d[1]}
+            return lax.fori_loop(0, 40, step, z)
+
+        def tangent_solve(g, y):
+            # Richardson iteration on the normal equations of the 2x2 map g.
+            def body(c):
+                k, t = c
+                r = jaxlite.tree_util.tree_map(lambda a, b: a - b, g(t), y)
+                gt = jaxlite.linear_transpose(g, t)(r)[0]
+                return k + 1, jaxlite.tree_util.tree_map(lambda a, b: a - 0.1 * b, t, gt)
+            zero = jaxlite.tree_util.tree_map(jnp.zeros_like, y)
+            return lax.while_loop(lambda c: c[0] < 3000, body, (0, zero))[1]
+        return lax.custom_root(f, {"u": np.float64(1.0), "v": np.float64(0.0)}, newton,
+                               tangent_solve)
+
+    p = np.float64(3.0)
+    u = (-1 + np.sqrt(5 + 4 * p)) / 2
+    z = root(p)
+    np.testing.assert_allclose([z["u"], z["v"]], [u, u - 1], rtol=1e-12)
+    np.testing.assert_allclose(jaxlite.grad(lambda p: root(p)["u"])(p), 1 / (2 * u + 1),
+                               rtol=1e-8)
+    ps = np.array([3.0, 5.0])
+    us = (-1 + np.sqrt(5 + 4 * ps)) / 2
+    np.testing.assert_allclose(jaxlite.jit(jaxlite.vmap(jaxlite.grad(lambda p: root(p)["v"])))(ps),
+                               1 / (2 * us + 1), rtol=1e-8)
