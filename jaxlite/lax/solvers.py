@@ -30,7 +30,8 @@ from jaxlite.interpreters.ad import Zero
 from jaxlite.lax import jaxpr_transforms as sj
 from jaxlite.lax.elementwise import neg
 
-__all__ = ["custom_linear_solve", "custom_root", "linear_solve_p", "root_p"]
+# root_p stays module-level: jax.lax shows linear_solve_p but no root primitive.
+__all__ = ["custom_linear_solve", "custom_root", "linear_solve_p"]
 
 
 # ----------------------------------------------------------------- helpers
