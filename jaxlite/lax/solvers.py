@@ -41,16 +41,7 @@ def _shaped_aval(x):
     return core.get_aval(x).update(weak_type=False)
 
 
-def _check_tree(func_name, expected_name, actual_tree, expected_tree, has_aux=False):
-    # JAX's messages: a solver returning the wrong structure is a TypeError,
-    # a missing aux pair a ValueError.
-    if has_aux:
-        children = tree_util.treedef_children(actual_tree)
-        if len(children) != 2:
-            raise ValueError(f"{func_name}() produced a pytree with structure {actual_tree}, "
-                             f"but a pytree tuple with auxiliary output was expected because "
-                             f"has_aux was set to True.")
-        actual_tree = children[0]
+def _check_tree(func_name, expected_name, actual_tree, expected_tree):
     if actual_tree != expected_tree:
         raise TypeError(f"{func_name}() output pytree structure must match {expected_name}, "
                         f"got {actual_tree} and {expected_tree}.")
@@ -64,27 +55,33 @@ def _check_shapes(func_name, expected_name, actual, expected):
                          f"got {got} and {want}")
 
 
-def _trace(fun, in_tree, avals, name, expected_name, has_aux=False):
+def _trace(fun, in_tree, avals, name, expected_name, has_aux=False, check_shapes=True):
     """Trace ``fun(tree) -> tree`` (or ``(tree, aux)``) over flat avals,
-    checking its output against the input's shapes and structure as JAX does.
-    Returns ``(jaxpr, consts, aux_tree)``: the closed-over values become the
-    jaxpr's leading inputs, so transforms see them as operands."""
+    checking its output against the input's shapes (custom_linear_solve) and
+    structure, with JAX's errors. Returns ``(jaxpr, consts, aux_tree)``: the
+    closed-over values become the jaxpr's leading inputs, so transforms see
+    them as operands; aux leaves follow the solution's among the outputs."""
     store = {}
 
     def flat(*xs):
         out = fun(tree_util.tree_unflatten(in_tree, xs))
-        if has_aux and not (isinstance(out, (tuple, list)) and len(out) == 2):
-            _check_tree(name, expected_name, tree_util.tree_structure(out), in_tree, has_aux)
-        x, aux = out if has_aux else (out, ())
-        x_leaves = tree_util.tree_leaves(x)
-        if expected_name == "b":       # custom_root checks structure only, as JAX
+        x, aux = out, ()
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise ValueError(f"{name}() produced a pytree with structure "
+                                 f"{tree_util.tree_structure(out)}, but a pytree tuple with "
+                                 f"auxiliary output was expected because has_aux was set to "
+                                 f"True.")
+            x, aux = out
+        x_leaves, x_tree = tree_util.tree_flatten(x)
+        if check_shapes:
             _check_shapes(name, expected_name, x_leaves, avals)
-        _check_tree(name, expected_name, tree_util.tree_structure(out), in_tree, has_aux)
-        store["aux_tree"] = tree_util.tree_structure(aux)
-        return x_leaves + (tree_util.tree_leaves(aux) if has_aux else [])
+        _check_tree(name, expected_name, x_tree, in_tree)
+        aux_leaves, store["aux_tree"] = tree_util.tree_flatten(aux)
+        return x_leaves + aux_leaves
     flat.__name__ = name
     jaxpr, consts = sj.trace_closing_consts(flat, list(avals))
-    return jaxpr, consts, store.get("aux_tree")
+    return jaxpr, consts, store["aux_tree"]
 
 
 def _split(args, lengths):
@@ -400,9 +397,10 @@ def custom_root(f, initial_guess, solve, tangent_solve, has_aux=False):
     ``solve`` returns ``(root, aux)``."""
     guess_flat, tree = tree_util.tree_flatten(initial_guess)
     avals = [_shaped_aval(x) for x in guess_flat]
-    f_j, f_c, _ = _trace(f, tree, avals, "f", "initial_guess")
+    # JAX checks the structure of f's and solve's outputs here, not their shapes.
+    f_j, f_c, _ = _trace(f, tree, avals, "f", "initial_guess", check_shapes=False)
     solve_j, solve_c, aux_tree = _trace(lambda x: solve(f, x), tree, avals, "solve",
-                                        "initial_guess", has_aux)
+                                        "initial_guess", has_aux, check_shapes=False)
     ts_j, ts_c = _trace_tangent_solve(f, tangent_solve, tree, avals, False)
     tst_j, tst_c = _trace_tangent_solve(f, tangent_solve, tree, avals, True)
     consts = [f_c, solve_c, ts_c, tst_c]
