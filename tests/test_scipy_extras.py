@@ -1,4 +1,4 @@
-"""jaxlite.scipy.signal, fft, integrate, ndimage and interpolate against scipy
+"""jaxlite.scipy.signal, fft, integrate, ndimage, interpolate and cluster against scipy
 (float32 and float64), derivatives against float64 central differences, jit
 against eager, vmap against a loop; JAX's errors; lazy submodule loading."""
 import subprocess
@@ -450,16 +450,41 @@ def test_regular_grid_interpolator_errors_and_transforms():
     np.testing.assert_allclose(np.asarray(w).ravel(), want, atol=1e-12)
 
 
+# ----------------------------------------------------------------- cluster
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_vq_vs_scipy(dtype):
+    import scipy.cluster.vq as svq
+    from jaxlite.scipy.cluster import vq as jvq
+    rng = np.random.default_rng(20)
+    obs, book = rng.normal(size=(30, 3)).astype(dtype), rng.normal(size=(5, 3)).astype(dtype)
+    code, dist = jvq.vq(obs, book)
+    want_code, want_dist = svq.vq(obs, book)
+    np.testing.assert_array_equal(code, want_code)
+    _close(dist, want_dist.astype(dtype), dtype)
+    code1, dist1 = jvq.vq(obs[:, 0], book[:, 0])        # 1-d: scalar observations
+    np.testing.assert_array_equal(code1, svq.vq(obs[:, 0], book[:, 0])[0])
+    check_jit(lambda o, b: jvq.vq(o, b), (obs, book), rtol=1e-5)
+    check_vmap(lambda o: jvq.vq(o, book)[1], (obs.reshape(3, 10, 3),), rtol=1e-5)
+    # d dist / d obs is the unit vector from the nearest code.
+    g = jaxlite.grad(lambda o: jvq.vq(o, book)[1][0])(obs.astype(np.float64))
+    unit = obs[0] - book[want_code[0]]
+    np.testing.assert_allclose(g[0], unit / np.linalg.norm(unit), rtol=1e-4)
+    with pytest.raises(ValueError, match="same rank"):
+        jvq.vq(obs, book[0])
+
+
 # ----------------------------------------------------------------- the package
 
 def test_submodules_load_lazily_on_attribute_access():
     code = ("import sys, jaxlite\n"
-            "lazy = ['signal', 'fft', 'integrate', 'ndimage', 'interpolate', 'linalg']\n"
+            "lazy = ['signal', 'fft', 'integrate', 'ndimage', 'interpolate', 'linalg', 'cluster']\n"
             "assert not [m for m in lazy if 'jaxlite.scipy.' + m in sys.modules]\n"
             "import jaxlite.numpy as jnp\n"
             "out = jaxlite.scipy.signal.convolve(jnp.array([1., 2.]), jnp.array([1., 1.]))\n"
             "assert out.tolist() == [1.0, 3.0, 2.0], out\n"
             "assert jaxlite.scipy.fft.dct is not None and jaxlite.scipy.linalg.solve\n"
+            "assert jaxlite.scipy.cluster.vq.vq is not None\n"
             "assert 'ndimage' in dir(jaxlite.scipy)\n"
             "assert not hasattr(jaxlite.scipy, 'no_such_module')\n"
             "print('fine')\n")
