@@ -3,10 +3,10 @@
 ``special``, ``stats`` and ``optimize`` are imported with the package (a few
 milliseconds, nothing compiled), so ``jaxlite.scipy.special.logsumexp``
 works after ``import jaxlite`` as in JAX. The other submodules (``linalg``,
-``signal``, ``fft``, ``integrate``, ``ndimage``, ``interpolate``, ``sparse``)
-are imported on first attribute access, as JAX's lazy loader does:
-``jaxlite.scipy.signal.convolve`` works without importing it by name, and
-``import jaxlite`` does not pay for them.
+``signal``, ``fft``, ``integrate``, ``ndimage``, ``interpolate``, ``sparse``,
+``cluster``) are imported on first attribute access, as JAX's lazy loader
+does: ``jaxlite.scipy.signal.convolve`` works without importing it by name,
+and ``import jaxlite`` does not pay for them.
 """
 from importlib import import_module as _import_module, util as _importlib_util
 
