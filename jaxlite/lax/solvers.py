@@ -143,8 +143,8 @@ linear_solve_p.impl_runs_python = True
 
 
 def _linear_solve_impl(*args, const_lengths, jaxprs, **_):
-    params, b = _split(args, const_lengths)[2], _split(args, const_lengths)[-1]
-    return sj.run(jaxprs.solve, *params, *b)
+    groups = _split(args, const_lengths)
+    return sj.run(jaxprs.solve, *groups[2], *groups[-1])
 
 
 def _linear_solve_abstract_eval(*avals, const_lengths, jaxprs, **_):
