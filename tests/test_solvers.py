@@ -344,3 +344,30 @@ def test_custom_root_pytree_guess_and_iterative_tangent_solve():
     us = (-1 + np.sqrt(5 + 4 * ps)) / 2
     np.testing.assert_allclose(jaxlite.jit(jaxlite.vmap(jaxlite.grad(lambda p: root(p)["v"])))(ps),
                                1 / (2 * us + 1), rtol=1e-8)
+
+
+def test_transforms_outside_vmap():
+    # jvp / grad / hessian of a vmapped solve (the batched primitive differentiated),
+    # against vmap of the derivative and closed forms; nested vmap.
+    a = np.array([2.0, 3.0, 5.0])
+    _, t = jaxlite.jvp(jaxlite.vmap(_newton_sqrt), (a,), (np.ones(3),))
+    np.testing.assert_allclose(t, 0.5 / np.sqrt(a), rtol=1e-12)
+    np.testing.assert_allclose(jaxlite.grad(lambda a: jaxlite.vmap(_newton_sqrt)(a).sum())(a),
+                               0.5 / np.sqrt(a), rtol=1e-12)
+    hess = jaxlite.hessian(lambda a: jaxlite.vmap(_newton_sqrt)(a).sum())(a)
+    np.testing.assert_allclose(hess, np.diag(-0.25 * a ** -1.5), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(jaxlite.vmap(jaxlite.vmap(_newton_sqrt))(np.array([[2.0, 3.0],
+                                                                                    [4.0, 9.0]])),
+                               np.sqrt([[2.0, 3.0], [4.0, 9.0]]), rtol=1e-12)
+
+    As = np.stack([SPD, SPD + np.eye(N), 2 * SPD])
+    f = lambda A: sl.cg(A, B, tol=1e-12)[0]                      # noqa: E731
+    _, t = jaxlite.jvp(jaxlite.vmap(f), (As,), (np.ones_like(As),))
+    _, t2 = jaxlite.vmap(lambda A, dA: jaxlite.jvp(f, (A,), (dA,)))(As, np.ones_like(As))
+    np.testing.assert_allclose(t, t2, rtol=1e-10, atol=1e-14)
+    # x = A^-1 b, so d x / dA along E = -A^-1 E x.
+    want = [-np.linalg.solve(A, np.ones((N, N)) @ np.linalg.solve(A, B)) for A in As]
+    np.testing.assert_allclose(t, want, rtol=1e-8)
+    g = jaxlite.grad(lambda As: jaxlite.vmap(f)(As).sum())(As)
+    want = [-np.outer(np.linalg.solve(A.T, ONES), np.linalg.solve(A, B)) for A in As]
+    np.testing.assert_allclose(g, want, rtol=1e-8, atol=1e-14)
