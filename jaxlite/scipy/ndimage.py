@@ -46,7 +46,8 @@ def _nodes(coordinate, order):
     """[(integer position, weight)] of one axis's interpolation."""
     if order == 0:
         # lax.round rounds halves away from zero, as JAX does here.
-        index = coordinate if jnp.issubdtype(coordinate.dtype, jnp.integer) else lax.round(coordinate)
+        integral = jnp.issubdtype(coordinate.dtype, jnp.integer)
+        index = coordinate if integral else lax.round(coordinate)
         return [(index.astype(np.int32), None)]
     lower = jnp.floor(coordinate)
     upper_weight = coordinate - lower

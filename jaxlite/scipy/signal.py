@@ -1,5 +1,6 @@
 """jaxlite.scipy.signal: N-d convolution and correlation, fftconvolve,
-detrend, and the windowed-FFT spectra stft, istft, csd and welch, as jax.scipy.signal.
+detrend, and the windowed-FFT spectra stft, istft, csd and welch, as
+jax.scipy.signal.
 
 The direct method is one ``lax.conv_general_dilated`` over all axes (one
 batch, one feature), the fft method products of ``rfftn``/``fftn`` spectra.

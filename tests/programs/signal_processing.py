@@ -45,7 +45,8 @@ ts = np.arange(2048) / fs
 tone = (np.sin(2 * np.pi * 50.0 * ts) + 0.5 * rng.normal(size=ts.size)).astype(np.float32)
 freqs, psd = signal.welch(tone, fs=fs, nperseg=256)
 assert abs(float(freqs[jnp.argmax(psd)]) - 50.0) < 1e-3
-np.testing.assert_allclose(psd, scipy.signal.welch(tone, fs=fs, nperseg=256)[1], rtol=1e-3, atol=1e-7)
+np.testing.assert_allclose(psd, scipy.signal.welch(tone, fs=fs, nperseg=256)[1],
+                           rtol=1e-3, atol=1e-7)
 _, _, zxx = signal.stft(tone, fs=fs, nperseg=128)
 _, back = signal.istft(zxx, fs=fs, nperseg=128)
 np.testing.assert_allclose(back[:tone.size], tone, atol=1e-4)
