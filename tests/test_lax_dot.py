@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import jaxlite
+import jaxlite.numpy as jnp
 from jaxlite import lax
 from helpers import check_grads, check_jit, check_vmap, data
 
@@ -285,3 +286,16 @@ def test_shape_errors_when_traced_name_the_line():
     f = jaxlite.jit(lambda a, b: lax.dot_general(a, b, (((1,), (0,)), ((), ()))))
     with pytest.raises(TypeError, match=r"(?s)contracting dimension sizes.*test_lax_dot.py"):
         f(data((3, 4)), data((5, 1)))
+
+
+def test_precision_enum_as_jax():
+    P = lax.Precision
+    assert [P.DEFAULT, P.HIGH, P.HIGHEST] == list(P) and str(P.HIGHEST) == "HIGHEST"
+    assert P("highest") is P.HIGHEST and P("bfloat16") is P.DEFAULT and P(1) is P.HIGH
+    with pytest.raises(ValueError):
+        P("exact")
+    a, b = np.ones((2, 3), np.float32), np.ones((3, 4), np.float32)
+    for p in (P.HIGHEST, (P.HIGH, P.DEFAULT), "highest"):
+        np.testing.assert_array_equal(jaxlite.jit(lambda x, y: jnp.dot(x, y, precision=p))(a, b),
+                                      a @ b)
+        np.testing.assert_array_equal(lax.dot(a, b, precision=p), a @ b)

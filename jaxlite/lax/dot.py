@@ -6,6 +6,7 @@ dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch)).
 Output dims: the batch dims (in lhs_batch order), then the lhs free dims, then
 the rhs free dims, each in operand order (as JAX).
 """
+import enum
 import math
 
 import numpy as np
@@ -16,7 +17,29 @@ from jaxlite.interpreters import ad, batching
 from jaxlite.lax._rules import standard_primitive, promote_weak
 from jaxlite.lax import elementwise, structural
 
-__all__ = ["dot_general_p", "dot_general", "dot", "batch_matmul"]
+__all__ = ["dot_general_p", "dot_general", "dot", "batch_matmul", "Precision"]
+
+
+class Precision(enum.Enum):
+    """JAX's ``lax.Precision`` (``DEFAULT``, ``HIGH``, ``HIGHEST``, or their
+    string names), for code that passes ``precision=``. Every precision gives
+    the same result here: the CPU computes in the operands' full precision,
+    which is what ``HIGHEST`` asks for."""
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+    @classmethod
+    def _missing_(cls, value):
+        level = _PRECISION_NAMES.get(value.lower()) if isinstance(value, str) else None
+        return None if level is None else cls(level)
+
+    def __str__(self):
+        return self.name
+
+
+_PRECISION_NAMES = {"default": 0, "fastest": 0, "bfloat16": 0, "high": 1, "bfloat16_3x": 1,
+                    "tensorfloat32": 1, "highest": 2, "float32": 2}
 
 
 def _free_dims(ndim, contract, batch):
