@@ -185,7 +185,9 @@ def power(x1, x2):
     """``x1 ** x2``; a static Python int exponent uses lax.integer_pow."""
     if type(x2) is int and _kind(as_operand(x1)) in "ifc":
         if x2 < 0 and _kind(as_operand(x1)) == "i":
-            raise ValueError(f"Integers cannot be raised to negative powers (exponent {x2})")
+            # JAX's TypeError (numpy raises ValueError here)
+            raise TypeError(f"Integers cannot be raised to negative powers, got "
+                            f"integer_pow({core.get_aval(as_operand(x1)).str_short()}, {x2})")
         return lax.integer_pow(as_operand(x1), x2)
     x1, x2 = _numeric(*promote(x1, x2))
     x1, x2 = broadcast(x1, x2, what="power", keep_scalars=False)
