@@ -681,10 +681,14 @@ def test_logaddexp2_and_float_power_vs_numpy():
     same(jnp.logaddexp2(a, b), np.logaddexp2(a, b))
     check_grads(jnp.logaddexp2, (a, b), order=2)
     base = np.array([0.5, 2.0, 3.0], F32)
-    # float_power always computes in float64 (numpy's rule), even for float32 or int inputs
-    same(jnp.float_power(base, 3), np.float_power(base, 3))
-    same(jnp.float_power(np.array([2, 3], I32), np.array([-1, 2], I32)),
-         np.float_power(np.array([2, 3]), np.array([-1, 2])))
+    # float_power computes in the widest float: float32 with x64 off, as JAX (numpy: float64)
+    got = jnp.float_power(base, 3)
+    assert got.dtype == F32
+    np.testing.assert_allclose(got, np.float_power(base, 3), rtol=1e-7)
+    got = jnp.float_power(np.array([2, 3], I32), np.array([-1, 2], I32))
+    assert got.dtype == F32
+    np.testing.assert_allclose(got, [0.5, 9.0], rtol=1e-7)
+    assert jnp.float_power(base.astype(F64), 3).dtype == F64     # explicit float64 stays
     check_grads(jnp.float_power, (base.astype(F64), np.array([1.5, -0.5, 2.0])), order=1)
 
 

@@ -197,8 +197,14 @@ def power(x1, x2):
 
 
 def float_power(x1, x2):
+    """``x1 ** x2`` in the widest float (complex) type: float64 under x64, else
+    float32 as in JAX (explicit float64 operands stay float64, jaxlite's rule)."""
     x1, x2 = (as_operand(x) for x in (x1, x2))
-    wide = np.complex128 if "c" in (_kind(x1), _kind(x2)) else np.float64
+    kinds = (_kind(x1), _kind(x2))
+    wide = dtypes.default_complex() if "c" in kinds else dtypes.default_float()
+    for x, kind in zip((x1, x2), kinds):
+        if kind in "fc":
+            wide = np.promote_types(wide, util.aval(x).dtype)
     x1, x2 = promote(x1, x2, dtype=wide)
     return power(x1, x2)
 
