@@ -2,18 +2,19 @@
 formulas, so a seed gives JAX's numbers (up to the last bits of the library
 math, e.g. erf_inv in ``normal``).
 
-All samplers work with traced keys (under jit and vmap) except the gamma
-family (gamma, loggamma, chisquare, beta, dirichlet), whose rejection loop
-runs in numpy and which also needs concrete parameters (no gradient with
-respect to them).
+All samplers work with traced keys and traced parameters (under jit and
+vmap). The gamma family (gamma, loggamma, chisquare, beta, dirichlet, t) is
+JAX's rejection sampler run as while_loops, one key per element, with JAX's
+implicit-reparameterization gradient with respect to the shape parameter.
 """
 import numpy as np
 
-from jaxlite import core, dtypes, lax
+from jaxlite import api, core, dtypes, lax
+from jaxlite.custom_derivatives import custom_jvp
 from jaxlite import numpy as jnp
 from jaxlite import numpy_util as util
 from jaxlite.jit import jit
-from jaxlite.random._prng import check_key, need_concrete, random_bits, split, fold_in
+from jaxlite.random._prng import check_key, random_bits, split
 
 _SQRT2 = np.sqrt(2.0)
 
@@ -577,114 +578,185 @@ def _poisson_rejection(key, lam, shape, dt, max_iters):
     return lax.while_loop(cond, body, init)[1].astype(dt)
 
 
-# ------------------------------------------- gamma family (concrete keys only)
+# ------------------------------------------------------------- gamma family
 
-def _concrete_params(name, shape, *params):
-    """Like _params, as float64 numpy arrays broadcast to the output shape. The
-    rejection sampler below loops in Python, so it needs values; and since it
-    provides no derivative, a parameter being differentiated is refused rather
-    than silently given a zero gradient."""
-    for p in params:
-        if isinstance(p, core.Tracer):
-            raise TypeError(f"random.{name} needs concrete parameters (jaxlite samples it "
-                            f"with a rejection loop in numpy, and does not differentiate "
-                            f"through it), got a traced value {p.aval}{core.where_message()}")
-    arrays = [np.asarray(p, np.float64) for p in params]
-    shape, _ = _params(name, shape, *arrays)
-    return shape, [np.broadcast_to(p, shape) for p in arrays]
+def _gamma_one(key, alpha, log_space):
+    """One Gamma(alpha, 1) sample (its log if ``log_space``) from its own key,
+    JAX's algorithm step by step so that a key gives JAX's number: Marsaglia
+    and Tsang's rejection method ("A simple method for generating gamma
+    variables", 2000) for shape >= 1; a shape a < 1 is boosted to a + 1 and the
+    sample multiplied by U**(1/a) (added log(U) / a in log space, where tiny
+    shapes would underflow)."""
+    dt = util.aval(alpha).dtype
+    zero, one, third = _const(0, dt), _const(1, dt), _const(1 / 3, dt)
+    boost_mask = lax.ge(alpha, one)
+    alpha_orig = alpha
+    alpha = lax.select(boost_mask, alpha, lax.add(alpha, one))
+    d = lax.sub(alpha, third)
+    c = lax.div(third, lax.sqrt(d))
 
+    def rejected(state):
+        _, x2, v, u = state
+        squeeze = lax.ge(u, lax.sub(one, lax.mul(_const(0.0331, dt), lax.mul(x2, x2))))
+        full = lax.ge(lax.log(u), lax.add(lax.mul(x2, _const(0.5, dt)),
+                                          lax.mul(d, lax.add(lax.sub(one, v), lax.log(v)))))
+        return lax.bitwise_and(squeeze, full)
 
-def _log_gamma(key, a):
-    """log of Gamma(a, 1) samples for a float64 array ``a`` (NaN where a <= 0).
+    def next_normal(state):
+        # A normal x with 1 + c x > 0 (redrawn from a fresh split otherwise).
+        k, sub = split(state[0])
+        x = _normal(sub, (), dt)
+        return k, x, lax.add(one, lax.mul(x, c))
 
-    Marsaglia & Tsang's method ("A simple method for generating gamma variables",
-    2000) for shape alpha >= 1; for a < 1, Gamma(a) = Gamma(a + 1) * U**(1/a),
-    kept in log space so tiny shapes do not underflow to 0. Each round of the
-    rejection loop draws proposals for the elements still pending, from a key
-    folded with the round number, so the result depends only on key and a."""
-    a = np.asarray(a, np.float64)
-    valid = np.isfinite(a) & (a > 0)
-    alpha = np.where(a < 1, a + 1, a)
-    d = np.where(valid, alpha - 1.0 / 3.0, 1.0)
-    c = 1.0 / np.sqrt(9.0 * d)
-    out = np.full(a.shape, np.nan)
-    pending = np.flatnonzero(valid)
+    def propose(state):
+        keys = split(state[0], 3)
+        _, x, v = lax.while_loop(lambda s: lax.le(s[2], zero), next_normal,
+                                 (keys[1], zero, _const(-1, dt)))
+        return keys[0], lax.mul(x, x), lax.mul(lax.mul(v, v), v), _uniform(keys[2], (), dt)
+
     loop_key, boost_key = split(key)
-    rnd = 0
-    while pending.size:
-        k_z, k_u = split(fold_in(loop_key, rnd))
-        z = np.asarray(_normal(k_z, (pending.size,), dtypes.float64))
-        u = np.asarray(_open_unit(k_u, (pending.size,)))
-        dp, cp = d.flat[pending], c.flat[pending]
-        v = (1.0 + cp * z) ** 3
-        with np.errstate(invalid="ignore", divide="ignore"):
-            log_v = np.log(v)
-            accept = (v > 0) & (np.log(u) < 0.5 * z * z + dp - dp * v + dp * log_v)
-        out.flat[pending[accept]] = np.log(dp[accept]) + log_v[accept]
-        pending = pending[~accept]
-        rnd += 1
-    boost = valid & (a < 1)
-    log_u = np.log(np.asarray(_open_unit(boost_key, a.shape)))
-    return np.where(boost, out + log_u / np.where(boost, a, 1.0), out)
+    # The first state is rejected by construction (u = 2 >= 1), so the loop proposes.
+    _, _, v, _ = lax.while_loop(rejected, propose, (loop_key, zero, one, _const(2, dt)))
+    if log_space:
+        log_u = lax.neg(_exponential(boost_key, (), dt))
+        skip = lax.bitwise_or(boost_mask, lax.eq(log_u, zero))
+        log_boost = lax.select(skip, zero, lax.mul(log_u, lax.div(one, alpha_orig)))
+        return lax.add(lax.add(lax.log(d), lax.log(v)), log_boost)
+    u = lax.sub(one, _uniform(boost_key, (), dt))
+    boost = lax.select(boost_mask, one, lax.pow(u, lax.div(one, alpha_orig)))
+    return lax.mul(lax.mul(d, v), boost)
 
 
-def _check_gamma_key(key, name):
-    need_concrete(key, name, " (its rejection loop runs in numpy)")
+def _gamma_sample(key, a, log_space):
+    """Gamma(a) samples (their logs if ``log_space``) for an array ``a`` of the
+    output shape: element i from key i of split(key, a.size), as JAX."""
+    shape = util.shape(a)
+    n = int(np.prod(shape, dtype=np.int64))
+    if n == 0:
+        return jnp.zeros(shape, util.aval(a).dtype)
+    keys = split(key, n)
+    one = api.vmap(lambda k, alpha: _gamma_one(k, alpha, log_space))
+    return lax.reshape(one(keys, lax.reshape(a, (n,))), shape)
 
 
-def loggamma(key, a, shape=None, dtype=None):
-    """log of Gamma(a, 1) samples, accurate where gamma itself underflows (small a).
-    Needs a concrete key and concrete ``a``."""
-    dt = _float_dtype(dtype, "loggamma")
-    _check_gamma_key(key, "loggamma")
-    shape, (a,) = _concrete_params("loggamma", shape, a)
-    return core.wrap(_log_gamma(key, a).astype(dt))
+_GAMMA_JIT = []
+
+
+def _gamma_jit():
+    # Compiled once per shape and dtype, as poisson: eagerly the loops would
+    # run equation by equation. Made on first use (see _poisson_jit).
+    if not _GAMMA_JIT:
+        _GAMMA_JIT.append(jit(_gamma_sample, static_argnums=(2,)))
+    return _GAMMA_JIT[0]
+
+
+def _gamma_grad(a, x):
+    """dx/da for a Gamma(a) sample x, by implicit reparameterization (as JAX's
+    random_gamma_grad): x = F^-1(u; a) with u fixed, so dx/da = -(dP/da) /
+    (dP/dx), P(a, x) the regularized lower incomplete gamma function."""
+    log_density = lax.sub(lax.sub(lax.mul(lax.sub(a, _const(1, util.aval(a).dtype)),
+                                          lax.log(x)), x), lax.lgamma(a))
+    return lax.neg(lax.div(lax.igamma_grad_a(a, x), lax.exp(log_density)))
+
+
+def _make_gamma(log_space):
+    """The sampler ``(key, a) -> Gamma(a) samples`` (logs if ``log_space``) as a
+    custom_jvp: no derivative through the rejection loop, the implicit one
+    with respect to ``a`` instead."""
+    @custom_jvp
+    def sample(key, a):
+        return _gamma_jit()(key, a, log_space)
+
+    @sample.defjvp
+    def sample_jvp(primals, tangents):
+        key, a = primals
+        out = sample(key, a)
+        if log_space:
+            # d log x = dx / x; x = exp(out) underflows to 0 for tiny shapes,
+            # read as the smallest normal float (as JAX).
+            x = lax.exp(out)
+            tiny = jnp.full_like(x, np.finfo(util.aval(x).dtype).tiny)
+            x = jnp.where(lax.eq(x, jnp.zeros_like(x)), tiny, x)
+            grad = lax.div(_gamma_grad(a, x), x)
+        else:
+            grad = _gamma_grad(a, out)
+        return out, lax.mul(tangents[1], grad)
+    return sample
+
+
+_GAMMA_SAMPLE = _make_gamma(False)
+_LOGGAMMA_SAMPLE = _make_gamma(True)
+
+
+def _gamma(key, a, shape, dt, log_space, name="gamma"):
+    key, _ = check_key(key, f"random.{name}")
+    shape, (a,) = _params(name, shape, a, dtype=dt)
+    if util.shape(a) != shape:
+        a = jnp.broadcast_to(a, shape)
+    return (_LOGGAMMA_SAMPLE if log_space else _GAMMA_SAMPLE)(key, a)
 
 
 def gamma(key, a, shape=None, dtype=None):
-    """Gamma(a, 1) samples (density x**(a-1) exp(-x) / Gamma(a)); NaN where a <= 0.
-    Needs a concrete key and concrete ``a`` and gives no gradient with respect
-    to ``a`` (it is a rejection sampler run in numpy)."""
+    """Gamma(a, 1) samples (density x**(a-1) exp(-x) / Gamma(a)), JAX's numbers
+    for a key; NaN where a < 0. Differentiable in ``a`` (implicit
+    reparameterization)."""
     dt = _float_dtype(dtype, "gamma")
-    _check_gamma_key(key, "gamma")
-    shape, (a,) = _concrete_params("gamma", shape, a)
-    return core.wrap(np.exp(_log_gamma(key, a)).astype(dt))
+    return _gamma(key, a, shape, dt, False)
+
+
+def loggamma(key, a, shape=None, dtype=None):
+    """log of Gamma(a, 1) samples, accurate where gamma itself underflows (small a)."""
+    dt = _float_dtype(dtype, "loggamma")
+    return _gamma(key, a, shape, dt, True, "loggamma")
 
 
 def chisquare(key, df, shape=None, dtype=None):
-    """Chi-squared samples with ``df`` degrees of freedom: 2 Gamma(df / 2).
-    Same restrictions as gamma."""
+    """Chi-squared samples with ``df`` degrees of freedom: 2 exp(loggamma(df / 2))."""
     dt = _float_dtype(dtype, "chisquare")
-    _check_gamma_key(key, "chisquare")
-    shape, (df,) = _concrete_params("chisquare", shape, df)
-    return core.wrap((2.0 * np.exp(_log_gamma(key, df / 2.0))).astype(dt))
+    shape, (df,) = _params("chisquare", shape, df, dtype=dt)
+    half = lax.div(df, _const(2, dt))
+    return lax.mul(jnp.exp(_gamma(key, half, shape, dt, True, "chisquare")), _const(2, dt))
 
 
 def beta(key, a, b, shape=None, dtype=None):
-    """Beta(a, b) samples: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b), in log space
-    (so small a and b, where both gammas underflow, still work). Same
-    restrictions as gamma."""
+    """Beta(a, b) samples: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b) from the
+    two halves of split(key), computed from their logs (small a and b, where
+    both gammas underflow, still work)."""
     dt = _float_dtype(dtype, "beta")
-    _check_gamma_key(key, "beta")
-    shape, (a, b) = _concrete_params("beta", shape, a, b)
-    ka, kb = split(key)
-    log_x, log_y = _log_gamma(ka, a), _log_gamma(kb, b)
-    return core.wrap(np.exp(log_x - np.logaddexp(log_x, log_y)).astype(dt))
+    key, _ = check_key(key, "random.beta")
+    shape, (a, b) = _params("beta", shape, a, b, dtype=dt)
+    key_a, key_b = split(key)
+    log_a = _gamma(key_a, a, shape, dt, True, "beta")
+    log_b = _gamma(key_b, b, shape, dt, True, "beta")
+    log_max = lax.max(log_a, log_b)
+    ga, gb = jnp.exp(lax.sub(log_a, log_max)), jnp.exp(lax.sub(log_b, log_max))
+    return lax.div(ga, lax.add(ga, gb))
 
 
 def dirichlet(key, alpha, shape=None, dtype=None):
-    """Dirichlet(alpha) samples over alpha's last axis: normalized Gamma(alpha_i)
-    samples (in log space). The output shape is ``shape + alpha.shape[-1:]``;
-    ``shape`` defaults to alpha's batch shape. Same restrictions as gamma."""
+    """Dirichlet(alpha) samples over alpha's last axis: the softmax of
+    loggamma(alpha_i) samples. The output shape is ``shape + alpha.shape[-1:]``;
+    ``shape`` defaults to alpha's batch shape."""
     dt = _float_dtype(dtype, "dirichlet")
-    _check_gamma_key(key, "dirichlet")
-    if isinstance(alpha, core.Tracer):
-        _concrete_params("dirichlet", None, alpha)      # raises the tracer error
-    alpha = np.asarray(alpha, np.float64)
-    if alpha.ndim < 1:
-        raise ValueError(f"random.dirichlet: alpha must have at least one dimension, "
-                         f"got shape {alpha.shape}")
-    batch, _ = _params("dirichlet", shape, np.zeros(alpha.shape[:-1]))
-    log_g = _log_gamma(key, np.broadcast_to(alpha, batch + alpha.shape[-1:]))
-    log_total = np.logaddexp.reduce(log_g, axis=-1, keepdims=True)
-    return core.wrap(np.exp(log_g - log_total).astype(dt))
+    alpha = util.as_operand(alpha)
+    ashape = util.shape(alpha)
+    if len(ashape) < 1:
+        raise ValueError(f"dirichlet requires alpha.ndim >= 1, got alpha.ndim == {len(ashape)}")
+    batch, _ = _params("dirichlet", shape, jnp.zeros(ashape[:-1], dt), dtype=dt)
+    log_g = _gamma(key, alpha, batch + ashape[-1:], dt, True, "dirichlet")
+    # softmax; the maximum only guards exp, the derivative needs no term for it.
+    shifted = jnp.exp(jnp.subtract(log_g, lax.stop_gradient(jnp.max(log_g, -1, keepdims=True))))
+    return jnp.divide(shifted, jnp.sum(shifted, -1, keepdims=True))
+
+
+def t(key, df, shape=None, dtype=None):
+    """Student's t samples with ``df`` degrees of freedom: z sqrt((df/2) / G),
+    z standard normal and G ~ Gamma(df / 2) from the two halves of split(key)."""
+    dt = _float_dtype(dtype, "t")
+    key, _ = check_key(key, "random.t")
+    shape, (df,) = _params("t", shape, df, dtype=dt)
+    key_n, key_g = split(key)
+    z = _normal(key_n, shape, dt)
+    half = lax.div(df, _const(2, dt))
+    g = _gamma(key_g, half, shape, dt, False, "t")
+    return jnp.multiply(z, jnp.sqrt(jnp.divide(half, g)))
