@@ -317,7 +317,12 @@ def _igamma_parts(o, a, x):
     b0 = x + 1.0 - a
 
     def cf_cond(i, b, c, d, h, delta):
-        return ~use_series & (o.fabs(delta - 1.0) > done) & (i < MAX_ITER)
+        going = o.fabs(delta - 1.0) > done
+        if isinstance(delta, _Dual):
+            # Differentiated (igamma_grad_a): the factors' derivatives go to 0
+            # more slowly than the factors go to 1, so wait for them too.
+            going = going | (o.fabs(delta.d) > done)
+        return ~use_series & going & (i < MAX_ITER)
 
     def cf_body(i, b, c, d, h, delta):
         an = -i * (i - a)
