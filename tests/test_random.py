@@ -154,8 +154,6 @@ def test_traced_keys_under_jit_and_vmap_match_eager():
 
 
 def test_bad_inputs():
-    with pytest.raises(TypeError, match="needs a concrete PRNG key"):
-        jaxlite.jit(lambda k: random.gamma(k, 2.0))(KEY)
     with pytest.raises(OverflowError, match="out of bounds for uint32"):
         random.fold_in(KEY, -3)        # as JAX: a Python int must fit uint32
     with pytest.raises(TypeError, match="shape \\(2,\\)"):
@@ -312,20 +310,24 @@ def test_gamma_parameter_shapes_and_nan():
     x = random.gamma(KEY42, a, (2, 3), np.float64)
     assert x.shape == (2, 3)
     assert random.gamma(KEY42, a).shape == (2, 1)
-    assert np.isnan(np.asarray(random.gamma(KEY42, np.array([-1.0, 0.0, 1.0])))[:2]).all()
+    # As JAX: NaN for a < 0, 0 for a = 0 (the boost U**(1/a) is U**inf).
+    edge = np.asarray(random.gamma(KEY42, np.array([-1.0, 0.0, 1.0])))
+    assert np.isnan(edge[0]) and edge[1] == 0.0 and edge[2] > 0
     with pytest.raises(ValueError, match="broadcast"):
         random.gamma(KEY42, np.ones(3), (2,))
     with pytest.raises(ValueError, match="broadcast"):
         random.pareto(KEY42, np.ones(3), (4,))
 
 
-def test_gamma_family_needs_concrete_key_and_parameters():
-    with pytest.raises(TypeError, match="concrete PRNG key"):
-        jaxlite.jit(lambda k: random.gamma(k, 2.0, (3,)))(KEY42)
-    with pytest.raises(TypeError, match="concrete parameters"):
-        jaxlite.grad(lambda a: jnp.sum(random.gamma(KEY42, a, (3,))))(2.0)
-    with pytest.raises(TypeError, match="concrete"):
-        jaxlite.vmap(lambda a: random.beta(KEY42, a, 1.0))(np.ones(3))
+def test_gamma_family_traces_keys_and_parameters():
+    # Traced keys and shapes under jit and vmap give the eager numbers; a
+    # gradient in the shape parameter exists (tests/test_random_gamma.py checks values).
+    np.testing.assert_allclose(jaxlite.jit(lambda k: random.gamma(k, 2.0, (3,)))(KEY42),
+                               random.gamma(KEY42, 2.0, (3,)), rtol=1e-6)
+    g = jaxlite.grad(lambda a: jnp.sum(random.gamma(KEY42, a, (3,))))(2.0)
+    assert np.isfinite(g) and g > 0
+    b = jaxlite.vmap(lambda a: random.beta(KEY42, a, 1.0))(np.ones(3))
+    np.testing.assert_allclose(b, random.beta(KEY42, 1.0, 1.0, (3,))[0] * np.ones(3), rtol=1e-6)
 
 
 TRACEABLE = {
