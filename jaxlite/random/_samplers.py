@@ -760,3 +760,122 @@ def t(key, df, shape=None, dtype=None):
     half = lax.div(df, _const(2, dt))
     g = _gamma(key_g, half, shape, dt, False, "t")
     return jnp.multiply(z, jnp.sqrt(jnp.divide(half, g)))
+
+
+# ---------------------------------------------------------------- binomial
+
+def binomial(key, n, p, shape=None, dtype=None):
+    """Binomial(n, p) counts as floats, with JAX's algorithms, hence its
+    numbers: for n q <= 10 (q = min(p, 1 - p)) the count of geometric gaps
+    that fit in n, else Hormann's BTRS transformed rejection; both as
+    while_loops over the whole array (compiled once per shape). NaN for n < 0
+    or NaN n or p, inf for n = inf; a non-integer n is floored."""
+    dt = _float_dtype(dtype, "binomial")
+    key, _ = check_key(key, "random.binomial")
+    (p,) = util.promote_inexact(p)
+    pdt = util.aval(p).dtype
+    shape, (n, p) = _params("binomial", shape, n, p, dtype=pdt)
+    n, p = jnp.broadcast_to(n, shape), jnp.broadcast_to(p, shape)
+    return _binomial_jit()(key, n, p, shape, dt)
+
+
+_BINOMIAL = []
+
+
+def _binomial_jit():
+    # Made on first use, as _poisson_jit.
+    if not _BINOMIAL:
+        _BINOMIAL.append(jit(_binomial, static_argnums=(3, 4)))
+    return _BINOMIAL[0]
+
+
+def _binomial(key, count, prob, shape, dt):
+    p_lt_half = prob < 0.5
+    q = jnp.where(p_lt_half, prob, 1.0 - prob)
+    count_bad = jnp.isnan(count) | (count < 0.0)
+    count_inf = jnp.isinf(count)
+    q_nan, q_neg = jnp.isnan(q), q < 0.0
+    q = jnp.where(q_nan | q_neg, jnp.full_like(q, 0.01), q)
+    use_inversion = count_bad | (count * q <= 10.0)
+    count = jnp.floor(count)
+    # Each algorithm gets harmless parameters where the other one is used.
+    count_inv = jnp.where(use_inversion, count, jnp.zeros_like(count))
+    count_btrs = jnp.where(use_inversion, jnp.full_like(count, 1e4), count)
+    q_btrs = jnp.where(use_inversion, jnp.full_like(q, 0.5), q)
+    out = jnp.where(use_inversion, _binomial_inversion(key, count_inv, q, shape),
+                    _btrs(key, count_btrs, q_btrs, shape))
+    invalid = q_neg | q_nan | count_bad
+    out = jnp.where(invalid, jnp.full_like(out, np.nan), out)
+    out = jnp.where(count_inf & ~invalid, jnp.full_like(out, np.inf), out)
+    # The algorithms sample with q <= 1/2: mirror back for p >= 1/2.
+    out = jnp.where(p_lt_half | count_bad | q_nan | count_inf, out, count - out)
+    return out.astype(dt)
+
+
+def _binomial_inversion(key, count, prob, shape):
+    """How many Geometric(prob) gaps fit in ``count`` trials."""
+    log_q = jnp.log1p(jnp.negative(prob))
+
+    def body(carry):
+        num, total, rng = carry
+        sub, rng = split(rng)        # JAX's order: the first key draws
+        num = jnp.where(total <= count, num + 1, num)
+        u = _uniform(sub, shape, util.aval(prob).dtype)
+        return num, total + jnp.ceil(jnp.log(u) / log_q), rng
+
+    init = (jnp.zeros_like(prob), jnp.zeros_like(prob), key)
+    num = lax.while_loop(lambda c: jnp.any(c[1] <= count), body, init)[0]
+    return num - 1
+
+
+def _stirling_tail(k):
+    """log k! - (Stirling's formula for it), tabulated for k <= 9. Above, JAX
+    evaluates the series at k clamped to 9 (so at 9, not k); done the same way
+    here because it decides BTRS's acceptances, hence JAX's numbers."""
+    dt = util.aval(k).dtype
+    table = jnp.asarray(np.array(_STIRLING_TAIL, dt))
+    small = k <= 9
+    k = jnp.clip(k, 0.0, 9.0)
+    kp1sq = (k + 1) * (k + 1)
+    approx = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+    return jnp.where(small, table[jnp.floor(k).astype(np.int32)], approx)
+
+
+_STIRLING_TAIL = [0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+                  0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+                  0.0118967099458917, 0.0104112652619720, 0.00925546218271273,
+                  0.00833056343336287]
+
+
+def _btrs(key, count, prob, shape):
+    """Hormann's BTRS ("The generation of binomial random variates", 1993)."""
+    dt = util.aval(prob).dtype
+    stddev = jnp.sqrt(count * prob * (1 - prob))
+    b = 1.15 + 2.53 * stddev
+    a = -0.0873 + 0.0248 * b + 0.01 * prob
+    c = count * prob + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = prob / (1 - prob)
+    alpha = (2.83 + 5.1 / b) * stddev
+    m = jnp.floor((count + 1) * prob)
+    tails_m = _stirling_tail(m) + _stirling_tail(count - m)
+
+    def body(carry):
+        k_out, accepted, rng = carry
+        keys = split(rng, 3)
+        u = _uniform(keys[1], shape, dt) - 0.5
+        v = _uniform(keys[2], shape, dt)
+        us = 0.5 - jnp.abs(u)
+        accept1 = (us >= 0.07) & (v <= v_r)
+        k = jnp.floor((2 * a / us + b) * u + c)
+        reject = (k < 0) | (k > count)
+        v = jnp.log(v * alpha / (a / (us * us) + b))
+        ub = ((m + 0.5) * jnp.log((m + 1) / (r * (count - m + 1)))
+              + (count + 1) * jnp.log((count - m + 1) / (count - k + 1))
+              + (k + 0.5) * jnp.log(r * (count - k + 1) / (k + 1))
+              + tails_m - _stirling_tail(k) - _stirling_tail(count - k))
+        accept = accept1 | (~reject & (v <= ub))
+        return jnp.where(accept, k, k_out), accepted | accept, keys[0]
+
+    init = (jnp.full(shape, -1.0, dt), jnp.zeros(shape, bool), key)
+    return lax.while_loop(lambda c: jnp.any(~c[1]), body, init)[0]
