@@ -1,4 +1,5 @@
-"""jaxlite.random's gamma family (gamma, loggamma, beta, dirichlet, chisquare, t):
+"""jaxlite.random's gamma family (gamma, loggamma, beta, dirichlet, chisquare, t)
+and binomial:
 JAX's numbers for a key, moments, traced keys and parameters under jit and
 vmap, and the implicit-reparameterization gradient in the shape parameter.
 
@@ -31,6 +32,10 @@ T_7 = [1.2582149505615234, 0.6802854537963867, -0.5002365112304688, -0.508524239
 VMAP_3 = [[0.00778880575671792, 0.7087044715881348], [1.909811019897461, 2.0345754623413086],
           [13.487936019897461, 13.580278396606445]]
 GRAD_GAMMA_1 = [5.611867904663086, 4.314093589782715, 4.237251281738281, 4.058143615722656]
+BINOMIAL_7 = [0.0, 2.0, 6.0, 328.0, 299926.0, math.inf, math.nan, math.nan, 3.0]
+BINOMIAL_7P = [0.0, 50.0, math.nan, 44.0, 28.0]
+BINOMIAL_VMAP = [[2.0, 1.0, 3.0, 1.0], [29.0, 32.0, 26.0, 29.0],
+                 [1224.0, 1225.0, 1216.0, 1162.0]]
 GAMMA64_0 = [0.01796465549854392, 0.34852732423339494, 4.442491722277749, 26.11618040607876]
 
 
@@ -189,3 +194,39 @@ def test_shapes_and_errors():
         random.gamma(K0, jnp.ones(3), (2,))
     with pytest.raises(ValueError, match="alpha.ndim >= 1"):
         random.dirichlet(K0, 1.0)
+
+
+# ---------------------------------------------------------------- binomial
+
+def test_binomial_jax_numbers():
+    n = jnp.array([0., 3., 20., 1000., 1e6, jnp.inf, -1., jnp.nan, 7.5])
+    x = random.binomial(K7, n, 0.3)
+    assert x.dtype == np.float32
+    np.testing.assert_array_equal(x, BINOMIAL_7)        # exact: counts
+    np.testing.assert_array_equal(random.binomial(K7, 50.0, jnp.array([0.0, 1.0, -0.1, 0.9, 0.5])),
+                                  BINOMIAL_7P)
+    keys = random.split(random.PRNGKey(2), 3)
+    f = jaxlite.vmap(lambda k, n: random.binomial(k, n, 0.4, (4,)))
+    np.testing.assert_array_equal(f(keys, jnp.array([5., 60., 3000.])), BINOMIAL_VMAP)
+    np.testing.assert_array_equal(jaxlite.jit(f)(keys, jnp.array([5., 60., 3000.])),
+                                  BINOMIAL_VMAP)
+
+
+@pytest.mark.parametrize("n, p", [(8, 0.3), (30, 0.9), (500, 0.2), (10_000, 0.55)])
+def test_binomial_moments_and_pmf(n, p):
+    # both algorithms (n q <= 10: inversion, above: BTRS), p > 1/2 by mirroring
+    x = np.asarray(random.binomial(random.PRNGKey(13), n, p, (N,)))
+    assert (x == np.floor(x)).all() and (x >= 0).all() and (x <= n).all()
+    _check_moments(x, n * p, n * p * (1 - p))
+    # the frequencies of the central values against the pmf
+    for v in np.arange(round(n * p) - 2, round(n * p) + 3):
+        freq, pmf = np.mean(x == v), stats.binom.pmf(v, n, p)
+        assert abs(freq - pmf) < Z * math.sqrt(pmf * (1 - pmf) / N), (v, freq, pmf)
+
+
+def test_binomial_errors():
+    with pytest.raises(ValueError, match="must be a float dtype"):
+        random.binomial(K0, 5, 0.5, (2,), np.int32)
+    with pytest.raises(ValueError, match="broadcast"):
+        random.binomial(K0, jnp.ones(3), 0.5, (2,))
+    assert random.binomial(K0, jnp.ones((2, 1)), jnp.full(3, 0.5)).shape == (2, 3)
