@@ -12,7 +12,8 @@ from jaxlite.random._samplers import (
     uniform, normal, truncated_normal, bernoulli, exponential, gumbel, laplace, logistic,
     cauchy, bits, randint, rademacher, categorical, permutation, shuffle, choice,
     lognormal, rayleigh, weibull_min, pareto, triangular, loggamma, gamma, chisquare, beta,
-    dirichlet, multivariate_normal, orthogonal, maxwell, double_sided_maxwell, geometric, poisson, t, binomial)
+    dirichlet, multivariate_normal, orthogonal, maxwell, double_sided_maxwell, geometric, poisson,
+    t, binomial)
 
 __all__ = ["PRNGKey", "key", "key_data", "wrap_key_data", "key_impl", "clone", "split",
            "fold_in", "uniform", "normal", "truncated_normal", "bernoulli", "exponential",

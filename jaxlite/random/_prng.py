@@ -78,16 +78,6 @@ def check_key(key, name="random"):
     return key, None
 
 
-def need_concrete(key, name, why=""):
-    """The key's numpy value; TypeError for a traced key (``why``: the reason)."""
-    _, k = check_key(key, f"random.{name}")
-    if k is None:
-        raise TypeError(f"random.{name} needs a concrete PRNG key{why}, got a traced key "
-                        f"{core.get_aval(key)}: split the key outside jit/vmap and pass the "
-                        f"result in{core.where_message()}")
-    return k
-
-
 def PRNGKey(seed):
     """A key from an integer seed: the words ``(seed >> 32, seed & 0xFFFFFFFF)``
     of the seed as a 64-bit integer (x64 mode) or a 32-bit one (otherwise, so
