@@ -672,11 +672,11 @@ def _make_gamma(log_space):
         key, a = primals
         out = sample(key, a)
         if log_space:
-            # d log x = dx / x; x = exp(out) underflows to 0 for tiny shapes,
-            # read as the smallest normal float (as JAX).
+            # d log x = dx / x; x = exp(out) underflows for tiny shapes: read
+            # as the smallest normal float (as JAX, whose exp flushes subnormals).
             x = lax.exp(out)
             tiny = jnp.full_like(x, np.finfo(util.aval(x).dtype).tiny)
-            x = jnp.where(lax.eq(x, jnp.zeros_like(x)), tiny, x)
+            x = jnp.where(lax.lt(x, tiny), tiny, x)
             grad = lax.div(_gamma_grad(a, x), x)
         else:
             grad = _gamma_grad(a, out)
