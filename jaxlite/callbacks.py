@@ -5,9 +5,9 @@ Each call site registers its function under an integer id, the primitive's
 ``callback`` param. The primitives' impl calls the function eagerly; under
 jit the compiler emits a call back into Python (compiler/callback.py) which
 runs ``run`` with the inputs' values and copies the results into the
-program's buffers. An exception there cannot unwind through native code: it
-is kept (``keep_error``) and raised when the compiled program returns
-(``raise_kept``), so a callback error under jit is still an exception.
+program's buffers. Any error is JAX's JaxRuntimeError caused by the original
+exception. Compiled, it cannot unwind through native code: it is kept
+(``keep_error``) and raised when the compiled program returns (``raise_kept``).
 Like debug_callback, both primitives take a leading token operand and give a
 trailing token result, so that a call with no operands or no results is
 still a kernel with an input and an output; the functions here hide them.
@@ -42,7 +42,16 @@ _NARROWS = {np.dtype(np.float64): np.dtype(np.float32), np.dtype(np.int64): np.d
 
 def run(callback_id, arrays, result_avals):
     """Call callback ``callback_id`` on ``arrays`` (its flat operands); its results
-    as numpy arrays of ``result_avals``, or JAX's RuntimeError naming the mismatch."""
+    as numpy arrays of ``result_avals``. Whatever goes wrong, the callback raising or
+    results not matching (a RuntimeError with JAX's text), is raised as JAX raises it:
+    a JaxRuntimeError, the original exception its cause."""
+    try:
+        return _run(callback_id, arrays, result_avals)
+    except Exception as exc:
+        raise core.JaxRuntimeError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _run(callback_id, arrays, result_avals):
     fn, treedef = _registry[callback_id]
     args, kwargs = tree_util.tree_unflatten(treedef, [core.wrap(np.asarray(a)) for a in arrays])
     outs = tree_util.tree_leaves(fn(*args, **kwargs))

@@ -27,6 +27,23 @@ class UnexpectedTracerError(TypeError):
     """A tracer was used after the transformation that made it had finished."""
 
 
+class JaxRuntimeError(RuntimeError):
+    """An error while a program ran (JAX's ``jax.errors.JaxRuntimeError``): here, an
+    exception inside a ``pure_callback`` / ``io_callback``, which is its cause."""
+
+
+class JAXTypeError(TypeError):
+    """JAX's base of its own TypeErrors (``jax.errors.JAXTypeError``)."""
+
+
+class JAXIndexError(IndexError):
+    """JAX's base of its own IndexErrors (``jax.errors.JAXIndexError``)."""
+
+
+class NonConcreteBooleanIndexError(JAXIndexError):
+    """A boolean mask index was traced: the result's shape would depend on its values."""
+
+
 # The conversions JAX names. They subclass ConcretizationTypeError (JAX's
 # TracerArrayConversionError and TracerIntegerConversionError do not), so code
 # catching the general error keeps working.

@@ -243,3 +243,36 @@ def finfo(dtype):
 
 def iinfo(dtype):
     return np.iinfo(np.dtype(dtype))
+
+
+# --------------------------------------------------------- jax.dtypes' helpers
+
+class TypePromotionError(ValueError):
+    """JAX's error class for a promotion its rules refuse (``jax.dtypes.TypePromotionError``)."""
+
+
+def issubdtype(a, b):
+    """numpy's ``issubdtype`` (jaxlite has no extended dtypes to special-case)."""
+    return np.issubdtype(a, b)
+
+
+_NARROW = {np.dtype(np.int64): int32, np.dtype(np.uint64): uint32,
+           np.dtype(np.float64): float32, np.dtype(np.complex128): complex64}
+
+
+def canonicalize_dtype(dtype, allow_extended_dtype=False):
+    """The dtype arrays of ``dtype`` get: 64-bit types narrow to 32-bit ones unless
+    x64 is on, as JAX's ``jax.dtypes.canonicalize_dtype``."""
+    dt = np.dtype(dtype)
+    return dt if _config.x64.value else _NARROW.get(dt, dt)
+
+
+def scalar_type_of(x):
+    """The Python scalar type holding values like ``x``'s: bool, int, float or complex."""
+    kind = np.dtype(x.dtype if hasattr(x, "dtype") else type(x)).kind
+    return {"b": bool, "i": int, "u": int, "f": float, "c": complex}[kind]
+
+
+def itemsize_bits(dtype):
+    """The bits one element of ``dtype`` takes."""
+    return np.dtype(dtype).itemsize * 8

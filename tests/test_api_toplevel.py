@@ -259,3 +259,24 @@ def test_traced_values_are_instances_of_array_as_in_jax():
     held = []
     jaxlite.jit(lambda x: held.append(isinstance(x, jaxlite.core.DeletedArray)) or x)(1.0)
     assert held == [False]
+
+
+def test_jax_names_for_dtypes_errors_and_stax_reexports():
+    assert jnp.double is jnp.float64 and jnp.single is jnp.float32
+    assert jnp.cdouble is jnp.complex128 and jnp.csingle is jnp.complex64
+    assert issubclass(jnp.floating, jnp.generic) and jnp.character is np.character
+    assert issubclass(jnp.character, jnp.flexible)
+    d = jaxlite.dtypes
+    assert d.canonicalize_dtype(np.float64) == np.float32     # x64 off
+    assert d.canonicalize_dtype(np.int8) == np.int8 and d.canonicalize_dtype(np.int64) == np.int32
+    with jaxlite.experimental.enable_x64():
+        assert d.canonicalize_dtype(np.float64) == np.float64
+    assert d.scalar_type_of(np.float32(1)) is float and d.scalar_type_of(jnp.ones(2, bool)) is bool
+    assert d.itemsize_bits(np.int16) == 16 and d.issubdtype(np.float32, np.floating)
+    assert issubclass(d.TypePromotionError, ValueError)
+    e = jaxlite.errors
+    assert issubclass(e.NonConcreteBooleanIndexError, e.JAXIndexError)
+    assert issubclass(e.JAXIndexError, IndexError) and issubclass(e.JAXTypeError, TypeError)
+    assert issubclass(e.JaxRuntimeError, RuntimeError)
+    from jaxlite.example_libraries import stax
+    assert stax.relu is jaxlite.nn.relu and stax.glorot_normal is jaxlite.nn.initializers.glorot_normal

@@ -23,11 +23,19 @@ __all__ = ["Dense", "GeneralConv", "Conv", "Conv1D", "GeneralConvTranspose", "Co
            "Conv1DTranspose", "BatchNorm", "elementwise", "Tanh", "Relu", "Exp", "LogSoftmax",
            "Softmax", "Softplus", "Sigmoid", "Elu", "LeakyRelu", "Selu", "Gelu", "MaxPool",
            "SumPool", "AvgPool", "Flatten", "Identity", "FanOut", "FanInSum", "FanInConcat",
-           "Dropout", "serial", "parallel", "shape_dependent", "glorot", "randn", "logsoftmax"]
+           "Dropout", "serial", "parallel", "shape_dependent", "glorot", "randn", "logsoftmax",
+           "glorot_normal", "normal", "ones", "zeros", "relu", "elu", "gelu", "leaky_relu",
+           "selu", "sigmoid", "softplus", "softmax", "log_softmax", "standardize"]
 
 # Initializers stax's layers use by default (JAX's defaults).
 glorot = initializers.glorot_normal
 randn = initializers.normal
+# Names JAX's stax module re-exports, which stax programs import from it.
+glorot_normal, normal = initializers.glorot_normal, initializers.normal
+ones, zeros = initializers.ones, initializers.zeros
+relu, elu, gelu, leaky_relu, selu = nn.relu, nn.elu, nn.gelu, nn.leaky_relu, nn.selu
+sigmoid, softplus, softmax, log_softmax, standardize = (
+    nn.sigmoid, nn.softplus, nn.softmax, nn.log_softmax, nn.standardize)
 logsoftmax = nn.log_softmax
 
 

@@ -38,8 +38,7 @@ from jaxlite.numpy._shape import (  # noqa: F401
 from jaxlite.numpy._linalg import (  # noqa: F401
     dot, matmul, tensordot, inner, outer, vdot, einsum, kron, cross, vecdot, matvec, vecmat)
 from jaxlite.numpy._indexing import (  # noqa: F401
-    take, take_along_axis, nonzero, flatnonzero, argwhere, diagonal, trace,
-    NonConcreteBooleanIndexError)
+    take, take_along_axis, nonzero, flatnonzero, argwhere, diagonal, trace)
 from jaxlite.numpy._sorting import sort, argsort, sort_complex  # noqa: F401
 from jaxlite.numpy._setops import (  # noqa: F401
     searchsorted, digitize, bincount, lexsort, partition, argpartition, unique,
@@ -105,6 +104,9 @@ bool = bool_        # the array-API name; shadows the builtin in this module onl
 float_ = float32
 complex_ = complex64
 int_ = int32
+# numpy's C-style names, as jax.numpy has them
+single, double = float32, float64
+csingle, cdouble = complex64, complex128
 dtype = _np.dtype
 pi = _np.pi
 e = _np.e
@@ -122,6 +124,9 @@ complexfloating = _np.complexfloating
 number = _np.number
 signedinteger = _np.signedinteger
 unsignedinteger = _np.unsignedinteger
+generic = _np.generic
+flexible = _np.flexible
+character = _np.character
 
 
 def result_type(*args):

@@ -16,8 +16,7 @@ from jaxlite.numpy import _eager, _elementwise, _reductions, _setops, _shape
 from jaxlite import numpy_util as util
 
 
-class NonConcreteBooleanIndexError(TypeError):
-    """A boolean mask index was traced: the result's shape would depend on its values."""
+NonConcreteBooleanIndexError = core.NonConcreteBooleanIndexError    # an IndexError, as JAX's
 
 
 def _is_index_array(e):
