@@ -8,14 +8,15 @@ from jaxlite.callbacks import pure_callback  # noqa: F401
 from jaxlite.custom_derivatives import custom_jvp, custom_vjp, custom_gradient  # noqa: F401
 from jaxlite.core import Array, ConcretizationTypeError  # noqa: F401
 from jaxlite.lax import stop_gradient  # noqa: F401
-from jaxlite._config import config, enable_checks  # noqa: F401
+from jaxlite._config import config, enable_checks, enable_x64  # noqa: F401
 from jaxlite._api_extras import (  # noqa: F401
     devices, local_devices, device_count, local_device_count, process_index, process_count,
     default_backend, device_put, device_get, checkpoint, remat, checkpoint_policies,
     named_call, named_scope, ShapeDtypeStruct, eval_shape, clear_caches, float0, typeof,
-    effects_barrier)
+    effects_barrier, host_id, host_count, process_indices, default_device,
+    print_environment_info)
 from jaxlite.api import jacrev as jacobian  # noqa: F401  (JAX's alias)
-from jaxlite import test_util, flatten_util  # noqa: F401
+from jaxlite import test_util, flatten_util, typing  # noqa: F401
 from jaxlite import experimental, errors, ops  # noqa: F401
 from jaxlite import debugging  # noqa: F401  (installs the debugging switches)
 from jaxlite._config import (  # noqa: F401  (JAX's context-manager names)

@@ -6,6 +6,8 @@ here, is a real primitive: jaxlite/rematerialize.py). They exist so that code
 written for JAX runs unchanged.
 """
 import contextlib
+import os
+import platform
 import sys
 
 import numpy as np
@@ -85,6 +87,45 @@ def process_count(backend=None):
 
 def default_backend():
     return "cpu"
+
+
+def host_id(backend=None):
+    return process_index(backend)
+
+
+def host_count(backend=None):
+    return process_count(backend)
+
+
+def process_indices(backend=None):
+    return list(range(process_count(backend)))
+
+
+@contextlib.contextmanager
+def default_device(device):
+    """``with jax.default_device(d):``: jaxlite's one CPU device is always the default,
+    so ``d`` must be that device (or None, or "cpu")."""
+    if device is not None and getattr(device, "platform", device) != "cpu":
+        raise ValueError(f"default_device: jaxlite has only its CPU device, got {device!r}")
+    yield
+
+
+def print_environment_info(return_string=False):
+    """The versions of jaxlite and its dependencies, and the machine (JAX's helper)."""
+    # why local: importlib.metadata takes milliseconds to import, for a rare call
+    import importlib.metadata
+    lines = []
+    for dist in ("jaxlite", "numpy", "llvmlite", "scipy", "mpi4py"):
+        try:
+            lines.append(f"{dist + ':':9} {importlib.metadata.version(dist)}")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    lines += [f"python:   {sys.version.split()[0]}", f"machine:  {platform.machine()}, "
+              f"{os.cpu_count()} cores", f"device:   {devices()}"]
+    text = "\n".join(lines)
+    if return_string:
+        return text
+    print(text)
 
 
 class SingleDeviceSharding:

@@ -280,3 +280,37 @@ def test_jax_names_for_dtypes_errors_and_stax_reexports():
     assert issubclass(e.JaxRuntimeError, RuntimeError)
     from jaxlite.example_libraries import stax
     assert stax.relu is jaxlite.nn.relu and stax.glorot_normal is jaxlite.nn.initializers.glorot_normal
+
+
+def test_typing_x64_devices_and_environment_names_as_jax():
+    from jaxlite.typing import ArrayLike, DTypeLike
+
+    def f(x: ArrayLike, dtype: DTypeLike = np.float32) -> jaxlite.Array:
+        return jnp.asarray(x, dtype)
+    assert f([1, 2]).dtype == np.float32
+    assert jaxlite.Array in ArrayLike.__args__ and np.ndarray in ArrayLike.__args__
+    with jaxlite.enable_x64(True):
+        assert jnp.arange(3.0).dtype == np.float64
+    assert jnp.arange(3.0).dtype == np.float32
+    with jaxlite.default_device(jaxlite.devices()[0]):
+        assert jnp.ones(2).devices() == {jaxlite.devices()[0]}
+    with pytest.raises(ValueError):
+        with jaxlite.default_device("gpu"):
+            pass
+    assert (jaxlite.host_id(), jaxlite.host_count(), jaxlite.process_indices()) == (0, 1, [0])
+    text = jaxlite.print_environment_info(return_string=True)
+    assert "jaxlite:" in text and "numpy:" in text and "llvmlite:" in text
+
+
+def test_lax_split_and_tile_as_jax():
+    from jaxlite import lax
+    x = np.arange(10.0).reshape(2, 5)
+    parts = lax.split(x, (1, 4), axis=1)
+    np.testing.assert_array_equal(parts[0], x[:, :1])
+    np.testing.assert_array_equal(parts[1], x[:, 1:])
+    with pytest.raises(ValueError, match="Sum of sizes"):
+        lax.split(x, (2, 2), axis=1)
+    np.testing.assert_array_equal(lax.tile(x, (2, 3)), np.tile(x, (2, 3)))
+    np.testing.assert_array_equal(jaxlite.jit(lambda v: lax.tile(v, (1, 2)))(x), np.tile(x, (1, 2)))
+    g = jaxlite.grad(lambda v: jnp.sum(lax.tile(v, (3,)) ** 2) + jnp.sum(lax.split(v, (1, 2))[1]))
+    np.testing.assert_allclose(g(np.array([1.0, 2.0, 3.0])), 6 * np.array([1.0, 2.0, 3.0]) + [0, 1, 1])

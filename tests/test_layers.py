@@ -51,7 +51,7 @@ LAYERS = [
              "jaxlite.debug", "jaxlite._api_extras", "jaxlite.api", "jaxlite.test_util",
              "jaxlite.flatten_util", "jaxlite.scipy", "jaxlite.experimental", "jaxlite.errors",
              "jaxlite.debugging", "jaxlite.example_libraries", "jaxlite.distributed",
-             "jaxlite.ops"]),
+             "jaxlite.ops", "jaxlite.typing"]),
 ]
 
 

@@ -9,10 +9,12 @@ import numpy as np
 
 from jaxlite import core, dtypes
 from jaxlite.lax import elementwise as el
+from jaxlite.lax import indexing as ix
 from jaxlite.lax import structural as st
 
 __all__ = ["square", "reciprocal", "is_finite", "cbrt", "acosh", "asinh", "atanh",
-           "clamp", "full_like", "broadcast_shapes", "broadcast_to_rank", "collapse"]
+           "clamp", "full_like", "broadcast_shapes", "broadcast_to_rank", "collapse", "split",
+           "tile"]
 
 
 def _aval(x):
@@ -130,3 +132,29 @@ def collapse(operand, start_dimension, stop_dimension=None):
     stop = len(shape) if stop_dimension is None else stop_dimension
     size = int(np.prod(shape[start_dimension:stop], dtype=np.int64))
     return st.reshape(operand, shape[:start_dimension] + (size,) + shape[stop:])
+
+
+def split(operand, sizes, axis=0):
+    """``operand`` cut along ``axis`` into consecutive pieces of ``sizes``, which must
+    add up to that dimension (JAX's ValueError otherwise)."""
+    shape = _aval(operand).shape
+    axis = axis + len(shape) if axis < 0 else axis
+    sizes = [int(s) for s in sizes]
+    if any(s < 0 for s in sizes) or sum(sizes) != shape[axis]:
+        raise ValueError(f"Sum of sizes {sum(sizes)} must be equal to dimension {axis} of the "
+                         f"operand shape {shape}")
+    starts = np.cumsum([0] + sizes)
+    return [ix.slice_in_dim(operand, int(a), int(b), axis=axis) for a, b in zip(starts, starts[1:])]
+
+
+def tile(operand, reps):
+    """``operand`` repeated ``reps[i]`` times along each dimension i (len(reps) = ndim)."""
+    shape = _aval(operand).shape
+    reps = tuple(int(r) for r in reps)
+    if len(reps) != len(shape):
+        raise ValueError(f"len(reps) must equal operand.ndim, got reps={reps} for shape {shape}")
+    # broadcast to (r0, d0, r1, d1, ...), then merge each (ri, di) pair
+    wide = st.broadcast_in_dim(operand, tuple(x for r, d in zip(reps, shape) for x in (r, d)),
+                               tuple(range(1, 2 * len(shape), 2)))
+    return st.reshape(wide, tuple(r * d for r, d in zip(reps, shape)))
+
