@@ -572,3 +572,18 @@ def test_cbrt_is_exact_on_cubes_and_within_an_ulp_elsewhere():
         want = np.cbrt(x.astype(np.float64))
         np.testing.assert_allclose(lax.cbrt(x), want, rtol=np.finfo(dt).eps, atol=0)
     np.testing.assert_allclose(jaxlite.grad(lax.cbrt)(8.0), 1 / 12, rtol=1e-6)
+
+
+def test_nextafter_is_bit_exact_against_numpy():
+    for dt, it in ((np.float32, np.int32), (np.float64, np.int64)):
+        vals = np.array([0.0, -0.0, 1.0, -1.0, 2.0, -2.0, np.inf, -np.inf, np.nan, 3.5,
+                         np.finfo(dt).smallest_subnormal, np.finfo(dt).max, np.finfo(dt).tiny], dt)
+        a, b = (v.ravel() for v in np.meshgrid(vals, vals))
+        with np.errstate(over="ignore"):
+            want = np.nextafter(a, b)
+        for f in (lax.nextafter, jaxlite.jit(lax.nextafter)):
+            got = np.asarray(f(a, b))
+            same_bits = got.view(it) == want.view(it)
+            assert np.all(same_bits | (np.isnan(got) & np.isnan(want)))
+    with pytest.raises(TypeError, match="same dtypes"):
+        lax.nextafter(np.float32(1), np.float64(2))

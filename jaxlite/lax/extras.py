@@ -9,12 +9,13 @@ import numpy as np
 
 from jaxlite import core, dtypes
 from jaxlite.lax import elementwise as el
+from jaxlite.lax import bits
 from jaxlite.lax import indexing as ix
 from jaxlite.lax import structural as st
 
 __all__ = ["square", "reciprocal", "is_finite", "cbrt", "acosh", "asinh", "atanh",
            "clamp", "full_like", "broadcast_shapes", "broadcast_to_rank", "collapse", "split",
-           "tile"]
+           "tile", "nextafter"]
 
 
 def _aval(x):
@@ -157,4 +158,29 @@ def tile(operand, reps):
     wide = st.broadcast_in_dim(operand, tuple(x for r, d in zip(reps, shape) for x in (r, d)),
                                tuple(range(1, 2 * len(shape), 2)))
     return st.reshape(wide, tuple(r * d for r, d in zip(reps, shape)))
+
+
+def nextafter(x1, x2):
+    """The next float after ``x1`` toward ``x2`` (operands of one float dtype).
+
+    One step of the bits read as a signed integer: +1 moves away from zero on
+    either side of it, -1 toward it. From zero the step is the smallest
+    subnormal with the direction's sign; equal operands give ``x2``, NaN gives NaN."""
+    _floating("nextafter", x1)
+    dt = _aval(x1).dtype
+    if _aval(x2).dtype != dt:
+        raise TypeError(f"nextafter requires arguments to have the same dtypes, got "
+                        f"{dt.name}, {_aval(x2).dtype.name}")
+    ity = np.dtype(f"int{8 * dt.itemsize}")
+    up = el.lt(x1, x2)
+    away = el.eq(el.gt(x1, _c(x1, 0)), up)
+    one = full_like(x1, 1, ity)
+    step = el.select_n(away, full_like(x1, -1, ity), one)
+    moved = bits.bitcast_convert_type(el.add(bits.bitcast_convert_type(x1, ity), step), dt)
+    tiny = bits.bitcast_convert_type(one, dt)
+    from_zero = el.select_n(up, el.neg(tiny), tiny)
+    out = el.select_n(el.eq(x1, _c(x1, 0)), moved, from_zero)
+    out = el.select_n(el.eq(x1, x2), out, x2)
+    nan = el.bitwise_or(el.ne(x1, x1), el.ne(x2, x2))
+    return el.select_n(nan, out, el.add(x1, x2))
 
