@@ -587,3 +587,23 @@ def test_nextafter_is_bit_exact_against_numpy():
             assert np.all(same_bits | (np.isnan(got) & np.isnan(want)))
     with pytest.raises(TypeError, match="same dtypes"):
         lax.nextafter(np.float32(1), np.float64(2))
+
+
+def test_reduce_precision_rounds_like_float16_and_bfloat16():
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=2000) * 10.0 ** rng.integers(-8, 6, 2000)).astype(np.float32)
+    x = np.concatenate([x, np.array([0.0, -0.0, np.inf, -np.inf, 65504, 65520, 1 + 2**-11,
+                                     1 + 3 * 2**-11, 2**-14, 2**-15], np.float32)])
+    for f in (lax.reduce_precision, jaxlite.jit(lax.reduce_precision, static_argnums=(1, 2))):
+        # float16: numpy's conversion, except that values below the smallest normal
+        # flush to zero (XLA's ReducePrecision keeps no subnormals)
+        got = np.asarray(f(x, 5, 10))
+        with np.errstate(over="ignore"):
+            want = x.astype(np.float16).astype(np.float32)
+        want = np.where(np.abs(want) < 2.0**-14, np.copysign(0.0, x), want).astype(np.float32)
+        np.testing.assert_array_equal(got, want)
+        # bfloat16: the top 16 bits, rounded to nearest even
+        b = x.view(np.uint32).astype(np.uint64)
+        rounded = ((b + 0x7FFF + ((b >> 16) & 1)) >> 16 << 16).astype(np.uint32).view(np.float32)
+        np.testing.assert_array_equal(np.asarray(f(x, 8, 7)), rounded)
+    assert np.isnan(lax.reduce_precision(np.float32(np.nan), 5, 10))

@@ -15,7 +15,7 @@ from jaxlite.lax import structural as st
 
 __all__ = ["square", "reciprocal", "is_finite", "cbrt", "acosh", "asinh", "atanh",
            "clamp", "full_like", "broadcast_shapes", "broadcast_to_rank", "collapse", "split",
-           "tile", "nextafter"]
+           "tile", "nextafter", "reduce_precision"]
 
 
 def _aval(x):
@@ -183,4 +183,41 @@ def nextafter(x1, x2):
     out = el.select_n(el.eq(x1, x2), out, x2)
     nan = el.bitwise_or(el.ne(x1, x1), el.ne(x2, x2))
     return el.select_n(nan, out, el.add(x1, x2))
+
+
+def reduce_precision(operand, exponent_bits, mantissa_bits):
+    """``operand`` rounded to a float format with these exponent and mantissa
+    widths and back (XLA's ReducePrecision): the mantissa rounds to nearest even,
+    magnitudes above the format's largest become infinities, below its smallest
+    normal zeros (of the same sign); NaN stays NaN."""
+    _floating("reduce_precision", operand)
+    dt = _aval(operand).dtype
+    info = np.finfo(dt)
+    src_mant, src_exp = info.nmant, dt.itemsize * 8 - 1 - info.nmant
+    exponent_bits, mantissa_bits = int(exponent_bits), int(mantissa_bits)
+    if exponent_bits < 1 or mantissa_bits < 0:
+        raise ValueError(f"reduce_precision: exponent_bits must be >= 1 and mantissa_bits >= 0, "
+                         f"got {exponent_bits} and {mantissa_bits}")
+    uty = np.dtype(f"uint{8 * dt.itemsize}")
+
+    def u(v):
+        return full_like(operand, v, uty)
+    x = bits.bitcast_convert_type(operand, uty)
+    if mantissa_bits < src_mant:
+        shift = src_mant - mantissa_bits
+        last = el.bitwise_and(bits.shift_right_logical(x, u(shift)), u(1))
+        x = el.add(x, el.add(u((1 << (shift - 1)) - 1), last))
+        x = el.bitwise_and(x, u(~((1 << shift) - 1) & ((1 << (8 * dt.itemsize)) - 1)))
+    if exponent_bits < src_exp:
+        sign = u(1 << (8 * dt.itemsize - 1))
+        exp_field = el.bitwise_and(x, u(((1 << src_exp) - 1) << src_mant))
+        bias, reduced_bias = (1 << (src_exp - 1)) - 1, (1 << (exponent_bits - 1)) - 1
+        top = u((bias + reduced_bias) << src_mant)           # largest exponent kept
+        bottom = u((bias - reduced_bias) << src_mant)        # below: not a normal number
+        signed_inf = el.bitwise_or(el.bitwise_and(x, sign), u(((1 << src_exp) - 1) << src_mant))
+        signed_zero = el.bitwise_and(x, sign)
+        x = el.select_n(el.gt(exp_field, top), x, signed_inf)
+        x = el.select_n(el.le(exp_field, bottom), x, signed_zero)
+    out = bits.bitcast_convert_type(x, dt)
+    return el.select_n(el.ne(operand, operand), out, operand)
 
