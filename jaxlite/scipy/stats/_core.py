@@ -120,8 +120,9 @@ def sem(a, axis=0, ddof=1, nan_policy="propagate", *, keepdims=False):
     b, = _common.floats(a)
     if nan_policy == "propagate":
         size = b.size if axis is None else b.shape[axis]
-        return b.std(axis, ddof=ddof, keepdims=keepdims) / jnp.sqrt(size).astype(b.dtype)
+        # the count in b's dtype before the root, so float64 data keep float64 precision
+        return b.std(axis, ddof=ddof, keepdims=keepdims) / jnp.sqrt(jnp.asarray(size, b.dtype))
     if nan_policy == "omit":
         count = (~jnp.isnan(b)).sum(axis, keepdims=keepdims)
-        return jnp.nanstd(b, axis, ddof=ddof, keepdims=keepdims) / jnp.sqrt(count).astype(b.dtype)
+        return jnp.nanstd(b, axis, ddof=ddof, keepdims=keepdims) / jnp.sqrt(count.astype(b.dtype))
     raise ValueError(f"{nan_policy} is not supported")
