@@ -206,3 +206,12 @@ def test_sem_against_scipy(dtype):
     np.testing.assert_allclose(np.asarray(stats.sem(b, nan_policy="omit")),
                                st.sem(b, nan_policy="omit"), rtol=1e-13)
     check_grads(lambda a: stats.sem(a), (a.astype(np.float64),), order=1)
+
+
+def test_mode_counts_nans_as_one_value_like_jax():
+    # JAX groups nans (jnp.unique), so two nans outvote single values
+    a = np.array([[np.nan, 1.0, np.nan, 2.0], [np.nan, 1.0, np.nan, 1.0]])
+    for f in (stats.mode, jaxlite.jit(stats.mode, static_argnames="axis")):
+        got = f(a, axis=1)
+        np.testing.assert_array_equal(np.asarray(got.mode), [np.nan, 1.0])
+        np.testing.assert_array_equal(np.asarray(got.count), [2, 2])

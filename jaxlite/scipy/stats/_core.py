@@ -29,13 +29,20 @@ class ModeResult(NamedTuple):
     count: object
 
 
+def _differs(a, b):
+    """a != b, except that nans count as equal (as jnp.unique groups them, so
+    the nans sorted to the end form one run)."""
+    return (a != b) & ~(jnp.isnan(a) & jnp.isnan(b))
+
+
 def _run_lengths(s):
     """For data sorted along axis 0, the length of the run of equal values
     each element belongs to."""
     n = s.shape[0]
     idx = lax.broadcasted_iota(np.int32, s.shape, 0)
-    starts = jnp.concatenate([jnp.ones((1,) + s.shape[1:], bool), s[1:] != s[:-1]], axis=0)
-    ends = jnp.concatenate([s[1:] != s[:-1], jnp.ones((1,) + s.shape[1:], bool)], axis=0)
+    differs = _differs(s[1:], s[:-1])
+    starts = jnp.concatenate([jnp.ones((1,) + s.shape[1:], bool), differs], axis=0)
+    ends = jnp.concatenate([differs, jnp.ones((1,) + s.shape[1:], bool)], axis=0)
     first = lax.cummax(jnp.where(starts, idx, 0), axis=0)
     # the last index of each run: a running minimum from the end
     last = -lax.cummax(jnp.where(ends, -idx, -(n - 1)), axis=0, reverse=True)
