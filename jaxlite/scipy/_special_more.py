@@ -1,0 +1,277 @@
+"""More of jax.scipy.special: erfcx, dawsn, exp1, expi, spence, bernoulli.
+
+Each is written over jaxlite.numpy and lax with a fixed number of series or
+continued-fraction terms per branch (no data-dependent loops), so they trace
+under jit, vmap and grad; every branch is evaluated on an argument clamped
+into its own domain so that untaken branches produce no NaN gradients.
+"""
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from jaxlite import custom_derivatives, lax
+from jaxlite import numpy as jnp
+from jaxlite import numpy_util as util
+
+_EULER = 0.57721566490153286060651209
+_SQRT_PI = math.sqrt(math.pi)
+
+
+def _float(x):
+    x, = util.promote_inexact(x)
+    return jnp.asarray(x)
+
+
+# ---------------------------------------------------------------- erfcx
+
+def _erfcx_cf(x):
+    """exp(x^2) erfc(x) for x >= 2 by the continued fraction
+    1/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated backward."""
+    terms = 60 if x.dtype == np.float64 else 24
+    tail = x
+    for k in range(terms, 0, -1):
+        tail = x + (k / 2.0) / tail
+    return (1.0 / _SQRT_PI) / tail
+
+
+def _exp_square(x):
+    """exp(x^2) without the rounding error of x^2 (which exp would multiply by
+    x^2): x^2 = hi + lo exactly by Veltkamp splitting, exp(hi) exp(lo)."""
+    split = 134217729.0 if x.dtype == np.float64 else 4097.0
+    c = x * split
+    xh = c - (c - x)
+    xl = x - xh
+    hi = x * x
+    lo = ((xh * xh - hi) + 2.0 * xh * xl) + xl * xl
+    return jnp.exp(hi) * jnp.exp(lo)
+
+
+def _erfcx_impl(x):
+    """The scaled complementary error function exp(x^2) erfc(x) (real x)."""
+    x = _float(x)
+    # Below -30 erfcx overflows any float; clamping keeps the squaring finite.
+    small = jnp.clip(x, -30.0, 2.0)
+    direct = _exp_square(small) * lax.erfc(small)
+    large = _erfcx_cf(jnp.maximum(x, 2.0))
+    return jnp.where(x < 2.0, direct, large)
+
+
+# ---------------------------------------------------------------- dawsn
+
+def _dawsn_taylor(x):
+    """sum_k (-2)^k x^(2k+1) / (2k+1)!!, for |x| < 0.2."""
+    x2 = x * x
+    total = jnp.zeros_like(x)
+    for k in range(14, -1, -1):
+        coef = (-2.0) ** k / math.prod(range(1, 2 * k + 2, 2))
+        total = total * x2 + coef
+    return x * total
+
+
+def _dawsn_rybicki(x):
+    """Rybicki's sum (1/sqrt(pi)) sum_{n odd} exp(-(x - n h)^2) / n, h = 1/4,
+    centred on the even grid point nearest x (error ~exp(-(pi/2h)^2))."""
+    h = 0.25
+    n0 = 2.0 * jnp.round(x / (2 * h))
+    xp = x - n0 * h                      # exact: h is a power of two
+    total = jnp.zeros_like(x)
+    for k in range(-29, 30, 2):
+        total = total + jnp.exp(-(xp - k * h) ** 2) / (n0 + k)
+    return total / _SQRT_PI
+
+
+def _dawsn_asymptotic(x):
+    """1/(2x) sum_k (2k-1)!! / (2x^2)^k, for |x| >= 9 (error ~exp(-x^2))."""
+    t = 1.0 / (2.0 * x * x)
+    total = jnp.zeros_like(x)
+    for k in range(20 if x.dtype == np.float64 else 8, -1, -1):
+        total = total * t + float(math.prod(range(1, 2 * k, 2)))
+    return total / (2.0 * x)
+
+
+def _dawsn_impl(x):
+    """Dawson's integral exp(-x^2) int_0^x exp(t^2) dt (real x)."""
+    x = _float(x)
+    a = jnp.abs(x)
+    sign = jnp.where(x < 0, -1.0, 1.0).astype(x.dtype)
+    small = _dawsn_taylor(jnp.clip(a, 0.0, 0.2))
+    mid = _dawsn_rybicki(jnp.clip(a, 0.2, 9.0))
+    large = _dawsn_asymptotic(jnp.maximum(a, 9.0))
+    return sign * jnp.where(a < 0.2, small, jnp.where(a < 9.0, mid, large))
+
+
+# ---------------------------------------------------------------- exp1 / expi
+
+def _e1_series(x):
+    """E1(x) = -gamma - log x - sum_k (-x)^k / (k k!), for 0 < x <= 1."""
+    total = jnp.zeros_like(x)
+    for k in range(24, 0, -1):
+        total = total * x + (-1.0) ** k / (k * math.factorial(k))
+    return -_EULER - jnp.log(x) - total * x
+
+
+def _e1_cf(x):
+    """E1(x) = exp(-x) / (x + 1 - 1/(x + 3 - 4/(x + 5 - ...))), for x >= 1."""
+    terms = 90 if x.dtype == np.float64 else 30
+    tail = x + (2 * terms + 1)
+    for k in range(terms, 0, -1):
+        tail = x + (2 * k - 1) - (k * k) / tail
+    return jnp.exp(-x) / tail
+
+
+def _exp1_impl(x):
+    """E1(x) = int_x^inf exp(-t)/t dt: inf at 0, NaN below 0 (as scipy)."""
+    x = _float(x)
+    series = _e1_series(jnp.where(x > 0, jnp.minimum(x, 1.0), 1.0))
+    cf = _e1_cf(jnp.maximum(x, 1.0))
+    out = jnp.where(x <= 1.0, series, cf)
+    return jnp.where(x > 0, out, jnp.where(x == 0, np.inf, np.nan)).astype(x.dtype)
+
+
+def _ei_series(x):
+    """Ei(x) = gamma + log x + sum_k x^k / (k k!), for 0 < x <= 50."""
+    # Nested from the last term: term_(k+1) / term_k = x k / (k+1)^2.
+    terms = 170 if x.dtype == np.float64 else 100
+    acc = jnp.ones_like(x)
+    for k in range(terms - 1, 0, -1):
+        acc = 1.0 + acc * (x * (k / (k + 1.0) ** 2))
+    return _EULER + jnp.log(x) + x * acc
+
+
+def _ei_asymptotic(x):
+    """Ei(x) ~ exp(x)/x sum_k k!/x^k, for x >= 50 (error ~ exp(-x))."""
+    t = 1.0 / x
+    total = jnp.zeros_like(x)
+    for k in range(50 if x.dtype == np.float64 else 14, -1, -1):
+        total = total * t + float(math.factorial(k))
+    half = jnp.exp(0.5 * x)        # exp(x) alone overflows before Ei(x) does
+    return half * (t * total) * half
+
+
+def _expi_impl(x):
+    """Ei(x) = -E1(-x) below 0, the principal value integral above; -inf at 0."""
+    x = _float(x)
+    pos = jnp.where(x < 50.0, _ei_series(jnp.where(x > 0, jnp.minimum(x, 50.0), 1.0)),
+                    _ei_asymptotic(jnp.maximum(x, 50.0)))
+    neg = -_exp1_impl(jnp.where(x < 0, -x, 1.0))
+    out = jnp.where(x > 0, pos, neg)
+    out = jnp.where(x == np.inf, np.inf, out)   # the asymptotic sum is inf * 0 there
+    return jnp.where(x == 0, -np.inf, out).astype(x.dtype)
+
+
+# ---------------------------------------------------------------- spence
+
+def _bernoulli_exact(n):
+    """B_0 .. B_n as Fractions (B_1 = -1/2), by the Akiyama-Tanigawa recurrence."""
+    out, a = [], []
+    for m in range(n + 1):
+        a.append(Fraction(1, m + 1))
+        for j in range(m, 0, -1):
+            a[j - 1] = j * (a[j - 1] - a[j])
+        out.append(a[0])
+    if n >= 1:
+        out[1] = Fraction(-1, 2)
+    return out
+
+
+_B = [float(b) for b in _bernoulli_exact(40)]
+
+
+def _li2_of_log(u):
+    """Li2(1 - exp(-u)) = sum_k B_k u^(k+1) / (k+1)!, for |u| <= log 2."""
+    total = jnp.zeros_like(u)
+    for k in range(30, -1, -1):
+        if _B[k] != 0.0:
+            total = total + _B[k] / math.factorial(k + 1) * u ** (k + 1)
+    return total
+
+
+def _spence_impl(x):
+    """Spence's function int_1^x log t / (1 - t) dt = Li2(1 - x), x >= 0 (NaN below)."""
+    # Fold x > 2 onto 1/x: spence(x) = -spence(1/x) - log(x)^2 / 2.
+    big = x > 2.0
+    y = jnp.where(big, 1.0 / jnp.maximum(x, 2.0), x)
+    # On [1/2, 2]: Li2(1 - y) with u = -log y.
+    mid = _li2_of_log(-jnp.log(jnp.clip(y, 0.5, 2.0)))
+    # On [0, 1/2): Euler's reflection, Li2(1-y) = pi^2/6 - log y log(1-y) - Li2(y).
+    ys = jnp.clip(y, 0.0, 0.5)
+    log_y = jnp.log(jnp.where(ys > 0, ys, 1.0))
+    low = (math.pi ** 2 / 6) - log_y * jnp.log1p(-ys) - _li2_of_log(-jnp.log1p(-ys))
+    val = jnp.where(y < 0.5, low, mid)
+    logx = jnp.log(jnp.where(big, x, 1.0))
+    val = jnp.where(big, -val - 0.5 * logx * logx, val)
+    return jnp.where(x < 0, np.nan, val).astype(x.dtype)
+
+
+# ---------------------------------------------------------------- derivatives
+
+def _with_derivative(impl, derivative, name):
+    """impl as a custom_jvp function whose tangent is derivative(x, value) * dx:
+    the closed-form derivative rather than that of the series."""
+    f = custom_derivatives.custom_jvp(lambda x: impl(jnp.asarray(x)))
+
+    @f.defjvp
+    def _jvp(primals, tangents):
+        x, = primals
+        dx, = tangents
+        value = f(x)
+        return value, derivative(x, value) * dx
+
+    f.__name__ = name
+    return f
+
+
+_erfcx = _with_derivative(_erfcx_impl, lambda x, v: 2.0 * x * v - 2.0 / _SQRT_PI, "erfcx")
+_dawsn = _with_derivative(_dawsn_impl, lambda x, v: 1.0 - 2.0 * x * v, "dawsn")
+_exp1 = _with_derivative(_exp1_impl, lambda x, v: -jnp.exp(-x) / x, "exp1")
+_expi = _with_derivative(_expi_impl, lambda x, v: jnp.exp(x) / x, "expi")
+_spence = _with_derivative(
+    _spence_impl,
+    # log(x) / (1 - x), whose limit at x = 1 is -1.
+    lambda x, v: jnp.where(x == 1.0, -1.0, jnp.log(x) / jnp.where(x == 1.0, 0.5, 1.0 - x)),
+    "spence")
+
+
+def erfcx(x):
+    """The scaled complementary error function exp(x^2) erfc(x), real x;
+    overflows to inf below about -26.6 (float64) or -9.3 (float32)."""
+    return _erfcx(_float(x))
+
+
+def dawsn(x):
+    """Dawson's integral exp(-x^2) int_0^x exp(t^2) dt, real x."""
+    return _dawsn(_float(x))
+
+
+def exp1(x):
+    """E1(x) = int_x^inf exp(-t)/t dt: inf at 0, NaN below 0 (as scipy)."""
+    return _exp1(_float(x))
+
+
+def expi(x):
+    """Ei(x): -E1(-x) below 0, the principal value of int_-inf^x exp(t)/t dt
+    above; -inf at 0 (as scipy)."""
+    return _expi(_float(x))
+
+
+def spence(x):
+    """Spence's function int_1^x log t / (1 - t) dt (the dilogarithm
+    Li2(1 - x)) for float32/float64 x >= 0; NaN below 0 (as JAX).
+    Other dtypes raise TypeError."""
+    x = jnp.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"x.dtype={x.dtype} is not supported, see docstring for supported types.")
+    return _spence(x)
+
+
+# ---------------------------------------------------------------- bernoulli
+
+def bernoulli(n):
+    """The Bernoulli numbers B_0 .. B_n (B_1 = -1/2), exact then rounded to
+    the default float dtype."""
+    n = util.operator_index(n, "Argument n of bernoulli")
+    if n < 0:
+        raise ValueError("n must be a non-negative integer.")
+    values = np.array([float(b) for b in _bernoulli_exact(n)])
+    return jnp.asarray(values, dtype=jnp.zeros(0).dtype)
