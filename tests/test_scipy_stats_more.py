@@ -215,3 +215,78 @@ def test_mode_counts_nans_as_one_value_like_jax():
         got = f(a, axis=1)
         np.testing.assert_array_equal(np.asarray(got.mode), [np.nan, 1.0])
         np.testing.assert_array_equal(np.asarray(got.count), [2, 2])
+
+
+# ------------------------------------------------------------ gaussian_kde
+
+KDE_DATA = np.random.default_rng(3).normal(size=(2, 25))
+KDE_W = np.random.default_rng(4).uniform(0.5, 1.5, 25)
+KDE_PTS = np.random.default_rng(6).normal(size=(2, 8)) * 1.5
+
+
+@pytest.mark.parametrize("bw", [None, "silverman", 0.4, lambda k: 0.5])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_kde_against_scipy(bw, weighted):
+    w = KDE_W if weighted else None
+    k, s = stats.gaussian_kde(KDE_DATA, bw, w), st.gaussian_kde(KDE_DATA, bw, w)
+    np.testing.assert_allclose(np.asarray(k.covariance), s.covariance, rtol=1e-12)
+    np.testing.assert_allclose(float(k.neff), s.neff, rtol=1e-12)
+    for f in ("evaluate", "pdf", "logpdf", "__call__"):
+        np.testing.assert_allclose(np.asarray(getattr(k, f)(KDE_PTS)),
+                                   getattr(s, f)(KDE_PTS), rtol=1e-11)
+    mean, cov = np.array([0.3, -0.2]), np.array([[1.0, 0.2], [0.2, 0.7]])
+    np.testing.assert_allclose(float(k.integrate_gaussian(mean, cov)),
+                               s.integrate_gaussian(mean, cov), rtol=1e-11)
+    k2, s2 = stats.gaussian_kde(KDE_DATA[:, :9]), st.gaussian_kde(KDE_DATA[:, :9])
+    np.testing.assert_allclose(float(k.integrate_kde(k2)), s.integrate_kde(s2), rtol=1e-11)
+    np.testing.assert_allclose(float(k2.integrate_kde(k)), s2.integrate_kde(s), rtol=1e-11)
+
+
+def test_kde_1d_float32_and_box():
+    data = KDE_DATA[0].astype(np.float32)
+    k, s = stats.gaussian_kde(data), st.gaussian_kde(data.astype(np.float64))
+    got = k.logpdf(np.linspace(-3, 3, 11).astype(np.float32))
+    assert np.asarray(got).dtype == np.float32
+    np.testing.assert_allclose(np.asarray(got, np.float64), s.logpdf(np.linspace(-3, 3, 11)),
+                               rtol=2e-5)
+    k64 = stats.gaussian_kde(KDE_DATA[0])
+    np.testing.assert_allclose(float(k64.integrate_box_1d(-0.5, 1.2)),
+                               st.gaussian_kde(KDE_DATA[0]).integrate_box_1d(-0.5, 1.2),
+                               rtol=1e-12)
+    with pytest.raises(ValueError):
+        stats.gaussian_kde(KDE_DATA).integrate_box_1d(0.0, 1.0)
+    with pytest.raises(ValueError):
+        stats.gaussian_kde(KDE_DATA, bw_method="bogus")
+
+
+def test_kde_logpdf_far_out_stays_finite():
+    k = stats.gaussian_kde(KDE_DATA[0])
+    far = np.array([60.0])
+    np.testing.assert_allclose(np.asarray(k.logpdf(far)),
+                               st.gaussian_kde(KDE_DATA[0]).logpdf(far), rtol=1e-10)
+
+
+def test_kde_is_a_pytree_under_jit_vmap_grad():
+    k = stats.gaussian_kde(KDE_DATA, weights=KDE_W)
+    f = jaxlite.jit(lambda k, p: k.logpdf(p))
+    np.testing.assert_allclose(np.asarray(f(k, KDE_PTS)), np.asarray(k.logpdf(KDE_PTS)),
+                               rtol=1e-12)
+    # density at each point separately, mapped over points
+    one = jaxlite.vmap(lambda p: k.evaluate(p)[0], in_axes=1)(KDE_PTS)
+    np.testing.assert_allclose(np.asarray(one), np.asarray(k.evaluate(KDE_PTS)), rtol=1e-12)
+    # derivative of the log-density in the point and in the data
+    check_grads(lambda p: stats.gaussian_kde(KDE_DATA).logpdf(p), (KDE_PTS,), order=1)
+    check_grads(lambda d: stats.gaussian_kde(d).logpdf(KDE_PTS), (KDE_DATA,), order=1)
+
+
+def test_kde_resample_moments():
+    k = stats.gaussian_kde(KDE_DATA, weights=KDE_W)
+    draws = np.asarray(k.resample(jaxlite.random.PRNGKey(0), (20000,)))
+    assert draws.shape == (2, 20000)
+    w = KDE_W / KDE_W.sum()
+    mean = KDE_DATA @ w
+    np.testing.assert_allclose(draws.mean(axis=1), mean, atol=0.05)
+    # kde covariance = weighted data covariance plus the kernel's
+    want = np.cov(KDE_DATA, aweights=w, bias=True) + np.asarray(k.covariance)
+    np.testing.assert_allclose(np.cov(draws), want, atol=0.08)
+    assert np.asarray(k.resample(jaxlite.random.PRNGKey(1), (4, 3))).shape == (2, 4, 3)
