@@ -182,3 +182,55 @@ def test_vmap_and_jit_of_grad(name):
     np.testing.assert_allclose(np.asarray(batched), looped, rtol=1e-12)
     values = jaxlite.vmap(f)(x.reshape(2, -1) if x.size % 2 == 0 else x)
     np.testing.assert_allclose(np.asarray(values).ravel(), CASES[name][0](x), rtol=1e-13)
+
+
+EXPN_X = np.concatenate([np.linspace(0, 30, 301), np.logspace(-300, 300, 61), np.logspace(-8, 3, 111)])
+
+
+@pytest.mark.parametrize("dt", [F64, np.float32])
+@pytest.mark.parametrize("jit", [False, True])
+def test_expn_against_scipy(dt, jit):
+    f = jaxlite.jit(sp.expn) if jit else sp.expn
+    info = np.finfo(dt)
+    with np.errstate(all="ignore"):
+        x = EXPN_X.astype(dt)
+        x = x[np.isfinite(x)]
+    for n in list(range(0, 24)) + [30, 100, 1000]:
+        with np.errstate(all="ignore"):
+            want = ss.expn(n, x.astype(F64))
+        got = f(dt(n), jnp.asarray(x))
+        assert got.dtype == dt
+        got = np.asarray(got, F64)
+        normal = np.isfinite(want) & (want <= info.max) & (want >= info.tiny)
+        # scipy's own error reaches ~260 ulp for large n and x (see the exact check).
+        np.testing.assert_allclose(got[normal], want[normal], rtol=1e-13 if dt == F64 else 4 * 2.0 ** -23)
+        assert np.array_equal(np.isinf(got), np.isinf(want) | (want > info.max))
+
+
+def _exact_expn_cf(n, x, terms=300):
+    getcontext().prec = 50
+    n, x = Decimal(n), Decimal(x)
+    tail = x + n + 2 * terms
+    for i in range(terms, 0, -1):
+        tail = x + n + 2 * (i - 1) - i * (n - 1 + i) / tail
+    return float((-x).exp() / tail)
+
+
+def test_expn_exact_and_special_values():
+    for n, x in [(100, 501.1872336272735), (1000, 125.89254117941714), (3, 1.2589254117941662), (2, 4.0)]:
+        assert abs(float(sp.expn(F64(n), F64(x))) / _exact_expn_cf(n, x) - 1) < 1e-15
+    got = np.asarray(sp.expn(np.array([0.0, 1.0, 2.0, 5.0, -1.0, 1.0, 1.5]),
+                             np.array([0.0, 0.0, 0.0, 0.0, 1.0, -1.0, 1.0])))
+    np.testing.assert_array_equal(got, [np.inf, np.inf, 1.0, 0.25, np.nan, np.nan, np.nan])
+    # n broadcasts against x; ints promote.
+    assert sp.expn(np.arange(3)[:, None], np.ones(4)).shape == (3, 4)
+
+
+def test_expn_grads():
+    x = np.array([0.3, 0.9, 1.5, 7.0], F64)
+    for n in (1.0, 2.0, 5.0, 25.0):
+        check_grads(lambda x: sp.expn(F64(n), x), (x,), order=2, rtol=1e-5, atol=1e-8)
+        g = jaxlite.jit(jaxlite.vmap(jaxlite.grad(lambda x: sp.expn(F64(n), x))))(x)
+        np.testing.assert_allclose(np.asarray(g), -ss.expn(int(n) - 1, x), rtol=1e-13)
+    # The index is not differentiated (as JAX: zero tangent).
+    assert float(jaxlite.grad(sp.expn)(F64(2.0), F64(1.0))) == 0.0

@@ -160,6 +160,78 @@ def _expi_impl(x):
     return jnp.where(x == 0, -np.inf, out).astype(x.dtype)
 
 
+# ---------------------------------------------------------------- expn
+
+_EXPN_SERIES_MAX_N = 20
+
+
+def _expn_series(n, x):
+    """E_n(x) for 0 < x <= 1 and integer 1 <= n <= 20:
+    (-x)^(n-1)/(n-1)! (psi(n) - log x) - sum_{k != n-1} (-x)^k / ((k-n+1) k!)."""
+    psi = jnp.full_like(x, -_EULER)
+    for m in range(1, _EXPN_SERIES_MAX_N):          # psi(n) = -gamma + H_(n-1)
+        psi = jnp.where(m < n, psi + 1.0 / m, psi)    # (a bare where of two Python floats is float32)
+    total = jnp.zeros_like(x)
+    special = jnp.zeros_like(x)
+    power = jnp.ones_like(x)                        # (-x)^k / k!
+    for k in range(0, _EXPN_SERIES_MAX_N + 25):
+        hit = (n - 1.0) == k
+        special = jnp.where(hit, power, special)
+        total = total - jnp.where(hit, 0.0, power / jnp.where(hit, 1.0, k - n + 1.0))
+        power = power * (-x / (k + 1))
+    return special * (psi - jnp.log(x)) + total
+
+
+def _expn_cf(n, x):
+    """E_n(x) = exp(-x) / (x + n - 1 n/(x + n + 2 - 2 (n+1)/(x + n + 4 - ...))),
+    for x > 1 or n > 20, evaluated backward."""
+    terms = 100 if x.dtype == np.float64 else 36
+    tail = x + n + 2.0 * terms
+    for i in range(terms, 0, -1):
+        tail = x + n + 2.0 * (i - 1) - i * (n - 1.0 + i) / tail
+    return jnp.exp(-x) / tail
+
+
+def _expn_impl(n, x):
+    n, x = jnp.asarray(n), jnp.asarray(x)
+    integer = n == jnp.floor(n)
+    use_series = (x <= 1.0) & (n <= _EXPN_SERIES_MAX_N)
+    ns = jnp.clip(jnp.where(integer, n, 1.0), 1.0, float(_EXPN_SERIES_MAX_N))
+    series = _expn_series(ns, jnp.where(x > 0, jnp.minimum(x, 1.0), 1.0))
+    cf = _expn_cf(jnp.where(integer, jnp.maximum(n, 1.0), 1.0), jnp.where(x > 0, x, 1.0))
+    out = jnp.where(use_series, series, cf)
+    out = jnp.where(n == 0, jnp.exp(-x) / x, out)
+    # At x = 0: inf for n <= 1, 1/(n-1) above.
+    out = jnp.where(x == 0, jnp.where(n <= 1, np.inf, 1.0 / jnp.maximum(n - 1.0, 1.0)), out)
+    bad = (n < 0) | (x < 0) | ~integer
+    return jnp.where(bad, np.nan, out).astype(x.dtype)
+
+
+@custom_derivatives.custom_jvp
+def _expn(n, x):
+    return _expn_impl(n, x)
+
+
+@_expn.defjvp
+def _expn_jvp(primals, tangents):
+    # d/dx E_n(x) = -E_(n-1)(x); n is an integer index, so its tangent is dropped (as JAX).
+    n, x = primals
+    _, dx = tangents
+    # E_0 = exp(-x)/x has derivative -exp(-x) (x + 1) / x^2 (E_-1 would be NaN here).
+    e0_slope = -jnp.exp(-x) * (x + 1.0) / (x * x)
+    slope = jnp.where(n == 0, e0_slope, -_expn(jnp.maximum(n - 1.0, 0.0), x))
+    return _expn(n, x), slope * dx
+
+
+def expn(n, x):
+    """The generalized exponential integral E_n(x) = int_1^inf exp(-x t)/t^n dt
+    for integer-valued n >= 0 and x >= 0 (n and x promote to one float dtype);
+    NaN for n < 0, x < 0 or non-integer n (as JAX; scipy truncates n)."""
+    n, x = util.promote_inexact(n, x)
+    n, x = jnp.broadcast_arrays(n, x)
+    return _expn(n, x)
+
+
 # ---------------------------------------------------------------- spence
 
 def _bernoulli_exact(n):

@@ -11,14 +11,15 @@ import numpy as np
 from jaxlite import custom_derivatives, lax, nn
 from jaxlite import numpy as jnp
 from jaxlite import numpy_util as util
-from jaxlite.scipy._special_more import bernoulli, dawsn, erfcx, exp1, expi, spence
+from jaxlite.scipy._special_more import (bernoulli, dawsn, erfcx, exp1, expi, expn,
+                                            spence)
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "erf", "erfc", "erfinv", "gammaln", "gamma",
            "digamma", "polygamma", "betaln", "betainc", "gammainc", "gammaincc", "xlogy",
            "xlog1py", "expit", "logit", "ndtr", "ndtri", "log_ndtr", "entr", "i0e", "i1e",
            "i0", "i1", "zeta", "multigammaln", "gammasgn", "beta", "kl_div", "rel_entr",
            "factorial", "comb", "poch", "loggamma", "boxcox", "boxcox1p",
-           "erfcx", "dawsn", "exp1", "expi", "spence", "bernoulli"]
+           "erfcx", "dawsn", "exp1", "expi", "expn", "spence", "bernoulli"]
 
 logsumexp = nn.logsumexp
 
