@@ -234,3 +234,45 @@ def test_expn_grads():
         np.testing.assert_allclose(np.asarray(g), -ss.expn(int(n) - 1, x), rtol=1e-13)
     # The index is not differentiated (as JAX: zero tangent).
     assert float(jaxlite.grad(sp.expn)(F64(2.0), F64(1.0))) == 0.0
+
+
+@pytest.mark.parametrize("dt", [F64, np.float32])
+@pytest.mark.parametrize("jit", [False, True])
+def test_sici_against_scipy(dt, jit):
+    f = jaxlite.jit(sp.sici) if jit else sp.sici
+    eps = np.finfo(dt).eps
+    with np.errstate(all="ignore"):
+        x = GRID.astype(dt)
+        x = x[np.isfinite(x)]
+    if jit:
+        # jaxlite's jitted sin/cos return NaN past about 1e16 (float64) or 1e5
+        # (float32), where their range reduction stops; sici's tails use them.
+        x = x[np.isfinite(np.asarray(jaxlite.jit(jnp.sin)(jnp.asarray(x)))) | (np.abs(x) <= 4)]
+    want = ss.sici(x.astype(F64))
+    got = f(jnp.asarray(x))
+    for w, g in zip(want, got):
+        assert g.dtype == dt
+        g = np.asarray(g, F64)
+        fin = np.isfinite(w)
+        # Relative to a few ulp, absolute near Ci's roots (0.6165, 3.384, ...)
+        # where the value's relative accuracy is that of the rounded argument.
+        assert np.all(np.abs(g - w)[fin] <= 4 * eps * (np.abs(w[fin]) + 1.0))
+        assert np.array_equal(g[~fin], w[~fin])
+
+
+def test_sici_special_values_and_grads():
+    si, ci = sp.sici(np.array([0.0, np.inf, -np.inf, 1e300], F64))
+    np.testing.assert_array_equal(np.asarray(si)[:3], [0.0, np.pi / 2, -np.pi / 2])
+    np.testing.assert_array_equal(np.asarray(ci)[:3], [-np.inf, 0.0, 0.0])
+    np.testing.assert_allclose(np.asarray(si)[3], np.pi / 2, rtol=1e-15)
+    x = np.array([-7.0, -0.5, 0.8, 3.0, 4.5, 40.0], F64)
+    check_grads(lambda x: sp.sici(x)[0], (x,), order=2, rtol=1e-5, atol=1e-8)
+    check_grads(lambda x: sp.sici(x)[1], (x,), order=2, rtol=1e-5, atol=1e-8)
+    gs = jaxlite.jit(jaxlite.vmap(jaxlite.grad(lambda x: sp.sici(x)[0])))(x)
+    gc = jaxlite.vmap(jaxlite.grad(lambda x: sp.sici(x)[1]))(x)
+    np.testing.assert_allclose(np.asarray(gs), np.sin(x) / x, rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(gc), np.cos(x) / x, rtol=1e-14)
+    assert float(jaxlite.grad(lambda x: sp.sici(x)[0])(F64(0.0))) == 1.0
+    si, ci = jaxlite.vmap(sp.sici)(x.reshape(3, 2))
+    np.testing.assert_allclose(np.asarray(si).ravel(), ss.sici(x)[0], rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(ci).ravel(), ss.sici(x)[1], rtol=1e-13)

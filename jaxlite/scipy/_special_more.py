@@ -232,6 +232,87 @@ def expn(n, x):
     return _expn(n, x)
 
 
+# ---------------------------------------------------------------- sici
+
+def _sici_series(x):
+    """Si and Ci by their power series, for 0 < x <= 4:
+    Si = sum (-1)^k x^(2k+1) / ((2k+1) (2k+1)!), Ci = gamma + log x + sum_k>=1
+    (-1)^k x^(2k) / (2k (2k)!)."""
+    x2 = x * x
+    si = jnp.zeros_like(x)
+    ci = jnp.zeros_like(x)
+    for k in range(22, 0, -1):
+        si = si * x2 + (-1.0) ** k / ((2 * k + 1) * math.factorial(2 * k + 1))
+        ci = ci * x2 + (-1.0) ** k / (2 * k * math.factorial(2 * k))
+    si = x * (1.0 + si * x2)
+    ci = _EULER + jnp.log(x) + ci * x2
+    return si, ci
+
+
+def _sici_cf(x):
+    """Si and Ci for 4 <= x <= 1e8 from E1(ix) = -Ci(x) + i (Si(x) - pi/2), by
+    the continued fraction exp(-z) / (z + 1 - 1/(z + 3 - 4/(z + 5 - ...))) at
+    z = ix, in real and imaginary parts."""
+    terms = 60 if x.dtype == np.float64 else 25
+    tr, ti = jnp.full_like(x, 2.0 * terms + 1.0), x          # the tail, tr + i ti
+    for k in range(terms, 0, -1):
+        scale = (k * k) / (tr * tr + ti * ti)                   # k^2 / tail = scale conj(tail)
+        tr, ti = (2.0 * k - 1.0) - scale * tr, x + scale * ti
+    norm = tr * tr + ti * ti
+    # (cos x - i sin x) / (tr + i ti)
+    c, s = jnp.cos(x), jnp.sin(x)
+    re = (c * tr - s * ti) / norm
+    im = (-s * tr - c * ti) / norm
+    return 0.5 * math.pi + im, -re
+
+
+def _sici_asymptotic(x):
+    """Si ~ pi/2 - f cos x - g sin x, Ci ~ f sin x - g cos x with
+    f ~ (1 - 2/x^2)/x, g ~ (1 - 6/x^2)/x^2, for x >= 1e8."""
+    inv = 1.0 / x
+    f = inv * (1.0 - 2.0 * inv * inv)
+    g = inv * inv * (1.0 - 6.0 * inv * inv)
+    c, s = jnp.cos(x), jnp.sin(x)
+    return 0.5 * math.pi - f * c - g * s, f * s - g * c
+
+
+def _sici_impl(x):
+    x = jnp.asarray(x)
+    a = jnp.abs(x)
+    si_s, ci_s = _sici_series(jnp.where(a > 0, jnp.minimum(a, 4.0), 1.0))
+    si_c, ci_c = _sici_cf(jnp.clip(a, 4.0, 1e8))
+    si_a, ci_a = _sici_asymptotic(jnp.maximum(a, 1e8))
+    si = jnp.where(a <= 4.0, si_s, jnp.where(a <= 1e8, si_c, si_a))
+    ci = jnp.where(a <= 4.0, ci_s, jnp.where(a <= 1e8, ci_c, ci_a))
+    si = jnp.where(a == np.inf, 0.5 * math.pi, si)
+    ci = jnp.where(a == np.inf, 0.0, jnp.where(a == 0, -np.inf, ci))
+    si = jnp.where(x < 0, -si, jnp.where(x == 0, x, si))      # odd; keeps -0.0
+    return si.astype(x.dtype), ci.astype(x.dtype)
+
+
+@custom_derivatives.custom_jvp
+def _sici(x):
+    return _sici_impl(x)
+
+
+@_sici.defjvp
+def _sici_jvp(primals, tangents):
+    x, = primals
+    dx, = tangents
+    si, ci = _sici(x)
+    # d Si = sin(x)/x (1 at 0), d Ci = cos(x)/x.
+    safe = jnp.where(x == 0, 1.0, x)
+    dsi = jnp.where(x == 0, 1.0, jnp.sin(safe) / safe)
+    return (si, ci), (dsi * dx, jnp.cos(x) / x * dx)
+
+
+def sici(x):
+    """The sine and cosine integrals (Si(x), Ci(x)): Si = int_0^x sin t / t dt,
+    Ci = gamma + log|x| + int_0^|x| (cos t - 1)/t dt (real part for x < 0, as
+    scipy and JAX); Ci(0) = -inf."""
+    return _sici(_float(x))
+
+
 # ---------------------------------------------------------------- spence
 
 def _bernoulli_exact(n):

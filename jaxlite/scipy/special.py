@@ -12,14 +12,14 @@ from jaxlite import custom_derivatives, lax, nn
 from jaxlite import numpy as jnp
 from jaxlite import numpy_util as util
 from jaxlite.scipy._special_more import (bernoulli, dawsn, erfcx, exp1, expi, expn,
-                                            spence)
+                                            sici, spence)
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "erf", "erfc", "erfinv", "gammaln", "gamma",
            "digamma", "polygamma", "betaln", "betainc", "gammainc", "gammaincc", "xlogy",
            "xlog1py", "expit", "logit", "ndtr", "ndtri", "log_ndtr", "entr", "i0e", "i1e",
            "i0", "i1", "zeta", "multigammaln", "gammasgn", "beta", "kl_div", "rel_entr",
            "factorial", "comb", "poch", "loggamma", "boxcox", "boxcox1p",
-           "erfcx", "dawsn", "exp1", "expi", "expn", "spence", "bernoulli"]
+           "erfcx", "dawsn", "exp1", "expi", "expn", "sici", "spence", "bernoulli"]
 
 logsumexp = nn.logsumexp
 
