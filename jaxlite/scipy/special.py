@@ -11,7 +11,7 @@ import numpy as np
 from jaxlite import custom_derivatives, lax, nn
 from jaxlite import numpy as jnp
 from jaxlite import numpy_util as util
-from jaxlite.scipy._special_more import (bernoulli, dawsn, erfcx, exp1, expi, expn,
+from jaxlite.scipy._special_more import (bernoulli, dawsn, erfcx, exp1, expi, expn, fresnel,
                                             sici, spence)
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "erf", "erfc", "erfinv", "gammaln", "gamma",
@@ -19,7 +19,7 @@ __all__ = ["logsumexp", "softmax", "log_softmax", "erf", "erfc", "erfinv", "gamm
            "xlog1py", "expit", "logit", "ndtr", "ndtri", "log_ndtr", "entr", "i0e", "i1e",
            "i0", "i1", "zeta", "multigammaln", "gammasgn", "beta", "kl_div", "rel_entr",
            "factorial", "comb", "poch", "loggamma", "boxcox", "boxcox1p",
-           "erfcx", "dawsn", "exp1", "expi", "expn", "sici", "spence", "bernoulli"]
+           "erfcx", "dawsn", "exp1", "expi", "expn", "sici", "fresnel", "spence", "bernoulli"]
 
 logsumexp = nn.logsumexp
 
