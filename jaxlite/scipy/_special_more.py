@@ -1,4 +1,5 @@
-"""More of jax.scipy.special: erfcx, dawsn, exp1, expi, spence, bernoulli.
+"""More of jax.scipy.special: erfcx, dawsn, exp1, expi, expn, sici, fresnel,
+spence, bernoulli (real arguments).
 
 Each is written over jaxlite.numpy and lax with a fixed number of series or
 continued-fraction terms per branch (no data-dependent loops), so they trace
