@@ -331,3 +331,14 @@ def test_fresnel_exact_special_values_and_grads():
     s, c = jaxlite.vmap(sp.fresnel)(x.reshape(2, 3))
     np.testing.assert_allclose(np.asarray(s).ravel(), ss.fresnel(x)[0], rtol=1e-14)
     np.testing.assert_allclose(np.asarray(c).ravel(), ss.fresnel(x)[1], rtol=1e-14)
+
+
+def test_nan_propagates():
+    x = np.array([np.nan, 0.5], F64)
+    for name in sorted(CASES):
+        got = np.asarray(getattr(sp, name)(x))
+        assert np.isnan(got[0]) and np.isfinite(got[1]), name
+    for pair in (sp.sici(x), sp.fresnel(x)):
+        assert all(np.isnan(np.asarray(v)[0]) for v in pair)
+    got = np.asarray(sp.expn(np.array([1.0, np.nan, 2.0]), np.array([np.nan, 1.0, 0.5])))
+    assert np.isnan(got[0]) and np.isnan(got[1]) and np.isfinite(got[2])

@@ -158,7 +158,8 @@ def _expi_impl(x):
     neg = -_exp1_impl(jnp.where(x < 0, -x, 1.0))
     out = jnp.where(x > 0, pos, neg)
     out = jnp.where(x == np.inf, np.inf, out)   # the asymptotic sum is inf * 0 there
-    return jnp.where(x == 0, -np.inf, out).astype(x.dtype)
+    out = jnp.where(x == 0, -np.inf, out)
+    return jnp.where(jnp.isnan(x), x, out).astype(x.dtype)   # NaN would take the x < 0 branch
 
 
 # ---------------------------------------------------------------- expn
@@ -204,7 +205,7 @@ def _expn_impl(n, x):
     out = jnp.where(n == 0, jnp.exp(-x) / x, out)
     # At x = 0: inf for n <= 1, 1/(n-1) above.
     out = jnp.where(x == 0, jnp.where(n <= 1, np.inf, 1.0 / jnp.maximum(n - 1.0, 1.0)), out)
-    bad = (n < 0) | (x < 0) | ~integer
+    bad = (n < 0) | (x < 0) | ~integer | jnp.isnan(x)
     return jnp.where(bad, np.nan, out).astype(x.dtype)
 
 
