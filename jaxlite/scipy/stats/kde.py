@@ -6,7 +6,7 @@ import numpy as np
 
 from jaxlite import numpy as jnp
 from jaxlite import random, tree_util
-from jaxlite.scipy import linalg, special
+from jaxlite.scipy import special
 from jaxlite.scipy.stats import _common
 
 __all__ = ["gaussian_kde"]
@@ -87,7 +87,7 @@ class gaussian_kde:
         computed in the coordinates where the kernel is isotropic."""
         x = self._reshape_points(points)
         data, x, prec = _common.floats(self.dataset, x, self.inv_cov)
-        whiten = linalg.cholesky(prec, lower=True)
+        whiten = jnp.linalg.cholesky(prec)
         data_w = data.T @ whiten
         x_w = x.T @ whiten
         log_norm = jnp.sum(jnp.log(jnp.diag(whiten))) - 0.5 * self.d * math.log(2 * math.pi)
@@ -105,11 +105,11 @@ class gaussian_kde:
         """The log-density at ``x``, summed in log space (no underflow far out)."""
         return special.logsumexp(jnp.log(self.weights) + self._log_kernels(x), axis=1)
 
-    def _convolve(self, chol, mean):
-        # sum_j w_j N(mean; data_j, covariance + cov): chol factors the summed covariance
+    def _convolve(self, summed, mean):
+        # sum_j w_j N(mean; data_j, covariance + cov): ``summed`` is that covariance
         diff = self.dataset - mean[:, None]
-        arg = 0.5 * jnp.sum(diff * linalg.cho_solve(chol, diff), axis=0)
-        norm = (2 * math.pi) ** (0.5 * self.d) * jnp.prod(jnp.diag(chol[0]))
+        arg = 0.5 * jnp.sum(diff * jnp.linalg.solve(summed, diff), axis=0)
+        norm = (2 * math.pi) ** (0.5 * self.d) * jnp.prod(jnp.diag(jnp.linalg.cholesky(summed)))
         return jnp.sum(jnp.exp(-arg) * self.weights) / norm
 
     def integrate_gaussian(self, mean, cov):
@@ -120,7 +120,7 @@ class gaussian_kde:
             raise ValueError(f"mean does not have dimension {self.d}")
         if cov.shape != (self.d, self.d):
             raise ValueError(f"covariance does not have dimension {self.d}")
-        return self._convolve(linalg.cho_factor(self.covariance + cov), mean)
+        return self._convolve(self.covariance + cov, mean)
 
     def integrate_box_1d(self, low, high):
         """The probability mass between scalars ``low`` and ``high`` (d = 1 only)."""
@@ -137,10 +137,10 @@ class gaussian_kde:
         """The integral of the product of this density and ``other``'s."""
         if other.d != self.d:
             raise ValueError("KDEs are not the same dimensionality")
-        chol = linalg.cho_factor(self.covariance + other.covariance)
+        summed = self.covariance + other.covariance
         # loop (in Python, unrolled) over the smaller dataset's points
         small, large = (self, other) if self.n < other.n else (other, self)
-        terms = [large._convolve(chol, small.dataset[:, j]) for j in range(small.n)]
+        terms = [large._convolve(summed, small.dataset[:, j]) for j in range(small.n)]
         return jnp.sum(jnp.stack(terms) * small.weights)
 
     def resample(self, key, shape=()):
